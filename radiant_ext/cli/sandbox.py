@@ -1,0 +1,7 @@
+"""``radiant-ext`` commands for the sandbox area."""
+
+from __future__ import annotations
+
+import click
+
+commands: list[click.Command] = []

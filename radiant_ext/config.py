@@ -1,0 +1,105 @@
+"""Settings: one TOML file plus ``RADIANT_*`` environment variables (pydantic-settings).
+
+Precedence, highest first: keyword arguments, environment variables (``RADIANT_ZNUNY_URL``…),
+the TOML file named by ``RADIANT_CONFIG`` (or ``radiant.toml`` in the working directory),
+defaults. Secrets are :class:`pydantic.SecretStr` so they never show up in ``repr`` or logs.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field, SecretStr, ValidationError
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from radiant_ext.errors import ConfigError
+
+__all__ = ["Settings", "load_settings"]
+
+
+def _toml_path() -> Path:
+    return Path(os.environ.get("RADIANT_CONFIG", "radiant.toml"))
+
+
+class Settings(BaseSettings):
+    """Everything an installation configures."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="RADIANT_", extra="ignore", validate_default=True
+    )
+
+    # -- Znuny GenericInterface -------------------------------------------------------------
+    znuny_url: str = Field(
+        "http://127.0.0.1:8081",
+        description="Base URL of Znuny's web server, without the script path.",
+    )
+    znuny_script_path: str = Field(
+        "", description="Script alias such as 'otrs/' or 'znuny/'; empty = taken from the route set."
+    )
+    znuny_webservice: str = "GenericTicketConnectorREST"
+    znuny_route_set: Literal["otrs6", "znuny", "znuny-r2a"] = "otrs6"
+    znuny_user: str = Field("", description="Agent login the companion uses.")
+    znuny_password: SecretStr = SecretStr("")
+    znuny_timeout: float = Field(15.0, gt=0)
+    znuny_verify_tls: bool | str = True
+    znuny_db_url: SecretStr | None = Field(
+        None, description="Optional read-only connection to Znuny's database (metadata)."
+    )
+
+    # -- local store ------------------------------------------------------------------------
+    data_dir: Path = Path("radiant-data")
+    database_url: str = Field("", description="SQLAlchemy URL; empty = SQLite in data_dir.")
+
+    # -- portal -----------------------------------------------------------------------------
+    secret_key: SecretStr = SecretStr("")
+    default_language: Literal["en", "ru"] = "en"
+    reopen_window_days: int = Field(7, ge=0)
+    max_attachment_bytes: int = Field(10 * 1024 * 1024, gt=0)
+    webhook_user: str = "znuny"
+    webhook_secret: SecretStr = SecretStr("")
+
+    # -- catalogs and plugins ---------------------------------------------------------------
+    catalog_dirs: list[Path] = Field(default_factory=list)
+    blocked_plugins: list[str] = Field(default_factory=list)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (
+            init_settings,
+            env_settings,
+            file_secret_settings,
+            TomlConfigSettingsSource(settings_cls, toml_file=_toml_path()),
+        )
+
+    @property
+    def effective_database_url(self) -> str:
+        """The SQLAlchemy URL in use: ``database_url`` or SQLite under ``data_dir``."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'radiant.sqlite3').resolve()}"
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Build :class:`Settings`, turning validation problems into one readable :class:`ConfigError`."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']) or 'settings'}: {err['msg']}"
+            for err in exc.errors()
+        )
+        raise ConfigError(f"invalid settings: {problems}") from exc

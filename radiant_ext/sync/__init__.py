@@ -1,0 +1,5 @@
+"""radiant_ext.sync."""
+
+from __future__ import annotations
+
+__all__: list[str] = []
