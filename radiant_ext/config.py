@@ -41,7 +41,7 @@ class Settings(BaseSettings):
         description="Base URL of Znuny's web server, without the script path.",
     )
     znuny_script_path: str = Field(
-        "", description="Script alias such as 'otrs/' or 'znuny/'; empty = taken from the route set."
+        "", description="Script alias such as otrs/ or znuny/; empty: from the route set."
     )
     znuny_webservice: str = "GenericTicketConnectorREST"
     znuny_route_set: Literal["otrs6", "znuny", "znuny-r2a"] = "otrs6"
@@ -94,7 +94,7 @@ class Settings(BaseSettings):
 
 
 def load_settings(**overrides: Any) -> Settings:
-    """Build :class:`Settings`, turning validation problems into one readable :class:`ConfigError`."""
+    """Build :class:`Settings`; validation problems become one readable :class:`ConfigError`."""
     try:
         return Settings(**overrides)
     except ValidationError as exc:

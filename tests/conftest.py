@@ -13,7 +13,7 @@ CONTRACT = ROOT.parent / "shared" / "contract"
 
 
 def load_exchange(folder: str, name: str) -> dict[str, Any]:
-    """Load one recorded exchange ``shared/contract/<folder>/<name>`` (name with or without .json)."""
+    """Load one recorded exchange ``shared/contract/<folder>/<name>`` (".json" optional)."""
     path = CONTRACT / folder / (name if name.endswith(".json") else f"{name}.json")
     data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     return data
