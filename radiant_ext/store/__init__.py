@@ -1,5 +1,93 @@
-"""radiant_ext.store."""
+"""The local store: outbox, ticket cache, sync cursors, job runs, enablement, audit log.
+
+::
+
+    from radiant_ext.store import make_engine, make_session_factory, session_scope, upgrade_database
+    engine = make_engine(settings.effective_database_url)
+    upgrade_database(engine)
+    with session_scope(engine) as session:
+        set_department_enabled(session, "hr", False, actor="admin")
+"""
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from radiant_ext.store.audit import recent_audit, record_audit
+from radiant_ext.store.cursors import get_cursor, set_cursor
+from radiant_ext.store.departments import (
+    get_catalog_item_states,
+    get_department_states,
+    is_department_enabled,
+    set_catalog_item_state,
+    set_department_enabled,
+)
+from radiant_ext.store.engine import (
+    make_engine,
+    make_session_factory,
+    normalise_url,
+    session_scope,
+)
+from radiant_ext.store.errors import MigrationError, StoreError
+from radiant_ext.store.models import (
+    AuditEntry,
+    Base,
+    CatalogItemState,
+    DepartmentState,
+    JobRun,
+    JobRunStatus,
+    Outbox,
+    OutboxState,
+    SchedulerLease,
+    SyncCursor,
+    TicketAlert,
+    TicketCache,
+    UTCDateTime,
+    utcnow,
+)
+from radiant_ext.store.schema import (
+    MIGRATIONS_DIR,
+    alembic_config,
+    check_schema,
+    current_revision,
+    downgrade_database,
+    head_revision,
+    upgrade_database,
+)
+
+__all__ = [
+    "AuditEntry",
+    "Base",
+    "CatalogItemState",
+    "DepartmentState",
+    "JobRun",
+    "JobRunStatus",
+    "MIGRATIONS_DIR",
+    "MigrationError",
+    "Outbox",
+    "OutboxState",
+    "SchedulerLease",
+    "StoreError",
+    "SyncCursor",
+    "TicketAlert",
+    "TicketCache",
+    "UTCDateTime",
+    "alembic_config",
+    "check_schema",
+    "current_revision",
+    "downgrade_database",
+    "get_catalog_item_states",
+    "get_cursor",
+    "get_department_states",
+    "head_revision",
+    "is_department_enabled",
+    "make_engine",
+    "make_session_factory",
+    "normalise_url",
+    "recent_audit",
+    "record_audit",
+    "session_scope",
+    "set_catalog_item_state",
+    "set_cursor",
+    "set_department_enabled",
+    "upgrade_database",
+    "utcnow",
+]

@@ -1,0 +1,292 @@
+"""The local store's tables (SQLAlchemy 2.0 typed declarative).
+
+Znuny stays the system of record; these tables hold only what the companion needs to be fast
+and safe: the outbox of requests not yet confirmed by Znuny, a cache of tickets for lists and
+reports, sync cursors, job runs, department enablement, catalog item states, deadline alerts,
+the audit log and the scheduler lease.
+
+Every timestamp is stored as naive UTC and read back as an aware UTC ``datetime``
+(:class:`UTCDateTime`), so SQLite and PostgreSQL behave the same.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    Dialect,
+    Enum,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+__all__ = [
+    "AuditEntry",
+    "Base",
+    "CatalogItemState",
+    "DepartmentState",
+    "JobRun",
+    "JobRunStatus",
+    "Outbox",
+    "OutboxState",
+    "SchedulerLease",
+    "SyncCursor",
+    "TicketAlert",
+    "TicketCache",
+    "UTCDateTime",
+    "utcnow",
+]
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    """Return the current time as an aware UTC ``datetime``."""
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A ``DateTime`` column that stores naive UTC and returns aware UTC values."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        """Convert an aware value to naive UTC; naive values are taken as UTC already."""
+        if value is None or value.tzinfo is None:
+            return value
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        """Attach UTC to the naive value read from the database."""
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    """Declarative base of every store table."""
+
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON()}
+
+
+class OutboxState(enum.StrEnum):
+    """Where a request is on its way into Znuny."""
+
+    PENDING = "pending"
+    """Waiting to be sent (first try failed or not yet made)."""
+    SENDING = "sending"
+    """Claimed by one sender right now."""
+    SENT = "sent"
+    """Confirmed by Znuny; ``ticket_id``/``ticket_number`` are set."""
+    PARKED = "parked"
+    """Rejected by Znuny for good; kept with the reason for an admin."""
+
+
+class JobRunStatus(enum.StrEnum):
+    """Outcome of one job run."""
+
+    RUNNING = "running"
+    OK = "ok"
+    FAILED = "failed"
+
+
+def _enum(cls: type[enum.StrEnum], name: str) -> Enum:
+    return Enum(
+        cls,
+        name=name,
+        native_enum=False,
+        length=16,
+        values_callable=lambda e: [m.value for m in e],
+        validate_strings=True,
+    )
+
+
+class Outbox(Base):
+    """A request the portal accepted; kept until Znuny confirms it, never deleted."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_state_next", "state", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    request_id: Mapped[str] = mapped_column(String(64), unique=True)
+    """Idempotency key, also stored in the ticket's ``RadiantRequestID`` dynamic field."""
+    state: Mapped[OutboxState] = mapped_column(
+        _enum(OutboxState, "outbox_state"), default=OutboxState.PENDING
+    )
+    payload: Mapped[dict[str, Any]]
+    """``{"ticket": …, "article": …, "dynamic_fields": …, "attachments": […]}`` as JSON."""
+    customer_user: Mapped[str] = mapped_column(String(200), index=True)
+    title: Mapped[str] = mapped_column(String(255))
+    category: Mapped[str | None] = mapped_column(String(200))
+    promised_deadline: Mapped[datetime | None]
+    attempts: Mapped[int] = mapped_column(default=0)
+    maybe_sent: Mapped[bool] = mapped_column(Boolean, default=False)
+    """An earlier attempt may have reached Znuny (timeout after send): look up before resending."""
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    claimed_at: Mapped[datetime | None]
+    last_attempt_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    ticket_id: Mapped[int | None] = mapped_column(BigInteger)
+    ticket_number: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None]
+    parked_at: Mapped[datetime | None]
+
+
+class TicketCache(Base):
+    """One Znuny ticket as the portal lists and the reports need it (a cache, not the record)."""
+
+    __tablename__ = "ticket_cache"
+
+    ticket_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    ticket_number: Mapped[str] = mapped_column(String(64), index=True)
+    title: Mapped[str] = mapped_column(String(255), default="")
+    state: Mapped[str] = mapped_column(String(200), default="")
+    state_type: Mapped[str] = mapped_column(String(200), default="", index=True)
+    queue: Mapped[str] = mapped_column(String(200), default="", index=True)
+    service: Mapped[str | None] = mapped_column(String(200))
+    sla: Mapped[str | None] = mapped_column(String(200))
+    type: Mapped[str | None] = mapped_column(String(200))
+    priority: Mapped[str] = mapped_column(String(200), default="")
+    priority_id: Mapped[int | None]
+    customer_user_id: Mapped[str | None] = mapped_column(String(200), index=True)
+    customer_id: Mapped[str | None] = mapped_column(String(200), index=True)
+    store: Mapped[str | None] = mapped_column(String(200), index=True)
+    """``RadiantStore`` dynamic field."""
+    category: Mapped[str | None] = mapped_column(String(200), index=True)
+    """``RadiantCategory`` dynamic field (catalog item id)."""
+    request_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    """``RadiantRequestID`` dynamic field."""
+    owner: Mapped[str | None] = mapped_column(String(200))
+    responsible: Mapped[str | None] = mapped_column(String(200))
+    created: Mapped[datetime | None] = mapped_column(index=True)
+    changed: Mapped[datetime | None] = mapped_column(index=True)
+    closed: Mapped[datetime | None]
+    first_response_at: Mapped[datetime | None]
+    """When the first agent answer went out (from the ticket's articles), if known."""
+    first_response_minutes: Mapped[int | None]
+    """Minutes from creation to the first agent answer (wall clock)."""
+    solution_minutes: Mapped[int | None]
+    """Minutes from creation to close (wall clock)."""
+    first_response_deadline: Mapped[datetime | None]
+    update_deadline: Mapped[datetime | None]
+    solution_deadline: Mapped[datetime | None]
+    escalation_deadline: Mapped[datetime | None]
+    promised_deadline: Mapped[datetime | None] = mapped_column(index=True)
+    """``RadiantDeadline`` dynamic field: the deadline the requester was promised."""
+    state_since: Mapped[datetime | None]
+    """When the ticket entered its current state (first seen in it if history is unknown)."""
+    synced_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SyncCursor(Base):
+    """A named high-water mark (e.g. the last ticket change time pulled)."""
+
+    __tablename__ = "sync_cursor"
+
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    value: Mapped[datetime | None]
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class JobRun(Base):
+    """One run of one job: when, how it ended, what it counted."""
+
+    __tablename__ = "job_run"
+    __table_args__ = (Index("ix_job_run_job_started", "job_id", "started_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    job_id: Mapped[str] = mapped_column(String(100))
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None]
+    status: Mapped[JobRunStatus] = mapped_column(
+        _enum(JobRunStatus, "job_run_status"), default=JobRunStatus.RUNNING
+    )
+    counts: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    error: Mapped[str | None] = mapped_column(Text)
+    error_kind: Mapped[str | None] = mapped_column(String(100))
+    """``connection`` / ``znuny`` / ``config`` / ``bug`` — how the wrapper classified the error."""
+    host: Mapped[str | None] = mapped_column(String(200))
+
+
+class DepartmentState(Base):
+    """Whether an admin enabled a department's catalog (absent row: the plugin default)."""
+
+    __tablename__ = "department_state"
+
+    department: Mapped[str] = mapped_column(String(100), primary_key=True)
+    enabled: Mapped[bool] = mapped_column(Boolean)
+    changed_by: Mapped[str] = mapped_column(String(200))
+    changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CatalogItemState(Base):
+    """A catalog item the catalog check disabled because Znuny lacks what it routes to."""
+
+    __tablename__ = "catalog_item_state"
+
+    item_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    reason: Mapped[str | None] = mapped_column(Text)
+    changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class TicketAlert(Base):
+    """A deadline warning, escalation or languish flag raised once for a ticket."""
+
+    __tablename__ = "ticket_alert"
+    __table_args__ = (UniqueConstraint("ticket_id", "kind", "key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    """``warn`` / ``escalate`` / ``languish``."""
+    key: Mapped[str] = mapped_column(String(100))
+    """What the alert was about (the deadline or the state), so it is raised only once."""
+    message: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    resolved_at: Mapped[datetime | None]
+
+
+class AuditEntry(Base):
+    """Who did what, when (admin actions and automatic decisions)."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    actor: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(100), index=True)
+    subject: Mapped[str] = mapped_column(String(255), default="")
+    details: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class SchedulerLease(Base):
+    """The leader lease: one ``radiant-ext sync`` process runs jobs, others stand by."""
+
+    __tablename__ = "scheduler_lease"
+
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(200))
+    acquired_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
