@@ -57,6 +57,20 @@ class Settings(BaseSettings):
     data_dir: Path = Path("radiant-data")
     database_url: str = Field("", description="SQLAlchemy URL; empty = SQLite in data_dir.")
 
+    # -- sync (radiant-ext sync) ------------------------------------------------------------
+    sync_lease_seconds: int = Field(
+        30, ge=2, description="Leader lease; a standby `radiant-ext sync` takes over after it."
+    )
+    sync_intervals: dict[str, int] = Field(
+        default_factory=dict, description="Seconds between runs by job id (overrides defaults)."
+    )
+    sync_pull_overlap_seconds: int = Field(120, ge=0, description="Ticket pull overlap window.")
+    deadline_warn_share: float = Field(0.75, gt=0, lt=1, description="Warn at this share.")
+    state_limits_hours: dict[str, float] = Field(
+        default_factory=lambda: {"pending reminder": 72.0},
+        description="Flag tickets staying longer than this in a state (state name → hours).",
+    )
+
     # -- portal -----------------------------------------------------------------------------
     secret_key: SecretStr = SecretStr("")
     default_language: Literal["en", "ru"] = "en"
