@@ -1,7 +1,103 @@
-"""``radiant-ext`` commands for the store area."""
+"""``radiant-ext db …``: create and upgrade the local store's schema."""
 
 from __future__ import annotations
 
-import click
+from collections.abc import Callable
+from functools import wraps
+from typing import ParamSpec, TypeVar
 
-commands: list[click.Command] = []
+import click
+from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
+
+from radiant_ext.config import load_settings
+from radiant_ext.store import (
+    current_revision,
+    head_revision,
+    make_engine,
+    normalise_url,
+    upgrade_database,
+)
+
+__all__ = ["commands", "db", "database_errors", "open_engine"]
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def database_errors(func: Callable[P, R]) -> Callable[P, R]:
+    """Turn "cannot reach the database" into one readable CLI error line."""
+
+    @wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return func(*args, **kwargs)
+        except OperationalError as exc:
+            reason = str(exc.orig or exc).strip().splitlines()[0]
+            raise click.ClickException(f"cannot use the database: {reason}") from exc
+
+    return wrapper
+
+
+def open_engine(database_url: str | None = None) -> Engine:
+    """Return an engine for ``database_url`` or the configured store."""
+    url = database_url or load_settings().effective_database_url
+    return make_engine(url)
+
+
+def _safe_url(engine: Engine) -> str:
+    return engine.url.render_as_string(hide_password=True)
+
+
+database_option = click.option(
+    "--database-url",
+    envvar="RADIANT_DATABASE_URL",
+    default=None,
+    help="SQLAlchemy URL; default: the configured store (SQLite in the data dir).",
+)
+
+
+@click.group()
+def db() -> None:
+    """Manage the local store's database schema."""
+
+
+@db.command()
+@database_option
+@click.option("--revision", default="head", show_default=True, help="Target revision.")
+@database_errors
+def upgrade(database_url: str | None, revision: str) -> None:
+    """Create or migrate the store schema to the newest version."""
+    engine = open_engine(database_url)
+    before = current_revision(engine)
+    after = upgrade_database(engine, revision)
+    engine.dispose()
+    if before == after:
+        click.echo(f"{_safe_url(engine)}: already at {after}")
+    else:
+        click.echo(f"{_safe_url(engine)}: upgraded {before or 'empty'} -> {after}")
+
+
+@db.command()
+@database_option
+@database_errors
+def current(database_url: str | None) -> None:
+    """Show the schema revision of the store and whether it is up to date."""
+    engine = open_engine(database_url)
+    rev, head = current_revision(engine), head_revision()
+    engine.dispose()
+    status = "up to date" if rev == head else "needs `radiant-ext db upgrade`"
+    click.echo(f"{_safe_url(engine)}: {rev or 'empty'} (head {head}, {status})")
+    if rev != head:
+        raise SystemExit(1)
+
+
+@db.command()
+@database_option
+def url(database_url: str | None) -> None:
+    """Print the database URL in use (password hidden)."""
+    click.echo(make_engine(normalise_url(database_url or load_settings().effective_database_url))
+               .url.render_as_string(hide_password=True))
+
+
+commands: list[click.Command] = [db]
