@@ -64,6 +64,8 @@ class Settings(BaseSettings):
     sync_intervals: dict[str, int] = Field(
         default_factory=dict, description="Seconds between runs by job id (overrides defaults)."
     )
+    outbox_retry_seconds: float = Field(15.0, gt=0, description="First outbox retry delay.")
+    outbox_retry_max_seconds: float = Field(1800.0, gt=0, description="Longest retry delay.")
     sync_pull_overlap_seconds: int = Field(120, ge=0, description="Ticket pull overlap window.")
     deadline_warn_share: float = Field(0.75, gt=0, lt=1, description="Warn at this share.")
     state_limits_hours: dict[str, float] = Field(
