@@ -1,0 +1,260 @@
+"""The declarative catalog: departments, catalog items and everything an item decides.
+
+A :class:`CatalogItem` owns a request type's whole behaviour — texts in English and Russian,
+"try this first" steps, form fields, who sees it, where the ticket goes, how priority is
+raised by rules, and the business-hours deadline. Catalog files hold one
+:class:`CatalogFile` each (see ``docs/catalogs.md``).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from radiant_ext.plugins.calendar import CalendarSpec
+from radiant_ext.plugins.models import PRIORITY_NAMES, StoreInfo, priority_name
+from radiant_ext.plugins.rules import PriorityRule
+
+__all__ = [
+    "PRIORITY_NAMES",
+    "AttachmentField",
+    "CatalogFile",
+    "CatalogItem",
+    "ChoiceField",
+    "ChoiceOption",
+    "DateField",
+    "DeadlinePolicy",
+    "Department",
+    "FieldSpec",
+    "LocalizedText",
+    "NumberField",
+    "Routing",
+    "SerialNumberField",
+    "StoreField",
+    "TextField",
+    "Visibility",
+    "priority_name",
+]
+
+ITEM_ID = r"^[a-z0-9][a-z0-9-]*\.[a-z0-9][a-z0-9.-]*$"
+FIELD_ID = r"^[a-z][a-z0-9_]*$"
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class LocalizedText(_Model):
+    """A text in English and Russian; both are required."""
+
+    en: str = Field(min_length=1)
+    ru: str = Field(min_length=1)
+
+    def get(self, language: str) -> str:
+        """Return the text in ``language`` (``en`` or ``ru``), English for anything else."""
+        return self.ru if language.startswith("ru") else self.en
+
+
+class _FieldBase(_Model):
+    id: str = Field(pattern=FIELD_ID)
+    label: LocalizedText
+    help: LocalizedText | None = None
+    required: bool = False
+    dynamic_field: str | None = Field(
+        None, description="Znuny dynamic field that receives the value, if any."
+    )
+
+
+class TextField(_FieldBase):
+    """A one-line text (``text``) or a multi-line text (``long_text``)."""
+
+    kind: Literal["text", "long_text"]
+    min_length: int = Field(0, ge=0)
+    max_length: int = Field(2000, ge=1)
+    pattern: str | None = None
+
+    @field_validator("pattern")
+    @classmethod
+    def _compiles(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                re.compile(value)
+            except re.error as exc:
+                raise ValueError(f"invalid regular expression: {exc}") from exc
+        return value
+
+
+class ChoiceOption(_Model):
+    """One option of a choice field: the stored value and its label."""
+
+    value: str = Field(min_length=1)
+    label: LocalizedText
+
+
+class ChoiceField(_FieldBase):
+    """A choice among fixed options."""
+
+    kind: Literal["choice"]
+    options: list[ChoiceOption] = Field(min_length=1)
+    default: str | None = None
+
+    @model_validator(mode="after")
+    def _default_is_option(self) -> ChoiceField:
+        values = [o.value for o in self.options]
+        if len(set(values)) != len(values):
+            raise ValueError("option values must be unique")
+        if self.default is not None and self.default not in values:
+            raise ValueError(f"default {self.default!r} is not one of the options")
+        return self
+
+
+class NumberField(_FieldBase):
+    """A number, optionally integer-only and bounded."""
+
+    kind: Literal["number"]
+    integer: bool = False
+    min: float | None = None
+    max: float | None = None
+
+
+class DateField(_FieldBase):
+    """A date (``YYYY-MM-DD``); bounds are days relative to the day of the request."""
+
+    kind: Literal["date"]
+    min_days_ahead: int | None = None
+    max_days_ahead: int | None = None
+
+
+class SerialNumberField(_FieldBase):
+    """A device serial number; the pattern defaults to 4–32 letters, digits and dashes."""
+
+    kind: Literal["serial_number"]
+    pattern: str = r"^[A-Za-z0-9][A-Za-z0-9-]{3,31}$"
+
+
+class StoreField(_FieldBase):
+    """A store of the chain, by customer company id (``store-007``)."""
+
+    kind: Literal["store"]
+
+
+class AttachmentField(_FieldBase):
+    """One or more uploaded files; ``extensions`` limits the file types (lower case)."""
+
+    kind: Literal["attachment"]
+    extensions: list[str] = Field(default_factory=list)
+    max_files: int = Field(5, ge=1)
+
+
+FieldSpec = Annotated[
+    TextField | ChoiceField | NumberField | DateField | SerialNumberField | StoreField
+    | AttachmentField,
+    Field(discriminator="kind"),
+]
+
+
+class Visibility(_Model):
+    """Who sees an item. Empty everywhere: everyone. Otherwise a viewer who matches any list.
+
+    ``stores: ["*"]`` means every store in the store directory.
+    """
+
+    companies: list[str] = Field(default_factory=list)
+    groups: list[str] = Field(default_factory=list)
+    stores: list[str] = Field(default_factory=list)
+    store_tiers: list[str] = Field(default_factory=list)
+
+    @property
+    def unrestricted(self) -> bool:
+        """``True`` when no list is set."""
+        return not (self.companies or self.groups or self.stores or self.store_tiers)
+
+
+class DeadlinePolicy(_Model):
+    """The deadline promised to the requester, in business hours of a calendar.
+
+    ``time_zone: store`` computes the calendar's working hours in the store's local time.
+    """
+
+    business_hours: float = Field(gt=0)
+    calendar: CalendarSpec
+    time_zone: Literal["calendar", "store"] = "calendar"
+
+
+class Routing(_Model):
+    """Where the ticket goes: Znuny names, base priority (1–5) and owner or owner pool."""
+
+    type: str = Field(min_length=1)
+    queue: str = Field(min_length=1)
+    service: str | None = None
+    sla: str | None = None
+    priority: int = Field(3, ge=1, le=5)
+    owner: str | None = None
+    owner_pool: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _one_owner_source(self) -> Routing:
+        if self.owner and self.owner_pool:
+            raise ValueError("set either owner or owner_pool, not both")
+        if self.sla and not self.service:
+            raise ValueError("an SLA needs a service")
+        return self
+
+
+class CatalogItem(_Model):
+    """One request type of a department's catalog."""
+
+    id: str = Field(pattern=ITEM_ID, description="'<department>.<name>', e.g. it.pos-down")
+    department: str = Field(min_length=1)
+    title: LocalizedText
+    help: LocalizedText | None = None
+    try_first: list[LocalizedText] = Field(default_factory=list)
+    fields: list[FieldSpec] = Field(default_factory=list)
+    visibility: Visibility = Visibility()
+    routing: Routing
+    deadline: DeadlinePolicy
+    rules: list[PriorityRule] = Field(default_factory=list)
+    keywords: list[str] = Field(default_factory=list)
+    order: int = 100
+
+    @model_validator(mode="after")
+    def _consistent(self) -> CatalogItem:
+        if not self.id.startswith(self.department + "."):
+            raise ValueError(f"id {self.id!r} must start with {self.department + '.'!r}")
+        ids = [f.id for f in self.fields]
+        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        if dupes:
+            raise ValueError(f"duplicate field ids: {', '.join(dupes)}")
+        rule_ids = [r.id for r in self.rules]
+        dupes = sorted({i for i in rule_ids if rule_ids.count(i) > 1})
+        if dupes:
+            raise ValueError(f"duplicate rule ids: {', '.join(dupes)}")
+        for rule in self.rules:
+            if rule.when.field and rule.when.field not in ids:
+                raise ValueError(f"rule {rule.id!r} tests unknown field {rule.when.field!r}")
+        return self
+
+    def field(self, field_id: str) -> FieldSpec | None:
+        """Return the field with ``field_id``, or ``None``."""
+        return next((f for f in self.fields if f.id == field_id), None)
+
+
+class Department(_Model):
+    """A department offering a catalog (``it``, ``hr``, ``maintenance``…)."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9-]*$")
+    title: LocalizedText
+    description: LocalizedText | None = None
+    plugin: str = Field("", description="Name of the plugin that registered it (set on load).")
+    order: int = 100
+
+
+class CatalogFile(_Model):
+    """The content of one catalog YAML file after references are resolved."""
+
+    department: Department | None = None
+    calendars: list[CalendarSpec] = Field(default_factory=list)
+    items: list[CatalogItem] = Field(default_factory=list)
+    stores: list[StoreInfo] = Field(default_factory=list)

@@ -1,0 +1,101 @@
+"""Per-department enablement: which departments an admin switched on or off.
+
+:class:`EnablementStore` is the interface :class:`~radiant_ext.plugins.Plugins` reads;
+:class:`JsonEnablement` keeps the switches in a JSON file in the data directory and
+:class:`DatabaseEnablement` in the store's ``department_state`` table.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
+
+from radiant_ext.plugins.errors import PluginError
+
+__all__ = ["DatabaseEnablement", "EnablementStore", "JsonEnablement", "MemoryEnablement"]
+
+
+@runtime_checkable
+class EnablementStore(Protocol):
+    """Where department switches live; a department nobody switched is enabled."""
+
+    def department_states(self) -> Mapping[str, bool]:
+        """Return the departments an admin switched, id → enabled."""
+        ...
+
+    def set_department_enabled(self, department: str, enabled: bool, actor: str) -> None:
+        """Persist the switch for ``department``; ``actor`` says who switched it."""
+        ...
+
+
+class MemoryEnablement:
+    """Switches kept in memory (tests, previews)."""
+
+    def __init__(self, states: Mapping[str, bool] | None = None) -> None:
+        self._states = dict(states or {})
+
+    def department_states(self) -> Mapping[str, bool]:
+        return dict(self._states)
+
+    def set_department_enabled(self, department: str, enabled: bool, actor: str) -> None:
+        self._states[department] = enabled
+
+
+class JsonEnablement:
+    """Switches in a JSON file, written atomically (``<data_dir>/departments.json``)."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+
+    def _read(self) -> dict[str, Any]:
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return {"departments": {}}
+        except (OSError, ValueError) as exc:
+            raise PluginError(f"cannot read department switches {self.path}: {exc}") from exc
+        if not isinstance(data, dict) or not isinstance(data.get("departments"), dict):
+            raise PluginError(f"{self.path}: expected {{\"departments\": {{id: true|false}}}}")
+        return data
+
+    def department_states(self) -> Mapping[str, bool]:
+        entries = self._read()["departments"]
+        return {str(k): bool(v["enabled"] if isinstance(v, dict) else v)
+                for k, v in entries.items()}
+
+    def set_department_enabled(self, department: str, enabled: bool, actor: str) -> None:
+        data = self._read()
+        data["departments"][department] = {"enabled": enabled, "changed_by": actor}
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".departments-")
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(data, fh, indent=2, sort_keys=True)
+        os.replace(tmp, self.path)
+
+
+class DatabaseEnablement:
+    """Switches in the local store (``radiant_ext.store.departments``).
+
+    :param session_scope: a zero-argument callable returning a context manager that yields
+        a session and commits on exit (``lambda: session_scope(factory)``).
+    """
+
+    def __init__(self, session_scope: Callable[[], AbstractContextManager[Any]]) -> None:
+        self._scope = session_scope
+
+    def department_states(self) -> Mapping[str, bool]:
+        from radiant_ext.store.departments import get_department_states
+
+        with self._scope() as session:
+            return {k: bool(v.enabled) for k, v in get_department_states(session).items()}
+
+    def set_department_enabled(self, department: str, enabled: bool, actor: str) -> None:
+        from radiant_ext.store.departments import set_department_enabled
+
+        with self._scope() as session:
+            set_department_enabled(session, department, enabled, actor)

@@ -1,0 +1,202 @@
+"""Load catalog YAML with errors that name the file, line and field.
+
+PyYAML's node marks are kept for every path in the document, so a pydantic error at
+``items[0].routing.queue`` is reported at the line where that value (or, for a missing key,
+its parent mapping) is written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from radiant_ext.plugins.calendar import DEFAULT_CALENDAR
+from radiant_ext.plugins.catalog import CatalogFile
+from radiant_ext.plugins.errors import CatalogError, CatalogProblem
+
+__all__ = ["load_catalog_dirs", "load_catalog_file", "load_catalog_resource", "load_catalog_text"]
+
+Path_ = tuple[str | int, ...]
+Marks = dict[Path_, yaml.Mark]
+
+
+def _walk(node: yaml.Node, path: Path_, marks: Marks, problems: list[tuple[Path_, str]]) -> None:
+    marks[path] = node.start_mark
+    if isinstance(node, yaml.MappingNode):
+        seen: set[str] = set()
+        for key_node, value_node in node.value:
+            key = str(key_node.value)
+            if key in seen:
+                marks[path + (key, "#dup")] = key_node.start_mark
+                problems.append((path + (key, "#dup"), f"duplicate key {key!r}"))
+            seen.add(key)
+            _walk(value_node, path + (key,), marks, problems)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, child in enumerate(node.value):
+            _walk(child, path + (index,), marks, problems)
+
+
+def _dotted(path: Iterable[str | int]) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _parse(text: str, source: str) -> tuple[Any, Marks]:
+    try:
+        loader = yaml.SafeLoader(text)
+        try:
+            node = loader.get_single_node()
+            data = loader.construct_document(node) if node is not None else None
+        finally:
+            loader.dispose()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        col = mark.column + 1 if mark else None
+        raise CatalogError.single(source, f"YAML syntax: {exc.problem}", line=line,
+                                  column=col) from exc
+    except yaml.YAMLError as exc:
+        raise CatalogError.single(source, f"YAML error: {exc}") from exc
+    marks: Marks = {}
+    dupes: list[tuple[Path_, str]] = []
+    if node is not None:
+        _walk(node, (), marks, dupes)
+    if dupes:
+        raise CatalogError([_problem(source, p[:-1], marks[p], m) for p, m in dupes])
+    return data, marks
+
+
+def _resolve(data: dict[str, Any], problems: list[tuple[Path_, str]]) -> dict[str, Any]:
+    """Fill in item departments, calendar references and shared rule references."""
+    department = data.get("department")
+    dept_id = department.get("id") if isinstance(department, dict) else None
+    calendars = {DEFAULT_CALENDAR.id: DEFAULT_CALENDAR.model_dump(mode="json")}
+    for cal in data.get("calendars") or []:
+        if isinstance(cal, dict) and isinstance(cal.get("id"), str):
+            calendars[cal["id"]] = cal
+    shared = {r["id"]: r for r in data.get("rules") or [] if isinstance(r, dict) and "id" in r}
+    items = data.get("items")
+    for i, item in enumerate(items if isinstance(items, list) else []):
+        if not isinstance(item, dict):
+            continue
+        if dept_id and "department" not in item:
+            item["department"] = dept_id
+        deadline = item.get("deadline")
+        if isinstance(deadline, dict):
+            ref = deadline.get("calendar", DEFAULT_CALENDAR.id)
+            if isinstance(ref, str):
+                if ref in calendars:
+                    deadline["calendar"] = calendars[ref]
+                else:
+                    problems.append((("items", i, "deadline", "calendar"),
+                                     f"unknown calendar {ref!r}"))
+        rules = item.get("rules")
+        if not isinstance(rules, list):
+            continue
+        for j, rule in enumerate(rules):
+            if isinstance(rule, str):
+                if rule in shared:
+                    rules[j] = shared[rule]
+                else:
+                    problems.append((("items", i, "rules", j), f"unknown shared rule {rule!r}"))
+    data.pop("rules", None)
+    return data
+
+
+def _locate(loc: tuple[Any, ...], data: Any, marks: Marks) -> tuple[Path_, yaml.Mark | None]:
+    """Map a pydantic error location to a document path (dropping union tags) and a mark."""
+    path: list[str | int] = []
+    node = data
+    for part in loc:
+        if isinstance(node, dict) and part not in node and node.get("kind") == part:
+            continue  # discriminated-union tag, not a key in the document
+        path.append(part)
+        if isinstance(node, dict):
+            node = node.get(part)
+        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
+            node = node[part]
+        else:
+            node = None
+    for cut in range(len(path), -1, -1):
+        mark = marks.get(tuple(path[:cut]))
+        if mark is not None:
+            return tuple(path), mark
+    return tuple(path), None
+
+
+def _problem(source: str, path: Path_, mark: yaml.Mark | None, message: str) -> CatalogProblem:
+    line = mark.line + 1 if mark else None
+    col = mark.column + 1 if mark else None
+    return CatalogProblem(source, line, col, _dotted(path), message)
+
+
+def load_catalog_text(text: str, source: str = "<catalog>") -> CatalogFile:
+    """Parse and validate one catalog document.
+
+    :param text: the YAML text.
+    :param source: file name used in error messages.
+    :raises CatalogError: listing every problem with file, line, column and field.
+    """
+    data, marks = _parse(text, source)
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise CatalogError.single(source, "a catalog file must be a mapping", line=1)
+    refs: list[tuple[Path_, str]] = []
+    data = _resolve(data, refs)
+    if refs:
+        raise CatalogError([_problem(source, p, marks.get(p), m) for p, m in refs])
+    try:
+        return CatalogFile.model_validate(data)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            path, mark = _locate(tuple(err["loc"]), data, marks)
+            msg = err["msg"].removeprefix("Value error, ")
+            problems.append(_problem(source, path, mark, msg))
+        raise CatalogError(problems) from exc
+
+
+def load_catalog_file(path: str | Path) -> CatalogFile:
+    """Load a catalog file from disk; see :func:`load_catalog_text`."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CatalogError.single(path, f"cannot read: {exc}") from exc
+    return load_catalog_text(text, str(path))
+
+
+def load_catalog_resource(package: str, name: str) -> CatalogFile:
+    """Load a catalog file shipped as package data (``importlib.resources``)."""
+    resource = resources.files(package).joinpath(name)
+    text = resource.read_text(encoding="utf-8")
+    return load_catalog_text(text, f"{package}/{name}")
+
+
+def load_catalog_dirs(dirs: Iterable[str | Path]) -> list[CatalogFile]:
+    """Load every ``*.yaml``/``*.yml`` in ``dirs`` (sorted by name).
+
+    :raises CatalogError: with every problem of every file.
+    """
+    files: list[CatalogFile] = []
+    problems: list[CatalogProblem] = []
+    for folder in dirs:
+        folder = Path(folder)
+        if not folder.is_dir():
+            raise CatalogError.single(folder, "catalog directory does not exist")
+        for path in sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")]):
+            try:
+                files.append(load_catalog_file(path))
+            except CatalogError as exc:
+                problems.extend(exc.problems)
+    if problems:
+        raise CatalogError(problems)
+    return files

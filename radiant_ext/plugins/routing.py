@@ -1,0 +1,107 @@
+"""The built-in rule engine: item routing + priority rules + business-hours deadline."""
+
+from __future__ import annotations
+
+import re
+import zlib
+from collections.abc import Sequence
+from datetime import timedelta
+
+from radiant_ext.plugins.catalog import CatalogItem
+from radiant_ext.plugins.models import (
+    Classification,
+    EmailTicket,
+    RequestContext,
+    RoutingDecision,
+    RuleFired,
+    StoreInfo,
+    priority_name,
+)
+from radiant_ext.plugins.rules import apply_rules
+
+__all__ = ["classify_by_keywords", "pick_owner", "route_by_rules"]
+
+
+def pick_owner(pool: Sequence[str], key: str) -> str | None:
+    """Pick an owner from ``pool`` deterministically by ``key`` (spreads load evenly)."""
+    if not pool:
+        return None
+    return pool[zlib.crc32(key.encode("utf-8")) % len(pool)]
+
+
+def route_by_rules(
+    item: CatalogItem, request: RequestContext, store: StoreInfo | None, *, decided_by: str = ""
+) -> RoutingDecision:
+    """Apply ``item``'s routing, priority rules and deadline policy to ``request``."""
+    outcome = apply_rules(
+        item.rules,
+        item_id=item.id,
+        base_level=item.routing.priority,
+        business_hours=item.deadline.business_hours,
+        request=request,
+        store=store,
+    )
+    fired = list(outcome.fired)
+    policy = item.deadline
+    zone = store.time_zone if policy.time_zone == "store" and store else None
+    calendar = policy.calendar.build(zone)
+    deadline = calendar.add(request.submitted_at, timedelta(hours=outcome.business_hours))
+    owner = item.routing.owner
+    if owner is None and item.routing.owner_pool:
+        key = request.request_id or f"{request.store_id}|{request.submitted_at.isoformat()}"
+        owner = pick_owner(item.routing.owner_pool, key)
+        fired.append(RuleFired(
+            id="owner-pool",
+            text=f"Owner picked from the pool {', '.join(item.routing.owner_pool)}",
+            text_ru=f"Ответственный выбран из группы {', '.join(item.routing.owner_pool)}",
+            effect=f"owner {owner}",
+        ))
+    return RoutingDecision(
+        item_id=item.id,
+        department=item.department,
+        type=item.routing.type,
+        queue=item.routing.queue,
+        service=item.routing.service,
+        sla=item.routing.sla,
+        priority=priority_name(outcome.level),
+        priority_level=outcome.level,
+        owner=owner,
+        deadline=deadline,
+        business_hours=outcome.business_hours,
+        calendar=f"{policy.calendar.id} ({calendar.tz.key})",
+        store_id=request.store_id,
+        rules_fired=fired,
+        decided_by=decided_by,
+    )
+
+
+def _hits(keyword: str, text: str) -> int:
+    pattern = r"(?<!\w)" + re.escape(keyword.casefold()) + r"(?!\w)"
+    return len(re.findall(pattern, text))
+
+
+def classify_by_keywords(
+    ticket: EmailTicket, items: Sequence[CatalogItem], *, decided_by: str = ""
+) -> Classification | None:
+    """Score each item's keywords in the title (weight 2) and body (weight 1).
+
+    :return: the best-scoring item, ``None`` when no keyword occurs or two items tie.
+    """
+    title, body = ticket.title.casefold(), ticket.body.casefold()
+    scored: list[tuple[float, CatalogItem, list[str]]] = []
+    for item in items:
+        score, matched = 0.0, []
+        for keyword in item.keywords:
+            hits = 2 * _hits(keyword, title) + _hits(keyword, body)
+            if hits:
+                score += hits
+                matched.append(keyword)
+        if score:
+            scored.append((score, item, matched))
+    if not scored:
+        return None
+    scored.sort(key=lambda s: -s[0])
+    if len(scored) > 1 and scored[0][0] == scored[1][0]:
+        return None
+    best, item, matched = scored[0]
+    return Classification(item_id=item.id, score=best, matched=matched, decided_by=decided_by)

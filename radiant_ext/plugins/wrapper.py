@@ -1,0 +1,267 @@
+""":class:`Plugins` — the one object portal, sync and CLI call instead of ``pm.hook``."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
+
+import pluggy
+
+from radiant_ext.plugins.catalog import CatalogItem, Department
+from radiant_ext.plugins.enablement import EnablementStore
+from radiant_ext.plugins.errors import DepartmentDisabledError, PluginError, UnknownItemError
+from radiant_ext.plugins.models import (
+    Classification,
+    EmailTicket,
+    FieldError,
+    PluginInfo,
+    RequestContext,
+    RoutingDecision,
+    StoreInfo,
+    SyncJob,
+    Viewer,
+)
+
+if TYPE_CHECKING:
+    from flask import Blueprint
+
+__all__ = ["Plugins"]
+
+
+class Plugins:
+    """Typed access to every hook, with department enablement and visibility applied.
+
+    Departments, items and stores are collected once and cached (call :meth:`reload` after
+    registering plugins); enablement is read on every call so a switch made by an admin in
+    another process takes effect at once.
+
+    :param pm: from :func:`make_plugin_manager`.
+    :param enablement: where department switches live; ``None``: every department enabled.
+    """
+
+    def __init__(self, pm: pluggy.PluginManager, *, enablement: EnablementStore | None = None):
+        self.pm = pm
+        self.enablement = enablement
+        self._departments: dict[str, Department] | None = None
+        self._items: dict[str, CatalogItem] | None = None
+        self._stores: dict[str, StoreInfo] | None = None
+
+    # -- registry -------------------------------------------------------------------------
+    def reload(self) -> None:
+        """Forget cached departments, items and stores."""
+        self._departments = self._items = self._stores = None
+
+    def _collect_departments(self) -> dict[str, Department]:
+        out: dict[str, Department] = {}
+        for impl in reversed(self.pm.hook.radiant_departments.get_hookimpls()):
+            for dept in _call(impl):
+                if dept.id in out:
+                    raise PluginError(
+                        f"department {dept.id!r} registered by both {out[dept.id].plugin!r} "
+                        f"and {impl.plugin_name!r}"
+                    )
+                out[dept.id] = dept.model_copy(update={"plugin": impl.plugin_name})
+        return dict(sorted(out.items(), key=lambda kv: (kv[1].order, kv[0])))
+
+    def _collect_items(self) -> dict[str, CatalogItem]:
+        departments = self._all_departments()
+        out: dict[str, CatalogItem] = {}
+        owner: dict[str, str] = {}
+        for impl in reversed(self.pm.hook.radiant_catalog_items.get_hookimpls()):
+            for item in _call(impl):
+                if item.id in out:
+                    raise PluginError(f"catalog item {item.id!r} registered by both "
+                                      f"{owner[item.id]!r} and {impl.plugin_name!r}")
+                if item.department not in departments:
+                    raise PluginError(f"catalog item {item.id!r} ({impl.plugin_name}) names "
+                                      f"unknown department {item.department!r}")
+                out[item.id] = item
+                owner[item.id] = impl.plugin_name
+        return dict(sorted(out.items(), key=lambda kv: (kv[1].order, kv[0])))
+
+    def _all_departments(self) -> dict[str, Department]:
+        if self._departments is None:
+            self._departments = self._collect_departments()
+        return self._departments
+
+    def _all_items(self) -> dict[str, CatalogItem]:
+        if self._items is None:
+            self._items = self._collect_items()
+        return self._items
+
+    # -- departments ----------------------------------------------------------------------
+    def department_states(self) -> dict[str, bool]:
+        """Return every registered department id → enabled."""
+        switched = dict(self.enablement.department_states()) if self.enablement else {}
+        return {d: switched.get(d, True) for d in self._all_departments()}
+
+    def departments(self, *, include_disabled: bool = False) -> list[Department]:
+        """Return registered departments (enabled ones unless ``include_disabled``)."""
+        states = self.department_states()
+        return [d for d in self._all_departments().values() if include_disabled or states[d.id]]
+
+    def set_department_enabled(self, department: str, enabled: bool, *, actor: str) -> None:
+        """Switch ``department`` on or off, persisted in :attr:`enablement`.
+
+        :raises PluginError: unknown department or no enablement store configured.
+        """
+        if department not in self._all_departments():
+            known = ", ".join(self._all_departments()) or "none"
+            raise PluginError(f"unknown department {department!r} (known: {known})")
+        if self.enablement is None:
+            raise PluginError("no place to persist department switches is configured")
+        self.enablement.set_department_enabled(department, enabled, actor)
+
+    # -- catalog --------------------------------------------------------------------------
+    def catalog_items(
+        self, department: str | None = None, *, viewer: Viewer | None = None,
+        include_disabled: bool = False,
+    ) -> list[CatalogItem]:
+        """Return catalog items of enabled departments, optionally of one department and
+        only those ``viewer`` may see."""
+        states = self.department_states()
+        return [
+            item for item in self._all_items().values()
+            if (include_disabled or states.get(item.department, False))
+            and (department is None or item.department == department)
+            and (viewer is None or self.is_visible(item, viewer))
+        ]
+
+    def item(self, item_id: str, *, include_disabled: bool = False) -> CatalogItem:
+        """Return the item ``item_id``.
+
+        :raises UnknownItemError: no such item.
+        :raises DepartmentDisabledError: its department is disabled (unless
+            ``include_disabled``).
+        """
+        found = self._all_items().get(item_id)
+        if found is None:
+            raise UnknownItemError(f"unknown catalog item {item_id!r}")
+        if not include_disabled and not self.department_states().get(found.department, False):
+            raise DepartmentDisabledError(
+                f"catalog item {item_id!r}: department {found.department!r} is disabled")
+        return found
+
+    def is_visible(self, item: CatalogItem, viewer: Viewer) -> bool:
+        """Return whether ``viewer`` may see ``item`` (see :class:`Visibility`)."""
+        vis = item.visibility
+        if vis.unrestricted:
+            return True
+        store = self.store(viewer.company) if viewer.company else None
+        return bool(
+            (viewer.company and viewer.company in vis.companies)
+            or set(vis.groups) & set(viewer.groups)
+            or (store and ("*" in vis.stores or store.id in vis.stores))
+            or (store and store.tier in vis.store_tiers)
+        )
+
+    # -- stores ---------------------------------------------------------------------------
+    def stores(self) -> dict[str, StoreInfo]:
+        """Return the store directory, id → store (earlier plugins win over the default)."""
+        if self._stores is None:
+            merged: dict[str, StoreInfo] = {}
+            for group in self.pm.hook.radiant_stores():
+                for store in group:
+                    merged.setdefault(store.id, store)
+            self._stores = dict(sorted(merged.items()))
+        return self._stores
+
+    def store(self, store_id: str) -> StoreInfo | None:
+        """Return one store of the directory, ``None`` when unknown."""
+        return self.stores().get(store_id)
+
+    # -- behaviour ------------------------------------------------------------------------
+    def route(self, item: CatalogItem, request: RequestContext) -> RoutingDecision:
+        """Return the routing decision for ``request`` on ``item`` (first plugin wins).
+
+        :raises DepartmentDisabledError: the item's department is disabled.
+        :raises PluginError: a store id that is not in the directory.
+        """
+        self.item(item.id)
+        store = None
+        if request.store_id:
+            store = self.store(request.store_id)
+            if store is None:
+                raise PluginError(f"unknown store {request.store_id!r}")
+        if request.submitted_at.tzinfo is None:
+            raise PluginError("the request time must carry a time zone")
+        result = self.pm.hook.radiant_route_request(item=item, request=request, store=store)
+        return cast(RoutingDecision, result)
+
+    def validate(
+        self, item: CatalogItem, fields: Mapping[str, Any], *, store_id: str | None = None
+    ) -> list[FieldError]:
+        """Return every plugin's problems with ``fields`` (empty list: the form is fine)."""
+        store = self.store(store_id) if store_id else None
+        groups = self.pm.hook.radiant_validate_fields(item=item, fields=fields, store=store)
+        return [error for group in groups for error in group]
+
+    def classify(self, ticket: EmailTicket) -> Classification | None:
+        """Suggest an enabled catalog item for an e-mail-born ticket, or ``None``."""
+        items = self.catalog_items()
+        if not items:
+            return None
+        result = self.pm.hook.radiant_classify_ticket(ticket=ticket, items=items)
+        return cast(Classification | None, result)
+
+    def ticket_created(
+        self, ticket_id: int, ticket_number: str, *, item: CatalogItem | None = None,
+        decision: RoutingDecision | None = None,
+    ) -> None:
+        """Tell plugins a ticket was created."""
+        self.pm.hook.radiant_ticket_created(
+            ticket_id=ticket_id, ticket_number=ticket_number, item=item, decision=decision)
+
+    def ticket_updated(self, ticket_id: int, ticket_number: str,
+                       changes: Mapping[str, Any]) -> None:
+        """Tell plugins sync noticed changes on a ticket."""
+        self.pm.hook.radiant_ticket_updated(
+            ticket_id=ticket_id, ticket_number=ticket_number, changes=changes)
+
+    def portal_blueprints(self) -> list[Blueprint]:
+        """Return the blueprints plugins contribute to the portal."""
+        return [bp for group in self.pm.hook.radiant_portal_blueprints() for bp in group]
+
+    def template_folders(self) -> list[Path]:
+        """Return template folders plugins contribute, as paths."""
+        return [Path(p) for group in self.pm.hook.radiant_template_folders() for p in group]
+
+    def sync_jobs(self) -> list[SyncJob]:
+        """Return the jobs plugins contribute to sync.
+
+        :raises PluginError: two jobs share an id.
+        """
+        jobs = [job for group in self.pm.hook.radiant_sync_jobs() for job in group]
+        ids = [j.id for j in jobs]
+        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        if dupes:
+            raise PluginError(f"sync job ids registered twice: {', '.join(dupes)}")
+        return jobs
+
+    def plugin_infos(self) -> list[PluginInfo]:
+        """Describe every registered and blocked plugin, for ``radiant-ext plugins``."""
+        from radiant_ext.plugins.builtin import BUILTIN_NAME, CATALOG_DIRS_NAME
+
+        depts = self._all_departments().values()
+        dists: Mapping[str, tuple[str, str]] = getattr(self.pm, "distributions", {})
+        infos = []
+        for name, _plugin in sorted(self.pm.list_name_plugin(), key=lambda np: np[0]):
+            mine = sorted(d.id for d in depts if d.plugin == name)
+            count = sum(1 for i in self._all_items().values() if i.department in mine)
+            dist = dists.get(name)
+            infos.append(PluginInfo(
+                name=name, departments=mine, items=count,
+                builtin=name in (BUILTIN_NAME, CATALOG_DIRS_NAME),
+                distribution=dist[0] if dist else None, version=dist[1] if dist else None))
+        for name in getattr(self.pm, "blocked_names", ()):
+            infos.append(PluginInfo(name=name, blocked=True))
+        return infos
+
+
+def _call(impl: pluggy.HookImpl) -> list[Any]:
+    """Call one argument-less hook implementation; ``None`` counts as an empty list."""
+    result = cast("Sequence[Any] | None", impl.function())
+    return list(result or ())
+
+
