@@ -1,0 +1,116 @@
+"""radiant_ext.webhook — real-time routing through Znuny's ``Ticket::Generic`` invoker.
+
+::
+
+    from radiant_ext.webhook import init_webhook
+    init_webhook(app, settings=settings)          # POST /-/znuny/webhook[/...]
+
+    from radiant_ext.webhook import plan_writeback, apply_writeback
+    plan = plan_writeback(200, "application/json", body)   # what Znuny 7.0.19 would run
+    outcome = apply_writeback(plan.actions, apply_one)     # stop at the first failure
+
+    from radiant_ext.webhook import setup_check
+    findings = setup_check(settings)                       # for ``radiant-ext check``
+"""
+
+from __future__ import annotations
+
+from radiant_ext.webhook.answers import (
+    CATEGORY_FIELD,
+    DEADLINE_FIELD,
+    NOTE_FROM,
+    NOTE_HISTORY_TYPE,
+    REQUEST_ID_FIELD,
+    STORE_FIELD,
+    routing_answer,
+    routing_note,
+)
+from radiant_ext.webhook.blueprint import (
+    EXTENSION_KEY,
+    SECRET_HEADER,
+    WEBHOOK_PATH,
+    WebhookConfig,
+    WebhookService,
+    handle_webhook,
+    init_webhook,
+    webhook_blueprint,
+)
+from radiant_ext.webhook.errors import (
+    PayloadError,
+    PayloadTooLarge,
+    UnsupportedContent,
+    WebhookAuthError,
+    WebhookError,
+)
+from radiant_ext.webhook.payload import (
+    KNOWN_EVENTS,
+    WebhookArticle,
+    WebhookEvent,
+    WebhookPayload,
+    WebhookTicket,
+    decode_body,
+    event_name,
+    is_known_event,
+    validate_payload,
+)
+from radiant_ext.webhook.routing import (
+    RoutingPlugins,
+    TicketRouter,
+    WebhookResult,
+    email_ticket,
+    ignored,
+)
+from radiant_ext.webhook.writeback import (
+    WRITEBACK_OPERATIONS,
+    WriteBackAction,
+    WriteBackOutcome,
+    WriteBackPlan,
+    apply_writeback,
+    plan_writeback,
+    writeback_actions,
+)
+
+__all__ = [
+    "CATEGORY_FIELD",
+    "DEADLINE_FIELD",
+    "EXTENSION_KEY",
+    "KNOWN_EVENTS",
+    "NOTE_FROM",
+    "NOTE_HISTORY_TYPE",
+    "PayloadError",
+    "PayloadTooLarge",
+    "REQUEST_ID_FIELD",
+    "RoutingPlugins",
+    "SECRET_HEADER",
+    "STORE_FIELD",
+    "TicketRouter",
+    "UnsupportedContent",
+    "WEBHOOK_PATH",
+    "WRITEBACK_OPERATIONS",
+    "WebhookArticle",
+    "WebhookAuthError",
+    "WebhookConfig",
+    "WebhookError",
+    "WebhookEvent",
+    "WebhookPayload",
+    "WebhookResult",
+    "WebhookService",
+    "WebhookTicket",
+    "WriteBackAction",
+    "WriteBackOutcome",
+    "WriteBackPlan",
+    "apply_writeback",
+    "decode_body",
+    "email_ticket",
+    "event_name",
+    "handle_webhook",
+    "ignored",
+    "init_webhook",
+    "is_known_event",
+    "plan_writeback",
+    "routing_answer",
+    "routing_note",
+    "validate_payload",
+    "webhook_blueprint",
+    "writeback_actions",
+]

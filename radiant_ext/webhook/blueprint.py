@@ -1,0 +1,228 @@
+"""The Flask endpoint Znuny's invoker posts to: ``POST /-/znuny/webhook[/<anything>]``.
+
+The portal registers it with one line, ``init_webhook(app, settings=settings)``. The endpoint
+is a machine endpoint: exempt from CSRF, authenticated by HTTP Basic (``webhook_user`` /
+``webhook_secret``) or the ``X-Radiant-Webhook-Secret`` header, both compared in constant
+time. Statuses::
+
+    200  {} or write-back keys      (routed, ignored, unknown event acknowledged)
+    400  {"error": reason}          body is not JSON / not an invoker payload
+    401  {"error": reason}          no or wrong credentials, or no secret configured
+    413  {"error": reason}          body larger than max_body_bytes
+    415  {"error": reason}          Content-Type is not JSON
+
+Znuny applies nothing from a non-20x answer, and the ticket operation that fired the event
+still succeeds, so every refusal is safe for the ticket.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import Blueprint, Flask, Response, current_app, request
+
+from radiant_ext.config import Settings
+from radiant_ext.webhook.errors import (
+    PayloadTooLarge,
+    UnsupportedContent,
+    WebhookAuthError,
+    WebhookError,
+)
+from radiant_ext.webhook.payload import decode_body, event_name, is_known_event, validate_payload
+from radiant_ext.webhook.routing import TicketRouter, WebhookResult, ignored
+
+__all__ = [
+    "EXTENSION_KEY",
+    "SECRET_HEADER",
+    "WEBHOOK_PATH",
+    "WebhookConfig",
+    "WebhookService",
+    "handle_webhook",
+    "init_webhook",
+    "webhook_blueprint",
+]
+
+log = logging.getLogger("radiant_ext.webhook")
+
+WEBHOOK_PATH = "/-/znuny/webhook"
+SECRET_HEADER = "X-Radiant-Webhook-Secret"
+EXTENSION_KEY = "radiant_webhook"
+
+webhook_blueprint = Blueprint("radiant_webhook", __name__)
+
+
+@dataclass(frozen=True)
+class WebhookConfig:
+    """Who may call the endpoint and how much it reads.
+
+    :param user: the Basic-auth user Znuny's requester sends (``BasicAuthUser``).
+    :param secret: the Basic-auth password, also accepted in :data:`SECRET_HEADER`; empty
+        disables the endpoint (every call gets 401).
+    :param max_body_bytes: larger bodies get 413 without being read.
+    """
+
+    user: str
+    secret: str = field(repr=False)
+    max_body_bytes: int = 32 * 1024 * 1024
+
+    @classmethod
+    def from_settings(cls, settings: Settings, **overrides: Any) -> WebhookConfig:
+        """Build from ``Settings.webhook_user`` / ``Settings.webhook_secret``."""
+        values: dict[str, Any] = {
+            "user": settings.webhook_user,
+            "secret": settings.webhook_secret.get_secret_value(),
+        }
+        values.update(overrides)
+        return cls(**values)
+
+
+@dataclass
+class WebhookService:
+    """Per-app state: the config and the router (built on first use when not given)."""
+
+    config: WebhookConfig
+    router: TicketRouter | None = None
+    settings: Settings | None = None
+
+    def get_router(self) -> TicketRouter:
+        """Return the router, building ``Plugins`` from the settings on first use."""
+        if self.router is None:
+            from radiant_ext.plugins import Plugins, make_plugin_manager
+
+            blocked = tuple(self.settings.blocked_plugins) if self.settings else ()
+            self.router = TicketRouter(Plugins(make_plugin_manager(blocked=blocked)))
+        return self.router
+
+
+def _same(given: str, expected: str) -> bool:
+    return hmac.compare_digest(given.encode("utf-8"), expected.encode("utf-8"))
+
+
+def authenticate(config: WebhookConfig) -> None:
+    """Check the request's credentials against ``config``.
+
+    :raises WebhookAuthError: with the reason (never the credentials themselves).
+    """
+    if not config.secret:
+        raise WebhookAuthError("webhook secret is not configured (RADIANT_WEBHOOK_SECRET)")
+    header = request.headers.get(SECRET_HEADER)
+    if header is not None:
+        if not _same(header, config.secret):
+            raise WebhookAuthError(f"wrong {SECRET_HEADER}")
+        return
+    auth = request.authorization
+    if auth is None or auth.type != "basic":
+        raise WebhookAuthError("no credentials (HTTP Basic or a secret header is required)")
+    user_ok = _same(auth.username or "", config.user)
+    secret_ok = _same(auth.password or "", config.secret)
+    if not (user_ok & secret_ok):  # both compared, no short cut
+        raise WebhookAuthError("wrong user or secret")
+
+
+def read_body(config: WebhookConfig) -> bytes:
+    """Read the JSON body, refusing other content types and oversized bodies."""
+    mime = (request.mimetype or "").lower()
+    if mime != "application/json" and not mime.endswith("+json"):
+        raise UnsupportedContent(f"Content-Type must be application/json, got {mime or 'none'}")
+    length = request.content_length
+    if length is not None and length > config.max_body_bytes:
+        raise PayloadTooLarge(f"body of {length} bytes exceeds {config.max_body_bytes}")
+    raw = request.stream.read(config.max_body_bytes + 1)
+    if len(raw) > config.max_body_bytes:
+        raise PayloadTooLarge(f"body exceeds {config.max_body_bytes} bytes")
+    return raw
+
+
+def handle_webhook(service: WebhookService) -> WebhookResult:
+    """Authenticate, parse and route the current request.
+
+    :raises WebhookError: to be answered with its status.
+    """
+    authenticate(service.config)
+    data = decode_body(read_body(service.config))
+    name = event_name(data)
+    if not is_known_event(name):
+        return ignored(f"unknown event {name} acknowledged")
+    if data.get("Ticket") == {}:
+        return ignored("the ticket no longer exists")  # TicketDeepGet found nothing
+    return service.get_router().handle(validate_payload(data))
+
+
+def _json(body: dict[str, Any], status: int) -> Response:
+    return Response(json.dumps(body, ensure_ascii=False), status, mimetype="application/json")
+
+
+def _header_safe(text: str) -> str:
+    return text.encode("ascii", "backslashreplace").decode("ascii")[:300]
+
+
+@webhook_blueprint.post(WEBHOOK_PATH)
+@webhook_blueprint.post(f"{WEBHOOK_PATH}/<path:rest>")
+def receive(rest: str = "") -> Response:
+    """Answer one invoker call (see the module docstring for the statuses)."""
+    service: WebhookService = current_app.extensions[EXTENSION_KEY]
+    try:
+        result = handle_webhook(service)
+    except WebhookError as exc:
+        log.warning("webhook request refused (%s): %s", exc.status, exc)
+        response = _json({"error": str(exc)}, exc.status)
+        if isinstance(exc, WebhookAuthError):
+            response.headers["WWW-Authenticate"] = 'Basic realm="radiant webhook"'
+        return response
+    log.info("webhook ticket %s %s: %s", result.ticket_id, result.outcome, result.reason)
+    response = _json(result.answer, 200)
+    response.headers["X-Radiant-Webhook"] = f"{result.outcome}; {_header_safe(result.reason)}"
+    return response
+
+
+def init_webhook(
+    app: Flask,
+    *,
+    settings: Settings | None = None,
+    router: TicketRouter | None = None,
+    config: WebhookConfig | None = None,
+) -> WebhookService:
+    """Register the webhook endpoint on ``app``, exempt from CSRF.
+
+    :param app: the portal app (call after ``csrf.init_app(app)`` when CSRF is on).
+    :param settings: credentials and blocked plugins; loaded from the environment if omitted.
+    :param router: a ready router (tests, or a portal that shares its ``Plugins``).
+    :param config: overrides the credentials taken from ``settings``.
+    :return: the service stored in ``app.extensions["radiant_webhook"]``.
+    """
+    if settings is None and config is None:
+        from radiant_ext.config import load_settings
+
+        settings = load_settings()
+    if config is None:
+        assert settings is not None
+        config = WebhookConfig.from_settings(settings)
+    service = WebhookService(config=config, router=router, settings=settings)
+    app.extensions[EXTENSION_KEY] = service
+    app.register_blueprint(webhook_blueprint)
+    for csrf in _csrf_extensions(app):
+        csrf.exempt(webhook_blueprint)
+    return service
+
+
+def _csrf_extensions(app: Flask) -> list[Any]:
+    """The app's CSRFProtect, and the portal's shared one even if not bound yet.
+
+    Exempting the portal's instance too keeps the endpoint working whichever order the
+    portal's factory calls ``csrf.init_app`` and :func:`init_webhook` in.
+    """
+    found = [app.extensions.get("csrf")]
+    try:
+        from radiant_ext.portal.extensions import csrf as portal_csrf
+    except ImportError:  # pragma: no cover - the portal is part of the package
+        portal_csrf = None
+    found.append(portal_csrf)
+    unique: list[Any] = []
+    for item in found:
+        if item is not None and all(item is not u for u in unique):
+            unique.append(item)
+    return unique
