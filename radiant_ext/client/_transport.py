@@ -1,0 +1,171 @@
+"""HTTP plumbing: one ``requests.Session`` per thread, TLS options, failures typed.
+
+Everything that can go wrong before an HTTP answer arrives becomes a
+:class:`~radiant_ext.client.errors.ZnunyConnectionError`; whether the request may have reached
+the server (``maybe_committed``) decides if a write may be retried.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.exceptions import (
+    ConnectTimeoutError,
+    NameResolutionError,
+    NewConnectionError,
+    ProtocolError,
+)
+
+from radiant_ext.client.errors import NoResponseError, ZnunyConnectionError, ZnunyTimeoutError
+
+__all__ = ["RetryPolicy", "Transport"]
+
+Timeout = float | tuple[float, float]
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How often and how patiently to retry.
+
+    Connect failures (nothing reached the server) are retried for every operation; read
+    timeouts, dropped connections and the ``statuses`` only for read-only operations.
+
+    :param attempts: total tries per call, including the first (1 = never retry).
+    :param backoff: first pause in seconds, doubled each time, capped at ``backoff_max``.
+    :param statuses: HTTP statuses worth another try (gateway / overload answers).
+    """
+
+    attempts: int = 3
+    backoff: float = 0.2
+    backoff_max: float = 3.0
+    statuses: frozenset[int] = field(default_factory=lambda: frozenset({502, 503, 504}))
+
+    def delay(self, attempt: int) -> float:
+        """Seconds to wait after failed attempt number ``attempt`` (1-based)."""
+        return float(min(self.backoff * (2 ** (attempt - 1)), self.backoff_max))
+
+
+_NOT_SENT = (NewConnectionError, NameResolutionError, ConnectTimeoutError)
+
+
+def _causes(exc: BaseException) -> list[BaseException]:
+    """The exception, its args that are exceptions, their ``reason``s and causes (flattened)."""
+    seen: list[BaseException] = []
+    todo: list[BaseException] = [exc]
+    while todo:
+        item = todo.pop()
+        if item in seen:
+            continue
+        seen.append(item)
+        todo.extend(a for a in item.args if isinstance(a, BaseException))
+        for attr in ("reason", "__cause__", "__context__"):
+            nested = getattr(item, attr, None)
+            if isinstance(nested, BaseException):
+                todo.append(nested)
+    return seen
+
+
+def translate(exc: requests.RequestException, operation: str) -> ZnunyConnectionError:
+    """Map a requests exception to the client's transport errors."""
+    causes = _causes(exc)
+    if isinstance(exc, requests.ConnectTimeout):
+        err: ZnunyConnectionError = ZnunyTimeoutError(
+            f"connect timeout: {exc}", operation=operation
+        )
+        err.maybe_committed = False
+        return err
+    if isinstance(exc, requests.Timeout):
+        err = ZnunyTimeoutError(f"read timeout: no answer in time ({exc})", operation=operation)
+        err.maybe_committed = True
+        return err
+    if any(isinstance(c, _NOT_SENT) for c in causes):
+        err = ZnunyConnectionError(f"cannot connect: {exc}", operation=operation)
+        err.maybe_committed = False
+        return err
+    if any(isinstance(c, ProtocolError | ConnectionResetError) for c in causes) or (
+        "without response" in str(exc) or "Connection aborted" in str(exc)
+    ):
+        err = NoResponseError(
+            f"the server closed the connection without an answer ({exc})", operation=operation
+        )
+    else:
+        err = ZnunyConnectionError(f"connection failed: {exc}", operation=operation)
+    err.maybe_committed = True
+    return err
+
+
+class Transport:
+    """Sends single HTTP requests; one keep-alive session (and pool) per thread.
+
+    :param verify: ``True``, ``False`` or the path of a CA bundle.
+    :param cert: client certificate: a PEM path, or ``(cert, key)`` paths.
+    :param pool_size: connections kept per host and thread.
+    """
+
+    def __init__(
+        self,
+        *,
+        timeout: Timeout,
+        verify: bool | str = True,
+        cert: str | tuple[str, str] | None = None,
+        pool_size: int = 10,
+        user_agent: str = "radiant-ext",
+    ) -> None:
+        self.timeout = timeout
+        self.verify = verify
+        self.cert = cert
+        self.pool_size = pool_size
+        self.user_agent = user_agent
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._all: list[requests.Session] = []
+
+    def session(self) -> requests.Session:
+        """This thread's ``requests.Session`` (created on first use)."""
+        session: requests.Session | None = getattr(self._local, "session", None)
+        if session is None:
+            session = requests.Session()
+            adapter = HTTPAdapter(
+                pool_connections=1, pool_maxsize=self.pool_size, max_retries=0
+            )
+            session.mount("http://", adapter)
+            session.mount("https://", adapter)
+            session.verify = self.verify
+            session.cert = self.cert
+            session.headers["User-Agent"] = self.user_agent
+            session.headers["Accept"] = "application/json"
+            self._local.session = session
+            with self._lock:
+                self._all.append(session)
+        return session
+
+    def send(
+        self,
+        operation: str,
+        method: str,
+        url: str,
+        *,
+        params: list[tuple[str, str]] | None,
+        body: bytes | None,
+        headers: dict[str, str],
+    ) -> requests.Response:
+        """One HTTP exchange; transport failures come out as ``ZnunyConnectionError``."""
+        if body is not None:
+            headers = {**headers, "Content-Type": "application/json; charset=utf-8"}
+        try:
+            return self.session().request(
+                method, url, params=params, data=body, headers=headers, timeout=self.timeout
+            )
+        except requests.RequestException as exc:
+            raise translate(exc, operation) from exc
+
+    def close(self) -> None:
+        """Close every thread's session and its pooled connections."""
+        with self._lock:
+            sessions, self._all = self._all, []
+        for session in sessions:
+            session.close()
+        self._local = threading.local()
