@@ -1,0 +1,161 @@
+"""The ``outbox-drain`` job and the admin view of the outbox (backlog, parked requests)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from radiant_ext.store import Outbox, OutboxState, record_audit, utcnow
+from radiant_ext.sync.context import JobContext
+from radiant_ext.sync.errors import SyncError
+from radiant_ext.sync.lookup import FoundTicket, LookupQuery, find_existing_tickets
+from radiant_ext.sync.outbox import RetryPolicy, _record_failure, _record_sent, attempt, claim
+
+__all__ = [
+    "drain_outbox",
+    "outbox_backlog",
+    "parked_requests",
+    "pending_requests",
+    "requeue_parked",
+]
+
+BATCH = 200
+MAX_PER_RUN = 20_000
+GIVE_UP_AFTER = 3
+"""Connection failures in a row after which a run stops: Znuny is down, try again later."""
+
+
+def _recover_stale(sessions: sessionmaker[Session], stale_before: datetime) -> int:
+    # A sender died between claiming a row and recording the outcome: the ticket may exist.
+    with sessions.begin() as s:
+        res = s.execute(
+            update(Outbox)
+            .where(Outbox.state == OutboxState.SENDING, Outbox.claimed_at < stale_before)
+            .values(state=OutboxState.PENDING, maybe_sent=True, claimed_at=None)
+            .execution_options(synchronize_session=False)
+        )
+        return int(res.rowcount)  # type: ignore[attr-defined]
+
+
+def _due(sessions: sessionmaker[Session], now: datetime, skip: set[int]) -> list[Outbox]:
+    with sessions() as s:
+        stmt = (select(Outbox)
+                .where(Outbox.state == OutboxState.PENDING, Outbox.next_attempt_at <= now)
+                .order_by(Outbox.next_attempt_at, Outbox.id).limit(BATCH + len(skip)))
+        return [row for row in s.scalars(stmt) if row.id not in skip][:BATCH]
+
+
+def _lookup(ctx: JobContext, rows: list[Outbox]) -> dict[str, FoundTicket] | Exception:
+    queries = [LookupQuery(r.request_id, r.customer_user, r.created_at)
+               for r in rows if r.maybe_sent]
+    if not queries:
+        return {}
+    try:
+        return find_existing_tickets(ctx.client, queries)
+    except Exception as exc:  # noqa: BLE001 - recorded on each row below
+        return exc
+
+
+def _deliver(ctx: JobContext, row: Outbox, found: dict[str, FoundTicket] | Exception,
+             retry: RetryPolicy) -> tuple[str, bool]:
+    """Deliver one row; return its outcome and whether Znuny was unreachable."""
+    if not claim(ctx.sessions, row.id):
+        return "skipped", False
+    if row.maybe_sent and isinstance(found, Exception):
+        result = _record_failure(ctx.sessions, row.id, found, retry)
+    elif row.maybe_sent and row.request_id in found:  # type: ignore[operator]
+        hit = found[row.request_id]  # type: ignore[index]
+        _record_sent(ctx.sessions, row.id, hit.ticket_id, hit.ticket_number, found=True)
+        return "found", False
+    else:
+        result = attempt(ctx.sessions, ctx.client, row.id, retry, lookup_first=False)
+    return result.state, result.unreachable
+
+
+def drain_outbox(ctx: JobContext) -> dict[str, int]:
+    """Send every due pending request; return counts by outcome.
+
+    Counts: ``sent`` (filed now), ``found`` (an earlier attempt had filed it), ``pending``
+    (failed again, retried later), ``parked``, ``recovered`` (stale ``sending`` rows),
+    ``deferred`` (left for the next run because Znuny is unreachable).
+    """
+    settings = ctx.settings
+    retry = RetryPolicy(settings.outbox_retry_seconds, settings.outbox_retry_max_seconds)
+    stale = timedelta(seconds=max(300.0, 4 * settings.znuny_timeout))
+    counts: Counter[str] = Counter(recovered=_recover_stale(ctx.sessions, ctx.now() - stale))
+    seen: set[int] = set()
+    failures_in_row = 0
+    while len(seen) < MAX_PER_RUN:
+        rows = _due(ctx.sessions, ctx.now(), seen)
+        if not rows:
+            break
+        ctx.progress("outbox", 0, outbox_backlog(ctx.sessions)["pending"] + len(seen))
+        found = _lookup(ctx, rows)
+        for row in rows:
+            seen.add(row.id)
+            outcome, unreachable = _deliver(ctx, row, found, retry)
+            counts[outcome] += 1
+            ctx.progress("outbox", 1, None)
+            failures_in_row = failures_in_row + 1 if unreachable else 0
+            if failures_in_row >= GIVE_UP_AFTER:
+                counts["deferred"] += _count_due(ctx.sessions, ctx.now())
+                return _finish(counts)
+    return _finish(counts)
+
+
+def _count_due(sessions: sessionmaker[Session], now: datetime) -> int:
+    with sessions() as s:
+        return int(s.scalar(select(func.count()).select_from(Outbox).where(
+            Outbox.state == OutboxState.PENDING, Outbox.next_attempt_at <= now)) or 0)
+
+
+def _finish(counts: Counter[str]) -> dict[str, int]:
+    counts.pop("skipped", None)
+    counts.pop("sending", None)
+    return {k: v for k, v in counts.items() if v or k in {"sent", "pending", "parked"}}
+
+
+def outbox_backlog(sessions: sessionmaker[Session]) -> dict[str, Any]:
+    """Return counts by state and the oldest unsent request's creation time."""
+    with sessions() as s:
+        rows = s.execute(select(Outbox.state, func.count()).group_by(Outbox.state)).all()
+        oldest = s.scalar(select(func.min(Outbox.created_at)).where(
+            Outbox.state.in_([OutboxState.PENDING, OutboxState.SENDING])))
+    counts: dict[str, Any] = {state.value: 0 for state in OutboxState}
+    counts.update({state.value: int(n) for state, n in rows})
+    counts["oldest_unsent"] = oldest
+    return counts
+
+
+def parked_requests(session: Session, limit: int = 100) -> list[Outbox]:
+    """Return the requests Znuny rejected for good, newest first (for the admin page)."""
+    stmt = (select(Outbox).where(Outbox.state == OutboxState.PARKED)
+            .order_by(Outbox.parked_at.desc()).limit(limit))
+    return list(session.scalars(stmt))
+
+
+def pending_requests(session: Session, customer_user: str | None = None) -> list[Outbox]:
+    """Return requests not yet confirmed by Znuny (for "my requests" while Znuny is away)."""
+    stmt = select(Outbox).where(Outbox.state.in_(
+        [OutboxState.PENDING, OutboxState.SENDING, OutboxState.PARKED]))
+    if customer_user is not None:
+        stmt = stmt.where(Outbox.customer_user == customer_user)
+    return list(session.scalars(stmt.order_by(Outbox.created_at.desc())))
+
+
+def requeue_parked(session: Session, request_id: str, actor: str) -> Outbox:
+    """Send a parked request again (after an admin fixed its cause, e.g. a missing queue).
+
+    :raises SyncError: when no parked request has that id.
+    """
+    row = session.scalar(select(Outbox).where(Outbox.request_id == request_id))
+    if row is None or row.state != OutboxState.PARKED:
+        raise SyncError(f"no parked request {request_id!r}")
+    row.state, row.next_attempt_at, row.parked_at = OutboxState.PENDING, utcnow(), None
+    row.maybe_sent = True  # cheap insurance: look the key up before sending again
+    record_audit(session, actor=actor, action="outbox.requeue", subject=request_id)
+    return row

@@ -1,0 +1,242 @@
+"""The outbox: a request is written to the store first, then sent; it is never lost.
+
+:func:`submit_request` (called by the portal) stores the request with its idempotency key,
+then tries ``TicketCreate`` once. :func:`drain_outbox` (the ``outbox-drain`` job) sends what
+is still pending, with exponential backoff; before re-sending a request whose earlier attempt
+may have reached Znuny it looks the key up (:mod:`radiant_ext.sync.lookup`), so a retry never
+makes a duplicate. A request Znuny rejects for good is parked with the reason for an admin.
+"""
+
+from __future__ import annotations
+
+import random
+import secrets
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Engine, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from radiant_ext.client.errors import (
+    InvalidRequestError,
+    NotFoundError,
+    OperationError,
+    PayloadTooLargeError,
+    PermissionDeniedError,
+    ZnunyConnectionError,
+    ZnunyError,
+)
+from radiant_ext.store import Outbox, OutboxState, make_session_factory, record_audit, utcnow
+from radiant_ext.sync.lookup import REQUEST_ID_FIELD, LookupQuery, find_existing_tickets
+
+__all__ = [
+    "RetryPolicy",
+    "SubmitResult",
+    "build_payload",
+    "is_permanent",
+    "new_request_id",
+    "submit_request",
+]
+
+PERMANENT_ERRORS: tuple[type[ZnunyError], ...] = (
+    InvalidRequestError,
+    PermissionDeniedError,
+    NotFoundError,
+    PayloadTooLargeError,
+)
+"""Znuny's answers that no retry can change: the request is parked for an admin."""
+
+
+def new_request_id(now: datetime | None = None) -> str:
+    """Return a fresh request reference such as ``RQ-20261123-7KQ2M9XA``."""
+    day = (now or utcnow()).strftime("%Y%m%d")
+    alphabet = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read out over the phone
+    return f"RQ-{day}-{''.join(secrets.choice(alphabet) for _ in range(8))}"
+
+
+def is_permanent(exc: BaseException) -> bool:
+    """Whether Znuny rejected the request for good (retrying cannot help)."""
+    return isinstance(exc, PERMANENT_ERRORS)
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Exponential backoff with jitter: ``base * 2**(attempts-1)``, capped at ``maximum``."""
+
+    base: float = 15.0
+    maximum: float = 1800.0
+
+    def delay(self, attempts: int) -> timedelta:
+        """Return the wait before the next try after ``attempts`` failed tries."""
+        seconds = min(self.maximum, self.base * 2 ** max(0, attempts - 1))
+        return timedelta(seconds=seconds * random.uniform(0.8, 1.0))
+
+
+@dataclass(frozen=True)
+class SubmitResult:
+    """What the portal tells the requester: filed (with the number), pending, or parked."""
+
+    request_id: str
+    state: str
+    ticket_id: int | None = None
+    ticket_number: str | None = None
+    error: str | None = None
+    unreachable: bool = False
+    """The attempt failed because Znuny could not be reached (no answer at all)."""
+
+    @classmethod
+    def of(cls, row: Outbox, unreachable: bool = False) -> SubmitResult:
+        """Describe an outbox row."""
+        return cls(row.request_id, row.state.value, row.ticket_id, row.ticket_number,
+                   row.last_error, unreachable)
+
+
+def build_payload(ticket: Any, article: Any = None,
+                  dynamic_fields: Mapping[str, Any] | Sequence[Any] = (),
+                  attachments: Sequence[Any] = ()) -> dict[str, Any]:
+    """Serialise the client's outbound models to the outbox's JSON payload."""
+    if isinstance(dynamic_fields, Mapping):
+        fields = dict(dynamic_fields)
+    else:
+        fields = {f.name: f.value for f in dynamic_fields}
+    return {
+        "ticket": ticket.to_znuny(),
+        "article": article.to_znuny() if article is not None else None,
+        "dynamic_fields": fields,
+        "attachments": [a.to_znuny() for a in attachments],
+    }
+
+
+def _factory(source: Engine | sessionmaker[Session]) -> sessionmaker[Session]:
+    return make_session_factory(source) if isinstance(source, Engine) else source
+
+
+def submit_request(source: Engine | sessionmaker[Session], client: Any, *, request_id: str,
+                   ticket: Any, article: Any = None,
+                   dynamic_fields: Mapping[str, Any] | Sequence[Any] = (),
+                   attachments: Sequence[Any] = (), category: str | None = None,
+                   promised_deadline: datetime | None = None,
+                   retry: RetryPolicy | None = None) -> SubmitResult:
+    """Store the request in the outbox, then try ``TicketCreate`` once.
+
+    Submitting the same ``request_id`` again (a double click) returns the first request's
+    state and sends nothing.
+
+    :param source: the store (engine or session factory).
+    :param client: a :class:`radiant_ext.client.ZnunyClient` with agent credentials.
+    :param request_id: the idempotency key (:func:`new_request_id`); it is also written to
+        the ``RadiantRequestID`` dynamic field.
+    :param ticket: a :class:`radiant_ext.client.NewTicket`.
+    :param article: the first article (:class:`radiant_ext.client.NewArticle`).
+    :param dynamic_fields: ``{name: value}`` (``Radiant*`` fields from the routing decision).
+    :param attachments: :class:`radiant_ext.client.NewAttachment` objects.
+    :param category: catalog item id, shown in lists while the request is pending.
+    :param promised_deadline: the deadline promised to the requester.
+    :returns: ``sent`` with the ticket number, ``pending`` (the sync job delivers it) or
+        ``parked`` (Znuny rejected it; an admin sees why).
+    """
+    sessions = _factory(source)
+    payload = build_payload(ticket, article, dynamic_fields, attachments)
+    payload["dynamic_fields"][REQUEST_ID_FIELD] = request_id
+    with sessions.begin() as s:
+        existing = s.scalar(select(Outbox).where(Outbox.request_id == request_id))
+        if existing is not None:
+            return SubmitResult.of(existing)
+        row = Outbox(request_id=request_id, state=OutboxState.SENDING, payload=payload,
+                     customer_user=payload["ticket"]["CustomerUser"],
+                     title=payload["ticket"]["Title"][:255], category=category,
+                     promised_deadline=promised_deadline, claimed_at=utcnow())
+        s.add(row)
+        s.flush()
+        row_id = row.id
+    return attempt(sessions, client, row_id, retry or RetryPolicy(), lookup_first=False)
+
+
+def _send(client: Any, payload: Mapping[str, Any]) -> tuple[int, str]:
+    from radiant_ext.client.models import NewArticle, NewAttachment, NewTicket
+
+    article = payload.get("article")
+    created = client.ticket_create(
+        NewTicket.model_validate(payload["ticket"]),
+        NewArticle.model_validate(article) if article else None,
+        dynamic_fields=dict(payload.get("dynamic_fields") or {}),
+        attachments=[NewAttachment.model_validate(a) for a in payload.get("attachments") or ()],
+    )
+    return int(created.ticket_id), str(created.ticket_number)
+
+
+def attempt(sessions: sessionmaker[Session], client: Any, row_id: int, retry: RetryPolicy,
+            *, lookup_first: bool) -> SubmitResult:
+    """Make one delivery attempt for a claimed (``sending``) outbox row and record the outcome.
+
+    :param lookup_first: look the key up in Znuny before sending (an earlier attempt may have
+        reached it).
+    """
+    with sessions() as s:
+        row = s.get_one(Outbox, row_id)
+        payload, query = row.payload, _query(row)
+    try:
+        found = find_existing_tickets(client, [query]).get(row.request_id) if lookup_first \
+            else None
+        ticket_id, number = (found.ticket_id, found.ticket_number) if found else \
+            _send(client, payload)
+    except Exception as exc:  # noqa: BLE001 - every failure is recorded on the row
+        return _record_failure(sessions, row_id, exc, retry)
+    return _record_sent(sessions, row_id, ticket_id, number, found=found is not None)
+
+
+def _query(row: Outbox) -> LookupQuery:
+    return LookupQuery(row.request_id, row.customer_user, row.created_at)
+
+
+def _record_sent(sessions: sessionmaker[Session], row_id: int, ticket_id: int, number: str,
+                 *, found: bool) -> SubmitResult:
+    now = utcnow()
+    with sessions.begin() as s:
+        row = s.get_one(Outbox, row_id)
+        row.state, row.ticket_id, row.ticket_number = OutboxState.SENT, ticket_id, number
+        row.sent_at = now
+        row.claimed_at = None
+        row.maybe_sent = False
+        if not found:
+            row.attempts += 1
+            row.last_attempt_at = now
+        row.last_error = None if not found else "filed by an earlier attempt; found by its key"
+        return SubmitResult.of(row)
+
+
+def _record_failure(sessions: sessionmaker[Session], row_id: int, exc: Exception,
+                    retry: RetryPolicy) -> SubmitResult:
+    now = utcnow()
+    reason = f"{type(exc).__name__}: {exc}"[:2000]
+    with sessions.begin() as s:
+        row = s.get_one(Outbox, row_id)
+        row.attempts += 1
+        row.last_attempt_at = now
+        row.last_error = reason
+        row.claimed_at = None
+        if is_permanent(exc):
+            row.state = OutboxState.PARKED
+            row.parked_at = now
+            record_audit(s, actor="sync", action="outbox.park", subject=row.request_id,
+                         details={"reason": reason})
+        else:
+            row.state = OutboxState.PENDING
+            # Znuny answered with an error: nothing was created. Anything else (timeout,
+            # dropped connection, 5xx, unreadable answer) may have created the ticket.
+            row.maybe_sent = row.maybe_sent or not isinstance(exc, OperationError)
+            row.next_attempt_at = now + retry.delay(row.attempts)
+        return SubmitResult.of(row, unreachable=isinstance(exc, ZnunyConnectionError))
+
+
+def claim(sessions: sessionmaker[Session], row_id: int) -> bool:
+    """Move a pending row to ``sending``; ``False`` when someone else took it first."""
+    with sessions.begin() as s:
+        res = s.execute(
+            update(Outbox).where(Outbox.id == row_id, Outbox.state == OutboxState.PENDING)
+            .values(state=OutboxState.SENDING, claimed_at=utcnow())
+            .execution_options(synchronize_session=False)
+        )
+        return bool(res.rowcount == 1)  # type: ignore[attr-defined]

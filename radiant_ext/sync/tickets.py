@@ -1,0 +1,169 @@
+"""The ``ticket-pull`` job: tickets changed since the cursor, batch-fetched, cached.
+
+TicketSearch has no offset (genericinterface.md §4.6), so pages are keyset pages over the
+last-change time: ``TicketLastChangeTimeNewerDate=<last seen>``, ``SortBy=Changed``,
+``OrderBy=Up``, ``Limit=N``, skipping ids already seen at the boundary second. The cursor is the
+newest change time seen (Znuny's clock, not ours); the next pull starts an overlap window
+before it so a ticket changed in the same second as the cursor, or committed late, is not
+missed. Pulling is idempotent: a ticket seen twice is simply upserted twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from radiant_ext.store import TicketCache, get_cursor, set_cursor, utcnow
+from radiant_ext.sync.context import JobContext
+
+__all__ = ["CURSOR", "full_resync", "pull_tickets", "ticket_to_cache", "upsert_tickets"]
+
+CURSOR = "ticket-pull"
+PAGE = 1000
+GET_CHUNK = 50
+CLOSED_TYPES = frozenset({"closed", "removed", "merged"})
+
+
+def _epoch(value: int | None) -> datetime | None:
+    return datetime.fromtimestamp(value, tz=UTC) if value else None
+
+
+def _df(ticket: Any, name: str) -> str | None:
+    value = (getattr(ticket, "dynamic_fields", None) or {}).get(name)
+    if isinstance(value, list):
+        value = value[0] if value else None
+    return str(value) if value not in (None, "") else None
+
+
+def _df_datetime(ticket: Any, name: str) -> datetime | None:
+    text = _df(ticket, name)
+    if not text:
+        return None
+    try:
+        return datetime.strptime(text[:19], "%Y-%m-%d %H:%M:%S").replace(tzinfo=UTC)
+    except ValueError:
+        return None
+
+
+def _minutes(start: datetime | None, end: datetime | None) -> int | None:
+    if start is None or end is None:
+        return None
+    return max(0, int((end - start).total_seconds() // 60))
+
+
+def ticket_to_cache(ticket: Any, row: TicketCache | None = None) -> TicketCache:
+    """Copy a client :class:`~radiant_ext.client.Ticket` into a (new or existing) cache row."""
+    row = row if row is not None else TicketCache(ticket_id=int(ticket.ticket_id))
+    state_changed = row.state != ticket.state
+    for name in ("title", "state", "state_type", "queue", "service", "sla", "priority",
+                 "priority_id", "owner", "responsible"):
+        setattr(row, name, getattr(ticket, name))
+    row.ticket_number = str(ticket.ticket_number)
+    row.type = ticket.type or None
+    row.customer_user_id = ticket.customer_user_id or None
+    row.customer_id = ticket.customer_id or None
+    row.store, row.category = _df(ticket, "RadiantStore"), _df(ticket, "RadiantCategory")
+    row.request_id = _df(ticket, "RadiantRequestID")
+    row.promised_deadline = _df_datetime(ticket, "RadiantDeadline")
+    row.created, row.changed = ticket.created, ticket.changed
+    if state_changed or row.state_since is None:
+        row.state_since = ticket.changed or ticket.created
+    _times(row, ticket)
+    row.synced_at = utcnow()
+    return row
+
+
+def _times(row: TicketCache, ticket: Any) -> None:
+    if (ticket.state_type or "").lower() in CLOSED_TYPES:
+        row.closed = row.closed or ticket.changed
+    else:
+        row.closed = None
+    row.first_response_at = getattr(ticket, "first_response", None) or row.first_response_at
+    row.first_response_minutes = _minutes(row.created, row.first_response_at)
+    row.solution_minutes = _minutes(row.created, row.closed)
+    row.first_response_deadline = _epoch(ticket.escalation_response_time)
+    row.update_deadline = _epoch(ticket.escalation_update_time)
+    row.solution_deadline = _epoch(ticket.escalation_solution_time)
+    row.escalation_deadline = _epoch(ticket.escalation_time)
+
+
+def upsert_tickets(session: Session, tickets: Sequence[Any]) -> int:
+    """Insert or update ``tickets`` in the cache; return how many rows were written."""
+    ids = [int(t.ticket_id) for t in tickets]
+    existing = {r.ticket_id: r for r in session.scalars(
+        select(TicketCache).where(TicketCache.ticket_id.in_(ids)))}
+    for ticket in tickets:
+        row = ticket_to_cache(ticket, existing.get(int(ticket.ticket_id)))
+        if row.ticket_id not in existing:
+            session.add(row)
+            existing[row.ticket_id] = row
+    session.flush()
+    return len(tickets)
+
+
+def _changed_tickets(client: Any, since: datetime | None) -> Iterator[list[Any]]:
+    """Yield batches of tickets changed at or after ``since``, oldest change first."""
+    seen: set[int] = set()
+    limit = PAGE
+    while True:
+        filters: dict[str, Any] = {"sort_by": "Changed", "order_by": "Up", "limit": limit}
+        if since is not None:
+            filters["ticket_last_change_time_newer_date"] = since
+        ids = [int(i) for i in client.ticket_search(**filters)]
+        fresh = [i for i in ids if i not in seen]
+        page: list[Any] = []
+        for start in range(0, len(fresh), GET_CHUNK):
+            batch = client.ticket_get_many(fresh[start:start + GET_CHUNK], dynamic_fields=True)
+            page.extend(batch)
+            yield batch
+        if len(ids) < limit:
+            return
+        changed = [t.changed for t in page if t.changed is not None]
+        if not changed:  # the whole page was seen already (one busy second): widen it
+            limit *= 2
+            continue
+        # Restart one second before the newest change seen (NewerDate may be > or >=) and skip
+        # the tickets already pulled from that window.
+        boundary = max(changed) - timedelta(seconds=1)
+        seen = {int(t.ticket_id) for t in page if t.changed and t.changed >= boundary}
+        if since is not None and boundary <= since:
+            seen |= set(ids)
+        since, limit = boundary, PAGE
+
+
+def _pull(ctx: JobContext, since: datetime | None) -> dict[str, int]:
+    newest, pulled = get_cursor_value(ctx), 0
+    for tickets in _changed_tickets(ctx.client, since):
+        with ctx.sessions.begin() as s:
+            pulled += upsert_tickets(s, tickets)
+        changed = [t.changed for t in tickets if t.changed is not None]
+        if changed:
+            newest = max([newest, *changed]) if newest else max(changed)
+        ctx.progress("tickets", len(tickets), None)
+    with ctx.sessions.begin() as s:
+        set_cursor(s, CURSOR, newest)
+    return {"pulled": pulled}
+
+
+def get_cursor_value(ctx: JobContext) -> datetime | None:
+    """Return the ticket-pull cursor (newest change time pulled so far)."""
+    with ctx.sessions() as s:
+        return get_cursor(s, CURSOR)
+
+
+def pull_tickets(ctx: JobContext) -> dict[str, int]:
+    """Pull tickets changed since the cursor (minus the overlap window); full on first run."""
+    cursor = get_cursor_value(ctx)
+    if cursor is None:
+        return full_resync(ctx)
+    since = cursor - timedelta(seconds=ctx.settings.sync_pull_overlap_seconds)
+    return _pull(ctx, since)
+
+
+def full_resync(ctx: JobContext) -> dict[str, int]:
+    """Pull every ticket Znuny has (first run, or ``radiant-ext sync run ticket-pull --full``)."""
+    return {**_pull(ctx, None), "full": 1}
