@@ -1,1 +1,311 @@
-"""Fixtures for the portal tests."""
+"""Fixtures for the portal tests: an in-memory help desk behind the portal's ports.
+
+The fakes keep state like Znuny would (sessions, tickets, articles, an outbox), so page tests
+exercise the portal's own behaviour: forms, redirects, scoping errors, translations.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from radiant_ext.portal import create_app
+from radiant_ext.portal.ports import (
+    ArticleView,
+    AttachmentData,
+    AttachmentInfo,
+    CatalogItemView,
+    Customer,
+    DepartmentView,
+    FieldView,
+    InvalidCredentials,
+    ListQuery,
+    PortalServices,
+    RequestDraft,
+    RoutingPreview,
+    SubmissionReceipt,
+    TicketDetail,
+    TicketNotFound,
+    TicketPage,
+    TicketSummary,
+    UpstreamUnavailable,
+)
+from radiant_ext.portal.scoping import article_visible, ticket_visible
+
+DEADLINE = datetime(2026, 11, 24, 7, 0, tzinfo=UTC)  # Tue 10:00 in Moscow
+
+CUSTOMERS = {
+    "demo-customer": Customer("demo-customer", "store-007", "Dana Clerk", "dana@example.test"),
+    "store-manager": Customer("store-manager", "store-007", "Mark Manager"),
+    "flagship-clerk": Customer("flagship-clerk", "store-001", "Fiona Flagship"),
+}
+
+
+@dataclass
+class StoredArticle:
+    view: ArticleView
+    visible: bool
+    files: dict[int, AttachmentData] = field(default_factory=dict)
+
+
+@dataclass
+class StoredTicket:
+    summary: TicketSummary
+    owner: str = "demo-agent"
+    closed_at: datetime | None = None
+    articles: list[StoredArticle] = field(default_factory=list)
+
+
+class FakeHelpDesk:
+    """Implements all four ports over shared in-memory state."""
+
+    def __init__(self) -> None:
+        self.down = False
+        self.sessions: dict[str, str] = {}
+        self.tickets: dict[int, StoredTicket] = {}
+        self.outbox: list[RequestDraft] = []
+        self.replies: list[tuple[int, str, Sequence[AttachmentData]]] = []
+        self.login_calls = 0
+        self.alive_calls = 0
+        self._next_id = 100
+        self.references = 0
+
+    # -- auth ------------------------------------------------------------------------------
+    def login(self, login: str, password: str) -> tuple[str, Customer]:
+        self.login_calls += 1
+        if self.down:
+            raise UpstreamUnavailable("down")
+        if login not in CUSTOMERS or password != "demo":
+            raise InvalidCredentials(login)
+        sid = f"gi-{len(self.sessions) + 1:04d}"
+        self.sessions[sid] = login
+        return sid, CUSTOMERS[login]
+
+    def alive(self, gi_session_id: str) -> bool:
+        self.alive_calls += 1
+        if self.down:
+            raise UpstreamUnavailable("down")
+        return gi_session_id in self.sessions
+
+    # -- catalog ---------------------------------------------------------------------------
+    def _departments(self, language: str) -> list[DepartmentView]:
+        ru = language == "ru"
+        pos = CatalogItemView(
+            id="it.pos-down",
+            department="it",
+            title="Касса не работает" if ru else "Cash register does not work",
+            summary="Till frozen, no receipts",
+            help="For a cash register that does not start or freezes.",
+            try_first=("Restart the register with the power button.",),
+            fields=(
+                FieldView("register", "Register number", "text", required=True, max_length=10),
+                FieldView(
+                    "symptom", "What happens?", "select", required=True,
+                    choices=(("frozen", "Frozen"), ("no-power", "No power")),
+                ),
+            ),
+            keywords=("pos", "till"),
+        )
+        password = CatalogItemView("it.password", "it", "Password reset", "Forgot password")
+        vacation = CatalogItemView(
+            "hr.vacation", "hr", "Vacation request", help="Ask for paid leave.",
+            fields=(FieldView("days", "Days", "number", required=True),),
+        )
+        return [
+            DepartmentView("it", "ИТ" if ru else "IT", (pos, password)),
+            DepartmentView("hr", "HR", (vacation,)),
+        ]
+
+    def departments(self, customer: Customer, language: str) -> list[DepartmentView]:
+        return self._departments(language)
+
+    def item(self, item_id: str, customer: Customer, language: str) -> CatalogItemView | None:
+        items = [i for d in self._departments(language) for i in d.items]
+        return next((i for i in items if i.id == item_id), None)
+
+    def route(
+        self, item: CatalogItemView, customer: Customer, fields: Mapping[str, str]
+    ) -> RoutingPreview:
+        return RoutingPreview(DEADLINE, {"queue": "IT::Stores", "priority": "5 very high"})
+
+    def validate(
+        self, item: CatalogItemView, customer: Customer, fields: Mapping[str, str],
+        language: str,
+    ) -> dict[str, str]:
+        if item.id == "hr.vacation" and int(fields.get("days", "0")) > 28:
+            return {"days": "Не больше 28 дней." if language == "ru" else "At most 28 days."}
+        return {}
+
+    # -- submission ------------------------------------------------------------------------
+    def new_reference(self) -> str:
+        self.references += 1
+        return f"RQ-20261123-TEST{self.references:04d}"
+
+    def submit(self, draft: RequestDraft) -> SubmissionReceipt:
+        self.outbox.append(draft)
+        reference = draft.request_id
+        if self.down:
+            return SubmissionReceipt(reference, None, None, draft.routing.deadline, "queued")
+        ticket = self.add_ticket(
+            draft.customer, draft.title, category=draft.item.id, body=draft.body,
+            deadline=draft.routing.deadline,
+        )
+        s = ticket.summary
+        return SubmissionReceipt(reference, s.ticket_number, s.ticket_id, s.deadline)
+
+    # -- tickets ---------------------------------------------------------------------------
+    def add_ticket(
+        self, customer: Customer, title: str, *, category: str = "it.pos-down",
+        body: str = "Hello", state: str = "new", state_type: str = "new",
+        deadline: datetime | None = DEADLINE, created: datetime | None = None,
+        closed_at: datetime | None = None,
+    ) -> StoredTicket:
+        self._next_id += 1
+        tid = self._next_id
+        summary = TicketSummary(
+            tid, f"20261123{tid:08d}", title, state, state_type, category,
+            customer.customer_id, customer.login,
+            created or datetime(2026, 11, 23, 6, 0, tzinfo=UTC), deadline,
+        )
+        ticket = StoredTicket(summary, closed_at=closed_at)
+        self.add_article(ticket, body, visible=True, sender="customer")
+        self.tickets[tid] = ticket
+        return ticket
+
+    def add_article(
+        self, ticket: StoredTicket, body: str, *, visible: bool, sender: str = "agent",
+        content_type: str = "text/plain", files: Sequence[AttachmentData] = (),
+    ) -> StoredArticle:
+        self._next_id += 1
+        stored = {n + 1: f for n, f in enumerate(files)}
+        infos = [AttachmentInfo(k, f.filename, f.content_type, len(f.content))
+                 for k, f in stored.items()]
+        view = ArticleView(self._next_id, sender, sender.title(), "", body, content_type,
+                           datetime(2026, 11, 23, 7, 0, tzinfo=UTC), infos)
+        article = StoredArticle(view, visible, stored)
+        ticket.articles.append(article)
+        return article
+
+    def _visible(self, customer: Customer, ticket_id: int) -> StoredTicket:
+        ticket = self.tickets.get(ticket_id)
+        if ticket is None or not ticket_visible(
+            customer, ticket.summary.customer_user, ticket.summary.store
+        ):
+            raise TicketNotFound(str(ticket_id))
+        return ticket
+
+    def list(self, customer: Customer, query: ListQuery) -> TicketPage:
+        rows = [t.summary for t in self.tickets.values()
+                if ticket_visible(customer, t.summary.customer_user, t.summary.store, query.scope)]
+        if query.state != "all":
+            closed = query.state == "closed"
+            rows = [r for r in rows if (r.state_type == "closed") == closed]
+        rows.sort(key=lambda r: r.created, reverse=query.descending)
+        start = (query.page - 1) * query.per_page
+        return TicketPage(rows[start:start + query.per_page], len(rows), query.page,
+                          query.per_page)
+
+    def get(self, customer: Customer, ticket_id: int) -> TicketDetail:
+        if self.down:
+            raise UpstreamUnavailable("down")
+        t = self._visible(customer, ticket_id)
+        return TicketDetail(t.summary, t.owner, t.closed_at,
+                            [a.view for a in t.articles if article_visible(a.visible)])
+
+    def attachment(
+        self, customer: Customer, ticket_id: int, article_id: int, file_id: int
+    ) -> AttachmentData:
+        t = self._visible(customer, ticket_id)
+        for a in t.articles:
+            if a.view.article_id == article_id and a.visible and file_id in a.files:
+                return a.files[file_id]
+        raise TicketNotFound(f"{ticket_id}/{article_id}/{file_id}")
+
+    def reply(self, customer: Customer, ticket_id: int, body: str,
+              attachments: Sequence[AttachmentData] = ()) -> None:
+        t = self._visible(customer, ticket_id)
+        self.replies.append((ticket_id, body, attachments))
+        self.add_article(t, body, visible=True, sender="customer", files=attachments)
+
+    def close(self, customer: Customer, ticket_id: int) -> None:
+        t = self._visible(customer, ticket_id)
+        t.summary = replace(t.summary, state="closed successful", state_type="closed")
+        t.closed_at = datetime.now(UTC)
+
+    def reopen(self, customer: Customer, ticket_id: int, body: str) -> None:
+        t = self._visible(customer, ticket_id)
+        t.summary = replace(t.summary, state="open", state_type="open")
+        self.add_article(t, body, visible=True, sender="customer")
+
+
+@pytest.fixture
+def desk() -> FakeHelpDesk:
+    return FakeHelpDesk()
+
+
+@pytest.fixture
+def app(desk: FakeHelpDesk) -> Iterator[Flask]:
+    services = PortalServices(auth=desk, catalog=desk, submissions=desk, tickets=desk)
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test-secret",
+            "PORTAL_SERVICES": services,
+            "PORTAL_SESSION_CHECK_SECONDS": 0,
+            "PORTAL_MAX_ATTACHMENT_BYTES": 1024,
+            "PORTAL_MAX_ATTACHMENTS": 3,
+        }
+    )
+    yield app
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+_TOKEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|'
+                    r'name="csrf_token" value="([^"]+)"')
+
+
+def csrf_token(client: FlaskClient, path: str = "/login") -> str:
+    """The CSRF token of the form on ``path``, as a browser would submit it."""
+    html = client.get(path).get_data(as_text=True)
+    match = _TOKEN.search(html)
+    assert match, f"no CSRF token on {path}"
+    return match.group(1) or match.group(2)
+
+
+def log_in(client: FlaskClient, login: str = "demo-customer", password: str = "demo",
+           next_path: str = "/") -> Any:
+    token = csrf_token(client)
+    return client.post("/login", data={"login": login, "password": password,
+                                       "csrf_token": token, "next": next_path})
+
+
+@pytest.fixture
+def customer_client(client: FlaskClient) -> FlaskClient:
+    response = log_in(client)
+    assert response.status_code == 302
+    return client
+
+
+@pytest.fixture
+def token(client: FlaskClient) -> Any:
+    """``token(path)``: the CSRF token of the form on ``path``."""
+    return lambda path="/login": csrf_token(client, path)
+
+
+@pytest.fixture
+def login_as(client: FlaskClient) -> Any:
+    """``login_as(login, password="demo", next_path="/")``: post the login form."""
+    return lambda login="demo-customer", password="demo", next_path="/": log_in(
+        client, login, password, next_path
+    )

@@ -1,0 +1,63 @@
+"""Implementations of the portal's ports with the client, the plugins and the store.
+
+:func:`build_services` wires them from :class:`~radiant_ext.config.Settings`; the app factory
+calls it when no ``PORTAL_SERVICES`` are configured.
+"""
+
+from __future__ import annotations
+
+from radiant_ext.config import Settings
+from radiant_ext.portal.adapters.auth import ZnunyCustomerAuth, customer_from_session
+from radiant_ext.portal.adapters.catalog import PluginCatalog
+from radiant_ext.portal.adapters.listing import AutoLister, CacheLister, LiveLister
+from radiant_ext.portal.adapters.submission import OutboxSubmission, build_ticket
+from radiant_ext.portal.adapters.tickets import ZnunyTickets
+from radiant_ext.portal.ports import PortalServices
+
+__all__ = [
+    "AutoLister",
+    "CacheLister",
+    "LiveLister",
+    "OutboxSubmission",
+    "PluginCatalog",
+    "ZnunyCustomerAuth",
+    "ZnunyTickets",
+    "build_services",
+    "build_ticket",
+    "customer_from_session",
+]
+
+
+def build_services(settings: Settings) -> PortalServices:
+    """Connect the portal to Znuny, the plugins and the local store described by ``settings``.
+
+    The store must be migrated (``radiant-ext db upgrade``).
+
+    :raises radiant_ext.store.MigrationError: when the store's schema is not current.
+    """
+    from radiant_ext.client import CustomerCredentials, ZnunyClient
+    from radiant_ext.plugins import DatabaseEnablement, Plugins, make_plugin_manager
+    from radiant_ext.store import check_schema, make_engine, make_session_factory, session_scope
+
+    engine = make_engine(settings.effective_database_url)
+    check_schema(engine)
+    sessions = make_session_factory(engine)
+    agent = ZnunyClient.from_settings(settings)
+
+    def customer_client(credentials: CustomerCredentials) -> ZnunyClient:
+        return ZnunyClient.from_settings(settings, credentials=credentials)
+
+    pm = make_plugin_manager(
+        load_entrypoints=True, blocked=settings.blocked_plugins,
+        catalog_dirs=settings.catalog_dirs,
+    )
+    plugins = Plugins(pm, enablement=DatabaseEnablement(lambda: session_scope(sessions)))
+    return PortalServices(
+        auth=ZnunyCustomerAuth(customer_client, agent),
+        catalog=PluginCatalog(plugins),
+        submissions=OutboxSubmission(sessions, agent),
+        tickets=ZnunyTickets(agent, AutoLister(sessions, LiveLister(agent))),
+        blueprints=plugins.portal_blueprints(),
+        template_folders=[str(p) for p in plugins.template_folders()],
+        closers=[agent.close, engine.dispose],
+    )

@@ -1,0 +1,181 @@
+"""Request lists: from the local ticket cache when sync fills it, else a live GI search.
+
+The cache is used once the ``ticket-pull`` job has run at least once (its cursor exists);
+before that — or without a store — lists are searched live. Live lists filter by state with
+TicketSearch and by category or store on the fetched rows (the GI needs a POST route for
+dynamic-field searches, which stock route sets lack), so live filtering covers the newest
+:data:`LIVE_LIMIT` tickets only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from radiant_ext.client import ZnunyClient
+from radiant_ext.client.errors import ZnunyConnectionError, ZnunyError
+from radiant_ext.portal.adapters.convert import summary_of
+from radiant_ext.portal.ports import (
+    Customer,
+    ListQuery,
+    TicketPage,
+    TicketSummary,
+    UpstreamUnavailable,
+)
+from radiant_ext.portal.scoping import ticket_visible
+from radiant_ext.store import SyncCursor, TicketCache
+
+__all__ = ["LIVE_LIMIT", "AutoLister", "CacheLister", "LiveLister", "Lister"]
+
+LIVE_LIMIT = 500
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_CLOSED_TYPES = ("closed", "removed", "merged")
+_OPEN_TYPES = ("new", "open", "pending reminder", "pending auto")
+
+
+class Lister(Protocol):
+    """Serves one page of a customer's request list."""
+
+    def list(self, customer: Customer, query: ListQuery) -> TicketPage:
+        """The page ``query`` asks for, scoped to ``customer``."""
+
+
+def _sort_key(query: ListQuery) -> Callable[[TicketSummary], Any]:
+    if query.sort == "deadline":
+        return lambda r: (r.deadline is None, r.deadline or _EPOCH)
+    if query.sort == "state":
+        return lambda r: (r.state, r.created)
+    if query.sort == "number":
+        return lambda r: r.ticket_number
+    return lambda r: r.created
+
+
+class LiveLister:
+    """Lists through TicketSearch + TicketGet with the agent account.
+
+    :param client: the companion's agent client.
+    """
+
+    def __init__(self, client: ZnunyClient) -> None:
+        self._client = client
+
+    def _ids(self, customer: Customer, query: ListQuery) -> list[int]:
+        scope: dict[str, Any] = (
+            {"customer_user_login": customer.login} if query.scope == "mine"
+            else {"customer_id": customer.customer_id or "\x00none"}
+        )
+        if query.state != "all":
+            scope["state_type"] = list(_CLOSED_TYPES if query.state == "closed" else _OPEN_TYPES)
+        return self._client.ticket_search(
+            **scope, sort_by="Age", order_by="Up", limit=LIVE_LIMIT
+        )
+
+    def list(self, customer: Customer, query: ListQuery) -> TicketPage:
+        try:
+            ids = self._ids(customer, query)
+            filtered = bool(query.category or query.store or query.sort != "created")
+            start = (query.page - 1) * query.per_page
+            wanted = ids if filtered else sorted(ids, reverse=query.descending)[
+                start:start + query.per_page]
+            tickets = self._client.ticket_get_many(wanted, dynamic_fields=True)
+        except ZnunyConnectionError as exc:
+            raise UpstreamUnavailable(str(exc)) from exc
+        except ZnunyError as exc:
+            raise UpstreamUnavailable(f"TicketSearch failed: {exc}") from exc
+        rows = [summary_of(t) for t in tickets
+                if ticket_visible(customer, t.customer_user_id, t.customer_id, query.scope)]
+        rows = [r for r in rows if (not query.category or r.category == query.category)
+                and (not query.store or r.store == query.store)]
+        rows.sort(key=_sort_key(query), reverse=query.descending)
+        if not filtered:
+            return TicketPage(rows, len(ids), query.page, query.per_page, "live")
+        return TicketPage(rows[start:start + query.per_page], len(rows), query.page,
+                          query.per_page, "live")
+
+
+class CacheLister:
+    """Lists from the ``ticket_cache`` table the sync job keeps current.
+
+    :param sessions: the local store's session factory.
+    """
+
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self._sessions = sessions
+
+    def _where(self, customer: Customer, query: ListQuery) -> list[ColumnElement[bool]]:
+        login = func.lower(TicketCache.customer_user_id) == customer.login.casefold()
+        where: list[ColumnElement[bool]] = [
+            login if query.scope == "mine" or not customer.customer_id
+            else or_(login, TicketCache.customer_id == customer.customer_id)
+        ]
+        if query.state == "closed":
+            where.append(TicketCache.state_type.in_(_CLOSED_TYPES))
+        elif query.state == "open":
+            where.append(TicketCache.state_type.not_in(_CLOSED_TYPES))
+        if query.category:
+            where.append(TicketCache.category == query.category)
+        if query.store:
+            where.append(or_(TicketCache.store == query.store,
+                             TicketCache.customer_id == query.store))
+        return where
+
+    def _order(self, query: ListQuery) -> list[Any]:
+        column = {
+            "deadline": TicketCache.promised_deadline, "state": TicketCache.state,
+            "number": TicketCache.ticket_number,
+        }.get(query.sort, TicketCache.created)
+        first = column.desc() if query.descending else column.asc()
+        return [first.nulls_last(), TicketCache.ticket_id.desc()]
+
+    def list(self, customer: Customer, query: ListQuery) -> TicketPage:
+        where = self._where(customer, query)
+        with self._sessions() as s:
+            total = s.scalar(select(func.count()).select_from(TicketCache).where(*where)) or 0
+            found = s.scalars(
+                select(TicketCache).where(*where).order_by(*self._order(query))
+                .offset((query.page - 1) * query.per_page).limit(query.per_page)
+            ).all()
+            rows = [_row(t) for t in found]
+        return TicketPage(rows, total, query.page, query.per_page, "cache")
+
+
+def _row(t: TicketCache) -> TicketSummary:
+    return TicketSummary(
+        ticket_id=t.ticket_id, ticket_number=t.ticket_number, title=t.title, state=t.state,
+        state_type=t.state_type, category=t.category or "",
+        store=t.store or t.customer_id or "", customer_user=t.customer_user_id or "",
+        created=t.created or _EPOCH, deadline=t.promised_deadline,
+    )
+
+
+class AutoLister:
+    """The cache once sync has filled it (``ticket-pull`` cursor set), live search before.
+
+    :param sessions: the local store's session factory, or ``None`` without a store.
+    :param live: the live lister.
+    :param cursor: name of the sync cursor that marks the cache as filled.
+    """
+
+    def __init__(self, sessions: sessionmaker[Session] | None, live: LiveLister,
+                 cursor: str = "ticket-pull") -> None:
+        self._cache = CacheLister(sessions) if sessions is not None else None
+        self._sessions = sessions
+        self._live = live
+        self._cursor = cursor
+
+    def cache_ready(self) -> bool:
+        """Whether the sync job has filled the cache at least once."""
+        if self._sessions is None:
+            return False
+        with self._sessions() as s:
+            value = s.scalar(select(SyncCursor.value).where(SyncCursor.name == self._cursor))
+        return value is not None
+
+    def list(self, customer: Customer, query: ListQuery) -> TicketPage:
+        if self._cache is not None and self.cache_ready():
+            return self._cache.list(customer, query)
+        return self._live.list(customer, query)

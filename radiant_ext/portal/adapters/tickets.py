@@ -1,0 +1,133 @@
+"""Customer-scoped tickets over the GI with the companion's agent account.
+
+Reads use the agent account, not the customer's session: the agent sees the ``Radiant*``
+dynamic fields and works the same on every server, and a customer session is bound to the
+address it was created from (contract otrs-ce-6 110). Because Znuny does not scope agent
+reads to a customer, every read here passes :func:`~radiant_ext.portal.scoping.ticket_visible`
+and every article :func:`~radiant_ext.portal.scoping.article_visible`. A ticket that fails the
+check is reported exactly like a missing one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from radiant_ext.client import NewArticle, NewAttachment, Ticket, TicketChanges, ZnunyClient
+from radiant_ext.client.errors import (
+    NotFoundError,
+    PermissionDeniedError,
+    ZnunyConnectionError,
+    ZnunyError,
+)
+from radiant_ext.portal.adapters.convert import article_view, summary_of
+from radiant_ext.portal.adapters.listing import Lister
+from radiant_ext.portal.ports import (
+    AttachmentData,
+    Customer,
+    ListQuery,
+    TicketDetail,
+    TicketNotFound,
+    TicketPage,
+    UpstreamUnavailable,
+)
+from radiant_ext.portal.scoping import ticket_visible
+
+__all__ = ["ZnunyTickets"]
+
+CLOSED_STATE = "closed successful"
+REOPENED_STATE = "open"
+
+
+class ZnunyTickets:
+    """:class:`~radiant_ext.portal.ports.TicketPort` over the GI (lists through a :class:`Lister`).
+
+    :param client: the companion's agent client.
+    :param lister: serves the request lists (ticket cache or live search).
+    """
+
+    def __init__(self, client: ZnunyClient, lister: Lister) -> None:
+        self._client = client
+        self._lister = lister
+
+    def list(self, customer: Customer, query: ListQuery) -> TicketPage:
+        return self._lister.list(customer, query)
+
+    def _fetch(self, customer: Customer, ticket_id: int, *, contents: bool = False) -> Ticket:
+        try:
+            ticket = self._client.ticket_get(
+                ticket_id, all_articles=True, dynamic_fields=True, attachments=True,
+                attachment_contents=contents,
+            )
+        except (NotFoundError, PermissionDeniedError) as exc:
+            raise TicketNotFound(str(ticket_id)) from exc
+        except ZnunyConnectionError as exc:
+            raise UpstreamUnavailable(str(exc)) from exc
+        if not ticket_visible(customer, ticket.customer_user_id, ticket.customer_id):
+            raise TicketNotFound(str(ticket_id))
+        return ticket
+
+    def get(self, customer: Customer, ticket_id: int) -> TicketDetail:
+        ticket = self._fetch(customer, ticket_id)
+        articles = [v for a in ticket.articles if (v := article_view(a)) is not None]
+        closed_at = ticket.changed if ticket.state_type == "closed" else None
+        return TicketDetail(summary_of(ticket), ticket.owner, closed_at, articles)
+
+    def attachment(
+        self, customer: Customer, ticket_id: int, article_id: int, file_id: int
+    ) -> AttachmentData:
+        ticket = self._fetch(customer, ticket_id, contents=True)
+        for article in ticket.articles:
+            if article.article_id != article_id or article_view(article) is None:
+                continue
+            for file in article.attachments:
+                if file.file_id == file_id:
+                    return AttachmentData(file.filename, file.content_type, file.content)
+        raise TicketNotFound(f"{ticket_id}/{article_id}/{file_id}")
+
+    def _article(self, customer: Customer, subject: str, body: str) -> NewArticle:
+        name = (customer.full_name or customer.login).replace('"', "'")
+        sender = f'"{name}" <{customer.email}>' if customer.email else name
+        return NewArticle(
+            subject=subject, body=body, content_type="text/plain; charset=utf-8",
+            communication_channel="Internal", sender_type="customer",
+            is_visible_for_customer=True, from_=sender,
+        )
+
+    def _update(
+        self, ticket_id: int, article: NewArticle, ticket: TicketChanges | None = None,
+        attachments: Sequence[NewAttachment] = (),
+    ) -> None:
+        try:
+            self._client.ticket_update(
+                ticket_id, ticket=ticket, article=article, attachments=list(attachments)
+            )
+        except ZnunyConnectionError as exc:
+            raise UpstreamUnavailable(str(exc)) from exc
+        except ZnunyError as exc:
+            raise UpstreamUnavailable(f"TicketUpdate failed: {exc}") from exc
+
+    def reply(
+        self, customer: Customer, ticket_id: int, body: str,
+        attachments: Sequence[AttachmentData] = (),
+    ) -> None:
+        ticket = self._fetch(customer, ticket_id)
+        files = [NewAttachment.from_bytes(a.content, a.filename, a.content_type)
+                 for a in attachments]
+        self._update(ticket_id, self._article(customer, f"Re: {ticket.title}", body),
+                     attachments=files)
+
+    def close(self, customer: Customer, ticket_id: int) -> None:
+        ticket = self._fetch(customer, ticket_id)
+        self._update(
+            ticket_id,
+            self._article(customer, f"Closed: {ticket.title}",
+                          "Closed by the requester in the portal."),
+            ticket=TicketChanges(state=CLOSED_STATE),
+        )
+
+    def reopen(self, customer: Customer, ticket_id: int, body: str) -> None:
+        ticket = self._fetch(customer, ticket_id)
+        self._update(
+            ticket_id, self._article(customer, f"Reopened: {ticket.title}", body),
+            ticket=TicketChanges(state=REOPENED_STATE),
+        )

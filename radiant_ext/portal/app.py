@@ -1,0 +1,119 @@
+"""The portal's app factory.
+
+``gunicorn "radiant_ext.portal:create_app()"`` serves production; nothing is read or connected
+at import time, only inside :func:`create_app`.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+from jinja2 import ChoiceLoader, FileSystemLoader
+
+from radiant_ext.config import Settings, load_settings
+from radiant_ext.errors import ConfigError
+from radiant_ext.portal import auth, errors, i18n, security
+from radiant_ext.portal import services as services_mod
+from radiant_ext.portal.catalog import views as catalog_views
+from radiant_ext.portal.defaults import DEFAULTS
+from radiant_ext.portal.extensions import csrf
+from radiant_ext.portal.ports import PortalServices
+from radiant_ext.portal.requests import views as requests_views
+from radiant_ext.portal.sessions import MemorySessionStore, SessionStore
+
+__all__ = ["create_app"]
+
+log = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings | Mapping[str, Any] | None = None) -> Flask:
+    """Build the portal.
+
+    Configuration, later wins: :data:`~radiant_ext.portal.defaults.DEFAULTS`, the
+    installation's :class:`~radiant_ext.config.Settings` (TOML file and ``RADIANT_*``
+    variables), ``RADIANT_*`` variables read by Flask's ``from_prefixed_env``, then
+    ``settings`` when it is a mapping. A mapping may carry ``RADIANT_SETTINGS`` (a
+    :class:`Settings`), ``PORTAL_SERVICES`` (a :class:`PortalServices`) and
+    ``PORTAL_SESSION_STORE`` (a :class:`~radiant_ext.portal.sessions.SessionStore`).
+
+    :param settings: a :class:`Settings`, a mapping of Flask config keys, or ``None``.
+    :raises ConfigError: when no secret key is configured outside testing and debugging.
+    """
+    app = Flask(__name__)
+    overrides: Mapping[str, Any] = {} if isinstance(settings, Settings) else settings or {}
+    radiant = _radiant_settings(settings, overrides)
+    app.config.update(DEFAULTS)
+    app.config.update(_config_from_settings(radiant))
+    app.config.from_prefixed_env("RADIANT")
+    app.config.update(overrides)
+    _check_secret_key(app)
+    app.config["MAX_CONTENT_LENGTH"] = (
+        app.config["PORTAL_MAX_ATTACHMENT_BYTES"] * app.config["PORTAL_MAX_ATTACHMENTS"]
+        + 1024 * 1024
+    )
+    bundle = app.config.get("PORTAL_SERVICES") or _build_services(radiant)
+    store: SessionStore = app.config.get("PORTAL_SESSION_STORE") or MemorySessionStore(
+        app.config["PORTAL_SESSION_IDLE_SECONDS"]
+    )
+    _init_subsystems(app, bundle, store)
+    return app
+
+
+def _radiant_settings(
+    settings: Settings | Mapping[str, Any] | None, overrides: Mapping[str, Any]
+) -> Settings:
+    if isinstance(settings, Settings):
+        return settings
+    given = overrides.get("RADIANT_SETTINGS")
+    return given if isinstance(given, Settings) else load_settings()
+
+
+def _config_from_settings(radiant: Settings) -> dict[str, Any]:
+    config: dict[str, Any] = {
+        "BABEL_DEFAULT_LOCALE": radiant.default_language,
+        "PORTAL_REOPEN_WINDOW_DAYS": radiant.reopen_window_days,
+        "PORTAL_MAX_ATTACHMENT_BYTES": radiant.max_attachment_bytes,
+    }
+    if radiant.secret_key.get_secret_value():
+        config["SECRET_KEY"] = radiant.secret_key.get_secret_value()
+    return config
+
+
+def _check_secret_key(app: Flask) -> None:
+    if app.config.get("SECRET_KEY"):
+        return
+    if not (app.testing or app.debug or app.config.get("PORTAL_DEMO")):
+        raise ConfigError(
+            "the portal needs a secret key: set RADIANT_SECRET_KEY (a long random string, "
+            "the same for every worker)"
+        )
+    log.warning("no RADIANT_SECRET_KEY: using a random key; sessions end with this process")
+    app.config["SECRET_KEY"] = secrets.token_urlsafe(48)
+
+
+def _build_services(radiant: Settings) -> PortalServices:
+    from radiant_ext.portal.adapters import build_services
+
+    return build_services(radiant)
+
+
+def _init_subsystems(app: Flask, bundle: PortalServices, store: SessionStore) -> None:
+    csrf.init_app(app)
+    i18n.init_app(app)
+    security.init_app(app)
+    errors.init_app(app)
+    services_mod.init_app(app, bundle, store)
+    auth.init_app(app)
+    catalog_views.init_app(app)
+    requests_views.init_app(app)
+    for blueprint in bundle.blueprints:
+        app.register_blueprint(blueprint)
+    if bundle.template_folders:
+        assert app.jinja_loader is not None
+        app.jinja_loader = ChoiceLoader(
+            [app.jinja_loader, *(FileSystemLoader(p) for p in bundle.template_folders)]
+        )

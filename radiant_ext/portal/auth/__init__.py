@@ -1,0 +1,7 @@
+"""Customer login, logout and the session guard."""
+
+from __future__ import annotations
+
+from radiant_ext.portal.auth.views import bp, current_customer, init_app, login_required
+
+__all__ = ["bp", "current_customer", "init_app", "login_required"]

@@ -1,0 +1,89 @@
+"""The request form, built per catalog item from its field list."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from flask_babel import lazy_gettext
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    Field,
+    HiddenField,
+    IntegerField,
+    MultipleFileField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp
+
+from radiant_ext.portal.ports import CatalogItemView, FieldView
+
+__all__ = ["FIELD_PREFIX", "RequestForm", "build_request_form", "field_values"]
+
+FIELD_PREFIX = "f_"
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9-]{8,64}$")
+
+
+class RequestForm(FlaskForm):  # type: ignore[misc]
+    """What every request form has besides the item's own fields."""
+
+    request_id = HiddenField(validators=[DataRequired(), Regexp(_REQUEST_ID)])
+    description = TextAreaField(
+        lazy_gettext("Describe the problem or request"),
+        validators=[Optional(), Length(max=10000)],
+    )
+    attachments = MultipleFileField(lazy_gettext("Attachments"))
+
+
+def _make_field(spec: FieldView) -> Field:
+    required = [InputRequired() if spec.kind == "checkbox" else DataRequired()]
+    validators: list[Any] = required if spec.required else [Optional()]
+    kwargs: dict[str, Any] = {"description": spec.help}
+    if spec.kind == "select":
+        choices = [("", lazy_gettext("Choose…"))] if not spec.required else []
+        return SelectField(
+            spec.label,
+            choices=[*choices, *spec.choices],
+            validators=validators,
+            **kwargs,
+        )
+    if spec.kind == "number":
+        return IntegerField(spec.label, validators=validators, **kwargs)
+    if spec.kind == "date":
+        return DateField(spec.label, validators=validators, **kwargs)
+    if spec.kind == "file":
+        return MultipleFileField(spec.label, **kwargs)
+    if spec.kind == "checkbox":
+        return BooleanField(spec.label, validators=validators, **kwargs)
+    length = Length(max=spec.max_length or (10000 if spec.kind == "textarea" else 500))
+    cls = TextAreaField if spec.kind == "textarea" else StringField
+    return cls(spec.label, validators=[*validators, length], **kwargs)
+
+
+def build_request_form(item: CatalogItemView) -> type[RequestForm]:
+    """A form class with ``item``'s fields (named ``f_<name>``) before the common ones."""
+    attrs = {FIELD_PREFIX + spec.name: _make_field(spec) for spec in item.fields}
+    return type(f"RequestForm_{len(attrs)}", (RequestForm,), attrs)
+
+
+def field_values(form: RequestForm, item: CatalogItemView) -> Mapping[str, str]:
+    """The item's field values as text, keyed by the catalog's field names."""
+    values: dict[str, str] = {}
+    for spec in item.fields:
+        if spec.kind == "file":
+            continue
+        data = form[FIELD_PREFIX + spec.name].data
+        if data is None or data == "":
+            continue
+        if isinstance(data, bool):
+            values[spec.name] = "yes" if data else "no"
+        elif hasattr(data, "isoformat"):
+            values[spec.name] = data.isoformat()
+        else:
+            values[spec.name] = str(data).strip()
+    return values

@@ -1,0 +1,192 @@
+"""Home (catalog tiles and search), the request form, and the confirmation page."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+
+from flask import (
+    Blueprint,
+    Flask,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext
+
+from radiant_ext.portal.auth import current_customer, login_required
+from radiant_ext.portal.catalog.forms import (
+    FIELD_PREFIX,
+    RequestForm,
+    build_request_form,
+    field_values,
+)
+from radiant_ext.portal.i18n import current_language
+from radiant_ext.portal.ports import (
+    AttachmentData,
+    CatalogItemView,
+    DepartmentView,
+    RequestDraft,
+    SubmissionReceipt,
+)
+from radiant_ext.portal.services import services
+from radiant_ext.portal.uploads import read_uploads
+
+__all__ = ["bp", "init_app", "search_departments"]
+
+bp = Blueprint("catalog", __name__)
+
+
+def _matches(item: CatalogItemView, words: Sequence[str]) -> bool:
+    text = " ".join([item.title, item.summary, item.help, *item.try_first, *item.keywords])
+    haystack = text.casefold()
+    return all(word in haystack for word in words)
+
+
+def search_departments(departments: Sequence[DepartmentView], query: str) -> list[DepartmentView]:
+    """Departments with only the items whose title or help texts contain every word of
+    ``query`` (case-insensitive); departments left empty are dropped."""
+    words = query.casefold().split()
+    if not words:
+        return list(departments)
+    found = []
+    for dept in departments:
+        items = [item for item in dept.items if _matches(item, words)]
+        if items:
+            found.append(DepartmentView(dept.id, dept.title, items))
+    return found
+
+
+@bp.get("/")
+@login_required
+def home() -> ResponseReturnValue:
+    """The catalogs of the departments enabled for this customer, searchable."""
+    query = request.args.get("q", "").strip()[:200]
+    departments = services().catalog.departments(current_customer(), current_language())
+    shown = search_departments(departments, query)
+    return render_template("catalog/home.html", departments=shown, query=query)
+
+
+def _item_or_404(item_id: str) -> CatalogItemView:
+    item = services().catalog.item(item_id, current_customer(), current_language())
+    if item is None:
+        abort(404)
+    return item
+
+
+@bp.route("/new/<item_id>", methods=["GET", "POST"])
+@login_required
+def request_form(item_id: str) -> ResponseReturnValue:
+    """The form of one catalog item; on POST validate, route and submit."""
+    item = _item_or_404(item_id)
+    form = build_request_form(item)()
+    if request.method == "GET":
+        form.request_id.data = services().submissions.new_reference()
+    elif form.validate_on_submit():
+        answer = _submit(item, form)
+        if answer is not None:
+            return answer
+    preview = services().catalog.route(item, current_customer(), {})
+    status = 400 if form.errors else 200
+    return render_template(
+        "catalog/form.html", item=item, form=form, deadline=preview.deadline,
+        prefix=FIELD_PREFIX,
+    ), status
+
+
+def _item_errors(form: RequestForm, item: CatalogItemView, values: Mapping[str, str]) -> bool:
+    problems = services().catalog.validate(
+        item, current_customer(), values, current_language()
+    )
+    for name, message in problems.items():
+        key = FIELD_PREFIX + name
+        target = form[key] if key in form else form.description
+        target.errors = [*target.errors, message]
+    return bool(problems)
+
+
+def _read_files(
+    form: RequestForm, item: CatalogItemView, values: dict[str, str]
+) -> tuple[list[AttachmentData], bool]:
+    """Read the item's file fields and the general attachments; record problems on the form."""
+    files: list[AttachmentData] = []
+    failed = False
+    targets = [(form.attachments, ())] + [
+        (form[FIELD_PREFIX + spec.name], spec.extensions)
+        for spec in item.fields if spec.kind == "file"
+    ]
+    for field, extensions in targets:
+        read, problems = read_uploads(request.files.getlist(field.name), extensions)
+        if problems:
+            field.errors = [*field.errors, *problems]
+            failed = True
+        if field is not form.attachments and read:
+            values[field.name[len(FIELD_PREFIX):]] = ", ".join(f.filename for f in read)
+        files.extend(read)
+    if len(files) > current_app.config["PORTAL_MAX_ATTACHMENTS"]:
+        form.attachments.errors = [*form.attachments.errors, gettext(
+            "Attach at most %(count)d files.", count=current_app.config["PORTAL_MAX_ATTACHMENTS"])]
+        failed = True
+    return files, failed
+
+
+def _submit(item: CatalogItemView, form: RequestForm) -> ResponseReturnValue | None:
+    values = dict(field_values(form, item))
+    attachments, failed = _read_files(form, item, values)
+    if _item_errors(form, item, values) or failed:
+        return None
+    customer = current_customer()
+    routing = services().catalog.route(item, customer, values)
+    draft = RequestDraft(
+        request_id=form.request_id.data,
+        customer=customer,
+        item=item,
+        title=item.title,
+        body=_compose_body(item, form.description.data or "", values),
+        fields=values,
+        routing=routing,
+        attachments=attachments,
+        language=current_language(),
+    )
+    receipt = services().submissions.submit(draft)
+    _remember(receipt, item)
+    return redirect(url_for("catalog.submitted", reference=receipt.reference))
+
+
+def _compose_body(item: CatalogItemView, description: str, values: Mapping[str, str]) -> str:
+    labels = {spec.name: spec.label for spec in item.fields}
+    lines = [f"{labels.get(name, name)}: {value}" for name, value in values.items()]
+    parts = [description.strip(), "\n".join(lines)]
+    return "\n\n".join(p for p in parts if p) or item.title
+
+
+def _remember(receipt: SubmissionReceipt, item: CatalogItemView) -> None:
+    session["receipt"] = {
+        "reference": receipt.reference,
+        "ticket_number": receipt.ticket_number,
+        "ticket_id": receipt.ticket_id,
+        "status": receipt.status,
+        "deadline": receipt.deadline.isoformat() if receipt.deadline else None,
+        "title": item.title,
+    }
+
+
+@bp.get("/submitted/<reference>")
+@login_required
+def submitted(reference: str) -> ResponseReturnValue:
+    """The confirmation: ticket number and deadline, or the reference and the promise."""
+    receipt = session.get("receipt")
+    if not receipt or receipt.get("reference") != reference:
+        abort(404)
+    deadline = datetime.fromisoformat(receipt["deadline"]) if receipt["deadline"] else None
+    return render_template("catalog/submitted.html", receipt=receipt, deadline=deadline)
+
+
+def init_app(app: Flask) -> None:
+    """Register the catalog pages."""
+    app.register_blueprint(bp)

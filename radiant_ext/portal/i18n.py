@@ -1,0 +1,85 @@
+"""Languages: the locale selector, the language switcher and date formatting helpers.
+
+The customer's choice is kept in a long-lived cookie (so it survives logout) and mirrored in
+the session; without a choice the browser's ``Accept-Language`` decides.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import Blueprint, Flask, current_app, redirect, request, session
+from flask.typing import ResponseReturnValue
+from flask_babel import format_datetime, gettext
+
+from radiant_ext.portal.extensions import babel
+from radiant_ext.portal.navigation import safe_next
+
+__all__ = ["bp", "current_language", "format_deadline", "init_app"]
+
+bp = Blueprint("i18n", __name__)
+
+_LANG_COOKIE_AGE = 365 * 24 * 3600
+
+
+def current_language() -> str:
+    """The language of this request: session, cookie, browser, then the default."""
+    offered: list[str] = current_app.config["PORTAL_LANGUAGES"]
+    for candidate in (
+        session.get("lang"),
+        request.cookies.get(current_app.config["PORTAL_LANGUAGE_COOKIE"]),
+    ):
+        if candidate in offered:
+            return str(candidate)
+    best = request.accept_languages.best_match(offered)
+    return str(best or current_app.config["BABEL_DEFAULT_LOCALE"])
+
+
+def _timezone() -> str:
+    return str(current_app.config["PORTAL_TIMEZONE"])
+
+
+def format_deadline(value: datetime | None) -> str:
+    """A deadline as people say it: "Tue 23 Nov, 10:00" in the portal's time zone."""
+    if value is None:
+        return str(gettext("no deadline"))
+    return str(format_datetime(value, "EEE d MMM, HH:mm"))
+
+
+def format_when(value: datetime | None) -> str:
+    """A timestamp for lists and articles."""
+    if value is None:
+        return ""
+    return str(format_datetime(value, "d MMM yyyy, HH:mm"))
+
+
+@bp.post("/language")
+def switch_language() -> ResponseReturnValue:
+    """Remember the chosen language and go back to the page the customer was on."""
+    lang = request.form.get("lang", "")
+    target = safe_next(request.form.get("next"))
+    response = redirect(target)
+    if lang in current_app.config["PORTAL_LANGUAGES"]:
+        session["lang"] = lang
+        response.set_cookie(
+            current_app.config["PORTAL_LANGUAGE_COOKIE"],
+            lang,
+            max_age=_LANG_COOKIE_AGE,
+            secure=current_app.config["SESSION_COOKIE_SECURE"],
+            httponly=True,
+            samesite="Lax",
+        )
+    return response
+
+
+def init_app(app: Flask) -> None:
+    """Bind Flask-Babel to ``app`` and register the switcher and template helpers."""
+    app.config.setdefault(
+        "BABEL_TRANSLATION_DIRECTORIES", str(app.root_path) + "/translations"
+    )
+    app.config["BABEL_DEFAULT_TIMEZONE"] = app.config["PORTAL_TIMEZONE"]
+    babel.init_app(app, locale_selector=current_language, timezone_selector=_timezone)
+    app.register_blueprint(bp)
+    app.jinja_env.globals.update(current_language=current_language)
+    app.jinja_env.filters["deadline"] = format_deadline
+    app.jinja_env.filters["when"] = format_when

@@ -1,0 +1,333 @@
+"""What the portal needs from the rest of radiant_ext, as small typed interfaces.
+
+The portal holds no business rules and never talks to Znuny directly: every page works through
+one :class:`PortalServices` bundle of four ports. :mod:`radiant_ext.portal.adapters` implements
+them with :mod:`radiant_ext.client`, :mod:`radiant_ext.plugins` and :mod:`radiant_ext.store`;
+tests may pass their own implementation through the ``PORTAL_SERVICES`` config key.
+
+Every port method that is handed a :class:`Customer` applies customer scoping itself: a ticket
+the customer may not see is reported as :class:`TicketNotFound`, never as "forbidden", so an
+id guessed by a customer tells nothing about its existence.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal, Protocol
+
+from radiant_ext.errors import RadiantError
+
+__all__ = [
+    "AttachmentData",
+    "AttachmentInfo",
+    "ArticleView",
+    "CatalogItemView",
+    "CatalogPort",
+    "Customer",
+    "CustomerAuthPort",
+    "DepartmentView",
+    "FieldView",
+    "InvalidCredentials",
+    "ListQuery",
+    "PortalError",
+    "PortalServices",
+    "RequestDraft",
+    "RoutingPreview",
+    "Scope",
+    "SubmissionPort",
+    "SubmissionReceipt",
+    "TicketDetail",
+    "TicketNotFound",
+    "TicketPage",
+    "TicketPort",
+    "TicketSummary",
+    "UpstreamUnavailable",
+]
+
+Scope = Literal["mine", "company"]
+
+
+class PortalError(RadiantError):
+    """Base class of the errors the portal turns into pages."""
+
+
+class InvalidCredentials(PortalError):
+    """Znuny refused the customer login and password."""
+
+
+class UpstreamUnavailable(PortalError):
+    """Znuny (or the local store) cannot be reached right now."""
+
+
+class TicketNotFound(PortalError):
+    """No such ticket, article or attachment — or one the customer may not see."""
+
+
+@dataclass(frozen=True)
+class Customer:
+    """The logged-in customer user, as Znuny's SessionGet describes them."""
+
+    login: str
+    customer_id: str
+    full_name: str = ""
+    email: str = ""
+
+
+@dataclass(frozen=True)
+class FieldView:
+    """One input of a catalog item's request form."""
+
+    name: str
+    label: str
+    kind: Literal["text", "textarea", "select", "number", "date", "checkbox", "file"] = "text"
+    required: bool = False
+    help: str = ""
+    choices: Sequence[tuple[str, str]] = ()
+    max_length: int | None = None
+    extensions: Sequence[str] = ()
+
+
+@dataclass(frozen=True)
+class CatalogItemView:
+    """A catalog item as a tile and as a form."""
+
+    id: str
+    department: str
+    title: str
+    summary: str = ""
+    help: str = ""
+    try_first: Sequence[str] = ()
+    fields: Sequence[FieldView] = ()
+    keywords: Sequence[str] = ()
+
+
+@dataclass(frozen=True)
+class DepartmentView:
+    """A department and the catalog items it offers this customer."""
+
+    id: str
+    title: str
+    items: Sequence[CatalogItemView] = ()
+
+
+@dataclass(frozen=True)
+class RoutingPreview:
+    """What automation decided for an item; ``decision`` is handed back to submission as is."""
+
+    deadline: datetime | None
+    decision: Any = None
+
+
+@dataclass(frozen=True)
+class AttachmentData:
+    """An uploaded or downloaded file."""
+
+    filename: str
+    content_type: str
+    content: bytes
+
+
+@dataclass(frozen=True)
+class RequestDraft:
+    """A validated request form, ready for the outbox."""
+
+    request_id: str
+    customer: Customer
+    item: CatalogItemView
+    title: str
+    body: str
+    fields: Mapping[str, str]
+    routing: RoutingPreview
+    attachments: Sequence[AttachmentData] = ()
+    language: str = "en"
+
+
+@dataclass(frozen=True)
+class SubmissionReceipt:
+    """The answer to a submission: a ticket number, or only the reference when Znuny is down.
+
+    ``status`` is ``filed`` (Znuny created the ticket), ``queued`` (saved in the outbox; the
+    sync job files it) or ``held`` (Znuny refused it; an administrator looks at it).
+    """
+
+    reference: str
+    ticket_number: str | None
+    ticket_id: int | None
+    deadline: datetime | None
+    status: Literal["filed", "queued", "held"] = "filed"
+
+
+@dataclass(frozen=True)
+class TicketSummary:
+    """One row of a request list."""
+
+    ticket_id: int
+    ticket_number: str
+    title: str
+    state: str
+    state_type: str
+    category: str
+    store: str
+    customer_user: str
+    created: datetime
+    deadline: datetime | None
+
+
+@dataclass(frozen=True)
+class ListQuery:
+    """Filter, sort and page of a request list."""
+
+    scope: Scope = "mine"
+    state: Literal["open", "closed", "all"] = "open"
+    category: str = ""
+    store: str = ""
+    sort: Literal["created", "deadline", "state", "number"] = "created"
+    descending: bool = True
+    page: int = 1
+    per_page: int = 25
+
+
+@dataclass(frozen=True)
+class TicketPage:
+    """One page of a request list."""
+
+    rows: Sequence[TicketSummary]
+    total: int
+    page: int
+    per_page: int
+    source: Literal["cache", "live"] = "live"
+
+    @property
+    def pages(self) -> int:
+        """Number of pages (at least one)."""
+        return max(1, -(-self.total // self.per_page))
+
+
+@dataclass(frozen=True)
+class AttachmentInfo:
+    """An attachment listed under an article (content fetched only on download)."""
+
+    file_id: int
+    filename: str
+    content_type: str
+    size: int
+
+
+@dataclass(frozen=True)
+class ArticleView:
+    """A customer-visible article."""
+
+    article_id: int
+    sender_type: str
+    from_name: str
+    subject: str
+    body: str
+    content_type: str
+    created: datetime
+    attachments: Sequence[AttachmentInfo] = ()
+
+
+@dataclass(frozen=True)
+class TicketDetail:
+    """Everything the detail page shows; ``articles`` holds public articles only."""
+
+    summary: TicketSummary
+    owner: str
+    closed_at: datetime | None = None
+    articles: Sequence[ArticleView] = field(default_factory=tuple)
+
+
+class CustomerAuthPort(Protocol):
+    """Customer logins, checked by Znuny."""
+
+    def login(self, login: str, password: str) -> tuple[str, Customer]:
+        """Open a GI customer session; raise :class:`InvalidCredentials` or
+        :class:`UpstreamUnavailable`."""
+
+    def alive(self, gi_session_id: str) -> bool:
+        """Whether Znuny still knows the session (raise :class:`UpstreamUnavailable`)."""
+
+
+class CatalogPort(Protocol):
+    """Departments, items and routing, from the plugins."""
+
+    def departments(self, customer: Customer, language: str) -> list[DepartmentView]:
+        """The departments enabled for ``customer`` with their items."""
+
+    def item(self, item_id: str, customer: Customer, language: str) -> CatalogItemView | None:
+        """One item, or ``None`` if it does not exist or is not enabled for ``customer``."""
+
+    def route(
+        self, item: CatalogItemView, customer: Customer, fields: Mapping[str, str]
+    ) -> RoutingPreview:
+        """Ask automation for routing and the promised deadline."""
+
+    def validate(
+        self, item: CatalogItemView, customer: Customer, fields: Mapping[str, str],
+        language: str,
+    ) -> dict[str, str]:
+        """Item-specific validation: field name → message in ``language`` (empty: valid)."""
+
+
+class SubmissionPort(Protocol):
+    """Outbox-first submission of a new request."""
+
+    def new_reference(self) -> str:
+        """A fresh request reference (the idempotency key), e.g. ``RQ-20261123-7KQ2M9XA``."""
+
+    def submit(self, draft: RequestDraft) -> SubmissionReceipt:
+        """Write the draft to the outbox, then try to create the ticket."""
+
+
+class TicketPort(Protocol):
+    """Customer-scoped reading and writing of existing tickets."""
+
+    def list(self, customer: Customer, query: ListQuery) -> TicketPage:
+        """One page of the customer's (or their company's) requests."""
+
+    def get(self, customer: Customer, ticket_id: int) -> TicketDetail:
+        """A ticket the customer may see, with public articles only."""
+
+    def attachment(
+        self, customer: Customer, ticket_id: int, article_id: int, file_id: int
+    ) -> AttachmentData:
+        """One attachment of a public article of a visible ticket."""
+
+    def reply(
+        self,
+        customer: Customer,
+        ticket_id: int,
+        body: str,
+        attachments: Sequence[AttachmentData] = (),
+    ) -> None:
+        """Add a customer article to a visible ticket."""
+
+    def close(self, customer: Customer, ticket_id: int) -> None:
+        """Close a visible ticket on the customer's request."""
+
+    def reopen(self, customer: Customer, ticket_id: int, body: str) -> None:
+        """Reopen a visible closed ticket with the customer's reason."""
+
+
+@dataclass
+class PortalServices:
+    """The bundle the app factory stores in ``app.extensions["radiant_portal"]``.
+
+    ``blueprints`` and ``template_folders`` come from plugins' portal hooks; the app factory
+    registers them after its own blueprints.
+    """
+
+    auth: CustomerAuthPort
+    catalog: CatalogPort
+    submissions: SubmissionPort
+    tickets: TicketPort
+    blueprints: list[Any] = field(default_factory=list)
+    template_folders: list[str] = field(default_factory=list)
+    closers: list[Any] = field(default_factory=list)
+
+    def close(self) -> None:
+        """Release connections held by the adapters."""
+        for closer in self.closers:
+            closer()

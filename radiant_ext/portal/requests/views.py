@@ -1,0 +1,186 @@
+"""Request lists, detail, attachment download, reply, close and reopen.
+
+Every view goes through :class:`~radiant_ext.portal.ports.TicketPort` with the logged-in
+customer; a ticket the customer may not see answers 404, exactly like one that does not exist.
+"""
+
+from __future__ import annotations
+
+import io
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Flask,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext
+
+from radiant_ext.portal.auth import current_customer, login_required
+from radiant_ext.portal.ports import ListQuery, Scope, TicketDetail, TicketSummary
+from radiant_ext.portal.requests.forms import CloseForm, ReopenForm, ReplyForm
+from radiant_ext.portal.requests.render import article_html
+from radiant_ext.portal.services import services
+from radiant_ext.portal.uploads import read_uploads
+
+__all__ = ["bp", "init_app", "is_overdue", "parse_query", "reopen_allowed"]
+
+bp = Blueprint("requests", __name__, url_prefix="/requests")
+
+_STATES = ("open", "closed", "all")
+_SORTS = ("created", "deadline", "state", "number")
+
+
+def parse_query(scope: Scope, args: Any, per_page: int) -> ListQuery:
+    """A :class:`ListQuery` from query-string arguments; unknown values fall back to defaults."""
+    state = args.get("state", "open")
+    sort = args.get("sort", "created")
+    try:
+        page = max(1, min(int(args.get("page", "1")), 100000))
+    except ValueError:
+        page = 1
+    return ListQuery(
+        scope=scope,
+        state=state if state in _STATES else "open",
+        category=args.get("category", "")[:100],
+        store=args.get("store", "")[:100] if scope == "company" else "",
+        sort=sort if sort in _SORTS else "created",
+        descending=args.get("order", "desc") != "asc",
+        page=page,
+        per_page=per_page,
+    )
+
+
+def is_overdue(row: TicketSummary, now: datetime | None = None) -> bool:
+    """Whether the request is still open after its promised deadline."""
+    if row.deadline is None or row.state_type in ("closed", "removed", "merged"):
+        return False
+    return row.deadline < (now or datetime.now(UTC))
+
+
+def reopen_allowed(detail: TicketDetail, window_days: int, now: datetime | None = None) -> bool:
+    """Whether a closed request may still be reopened by the customer."""
+    if detail.summary.state_type != "closed" or detail.closed_at is None:
+        return False
+    return (now or datetime.now(UTC)) - detail.closed_at <= timedelta(days=window_days)
+
+
+def _list(scope: Scope) -> ResponseReturnValue:
+    query = parse_query(scope, request.args, current_app.config["PORTAL_PAGE_SIZE"])
+    page = services().tickets.list(current_customer(), query)
+    args = {k: v for k, v in request.args.items() if k != "page"}
+    return render_template(
+        "requests/list.html", page=page, query=query, scope=scope, args=args,
+        is_overdue=is_overdue,
+    )
+
+
+@bp.get("")
+@login_required
+def mine() -> ResponseReturnValue:
+    """The customer's own requests."""
+    return _list("mine")
+
+
+@bp.get("/company")
+@login_required
+def company() -> ResponseReturnValue:
+    """All requests of the customer's company (store)."""
+    return _list("company")
+
+
+def _render_detail(
+    ticket_id: int, reply: ReplyForm | None = None, reopen: ReopenForm | None = None,
+    status: int = 200,
+) -> ResponseReturnValue:
+    detail = services().tickets.get(current_customer(), ticket_id)
+    return render_template(
+        "requests/detail.html",
+        ticket=detail,
+        reply_form=reply or ReplyForm(formdata=None),
+        close_form=CloseForm(formdata=None),
+        reopen_form=reopen or ReopenForm(formdata=None),
+        can_reopen=reopen_allowed(detail, current_app.config["PORTAL_REOPEN_WINDOW_DAYS"]),
+        overdue=is_overdue(detail.summary),
+        article_html=article_html,
+    ), status
+
+
+@bp.get("/<int:ticket_id>")
+@login_required
+def detail(ticket_id: int) -> ResponseReturnValue:
+    """One request with its public articles."""
+    return _render_detail(ticket_id)
+
+
+@bp.get("/<int:ticket_id>/files/<int:article_id>/<int:file_id>")
+@login_required
+def attachment(ticket_id: int, article_id: int, file_id: int) -> ResponseReturnValue:
+    """Download an attachment of a public article of a visible request."""
+    data = services().tickets.attachment(current_customer(), ticket_id, article_id, file_id)
+    response = send_file(
+        io.BytesIO(data.content),
+        mimetype=data.content_type or "application/octet-stream",
+        as_attachment=True,
+        download_name=data.filename,
+    )
+    response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    return response
+
+
+@bp.post("/<int:ticket_id>/reply")
+@login_required
+def reply(ticket_id: int) -> ResponseReturnValue:
+    """Add the customer's message to the request."""
+    form = ReplyForm()
+    services().tickets.get(current_customer(), ticket_id)  # 404 before reading uploads
+    if not form.validate_on_submit():
+        return _render_detail(ticket_id, reply=form, status=400)
+    files, problems = read_uploads(request.files.getlist(form.attachments.name))
+    if problems:
+        form.attachments.errors = [*form.attachments.errors, *problems]
+        return _render_detail(ticket_id, reply=form, status=400)
+    services().tickets.reply(current_customer(), ticket_id, form.body.data, files)
+    flash(gettext("Your message was added."), "success")
+    return redirect(url_for("requests.detail", ticket_id=ticket_id))
+
+
+@bp.post("/<int:ticket_id>/close")
+@login_required
+def close(ticket_id: int) -> ResponseReturnValue:
+    """Close the request."""
+    # CSRFProtect has already checked the token of this POST.
+    detail = services().tickets.get(current_customer(), ticket_id)
+    if detail.summary.state_type != "closed":
+        services().tickets.close(current_customer(), ticket_id)
+        flash(gettext("The request is closed."), "success")
+    return redirect(url_for("requests.detail", ticket_id=ticket_id))
+
+
+@bp.post("/<int:ticket_id>/reopen")
+@login_required
+def reopen(ticket_id: int) -> ResponseReturnValue:
+    """Reopen a closed request within the configured window."""
+    form = ReopenForm()
+    detail = services().tickets.get(current_customer(), ticket_id)
+    if not reopen_allowed(detail, current_app.config["PORTAL_REOPEN_WINDOW_DAYS"]):
+        flash(gettext("This request can no longer be reopened. Please file a new one."), "error")
+        return redirect(url_for("requests.detail", ticket_id=ticket_id))
+    if not form.validate_on_submit():
+        return _render_detail(ticket_id, reopen=form, status=400)
+    services().tickets.reopen(current_customer(), ticket_id, form.reason.data)
+    flash(gettext("The request is open again."), "success")
+    return redirect(url_for("requests.detail", ticket_id=ticket_id))
+
+
+def init_app(app: Flask) -> None:
+    """Register the request pages."""
+    app.register_blueprint(bp)

@@ -1,0 +1,30 @@
+"""Customer scoping: which tickets and articles a customer may see.
+
+The GI does not enforce this when the companion reads with its agent account, so every read
+path of the portal goes through these two functions (design.md, "Security rules").
+"""
+
+from __future__ import annotations
+
+from radiant_ext.portal.ports import Customer, Scope
+
+__all__ = ["article_visible", "ticket_visible"]
+
+
+def ticket_visible(
+    customer: Customer, customer_user: str | None, customer_id: str | None, scope: Scope = "company"
+) -> bool:
+    """Whether ``customer`` may see a ticket of ``customer_user`` at company ``customer_id``.
+
+    Own tickets are always visible; with ``scope="company"`` so are the tickets of the
+    customer's own company — as in Znuny's customer interface (contract otrs-ce-6 047).
+    Logins compare case-insensitively, like Znuny's customer user backend.
+    """
+    if customer_user and customer_user.casefold() == customer.login.casefold():
+        return True
+    return scope == "company" and bool(customer_id) and customer_id == customer.customer_id
+
+
+def article_visible(is_visible_for_customer: bool | int | str | None) -> bool:
+    """Whether an article may be shown: only ``IsVisibleForCustomer`` = 1 (contract 114)."""
+    return str(is_visible_for_customer).strip().lower() in {"1", "true"}

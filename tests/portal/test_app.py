@@ -1,0 +1,110 @@
+"""The app factory: configuration order, security headers, cookies, static assets."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from radiant_ext.errors import ConfigError
+from radiant_ext.portal import create_app
+from radiant_ext.portal.ports import PortalServices
+
+PORTAL = Path(__file__).resolve().parents[2] / "radiant_ext" / "portal"
+
+
+def _services(desk: Any) -> PortalServices:
+    return PortalServices(auth=desk, catalog=desk, submissions=desk, tickets=desk)
+
+
+def test_every_page_carries_security_headers(client: FlaskClient) -> None:
+    response = client.get("/login")
+    csp = response.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+    assert "frame-ancestors 'none'" in csp
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["Cache-Control"] == "no-store"
+    assert "max-age=" in response.headers["Strict-Transport-Security"]
+
+
+def test_session_cookie_is_secure_httponly_and_lax(client: FlaskClient) -> None:
+    response = client.get("/login")
+    cookie = response.headers["Set-Cookie"]
+    assert "radiant_portal=" in cookie
+    assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_templates_have_no_inline_script_and_no_external_assets() -> None:
+    for template in (PORTAL / "templates").rglob("*.html"):
+        text = template.read_text(encoding="utf-8")
+        assert "<script>" not in text and "onclick=" not in text, template
+        assert "style=" not in text, template
+        assert "http://" not in text and "https://" not in text, template
+
+
+def test_css_and_js_are_served_from_the_package(client: FlaskClient) -> None:
+    html = client.get("/login").get_data(as_text=True)
+    assert '/static/portal.css' in html and '/static/portal.js' in html
+    for asset in ("/static/portal.css", "/static/portal.js"):
+        with client.get(asset) as response:
+            assert response.status_code == 200
+            assert response.get_data()
+
+
+def test_passed_mapping_overrides_environment(
+    monkeypatch: pytest.MonkeyPatch, desk: Any
+) -> None:
+    monkeypatch.setenv("RADIANT_PORTAL_PAGE_SIZE", "7")
+    monkeypatch.setenv("RADIANT_PORTAL_REOPEN_WINDOW_DAYS", "3")
+    app = create_app({"TESTING": True, "PORTAL_SERVICES": _services(desk),
+                      "PORTAL_REOPEN_WINDOW_DAYS": 9})
+    assert app.config["PORTAL_PAGE_SIZE"] == 7
+    assert app.config["PORTAL_REOPEN_WINDOW_DAYS"] == 9
+
+
+def test_production_app_refuses_to_start_without_a_secret_key(
+    monkeypatch: pytest.MonkeyPatch, desk: Any
+) -> None:
+    monkeypatch.delenv("RADIANT_SECRET_KEY", raising=False)
+    with pytest.raises(ConfigError, match="RADIANT_SECRET_KEY"):
+        create_app({"PORTAL_SERVICES": _services(desk)})
+
+
+def test_secret_key_comes_from_environment(
+    monkeypatch: pytest.MonkeyPatch, desk: Any
+) -> None:
+    monkeypatch.setenv("RADIANT_SECRET_KEY", "from-env-0123456789")
+    app = create_app({"PORTAL_SERVICES": _services(desk)})
+    assert app.config["SECRET_KEY"] == "from-env-0123456789"
+
+
+def test_errors_answer_json_to_api_clients(client: FlaskClient) -> None:
+    response = client.get("/no-such-page", headers={"Accept": "application/json"})
+    assert response.status_code == 404
+    assert response.json == {
+        "error": {"status": 404, "title": "Not found",
+                  "message": "There is no such page or request."}
+    }
+    html = client.get("/no-such-page")
+    assert html.status_code == 404 and "<h1>Not found</h1>" in html.get_data(as_text=True)
+
+
+def test_request_resources_are_closed_after_the_request(app: Flask) -> None:
+    from radiant_ext.portal.services import request_resource
+
+    closed: list[str] = []
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+
+    @app.get("/__probe")
+    def probe() -> str:
+        request_resource("db", lambda: "conn", closed.append)
+        raise RuntimeError("view failed")
+
+    response = app.test_client().get("/__probe")
+    assert response.status_code == 500
+    assert "Something went wrong" in response.get_data(as_text=True)
+    assert closed == ["conn"]

@@ -1,0 +1,155 @@
+"""Login, logout, expired Znuny sessions, rate limiting, CSRF, the language switcher."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+from flask.testing import FlaskClient
+
+
+def test_anonymous_visitor_is_sent_to_login_with_the_page_remembered(
+    client: FlaskClient,
+) -> None:
+    response = client.get("/requests?state=all")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/login?next=/requests?state%3Dall"
+
+
+def test_login_checks_credentials_with_znuny_and_returns_to_the_page(
+    client: FlaskClient, login_as: Any, desk: Any
+) -> None:
+    response = login_as(next_path="/requests")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/requests"
+    assert desk.login_calls == 1
+    page = client.get("/requests").get_data(as_text=True)
+    assert "Dana Clerk" in page
+
+
+def test_gi_session_id_never_reaches_the_browser(
+    client: FlaskClient, login_as: Any, desk: Any
+) -> None:
+    response = login_as()
+    gi_session = next(iter(desk.sessions))
+    cookies = " ".join(response.headers.getlist("Set-Cookie"))
+    assert gi_session not in cookies
+    from itsdangerous import URLSafeTimedSerializer
+
+    cookie = client.get_cookie("radiant_portal")
+    assert cookie is not None
+    payload = URLSafeTimedSerializer("x").loads_unsafe(cookie.value)[1]
+    assert set(payload) <= {"sid", "csrf_token", "lang", "_permanent", "_flashes"}
+    assert gi_session not in str(payload)
+
+
+def test_wrong_password_shows_a_form_error(client: FlaskClient, login_as: Any) -> None:
+    response = login_as(password="nope")
+    assert response.status_code == 401
+    assert "The login or the password is not right." in response.get_data(as_text=True)
+    assert client.get("/").status_code == 302
+
+
+def test_login_is_rate_limited_per_login(login_as: Any, desk: Any) -> None:
+    for _ in range(5):
+        assert login_as(password="guess").status_code == 401
+    response = login_as(password="demo")
+    assert response.status_code == 429
+    assert "Too many attempts" in response.get_data(as_text=True)
+    assert desk.login_calls == 5  # the sixth attempt never reached Znuny
+
+
+def test_login_without_csrf_token_is_refused(client: FlaskClient, desk: Any) -> None:
+    response = client.post("/login", data={"login": "demo-customer", "password": "demo"})
+    assert response.status_code == 400
+    assert "The form has expired" in response.get_data(as_text=True)
+    assert desk.login_calls == 0
+
+
+def test_login_with_a_forged_csrf_token_is_refused(client: FlaskClient, desk: Any) -> None:
+    client.get("/login")
+    response = client.post(
+        "/login", data={"login": "demo-customer", "password": "demo", "csrf_token": "forged"}
+    )
+    assert response.status_code == 400
+    assert desk.login_calls == 0
+
+
+def test_znuny_down_at_login_says_so(login_as: Any, desk: Any) -> None:
+    desk.down = True
+    response = login_as()
+    assert response.status_code == 503
+    assert "cannot be reached" in response.get_data(as_text=True)
+
+
+def test_login_refuses_an_external_next(client: FlaskClient, login_as: Any) -> None:
+    response = login_as(next_path="https://evil.example/")
+    assert response.headers["Location"] == "/"
+    response = client.get("/login?next=//evil.example/")  # already logged in
+    assert response.headers["Location"] == "/"
+
+
+def test_expired_znuny_session_sends_back_to_login_remembering_the_page(
+    customer_client: FlaskClient, desk: Any
+) -> None:
+    desk.sessions.clear()  # Znuny forgot the session (idle expiry, restart)
+    response = customer_client.get("/requests/company")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/login?next=/requests/company"
+    page = customer_client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Your session has ended. Please log in again." in page
+    assert customer_client.get("/").status_code == 302
+
+
+def test_session_is_rechecked_only_after_the_interval(
+    app: Flask, customer_client: FlaskClient, desk: Any
+) -> None:
+    app.config["PORTAL_SESSION_CHECK_SECONDS"] = 3600
+    desk.alive_calls = 0
+    for _ in range(3):
+        assert customer_client.get("/").status_code == 200
+    assert desk.alive_calls == 0
+
+
+def test_znuny_down_during_session_check_keeps_the_customer_logged_in(
+    customer_client: FlaskClient, desk: Any
+) -> None:
+    desk.down = True
+    assert customer_client.get("/").status_code == 200
+
+
+def test_logout_forgets_the_server_side_session(
+    customer_client: FlaskClient, token: Any
+) -> None:
+    stolen = customer_client.get_cookie("radiant_portal")
+    assert stolen is not None
+    response = customer_client.post("/logout", data={"csrf_token": token("/")})
+    assert response.status_code == 302 and response.headers["Location"] == "/login"
+    assert customer_client.get("/").status_code == 302
+    # replaying the old cookie does not bring the session back
+    customer_client.set_cookie("radiant_portal", stolen.value)
+    assert customer_client.get("/").status_code == 302
+
+
+def test_logout_needs_csrf(customer_client: FlaskClient) -> None:
+    assert customer_client.post("/logout").status_code == 400
+    assert customer_client.get("/").status_code == 200
+
+
+def test_language_choice_is_remembered_across_logout(
+    customer_client: FlaskClient, token: Any
+) -> None:
+    response = customer_client.post(
+        "/language", data={"lang": "ru", "next": "/requests", "csrf_token": token("/")}
+    )
+    assert response.headers["Location"] == "/requests"
+    page = customer_client.get("/requests").get_data(as_text=True)
+    assert '<html lang="ru">' in page and "Мои заявки" in page
+    customer_client.post("/logout", data={"csrf_token": token("/")})
+    login = customer_client.get("/login").get_data(as_text=True)
+    assert "Вход" in login
+
+
+def test_browser_language_is_used_when_nothing_was_chosen(client: FlaskClient) -> None:
+    page = client.get("/login", headers={"Accept-Language": "ru-RU,ru;q=0.9"})
+    assert '<html lang="ru">' in page.get_data(as_text=True)
