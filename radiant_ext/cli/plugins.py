@@ -1,7 +1,216 @@
-"""``radiant-ext`` commands for the plugins area."""
+"""``radiant-ext plugins``, ``simulate`` and ``check`` — the catalog and plugin commands."""
 
 from __future__ import annotations
 
-import click
+import getpass
+import json
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
 
-commands: list[click.Command] = []
+import click
+from rich.console import Console
+from rich.table import Table
+
+from radiant_ext.config import Settings, load_settings
+from radiant_ext.plugins import (
+    CatalogItem,
+    PluginError,
+    Plugins,
+    RequestContext,
+    RoutingDecision,
+    make_plugin_manager,
+)
+from radiant_ext.plugins.checks import PluginReport, check_plugins
+from radiant_ext.plugins.factory import plugins_from_settings, store_enablement
+from radiant_ext.plugins.znuny_meta import check_items, read_znuny_names
+
+__all__ = ["check", "commands", "plugins", "simulate"]
+
+
+def _console() -> Console:
+    return Console(soft_wrap=True, highlight=False)
+
+
+def _plugin_rows(p: Plugins) -> list[dict[str, Any]]:
+    states = p.department_states()
+    rows = []
+    for info in p.plugin_infos():
+        dist = f"{info.distribution} {info.version}" if info.distribution else ""
+        base = {"plugin": info.name, "distribution": dist, "items": info.items}
+        if info.blocked:
+            rows.append({**base, "department": "", "state": "blocked"})
+        elif not info.departments:
+            rows.append({**base, "department": "", "state": "built-in" if info.builtin else ""})
+        for dept in info.departments:
+            state = "enabled" if states.get(dept, True) else "disabled"
+            rows.append({**base, "department": dept, "state": state})
+    return rows
+
+
+@click.group(invoke_without_command=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@click.pass_context
+def plugins(ctx: click.Context, as_json: bool) -> None:
+    """List plugins with their departments and state; enable or disable a department."""
+    if ctx.invoked_subcommand is not None:
+        return
+    rows = _plugin_rows(plugins_from_settings(load_settings()))
+    if as_json:
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    table = Table("plugin", "department", "state", "items", "distribution")
+    for row in rows:
+        table.add_row(row["plugin"], row["department"], row["state"], str(row["items"]),
+                      row["distribution"])
+    _console().print(table)
+
+
+def _switch(department: str, enabled: bool) -> None:
+    settings = load_settings()
+    p = plugins_from_settings(settings, enablement=store_enablement(settings, for_writing=True))
+    p.set_department_enabled(department, enabled, actor=f"cli:{getpass.getuser()}")
+    click.echo(f"Department {department} {'enabled' if enabled else 'disabled'}.")
+
+
+@plugins.command("enable")
+@click.option("--department", "-d", required=True, help="Department id, e.g. hr.")
+def enable(department: str) -> None:
+    """Enable a department: its catalog items show up everywhere again."""
+    _switch(department, True)
+
+
+@plugins.command("disable")
+@click.option("--department", "-d", required=True, help="Department id, e.g. hr.")
+def disable(department: str) -> None:
+    """Disable a department: its items disappear from portal, routing and classification."""
+    _switch(department, False)
+
+
+def _parse_fields(pairs: tuple[str, ...]) -> dict[str, str]:
+    fields: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise click.BadParameter(f"{pair!r} is not key=value", param_hint="--field")
+        fields[key.strip()] = value
+    return fields
+
+
+def _parse_at(at: str | None, zone: str) -> datetime:
+    if at is None:
+        return datetime.now(UTC)
+    try:
+        when = datetime.fromisoformat(at)
+    except ValueError as exc:
+        raise click.BadParameter(f"{at!r} is not an ISO date-time", param_hint="--at") from exc
+    return when if when.utcoffset() is not None else when.replace(tzinfo=ZoneInfo(zone))
+
+
+def _check_given_fields(p: Plugins, item: CatalogItem, fields: dict[str, str],
+                        store: str | None) -> list[str]:
+    """Reject invalid given values and unknown field ids; return missing required fields."""
+    known = {f.id for f in item.fields}
+    unknown = sorted(set(fields) - known)
+    if unknown:
+        raise PluginError(f"{item.id} has no field {unknown[0]!r} "
+                          f"(fields: {', '.join(sorted(known)) or 'none'})")
+    errors = p.validate(item, fields, store_id=store)
+    bad = [e for e in errors if e.code != "required" and e.field in fields]
+    if bad:
+        raise PluginError(f"--field {bad[0].field}: {bad[0].message}")
+    return [e.field for e in errors if e.code == "required"]
+
+
+def _decision_table(item: CatalogItem, d: RoutingDecision, zone: ZoneInfo) -> Table:
+    table = Table(title=f"{item.id} — {item.title.en}", show_header=False)
+    local = d.deadline.astimezone(zone)
+    for label, value in [
+        ("Type", d.type), ("Queue", d.queue), ("Service", d.service or "—"),
+        ("SLA", d.sla or "—"), ("Priority", d.priority), ("Owner", d.owner or "—"),
+        ("Deadline", f"{local:%a %Y-%m-%d %H:%M} {zone.key} ({d.deadline_utc()} UTC)"),
+        ("Business hours", f"{d.business_hours:g} in calendar {d.calendar}"),
+        ("Store", d.store_id or "—"),
+    ]:
+        table.add_row(label, value)
+    for rule in d.rules_fired:
+        effect = f" — {rule.effect}" if rule.effect else ""
+        table.add_row("Rule fired", f"{rule.id}: {rule.text}{effect}")
+    if not d.rules_fired:
+        table.add_row("Rules fired", "none")
+    return table
+
+
+@click.command()
+@click.option("--item", "item_id", required=True, help="Catalog item id, e.g. it.pos-down.")
+@click.option("--store", help="Store (customer company id), e.g. store-001.")
+@click.option("--field", "field_pairs", multiple=True, metavar="KEY=VALUE",
+              help="A form value; repeat for several.")
+@click.option("--at", help="When the request is filed (ISO; without offset: local time).")
+@click.option("--company", help="Requester's customer company (default: the store).")
+@click.option("--recent", type=click.IntRange(min=0), default=0,
+              help="Earlier requests for this item at the store within any rule's window.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+def simulate(item_id: str, store: str | None, field_pairs: tuple[str, ...], at: str | None,
+             company: str | None, recent: int, as_json: bool) -> None:
+    """Show how a request would be routed — without touching Znuny."""
+    p = plugins_from_settings(load_settings())
+    item = p.item(item_id)
+    fields = _parse_fields(field_pairs)
+    info = p.store(store) if store else None
+    if store and info is None:
+        raise PluginError(f"unknown store {store!r}")
+    zone = info.time_zone if info else item.deadline.calendar.time_zone
+    missing = _check_given_fields(p, item, fields, store)
+    request = RequestContext(
+        store_id=store, fields=fields, submitted_at=_parse_at(at, zone),
+        customer_company=company or store,
+        recent_incidents=(lambda _s, _i, _d: recent) if recent else None)
+    decision = p.route(item, request)
+    if as_json:
+        out = {**decision.model_dump(mode="json"), "deadline_utc": decision.deadline_utc(),
+               "missing_required_fields": missing}
+        click.echo(json.dumps(out, indent=2, ensure_ascii=False))
+        return
+    console = _console()
+    console.print(_decision_table(item, decision, ZoneInfo(zone)))
+    if missing:
+        console.print(f"Note: required fields not given: {', '.join(missing)}")
+
+
+def _znuny_problems(settings: Settings, report: PluginReport) -> tuple[list[str], str]:
+    if settings.znuny_db_url is None:
+        return [], ("Names were NOT checked against Znuny: RADIANT_ZNUNY_DB_URL is not set "
+                    "(catalogs were validated on their own).")
+    names = read_znuny_names(settings.znuny_db_url.get_secret_value())
+    problems = check_items(report.items, names)
+    return problems, f"Checked every name against Znuny's database: {len(problems)} missing."
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+def check(as_json: bool) -> None:
+    """Validate every catalog file and plugin, and the names they use against Znuny."""
+    settings = load_settings()
+    pm = make_plugin_manager(blocked=tuple(settings.blocked_plugins),
+                             catalog_dirs=tuple(settings.catalog_dirs))
+    report = check_plugins(pm)
+    znuny, note = _znuny_problems(settings, report) if not report.problems else ([], "")
+    problems = report.problems + znuny
+    if as_json:
+        click.echo(json.dumps({"plugins": {k: {"departments": v[0], "items": v[1]}
+                                           for k, v in sorted(report.counts.items())},
+                               "problems": problems, "znuny": note}, indent=2))
+    else:
+        for name, (depts, items) in sorted(report.counts.items()):
+            click.echo(f"{name}: {depts} department(s), {items} item(s)")
+        for line in problems:
+            click.echo(f"problem: {line}")
+        if note:
+            click.echo(note)
+    if problems:
+        raise PluginError(f"{len(problems)} problem(s) found; first: {problems[0]}")
+    click.echo("All catalogs are valid.", err=as_json)
+
+
+commands: list[click.Command] = [plugins, simulate, check]

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 import pluggy
 
-from radiant_ext.plugins.catalog import CatalogItem, Department
+from radiant_ext.plugins.catalog import CatalogItem, Department, StoreField
 from radiant_ext.plugins.enablement import EnablementStore
 from radiant_ext.plugins.errors import DepartmentDisabledError, PluginError, UnknownItemError
 from radiant_ext.plugins.models import (
@@ -78,7 +79,11 @@ class Plugins:
                                       f"unknown department {item.department!r}")
                 out[item.id] = item
                 owner[item.id] = impl.plugin_name
-        return dict(sorted(out.items(), key=lambda kv: (kv[1].order, kv[0])))
+        def key(kv: tuple[str, CatalogItem]) -> tuple[int, str, int, str]:
+            dept = departments[kv[1].department]
+            return (dept.order, dept.id, kv[1].order, kv[0])
+
+        return dict(sorted(out.items(), key=key))
 
     def _all_departments(self) -> dict[str, Department]:
         if self._departments is None:
@@ -175,16 +180,20 @@ class Plugins:
     def route(self, item: CatalogItem, request: RequestContext) -> RoutingDecision:
         """Return the routing decision for ``request`` on ``item`` (first plugin wins).
 
+        Without ``request.store_id``, the value of the item's first store field (a public
+        complaint names the store in the form) is the store concerned.
+
         :raises DepartmentDisabledError: the item's department is disabled.
         :raises PluginError: a store id that is not in the directory.
         """
         self.item(item.id)
+        request = _with_store(item, request)
         store = None
         if request.store_id:
             store = self.store(request.store_id)
             if store is None:
                 raise PluginError(f"unknown store {request.store_id!r}")
-        if request.submitted_at.tzinfo is None:
+        if request.submitted_at.utcoffset() is None:
             raise PluginError("the request time must carry a time zone")
         result = self.pm.hook.radiant_route_request(item=item, request=request, store=store)
         return cast(RoutingDecision, result)
@@ -257,6 +266,17 @@ class Plugins:
         for name in getattr(self.pm, "blocked_names", ()):
             infos.append(PluginInfo(name=name, blocked=True))
         return infos
+
+
+def _with_store(item: CatalogItem, request: RequestContext) -> RequestContext:
+    """Fill ``store_id`` from the item's first store field when the caller gave none."""
+    if request.store_id:
+        return request
+    for spec in item.fields:
+        value = str(request.fields.get(spec.id) or "").strip()
+        if isinstance(spec, StoreField) and value:
+            return replace(request, store_id=value)
+    return request
 
 
 def _call(impl: pluggy.HookImpl) -> list[Any]:

@@ -1,0 +1,74 @@
+"""Build :class:`Plugins` from :class:`~radiant_ext.config.Settings` (CLI, portal, sync)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from radiant_ext.plugins.enablement import DatabaseEnablement, EnablementStore
+from radiant_ext.plugins.errors import PluginError
+from radiant_ext.plugins.manager import make_plugin_manager
+from radiant_ext.plugins.wrapper import Plugins
+
+if TYPE_CHECKING:
+    from radiant_ext.config import Settings
+
+__all__ = ["plugins_from_settings", "store_enablement"]
+
+
+class _NoSwitches:
+    """A store that does not exist yet: nobody switched anything, and nothing can be saved."""
+
+    def department_states(self) -> Mapping[str, bool]:
+        return {}
+
+    def set_department_enabled(self, department: str, enabled: bool, actor: str) -> None:
+        raise PluginError("the local store does not exist yet: run `radiant-ext db upgrade`")
+
+
+def _sqlite_file(url: str) -> Path | None:
+    prefix = "sqlite:///"
+    return Path(url[len(prefix):]) if url.startswith(prefix) and url != prefix else None
+
+
+def store_enablement(settings: Settings, *, for_writing: bool = False) -> EnablementStore:
+    """Department switches in the local store named by ``settings``.
+
+    A missing SQLite file means nobody switched anything yet (reading is fine, writing asks
+    for ``radiant-ext db upgrade``); a database at the wrong revision is an error.
+
+    :raises PluginError: the store is not migrated to the current schema.
+    """
+    from radiant_ext.store import MigrationError, StoreError, check_schema, make_engine
+    from radiant_ext.store import session_scope as scope
+
+    url = settings.effective_database_url
+    sqlite = _sqlite_file(url)
+    if sqlite is not None and not sqlite.exists():
+        if for_writing:
+            raise PluginError(f"the local store {sqlite} does not exist yet: "
+                              "run `radiant-ext db upgrade`")
+        return _NoSwitches()
+    engine = make_engine(url)
+    try:
+        check_schema(engine)
+    except (MigrationError, StoreError) as exc:
+        engine.dispose()
+        raise PluginError(f"the local store is not ready ({exc}): run `radiant-ext db upgrade`"
+                          ) from exc
+    return DatabaseEnablement(lambda: scope(engine))
+
+
+def plugins_from_settings(
+    settings: Settings, *, enablement: EnablementStore | None = None,
+    load_entrypoints: bool = True,
+) -> Plugins:
+    """Return :class:`Plugins` with the installed plugins, ``catalog_dirs`` and
+    ``blocked_plugins`` of ``settings``, switches from ``enablement`` or the local store."""
+    pm = make_plugin_manager(
+        load_entrypoints=load_entrypoints,
+        blocked=tuple(settings.blocked_plugins),
+        catalog_dirs=tuple(settings.catalog_dirs),
+    )
+    return Plugins(pm, enablement=enablement or store_enablement(settings))
