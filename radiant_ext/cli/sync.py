@@ -1,7 +1,214 @@
-"""``radiant-ext`` commands for the sync area."""
+"""``radiant-ext sync``: the scheduler process, one-off job runs and the status board."""
 
 from __future__ import annotations
 
-import click
+import json
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any
 
-commands: list[click.Command] = []
+import click
+from rich.console import Console
+from rich.progress import Progress, TaskID
+from rich.table import Table
+
+from radiant_ext.cli.store import database_errors
+from radiant_ext.config import Settings, load_settings
+from radiant_ext.store import JobRunStatus, check_schema, make_engine, session_scope, utcnow
+from radiant_ext.sync import (
+    BUILTIN_JOBS,
+    JobContext,
+    SyncService,
+    SyncStatus,
+    all_jobs,
+    find_job,
+    requeue_parked,
+    run_job,
+    sync_status,
+)
+from radiant_ext.sync.tickets import full_resync
+
+__all__ = ["commands", "sync"]
+
+
+def _context(settings: Settings, **kwargs: Any) -> JobContext:
+    engine = make_engine(settings.effective_database_url)
+    check_schema(engine)
+    return JobContext.from_settings(settings, engine=engine, **kwargs)
+
+
+def _settings(database_url: str | None) -> Settings:
+    return load_settings(database_url=database_url) if database_url else load_settings()
+
+
+database_option = click.option("--database-url", default=None,
+                               help="Store URL (default: RADIANT_DATABASE_URL or SQLite).")
+
+
+@click.group(invoke_without_command=True)
+@database_option
+@click.option("--lease-seconds", type=click.FloatRange(min=1.0), default=None,
+              help="Leader lease length (default: RADIANT_SYNC_LEASE_SECONDS).")
+@click.option("--job", "only", multiple=True, help="Schedule only these job ids.")
+@click.pass_context
+@database_errors
+def sync(ctx: click.Context, database_url: str | None, lease_seconds: float | None,
+         only: tuple[str, ...]) -> None:
+    """Run the sync scheduler (standby while another instance leads)."""
+    if ctx.invoked_subcommand is not None:
+        ctx.obj = database_url
+        return
+    settings = _settings(database_url)
+    base = _context(settings)
+    jobs = all_jobs(base.plugins)
+    if only:
+        jobs = [find_job(job_id, jobs) for job_id in only]
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    service = SyncService(lambda: JobContext.from_settings(settings, engine=base.engine), jobs,
+                          lease_seconds or settings.sync_lease_seconds)
+    click.echo(f"radiant-ext sync {service.lease.holder}: {len(jobs)} jobs; standing by until "
+               "it holds the leader lease")
+    try:
+        service.start()
+    except KeyboardInterrupt:
+        service.stop()
+
+
+@contextmanager
+def _progress(console: Console) -> Iterator[Any]:
+    tasks: dict[str, TaskID] = {}
+    with Progress(console=console, transient=False) as bar:
+
+        def update(task: str, advance: int, total: int | None) -> None:
+            if task not in tasks:
+                tasks[task] = bar.add_task(task, total=total)
+            elif total is not None:
+                bar.update(tasks[task], total=total)
+            bar.advance(tasks[task], advance)
+
+        yield update
+
+
+@sync.command("run")
+@click.argument("job_id")
+@click.option("--full", is_flag=True, help="ticket-pull: resync every ticket, not just changes.")
+@click.pass_obj
+@database_errors
+def run_command(database_url: str | None, job_id: str, full: bool) -> None:
+    """Run one job once, now, with a progress bar."""
+    settings = _settings(database_url)
+    console = Console(stderr=True)
+    with _progress(console) as progress:
+        ctx = _context(settings, progress=progress)
+        builtin = {j.id for j in BUILTIN_JOBS}
+        spec = find_job(job_id, list(BUILTIN_JOBS) if job_id in builtin else all_jobs(ctx.plugins))
+        func = full_resync if full and spec.id == "ticket-pull" else spec.func
+        if full and spec.id != "ticket-pull":
+            raise click.UsageError("--full applies to ticket-pull only")
+        run = run_job(ctx, spec.id, func)
+    counts = ", ".join(f"{k} {v}" for k, v in run.counts.items()) or "nothing to do"
+    if run.status == JobRunStatus.FAILED:
+        raise click.ClickException(f"{spec.id} failed ({run.error_kind}): {run.error} [{counts}]")
+    click.echo(f"{spec.id}: ok in {_duration(run.started_at, run.finished_at)} — {counts}")
+
+
+def _duration(start: datetime | None, end: datetime | None) -> str:
+    if start is None or end is None:
+        return "-"
+    return f"{(end - start).total_seconds():.1f}s"
+
+
+def _age(when: datetime | None) -> str:
+    if when is None:
+        return "never"
+    seconds = int((utcnow() - when).total_seconds())
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size:
+            return f"{seconds // size}{unit} ago"
+    return f"{seconds}s ago"
+
+
+def _jobs_table(status: SyncStatus) -> Table:
+    table = Table(title=f"jobs (leader: {status.leader or 'none — no scheduler running'})")
+    for col in ("job", "last run", "result", "took", "counts", "failures in a row", "error"):
+        table.add_column(col)
+    for job in status.jobs:
+        run = job.last
+        if run is None:
+            table.add_row(job.job_id, "never", "-", "-", "-", "0", "")
+            continue
+        result = run.status.value if run.status != JobRunStatus.FAILED else "[red]FAILED[/red]"
+        counts = ", ".join(f"{k} {v}" for k, v in run.counts.items())
+        error = f"{run.error_kind}: {run.error}" if run.error else ""
+        table.add_row(job.job_id, _age(run.started_at), result,
+                      _duration(run.started_at, run.finished_at), counts,
+                      str(job.failures_in_row), error[:120])
+    return table
+
+
+def _outbox_lines(status: SyncStatus) -> list[str]:
+    b = status.backlog
+    lines = [f"outbox: {b['pending']} pending, {b['sending']} sending, {b['sent']} sent, "
+             f"{b['parked']} parked; oldest unsent: {_age(b['oldest_unsent'])}"]
+    for row in status.parked:
+        lines.append(f"  parked {row.request_id} ({row.customer_user}, {row.title!r}): "
+                     f"{row.last_error}")
+    return lines
+
+
+def _as_json(status: SyncStatus) -> dict[str, Any]:
+    def run(job: Any) -> dict[str, Any] | None:
+        r = job.last
+        return None if r is None else {
+            "status": r.status.value, "started_at": r.started_at.isoformat(),
+            "finished_at": r.finished_at.isoformat() if r.finished_at else None,
+            "counts": r.counts, "error": r.error, "error_kind": r.error_kind}
+
+    backlog = {k: (v.isoformat() if isinstance(v, datetime) else v)
+               for k, v in status.backlog.items()}
+    return {"leader": status.leader, "healthy": status.healthy,
+            "jobs": {j.job_id: {"last": run(j), "failures_in_row": j.failures_in_row}
+                     for j in status.jobs},
+            "outbox": backlog,
+            "parked": [{"request_id": r.request_id, "customer_user": r.customer_user,
+                        "title": r.title, "reason": r.last_error} for r in status.parked]}
+
+
+@sync.command("status")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.pass_obj
+@database_errors
+def status_command(database_url: str | None, as_json: bool) -> None:
+    """Show last runs per job, failures, the outbox backlog and parked requests."""
+    settings = _settings(database_url)
+    engine = make_engine(settings.effective_database_url)
+    check_schema(engine)
+    status = sync_status(engine, [j.id for j in all_jobs()])
+    if as_json:
+        click.echo(json.dumps(_as_json(status), indent=2))
+    else:
+        console = Console()
+        console.print(_jobs_table(status))
+        for line in _outbox_lines(status):
+            console.print(line, markup=False)
+    if not status.healthy:
+        raise SystemExit(1)
+
+
+@sync.command("requeue")
+@click.argument("request_id")
+@click.option("--actor", default="cli", show_default=True, help="Recorded in the audit log.")
+@click.pass_obj
+@database_errors
+def requeue_command(database_url: str | None, request_id: str, actor: str) -> None:
+    """Send a parked request again once its cause is fixed."""
+    engine = make_engine(_settings(database_url).effective_database_url)
+    check_schema(engine)
+    with session_scope(engine) as s:
+        requeue_parked(s, request_id, actor)
+    click.echo(f"{request_id}: pending again; the outbox-drain job sends it")
+
+
+commands: list[click.Command] = [sync]

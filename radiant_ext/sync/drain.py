@@ -114,9 +114,8 @@ def _count_due(sessions: sessionmaker[Session], now: datetime) -> int:
 
 
 def _finish(counts: Counter[str]) -> dict[str, int]:
-    counts.pop("skipped", None)
-    counts.pop("sending", None)
-    return {k: v for k, v in counts.items() if v or k in {"sent", "pending", "parked"}}
+    always = {k: counts[k] for k in ("sent", "found", "pending", "parked")}
+    return always | {k: counts[k] for k in ("recovered", "deferred") if counts[k]}
 
 
 def outbox_backlog(sessions: sessionmaker[Session]) -> dict[str, Any]:

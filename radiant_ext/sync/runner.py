@@ -89,7 +89,10 @@ def run_job(ctx: JobContext, job_id: str, func: JobFunc, *, lock: bool = True) -
         log.warning("job %s: %s", job_id, exc)
     except Exception as exc:  # noqa: BLE001 - recorded and classified; the scheduler goes on
         error = exc
-        log.exception("job %s failed", job_id)
+        if classify_error(exc) == "bug":
+            log.exception("job %s failed", job_id)
+        else:
+            log.warning("job %s failed: %s: %s", job_id, type(exc).__name__, exc)
     finally:
         ctx.close()
         if keeper is not None:

@@ -88,7 +88,10 @@ def _times(row: TicketCache, ticket: Any) -> None:
     row.first_response_deadline = _epoch(ticket.escalation_response_time)
     row.update_deadline = _epoch(ticket.escalation_update_time)
     row.solution_deadline = _epoch(ticket.escalation_solution_time)
-    row.escalation_deadline = _epoch(ticket.escalation_time)
+    # EscalationTime is relative (seconds left); the destination time is the absolute one.
+    extra = getattr(ticket, "model_extra", None) or {}
+    destination = str(extra.get("EscalationDestinationTime") or "")
+    row.escalation_deadline = _epoch(int(destination)) if destination.isdigit() else None
 
 
 def upsert_tickets(session: Session, tickets: Sequence[Any]) -> int:

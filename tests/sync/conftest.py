@@ -1,1 +1,220 @@
-"""Fixtures for the sync tests."""
+"""Fixtures for the sync tests: a migrated store (SQLite and PostgreSQL) and an in-memory Znuny.
+
+``FakeZnuny`` stands in for :class:`radiant_ext.client.ZnunyClient` where a test is about the
+jobs' own logic (what they store, when they retry); it raises the client's real exception
+classes and returns the client's real models. Wire-level behaviour is tested against the
+sandbox and with ``responses``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, text
+
+from radiant_ext.client.errors import (
+    InvalidParameterError,
+    RouteNotConfiguredError,
+    ZnunyConnectionError,
+    ZnunyTimeoutError,
+)
+from radiant_ext.client.models import Ticket, TicketCreated, TicketUpdated
+from radiant_ext.config import Settings
+from radiant_ext.store import make_engine, upgrade_database
+from radiant_ext.sync import JobContext
+
+PG_ENV = "RADIANT_TEST_POSTGRES_URL"
+
+
+def postgres_url() -> str:
+    """Return the PostgreSQL test URL; fail in CI and skip locally when it is not set."""
+    url = os.environ.get(PG_ENV, "")
+    if not url:
+        if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
+            pytest.fail(f"{PG_ENV} is not set: CI must run the sync tests on PostgreSQL")
+        pytest.skip(f"{PG_ENV} is not set (PostgreSQL variants run in CI)")
+    return url
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """A store migrated to head: an SQLite file, or a fresh schema on PostgreSQL."""
+    if request.param == "sqlite":
+        eng = make_engine(f"sqlite:///{tmp_path / 'store.sqlite3'}")
+        upgrade_database(eng)
+        yield eng
+        eng.dispose()
+        return
+    url = postgres_url()
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = make_engine(url)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    eng = make_engine(url, connect_args={"options": f"-csearch_path={schema}"})
+    upgrade_database(eng)
+    yield eng
+    eng.dispose()
+    with admin.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
+
+
+def _fmt(when: datetime) -> str:
+    return when.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
+
+
+class FakeZnuny:
+    """An in-memory Znuny with the client's method signatures and fault switches.
+
+    :ivar mode: ``up``, ``down`` (connection refused), ``timeout_after_commit`` (the ticket is
+        created, then the answer never arrives) or ``reject`` (InvalidParameter).
+    :ivar post_search: whether the route set has a POST search route (dynamic-field search).
+    """
+
+    def __init__(self) -> None:
+        self.tickets: dict[int, dict[str, Any]] = {}
+        self.articles: dict[int, list[dict[str, Any]]] = {}
+        self.ids = itertools.count(1)
+        self.mode = "up"
+        self.post_search = True
+        self.clock = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+        self.calls: list[str] = []
+
+    # -- test helpers -----------------------------------------------------------------------
+    def tick(self, seconds: int = 1) -> datetime:
+        """Advance Znuny's clock."""
+        self.clock += timedelta(seconds=seconds)
+        return self.clock
+
+    def add_ticket(self, **fields: Any) -> int:
+        """Create a ticket directly (as the PostMaster or an agent would)."""
+        ticket_id = next(self.ids)
+        now = _fmt(self.tick())
+        record = {"TicketID": ticket_id, "TicketNumber": f"20261123{ticket_id:08d}",
+                  "Title": "t", "Queue": "Raw", "State": "new", "StateType": "new",
+                  "Priority": "3 normal", "PriorityID": 3, "Type": "Unclassified",
+                  "CustomerUserID": "demo-customer", "CustomerID": "store-007",
+                  "Owner": "root@localhost", "Created": now, "Changed": now,
+                  "DynamicField": {}}
+        record.update(fields)
+        self.tickets[ticket_id] = record
+        self.articles[ticket_id] = [{"ArticleID": ticket_id * 100, "Subject": record["Title"],
+                                     "Body": fields.get("_body", ""),
+                                     "IsVisibleForCustomer": 1}]
+        record.pop("_body", None)
+        return ticket_id
+
+    def change(self, ticket_id: int, **fields: Any) -> None:
+        """Change a ticket and its change time."""
+        self.tickets[ticket_id].update(fields, Changed=_fmt(self.tick()))
+
+    def with_key(self, request_id: str) -> list[int]:
+        """Ids of tickets carrying ``request_id`` in RadiantRequestID."""
+        return [i for i, t in self.tickets.items()
+                if t["DynamicField"].get("RadiantRequestID") == request_id]
+
+    def _fault(self, operation: str) -> None:
+        self.calls.append(operation)
+        if self.mode == "down":
+            raise ZnunyConnectionError("connection refused", operation=operation)
+
+    def _model(self, ticket_id: int, dynamic_fields: bool = False, **_: Any) -> Ticket:
+        data = dict(self.tickets[ticket_id])
+        fields = data.pop("DynamicField")
+        if dynamic_fields:
+            data["DynamicField"] = [{"Name": k, "Value": v} for k, v in fields.items()]
+        data["Article"] = self.articles[ticket_id]
+        return Ticket.model_validate(data)
+
+    # -- the client's surface ---------------------------------------------------------------
+    def ticket_create(self, ticket: Any, article: Any = None, dynamic_fields: Any = (),
+                      attachments: Any = ()) -> TicketCreated:
+        self._fault("TicketCreate")
+        if self.mode == "reject":
+            raise InvalidParameterError("TicketCreate: Queue invalid", operation="TicketCreate",
+                                        code="TicketCreate.InvalidParameter")
+        fields = dict(dynamic_fields)
+        ticket_id = self.add_ticket(Title=ticket.title, Queue=ticket.queue,
+                                    CustomerUserID=ticket.customer_user,
+                                    Priority=ticket.priority or "3 normal",
+                                    DynamicField=fields)
+        if self.mode == "timeout_after_commit":
+            raise ZnunyTimeoutError("read timed out", operation="TicketCreate")
+        return TicketCreated.model_validate(
+            {"TicketID": ticket_id, "TicketNumber": self.tickets[ticket_id]["TicketNumber"]})
+
+    def ticket_search(self, **filters: Any) -> list[int]:
+        self._fault("TicketSearch")
+        found = sorted(self.tickets.values(), key=lambda t: (t["Changed"], t["TicketID"]))
+        if "dynamic_fields" in filters:
+            if not self.post_search:
+                raise RouteNotConfiguredError("dynamic-field search needs a POST search route")
+            for name, value in filters["dynamic_fields"].items():
+                found = [t for t in found if t["DynamicField"].get(name) == value]
+        if "customer_user_login" in filters:
+            found = [t for t in found if t["CustomerUserID"] == filters["customer_user_login"]]
+        if "ticket_create_time_newer_date" in filters:
+            since = _fmt(filters["ticket_create_time_newer_date"])
+            found = [t for t in found if t["Created"] >= since]
+        if "ticket_last_change_time_newer_date" in filters:
+            since = _fmt(filters["ticket_last_change_time_newer_date"])
+            found = [t for t in found if t["Changed"] >= since]
+        return [int(t["TicketID"]) for t in found][: filters.get("limit") or 500]
+
+    def ticket_get(self, ticket_id: int, **flags: Any) -> Ticket:
+        self._fault("TicketGet")
+        return self._model(ticket_id, **flags)
+
+    def ticket_get_many(self, ids: list[int], **flags: Any) -> list[Ticket]:
+        self._fault("TicketGet")
+        return [self._model(i, **flags) for i in ids if i in self.tickets]
+
+    def ticket_update(self, ticket_id: int, *, ticket: Any = None, article: Any = None,
+                      dynamic_fields: Any = (), **_: Any) -> TicketUpdated:
+        self._fault("TicketUpdate")
+        record = self.tickets[ticket_id]
+        if ticket is not None:
+            for key, value in ticket.to_znuny().items():
+                record[key] = value
+        record["DynamicField"].update(dict(dynamic_fields))
+        if article is not None:
+            self.articles[ticket_id].append(article.to_znuny())
+        record["Changed"] = _fmt(self.tick())
+        return TicketUpdated.model_validate(
+            {"TicketID": ticket_id, "TicketNumber": record["TicketNumber"]})
+
+    def close(self) -> None:
+        self.calls.append("close")
+
+
+@pytest.fixture
+def znuny() -> FakeZnuny:
+    """An in-memory Znuny, up, with a POST search route."""
+    return FakeZnuny()
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """Settings with quick retries and no real Znuny."""
+    return Settings(data_dir=tmp_path, outbox_retry_seconds=0.01, outbox_retry_max_seconds=0.05,
+                    znuny_user="radiant")
+
+
+@pytest.fixture
+def make_ctx(engine: Engine, settings: Settings,
+             znuny: FakeZnuny) -> Callable[..., JobContext]:
+    """Build a job context on the test store whose client is the fake Znuny."""
+
+    def make(**kwargs: Any) -> JobContext:
+        kwargs.setdefault("client_factory", lambda: znuny)
+        kwargs.setdefault("plugins_factory", None)
+        return JobContext(settings=kwargs.pop("settings", settings), engine=engine, **kwargs)
+
+    return make
