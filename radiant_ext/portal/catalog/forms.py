@@ -19,6 +19,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp
 
 from radiant_ext.portal.ports import CatalogItemView, FieldView
@@ -45,13 +46,9 @@ def _make_field(spec: FieldView) -> Field:
     validators: list[Any] = required if spec.required else [Optional()]
     kwargs: dict[str, Any] = {"description": spec.help}
     if spec.kind == "select":
-        choices = [("", lazy_gettext("Choose…"))] if not spec.required else []
-        return SelectField(
-            spec.label,
-            choices=[*choices, *spec.choices],
-            validators=validators,
-            **kwargs,
-        )
+        blank = [SelectChoice("", lazy_gettext("Choose…"))]
+        options = [SelectChoice(value, label) for value, label in spec.choices]
+        return SelectField(spec.label, choices=blank + options, validators=validators, **kwargs)
     if spec.kind == "number":
         return IntegerField(spec.label, validators=validators, **kwargs)
     if spec.kind == "date":

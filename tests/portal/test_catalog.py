@@ -1,0 +1,168 @@
+"""Home (tiles, search), the request form, submission and the confirmation page."""
+
+from __future__ import annotations
+
+import io
+import re
+from typing import Any
+
+from flask.testing import FlaskClient
+
+
+def _form(client: FlaskClient, item: str = "it.pos-down") -> tuple[str, str]:
+    html = client.get(f"/new/{item}").get_data(as_text=True)
+    token = re.search(r'id="csrf_token" name="csrf_token" type="hidden" value="([^"]+)"', html)
+    ref = re.search(r'id="request_id" name="request_id" type="hidden" value="([^"]+)"', html)
+    assert token and ref, html
+    return token.group(1), ref.group(1)
+
+
+def _post(client: FlaskClient, item: str = "it.pos-down", **extra: Any) -> Any:
+    token, ref = _form(client, item)
+    data = {"csrf_token": token, "request_id": ref, "f_register": "K-7",
+            "f_symptom": "frozen", "description": "Screen is black", **extra}
+    return client.post(f"/new/{item}", data=data, content_type="multipart/form-data")
+
+
+def test_home_shows_tiles_grouped_by_department(customer_client: FlaskClient) -> None:
+    html = customer_client.get("/").get_data(as_text=True)
+    assert '<h2 id="dept-it">IT</h2>' in html and '<h2 id="dept-hr">HR</h2>' in html
+    assert html.index("Cash register does not work") < html.index('id="dept-hr"')
+    assert 'href="/new/hr.vacation"' in html
+
+
+def test_search_matches_titles_and_help_texts(customer_client: FlaskClient) -> None:
+    html = customer_client.get("/?q=paid+leave").get_data(as_text=True)
+    assert "Vacation request" in html and "Cash register" not in html
+    html = customer_client.get("/?q=TILL").get_data(as_text=True)  # a keyword, any case
+    assert "Cash register does not work" in html and "Vacation" not in html
+    html = customer_client.get("/?q=submarine").get_data(as_text=True)
+    assert "Nothing matches “submarine”." in html
+
+
+def test_catalog_is_shown_in_russian(customer_client: FlaskClient) -> None:
+    html = customer_client.get("/", headers={"Accept-Language": "ru"}).get_data(as_text=True)
+    assert "Касса не работает" in html and "С чем вам помочь?" in html
+
+
+def test_form_shows_fields_help_and_the_promised_deadline(
+    customer_client: FlaskClient,
+) -> None:
+    html = customer_client.get("/new/it.pos-down").get_data(as_text=True)
+    assert 'name="f_register"' in html and 'name="f_symptom"' in html
+    assert "Try this first" in html and "Restart the register" in html
+    assert "Expected by Tue 24 Nov, 10:00" in html  # 07:00 UTC in Moscow
+    assert 'enctype="multipart/form-data"' in html
+
+
+def test_unknown_catalog_item_is_404(customer_client: FlaskClient) -> None:
+    assert customer_client.get("/new/it.no-such-thing").status_code == 404
+
+
+def test_submit_files_the_request_and_confirms_number_and_deadline(
+    customer_client: FlaskClient, desk: Any
+) -> None:
+    response = _post(customer_client)
+    assert response.status_code == 302
+    draft = desk.outbox[-1]
+    assert draft.customer.login == "demo-customer"
+    assert draft.fields == {"register": "K-7", "symptom": "frozen"}
+    assert "Screen is black" in draft.body and "Register number: K-7" in draft.body
+    page = customer_client.get(response.headers["Location"]).get_data(as_text=True)
+    ticket = next(iter(desk.tickets.values()))
+    assert ticket.summary.ticket_number in page
+    assert "Expected by Tue 24 Nov, 10:00" in page
+
+
+def test_submitting_twice_keeps_one_reference(customer_client: FlaskClient, desk: Any) -> None:
+    token, ref = _form(customer_client)
+    data = {"csrf_token": token, "request_id": ref, "f_register": "K-7", "f_symptom": "frozen"}
+    customer_client.post("/new/it.pos-down", data=data)
+    customer_client.post("/new/it.pos-down", data=data)
+    assert [d.request_id for d in desk.outbox] == [ref, ref]  # the outbox dedupes by key
+
+
+def test_missing_required_field_is_a_form_error(customer_client: FlaskClient, desk: Any) -> None:
+    response = _post(customer_client, f_register="")
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert "Please correct the marked fields." in html
+    assert 'aria-invalid="true"' in html and "This field is required." in html
+    assert desk.outbox == []
+
+
+def test_item_rules_from_plugins_become_field_errors(
+    customer_client: FlaskClient, desk: Any
+) -> None:
+    token, ref = _form(customer_client, "hr.vacation")
+    response = customer_client.post(
+        "/new/hr.vacation", data={"csrf_token": token, "request_id": ref, "f_days": "40"})
+    assert response.status_code == 400
+    assert "At most 28 days." in response.get_data(as_text=True)
+    assert desk.outbox == []
+
+
+def test_submit_without_csrf_token_is_refused(customer_client: FlaskClient, desk: Any) -> None:
+    _, ref = _form(customer_client)
+    response = customer_client.post(
+        "/new/it.pos-down", data={"request_id": ref, "f_register": "K-7", "f_symptom": "frozen"})
+    assert response.status_code == 400
+    assert desk.outbox == []
+
+
+def test_oversized_attachment_is_refused_with_a_clear_message(
+    customer_client: FlaskClient, desk: Any
+) -> None:
+    big = (io.BytesIO(b"x" * 2048), "photo.png")
+    response = _post(customer_client, attachments=[big])
+    assert response.status_code == 400
+    assert "photo.png is larger than 1024 B." in response.get_data(as_text=True)
+    assert desk.outbox == []
+
+
+def test_forbidden_attachment_type_is_refused(customer_client: FlaskClient, desk: Any) -> None:
+    response = _post(customer_client, attachments=[(io.BytesIO(b"MZ..."), "tool.exe")])
+    assert response.status_code == 400
+    assert "tool.exe: this type of file is not accepted." in response.get_data(as_text=True)
+    assert desk.outbox == []
+
+
+def test_too_many_attachments_are_refused(customer_client: FlaskClient, desk: Any) -> None:
+    files = [(io.BytesIO(b"a"), f"n{i}.txt") for i in range(4)]
+    response = _post(customer_client, attachments=files)
+    assert response.status_code == 400
+    assert "Attach at most 3 files." in response.get_data(as_text=True)
+
+
+def test_request_larger_than_the_upload_limit_gets_413(customer_client: FlaskClient) -> None:
+    body = b"--b\r\n" + b"x" * (5 * 1024 * 1024) + b"\r\n--b--\r\n"
+    response = customer_client.post(
+        "/new/it.pos-down", data=body, content_type="multipart/form-data; boundary=b")
+    assert response.status_code == 413
+    assert "Upload too large" in response.get_data(as_text=True)
+
+
+def test_attachments_are_passed_with_a_type_from_the_name(
+    customer_client: FlaskClient, desk: Any
+) -> None:
+    response = _post(customer_client, attachments=[(io.BytesIO(b"%PDF-1"), "счёт.pdf")])
+    assert response.status_code == 302
+    (file,) = desk.outbox[-1].attachments
+    assert (file.filename, file.content_type, file.content) == (
+        "счёт.pdf", "application/pdf", b"%PDF-1")
+
+
+def test_znuny_down_at_submit_gives_a_reference_and_the_promise(
+    customer_client: FlaskClient, desk: Any
+) -> None:
+    desk.down = True
+    response = _post(customer_client)
+    assert response.status_code == 302
+    page = customer_client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "your request is saved and will be filed automatically" in page
+    assert f"Your reference: {desk.outbox[-1].request_id}" in page
+    assert "Expected by Tue 24 Nov, 10:00" in page
+
+
+def test_confirmation_of_someone_elses_reference_is_404(customer_client: FlaskClient) -> None:
+    assert customer_client.get("/submitted/RQ-20261123-AAAAAAAA").status_code == 404
