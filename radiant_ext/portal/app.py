@@ -23,7 +23,7 @@ from radiant_ext.portal.defaults import DEFAULTS
 from radiant_ext.portal.extensions import csrf
 from radiant_ext.portal.ports import PortalServices
 from radiant_ext.portal.requests import views as requests_views
-from radiant_ext.portal.sessions import MemorySessionStore, SessionStore
+from radiant_ext.portal.sessions import MemorySessionStore, SessionStore, SqliteSessionStore
 
 __all__ = ["create_app"]
 
@@ -56,9 +56,7 @@ def create_app(settings: Settings | Mapping[str, Any] | None = None) -> Flask:
         + 1024 * 1024
     )
     bundle = app.config.get("PORTAL_SERVICES") or _build_services(radiant)
-    store: SessionStore = app.config.get("PORTAL_SESSION_STORE") or MemorySessionStore(
-        app.config["PORTAL_SESSION_IDLE_SECONDS"]
-    )
+    store = app.config.get("PORTAL_SESSION_STORE") or _session_store(app, radiant)
     _init_subsystems(app, bundle, store)
     return app
 
@@ -93,6 +91,13 @@ def _check_secret_key(app: Flask) -> None:
         )
     log.warning("no RADIANT_SECRET_KEY: using a random key; sessions end with this process")
     app.config["SECRET_KEY"] = secrets.token_urlsafe(48)
+
+
+def _session_store(app: Flask, radiant: Settings) -> SessionStore:
+    idle = app.config["PORTAL_SESSION_IDLE_SECONDS"]
+    if app.config.get("PORTAL_SESSION_BACKEND", "sqlite") == "memory":
+        return MemorySessionStore(idle)
+    return SqliteSessionStore(radiant.data_dir / "portal-sessions.sqlite3", idle)
 
 
 def _build_services(radiant: Settings) -> PortalServices:

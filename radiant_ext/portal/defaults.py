@@ -22,6 +22,9 @@ DEFAULTS: dict[str, Any] = {
     "PERMANENT_SESSION_LIFETIME": timedelta(hours=12),
     "PORTAL_LANGUAGE_COOKIE": "radiant_lang",
     "PORTAL_SESSION_IDLE_SECONDS": 8 * 3600,
+    # Where portal sessions live: "sqlite" (a file under the data dir, shared by the workers
+    # of one host) or "memory" (one process only).
+    "PORTAL_SESSION_BACKEND": "sqlite",
     # How often (seconds) a page re-checks that Znuny still knows the customer's GI session.
     "PORTAL_SESSION_CHECK_SECONDS": 60,
     # Login rate limiting: failures allowed per login and per client address in the window.

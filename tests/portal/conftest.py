@@ -10,6 +10,7 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -38,6 +39,7 @@ from radiant_ext.portal.ports import (
     UpstreamUnavailable,
 )
 from radiant_ext.portal.scoping import article_visible, ticket_visible
+from radiant_ext.portal.sessions import SqliteSessionStore
 
 DEADLINE = datetime(2026, 11, 24, 7, 0, tzinfo=UTC)  # Tue 10:00 in Moscow
 
@@ -251,13 +253,14 @@ def desk() -> FakeHelpDesk:
 
 
 @pytest.fixture
-def app(desk: FakeHelpDesk) -> Iterator[Flask]:
+def app(desk: FakeHelpDesk, tmp_path: Path) -> Iterator[Flask]:
     services = PortalServices(auth=desk, catalog=desk, submissions=desk, tickets=desk)
     app = create_app(
         {
             "TESTING": True,
             "SECRET_KEY": "test-secret",
             "PORTAL_SERVICES": services,
+            "PORTAL_SESSION_STORE": SqliteSessionStore(tmp_path / "sessions.sqlite3"),
             "PORTAL_SESSION_CHECK_SECONDS": 0,
             "PORTAL_MAX_ATTACHMENT_BYTES": 1024,
             "PORTAL_MAX_ATTACHMENTS": 3,

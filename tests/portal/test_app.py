@@ -61,7 +61,7 @@ def test_passed_mapping_overrides_environment(
     monkeypatch.setenv("RADIANT_PORTAL_PAGE_SIZE", "7")
     monkeypatch.setenv("RADIANT_PORTAL_REOPEN_WINDOW_DAYS", "3")
     app = create_app({"TESTING": True, "PORTAL_SERVICES": _services(desk),
-                      "PORTAL_REOPEN_WINDOW_DAYS": 9})
+                      "PORTAL_SESSION_BACKEND": "memory", "PORTAL_REOPEN_WINDOW_DAYS": 9})
     assert app.config["PORTAL_PAGE_SIZE"] == 7
     assert app.config["PORTAL_REOPEN_WINDOW_DAYS"] == 9
 
@@ -71,14 +71,14 @@ def test_production_app_refuses_to_start_without_a_secret_key(
 ) -> None:
     monkeypatch.delenv("RADIANT_SECRET_KEY", raising=False)
     with pytest.raises(ConfigError, match="RADIANT_SECRET_KEY"):
-        create_app({"PORTAL_SERVICES": _services(desk)})
+        create_app({"PORTAL_SERVICES": _services(desk), "PORTAL_SESSION_BACKEND": "memory"})
 
 
 def test_secret_key_comes_from_environment(
     monkeypatch: pytest.MonkeyPatch, desk: Any
 ) -> None:
     monkeypatch.setenv("RADIANT_SECRET_KEY", "from-env-0123456789")
-    app = create_app({"PORTAL_SERVICES": _services(desk)})
+    app = create_app({"PORTAL_SERVICES": _services(desk), "PORTAL_SESSION_BACKEND": "memory"})
     assert app.config["SECRET_KEY"] == "from-env-0123456789"
 
 

@@ -1,0 +1,63 @@
+"""Server-side portal sessions: shared between workers, idle expiry, no secrets in cookies."""
+
+from __future__ import annotations
+
+import stat
+import time
+from pathlib import Path
+
+import pytest
+
+from radiant_ext.portal.ports import Customer
+from radiant_ext.portal.sessions import MemorySessionStore, SqliteSessionStore
+
+DANA = Customer("demo-customer", "store-007", "Dana Clerk", "dana@example.test")
+
+
+def test_sqlite_store_is_shared_by_two_workers(tmp_path: Path) -> None:
+    worker_a = SqliteSessionStore(tmp_path / "s.sqlite3")
+    worker_b = SqliteSessionStore(tmp_path / "s.sqlite3")
+    entry = worker_a.create("gi-secret", DANA)
+    seen = worker_b.get(entry.key)
+    assert seen is not None and seen.customer == DANA and seen.gi_session_id == "gi-secret"
+    worker_b.delete(entry.key)
+    assert worker_a.get(entry.key) is None
+
+
+def test_sqlite_store_file_is_private(tmp_path: Path) -> None:
+    SqliteSessionStore(tmp_path / "sub" / "s.sqlite3")
+    mode = (tmp_path / "sub" / "s.sqlite3").stat().st_mode
+    assert not mode & (stat.S_IRGRP | stat.S_IROTH)
+
+
+@pytest.mark.parametrize("kind", ["memory", "sqlite"])
+def test_idle_sessions_expire_and_touch_keeps_them(tmp_path: Path, kind: str) -> None:
+    store = (MemorySessionStore(0.3) if kind == "memory"
+             else SqliteSessionStore(tmp_path / "s.sqlite3", 0.3))
+    kept = store.create("gi-1", DANA)
+    dropped = store.create("gi-2", DANA)
+    for _ in range(3):
+        time.sleep(0.15)
+        store.touch(kept.key)
+    assert store.get(kept.key) is not None
+    assert store.get(dropped.key) is None
+
+
+@pytest.mark.parametrize("kind", ["memory", "sqlite"])
+def test_touch_with_check_records_the_liveness_check(tmp_path: Path, kind: str) -> None:
+    store = (MemorySessionStore() if kind == "memory"
+             else SqliteSessionStore(tmp_path / "s.sqlite3"))
+    entry = store.create("gi-1", DANA)
+    time.sleep(0.01)
+    store.touch(entry.key)
+    after_plain = store.get(entry.key)
+    assert after_plain is not None and after_plain.last_checked == entry.last_checked
+    store.touch(entry.key, checked=True)
+    after_check = store.get(entry.key)
+    assert after_check is not None and after_check.last_checked > entry.last_checked
+
+
+def test_keys_are_long_and_random(tmp_path: Path) -> None:
+    store = MemorySessionStore()
+    keys = {store.create("gi", DANA).key for _ in range(50)}
+    assert len(keys) == 50 and all(len(k) >= 40 for k in keys)
