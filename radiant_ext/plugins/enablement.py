@@ -22,7 +22,11 @@ __all__ = ["DatabaseEnablement", "EnablementStore", "JsonEnablement", "MemoryEna
 
 @runtime_checkable
 class EnablementStore(Protocol):
-    """Where department switches live; a department nobody switched is enabled."""
+    """Where department switches live; a department nobody switched is enabled.
+
+    An implementation may also offer ``disabled_items() -> Mapping[str, str]`` (item id →
+    reason) for single items the catalog check switched off; :class:`Plugins` hides those.
+    """
 
     def department_states(self) -> Mapping[str, bool]:
         """Return the departments an admin switched, id → enabled."""
@@ -34,10 +38,15 @@ class EnablementStore(Protocol):
 
 
 class MemoryEnablement:
-    """Switches kept in memory (tests, previews)."""
+    """Switches kept in memory (tests, previews); ``items`` maps disabled item ids to reasons."""
 
-    def __init__(self, states: Mapping[str, bool] | None = None) -> None:
+    def __init__(self, states: Mapping[str, bool] | None = None,
+                 items: Mapping[str, str] | None = None) -> None:
         self._states = dict(states or {})
+        self.items = dict(items or {})
+
+    def disabled_items(self) -> Mapping[str, str]:
+        return dict(self.items)
 
     def department_states(self) -> Mapping[str, bool]:
         return dict(self._states)
@@ -99,3 +108,11 @@ class DatabaseEnablement:
 
         with self._scope() as session:
             set_department_enabled(session, department, enabled, actor)
+
+    def disabled_items(self) -> Mapping[str, str]:
+        """Return items the catalog check disabled, id → reason shown to admins."""
+        from radiant_ext.store.departments import get_catalog_item_states
+
+        with self._scope() as session:
+            return {k: v.reason or "disabled" for k, v in get_catalog_item_states(session).items()
+                    if not v.enabled}

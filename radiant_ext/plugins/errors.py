@@ -8,6 +8,7 @@
             ├── CatalogError            a catalog file is invalid (file, line, field)
             ├── UnknownItemError        no enabled catalog item has that id
             ├── DepartmentDisabledError the item's department is switched off
+            ├── ItemDisabledError       the catalog check switched the item off
             └── ZnunyMetadataError      Znuny's metadata tables could not be read
 """
 
@@ -21,6 +22,7 @@ __all__ = [
     "CatalogError",
     "CatalogProblem",
     "DepartmentDisabledError",
+    "ItemDisabledError",
     "PluginError",
     "UnknownItemError",
     "ZnunyMetadataError",
@@ -91,6 +93,10 @@ class UnknownItemError(PluginError):
 
 class DepartmentDisabledError(PluginError):
     """The catalog item belongs to a department an admin disabled."""
+
+
+class ItemDisabledError(PluginError):
+    """The catalog check disabled the item (Znuny lacks a name it routes to)."""
 
 
 class ZnunyMetadataError(PluginError):

@@ -80,12 +80,13 @@ def make_plugin_manager(
     pm.register(BuiltinPlugin(store_ids), name=BUILTIN_NAME)
     if catalog_dirs and not pm.is_blocked(CATALOG_DIRS_NAME):
         pm.register(CatalogFilesPlugin(load_catalog_dirs(catalog_dirs)), name=CATALOG_DIRS_NAME)
-    if load_entrypoints:
-        _load_entrypoints(pm)
-    for plugin in plugins:
-        pm.register(plugin)
     try:
+        if load_entrypoints:
+            _load_entrypoints(pm)
+        for plugin in plugins:
+            pm.register(plugin)
         pm.check_pending()
     except pluggy.PluginValidationError as exc:
-        raise PluginError(str(exc)) from exc
+        message = "; ".join(line.strip() for line in str(exc).splitlines() if line.strip())
+        raise PluginError(f"invalid plugin: {message}") from exc
     return pm

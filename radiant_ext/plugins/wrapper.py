@@ -11,7 +11,12 @@ import pluggy
 
 from radiant_ext.plugins.catalog import CatalogItem, Department, StoreField
 from radiant_ext.plugins.enablement import EnablementStore
-from radiant_ext.plugins.errors import DepartmentDisabledError, PluginError, UnknownItemError
+from radiant_ext.plugins.errors import (
+    DepartmentDisabledError,
+    ItemDisabledError,
+    PluginError,
+    UnknownItemError,
+)
 from radiant_ext.plugins.models import (
     Classification,
     EmailTicket,
@@ -118,6 +123,11 @@ class Plugins:
             raise PluginError("no place to persist department switches is configured")
         self.enablement.set_department_enabled(department, enabled, actor)
 
+    def disabled_items(self) -> dict[str, str]:
+        """Return items switched off by the catalog check, id → reason (none without a store)."""
+        source = getattr(self.enablement, "disabled_items", None)
+        return dict(source()) if source is not None else {}
+
     # -- catalog --------------------------------------------------------------------------
     def catalog_items(
         self, department: str | None = None, *, viewer: Viewer | None = None,
@@ -126,9 +136,10 @@ class Plugins:
         """Return catalog items of enabled departments, optionally of one department and
         only those ``viewer`` may see."""
         states = self.department_states()
+        off = {} if include_disabled else self.disabled_items()
         return [
             item for item in self._all_items().values()
-            if (include_disabled or states.get(item.department, False))
+            if (include_disabled or (states.get(item.department, False) and item.id not in off))
             and (department is None or item.department == department)
             and (viewer is None or self.is_visible(item, viewer))
         ]
@@ -139,13 +150,19 @@ class Plugins:
         :raises UnknownItemError: no such item.
         :raises DepartmentDisabledError: its department is disabled (unless
             ``include_disabled``).
+        :raises ItemDisabledError: the catalog check disabled it (unless ``include_disabled``).
         """
         found = self._all_items().get(item_id)
         if found is None:
             raise UnknownItemError(f"unknown catalog item {item_id!r}")
-        if not include_disabled and not self.department_states().get(found.department, False):
+        if include_disabled:
+            return found
+        if not self.department_states().get(found.department, False):
             raise DepartmentDisabledError(
                 f"catalog item {item_id!r}: department {found.department!r} is disabled")
+        reason = self.disabled_items().get(item_id)
+        if reason is not None:
+            raise ItemDisabledError(f"catalog item {item_id!r} is disabled: {reason}")
         return found
 
     def is_visible(self, item: CatalogItem, viewer: Viewer) -> bool:

@@ -1,0 +1,136 @@
+"""Business-hours calendar: deadlines in working time, monotonic, holidays skipped."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from pydantic import ValidationError
+
+from radiant_ext.plugins import DEFAULT_CALENDAR, BusinessCalendar, CalendarSpec
+
+MSK = ZoneInfo("Europe/Moscow")
+CAL = DEFAULT_CALENDAR.build()
+BERLIN = CalendarSpec(  # a zone with DST, two shifts a day, a holiday and a moved Saturday
+    id="berlin",
+    time_zone="Europe/Berlin",
+    hours={"mon": ["08:00-12:00", "13:00-17:00"], "tue": ["08:00-12:00", "13:00-17:00"],
+           "wed": "09:00-17:00", "thu": "09:00-17:00", "fri": "09:00-15:00"},
+    holidays=[date(2026, 3, 30), date(2026, 10, 26), date(2026, 12, 24)],
+    working_days=[date(2026, 3, 28)],
+    working_day_hours=["10:00-14:00"],
+).build()
+
+instants = st.datetimes(min_value=datetime(2026, 1, 1), max_value=datetime(2026, 12, 20),
+                        timezones=st.just(UTC))
+durations = st.integers(min_value=0, max_value=60 * 80).map(lambda m: timedelta(minutes=m))
+calendars = st.sampled_from([CAL, BERLIN])
+
+
+def test_friday_evening_request_continues_on_monday_morning() -> None:
+    start = datetime(2026, 11, 20, 17, 50, tzinfo=MSK)
+    assert CAL.add(start, timedelta(hours=4)) == datetime(2026, 11, 23, 11, 50, tzinfo=MSK)
+
+
+def test_request_filed_at_night_starts_at_opening() -> None:
+    start = datetime(2026, 11, 24, 2, 0, tzinfo=MSK)
+    assert CAL.add(start, timedelta(hours=1)) == datetime(2026, 11, 24, 9, 0, tzinfo=MSK)
+
+
+def test_new_year_holidays_are_skipped() -> None:
+    start = datetime(2026, 12, 30, 17, 0, tzinfo=MSK)
+    # 1 h on Dec 30; Dec 31 and Jan 1-8 are holidays; Jan 9 2027 is a Saturday -> Mon Jan 11.
+    assert CAL.add(start, timedelta(hours=3)) == datetime(2027, 1, 11, 10, 0, tzinfo=MSK)
+
+
+def test_moved_working_saturday_counts_with_its_own_hours() -> None:
+    start = datetime(2026, 3, 27, 14, 0, tzinfo=ZoneInfo("Europe/Berlin"))
+    # Fri 14-15 (1 h), Sat 28 March 10-14 (4 h), Mon 30 March is a holiday, Tue 08-09.
+    end = BERLIN.add(start, timedelta(hours=6))
+    assert end == datetime(2026, 3, 31, 9, 0, tzinfo=ZoneInfo("Europe/Berlin"))
+
+
+def test_lunch_break_is_not_working_time() -> None:
+    noon_30 = datetime(2026, 11, 23, 12, 30, tzinfo=ZoneInfo("Europe/Berlin"))
+    assert not BERLIN.is_working_time(noon_30)
+    assert BERLIN.add(noon_30, timedelta(minutes=30)).astimezone(
+        ZoneInfo("Europe/Berlin")).time() == time(13, 30)
+
+
+def test_calendar_in_a_stores_time_zone() -> None:
+    nsk = DEFAULT_CALENDAR.build("Asia/Novosibirsk")
+    start = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)  # 10:00 in Novosibirsk, 06:00 in Moscow
+    assert nsk.add(start, timedelta(hours=1)) == datetime(2026, 11, 23, 4, 0, tzinfo=UTC)
+    assert CAL.add(start, timedelta(hours=1)) == datetime(2026, 11, 23, 6, 0, tzinfo=UTC)
+
+
+def test_naive_start_and_negative_duration_are_refused() -> None:
+    with pytest.raises(ValueError, match="no time zone"):
+        CAL.add(datetime(2026, 11, 23, 9, 0), timedelta(hours=1))
+    with pytest.raises(ValueError, match="negative"):
+        CAL.add(datetime(2026, 11, 23, 9, 0, tzinfo=MSK), timedelta(hours=-1))
+
+
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        ({"hours": {"mon": "18:00-08:00"}}, "not before end"),
+        ({"hours": {"mon": ["08:00-12:00", "11:00-13:00"]}}, "overlap"),
+        ({"hours": {}}, "no working hours"),
+        ({"hours": {"funday": "08:00-09:00"}}, "unknown weekday"),
+        ({"hours": {"mon": "08:00-09:00"}, "time_zone": "Mars/Olympus"}, "unknown time zone"),
+    ],
+)
+def test_invalid_calendars_are_refused(spec: dict[str, object], message: str) -> None:
+    with pytest.raises(ValidationError, match=message):
+        CalendarSpec.model_validate({"id": "x", **spec})
+
+
+@settings(max_examples=150, deadline=None)
+@given(cal=calendars, start=instants, duration=durations)
+def test_deadline_is_always_in_working_time_and_never_on_a_holiday(
+    cal: BusinessCalendar, start: datetime, duration: timedelta
+) -> None:
+    end = cal.add(start, duration)
+    assert end >= start
+    assert cal.is_working_time(end)
+    local_day = end.astimezone(cal.tz).date()
+    assert local_day not in cal.spec.holidays or local_day in cal.spec.working_days
+
+
+@settings(max_examples=150, deadline=None)
+@given(cal=calendars, start=instants, a=durations, b=durations)
+def test_deadline_is_monotonic_in_duration(
+    cal: BusinessCalendar, start: datetime, a: timedelta, b: timedelta
+) -> None:
+    short, long = sorted([a, b])
+    assert cal.add(start, short) <= cal.add(start, long)
+
+
+@settings(max_examples=150, deadline=None)
+@given(cal=calendars, start=instants, duration=durations)
+def test_business_time_between_start_and_deadline_equals_duration(
+    cal: BusinessCalendar, start: datetime, duration: timedelta
+) -> None:
+    assert cal.between(start, cal.add(start, duration)) == duration
+
+
+NO_HOLIDAYS = DEFAULT_CALENDAR.model_copy(update={"holidays": []}).build()
+
+
+@settings(max_examples=150, deadline=None)
+@given(start=instants, duration=durations.filter(lambda d: d > timedelta(0)))
+def test_holidays_push_the_deadline_later(start: datetime, duration: timedelta) -> None:
+    plain = NO_HOLIDAYS.add(start, duration)
+    with_holidays = CAL.add(start, duration)
+    assert with_holidays >= plain
+    first, last = start.astimezone(MSK).date(), plain.astimezone(MSK).date()
+    # Holidays on which the holiday-free calendar counted some of the duration.
+    skipped = [h for h in DEFAULT_CALENDAR.holidays if first <= h <= last
+               and any(NO_HOLIDAYS.between(max(start, lo), min(plain, hi)) > timedelta(0)
+                       for lo, hi in NO_HOLIDAYS.intervals_on(h))]
+    if skipped:
+        assert with_holidays > plain

@@ -1,0 +1,156 @@
+"""Catalog YAML: valid files load, broken ones are refused naming file, line and field."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from radiant_ext.plugins import (
+    CatalogError,
+    ChoiceField,
+    load_catalog_dirs,
+    load_catalog_file,
+    load_catalog_text,
+)
+
+
+def _error(text: str) -> CatalogError:
+    with pytest.raises(CatalogError) as info:
+        load_catalog_text(text, "catalogs/ops.yaml")
+    return info.value
+
+
+def _line_of(text: str, needle: str) -> int:
+    return next(i for i, line in enumerate(text.splitlines(), 1) if needle in line)
+
+
+def test_valid_catalog_resolves_department_calendar_and_shared_rules(base_catalog: str) -> None:
+    f = load_catalog_text(base_catalog)
+    till = f.items[0]
+    assert till.department == "ops"
+    assert till.deadline.calendar.id == "default"
+    assert [r.id for r in till.rules] == ["flagship"]
+    assert isinstance(till.fields[0], ChoiceField)
+    assert till.title.get("ru") == "Касса" and till.title.get("en-GB") == "Till"
+
+
+def test_missing_routing_queue_names_file_line_and_field(base_catalog: str) -> None:
+    text = base_catalog.replace('queue: IT, priority: 2', 'priority: 2')
+    err = _error(text)
+    problem = err.problems[0]
+    assert problem.file == "catalogs/ops.yaml"
+    assert problem.field == "items[1].routing.queue"
+    assert problem.line == _line_of(text, "routing: {type: Service Request")
+    assert str(err).startswith(f"catalogs/ops.yaml:{problem.line}:")
+    assert "Field required" in str(err)
+
+
+def test_unknown_field_kind_points_at_the_kind_line(base_catalog: str) -> None:
+    text = base_catalog.replace("kind: choice", "kind: dropdown")
+    problem = _error(text).problems[0]
+    assert problem.field == "items[0].fields[0]"
+    assert "dropdown" in problem.message
+    assert problem.line == _line_of(text, "- id: impact")
+
+
+def test_error_inside_a_choice_field_drops_the_union_tag(base_catalog: str) -> None:
+    text = base_catalog.replace("- {value: all,", "- {value: one,")
+    problem = _error(text).problems[0]
+    assert problem.field == "items[0].fields[0]"
+    assert "option values must be unique" in problem.message
+
+
+def test_priority_out_of_range_points_at_the_value(base_catalog: str) -> None:
+    text = base_catalog.replace("sla: POS critical, priority: 3", "sla: POS critical, priority: 9")
+    problem = _error(text).problems[0]
+    assert problem.field == "items[0].routing.priority"
+    assert problem.line == _line_of(text, "priority: 9")
+    assert "less than or equal to 5" in problem.message
+
+
+def test_yaml_syntax_error_names_the_line() -> None:
+    text = "department:\n  id: ops\n  title: {en: Ops, ru: Оп\nitems: []\n"
+    err = _error(text)
+    assert err.problems[0].line == 4
+    assert "YAML syntax" in str(err)
+
+
+def test_duplicate_keys_are_refused(base_catalog: str) -> None:
+    text = base_catalog.replace("    deadline: {business_hours: 8}\n",
+                                "    deadline: {business_hours: 8}\n    deadline: {business_hours: 9}\n")
+    problem = _error(text).problems[0]
+    assert problem.message == "duplicate key 'deadline'"
+    assert problem.line == _line_of(text, "business_hours: 9")
+    assert problem.field == "items[1].deadline"
+
+
+def test_unknown_calendar_and_shared_rule_are_named(base_catalog: str) -> None:
+    text = base_catalog.replace("deadline: {business_hours: 4}",
+                                "deadline: {business_hours: 4, calendar: moon}")
+    text = text.replace("rules: [flagship]", "rules: [flagship, nightly]")
+    err = _error(text)
+    assert [(p.field, p.message) for p in err.problems] == [
+        ("items[0].deadline.calendar", "unknown calendar 'moon'"),
+        ("items[0].rules[1]", "unknown shared rule 'nightly'"),
+    ]
+    assert "(and 1 more problems)" in str(err)
+
+
+def test_item_id_must_belong_to_its_department(base_catalog: str) -> None:
+    problem = _error(base_catalog.replace("id: ops.paper", "id: hr.paper")).problems[0]
+    assert problem.field == "items[1]"
+    assert "must start with 'ops.'" in problem.message
+
+
+def test_rule_on_unknown_field_is_refused(base_catalog: str) -> None:
+    text = base_catalog.replace("rules: [flagship]", """rules:
+      - id: urgent
+        text: Urgent
+        text_ru: Срочно
+        when: {field: urgency, equals: high}
+        raise: 1""")
+    assert "unknown field 'urgency'" in _error(text).problems[0].message
+
+
+def test_rule_without_effect_and_owner_plus_pool_are_refused(base_catalog: str) -> None:
+    text = base_catalog.replace("    raise: 1\n", "")
+    assert "needs an effect" in _error(text).problems[0].message
+    text = base_catalog.replace("owner_pool: [a1, a2, a3]", "owner: a1, owner_pool: [a2]")
+    assert "either owner or owner_pool" in _error(text).problems[0].message
+
+
+def test_russian_text_is_required(base_catalog: str) -> None:
+    text = base_catalog.replace("title: {en: Paper, ru: Бумага}", "title: {en: Paper}")
+    problem = _error(text).problems[0]
+    assert problem.field == "items[1].title.ru"
+
+
+def test_top_level_must_be_a_mapping() -> None:
+    assert "must be a mapping" in str(_error("- a\n- b\n"))
+
+
+def test_catalog_dirs_report_every_broken_file(tmp_path: Path, base_catalog: str) -> None:
+    (tmp_path / "a.yaml").write_text(base_catalog.replace("kind: choice", "kind: x"), "utf-8")
+    (tmp_path / "b.yml").write_text("items: [", "utf-8")
+    (tmp_path / "notes.txt").write_text("ignored", "utf-8")
+    with pytest.raises(CatalogError) as info:
+        load_catalog_dirs([tmp_path])
+    files = [Path(p.file).name for p in info.value.problems]
+    assert files == ["a.yaml", "b.yml"]
+
+
+def test_missing_catalog_dir_and_unreadable_file(tmp_path: Path) -> None:
+    with pytest.raises(CatalogError, match="does not exist"):
+        load_catalog_dirs([tmp_path / "nope"])
+    (tmp_path / "bad.yaml").write_bytes(b"\xff\xfe\x00")
+    with pytest.raises(CatalogError, match="cannot read"):
+        load_catalog_file(tmp_path / "bad.yaml")
+
+
+def test_stores_in_a_catalog_file(tmp_path: Path) -> None:
+    (tmp_path / "stores.yaml").write_text(
+        "stores:\n  - {id: store-900, name: Store 900 Minsk, tier: flagship, "
+        "time_zone: Europe/Minsk}\n", "utf-8")
+    [f] = load_catalog_dirs([tmp_path])
+    assert f.stores[0].tier == "flagship" and f.items == []
