@@ -1,0 +1,210 @@
+"""The WSGI side: URL → web service → operation, parameter sources, faults, test controls."""
+
+from __future__ import annotations
+
+import json
+import socket
+import time
+import urllib.parse
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from werkzeug.wrappers import Request, Response
+
+from radiant_ext.sandbox import routing, search, sessions, ticket_read, ticket_write
+from radiant_ext.sandbox.db import Ctx, Sandbox, read_settings, write_setting
+from radiant_ext.sandbox.timeutil import Clock, parse
+from radiant_ext.sandbox.validate import Fault
+
+Operation = Callable[[Ctx, dict[str, Any]], dict[str, Any]]
+OPERATIONS: dict[str, Operation] = {
+    "SessionCreate": sessions.session_create,
+    "SessionGet": sessions.session_get,
+    "SessionRemove": sessions.session_remove,
+    "TicketCreate": ticket_write.ticket_create,
+    "TicketGet": ticket_read.ticket_get,
+    "TicketHistoryGet": ticket_read.ticket_history_get,
+    "TicketSearch": search.ticket_search,
+    "TicketUpdate": ticket_write.ticket_update,
+}
+_HEADERS = ("UserLogin", "CustomerUserLogin", "SessionID", "Password", "TwoFactorToken")
+
+
+class NoAnswer(Exception):
+    """The real server closed the connection without an HTTP response."""
+
+
+def text(status: int, body: str) -> Response:
+    """A plain-text answer (Znuny's transport errors)."""
+    return Response(body, status=status, content_type="text/plain; charset=UTF-8")
+
+
+def as_json(data: Any, status: int = 200) -> Response:
+    """A JSON answer with sorted keys, like Znuny 7."""
+    body = json.dumps(data, ensure_ascii=False, sort_keys=True)
+    return Response(body, status=status, content_type="application/json; charset=UTF-8")
+
+
+def parse_query(query: str) -> dict[str, Any]:
+    """Split on ``&``/``;``, ``+`` → space; repeated keys become lists (§1.4)."""
+    out: dict[str, Any] = {}
+    for part in query.replace(";", "&").split("&"):
+        if not part:
+            continue
+        key, _, value = part.partition("=")
+        key = urllib.parse.unquote(key.replace("+", " "))
+        value = urllib.parse.unquote(value.replace("+", " "))
+        if key in out:
+            out[key] = (out[key] if isinstance(out[key], list) else [out[key]]) + [value]
+        else:
+            out[key] = value if value != "0" else ""
+    return out
+
+
+def read_body(request: Request) -> dict[str, Any]:
+    """Decode a non-GET JSON body; raise the transport's errors."""
+    length = request.content_length or 0
+    if request.method == "GET" or length <= 0:
+        return {}
+    raw = request.get_data(cache=False)
+    if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        raise _Transport("Could not read input data")
+    try:
+        data = json.loads(raw.decode("utf-8-sig"))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise _Transport("Error while decoding request content.") from exc
+    if isinstance(data, list):
+        raise NoAnswer  # Znuny dies ("Not a HASH reference"), Apache sends no status line
+    if not isinstance(data, dict):
+        raise _Transport("Error while decoding request content.")
+    return data
+
+
+class _Transport(Exception):
+    """An HTTP 500 plain-text transport error."""
+
+
+class GenericInterface:
+    """The WSGI application of one sandbox."""
+
+    def __init__(self, sandbox: Sandbox) -> None:
+        self.sandbox = sandbox
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        request = Request(environ)
+        try:
+            response = self.dispatch(request)
+        except NoAnswer:
+            return self._hang_up(environ, start_response)
+        except Exception:  # noqa: BLE001 - a server never shows a traceback
+            response = text(500, json.dumps({"faultcode": "Server", "faultstring": "Internal Server Error"}))
+        return response(environ, start_response)
+
+    @staticmethod
+    def _hang_up(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        sock = environ.get("werkzeug.socket")
+        if isinstance(sock, socket.socket):
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+        return Response(b"", status=500)(environ, start_response)
+
+    def dispatch(self, request: Request) -> Response:
+        """Route one request (test controls, faults, then the GenericInterface)."""
+        path = request.path
+        if path.startswith("/__sandbox__/"):
+            if not self.sandbox.test_controls:
+                return text(404, "Not Found")
+            return self.control(request, path[len("/__sandbox__/"):])
+        faults = self.sandbox.faults
+        mode = faults.mode if faults.count != 0 else "none"
+        if mode != "none":
+            faults.count -= 1
+            if mode == "down":
+                raise NoAnswer
+            if mode == "error500":
+                return text(500, "Internal Server Error")
+        response = self.generic_interface(request)
+        if mode == "timeout_after_commit":
+            time.sleep(faults.delay)
+        return response
+
+    def generic_interface(self, request: Request) -> Response:
+        """Answer one GenericInterface request inside one transaction."""
+        parts = request.path.split("/", 5)
+        if len(parts) < 5 or parts[2] != "nph-genericinterface.pl" or parts[3] not in (
+                "Webservice", "WebserviceID"):
+            raise NoAnswer
+        route = "/" + (parts[5] if len(parts) > 5 else "")
+        with self.sandbox.lock, self.sandbox.engine.begin() as conn:
+            settings = read_settings(conn)
+            ctx = Ctx(conn=conn, settings=settings, clock=Clock(float(settings["clock_offset"])),
+                      remote_addr=request.remote_addr or "", user_agent=request.user_agent.string)
+            config = routing.find_webservice(ctx, parts[3], urllib.parse.unquote(parts[4]))
+            if config is None:
+                raise NoAnswer
+            match = routing.match_route(config, route, request.method)
+            if match is None:
+                return text(500, f"HTTP::REST Error while determine Operation for request URI '{route}'.")
+            try:
+                data = read_body(request)
+            except _Transport as exc:
+                return text(500, str(exc))
+            data.update(parse_query(request.query_string.decode("latin-1")))
+            data.update(match.params)
+            if ctx.flavour != "otrs6":
+                for name in _HEADERS:
+                    value = request.headers.get(f"X-OTRS-Header-{name}")
+                    if value is not None:
+                        data[name] = value
+            try:
+                return as_json(OPERATIONS[match.type](ctx, data))
+            except Fault as exc:
+                conn.rollback()
+                return text(500, json.dumps({"faultcode": "Server", "faultstring": str(exc)}))
+
+    def control(self, request: Request, what: str) -> Response:
+        """``/__sandbox__/{sessions/age,clock,faults}`` (only with test controls)."""
+        try:
+            body = json.loads(request.get_data() or b"{}")
+        except ValueError:
+            return as_json({"Error": "body must be JSON"}, 400)
+        if not isinstance(body, dict):
+            return as_json({"Error": "body must be a JSON object"}, 400)
+        if what == "faults" and request.method == "POST":
+            return self._faults(body)
+        with self.sandbox.lock, self.sandbox.engine.begin() as conn:
+            settings = read_settings(conn)
+            clock = Clock(float(settings["clock_offset"]))
+            ctx = Ctx(conn=conn, settings=settings, clock=clock)
+            if what == "sessions/age" and request.method == "POST":
+                ok = sessions.age_session(ctx, str(body.get("SessionID")), int(body.get("Seconds", 0)))
+                return as_json({"Success": 1} if ok else {"Error": "no such session"}, 200 if ok else 404)
+            if what == "clock":
+                return self._clock(conn, clock, body if request.method == "POST" else {})
+        return text(404, "Not Found")
+
+    def _faults(self, body: dict[str, Any]) -> Response:
+        mode = body.get("mode", "none")
+        if mode not in ("none", "error500", "timeout_after_commit", "down"):
+            return as_json({"Error": f"unknown mode {mode!r}"}, 400)
+        faults = self.sandbox.faults
+        faults.mode, faults.count = mode, int(body.get("count", -1))
+        faults.delay = float(body.get("delay", 0))
+        return as_json({"mode": faults.mode, "count": faults.count, "delay": faults.delay})
+
+    @staticmethod
+    def _clock(conn: Any, clock: Clock, body: dict[str, Any]) -> Response:
+        if "Now" in body:
+            when = parse(str(body["Now"]))
+            if when is None:
+                return as_json({"Error": "Now must be YYYY-MM-DD HH:MM:SS"}, 400)
+            clock.set_now(when)
+        elif "Advance" in body:
+            clock.offset += float(body["Advance"])
+        elif body.get("Reset"):
+            clock.offset = 0.0
+        if body:
+            write_setting(conn, "clock_offset", clock.offset)
+        return as_json({"Now": clock.now().strftime("%Y-%m-%d %H:%M:%S")})
