@@ -185,7 +185,9 @@ class FakeZnuny:
                 record[key] = value
         record["DynamicField"].update(dict(dynamic_fields))
         if article is not None:
-            self.articles[ticket_id].append(article.to_znuny())
+            self.articles[ticket_id].append(
+                {"ArticleID": ticket_id * 100 + len(self.articles[ticket_id]),
+                 **article.to_znuny()})
         record["Changed"] = _fmt(self.tick())
         return TicketUpdated.model_validate(
             {"TicketID": ticket_id, "TicketNumber": record["TicketNumber"]})
