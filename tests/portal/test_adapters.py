@@ -1,0 +1,290 @@
+"""The adapters behind the ports: catalog over the real plugins, ticket building, scoping of
+GI reads, and request lists from the ticket cache."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy.orm import Session, sessionmaker
+
+from radiant_ext.client import Ticket
+from radiant_ext.client.errors import PermissionDeniedError, ZnunyConnectionError
+from radiant_ext.plugins import Plugins, make_plugin_manager
+from radiant_ext.portal.adapters import (
+    AutoLister,
+    CacheLister,
+    PluginCatalog,
+    ZnunyTickets,
+    build_ticket,
+)
+from radiant_ext.portal.ports import (
+    Customer,
+    ListQuery,
+    RequestDraft,
+    TicketNotFound,
+    TicketPage,
+    UpstreamUnavailable,
+)
+from radiant_ext.store import (
+    TicketCache,
+    make_engine,
+    make_session_factory,
+    set_cursor,
+    upgrade_database,
+)
+
+CONTRACT = Path(__file__).resolve().parents[2].parent / "shared" / "contract"
+CLERK = Customer("demo-customer", "store-007", "Dana Clerk", "dana@example.test")
+COLLEAGUE = Customer("store-manager", "store-007", "Mark Manager")
+FLAGSHIP = Customer("flagship-clerk", "store-001", "Fiona Flagship")
+OFFICE = Customer("office-anna", "head-office", "Anna Office")
+
+
+@pytest.fixture(scope="module")
+def catalog() -> PluginCatalog:
+    return PluginCatalog(Plugins(make_plugin_manager(load_entrypoints=True)))
+
+
+# -- catalog ------------------------------------------------------------------------------
+
+def test_departments_come_from_the_installed_plugins_in_both_languages(
+    catalog: PluginCatalog,
+) -> None:
+    en = {d.id: d for d in catalog.departments(CLERK, "en")}
+    ru = {d.id: d for d in catalog.departments(CLERK, "ru")}
+    assert "it" in en and any(i.id == "it.pos-down" for i in en["it"].items)
+    assert en["it"].items[0].title != ru["it"].items[0].title
+
+
+def test_store_staff_never_choose_the_store(catalog: PluginCatalog) -> None:
+    store_items = [i for d in catalog.departments(OFFICE, "en") for i in d.items
+                   if any(f.kind == "select" and f.choices and f.choices[0][0].startswith(
+                       "store-") for f in i.fields)]
+    assert store_items, "head office picks the store from the directory"
+    item_id = store_items[0].id
+    clerk_view = catalog.item(item_id, CLERK, "en")
+    assert clerk_view is not None
+    assert not any(f.choices and f.choices[0][0].startswith("store-")
+                   for f in clerk_view.fields)
+
+
+def test_routing_uses_the_customers_own_store_whatever_the_form_says(
+    catalog: PluginCatalog,
+) -> None:
+    item = catalog.item("it.pos-down", CLERK, "en")
+    assert item is not None
+    fields = {"register": "2", "impact": next(iter(
+        f.choices for f in item.fields if f.name == "impact"))[0][0], "store": "store-001"}
+    clerk = catalog.route(item, CLERK, fields).decision
+    flagship = catalog.route(item, FLAGSHIP, fields).decision
+    assert clerk.store_id == "store-007" and flagship.store_id == "store-001"
+    assert flagship.priority_level > clerk.priority_level
+    assert clerk.deadline > datetime.now(UTC)
+
+
+def test_plugin_validation_messages_follow_the_language(catalog: PluginCatalog) -> None:
+    item = catalog.item("it.pos-down", CLERK, "en")
+    assert item is not None
+    en = catalog.validate(item, CLERK, {}, "en")
+    ru = catalog.validate(item, CLERK, {}, "ru")
+    assert en and set(en) == set(ru) and en != ru
+
+
+def test_unknown_or_invisible_items_are_none(catalog: PluginCatalog) -> None:
+    assert catalog.item("it.no-such-item", CLERK, "en") is None
+
+
+# -- building the ticket ------------------------------------------------------------------
+
+def test_ticket_takes_customer_and_routing_never_from_the_form(catalog: PluginCatalog) -> None:
+    item = catalog.item("it.pos-down", CLERK, "en")
+    assert item is not None
+    hostile = {"register": "1", "CustomerUser": "flagship-clerk", "priority": "5 very high",
+               "queue": "Junk", "owner": "root@localhost"}
+    routing = catalog.route(item, CLERK, hostile)
+    draft = RequestDraft("RQ-20261123-AAAAAAAA", CLERK, item, item.title, "body", hostile,
+                         routing)
+    ticket, article, fields = build_ticket(draft)
+    sent = ticket.to_znuny()
+    assert sent["CustomerUser"] == "demo-customer"
+    assert sent["Queue"] == routing.decision.queue != "Junk"
+    assert sent["Priority"] == routing.decision.priority
+    assert fields["RadiantStore"] == "store-007"
+    assert fields["RadiantCategory"] == "it.pos-down"
+    assert article.to_znuny()["IsVisibleForCustomer"] == 1
+
+
+# -- GI reads with the agent account ------------------------------------------------------
+
+def _contract_ticket(name: str) -> dict[str, Any]:
+    data = json.loads((CONTRACT / "otrs-ce-6" / name).read_text(encoding="utf-8"))
+    ticket: dict[str, Any] = data["response_body"]["Ticket"][0]
+    return ticket
+
+
+class FakeAgentClient:
+    """Answers TicketGet from recorded tickets; records updates."""
+
+    def __init__(self, tickets: dict[int, dict[str, Any]]) -> None:
+        self.tickets = tickets
+        self.updates: list[dict[str, Any]] = []
+        self.error: Exception | None = None
+
+    def ticket_get(self, ticket_id: int, **flags: Any) -> Ticket:
+        if self.error:
+            raise self.error
+        if ticket_id not in self.tickets:
+            raise PermissionDeniedError("TicketGet: User does not have access to the ticket!")
+        return Ticket.model_validate(self.tickets[ticket_id])
+
+    def ticket_update(self, ticket_id: int, **changes: Any) -> None:
+        self.updates.append({"ticket_id": ticket_id, **changes})
+
+
+def _acme(login: str) -> Customer:
+    return Customer(login, "acme", login)
+
+
+@pytest.fixture
+def agent() -> FakeAgentClient:
+    full = _contract_ticket("039-TicketGet-single-full.json")
+    with_note = dict(_contract_ticket("045-TicketGet-customer-own.json"))
+    note = dict(with_note["Article"][0], ArticleID=99, IsVisibleForCustomer=0,
+                Body="INTERNAL: supplier quote", Attachment=[
+                    {"FileID": "1", "Filename": "quote.pdf", "ContentType": "application/pdf",
+                     "Content": "JCQk", "FilesizeRaw": "3", "Disposition": "attachment"}])
+    with_note["Article"] = [*with_note["Article"], note]
+    return FakeAgentClient({8: full, 9: with_note})
+
+
+def test_internal_articles_never_reach_the_customer(agent: FakeAgentClient) -> None:
+    tickets = ZnunyTickets(agent, AutoLister(None, None))  # type: ignore[arg-type]
+    detail = tickets.get(_acme("cust1"), 9)
+    assert [a.article_id for a in detail.articles] == [12]
+    assert all("INTERNAL" not in a.body for a in detail.articles)
+    with pytest.raises(TicketNotFound):
+        tickets.attachment(_acme("cust1"), 9, 99, 1)
+
+
+def test_colleague_of_the_same_company_may_read(agent: FakeAgentClient) -> None:
+    tickets = ZnunyTickets(agent, AutoLister(None, None))  # type: ignore[arg-type]
+    assert tickets.get(_acme("cust3"), 9).summary.customer_user == "cust1"
+
+
+def test_other_company_gets_not_found_for_read_reply_close(agent: FakeAgentClient) -> None:
+    tickets = ZnunyTickets(agent, AutoLister(None, None))  # type: ignore[arg-type]
+    stranger = Customer("cust2", "globex")
+    for call in (lambda: tickets.get(stranger, 9),
+                 lambda: tickets.attachment(stranger, 8, 11, 1),
+                 lambda: tickets.reply(stranger, 9, "hi"),
+                 lambda: tickets.close(stranger, 9),
+                 lambda: tickets.reopen(stranger, 9, "again")):
+        with pytest.raises(TicketNotFound):
+            call()
+    assert agent.updates == []
+
+
+def test_ids_znuny_denies_are_not_found(agent: FakeAgentClient) -> None:
+    tickets = ZnunyTickets(agent, AutoLister(None, None))  # type: ignore[arg-type]
+    with pytest.raises(TicketNotFound):
+        tickets.get(_acme("cust1"), 12345)
+
+
+def test_public_attachment_downloads_with_its_content(agent: FakeAgentClient) -> None:
+    tickets = ZnunyTickets(agent, AutoLister(None, None))  # type: ignore[arg-type]
+    data = tickets.attachment(_acme("cust1"), 8, 11, 2)
+    assert data.filename == "pixel.png" and data.content.startswith(b"\x89PNG")
+
+
+def test_close_sends_the_closed_state_with_a_customer_article(agent: FakeAgentClient) -> None:
+    tickets = ZnunyTickets(agent, AutoLister(None, None))  # type: ignore[arg-type]
+    tickets.close(_acme("cust1"), 9)
+    (update,) = agent.updates
+    assert update["ticket"].to_znuny() == {"State": "closed successful"}
+    assert update["article"].to_znuny()["SenderType"] == "customer"
+
+
+def test_znuny_unreachable_is_upstream_unavailable(agent: FakeAgentClient) -> None:
+    agent.error = ZnunyConnectionError("connection refused")
+    tickets = ZnunyTickets(agent, AutoLister(None, None))  # type: ignore[arg-type]
+    with pytest.raises(UpstreamUnavailable):
+        tickets.get(_acme("cust1"), 9)
+
+
+# -- lists from the ticket cache ----------------------------------------------------------
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[sessionmaker[Session]]:
+    engine = make_engine(f"sqlite:///{tmp_path / 'store.sqlite3'}")
+    upgrade_database(engine)
+    yield make_session_factory(engine)
+    engine.dispose()
+
+
+def _cache(sessions: sessionmaker[Session], n: int, who: Customer, **kw: Any) -> None:
+    base = datetime(2026, 11, 1, tzinfo=UTC)
+    with sessions.begin() as s:
+        s.add(TicketCache(
+            ticket_id=n, ticket_number=f"2026110{n:05d}", title=f"T{n}",
+            state=kw.get("state", "open"), state_type=kw.get("state_type", "open"),
+            customer_user_id=who.login, customer_id=who.customer_id, store=who.customer_id,
+            category=kw.get("category", "it.pos-down"), created=base + timedelta(hours=n),
+            promised_deadline=kw.get("deadline"),
+        ))
+
+
+def test_cache_lists_are_scoped_filtered_sorted_and_paged(
+    store: sessionmaker[Session],
+) -> None:
+    for n in range(1, 8):
+        _cache(store, n, CLERK)
+    _cache(store, 20, COLLEAGUE, category="hr.vacation-request")
+    _cache(store, 30, FLAGSHIP)
+    _cache(store, 40, CLERK, state="closed successful", state_type="closed")
+    lister = CacheLister(store)
+    page = lister.list(CLERK, ListQuery(per_page=3))
+    assert page.total == 7 and [r.ticket_id for r in page.rows] == [7, 6, 5]
+    assert lister.list(CLERK, ListQuery(per_page=3, page=3)).rows[0].ticket_id == 1
+    company = lister.list(CLERK, ListQuery(scope="company", state="all"))
+    assert {r.ticket_id for r in company.rows} == {*range(1, 8), 20, 40}
+    hr = lister.list(CLERK, ListQuery(scope="company", category="hr.vacation-request"))
+    assert [r.ticket_id for r in hr.rows] == [20]
+    assert [r.ticket_id for r in lister.list(CLERK, ListQuery(state="closed")).rows] == [40]
+    assert lister.list(FLAGSHIP, ListQuery(scope="company")).total == 1
+
+
+def test_cache_sorts_by_deadline_with_missing_deadlines_last(
+    store: sessionmaker[Session],
+) -> None:
+    soon = datetime(2026, 11, 24, 7, tzinfo=UTC)
+    _cache(store, 1, CLERK, deadline=soon + timedelta(hours=5))
+    _cache(store, 2, CLERK)
+    _cache(store, 3, CLERK, deadline=soon)
+    rows = CacheLister(store).list(CLERK, ListQuery(sort="deadline", descending=False)).rows
+    assert [r.ticket_id for r in rows] == [3, 1, 2]
+
+
+class _Live:
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def list(self, customer: Customer, query: ListQuery) -> TicketPage:
+        self.calls += 1
+        return TicketPage([], 0, 1, 25, "live")
+
+
+def test_lists_come_from_the_cache_once_sync_has_filled_it(
+    store: sessionmaker[Session],
+) -> None:
+    live = _Live()
+    auto = AutoLister(store, live)  # type: ignore[arg-type]
+    assert auto.list(CLERK, ListQuery()).source == "live"
+    with store.begin() as s:
+        set_cursor(s, "ticket-pull", datetime.now(UTC))
+    assert auto.list(CLERK, ListQuery()).source == "cache"
+    assert live.calls == 1
