@@ -7,6 +7,7 @@ the server (``maybe_committed``) decides if a write may be retried.
 
 from __future__ import annotations
 
+import re
 import threading
 from dataclasses import dataclass, field
 
@@ -21,7 +22,7 @@ from urllib3.exceptions import (
 
 from radiant_ext.client.errors import NoResponseError, ZnunyConnectionError, ZnunyTimeoutError
 
-__all__ = ["RetryPolicy", "Transport"]
+__all__ = ["RetryPolicy", "Transport", "redact", "translate"]
 
 Timeout = float | tuple[float, float]
 
@@ -68,32 +69,38 @@ def _causes(exc: BaseException) -> list[BaseException]:
     return seen
 
 
+_QUERY = re.compile(r"\?[^\s'\"()]*")
+
+
+def redact(text: str) -> str:
+    """Drop query strings from a message: they may hold a SessionID or a password."""
+    return _QUERY.sub("?…", text)
+
+
 def translate(exc: requests.RequestException, operation: str) -> ZnunyConnectionError:
-    """Map a requests exception to the client's transport errors."""
+    """Map a requests exception to the client's transport errors (messages redacted)."""
     causes = _causes(exc)
+    detail = redact(str(exc))
+    err: ZnunyConnectionError
     if isinstance(exc, requests.ConnectTimeout):
-        err: ZnunyConnectionError = ZnunyTimeoutError(
-            f"connect timeout: {exc}", operation=operation
-        )
-        err.maybe_committed = False
-        return err
-    if isinstance(exc, requests.Timeout):
-        err = ZnunyTimeoutError(f"read timeout: no answer in time ({exc})", operation=operation)
-        err.maybe_committed = True
-        return err
-    if any(isinstance(c, _NOT_SENT) for c in causes):
-        err = ZnunyConnectionError(f"cannot connect: {exc}", operation=operation)
-        err.maybe_committed = False
-        return err
-    if any(isinstance(c, ProtocolError | ConnectionResetError) for c in causes) or (
-        "without response" in str(exc) or "Connection aborted" in str(exc)
+        err, sent = ZnunyTimeoutError(f"connect timeout: {detail}", operation=operation), False
+    elif isinstance(exc, requests.Timeout):
+        err = ZnunyTimeoutError(f"read timeout: no answer in time ({detail})", operation=operation)
+        sent = True
+    elif isinstance(exc, requests.exceptions.SSLError):
+        err, sent = ZnunyConnectionError(f"TLS failure: {detail}", operation=operation), False
+    elif any(isinstance(c, _NOT_SENT) for c in causes):
+        err, sent = ZnunyConnectionError(f"cannot connect: {detail}", operation=operation), False
+    elif any(isinstance(c, ProtocolError | ConnectionResetError) for c in causes) or (
+        "without response" in detail or "Connection aborted" in detail
     ):
         err = NoResponseError(
-            f"the server closed the connection without an answer ({exc})", operation=operation
+            f"the server closed the connection without an answer ({detail})", operation=operation
         )
+        sent = True
     else:
-        err = ZnunyConnectionError(f"connection failed: {exc}", operation=operation)
-    err.maybe_committed = True
+        err, sent = ZnunyConnectionError(f"connection failed: {detail}", operation=operation), True
+    err.maybe_committed = sent
     return err
 
 

@@ -129,6 +129,12 @@ def _get_flags(
     return flags
 
 
+def _filter(search: TicketSearchFilter | None, filters: dict[str, Any]) -> TicketSearchFilter:
+    if search is not None and filters:
+        raise TypeError("give a TicketSearchFilter or keyword filters, not both")
+    return search if search is not None else TicketSearchFilter(**filters)
+
+
 class ZnunyClient(ClientCore):
     """A typed client for Znuny's / OTRS CE 6's GenericTicketConnector REST web service.
 
@@ -374,10 +380,7 @@ class ZnunyClient(ClientCore):
         Dynamic-field conditions need a JSON body: they use the ``TicketSearch`` route if it
         is not a GET, else ``TicketSearchPOST``; without either, RouteNotConfiguredError.
         """
-        query = search if search is not None else TicketSearchFilter(**filters)
-        if search is not None and filters:
-            query = query.model_copy(update=TicketSearchFilter(**filters).model_dump(
-                exclude_unset=True))
+        query = _filter(search, filters)
         route = self.routes.route("TicketSearch")
         if query.needs_body and route.method == "GET":
             if not self.routes.has("TicketSearchPOST"):
@@ -411,7 +414,7 @@ class ZnunyClient(ClientCore):
         GI has no offset: each page asks for tickets created (or last changed) at or after
         the last ticket of the previous page, oldest first, and drops IDs already yielded.
         """
-        query = search if search is not None else TicketSearchFilter(**filters)
+        query = _filter(search, filters)
         return iter_search(self, query, page_size=page_size, key=key)
 
 
