@@ -94,9 +94,10 @@ def _article_filter(data: dict[str, Any]) -> Any:
         full = or_(m.c.a_subject.like(pattern), m.c.a_body.like(pattern), m.c.a_from.like(pattern))
     if not conds and full is None:
         return None
-    joined = and_(*conds) if str(data.get("ContentSearch", "AND")).upper() != "OR" else or_(*conds)
-    art = exists().where(a.c.ticket_id == T.c.id, m.c.article_id == a.c.id,
-                         *( [joined] if conds else []), *([full] if full is not None else []))
+    extra = [full] if full is not None else []
+    if conds:
+        extra.append(and_(*conds) if str(data.get("ContentSearch", "AND")).upper() != "OR" else or_(*conds))
+    art = exists().where(a.c.ticket_id == T.c.id, m.c.article_id == a.c.id, *extra)
     if full is not None and not conds:
         return or_(art, T.c.title.like(f"%{_like(text).strip('%')}%"))
     return art
