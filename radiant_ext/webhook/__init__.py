@@ -35,6 +35,7 @@ from radiant_ext.webhook.blueprint import (
     init_webhook,
     webhook_blueprint,
 )
+from radiant_ext.webhook.checks import REQUIRED_DYNAMIC_FIELDS, Finding, setup_check
 from radiant_ext.webhook.errors import (
     PayloadError,
     PayloadTooLarge,
@@ -74,12 +75,14 @@ __all__ = [
     "CATEGORY_FIELD",
     "DEADLINE_FIELD",
     "EXTENSION_KEY",
+    "Finding",
     "KNOWN_EVENTS",
     "NOTE_FROM",
     "NOTE_HISTORY_TYPE",
     "PayloadError",
     "PayloadTooLarge",
     "REQUEST_ID_FIELD",
+    "REQUIRED_DYNAMIC_FIELDS",
     "RoutingPlugins",
     "SECRET_HEADER",
     "STORE_FIELD",
@@ -110,6 +113,7 @@ __all__ = [
     "plan_writeback",
     "routing_answer",
     "routing_note",
+    "setup_check",
     "validate_payload",
     "webhook_blueprint",
     "writeback_actions",
