@@ -84,9 +84,9 @@ class Plugins:
                                       f"unknown department {item.department!r}")
                 out[item.id] = item
                 owner[item.id] = impl.plugin_name
-        def key(kv: tuple[str, CatalogItem]) -> tuple[int, str, int, str]:
-            dept = departments[kv[1].department]
-            return (dept.order, dept.id, kv[1].order, kv[0])
+        def key(kv: tuple[str, CatalogItem]) -> tuple[int, str, int]:
+            dept = departments[kv[1].department]  # stable: equal keys keep file order
+            return (dept.order, dept.id, kv[1].order)
 
         return dict(sorted(out.items(), key=key))
 

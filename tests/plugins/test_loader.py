@@ -77,8 +77,8 @@ def test_yaml_syntax_error_names_the_line() -> None:
 
 
 def test_duplicate_keys_are_refused(base_catalog: str) -> None:
-    text = base_catalog.replace("    deadline: {business_hours: 8}\n",
-                                "    deadline: {business_hours: 8}\n    deadline: {business_hours: 9}\n")
+    once = "    deadline: {business_hours: 8}\n"
+    text = base_catalog.replace(once, once + "    deadline: {business_hours: 9}\n")
     problem = _error(text).problems[0]
     assert problem.message == "duplicate key 'deadline'"
     assert problem.line == _line_of(text, "business_hours: 9")

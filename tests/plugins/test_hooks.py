@@ -1,0 +1,256 @@
+"""One test per hook: a plugin implementing it changes what :class:`Plugins` returns.
+
+``test_docs.py`` checks that every hook has a ``test_hook_<name>`` here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import flask
+import pytest
+
+from radiant_ext.plugins import (
+    CatalogItem,
+    Classification,
+    Department,
+    EmailTicket,
+    FieldError,
+    LocalizedText,
+    PluginError,
+    Plugins,
+    RequestContext,
+    RoutingDecision,
+    StoreInfo,
+    SyncJob,
+    hookimpl,
+)
+
+MakePlugins = Callable[..., Plugins]
+MONDAY_9 = datetime(2026, 11, 23, 9, 0, tzinfo=ZoneInfo("Europe/Moscow"))
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, dict[str, Any]]] = []
+
+
+def test_hook_radiant_departments(make_plugins: MakePlugins) -> None:
+    class Legal:
+        @hookimpl
+        def radiant_departments(self) -> list[Department]:
+            return [Department(id="legal", title=LocalizedText(en="Legal", ru="Юристы"),
+                               order=1)]
+
+    legal = Legal()
+    p = make_plugins("", legal)
+    [dept] = p.departments()
+    assert (dept.id, dept.title.get("ru")) == ("legal", "Юристы")
+    assert dept.plugin == p.pm.get_name(legal)
+
+
+def test_hook_radiant_catalog_items(make_plugins: MakePlugins, base_catalog: str) -> None:
+    p = make_plugins(base_catalog)
+    assert [i.id for i in p.catalog_items()] == ["ops.till", "ops.paper"]
+    assert [i.id for i in p.catalog_items("ops")] == ["ops.till", "ops.paper"]
+    assert p.catalog_items("hr") == []
+
+
+def test_hook_radiant_stores(make_plugins: MakePlugins) -> None:
+    class Minsk:
+        @hookimpl
+        def radiant_stores(self) -> list[StoreInfo]:
+            return [StoreInfo(id="store-001", name="Renamed", tier="standard"),
+                    StoreInfo(id="store-900", name="Store 900 Minsk", time_zone="Europe/Minsk")]
+
+    p = make_plugins("", Minsk())
+    assert p.store("store-900") is not None and p.store("store-900").time_zone == "Europe/Minsk"
+    assert p.stores()["store-001"].name == "Renamed"  # a plugin's entry wins over the default
+    assert p.stores()["store-002"].tier == "flagship"  # the default directory is still there
+    assert len(p.stores()) == 31
+
+
+def test_hook_radiant_route_request(make_plugins: MakePlugins, base_catalog: str) -> None:
+    class Override:
+        @hookimpl
+        def radiant_route_request(
+            self, item: CatalogItem, request: RequestContext, store: StoreInfo | None
+        ) -> RoutingDecision | None:
+            if item.id != "ops.paper":
+                return None
+            return RoutingDecision(item_id=item.id, department="ops", type="Incident",
+                                   queue="Misc", priority="1 very low", priority_level=1,
+                                   deadline=request.submitted_at, business_hours=0,
+                                   calendar="none", decided_by="override")
+
+    p = make_plugins(base_catalog, Override())
+    paper = p.route(p.item("ops.paper"), RequestContext(submitted_at=MONDAY_9))
+    assert (paper.queue, paper.decided_by) == ("Misc", "override")
+    till = p.route(p.item("ops.till"), RequestContext(store_id="store-001",
+                                                      submitted_at=MONDAY_9))
+    assert (till.queue, till.decided_by) == ("IT::Stores", "radiant_ext.builtin")
+    assert till.priority == "4 high" and till.rules_fired[0].id == "flagship"
+    assert till.deadline == datetime(2026, 11, 23, 13, 0, tzinfo=ZoneInfo("Europe/Moscow"))
+    assert till.dynamic_fields() == {"RadiantCategory": "ops.till", "RadiantStore": "store-001",
+                                     "RadiantDeadline": "2026-11-23 10:00:00"}
+
+
+def test_builtin_routing_picks_pool_owner_deterministically(
+    make_plugins: MakePlugins, base_catalog: str
+) -> None:
+    p = make_plugins(base_catalog)
+    item = p.item("ops.paper")
+    owners = {p.route(item, RequestContext(request_id=f"R{n}", submitted_at=MONDAY_9)).owner
+              for n in range(30)}
+    assert owners == {"a1", "a2", "a3"}
+    again = p.route(item, RequestContext(request_id="R7", submitted_at=MONDAY_9))
+    assert again.owner == p.route(item, RequestContext(request_id="R7",
+                                                       submitted_at=MONDAY_9)).owner
+    assert again.rules_fired[-1].id == "owner-pool"
+
+
+def test_routing_refuses_unknown_store_and_naive_time(
+    make_plugins: MakePlugins, base_catalog: str
+) -> None:
+    p = make_plugins(base_catalog)
+    item = p.item("ops.till")
+    with pytest.raises(PluginError, match="unknown store 'store-999'"):
+        p.route(item, RequestContext(store_id="store-999", submitted_at=MONDAY_9))
+    with pytest.raises(PluginError, match="time zone"):
+        p.route(item, RequestContext(submitted_at=datetime(2026, 11, 23, 9)))
+
+
+def test_hook_radiant_validate_fields(make_plugins: MakePlugins, base_catalog: str) -> None:
+    class NoOnes:
+        @hookimpl
+        def radiant_validate_fields(
+            self, item: CatalogItem, fields: Mapping[str, Any], store: StoreInfo | None
+        ) -> list[FieldError]:
+            if fields.get("impact") == "one" and store is not None and store.tier == "flagship":
+                return [FieldError(field="impact", code="call", message="Call IT.",
+                                   message_ru="Позвоните в ИТ.")]
+            return []
+
+    p = make_plugins(base_catalog, NoOnes())
+    till = p.item("ops.till")
+    assert [e.code for e in p.validate(till, {"impact": "one"}, store_id="store-001")] == ["call"]
+    assert p.validate(till, {"impact": "one"}, store_id="store-007") == []
+    assert [e.code for e in p.validate(till, {"impact": "x"})] == ["invalid_choice"]
+
+
+def test_hook_radiant_classify_ticket(make_plugins: MakePlugins, base_catalog: str) -> None:
+    p = make_plugins(base_catalog)
+    found = p.classify(EmailTicket(ticket_id=1, title="Касса зависла", body="till is dead"))
+    assert found is not None
+    assert (found.item_id, found.score, found.matched) == ("ops.till", 3, ["till", "касса"])
+    assert p.classify(EmailTicket(ticket_id=2, title="Hello", body="nothing to see")) is None
+    tie = EmailTicket(ticket_id=3, title="", body="till and paper")
+    assert p.classify(tie) is None
+
+    class Smarter:
+        @hookimpl
+        def radiant_classify_ticket(
+            self, ticket: EmailTicket, items: Sequence[CatalogItem]
+        ) -> Classification | None:
+            return Classification(item_id=items[-1].id, score=1, decided_by="smarter")
+
+    assert make_plugins(base_catalog, Smarter()).classify(tie) == Classification(
+        item_id="ops.paper", score=1, decided_by="smarter")
+
+
+def test_email_ticket_from_a_client_ticket() -> None:
+    class Article:
+        body = "Касса не работает"
+
+    class Ticket:
+        ticket_id = "42"
+        title = "POS"
+        articles = [Article()]
+        customer_id = "store-007"
+        customer_user_id = "demo-customer"
+        queue = "Postmaster"
+
+    t = EmailTicket.from_ticket(Ticket())
+    assert (t.ticket_id, t.body, t.customer_id, t.queue) == (42, "Касса не работает",
+                                                              "store-007", "Postmaster")
+
+
+def test_hook_radiant_ticket_created(make_plugins: MakePlugins, base_catalog: str) -> None:
+    rec = Recorder()
+
+    class Listener:
+        @hookimpl
+        def radiant_ticket_created(self, ticket_id: int, ticket_number: str,
+                                   item: CatalogItem | None,
+                                   decision: RoutingDecision | None) -> None:
+            rec.calls.append(("created", {"id": ticket_id, "tn": ticket_number,
+                                          "item": item.id if item else None,
+                                          "queue": decision.queue if decision else None}))
+
+    p = make_plugins(base_catalog, Listener())
+    item = p.item("ops.till")
+    p.ticket_created(7, "2026112310000071", item=item,
+                     decision=p.route(item, RequestContext(submitted_at=MONDAY_9)))
+    p.ticket_created(8, "2026112310000081")
+    assert rec.calls == [
+        ("created", {"id": 7, "tn": "2026112310000071", "item": "ops.till",
+                     "queue": "IT::Stores"}),
+        ("created", {"id": 8, "tn": "2026112310000081", "item": None, "queue": None}),
+    ]
+
+
+def test_hook_radiant_ticket_updated(make_plugins: MakePlugins) -> None:
+    rec = Recorder()
+
+    class Listener:
+        @hookimpl
+        def radiant_ticket_updated(self, ticket_id: int, ticket_number: str,
+                                   changes: Mapping[str, Any]) -> None:
+            rec.calls.append(("updated", {"id": ticket_id, **changes}))
+
+    make_plugins("", Listener()).ticket_updated(7, "1001", {"state": "closed successful"})
+    assert rec.calls == [("updated", {"id": 7, "state": "closed successful"})]
+
+
+def test_hook_radiant_portal_blueprints(make_plugins: MakePlugins) -> None:
+    bp = flask.Blueprint("it_tools", __name__, url_prefix="/it")
+
+    class Portal:
+        @hookimpl
+        def radiant_portal_blueprints(self) -> list[flask.Blueprint]:
+            return [bp]
+
+    assert make_plugins("", Portal()).portal_blueprints() == [bp]
+    assert make_plugins("").portal_blueprints() == []
+
+
+def test_hook_radiant_template_folders(make_plugins: MakePlugins, tmp_path: Path) -> None:
+    class Templates:
+        @hookimpl
+        def radiant_template_folders(self) -> list[str]:
+            return [str(tmp_path)]
+
+    assert make_plugins("", Templates()).template_folders() == [tmp_path]
+
+
+def test_hook_radiant_sync_jobs(make_plugins: MakePlugins) -> None:
+    def job(settings: object) -> None:
+        return None
+
+    class Jobs:
+        def __init__(self, job_id: str) -> None:
+            self.job_id = job_id
+
+        @hookimpl
+        def radiant_sync_jobs(self) -> list[SyncJob]:
+            return [SyncJob(id=self.job_id, func=job, trigger_args={"minutes": 5})]
+
+    jobs = make_plugins("", Jobs("it.report")).sync_jobs()
+    assert [(j.id, j.trigger, dict(j.trigger_args)) for j in jobs] == [
+        ("it.report", "interval", {"minutes": 5})]
+    with pytest.raises(PluginError, match="it.report"):
+        make_plugins("", Jobs("it.report"), Jobs("it.report")).sync_jobs()
