@@ -1,7 +1,160 @@
-"""``radiant-ext`` commands for the portal area."""
+"""``radiant-ext serve`` (the portal against a configured Znuny) and ``radiant-ext demo``.
+
+``demo`` starts, in one process: the sandbox Znuny with the retail seed, the sync scheduler
+and the portal, all on an SQLite store under ``--data``; Ctrl-C stops all three.
+"""
 
 from __future__ import annotations
 
+import logging
+import secrets
+import threading
+from collections.abc import Callable
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Any
+
 import click
 
-commands: list[click.Command] = []
+from radiant_ext.config import Settings, load_settings
+
+__all__ = ["DEMO_LOGINS", "commands", "demo", "serve"]
+
+log = logging.getLogger(__name__)
+
+DEMO_LOGINS = (
+    ("customer (store 007 clerk)", "demo-customer", "demo"),
+    ("customer (flagship store 001)", "flagship-clerk", "demo"),
+    ("customer (store 007 manager)", "store-manager", "demo"),
+    ("customer (head office)", "office-anna", "demo"),
+    ("agent (IT, Znuny side)", "demo-agent", "demo"),
+)
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8080, show_default=True, type=click.IntRange(0, 65535))
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64),
+              help="gunicorn worker processes.")
+@click.option("--threads", default=4, show_default=True, type=click.IntRange(1, 64),
+              help="Threads per worker.")
+def serve(host: str, port: int, workers: int, threads: int) -> None:
+    """Run the customer portal under gunicorn against the configured Znuny."""
+    from radiant_ext.portal import create_app
+
+    settings = load_settings()
+    create_app(settings).extensions["radiant_portal"]["services"].close()  # fail fast
+    _run_gunicorn(lambda: create_app(load_settings()), {
+        "bind": f"{host}:{port}", "workers": workers, "threads": threads,
+        "worker_class": "gthread", "accesslog": "-", "forwarded_allow_ips": "127.0.0.1",
+    })
+
+
+def _run_gunicorn(factory: Callable[[], Any], options: dict[str, Any]) -> None:
+    """Run gunicorn embedded; every worker builds its own app (no connections across forks)."""
+    from gunicorn.app.base import BaseApplication  # type: ignore[import-untyped]
+
+    class Application(BaseApplication):  # type: ignore[misc]
+        def load_config(self) -> None:
+            for key, value in options.items():
+                self.cfg.set(key, value)
+
+        def load(self) -> Any:
+            return factory()
+
+    Application().run()
+
+
+def _demo_settings(data: Path, znuny_url: str) -> Settings:
+    return load_settings(
+        znuny_url=znuny_url, znuny_script_path="", znuny_route_set="otrs6",
+        znuny_user="radiant", znuny_password="radiant-demo", data_dir=data, database_url="",
+        secret_key=secrets.token_urlsafe(32),
+    )
+
+
+def _start_sandbox(data: Path, stack: ExitStack) -> str:
+    from radiant_ext.sandbox import create_app as sandbox_app
+    from radiant_ext.sandbox import serve_in_thread
+
+    server = serve_in_thread(sandbox_app(data_dir=data / "sandbox", seed="retail"),
+                             host="127.0.0.1", port=0)
+    stack.callback(server.stop)
+    return str(server.url)
+
+
+def _start_scheduler(settings: Settings, stack: ExitStack) -> int:
+    from radiant_ext.store import make_engine
+    from radiant_ext.sync import JobContext, SyncService, all_jobs
+
+    engine = make_engine(settings.effective_database_url)
+    stack.callback(engine.dispose)
+    base = JobContext.from_settings(settings, engine=engine)
+    jobs = all_jobs(base.plugins)
+    service = SyncService(lambda: JobContext.from_settings(settings, engine=engine), jobs,
+                          settings.sync_lease_seconds)
+    thread = threading.Thread(target=service.start, name="radiant-sync", daemon=True)
+    thread.start()
+    stack.callback(thread.join, 30)
+    stack.callback(service.stop)
+    return len(jobs)
+
+
+def _migrate(settings: Settings) -> None:
+    from radiant_ext.store import make_engine, upgrade_database
+
+    engine = make_engine(settings.effective_database_url)
+    try:
+        upgrade_database(engine)
+    finally:
+        engine.dispose()
+
+
+def _banner(url: str, znuny: str, data: Path, jobs: int) -> None:
+    click.echo(f"radiant-ext demo: portal at {url}")
+    click.echo(f"  sandbox Znuny GI at {znuny} (seed: retail); {jobs} sync jobs running")
+    click.echo(f"  data in {data}")
+    click.echo("  logins (login / password):")
+    for who, login, password in DEMO_LOGINS:
+        click.echo(f"    {login} / {password}  — {who}")
+    click.echo("Press Ctrl-C to stop.")
+
+
+@click.command("demo")
+@click.option("--port", default=8080, show_default=True, type=click.IntRange(0, 65535),
+              help="Portal port (0: any free port).")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--data", "data_dir", default="radiant-demo", show_default=True,
+              type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for the demo's SQLite store and sandbox database.")
+def demo(port: int, host: str, data_dir: Path) -> None:
+    """Sandbox Znuny + seeded catalogs + scheduler + portal in one command."""
+    from werkzeug.serving import make_server
+
+    from radiant_ext.portal import create_app
+
+    data = data_dir.resolve()
+    data.mkdir(parents=True, exist_ok=True)
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(message)s")
+    with ExitStack() as stack:
+        znuny = _start_sandbox(data, stack)
+        settings = _demo_settings(data, znuny)
+        _migrate(settings)
+        jobs = _start_scheduler(settings, stack)
+        app = create_app({
+            "RADIANT_SETTINGS": settings, "PORTAL_DEMO": True,
+            "SESSION_COOKIE_SECURE": False, "PORTAL_HSTS_SECONDS": 0,
+        })
+        stack.callback(app.extensions["radiant_portal"]["services"].close)
+        server = make_server(host, port, app, threaded=True)
+        _banner(f"http://{host}:{server.server_port}/", znuny, data, jobs)
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:
+            click.echo("\nStopping…")
+        finally:
+            server.server_close()
+    click.echo("radiant-ext demo stopped.")
+
+
+commands: list[click.Command] = [serve, demo]
