@@ -17,6 +17,7 @@ PACKAGES = [
     "radiant_ext.sync",
     "radiant_ext.store",
     "radiant_ext.sandbox",
+    "radiant_ext.webhook",
 ]
 
 
