@@ -21,7 +21,9 @@ class SandboxError(RadiantError):
     """The sandbox cannot start as asked (unknown seed, seed over a different one …)."""
 
 
-def create_app(data_dir: Path | str, seed: str | None = None, test_controls: bool = False) -> GenericInterface:
+def create_app(
+    data_dir: Path | str, seed: str | None = None, test_controls: bool = False
+) -> GenericInterface:
     """Open (and on first use seed) the sandbox database in ``data_dir``; return the WSGI app.
 
     :param data_dir: folder of ``sandbox.sqlite`` (created if missing).
@@ -32,12 +34,16 @@ def create_app(data_dir: Path | str, seed: str | None = None, test_controls: boo
         raise SandboxError(f"unknown seed {seed!r} (choose from {', '.join(sorted(SEEDS))})")
     engine = make_engine(Path(data_dir))
     with engine.begin() as conn:
-        stored = conn.execute(select(s.sandbox_setting.c.value).where(s.sandbox_setting.c.name == "seed")).scalar()
+        stored = conn.execute(
+            select(s.sandbox_setting.c.value).where(s.sandbox_setting.c.name == "seed")
+        ).scalar()
         empty = conn.execute(select(s.users.c.id).limit(1)).first() is None
         if empty:
             SEEDS[seed or "retail"](conn, Clock())
         elif seed is not None and stored is not None and stored.strip('"') != seed:
-            raise SandboxError(f"{data_dir} already holds the {stored.strip(chr(34))!r} seed, not {seed!r}")
+            raise SandboxError(
+                f"{data_dir} already holds the {stored.strip(chr(34))!r} seed, not {seed!r}"
+            )
     return GenericInterface(Sandbox(engine=engine, test_controls=test_controls))
 
 
@@ -64,8 +70,9 @@ class SandboxServer:
         self._thread.join(timeout=5)
 
 
-def serve_in_thread(app: GenericInterface | None = None, host: str = "127.0.0.1", port: int = 0,
-                    **kwargs: Any) -> SandboxServer:
+def serve_in_thread(
+    app: GenericInterface | None = None, host: str = "127.0.0.1", port: int = 0, **kwargs: Any
+) -> SandboxServer:
     """Serve ``app`` (or ``create_app(**kwargs)``) on ``host:port`` (0 = any free port)."""
     if app is None:
         app = create_app(**kwargs)

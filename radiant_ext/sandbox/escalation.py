@@ -22,15 +22,19 @@ def _minutes(ctx: Ctx, row: Any) -> dict[str, int]:
         src = ctx.one(select(s.queue).where(s.queue.c.id == row.queue_id))
     if src is None:
         return {"response": 0, "update": 0, "solution": 0}
-    return {"response": src.first_response_time or 0, "update": src.update_time or 0,
-            "solution": src.solution_time or 0}
+    return {
+        "response": src.first_response_time or 0,
+        "update": src.update_time or 0,
+        "solution": src.solution_time or 0,
+    }
 
 
 def _articles(ctx: Ctx, ticket_id: int) -> list[Any]:
     t = s.article
-    return ctx.conn.execute(
+    return ctx.conn.execute(  # type: ignore[return-value]
         select(t.c.create_time, t.c.article_sender_type_id, t.c.is_visible_for_customer)
-        .where(t.c.ticket_id == ticket_id).order_by(t.c.id)
+        .where(t.c.ticket_id == ticket_id)
+        .order_by(t.c.id)
     ).all()
 
 
@@ -67,14 +71,21 @@ def destinations(ctx: Ctx, row: Any, state_type: str) -> dict[str, tuple[dt.date
     articles = _articles(ctx, row.id)
     out: dict[str, tuple[dt.datetime, int]] = {}
     if minutes["response"] and first_response(articles) is None:
-        out["response"] = (cal.add_working_seconds(row.create_time, minutes["response"] * 60),
-                           minutes["response"] * 60)
+        out["response"] = (
+            cal.add_working_seconds(row.create_time, minutes["response"] * 60),
+            minutes["response"] * 60,
+        )
     if minutes["update"] and not state_type.startswith("pending"):
         base = _update_base(articles, row.create_time)
-        out["update"] = (cal.add_working_seconds(base, minutes["update"] * 60), minutes["update"] * 60)
+        out["update"] = (
+            cal.add_working_seconds(base, minutes["update"] * 60),
+            minutes["update"] * 60,
+        )
     if minutes["solution"]:
-        out["solution"] = (cal.add_working_seconds(row.create_time, minutes["solution"] * 60),
-                           minutes["solution"] * 60)
+        out["solution"] = (
+            cal.add_working_seconds(row.create_time, minutes["solution"] * 60),
+            minutes["solution"] * 60,
+        )
     return out
 
 
@@ -100,9 +111,11 @@ def ticket_fields(ctx: Ctx, row: Any, state_type: str) -> dict[str, Any]:
         when, work = dests[part]
         left = ctx.calendar.working_seconds(now, when)
         out.update(
-            EscalationDestinationDate=fmt(when), EscalationDestinationTime=epoch_of(when),
+            EscalationDestinationDate=fmt(when),
+            EscalationDestinationTime=epoch_of(when),
             EscalationDestinationIn=f"{left // 3600}h {left % 3600 // 60}m",
-            EscalationTimeWorkingTime=work, EscalationTime=int((when - now).total_seconds()),
+            EscalationTimeWorkingTime=work,
+            EscalationTime=int((when - now).total_seconds()),
         )
     return out
 
@@ -124,12 +137,17 @@ def rebuild_index(ctx: Ctx, ticket_id: int) -> None:
     """Store the escalation destinations on the ticket row (for searches and reports)."""
     row = ctx.one(select(s.ticket).where(s.ticket.c.id == ticket_id))
     st, stt = s.ticket_state, s.ticket_state_type
-    kind = ctx.scalar(select(stt.c.name).select_from(st.join(stt, st.c.type_id == stt.c.id))
-                      .where(st.c.id == row.ticket_state_id))
+    kind = ctx.scalar(
+        select(stt.c.name)
+        .select_from(st.join(stt, st.c.type_id == stt.c.id))
+        .where(st.c.id == row.ticket_state_id)
+    )
     dests = destinations(ctx, row, str(kind))
     epochs = {p: epoch_of(d[0]) for p, d in dests.items()}
     ctx.conn.execute(
-        s.ticket.update().where(s.ticket.c.id == ticket_id).values(
+        s.ticket.update()
+        .where(s.ticket.c.id == ticket_id)
+        .values(
             escalation_response_time=epochs.get("response", 0),
             escalation_update_time=epochs.get("update", 0),
             escalation_solution_time=epochs.get("solution", 0),

@@ -63,7 +63,8 @@ def current(ctx: Ctx, field_id: int, object_id: int) -> list[str]:
     t = s.dynamic_field_value
     rows = ctx.conn.execute(
         select(t.c.value_text, t.c.value_date, t.c.value_int)
-        .where(t.c.field_id == field_id, t.c.object_id == object_id).order_by(t.c.id)
+        .where(t.c.field_id == field_id, t.c.object_id == object_id)
+        .order_by(t.c.id)
     )
     out = []
     for text, date, num in rows:
@@ -88,8 +89,7 @@ def store(ctx: Ctx, field: Any, object_id: int, values: list[str], ticket_id: in
             row["value_text"] = value
         ctx.conn.execute(t.insert().values(**row))
     if field.object_type == "Ticket":
-        name = (f"%%FieldName%%{field.name}%%Value%%{','.join(values)}"
-                f"%%OldValue%%{','.join(old)}")
+        name = f"%%FieldName%%{field.name}%%Value%%{','.join(values)}%%OldValue%%{','.join(old)}"
         history(ctx, ticket_id, "TicketDynamicFieldUpdate", name)
 
 

@@ -23,43 +23,148 @@ from radiant_ext.sandbox.timeutil import Calendar, Clock, epoch_of, ticket_numbe
 SUMMARY_FILE = "generated-summary.json"
 #: category id, service, type, title, body, weight
 CATEGORIES = [
-    ("it.pos-down", "IT::Cash register", "Incident", "Cash register does not start", "POS is down.", 8),
-    ("it.receipt-printer", "IT::Receipt printer", "Incident", "Receipt printer failure",
-     "The receipt printer does not print.", 10),
-    ("it.price-tag-printer", "IT::Price-tag printer", "Incident", "Price-tag printer jams",
-     "Price tags come out crumpled.", 6),
-    ("it.erp-access", "IT::ERP access", "Service Request", "ERP access for new clerk",
-     "Please grant ERP access.", 6),
+    (
+        "it.pos-down",
+        "IT::Cash register",
+        "Incident",
+        "Cash register does not start",
+        "POS is down.",
+        8,
+    ),
+    (
+        "it.receipt-printer",
+        "IT::Receipt printer",
+        "Incident",
+        "Receipt printer failure",
+        "The receipt printer does not print.",
+        10,
+    ),
+    (
+        "it.price-tag-printer",
+        "IT::Price-tag printer",
+        "Incident",
+        "Price-tag printer jams",
+        "Price tags come out crumpled.",
+        6,
+    ),
+    (
+        "it.erp-access",
+        "IT::ERP access",
+        "Service Request",
+        "ERP access for new clerk",
+        "Please grant ERP access.",
+        6,
+    ),
     ("it.email", "IT::E-mail", "Incident", "Mailbox is full", "Cannot receive e-mail.", 4),
-    ("it.password-reset", "IT::Password reset", "Service Request", "Password reset",
-     "Forgot my password.", 9),
-    ("it.workstation", "IT::Workstation", "Incident", "Workstation is slow", "The PC is very slow.", 5),
-    ("hr.vacation", "HR::Vacation request", "Service Request", "Vacation request",
-     "I would like two weeks off.", 7),
-    ("hr.certificate", "HR::Certificate of employment", "Service Request",
-     "Certificate of employment", "Need a certificate for the bank.", 4),
-    ("hr.onboarding", "HR::Onboarding", "Service Request", "Onboarding a new clerk",
-     "A new clerk starts on Monday.", 3),
-    ("accounting.invoice", "Accounting::Invoice question", "Service Request", "Invoice question",
-     "The supplier invoice looks wrong.", 4),
-    ("legal.contract", "Legal::Contract review", "Service Request", "Lease contract review",
-     "Please review the lease.", 2),
-    ("maintenance.display-case", "Maintenance::Display case", "Incident", "Display case broken",
-     "The fridge display case is warm.", 5),
-    ("maintenance.lighting", "Maintenance::Lighting", "Incident", "Lights out in aisle",
-     "Two lamps are out.", 5),
-    ("maintenance.hvac", "Maintenance::HVAC", "Incident", "Air conditioning fails",
-     "It is too hot in the shop.", 4),
-    ("maintenance.door", "Maintenance::Door and lock", "Incident", "Entrance door lock stuck",
-     "The lock does not close.", 3),
-    ("cs.feedback", "Customer Service::Feedback", "Feedback", "Customer feedback",
-     "A customer liked the service.", 3),
-    ("cs.complaint", "Customer Service::Complaint", "Incident", "Customer complaint",
-     "A customer complains about a refund.", 4),
+    (
+        "it.password-reset",
+        "IT::Password reset",
+        "Service Request",
+        "Password reset",
+        "Forgot my password.",
+        9,
+    ),
+    (
+        "it.workstation",
+        "IT::Workstation",
+        "Incident",
+        "Workstation is slow",
+        "The PC is very slow.",
+        5,
+    ),
+    (
+        "hr.vacation",
+        "HR::Vacation request",
+        "Service Request",
+        "Vacation request",
+        "I would like two weeks off.",
+        7,
+    ),
+    (
+        "hr.certificate",
+        "HR::Certificate of employment",
+        "Service Request",
+        "Certificate of employment",
+        "Need a certificate for the bank.",
+        4,
+    ),
+    (
+        "hr.onboarding",
+        "HR::Onboarding",
+        "Service Request",
+        "Onboarding a new clerk",
+        "A new clerk starts on Monday.",
+        3,
+    ),
+    (
+        "accounting.invoice",
+        "Accounting::Invoice question",
+        "Service Request",
+        "Invoice question",
+        "The supplier invoice looks wrong.",
+        4,
+    ),
+    (
+        "legal.contract",
+        "Legal::Contract review",
+        "Service Request",
+        "Lease contract review",
+        "Please review the lease.",
+        2,
+    ),
+    (
+        "maintenance.display-case",
+        "Maintenance::Display case",
+        "Incident",
+        "Display case broken",
+        "The fridge display case is warm.",
+        5,
+    ),
+    (
+        "maintenance.lighting",
+        "Maintenance::Lighting",
+        "Incident",
+        "Lights out in aisle",
+        "Two lamps are out.",
+        5,
+    ),
+    (
+        "maintenance.hvac",
+        "Maintenance::HVAC",
+        "Incident",
+        "Air conditioning fails",
+        "It is too hot in the shop.",
+        4,
+    ),
+    (
+        "maintenance.door",
+        "Maintenance::Door and lock",
+        "Incident",
+        "Entrance door lock stuck",
+        "The lock does not close.",
+        3,
+    ),
+    (
+        "cs.feedback",
+        "Customer Service::Feedback",
+        "Feedback",
+        "Customer feedback",
+        "A customer liked the service.",
+        3,
+    ),
+    (
+        "cs.complaint",
+        "Customer Service::Complaint",
+        "Incident",
+        "Customer complaint",
+        "A customer complains about a refund.",
+        4,
+    ),
 ]
 WEEKDAY_WEIGHTS = [2.0, 1.5, 1.3, 1.0, 1.2, 0.6, 0.4]  # Monday … Sunday
-HOUR_WEIGHTS = {h: w for h, w in zip(range(7, 22), [1, 4, 6, 7, 7, 6, 5, 6, 6, 5, 4, 3, 2, 1, 1],
-                                     strict=True)}
+HOUR_WEIGHTS = {
+    h: w for h, w in zip(range(7, 22), [1, 4, 6, 7, 7, 6, 5, 6, 6, 5, 4, 3, 2, 1, 1], strict=True)
+}
 PRINTER_STORE = "store-012"  # recurring receipt-printer failures
 
 
@@ -73,7 +178,10 @@ class _Gen:
     def __init__(self, conn: Connection, count: int, rng: random.Random, now: dt.datetime) -> None:
         self.conn, self.count, self.rng, self.now = conn, count, rng, now
         self.services, self.types = _ids(conn, s.service), _ids(conn, s.ticket_type)
-        self.queues, self.slas = _ids(conn, s.queue), {r.name: r for r in conn.execute(select(s.sla))}
+        self.queues, self.slas = (
+            _ids(conn, s.queue),
+            {r.name: r for r in conn.execute(select(s.sla))},
+        )
         self.states, self.fields = _ids(conn, s.ticket_state), _ids(conn, s.dynamic_field)
         self.agents = _ids(conn, s.users, "login")
         settings = read_settings(conn)
@@ -82,15 +190,19 @@ class _Gen:
         self.system_id = str(settings["system_id"])
         self.staff = self._staff()
         self.counters: Counter[str] = Counter()
-        self.summary: dict[str, Counter[str]] = {k: Counter() for k in (
-            "category", "service", "store", "weekday", "hour", "state", "sla")}
+        self.summary: dict[str, Counter[str]] = {
+            k: Counter()
+            for k in ("category", "service", "store", "weekday", "hour", "state", "sla")
+        }
         self.next_ticket = (conn.execute(select(func.max(s.ticket.c.id))).scalar() or 0) + 1
         self.next_article = (conn.execute(select(func.max(s.article.c.id))).scalar() or 0) + 1
         self.printer_failures = 0
 
     def _staff(self) -> dict[str, list[str]]:
         out: dict[str, list[str]] = {}
-        for login, cid in self.conn.execute(select(s.customer_user.c.login, s.customer_user.c.customer_id)):
+        for login, cid in self.conn.execute(
+            select(s.customer_user.c.login, s.customer_user.c.customer_id)
+        ):
             out.setdefault(cid, []).append(login)
         return out
 
@@ -100,7 +212,9 @@ class _Gen:
             if self.rng.random() * 2.0 < WEEKDAY_WEIGHTS[day.weekday()]:
                 break
         hour = self.rng.choices(list(HOUR_WEIGHTS), weights=list(HOUR_WEIGHTS.values()))[0]
-        return dt.datetime.combine(day, dt.time(hour, self.rng.randrange(60), self.rng.randrange(60)))
+        return dt.datetime.combine(
+            day, dt.time(hour, self.rng.randrange(60), self.rng.randrange(60))
+        )
 
     def _category(self, store: str) -> tuple[Any, ...]:
         if store == PRINTER_STORE and self.rng.random() < 0.3:
@@ -111,15 +225,21 @@ class _Gen:
     def ticket(self, rows: dict[str, list[dict[str, Any]]]) -> None:
         """Build the rows of one ticket (ticket, articles, history, dynamic fields)."""
         rng = self.rng
-        store = store_id(rng.choices(range(1, len(CITIES) + 1),
-                                     weights=[3 if n <= 3 else 1 for n in range(1, len(CITIES) + 1)])[0])
+        store = store_id(
+            rng.choices(
+                range(1, len(CITIES) + 1),
+                weights=[3 if n <= 3 else 1 for n in range(1, len(CITIES) + 1)],
+            )[0]
+        )
         cat_id, service, kind, title, body, _ = self._category(store)
         local = self._when()
         created = local - dt.timedelta(hours=3)  # Europe/Moscow is UTC+3 all year
         queue = "IT::Stores" if service.startswith("IT::") else service.split("::")[0]
         sla_name = sla_for(service)
         sla = self.slas.get(sla_name) if sla_name else None
-        deadline = self.calendar.add_working_seconds(created, sla.solution_time * 60) if sla else None
+        deadline = (
+            self.calendar.add_working_seconds(created, sla.solution_time * 60) if sla else None
+        )
         closed = created < self.now - dt.timedelta(days=3) or rng.random() < 0.5
         solved_at = created + dt.timedelta(minutes=rng.randrange(20, 3 * 24 * 60))
         if solved_at > self.now:
@@ -131,48 +251,136 @@ class _Gen:
         user = rng.choice(self.staff.get(store) or ["guest-customer"])
         agent = self.agents.get(_agent_of(queue), 1)
         changed = solved_at if closed else created
-        rows["ticket"].append(dict(
-            id=tid, tn=ticket_number(created.date(), self.system_id, self.counters[day]),
-            title=f"{title} ({store})", queue_id=self.queues[queue], ticket_lock_id=1,
-            type_id=self.types[kind], service_id=self.services[service], sla_id=sla.id if sla else None,
-            user_id=agent, responsible_user_id=1, ticket_priority_id=5 if cat_id == "it.pos-down" else 3,
-            ticket_state_id=self.states[state], customer_id=store, customer_user_id=user, timeout=0,
-            until_time=0, escalation_time=0, escalation_update_time=0, escalation_response_time=0,
-            escalation_solution_time=0 if closed or not deadline else epoch_of(deadline), archive_flag=0,
-            create_time=created, create_by=1, change_time=changed, change_by=agent))
+        rows["ticket"].append(
+            dict(
+                id=tid,
+                tn=ticket_number(created.date(), self.system_id, self.counters[day]),
+                title=f"{title} ({store})",
+                queue_id=self.queues[queue],
+                ticket_lock_id=1,
+                type_id=self.types[kind],
+                service_id=self.services[service],
+                sla_id=sla.id if sla else None,
+                user_id=agent,
+                responsible_user_id=1,
+                ticket_priority_id=5 if cat_id == "it.pos-down" else 3,
+                ticket_state_id=self.states[state],
+                customer_id=store,
+                customer_user_id=user,
+                timeout=0,
+                until_time=0,
+                escalation_time=0,
+                escalation_update_time=0,
+                escalation_response_time=0,
+                escalation_solution_time=0 if closed or not deadline else epoch_of(deadline),
+                archive_flag=0,
+                create_time=created,
+                create_by=1,
+                change_time=changed,
+                change_by=agent,
+            )
+        )
         self._articles(rows, tid, created, body, user, agent, solved_at if closed else None)
-        for name, value in (("RadiantCategory", cat_id), ("RadiantStore", store),
-                            ("RadiantRequestID", f"gen-{tid}")):
-            rows["dynamic_field_value"].append(dict(field_id=self.fields[name], object_id=tid,
-                                                    value_text=value, value_date=None, value_int=None))
+        for name, value in (
+            ("RadiantCategory", cat_id),
+            ("RadiantStore", store),
+            ("RadiantRequestID", f"gen-{tid}"),
+        ):
+            rows["dynamic_field_value"].append(
+                dict(
+                    field_id=self.fields[name],
+                    object_id=tid,
+                    value_text=value,
+                    value_date=None,
+                    value_int=None,
+                )
+            )
         if deadline:
-            rows["dynamic_field_value"].append(dict(field_id=self.fields["RadiantDeadline"], object_id=tid,
-                                                    value_text=None, value_date=deadline, value_int=None))
+            rows["dynamic_field_value"].append(
+                dict(
+                    field_id=self.fields["RadiantDeadline"],
+                    object_id=tid,
+                    value_text=None,
+                    value_date=deadline,
+                    value_int=None,
+                )
+            )
         self._count(cat_id, service, store, local, state, closed, deadline, solved_at)
 
-    def _articles(self, rows: dict[str, list[dict[str, Any]]], tid: int, created: dt.datetime, body: str,
-                  user: str, agent: int, solved_at: dt.datetime | None) -> None:
+    def _articles(
+        self,
+        rows: dict[str, list[dict[str, Any]]],
+        tid: int,
+        created: dt.datetime,
+        body: str,
+        user: str,
+        agent: int,
+        solved_at: dt.datetime | None,
+    ) -> None:
         items = [(created, 3, f"{user}@retail.example", body, "NewTicket", "%%Portal request")]
         if solved_at:
-            items.append((solved_at, 1, "Service desk", "Solved, please check.", "AddNote", "%%Solved"))
+            items.append(
+                (solved_at, 1, "Service desk", "Solved, please check.", "AddNote", "%%Solved")
+            )
         for when, sender, frm, text, kind, comment in items:
             aid = self.next_article
             self.next_article += 1
             audit = dict(create_time=when, create_by=1, change_time=when, change_by=1)
-            rows["article"].append(dict(id=aid, ticket_id=tid, article_sender_type_id=sender,
-                                        communication_channel_id=3, is_visible_for_customer=1,
-                                        search_index_needs_rebuild=0, **audit))
-            rows["article_data_mime"].append(dict(
-                article_id=aid, a_from=frm, a_to="", a_cc="", a_bcc="", a_reply_to="", a_subject=text[:40],
-                a_message_id="", a_in_reply_to="", a_references="",
-                a_content_type="text/plain; charset=utf-8", a_body=text, incoming_time=epoch_of(when),
-                **audit))
-            rows["ticket_history"].append(dict(
-                name=comment, history_type_id=1 if kind == "NewTicket" else 15, ticket_id=tid,
-                article_id=aid, type_id=1, queue_id=1, owner_id=agent, priority_id=3, state_id=1, **audit))
+            rows["article"].append(
+                dict(
+                    id=aid,
+                    ticket_id=tid,
+                    article_sender_type_id=sender,
+                    communication_channel_id=3,
+                    is_visible_for_customer=1,
+                    search_index_needs_rebuild=0,
+                    **audit,
+                )
+            )
+            rows["article_data_mime"].append(
+                dict(
+                    article_id=aid,
+                    a_from=frm,
+                    a_to="",
+                    a_cc="",
+                    a_bcc="",
+                    a_reply_to="",
+                    a_subject=text[:40],
+                    a_message_id="",
+                    a_in_reply_to="",
+                    a_references="",
+                    a_content_type="text/plain; charset=utf-8",
+                    a_body=text,
+                    incoming_time=epoch_of(when),
+                    **audit,
+                )
+            )
+            rows["ticket_history"].append(
+                dict(
+                    name=comment,
+                    history_type_id=1 if kind == "NewTicket" else 15,
+                    ticket_id=tid,
+                    article_id=aid,
+                    type_id=1,
+                    queue_id=1,
+                    owner_id=agent,
+                    priority_id=3,
+                    state_id=1,
+                    **audit,
+                )
+            )
 
-    def _count(self, cat_id: str, service: str, store: str, local: dt.datetime, state: str, closed: bool,
-               deadline: dt.datetime | None, solved_at: dt.datetime) -> None:
+    def _count(
+        self,
+        cat_id: str,
+        service: str,
+        store: str,
+        local: dt.datetime,
+        state: str,
+        closed: bool,
+        deadline: dt.datetime | None,
+        solved_at: dt.datetime,
+    ) -> None:
         sm = self.summary
         sm["category"][cat_id] += 1
         sm["service"][service] += 1
@@ -185,13 +393,21 @@ class _Gen:
 
 
 def _agent_of(queue: str) -> str:
-    return {"IT": "it-agent", "IT::Stores": "it-agent", "HR": "hr-agent", "Accounting": "acct-agent",
-            "Legal": "legal-agent", "Maintenance": "maint-agent",
-            "Customer Service": "cs-agent"}.get(queue, "radiant")
+    return {
+        "IT": "it-agent",
+        "IT::Stores": "it-agent",
+        "HR": "hr-agent",
+        "Accounting": "acct-agent",
+        "Legal": "legal-agent",
+        "Maintenance": "maint-agent",
+        "Customer Service": "cs-agent",
+    }.get(queue, "radiant")
 
 
-def generate_tickets(data_dir: Path | str, count: int, seed: int = 42, batch: int = 5000) -> dict[str, Any]:
-    """Insert ``count`` historical tickets into the retail sandbox in ``data_dir``; return the summary."""
+def generate_tickets(
+    data_dir: Path | str, count: int, seed: int = 42, batch: int = 5000
+) -> dict[str, Any]:
+    """Insert ``count`` historical tickets into the retail sandbox; return the summary."""
     from radiant_ext.sandbox.app import SandboxError, create_app
 
     create_app(data_dir)  # seeds ``retail`` on an empty folder
@@ -210,10 +426,16 @@ def generate_tickets(data_dir: Path | str, count: int, seed: int = 42, batch: in
                 conn.execute(s.metadata.tables[name].insert(), rows[name])
         _store_counters(conn, gen.counters)
     summary: dict[str, Any] = {k: dict(sorted(v.items())) for k, v in gen.summary.items()}
-    summary.update(tickets=count, seed=seed, printer_store=PRINTER_STORE,
-                   printer_failures_at_store=gen.printer_failures,
-                   articles=gen.next_article - 1)
-    Path(data_dir, SUMMARY_FILE).write_text(json.dumps(summary, indent=2, sort_keys=True), encoding="utf-8")
+    summary.update(
+        tickets=count,
+        seed=seed,
+        printer_store=PRINTER_STORE,
+        printer_failures_at_store=gen.printer_failures,
+        articles=gen.next_article - 1,
+    )
+    Path(data_dir, SUMMARY_FILE).write_text(
+        json.dumps(summary, indent=2, sort_keys=True), encoding="utf-8"
+    )
     return summary
 
 
@@ -222,6 +444,8 @@ def _store_counters(conn: Connection, counters: Counter[str]) -> None:
     existing = dict(conn.execute(select(t.c.counter_uid, t.c.counter)).all())
     for day, used in counters.items():
         if day in existing:
-            conn.execute(t.update().where(t.c.counter_uid == day).values(counter=existing[day] + used))
+            conn.execute(
+                t.update().where(t.c.counter_uid == day).values(counter=existing[day] + used)
+            )
         else:
             conn.execute(t.insert().values(counter=used, counter_uid=day))

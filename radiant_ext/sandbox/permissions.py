@@ -35,7 +35,9 @@ def customer_ids(ctx: Ctx) -> list[str]:
 def visible_clause(ctx: Ctx, keys: tuple[str, ...] = READ) -> Any:
     """A WHERE clause on ``ticket`` limiting rows to what the caller may see (or ``None``)."""
     if ctx.user_type == "Customer":
-        return or_(s.ticket.c.customer_user_id == ctx.login, s.ticket.c.customer_id.in_(customer_ids(ctx)))
+        return or_(
+            s.ticket.c.customer_user_id == ctx.login, s.ticket.c.customer_id.in_(customer_ids(ctx))
+        )
     groups = agent_groups(ctx, keys)
     if groups is None:
         return None

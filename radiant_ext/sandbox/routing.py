@@ -94,7 +94,7 @@ class Match:
 
 
 def find_webservice(ctx: Ctx, by: str, key: str) -> dict[str, Any] | None:
-    """Return the parsed config of a valid web service by ``Webservice`` name or ``WebserviceID``."""
+    """Return a valid web service config by ``Webservice`` name or ``WebserviceID``."""
     t = s.gi_webservice_config
     stmt = select(t.c.config).where(t.c.valid_id == 1)
     if by == "WebserviceID":

@@ -20,29 +20,54 @@ class _NoHits(Exception):
 
 T = s.ticket
 _NAMED = {  # parameter → (column, table) for name lists
-    "Queues": (T.c.queue_id, s.queue), "Types": (T.c.type_id, s.ticket_type),
-    "States": (T.c.ticket_state_id, s.ticket_state), "Priorities": (T.c.ticket_priority_id, s.ticket_priority),
-    "Services": (T.c.service_id, s.service), "SLAs": (T.c.sla_id, s.sla),
+    "Queues": (T.c.queue_id, s.queue),
+    "Types": (T.c.type_id, s.ticket_type),
+    "States": (T.c.ticket_state_id, s.ticket_state),
+    "Priorities": (T.c.ticket_priority_id, s.ticket_priority),
+    "Services": (T.c.service_id, s.service),
+    "SLAs": (T.c.sla_id, s.sla),
     "Locks": (T.c.ticket_lock_id, s.ticket_lock_type),
 }
 _IDS = {
-    "QueueIDs": T.c.queue_id, "TypeIDs": T.c.type_id, "StateIDs": T.c.ticket_state_id,
-    "PriorityIDs": T.c.ticket_priority_id, "ServiceIDs": T.c.service_id, "SLAIDs": T.c.sla_id,
-    "LockIDs": T.c.ticket_lock_id, "OwnerIDs": T.c.user_id, "ResponsibleIDs": T.c.responsible_user_id,
-    "CreatedUserIDs": T.c.create_by, "TicketID": T.c.id,
+    "QueueIDs": T.c.queue_id,
+    "TypeIDs": T.c.type_id,
+    "StateIDs": T.c.ticket_state_id,
+    "PriorityIDs": T.c.ticket_priority_id,
+    "ServiceIDs": T.c.service_id,
+    "SLAIDs": T.c.sla_id,
+    "LockIDs": T.c.ticket_lock_id,
+    "OwnerIDs": T.c.user_id,
+    "ResponsibleIDs": T.c.responsible_user_id,
+    "CreatedUserIDs": T.c.create_by,
+    "TicketID": T.c.id,
 }
 _SORT = {
-    "Age": T.c.create_time, "Created": T.c.create_time, "Changed": T.c.change_time,
-    "TicketNumber": T.c.tn, "Title": T.c.title, "Queue": T.c.queue_id, "State": T.c.ticket_state_id,
-    "Priority": T.c.ticket_priority_id, "Type": T.c.type_id, "Lock": T.c.ticket_lock_id,
-    "Owner": T.c.user_id, "Responsible": T.c.responsible_user_id, "CustomerID": T.c.customer_id,
-    "Service": T.c.service_id, "SLA": T.c.sla_id, "PendingTime": T.c.until_time,
-    "EscalationTime": T.c.escalation_time, "EscalationUpdateTime": T.c.escalation_update_time,
+    "Age": T.c.create_time,
+    "Created": T.c.create_time,
+    "Changed": T.c.change_time,
+    "TicketNumber": T.c.tn,
+    "Title": T.c.title,
+    "Queue": T.c.queue_id,
+    "State": T.c.ticket_state_id,
+    "Priority": T.c.ticket_priority_id,
+    "Type": T.c.type_id,
+    "Lock": T.c.ticket_lock_id,
+    "Owner": T.c.user_id,
+    "Responsible": T.c.responsible_user_id,
+    "CustomerID": T.c.customer_id,
+    "Service": T.c.service_id,
+    "SLA": T.c.sla_id,
+    "PendingTime": T.c.until_time,
+    "EscalationTime": T.c.escalation_time,
+    "EscalationUpdateTime": T.c.escalation_update_time,
     "EscalationResponseTime": T.c.escalation_response_time,
     "EscalationSolutionTime": T.c.escalation_solution_time,
 }
-_TIMES = {"TicketCreateTime": T.c.create_time, "TicketChangeTime": T.c.change_time,
-          "TicketLastChangeTime": T.c.change_time}
+_TIMES = {
+    "TicketCreateTime": T.c.create_time,
+    "TicketChangeTime": T.c.change_time,
+    "TicketLastChangeTime": T.c.change_time,
+}
 
 
 def _list(value: Any) -> list[str]:
@@ -65,8 +90,12 @@ def _time_filters(ctx: Ctx, data: dict[str, Any]) -> list[Any]:
     out = []
     now = ctx.now()
     for prefix, col in _TIMES.items():
-        for suffix, newer in (("NewerDate", True), ("OlderDate", False),
-                              ("NewerMinutes", True), ("OlderMinutes", False)):
+        for suffix, newer in (
+            ("NewerDate", True),
+            ("OlderDate", False),
+            ("NewerMinutes", True),
+            ("OlderMinutes", False),
+        ):
             value = data.get(prefix + suffix)
             if value in (None, ""):
                 continue
@@ -83,8 +112,13 @@ def _time_filters(ctx: Ctx, data: dict[str, Any]) -> list[Any]:
 def _article_filter(data: dict[str, Any]) -> Any:
     a, m = s.article, s.article_data_mime
     conds = []
-    for key, col in (("MIMEBase_From", m.c.a_from), ("MIMEBase_To", m.c.a_to), ("MIMEBase_Cc", m.c.a_cc),
-                     ("MIMEBase_Subject", m.c.a_subject), ("MIMEBase_Body", m.c.a_body)):
+    for key, col in (
+        ("MIMEBase_From", m.c.a_from),
+        ("MIMEBase_To", m.c.a_to),
+        ("MIMEBase_Cc", m.c.a_cc),
+        ("MIMEBase_Subject", m.c.a_subject),
+        ("MIMEBase_Body", m.c.a_body),
+    ):
         if isinstance(data.get(key), str) and data[key]:
             conds.append(col.like(f"%{_like(data[key]).strip('%')}%"))
     text = data.get("Fulltext")
@@ -96,10 +130,12 @@ def _article_filter(data: dict[str, Any]) -> Any:
         return None
     extra = [full] if full is not None else []
     if conds:
-        extra.append(and_(*conds) if str(data.get("ContentSearch", "AND")).upper() != "OR" else or_(*conds))
+        extra.append(
+            and_(*conds) if str(data.get("ContentSearch", "AND")).upper() != "OR" else or_(*conds)
+        )
     art = exists().where(a.c.ticket_id == T.c.id, m.c.article_id == a.c.id, *extra)
     if full is not None and not conds:
-        return or_(art, T.c.title.like(f"%{_like(text).strip('%')}%"))
+        return or_(art, T.c.title.like(f"%{_like(text).strip('%')}%"))  # type: ignore[arg-type]
     return art
 
 
@@ -107,7 +143,7 @@ def _df_filters(ctx: Ctx, data: dict[str, Any]) -> list[Any]:
     specs: list[tuple[str, dict[str, Any]]] = []
     for key, value in data.items():
         if key.startswith("DynamicField_") and isinstance(value, dict):
-            specs.append((key[len("DynamicField_"):], value))
+            specs.append((key[len("DynamicField_") :], value))
     dfl = data.get("DynamicField")
     for item in dfl if isinstance(dfl, list) else [dfl] if isinstance(dfl, dict) else []:
         if isinstance(item, dict) and isinstance(item.get("Name"), str):
@@ -122,8 +158,10 @@ def _df_filters(ctx: Ctx, data: dict[str, Any]) -> list[Any]:
         for op, value in ops.items():
             vals = _list(value)
             conds = {
-                "Equals": lambda x: v.c.value_text == x, "Like": lambda x: v.c.value_text.like(_like(x)),
-                "GreaterThan": lambda x: v.c.value_text > x, "SmallerThan": lambda x: v.c.value_text < x,
+                "Equals": lambda x: v.c.value_text == x,
+                "Like": lambda x: v.c.value_text.like(_like(x)),
+                "GreaterThan": lambda x: v.c.value_text > x,
+                "SmallerThan": lambda x: v.c.value_text < x,
                 "GreaterThanEquals": lambda x: v.c.value_text >= x,
                 "SmallerThanEquals": lambda x: v.c.value_text <= x,
             }
@@ -131,7 +169,7 @@ def _df_filters(ctx: Ctx, data: dict[str, Any]) -> list[Any]:
                 has = exists().where(*base)
                 out.append(~has if str(value) not in ("0", "") else has)
             elif op in conds and vals:
-                out.append(exists().where(*base, or_(*[conds[op](x) for x in vals])))
+                out.append(exists().where(*base, or_(*[conds[op](x) for x in vals])))  # type: ignore[no-untyped-call]
     return out
 
 
@@ -145,12 +183,28 @@ def _filters(ctx: Ctx, data: dict[str, Any]) -> list[Any]:
             out.append(col.in_([int(x) if x.isdigit() else -1 for x in _list(data[key])]))
     if data.get("StateType") not in (None, ""):
         kinds = _list(data["StateType"])
-        kinds = [k for x in kinds for k in (["new", "open", "pending reminder", "pending auto"]
-                                            if x == "Open" else [x.lower() if x == "Closed" else x])]
+        kinds = [
+            k
+            for x in kinds
+            for k in (
+                ["new", "open", "pending reminder", "pending auto"]
+                if x == "Open"
+                else [x.lower() if x == "Closed" else x]
+            )
+        ]
         types = select(s.ticket_state_type.c.id).where(s.ticket_state_type.c.name.in_(kinds))
-        out.append(T.c.ticket_state_id.in_(select(s.ticket_state.c.id).where(s.ticket_state.c.type_id.in_(types))))
-    for key, col in (("TicketNumber", T.c.tn), ("Title", T.c.title), ("CustomerID", T.c.customer_id),
-                     ("CustomerUserLogin", T.c.customer_user_id), ("CustomerIDRaw", T.c.customer_id)):
+        out.append(
+            T.c.ticket_state_id.in_(
+                select(s.ticket_state.c.id).where(s.ticket_state.c.type_id.in_(types))
+            )
+        )
+    for key, col in (
+        ("TicketNumber", T.c.tn),
+        ("Title", T.c.title),
+        ("CustomerID", T.c.customer_id),
+        ("CustomerUserLogin", T.c.customer_user_id),
+        ("CustomerIDRaw", T.c.customer_id),
+    ):
         if data.get(key) not in (None, "", []):
             vals = _list(data[key])
             if key == "CustomerIDRaw":
@@ -180,7 +234,11 @@ def ticket_search(ctx: Ctx, data: dict[str, Any]) -> dict[str, Any]:
     column = _SORT.get(str(sort), T.c.create_time)
     up = str(data.get("OrderBy", "Down")) == "Up"
     limit = str(data.get("Limit") or ctx.settings["search_limit"])
-    stmt = select(T.c.id).where(*conds).order_by(column.asc() if up else column.desc(), T.c.id.asc())
-    stmt = stmt.limit(int(limit) if limit.isdigit() and int(limit) > 0 else int(ctx.settings["search_limit"]))
+    stmt = (
+        select(T.c.id).where(*conds).order_by(column.asc() if up else column.desc(), T.c.id.asc())
+    )
+    stmt = stmt.limit(
+        int(limit) if limit.isdigit() and int(limit) > 0 else int(ctx.settings["search_limit"])
+    )
     ids = [str(r[0]) for r in ctx.conn.execute(stmt)]
     return {"TicketID": ids} if ids else {}

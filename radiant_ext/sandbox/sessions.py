@@ -114,7 +114,8 @@ def create_session(ctx: Ctx, user_type: str, user_id: str, login: str) -> str:
         "SessionSource": "GenericInterface",
     }
     ctx.conn.execute(
-        s.sessions.insert(), [{"session_id": sid, "data_key": k, "data_value": v} for k, v in values.items()]
+        s.sessions.insert(),
+        [{"session_id": sid, "data_key": k, "data_value": v} for k, v in values.items()],
     )
     return sid
 
@@ -148,7 +149,9 @@ def authenticate(ctx: Ctx, data: dict[str, Any]) -> bool:
 def session_create(ctx: Ctx, data: dict[str, Any]) -> dict[str, Any]:
     """SessionCreate: agent or customer login + password → ``{"SessionID"}``."""
     if not data.get("Password"):
-        return error("SessionCreate", "MissingParameter", "SessionCreate: Password parameter is missing!")
+        return error(
+            "SessionCreate", "MissingParameter", "SessionCreate: Password parameter is missing!"
+        )
     if data.get("UserLogin"):
         row = check_agent(ctx, data["UserLogin"], data["Password"])
         if row:
@@ -164,7 +167,9 @@ def session_get(ctx: Ctx, data: dict[str, Any]) -> dict[str, Any]:
     """SessionGet: the session's data as a ``Key``-sorted list of ``{Key, Value}``."""
     sid = data.get("SessionID")
     if not sid:
-        return error("SessionGet", "MissingParameter", "SessionGet: SessionID parameter is missing!")
+        return error(
+            "SessionGet", "MissingParameter", "SessionGet: SessionID parameter is missing!"
+        )
     session = check_session(ctx, sid)
     if not session:
         return error("SessionGet", "SessionInvalid", "SessionGet: SessionID is Invalid!")
@@ -254,8 +259,15 @@ def _customer_data(ctx: Ctx, login: str) -> dict[str, Any]:
         select(s.customer_company).where(s.customer_company.c.customer_id == row.customer_id)
     )
     if company is not None:
-        for col, key in (("city", "City"), ("comments", "Comment"), ("country", "Country"),
-                         ("name", "Name"), ("street", "Street"), ("url", "URL"), ("zip", "ZIP")):
+        for col, key in (
+            ("city", "City"),
+            ("comments", "Comment"),
+            ("country", "Country"),
+            ("name", "Name"),
+            ("street", "Street"),
+            ("url", "URL"),
+            ("zip", "ZIP"),
+        ):
             values["CustomerCompany" + key] = getattr(company, col)
         values["CustomerCompanyValidID"] = str(company.valid_id)
     values.update(_prefs(ctx, s.customer_preferences, row.login))
@@ -265,7 +277,9 @@ def _customer_data(ctx: Ctx, login: str) -> dict[str, Any]:
 def session_remove(ctx: Ctx, data: dict[str, Any]) -> dict[str, Any]:
     """SessionRemove (Znuny): the owner of a session, by login + password, deletes it."""
     if not data.get("SessionID"):
-        return error("SessionRemove", "MissingParameter", "SessionRemove: SessionID parameter is missing!")
+        return error(
+            "SessionRemove", "MissingParameter", "SessionRemove: SessionID parameter is missing!"
+        )
     if not (data.get("UserLogin") or data.get("CustomerUserLogin")) or not data.get("Password"):
         return error("SessionRemove", "AuthFail", "SessionRemove: Authorization failed!")
     failing = error("SessionRemove", "AuthFail", "SessionRemove: Authorization failing!")
@@ -294,4 +308,3 @@ def age_session(ctx: Ctx, sid: str, seconds: int) -> bool:
         .values(data_value=str(int(data["UserLastRequest"]) - seconds))
     )
     return True
-

@@ -43,34 +43,62 @@ def ticket_json(ctx: Ctx, ticket_id: int) -> dict[str, Any]:
     t, q, st, stt, pr = s.ticket, s.queue, s.ticket_state, s.ticket_state_type, s.ticket_priority
     row = ctx.one(select(t).where(t.c.id == ticket_id))
     queue = ctx.one(select(q.c.name, q.c.group_id).where(q.c.id == row.queue_id))
-    state = ctx.one(select(st.c.name, stt.c.name.label("type")).select_from(
-        st.join(stt, st.c.type_id == stt.c.id)).where(st.c.id == row.ticket_state_id))
+    state = ctx.one(
+        select(st.c.name, stt.c.name.label("type"))
+        .select_from(st.join(stt, st.c.type_id == stt.c.id))
+        .where(st.c.id == row.ticket_state_id)
+    )
     prio = ctx.one(select(pr.c.name, pr.c.color).where(pr.c.id == row.ticket_priority_id))
-    users = dict(ctx.conn.execute(select(s.users.c.id, s.users.c.login).where(
-        s.users.c.id.in_([row.user_id, row.responsible_user_id]))).all())
+    users = dict(
+        ctx.conn.execute(
+            select(s.users.c.id, s.users.c.login).where(
+                s.users.c.id.in_([row.user_id, row.responsible_user_id])
+            )
+        ).all()
+    )
     now = ctx.now()
     until = row.until_time if state.type.startswith("pending") else 0
     out: dict[str, Any] = {
-        "Age": int((now - row.create_time).total_seconds()), "ArchiveFlag": "n",
-        "ChangeBy": row.change_by, "Changed": fmt(row.change_time), "CreateBy": row.create_by,
-        "Created": fmt(row.create_time), "CustomerID": row.customer_id,
-        "CustomerUserID": row.customer_user_id, "GroupID": queue.group_id,
-        "Lock": "lock" if row.ticket_lock_id == 2 else "unlock", "LockID": row.ticket_lock_id,
-        "Owner": users.get(row.user_id), "OwnerID": row.user_id, "Priority": prio.name,
-        "PriorityID": row.ticket_priority_id, "Queue": queue.name, "QueueID": row.queue_id,
-        "RealTillTimeNotUsed": until, "Responsible": users.get(row.responsible_user_id),
-        "ResponsibleID": row.responsible_user_id, "SLAID": row.sla_id or "",
-        "ServiceID": row.service_id or "", "State": state.name, "StateID": row.ticket_state_id,
-        "StateType": state.type, "TicketID": row.id, "TicketNumber": row.tn,
-        "TimeUnit": _num(total_time(ctx, row.id)), "Title": row.title,
+        "Age": int((now - row.create_time).total_seconds()),
+        "ArchiveFlag": "n",
+        "ChangeBy": row.change_by,
+        "Changed": fmt(row.change_time),
+        "CreateBy": row.create_by,
+        "Created": fmt(row.create_time),
+        "CustomerID": row.customer_id,
+        "CustomerUserID": row.customer_user_id,
+        "GroupID": queue.group_id,
+        "Lock": "lock" if row.ticket_lock_id == 2 else "unlock",
+        "LockID": row.ticket_lock_id,
+        "Owner": users.get(row.user_id),
+        "OwnerID": row.user_id,
+        "Priority": prio.name,
+        "PriorityID": row.ticket_priority_id,
+        "Queue": queue.name,
+        "QueueID": row.queue_id,
+        "RealTillTimeNotUsed": until,
+        "Responsible": users.get(row.responsible_user_id),
+        "ResponsibleID": row.responsible_user_id,
+        "SLAID": row.sla_id or "",
+        "ServiceID": row.service_id or "",
+        "State": state.name,
+        "StateID": row.ticket_state_id,
+        "StateType": state.type,
+        "TicketID": row.id,
+        "TicketNumber": row.tn,
+        "TimeUnit": _num(total_time(ctx, row.id)),
+        "Title": row.title,
         "Type": ctx.scalar(select(s.ticket_type.c.name).where(s.ticket_type.c.id == row.type_id)),
-        "TypeID": row.type_id, "UnlockTimeout": row.timeout,
+        "TypeID": row.type_id,
+        "UnlockTimeout": row.timeout,
         "UntilTime": max(until - epoch_of(now), 0) if until else 0,
     }
     if ctx.flavour == "otrs6":
         out["PriorityColor"] = prio.color
     if row.service_id:
-        out["Service"] = ctx.scalar(select(s.service.c.name).where(s.service.c.id == row.service_id))
+        out["Service"] = ctx.scalar(
+            select(s.service.c.name).where(s.service.c.id == row.service_id)
+        )
     if row.sla_id:
         out["SLA"] = ctx.scalar(select(s.sla.c.name).where(s.sla.c.id == row.sla_id))
     out.update(escalation.ticket_fields(ctx, row, state.type))
@@ -83,9 +111,13 @@ def _attachments(ctx: Ctx, article_id: int, contents: bool) -> list[dict[str, An
     return [
         {
             "Content": base64.b64encode(r.content or b"").decode() if contents else "",
-            "ContentAlternative": r.content_alternative or "", "ContentID": r.content_id or "",
-            "ContentType": r.content_type, "Disposition": r.disposition or "attachment",
-            "FileID": str(i), "Filename": r.filename, "FilesizeRaw": str(r.content_size),
+            "ContentAlternative": r.content_alternative or "",
+            "ContentID": r.content_id or "",
+            "ContentType": r.content_type,
+            "Disposition": r.disposition or "attachment",
+            "FileID": str(i),
+            "Filename": r.filename,
+            "FilesizeRaw": str(r.content_size),
         }
         for i, r in enumerate(rows, start=1)
     ]
@@ -96,25 +128,48 @@ def _article_json(ctx: Ctx, a: Any, number: int) -> dict[str, Any]:
     mime = ct.split(";")[0].strip()
     charset = ct.split("charset=")[1].strip().strip('"') if "charset=" in ct else ""
     ta = s.time_accounting
-    units = ctx.scalar(select(func.coalesce(func.sum(ta.c.time_unit), 0)).where(ta.c.article_id == a.id))
+    units = ctx.scalar(
+        select(func.coalesce(func.sum(ta.c.time_unit), 0)).where(ta.c.article_id == a.id)
+    )
     return {
-        "ArticleID": a.id, "ArticleNumber": number, "Bcc": a.a_bcc or "", "Body": a.a_body or "",
-        "Cc": a.a_cc or "", "ChangeBy": a.change_by, "ChangeTime": fmt(a.change_time),
-        "Charset": charset, "CommunicationChannelID": a.communication_channel_id,
-        "ContentCharset": charset, "ContentType": ct, "CreateBy": a.create_by,
-        "CreateTime": fmt(a.create_time), "From": a.a_from or "", "InReplyTo": a.a_in_reply_to or "",
-        "IncomingTime": a.incoming_time, "IsVisibleForCustomer": a.is_visible_for_customer,
-        "MessageID": a.a_message_id or "", "MimeType": mime, "References": a.a_references or "",
-        "ReplyTo": a.a_reply_to or "", "SenderType": _SENDER_NAMES[a.article_sender_type_id],
-        "SenderTypeID": str(a.article_sender_type_id), "Subject": a.a_subject or "",
-        "TicketID": a.ticket_id, "TimeUnit": _num(float(units or 0)), "To": a.a_to or "",
+        "ArticleID": a.id,
+        "ArticleNumber": number,
+        "Bcc": a.a_bcc or "",
+        "Body": a.a_body or "",
+        "Cc": a.a_cc or "",
+        "ChangeBy": a.change_by,
+        "ChangeTime": fmt(a.change_time),
+        "Charset": charset,
+        "CommunicationChannelID": a.communication_channel_id,
+        "ContentCharset": charset,
+        "ContentType": ct,
+        "CreateBy": a.create_by,
+        "CreateTime": fmt(a.create_time),
+        "From": a.a_from or "",
+        "InReplyTo": a.a_in_reply_to or "",
+        "IncomingTime": a.incoming_time,
+        "IsVisibleForCustomer": a.is_visible_for_customer,
+        "MessageID": a.a_message_id or "",
+        "MimeType": mime,
+        "References": a.a_references or "",
+        "ReplyTo": a.a_reply_to or "",
+        "SenderType": _SENDER_NAMES[a.article_sender_type_id],
+        "SenderTypeID": str(a.article_sender_type_id),
+        "Subject": a.a_subject or "",
+        "TicketID": a.ticket_id,
+        "TimeUnit": _num(float(units or 0)),
+        "To": a.a_to or "",
     }
 
 
 def articles_json(ctx: Ctx, ticket_id: int, data: dict[str, Any]) -> list[dict[str, Any]]:
     """The ``Article`` list: customer-visible only for customers; sender filter, order, limit."""
     a, m = s.article, s.article_data_mime
-    stmt = select(a, m).select_from(a.join(m, m.c.article_id == a.c.id)).where(a.c.ticket_id == ticket_id)
+    stmt = (
+        select(a, m)
+        .select_from(a.join(m, m.c.article_id == a.c.id))
+        .where(a.c.ticket_id == ticket_id)
+    )
     if ctx.user_type == "Customer":
         stmt = stmt.where(a.c.is_visible_for_customer == 1)
     rows = ctx.conn.execute(stmt.order_by(a.c.id)).all()
@@ -122,7 +177,9 @@ def articles_json(ctx: Ctx, ticket_id: int, data: dict[str, Any]) -> list[dict[s
     senders = data.get("ArticleSenderType")
     if senders:
         wanted = senders if isinstance(senders, list) else [senders]
-        numbered = [x for w in wanted for x in numbered if _SENDER_NAMES[x[0].article_sender_type_id] == w]
+        numbered = [
+            x for w in wanted for x in numbered if _SENDER_NAMES[x[0].article_sender_type_id] == w
+        ]
     if str(data.get("ArticleOrder", "")).upper() == "DESC":
         numbered.reverse()
     limit = str(data.get("ArticleLimit") or "0")
@@ -183,16 +240,30 @@ def ticket_history_get(ctx: Ctx, data: dict[str, Any]) -> dict[str, Any]:
     h, ht = s.ticket_history, s.ticket_history_type
     for ident in split_ids(data["TicketID"]):
         if not permissions.may_access(ctx, ident):
-            return error(op, "AccessDenied", f"{op}: User does not have access to the ticket {ident}!")
+            return error(
+                op, "AccessDenied", f"{op}: User does not have access to the ticket {ident}!"
+            )
         rows = ctx.conn.execute(
-            select(h, ht.c.name.label("type_name")).select_from(h.join(ht, ht.c.id == h.c.history_type_id))
-            .where(h.c.ticket_id == int(ident)).order_by(h.c.id)
+            select(h, ht.c.name.label("type_name"))
+            .select_from(h.join(ht, ht.c.id == h.c.history_type_id))
+            .where(h.c.ticket_id == int(ident))
+            .order_by(h.c.id)
         ).all()
         history = [
-            {"ArticleID": r.article_id or 0, "CreateBy": r.create_by, "CreateTime": fmt(r.create_time),
-             "HistoryType": r.type_name, "HistoryTypeID": r.history_type_id, "Name": r.name,
-             "OwnerID": r.owner_id, "PriorityID": r.priority_id, "QueueID": r.queue_id,
-             "StateID": r.state_id, "TicketID": str(r.ticket_id), "TypeID": r.type_id}
+            {
+                "ArticleID": r.article_id or 0,
+                "CreateBy": r.create_by,
+                "CreateTime": fmt(r.create_time),
+                "HistoryType": r.type_name,
+                "HistoryTypeID": r.history_type_id,
+                "Name": r.name,
+                "OwnerID": r.owner_id,
+                "PriorityID": r.priority_id,
+                "QueueID": r.queue_id,
+                "StateID": r.state_id,
+                "TicketID": str(r.ticket_id),
+                "TypeID": r.type_id,
+            }
             for r in rows
         ]
         out.append({"History": history, "TicketID": str(int(ident))})

@@ -13,13 +13,21 @@ from radiant_ext.sandbox.escalation import rebuild_index
 from radiant_ext.sandbox.sessions import authenticate, error
 from radiant_ext.sandbox.validate import Bad
 
-_REF = {"Queue": s.queue, "State": s.ticket_state, "Priority": s.ticket_priority,
-        "Type": s.ticket_type, "Service": s.service, "SLA": s.sla}
+_REF = {
+    "Queue": s.queue,
+    "State": s.ticket_state,
+    "Priority": s.ticket_priority,
+    "Type": s.ticket_type,
+    "Service": s.service,
+    "SLA": s.sla,
+}
 
 
 def _auth(ctx: Ctx, op: str, data: dict[str, Any]) -> dict[str, Any] | None:
     if not (data.get("UserLogin") or data.get("CustomerUserLogin") or data.get("SessionID")):
-        return error(op, "MissingParameter", f"{op}: UserLogin, CustomerUserLogin or SessionID is required!")
+        return error(
+            op, "MissingParameter", f"{op}: UserLogin, CustomerUserLogin or SessionID is required!"
+        )
     if (data.get("UserLogin") or data.get("CustomerUserLogin")) and not data.get("SessionID"):
         if not data.get("Password"):
             return error(op, "MissingParameter", f"{op}: Password or SessionID is required!")
@@ -36,13 +44,21 @@ def _check_ticket(ctx: Ctx, op: str, t: dict[str, Any]) -> dict[str, Any]:
     if not validate.scalar(t["Title"]):
         raise Bad("InvalidParameter", f"{op}: Ticket->Title parameter is invalid!")
     login, cid = validate.customer(ctx, op, t["CustomerUser"], t.get("CustomerID"))
-    out: dict[str, Any] = {"title": str(t["Title"]).strip(), "customer_user": login, "customer_id": cid}
+    out: dict[str, Any] = {
+        "title": str(t["Title"]).strip(),
+        "customer_user": login,
+        "customer_id": cid,
+    }
     for key in ("Queue", "Type", "Service", "SLA", "State", "Priority"):
         if key == "Type" and ctx.settings["ticket_type"] and not (t.get("Type") or t.get("TypeID")):
-            raise Bad("MissingParameter", f"{op}: Ticket->TypeID or Ticket->Type parameter is "
-                                          "required by sysconfig option!")
+            raise Bad(
+                "MissingParameter",
+                f"{op}: Ticket->TypeID or Ticket->Type parameter is required by sysconfig option!",
+            )
         if key in ("Queue", "State", "Priority") and not (t.get(key) or t.get(key + "ID")):
-            raise Bad("MissingParameter", f"{op}: Ticket->{key}ID or Ticket->{key} parameter is required!")
+            raise Bad(
+                "MissingParameter", f"{op}: Ticket->{key}ID or Ticket->{key} parameter is required!"
+            )
         out[key.lower() + "_id"] = validate.resolve(ctx, op, t, key, _REF[key])
     _check_service(ctx, op, out, login)
     out["type_given"] = out["type_id"] is not None
@@ -55,7 +71,9 @@ def _check_ticket(ctx: Ctx, op: str, t: dict[str, Any]) -> dict[str, Any]:
 
 def _check_service(ctx: Ctx, op: str, out: dict[str, Any], login: str) -> None:
     if out.get("service_id") and not validate.service_allowed(ctx, out["service_id"], login):
-        raise Bad("InvalidParameter", f"{op}: Ticket->ServiceID or Ticket->Service parameter is invalid!")
+        raise Bad(
+            "InvalidParameter", f"{op}: Ticket->ServiceID or Ticket->Service parameter is invalid!"
+        )
     if out.get("sla_id") and not validate.sla_allowed(ctx, out["sla_id"], out.get("service_id")):
         raise Bad("InvalidParameter", f"{op}: Ticket->SLAID or Ticket->SLA parameter is invalid!")
 
@@ -80,15 +98,18 @@ def ticket_create(ctx: Ctx, data: dict[str, Any]) -> dict[str, Any]:
         dfs = validate.dynamic_fields(ctx, op, data.get("DynamicField"))
         art.attachments = validate.attachments(op, data.get("Attachment"))
         if not permissions.may_create_in(ctx, values["queue_id"]):
-            raise Bad("AccessDenied", f"{op}: User does not have access to create tickets in the "
-                                      "target queue!")
+            raise Bad(
+                "AccessDenied",
+                f"{op}: User does not have access to create tickets in the target queue!",
+            )
     except Bad as bad:
         return error(op, bad.code, bad.message)
     return _do_create(ctx, values, art, dfs)
 
 
-def _do_create(ctx: Ctx, values: dict[str, Any], art: tickets.NewArticle,
-               dfs: list[tuple[Any, list[str]]]) -> dict[str, Any]:
+def _do_create(
+    ctx: Ctx, values: dict[str, Any], art: tickets.NewArticle, dfs: list[tuple[Any, list[str]]]
+) -> dict[str, Any]:
     ticket_id, tn = tickets.create_ticket(ctx, values)
     if values.get("pending"):
         tickets.set_pending(ctx, ticket_id, values["pending"])
@@ -103,15 +124,20 @@ def _do_create(ctx: Ctx, values: dict[str, Any], art: tickets.NewArticle,
         if field.object_type == "Article":
             fields.store(ctx, field, aid, vals, ticket_id)
     owner = values.get("owner_id") or ctx.user_id
-    steps = [lambda: _account(ctx, ticket_id, aid, art), lambda: _owner(ctx, ticket_id, owner, values)]
+    steps = [
+        lambda: _account(ctx, ticket_id, aid, art),
+        lambda: _owner(ctx, ticket_id, owner, values),
+    ]
     if ctx.flavour == "otrs6":
         steps.reverse()
     for step in steps:
-        step()
+        step()  # type: ignore[no-untyped-call]
     if values.get("responsible_id") not in (None, 1):
         tickets.touch(ctx, ticket_id, responsible_user_id=values["responsible_id"])
         login = tickets.name_of_user(ctx, values["responsible_id"])
-        tickets.history(ctx, ticket_id, "ResponsibleUpdate", f"%%{login}%%{values['responsible_id']}")
+        tickets.history(
+            ctx, ticket_id, "ResponsibleUpdate", f"%%{login}%%{values['responsible_id']}"
+        )
     rebuild_index(ctx, ticket_id)
     return {"TicketID": str(ticket_id), "TicketNumber": tn, "ArticleID": _article_id(art, aid)}
 
@@ -150,8 +176,9 @@ def ticket_update(ctx: Ctx, data: dict[str, Any]) -> dict[str, Any]:
     if tn:
         found = ctx.scalar(select(s.ticket.c.id).where(s.ticket.c.tn == str(tn)))
         reply_id = found if found is not None else 0
-    if not permissions.may_access(ctx, reply_id, permissions.WRITE if ctx.user_type == "User"
-                                  else permissions.READ):
+    if not permissions.may_access(
+        ctx, reply_id, permissions.WRITE if ctx.user_type == "User" else permissions.READ
+    ):
         return error(op, "AccessDenied", f"{op}: User does not have access to the ticket!")
     ticket_id = int(str(reply_id))
     try:
@@ -160,8 +187,10 @@ def ticket_update(ctx: Ctx, data: dict[str, Any]) -> dict[str, Any]:
         return error(op, bad.code, bad.message)
     aid = _apply_update(ctx, ticket_id, plan)
     row = tickets.ticket_row(ctx, ticket_id)
-    out: dict[str, Any] = {"TicketID": reply_id if isinstance(reply_id, int | str) else str(reply_id),
-                           "TicketNumber": row.tn}
+    out: dict[str, Any] = {
+        "TicketID": reply_id if isinstance(reply_id, int | str) else str(reply_id),
+        "TicketNumber": row.tn,
+    }
     if aid is not None:
         out["ArticleID"] = _article_id(plan["article"], aid)
     return out
@@ -200,8 +229,12 @@ def _check_changes(ctx: Ctx, op: str, t: dict[str, Any], ticket_id: int) -> dict
     row = tickets.ticket_row(ctx, ticket_id)
     login = out["customer"][0] if "customer" in out else row.customer_user_id or ""
     if out.get("service_id") or out.get("sla_id"):
-        _check_service(ctx, op, {"service_id": out.get("service_id", row.service_id),
-                                 "sla_id": out.get("sla_id")}, login)
+        _check_service(
+            ctx,
+            op,
+            {"service_id": out.get("service_id", row.service_id), "sla_id": out.get("sla_id")},
+            login,
+        )
     out["owner_id"] = validate.agent_id(ctx, op, t, "Owner")
     out["responsible_id"] = validate.agent_id(ctx, op, t, "Responsible")
     if t.get("PendingTime"):
@@ -228,8 +261,12 @@ def _apply_update(ctx: Ctx, ticket_id: int, plan: dict[str, Any]) -> int | None:
     if "customer" in ch and ch["customer"] != (row.customer_user_id, row.customer_id):
         login, cid = ch["customer"]
         tickets.touch(ctx, ticket_id, customer_user_id=login, customer_id=cid)
-        tickets.history(ctx, ticket_id, "CustomerUpdate", f"%%CustomerID={cid};CustomerUser={login};")
-    _simple(ctx, ticket_id, ch, "priority_id", "ticket_priority_id", s.ticket_priority, "PriorityUpdate")
+        tickets.history(
+            ctx, ticket_id, "CustomerUpdate", f"%%CustomerID={cid};CustomerUser={login};"
+        )
+    _simple(
+        ctx, ticket_id, ch, "priority_id", "ticket_priority_id", s.ticket_priority, "PriorityUpdate"
+    )
     if ch.get("owner_id") and ch["owner_id"] != tickets.ticket_row(ctx, ticket_id).user_id:
         tickets.set_owner(ctx, ticket_id, ch["owner_id"])
     if ch.get("responsible_id") and ch["responsible_id"] != row.responsible_user_id:
@@ -246,8 +283,9 @@ def _apply_update(ctx: Ctx, ticket_id: int, plan: dict[str, Any]) -> int | None:
     return aid
 
 
-def _simple(ctx: Ctx, ticket_id: int, ch: dict[str, Any], key: str, column: str, table: Any,
-            kind: str) -> None:
+def _simple(
+    ctx: Ctx, ticket_id: int, ch: dict[str, Any], key: str, column: str, table: Any, kind: str
+) -> None:
     new = ch.get(key)
     old = getattr(tickets.ticket_row(ctx, ticket_id), column)
     if new is None or new == old:
@@ -255,8 +293,11 @@ def _simple(ctx: Ctx, ticket_id: int, ch: dict[str, Any], key: str, column: str,
     tickets.touch(ctx, ticket_id, **{column: new})
     new_name, old_name = name_of(ctx, table, new), name_of(ctx, table, old)
     if kind in ("PriorityUpdate", "Move", "TypeUpdate"):
-        text = f"%%{old_name}%%{old}%%{new_name}%%{new}" if kind == "PriorityUpdate" else (
-            f"%%{new_name}%%{new}%%{old_name}%%{old}")
+        text = (
+            f"%%{old_name}%%{old}%%{new_name}%%{new}"
+            if kind == "PriorityUpdate"
+            else (f"%%{new_name}%%{new}%%{old_name}%%{old}")
+        )
     else:
         text = f"%%{new_name}%%{new}%%{old_name or 'NULL'}%%{old or ''}"
     tickets.history(ctx, ticket_id, kind, text)

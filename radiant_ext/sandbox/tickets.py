@@ -15,13 +15,33 @@ from radiant_ext.sandbox.timeutil import epoch_of, fmt, ticket_number
 
 #: Znuny's ticket_history_type ids (the ones seen in the recordings, plus neighbours).
 HISTORY_TYPES = {
-    "NewTicket": 1, "FollowUp": 2, "SendAutoReply": 4, "SendAgentNotification": 9,
-    "SendCustomerNotification": 10, "EmailAgent": 11, "EmailCustomer": 12,
-    "PhoneCallAgent": 13, "PhoneCallCustomer": 14, "AddNote": 15, "Move": 16, "Lock": 17,
-    "Unlock": 18, "TimeAccounting": 20, "CustomerUpdate": 21, "PriorityUpdate": 22,
-    "OwnerUpdate": 23, "Misc": 25, "SetPendingTime": 26, "StateUpdate": 27,
-    "TicketDynamicFieldUpdate": 28, "WebRequestCustomer": 29, "ResponsibleUpdate": 34,
-    "TypeUpdate": 37, "ServiceUpdate": 38, "SLAUpdate": 39, "ArchiveFlagUpdate": 40,
+    "NewTicket": 1,
+    "FollowUp": 2,
+    "SendAutoReply": 4,
+    "SendAgentNotification": 9,
+    "SendCustomerNotification": 10,
+    "EmailAgent": 11,
+    "EmailCustomer": 12,
+    "PhoneCallAgent": 13,
+    "PhoneCallCustomer": 14,
+    "AddNote": 15,
+    "Move": 16,
+    "Lock": 17,
+    "Unlock": 18,
+    "TimeAccounting": 20,
+    "CustomerUpdate": 21,
+    "PriorityUpdate": 22,
+    "OwnerUpdate": 23,
+    "Misc": 25,
+    "SetPendingTime": 26,
+    "StateUpdate": 27,
+    "TicketDynamicFieldUpdate": 28,
+    "WebRequestCustomer": 29,
+    "ResponsibleUpdate": 34,
+    "TypeUpdate": 37,
+    "ServiceUpdate": 38,
+    "SLAUpdate": 39,
+    "ArchiveFlagUpdate": 40,
     "TitleUpdate": 50,
 }
 SENDER_TYPES = {"agent": 1, "system": 2, "customer": 3}
@@ -55,15 +75,24 @@ def ticket_row(ctx: Ctx, ticket_id: int) -> Any:
 
 
 def history(ctx: Ctx, ticket_id: int, kind: str, name: str, article_id: int = 0) -> None:
-    """Add a ``ticket_history`` row carrying the ticket's current queue/owner/priority/state/type."""
+    """Add a ``ticket_history`` row with the ticket's current queue/owner/priority/state."""
     t = ticket_row(ctx, ticket_id)
     now = ctx.now()
     ctx.conn.execute(
         s.ticket_history.insert().values(
-            name=name[:200], history_type_id=HISTORY_TYPES[kind], ticket_id=ticket_id,
-            article_id=article_id, type_id=t.type_id or 1, queue_id=t.queue_id,
-            owner_id=t.user_id, priority_id=t.ticket_priority_id, state_id=t.ticket_state_id,
-            create_time=now, create_by=ctx.user_id, change_time=now, change_by=ctx.user_id,
+            name=name[:200],
+            history_type_id=HISTORY_TYPES[kind],
+            ticket_id=ticket_id,
+            article_id=article_id,
+            type_id=t.type_id or 1,
+            queue_id=t.queue_id,
+            owner_id=t.user_id,
+            priority_id=t.ticket_priority_id,
+            state_id=t.ticket_state_id,
+            create_time=now,
+            create_by=ctx.user_id,
+            change_time=now,
+            change_by=ctx.user_id,
         )
     )
 
@@ -71,7 +100,8 @@ def history(ctx: Ctx, ticket_id: int, kind: str, name: str, article_id: int = 0)
 def touch(ctx: Ctx, ticket_id: int, **values: Any) -> None:
     """Update ticket columns and the change time/user."""
     ctx.conn.execute(
-        s.ticket.update().where(s.ticket.c.id == ticket_id)
+        s.ticket.update()
+        .where(s.ticket.c.id == ticket_id)
         .values(change_time=ctx.now(), change_by=ctx.user_id, **values)
     )
 
@@ -95,14 +125,25 @@ def create_ticket(ctx: Ctx, values: dict[str, Any]) -> tuple[int, str]:
     now = ctx.now()
     tn = next_ticket_number(ctx)
     row = dict(
-        tn=tn, title=values["title"], queue_id=values["queue_id"], ticket_lock_id=1,
-        type_id=values.get("type_id") or 1, service_id=values.get("service_id"),
-        sla_id=values.get("sla_id"), user_id=1, responsible_user_id=values.get("responsible_id") or 1,
-        ticket_priority_id=values["priority_id"], ticket_state_id=values["state_id"],
-        customer_id=values.get("customer_id"), customer_user_id=values.get("customer_user"),
-        create_time=now, create_by=ctx.user_id, change_time=now, change_by=ctx.user_id,
+        tn=tn,
+        title=values["title"],
+        queue_id=values["queue_id"],
+        ticket_lock_id=1,
+        type_id=values.get("type_id") or 1,
+        service_id=values.get("service_id"),
+        sla_id=values.get("sla_id"),
+        user_id=1,
+        responsible_user_id=values.get("responsible_id") or 1,
+        ticket_priority_id=values["priority_id"],
+        ticket_state_id=values["state_id"],
+        customer_id=values.get("customer_id"),
+        customer_user_id=values.get("customer_user"),
+        create_time=now,
+        create_by=ctx.user_id,
+        change_time=now,
+        change_by=ctx.user_id,
     )
-    ticket_id = int(ctx.conn.execute(s.ticket.insert().values(**row)).inserted_primary_key[0])
+    ticket_id = int(ctx.conn.execute(s.ticket.insert().values(**row)).inserted_primary_key[0])  # type: ignore[index]
     queue = name_of(ctx, s.queue, values["queue_id"])
     prio = name_of(ctx, s.ticket_priority, values["priority_id"])
     state = name_of(ctx, s.ticket_state, values["state_id"])
@@ -117,8 +158,11 @@ def create_ticket(ctx: Ctx, values: dict[str, Any]) -> tuple[int, str]:
         name = name_of(ctx, s.ticket_type, values["type_id"])
         history(ctx, ticket_id, "TypeUpdate", f"%%{name}%%{values['type_id']}")
     history(
-        ctx, ticket_id, "CustomerUpdate",
-        f"%%CustomerID={values.get('customer_id') or ''};CustomerUser={values.get('customer_user') or ''};",
+        ctx,
+        ticket_id,
+        "CustomerUpdate",
+        f"%%CustomerID={values.get('customer_id') or ''};"
+        f"CustomerUser={values.get('customer_user') or ''};",
     )
     return ticket_id, tn
 
@@ -127,32 +171,56 @@ def create_article(ctx: Ctx, ticket_id: int, art: NewArticle) -> int:
     """Store an article with its attachments; reset the unlock time for agent articles."""
     now = ctx.now()
     aid = int(
-        ctx.conn.execute(
+        ctx.conn.execute(  # type: ignore[index]
             s.article.insert().values(
-                ticket_id=ticket_id, article_sender_type_id=SENDER_TYPES[art.sender_type],
-                communication_channel_id=art.channel_id, is_visible_for_customer=art.visible,
-                create_time=now, create_by=ctx.user_id, change_time=now, change_by=ctx.user_id,
+                ticket_id=ticket_id,
+                article_sender_type_id=SENDER_TYPES[art.sender_type],
+                communication_channel_id=art.channel_id,
+                is_visible_for_customer=art.visible,
+                create_time=now,
+                create_by=ctx.user_id,
+                change_time=now,
+                change_by=ctx.user_id,
             )
         ).inserted_primary_key[0]
     )
     ctx.conn.execute(
         s.article_data_mime.insert().values(
-            article_id=aid, a_from=art.from_, a_to=art.to, a_cc=art.cc, a_bcc=art.bcc,
-            a_reply_to=art.reply_to, a_subject=art.subject, a_message_id="", a_in_reply_to="",
-            a_references="", a_content_type=art.content_type, a_body=art.body,
-            incoming_time=epoch_of(now), create_time=now, create_by=ctx.user_id,
-            change_time=now, change_by=ctx.user_id,
+            article_id=aid,
+            a_from=art.from_,
+            a_to=art.to,
+            a_cc=art.cc,
+            a_bcc=art.bcc,
+            a_reply_to=art.reply_to,
+            a_subject=art.subject,
+            a_message_id="",
+            a_in_reply_to="",
+            a_references="",
+            a_content_type=art.content_type,
+            a_body=art.body,
+            incoming_time=epoch_of(now),
+            create_time=now,
+            create_by=ctx.user_id,
+            change_time=now,
+            change_by=ctx.user_id,
         )
     )
     for att in art.attachments:
         content = base64.b64decode(att["Content"] or "")
         ctx.conn.execute(
             s.article_data_mime_attachment.insert().values(
-                article_id=aid, filename=att["Filename"], content_size=str(len(content)),
-                content_type=att["ContentType"], content_id=att.get("ContentID") or "",
-                content_alternative="", disposition=att.get("Disposition") or "attachment",
-                content=content, create_time=now, create_by=ctx.user_id,
-                change_time=now, change_by=ctx.user_id,
+                article_id=aid,
+                filename=att["Filename"],
+                content_size=str(len(content)),
+                content_type=att["ContentType"],
+                content_id=att.get("ContentID") or "",
+                content_alternative="",
+                disposition=att.get("Disposition") or "attachment",
+                content=content,
+                create_time=now,
+                create_by=ctx.user_id,
+                change_time=now,
+                change_by=ctx.user_id,
             )
         )
     history(ctx, ticket_id, art.history_type, art.history_comment, aid)
@@ -168,12 +236,22 @@ def account_time(ctx: Ctx, ticket_id: int, article_id: int, units: float) -> Non
     now = ctx.now()
     ctx.conn.execute(
         s.time_accounting.insert().values(
-            ticket_id=ticket_id, article_id=article_id, time_unit=_num(units),
-            create_time=now, create_by=ctx.user_id, change_time=now, change_by=ctx.user_id,
+            ticket_id=ticket_id,
+            article_id=article_id,
+            time_unit=_num(units),
+            create_time=now,
+            create_by=ctx.user_id,
+            change_time=now,
+            change_by=ctx.user_id,
         )
     )
-    history(ctx, ticket_id, "TimeAccounting", f"%%{_num(units)}%%{_num(total_time(ctx, ticket_id))}",
-            article_id)
+    history(
+        ctx,
+        ticket_id,
+        "TimeAccounting",
+        f"%%{_num(units)}%%{_num(total_time(ctx, ticket_id))}",
+        article_id,
+    )
 
 
 def total_time(ctx: Ctx, ticket_id: int) -> float:
@@ -202,7 +280,7 @@ def name_of_user(ctx: Ctx, user_id: int) -> str:
 
 
 def set_pending(ctx: Ctx, ticket_id: int, until: dt.datetime | None) -> None:
-    """Set or clear the pending time (SetPendingTime ``%%YYYY-MM-DD HH:MM`` / ``%%00-00-00 00:00``)."""
+    """Set or clear the pending time (``%%YYYY-MM-DD HH:MM`` or ``%%00-00-00 00:00``)."""
     touch(ctx, ticket_id, until_time=epoch_of(until) if until else 0)
     text = until.strftime("%Y-%m-%d %H:%M") if until else "00-00-00 00:00"
     history(ctx, ticket_id, "SetPendingTime", f"%%{text}")
@@ -221,20 +299,33 @@ def set_state(ctx: Ctx, ticket_id: int, state_id: int) -> None:
 def state_type(ctx: Ctx, state_id: int) -> str:
     """Return the state-type name of a state."""
     st, stt = s.ticket_state, s.ticket_state_type
-    stmt = select(stt.c.name).select_from(st.join(stt, st.c.type_id == stt.c.id)).where(st.c.id == state_id)
+    stmt = (
+        select(stt.c.name)
+        .select_from(st.join(stt, st.c.type_id == stt.c.id))
+        .where(st.c.id == state_id)
+    )
     return str(ctx.scalar(stmt))
 
 
 def send_notifications(ctx: Ctx) -> None:
     """Write the SendAgentNotification rows Znuny's transaction events add at request end."""
     for ticket_id, what, user_id in ctx.notifications:
-        history(ctx, ticket_id, "SendAgentNotification", f"%%{what}%%{name_of_user(ctx, user_id)}%%Email")
+        history(
+            ctx,
+            ticket_id,
+            "SendAgentNotification",
+            f"%%{what}%%{name_of_user(ctx, user_id)}%%Email",
+        )
     ctx.notifications.clear()
 
 
 def next_article_number(ctx: Ctx, ticket_id: int) -> int:
     """Unused helper kept for symmetry: the count of articles of a ticket."""
-    return int(ctx.scalar(select(func.count()).select_from(s.article).where(s.article.c.ticket_id == ticket_id)))
+    return int(
+        ctx.scalar(
+            select(func.count()).select_from(s.article).where(s.article.c.ticket_id == ticket_id)
+        )
+    )
 
 
 __all__ = ["NewArticle", "fmt"]

@@ -90,14 +90,18 @@ class GenericInterface:
     def __init__(self, sandbox: Sandbox) -> None:
         self.sandbox = sandbox
 
-    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+    def __call__(
+        self, environ: dict[str, Any], start_response: Callable[..., Any]
+    ) -> Iterable[bytes]:
         request = Request(environ)
         try:
             response = self.dispatch(request)
         except NoAnswer:
             return self._hang_up(environ, start_response)
         except Exception:  # noqa: BLE001 - a server never shows a traceback
-            response = text(500, json.dumps({"faultcode": "Server", "faultstring": "Internal Server Error"}))
+            response = text(
+                500, json.dumps({"faultcode": "Server", "faultstring": "Internal Server Error"})
+            )
         return response(environ, start_response)
 
     @staticmethod
@@ -116,7 +120,7 @@ class GenericInterface:
         if path.startswith("/__sandbox__/"):
             if not self.sandbox.test_controls:
                 return text(404, "Not Found")
-            return self.control(request, path[len("/__sandbox__/"):])
+            return self.control(request, path[len("/__sandbox__/") :])
         faults = self.sandbox.faults
         mode = faults.mode if faults.count != 0 else "none"
         if mode != "none":
@@ -133,20 +137,30 @@ class GenericInterface:
     def generic_interface(self, request: Request) -> Response:
         """Answer one GenericInterface request inside one transaction."""
         parts = request.path.split("/", 5)
-        if len(parts) < 5 or parts[2] != "nph-genericinterface.pl" or parts[3] not in (
-                "Webservice", "WebserviceID"):
+        if (
+            len(parts) < 5
+            or parts[2] != "nph-genericinterface.pl"
+            or parts[3] not in ("Webservice", "WebserviceID")
+        ):
             raise NoAnswer
         route = "/" + (parts[5] if len(parts) > 5 else "")
         with self.sandbox.lock, self.sandbox.engine.begin() as conn:
             settings = read_settings(conn)
-            ctx = Ctx(conn=conn, settings=settings, clock=Clock(float(settings["clock_offset"])),
-                      remote_addr=request.remote_addr or "", user_agent=request.user_agent.string)
+            ctx = Ctx(
+                conn=conn,
+                settings=settings,
+                clock=Clock(float(settings["clock_offset"])),
+                remote_addr=request.remote_addr or "",
+                user_agent=request.user_agent.string,
+            )
             config = routing.find_webservice(ctx, parts[3], urllib.parse.unquote(parts[4]))
             if config is None:
                 raise NoAnswer
             match = routing.match_route(config, route, request.method)
             if match is None:
-                return text(500, f"HTTP::REST Error while determine Operation for request URI '{route}'.")
+                return text(
+                    500, f"HTTP::REST Error while determine Operation for request URI '{route}'."
+                )
             try:
                 data = read_body(request)
             except _Transport as exc:
@@ -179,8 +193,12 @@ class GenericInterface:
             clock = Clock(float(settings["clock_offset"]))
             ctx = Ctx(conn=conn, settings=settings, clock=clock)
             if what == "sessions/age" and request.method == "POST":
-                ok = sessions.age_session(ctx, str(body.get("SessionID")), int(body.get("Seconds", 0)))
-                return as_json({"Success": 1} if ok else {"Error": "no such session"}, 200 if ok else 404)
+                ok = sessions.age_session(
+                    ctx, str(body.get("SessionID")), int(body.get("Seconds", 0))
+                )
+                return as_json(
+                    {"Success": 1} if ok else {"Error": "no such session"}, 200 if ok else 404
+                )
             if what == "clock":
                 return self._clock(conn, clock, body if request.method == "POST" else {})
         return text(404, "Not Found")

@@ -17,8 +17,17 @@ from radiant_ext.sandbox.tickets import CHANNELS, HISTORY_TYPES, SENDER_TYPES, N
 
 _CT = re.compile(r"^[\w.+-]+/[\w.+-]+", re.ASCII)
 _CHARSET = re.compile(r"charset\s*=\s*\"?([\w.:-]+)\"?", re.I)
-_KNOWN_CHARSETS = {"utf8", "utf-8", "iso-8859-1", "iso-8859-15", "us-ascii", "windows-1251",
-                   "windows-1252", "koi8-r", "latin1"}
+_KNOWN_CHARSETS = {
+    "utf8",
+    "utf-8",
+    "iso-8859-1",
+    "iso-8859-15",
+    "us-ascii",
+    "windows-1251",
+    "windows-1252",
+    "koi8-r",
+    "latin1",
+}
 
 
 class Bad(Exception):
@@ -45,7 +54,9 @@ def resolve(ctx: Ctx, op: str, data: dict[str, Any], key: str, table: Any) -> in
         return None
     found = check_id(ctx, table, by_id) if by_id else lookup_id(ctx, table, by_name)
     if found is None:
-        raise Bad("InvalidParameter", f"{op}: Ticket->{key}ID or Ticket->{key} parameter is invalid!")
+        raise Bad(
+            "InvalidParameter", f"{op}: Ticket->{key}ID or Ticket->{key} parameter is invalid!"
+        )
     return found
 
 
@@ -62,7 +73,9 @@ def agent_id(ctx: Ctx, op: str, data: dict[str, Any], key: str) -> int | None:
         stmt = stmt.where(t.c.login == (by_login if isinstance(by_login, str) else ""))
     found = ctx.scalar(stmt)
     if found is None:
-        raise Bad("InvalidParameter", f"{op}: Ticket->{key}ID or Ticket->{key} parameter is invalid!")
+        raise Bad(
+            "InvalidParameter", f"{op}: Ticket->{key}ID or Ticket->{key} parameter is invalid!"
+        )
     return int(found)
 
 
@@ -74,8 +87,11 @@ def customer(ctx: Ctx, op: str, login: Any, customer_id: Any) -> tuple[str, str]
     row = ctx.one(select(t).where(or_(t.c.login == str(login), t.c.email == str(login))))
     if row is None and not re.fullmatch(r"[^@\s]+@[^@\s]+", str(login)):
         raise Bad("InvalidParameter", f"{op}: Ticket->CustomerUser parameter is invalid!")
-    cid = str(customer_id) if scalar(customer_id) and customer_id else (
-        row.customer_id if row is not None else str(login))
+    cid = (
+        str(customer_id)
+        if scalar(customer_id) and customer_id
+        else (row.customer_id if row is not None else str(login))
+    )
     return (row.login if row is not None else str(login)), cid
 
 
@@ -104,7 +120,7 @@ def pending_time(op: str, value: Any, now: dt.datetime) -> dt.datetime:
         if "Diff" in value:
             return now + dt.timedelta(minutes=int(str(value["Diff"])))
         parts = [int(str(value[k])) for k in ("Year", "Month", "Day", "Hour", "Minute")]
-        return dt.datetime(*parts)
+        return dt.datetime(*parts)  # type: ignore[arg-type]
     except (KeyError, ValueError, TypeError, OverflowError) as exc:
         raise bad from exc
 
@@ -112,8 +128,11 @@ def pending_time(op: str, value: Any, now: dt.datetime) -> dt.datetime:
 def _content_type(op: str, art: dict[str, Any]) -> str:
     ct, mime, charset = art.get("ContentType"), art.get("MimeType"), art.get("Charset")
     if not ct and not (mime and charset):
-        raise Bad("MissingParameter", f"{op}: Article->ContentType or Ticket->MimeType and "
-                                      "Article->Charset parameters are required!")
+        raise Bad(
+            "MissingParameter",
+            f"{op}: Article->ContentType or Ticket->MimeType and "
+            "Article->Charset parameters are required!",
+        )
     if not ct:
         if not scalar(mime) or not scalar(charset):
             raise Bad("InvalidParameter", f"{op}: Article->MimeType parameter is invalid!")
@@ -135,8 +154,9 @@ def article(ctx: Ctx, op: str, art: Any, create: bool) -> NewArticle:
             raise Bad("MissingParameter", f"{op}: Article->{key} parameter is missing!")
         if not scalar(art[key]):
             raise Bad("InvalidParameter", f"{op}: Article->{key} parameter is invalid!")
-    out = NewArticle(subject=str(art["Subject"]), body=str(art["Body"]),
-                     content_type=_content_type(op, art))
+    out = NewArticle(
+        subject=str(art["Subject"]), body=str(art["Body"]), content_type=_content_type(op, art)
+    )
     out.sender_type = "agent" if ctx.user_type == "User" else "customer"
     _sender(op, art, out)
     _channel(op, art, out)
@@ -144,7 +164,13 @@ def article(ctx: Ctx, op: str, art: Any, create: bool) -> NewArticle:
     if str(visible) not in ("0", "1"):
         raise Bad("InvalidParameter", f"{op}: Article->IsVisibleForCustomer parameter is invalid!")
     out.visible = int(str(visible))
-    for key, attr in (("From", "from_"), ("To", "to"), ("Cc", "cc"), ("Bcc", "bcc"), ("ReplyTo", "reply_to")):
+    for key, attr in (
+        ("From", "from_"),
+        ("To", "to"),
+        ("Cc", "cc"),
+        ("Bcc", "bcc"),
+        ("ReplyTo", "reply_to"),
+    ):
         value = art.get(key)
         if value not in (None, ""):
             if not isinstance(value, str) or (key != "ReplyTo" and "@" not in value):
@@ -170,19 +196,25 @@ def _sender(op: str, art: dict[str, Any], out: NewArticle) -> None:
     if art.get("SenderTypeID"):
         names = {str(v): k for k, v in SENDER_TYPES.items()}
         if str(art["SenderTypeID"]) not in names:
-            raise Bad("InvalidParameter", f"{op}: Article->SenderTypeID or Article->SenderType "
-                                          "parameter is invalid!")
+            raise Bad(
+                "InvalidParameter",
+                f"{op}: Article->SenderTypeID or Article->SenderType parameter is invalid!",
+            )
         out.sender_type = names[str(art["SenderTypeID"])]
     elif art.get("SenderType"):
         if art["SenderType"] not in SENDER_TYPES:
-            raise Bad("InvalidParameter", f"{op}: Article->SenderTypeID or Article->SenderType "
-                                          "parameter is invalid!")
+            raise Bad(
+                "InvalidParameter",
+                f"{op}: Article->SenderTypeID or Article->SenderType parameter is invalid!",
+            )
         out.sender_type = str(art["SenderType"])
 
 
 def _channel(op: str, art: dict[str, Any], out: NewArticle) -> None:
-    bad = Bad("InvalidParameter", f"{op}: Article->CommunicationChannel parameter is invalid or "
-                                  "not supported!")
+    bad = Bad(
+        "InvalidParameter",
+        f"{op}: Article->CommunicationChannel parameter is invalid or not supported!",
+    )
     if art.get("CommunicationChannelID"):
         if str(art["CommunicationChannelID"]) not in {str(v) for v in CHANNELS.values()}:
             raise bad
@@ -236,6 +268,8 @@ def attachments(op: str, value: Any) -> list[dict[str, Any]]:
         try:
             base64.b64decode(item["Content"], validate=True)
         except (binascii.Error, ValueError) as exc:
-            raise Bad("InvalidParameter", f"{op}: Attachment->Content parameter is invalid!") from exc
+            raise Bad(
+                "InvalidParameter", f"{op}: Attachment->Content parameter is invalid!"
+            ) from exc
         out.append(item)
     return out

@@ -14,19 +14,54 @@ PASSWORD, WRONG = "lab-password", "not-the-password"
 
 #: Keys whose values are volatile (README §4): compared for presence only.
 VOLATILE = {
-    "SessionID", "Created", "Changed", "CreateTime", "ChangeTime", "FirstResponse", "IncomingTime",
-    "UnlockTimeout", "RealTillTimeNotUsed", "EscalationUpdateTime", "EscalationSolutionTime",
-    "EscalationResponseTime", "Age", "UntilTime", "EscalationTime", "UpdateTime", "SolutionTime",
-    "EscalationDestinationIn", "FirstResponseInMin", "FirstResponseDiffInMin", "TicketNumber",
-    "TicketID", "ArticleID", "FirstResponseTime",
+    "SessionID",
+    "Created",
+    "Changed",
+    "CreateTime",
+    "ChangeTime",
+    "FirstResponse",
+    "IncomingTime",
+    "UnlockTimeout",
+    "RealTillTimeNotUsed",
+    "EscalationUpdateTime",
+    "EscalationSolutionTime",
+    "EscalationResponseTime",
+    "Age",
+    "UntilTime",
+    "EscalationTime",
+    "UpdateTime",
+    "SolutionTime",
+    "EscalationDestinationIn",
+    "FirstResponseInMin",
+    "FirstResponseDiffInMin",
+    "TicketNumber",
+    "TicketID",
+    "ArticleID",
+    "FirstResponseTime",
 }
 SESSION_VOLATILE = {
-    "CreateTime", "ChangeTime", "UserLastLoginTimestamp", "UserSessionStart", "UserLastRequest",
-    "UserLastLogin", "UserRemoteUserAgent", "UserRemoteAddr", "UserPassword", "Config", "CompanyConfig",
-    "AdminCommunicationLogPageShown", "AdminDynamicFieldsOverviewPageShown", "UserCreateNextMask",
-    "UserTicketOverviewMediumPageShown", "UserTicketOverviewPreviewPageShown",
-    "UserTicketOverviewSmallPageShown", "UserActivityLinkTarget", "UserLastViewsLimit",
-    "UserLastViewsPosition", "UserAuthBackend", "UserRefreshTime",
+    "CreateTime",
+    "ChangeTime",
+    "UserLastLoginTimestamp",
+    "UserSessionStart",
+    "UserLastRequest",
+    "UserLastLogin",
+    "UserRemoteUserAgent",
+    "UserRemoteAddr",
+    "UserPassword",
+    "Config",
+    "CompanyConfig",
+    "AdminCommunicationLogPageShown",
+    "AdminDynamicFieldsOverviewPageShown",
+    "UserCreateNextMask",
+    "UserTicketOverviewMediumPageShown",
+    "UserTicketOverviewPreviewPageShown",
+    "UserTicketOverviewSmallPageShown",
+    "UserActivityLinkTarget",
+    "UserLastViewsLimit",
+    "UserLastViewsPosition",
+    "UserAuthBackend",
+    "UserRefreshTime",
 }
 _SESSION_RE = re.compile(r"[A-Za-z0-9]{32}")
 _HEADER_RE = re.compile(r"Request header sent: (X-OTRS-Header-\w+): (\S+?)…?(?:\s|$)")
@@ -62,10 +97,18 @@ class Replayer:
                     self.created.setdefault(str(ticket["TicketID"]), ticket["Created"])
 
     # ------------------------------------------------------------------ sending
-    def request(self, method: str, path: str, body: bytes | None, headers: dict[str, str],
-                source: str = "127.0.0.1") -> tuple[int | None, bytes]:
+    def request(
+        self,
+        method: str,
+        path: str,
+        body: bytes | None,
+        headers: dict[str, str],
+        source: str = "127.0.0.1",
+    ) -> tuple[int | None, bytes]:
         """One HTTP exchange on a fresh connection; ``(None, b"")`` when no answer came."""
-        conn = http.client.HTTPConnection(self.host, self.port, timeout=30, source_address=(source, 0))
+        conn = http.client.HTTPConnection(
+            self.host, self.port, timeout=30, source_address=(source, 0)
+        )
         try:
             conn.request(method, path, body=body, headers=headers)
             resp = conn.getresponse()
@@ -77,8 +120,12 @@ class Replayer:
 
     def control(self, what: str, payload: dict[str, Any]) -> Any:
         """Call a ``/__sandbox__/`` test control."""
-        status, body = self.request("POST", f"/__sandbox__/{what}", json.dumps(payload).encode(),
-                                    {"Content-Type": "application/json"})
+        status, body = self.request(
+            "POST",
+            f"/__sandbox__/{what}",
+            json.dumps(payload).encode(),
+            {"Content-Type": "application/json"},
+        )
         assert status == 200, (what, status, body)
         return json.loads(body)
 
@@ -86,8 +133,11 @@ class Replayer:
         """Create a session the recordings use but never create (otrs-ce-6 112–114)."""
         prefix = "otrs" if self.folder == "otrs-ce-6" else "znuny"
         status, body = self.request(
-            "POST", f"/{prefix}/nph-genericinterface.pl/Webservice/GenericTicketConnectorREST/Session",
-            json.dumps({login_key: login, "Password": PASSWORD}).encode(), {"Content-Type": "application/json"})
+            "POST",
+            f"/{prefix}/nph-genericinterface.pl/Webservice/GenericTicketConnectorREST/Session",
+            json.dumps({login_key: login, "Password": PASSWORD}).encode(),
+            {"Content-Type": "application/json"},
+        )
         return str(json.loads(body)["SessionID"])
 
     def substitute(self, text: str, password: str) -> str:
@@ -117,7 +167,11 @@ class Replayer:
         for header, _ in _HEADER_RE.findall(notes):
             recorded = next((s for s in self.sessions if s.startswith(_.rstrip("…"))), None)
             headers[header] = self.sessions.get(recorded or "", _)
-        source = "127.0.0.2" if "127.0.0.2" in notes and "TicketSearch-error-session-used" in name else "127.0.0.1"
+        source = (
+            "127.0.0.2"
+            if "127.0.0.2" in notes and "TicketSearch-error-session-used" in name
+            else "127.0.0.1"
+        )
         path_live = self._path(self.substitute(rec["path"], password))
         status, raw = self.request(rec["method"], path_live, body, headers, source)
         problem = self.compare(rec, status, raw)
@@ -129,6 +183,7 @@ class Replayer:
     def _path(self, path: str) -> str:
         def repl(m: re.Match[str]) -> str:
             return "/" + ",".join(self.ticket_ids.get(i, i) for i in m.group(1).split(","))
+
         return re.sub(r"(?<=/Ticket)/([0-9,]+)(?=\?|$)", repl, path)
 
     def _prepare(self, name: str, rec: dict[str, Any]) -> None:
@@ -137,8 +192,12 @@ class Replayer:
             live = self.sessions.get("KYtJUOjfAui7PXVCHWc7fwluVo3Ucxk4")
             self.control("sessions/age", {"SessionID": live, "Seconds": 7260})
         if self.folder == "otrs-ce-6" and name.startswith("112"):
-            self.sessions["jlyIckdrxqSqvQlc04TiV9kEnz2eJ6ep"] = self.new_session("UserLogin", "agent1")
-            self.sessions["RbKMOsQwPAlAkNhFAnn6dT5b5TiZa0Ud"] = self.new_session("CustomerUserLogin", "cust1")
+            self.sessions["jlyIckdrxqSqvQlc04TiV9kEnz2eJ6ep"] = self.new_session(
+                "UserLogin", "agent1"
+            )
+            self.sessions["RbKMOsQwPAlAkNhFAnn6dT5b5TiZa0Ud"] = self.new_session(
+                "CustomerUserLogin", "cust1"
+            )
         if rec["operation"] == "TicketCreate" and isinstance(rec["response_body"], dict):
             when = self.created.get(str(rec["response_body"].get("TicketID")))
             if when:
@@ -187,7 +246,11 @@ class Replayer:
                 elif _volatile_key(key):
                     continue
                 elif key == "Name" and isinstance(want[key], str):
-                    problem = None if _norm(want[key]) == _norm(got[key]) else f"{where}.Name {got[key]!r}"
+                    problem = (
+                        None
+                        if _norm(want[key]) == _norm(got[key])
+                        else f"{where}.Name {got[key]!r}"
+                    )
                 else:
                     problem = self._diff(want[key], got[key], f"{where}.{key}", rec)
                 if problem:
@@ -195,7 +258,7 @@ class Replayer:
             return None
         if isinstance(want, list):
             if not isinstance(got, list) or len(want) != len(got):
-                return f"{where}: list length {len(got) if isinstance(got, list) else got!r} != {len(want)}"
+                return f"{where}: list {got!r} has not {len(want)} items"
             for i, (w, g) in enumerate(zip(want, got, strict=True)):
                 problem = self._diff(w, g, f"{where}[{i}]", rec)
                 if problem:

@@ -11,7 +11,9 @@ from radiant_ext.sandbox import create_app, serve_in_thread
 from .replay import Replayer
 
 
-@pytest.mark.parametrize(("folder", "seed", "total"), [("otrs-ce-6", "lab", 114), ("znuny", "znuny-lab", 52)])
+@pytest.mark.parametrize(
+    ("folder", "seed", "total"), [("otrs-ce-6", "lab", 114), ("znuny", "znuny-lab", 52)]
+)
 def test_replay_folder(tmp_path: Path, folder: str, seed: str, total: int) -> None:
     server = serve_in_thread(create_app(tmp_path, seed=seed, test_controls=True))
     try:

@@ -46,36 +46,85 @@ class FixtureTicket:
 def _id(conn: Connection, table: Any, name: str | None) -> int | None:
     if name is None:
         return None
-    return conn.execute(select(table.c.id).where(table.c.name == name)).scalar_one()
+    return conn.execute(select(table.c.id).where(table.c.name == name)).scalar_one()  # type: ignore[no-any-return]
 
 
 def insert_fixture(conn: Connection, fx: FixtureTicket) -> int:
     """Insert one fixture ticket with its articles and a NewTicket history row."""
     when = fx.created
     values = dict(
-        tn=fx.tn, title=fx.title, queue_id=_id(conn, s.queue, fx.queue), ticket_lock_id=1,
-        type_id=_id(conn, s.ticket_type, fx.type), service_id=_id(conn, s.service, fx.service),
-        sla_id=None, user_id=fx.owner_id, responsible_user_id=1,
+        tn=fx.tn,
+        title=fx.title,
+        queue_id=_id(conn, s.queue, fx.queue),
+        ticket_lock_id=1,
+        type_id=_id(conn, s.ticket_type, fx.type),
+        service_id=_id(conn, s.service, fx.service),
+        sla_id=None,
+        user_id=fx.owner_id,
+        responsible_user_id=1,
         ticket_priority_id=_id(conn, s.ticket_priority, fx.priority),
-        ticket_state_id=_id(conn, s.ticket_state, fx.state), customer_id=fx.customer_id,
-        customer_user_id=fx.customer_user, until_time=epoch_of(fx.until) if fx.until else 0,
-        create_time=when, create_by=1, change_time=when, change_by=1,
+        ticket_state_id=_id(conn, s.ticket_state, fx.state),
+        customer_id=fx.customer_id,
+        customer_user_id=fx.customer_user,
+        until_time=epoch_of(fx.until) if fx.until else 0,
+        create_time=when,
+        create_by=1,
+        change_time=when,
+        change_by=1,
     )
-    ticket_id = int(conn.execute(s.ticket.insert().values(**values)).inserted_primary_key[0])
-    conn.execute(s.ticket_history.insert().values(
-        name=f"%%{fx.tn}%%{fx.queue}%%{fx.priority}%%{fx.state}%%{ticket_id}", history_type_id=1,
-        ticket_id=ticket_id, article_id=0, type_id=values["type_id"], queue_id=values["queue_id"],
-        owner_id=fx.owner_id, priority_id=values["ticket_priority_id"],
-        state_id=values["ticket_state_id"], create_time=when, create_by=1, change_time=when, change_by=1))
+    ticket_id = int(conn.execute(s.ticket.insert().values(**values)).inserted_primary_key[0])  # type: ignore[index]
+    conn.execute(
+        s.ticket_history.insert().values(
+            name=f"%%{fx.tn}%%{fx.queue}%%{fx.priority}%%{fx.state}%%{ticket_id}",
+            history_type_id=1,
+            ticket_id=ticket_id,
+            article_id=0,
+            type_id=values["type_id"],
+            queue_id=values["queue_id"],
+            owner_id=fx.owner_id,
+            priority_id=values["ticket_priority_id"],
+            state_id=values["ticket_state_id"],
+            create_time=when,
+            create_by=1,
+            change_time=when,
+            change_by=1,
+        )
+    )
     for art in fx.articles:
         at = when + dt.timedelta(minutes=art.minutes)
-        aid = int(conn.execute(s.article.insert().values(
-            ticket_id=ticket_id, article_sender_type_id=art.sender, communication_channel_id=3,
-            is_visible_for_customer=art.visible, create_time=at, create_by=1, change_time=at,
-            change_by=1)).inserted_primary_key[0])
-        conn.execute(s.article_data_mime.insert().values(
-            article_id=aid, a_from=art.from_, a_to=fx.queue, a_cc="", a_bcc="", a_reply_to="",
-            a_subject=art.subject, a_message_id="", a_in_reply_to="", a_references="",
-            a_content_type="text/plain; charset=utf-8", a_body=art.body, incoming_time=epoch_of(at),
-            create_time=at, create_by=1, change_time=at, change_by=1))
+        aid = int(
+            conn.execute(  # type: ignore[index]
+                s.article.insert().values(
+                    ticket_id=ticket_id,
+                    article_sender_type_id=art.sender,
+                    communication_channel_id=3,
+                    is_visible_for_customer=art.visible,
+                    create_time=at,
+                    create_by=1,
+                    change_time=at,
+                    change_by=1,
+                )
+            ).inserted_primary_key[0]
+        )
+        conn.execute(
+            s.article_data_mime.insert().values(
+                article_id=aid,
+                a_from=art.from_,
+                a_to=fx.queue,
+                a_cc="",
+                a_bcc="",
+                a_reply_to="",
+                a_subject=art.subject,
+                a_message_id="",
+                a_in_reply_to="",
+                a_references="",
+                a_content_type="text/plain; charset=utf-8",
+                a_body=art.body,
+                incoming_time=epoch_of(at),
+                create_time=at,
+                create_by=1,
+                change_time=at,
+                change_by=1,
+            )
+        )
     return ticket_id

@@ -13,29 +13,81 @@ from radiant_ext.sandbox.timeutil import Clock
 
 PASSWORD = "demo"
 CITIES = [
-    "Moscow Tverskaya", "Moscow Arbat", "Saint Petersburg Nevsky", "Kazan Bauman", "Moscow Mitino",
-    "Novosibirsk Lenina", "Yekaterinburg Vainera", "Nizhny Novgorod Pokrovka", "Samara Leningradskaya",
-    "Omsk Lenina", "Rostov Pushkinskaya", "Ufa Lenina", "Krasnoyarsk Mira", "Voronezh Revolyutsii",
-    "Perm Komsomolsky", "Volgograd Mira", "Krasnodar Krasnaya", "Saratov Kirova", "Tyumen Respubliki",
-    "Tolyatti Yubileynaya", "Izhevsk Pushkinskaya", "Barnaul Lenina", "Irkutsk Karla Marksa",
-    "Khabarovsk Muravyova", "Yaroslavl Kirova", "Vladivostok Svetlanskaya", "Tomsk Lenina",
-    "Kaliningrad Leninsky", "Sochi Navaginskaya", "Tula Sovetskaya",
+    "Moscow Tverskaya",
+    "Moscow Arbat",
+    "Saint Petersburg Nevsky",
+    "Kazan Bauman",
+    "Moscow Mitino",
+    "Novosibirsk Lenina",
+    "Yekaterinburg Vainera",
+    "Nizhny Novgorod Pokrovka",
+    "Samara Leningradskaya",
+    "Omsk Lenina",
+    "Rostov Pushkinskaya",
+    "Ufa Lenina",
+    "Krasnoyarsk Mira",
+    "Voronezh Revolyutsii",
+    "Perm Komsomolsky",
+    "Volgograd Mira",
+    "Krasnodar Krasnaya",
+    "Saratov Kirova",
+    "Tyumen Respubliki",
+    "Tolyatti Yubileynaya",
+    "Izhevsk Pushkinskaya",
+    "Barnaul Lenina",
+    "Irkutsk Karla Marksa",
+    "Khabarovsk Muravyova",
+    "Yaroslavl Kirova",
+    "Vladivostok Svetlanskaya",
+    "Tomsk Lenina",
+    "Kaliningrad Leninsky",
+    "Sochi Navaginskaya",
+    "Tula Sovetskaya",
 ]
 SERVICES = [
-    "IT", "IT::Cash register", "IT::Receipt printer", "IT::Price-tag printer", "IT::ERP access",
-    "IT::E-mail", "IT::Password reset", "IT::Workstation", "HR", "HR::Vacation request",
-    "HR::Certificate of employment", "HR::Onboarding", "Accounting", "Accounting::Invoice question",
-    "Legal", "Legal::Contract review", "Maintenance", "Maintenance::Display case",
-    "Maintenance::Lighting", "Maintenance::HVAC", "Maintenance::Door and lock", "Customer Service",
-    "Customer Service::Feedback", "Customer Service::Complaint",
+    "IT",
+    "IT::Cash register",
+    "IT::Receipt printer",
+    "IT::Price-tag printer",
+    "IT::ERP access",
+    "IT::E-mail",
+    "IT::Password reset",
+    "IT::Workstation",
+    "HR",
+    "HR::Vacation request",
+    "HR::Certificate of employment",
+    "HR::Onboarding",
+    "Accounting",
+    "Accounting::Invoice question",
+    "Legal",
+    "Legal::Contract review",
+    "Maintenance",
+    "Maintenance::Display case",
+    "Maintenance::Lighting",
+    "Maintenance::HVAC",
+    "Maintenance::Door and lock",
+    "Customer Service",
+    "Customer Service::Feedback",
+    "Customer Service::Complaint",
 ]
-SLAS = {"POS critical": (30, 240), "IT standard": (120, 1440), "HR standard": (480, 1800),
-        "Maintenance contract": (60, 360), "Customer Service standard": (240, 1200)}
-SLA_OF_SERVICE = {"IT::Cash register": "POS critical", "IT": "IT standard", "HR": "HR standard",
-                  "Maintenance": "Maintenance contract", "Customer Service": "Customer Service standard"}
+SLAS = {
+    "POS critical": (30, 240),
+    "IT standard": (120, 1440),
+    "HR standard": (480, 1800),
+    "Maintenance contract": (60, 360),
+    "Customer Service standard": (240, 1200),
+}
+SLA_OF_SERVICE = {
+    "IT::Cash register": "POS critical",
+    "IT": "IT standard",
+    "HR": "HR standard",
+    "Maintenance": "Maintenance contract",
+    "Customer Service": "Customer Service standard",
+}
 #: queue → (group, agent login, agent name)
 DEPARTMENTS = {
-    "IT": ("it", "it-agent", ("Ivan", "Tekhnikov")), "HR": ("hr", "hr-agent", ("Olga", "Kadrova")),
+    "IT": ("it", "it-agent", ("Ivan", "Tekhnikov")),
+    "HR": ("hr", "hr-agent", ("Olga", "Kadrova")),
     "Accounting": ("accounting", "acct-agent", ("Pavel", "Schetov")),
     "Legal": ("legal", "legal-agent", ("Lev", "Pravov")),
     "Maintenance": ("maintenance", "maint-agent", ("Mikhail", "Remontov")),
@@ -57,38 +109,87 @@ def sla_for(service: str) -> str | None:
 def seed_retail(conn: Connection, clock: Clock) -> None:
     """Create the retail chain: stores, staff, agents, queues, services, SLAs, fields, calendar."""
     now = clock.now()
-    b.install(conn, now, "znuny7", {
-        "ticket_type": 1, "ticket_service": 1,
-        "calendar": {"tz": "Europe/Moscow", "start": 8, "end": 18, "days": [0, 1, 2, 3, 4]}})
+    b.install(
+        conn,
+        now,
+        "znuny7",
+        {
+            "ticket_type": 1,
+            "ticket_service": 1,
+            "calendar": {"tz": "Europe/Moscow", "start": 8, "end": 18, "days": [0, 1, 2, 3, 4]},
+        },
+    )
     groups = {}
     for queue, (group, _, _) in DEPARTMENTS.items():
-        groups[queue] = int(conn.execute(s.permission_groups.insert().values(
-            name=group, comments=f"{queue} department", valid_id=1, **b.audit(now))).inserted_primary_key[0])
-    b.add_queues(conn, now, [(q, groups[q.split("::")[0]], f"{q} requests")
-                             for q in ("IT", "IT::Stores", *list(DEPARTMENTS)[1:])])
-    conn.execute(s.ticket_type.insert(), [{"name": n, "valid_id": 1, **b.audit(now)}
-                                          for n in ("Incident", "Service Request", "Feedback")])
-    conn.execute(s.service.insert(), [{"name": n, "valid_id": 1, "comments": "", **b.audit(now)}
-                                      for n in SERVICES])
+        groups[queue] = int(
+            conn.execute(  # type: ignore[index]
+                s.permission_groups.insert().values(
+                    name=group, comments=f"{queue} department", valid_id=1, **b.audit(now)
+                )
+            ).inserted_primary_key[0]
+        )
+    b.add_queues(
+        conn,
+        now,
+        [
+            (q, groups[q.split("::")[0]], f"{q} requests")
+            for q in ("IT", "IT::Stores", *list(DEPARTMENTS)[1:])
+        ],
+    )
+    conn.execute(
+        s.ticket_type.insert(),
+        [
+            {"name": n, "valid_id": 1, **b.audit(now)}
+            for n in ("Incident", "Service Request", "Feedback")
+        ],
+    )
+    conn.execute(
+        s.service.insert(),
+        [{"name": n, "valid_id": 1, "comments": "", **b.audit(now)} for n in SERVICES],
+    )
     for name, (response, solution) in SLAS.items():
-        conn.execute(s.sla.insert().values(
-            name=name, calendar_name="", first_response_time=response, first_response_notify=80,
-            update_time=0, update_notify=0, solution_time=solution, solution_notify=80, valid_id=1,
-            comments="", **b.audit(now)))
+        conn.execute(
+            s.sla.insert().values(
+                name=name,
+                calendar_name="",
+                first_response_time=response,
+                first_response_notify=80,
+                update_time=0,
+                update_notify=0,
+                solution_time=solution,
+                solution_notify=80,
+                valid_id=1,
+                comments="",
+                **b.audit(now),
+            )
+        )
     services = dict(conn.execute(select(s.service.c.name, s.service.c.id)).all())
     slas = dict(conn.execute(select(s.sla.c.name, s.sla.c.id)).all())
-    links = [{"service_id": services[n], "sla_id": slas[sla]} for n in SERVICES if (sla := sla_for(n))]
+    links = [
+        {"service_id": services[n], "sla_id": slas[sla]} for n in SERVICES if (sla := sla_for(n))
+    ]
     conn.execute(s.service_sla.insert(), links)
-    conn.execute(s.service_customer_user.insert(), [
-        {"customer_user_login": "<DEFAULT>", "service_id": sid, "create_time": now, "create_by": 1}
-        for sid in services.values()])
+    conn.execute(
+        s.service_customer_user.insert(),
+        [
+            {
+                "customer_user_login": "<DEFAULT>",
+                "service_id": sid,
+                "create_time": now,
+                "create_by": 1,
+            }
+            for sid in services.values()
+        ],
+    )
     _fields(conn, now)
     _agents(conn, now, groups)
     _customers(conn, now)
-    for name, route_set in (("GenericTicketConnectorREST", "otrs6"),
-                            ("GenericTicketConnectorRESTZnuny", "znuny"),
-                            ("GenericTicketConnectorRESTExtra", "znuny-extra"),
-                            ("GenericTicketConnectorRESTReady2Adopt", "znuny-r2a")):
+    for name, route_set in (
+        ("GenericTicketConnectorREST", "otrs6"),
+        ("GenericTicketConnectorRESTZnuny", "znuny"),
+        ("GenericTicketConnectorRESTExtra", "znuny-extra"),
+        ("GenericTicketConnectorRESTReady2Adopt", "znuny-r2a"),
+    ):
         b.add_webservice(conn, now, name, route_set)
     write_setting(conn, "seed", "retail")
 
@@ -100,36 +201,85 @@ def _fields(conn: Connection, now: dt.datetime) -> None:
     b.add_field(conn, now, "RadiantRequestID", "Request reference", "Text", b.TEXT, 2)
     b.add_field(conn, now, "RadiantCategory", "Catalog item", "Text", b.TEXT, 3)
     b.add_field(conn, now, "RadiantStore", "Store", "Text", b.TEXT, 4)
-    b.add_field(conn, now, "RadiantDeadline", "Promised deadline", "DateTime",
-                "---\nDefaultValue: 0\nYearsInFuture: 5\nYearsInPast: 5\nYearsPeriod: 1\n", 5)
+    b.add_field(
+        conn,
+        now,
+        "RadiantDeadline",
+        "Promised deadline",
+        "DateTime",
+        "---\nDefaultValue: 0\nYearsInFuture: 5\nYearsInPast: 5\nYearsPeriod: 1\n",
+        5,
+    )
 
 
 def _agents(conn: Connection, now: dt.datetime, groups: dict[str, int]) -> None:
     every = {g: ALL for g in [1, *groups.values()]}
-    b.add_agent(conn, now, "znuny7", "radiant", "radiant-demo", "Radiant", "Companion",
-                "radiant@retail.example", every)
-    b.add_agent(conn, now, "znuny7", "demo-agent", PASSWORD, "Dmitry", "Demo", "demo-agent@retail.example",
-                {groups["IT"]: ALL})
+    b.add_agent(
+        conn,
+        now,
+        "znuny7",
+        "radiant",
+        "radiant-demo",
+        "Radiant",
+        "Companion",
+        "radiant@retail.example",
+        every,  # type: ignore[arg-type]
+    )
+    b.add_agent(
+        conn,
+        now,
+        "znuny7",
+        "demo-agent",
+        PASSWORD,
+        "Dmitry",
+        "Demo",
+        "demo-agent@retail.example",
+        {groups["IT"]: ALL},
+    )
     for queue, (_, login, (first, last)) in DEPARTMENTS.items():
-        b.add_agent(conn, now, "znuny7", login, PASSWORD, first, last, f"{login}@retail.example",
-                    {groups[queue]: ALL})
+        b.add_agent(
+            conn,
+            now,
+            "znuny7",
+            login,
+            PASSWORD,
+            first,
+            last,
+            f"{login}@retail.example",
+            {groups[queue]: ALL},
+        )
 
 
 def _customers(conn: Connection, now: dt.datetime) -> None:
     for n, city in enumerate(CITIES, start=1):
-        conn.execute(s.customer_company.insert().values(
-            customer_id=store_id(n), name=f"Store {n:03d} {city}", city=city.split()[0],
-            country="Russia", comments="flagship" if n <= 3 else None, valid_id=1, **b.audit(now)))
+        conn.execute(
+            s.customer_company.insert().values(
+                customer_id=store_id(n),
+                name=f"Store {n:03d} {city}",
+                city=city.split()[0],
+                country="Russia",
+                comments="flagship" if n <= 3 else None,
+                valid_id=1,
+                **b.audit(now),
+            )
+        )
     for cid, name in (("head-office", "Head Office"), ("public", "Outside customers")):
-        conn.execute(s.customer_company.insert().values(customer_id=cid, name=name, valid_id=1,
-                                                        **b.audit(now)))
-    people = [("demo-customer", "Daria", "Kassirova", "store-007"),
-              ("flagship-clerk", "Fyodor", "Flagmanov", "store-001"),
-              ("store-manager", "Marina", "Upravlyaeva", "store-007"),
-              ("office-anna", "Anna", "Ofisova", "head-office"),
-              ("guest-customer", "Gleb", "Gostev", "public")]
+        conn.execute(
+            s.customer_company.insert().values(
+                customer_id=cid, name=name, valid_id=1, **b.audit(now)
+            )
+        )
+    people = [
+        ("demo-customer", "Daria", "Kassirova", "store-007"),
+        ("flagship-clerk", "Fyodor", "Flagmanov", "store-001"),
+        ("store-manager", "Marina", "Upravlyaeva", "store-007"),
+        ("office-anna", "Anna", "Ofisova", "head-office"),
+        ("guest-customer", "Gleb", "Gostev", "public"),
+    ]
     for n in range(1, len(CITIES) + 1):
         if n not in (1, 7):
             people += [(f"clerk-{n:03d}-{k}", "Clerk", f"{n:03d}-{k}", store_id(n)) for k in (1, 2)]
     for login, first, last, cid in people:
-        b.add_customer(conn, now, "znuny7", login, PASSWORD, first, last, f"{login}@retail.example", cid)
+        b.add_customer(
+            conn, now, "znuny7", login, PASSWORD, first, last, f"{login}@retail.example", cid
+        )

@@ -1,0 +1,152 @@
+"""Bad input is refused like Znuny; controls, faults, the generator and the CLI behave."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+from click.testing import CliRunner
+from sqlalchemy import func, select
+
+from radiant_ext.cli.sandbox import sandbox
+from radiant_ext.sandbox import SandboxServer, create_app, generate_tickets, serve_in_thread
+from radiant_ext.sandbox import schema as s
+from radiant_ext.sandbox.db import make_engine
+
+WS = "/znuny/nph-genericinterface.pl/Webservice/GenericTicketConnectorREST"
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[SandboxServer]:
+    srv = serve_in_thread(create_app(tmp_path, seed="retail", test_controls=True))
+    yield srv
+    srv.stop()
+
+
+def _sid(server: SandboxServer) -> str:
+    r = requests.post(
+        server.url + WS + "/Session", json={"UserLogin": "radiant", "Password": "radiant-demo"}
+    )
+    return str(r.json()["SessionID"])
+
+
+def _ticket(sid: str, **ticket: object) -> dict[str, object]:
+    base = {
+        "Title": "Till 2 down",
+        "Queue": "IT::Stores",
+        "State": "new",
+        "Priority": "4 high",
+        "Type": "Incident",
+        "CustomerUser": "demo-customer",
+    }
+    return {
+        "SessionID": sid,
+        "Ticket": {**base, **ticket},
+        "Article": {"Subject": "s", "Body": "b", "ContentType": "text/plain; charset=utf-8"},
+    }
+
+
+def test_malformed_json_is_a_plain_text_500(server: SandboxServer) -> None:
+    r = requests.post(
+        server.url + WS + "/Ticket",
+        data=b'{"SessionID": ',
+        headers={"Content-Type": "application/json"},
+    )
+    assert (r.status_code, r.text) == (500, "Error while decoding request content.")
+    assert r.headers["Content-Type"].startswith("text/plain")
+
+
+def test_wrong_types_are_invalid_parameters(server: SandboxServer) -> None:
+    sid = _sid(server)
+    r = requests.post(server.url + WS + "/Ticket", json=_ticket(sid, Title={"nested": 1}))
+    assert r.status_code == 200
+    assert r.json()["Error"]["ErrorCode"] == "TicketCreate.InvalidParameter"
+    body = _ticket(sid)
+    body["DynamicField"] = {"Name": "RadiantDeadline", "Value": "tomorrow"}
+    assert requests.post(server.url + WS + "/Ticket", json=body).json()["Error"][
+        "ErrorMessage"
+    ] == ("TicketCreate: DynamicField->Value parameter is invalid!")
+
+
+def test_unknown_names_and_fields_are_refused(server: SandboxServer) -> None:
+    sid = _sid(server)
+    r = requests.post(server.url + WS + "/Ticket", json=_ticket(sid, Service="IT::Coffee machine"))
+    assert (
+        r.json()["Error"]["ErrorMessage"]
+        == "TicketCreate: Ticket->ServiceID or Ticket->Service parameter is invalid!"
+    )
+    body = _ticket(sid)
+    body["DynamicField"] = [{"Name": "NoSuchField", "Value": "x"}]
+    assert requests.post(server.url + WS + "/Ticket", json=body).json()["Error"]["ErrorCode"] == (
+        "TicketCreate.InvalidParameter"
+    )
+
+
+def test_sla_escalation_runs_on_the_store_calendar(server: SandboxServer) -> None:
+    sid = _sid(server)
+    requests.post(
+        server.url + "/__sandbox__/clock", json={"Now": "2026-11-23 07:00:00"}
+    )  # Mon 10:00 MSK
+    created = requests.post(
+        server.url + WS + "/Ticket",
+        json=_ticket(sid, Service="IT::Cash register", SLA="POS critical"),
+    ).json()
+    ticket = requests.get(
+        server.url + WS + f"/Ticket/{created['TicketID']}", params={"SessionID": sid}
+    ).json()
+    assert (
+        ticket["Ticket"][0]["SolutionTimeDestinationDate"] == "2026-11-23 11:00:00"
+    )  # 4 business hours
+
+
+def test_faults_error500_then_recover(server: SandboxServer) -> None:
+    requests.post(server.url + "/__sandbox__/faults", json={"mode": "error500", "count": 1})
+    assert requests.get(server.url + WS + "/Ticket", params={"SessionID": "x"}).status_code == 500
+    assert requests.get(server.url + WS + "/Ticket", params={"SessionID": "x"}).status_code == 200
+
+
+def test_timeout_after_commit_still_creates(server: SandboxServer) -> None:
+    sid = _sid(server)
+    requests.post(
+        server.url + "/__sandbox__/faults",
+        json={"mode": "timeout_after_commit", "count": 1, "delay": 2},
+    )
+    with pytest.raises(requests.Timeout):
+        requests.post(server.url + WS + "/Ticket", json=_ticket(sid, Title="slow"), timeout=0.5)
+    time.sleep(2)
+    found = requests.get(
+        server.url + WS + "/Ticket", params={"SessionID": sid, "Title": "slow"}
+    ).json()
+    assert len(found["TicketID"]) == 1
+
+
+def test_controls_absent_without_flag(tmp_path: Path) -> None:
+    srv = serve_in_thread(create_app(tmp_path, seed="retail"))
+    try:
+        assert (
+            requests.post(srv.url + "/__sandbox__/faults", json={"mode": "down"}).status_code == 404
+        )
+    finally:
+        srv.stop()
+
+
+def test_generator_counts_match_database(tmp_path: Path) -> None:
+    summary = generate_tickets(tmp_path, 2000)
+    engine = make_engine(tmp_path)
+    with engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(s.ticket)).scalar() == 2000
+    assert sum(summary["store"].values()) == 2000
+    assert summary["weekday"]["Monday"] > 1.6 * summary["weekday"]["Thursday"]
+    assert summary["sla"]["met"] > 0 and summary["sla"]["missed"] > 0
+    assert summary["printer_failures_at_store"] > 10
+    assert json.loads((tmp_path / "generated-summary.json").read_text()) == summary
+
+
+def test_cli_seed_reports_counts(tmp_path: Path) -> None:
+    result = CliRunner().invoke(sandbox, ["--data", str(tmp_path), "seed", "--tickets", "50"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["tickets"] == 50
