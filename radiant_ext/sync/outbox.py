@@ -36,6 +36,7 @@ __all__ = [
     "SubmitResult",
     "build_payload",
     "is_permanent",
+    "may_have_reached_znuny",
     "new_request_id",
     "submit_request",
 ]
@@ -54,6 +55,20 @@ def new_request_id(now: datetime | None = None) -> str:
     day = (now or utcnow()).strftime("%Y%m%d")
     alphabet = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read out over the phone
     return f"RQ-{day}-{''.join(secrets.choice(alphabet) for _ in range(8))}"
+
+
+def may_have_reached_znuny(exc: BaseException) -> bool:
+    """Whether a failed ``TicketCreate`` may still have created the ticket.
+
+    Znuny answering with an operation error created nothing; a connection that never opened
+    (the client marks it ``maybe_committed = False``) sent nothing. Anything else — a read
+    timeout, a dropped connection, a 5xx, an unreadable answer — may have.
+    """
+    if isinstance(exc, OperationError):
+        return False
+    # Only the client's own verdict on this very error counts (set per instance by its
+    # transport); when nobody knows, assume the worst and look the key up before resending.
+    return bool(vars(exc).get("maybe_committed", True))
 
 
 def is_permanent(exc: BaseException) -> bool:
@@ -224,9 +239,7 @@ def _record_failure(sessions: sessionmaker[Session], row_id: int, exc: Exception
                          details={"reason": reason})
         else:
             row.state = OutboxState.PENDING
-            # Znuny answered with an error: nothing was created. Anything else (timeout,
-            # dropped connection, 5xx, unreadable answer) may have created the ticket.
-            row.maybe_sent = row.maybe_sent or not isinstance(exc, OperationError)
+            row.maybe_sent = row.maybe_sent or may_have_reached_znuny(exc)
             row.next_attempt_at = now + retry.delay(row.attempts)
         return SubmitResult.of(row, unreachable=isinstance(exc, ZnunyConnectionError))
 

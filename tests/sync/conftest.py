@@ -123,7 +123,9 @@ class FakeZnuny:
     def _fault(self, operation: str) -> None:
         self.calls.append(operation)
         if self.mode == "down":
-            raise ZnunyConnectionError("connection refused", operation=operation)
+            exc = ZnunyConnectionError("connection refused", operation=operation)
+            exc.maybe_committed = False  # as the client's transport marks a refused connect
+            raise exc
 
     def _model(self, ticket_id: int, dynamic_fields: bool = False, **_: Any) -> Ticket:
         data = dict(self.tickets[ticket_id])
