@@ -29,7 +29,9 @@ __all__ = ["check", "commands", "plugins", "simulate"]
 
 
 def _console() -> Console:
-    return Console(soft_wrap=True, highlight=False)
+    console = Console(highlight=False)
+    # Piped output has no terminal width; 120 columns keep names and dates unbroken.
+    return console if console.is_terminal else Console(highlight=False, width=120)
 
 
 def _plugin_rows(p: Plugins) -> list[dict[str, Any]]:

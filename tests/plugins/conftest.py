@@ -86,3 +86,77 @@ def make_plugins() -> Callable[..., Plugins]:
         return Plugins(pm, enablement=enablement or MemoryEnablement())
 
     return factory
+
+
+RETAIL = {
+    "queue": ["IT::Stores", "HR", "Accounting", "Legal", "Maintenance", "Customer Service"],
+    "ticket_type": ["Incident", "Service Request", "Feedback"],
+    "dynamic_field": ["RadiantRequestID", "RadiantCategory", "RadiantStore", "RadiantDeadline"],
+}
+RETAIL_SLAS = {  # SLA -> services it is linked to in service_sla
+    "POS critical": ["IT::Cash register"],
+    "IT standard": ["IT::Receipt printer", "IT::Price-tag printer", "IT::ERP access",
+                    "IT::E-mail", "IT::Password reset", "IT::Workstation"],
+    "HR standard": ["HR::Vacation request", "HR::Certificate of employment", "HR::Onboarding"],
+    "Maintenance contract": ["Maintenance::Display case", "Maintenance::Lighting",
+                             "Maintenance::HVAC", "Maintenance::Door and lock"],
+    "Customer Service standard": ["Customer Service::Feedback", "Customer Service::Complaint"],
+}
+RETAIL_SERVICES = ["HR", "Accounting", "Accounting::Invoice question", "Legal",
+                   "Legal::Contract review", "Maintenance", "Customer Service"]
+
+
+def _create_znuny_db(url: str, contract: Path, skip: set[str]) -> None:
+    """Znuny's metadata tables with the contract's rows plus the demo world's names."""
+    import json
+
+    from sqlalchemy import Column, Integer, MetaData, Table, Text, create_engine, insert
+
+    meta = MetaData()
+    rows: dict[str, list[dict[str, object]]] = {}
+    for name in ("queue", "service", "sla", "service_sla", "ticket_type", "ticket_priority",
+                 "dynamic_field"):
+        data = json.loads((contract / f"{name}.json").read_text("utf-8"))
+        rows[name] = [{k: v for k, v in r.items() if k in ("id", "name", "valid_id",
+                                                            "object_type", "service_id",
+                                                            "sla_id")} for r in data["rows"]]
+        cols = list(rows[name][0])
+        Table(name, meta, *[Column(c, Integer if c.endswith("id") else Text) for c in cols])
+
+    def add(table: str, name: str, **extra: object) -> int:
+        new_id = 1 + max(int(str(r["id"])) for r in rows[table])
+        if name not in skip:
+            rows[table].append({"id": new_id, "name": name, "valid_id": 1, **extra})
+        return new_id
+
+    for table, names in RETAIL.items():
+        for n in names:
+            add(table, n, **({"object_type": "Ticket"} if table == "dynamic_field" else {}))
+    for n in RETAIL_SERVICES:
+        add("service", n)
+    for sla, services in RETAIL_SLAS.items():
+        sla_id = add("sla", sla)
+        for service in services:
+            service_id = add("service", service)
+            if f"{service}|{sla}" not in skip:
+                rows["service_sla"].append({"service_id": service_id, "sla_id": sla_id})
+    engine = create_engine(url)
+    meta.create_all(engine)
+    with engine.begin() as conn:
+        for table in meta.sorted_tables:
+            conn.execute(insert(table), rows[table.name])
+    engine.dispose()
+
+
+@pytest.fixture
+def make_znuny_db(tmp_path: Path, contract_znuny_db: Path) -> Callable[..., str]:
+    """Factory: an SQLite copy of Znuny's metadata with the demo world; ``skip`` leaves
+    names (or ``"service|SLA"`` links) out. Returns the SQLAlchemy URL."""
+    counter = iter(range(1000))
+
+    def factory(skip: Iterable[str] = ()) -> str:
+        url = f"sqlite:///{tmp_path / f'znuny-{next(counter)}.sqlite3'}"
+        _create_znuny_db(url, contract_znuny_db, set(skip))
+        return url
+
+    return factory

@@ -1,0 +1,173 @@
+"""``radiant-ext plugins``, ``simulate`` and ``check`` as a user runs them."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from radiant_ext.cli import main
+from radiant_ext.config import load_settings
+from radiant_ext.store import make_engine, upgrade_database
+
+Run = Callable[..., tuple[int, str, str]]
+
+
+@pytest.fixture
+def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Run:
+    """Run the CLI in a clean environment with its data dir under ``tmp_path``."""
+    for name in ("RADIANT_ZNUNY_DB_URL", "RADIANT_DATABASE_URL", "RADIANT_CATALOG_DIRS",
+                 "RADIANT_BLOCKED_PLUGINS"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("RADIANT_CONFIG", str(tmp_path / "absent.toml"))
+    monkeypatch.setenv("RADIANT_DATA_DIR", str(tmp_path / "data"))
+
+    def invoke(*argv: str) -> tuple[int, str, str]:
+        capsys.readouterr()
+        try:
+            main(list(argv))
+            code = 0
+        except SystemExit as exc:
+            code = int(exc.code or 0)
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return invoke
+
+
+@pytest.fixture
+def store_ready(run: Run) -> None:
+    engine = make_engine(load_settings().effective_database_url)
+    upgrade_database(engine)
+    engine.dispose()
+
+
+def simulate_json(run: Run, *args: str) -> dict[str, object]:
+    code, out, err = run("simulate", *args, "--json")
+    assert code == 0, err
+    data: dict[str, object] = json.loads(out)
+    return data
+
+
+def test_plugins_lists_departments_with_their_state(run: Run) -> None:
+    code, out, _ = run("plugins")
+    assert code == 0
+    for name in ("it", "hr", "maintenance", "customer-service", "radiant_ext.builtin"):
+        assert name in out
+    code, out, _ = run("plugins", "--json")
+    rows = {r["department"]: r for r in json.loads(out) if r["department"]}
+    assert rows["it"]["state"] == "enabled" and rows["it"]["items"] == 8
+    assert rows["hr"]["distribution"] == "radiant-ext-hr 0.1.0"
+
+
+def test_disable_without_a_store_asks_for_db_upgrade(run: Run) -> None:
+    code, out, err = run("plugins", "disable", "--department", "hr")
+    assert code == 1
+    assert err.strip().splitlines() == [err.strip()]
+    assert "radiant-ext db upgrade" in err
+
+
+@pytest.mark.usefixtures("store_ready")
+def test_disable_persists_and_hides_the_department(run: Run) -> None:
+    assert run("plugins", "disable", "--department", "hr")[1] == "Department hr disabled.\n"
+    rows = json.loads(run("plugins", "--json")[1])
+    assert {r["department"]: r["state"] for r in rows if r["department"]}["hr"] == "disabled"
+    code, _, err = run("simulate", "--item", "hr.onboarding")
+    assert code == 1 and err == "Error: catalog item 'hr.onboarding': department 'hr' is disabled\n"
+    run("plugins", "enable", "-d", "hr")
+    assert run("simulate", "--item", "hr.onboarding", "--json")[0] == 0
+    code, _, err = run("plugins", "enable", "-d", "payroll")
+    assert code == 1 and "unknown department 'payroll'" in err
+
+
+def test_flagship_till_on_friday_evening_beats_the_office_printer(run: Run) -> None:
+    till = simulate_json(run, "--item", "it.pos-down", "--store", "store-001",
+                         "--at", "2026-11-20T17:50", "--field", "impact=one-register")
+    printer = simulate_json(run, "--item", "it.office-printer", "--company", "head-office",
+                            "--at", "2026-11-20T17:50")
+    assert (till["priority"], printer["priority"]) == ("5 very high", "2 low")
+    assert till["deadline"] == "2026-11-23T08:50:00Z"  # Monday 11:50 Moscow
+    assert till["deadline_utc"] == "2026-11-23 08:50:00"
+    assert printer["deadline"] == "2026-11-25T08:50:00Z"  # 24 business hours later
+    assert [r["id"] for r in till["rules_fired"]] == ["flagship-store", "owner-pool"]  # type: ignore[union-attr,index]
+    assert till["missing_required_fields"] == ["register", "description"]
+
+
+def test_simulate_table_shows_decision_and_rules(run: Run) -> None:
+    code, out, _ = run("simulate", "--item", "it.pos-down", "--store", "store-002",
+                       "--field", "impact=whole-store", "--at", "2026-11-24T10:00+03:00",
+                       "--recent", "3")
+    assert code == 0
+    for text in ("IT::Stores", "POS critical", "5 very high", "store-cannot-sell",
+                 "repeat-incident", "Tue 2026-11-24 12:00 Europe/Moscow"):
+        assert text in out
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--item", "it.nope"], "Error: unknown catalog item 'it.nope'"),
+        (["--item", "it.pos-down", "--store", "store-999"], "Error: unknown store 'store-999'"),
+        (["--item", "it.pos-down", "--field", "impact=bad"],
+         "Error: --field impact: Pick one of the listed options."),
+        (["--item", "it.pos-down", "--field", "colour=red"], "Error: it.pos-down has no field"),
+    ],
+)
+def test_simulate_bad_input_is_one_line(run: Run, args: list[str], message: str) -> None:
+    code, out, err = run("simulate", *args)
+    assert code == 1 and out == ""
+    assert err.startswith(message) and err.count("\n") == 1
+
+
+def test_simulate_usage_errors(run: Run) -> None:
+    code, _, err = run("simulate", "--item", "it.pos-down", "--field", "impact")
+    assert code == 2 and "is not key=value" in err
+    code, _, err = run("simulate", "--item", "it.pos-down", "--at", "friday")
+    assert code == 2 and "not an ISO date-time" in err
+
+
+def test_check_without_znuny_says_names_were_not_checked(run: Run) -> None:
+    code, out, _ = run("check")
+    assert code == 0
+    assert "it: 1 department(s), 8 item(s)" in out
+    assert "Names were NOT checked against Znuny" in out
+
+
+def test_check_refuses_a_broken_catalog_naming_the_line(
+    run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "catalogs"
+    folder.mkdir()
+    (folder / "legal.yaml").write_text(
+        "department: {id: legal, title: {en: Legal, ru: Юристы}}\n"
+        "items:\n"
+        "  - id: legal.contract\n"
+        "    title: {en: Contract review, ru: Проверка договора}\n"
+        "    routing: {type: Service Request, queue: Legal, priority: 7}\n"
+        "    deadline: {business_hours: 16}\n", "utf-8")
+    monkeypatch.setenv("RADIANT_CATALOG_DIRS", json.dumps([str(folder)]))
+    code, _, err = run("check")
+    assert code == 1
+    assert f"{folder / 'legal.yaml'}:5:" in err and "items[0].routing.priority" in err
+    (folder / "legal.yaml").write_text((folder / "legal.yaml").read_text("utf-8").replace(
+        "priority: 7", "priority: 3"), "utf-8")
+    code, out, _ = run("check")
+    assert code == 0 and "catalog-dirs: 1 department(s), 1 item(s)" in out
+
+
+def test_check_against_znuny_metadata(
+    run: Run, make_znuny_db: Callable[..., str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("RADIANT_ZNUNY_DB_URL", make_znuny_db())
+    code, out, _ = run("check")
+    assert code == 0 and "Checked every name against Znuny's database: 0 missing." in out
+    monkeypatch.setenv("RADIANT_ZNUNY_DB_URL", make_znuny_db(skip={"POS critical"}))
+    code, out, err = run("check")
+    assert code == 1
+    assert "problem: it.pos-down: SLA 'POS critical' not in Znuny" in out
+    assert err.startswith("Error: 1 problem(s) found")
+    monkeypatch.setenv("RADIANT_ZNUNY_DB_URL", "sqlite:////nonexistent/dir/znuny.db")
+    code, _, err = run("check")
+    assert code == 1 and "cannot read Znuny's metadata tables" in err

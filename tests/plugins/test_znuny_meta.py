@@ -1,0 +1,49 @@
+"""Catalog names checked against Znuny's metadata tables (valid_id = 1 only)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from radiant_ext.plugins import CatalogItem, Plugins, ZnunyMetadataError, make_plugin_manager
+from radiant_ext.plugins.znuny_meta import check_items, read_znuny_names
+
+
+def installed_items() -> list[CatalogItem]:
+    return Plugins(make_plugin_manager()).catalog_items()
+
+
+def test_reader_keeps_only_valid_rows(make_znuny_db: Callable[..., str]) -> None:
+    names = read_znuny_names(make_znuny_db())
+    assert "IT::Printer" in names.services and "Legacy" not in names.services
+    assert ("IT::Printer", "Gold") in names.service_slas
+    assert ("IT::Cash register", "POS critical") in names.service_slas
+    assert names.priorities == {"1 very low", "2 low", "3 normal", "4 high", "5 very high"}
+    assert {"Impact", "RadiantDeadline"} <= names.dynamic_fields
+    assert "Unclassified" in names.types and "Postmaster" in names.queues
+
+
+def test_every_installed_department_plugin_routes_to_existing_names(
+    make_znuny_db: Callable[..., str],
+) -> None:
+    assert check_items(installed_items(), read_znuny_names(make_znuny_db())) == []
+
+
+def test_missing_and_invalid_names_are_reported(make_znuny_db: Callable[..., str]) -> None:
+    url = make_znuny_db(skip={"Maintenance::HVAC", "Feedback", "RadiantStore",
+                              "IT::E-mail|IT standard", "IT::Stores"})
+    problems = check_items(installed_items(), read_znuny_names(url))
+    assert "dynamic field 'RadiantStore' not in Znuny" in problems
+    assert "maintenance.hvac: service 'Maintenance::HVAC' not in Znuny" in problems
+    assert "customer-service.feedback: type 'Feedback' not in Znuny" in problems
+    assert "it.email: SLA 'IT standard' is not linked to service 'IT::E-mail'" in problems
+    assert "it.pos-down: queue 'IT::Stores' not in Znuny" in problems
+
+
+def test_unreachable_database_is_one_readable_error(tmp_path: Path) -> None:
+    with pytest.raises(ZnunyMetadataError, match="cannot read Znuny's metadata tables"):
+        read_znuny_names("sqlite:///" + str(tmp_path) + "/empty.sqlite3")
+    with pytest.raises(ZnunyMetadataError, match="invalid Znuny database URL"):
+        read_znuny_names("nosuchdriver://x")
