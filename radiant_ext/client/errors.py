@@ -119,9 +119,8 @@ class ZnunyError(RadiantError):
         self.body = body
 
     def __str__(self) -> str:
-        parts = [p for p in (self.operation, self.code) if p]
-        prefix = ": ".join(parts)
-        status = f" (HTTP {self.status})" if self.status is not None else ""
+        prefix = self.code or self.operation
+        status = f" (HTTP {self.status})" if self.status not in (None, 200) else ""
         return f"{prefix}: {self.message}{status}" if prefix else f"{self.message}{status}"
 
 
