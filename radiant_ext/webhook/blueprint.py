@@ -153,7 +153,9 @@ def handle_webhook(service: WebhookService) -> WebhookResult:
 
 
 def _json(body: dict[str, Any], status: int) -> Response:
-    return Response(json.dumps(body, ensure_ascii=False), status, mimetype="application/json")
+    # Sorted like Znuny runs the keys, so the debugger shows them in the order applied.
+    text = json.dumps(body, ensure_ascii=False, sort_keys=True)
+    return Response(text, status, mimetype="application/json")
 
 
 def _header_safe(text: str) -> str:
