@@ -77,17 +77,22 @@ def _secret_finding(settings: Settings) -> Finding:
     return Finding("webhook.secret", "ok", f"webhook user {settings.webhook_user!r}, secret set")
 
 
-def _gi_problem(exc: RadiantError, settings: Settings) -> str:
+def _gi_problem(exc: RadiantError, settings: Settings, hint: str) -> tuple[str, str]:
+    """Return message and hint for a failed GI check; ``hint`` is the check's default."""
     from radiant_ext.client import errors
 
     if isinstance(exc, errors.AuthenticationError):
-        return f"Znuny refused the login of agent {settings.znuny_user!r}"
+        return (f"Znuny refused the login of agent {settings.znuny_user!r}",
+                f"check the agent, its password and that it is valid ({_SETUP}, step 2)")
     if isinstance(exc, errors.ZnunyConnectionError):
-        return f"cannot reach {settings.znuny_url}: {exc}"
+        return (f"cannot reach {settings.znuny_url}: {exc}",
+                "check RADIANT_ZNUNY_URL and the network path to Znuny's web server")
     if isinstance(exc, errors.HTMLErrorPageError | errors.RouteNotFoundError):
         return (f"web service {settings.znuny_webservice!r} does not answer with route set "
-                f"{settings.znuny_route_set!r}: {exc}")
-    return str(exc)
+                f"{settings.znuny_route_set!r}: {exc}",
+                f"import the deploy/znuny/ file that matches RADIANT_ZNUNY_ROUTE_SET and check "
+                f"RADIANT_ZNUNY_SCRIPT_PATH ({_SETUP}, step 1)")
+    return str(exc), hint
 
 
 def _gi_findings(settings: Settings, client: Any) -> list[Finding]:
@@ -106,7 +111,7 @@ def _gi_findings(settings: Settings, client: Any) -> list[Finding]:
         try:
             result = call()
         except RadiantError as exc:
-            out.append(Finding(check, "error", _gi_problem(exc, settings), hint))
+            out.append(Finding(check, "error", *_gi_problem(exc, settings, hint)))
             break  # later GI checks need this one
         detail = "logged in" if check == "gi.session" else f"{_count(result)} ticket(s) found"
         out.append(Finding(check, "ok", f"{settings.znuny_webservice}: {detail}"))

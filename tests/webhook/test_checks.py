@@ -155,3 +155,28 @@ def test_an_unreadable_database_is_one_finding(tmp_path: Path) -> None:
     assert list(findings) == ["db.connection"]
     assert findings["db.connection"].status == "error"
     assert "dynamic_field" in findings["db.connection"].message
+
+
+def test_against_the_sandbox_every_piece_is_checked_for_real(tmp_path: Path) -> None:
+    """The retail sandbox has the agent, the four fields and Znuny's metadata tables."""
+    from radiant_ext.sandbox import serve_in_thread
+
+    server = serve_in_thread(data_dir=tmp_path, seed="retail")
+    try:
+        settings = _settings(
+            znuny_url=server.url, znuny_route_set="znuny",
+            znuny_db_url=f"sqlite:///{(tmp_path / 'sandbox.sqlite').resolve()}",
+        )
+        findings = _by_check(setup_check(settings))
+        wrong = _by_check(setup_check(_settings(znuny_url=server.url, znuny_route_set="znuny",
+                                                znuny_password="wrong")))
+    finally:
+        server.stop()
+    ok = {c for c, f in findings.items() if f.status == "ok"}
+    assert ok == {"webhook.secret", "gi.session", "gi.search", "db.connection", "db.agent",
+                  *(f"db.dynamic-field.{n}" for n in REQUIRED_DYNAMIC_FIELDS)}
+    # route set "znuny" searches with GET only: no dynamic-field search without a POST route
+    assert findings["gi.search-dynamic-fields"].status == "error"
+    assert "znuny-r2a" in findings["gi.search-dynamic-fields"].hint
+    assert wrong["gi.session"].status == "error"
+    assert "refused the login of agent 'radiant'" in wrong["gi.session"].message
