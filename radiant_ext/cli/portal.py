@@ -70,6 +70,8 @@ def _demo_settings(data: Path, znuny_url: str) -> Settings:
         znuny_url=znuny_url, znuny_script_path="", znuny_route_set="otrs6",
         znuny_user="radiant", znuny_password="radiant-demo", data_dir=data, database_url="",
         secret_key=secrets.token_urlsafe(32),
+        # The sandbox keeps Znuny's metadata tables, so the catalog check reads them directly.
+        znuny_db_url=f"sqlite:///{data / 'sandbox' / 'sandbox.sqlite'}",
     )
 
 
@@ -136,6 +138,7 @@ def demo(port: int, host: str, data_dir: Path) -> None:
     data = data_dir.resolve()
     data.mkdir(parents=True, exist_ok=True)
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(message)s")
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
     with ExitStack() as stack:
         znuny = _start_sandbox(data, stack)
         settings = _demo_settings(data, znuny)

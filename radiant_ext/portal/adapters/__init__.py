@@ -37,7 +37,13 @@ def build_services(settings: Settings) -> PortalServices:
     """
     from radiant_ext.client import CustomerCredentials, ZnunyClient
     from radiant_ext.plugins import DatabaseEnablement, Plugins, make_plugin_manager
-    from radiant_ext.store import check_schema, make_engine, make_session_factory, session_scope
+    from radiant_ext.store import (
+        check_schema,
+        get_catalog_item_states,
+        make_engine,
+        make_session_factory,
+        session_scope,
+    )
 
     engine = make_engine(settings.effective_database_url)
     check_schema(engine)
@@ -52,9 +58,13 @@ def build_services(settings: Settings) -> PortalServices:
         catalog_dirs=settings.catalog_dirs,
     )
     plugins = Plugins(pm, enablement=DatabaseEnablement(lambda: session_scope(sessions)))
+
+    def disabled_items() -> set[str]:
+        with sessions() as s:
+            return {k for k, v in get_catalog_item_states(s).items() if not v.enabled}
     return PortalServices(
         auth=ZnunyCustomerAuth(customer_client, agent),
-        catalog=PluginCatalog(plugins),
+        catalog=PluginCatalog(plugins, disabled_items),
         submissions=OutboxSubmission(sessions, agent),
         tickets=ZnunyTickets(agent, AutoLister(sessions, LiveLister(agent))),
         blueprints=plugins.portal_blueprints(),

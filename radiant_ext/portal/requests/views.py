@@ -25,6 +25,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 
 from radiant_ext.portal.auth import current_customer, login_required
+from radiant_ext.portal.i18n import current_language
 from radiant_ext.portal.ports import ListQuery, Scope, TicketDetail, TicketSummary
 from radiant_ext.portal.requests.forms import CloseForm, ReopenForm, ReplyForm
 from radiant_ext.portal.requests.render import article_html
@@ -73,13 +74,19 @@ def reopen_allowed(detail: TicketDetail, window_days: int, now: datetime | None 
     return (now or datetime.now(UTC)) - detail.closed_at <= timedelta(days=window_days)
 
 
+def _category_titles() -> dict[str, str]:
+    """Catalog item id → title in the customer's language (ids of retired items stay ids)."""
+    departments = services().catalog.departments(current_customer(), current_language())
+    return {item.id: item.title for dept in departments for item in dept.items}
+
+
 def _list(scope: Scope) -> ResponseReturnValue:
     query = parse_query(scope, request.args, current_app.config["PORTAL_PAGE_SIZE"])
     page = services().tickets.list(current_customer(), query)
     args = {k: v for k, v in request.args.items() if k != "page"}
     return render_template(
         "requests/list.html", page=page, query=query, scope=scope, args=args,
-        is_overdue=is_overdue,
+        is_overdue=is_overdue, categories=_category_titles(),
     )
 
 
@@ -111,6 +118,7 @@ def _render_detail(
         can_reopen=reopen_allowed(detail, current_app.config["PORTAL_REOPEN_WINDOW_DAYS"]),
         overdue=is_overdue(detail.summary),
         article_html=article_html,
+        categories=_category_titles(),
     ), status
 
 

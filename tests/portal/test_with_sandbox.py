@@ -1,0 +1,199 @@
+"""The portal with its real adapters against the sandbox Znuny (retail seed) over HTTP.
+
+These are the security tests that matter most: they go through the client, the plugins and
+the outbox exactly as production does.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+from flask import Flask
+from flask.testing import FlaskClient
+
+from radiant_ext.client import AgentCredentials, NewArticle, ZnunyClient
+from radiant_ext.config import Settings, load_settings
+from radiant_ext.portal import create_app
+from radiant_ext.sandbox import create_app as sandbox_app
+from radiant_ext.sandbox import serve_in_thread
+from radiant_ext.store import Outbox, OutboxState, make_engine, session_scope, upgrade_database
+
+
+@pytest.fixture(scope="module")
+def znuny(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    data = tmp_path_factory.mktemp("sandbox")
+    server = serve_in_thread(sandbox_app(data, seed="retail", test_controls=True))
+    yield server.url
+    server.stop()
+
+
+@pytest.fixture
+def faults(znuny: str) -> Iterator[Any]:
+    def set_mode(mode: str, count: int = -1) -> None:
+        requests.post(f"{znuny}/__sandbox__/faults", json={"mode": mode, "count": count},
+                      timeout=5).raise_for_status()
+
+    yield set_mode
+    set_mode("none")
+
+
+@pytest.fixture
+def settings(znuny: str, tmp_path: Path) -> Settings:
+    settings = load_settings(
+        znuny_url=znuny, znuny_user="radiant", znuny_password="radiant-demo",
+        znuny_timeout=3.0, data_dir=tmp_path, database_url="",
+    )
+    engine = make_engine(settings.effective_database_url)
+    upgrade_database(engine)
+    engine.dispose()
+    return settings
+
+
+@pytest.fixture
+def portal(settings: Settings) -> Iterator[Flask]:
+    app = create_app({"RADIANT_SETTINGS": settings, "TESTING": True, "SECRET_KEY": "t",
+                      "PORTAL_SESSION_CHECK_SECONDS": 0})
+    yield app
+    app.extensions["radiant_portal"]["services"].close()
+
+
+@pytest.fixture
+def agent(znuny: str) -> Iterator[ZnunyClient]:
+    client = ZnunyClient(znuny, credentials=AgentCredentials("radiant", "radiant-demo"))
+    yield client
+    client.close()
+
+
+def _token(html: str) -> str:
+    match = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', html)
+    assert match
+    return match.group(1)
+
+
+def _login(portal: Flask, login: str, password: str = "demo") -> tuple[FlaskClient, Any]:
+    client = portal.test_client()
+    token = _token(client.get("/login").get_data(as_text=True))
+    response = client.post("/login", data={"login": login, "password": password,
+                                           "csrf_token": token, "next": "/"})
+    return client, response
+
+
+def _file_pos_request(client: FlaskClient, **hostile: str) -> tuple[str, int]:
+    html = client.get("/new/it.pos-down").get_data(as_text=True)
+    ref = re.search(r'name="request_id" type="hidden" value="([^"]+)"', html)
+    impact = re.search(r'<select[^>]*name="f_impact".*?<option value="([^"]+)"', html, re.S)
+    assert ref and impact
+    data = {"csrf_token": _token(html), "request_id": ref.group(1), "f_register": "2",
+            "f_impact": impact.group(1), "f_description": "Register 2 is frozen", **hostile}
+    response = client.post("/new/it.pos-down", data=data)
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    link = re.search(r'href="/requests/(\d+)"', page)
+    return page, int(link.group(1)) if link else 0
+
+
+def test_login_with_znuny_customer_credentials(portal: Flask) -> None:
+    client, response = _login(portal, "demo-customer")
+    assert response.status_code == 302
+    home = client.get("/").get_data(as_text=True)
+    assert 'href="/new/it.pos-down"' in home
+    _, wrong = _login(portal, "demo-customer", "wrong")
+    assert wrong.status_code == 401
+    _, agent_as_customer = _login(portal, "demo-agent")
+    assert agent_as_customer.status_code == 401
+
+
+def test_filed_request_is_the_logged_in_customers_whatever_the_form_says(
+    portal: Flask, agent: ZnunyClient
+) -> None:
+    client, _ = _login(portal, "demo-customer")
+    page, ticket_id = _file_pos_request(
+        client, CustomerUser="flagship-clerk", f_store="store-001", Priority="1 very low")
+    assert "has the number" in page and "Expected by" in page
+    ticket = agent.ticket_get(ticket_id, dynamic_fields=True)
+    assert ticket.customer_user_id == "demo-customer"
+    assert ticket.dynamic_fields["RadiantStore"] == "store-007"
+    assert ticket.dynamic_fields["RadiantCategory"] == "it.pos-down"
+    listed = client.get("/requests").get_data(as_text=True)
+    assert ticket.ticket_number in listed
+
+
+def test_foreign_ticket_is_404_for_every_action(portal: Flask, agent: ZnunyClient) -> None:
+    flagship, _ = _login(portal, "flagship-clerk")
+    _, ticket_id = _file_pos_request(flagship)
+    detail = flagship.get(f"/requests/{ticket_id}").get_data(as_text=True)
+    article = re.search(r'id="a(\d+)-h"', detail)
+    assert article
+    clerk, _ = _login(portal, "demo-customer")
+    token = _token(clerk.get("/").get_data(as_text=True))
+    assert clerk.get(f"/requests/{ticket_id}").status_code == 404
+    assert clerk.get(f"/requests/{ticket_id}/files/{article.group(1)}/1").status_code == 404
+    for action in ("reply", "close", "reopen"):
+        response = clerk.post(f"/requests/{ticket_id}/{action}",
+                              data={"csrf_token": token, "body": "x", "reason": "x"})
+        assert response.status_code == 404, action
+    ticket = agent.ticket_get(ticket_id, all_articles=True)
+    assert len(ticket.articles) == 1 and ticket.state == "new"
+
+
+def test_internal_note_is_hidden_from_the_customer(portal: Flask, agent: ZnunyClient) -> None:
+    client, _ = _login(portal, "demo-customer")
+    _, ticket_id = _file_pos_request(client)
+    agent.ticket_update(ticket_id, article=NewArticle(
+        subject="note", body="INTERNAL: replace mainboard", content_type="text/plain; charset=utf8",
+        communication_channel="Internal", is_visible_for_customer=False))
+    agent.ticket_update(ticket_id, article=NewArticle(
+        subject="reply", body="A technician comes at 11", content_type="text/plain; charset=utf8",
+        communication_channel="Internal", is_visible_for_customer=True, sender_type="agent"))
+    html = client.get(f"/requests/{ticket_id}").get_data(as_text=True)
+    assert "A technician comes at 11" in html
+    assert "INTERNAL" not in html and "mainboard" not in html
+
+
+def test_expired_znuny_session_returns_to_login_and_back(
+    portal: Flask, znuny: str
+) -> None:
+    client, _ = _login(portal, "demo-customer")
+    assert client.get("/requests").status_code == 200
+    store = portal.extensions["radiant_portal"]["sessions"]
+    with client.session_transaction() as cookie:
+        gi_session = store.get(cookie["sid"]).gi_session_id
+    requests.post(f"{znuny}/__sandbox__/sessions/age",
+                  json={"SessionID": gi_session, "Seconds": 7260}, timeout=5).raise_for_status()
+    response = client.get("/requests")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/login?next=/requests"
+
+
+def test_znuny_down_at_submit_keeps_the_request_in_the_outbox(
+    portal: Flask, settings: Settings, faults: Any
+) -> None:
+    client, _ = _login(portal, "demo-customer")
+    html = client.get("/new/it.pos-down").get_data(as_text=True)
+    faults("down")
+    ref = re.search(r'name="request_id" type="hidden" value="([^"]+)"', html)
+    impact = re.search(r'<select[^>]*name="f_impact".*?<option value="([^"]+)"', html, re.S)
+    assert ref and impact
+    response = client.post("/new/it.pos-down", data={
+        "csrf_token": _token(html), "request_id": ref.group(1), "f_register": "3",
+        "f_impact": impact.group(1), "f_description": "Down while Znuny is down"})
+    assert response.status_code == 302
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert f"Your reference: {ref.group(1)}" in page
+    assert "will be filed automatically" in page and "Expected by" in page
+    engine = make_engine(settings.effective_database_url)
+    with session_scope(engine) as s:
+        row = s.query(Outbox).filter_by(request_id=ref.group(1)).one()
+        assert row.state == OutboxState.PENDING and row.customer_user == "demo-customer"
+    engine.dispose()
+
+
+def test_znuny_down_at_login_is_503(portal: Flask, faults: Any) -> None:
+    faults("down")
+    _, response = _login(portal, "demo-customer")
+    assert response.status_code == 503
