@@ -144,39 +144,44 @@ class GenericInterface:
         ):
             raise NoAnswer
         route = "/" + (parts[5] if len(parts) > 5 else "")
-        with self.sandbox.lock, self.sandbox.engine.begin() as conn:
-            settings = read_settings(conn)
-            ctx = Ctx(
-                conn=conn,
-                settings=settings,
-                clock=Clock(float(settings["clock_offset"])),
-                remote_addr=request.remote_addr or "",
-                user_agent=request.user_agent.string,
-            )
-            config = routing.find_webservice(ctx, parts[3], urllib.parse.unquote(parts[4]))
-            if config is None:
-                raise NoAnswer
-            match = routing.match_route(config, route, request.method)
-            if match is None:
-                return text(
-                    500, f"HTTP::REST Error while determine Operation for request URI '{route}'."
-                )
+        with self.sandbox.lock, self.sandbox.engine.connect() as raw:
+            raw.info["immediate"] = request.method != "GET"
             try:
-                data = read_body(request)
-            except _Transport as exc:
-                return text(500, str(exc))
-            data.update(parse_query(request.query_string.decode("latin-1")))
-            data.update(match.params)
-            if ctx.flavour != "otrs6":
-                for name in _HEADERS:
-                    value = request.headers.get(f"X-OTRS-Header-{name}")
-                    if value is not None:
-                        data[name] = value
-            try:
-                return as_json(OPERATIONS[match.type](ctx, data))
-            except Fault as exc:
-                conn.rollback()
+                with raw.begin():
+                    return self._answer(request, raw, parts, route)
+            except Fault as exc:  # rolled back, like a failed operation in Znuny
                 return text(500, json.dumps({"faultcode": "Server", "faultstring": str(exc)}))
+
+    def _answer(self, request: Request, conn: Any, parts: list[str], route: str) -> Response:
+        """Resolve the web service and operation, gather parameters, run the operation."""
+        settings = read_settings(conn)
+        ctx = Ctx(
+            conn=conn,
+            settings=settings,
+            clock=Clock(float(settings["clock_offset"])),
+            remote_addr=request.remote_addr or "",
+            user_agent=request.user_agent.string,
+        )
+        config = routing.find_webservice(ctx, parts[3], urllib.parse.unquote(parts[4]))
+        if config is None:
+            raise NoAnswer
+        match = routing.match_route(config, route, request.method)
+        if match is None:
+            return text(
+                500, f"HTTP::REST Error while determine Operation for request URI '{route}'."
+            )
+        try:
+            data = read_body(request)
+        except _Transport as exc:
+            return text(500, str(exc))
+        data.update(parse_query(request.query_string.decode("latin-1")))
+        data.update(match.params)
+        if ctx.flavour != "otrs6":  # Znuny >= 6.1 reads credentials from X-OTRS-Header-* (§1.4)
+            for name in _HEADERS:
+                value = request.headers.get(f"X-OTRS-Header-{name}")
+                if value is not None:
+                    data[name] = value
+        return as_json(OPERATIONS[match.type](ctx, data))
 
     def control(self, request: Request, what: str) -> Response:
         """``/__sandbox__/{sessions/age,clock,faults}`` (only with test controls)."""

@@ -132,10 +132,26 @@ def seed_lab(conn: Connection, clock: Clock) -> None:
     b.add_field(conn, install_at, "Impact", "Impact", "Dropdown", b.DROPDOWN_IMPACT, 3)
     rw = {1: ("ro", "rw", "create")}
     b.add_agent(
-        conn, install_at, "otrs6", "agent1", PASSWORD, "Agent", "One", "agent1@otrslab.test", rw  # type: ignore[arg-type]
+        conn,
+        install_at,
+        "otrs6",
+        "agent1",
+        PASSWORD,
+        "Agent",
+        "One",
+        "agent1@otrslab.test",
+        rw,  # type: ignore[arg-type]
     )
     b.add_agent(
-        conn, install_at, "otrs6", "agent2", PASSWORD, "Agent", "Two", "agent2@otrslab.test", rw  # type: ignore[arg-type]
+        conn,
+        install_at,
+        "otrs6",
+        "agent2",
+        PASSWORD,
+        "Agent",
+        "Two",
+        "agent2@otrslab.test",
+        rw,  # type: ignore[arg-type]
     )
     _company(conn, install_at, "acme", "ACME Corp", "Springfield", "Germany")
     _company(conn, install_at, "globex", "Globex Inc")

@@ -1,0 +1,108 @@
+"""Route sets of the retail sandbox (OTRS 6 sample, Znuny sample, Extra, Ready2Adopt) and faults."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+
+from radiant_ext.sandbox import SandboxError, SandboxServer, create_app, serve_in_thread
+
+BASE = "/znuny/nph-genericinterface.pl/Webservice/"
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[SandboxServer]:
+    srv = serve_in_thread(create_app(tmp_path, seed="retail", test_controls=True))
+    yield srv
+    srv.stop()
+
+
+def _sid(url: str) -> str:
+    body = {"UserLogin": "demo-agent", "Password": "demo"}
+    return str(
+        requests.post(url + BASE + "GenericTicketConnectorREST/Session", json=body).json()[
+            "SessionID"
+        ]
+    )
+
+
+def test_ready2adopt_search_is_post_and_get_falls_to_ticketget(server: SandboxServer) -> None:
+    sid = _sid(server.url)
+    ws = server.url + BASE + "GenericTicketConnectorRESTReady2Adopt"
+    assert requests.post(ws + "/Ticket/Search", json={"SessionID": sid}).json() == {}
+    got = requests.get(ws + "/Ticket/Search", params={"SessionID": sid}).json()
+    assert got["Error"]["ErrorCode"] == "TicketGet.AccessDenied"
+
+
+def test_routing_errors_are_plain_text_500(server: SandboxServer) -> None:
+    ws = server.url + BASE + "GenericTicketConnectorREST"
+    r = requests.put(ws + "/Ticket/1")
+    assert (r.status_code, r.text) == (
+        500,
+        "HTTP::REST Error while determine Operation for request URI '/Ticket/1'.",
+    )
+    r = requests.get(ws + "/Ticket/1/")
+    assert r.status_code == 500  # anchored: a trailing slash does not match
+
+
+def test_session_header_and_webservice_id(server: SandboxServer) -> None:
+    sid = _sid(server.url)
+    r = requests.get(
+        server.url + BASE + "GenericTicketConnectorREST/Ticket",
+        headers={"X-OTRS-Header-SessionID": sid},
+    )
+    assert r.json() == {}
+    r = requests.get(
+        server.url + "/otrs/nph-genericinterface.pl/WebserviceID/1/Ticket",
+        params={"SessionID": sid},
+    )
+    assert r.json() == {}
+
+
+def test_unknown_webservice_and_down_fault_send_no_answer(server: SandboxServer) -> None:
+    with pytest.raises(requests.ConnectionError):
+        requests.get(server.url + BASE + "NoSuchWebservice/Ticket/1")
+    requests.post(server.url + "/__sandbox__/faults", json={"mode": "down", "count": 1})
+    with pytest.raises(requests.ConnectionError):
+        requests.get(server.url + BASE + "GenericTicketConnectorREST/Ticket")
+
+
+def test_customer_sees_company_tickets_but_not_internal_notes(server: SandboxServer) -> None:
+    ws = server.url + BASE + "GenericTicketConnectorRESTReady2Adopt"
+    ticket = {
+        "Title": "Lights out",
+        "Queue": "Maintenance",
+        "State": "new",
+        "Priority": "3 normal",
+        "Type": "Incident",
+        "CustomerUser": "demo-customer",
+    }
+    art = {"Subject": "s", "Body": "b", "ContentType": "text/plain; charset=utf-8"}
+    agent = {"UserLogin": "radiant", "Password": "radiant-demo"}
+    tid = requests.post(ws + "/Ticket", json={**agent, "Ticket": ticket, "Article": art}).json()[
+        "TicketID"
+    ]
+    note = {**art, "IsVisibleForCustomer": 0, "Subject": "internal"}
+    requests.patch(ws + f"/Ticket/{tid}", json={**agent, "Article": note})
+    manager = {
+        "CustomerUserLogin": "store-manager",
+        "Password": "demo",
+    }  # same store as demo-customer
+    got = requests.get(ws + f"/Ticket/{tid}", params={**manager, "AllArticles": 1}).json()[
+        "Ticket"
+    ][0]
+    assert [a["Subject"] for a in got["Article"]] == ["s"]
+    other = {"CustomerUserLogin": "flagship-clerk", "Password": "demo"}
+    assert (
+        requests.get(ws + f"/Ticket/{tid}", params=other).json()["Error"]["ErrorCode"]
+        == "TicketGet.AccessDenied"
+    )
+
+
+def test_seed_mismatch_is_refused(tmp_path: Path) -> None:
+    create_app(tmp_path, seed="lab")
+    with pytest.raises(SandboxError, match="lab"):
+        create_app(tmp_path, seed="retail")
