@@ -14,6 +14,7 @@ from rich.table import Table
 
 from radiant_ext.config import Settings, load_settings
 from radiant_ext.plugins import (
+    CatalogError,
     CatalogItem,
     PluginError,
     Plugins,
@@ -194,9 +195,15 @@ def _znuny_problems(settings: Settings, report: PluginReport) -> tuple[list[str]
 def check(as_json: bool) -> None:
     """Validate every catalog file and plugin, and the names they use against Znuny."""
     settings = load_settings()
-    pm = make_plugin_manager(blocked=tuple(settings.blocked_plugins),
-                             catalog_dirs=tuple(settings.catalog_dirs))
+    blocked = tuple(settings.blocked_plugins)
+    try:
+        pm = make_plugin_manager(blocked=blocked, catalog_dirs=tuple(settings.catalog_dirs))
+        broken: list[str] = []
+    except CatalogError as exc:  # report every broken file, then check the plugins anyway
+        broken = [str(p) for p in exc.problems]
+        pm = make_plugin_manager(blocked=blocked)
     report = check_plugins(pm)
+    report.problems[:0] = broken
     znuny, note = _znuny_problems(settings, report) if not report.problems else ([], "")
     problems = report.problems + znuny
     if as_json:

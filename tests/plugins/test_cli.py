@@ -147,10 +147,15 @@ def test_check_refuses_a_broken_catalog_naming_the_line(
         "    title: {en: Contract review, ru: Проверка договора}\n"
         "    routing: {type: Service Request, queue: Legal, priority: 7}\n"
         "    deadline: {business_hours: 16}\n", "utf-8")
+    (folder / "broken.yaml").write_text("items: [\n", "utf-8")
     monkeypatch.setenv("RADIANT_CATALOG_DIRS", json.dumps([str(folder)]))
-    code, _, err = run("check")
+    code, out, err = run("check")
     assert code == 1
-    assert f"{folder / 'legal.yaml'}:5:" in err and "items[0].routing.priority" in err
+    assert f"problem: {folder / 'broken.yaml'}:2:1: YAML syntax" in out
+    assert f"problem: {folder / 'legal.yaml'}:5:62: items[0].routing.priority" in out
+    assert "it: 1 department(s), 8 item(s)" in out  # installed plugins are still checked
+    assert err.startswith("Error: 2 problem(s) found")
+    (folder / "broken.yaml").unlink()
     (folder / "legal.yaml").write_text((folder / "legal.yaml").read_text("utf-8").replace(
         "priority: 7", "priority: 3"), "utf-8")
     code, out, _ = run("check")
