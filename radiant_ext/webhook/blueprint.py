@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import Blueprint, Flask, Response, current_app, request
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from radiant_ext.config import Settings
 from radiant_ext.webhook.errors import (
@@ -131,7 +132,10 @@ def read_body(config: WebhookConfig) -> bytes:
     length = request.content_length
     if length is not None and length > config.max_body_bytes:
         raise PayloadTooLarge(f"body of {length} bytes exceeds {config.max_body_bytes}")
-    raw = request.stream.read(config.max_body_bytes + 1)
+    try:
+        raw = request.stream.read(config.max_body_bytes + 1)
+    except RequestEntityTooLarge as exc:  # the app's own MAX_CONTENT_LENGTH is lower
+        raise PayloadTooLarge(f"body exceeds the application's limit: {exc.description}") from exc
     if len(raw) > config.max_body_bytes:
         raise PayloadTooLarge(f"body exceeds {config.max_body_bytes} bytes")
     return raw
