@@ -45,6 +45,7 @@ from radiant_ext.plugins.errors import (
     UnknownItemError,
     ZnunyMetadataError,
 )
+from radiant_ext.plugins.factory import plugins_from_settings
 from radiant_ext.plugins.hookspecs import hookimpl
 from radiant_ext.plugins.loader import (
     load_catalog_dirs,
@@ -129,5 +130,6 @@ __all__ = [
     "load_catalog_resource",
     "load_catalog_text",
     "make_plugin_manager",
+    "plugins_from_settings",
     "priority_name",
 ]
