@@ -190,11 +190,7 @@ def _znuny_problems(settings: Settings, report: PluginReport) -> tuple[list[str]
     return problems, f"Checked every name against Znuny's database: {len(problems)} missing."
 
 
-@click.command()
-@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
-def check(as_json: bool) -> None:
-    """Validate every catalog file and plugin, and the names they use against Znuny."""
-    settings = load_settings()
+def _check_all(settings: Settings) -> PluginReport:
     blocked = tuple(settings.blocked_plugins)
     try:
         pm = make_plugin_manager(blocked=blocked, catalog_dirs=tuple(settings.catalog_dirs))
@@ -204,6 +200,15 @@ def check(as_json: bool) -> None:
         pm = make_plugin_manager(blocked=blocked)
     report = check_plugins(pm)
     report.problems[:0] = broken
+    return report
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+def check(as_json: bool) -> None:
+    """Validate every catalog file and plugin, and the names they use against Znuny."""
+    settings = load_settings()
+    report = _check_all(settings)
     znuny, note = _znuny_problems(settings, report) if not report.problems else ([], "")
     problems = report.problems + znuny
     if as_json:

@@ -34,27 +34,22 @@ def _collect(impl: pluggy.HookImpl, report: PluginReport) -> list[Any] | None:
     return None
 
 
-def check_plugins(pm: pluggy.PluginManager) -> PluginReport:
-    """Load each plugin's departments and items separately and cross-check them.
-
-    Finds invalid catalog files (with file and line), duplicate department or item ids,
-    items naming unknown departments, and store fields' and rules' problems the models
-    already reject.
-    """
-    report = PluginReport()
-    departments: dict[str, str] = {}
+def _departments(pm: pluggy.PluginManager, report: PluginReport) -> dict[str, str]:
+    owners: dict[str, str] = {}
     for impl in pm.hook.radiant_departments.get_hookimpls():
         for dept in _collect(impl, report) or ():
-            if dept.id in departments:
+            if dept.id in owners:
                 report.problems.append(f"department {dept.id!r} registered by both "
-                                       f"{departments[dept.id]} and {impl.plugin_name}")
-            departments[dept.id] = impl.plugin_name
+                                       f"{owners[dept.id]} and {impl.plugin_name}")
+            owners[dept.id] = impl.plugin_name
+    return owners
+
+
+def _items(pm: pluggy.PluginManager, report: PluginReport, departments: dict[str, str]
+           ) -> dict[str, str]:
     owners: dict[str, str] = {}
     for impl in pm.hook.radiant_catalog_items.get_hookimpls():
-        items = _collect(impl, report)
-        if items is None:
-            continue
-        for item in items:
+        for item in _collect(impl, report) or ():
             if item.id in owners:
                 report.problems.append(f"catalog item {item.id!r} registered by both "
                                        f"{owners[item.id]} and {impl.plugin_name}")
@@ -64,10 +59,19 @@ def check_plugins(pm: pluggy.PluginManager) -> PluginReport:
                                        f"unknown department {item.department!r}")
             owners[item.id] = impl.plugin_name
             report.items.append(item)
-    for name in {*departments.values(), *owners.values()}:
-        report.counts[name] = (
-            sum(1 for p in departments.values() if p == name),
-            sum(1 for p in owners.values() if p == name),
-        )
-    return report
+    return owners
 
+
+def check_plugins(pm: pluggy.PluginManager) -> PluginReport:
+    """Load each plugin's departments and items separately and cross-check them.
+
+    Finds invalid catalog files (with file and line), duplicate department or item ids and
+    items naming unknown departments; a plugin that raises is reported, not fatal.
+    """
+    report = PluginReport()
+    departments = _departments(pm, report)
+    items = _items(pm, report, departments)
+    for name in {*departments.values(), *items.values()}:
+        report.counts[name] = (list(departments.values()).count(name),
+                               list(items.values()).count(name))
+    return report

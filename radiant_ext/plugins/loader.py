@@ -73,6 +73,28 @@ def _parse(text: str, source: str) -> tuple[Any, Marks]:
     return data, marks
 
 
+def _resolve_item(
+    item: dict[str, Any], index: int, dept_id: Any, calendars: dict[str, Any],
+    shared: dict[str, Any], problems: list[tuple[Path_, str]],
+) -> None:
+    if dept_id and "department" not in item:
+        item["department"] = dept_id
+    deadline = item.get("deadline")
+    if isinstance(deadline, dict):
+        ref = deadline.get("calendar", DEFAULT_CALENDAR.id)
+        if isinstance(ref, str) and ref in calendars:
+            deadline["calendar"] = calendars[ref]
+        elif isinstance(ref, str):
+            problems.append((("items", index, "deadline", "calendar"),
+                             f"unknown calendar {ref!r}"))
+    rules = item.get("rules")
+    for j, rule in enumerate(rules if isinstance(rules, list) else []):
+        if isinstance(rule, str) and rule in shared:
+            rules[j] = shared[rule]  # type: ignore[index]
+        elif isinstance(rule, str):
+            problems.append((("items", index, "rules", j), f"unknown shared rule {rule!r}"))
+
+
 def _resolve(data: dict[str, Any], problems: list[tuple[Path_, str]]) -> dict[str, Any]:
     """Fill in item departments, calendar references and shared rule references."""
     department = data.get("department")
@@ -84,28 +106,8 @@ def _resolve(data: dict[str, Any], problems: list[tuple[Path_, str]]) -> dict[st
     shared = {r["id"]: r for r in data.get("rules") or [] if isinstance(r, dict) and "id" in r}
     items = data.get("items")
     for i, item in enumerate(items if isinstance(items, list) else []):
-        if not isinstance(item, dict):
-            continue
-        if dept_id and "department" not in item:
-            item["department"] = dept_id
-        deadline = item.get("deadline")
-        if isinstance(deadline, dict):
-            ref = deadline.get("calendar", DEFAULT_CALENDAR.id)
-            if isinstance(ref, str):
-                if ref in calendars:
-                    deadline["calendar"] = calendars[ref]
-                else:
-                    problems.append((("items", i, "deadline", "calendar"),
-                                     f"unknown calendar {ref!r}"))
-        rules = item.get("rules")
-        if not isinstance(rules, list):
-            continue
-        for j, rule in enumerate(rules):
-            if isinstance(rule, str):
-                if rule in shared:
-                    rules[j] = shared[rule]
-                else:
-                    problems.append((("items", i, "rules", j), f"unknown shared rule {rule!r}"))
+        if isinstance(item, dict):
+            _resolve_item(item, i, dept_id, calendars, shared, problems)
     data.pop("rules", None)
     return data
 

@@ -29,48 +29,39 @@ def pick_owner(pool: Sequence[str], key: str) -> str | None:
     return pool[zlib.crc32(key.encode("utf-8")) % len(pool)]
 
 
+def _owner(item: CatalogItem, request: RequestContext) -> tuple[str | None, RuleFired | None]:
+    """The fixed owner, or one picked from the pool with an explanation."""
+    pool = item.routing.owner_pool
+    if item.routing.owner is not None or not pool:
+        return item.routing.owner, None
+    key = request.request_id or f"{request.store_id}|{request.submitted_at.isoformat()}"
+    owner = pick_owner(pool, key)
+    return owner, RuleFired(
+        id="owner-pool",
+        text=f"Owner picked from the pool {', '.join(pool)}",
+        text_ru=f"Ответственный выбран из группы {', '.join(pool)}",
+        effect=f"owner {owner}",
+    )
+
+
 def route_by_rules(
     item: CatalogItem, request: RequestContext, store: StoreInfo | None, *, decided_by: str = ""
 ) -> RoutingDecision:
     """Apply ``item``'s routing, priority rules and deadline policy to ``request``."""
-    outcome = apply_rules(
-        item.rules,
-        item_id=item.id,
-        base_level=item.routing.priority,
-        business_hours=item.deadline.business_hours,
-        request=request,
-        store=store,
-    )
-    fired = list(outcome.fired)
-    policy = item.deadline
+    routing, policy = item.routing, item.deadline
+    outcome = apply_rules(item.rules, item_id=item.id, base_level=routing.priority,
+                          business_hours=policy.business_hours, request=request, store=store)
     zone = store.time_zone if policy.time_zone == "store" and store else None
     calendar = policy.calendar.build(zone)
     deadline = calendar.add(request.submitted_at, timedelta(hours=outcome.business_hours))
-    owner = item.routing.owner
-    if owner is None and item.routing.owner_pool:
-        key = request.request_id or f"{request.store_id}|{request.submitted_at.isoformat()}"
-        owner = pick_owner(item.routing.owner_pool, key)
-        fired.append(RuleFired(
-            id="owner-pool",
-            text=f"Owner picked from the pool {', '.join(item.routing.owner_pool)}",
-            text_ru=f"Ответственный выбран из группы {', '.join(item.routing.owner_pool)}",
-            effect=f"owner {owner}",
-        ))
+    owner, pool_note = _owner(item, request)
     return RoutingDecision(
-        item_id=item.id,
-        department=item.department,
-        type=item.routing.type,
-        queue=item.routing.queue,
-        service=item.routing.service,
-        sla=item.routing.sla,
-        priority=priority_name(outcome.level),
-        priority_level=outcome.level,
-        owner=owner,
-        deadline=deadline,
+        item_id=item.id, department=item.department, type=routing.type, queue=routing.queue,
+        service=routing.service, sla=routing.sla, priority=priority_name(outcome.level),
+        priority_level=outcome.level, owner=owner, deadline=deadline,
         business_hours=outcome.business_hours,
-        calendar=f"{policy.calendar.id} ({calendar.tz.key})",
-        store_id=request.store_id,
-        rules_fired=fired,
+        calendar=f"{policy.calendar.id} ({calendar.tz.key})", store_id=request.store_id,
+        rules_fired=[*outcome.fired, *([pool_note] if pool_note else [])],
         decided_by=decided_by,
     )
 

@@ -82,15 +82,8 @@ def _matches(
         return None
     if cond.companies and request.customer_company not in cond.companies:
         return None
-    if cond.field:
-        value = request.fields.get(cond.field)
-        text = "" if value is None else str(value)
-        if cond.equals is not None and text != cond.equals:
-            return None
-        if cond.one_of and text not in cond.one_of:
-            return None
-        if cond.equals is None and not cond.one_of and not text:
-            return None
+    if cond.field and not _field_matches(cond, request):
+        return None
     if cond.repeat_within_days is not None:
         if request.recent_incidents is None or not request.store_id:
             return None
@@ -99,6 +92,16 @@ def _matches(
             return None
         values.update(count=count, days=cond.repeat_within_days)
     return values
+
+
+def _field_matches(cond: RuleCondition, request: RequestContext) -> bool:
+    value = request.fields.get(cond.field or "")
+    text = "" if value is None else str(value)
+    if cond.equals is not None:
+        return text == cond.equals
+    if cond.one_of:
+        return text in cond.one_of
+    return bool(text)
 
 
 def _effect(rule: PriorityRule, outcome: RuleOutcome) -> str:
