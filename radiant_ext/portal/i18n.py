@@ -15,7 +15,7 @@ from flask_babel import format_datetime, gettext
 from radiant_ext.portal.extensions import babel
 from radiant_ext.portal.navigation import safe_next
 
-__all__ = ["bp", "current_language", "format_deadline", "init_app"]
+__all__ = ["bp", "current_language", "format_deadline", "format_when", "init_app", "state_label"]
 
 bp = Blueprint("i18n", __name__)
 
@@ -44,6 +44,22 @@ def format_deadline(value: datetime | None) -> str:
     if value is None:
         return str(gettext("no deadline"))
     return str(format_datetime(value, "EEE d MMM, HH:mm"))
+
+
+def state_label(state: str) -> str:
+    """Znuny's state name in the customer's language (unknown custom states stay as they are)."""
+    labels = {
+        "new": gettext("new"),
+        "open": gettext("open"),
+        "closed successful": gettext("solved"),
+        "closed unsuccessful": gettext("closed without solution"),
+        "pending reminder": gettext("waiting"),
+        "pending auto close+": gettext("solved, closing soon"),
+        "pending auto close-": gettext("closing soon"),
+        "merged": gettext("merged"),
+        "removed": gettext("removed"),
+    }
+    return str(labels.get(state, state))
 
 
 def format_when(value: datetime | None) -> str:
@@ -83,3 +99,4 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(current_language=current_language)
     app.jinja_env.filters["deadline"] = format_deadline
     app.jinja_env.filters["when"] = format_when
+    app.jinja_env.filters["state_label"] = state_label

@@ -270,6 +270,9 @@ class CatalogPort(Protocol):
     ) -> dict[str, str]:
         """Item-specific validation: field name → message in ``language`` (empty: valid)."""
 
+    def store_names(self) -> Mapping[str, str]:
+        """The store directory: customer company id → display name."""
+
 
 class SubmissionPort(Protocol):
     """Outbox-first submission of a new request."""

@@ -145,6 +145,9 @@ class FakeHelpDesk:
             return {"days": "Не больше 28 дней." if language == "ru" else "At most 28 days."}
         return {}
 
+    def store_names(self) -> Mapping[str, str]:
+        return {"store-007": "Store 007 Kazan", "store-001": "Store 001 Moscow Tverskaya"}
+
     # -- submission ------------------------------------------------------------------------
     def new_reference(self) -> str:
         self.references += 1

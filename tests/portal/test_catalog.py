@@ -68,6 +68,7 @@ def test_submit_files_the_request_and_confirms_number_and_deadline(
     assert draft.customer.login == "demo-customer"
     assert draft.fields == {"register": "K-7", "symptom": "frozen"}
     assert "Screen is black" in draft.body and "Register number: K-7" in draft.body
+    assert "What happens? Frozen" in draft.body  # the option the customer saw
     page = customer_client.get(response.headers["Location"]).get_data(as_text=True)
     ticket = next(iter(desk.tickets.values()))
     assert ticket.summary.ticket_number in page

@@ -37,6 +37,19 @@ def test_my_requests_lists_own_tickets_with_overdue_highlighted(
     assert "Printer jams" in html
     assert "Manager request" not in html and "Flagship secret" not in html
     assert '<tr class="overdue">' in html and "overdue" in html
+    assert "Store 007 Kazan" in html  # store names from the directory
+
+
+def test_states_are_shown_in_the_customers_language(
+    customer_client: FlaskClient, desk: Any
+) -> None:
+    me = _customers(desk)["demo-customer"]
+    desk.add_ticket(me, "Done", state="closed successful", state_type="closed")
+    english = customer_client.get("/requests?state=closed").get_data(as_text=True)
+    assert ">solved<" in english
+    customer_client.set_cookie("radiant_lang", "ru")
+    russian = customer_client.get("/requests?state=closed").get_data(as_text=True)
+    assert ">решена<" in russian
 
 
 def test_company_requests_include_colleagues_but_not_other_stores(

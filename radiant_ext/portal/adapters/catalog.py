@@ -174,3 +174,6 @@ class PluginCatalog:
         for error in errors:
             problems.setdefault(error.field, error.get(language))
         return problems
+
+    def store_names(self) -> Mapping[str, str]:
+        return {store.id: store.name for store in self.plugins.stores().values()}

@@ -159,8 +159,15 @@ def _submit(item: CatalogItemView, form: RequestForm) -> ResponseReturnValue | N
 
 
 def _compose_body(item: CatalogItemView, description: str, values: Mapping[str, str]) -> str:
-    labels = {spec.name: spec.label for spec in item.fields}
-    lines = [f"{labels.get(name, name)}: {value}" for name, value in values.items()]
+    """The first article: the description, then one line per field as the customer saw it."""
+    specs = {spec.name: spec for spec in item.fields}
+    lines = []
+    for name, value in values.items():
+        spec = specs.get(name)
+        label = spec.label if spec else name
+        shown = dict(spec.choices).get(value, value) if spec else value
+        joint = " " if label.endswith(("?", ":")) else ": "
+        lines.append(f"{label}{joint}{shown}")
     parts = [description.strip(), "\n".join(lines)]
     return "\n\n".join(p for p in parts if p) or item.title
 

@@ -87,6 +87,7 @@ def _list(scope: Scope) -> ResponseReturnValue:
     return render_template(
         "requests/list.html", page=page, query=query, scope=scope, args=args,
         is_overdue=is_overdue, categories=_category_titles(),
+        stores=services().catalog.store_names(),
     )
 
 
@@ -119,6 +120,7 @@ def _render_detail(
         overdue=is_overdue(detail.summary),
         article_html=article_html,
         categories=_category_titles(),
+        stores=services().catalog.store_names(),
     ), status
 
 
