@@ -134,7 +134,8 @@ def lookup_id(ctx: Ctx, table: Any, name: Any, valid_only: bool = True) -> int |
     stmt = select(table.c.id).where(table.c.name == str(name))
     if valid_only and "valid_id" in table.c:
         stmt = stmt.where(table.c.valid_id == 1)
-    return ctx.scalar(stmt)  # type: ignore[no-any-return]
+    found = ctx.scalar(stmt)
+    return int(found) if found is not None else None
 
 
 def check_id(ctx: Ctx, table: Any, value: Any, valid_only: bool = True) -> int | None:
@@ -146,11 +147,13 @@ def check_id(ctx: Ctx, table: Any, value: Any, valid_only: bool = True) -> int |
     stmt = select(table.c.id).where(table.c.id == ident)
     if valid_only and "valid_id" in table.c:
         stmt = stmt.where(table.c.valid_id == 1)
-    return ctx.scalar(stmt)  # type: ignore[no-any-return]
+    found = ctx.scalar(stmt)
+    return int(found) if found is not None else None
 
 
 def name_of(ctx: Ctx, table: Any, ident: int | None) -> str | None:
     """Return the name of row ``ident`` or ``None``."""
     if ident is None:
         return None
-    return ctx.scalar(select(table.c.name).where(table.c.id == ident))  # type: ignore[no-any-return]
+    found = ctx.scalar(select(table.c.name).where(table.c.id == ident))
+    return str(found) if found is not None else None

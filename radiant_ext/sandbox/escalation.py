@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import select
 
@@ -31,18 +31,20 @@ def _minutes(ctx: Ctx, row: Any) -> dict[str, int]:
 
 def _articles(ctx: Ctx, ticket_id: int) -> list[Any]:
     t = s.article
-    return ctx.conn.execute(  # type: ignore[return-value]
-        select(t.c.create_time, t.c.article_sender_type_id, t.c.is_visible_for_customer)
-        .where(t.c.ticket_id == ticket_id)
-        .order_by(t.c.id)
-    ).all()
+    return list(
+        ctx.conn.execute(
+            select(t.c.create_time, t.c.article_sender_type_id, t.c.is_visible_for_customer)
+            .where(t.c.ticket_id == ticket_id)
+            .order_by(t.c.id)
+        ).all()
+    )
 
 
 def first_response(articles: list[Any]) -> dt.datetime | None:
     """The first customer-visible agent article answers the ticket."""
     for created, sender, visible in articles:
         if sender == 1 and visible:
-            return created  # type: ignore[no-any-return]
+            return cast(dt.datetime, created)
     return None
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import and_, exists, or_, select
@@ -135,7 +136,7 @@ def _article_filter(data: dict[str, Any]) -> Any:
         )
     art = exists().where(a.c.ticket_id == T.c.id, m.c.article_id == a.c.id, *extra)
     if full is not None and not conds:
-        return or_(art, T.c.title.like(f"%{_like(text).strip('%')}%"))  # type: ignore[arg-type]
+        return or_(art, T.c.title.like(f"%{_like(str(text)).strip('%')}%"))
     return art
 
 
@@ -157,7 +158,7 @@ def _df_filters(ctx: Ctx, data: dict[str, Any]) -> list[Any]:
         base = [v.c.field_id == field_id, v.c.object_id == T.c.id]
         for op, value in ops.items():
             vals = _list(value)
-            conds = {
+            conds: dict[str, Callable[[str], Any]] = {
                 "Equals": lambda x: v.c.value_text == x,
                 "Like": lambda x: v.c.value_text.like(_like(x)),
                 "GreaterThan": lambda x: v.c.value_text > x,
@@ -169,7 +170,7 @@ def _df_filters(ctx: Ctx, data: dict[str, Any]) -> list[Any]:
                 has = exists().where(*base)
                 out.append(~has if str(value) not in ("0", "") else has)
             elif op in conds and vals:
-                out.append(exists().where(*base, or_(*[conds[op](x) for x in vals])))  # type: ignore[no-untyped-call]
+                out.append(exists().where(*base, or_(*[conds[op](x) for x in vals])))
     return out
 
 

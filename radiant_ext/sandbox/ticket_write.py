@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import select
@@ -124,14 +125,14 @@ def _do_create(
         if field.object_type == "Article":
             fields.store(ctx, field, aid, vals, ticket_id)
     owner = values.get("owner_id") or ctx.user_id
-    steps = [
+    steps: list[Callable[[], None]] = [
         lambda: _account(ctx, ticket_id, aid, art),
         lambda: _owner(ctx, ticket_id, owner, values),
     ]
     if ctx.flavour == "otrs6":
         steps.reverse()
     for step in steps:
-        step()  # type: ignore[no-untyped-call]
+        step()
     if values.get("responsible_id") not in (None, 1):
         tickets.touch(ctx, ticket_id, responsible_user_id=values["responsible_id"])
         login = tickets.name_of_user(ctx, values["responsible_id"])

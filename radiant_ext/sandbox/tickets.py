@@ -143,7 +143,7 @@ def create_ticket(ctx: Ctx, values: dict[str, Any]) -> tuple[int, str]:
         change_time=now,
         change_by=ctx.user_id,
     )
-    ticket_id = int(ctx.conn.execute(s.ticket.insert().values(**row)).inserted_primary_key[0])  # type: ignore[index]
+    ticket_id = int(ctx.conn.execute(s.ticket.insert().values(**row)).lastrowid)
     queue = name_of(ctx, s.queue, values["queue_id"])
     prio = name_of(ctx, s.ticket_priority, values["priority_id"])
     state = name_of(ctx, s.ticket_state, values["state_id"])
@@ -171,7 +171,7 @@ def create_article(ctx: Ctx, ticket_id: int, art: NewArticle) -> int:
     """Store an article with its attachments; reset the unlock time for agent articles."""
     now = ctx.now()
     aid = int(
-        ctx.conn.execute(  # type: ignore[index]
+        ctx.conn.execute(
             s.article.insert().values(
                 ticket_id=ticket_id,
                 article_sender_type_id=SENDER_TYPES[art.sender_type],
@@ -182,7 +182,7 @@ def create_article(ctx: Ctx, ticket_id: int, art: NewArticle) -> int:
                 change_time=now,
                 change_by=ctx.user_id,
             )
-        ).inserted_primary_key[0]
+        ).lastrowid
     )
     ctx.conn.execute(
         s.article_data_mime.insert().values(

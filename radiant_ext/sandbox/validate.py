@@ -120,7 +120,7 @@ def pending_time(op: str, value: Any, now: dt.datetime) -> dt.datetime:
         if "Diff" in value:
             return now + dt.timedelta(minutes=int(str(value["Diff"])))
         parts = [int(str(value[k])) for k in ("Year", "Month", "Day", "Hour", "Minute")]
-        return dt.datetime(*parts)  # type: ignore[arg-type]
+        return dt.datetime(parts[0], parts[1], parts[2], parts[3], parts[4])
     except (KeyError, ValueError, TypeError, OverflowError) as exc:
         raise bad from exc
 

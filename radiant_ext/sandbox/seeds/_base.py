@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import Connection
@@ -185,11 +186,11 @@ def add_agent(
     first: str,
     last: str,
     email: str,
-    groups: dict[int, tuple[str, ...]],
+    groups: Mapping[int, tuple[str, ...]],
 ) -> int:
     """Add an agent with preferences and group permissions; return its id."""
     uid = int(
-        conn.execute(  # type: ignore[index]
+        conn.execute(
             s.users.insert().values(
                 login=login,
                 pw=hash_password(password),
@@ -198,7 +199,7 @@ def add_agent(
                 valid_id=1,
                 **audit(when),
             )
-        ).inserted_primary_key[0]
+        ).lastrowid
     )
     prefs = {**AGENT_PREFS, **FLAVOUR_AGENT_PREFS[flavour], "UserEmail": email}
     conn.execute(

@@ -46,7 +46,7 @@ class FixtureTicket:
 def _id(conn: Connection, table: Any, name: str | None) -> int | None:
     if name is None:
         return None
-    return conn.execute(select(table.c.id).where(table.c.name == name)).scalar_one()  # type: ignore[no-any-return]
+    return int(conn.execute(select(table.c.id).where(table.c.name == name)).scalar_one())
 
 
 def insert_fixture(conn: Connection, fx: FixtureTicket) -> int:
@@ -72,7 +72,7 @@ def insert_fixture(conn: Connection, fx: FixtureTicket) -> int:
         change_time=when,
         change_by=1,
     )
-    ticket_id = int(conn.execute(s.ticket.insert().values(**values)).inserted_primary_key[0])  # type: ignore[index]
+    ticket_id = int(conn.execute(s.ticket.insert().values(**values)).lastrowid)
     conn.execute(
         s.ticket_history.insert().values(
             name=f"%%{fx.tn}%%{fx.queue}%%{fx.priority}%%{fx.state}%%{ticket_id}",
@@ -93,7 +93,7 @@ def insert_fixture(conn: Connection, fx: FixtureTicket) -> int:
     for art in fx.articles:
         at = when + dt.timedelta(minutes=art.minutes)
         aid = int(
-            conn.execute(  # type: ignore[index]
+            conn.execute(
                 s.article.insert().values(
                     ticket_id=ticket_id,
                     article_sender_type_id=art.sender,
@@ -104,7 +104,7 @@ def insert_fixture(conn: Connection, fx: FixtureTicket) -> int:
                     change_time=at,
                     change_by=1,
                 )
-            ).inserted_primary_key[0]
+            ).lastrowid
         )
         conn.execute(
             s.article_data_mime.insert().values(

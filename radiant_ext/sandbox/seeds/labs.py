@@ -140,7 +140,7 @@ def seed_lab(conn: Connection, clock: Clock) -> None:
         "Agent",
         "One",
         "agent1@otrslab.test",
-        rw,  # type: ignore[arg-type]
+        rw,
     )
     b.add_agent(
         conn,
@@ -151,7 +151,7 @@ def seed_lab(conn: Connection, clock: Clock) -> None:
         "Agent",
         "Two",
         "agent2@otrslab.test",
-        rw,  # type: ignore[arg-type]
+        rw,
     )
     _company(conn, install_at, "acme", "ACME Corp", "Springfield", "Germany")
     _company(conn, install_at, "globex", "Globex Inc")

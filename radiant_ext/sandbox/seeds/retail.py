@@ -122,11 +122,11 @@ def seed_retail(conn: Connection, clock: Clock) -> None:
     groups = {}
     for queue, (group, _, _) in DEPARTMENTS.items():
         groups[queue] = int(
-            conn.execute(  # type: ignore[index]
+            conn.execute(
                 s.permission_groups.insert().values(
                     name=group, comments=f"{queue} department", valid_id=1, **b.audit(now)
                 )
-            ).inserted_primary_key[0]
+            ).lastrowid
         )
     b.add_queues(
         conn,
@@ -223,7 +223,7 @@ def _agents(conn: Connection, now: dt.datetime, groups: dict[str, int]) -> None:
         "Radiant",
         "Companion",
         "radiant@retail.example",
-        every,  # type: ignore[arg-type]
+        every,
     )
     b.add_agent(
         conn,
