@@ -190,11 +190,13 @@ DEFAULT_CALENDAR = CalendarSpec(
     time_zone="Europe/Moscow",
     hours={d: [WorkingInterval(start=time(8), end=time(18))] for d in WEEKDAYS[:5]},
     holidays=[
-        date(2026, 1, d) for d in range(1, 9)
+        date(2026, 1, d) for d in range(1, 10)
     ] + [
         date(2026, 2, 23), date(2026, 3, 9), date(2026, 5, 1), date(2026, 5, 11),
         date(2026, 6, 12), date(2026, 11, 4), date(2026, 12, 31),
         *(date(2027, 1, d) for d in range(1, 9)),
     ],
 )
-"""The demo calendar: Mon–Fri 08:00–18:00 Europe/Moscow with Russian public holidays 2026."""
+"""The demo calendar: Mon–Fri 08:00–18:00 Europe/Moscow with the Russian public holidays of
+2026 (1–9 January, 23 February, 9 March, 1 and 11 May, 12 June, 4 November, 31 December)
+and 1–8 January 2027."""

@@ -31,11 +31,11 @@ def test_maintenance_registers_display_case_lighting_hvac_and_door(plugins: Plug
 
 def test_deadline_uses_the_stores_local_working_hours(plugins: Plugins) -> None:
     item = plugins.item("maintenance.lighting")
-    # 07:00 UTC on a Wednesday: 10:00 in Moscow, 14:00 in Novosibirsk (store-026).
+    # 07:00 UTC on a Wednesday: 10:00 in Moscow, 14:00 in Novosibirsk (store-006).
     at = datetime(2026, 11, 25, 7, 0, tzinfo=ZoneInfo("UTC"))
     moscow = plugins.route(item, RequestContext(store_id="store-004", fields={"area": "storage"},
                                                 submitted_at=at))
-    novosibirsk = plugins.route(item, RequestContext(store_id="store-026",
+    novosibirsk = plugins.route(item, RequestContext(store_id="store-006",
                                                      fields={"area": "storage"}, submitted_at=at))
     assert moscow.deadline.astimezone(ZoneInfo("Europe/Moscow")).hour == 16
     nsk = novosibirsk.deadline.astimezone(ZoneInfo("Asia/Novosibirsk"))
@@ -45,7 +45,7 @@ def test_deadline_uses_the_stores_local_working_hours(plugins: Plugins) -> None:
 def test_unlockable_door_is_very_high_with_two_hours(plugins: Plugins) -> None:
     item = plugins.item("maintenance.door-lock")
     saturday_14 = datetime(2026, 11, 28, 14, 0, tzinfo=ZoneInfo("Europe/Moscow"))
-    d = plugins.route(item, RequestContext(store_id="store-010", fields={"cannot_lock": "no"},
+    d = plugins.route(item, RequestContext(store_id="store-008", fields={"cannot_lock": "no"},
                                            submitted_at=saturday_14))
     assert d.priority == "5 very high"
     # Saturday closes at 15:00: one hour then, one hour from Monday 08:00.
