@@ -108,3 +108,25 @@ def test_request_resources_are_closed_after_the_request(app: Flask) -> None:
     assert response.status_code == 500
     assert "Something went wrong" in response.get_data(as_text=True)
     assert closed == ["conn"]
+
+
+def test_plugin_blueprints_and_template_folders_are_registered(
+    desk: Any, tmp_path: Path
+) -> None:
+    from flask import Blueprint, render_template
+
+    (tmp_path / "it_extra.html").write_text(
+        '{% extends "base.html" %}{% block content %}<p>printer queue: 3</p>{% endblock %}',
+        encoding="utf-8")
+    extra = Blueprint("it_extra", __name__, url_prefix="/it")
+
+    @extra.get("/printers")
+    def printers() -> str:
+        return render_template("it_extra.html")
+
+    services = PortalServices(auth=desk, catalog=desk, submissions=desk, tickets=desk,
+                              blueprints=[extra], template_folders=[str(tmp_path)])
+    app = create_app({"TESTING": True, "SECRET_KEY": "k", "PORTAL_SERVICES": services,
+                      "PORTAL_SESSION_BACKEND": "memory"})
+    html = app.test_client().get("/it/printers").get_data(as_text=True)
+    assert "printer queue: 3" in html and "/static/portal.css" in html
