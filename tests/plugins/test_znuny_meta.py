@@ -47,3 +47,32 @@ def test_unreachable_database_is_one_readable_error(tmp_path: Path) -> None:
         read_znuny_names("sqlite:///" + str(tmp_path) + "/empty.sqlite3")
     with pytest.raises(ZnunyMetadataError, match="invalid Znuny database URL"):
         read_znuny_names("nosuchdriver://x")
+
+
+@pytest.fixture(scope="module")
+def sandbox_db(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The sandbox's database after the retail seed (same tables as Znuny)."""
+    from radiant_ext.sandbox import create_app
+
+    folder = tmp_path_factory.mktemp("sandbox")
+    create_app(data_dir=folder, seed="retail")
+    return f"sqlite:///{folder / 'sandbox.sqlite'}"
+
+
+def test_department_plugins_match_the_sandbox_retail_seed(sandbox_db: str) -> None:
+    assert check_items(installed_items(), read_znuny_names(sandbox_db)) == []
+
+
+def test_store_directory_matches_the_seeded_customer_companies(sandbox_db: str) -> None:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(sandbox_db)
+    with engine.connect() as conn:
+        companies = dict(conn.execute(text(
+            "SELECT customer_id, name FROM customer_company WHERE customer_id LIKE 'store-%'")
+        ).all())
+    engine.dispose()
+    stores = Plugins(make_plugin_manager(load_entrypoints=False)).stores()
+    assert {s.id: s.name for s in stores.values()} == companies
+    assert sorted(s.id for s in stores.values() if s.tier == "flagship") == [
+        "store-001", "store-002", "store-003"]
