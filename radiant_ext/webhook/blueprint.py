@@ -10,6 +10,7 @@ time. Statuses::
     401  {"error": reason}          no or wrong credentials, or no secret configured
     413  {"error": reason}          body larger than max_body_bytes
     415  {"error": reason}          Content-Type is not JSON
+    503  {"error": reason}          plugins or the local store cannot be loaded
 
 Znuny applies nothing from a non-20x answer, and the ticket operation that fired the event
 still succeeds, so every refusal is safe for the ticket.
@@ -20,6 +21,7 @@ from __future__ import annotations
 import hmac
 import json
 import logging
+import threading
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,6 +29,7 @@ from flask import Blueprint, Flask, Response, current_app, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from radiant_ext.config import Settings
+from radiant_ext.errors import RadiantError
 from radiant_ext.webhook.errors import (
     PayloadTooLarge,
     UnsupportedContent,
@@ -89,14 +92,17 @@ class WebhookService:
     router: TicketRouter | None = None
     settings: Settings | None = None
 
-    def get_router(self) -> TicketRouter:
-        """Return the router, building ``Plugins`` from the settings on first use."""
-        if self.router is None:
-            from radiant_ext.plugins import Plugins, make_plugin_manager
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
-            blocked = tuple(self.settings.blocked_plugins) if self.settings else ()
-            self.router = TicketRouter(Plugins(make_plugin_manager(blocked=blocked)))
-        return self.router
+    def get_router(self) -> TicketRouter:
+        """Return the router, built from the settings on first use (see ``factory.py``)."""
+        with self._lock:
+            if self.router is None:
+                from radiant_ext.config import load_settings
+                from radiant_ext.webhook.factory import router_from_settings
+
+                self.router = router_from_settings(self.settings or load_settings())
+            return self.router
 
 
 def _same(given: str, expected: str) -> bool:
@@ -179,6 +185,9 @@ def receive(rest: str = "") -> Response:
         if isinstance(exc, WebhookAuthError):
             response.headers["WWW-Authenticate"] = 'Basic realm="radiant webhook"'
         return response
+    except RadiantError as exc:  # plugins or the local store not usable: configuration
+        log.error("webhook cannot route: %s", exc)
+        return _json({"error": f"webhook not ready: {exc}"}, 503)
     log.info("webhook ticket %s %s: %s", result.ticket_id, result.outcome, result.reason)
     response = _json(result.answer, 200)
     response.headers["X-Radiant-Webhook"] = f"{result.outcome}; {_header_safe(result.reason)}"

@@ -18,7 +18,7 @@ decision is computed from the payload and the plugins alone.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal, Protocol
@@ -87,6 +87,8 @@ class TicketRouter:
     :param ignored_queues: queues whose tickets are never routed.
     :param ignored_state_types: state types whose tickets are never routed.
     :param recent_incidents: answers repeat-incident rules, if the caller has history.
+    :param disabled_items: returns the ids of catalog items the catalog check switched off
+        (their Znuny names are missing); such items are never routed to.
     :param now: clock used when the payload has no ``Created`` time.
     """
 
@@ -95,6 +97,7 @@ class TicketRouter:
     ignored_queues: frozenset[str] = frozenset({"Junk"})
     ignored_state_types: frozenset[str] = frozenset({"closed", "merged", "removed"})
     recent_incidents: RecentIncidents | None = None
+    disabled_items: Callable[[], Collection[str]] | None = None
     now: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
 
     def handle(self, payload: WebhookPayload) -> WebhookResult:
@@ -125,6 +128,9 @@ class TicketRouter:
         classification = self.plugins.classify(email_ticket(ticket))
         if classification is None:
             return ignored("no catalog item matches the ticket", ticket.ticket_id)
+        if self.disabled_items is not None and classification.item_id in self.disabled_items():
+            return ignored(f"catalog item {classification.item_id} is disabled by the catalog "
+                           "check", ticket.ticket_id)
         item = self.plugins.item(classification.item_id)
         decision = self.plugins.route(item, self._request(ticket))
         reason = f"routed as {decision.item_id} to {decision.queue}, {decision.priority}"

@@ -119,37 +119,54 @@ def _is_text(value: Any) -> bool:
     return isinstance(value, str | int | float) and not isinstance(value, bool)
 
 
+def _df_problem(value: Any) -> str | None:
+    ok = value is None or _is_text(value) or (
+        isinstance(value, list) and all(_is_text(v) for v in value)
+    )
+    return None if ok else "a dynamic field value must be text or a list of text"
+
+
+def _article_problem(value: Any) -> str | None:
+    if not isinstance(value, dict):
+        return "OTRS_TicketArticleAdd needs an object"
+    # Generic.pm checks Subject and Body; ArticleCreate then needs HistoryType/-Comment (file 07).
+    missing = [k for k in ("Subject", "Body") if value.get(k) is None]
+    missing += [k for k in ("HistoryType", "HistoryComment") if not value.get(k)]
+    return f"OTRS_TicketArticleAdd needs {', '.join(missing)}" if missing else None
+
+
+def _history_problem(value: Any) -> str | None:
+    if not isinstance(value, dict) or value.get("HistoryType") is None:
+        return "OTRS_TicketHistoryAdd needs an object with HistoryType"
+    return None
+
+
+def _async_problem(value: Any) -> str | None:
+    ok = isinstance(value, list) and bool(value)
+    ok = ok and all(isinstance(v, dict) and v for v in value)
+    return None if ok else "OTRS_AsynchronousInvokerExecution needs an array of objects"
+
+
+def _name_problem(value: Any) -> str | None:
+    return None if _is_text(value) and str(value) != "" else "a non-empty name is needed"
+
+
+_PROBLEMS: dict[str, Callable[[Any], str | None]] = {
+    "DynamicFieldSet": _df_problem,
+    "ArticleAdd": _article_problem,
+    "HistoryAdd": _history_problem,
+    "TicketCreate": lambda v: None if isinstance(v, dict) else "OTRS_TicketCreate needs an object",
+    "AsynchronousInvokerExecution": _async_problem,
+    "ArticleCreateEvent": lambda v: None,
+    "TitleUpdate": lambda v: None if _is_text(v) else "a title must be text",
+}
+
+
 def _problem(action: WriteBackAction) -> str | None:
     """Return why Znuny would fail ``action`` before looking at its data, or ``None``."""
-    op, value = action.operation, action.value
-    if op == "DynamicFieldSet":
-        ok = value is None or _is_text(value) or (
-            isinstance(value, list) and all(_is_text(v) for v in value)
-        )
-        return None if ok else "a dynamic field value must be text or a list of text"
-    if op == "ArticleAdd":
-        if not isinstance(value, dict):
-            return "OTRS_TicketArticleAdd needs an object"
-        missing = [k for k in ("Subject", "Body") if value.get(k) is None]
-        missing += [k for k in ("HistoryType", "HistoryComment") if not value.get(k)]
-        return f"OTRS_TicketArticleAdd needs {', '.join(missing)}" if missing else None
-    if op == "HistoryAdd":
-        if not isinstance(value, dict) or value.get("HistoryType") is None:
-            return "OTRS_TicketHistoryAdd needs an object with HistoryType"
-        return None
-    if op == "TicketCreate":
-        return None if isinstance(value, dict) else "OTRS_TicketCreate needs an object"
-    if op == "AsynchronousInvokerExecution":
-        ok = isinstance(value, list) and bool(value)
-        ok = ok and all(isinstance(v, dict) and v for v in value)
-        return None if ok else f"{action.key} needs an array of objects with data"
-    if op == "ArticleCreateEvent":
-        return None
-    if op == "TitleUpdate":
-        return None if _is_text(value) else "a title must be text"
-    if not _is_text(value) or str(value) == "":
-        return f"{action.key} needs a non-empty name"
-    return None
+    check = _PROBLEMS.get(action.operation, _name_problem)
+    problem = check(action.value)
+    return f"{action.key}: {problem}" if problem else None
 
 
 def _action_for(key: str, value: Any) -> WriteBackAction | None:

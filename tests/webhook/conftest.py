@@ -92,7 +92,7 @@ def make_app(router: TicketRouter | None = None, **config: Any) -> Flask:
     return app
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def kit() -> Any:
     """The helpers of this module, for test modules (conftest cannot be imported)."""
     return SimpleNamespace(**{k: v for k, v in globals().items() if not k.startswith("_")})
