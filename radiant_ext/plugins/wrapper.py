@@ -224,8 +224,20 @@ class Plugins:
         return [error for group in groups for error in group]
 
     def classify(self, ticket: EmailTicket) -> Classification | None:
-        """Suggest an enabled catalog item for an e-mail-born ticket, or ``None``."""
+        """Suggest an enabled catalog item for an e-mail-born ticket, or ``None``.
+
+        When the ticket's customer company is one the catalogs know (a store of the
+        directory, or a company an item's visibility names), only items that company may
+        see are candidates: an outside customer's mail about a till is a complaint, not an
+        IT incident.
+        """
         items = self.catalog_items()
+        company = ticket.customer_id
+        known = company is not None and (
+            self.store(company) is not None
+            or any(company in i.visibility.companies for i in items))
+        if known:
+            items = [i for i in items if self.is_visible(i, Viewer(company=company))]
         if not items:
             return None
         result = self.pm.hook.radiant_classify_ticket(ticket=ticket, items=items)

@@ -231,3 +231,14 @@ items:
     staff = p.route(item, RequestContext(store_id="store-007", fields={"shop": "store-003"},
                                          submitted_at=MONDAY_9))
     assert (staff.store_id, staff.priority) == ("store-007", "3 normal")
+
+
+def test_installed_catalogs_classify_mail_by_sender() -> None:
+    p = Plugins(make_plugin_manager())
+    text = EmailTicket(ticket_id=1, title="Касса", body="Жалоба: касса не работает, обман",
+                       customer_id="public")
+    found = p.classify(text)
+    assert found is not None and found.item_id == "customer-service.complaint"
+    staff = p.classify(EmailTicket(ticket_id=2, title="Касса", body="касса не работает",
+                                   customer_id="store-007"))
+    assert staff is not None and staff.item_id == "it.pos-down"
