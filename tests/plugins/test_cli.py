@@ -176,3 +176,20 @@ def test_check_against_znuny_metadata(
     monkeypatch.setenv("RADIANT_ZNUNY_DB_URL", "sqlite:////nonexistent/dir/znuny.db")
     code, _, err = run("check")
     assert code == 1 and "cannot read Znuny's metadata tables" in err
+
+
+def test_check_json_lists_plugins_and_the_znuny_note(run: Run) -> None:
+    code, out, err = run("check", "--json")
+    assert code == 0 and err == "All catalogs are valid.\n"
+    data = json.loads(out)
+    assert data["plugins"]["hr"] == {"departments": 1, "items": 3}
+    assert data["problems"] == [] and "NOT checked" in data["znuny"]
+
+
+def test_store_at_an_old_schema_is_one_readable_error(run: Run) -> None:
+    path = Path(load_settings().effective_database_url.removeprefix("sqlite:///"))
+    path.parent.mkdir(parents=True)
+    path.write_bytes(b"")
+    code, _, err = run("plugins")
+    assert code == 1
+    assert err.startswith("Error: the local store is not ready") and "db upgrade" in err
