@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from radiant_ext.plugins.catalog import CatalogFile, CatalogItem, Department
 from radiant_ext.plugins.hookspecs import hookimpl
@@ -54,8 +55,8 @@ class BuiltinPlugin:
     def radiant_validate_fields(
         self, item: CatalogItem, fields: Mapping[str, Any], store: StoreInfo | None
     ) -> Sequence[FieldError]:
-        zone = item.deadline.calendar.time_zone
-        today = datetime.now(UTC).astimezone(store_zone(store, zone)).date()
+        zone = ZoneInfo(store.time_zone if store else item.deadline.calendar.time_zone)
+        today = datetime.now(UTC).astimezone(zone).date()
         return validate_fields(item, fields, today=today, store_ids=self._store_ids())
 
     @hookimpl(trylast=True)
@@ -63,13 +64,6 @@ class BuiltinPlugin:
         self, ticket: EmailTicket, items: Sequence[CatalogItem]
     ) -> Classification | None:
         return classify_by_keywords(ticket, items, decided_by=BUILTIN_NAME)
-
-
-def store_zone(store: StoreInfo | None, default: str) -> Any:
-    """Return the ``ZoneInfo`` of ``store``, or of ``default`` without a store."""
-    from zoneinfo import ZoneInfo
-
-    return ZoneInfo(store.time_zone if store else default)
 
 
 class CatalogFilesPlugin:

@@ -154,3 +154,10 @@ def test_stores_in_a_catalog_file(tmp_path: Path) -> None:
         "time_zone: Europe/Minsk}\n", "utf-8")
     [f] = load_catalog_dirs([tmp_path])
     assert f.stores[0].tier == "flagship" and f.items == []
+
+
+def test_store_with_unknown_time_zone_is_refused() -> None:
+    problem = _error("stores:\n  - {id: store-900, name: X, time_zone: Europe/Atlantis}\n"
+                     ).problems[0]
+    assert (problem.line, problem.field) == (2, "stores[0].time_zone")
+    assert "unknown time zone 'Europe/Atlantis'" in problem.message
