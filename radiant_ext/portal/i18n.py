@@ -49,6 +49,7 @@ def format_deadline(value: datetime | None) -> str:
 def state_label(state: str) -> str:
     """Znuny's state name in the customer's language (unknown custom states stay as they are)."""
     labels = {
+        "queued": gettext("saved, being filed"),
         "new": gettext("new"),
         "open": gettext("open"),
         "closed successful": gettext("solved"),

@@ -191,13 +191,13 @@ class ListQuery:
 
 @dataclass(frozen=True)
 class TicketPage:
-    """One page of a request list."""
+    """One page of a request list; ``source`` ``unavailable``: Znuny could not be asked."""
 
     rows: Sequence[TicketSummary]
     total: int
     page: int
     per_page: int
-    source: Literal["cache", "live"] = "live"
+    source: Literal["cache", "live", "unavailable"] = "live"
 
     @property
     def pages(self) -> int:

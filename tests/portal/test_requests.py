@@ -202,6 +202,17 @@ def test_close_then_reopen_within_the_window(customer_client: FlaskClient, desk:
     assert response.status_code == 302 and ticket.summary.state == "open"
 
 
+def test_reply_to_a_closed_request_is_refused(customer_client: FlaskClient, desk: Any) -> None:
+    ticket = desk.add_ticket(_customers(desk)["demo-customer"], "T", state="closed successful",
+                             state_type="closed", closed_at=datetime.now(UTC))
+    tid = ticket.summary.ticket_id
+    response = customer_client.post(
+        f"/requests/{tid}/reply", data={"csrf_token": _token(customer_client, "/"), "body": "x"})
+    assert response.status_code == 302 and desk.replies == []
+    html = customer_client.get(f"/requests/{tid}").get_data(as_text=True)
+    assert "Reopen it to add a message." in html
+
+
 def test_reopen_after_the_window_is_refused(
     app: Flask, customer_client: FlaskClient, desk: Any
 ) -> None:

@@ -25,9 +25,13 @@ from radiant_ext.store import Outbox, OutboxState, make_engine, session_scope, u
 
 
 @pytest.fixture(scope="module")
-def znuny(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    data = tmp_path_factory.mktemp("sandbox")
-    server = serve_in_thread(sandbox_app(data, seed="retail", test_controls=True))
+def sandbox_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("sandbox")
+
+
+@pytest.fixture(scope="module")
+def znuny(sandbox_dir: Path) -> Iterator[str]:
+    server = serve_in_thread(sandbox_app(sandbox_dir, seed="retail", test_controls=True))
     yield server.url
     server.stop()
 
@@ -43,10 +47,11 @@ def faults(znuny: str) -> Iterator[Any]:
 
 
 @pytest.fixture
-def settings(znuny: str, tmp_path: Path) -> Settings:
+def settings(znuny: str, sandbox_dir: Path, tmp_path: Path) -> Settings:
     settings = load_settings(
         znuny_url=znuny, znuny_user="radiant", znuny_password="radiant-demo",
         znuny_timeout=3.0, data_dir=tmp_path, database_url="",
+        znuny_db_url=f"sqlite:///{sandbox_dir / 'sandbox.sqlite'}",
     )
     engine = make_engine(settings.effective_database_url)
     upgrade_database(engine)
@@ -121,6 +126,9 @@ def test_filed_request_is_the_logged_in_customers_whatever_the_form_says(
     assert ticket.dynamic_fields["RadiantCategory"] == "it.pos-down"
     listed = client.get("/requests").get_data(as_text=True)
     assert ticket.ticket_number in listed
+    detail = client.get(f"/requests/{ticket_id}").get_data(as_text=True)
+    owner = re.search(r"<dt>Handled by</dt><dd>([^<]+)</dd>", detail)
+    assert owner and owner.group(1) not in ("", ticket.owner)  # the agent's name, not login
 
 
 def test_foreign_ticket_is_404_for_every_action(portal: Flask, agent: ZnunyClient) -> None:
@@ -191,6 +199,11 @@ def test_znuny_down_at_submit_keeps_the_request_in_the_outbox(
         row = s.query(Outbox).filter_by(request_id=ref.group(1)).one()
         assert row.state == OutboxState.PENDING and row.customer_user == "demo-customer"
     engine.dispose()
+    listed = client.get("/requests")
+    assert listed.status_code == 200
+    html = listed.get_data(as_text=True)
+    assert ref.group(1) in html and "saved, being filed" in html
+    assert "only requests saved here and not yet filed are shown" in html
 
 
 def test_znuny_down_at_login_is_503(portal: Flask, faults: Any) -> None:

@@ -6,7 +6,13 @@ calls it when no ``PORTAL_SERVICES`` are configured.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from sqlalchemy.orm import Session, sessionmaker
+
 from radiant_ext.config import Settings
+from radiant_ext.plugins import Plugins
+from radiant_ext.portal.adapters.agents import AgentNames
 from radiant_ext.portal.adapters.auth import ZnunyCustomerAuth, customer_from_session
 from radiant_ext.portal.adapters.catalog import PluginCatalog
 from radiant_ext.portal.adapters.listing import AutoLister, CacheLister, LiveLister
@@ -15,6 +21,7 @@ from radiant_ext.portal.adapters.tickets import ZnunyTickets
 from radiant_ext.portal.ports import PortalServices
 
 __all__ = [
+    "AgentNames",
     "AutoLister",
     "CacheLister",
     "LiveLister",
@@ -36,38 +43,49 @@ def build_services(settings: Settings) -> PortalServices:
     :raises radiant_ext.store.MigrationError: when the store's schema is not current.
     """
     from radiant_ext.client import CustomerCredentials, ZnunyClient
-    from radiant_ext.plugins import DatabaseEnablement, Plugins, make_plugin_manager
-    from radiant_ext.store import (
-        check_schema,
-        get_catalog_item_states,
-        make_engine,
-        make_session_factory,
-        session_scope,
-    )
+    from radiant_ext.store import check_schema, make_engine, make_session_factory
 
     engine = make_engine(settings.effective_database_url)
     check_schema(engine)
     sessions = make_session_factory(engine)
     agent = ZnunyClient.from_settings(settings)
+    closers: list[Callable[[], object]] = [agent.close, engine.dispose]
 
     def customer_client(credentials: CustomerCredentials) -> ZnunyClient:
         return ZnunyClient.from_settings(settings, credentials=credentials)
+
+    plugins = _plugins(settings, sessions)
+    agent_name: Callable[[str], str] = str
+    if settings.znuny_db_url is not None:  # agents' names live only in Znuny's database
+        znuny_db = make_engine(settings.znuny_db_url.get_secret_value())
+        closers.append(znuny_db.dispose)
+        agent_name = AgentNames(znuny_db)
+    tickets = ZnunyTickets(agent, AutoLister(sessions, LiveLister(agent)), agent_name)
+    return PortalServices(
+        auth=ZnunyCustomerAuth(customer_client, agent),
+        catalog=PluginCatalog(plugins, lambda: _disabled_items(sessions)),
+        submissions=OutboxSubmission(sessions, agent),
+        tickets=tickets,
+        blueprints=plugins.portal_blueprints(),
+        template_folders=[str(p) for p in plugins.template_folders()],
+        closers=closers,
+    )
+
+
+def _plugins(settings: Settings, sessions: sessionmaker[Session]) -> Plugins:
+    from radiant_ext.plugins import DatabaseEnablement, make_plugin_manager
+    from radiant_ext.store import session_scope
 
     pm = make_plugin_manager(
         load_entrypoints=True, blocked=settings.blocked_plugins,
         catalog_dirs=settings.catalog_dirs,
     )
-    plugins = Plugins(pm, enablement=DatabaseEnablement(lambda: session_scope(sessions)))
+    return Plugins(pm, enablement=DatabaseEnablement(lambda: session_scope(sessions)))
 
-    def disabled_items() -> set[str]:
-        with sessions() as s:
-            return {k for k, v in get_catalog_item_states(s).items() if not v.enabled}
-    return PortalServices(
-        auth=ZnunyCustomerAuth(customer_client, agent),
-        catalog=PluginCatalog(plugins, disabled_items),
-        submissions=OutboxSubmission(sessions, agent),
-        tickets=ZnunyTickets(agent, AutoLister(sessions, LiveLister(agent))),
-        blueprints=plugins.portal_blueprints(),
-        template_folders=[str(p) for p in plugins.template_folders()],
-        closers=[agent.close, engine.dispose],
-    )
+
+def _disabled_items(sessions: sessionmaker[Session]) -> set[str]:
+    """Catalog items the catalog check switched off (they route to what Znuny lacks)."""
+    from radiant_ext.store import get_catalog_item_states
+
+    with sessions() as s:
+        return {k for k, v in get_catalog_item_states(s).items() if not v.enabled}

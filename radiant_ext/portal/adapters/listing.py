@@ -10,6 +10,7 @@ dynamic-field searches, which stock route sets lack), so live filtering covers t
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
@@ -27,9 +28,16 @@ from radiant_ext.portal.ports import (
     UpstreamUnavailable,
 )
 from radiant_ext.portal.scoping import ticket_visible
-from radiant_ext.store import SyncCursor, TicketCache
+from radiant_ext.store import Outbox, OutboxState, SyncCursor, TicketCache
 
-__all__ = ["LIVE_LIMIT", "AutoLister", "CacheLister", "LiveLister", "Lister"]
+__all__ = [
+    "LIVE_LIMIT",
+    "AutoLister",
+    "CacheLister",
+    "LiveLister",
+    "Lister",
+    "pending_requests",
+]
 
 LIVE_LIMIT = 500
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -177,5 +185,38 @@ class AutoLister:
 
     def list(self, customer: Customer, query: ListQuery) -> TicketPage:
         if self._cache is not None and self.cache_ready():
-            return self._cache.list(customer, query)
-        return self._live.list(customer, query)
+            page = self._cache.list(customer, query)
+        else:
+            try:
+                page = self._live.list(customer, query)
+            except UpstreamUnavailable:
+                if self._sessions is None:
+                    raise
+                page = TicketPage([], 0, query.page, query.per_page, "unavailable")
+        if self._sessions is None or query.scope != "mine" or query.page != 1 \
+                or query.state == "closed":
+            return page
+        waiting = pending_requests(self._sessions, customer)
+        return replace(page, rows=[*waiting, *page.rows])
+
+
+def pending_requests(sessions: sessionmaker[Session], customer: Customer) -> list[TicketSummary]:
+    """Requests of ``customer`` still in the outbox (Znuny has not confirmed them yet).
+
+    They carry ticket id 0 and their reference as the number; the state is ``queued``.
+    """
+    with sessions() as s:
+        rows = s.scalars(
+            select(Outbox).where(Outbox.customer_user == customer.login,
+                                 Outbox.state != OutboxState.SENT)
+            .order_by(Outbox.created_at.desc()).limit(50)
+        ).all()
+        return [
+            TicketSummary(
+                ticket_id=0, ticket_number=r.request_id, title=r.title, state="queued",
+                state_type="new", category=r.category or "", store="",
+                customer_user=r.customer_user, created=r.created_at,
+                deadline=r.promised_deadline,
+            )
+            for r in rows
+        ]

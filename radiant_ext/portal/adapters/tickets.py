@@ -10,7 +10,7 @@ check is reported exactly like a missing one.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from radiant_ext.client import NewArticle, NewAttachment, Ticket, TicketChanges, ZnunyClient
 from radiant_ext.client.errors import (
@@ -43,11 +43,16 @@ class ZnunyTickets:
 
     :param client: the companion's agent client.
     :param lister: serves the request lists (ticket cache or live search).
+    :param agent_name: turns the owner's login into a display name.
     """
 
-    def __init__(self, client: ZnunyClient, lister: Lister) -> None:
+    def __init__(
+        self, client: ZnunyClient, lister: Lister,
+        agent_name: Callable[[str], str] = lambda login: login,
+    ) -> None:
         self._client = client
         self._lister = lister
+        self._agent_name = agent_name
 
     def list(self, customer: Customer, query: ListQuery) -> TicketPage:
         return self._lister.list(customer, query)
@@ -70,7 +75,8 @@ class ZnunyTickets:
         ticket = self._fetch(customer, ticket_id)
         articles = [v for a in ticket.articles if (v := article_view(a)) is not None]
         closed_at = ticket.changed if ticket.state_type == "closed" else None
-        return TicketDetail(summary_of(ticket), ticket.owner, closed_at, articles)
+        owner = self._agent_name(ticket.owner) if ticket.owner else ""
+        return TicketDetail(summary_of(ticket), owner, closed_at, articles)
 
     def attachment(
         self, customer: Customer, ticket_id: int, article_id: int, file_id: int

@@ -47,9 +47,13 @@ F = TypeVar("F", bound=Callable[..., ResponseReturnValue])
 class LoginForm(FlaskForm):  # type: ignore[misc]
     """The login form."""
 
-    login = StringField(lazy_gettext("Login"), validators=[DataRequired(), Length(max=200)])
+    login = StringField(
+        lazy_gettext("Login"), validators=[DataRequired(), Length(max=200)],
+        render_kw={"autocomplete": "username", "autocapitalize": "none", "spellcheck": "false"},
+    )
     password = PasswordField(
-        lazy_gettext("Password"), validators=[DataRequired(), Length(max=1000)]
+        lazy_gettext("Password"), validators=[DataRequired(), Length(max=1000)],
+        render_kw={"autocomplete": "current-password"},
     )
     next = HiddenField()
 

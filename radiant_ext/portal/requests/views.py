@@ -151,7 +151,10 @@ def attachment(ticket_id: int, article_id: int, file_id: int) -> ResponseReturnV
 def reply(ticket_id: int) -> ResponseReturnValue:
     """Add the customer's message to the request."""
     form = ReplyForm()
-    services().tickets.get(current_customer(), ticket_id)  # 404 before reading uploads
+    detail = services().tickets.get(current_customer(), ticket_id)  # 404 before uploads
+    if detail.summary.state_type == "closed":
+        flash(gettext("This request is closed. Reopen it to add a message."), "error")
+        return redirect(url_for("requests.detail", ticket_id=ticket_id))
     if not form.validate_on_submit():
         return _render_detail(ticket_id, reply=form, status=400)
     files, problems = read_uploads(request.files.getlist(form.attachments.name))
