@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, select
+from sqlalchemy.exc import OperationalError
 
 from radiant_ext.sandbox import schema as s
 from radiant_ext.sandbox.timeutil import Calendar, Clock
@@ -52,7 +53,10 @@ def make_engine(data_dir: Path) -> Engine:
         # on one file queue up instead of failing with "database is locked" on upgrade.
         conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.info.get("immediate", True) else "BEGIN")
 
-    s.metadata.create_all(engine)
+    try:
+        s.metadata.create_all(engine)
+    except OperationalError:  # another worker created the tables at the same moment
+        s.metadata.create_all(engine)
     return engine
 
 

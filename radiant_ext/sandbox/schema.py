@@ -21,6 +21,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 
 metadata = MetaData()
@@ -228,6 +229,10 @@ ticket = Table(
     *_audit(),
     Index("ticket_create_time", "create_time"),
     Index("ticket_change_time", "change_time"),
+    # Newest first, lower TicketID first within a second (the recorded tie order) — an index
+    # scan instead of sorting every visible ticket.
+    Index("ticket_create_time_desc", text("create_time DESC")),
+    Index("ticket_change_time_desc", text("change_time DESC")),
     Index("ticket_queue_id", "queue_id"),
     Index("ticket_ticket_state_id", "ticket_state_id"),
     Index("ticket_customer_id", "customer_id"),
