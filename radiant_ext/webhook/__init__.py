@@ -43,7 +43,7 @@ from radiant_ext.webhook.errors import (
     WebhookAuthError,
     WebhookError,
 )
-from radiant_ext.webhook.factory import router_from_settings
+from radiant_ext.webhook.factory import recent_incidents_from_store, router_from_settings
 from radiant_ext.webhook.payload import (
     KNOWN_EVENTS,
     WebhookArticle,
@@ -112,6 +112,7 @@ __all__ = [
     "init_webhook",
     "is_known_event",
     "plan_writeback",
+    "recent_incidents_from_store",
     "router_from_settings",
     "routing_answer",
     "routing_note",

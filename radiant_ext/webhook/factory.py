@@ -9,14 +9,19 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from contextlib import AbstractContextManager
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 
 from radiant_ext.config import Settings
+from radiant_ext.plugins.models import RecentIncidents
 from radiant_ext.webhook.routing import TicketRouter
 
-__all__ = ["router_from_settings"]
+__all__ = ["recent_incidents_from_store", "router_from_settings"]
 
 log = logging.getLogger("radiant_ext.webhook")
 
@@ -41,12 +46,48 @@ def disabled_items_of(enablement: Any) -> Callable[[], set[str]] | None:
     return disabled
 
 
+def recent_incidents_from_store(
+    sessions: Callable[[], AbstractContextManager[Session]],
+    now: Callable[[], datetime] = lambda: datetime.now(UTC),
+) -> RecentIncidents:
+    """Answer repeat-incident rules from the local ticket cache.
+
+    :param sessions: opens a session on the local store (``session_scope`` of an engine).
+    :return: ``(store_id, item_id, days) -> count`` of cached tickets of that catalog item at
+        that store created within ``days`` days; ``0`` when the cache cannot be read.
+    """
+    from radiant_ext.store import TicketCache
+
+    def count(store_id: str, item_id: str, days: int) -> int:
+        stmt = select(func.count()).select_from(TicketCache).where(
+            TicketCache.store == store_id, TicketCache.category == item_id,
+            TicketCache.created >= now() - timedelta(days=days))
+        try:
+            with sessions() as session:
+                return int(session.scalar(stmt) or 0)
+        except SQLAlchemyError as exc:
+            log.warning("cannot count recent incidents: %s", exc)
+            return 0
+
+    return count
+
+
 def router_from_settings(settings: Settings) -> TicketRouter:
     """Return a :class:`TicketRouter` over ``plugins_from_settings(settings)``.
+
+    Department switches, disabled items and repeat-incident counts come from the local store
+    when it exists.
 
     :raises PluginError: a plugin cannot be loaded or the local store is not migrated.
     """
     from radiant_ext.plugins.factory import plugins_from_settings
 
     plugins = plugins_from_settings(settings)
-    return TicketRouter(plugins, disabled_items=disabled_items_of(plugins.enablement))
+    recent: RecentIncidents | None = None
+    if settings.database_url or (settings.data_dir / "radiant.sqlite3").exists():
+        from radiant_ext.store import make_engine, session_scope
+
+        engine = make_engine(settings.effective_database_url)
+        recent = recent_incidents_from_store(lambda: session_scope(engine))
+    return TicketRouter(plugins, disabled_items=disabled_items_of(plugins.enablement),
+                        recent_incidents=recent)

@@ -147,7 +147,6 @@ class TicketRouter:
             recent_incidents=self.recent_incidents,
         )
 
-
     def _store_of(self, ticket: WebhookTicket) -> str | None:
         """The ticket's store: its customer company if that is a store, else one named in
         the title or first article ("store 12" → ``store-012``)."""

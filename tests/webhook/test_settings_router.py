@@ -19,7 +19,8 @@ from radiant_ext.webhook import TicketRouter, init_webhook, validate_payload
 def _cash_register_mail(kit: Any) -> dict[str, Any]:
     body = copy.deepcopy(kit.load_recording("05-TicketCreate-email-postmaster.json")["request"])
     ticket = body["body"]["Ticket"]
-    ticket.update(Title="Cash register in store 12 does not work", CustomerID="head-office")
+    ticket.update(Title="Cash register does not work", CustomerID="store-012",
+                  CustomerUserID="clerk-012-1")
     data: dict[str, Any] = body["body"]
     return data
 
@@ -100,3 +101,27 @@ def test_an_unreadable_disabled_list_still_routes(kit: Any) -> None:
     body = kit.load_recording("01-TicketCreate-agent-gi.json")["request"]["body"]
     assert router.handle(validate_payload(body)).outcome == "routed"
     assert disabled_items_of(object()) is None
+
+
+def test_repeat_incidents_at_the_store_raise_the_priority(
+    tmp_path: Path, kit: Any, migrated: Any
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from radiant_ext.store import TicketCache
+
+    body = _cash_register_mail(kit)
+    body["Ticket"]["CustomerID"] = "store-007"
+    app = Flask("settings-router")
+    init_webhook(app, settings=_settings(tmp_path, kit))
+    before = _post(app, kit, body).get_json()
+    assert before["OTRS_TicketPrioritySet"] == "4 high"
+    recently = datetime.now(UTC) - timedelta(days=2)
+    long_ago = datetime.now(UTC) - timedelta(days=30)
+    with session_scope(migrated) as session:
+        for number, created in enumerate([recently, recently, long_ago]):
+            session.add(TicketCache(ticket_id=900 + number, ticket_number=f"90{number}",
+                                    store="store-007", category="it.pos-down", created=created))
+    after = _post(app, kit, body).get_json()
+    assert after["OTRS_TicketPrioritySet"] == "5 very high"
+    assert "repeat-incident: 2 earlier requests" in after["OTRS_TicketArticleAdd"]["Body"]
