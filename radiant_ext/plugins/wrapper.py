@@ -227,17 +227,22 @@ class Plugins:
         """Suggest an enabled catalog item for an e-mail-born ticket, or ``None``.
 
         When the ticket's customer company is one the catalogs know (a store of the
-        directory, or a company an item's visibility names), only items that company may
-        see are candidates: an outside customer's mail about a till is a complaint, not an
-        IT incident.
+        directory, or a company an item's visibility names), the items that company may see
+        are tried first — an outside customer's mail about a till is a complaint, not an IT
+        incident — and only if none matches, every enabled item (office staff do report a
+        store's broken till).
         """
         items = self.catalog_items()
         company = ticket.customer_id
-        known = company is not None and (
-            self.store(company) is not None
-            or any(company in i.visibility.companies for i in items))
-        if known:
-            items = [i for i in items if self.is_visible(i, Viewer(company=company))]
+        if company is not None and (self.store(company) is not None
+                                    or any(company in i.visibility.companies for i in items)):
+            visible = [i for i in items if self.is_visible(i, Viewer(company=company))]
+            found = self._classify(ticket, visible) if visible else None
+            if found is not None or len(visible) == len(items):
+                return found
+        return self._classify(ticket, items)
+
+    def _classify(self, ticket: EmailTicket, items: list[CatalogItem]) -> Classification | None:
         if not items:
             return None
         result = self.pm.hook.radiant_classify_ticket(ticket=ticket, items=items)

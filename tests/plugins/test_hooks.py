@@ -256,7 +256,7 @@ def test_hook_radiant_sync_jobs(make_plugins: MakePlugins) -> None:
         make_plugins("", Jobs("it.report"), Jobs("it.report")).sync_jobs()
 
 
-def test_classification_only_offers_items_the_senders_company_may_see(
+def test_classification_prefers_items_the_senders_company_may_see(
     make_plugins: MakePlugins, base_catalog: str
 ) -> None:
     p = make_plugins(base_catalog.replace("keywords: [paper, бумага]",
@@ -264,8 +264,12 @@ def test_classification_only_offers_items_the_senders_company_may_see(
     mail = "The till is out of paper, paper jam in the till"
     office = p.classify(EmailTicket(ticket_id=1, title="", body=mail, customer_id="head-office"))
     assert office is not None and office.item_id == "ops.paper"
-    # ops.paper is for the head office only: a store's mail can only be the till.
+    # ops.paper is for the head office only: for a store's mail the till comes first.
     store = p.classify(EmailTicket(ticket_id=2, title="", body=mail, customer_id="store-007"))
     assert store is not None and store.item_id == "ops.till"
     unknown = p.classify(EmailTicket(ticket_id=3, title="", body=mail, customer_id="cust1"))
     assert unknown is not None and unknown.item_id == "ops.paper"
+    # Nothing visible matches: every enabled item competes.
+    paper_only = EmailTicket(ticket_id=4, title="", body="no paper left", customer_id="store-007")
+    found = p.classify(paper_only)
+    assert found is not None and found.item_id == "ops.paper"

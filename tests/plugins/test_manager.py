@@ -242,3 +242,6 @@ def test_installed_catalogs_classify_mail_by_sender() -> None:
     staff = p.classify(EmailTicket(ticket_id=2, title="Касса", body="касса не работает",
                                    customer_id="store-007"))
     assert staff is not None and staff.item_id == "it.pos-down"
+    office = p.classify(EmailTicket(ticket_id=3, title="Cash register in store 12 is down",
+                                    body="", customer_id="head-office"))
+    assert office is not None and office.item_id == "it.pos-down"
