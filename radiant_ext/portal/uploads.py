@@ -40,43 +40,39 @@ def read_uploads(
     :param extensions: narrower allowed extensions (a catalog field's); the portal's list
         still applies.
     """
-    limit: int = current_app.config["PORTAL_MAX_ATTACHMENT_BYTES"]
     allowed = {e.lower() for e in current_app.config["PORTAL_ALLOWED_EXTENSIONS"]}
     narrower = {e.lower().lstrip(".") for e in extensions}
     if narrower:
         allowed &= narrower
     most: int = current_app.config["PORTAL_MAX_ATTACHMENTS"]
-    accepted: list[AttachmentData] = []
-    problems: list[str] = []
     chosen = [f for f in files if f and f.filename]
     if len(chosen) > most:
-        problems.append(gettext("Attach at most %(count)d files.", count=most))
-        return [], problems
+        return [], [gettext("Attach at most %(count)d files.", count=most)]
+    accepted: list[AttachmentData] = []
+    problems: list[str] = []
     for upload in chosen:
-        name = clean_filename(upload.filename or "")
-        ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
-        if ext not in allowed:
-            problems.append(
-                gettext(
-                    "%(name)s: this type of file is not accepted. Allowed: %(types)s.",
-                    name=upload.filename,
-                    types=", ".join(sorted(allowed)),
-                )
-            )
-            continue
-        content = upload.stream.read(limit + 1)
-        if len(content) > limit:
-            problems.append(
-                gettext(
-                    "%(name)s is larger than %(limit)s.",
-                    name=upload.filename,
-                    limit=_size_label(limit),
-                )
-            )
-            continue
-        if not content:
-            problems.append(gettext("%(name)s is empty.", name=upload.filename))
-            continue
-        ctype = mimetypes.guess_type(name)[0] or "application/octet-stream"
-        accepted.append(AttachmentData(name, ctype, content))
+        result = _read_one(upload, allowed, current_app.config["PORTAL_MAX_ATTACHMENT_BYTES"])
+        if isinstance(result, str):
+            problems.append(result)
+        else:
+            accepted.append(result)
     return accepted, problems
+
+
+def _read_one(upload: FileStorage, allowed: set[str], limit: int) -> AttachmentData | str:
+    """The file, or the message explaining why it is refused."""
+    name = clean_filename(upload.filename or "")
+    ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    if ext not in allowed:
+        return str(gettext(
+            "%(name)s: this type of file is not accepted. Allowed: %(types)s.",
+            name=upload.filename, types=", ".join(sorted(allowed)),
+        ))
+    content = upload.stream.read(limit + 1)
+    if len(content) > limit:
+        return str(gettext("%(name)s is larger than %(limit)s.", name=upload.filename,
+                           limit=_size_label(limit)))
+    if not content:
+        return str(gettext("%(name)s is empty.", name=upload.filename))
+    ctype = mimetypes.guess_type(name)[0] or "application/octet-stream"
+    return AttachmentData(name, ctype, content)

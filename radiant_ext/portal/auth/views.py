@@ -89,6 +89,7 @@ def _limiter() -> LoginLimiter:
 
 
 def _load_customer() -> ResponseReturnValue | None:
+    """Before each request: find the portal session and, now and then, check it in Znuny."""
     g.customer = None
     key = session.get("sid")
     if not key or request.endpoint == "static":
@@ -96,27 +97,28 @@ def _load_customer() -> ResponseReturnValue | None:
     store = session_store()
     entry = store.get(key)
     if entry is None:
-        session.pop("sid", None)
-        flash(gettext("Your session has ended. Please log in again."), "info")
-        return None
-    if time.time() - entry.last_checked >= current_app.config["PORTAL_SESSION_CHECK_SECONDS"]:
+        return _session_ended(redirect_back=False)
+    if time.time() - entry.last_checked < current_app.config["PORTAL_SESSION_CHECK_SECONDS"]:
+        store.touch(key)
+    else:
         try:
             alive = services().auth.alive(entry.gi_session_id)
         except UpstreamUnavailable:
             log.warning("cannot check the Znuny session; keeping the portal session")
-            alive, checked = True, False
+            store.touch(key)
         else:
-            checked = True
-        if not alive:
-            store.delete(key)
-            session.pop("sid", None)
-            flash(gettext("Your session has ended. Please log in again."), "info")
-            return redirect(_login_url_for_here())
-        store.touch(key, checked=checked)
-    else:
-        store.touch(key)
+            if not alive:
+                store.delete(key)
+                return _session_ended(redirect_back=True)
+            store.touch(key, checked=True)
     g.customer = entry.customer
     return None
+
+
+def _session_ended(*, redirect_back: bool) -> ResponseReturnValue | None:
+    session.pop("sid", None)
+    flash(gettext("Your session has ended. Please log in again."), "info")
+    return redirect(_login_url_for_here()) if redirect_back else None
 
 
 def _client_address() -> str:
