@@ -12,7 +12,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from radiant_ext.store import Outbox, OutboxState, record_audit, utcnow
 from radiant_ext.sync.context import JobContext
 from radiant_ext.sync.errors import SyncError
-from radiant_ext.sync.lookup import FoundTicket, LookupQuery, find_existing_tickets
+from radiant_ext.sync.lookup import (
+    CLOCK_SKEW,
+    FoundTicket,
+    LookupQuery,
+    find_existing_tickets,
+)
 from radiant_ext.sync.outbox import RetryPolicy, _record_failure, _record_sent, attempt, claim
 
 __all__ = [
@@ -55,9 +60,18 @@ def _lookup(ctx: JobContext, rows: list[Outbox]) -> dict[str, FoundTicket] | Exc
     if not queries:
         return {}
     try:
-        return find_existing_tickets(ctx.client, queries)
+        return find_existing_tickets(ctx.client, queries, _known_ticket_ids(ctx, queries))
     except Exception as exc:  # noqa: BLE001 - recorded on each row below
         return exc
+
+
+def _known_ticket_ids(ctx: JobContext, queries: list[LookupQuery]) -> set[int]:
+    """Tickets already matched to sent requests since the lookup window opened."""
+    since = min(q.since for q in queries) - CLOCK_SKEW
+    with ctx.sessions() as s:
+        ids = s.scalars(select(Outbox.ticket_id).where(
+            Outbox.state == OutboxState.SENT, Outbox.sent_at >= since))
+        return {i for i in ids if i is not None}
 
 
 def _deliver(ctx: JobContext, row: Outbox, found: dict[str, FoundTicket] | Exception,

@@ -11,13 +11,14 @@ ticket with that key exists:
 2. **Fallback** for GET-only route sets: ``TicketSearch`` by ``CustomerUserLogin`` and
    ``TicketCreateTimeNewerDate`` (first attempt minus a clock-skew margin), then ``TicketGet``
    with ``DynamicFields=1`` on the candidates, comparing ``RadiantRequestID``. Candidates are
-   shared between the requests of one customer, so a backlog costs one search per customer.
+   shared between the requests of one customer, so a backlog costs one search per customer,
+   and tickets the outbox already matched to other requests are not fetched again.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -67,7 +68,8 @@ def _key_of(ticket: Any) -> str | None:
     return str(value) if value else None
 
 
-def _by_customer_window(client: Any, queries: Sequence[LookupQuery]) -> dict[str, FoundTicket]:
+def _by_customer_window(client: Any, queries: Sequence[LookupQuery],
+                        exclude: Collection[int]) -> dict[str, FoundTicket]:
     found: dict[str, FoundTicket] = {}
     groups: dict[str, list[LookupQuery]] = defaultdict(list)
     for query in queries:
@@ -77,7 +79,8 @@ def _by_customer_window(client: Any, queries: Sequence[LookupQuery]) -> dict[str
         ids = client.ticket_search(customer_user_login=customer,
                                    ticket_create_time_newer_date=since, limit=SEARCH_LIMIT)
         wanted = {q.request_id for q in group}
-        tickets = client.ticket_get_many([int(i) for i in ids], dynamic_fields=True) if ids else []
+        candidates = [int(i) for i in ids if int(i) not in exclude]
+        tickets = client.ticket_get_many(candidates, dynamic_fields=True) if candidates else []
         for ticket in sorted(tickets, key=lambda t: int(t.ticket_id)):
             key = _key_of(ticket)
             if key in wanted and key not in found:
@@ -85,7 +88,8 @@ def _by_customer_window(client: Any, queries: Sequence[LookupQuery]) -> dict[str
     return found
 
 
-def find_existing_tickets(client: Any, queries: Iterable[LookupQuery]) -> dict[str, FoundTicket]:
+def find_existing_tickets(client: Any, queries: Iterable[LookupQuery],
+                          exclude: Collection[int] = ()) -> dict[str, FoundTicket]:
     """Return the tickets that already carry the given requests' keys, by request id.
 
     Uses the dynamic-field search when the route set has a POST search route, the customer
@@ -93,6 +97,7 @@ def find_existing_tickets(client: Any, queries: Iterable[LookupQuery]) -> dict[s
 
     :param client: a :class:`radiant_ext.client.ZnunyClient`.
     :param queries: the requests to look up.
+    :param exclude: ticket ids known to belong to other requests (the fallback skips them).
     :raises radiant_ext.client.errors.ZnunyError: when Znuny cannot be asked.
     """
     pending = list(queries)
@@ -101,7 +106,7 @@ def find_existing_tickets(client: Any, queries: Iterable[LookupQuery]) -> dict[s
         try:
             hit = _by_dynamic_field(client, query)
         except RouteNotConfiguredError:
-            found.update(_by_customer_window(client, pending[index:]))
+            found.update(_by_customer_window(client, pending[index:], set(exclude)))
             return found
         if hit is not None:
             found[query.request_id] = hit

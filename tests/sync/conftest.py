@@ -222,3 +222,56 @@ def make_ctx(engine: Engine, settings: Settings,
         return JobContext(settings=kwargs.pop("settings", settings), engine=engine, **kwargs)
 
     return make
+
+
+class RunningSandbox:
+    """The sandbox served in a thread, stoppable and restartable on the same port."""
+
+    def __init__(self, data_dir: Path) -> None:
+        from radiant_ext.sandbox import create_app, serve_in_thread
+
+        self._serve = serve_in_thread
+        self.app = create_app(data_dir, seed="retail", test_controls=True)
+        self.server: Any = serve_in_thread(self.app, host="127.0.0.1", port=0)
+        self.url: str = self.server.url
+        self.port = int(self.url.rsplit(":", 1)[1])
+
+    def stop(self) -> None:
+        """Stop answering: connections are refused."""
+        if self.server is not None:
+            self.server.stop()
+            self.server = None
+
+    def start(self) -> None:
+        """Serve again on the same port (the clients keep their base URL)."""
+        if self.server is None:
+            self.server = self._serve(self.app, host="127.0.0.1", port=self.port)
+
+    def faults(self, mode: str, count: int = -1, delay: float = 0.0) -> None:
+        """Switch the sandbox's fault injection (``none``, ``error500``, ``down``…)."""
+        import requests
+
+        answer = requests.post(f"{self.url}/__sandbox__/faults",
+                               json={"mode": mode, "count": count, "delay": delay}, timeout=5)
+        answer.raise_for_status()
+
+    def client(self, timeout: float = 5.0, extra_routes: bool = False) -> Any:
+        """A client for the companion's agent account; no automatic connect retries."""
+        from radiant_ext.client import AgentCredentials, RetryPolicy, ZnunyClient
+
+        if extra_routes:
+            return ZnunyClient(self.url, webservice="GenericTicketConnectorRESTExtra",
+                               route_set="otrs6",
+                               routes={"TicketSearchPOST": ("POST", "/Ticket/Search")},
+                               credentials=AgentCredentials("radiant", "radiant-demo"),
+                               timeout=timeout, retry=RetryPolicy(attempts=1))
+        return ZnunyClient(self.url, credentials=AgentCredentials("radiant", "radiant-demo"),
+                           timeout=timeout, retry=RetryPolicy(attempts=1))
+
+
+@pytest.fixture
+def sandbox(tmp_path: Path) -> Iterator[RunningSandbox]:
+    """The retail sandbox with test controls, served on an ephemeral port."""
+    running = RunningSandbox(tmp_path / "sandbox")
+    yield running
+    running.stop()

@@ -1,0 +1,75 @@
+"""The outbox and the ticket pull against the sandbox (real HTTP, real client)."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine
+
+from radiant_ext.client import NewArticle, NewTicket
+from radiant_ext.config import Settings
+from radiant_ext.store import TicketCache, session_scope
+from radiant_ext.sync import (
+    JobContext,
+    RetryPolicy,
+    drain_outbox,
+    new_request_id,
+    submit_request,
+)
+from radiant_ext.sync.tickets import pull_tickets
+
+
+def _request(engine: Engine, client: Any, rid: str, **ticket: Any) -> Any:
+    fields = {"title": f"Receipt printer jammed ({rid})", "queue": "IT::Stores", "state": "new",
+              "priority": "3 normal", "type": "Incident", "customer_user": "demo-customer"}
+    fields.update(ticket)
+    return submit_request(
+        engine, client, request_id=rid, ticket=NewTicket(**fields),
+        article=NewArticle(subject="Receipt printer", body="Paper jam at till 1",
+                           content_type="text/plain; charset=utf-8",
+                           communication_channel="Internal"),
+        dynamic_fields={"RadiantCategory": "it.receipt-printer", "RadiantStore": "store-007"},
+        retry=RetryPolicy(0.01, 0.02))
+
+
+@pytest.mark.parametrize("extra_routes", [False, True], ids=["fallback", "df-search"])
+def test_timeout_after_commit_never_duplicates_on_the_wire(
+        engine: Engine, sandbox: Any, settings: Settings, extra_routes: bool) -> None:
+    client = sandbox.client(timeout=0.5, extra_routes=extra_routes)
+    client.session_create()  # the fault below must hit TicketCreate, not the login
+    sandbox.faults("timeout_after_commit", count=1, delay=1.0)
+    rid = new_request_id()
+    assert _request(engine, client, rid).state == "pending"
+    sandbox.faults("none")
+    time.sleep(0.05)
+    ctx = JobContext(settings=settings, engine=engine,
+                     client_factory=lambda: sandbox.client(extra_routes=extra_routes))
+    counts = drain_outbox(ctx)
+    assert (counts["found"], counts["sent"]) == (1, 0)
+    found = client.ticket_search(customer_user_login="demo-customer", limit=100)
+    tickets = client.ticket_get_many(found, dynamic_fields=True)
+    assert [t.dynamic_fields.get("RadiantRequestID") for t in tickets].count(rid) == 1
+
+
+def test_invalid_request_is_parked_with_znunys_reason(engine: Engine, sandbox: Any) -> None:
+    result = _request(engine, sandbox.client(), new_request_id(), queue="No such queue")
+    assert result.state == "parked"
+    assert "Queue" in (result.error or "")
+
+
+def test_pull_caches_what_the_portal_filed(engine: Engine, sandbox: Any,
+                                          settings: Settings) -> None:
+    client = sandbox.client()
+    rid = new_request_id()
+    sent = _request(engine, client, rid)
+    assert sent.state == "sent"
+    ctx = JobContext(settings=settings, engine=engine, client_factory=sandbox.client)
+    assert pull_tickets(ctx)["pulled"] >= 1
+    with session_scope(engine) as s:
+        row = s.get(TicketCache, sent.ticket_id)
+        assert row is not None
+        assert (row.request_id, row.category, row.store, row.queue) == (
+            rid, "it.receipt-printer", "store-007", "IT::Stores")
+        assert row.ticket_number == sent.ticket_number
