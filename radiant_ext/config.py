@@ -85,6 +85,13 @@ class Settings(BaseSettings):
     catalog_dirs: list[Path] = Field(default_factory=list)
     blocked_plugins: list[str] = Field(default_factory=list)
 
+    # -- reports ----------------------------------------------------------------------------
+    reports: dict[str, Any] = Field(
+        default_factory=dict,
+        description="The [reports] table: managers per company, time zone, penalty rules "
+        "(validated by radiant_ext.reports.ReportSettings; see docs/reports.md).",
+    )
+
     @classmethod
     def settings_customise_sources(
         cls,

@@ -1,0 +1,143 @@
+"""Portable SQL pieces: hour and week buckets, seconds between timestamps, percentiles.
+
+Timestamps in the cache are naive UTC (:class:`~radiant_ext.store.UTCDateTime`). SQLite keeps
+them as ISO text, PostgreSQL as ``timestamp``; each construct compiles to the dialect's own
+functions so the grouping happens in the database.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Float, Select, String, case, func, select
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import QueryableAttribute
+from sqlalchemy.sql import ColumnElement
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
+
+__all__ = [
+    "histogram",
+    "hour_bucket",
+    "minute_bucket",
+    "nearest_rank",
+    "seconds_between",
+    "week_bucket",
+]
+
+
+class hour_bucket(FunctionElement[str]):  # noqa: N801 - SQL function style
+    """``'YYYY-MM-DD HH'`` of a UTC timestamp column."""
+
+    type = String()
+    name = "hour_bucket"
+    inherit_cache = True
+
+
+class week_bucket(FunctionElement[str]):  # noqa: N801
+    """The UTC week of a timestamp (``'YYYY-WW'``; only compared, never shown)."""
+
+    type = String()
+    name = "week_bucket"
+    inherit_cache = True
+
+
+class seconds_between(FunctionElement[float]):  # noqa: N801
+    """Seconds from the second timestamp argument to the first (``later - earlier``)."""
+
+    type = Float()
+    name = "seconds_between"
+    inherit_cache = True
+
+
+def _args(element: FunctionElement[Any], compiler: SQLCompiler, **kw: Any) -> list[str]:
+    return [compiler.process(c, **kw) for c in element.clauses]
+
+
+@compiles(hour_bucket, "sqlite")
+def _hour_sqlite(element: hour_bucket, compiler: SQLCompiler, **kw: Any) -> str:
+    # SQLAlchemy stores SQLite datetimes as ISO text ("2026-11-23 07:05:00.000000"): the
+    # first 13 characters are the hour, several times faster than strftime() on 100k rows.
+    return f"substr({_args(element, compiler, **kw)[0]}, 1, 13)"
+
+
+@compiles(hour_bucket, "postgresql")
+def _hour_pg(element: hour_bucket, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"to_char({_args(element, compiler, **kw)[0]}, 'YYYY-MM-DD HH24')"
+
+
+@compiles(hour_bucket)
+def _hour_default(element: hour_bucket, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"DATE_FORMAT({_args(element, compiler, **kw)[0]}, '%%Y-%%m-%%d %%H')"
+
+
+@compiles(week_bucket, "sqlite")
+def _week_sqlite(element: week_bucket, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"strftime('%Y-%W', {_args(element, compiler, **kw)[0]})"
+
+
+@compiles(week_bucket, "postgresql")
+def _week_pg(element: week_bucket, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"to_char({_args(element, compiler, **kw)[0]}, 'IYYY-IW')"
+
+
+@compiles(week_bucket)
+def _week_default(element: week_bucket, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"YEARWEEK({_args(element, compiler, **kw)[0]}, 3)"
+
+
+@compiles(seconds_between, "sqlite")
+def _secs_sqlite(element: seconds_between, compiler: SQLCompiler, **kw: Any) -> str:
+    later, earlier = _args(element, compiler, **kw)
+    return f"((julianday({later}) - julianday({earlier})) * 86400.0)"
+
+
+@compiles(seconds_between, "postgresql")
+def _secs_pg(element: seconds_between, compiler: SQLCompiler, **kw: Any) -> str:
+    later, earlier = _args(element, compiler, **kw)
+    return f"EXTRACT(EPOCH FROM ({later} - {earlier}))"
+
+
+@compiles(seconds_between)
+def _secs_default(element: seconds_between, compiler: SQLCompiler, **kw: Any) -> str:
+    later, earlier = _args(element, compiler, **kw)
+    return f"TIMESTAMPDIFF(SECOND, {earlier}, {later})"
+
+
+def minute_bucket(value: ColumnElement[Any] | QueryableAttribute[Any]) -> ColumnElement[int]:
+    """``value`` (minutes) rounded down to a step that grows with it.
+
+    Exact below an hour, then 5 minutes up to 8 hours, 15 up to a day, an hour up to a week
+    and 6 hours beyond: about 2 % at most, and a few hundred distinct values per group, so
+    percentiles come from a small histogram the database builds in one pass.
+    """
+    v = value
+    return case(
+        (v < 60, v), (v < 480, (v // 5) * 5), (v < 1440, (v // 15) * 15),
+        (v < 10080, (v // 60) * 60), else_=(v // 360) * 360,
+    )
+
+
+def histogram(
+    key: ColumnElement[Any] | QueryableAttribute[Any],
+    value: ColumnElement[Any] | QueryableAttribute[Any],
+    where: list[ColumnElement[bool]],
+) -> Select[Any]:
+    """A query of ``(key, bucket, count)`` rows: the histogram of ``value`` per ``key``."""
+    bucket = minute_bucket(value)
+    return (select(key, bucket, func.count())
+            .where(value.is_not(None), *where).group_by(key, bucket))
+
+
+def nearest_rank(counts: dict[int, int], percent: int) -> int | None:
+    """The nearest-rank ``percent`` percentile of a ``{value: count}`` histogram."""
+    total = sum(counts.values())
+    if not total:
+        return None
+    rank = -(-total * percent // 100)  # ceil(p/100 · n)
+    seen = 0
+    for value in sorted(counts):
+        seen += counts[value]
+        if seen >= rank:
+            return value
+    return None  # pragma: no cover - rank <= total always hits

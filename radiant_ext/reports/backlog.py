@@ -1,0 +1,66 @@
+"""Open backlog: how many tickets are open, how old they are, how many are overdue."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+
+from radiant_ext.reports.context import ReportContext, count_if, is_open
+from radiant_ext.reports.model import Chart, Column, ReportTable
+from radiant_ext.store import TicketCache
+
+__all__ = ["AGE_BUCKETS", "open_backlog"]
+
+AGE_BUCKETS = ((1, "under 1 day"), (3, "1–3 days"), (7, "3–7 days"), (30, "7–30 days"),
+               (None, "over 30 days"))
+"""Upper bounds in days (``None``: no bound) and labels of the age columns."""
+
+
+@dataclass
+class _Bucket:
+    counts: list[int] = field(default_factory=list)
+    oldest: datetime | None = None
+
+    def add(self, counts: list[int], oldest: datetime | None) -> None:
+        self.counts = ([a + b for a, b in zip(self.counts, counts, strict=True)]
+                       if self.counts else counts)
+        if oldest is not None and (self.oldest is None or oldest < self.oldest):
+            self.oldest = oldest
+
+
+def open_backlog(ctx: ReportContext) -> ReportTable:
+    """Open tickets per department by age, with the overdue count and the oldest age.
+
+    The period filter applies to the creation time, so "created this month and still open"
+    is one filter away; with no period every open ticket counts.
+    """
+    t, now = TicketCache, ctx.now
+    deadline = func.coalesce(t.promised_deadline, t.solution_deadline)
+    ages, lower = [], None
+    for days, _ in AGE_BUCKETS:
+        cond = (t.created > now - timedelta(days=days) if days is not None
+                else t.created.is_not(None))
+        if lower is not None:
+            cond = cond & (t.created <= now - timedelta(days=lower))
+        ages.append(count_if(cond))
+        lower = days
+    stmt = (select(t.category, func.count(), *ages, count_if(deadline < now), func.min(t.created))
+            .where(*ctx.where(), is_open()).group_by(t.category))
+    merged: dict[str, _Bucket] = {}
+    for category, n, *counts, oldest in ctx.session.execute(stmt):
+        merged.setdefault(ctx.directory.department_of(category), _Bucket()).add(
+            [int(n), *(int(c or 0) for c in counts)], oldest)
+    rows: list[tuple[object, ...]] = [
+        (dept, ctx.directory.department_title(dept), *b.counts,
+         round((now - b.oldest).total_seconds() / 86400, 1) if b.oldest else None)
+        for dept, b in sorted(merged.items(), key=lambda kv: (-kv[1].counts[0], kv[0]))]
+    columns = (Column("department", "Department id"), Column("title", "Department"),
+               Column("open", "Open", "int"),
+               *(Column(f"age_{i}", label, "int") for i, (_, label) in enumerate(AGE_BUCKETS)),
+               Column("overdue", "Overdue", "int"), Column("oldest_days", "Oldest (days)",
+                                                           "number"))
+    series = tuple(f"age_{i}" for i in range(len(AGE_BUCKETS)))
+    return ReportTable("backlog", "Open backlog by age", columns, rows,
+                       Chart("stacked", "title", series))

@@ -1,0 +1,177 @@
+"""The inputs every report shares: filters, the viewer's scope, catalog labels, the clock."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any, Literal
+
+from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy.orm import Session
+from sqlalchemy.sql import ColumnElement
+
+from radiant_ext.reports.errors import ReportInputError
+from radiant_ext.reports.settings import ReportSettings
+from radiant_ext.store import TicketCache
+
+__all__ = [
+    "CLOSED_STATE_TYPES",
+    "ItemDirectory",
+    "Period",
+    "ReportContext",
+    "ReportFilter",
+    "count_if",
+    "is_open",
+    "store_key",
+]
+
+Period = Literal["day", "week", "month"]
+CLOSED_STATE_TYPES = ("closed", "removed", "merged")
+UNCATEGORISED = ""
+
+
+def store_key() -> ColumnElement[str | None]:
+    """The store of a ticket: its ``RadiantStore`` field, else its customer company."""
+    return func.coalesce(TicketCache.store, TicketCache.customer_id)
+
+
+def is_open() -> ColumnElement[bool]:
+    """True for tickets whose state type is not closed, removed or merged."""
+    return TicketCache.state_type.notin_(CLOSED_STATE_TYPES)
+
+
+def count_if(condition: ColumnElement[bool]) -> ColumnElement[int]:
+    """``SUM(CASE WHEN condition THEN 1 ELSE 0 END)``: how many rows meet ``condition``."""
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+
+@dataclass(frozen=True)
+class ItemDirectory:
+    """Labels and departments of catalog items and stores (from the plugins when available).
+
+    An item missing from the catalog belongs to the department named by its id's prefix
+    (``it.pos-down`` → ``it``); a ticket without a category to ``""`` (uncategorised).
+    """
+
+    items: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    """Item id → (department id, title)."""
+    departments: Mapping[str, str] = field(default_factory=dict)
+    """Department id → title."""
+    stores: Mapping[str, str] = field(default_factory=dict)
+    """Store (customer company) id → name."""
+
+    def department_of(self, category: str | None) -> str:
+        """The department id of catalog item ``category``."""
+        if not category:
+            return UNCATEGORISED
+        known = self.items.get(category)
+        return known[0] if known else category.split(".", 1)[0]
+
+    def department_title(self, department: str) -> str:
+        """A department's title (its id when unknown)."""
+        return self.departments.get(department, department) or "(uncategorised)"
+
+    def item_title(self, category: str | None) -> str:
+        """A catalog item's title (its id when unknown)."""
+        if not category:
+            return "(uncategorised)"
+        known = self.items.get(category)
+        return known[1] if known else category
+
+    def store_name(self, store: str | None) -> str:
+        """A store's name (its id when unknown)."""
+        return self.stores.get(store or "", store or "(none)")
+
+    @classmethod
+    def from_plugins(cls, plugins: Any, language: str = "en") -> ItemDirectory:
+        """Build the directory from a :class:`radiant_ext.plugins.Plugins` wrapper."""
+        departments = {d.id: d.title.get(language) for d in plugins.departments(
+            include_disabled=True)}
+        items = {i.id: (i.department, i.title.get(language))
+                 for i in plugins.catalog_items(include_disabled=True)}
+        stores = {sid: info.name for sid, info in plugins.stores().items()}
+        return cls(items=items, departments=departments, stores=stores)
+
+
+@dataclass(frozen=True)
+class ReportFilter:
+    """Which tickets a report counts: created in ``[start, end)``, a department, a store.
+
+    ``company`` is the viewer's scope (a customer manager's company): unlike ``store`` it is
+    never chosen by the viewer.
+    """
+
+    start: datetime | None = None
+    end: datetime | None = None
+    department: str | None = None
+    store: str | None = None
+    company: str | None = None
+    period: Period = "week"
+
+    def __post_init__(self) -> None:
+        for value in (self.start, self.end):
+            if value is not None and value.tzinfo is None:
+                raise ReportInputError("report bounds must be aware datetimes")
+        if self.start and self.end and self.end <= self.start:
+            raise ReportInputError("the end of the period must come after its start")
+        if self.period not in ("day", "week", "month"):
+            raise ReportInputError(f"unknown period {self.period!r}: use day, week or month")
+
+    @classmethod
+    def for_dates(cls, first: date | None, last: date | None, zone: Any,
+                  **kwargs: Any) -> ReportFilter:
+        """A filter from local calendar days ``first`` … ``last`` (both included)."""
+        start = datetime.combine(first, time(), zone).astimezone(UTC) if first else None
+        end = (datetime.combine(last + timedelta(days=1), time(), zone).astimezone(UTC)
+               if last else None)
+        return cls(start=start, end=end, **kwargs)
+
+    def scoped(self, company: str | None) -> ReportFilter:
+        """This filter restricted to ``company`` (a manager's own figures)."""
+        return replace(self, company=company)
+
+
+@dataclass
+class ReportContext:
+    """One report run: the session, filter, settings, labels and the time taken as now."""
+
+    session: Session
+    filter: ReportFilter
+    settings: ReportSettings = field(default_factory=ReportSettings)
+    directory: ItemDirectory = field(default_factory=ItemDirectory)
+    now: datetime = field(default_factory=lambda: datetime.now(UTC))
+    _categories: list[str] | None = None
+
+    def where(self, *, created: bool = True) -> list[ColumnElement[bool]]:
+        """The SQL conditions of the filter (``created=False`` skips the period)."""
+        f, t = self.filter, TicketCache
+        clauses: list[ColumnElement[bool]] = []
+        if created and f.start is not None:
+            clauses.append(t.created >= f.start)
+        if created and f.end is not None:
+            clauses.append(t.created < f.end)
+        if f.company is not None:
+            clauses.append(t.customer_id == f.company)
+        if f.store:
+            clauses.append(or_(t.store == f.store,
+                               and_(t.store.is_(None), t.customer_id == f.store)))
+        if f.department:
+            clauses.append(self.department_clause(f.department))
+        return clauses
+
+    def department_clause(self, department: str) -> ColumnElement[bool]:
+        """Tickets whose catalog item belongs to ``department``."""
+        wanted = [c for c in self.categories() if self.directory.department_of(c) == department]
+        return TicketCache.category.in_(wanted)
+
+    def categories(self) -> list[str]:
+        """Every catalog item id present in the cache (read once per run)."""
+        if self._categories is None:
+            stmt = select(TicketCache.category).where(TicketCache.category.is_not(None)).distinct()
+            self._categories = [c for c in self.session.scalars(stmt) if c]
+        return self._categories
+
+    def zone_now(self) -> datetime:
+        """Now in the report time zone."""
+        return self.now.astimezone(self.settings.zone)

@@ -1,0 +1,171 @@
+"""The routes of :data:`radiant_ext.reports.views.blueprint`."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from flask import abort, current_app, redirect, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
+from flask_wtf import FlaskForm
+from werkzeug.wrappers import Response
+from wtforms import HiddenField, PasswordField, StringField
+from wtforms.validators import DataRequired, Length
+
+from radiant_ext.reports.access import ReportViewer
+from radiant_ext.reports.charts import chart_data_uri, render_chart
+from radiant_ext.reports.context import ReportContext
+from radiant_ext.reports.errors import ReportError
+from radiant_ext.reports.export import EXPORT_FORMATS, export_table, media_type
+from radiant_ext.reports.filters import FilterChoice, describe, parse_filter
+from radiant_ext.reports.model import ReportTable
+from radiant_ext.reports.registry import REPORTS
+from radiant_ext.reports.views import AGENT_KEY, blueprint, current_viewer, reports_state
+
+__all__ = ["AgentLoginForm"]
+
+
+class AgentLoginForm(FlaskForm):  # type: ignore[misc]
+    """Agent login for the reports."""
+
+    login = StringField("Agent login", validators=[DataRequired(), Length(max=200)])
+    password = PasswordField("Password", validators=[DataRequired(), Length(max=1000)])
+    next = HiddenField()
+
+
+def _safe_next(target: str | None) -> str:
+    if target and target.startswith("/reports") and not target.startswith("//"):
+        return target
+    return url_for("reports.index")
+
+
+def _viewer_or_response() -> ReportViewer | ResponseReturnValue:
+    viewer = current_viewer()
+    if viewer is not None:
+        return viewer
+    if _customer_logged_in():
+        return render_template("reports/forbidden.html"), 403
+    return redirect(url_for("reports.agent_login", next=request.full_path.rstrip("?")))
+
+
+def _customer_logged_in() -> bool:
+    from flask import g
+
+    return g.get("customer") is not None
+
+
+@blueprint.get("/")
+def index() -> ResponseReturnValue:
+    """The list of reports."""
+    viewer = _viewer_or_response()
+    if not isinstance(viewer, ReportViewer):
+        return viewer
+    return render_template("reports/index.html", reports=REPORTS.values(), viewer=viewer)
+
+
+def _compute(name: str, viewer: ReportViewer) -> tuple[FilterChoice, ReportTable | None, Any]:
+    state = reports_state()
+    if name not in REPORTS:
+        abort(404)
+    now = state.clock()
+    with state.session() as db:
+        departments = state.departments(db)
+        stores = None if viewer.company else state.stores(db)
+        choice = parse_filter(request.args, zone=state.settings.zone,
+                              today=now.astimezone(state.settings.zone).date(),
+                              departments=departments, stores=stores, company=viewer.company)
+        table = None
+        if choice.report_filter is not None:
+            ctx = ReportContext(db, choice.report_filter, state.settings, state.directory, now)
+            table = REPORTS[name].compute(ctx)
+    return choice, table, {"departments": departments, "stores": stores}
+
+
+@blueprint.get("/<name>")
+def report(name: str) -> ResponseReturnValue:
+    """One report: filters, chart, data table and export links."""
+    viewer = _viewer_or_response()
+    if not isinstance(viewer, ReportViewer):
+        return viewer
+    started = time.perf_counter()
+    choice, table, options = _compute(name, viewer)
+    svg = render_chart(table) if table is not None else None
+    query = {k: v for k, v in choice.values.items() if v}
+    status = 400 if choice.errors else 200
+    return render_template(
+        "reports/report.html", spec=REPORTS[name], reports=REPORTS.values(), viewer=viewer,
+        choice=choice, table=table, chart=chart_data_uri(svg) if svg else None, query=query,
+        formats=EXPORT_FORMATS, directory=reports_state().directory,
+        took=time.perf_counter() - started, **options,
+    ), status
+
+
+@blueprint.get("/<name>/export.<fmt>")
+def export(name: str, fmt: str) -> ResponseReturnValue:
+    """Download a report as CSV, XLSX or JSON with the page's filters."""
+    viewer = _viewer_or_response()
+    if not isinstance(viewer, ReportViewer):
+        return viewer
+    if fmt not in EXPORT_FORMATS:
+        abort(404)
+    choice, table, _ = _compute(name, viewer)
+    if table is None:
+        return {"errors": choice.errors}, 400
+    meta = describe(choice)
+    if viewer.company:
+        meta["company"] = viewer.company
+    body = export_table(table, fmt, meta)
+    filename = f"{name}-{choice.values['from']}-{choice.values['to']}.{fmt}"
+    return Response(body, mimetype=media_type(fmt), headers={
+        "Content-Disposition": f'attachment; filename="{filename}"',
+        "Cache-Control": "private, no-store"})
+
+
+@blueprint.route("/login", methods=["GET", "POST"])
+def agent_login() -> ResponseReturnValue:
+    """Agents log in with their Znuny agent account."""
+    form = AgentLoginForm()
+    if request.method == "GET":
+        form.next.data = _safe_next(request.args.get("next"))
+    if not form.validate_on_submit():
+        return render_template("reports/login.html", form=form), 400 if form.errors else 200
+    login = form.login.data.strip()
+    limiter = current_app.extensions.get("radiant_login_limiter")
+    address = request.remote_addr or "unknown"
+    if limiter is not None and limiter.blocked(login, address):
+        form.form_errors.append("Too many attempts. Please wait a few minutes and try again.")
+        return render_template("reports/login.html", form=form), 429
+    return _check_agent(form, login, address, limiter)
+
+
+def _check_agent(form: AgentLoginForm, login: str, address: str,
+                 limiter: Any) -> ResponseReturnValue:
+    state = reports_state()
+    try:
+        accepted = state.agent_auth(login, form.password.data)
+    except ReportError as exc:
+        form.form_errors.append(f"{str(exc).capitalize()}. Please try again shortly.")
+        return render_template("reports/login.html", form=form), 503
+    allowed = accepted and (not state.settings.agents or login in state.settings.agents)
+    if not allowed:
+        if limiter is not None:
+            limiter.failed(login, address)
+        form.form_errors.append("The login or the password is not right, or the account "
+                                "may not see reports.")
+        return render_template("reports/login.html", form=form), 401
+    if limiter is not None:
+        limiter.succeeded(login)
+    lang = session.get("lang")
+    session.clear()  # a fresh cookie at login: no session fixation
+    if lang:
+        session["lang"] = lang
+    session[AGENT_KEY] = login
+    session.permanent = True
+    return redirect(_safe_next(form.next.data))
+
+
+@blueprint.post("/logout")
+def agent_logout() -> Response:
+    """Forget the agent login."""
+    session.pop(AGENT_KEY, None)
+    return redirect(url_for("reports.agent_login"))

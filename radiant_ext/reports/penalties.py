@@ -1,0 +1,124 @@
+"""Contract penalties: what the missed solution deadlines of a contract cost per month.
+
+A rule (:class:`~radiant_ext.reports.settings.PenaltyRule`) names the tickets it covers (by
+SLA, department or catalog item). A ticket misses when it closed after its solution deadline
+(plus the rule's grace), or is still open past it; its month is the local month of the
+deadline. ``per_hour`` charges every started hour late; ``percent_of_fee`` a share of the
+monthly fee per miss. The month's sum is then capped.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from sqlalchemy import Integer, case, cast, func, or_, select
+from sqlalchemy.sql import ColumnElement
+
+from radiant_ext.reports._sql import hour_bucket, seconds_between
+from radiant_ext.reports.context import ReportContext
+from radiant_ext.reports.model import Chart, Column, ReportTable
+from radiant_ext.reports.settings import PenaltyRule
+from radiant_ext.reports.sla import solution_deadline
+from radiant_ext.store import TicketCache
+
+__all__ = ["MonthPenalty", "contract_penalties", "month_penalties", "penalty_for"]
+
+
+@dataclass(frozen=True)
+class MonthPenalty:
+    """One rule's figures for one month."""
+
+    month: str
+    due: int
+    missed: int
+    hours_late: int
+    uncapped: Decimal
+    penalty: Decimal
+
+
+def penalty_for(rule: PenaltyRule, missed: int, hours_late: int) -> tuple[Decimal, Decimal]:
+    """``(uncapped, capped)`` penalty of one month with ``missed`` misses, ``hours_late``."""
+    if rule.kind == "per_hour":
+        raw = rule.amount_per_hour * hours_late
+    else:
+        raw = rule.monthly_fee * rule.percent_per_miss / 100 * missed
+    raw = raw.quantize(Decimal("0.01"))
+    cap = rule.cap
+    return raw, (min(raw, cap) if cap is not None else raw).quantize(Decimal("0.01"))
+
+
+def _scope(ctx: ReportContext, rule: PenaltyRule) -> ColumnElement[bool]:
+    t = TicketCache
+    parts: list[ColumnElement[bool]] = []
+    if rule.sla:
+        parts.append(t.sla.in_(rule.sla))
+    if rule.categories:
+        parts.append(t.category.in_(rule.categories))
+    for dept in rule.departments:
+        parts.append(ctx.department_clause(dept))
+    return or_(*parts)
+
+
+def _late_hours(late_seconds: ColumnElement[float]) -> ColumnElement[int]:
+    """Started hours in ``late_seconds`` (``ceil(s / 3600)``) for positive values."""
+    whole = cast(late_seconds / 3600, Integer)
+    return whole + case((late_seconds > whole * 3600, 1), else_=0)
+
+
+def month_penalties(ctx: ReportContext, rule: PenaltyRule) -> list[MonthPenalty]:
+    """The figures of ``rule`` per month of the deadline (local time), oldest first.
+
+    The database groups by the deadline's UTC hour and sums misses and started hours late;
+    the hours are then put into local months.
+    """
+    t, deadline = TicketCache, solution_deadline()
+    finished = func.coalesce(t.closed, ctx.now)
+    late = seconds_between(finished, deadline) - rule.grace_minutes * 60
+    # The cheap comparison first: the date arithmetic runs only for tickets past the deadline.
+    missed = case((finished > deadline, case((late > 0, 1), else_=0)), else_=0)
+    late_hours = case((finished > deadline, case((late > 0, _late_hours(late)), else_=0)),
+                      else_=0)
+    stmt = (select(hour_bucket(deadline), func.count(), func.sum(missed), func.sum(late_hours))
+            .where(*ctx.where(), _scope(ctx, rule), deadline.is_not(None),
+                   or_(t.closed.is_not(None), deadline < ctx.now))
+            .group_by(hour_bucket(deadline)))
+    zone = ctx.settings.zone
+    sums: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
+    for text, due, miss, hours in ctx.session.execute(stmt):
+        utc = datetime.strptime(text, "%Y-%m-%d %H").replace(tzinfo=UTC)
+        month = sums[utc.astimezone(zone).strftime("%Y-%m")]
+        for i, value in enumerate((due, miss, hours)):
+            month[i] += int(value or 0)
+    out = []
+    for month_name in sorted(sums):
+        due, miss, hours = sums[month_name]
+        raw, capped = penalty_for(rule, miss, hours)
+        out.append(MonthPenalty(month_name, due, miss, hours, raw, capped))
+    return out
+
+
+def contract_penalties(ctx: ReportContext) -> ReportTable:
+    """Every configured penalty rule, month by month."""
+    rows: list[tuple[object, ...]] = []
+    notes: list[str] = []
+    for rule in ctx.settings.penalties:
+        months = month_penalties(ctx, rule)
+        for m in months:
+            rows.append((rule.id, rule.label, m.month, m.due, m.missed, m.hours_late,
+                         m.uncapped, m.penalty, rule.currency))
+        total = sum((m.penalty for m in months), Decimal(0))
+        notes.append(f"{rule.label}: {total:.2f} {rule.currency} in total.")
+    if not ctx.settings.penalties:
+        notes.append("No penalty rules are configured ([[reports.penalties]] in the settings).")
+    columns = (Column("rule", "Rule id"), Column("title", "Contract"), Column("month", "Month"),
+               Column("due", "Deadlines due", "int"), Column("missed", "Missed", "int"),
+               Column("hours_late", "Hours late", "int"),
+               Column("uncapped", "Before cap", "money"), Column("penalty", "Penalty", "money"),
+               Column("currency", "Currency"))
+    table = ReportTable("penalties", "Contract penalties", columns, rows,
+                        Chart("bar", "month", ("penalty",)))
+    table.notes.extend(notes)
+    return table

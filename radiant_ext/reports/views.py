@@ -1,0 +1,127 @@
+"""The report pages: a Flask blueprint the portal registers with one line.
+
+``app.register_blueprint(radiant_ext.reports.blueprint)`` adds ``/reports/`` (menu),
+``/reports/<name>`` (chart, data table, filters), ``/reports/<name>/export.<csv|xlsx|json>``
+and the agents' ``/reports/login``. Configuration comes from the app's ``RADIANT_SETTINGS``
+(or the installation's settings); tests may set ``REPORTS_ENGINE``, ``REPORTS_SETTINGS``,
+``REPORTS_DIRECTORY``, ``REPORTS_AGENT_AUTH`` and ``REPORTS_CLOCK`` in ``app.config``.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, cast
+
+from flask import Blueprint, Flask, current_app, g, session
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from radiant_ext.config import Settings, load_settings
+from radiant_ext.reports.access import AgentAuth, ReportViewer, resolve_viewer, znuny_agent_auth
+from radiant_ext.reports.context import ItemDirectory
+from radiant_ext.reports.settings import ReportSettings, report_settings
+
+__all__ = ["ReportsState", "blueprint", "current_viewer", "reports_state"]
+
+log = logging.getLogger(__name__)
+blueprint = Blueprint("reports", __name__, url_prefix="/reports", template_folder="templates",
+                      static_folder="static", static_url_path="/static")
+_LOCK = threading.Lock()
+AGENT_KEY = "reports_agent"
+
+
+@dataclass
+class ReportsState:
+    """What the pages share across requests in one app."""
+
+    settings: ReportSettings
+    engine: Engine
+    directory: ItemDirectory
+    agent_auth: AgentAuth
+    clock: Callable[[], datetime]
+
+    def session(self) -> Session:
+        """A new read-only ORM session on the store."""
+        return Session(self.engine)
+
+    def departments(self, session: Session) -> list[str]:
+        """Departments to offer: the catalog's and those the cache's items belong to."""
+        from radiant_ext.reports.context import ReportContext, ReportFilter
+
+        ctx = ReportContext(session, ReportFilter(), self.settings, self.directory)
+        found = {self.directory.department_of(c) for c in ctx.categories()}
+        return sorted(found | set(self.directory.departments))
+
+    def stores(self, session: Session) -> list[str]:
+        """Stores to offer: the chain's and those present in the cache."""
+        from sqlalchemy import select
+
+        from radiant_ext.reports.context import store_key
+
+        present = session.scalars(select(store_key()).distinct())
+        return sorted({s for s in present if s} | set(self.directory.stores))
+
+
+def _radiant_settings(app: Flask) -> Settings:
+    given = app.config.get("RADIANT_SETTINGS")
+    return given if isinstance(given, Settings) else load_settings()
+
+
+def _directory(radiant: Settings) -> ItemDirectory:
+    try:
+        from radiant_ext.plugins.factory import plugins_from_settings
+
+        return ItemDirectory.from_plugins(plugins_from_settings(radiant))
+    except Exception:  # labels are a nicety: reports still work with bare ids
+        log.warning("catalog labels unavailable for reports; showing item ids", exc_info=True)
+        return ItemDirectory()
+
+
+def _build_state(app: Flask) -> ReportsState:
+    cfg = app.config
+    radiant: Settings | None = None
+
+    def settings() -> Settings:
+        nonlocal radiant
+        radiant = radiant or _radiant_settings(app)
+        return radiant
+
+    engine = cfg.get("REPORTS_ENGINE")
+    if engine is None:
+        from radiant_ext.store import make_engine
+
+        engine = make_engine(settings().effective_database_url)
+    return ReportsState(
+        settings=cfg.get("REPORTS_SETTINGS") or report_settings(settings()),
+        engine=engine,
+        directory=cfg.get("REPORTS_DIRECTORY") or _directory(settings()),
+        agent_auth=cfg.get("REPORTS_AGENT_AUTH") or znuny_agent_auth(settings()),
+        clock=cfg.get("REPORTS_CLOCK") or (lambda: datetime.now(UTC)),
+    )
+
+
+def reports_state() -> ReportsState:
+    """The current app's :class:`ReportsState`, built on first use."""
+    ext: dict[str, Any] = current_app.extensions.setdefault("radiant_reports", {})
+    if "state" not in ext:
+        with _LOCK:
+            if "state" not in ext:
+                ext["state"] = _build_state(current_app)
+    return cast(ReportsState, ext["state"])
+
+
+def current_viewer() -> ReportViewer | None:
+    """The agent or customer manager behind this request, or ``None``."""
+    customer = g.get("customer")
+    return resolve_viewer(
+        reports_state().settings, agent=session.get(AGENT_KEY),
+        customer_login=getattr(customer, "login", None),
+        customer_company=getattr(customer, "customer_id", None),
+    )
+
+
+from radiant_ext.reports import pages as _pages  # noqa: E402,F401  (registers the routes)

@@ -1,0 +1,220 @@
+"""Where the work comes from: tickets per period, weekday × hour, item, department, store.
+
+Counting is done by the database grouped by UTC hour (at most 24 rows a day); the hours are
+then moved to the report time zone in Python, which keeps day, week, weekday and hour exact
+for every zone with whole-hour offsets, daylight saving included.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy import func, select
+
+from radiant_ext.reports._sql import hour_bucket
+from radiant_ext.reports.context import ReportContext, count_if, is_open, store_key
+from radiant_ext.reports.model import Chart, Column, ReportTable
+from radiant_ext.store import TicketCache
+
+__all__ = [
+    "WEEKDAYS",
+    "hourly_counts",
+    "tickets_by_department",
+    "tickets_by_item",
+    "tickets_by_store",
+    "tickets_by_weekday_hour",
+    "tickets_per_period",
+]
+
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+def hourly_counts(ctx: ReportContext) -> Counter[datetime]:
+    """Tickets per local hour (aware datetimes in the report zone) for the context's filter."""
+    bucket = hour_bucket(TicketCache.created)
+    stmt = select(bucket, func.count()).where(*ctx.where()).group_by(bucket)
+    zone = ctx.settings.zone
+    out: Counter[datetime] = Counter()
+    for text, count in ctx.session.execute(stmt):
+        if text:
+            utc = datetime.strptime(text, "%Y-%m-%d %H").replace(tzinfo=UTC)
+            out[utc.astimezone(zone)] += int(count)
+    return out
+
+
+def _period_start(day: date, period: str) -> date:
+    if period == "week":
+        return day - timedelta(days=day.weekday())
+    if period == "month":
+        return day.replace(day=1)
+    return day
+
+
+def _next_period(day: date, period: str) -> date:
+    if period == "week":
+        return day + timedelta(days=7)
+    if period == "month":
+        return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return day + timedelta(days=1)
+
+
+def _label(day: date, period: str) -> str:
+    if period == "week":
+        year, week, _ = day.isocalendar()
+        return f"{year}-W{week:02d}"
+    return day.strftime("%Y-%m") if period == "month" else day.isoformat()
+
+
+def _period_range(ctx: ReportContext, seen: list[date]) -> tuple[date, date] | None:
+    zone, f = ctx.settings.zone, ctx.filter
+    first = f.start.astimezone(zone).date() if f.start else (min(seen) if seen else None)
+    last = (f.end - timedelta(microseconds=1)).astimezone(zone).date() if f.end else (
+        max(seen) if seen else None)
+    if first is None or last is None:
+        return None
+    return first, min(last, max(ctx.zone_now().date(), first))
+
+
+def tickets_per_period(ctx: ReportContext) -> ReportTable:
+    """Tickets created per day, ISO week or month (local time), empty periods included."""
+    period = ctx.filter.period
+    per_day: Counter[date] = Counter()
+    for when, count in hourly_counts(ctx).items():
+        per_day[_period_start(when.date(), period)] += count
+    rows: list[tuple[object, ...]] = []
+    span = _period_range(ctx, list(per_day))
+    if span:
+        day, last = _period_start(span[0], period), span[1]
+        while day <= last:
+            rows.append((_label(day, period), day.isoformat(), per_day.get(day, 0)))
+            day = _next_period(day, period)
+    columns = (Column("period", "Period"), Column("starts", "Starts on"),
+               Column("tickets", "Tickets", "int"))
+    return ReportTable("volume", f"Tickets per {period}", columns, rows,
+                       Chart("line" if len(rows) > 40 else "bar", "period", ("tickets",),
+                             max_points=400))
+
+
+def tickets_by_weekday_hour(ctx: ReportContext) -> ReportTable:
+    """A weekday × hour grid of ticket counts (local time): the heat map."""
+    grid = [[0] * 24 for _ in WEEKDAYS]
+    for when, count in hourly_counts(ctx).items():
+        grid[when.weekday()][when.hour] += count
+    columns = (Column("weekday", "Weekday"),
+               *(Column(f"h{h:02d}", f"{h:02d}", "int") for h in range(24)),
+               Column("total", "Total", "int"))
+    rows = [(name, *grid[i], sum(grid[i])) for i, name in enumerate(WEEKDAYS)]
+    return ReportTable("weekday-hour", "Tickets by weekday and hour", columns, rows,
+                       Chart("heatmap", "weekday", tuple(f"h{h:02d}" for h in range(24))))
+
+
+def _by_category(ctx: ReportContext) -> list[tuple[str | None, int, int]]:
+    open_count = count_if(is_open())
+    stmt = (select(TicketCache.category, func.count(), open_count)
+            .where(*ctx.where()).group_by(TicketCache.category))
+    return [(c, int(n), int(o or 0)) for c, n, o in ctx.session.execute(stmt)]
+
+
+def _share(part: int, whole: int) -> float:
+    return round(100.0 * part / whole, 1) if whole else 0.0
+
+
+def tickets_by_item(ctx: ReportContext) -> ReportTable:
+    """Tickets per catalog item (category), with its department, most frequent first."""
+    found = _by_category(ctx)
+    total = sum(n for _, n, _ in found)
+    d = ctx.directory
+    rows: list[tuple[object, ...]] = [
+        (c or "", d.item_title(c), d.department_of(c), n, o, _share(n, total))
+        for c, n, o in sorted(found, key=lambda r: (-r[1], r[0] or ""))]
+    columns = (Column("item", "Catalog item id"), Column("title", "Catalog item"),
+               Column("department", "Department"), Column("tickets", "Tickets", "int"),
+               Column("open", "Open", "int"), Column("share", "Share %", "percent"))
+    return ReportTable("items", "Tickets per catalog item", columns, rows,
+                       Chart("hbar", "title", ("tickets",), max_points=25))
+
+
+def tickets_by_department(ctx: ReportContext) -> ReportTable:
+    """Tickets per department (items grouped by their department)."""
+    tickets: Counter[str] = Counter()
+    still_open: Counter[str] = Counter()
+    for category, n, o in _by_category(ctx):
+        dept = ctx.directory.department_of(category)
+        tickets[dept] += n
+        still_open[dept] += o
+    total = sum(tickets.values())
+    rows: list[tuple[object, ...]] = [
+        (dept, ctx.directory.department_title(dept), n, still_open[dept], _share(n, total))
+        for dept, n in sorted(tickets.items(), key=lambda kv: (-kv[1], kv[0]))]
+    columns = (Column("department", "Department id"), Column("title", "Department"),
+               Column("tickets", "Tickets", "int"), Column("open", "Open", "int"),
+               Column("share", "Share %", "percent"))
+    return ReportTable("departments", "Tickets per department", columns, rows,
+                       Chart("hbar", "title", ("tickets",)))
+
+
+def tickets_by_store(ctx: ReportContext) -> ReportTable:
+    """Tickets per store (``RadiantStore``, else the customer company)."""
+    key = store_key()
+    stmt = (select(key, func.count(), count_if(is_open()))
+            .where(*ctx.where()).group_by(key))
+    found = [(s, int(n), int(o or 0)) for s, n, o in ctx.session.execute(stmt)]
+    total = sum(n for _, n, _ in found)
+    rows: list[tuple[object, ...]] = [
+        (s or "", ctx.directory.store_name(s), n, o, _share(n, total))
+        for s, n, o in sorted(found, key=lambda r: (-r[1], r[0] or ""))]
+    columns = (Column("store", "Store id"), Column("name", "Store"),
+               Column("tickets", "Tickets", "int"), Column("open", "Open", "int"),
+               Column("share", "Share %", "percent"))
+    return ReportTable("stores", "Tickets per store", columns, rows,
+                       Chart("hbar", "store", ("tickets",), max_points=40))
+
+
+
+def recurring_failures(ctx: ReportContext) -> ReportTable:
+    """Store × item pairs that come back far more often than the chain average.
+
+    ``expected`` is the store's ticket total times the item's share across the whole
+    selection; rows are sorted by the excess over it, so a printer that breaks every week at
+    one store rises to the top even when a bigger store files more tickets overall.
+    """
+    key = store_key()
+    stmt = (select(key, TicketCache.category, func.count())
+            .where(*ctx.where(), TicketCache.category.is_not(None))
+            .group_by(key, TicketCache.category))
+    pairs = [(s or "", str(c), int(n)) for s, c, n in ctx.session.execute(stmt)]
+    per_store: Counter[str] = Counter()
+    per_item: Counter[str] = Counter()
+    for store, item, n in pairs:
+        per_store[store] += n
+        per_item[item] += n
+    total = sum(per_store.values())
+    weeks = _weeks(ctx)
+    rows: list[tuple[object, ...]] = []
+    for store, item, n in pairs:
+        expected = per_store[store] * per_item[item] / total
+        if n >= 3 and n >= 1.5 * expected:
+            rows.append((store, ctx.directory.store_name(store), item,
+                         ctx.directory.item_title(item), n, round(expected, 1),
+                         round(n / expected, 2), round(n / weeks, 2)))
+    rows.sort(key=lambda r: (-(float(r[4]) - float(r[5])), r[0], r[2]))  # type: ignore[arg-type]
+    columns = (Column("store", "Store id"), Column("name", "Store"),
+               Column("item", "Catalog item id"), Column("title", "Catalog item"),
+               Column("tickets", "Tickets", "int"), Column("expected", "Expected", "number"),
+               Column("ratio", "Times the average", "number"),
+               Column("per_week", "Per week", "number"))
+    table = ReportTable("recurring", "Recurring problems by store", columns, rows[:50],
+                        Chart("hbar", "name", ("tickets", "expected"), max_points=15))
+    table.notes.append("Store and item pairs with at least 3 tickets and 1.5 times the "
+                       "number the chain average predicts.")
+    return table
+
+
+def _weeks(ctx: ReportContext) -> float:
+    f = ctx.filter
+    first = f.start or ctx.session.scalar(select(func.min(TicketCache.created)).where(*ctx.where()))
+    last = min(f.end or ctx.now, ctx.now)
+    if first is None:
+        return 1.0
+    return max(1.0, (last - first).total_seconds() / (7 * 86400))
