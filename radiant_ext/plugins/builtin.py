@@ -40,10 +40,14 @@ class BuiltinPlugin:
 
     def __init__(self, store_ids: Callable[[], Sequence[str]]) -> None:
         self._store_ids = store_ids
+        self._demo_stores: list[StoreInfo] | None = None
 
     @hookimpl(trylast=True)
     def radiant_stores(self) -> Sequence[StoreInfo]:
-        return load_catalog_resource("radiant_ext.plugins", "data/stores.yaml").stores
+        if self._demo_stores is None:
+            self._demo_stores = load_catalog_resource("radiant_ext.plugins",
+                                                      "data/stores.yaml").stores
+        return self._demo_stores
 
     @hookimpl(trylast=True)
     def radiant_route_request(

@@ -74,8 +74,12 @@ def make_plugin_manager(
     for name in pm.blocked_names:
         pm.set_blocked(name)
 
-    def store_ids() -> list[str]:
-        return [s.id for group in pm.hook.radiant_stores() for s in group]
+    known: list[str] = []
+
+    def store_ids() -> list[str]:  # plugins are fixed once the manager is built: ask once
+        if not known:
+            known.extend(s.id for group in pm.hook.radiant_stores() for s in group)
+        return known
 
     pm.register(BuiltinPlugin(store_ids), name=BUILTIN_NAME)
     if catalog_dirs and not pm.is_blocked(CATALOG_DIRS_NAME):
