@@ -30,6 +30,7 @@ from radiant_ext.plugins import (
     load_catalog_text,
     make_plugin_manager,
 )
+from radiant_ext.plugins.builtin import CatalogFilesPlugin
 
 MakePlugins = Callable[..., Plugins]
 MONDAY_9 = datetime(2026, 11, 23, 9, 0, tzinfo=ZoneInfo("Europe/Moscow"))
@@ -245,3 +246,15 @@ def test_installed_catalogs_classify_mail_by_sender() -> None:
     office = p.classify(EmailTicket(ticket_id=3, title="Cash register in store 12 is down",
                                     body="", customer_id="head-office"))
     assert office is not None and office.item_id == "it.pos-down"
+
+
+def test_reload_picks_up_a_plugin_registered_later(
+    make_plugins: MakePlugins, base_catalog: str
+) -> None:
+    p = make_plugins(base_catalog)
+    assert len(p.catalog_items()) == 2
+    p.pm.register(CatalogFilesPlugin([load_catalog_text(
+        base_catalog.replace("id: ops", "id: ops2").replace("id: ops.", "id: ops2."))]))
+    assert len(p.catalog_items()) == 2  # cached until reload()
+    p.reload()
+    assert [i.id for i in p.catalog_items("ops2")] == ["ops2.till", "ops2.paper"]
