@@ -47,6 +47,7 @@ def create_app(settings: Settings | Mapping[str, Any] | None = None) -> Flask:
     overrides: Mapping[str, Any] = {} if isinstance(settings, Settings) else settings or {}
     radiant = _radiant_settings(settings, overrides)
     app.config.update(DEFAULTS)
+    app.config["RADIANT_SETTINGS"] = radiant  # read by the reports and webhook blueprints
     app.config.update(_config_from_settings(radiant))
     app.config.from_prefixed_env("RADIANT")
     app.config.update(overrides)
@@ -58,6 +59,7 @@ def create_app(settings: Settings | Mapping[str, Any] | None = None) -> Flask:
     bundle = app.config.get("PORTAL_SERVICES") or _build_services(radiant)
     store = app.config.get("PORTAL_SESSION_STORE") or _session_store(app, radiant)
     _init_subsystems(app, bundle, store)
+    _init_companions(app, radiant)
     return app
 
 
@@ -104,6 +106,15 @@ def _build_services(radiant: Settings) -> PortalServices:
     from radiant_ext.portal.adapters import build_services
 
     return build_services(radiant)
+
+
+def _init_companions(app: Flask, radiant: Settings) -> None:
+    """The other areas' pages served by the portal: Znuny's webhook and the reports."""
+    from radiant_ext.reports import blueprint as reports_blueprint
+    from radiant_ext.webhook import init_webhook
+
+    init_webhook(app, settings=radiant)  # after csrf.init_app: the endpoint is CSRF-exempt
+    app.register_blueprint(reports_blueprint)
 
 
 def _init_subsystems(app: Flask, bundle: PortalServices, store: SessionStore) -> None:

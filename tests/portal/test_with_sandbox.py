@@ -210,3 +210,17 @@ def test_znuny_down_at_login_is_503(portal: Flask, faults: Any) -> None:
     faults("down")
     _, response = _login(portal, "demo-customer")
     assert response.status_code == 503
+
+
+def test_webhook_endpoint_is_served_without_csrf_but_with_auth(portal: Flask) -> None:
+    response = portal.test_client().post("/-/znuny/webhook", json={"Event": {}})
+    assert response.status_code == 401  # asks for credentials, not for a CSRF token
+
+
+def test_reports_are_offered_only_to_managers_and_agents(portal: Flask) -> None:
+    client, _ = _login(portal, "demo-customer")
+    home = client.get("/").get_data(as_text=True)
+    assert 'href="/reports/"' in home
+    response = client.get("/reports/")
+    assert response.status_code in (200, 403)
+    assert "Reports are open to help desk agents" in response.get_data(as_text=True)
