@@ -203,6 +203,10 @@ def init_webhook(
 ) -> WebhookService:
     """Register the webhook endpoint on ``app``, exempt from CSRF.
 
+    Calling it again on the same app (the portal registers it; a test or an embedding
+    application may then pass its own router) replaces the configuration and keeps the
+    one registered endpoint.
+
     :param app: the portal app (call after ``csrf.init_app(app)`` when CSRF is on).
     :param settings: credentials and blocked plugins; loaded from the environment if omitted.
     :param router: a ready router (tests, or a portal that shares its ``Plugins``).
@@ -217,8 +221,10 @@ def init_webhook(
         assert settings is not None
         config = WebhookConfig.from_settings(settings)
     service = WebhookService(config=config, router=router, settings=settings)
+    first = EXTENSION_KEY not in app.extensions
     app.extensions[EXTENSION_KEY] = service
-    app.register_blueprint(webhook_blueprint)
+    if first:
+        app.register_blueprint(webhook_blueprint)
     for csrf in _csrf_extensions(app):
         csrf.exempt(webhook_blueprint)
     return service
