@@ -11,6 +11,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 
 from radiant_ext.config import load_settings
+from radiant_ext.errors import RadiantError
 from radiant_ext.store import (
     current_revision,
     head_revision,
@@ -26,7 +27,7 @@ R = TypeVar("R")
 
 
 def database_errors(func: Callable[P, R]) -> Callable[P, R]:
-    """Turn "cannot reach the database" into one readable CLI error line."""
+    """Turn "cannot reach the database" and typed errors into one readable CLI error line."""
 
     @wraps(func)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
@@ -35,6 +36,8 @@ def database_errors(func: Callable[P, R]) -> Callable[P, R]:
         except OperationalError as exc:
             reason = str(exc.orig or exc).strip().splitlines()[0]
             raise click.ClickException(f"cannot use the database: {reason}") from exc
+        except RadiantError as exc:
+            raise click.ClickException(str(exc)) from exc
 
     return wrapper
 
