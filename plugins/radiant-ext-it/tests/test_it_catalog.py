@@ -70,3 +70,14 @@ def test_pos_down_keywords_classify_a_russian_mail(plugins: Plugins) -> None:
     found = plugins.classify(EmailTicket(ticket_id=1, title="Не работает касса №3",
                                          body="Касса зависла, покупатели ждут"))
     assert found is not None and found.item_id == "it.pos-down"
+
+
+def test_receipt_printer_mail_is_not_taken_for_a_till_or_office_printer(
+    plugins: Plugins,
+) -> None:
+    from radiant_ext.plugins import EmailTicket
+
+    title = "Не печатает чековый принтер на кассе 3"
+    found = plugins.classify(EmailTicket(ticket_id=2, title=title, customer_id="store-007"))
+    assert found is not None and found.item_id == "it.receipt-printer"
+    assert found.matched == ["чековый", "чековый принтер"]
