@@ -7,11 +7,11 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from radiant_ext.sandbox import schema as s
 from radiant_ext.sandbox.db import Ctx, name_of
-from radiant_ext.sandbox.timeutil import epoch_of, fmt, ticket_number
+from radiant_ext.sandbox.timeutil import epoch_of, ticket_number
 
 #: Znuny's ticket_history_type ids (the ones seen in the recordings, plus neighbours).
 HISTORY_TYPES = {
@@ -69,6 +69,17 @@ class NewArticle:
     attachments: list[dict[str, Any]] = field(default_factory=list)
 
 
+def audit(ctx: Ctx) -> dict[str, Any]:
+    """The four audit columns for a row written now by the acting user."""
+    now = ctx.now()
+    return {
+        "create_time": now,
+        "create_by": ctx.user_id,
+        "change_time": now,
+        "change_by": ctx.user_id,
+    }
+
+
 def ticket_row(ctx: Ctx, ticket_id: int) -> Any:
     """Return the ``ticket`` row."""
     return ctx.one(select(s.ticket).where(s.ticket.c.id == ticket_id))
@@ -77,7 +88,6 @@ def ticket_row(ctx: Ctx, ticket_id: int) -> Any:
 def history(ctx: Ctx, ticket_id: int, kind: str, name: str, article_id: int = 0) -> None:
     """Add a ``ticket_history`` row with the ticket's current queue/owner/priority/state."""
     t = ticket_row(ctx, ticket_id)
-    now = ctx.now()
     ctx.conn.execute(
         s.ticket_history.insert().values(
             name=name[:200],
@@ -89,10 +99,7 @@ def history(ctx: Ctx, ticket_id: int, kind: str, name: str, article_id: int = 0)
             owner_id=t.user_id,
             priority_id=t.ticket_priority_id,
             state_id=t.ticket_state_id,
-            create_time=now,
-            create_by=ctx.user_id,
-            change_time=now,
-            change_by=ctx.user_id,
+            **audit(ctx),
         )
     )
 
@@ -177,10 +184,7 @@ def create_article(ctx: Ctx, ticket_id: int, art: NewArticle) -> int:
                 article_sender_type_id=SENDER_TYPES[art.sender_type],
                 communication_channel_id=art.channel_id,
                 is_visible_for_customer=art.visible,
-                create_time=now,
-                create_by=ctx.user_id,
-                change_time=now,
-                change_by=ctx.user_id,
+                **audit(ctx),
             )
         ).lastrowid
     )
@@ -199,13 +203,21 @@ def create_article(ctx: Ctx, ticket_id: int, art: NewArticle) -> int:
             a_content_type=art.content_type,
             a_body=art.body,
             incoming_time=epoch_of(now),
-            create_time=now,
-            create_by=ctx.user_id,
-            change_time=now,
-            change_by=ctx.user_id,
+            **audit(ctx),
         )
     )
-    for att in art.attachments:
+    _store_attachments(ctx, aid, art.attachments)
+    history(ctx, ticket_id, art.history_type, art.history_comment, aid)
+    touch(ctx, ticket_id)
+    if art.sender_type == "agent":
+        touch(ctx, ticket_id, timeout=epoch_of(now))
+        history(ctx, ticket_id, "Misc", "Reset of unlock time.")
+    return aid
+
+
+def _store_attachments(ctx: Ctx, aid: int, attachments: list[dict[str, Any]]) -> None:
+    """Store decoded attachments of one article."""
+    for att in attachments:
         content = base64.b64decode(att["Content"] or "")
         ctx.conn.execute(
             s.article_data_mime_attachment.insert().values(
@@ -217,32 +229,19 @@ def create_article(ctx: Ctx, ticket_id: int, art: NewArticle) -> int:
                 content_alternative="",
                 disposition=att.get("Disposition") or "attachment",
                 content=content,
-                create_time=now,
-                create_by=ctx.user_id,
-                change_time=now,
-                change_by=ctx.user_id,
+                **audit(ctx),
             )
         )
-    history(ctx, ticket_id, art.history_type, art.history_comment, aid)
-    touch(ctx, ticket_id)
-    if art.sender_type == "agent":
-        touch(ctx, ticket_id, timeout=epoch_of(now))
-        history(ctx, ticket_id, "Misc", "Reset of unlock time.")
-    return aid
 
 
 def account_time(ctx: Ctx, ticket_id: int, article_id: int, units: float) -> None:
     """Record accounted time and the TimeAccounting history row (``%%units%%total``)."""
-    now = ctx.now()
     ctx.conn.execute(
         s.time_accounting.insert().values(
             ticket_id=ticket_id,
             article_id=article_id,
             time_unit=_num(units),
-            create_time=now,
-            create_by=ctx.user_id,
-            change_time=now,
-            change_by=ctx.user_id,
+            **audit(ctx),
         )
     )
     history(
@@ -317,15 +316,3 @@ def send_notifications(ctx: Ctx) -> None:
             f"%%{what}%%{name_of_user(ctx, user_id)}%%Email",
         )
     ctx.notifications.clear()
-
-
-def next_article_number(ctx: Ctx, ticket_id: int) -> int:
-    """Unused helper kept for symmetry: the count of articles of a ticket."""
-    return int(
-        ctx.scalar(
-            select(func.count()).select_from(s.article).where(s.article.c.ticket_id == ticket_id)
-        )
-    )
-
-
-__all__ = ["NewArticle", "fmt"]
