@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from radiant_ext.client import Ticket
 from radiant_ext.client.errors import PermissionDeniedError, ZnunyConnectionError
-from radiant_ext.plugins import Plugins, make_plugin_manager
+from radiant_ext.plugins import MemoryEnablement, Plugins, make_plugin_manager
 from radiant_ext.portal.adapters import (
     AutoLister,
     CacheLister,
@@ -97,6 +97,16 @@ def test_plugin_validation_messages_follow_the_language(catalog: PluginCatalog) 
 
 def test_unknown_or_invisible_items_are_none(catalog: PluginCatalog) -> None:
     assert catalog.item("it.no-such-item", CLERK, "en") is None
+
+
+def test_switched_off_departments_and_items_are_not_offered() -> None:
+    switches = MemoryEnablement({"hr": False}, items={"it.pos-down": "queue IT::Stores gone"})
+    catalog = PluginCatalog(Plugins(make_plugin_manager(), enablement=switches))
+    offered = {i.id for d in catalog.departments(CLERK, "en") for i in d.items}
+    assert "it.receipt-printer" in offered
+    assert "it.pos-down" not in offered and not any(i.startswith("hr.") for i in offered)
+    assert catalog.item("it.pos-down", CLERK, "en") is None
+    assert catalog.item("hr.vacation-request", CLERK, "en") is None
 
 
 # -- building the ticket ------------------------------------------------------------------

@@ -63,7 +63,7 @@ def build_services(settings: Settings) -> PortalServices:
     tickets = ZnunyTickets(agent, AutoLister(sessions, LiveLister(agent)), agent_name)
     return PortalServices(
         auth=ZnunyCustomerAuth(customer_client, agent),
-        catalog=PluginCatalog(plugins, lambda: _disabled_items(sessions)),
+        catalog=PluginCatalog(plugins),
         submissions=OutboxSubmission(sessions, agent),
         tickets=tickets,
         blueprints=plugins.portal_blueprints(),
@@ -73,19 +73,10 @@ def build_services(settings: Settings) -> PortalServices:
 
 
 def _plugins(settings: Settings, sessions: sessionmaker[Session]) -> Plugins:
-    from radiant_ext.plugins import DatabaseEnablement, make_plugin_manager
+    """The same plugins, switches and disabled items as sync and the webhook see."""
+    from radiant_ext.plugins import DatabaseEnablement, plugins_from_settings
     from radiant_ext.store import session_scope
 
-    pm = make_plugin_manager(
-        load_entrypoints=True, blocked=settings.blocked_plugins,
-        catalog_dirs=settings.catalog_dirs,
+    return plugins_from_settings(
+        settings, enablement=DatabaseEnablement(lambda: session_scope(sessions))
     )
-    return Plugins(pm, enablement=DatabaseEnablement(lambda: session_scope(sessions)))
-
-
-def _disabled_items(sessions: sessionmaker[Session]) -> set[str]:
-    """Catalog items the catalog check switched off (they route to what Znuny lacks)."""
-    from radiant_ext.store import get_catalog_item_states
-
-    with sessions() as s:
-        return {k for k, v in get_catalog_item_states(s).items() if not v.enabled}

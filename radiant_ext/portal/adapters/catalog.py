@@ -7,7 +7,7 @@ shown. Only customers of other companies (head office, say) pick a store from th
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -17,6 +17,7 @@ from radiant_ext.plugins import (
     ChoiceField,
     DateField,
     DepartmentDisabledError,
+    ItemDisabledError,
     NumberField,
     Plugins,
     RequestContext,
@@ -40,17 +41,13 @@ __all__ = ["PluginCatalog"]
 class PluginCatalog:
     """:class:`~radiant_ext.portal.ports.CatalogPort` backed by the plugin wrapper.
 
-    :param plugins: the typed plugin wrapper (enablement already applied by it).
-    :param disabled_items: returns the ids of items the catalog check disabled (they name a
-        queue, service or SLA Znuny does not have); they are hidden rather than offered as a
-        form that cannot be filed.
+    :param plugins: the typed plugin wrapper. It applies department switches and hides items
+        the catalog check disabled (they name a queue, service or SLA Znuny lacks), so such an
+        item is never offered as a form that cannot be filed.
     """
 
-    def __init__(
-        self, plugins: Plugins, disabled_items: Callable[[], Collection[str]] | None = None
-    ) -> None:
+    def __init__(self, plugins: Plugins) -> None:
         self.plugins = plugins
-        self._disabled = disabled_items or (lambda: ())
 
     def _viewer(self, customer: Customer) -> Viewer:
         return Viewer(company=customer.customer_id or None, login=customer.login)
@@ -60,9 +57,7 @@ class PluginCatalog:
         return found.id if found else None
 
     def departments(self, customer: Customer, language: str) -> list[DepartmentView]:
-        disabled = set(self._disabled())
-        items = [i for i in self.plugins.catalog_items(viewer=self._viewer(customer))
-                 if i.id not in disabled]
+        items = self.plugins.catalog_items(viewer=self._viewer(customer))
         views = []
         for dept in self.plugins.departments():
             mine = [self._view(i, customer, language) for i in items if i.department == dept.id]
@@ -73,9 +68,7 @@ class PluginCatalog:
     def _item(self, item_id: str, customer: Customer) -> CatalogItem | None:
         try:
             item = self.plugins.item(item_id)
-        except (UnknownItemError, DepartmentDisabledError):
-            return None
-        if item.id in set(self._disabled()):
+        except (UnknownItemError, DepartmentDisabledError, ItemDisabledError):
             return None
         return item if self.plugins.is_visible(item, self._viewer(customer)) else None
 
