@@ -7,6 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from radiant_ext.webhook import (
     WriteBackAction,
@@ -173,3 +175,34 @@ def test_apply_treats_an_exception_as_a_failure() -> None:
     outcome = apply_writeback(actions, explode)
     assert [a.operation for a in outcome.applied] == ["PrioritySet"]
     assert outcome.failed is not None and outcome.failed.operation == "TypeSet"
+
+
+# -- properties ------------------------------------------------------------------------------
+
+SCALAR_KEYS = ["OTRS_TicketPrioritySet", "OTRS_TicketQueueSet", "OTRS_TicketSLASet",
+               "OTRS_TicketServiceSet", "OTRS_TicketStateSet", "OTRS_TicketTypeSet",
+               "OTRS_TicketOwnerSet", "OTRS_TicketResponsibleSet", "OTRS_TicketTitleUpdate",
+               "OTRS_TicketDynamicFieldSet_RadiantStore", "otrs_TicketDynamicFieldSet_Radiant"]
+names = st.text(alphabet="abcdefgh 0123456789:", min_size=1, max_size=12)
+
+
+@given(known=st.dictionaries(st.sampled_from(SCALAR_KEYS), names, max_size=len(SCALAR_KEYS)),
+       unknown=st.dictionaries(st.text(alphabet="xyzXYZ_", min_size=1, max_size=8), names,
+                               max_size=4))
+def test_known_keys_run_in_sorted_order_and_unknown_keys_never(
+    known: dict[str, str], unknown: dict[str, str]
+) -> None:
+    plan = plan_writeback(200, "application/json", json.dumps({**unknown, **known}))
+    assert plan.success
+    assert [a.key for a in plan.actions] == sorted(known)
+
+
+@given(known=st.dictionaries(st.sampled_from(SCALAR_KEYS[:8]), names, min_size=1),
+       broken=st.sampled_from(SCALAR_KEYS[:8]))
+def test_an_invalid_value_cuts_the_plan_right_before_its_key(
+    known: dict[str, str], broken: str
+) -> None:
+    answer = {**known, broken: {"not": "a name"}}
+    plan = plan_writeback(200, "application/json", json.dumps(answer))
+    assert plan.failed is not None and plan.failed.key == broken
+    assert [a.key for a in plan.actions] == [k for k in sorted(answer) if k < broken]
