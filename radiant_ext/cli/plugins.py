@@ -55,7 +55,8 @@ def _plugin_rows(p: Plugins) -> list[dict[str, Any]]:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 @click.pass_context
 def plugins(ctx: click.Context, as_json: bool) -> None:
-    """List plugins with their departments and state; enable or disable a department."""
+    """List plugins with their departments and state; enable or disable a department;
+    list catalog items (``plugins items``)."""
     if ctx.invoked_subcommand is not None:
         return
     rows = _plugin_rows(plugins_from_settings(load_settings()))
@@ -66,6 +67,37 @@ def plugins(ctx: click.Context, as_json: bool) -> None:
     for row in rows:
         table.add_row(row["plugin"], row["department"], row["state"], str(row["items"]),
                       row["distribution"])
+    _console().print(table)
+
+
+def _item_rows(p: Plugins, department: str | None) -> list[dict[str, str]]:
+    states, off = p.department_states(), p.disabled_items()
+    if department is not None and department not in states:
+        raise PluginError(f"unknown department {department!r} (known: {', '.join(states)})")
+    rows = []
+    for item in p.catalog_items(department, include_disabled=True):
+        state = "enabled"
+        if not states.get(item.department, True):
+            state = "department disabled"
+        elif item.id in off:
+            state = f"disabled: {off[item.id]}"
+        rows.append({"item": item.id, "department": item.department, "title": item.title.en,
+                     "queue": item.routing.queue, "state": state})
+    return rows
+
+
+@plugins.command("items")
+@click.option("--department", "-d", help="Only this department.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+def items(department: str | None, as_json: bool) -> None:
+    """List catalog items with their state (department switch, catalog check)."""
+    rows = _item_rows(plugins_from_settings(load_settings()), department)
+    if as_json:
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    table = Table("item", "department", "title", "queue", "state")
+    for row in rows:
+        table.add_row(*row.values())
     _console().print(table)
 
 

@@ -193,3 +193,23 @@ def test_store_at_an_old_schema_is_one_readable_error(run: Run) -> None:
     code, _, err = run("plugins")
     assert code == 1
     assert err.startswith("Error: the local store is not ready") and "db upgrade" in err
+
+
+@pytest.mark.usefixtures("store_ready")
+def test_plugins_items_shows_department_switches_and_catalog_check_states(run: Run) -> None:
+    from radiant_ext.store import session_scope, set_catalog_item_state
+
+    engine = make_engine(load_settings().effective_database_url)
+    with session_scope(engine) as session:
+        set_catalog_item_state(session, "it.email", False, "service 'IT::E-mail' not in Znuny")
+    engine.dispose()
+    run("plugins", "disable", "-d", "hr")
+    rows = {r["item"]: r["state"] for r in json.loads(run("plugins", "items", "--json")[1])}
+    assert len(rows) == 17
+    assert rows["it.email"] == "disabled: service 'IT::E-mail' not in Znuny"
+    assert rows["hr.onboarding"] == "department disabled"
+    assert rows["it.pos-down"] == "enabled"
+    code, out, _ = run("plugins", "items", "-d", "maintenance")
+    assert code == 0 and "maintenance.door-lock" in out and "it.pos-down" not in out
+    code, _, err = run("plugins", "items", "-d", "payroll")
+    assert code == 1 and "unknown department 'payroll'" in err
