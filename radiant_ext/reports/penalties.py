@@ -76,7 +76,9 @@ def month_penalties(ctx: ReportContext, rule: PenaltyRule) -> list[MonthPenalty]
     """
     t, deadline = TicketCache, solution_deadline()
     finished = func.coalesce(t.closed, ctx.now)
-    late = seconds_between(finished, deadline) - rule.grace_minutes * 60
+    # julianday() arithmetic on SQLite is off by microseconds: whole seconds keep
+    # "exactly two hours late" at two started hours.
+    late = func.round(seconds_between(finished, deadline)) - rule.grace_minutes * 60
     # The cheap comparison first: the date arithmetic runs only for tickets past the deadline.
     missed = case((finished > deadline, case((late > 0, 1), else_=0)), else_=0)
     late_hours = case((finished > deadline, case((late > 0, _late_hours(late)), else_=0)),
