@@ -87,6 +87,23 @@ def test_routing_uses_the_customers_own_store_whatever_the_form_says(
     assert clerk.deadline > datetime.now(UTC)
 
 
+def test_repeat_incidents_at_the_store_raise_the_priority() -> None:
+    asked: list[tuple[str, str, int]] = []
+
+    def recent(store: str, item: str, days: int) -> int:
+        asked.append((store, item, days))
+        return 3
+
+    plugins = Plugins(make_plugin_manager())
+    calm, repeated = PluginCatalog(plugins), PluginCatalog(plugins, recent)
+    item = calm.item("it.receipt-printer", CLERK, "en")
+    assert item is not None
+    before = calm.route(item, CLERK, {}).decision
+    after = repeated.route(item, CLERK, {}).decision
+    assert after.priority_level > before.priority_level
+    assert asked and asked[0][:2] == ("store-007", "it.receipt-printer")
+
+
 def test_plugin_validation_messages_follow_the_language(catalog: PluginCatalog) -> None:
     item = catalog.item("it.pos-down", CLERK, "en")
     assert item is not None

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from radiant_ext.config import Settings
 from radiant_ext.plugins import Plugins
+from radiant_ext.plugins.models import RecentIncidents
 from radiant_ext.portal.adapters.agents import AgentNames
 from radiant_ext.portal.adapters.auth import ZnunyCustomerAuth, customer_from_session
 from radiant_ext.portal.adapters.catalog import PluginCatalog
@@ -63,7 +64,7 @@ def build_services(settings: Settings) -> PortalServices:
     tickets = ZnunyTickets(agent, AutoLister(sessions, LiveLister(agent)), agent_name)
     return PortalServices(
         auth=ZnunyCustomerAuth(customer_client, agent),
-        catalog=PluginCatalog(plugins),
+        catalog=PluginCatalog(plugins, _recent_incidents(sessions)),
         submissions=OutboxSubmission(sessions, agent),
         tickets=tickets,
         blueprints=plugins.portal_blueprints(),
@@ -80,3 +81,10 @@ def _plugins(settings: Settings, sessions: sessionmaker[Session]) -> Plugins:
     return plugins_from_settings(
         settings, enablement=DatabaseEnablement(lambda: session_scope(sessions))
     )
+
+
+def _recent_incidents(sessions: sessionmaker[Session]) -> RecentIncidents:
+    from radiant_ext.store import session_scope
+    from radiant_ext.webhook import recent_incidents_from_store
+
+    return recent_incidents_from_store(lambda: session_scope(sessions))

@@ -27,6 +27,7 @@ from radiant_ext.plugins import (
     UnknownItemError,
     Viewer,
 )
+from radiant_ext.plugins.models import RecentIncidents
 from radiant_ext.portal.ports import (
     CatalogItemView,
     Customer,
@@ -44,10 +45,15 @@ class PluginCatalog:
     :param plugins: the typed plugin wrapper. It applies department switches and hides items
         the catalog check disabled (they name a queue, service or SLA Znuny lacks), so such an
         item is never offered as a form that cannot be filed.
+    :param recent_incidents: answers repeat-incident rules (from the ticket cache), as the
+        webhook's router does, so both paths route a request the same way.
     """
 
-    def __init__(self, plugins: Plugins) -> None:
+    def __init__(
+        self, plugins: Plugins, recent_incidents: RecentIncidents | None = None
+    ) -> None:
         self.plugins = plugins
+        self._recent = recent_incidents
 
     def _viewer(self, customer: Customer) -> Viewer:
         return Viewer(company=customer.customer_id or None, login=customer.login)
@@ -143,6 +149,7 @@ class PluginCatalog:
         return RequestContext(
             store_id=store, fields=values, submitted_at=datetime.now(UTC),
             customer_user=customer.login, customer_company=customer.customer_id or None,
+            recent_incidents=self._recent,
         )
 
     def route(
