@@ -55,8 +55,7 @@ def _plugin_rows(p: Plugins) -> list[dict[str, Any]]:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 @click.pass_context
 def plugins(ctx: click.Context, as_json: bool) -> None:
-    """List plugins with their departments and state; enable or disable a department;
-    list catalog items (``plugins items``)."""
+    """List plugins and departments; enable, disable; list catalog items."""
     if ctx.invoked_subcommand is not None:
         return
     rows = _plugin_rows(plugins_from_settings(load_settings()))
@@ -238,7 +237,7 @@ def _check_all(settings: Settings) -> PluginReport:
 @click.command()
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
 def check(as_json: bool) -> None:
-    """Validate every catalog file and plugin, and the names they use against Znuny."""
+    """Validate catalogs and plugins, and their names against Znuny."""
     settings = load_settings()
     report = _check_all(settings)
     znuny, note = _znuny_problems(settings, report) if not report.problems else ([], "")
