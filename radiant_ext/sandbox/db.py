@@ -106,6 +106,7 @@ class Ctx:
     user_type: str = ""
     login: str = ""
     notifications: list[tuple[int, str, int]] = field(default_factory=list)
+    cache: dict[str, Any] = field(default_factory=dict)
 
     @property
     def flavour(self) -> str:

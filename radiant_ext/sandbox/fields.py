@@ -93,15 +93,35 @@ def store(ctx: Ctx, field: Any, object_id: int, values: list[str], ticket_id: in
         history(ctx, ticket_id, "TicketDynamicFieldUpdate", name)
 
 
+def valid_fields(ctx: Ctx, object_type: str) -> list[Any]:
+    """The valid fields of ``object_type``, alphabetical (cached for the request)."""
+    key = f"fields:{object_type}"
+    if key not in ctx.cache:
+        t = s.dynamic_field
+        ctx.cache[key] = ctx.conn.execute(
+            select(t).where(t.c.object_type == object_type, t.c.valid_id == 1).order_by(t.c.name)
+        ).all()
+    return list(ctx.cache[key])
+
+
 def read_all(ctx: Ctx, object_type: str, object_id: int) -> list[dict[str, Any]]:
     """Return every valid field of ``object_type`` as ``{Name, Value}``, alphabetical."""
-    t = s.dynamic_field
-    fields = ctx.conn.execute(
-        select(t).where(t.c.object_type == object_type, t.c.valid_id == 1).order_by(t.c.name)
-    ).all()
+    fields = valid_fields(ctx, object_type)
+    if not fields:
+        return []
+    t = s.dynamic_field_value
+    stored: dict[int, list[str]] = {}
+    rows = ctx.conn.execute(
+        select(t.c.field_id, t.c.value_text, t.c.value_date, t.c.value_int)
+        .where(t.c.object_id == object_id, t.c.field_id.in_([f.id for f in fields]))
+        .order_by(t.c.id)
+    )
+    for field_id, text, date, num in rows:
+        item = text if text is not None else date.strftime(FMT) if date else str(num)
+        stored.setdefault(field_id, []).append(item)
     out = []
     for field in fields:
-        values = current(ctx, field.id, object_id)
+        values = stored.get(field.id, [])
         value: Any = None
         if values:
             value = values if field.field_type == "Multiselect" else values[0]

@@ -38,24 +38,37 @@ def _num(value: float) -> int | float:
     return int(value) if float(value).is_integer() else value
 
 
+def _lookups(ctx: Ctx) -> dict[str, dict[int, Any]]:
+    """Id → name (and group, state type, colour) maps, read once per request."""
+    if "lookups" not in ctx.cache:
+        q, st, stt, pr = s.queue, s.ticket_state, s.ticket_state_type, s.ticket_priority
+        run = ctx.conn.execute
+        ctx.cache["lookups"] = {
+            "queue": {r.id: r for r in run(select(q.c.id, q.c.name, q.c.group_id))},
+            "state": {
+                r.id: r
+                for r in run(
+                    select(st.c.id, st.c.name, stt.c.name.label("type")).select_from(
+                        st.join(stt, st.c.type_id == stt.c.id)
+                    )
+                )
+            },
+            "priority": {r.id: r for r in run(select(pr.c.id, pr.c.name, pr.c.color))},
+            "user": dict(run(select(s.users.c.id, s.users.c.login)).all()),
+            "type": dict(run(select(s.ticket_type.c.id, s.ticket_type.c.name)).all()),
+            "service": dict(run(select(s.service.c.id, s.service.c.name)).all()),
+            "sla": dict(run(select(s.sla.c.id, s.sla.c.name)).all()),
+        }
+    lookups: dict[str, dict[int, Any]] = ctx.cache["lookups"]
+    return lookups
+
+
 def ticket_json(ctx: Ctx, ticket_id: int) -> dict[str, Any]:
     """The ticket part of a TicketGet reply (37 keys on Znuny, 38 on OTRS 6, plus optional ones)."""
-    t, q, st, stt, pr = s.ticket, s.queue, s.ticket_state, s.ticket_state_type, s.ticket_priority
-    row = ctx.one(select(t).where(t.c.id == ticket_id))
-    queue = ctx.one(select(q.c.name, q.c.group_id).where(q.c.id == row.queue_id))
-    state = ctx.one(
-        select(st.c.name, stt.c.name.label("type"))
-        .select_from(st.join(stt, st.c.type_id == stt.c.id))
-        .where(st.c.id == row.ticket_state_id)
-    )
-    prio = ctx.one(select(pr.c.name, pr.c.color).where(pr.c.id == row.ticket_priority_id))
-    users = dict(
-        ctx.conn.execute(
-            select(s.users.c.id, s.users.c.login).where(
-                s.users.c.id.in_([row.user_id, row.responsible_user_id])
-            )
-        ).all()
-    )
+    row = ctx.one(select(s.ticket).where(s.ticket.c.id == ticket_id))
+    names = _lookups(ctx)
+    queue, state = names["queue"][row.queue_id], names["state"][row.ticket_state_id]
+    prio, users = names["priority"][row.ticket_priority_id], names["user"]
     now = ctx.now()
     until = row.until_time if state.type.startswith("pending") else 0
     out: dict[str, Any] = {
@@ -88,7 +101,7 @@ def ticket_json(ctx: Ctx, ticket_id: int) -> dict[str, Any]:
         "TicketNumber": row.tn,
         "TimeUnit": _num(total_time(ctx, row.id)),
         "Title": row.title,
-        "Type": ctx.scalar(select(s.ticket_type.c.name).where(s.ticket_type.c.id == row.type_id)),
+        "Type": names["type"].get(row.type_id),
         "TypeID": row.type_id,
         "UnlockTimeout": row.timeout,
         "UntilTime": max(until - epoch_of(now), 0) if until else 0,
@@ -96,11 +109,9 @@ def ticket_json(ctx: Ctx, ticket_id: int) -> dict[str, Any]:
     if ctx.flavour == "otrs6":
         out["PriorityColor"] = prio.color
     if row.service_id:
-        out["Service"] = ctx.scalar(
-            select(s.service.c.name).where(s.service.c.id == row.service_id)
-        )
+        out["Service"] = names["service"].get(row.service_id)
     if row.sla_id:
-        out["SLA"] = ctx.scalar(select(s.sla.c.name).where(s.sla.c.id == row.sla_id))
+        out["SLA"] = names["sla"].get(row.sla_id)
     out.update(escalation.ticket_fields(ctx, row, state.type))
     return out
 
