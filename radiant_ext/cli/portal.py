@@ -27,7 +27,7 @@ DEMO_LOGINS = (
     ("customer (flagship store 001)", "flagship-clerk", "demo"),
     ("customer (store 007 manager)", "store-manager", "demo"),
     ("customer (head office)", "office-anna", "demo"),
-    ("agent (IT, Znuny side)", "demo-agent", "demo"),
+    ("agent (reports at /reports/login)", "demo-agent", "demo"),
 )
 
 

@@ -1,0 +1,121 @@
+"""``radiant-ext demo`` and ``radiant-ext serve`` as a user runs them."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+
+from radiant_ext.config import load_settings
+from radiant_ext.sandbox import create_app as sandbox_app
+from radiant_ext.sandbox import serve_in_thread
+from radiant_ext.store import make_engine, upgrade_database
+
+
+@pytest.mark.slow
+def test_demo_serves_the_login_page_and_stops_cleanly(tmp_path: Path) -> None:
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    env.pop("RADIANT_CONFIG", None)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "radiant_ext", "demo", "--port", "0", "--data",
+         str(tmp_path / "demo")],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, cwd=tmp_path,
+    )
+    assert proc.stdout is not None
+    try:
+        lines: list[str] = []
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            line = proc.stdout.readline()
+            if not line:
+                break
+            lines.append(line)
+            if line.startswith("Press Ctrl-C"):
+                break
+        banner = "".join(lines)
+        url = re.search(r"portal at (http://127\.0\.0\.1:\d+/)", banner)
+        assert url, banner
+        for login in ("demo-customer / demo", "flagship-clerk / demo", "demo-agent / demo"):
+            assert login in banner
+        page = requests.get(url.group(1) + "login", timeout=10)
+        assert page.status_code == 200 and "<h1>Log in</h1>" in page.text
+        proc.send_signal(signal.SIGINT)
+        out, _ = proc.communicate(timeout=60)
+        assert proc.returncode == 0, out
+        assert "radiant-ext demo stopped." in out
+        assert (tmp_path / "demo" / "radiant.sqlite3").exists()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+
+
+def _clean_env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("RADIANT_") or k == "RADIANT_TEST_POSTGRES_URL"}
+    return {**env, "PYTHONUNBUFFERED": "1", **extra}
+
+
+def test_serve_without_a_secret_key_is_one_readable_line(tmp_path: Path) -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "radiant_ext", "serve"], capture_output=True, text=True,
+        env=_clean_env(RADIANT_DATA_DIR=str(tmp_path)), cwd=tmp_path, timeout=60,
+    )
+    assert out.returncode == 1
+    assert out.stderr.strip().splitlines() == [
+        "Error: the portal needs a secret key: set RADIANT_SECRET_KEY (a long random string, "
+        "the same for every worker)"
+    ]
+
+
+@pytest.fixture
+def znuny(tmp_path: Path) -> Iterator[str]:
+    server = serve_in_thread(sandbox_app(tmp_path / "sandbox", seed="retail"))
+    yield server.url
+    server.stop()
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.mark.slow
+def test_serve_runs_the_portal_under_gunicorn(tmp_path: Path, znuny: str) -> None:
+    env = _clean_env(RADIANT_ZNUNY_URL=znuny, RADIANT_ZNUNY_USER="radiant",
+                     RADIANT_ZNUNY_PASSWORD="radiant-demo", RADIANT_DATA_DIR=str(tmp_path),
+                     RADIANT_SECRET_KEY="a-long-random-secret-for-the-test")
+    engine = make_engine(load_settings(data_dir=tmp_path, database_url="")
+                         .effective_database_url)
+    upgrade_database(engine)
+    engine.dispose()
+    port = _free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "radiant_ext", "serve", "--port", str(port), "--workers", "1"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, cwd=tmp_path,
+    )
+    try:
+        page = None
+        for _ in range(120):
+            try:
+                page = requests.get(f"http://127.0.0.1:{port}/login", timeout=2)
+                break
+            except requests.ConnectionError:
+                time.sleep(0.25)
+        assert page is not None and page.status_code == 200, "gunicorn did not answer"
+        assert "<h1>Log in</h1>" in page.text
+        assert "Secure" in page.headers["Set-Cookie"]
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        out, _ = proc.communicate(timeout=60)
+    assert proc.returncode == 0, out
