@@ -140,7 +140,8 @@ def _article_filter(data: dict[str, Any]) -> Any:
     return art
 
 
-def _df_filters(ctx: Ctx, data: dict[str, Any]) -> list[Any]:
+def _df_specs(data: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """Both JSON forms: ``DynamicField_<Name>: {Op: v}`` and ``DynamicField: [{Name, Op: v}]``."""
     specs: list[tuple[str, dict[str, Any]]] = []
     for key, value in data.items():
         if key.startswith("DynamicField_") and isinstance(value, dict):
@@ -149,28 +150,47 @@ def _df_filters(ctx: Ctx, data: dict[str, Any]) -> list[Any]:
     for item in dfl if isinstance(dfl, list) else [dfl] if isinstance(dfl, dict) else []:
         if isinstance(item, dict) and isinstance(item.get("Name"), str):
             specs.append((item["Name"], item))
+    return specs
+
+
+def _df_value(kind: str, text: str) -> Any:
+    if kind in ("Date", "DateTime"):
+        when = parse(text) or parse(f"{text} 00:00:00")
+        if when is None:
+            raise _NoHits
+        return when
+    return text
+
+
+_DF_OPS: dict[str, Callable[[Any, Any], Any]] = {
+    "Equals": lambda col, x: col == x,
+    "Like": lambda col, x: col.like(_like(str(x))),
+    "GreaterThan": lambda col, x: col > x,
+    "SmallerThan": lambda col, x: col < x,
+    "GreaterThanEquals": lambda col, x: col >= x,
+    "SmallerThanEquals": lambda col, x: col <= x,
+}
+
+
+def _df_filters(ctx: Ctx, data: dict[str, Any]) -> list[Any]:
+    """EXISTS clauses on ``dynamic_field_value``: operators AND-ed, values OR-ed."""
     out = []
     v, f = s.dynamic_field_value, s.dynamic_field
-    for name, ops in specs:
-        field_id = ctx.scalar(select(f.c.id).where(f.c.name == name, f.c.object_type == "Ticket"))
-        if field_id is None:
+    for name, ops in _df_specs(data):
+        field = ctx.one(
+            select(f.c.id, f.c.field_type).where(f.c.name == name, f.c.object_type == "Ticket")
+        )
+        if field is None:
             raise _NoHits
-        base = [v.c.field_id == field_id, v.c.object_id == T.c.id]
+        col = v.c.value_date if field.field_type in ("Date", "DateTime") else v.c.value_text
+        base = [v.c.field_id == field.id, v.c.object_id == T.c.id]
         for op, value in ops.items():
-            vals = _list(value)
-            conds: dict[str, Callable[[str], Any]] = {
-                "Equals": lambda x: v.c.value_text == x,
-                "Like": lambda x: v.c.value_text.like(_like(x)),
-                "GreaterThan": lambda x: v.c.value_text > x,
-                "SmallerThan": lambda x: v.c.value_text < x,
-                "GreaterThanEquals": lambda x: v.c.value_text >= x,
-                "SmallerThanEquals": lambda x: v.c.value_text <= x,
-            }
             if op == "Empty":
                 has = exists().where(*base)
                 out.append(~has if str(value) not in ("0", "") else has)
-            elif op in conds and vals:
-                out.append(exists().where(*base, or_(*[conds[op](x) for x in vals])))
+            elif op in _DF_OPS and _list(value):
+                tests = [_DF_OPS[op](col, _df_value(field.field_type, x)) for x in _list(value)]
+                out.append(exists().where(*base, or_(*tests)))
     return out
 
 

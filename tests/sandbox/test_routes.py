@@ -106,3 +106,30 @@ def test_seed_mismatch_is_refused(tmp_path: Path) -> None:
     create_app(tmp_path, seed="lab")
     with pytest.raises(SandboxError, match="lab"):
         create_app(tmp_path, seed="retail")
+
+
+def test_dynamic_field_search_by_text_and_datetime(server: SandboxServer) -> None:
+    ws = server.url + BASE + "GenericTicketConnectorRESTExtra"
+    agent = {"UserLogin": "radiant", "Password": "radiant-demo"}
+    ticket = {
+        "Title": "POS down",
+        "Queue": "IT::Stores",
+        "State": "new",
+        "Priority": "5 very high",
+        "Type": "Incident",
+        "CustomerUser": "flagship-clerk",
+    }
+    art = {"Subject": "s", "Body": "b", "ContentType": "text/plain; charset=utf-8"}
+    dfs = [
+        {"Name": "RadiantCategory", "Value": "it.pos-down"},
+        {"Name": "RadiantDeadline", "Value": "2026-12-01 12:00:00"},
+    ]
+    tid = requests.post(
+        ws + "/Ticket", json={**agent, "Ticket": ticket, "Article": art, "DynamicField": dfs}
+    ).json()["TicketID"]
+    by_text = {**agent, "DynamicField": [{"Name": "RadiantCategory", "Equals": "it.pos-down"}]}
+    assert requests.post(ws + "/Ticket/Search", json=by_text).json() == {"TicketID": [tid]}
+    later = {**agent, "DynamicField_RadiantDeadline": {"GreaterThan": "2026-12-01 11:59:59"}}
+    assert requests.post(ws + "/Ticket/Search", json=later).json() == {"TicketID": [tid]}
+    earlier = {**agent, "DynamicField_RadiantDeadline": {"SmallerThan": "2026-12-01 11:59:59"}}
+    assert requests.post(ws + "/Ticket/Search", json=earlier).json() == {}
