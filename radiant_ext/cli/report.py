@@ -1,7 +1,101 @@
-"""``radiant-ext`` commands for the report area."""
+"""``radiant-ext report NAME``: a report over the local ticket cache as CSV, XLSX or JSON."""
 
 from __future__ import annotations
 
+import sys
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
 import click
 
-commands: list[click.Command] = []
+from radiant_ext.errors import RadiantError
+
+__all__ = ["commands", "report"]
+
+_NAMES = ("volume", "weekday-hour", "departments", "items", "stores", "recurring", "backlog",
+          "sla-items", "sla-stores", "sla-owners", "penalties")
+
+
+def _day(ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"expected a date as YYYY-MM-DD, got {value!r}") from None
+
+
+def _compute(name: str, first: date | None, last: date | None, options: dict[str, Any],
+             database_url: str | None) -> tuple[Any, dict[str, Any]]:
+    from sqlalchemy.orm import Session
+
+    from radiant_ext.config import load_settings
+    from radiant_ext.reports import ReportFilter, report_settings, run_report
+    from radiant_ext.reports.context import directory_from_settings
+    from radiant_ext.store import check_schema, make_engine
+
+    settings = load_settings()
+    reports = report_settings(settings)
+    engine = make_engine(database_url or settings.effective_database_url)
+    try:
+        check_schema(engine)
+        report_filter = ReportFilter.for_dates(first, last, reports.zone, **options)
+        with Session(engine) as session:
+            table = run_report(name, session, report_filter, settings=reports,
+                               directory=directory_from_settings(settings))
+    finally:
+        engine.dispose()
+    meta = {k: str(v) for k, v in (("from", first), ("to", last), *options.items()) if v}
+    meta["generated"] = datetime.now(UTC).isoformat(timespec="seconds")
+    return table, meta
+
+
+@click.command("report")
+@click.argument("name", type=click.Choice(_NAMES))
+@click.option("--from", "first", callback=_day, metavar="YYYY-MM-DD",
+              help="First day (local time; default: the oldest ticket).")
+@click.option("--to", "last", callback=_day, metavar="YYYY-MM-DD",
+              help="Last day, included (default: today).")
+@click.option("--format", "fmt", type=click.Choice(["csv", "xlsx", "json"]), default="csv",
+              show_default=True)
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write to this file (default: standard output; XLSX needs a file).")
+@click.option("--period", type=click.Choice(["day", "week", "month"]), default="week",
+              show_default=True, help="Bucket of the volume report.")
+@click.option("--department", help="Only this department (id, e.g. maintenance).")
+@click.option("--store", help="Only this store (customer company id).")
+@click.option("--company", help="Only this customer company's tickets (a manager's view).")
+@click.option("--database-url", envvar="RADIANT_DATABASE_URL", help="Store URL override.")
+def report(name: str, first: date | None, last: date | None, fmt: str, output: Path | None,
+           period: str, department: str | None, store: str | None, company: str | None,
+           database_url: str | None) -> None:
+    """Export report NAME over the local ticket cache.
+
+    Reports: volume, weekday-hour, departments, items, stores, recurring, backlog,
+    sla-items, sla-stores, sla-owners, penalties (see docs/reports.md).
+    """
+    from radiant_ext.reports import export_table
+
+    if first and last and last < first:
+        raise click.BadParameter("must not be before --from", param_hint="'--to'")
+    if fmt == "xlsx" and output is None and sys.stdout.isatty():
+        raise click.UsageError("XLSX is binary: give --output FILE")
+    options = {"period": period, "department": department, "store": store, "company": company}
+    try:
+        table, meta = _compute(name, first, last, options, database_url)
+    except RadiantError as exc:
+        raise click.ClickException(str(exc)) from exc
+    data = export_table(table, fmt, meta)
+    if output is None:
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+        return
+    try:
+        output.write_bytes(data)
+    except OSError as exc:
+        raise click.ClickException(f"cannot write {output}: {exc.strerror}") from exc
+    click.echo(f"{name}: {len(table.rows)} rows written to {output}", err=True)
+
+
+commands: list[click.Command] = [report]

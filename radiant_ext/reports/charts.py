@@ -7,6 +7,7 @@ Charts carry no script and load nothing from the network (``js=[]``); the pages 
 from __future__ import annotations
 
 import base64
+import re
 import sys
 from html import escape
 from typing import Any
@@ -16,6 +17,7 @@ from radiant_ext.reports.model import Chart, ReportTable
 __all__ = ["chart_data_uri", "render_chart", "render_heatmap"]
 
 _WIDTH, _HEIGHT = 800, 400
+_SCRIPT = re.compile(r"<script\b[^>]*>.*?</script>", re.S)
 
 
 def _number(value: Any) -> float:
@@ -73,7 +75,9 @@ def render_chart(table: ReportTable) -> str | None:
         i = table.column(key)
         chart.add(table.columns[i].label, [_number(r[i]) for r in rows])
     svg: str = chart.render(is_unicode=True)
-    return svg
+    # pygal writes its tooltip config as an inline script even with js=[]; an <img> never
+    # runs it, and a scriptless file is safe to open on its own.
+    return _SCRIPT.sub("", svg)
 
 
 def _shade(value: float, peak: float) -> str:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
@@ -15,6 +16,11 @@ from radiant_ext.reports.errors import ReportInputError
 from radiant_ext.reports.settings import ReportSettings
 from radiant_ext.store import TicketCache
 
+if TYPE_CHECKING:
+    from radiant_ext.config import Settings
+
+log = logging.getLogger(__name__)
+
 __all__ = [
     "CLOSED_STATE_TYPES",
     "ItemDirectory",
@@ -22,6 +28,7 @@ __all__ = [
     "ReportContext",
     "ReportFilter",
     "count_if",
+    "directory_from_settings",
     "is_open",
     "store_key",
 ]
@@ -92,6 +99,17 @@ class ItemDirectory:
                  for i in plugins.catalog_items(include_disabled=True)}
         stores = {sid: info.name for sid, info in plugins.stores().items()}
         return cls(items=items, departments=departments, stores=stores)
+
+
+def directory_from_settings(settings: Settings) -> ItemDirectory:
+    """Labels from the installed plugins; bare ids (an empty directory) when they fail."""
+    try:
+        from radiant_ext.plugins.factory import plugins_from_settings
+
+        return ItemDirectory.from_plugins(plugins_from_settings(settings))
+    except Exception:  # labels are a nicety: every report still works with bare ids
+        log.warning("catalog labels unavailable for reports; showing item ids", exc_info=True)
+        return ItemDirectory()
 
 
 @dataclass(frozen=True)

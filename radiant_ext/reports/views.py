@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from radiant_ext.config import Settings, load_settings
 from radiant_ext.reports.access import AgentAuth, ReportViewer, resolve_viewer, znuny_agent_auth
-from radiant_ext.reports.context import ItemDirectory
+from radiant_ext.reports.context import ItemDirectory, directory_from_settings
 from radiant_ext.reports.settings import ReportSettings, report_settings
 
 __all__ = ["ReportsState", "blueprint", "current_viewer", "reports_state"]
@@ -71,16 +71,6 @@ def _radiant_settings(app: Flask) -> Settings:
     return given if isinstance(given, Settings) else load_settings()
 
 
-def _directory(radiant: Settings) -> ItemDirectory:
-    try:
-        from radiant_ext.plugins.factory import plugins_from_settings
-
-        return ItemDirectory.from_plugins(plugins_from_settings(radiant))
-    except Exception:  # labels are a nicety: reports still work with bare ids
-        log.warning("catalog labels unavailable for reports; showing item ids", exc_info=True)
-        return ItemDirectory()
-
-
 def _build_state(app: Flask) -> ReportsState:
     cfg = app.config
     radiant: Settings | None = None
@@ -98,7 +88,7 @@ def _build_state(app: Flask) -> ReportsState:
     return ReportsState(
         settings=cfg.get("REPORTS_SETTINGS") or report_settings(settings()),
         engine=engine,
-        directory=cfg.get("REPORTS_DIRECTORY") or _directory(settings()),
+        directory=cfg.get("REPORTS_DIRECTORY") or directory_from_settings(settings()),
         agent_auth=cfg.get("REPORTS_AGENT_AUTH") or znuny_agent_auth(settings()),
         clock=cfg.get("REPORTS_CLOCK") or (lambda: datetime.now(UTC)),
     )

@@ -1,0 +1,95 @@
+"""Exports open in a spreadsheet: CSV read by the csv module, XLSX by openpyxl, JSON parsed."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from decimal import Decimal
+
+import pytest
+from openpyxl import load_workbook
+
+from radiant_ext.reports import (
+    Column,
+    ReportInputError,
+    ReportTable,
+    chart_data_uri,
+    export_table,
+    render_chart,
+)
+
+TABLE = ReportTable(
+    "penalties", "Contract penalties",
+    (Column("title", "Contract"), Column("month", "Month"), Column("missed", "Missed", "int"),
+     Column("penalty", "Penalty", "money"), Column("rate", "Met %", "percent")),
+    [("=HYPERLINK(\"http://x\")", "2026-10", 2, Decimal("2000.00"), None),
+     ("Service company", "2026-11", 1, Decimal("1000.50"), 87.5)],
+)
+TABLE.notes.append("Service company: 3000.50 RUB in total.")
+
+
+def test_csv_reads_back_with_labels_and_defused_formulas() -> None:
+    data = export_table(TABLE, "csv")
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+    assert rows[0] == ["Contract", "Month", "Missed", "Penalty", "Met %"]
+    assert rows[1] == ["'=HYPERLINK(\"http://x\")", "2026-10", "2", "2000.00", ""]
+    assert rows[2] == ["Service company", "2026-11", "1", "1000.50", "87.5"]
+
+
+def test_xlsx_opens_with_numbers_as_numbers_and_an_about_sheet() -> None:
+    book = load_workbook(io.BytesIO(export_table(TABLE, "xlsx", {"from": "2026-10-01"})))
+    sheet = book["Report"]
+    values = list(sheet.iter_rows(values_only=True))
+    assert values[0] == ("Contract", "Month", "Missed", "Penalty", "Met %")
+    assert values[1] == ("'=HYPERLINK(\"http://x\")", "2026-10", 2, 2000.0, None)
+    assert values[2][3] == 1000.5
+    about = {row[0]: row[1] for row in book["About"].iter_rows(values_only=True)}
+    assert about["Report"] == "Contract penalties"
+    assert about["from"] == "2026-10-01"
+    assert about["Note"] == "Service company: 3000.50 RUB in total."
+
+
+def test_json_has_keys_labels_and_exact_money() -> None:
+    doc = json.loads(export_table(TABLE, "json", {"store": "store-007"}))
+    assert doc["report"] == "penalties" and doc["filter"] == {"store": "store-007"}
+    assert doc["columns"][3] == {"key": "penalty", "label": "Penalty", "kind": "money"}
+    assert doc["rows"][1] == {"title": "Service company", "month": "2026-11", "missed": 1,
+                              "penalty": "1000.50", "rate": 87.5}
+
+
+def test_unknown_format_is_a_typed_error() -> None:
+    with pytest.raises(ReportInputError, match="unknown format 'pdf'"):
+        export_table(TABLE, "pdf")
+
+
+def test_charts_are_scriptless_svg_with_every_label() -> None:
+    import xml.etree.ElementTree as ET
+
+    table = ReportTable("stores", "Tickets per store",
+                        (Column("store", "Store"), Column("tickets", "Tickets", "int")),
+                        [("store-001", 30), ("store-012", 12)])
+    from radiant_ext.reports import Chart
+
+    table.chart = Chart("hbar", "store", ("tickets",))
+    svg = render_chart(table)
+    assert svg is not None
+    root = ET.fromstring(svg)
+    assert root.tag.endswith("svg")
+    assert "<script" not in svg
+    assert "store-001" in svg and "store-012" in svg
+    assert chart_data_uri(svg).startswith("data:image/svg+xml;base64,")
+    table.rows = []
+    assert render_chart(table) is None
+
+
+def test_heat_map_cells_carry_their_counts() -> None:
+    from radiant_ext.reports import Chart
+
+    table = ReportTable("weekday-hour", "Heat", (Column("weekday", "Weekday"),
+                        Column("h09", "09", "int"), Column("h10", "10", "int")),
+                        [("Monday", 8, 2), ("Thursday", 4, 0)],
+                        Chart("heatmap", "weekday", ("h09", "h10")))
+    svg = render_chart(table)
+    assert svg is not None
+    assert "<title>Monday 09: 8</title>" in svg and "<title>Thursday 10: 0</title>" in svg
