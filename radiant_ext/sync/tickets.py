@@ -10,6 +10,7 @@ missed. Pulling is idempotent: a ticket seen twice is simply upserted twice.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -20,7 +21,17 @@ from sqlalchemy.orm import Session
 from radiant_ext.store import TicketCache, get_cursor, set_cursor, utcnow
 from radiant_ext.sync.context import JobContext
 
-__all__ = ["CURSOR", "full_resync", "pull_tickets", "ticket_to_cache", "upsert_tickets"]
+__all__ = [
+    "CURSOR",
+    "TRACKED",
+    "full_resync",
+    "pull_tickets",
+    "ticket_to_cache",
+    "upsert_changes",
+    "upsert_tickets",
+]
+
+log = logging.getLogger(__name__)
 
 CURSOR = "ticket-pull"
 PAGE = 1000
@@ -94,18 +105,48 @@ def _times(row: TicketCache, ticket: Any) -> None:
     row.escalation_deadline = _epoch(int(destination)) if destination.isdigit() else None
 
 
+TRACKED = ("state", "owner", "priority", "queue", "type", "service", "sla")
+"""Fields whose changes the plugins hear about (``radiant_ticket_updated``)."""
+
+Change = tuple[int, str, dict[str, Any]]
+
+
 def upsert_tickets(session: Session, tickets: Sequence[Any]) -> int:
     """Insert or update ``tickets`` in the cache; return how many rows were written."""
+    upsert_changes(session, tickets)
+    return len(tickets)
+
+
+def upsert_changes(session: Session, tickets: Sequence[Any]) -> list[Change]:
+    """Upsert ``tickets``; return ``(id, number, {field: new value})`` for changed known ones."""
     ids = [int(t.ticket_id) for t in tickets]
     existing = {r.ticket_id: r for r in session.scalars(
         select(TicketCache).where(TicketCache.ticket_id.in_(ids)))}
+    changes: list[Change] = []
     for ticket in tickets:
-        row = ticket_to_cache(ticket, existing.get(int(ticket.ticket_id)))
-        if row.ticket_id not in existing:
+        old = existing.get(int(ticket.ticket_id))
+        before = {name: getattr(old, name) for name in TRACKED} if old is not None else None
+        row = ticket_to_cache(ticket, old)
+        if old is None:
             session.add(row)
             existing[row.ticket_id] = row
+        elif before is not None:
+            diff = {n: getattr(row, n) for n in TRACKED if getattr(row, n) != before[n]}
+            if diff:
+                changes.append((row.ticket_id, row.ticket_number, diff))
     session.flush()
-    return len(tickets)
+    return changes
+
+
+def _tell_plugins(ctx: JobContext, changes: list[Change]) -> int:
+    if not changes or ctx.plugins_factory is None:
+        return len(changes)
+    for ticket_id, number, diff in changes:
+        try:
+            ctx.plugins.ticket_updated(ticket_id, number, diff)
+        except Exception as exc:  # noqa: BLE001 - a plugin's bug must not stop the pull
+            log.warning("radiant_ticket_updated failed for ticket %s: %s", ticket_id, exc)
+    return len(changes)
 
 
 def _changed_tickets(client: Any, since: datetime | None) -> Iterator[list[Any]]:
@@ -139,17 +180,19 @@ def _changed_tickets(client: Any, since: datetime | None) -> Iterator[list[Any]]
 
 
 def _pull(ctx: JobContext, since: datetime | None) -> dict[str, int]:
-    newest, pulled = get_cursor_value(ctx), 0
+    newest, pulled, changed_known = get_cursor_value(ctx), 0, 0
     for tickets in _changed_tickets(ctx.client, since):
         with ctx.sessions.begin() as s:
-            pulled += upsert_tickets(s, tickets)
+            changes = upsert_changes(s, tickets)
+        pulled += len(tickets)
+        changed_known += _tell_plugins(ctx, changes)
         changed = [t.changed for t in tickets if t.changed is not None]
         if changed:
             newest = max([newest, *changed]) if newest else max(changed)
         ctx.progress("tickets", len(tickets), None)
     with ctx.sessions.begin() as s:
         set_cursor(s, CURSOR, newest)
-    return {"pulled": pulled}
+    return {"pulled": pulled, "changed": changed_known}
 
 
 def get_cursor_value(ctx: JobContext) -> datetime | None:

@@ -38,7 +38,7 @@ def test_first_pull_is_full_and_fills_the_cache_fields(
                       "RadiantRequestID": "RQ-9", "RadiantDeadline": "2026-11-23 13:00:00"})
     other = znuny.add_ticket(Title="other")
     counts = pull_tickets(make_ctx())
-    assert counts == {"pulled": 2, "full": 1}
+    assert counts == {"pulled": 2, "changed": 0, "full": 1}
     row = _cached(engine, tid)
     assert (row.title, row.queue, row.service, row.sla, row.type, row.priority) == (
         "Till 2 dead", "IT::Stores", "IT::Cash register", "POS critical", "Incident", "4 high")
@@ -64,7 +64,7 @@ def test_incremental_pull_fetches_only_changed_tickets_and_tracks_closing(
     znuny.calls.clear()
     counts = pull_tickets(make_ctx())
     # the changed ticket, plus the one at the cursor's own second (the window is inclusive)
-    assert counts == {"pulled": 2}
+    assert counts == {"pulled": 2, "changed": 1}
     assert _cached(engine, ids[0]).synced_at < _cached(engine, ids[2]).synced_at
     row = _cached(engine, ids[2])
     assert (row.state, row.state_type) == ("closed successfully", "closed")
@@ -100,6 +100,24 @@ def test_keyset_paging_survives_many_tickets_in_one_second(
     assert counts["pulled"] == 16 and _count(engine) == 16
 
 
+def test_plugins_hear_about_changes_the_pull_notices(
+        engine: Engine, znuny: Any, make_ctx: Callable[..., JobContext]) -> None:
+    heard: list[tuple[int, str, dict[str, Any]]] = []
+
+    class Recorder:
+        def ticket_updated(self, ticket_id: int, number: str, changes: dict[str, Any]) -> None:
+            heard.append((ticket_id, number, changes))
+
+    tid = znuny.add_ticket(Title="printer", Owner="demo-agent")
+    pull_tickets(make_ctx(plugins_factory=Recorder))
+    assert heard == [], "a ticket seen for the first time is not a change"
+    znuny.change(tid, Owner="it-agent", State="open", StateType="open")
+    counts = pull_tickets(make_ctx(plugins_factory=Recorder))
+    assert counts["changed"] == 1
+    assert heard == [(tid, znuny.tickets[tid]["TicketNumber"],
+                      {"state": "open", "owner": "it-agent"})]
+
+
 def test_full_resync_reports_progress(engine: Engine, znuny: Any,
                                       make_ctx: Callable[..., JobContext]) -> None:
     for n in range(3):
@@ -107,5 +125,5 @@ def test_full_resync_reports_progress(engine: Engine, znuny: Any,
     seen: list[tuple[str, int]] = []
     run = run_job(make_ctx(progress=lambda task, n, total: seen.append((task, n))),
                   "ticket-pull", full_resync)
-    assert run.counts == {"pulled": 3, "full": 1}
+    assert run.counts == {"pulled": 3, "changed": 0, "full": 1}
     assert sum(n for task, n in seen if task == "tickets") == 3
