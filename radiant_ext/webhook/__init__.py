@@ -44,6 +44,12 @@ from radiant_ext.webhook.errors import (
     WebhookError,
 )
 from radiant_ext.webhook.factory import recent_incidents_from_store, router_from_settings
+from radiant_ext.webhook.invoker import (
+    INVOKER_HEADERS,
+    InvokerAnswer,
+    call_invoker,
+    invoker_payload,
+)
 from radiant_ext.webhook.payload import (
     KNOWN_EVENTS,
     WebhookArticle,
@@ -77,6 +83,8 @@ __all__ = [
     "DEADLINE_FIELD",
     "EXTENSION_KEY",
     "Finding",
+    "INVOKER_HEADERS",
+    "InvokerAnswer",
     "KNOWN_EVENTS",
     "NOTE_FROM",
     "NOTE_HISTORY_TYPE",
@@ -104,12 +112,14 @@ __all__ = [
     "WriteBackOutcome",
     "WriteBackPlan",
     "apply_writeback",
+    "call_invoker",
     "decode_body",
     "email_ticket",
     "event_name",
     "handle_webhook",
     "ignored",
     "init_webhook",
+    "invoker_payload",
     "is_known_event",
     "plan_writeback",
     "recent_incidents_from_store",
