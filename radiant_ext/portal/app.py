@@ -13,6 +13,7 @@ from typing import Any
 
 from flask import Flask
 from jinja2 import ChoiceLoader, FileSystemLoader
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from radiant_ext.config import Settings, load_settings
 from radiant_ext.errors import ConfigError
@@ -60,6 +61,11 @@ def create_app(settings: Settings | Mapping[str, Any] | None = None) -> Flask:
     store = app.config.get("PORTAL_SESSION_STORE") or _session_store(app, radiant)
     _init_subsystems(app, bundle, store)
     _init_companions(app, radiant)
+    proxies = int(app.config["PORTAL_TRUSTED_PROXIES"])
+    if proxies:
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies
+        )
     return app
 
 

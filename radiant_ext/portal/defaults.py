@@ -42,6 +42,9 @@ DEFAULTS: dict[str, Any] = {
     "PORTAL_PAGE_SIZE": 25,
     "PORTAL_TIMEZONE": "Europe/Moscow",
     "PORTAL_HSTS_SECONDS": 31536000,
+    # Reverse proxies in front of the portal that set X-Forwarded-For/-Proto/-Host (nginx: 1).
+    # Without it, every client behind the proxy shares one address for login rate limiting.
+    "PORTAL_TRUSTED_PROXIES": 0,
     # Languages offered; every portal string exists in each.
     "BABEL_DEFAULT_LOCALE": "en",
     "PORTAL_LANGUAGES": ["en", "ru"],

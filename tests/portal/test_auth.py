@@ -153,3 +153,25 @@ def test_language_choice_is_remembered_across_logout(
 def test_browser_language_is_used_when_nothing_was_chosen(client: FlaskClient) -> None:
     page = client.get("/login", headers={"Accept-Language": "ru-RU,ru;q=0.9"})
     assert '<html lang="ru">' in page.get_data(as_text=True)
+
+
+def test_behind_a_trusted_proxy_clients_are_limited_separately(desk: Any) -> None:
+    from radiant_ext.portal import create_app
+    from radiant_ext.portal.ports import PortalServices
+
+    services = PortalServices(auth=desk, catalog=desk, submissions=desk, tickets=desk)
+    proxied = create_app({"TESTING": True, "SECRET_KEY": "s", "PORTAL_SERVICES": services,
+                          "PORTAL_SESSION_BACKEND": "memory", "PORTAL_TRUSTED_PROXIES": 1,
+                          "PORTAL_LOGIN_MAX_FAILURES": 100,
+                          "PORTAL_LOGIN_MAX_FAILURES_PER_ADDRESS": 3})
+
+    def attempt(client_ip: str, login: str) -> int:
+        client = proxied.test_client()
+        headers = {"X-Forwarded-For": client_ip}
+        html = client.get("/login", headers=headers).get_data(as_text=True)
+        token = html.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
+        return client.post("/login", headers=headers, data={
+            "login": login, "password": "bad", "csrf_token": token}).status_code
+
+    assert [attempt("203.0.113.5", f"user{n}") for n in range(4)] == [401, 401, 401, 429]
+    assert attempt("198.51.100.7", "someone") == 401  # another store's till is not blocked
