@@ -65,9 +65,11 @@ def test_phone_user_files_follows_and_answers_a_request(
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
         page = browser.new_page(viewport={"width": 360, "height": 740}, locale="en-US")
         page.goto(f"{portal_url}/login")
+        page.keyboard.press("Tab")  # keyboard users meet the skip link first
+        assert page.evaluate("document.activeElement.textContent") == "Skip to content"
         page.get_by_label("Login").fill("demo-customer")
         page.get_by_label("Password").fill("demo")
-        page.get_by_role("button", name="Log in").click()
+        page.get_by_label("Password").press("Enter")
         expect(page.get_by_role("heading", name="What do you need help with?")).to_be_visible()
         page.screenshot(path=artifacts / "1-home-360.png", full_page=True)
 
