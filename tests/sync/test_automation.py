@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import Engine, select
 
 from radiant_ext.plugins import Plugins, make_plugin_manager
+from radiant_ext.plugins.znuny_meta import ZnunyNames
 from radiant_ext.store import (
     TicketAlert,
     get_catalog_item_states,
@@ -20,7 +21,6 @@ from radiant_ext.sync import JobContext, PartialJobError, SyncError
 from radiant_ext.sync.catalog_check import check_catalogs, item_problems
 from radiant_ext.sync.classify import classify_email_tickets
 from radiant_ext.sync.deadlines import raised_priority, watch_deadlines
-from radiant_ext.sync.metadata import ZnunyMetadata
 from radiant_ext.sync.tickets import pull_tickets
 
 
@@ -159,36 +159,34 @@ def test_priority_is_raised_one_level_up_to_the_top() -> None:
     assert raised_priority("5 very high", 5) is None
 
 
-def _meta(**drop: str) -> ZnunyMetadata:
-    queues = {"IT", "IT::Stores", "HR", "Accounting", "Legal", "Maintenance", "Customer Service"}
-    services = {"IT", "IT::Cash register", "IT::Receipt printer", "IT::Price-tag printer",
-                "IT::ERP access", "IT::E-mail", "IT::Password reset", "IT::Workstation", "HR",
-                "HR::Vacation request", "HR::Certificate of employment", "HR::Onboarding",
-                "Maintenance", "Maintenance::Display case", "Maintenance::Lighting",
-                "Maintenance::HVAC", "Maintenance::Door and lock", "Customer Service",
-                "Customer Service::Feedback", "Customer Service::Complaint"}
-    slas = {"POS critical", "IT standard", "HR standard", "Maintenance contract",
-            "Customer Service standard"}
-    queues.discard(drop.get("queue", ""))
-    services.discard(drop.get("service", ""))
-    pairs = {(s, sla) for s in services for sla in slas}
-    agents = {"demo-agent", "it-agent", "hr-agent", "acct-agent", "legal-agent", "maint-agent",
-              "cs-agent", "radiant"}
-    return ZnunyMetadata(frozenset(queues), frozenset(services), frozenset(slas),
-                         frozenset({"Incident", "Service Request", "Feedback", "Unclassified"}),
-                         frozenset(agents), frozenset(pairs))
+PRIORITIES = frozenset({"1 very low", "2 low", "3 normal", "4 high", "5 very high"})
+FIELDS = frozenset({"RadiantRequestID", "RadiantCategory", "RadiantStore", "RadiantDeadline"})
+
+
+def _names(plugins: Plugins, **drop: str) -> ZnunyNames:
+    """Exactly what the installed catalogs need, minus what ``drop`` names."""
+    items = plugins.catalog_items(include_disabled=True)
+    queues = {i.routing.queue for i in items} - {drop.get("queue")}
+    services = {i.routing.service for i in items if i.routing.service} - {drop.get("service")}
+    slas = {i.routing.sla for i in items if i.routing.sla}
+    pairs = {(i.routing.service, i.routing.sla) for i in items if i.routing.sla}
+    fields = FIELDS | {f.dynamic_field for i in items for f in i.fields if f.dynamic_field}
+    return ZnunyNames(queues=frozenset(queues), services=frozenset(services),
+                      slas=frozenset(slas), service_slas=frozenset(pairs),
+                      types=frozenset({i.routing.type for i in items}), priorities=PRIORITIES,
+                      dynamic_fields=frozenset(fields))
 
 
 def test_catalog_check_disables_items_znuny_cannot_serve_and_reenables_them(
         ctx_with_plugins: Callable[..., JobContext], engine: Engine, plugins: Plugins) -> None:
-    assert all(item_problems(i, _meta()) == [] for i in plugins.catalog_items())
-    counts = check_catalogs(ctx_with_plugins(), _meta(service="IT::Cash register"))
+    assert all(item_problems(i, _names(plugins)) == [] for i in plugins.catalog_items())
+    counts = check_catalogs(ctx_with_plugins(), _names(plugins, service="IT::Cash register"))
     assert (counts["disabled"], counts["broken"]) == (1, 1)
     with session_scope(engine) as s:
         state = get_catalog_item_states(s)["it.pos-down"]
         assert not state.enabled
-        assert state.reason == "service 'IT::Cash register' does not exist in Znuny or is invalid"
-    counts = check_catalogs(ctx_with_plugins(), _meta())
+        assert state.reason == "service 'IT::Cash register' not in Znuny"
+    counts = check_catalogs(ctx_with_plugins(), _names(plugins))
     assert (counts["enabled"], counts["broken"]) == (1, 0)
     with session_scope(engine) as s:
         assert get_catalog_item_states(s)["it.pos-down"].enabled
@@ -200,34 +198,23 @@ def test_catalog_check_without_a_metadata_source_says_what_to_configure(
         check_catalogs(ctx_with_plugins())
 
 
-def test_catalog_check_reads_znuny_tables(ctx_with_plugins: Callable[..., JobContext],
-                                          tmp_path: Any, settings: Any, engine: Engine) -> None:
+def test_catalog_check_reads_the_sandbox_tables(
+        ctx_with_plugins: Callable[..., JobContext], sandbox: Any, settings: Any,
+        engine: Engine, tmp_path: Any) -> None:
     from pydantic import SecretStr
     from sqlalchemy import create_engine, text
 
-    url = f"sqlite:///{tmp_path / 'znuny.sqlite3'}"
+    url = f"sqlite:///{tmp_path / 'sandbox' / 'sandbox.sqlite'}"
     znuny_db = create_engine(url)
-    meta = _meta(queue="IT::Stores")
-    with znuny_db.begin() as conn:
-        for table, col, names in [("queue", "name", meta.queues), ("service", "name",
-                                  meta.services), ("sla", "name", meta.slas),
-                                  ("ticket_type", "name", meta.types),
-                                  ("users", "login", meta.agents)]:
-            conn.execute(text(f"CREATE TABLE {table} (id INTEGER PRIMARY KEY, {col} TEXT, "
-                              "valid_id INTEGER)"))
-            for name in sorted(names):
-                conn.execute(text(f"INSERT INTO {table} ({col}, valid_id) VALUES (:n, 1)"),
-                             {"n": name})
+    with znuny_db.begin() as conn:  # an admin invalidates the HR queue in Znuny
         conn.execute(text("UPDATE queue SET valid_id = 2 WHERE name = 'HR'"))
-        conn.execute(text("CREATE TABLE service_sla (service_id INTEGER, sla_id INTEGER)"))
-        conn.execute(text("INSERT INTO service_sla SELECT s.id, l.id FROM service s, sla l"))
     znuny_db.dispose()
     settings.znuny_db_url = SecretStr(url)
-    check_catalogs(ctx_with_plugins())
+    counts = check_catalogs(ctx_with_plugins())
     with session_scope(engine) as s:
         states = get_catalog_item_states(s)
     disabled = sorted(k for k, v in states.items() if not v.enabled)
-    assert "it.pos-down" in disabled and "hr.vacation-request" in disabled
-    assert "it.email" not in disabled
-    assert "queue 'HR' does not exist" in (states["hr.vacation-request"].reason or "")
-    assert datetime.now(UTC) - states["it.pos-down"].changed_at < timedelta(minutes=1)
+    assert disabled == ["hr.certificate-of-employment", "hr.onboarding", "hr.vacation-request"]
+    assert counts["disabled"] == 3 and counts["checked"] > 3
+    assert states["hr.onboarding"].reason == "queue 'HR' not in Znuny"
+    assert datetime.now(UTC) - states["hr.onboarding"].changed_at < timedelta(minutes=1)
