@@ -61,6 +61,7 @@ def create_app(settings: Settings | Mapping[str, Any] | None = None) -> Flask:
     store = app.config.get("PORTAL_SESSION_STORE") or _session_store(app, radiant)
     _init_subsystems(app, bundle, store)
     _init_companions(app, radiant)
+    i18n.add_blueprint_translations(app)
     proxies = int(app.config["PORTAL_TRUSTED_PROXIES"])
     if proxies:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]

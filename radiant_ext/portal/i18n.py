@@ -7,6 +7,7 @@ the session; without a choice the browser's ``Accept-Language`` decides.
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 
 from flask import Blueprint, Flask, current_app, redirect, request, session
 from flask.typing import ResponseReturnValue
@@ -15,7 +16,15 @@ from flask_babel import format_datetime, gettext
 from radiant_ext.portal.extensions import babel
 from radiant_ext.portal.navigation import safe_next
 
-__all__ = ["bp", "current_language", "format_deadline", "format_when", "init_app", "state_label"]
+__all__ = [
+    "add_blueprint_translations",
+    "bp",
+    "current_language",
+    "format_deadline",
+    "format_when",
+    "init_app",
+    "state_label",
+]
 
 bp = Blueprint("i18n", __name__)
 
@@ -87,6 +96,19 @@ def switch_language() -> ResponseReturnValue:
             samesite="Lax",
         )
     return response
+
+
+def add_blueprint_translations(app: Flask) -> None:
+    """Merge the catalogs of blueprints that ship a ``translations`` folder beside their code.
+
+    Call after every blueprint is registered: reports and plugin pages bring their own
+    Russian strings, and Flask-Babel merges catalogs from all listed folders.
+    """
+    directories: list[str] = app.extensions["babel"].translation_directories
+    for blueprint in app.blueprints.values():
+        folder = Path(blueprint.root_path) / "translations"
+        if folder.is_dir() and str(folder) not in directories:
+            directories.append(str(folder))
 
 
 def init_app(app: Flask) -> None:

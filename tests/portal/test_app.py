@@ -130,3 +130,29 @@ def test_plugin_blueprints_and_template_folders_are_registered(
                       "PORTAL_SESSION_BACKEND": "memory"})
     html = app.test_client().get("/it/printers").get_data(as_text=True)
     assert "printer queue: 3" in html and "/static/portal.css" in html
+
+
+def test_blueprint_translations_are_merged_into_the_portals(desk: Any, tmp_path: Path) -> None:
+    from babel.messages.catalog import Catalog
+    from babel.messages.mofile import write_mo
+    from flask import Blueprint
+    from flask_babel import gettext
+
+    folder = tmp_path / "translations" / "ru" / "LC_MESSAGES"
+    folder.mkdir(parents=True)
+    catalog = Catalog(locale="ru")
+    catalog.add("Printer queue", "Очередь печати")
+    with (folder / "messages.mo").open("wb") as fh:
+        write_mo(fh, catalog)
+    extra = Blueprint("queue", __name__, root_path=str(tmp_path))
+
+    @extra.get("/queue")
+    def queue() -> str:
+        return f"{gettext('Printer queue')} / {gettext('My requests')}"
+
+    services = PortalServices(auth=desk, catalog=desk, submissions=desk, tickets=desk,
+                              blueprints=[extra])
+    app = create_app({"TESTING": True, "SECRET_KEY": "k", "PORTAL_SERVICES": services,
+                      "PORTAL_SESSION_BACKEND": "memory"})
+    answer = app.test_client().get("/queue", headers={"Accept-Language": "ru"})
+    assert answer.get_data(as_text=True) == "Очередь печати / Мои заявки"
