@@ -167,3 +167,22 @@ def test_znuny_down_at_submit_gives_a_reference_and_the_promise(
 
 def test_confirmation_of_someone_elses_reference_is_404(customer_client: FlaskClient) -> None:
     assert customer_client.get("/submitted/RQ-20261123-AAAAAAAA").status_code == 404
+
+
+def test_rules_about_the_whole_request_are_shown_above_the_form(
+    customer_client: FlaskClient, desk: Any
+) -> None:
+    original = desk.validate
+
+    def whole_request(*args: Any) -> dict[str, str]:
+        return {"__request__": "Only one open cash-register request per store."}
+
+    desk.validate = whole_request
+    try:
+        response = _post(customer_client)
+    finally:
+        desk.validate = original
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert 'role="alert"' in html and "Only one open cash-register request" in html
+    assert desk.outbox == []

@@ -105,8 +105,10 @@ def _item_errors(form: RequestForm, item: CatalogItemView, values: Mapping[str, 
     )
     for name, message in problems.items():
         key = FIELD_PREFIX + name
-        target = form[key] if key in form else form.description
-        target.errors = [*target.errors, message]
+        if key in form:
+            form[key].errors = [*form[key].errors, message]
+        else:  # a rule about the request as a whole, or a field the form does not show
+            form.form_errors.append(message)
     return bool(problems)
 
 
@@ -128,9 +130,9 @@ def _read_files(
         if field is not form.attachments and read:
             values[field.name[len(FIELD_PREFIX):]] = ", ".join(f.filename for f in read)
         files.extend(read)
-    if len(files) > current_app.config["PORTAL_MAX_ATTACHMENTS"]:
-        form.attachments.errors = [*form.attachments.errors, gettext(
-            "Attach at most %(count)d files.", count=current_app.config["PORTAL_MAX_ATTACHMENTS"])]
+    most = current_app.config["PORTAL_MAX_ATTACHMENTS"]
+    if len(files) > most:
+        form.form_errors.append(gettext("Attach at most %(count)d files.", count=most))
         failed = True
     return files, failed
 
