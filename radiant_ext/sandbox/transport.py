@@ -27,6 +27,7 @@ OPERATIONS: dict[str, Operation] = {
     "TicketSearch": search.ticket_search,
     "TicketUpdate": ticket_write.ticket_update,
 }
+MAX_LENGTH = 100_000_000
 _HEADERS = ("UserLogin", "CustomerUserLogin", "SessionID", "Password", "TwoFactorToken")
 
 
@@ -144,6 +145,8 @@ class GenericInterface:
         ):
             raise NoAnswer
         route = "/" + (parts[5] if len(parts) > 5 else "")
+        if (request.content_length or 0) > MAX_LENGTH:  # the transport's MaxLength (§6)
+            return text(413, "Request Entity Too Large")
         with self.sandbox.lock, self.sandbox.engine.connect() as raw:
             raw.info["immediate"] = request.method != "GET"
             try:

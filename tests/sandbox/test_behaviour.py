@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import json
 import time
 from collections.abc import Iterator
@@ -150,3 +151,30 @@ def test_cli_seed_reports_counts(tmp_path: Path) -> None:
     result = CliRunner().invoke(sandbox, ["--data", str(tmp_path), "seed", "--tickets", "50"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.output)["tickets"] == 50
+
+
+def test_unexpected_failure_is_a_500_without_traceback(
+    server: SandboxServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from radiant_ext.sandbox import transport
+
+    def broken(ctx: object, data: object) -> dict[str, object]:
+        raise RuntimeError("boom")
+
+    monkeypatch.setitem(transport.OPERATIONS, "TicketSearch", broken)
+    r = requests.get(server.url + WS + "/Ticket", params={"SessionID": "x"})
+    assert r.status_code == 500
+    assert r.json() == {"faultcode": "Server", "faultstring": "Internal Server Error"}
+    assert "Traceback" not in r.text and "boom" not in r.text
+
+
+def test_body_over_max_length_is_413(server: SandboxServer) -> None:
+    host, port = server.url.removeprefix("http://").split(":")
+    conn = http.client.HTTPConnection(host, int(port), timeout=10)
+    conn.putrequest("POST", WS + "/Ticket")
+    conn.putheader("Content-Type", "application/json")
+    conn.putheader("Content-Length", "100000001")
+    conn.endheaders(b"{}")
+    resp = conn.getresponse()
+    assert (resp.status, resp.read()) == (413, b"Request Entity Too Large")
+    conn.close()
