@@ -23,9 +23,10 @@ from sqlalchemy.orm import Session
 from radiant_ext.config import Settings, load_settings
 from radiant_ext.reports.access import AgentAuth, ReportViewer, resolve_viewer, znuny_agent_auth
 from radiant_ext.reports.context import ItemDirectory, directory_from_settings
+from radiant_ext.reports.i18n import translate
 from radiant_ext.reports.settings import ReportSettings, report_settings
 
-__all__ = ["ReportsState", "blueprint", "current_viewer", "reports_state"]
+__all__ = ["ReportsState", "blueprint", "current_viewer", "report_text", "reports_state"]
 
 log = logging.getLogger(__name__)
 blueprint = Blueprint("reports", __name__, url_prefix="/reports", template_folder="templates",
@@ -102,6 +103,15 @@ def reports_state() -> ReportsState:
             if "state" not in ext:
                 ext["state"] = _build_state(current_app)
     return cast(ReportsState, ext["state"])
+
+
+@blueprint.app_template_filter("report_text")
+def report_text(text: object) -> str:
+    """Template filter: a report string in the page's language (see :mod:`.i18n`)."""
+    from flask_babel import get_locale
+
+    locale = get_locale()
+    return translate(str(text), locale.language if locale is not None else "en")
 
 
 def current_viewer() -> ReportViewer | None:

@@ -1,0 +1,211 @@
+"""The report pages through the portal: access, manager scoping, filters, charts, exports."""
+
+from __future__ import annotations
+
+import base64
+import csv
+import io
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from openpyxl import load_workbook
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from radiant_ext.portal import create_app
+from radiant_ext.portal.ports import Customer, PortalServices
+from radiant_ext.portal.sessions import MemorySessionStore
+from radiant_ext.reports import ReportError, ReportSettings, blueprint
+from tests.reports.conftest import DIRECTORY, NOW, MakeTicket
+
+CUSTOMERS = {
+    "store-manager": Customer("store-manager", "store-007", "Mark Manager"),
+    "demo-customer": Customer("demo-customer", "store-007", "Dana Clerk"),
+}
+AGENTS = {"it-agent": "demo", "maint-agent": "demo"}
+
+
+class _Unused:
+    """Ports the report pages never call."""
+
+    def __getattr__(self, name: str) -> Any:
+        raise AssertionError(f"the report pages must not call {name}")
+
+
+def _agent_auth(login: str, password: str) -> bool:
+    if password == "down":
+        raise ReportError("the help desk cannot be reached right now")
+    return AGENTS.get(login) == password
+
+
+@pytest.fixture
+def app(engine: Engine, session: Session, make_ticket: MakeTicket,
+        report_settings: ReportSettings) -> Flask:
+    """The portal, which registers the reports blueprint itself."""
+    for store, count in (("store-001", 3), ("store-007", 2), ("store-012", 4)):
+        for _ in range(count):
+            make_ticket(store=store, customer_id=store, created=NOW)
+    make_ticket(store="store-007", customer_id="store-007", category="maintenance.hvac",
+                queue="Maintenance", created=NOW)
+    session.commit()
+    settings = report_settings.model_copy(update={"agents": ["it-agent"]})
+    flask_app = create_app({
+        "TESTING": True, "SECRET_KEY": "test", "WTF_CSRF_ENABLED": False,
+        "PORTAL_SERVICES": PortalServices(_Unused(), _Unused(), _Unused(), _Unused()),
+        "PORTAL_SESSION_STORE": MemorySessionStore(3600),
+        "PORTAL_SESSION_CHECK_SECONDS": 10**9,
+        "REPORTS_ENGINE": engine, "REPORTS_SETTINGS": settings,
+        "REPORTS_DIRECTORY": DIRECTORY, "REPORTS_AGENT_AUTH": _agent_auth,
+        "REPORTS_CLOCK": lambda: NOW,
+    })
+    assert flask_app.blueprints["reports"] is blueprint
+    return flask_app
+
+
+@pytest.fixture
+def client(app: Flask) -> Iterator[FlaskClient]:
+    """A test client without a login."""
+    with app.test_client() as c:
+        yield c
+
+
+def _table(html: str) -> str:
+    return html[html.index("<table"):html.index("</table>")]
+
+
+def _as_customer(app: Flask, client: FlaskClient, login: str) -> None:
+    store = app.extensions["radiant_portal"]["sessions"]
+    key = store.create("gi-session", CUSTOMERS[login]).key
+    with client.session_transaction() as s:
+        s["sid"] = key
+
+
+def _as_agent(client: FlaskClient, login: str = "it-agent") -> None:
+    response = client.post("/reports/login", data={"login": login, "password": "demo",
+                                                   "next": "/reports/stores"})
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/reports/stores")
+
+
+def test_anonymous_visitors_are_sent_to_the_agent_login(client: FlaskClient) -> None:
+    response = client.get("/reports/stores?from=2026-11-01")
+    assert response.status_code == 302
+    assert "/reports/login?next=" in response.headers["Location"]
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Reports: agent login" in page and "/login?next=" in page
+
+
+def test_a_customer_who_is_no_manager_is_refused(app: Flask, client: FlaskClient) -> None:
+    _as_customer(app, client, "demo-customer")
+    response = client.get("/reports/")
+    assert response.status_code == 403
+    assert "managers of each company" in response.get_data(as_text=True)
+    assert client.get("/reports/stores/export.csv").status_code == 403
+
+
+def test_a_manager_sees_only_their_company(app: Flask, client: FlaskClient) -> None:
+    _as_customer(app, client, "store-manager")
+    page = client.get("/reports/stores")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "store-007" in html and "store-001" not in html and "store-012" not in html
+    assert 'name="store"' not in html  # no store filter for a manager
+    # asking for another store's figures changes nothing
+    other = client.get("/reports/stores?store=store-001").get_data(as_text=True)
+    assert "store-001" not in _table(other) and "store-007" in _table(other)
+    rows = list(csv.reader(io.StringIO(
+        client.get("/reports/stores/export.csv").get_data(as_text=True).lstrip("\ufeff"))))
+    assert [r[0] for r in rows[1:]] == ["store-007"] and rows[1][2] == "3"
+    items = client.get("/reports/items/export.xlsx")
+    sheet = load_workbook(io.BytesIO(items.data))["Report"]
+    assert sum(row[3] for row in sheet.iter_rows(min_row=2, values_only=True)) == 3
+
+
+def test_an_agent_sees_every_store_with_chart_and_table(client: FlaskClient) -> None:
+    _as_agent(client)
+    page = client.get("/reports/stores?from=2026-11-01&to=2026-11-30")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    for store in ("store-001", "store-007", "store-012"):
+        assert store in html
+    assert '<table class="report-table"' in html and 'scope="col"' in html
+    start = html.index('src="data:image/svg+xml;base64,') + len('src="data:image/svg+xml;base64,')
+    svg = base64.b64decode(html[start:html.index('"', start)]).decode()
+    assert svg.startswith("<svg") and "store-012" in svg
+    assert 'aria-describedby="report-table-caption"' in html
+    assert 'name="store"' in html and "/reports/stores/export.xlsx?" in html
+
+
+def test_filters_department_and_store_apply_to_pages_and_exports(client: FlaskClient) -> None:
+    _as_agent(client)
+    csv_text = client.get("/reports/items/export.csv?department=maintenance"
+                          "&from=2026-11-01&to=2026-11-30").get_data(as_text=True)
+    rows = list(csv.reader(io.StringIO(csv_text.lstrip("\ufeff"))))
+    assert [r[0] for r in rows[1:]] == ["maintenance.hvac"]
+    html = client.get("/reports/items?store=store-012").get_data(as_text=True)
+    assert '<td class="num">4</td>' in _table(html)
+
+
+@pytest.mark.parametrize(("query", "message"), [
+    ("from=yesterday", "Enter a date as YYYY-MM-DD."),
+    ("from=2026-11-10&to=2026-11-01", "The end date must not be before the start date."),
+    ("department=astrology", "Choose a department from the list."),
+    ("store=store-999", "Choose a store from the list."),
+    ("period=year", "Choose day, week or month."),
+])
+def test_bad_filters_are_form_errors(client: FlaskClient, query: str, message: str) -> None:
+    _as_agent(client)
+    response = client.get(f"/reports/volume?{query}")
+    assert response.status_code == 400
+    assert message in response.get_data(as_text=True)
+    assert client.get(f"/reports/volume/export.json?{query}").status_code == 400
+
+
+def test_every_report_page_renders_for_an_agent(client: FlaskClient) -> None:
+    _as_agent(client)
+    index = client.get("/reports/").get_data(as_text=True)
+    names = ["volume", "weekday-hour", "departments", "items", "stores", "recurring",
+             "backlog", "sla-items", "sla-stores", "sla-owners", "penalties"]
+    for name in names:
+        assert f'/reports/{name}"' in index
+        response = client.get(f"/reports/{name}")
+        assert response.status_code == 200, name
+    assert client.get("/reports/nope").status_code == 404
+    assert client.get("/reports/stores/export.pdf").status_code == 404
+
+
+@pytest.mark.parametrize(("login", "password", "status", "message"), [
+    ("it-agent", "wrong", 401, "not right"),
+    ("maint-agent", "demo", 401, "may not see reports"),  # not in reports.agents
+    ("it-agent", "down", 503, "cannot be reached"),
+])
+def test_agent_login_refusals(client: FlaskClient, login: str, password: str, status: int,
+                              message: str) -> None:
+    response = client.post("/reports/login", data={"login": login, "password": password})
+    assert response.status_code == status
+    assert message in response.get_data(as_text=True)
+    assert client.get("/reports/").status_code == 302
+
+
+def test_agent_logout_ends_access(client: FlaskClient) -> None:
+    _as_agent(client)
+    assert client.get("/reports/").status_code == 200
+    assert client.post("/reports/logout").status_code == 302
+    assert client.get("/reports/").status_code == 302
+
+
+def test_login_next_cannot_leave_the_reports(client: FlaskClient) -> None:
+    response = client.post("/reports/login", data={"login": "it-agent", "password": "demo",
+                                                   "next": "https://evil.example/"})
+    assert response.headers["Location"].endswith("/reports/")
+
+
+def test_pages_speak_russian(client: FlaskClient) -> None:
+    _as_agent(client)
+    client.post("/language", data={"lang": "ru", "next": "/reports/"})
+    html = client.get("/reports/sla-items").get_data(as_text=True)
+    assert "Соблюдение SLA по пунктам каталога" in html
+    assert "Решено в срок, %" in html and "Применить" in html
