@@ -10,6 +10,7 @@ import datetime as dt
 import json
 import random
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -17,155 +18,39 @@ from sqlalchemy import Connection, func, select
 
 from radiant_ext.sandbox import schema as s
 from radiant_ext.sandbox.db import make_engine, read_settings
+from radiant_ext.sandbox.seeds.history import (
+    CATEGORIES,
+    HOUR_WEIGHTS,
+    PRINTER_STORE,
+    WEEKDAY_WEIGHTS,
+)
 from radiant_ext.sandbox.seeds.retail import CITIES, sla_for, store_id
 from radiant_ext.sandbox.timeutil import Calendar, Clock, epoch_of, ticket_number
 
 SUMMARY_FILE = "generated-summary.json"
-#: category id, service, type, title, body, weight
-CATEGORIES = [
-    (
-        "it.pos-down",
-        "IT::Cash register",
-        "Incident",
-        "Cash register does not start",
-        "POS is down.",
-        8,
-    ),
-    (
-        "it.receipt-printer",
-        "IT::Receipt printer",
-        "Incident",
-        "Receipt printer failure",
-        "The receipt printer does not print.",
-        10,
-    ),
-    (
-        "it.price-tag-printer",
-        "IT::Price-tag printer",
-        "Incident",
-        "Price-tag printer jams",
-        "Price tags come out crumpled.",
-        6,
-    ),
-    (
-        "it.erp-access",
-        "IT::ERP access",
-        "Service Request",
-        "ERP access for new clerk",
-        "Please grant ERP access.",
-        6,
-    ),
-    ("it.email", "IT::E-mail", "Incident", "Mailbox is full", "Cannot receive e-mail.", 4),
-    (
-        "it.password-reset",
-        "IT::Password reset",
-        "Service Request",
-        "Password reset",
-        "Forgot my password.",
-        9,
-    ),
-    (
-        "it.workstation",
-        "IT::Workstation",
-        "Incident",
-        "Workstation is slow",
-        "The PC is very slow.",
-        5,
-    ),
-    (
-        "hr.vacation",
-        "HR::Vacation request",
-        "Service Request",
-        "Vacation request",
-        "I would like two weeks off.",
-        7,
-    ),
-    (
-        "hr.certificate",
-        "HR::Certificate of employment",
-        "Service Request",
-        "Certificate of employment",
-        "Need a certificate for the bank.",
-        4,
-    ),
-    (
-        "hr.onboarding",
-        "HR::Onboarding",
-        "Service Request",
-        "Onboarding a new clerk",
-        "A new clerk starts on Monday.",
-        3,
-    ),
-    (
-        "accounting.invoice",
-        "Accounting::Invoice question",
-        "Service Request",
-        "Invoice question",
-        "The supplier invoice looks wrong.",
-        4,
-    ),
-    (
-        "legal.contract",
-        "Legal::Contract review",
-        "Service Request",
-        "Lease contract review",
-        "Please review the lease.",
-        2,
-    ),
-    (
-        "maintenance.display-case",
-        "Maintenance::Display case",
-        "Incident",
-        "Display case broken",
-        "The fridge display case is warm.",
-        5,
-    ),
-    (
-        "maintenance.lighting",
-        "Maintenance::Lighting",
-        "Incident",
-        "Lights out in aisle",
-        "Two lamps are out.",
-        5,
-    ),
-    (
-        "maintenance.hvac",
-        "Maintenance::HVAC",
-        "Incident",
-        "Air conditioning fails",
-        "It is too hot in the shop.",
-        4,
-    ),
-    (
-        "maintenance.door",
-        "Maintenance::Door and lock",
-        "Incident",
-        "Entrance door lock stuck",
-        "The lock does not close.",
-        3,
-    ),
-    (
-        "cs.feedback",
-        "Customer Service::Feedback",
-        "Feedback",
-        "Customer feedback",
-        "A customer liked the service.",
-        3,
-    ),
-    (
-        "cs.complaint",
-        "Customer Service::Complaint",
-        "Incident",
-        "Customer complaint",
-        "A customer complains about a refund.",
-        4,
-    ),
-]
-WEEKDAY_WEIGHTS = [2.0, 1.5, 1.3, 1.0, 1.2, 0.6, 0.4]  # Monday … Sunday
-HOUR_WEIGHTS = {
-    h: w for h, w in zip(range(7, 22), [1, 4, 6, 7, 7, 6, 5, 6, 6, 5, 4, 3, 2, 1, 1], strict=True)
-}
-PRINTER_STORE = "store-012"  # recurring receipt-printer failures
+
+
+@dataclass
+class _Draft:
+    """What was picked for one generated ticket."""
+
+    id: int
+    store: str
+    category: str
+    service: str
+    kind: str
+    title: str
+    body: str
+    local: dt.datetime
+    created: dt.datetime
+    queue: str
+    sla_id: int | None
+    solved_at: dt.datetime
+    closed: bool
+    state: str
+    user: str
+    agent: int
+    deadline: dt.datetime | None
 
 
 def _ids(conn: Connection, table: Any, column: str = "name") -> dict[str, int]:
@@ -224,88 +109,100 @@ class _Gen:
 
     def ticket(self, rows: dict[str, list[dict[str, Any]]]) -> None:
         """Build the rows of one ticket (ticket, articles, history, dynamic fields)."""
+        d = self._draft()
+        rows["ticket"].append(self._ticket_row(d))
+        solved = d.solved_at if d.closed else None
+        self._articles(rows, d.id, d.created, d.body, d.user, d.agent, solved)
+        values: list[tuple[str, Any]] = [
+            ("RadiantCategory", d.category),
+            ("RadiantStore", d.store),
+            ("RadiantRequestID", f"gen-{d.id}"),
+        ]
+        if d.deadline:
+            values.append(("RadiantDeadline", d.deadline))
+        for name, value in values:
+            is_date = isinstance(value, dt.datetime)
+            rows["dynamic_field_value"].append(
+                {
+                    "field_id": self.fields[name],
+                    "object_id": d.id,
+                    "value_int": None,
+                    "value_text": None if is_date else value,
+                    "value_date": value if is_date else None,
+                }
+            )
+        self._count(d)
+
+    def _draft(self) -> _Draft:
+        """Pick store, category, times, state and people for the next ticket."""
         rng = self.rng
-        store = store_id(
-            rng.choices(
-                range(1, len(CITIES) + 1),
-                weights=[3 if n <= 3 else 1 for n in range(1, len(CITIES) + 1)],
-            )[0]
-        )
-        cat_id, service, kind, title, body, _ = self._category(store)
+        weights = [3 if n <= 3 else 1 for n in range(1, len(CITIES) + 1)]
+        store = store_id(rng.choices(range(1, len(CITIES) + 1), weights=weights)[0])
+        category, service, kind, title, body, _ = self._category(store)
         local = self._when()
         created = local - dt.timedelta(hours=3)  # Europe/Moscow is UTC+3 all year
         queue = "IT::Stores" if service.startswith("IT::") else service.split("::")[0]
         sla_name = sla_for(service)
         sla = self.slas.get(sla_name) if sla_name else None
-        deadline = (
-            self.calendar.add_working_seconds(created, sla.solution_time * 60) if sla else None
-        )
-        closed = created < self.now - dt.timedelta(days=3) or rng.random() < 0.5
         solved_at = created + dt.timedelta(minutes=rng.randrange(20, 3 * 24 * 60))
-        if solved_at > self.now:
-            closed = False
-        state = "closed successful" if closed else rng.choice(["new", "open"])
-        tid, day = self.next_ticket, f"{created:%Y%m%d}"
-        self.next_ticket += 1
-        self.counters[day] += 1
-        user = rng.choice(self.staff.get(store) or ["guest-customer"])
-        agent = self.agents.get(_agent_of(queue), 1)
-        changed = solved_at if closed else created
-        rows["ticket"].append(
-            dict(
-                id=tid,
-                tn=ticket_number(created.date(), self.system_id, self.counters[day]),
-                title=f"{title} ({store})",
-                queue_id=self.queues[queue],
-                ticket_lock_id=1,
-                type_id=self.types[kind],
-                service_id=self.services[service],
-                sla_id=sla.id if sla else None,
-                user_id=agent,
-                responsible_user_id=1,
-                ticket_priority_id=5 if cat_id == "it.pos-down" else 3,
-                ticket_state_id=self.states[state],
-                customer_id=store,
-                customer_user_id=user,
-                timeout=0,
-                until_time=0,
-                escalation_time=0,
-                escalation_update_time=0,
-                escalation_response_time=0,
-                escalation_solution_time=0 if closed or not deadline else epoch_of(deadline),
-                archive_flag=0,
-                create_time=created,
-                create_by=1,
-                change_time=changed,
-                change_by=agent,
-            )
+        old = created < self.now - dt.timedelta(days=3)
+        closed = solved_at <= self.now and (old or rng.random() < 0.5)
+        deadline = None
+        if sla:
+            deadline = self.calendar.add_working_seconds(created, sla.solution_time * 60)
+        d = _Draft(
+            id=self.next_ticket,
+            store=store,
+            category=category,
+            service=service,
+            kind=kind,
+            title=f"{title} ({store})",
+            body=body,
+            local=local,
+            created=created,
+            queue=queue,
+            sla_id=sla.id if sla else None,
+            solved_at=solved_at,
+            closed=closed,
+            state="closed successful" if closed else rng.choice(["new", "open"]),
+            user=rng.choice(self.staff.get(store) or ["guest-customer"]),
+            agent=self.agents.get(_agent_of(queue), 1),
+            deadline=deadline,
         )
-        self._articles(rows, tid, created, body, user, agent, solved_at if closed else None)
-        for name, value in (
-            ("RadiantCategory", cat_id),
-            ("RadiantStore", store),
-            ("RadiantRequestID", f"gen-{tid}"),
-        ):
-            rows["dynamic_field_value"].append(
-                dict(
-                    field_id=self.fields[name],
-                    object_id=tid,
-                    value_text=value,
-                    value_date=None,
-                    value_int=None,
-                )
-            )
-        if deadline:
-            rows["dynamic_field_value"].append(
-                dict(
-                    field_id=self.fields["RadiantDeadline"],
-                    object_id=tid,
-                    value_text=None,
-                    value_date=deadline,
-                    value_int=None,
-                )
-            )
-        self._count(cat_id, service, store, local, state, closed, deadline, solved_at)
+        self.next_ticket += 1
+        return d
+
+    def _ticket_row(self, d: _Draft) -> dict[str, Any]:
+        day = f"{d.created:%Y%m%d}"
+        self.counters[day] += 1
+        running = 0 if d.closed or not d.deadline else epoch_of(d.deadline)
+        return {
+            "id": d.id,
+            "tn": ticket_number(d.created.date(), self.system_id, self.counters[day]),
+            "title": d.title,
+            "queue_id": self.queues[d.queue],
+            "ticket_lock_id": 1,
+            "type_id": self.types[d.kind],
+            "service_id": self.services[d.service],
+            "sla_id": d.sla_id,
+            "user_id": d.agent,
+            "responsible_user_id": 1,
+            "ticket_priority_id": 5 if d.category == "it.pos-down" else 3,
+            "ticket_state_id": self.states[d.state],
+            "customer_id": d.store,
+            "customer_user_id": d.user,
+            "timeout": 0,
+            "until_time": 0,
+            "escalation_time": running,
+            "escalation_update_time": 0,
+            "escalation_response_time": 0,
+            "escalation_solution_time": running,
+            "archive_flag": 0,
+            "create_time": d.created,
+            "create_by": 1,
+            "change_time": d.solved_at if d.closed else d.created,
+            "change_by": d.agent,
+        }
 
     def _articles(
         self,
@@ -370,26 +267,16 @@ class _Gen:
                 )
             )
 
-    def _count(
-        self,
-        cat_id: str,
-        service: str,
-        store: str,
-        local: dt.datetime,
-        state: str,
-        closed: bool,
-        deadline: dt.datetime | None,
-        solved_at: dt.datetime,
-    ) -> None:
+    def _count(self, d: _Draft) -> None:
         sm = self.summary
-        sm["category"][cat_id] += 1
-        sm["service"][service] += 1
-        sm["store"][store] += 1
-        sm["weekday"][local.strftime("%A")] += 1
-        sm["hour"][f"{local.hour:02d}"] += 1
-        sm["state"][state] += 1
-        if closed and deadline:
-            sm["sla"]["met" if solved_at <= deadline else "missed"] += 1
+        sm["category"][d.category] += 1
+        sm["service"][d.service] += 1
+        sm["store"][d.store] += 1
+        sm["weekday"][d.local.strftime("%A")] += 1
+        sm["hour"][f"{d.local.hour:02d}"] += 1
+        sm["state"][d.state] += 1
+        if d.closed and d.deadline:
+            sm["sla"]["met" if d.solved_at <= d.deadline else "missed"] += 1
 
 
 def _agent_of(queue: str) -> str:
