@@ -57,7 +57,8 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
     admin = make_engine(url)
     with admin.begin() as conn:
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    eng = make_engine(url, connect_args={"options": f"-csearch_path={schema}"})
+    # The schema rides in the URL, so a subprocess given engine.url lands in it too.
+    eng = make_engine(f"{url}?options=-csearch_path%3D{schema}")
     upgrade_database(eng)
     yield eng
     eng.dispose()

@@ -7,51 +7,23 @@ import signal
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, select, text
+from sqlalchemy import Engine, select
 
-from radiant_ext.store import JobRun, make_engine, session_scope, upgrade_database
+from radiant_ext.store import JobRun, session_scope
 from radiant_ext.sync import Lease
 from radiant_ext.sync.scheduler import LEADER_LEASE
 
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[str, Engine]]:
-    """A migrated store and its URL (the processes get only the URL)."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'store.sqlite3'}"
-    else:
-        base = _conftest_postgres_url()
-        schema = f"t_{uuid.uuid4().hex[:12]}"
-        admin = make_engine(base)
-        with admin.begin() as conn:
-            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-        admin.dispose()
-        url = f"{base}?options=-csearch_path%3D{schema}"
-    engine = make_engine(url)
-    upgrade_database(engine)
-    yield url, engine
-    engine.dispose()
-    if request.param == "postgres":
-        admin = make_engine(_conftest_postgres_url())
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
-
-
-def _conftest_postgres_url() -> str:
-    url = os.environ.get("RADIANT_TEST_POSTGRES_URL", "")
-    if not url:
-        if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
-            pytest.fail("RADIANT_TEST_POSTGRES_URL is not set: CI must run this on PostgreSQL")
-        pytest.skip("RADIANT_TEST_POSTGRES_URL is not set (PostgreSQL variants run in CI)")
-    return url
+@pytest.fixture
+def store(engine: Engine) -> tuple[str, Engine]:
+    """The migrated test store and its URL (the processes get only the URL)."""
+    return engine.url.render_as_string(hide_password=False), engine
 
 
 @pytest.fixture
