@@ -9,6 +9,12 @@ from pathlib import Path
 import click
 
 DEFAULT_DATA = Path(".radiant-sandbox")
+LOGINS = {
+    "retail": "Agents: radiant/radiant-demo, demo-agent/demo; customers: demo-customer/demo, "
+    "store-manager/demo, office-anna/demo (docs/sandbox.md)",
+    "lab": "Users: agent1, agent2, cust1, cust2, cust3 (password lab-password)",
+    "znuny-lab": "Users: agent1, cust1, cust2 (password lab-password)",
+}
 
 
 @click.group("sandbox", invoke_without_command=True)
@@ -49,6 +55,7 @@ def sandbox(
         f"Sandbox ready in {time.perf_counter() - started:.2f} s: http://{host}:{port}/"
         "otrs|znuny/nph-genericinterface.pl/Webservice/GenericTicketConnectorREST"
     )
+    click.echo(LOGINS.get(app.seed, ""))
     run_simple(host, port, app, threaded=True)
 
 

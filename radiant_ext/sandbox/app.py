@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from pathlib import Path
 from typing import Any
@@ -34,17 +35,17 @@ def create_app(
         raise SandboxError(f"unknown seed {seed!r} (choose from {', '.join(sorted(SEEDS))})")
     engine = make_engine(Path(data_dir))
     with engine.begin() as conn:
-        stored = conn.execute(
+        raw = conn.execute(
             select(s.sandbox_setting.c.value).where(s.sandbox_setting.c.name == "seed")
         ).scalar()
-        empty = conn.execute(select(s.users.c.id).limit(1)).first() is None
-        if empty:
-            SEEDS[seed or "retail"](conn, Clock())
-        elif seed is not None and stored is not None and stored.strip('"') != seed:
-            raise SandboxError(
-                f"{data_dir} already holds the {stored.strip(chr(34))!r} seed, not {seed!r}"
-            )
-    return GenericInterface(Sandbox(engine=engine, test_controls=test_controls))
+        stored = json.loads(raw) if raw else None
+        if conn.execute(select(s.users.c.id).limit(1)).first() is None:
+            stored = seed or "retail"
+            SEEDS[stored](conn, Clock())
+        elif seed is not None and stored is not None and stored != seed:
+            raise SandboxError(f"{data_dir} already holds the {stored!r} seed, not {seed!r}")
+    app = GenericInterface(Sandbox(engine=engine, test_controls=test_controls), seed=stored or "")
+    return app
 
 
 class _Handler(WSGIRequestHandler):

@@ -88,8 +88,9 @@ class _Transport(Exception):
 class GenericInterface:
     """The WSGI application of one sandbox."""
 
-    def __init__(self, sandbox: Sandbox) -> None:
+    def __init__(self, sandbox: Sandbox, seed: str = "") -> None:
         self.sandbox = sandbox
+        self.seed = seed  # the world in the database: retail, lab or znuny-lab
 
     def __call__(
         self, environ: dict[str, Any], start_response: Callable[..., Any]

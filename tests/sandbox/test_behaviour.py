@@ -178,3 +178,18 @@ def test_body_over_max_length_is_413(server: SandboxServer) -> None:
     resp = conn.getresponse()
     assert (resp.status, resp.read()) == (413, b"Request Entity Too Large")
     conn.close()
+
+
+def test_cli_serves_the_chosen_seed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    served: dict[str, object] = {}
+
+    def fake_run_simple(host: str, port: int, app: object, **kwargs: object) -> None:
+        served.update(host=host, port=port, app=app)
+
+    monkeypatch.setattr("werkzeug.serving.run_simple", fake_run_simple)
+    result = CliRunner().invoke(sandbox, ["--data", str(tmp_path), "--seed", "lab", "--port", "0"])
+    assert result.exit_code == 0, result.output
+    assert "Sandbox ready in" in result.output and "lab-password" in result.output
+    assert (served["host"], served["port"]) == ("127.0.0.1", 0)
+    again = CliRunner().invoke(sandbox, ["--data", str(tmp_path), "--seed", "retail"])
+    assert again.exit_code != 0 and "already holds the 'lab' seed" in str(again.exception)
