@@ -139,7 +139,9 @@ def _jobs_table(status: SyncStatus) -> Table:
         if run is None:
             table.add_row(job.job_id, "never", "-", "-", "-", "0", "")
             continue
-        result = run.status.value if run.status != JobRunStatus.FAILED else "[red]FAILED[/red]"
+        result = {JobRunStatus.FAILED: "[red]FAILED[/red]",
+                  JobRunStatus.RUNNING: "[red]INTERRUPTED[/red]" if job.interrupted
+                  else "running"}.get(run.status, run.status.value)
         counts = ", ".join(f"{k} {v}" for k, v in run.counts.items())
         error = f"{run.error_kind}: {run.error}" if run.error else ""
         table.add_row(job.job_id, _age(run.started_at), result,
@@ -152,6 +154,10 @@ def _outbox_lines(status: SyncStatus) -> list[str]:
     b = status.backlog
     lines = [f"outbox: {b['pending']} pending, {b['sending']} sending, {b['sent']} sent, "
              f"{b['parked']} parked; oldest unsent: {_age(b['oldest_unsent'])}"]
+    stuck = status.oldest_pending
+    if stuck is not None:
+        lines.append(f"  oldest pending {stuck.request_id}: {stuck.attempts} attempts, next "
+                     f"{stuck.next_attempt_at:%H:%M:%S} UTC; last error: {stuck.last_error}")
     for row in status.parked:
         lines.append(f"  parked {row.request_id} ({row.customer_user}, {row.title!r}): "
                      f"{row.last_error}")
@@ -169,8 +175,8 @@ def _as_json(status: SyncStatus) -> dict[str, Any]:
     backlog = {k: (v.isoformat() if isinstance(v, datetime) else v)
                for k, v in status.backlog.items()}
     return {"leader": status.leader, "healthy": status.healthy,
-            "jobs": {j.job_id: {"last": run(j), "failures_in_row": j.failures_in_row}
-                     for j in status.jobs},
+            "jobs": {j.job_id: {"last": run(j), "failures_in_row": j.failures_in_row,
+                                "interrupted": j.interrupted} for j in status.jobs},
             "outbox": backlog,
             "parked": [{"request_id": r.request_id, "customer_user": r.customer_user,
                         "title": r.title, "reason": r.last_error} for r in status.parked]}

@@ -18,7 +18,7 @@ from radiant_ext.sync.lookup import (
     LookupQuery,
     find_existing_tickets,
 )
-from radiant_ext.sync.outbox import RetryPolicy, _record_failure, _record_sent, attempt, claim
+from radiant_ext.sync.outbox import RetryPolicy, attempt, claim, record_failure, record_sent
 
 __all__ = [
     "drain_outbox",
@@ -80,10 +80,10 @@ def _deliver(ctx: JobContext, row: Outbox, found: dict[str, FoundTicket] | Excep
     if not claim(ctx.sessions, row.id):
         return "skipped", False
     if row.maybe_sent and isinstance(found, Exception):
-        result = _record_failure(ctx.sessions, row.id, found, retry)
+        result = record_failure(ctx.sessions, row.id, found, retry)
     elif row.maybe_sent and row.request_id in found:  # type: ignore[operator]
         hit = found[row.request_id]  # type: ignore[index]
-        _record_sent(ctx.sessions, row.id, hit.ticket_id, hit.ticket_number, found=True)
+        record_sent(ctx.sessions, row.id, hit.ticket_id, hit.ticket_number, found=True)
         return "found", False
     else:
         result = attempt(ctx.sessions, ctx.client, row.id, retry, lookup_first=False)

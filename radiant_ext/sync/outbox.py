@@ -198,15 +198,15 @@ def attempt(sessions: sessionmaker[Session], client: Any, row_id: int, retry: Re
         ticket_id, number = (found.ticket_id, found.ticket_number) if found else \
             _send(client, payload)
     except Exception as exc:  # noqa: BLE001 - every failure is recorded on the row
-        return _record_failure(sessions, row_id, exc, retry)
-    return _record_sent(sessions, row_id, ticket_id, number, found=found is not None)
+        return record_failure(sessions, row_id, exc, retry)
+    return record_sent(sessions, row_id, ticket_id, number, found=found is not None)
 
 
 def _query(row: Outbox) -> LookupQuery:
     return LookupQuery(row.request_id, row.customer_user, row.created_at)
 
 
-def _record_sent(sessions: sessionmaker[Session], row_id: int, ticket_id: int, number: str,
+def record_sent(sessions: sessionmaker[Session], row_id: int, ticket_id: int, number: str,
                  *, found: bool) -> SubmitResult:
     now = utcnow()
     with sessions.begin() as s:
@@ -222,7 +222,7 @@ def _record_sent(sessions: sessionmaker[Session], row_id: int, ticket_id: int, n
         return SubmitResult.of(row)
 
 
-def _record_failure(sessions: sessionmaker[Session], row_id: int, exc: Exception,
+def record_failure(sessions: sessionmaker[Session], row_id: int, exc: Exception,
                     retry: RetryPolicy) -> SubmitResult:
     now = utcnow()
     reason = f"{type(exc).__name__}: {exc}"[:2000]

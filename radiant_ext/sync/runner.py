@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Mapping
+from contextlib import ExitStack
 from typing import Any
 
 from radiant_ext.errors import ConfigError, RadiantError
@@ -65,6 +66,22 @@ def _finish(ctx: JobContext, run_id: int, counts: Mapping[str, Any] | None,
         return run
 
 
+def _call(ctx: JobContext, job_id: str,
+          func: JobFunc) -> tuple[Mapping[str, Any] | None, BaseException | None]:
+    """Run the job; return its counts and the error it ended with, if any."""
+    try:
+        return func(ctx), None
+    except PartialJobError as exc:
+        log.warning("job %s: %s", job_id, exc)
+        return exc.counts, exc
+    except Exception as exc:  # noqa: BLE001 - recorded and classified; the scheduler goes on
+        if classify_error(exc) == "bug":
+            log.exception("job %s failed", job_id)
+        else:
+            log.warning("job %s failed: %s: %s", job_id, type(exc).__name__, exc)
+        return None, exc
+
+
 def run_job(ctx: JobContext, job_id: str, func: JobFunc, *, lock: bool = True) -> JobRun:
     """Run ``func`` once under the job's lock and record the run; errors are recorded, not raised.
 
@@ -72,32 +89,17 @@ def run_job(ctx: JobContext, job_id: str, func: JobFunc, *, lock: bool = True) -
     :param job_id: the job's stable id.
     :param func: the job.
     :param lock: hold the ``job:<id>`` lease so no other process runs the job meanwhile.
-    :raises JobBusyError: when another process is running the same job.
+    :raises JobBusyError: when another process is running the same job (nothing is recorded).
     """
-    keeper = LeaseKeeper(Lease(ctx.engine, f"job:{job_id}",
-                               ttl=max(ctx.settings.sync_lease_seconds, 10))) if lock else None
-    if keeper is not None:
-        keeper.__enter__()  # raises JobBusyError before any run is recorded
     started = time.monotonic()
-    run_id = _start(ctx, job_id)
-    counts: Mapping[str, Any] | None = None
-    error: BaseException | None = None
-    try:
-        counts = func(ctx)
-    except PartialJobError as exc:
-        counts, error = exc.counts, exc
-        log.warning("job %s: %s", job_id, exc)
-    except Exception as exc:  # noqa: BLE001 - recorded and classified; the scheduler goes on
-        error = exc
-        if classify_error(exc) == "bug":
-            log.exception("job %s failed", job_id)
-        else:
-            log.warning("job %s failed: %s: %s", job_id, type(exc).__name__, exc)
-    finally:
-        ctx.close()
-        if keeper is not None:
-            keeper.__exit__(None, None, None)
-    run = _finish(ctx, run_id, counts, error)
+    with ExitStack() as stack:
+        if lock:
+            ttl = max(ctx.settings.sync_lease_seconds, 10)
+            stack.enter_context(LeaseKeeper(Lease(ctx.engine, f"job:{job_id}", ttl=ttl)))
+        stack.callback(ctx.close)
+        run_id = _start(ctx, job_id)
+        counts, error = _call(ctx, job_id, func)
+        run = _finish(ctx, run_id, counts, error)
     log.info("job %s %s in %.2fs %s", job_id, run.status.value, time.monotonic() - started,
              dict(run.counts))
     return run

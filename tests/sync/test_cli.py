@@ -101,3 +101,25 @@ def test_requeue_sends_a_parked_request_again(store_url: str, znuny: Any) -> Non
     assert result.exit_code == 0 and "pending again" in result.output
     again = runner.invoke(build_cli(), ["sync", "requeue", "RQ-PARKED"])
     assert again.exit_code == 1 and "no parked request" in again.output
+
+
+def test_status_tells_an_interrupted_run_and_why_requests_wait(store_url: str,
+                                                              znuny: Any) -> None:
+    from radiant_ext.store import JobRun, session_scope
+
+    engine = make_engine(store_url)
+    with session_scope(engine) as s:  # a sync process died in the middle of a pull
+        s.add(JobRun(job_id="ticket-pull", host="gone:1"))
+    znuny.mode = "down"
+    submit_request(engine, znuny, request_id="RQ-WAITING",
+                   ticket=NewTicket(title="Door lock", queue="Maintenance", state="new",
+                                    priority="3 normal", customer_user="store-manager"))
+    engine.dispose()
+    result = CliRunner().invoke(build_cli(), ["sync", "status"], terminal_width=200)
+    assert result.exit_code == 1
+    assert "INTERRUPTED" in result.output
+    assert "oldest pending RQ-WAITING: 1 attempts" in result.output
+    assert "ZnunyConnectionError" in result.output
+    data = json.loads(CliRunner().invoke(build_cli(), ["sync", "status", "--json"]).output)
+    assert data["jobs"]["ticket-pull"]["interrupted"] is True
+    assert data["outbox"]["pending"] == 1
