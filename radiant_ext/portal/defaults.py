@@ -39,6 +39,8 @@ DEFAULTS: dict[str, Any] = {
         "doc", "docx", "xls", "xlsx", "odt", "ods",
     ],
     "PORTAL_REOPEN_WINDOW_DAYS": 7,
+    # Catch-all customer companies whose users are strangers to each other: no company view.
+    "PORTAL_PRIVATE_COMPANIES": ["public"],
     "PORTAL_PAGE_SIZE": 25,
     "PORTAL_TIMEZONE": "Europe/Moscow",
     "PORTAL_HSTS_SECONDS": 31536000,

@@ -67,12 +67,18 @@ class TicketNotFound(PortalError):
 
 @dataclass(frozen=True)
 class Customer:
-    """The logged-in customer user, as Znuny's SessionGet describes them."""
+    """The logged-in customer user, as Znuny's SessionGet describes them.
+
+    ``company_visible`` is ``False`` for customers of a catch-all company (outside customers
+    in ``public``): they share a customer id with strangers, so they see only their own
+    requests (``PORTAL_PRIVATE_COMPANIES``).
+    """
 
     login: str
     customer_id: str
     full_name: str = ""
     email: str = ""
+    company_visible: bool = True
 
 
 @dataclass(frozen=True)

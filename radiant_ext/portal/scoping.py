@@ -17,12 +17,16 @@ def ticket_visible(
     """Whether ``customer`` may see a ticket of ``customer_user`` at company ``customer_id``.
 
     Own tickets are always visible; with ``scope="company"`` so are the tickets of the
-    customer's own company — as in Znuny's customer interface (contract otrs-ce-6 047).
+    customer's own company — as in Znuny's customer interface (contract otrs-ce-6 047) —
+    unless the company is a catch-all one (``customer.company_visible`` is false).
     Logins compare case-insensitively, like Znuny's customer user backend.
     """
     if customer_user and customer_user.casefold() == customer.login.casefold():
         return True
-    return scope == "company" and bool(customer_id) and customer_id == customer.customer_id
+    return (
+        scope == "company" and customer.company_visible and bool(customer_id)
+        and customer_id == customer.customer_id
+    )
 
 
 def article_visible(is_visible_for_customer: bool | int | str | None) -> bool:

@@ -47,6 +47,8 @@ CUSTOMERS = {
     "demo-customer": Customer("demo-customer", "store-007", "Dana Clerk", "dana@example.test"),
     "store-manager": Customer("store-manager", "store-007", "Mark Manager"),
     "flagship-clerk": Customer("flagship-clerk", "store-001", "Fiona Flagship"),
+    "guest-customer": Customer("guest-customer", "public", "Gina Guest"),
+    "other-guest": Customer("other-guest", "public", "Oleg Outsider"),
 }
 
 

@@ -285,6 +285,16 @@ def test_cache_lists_are_scoped_filtered_sorted_and_paged(
     assert lister.list(FLAGSHIP, ListQuery(scope="company")).total == 1
 
 
+def test_cache_company_view_is_off_for_catch_all_companies(
+    store: sessionmaker[Session],
+) -> None:
+    guest = Customer("guest-customer", "public", company_visible=False)
+    _cache(store, 1, guest)
+    _cache(store, 2, Customer("other-guest", "public"))
+    rows = CacheLister(store).list(guest, ListQuery(scope="company")).rows
+    assert [r.ticket_id for r in rows] == [1]
+
+
 def test_cache_sorts_by_deadline_with_missing_deadlines_last(
     store: sessionmaker[Session],
 ) -> None:

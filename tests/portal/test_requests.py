@@ -235,3 +235,19 @@ def test_znuny_down_on_detail_is_503(customer_client: FlaskClient, desk: Any) ->
     response = customer_client.get(f"/requests/{ticket.summary.ticket_id}")
     assert response.status_code == 503
     assert "cannot be reached" in response.get_data(as_text=True)
+
+
+def test_outside_customers_never_see_each_others_requests(
+    client: FlaskClient, login_as: Any, desk: Any
+) -> None:
+    people = _customers(desk)
+    stranger = desk.add_ticket(people["other-guest"], "My broken order")
+    mine = desk.add_ticket(people["guest-customer"], "Where is my refund")
+    assert login_as("guest-customer").status_code == 302
+    home = client.get("/").get_data(as_text=True)
+    assert "My company&#39;s requests" not in home and "/requests/company" not in home
+    assert client.get("/requests/company").headers["Location"] == "/requests"
+    listed = client.get("/requests").get_data(as_text=True)
+    assert "Where is my refund" in listed and "My broken order" not in listed
+    assert client.get(f"/requests/{stranger.summary.ticket_id}").status_code == 404
+    assert client.get(f"/requests/{mine.summary.ticket_id}").status_code == 200

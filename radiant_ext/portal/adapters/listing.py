@@ -72,9 +72,10 @@ class LiveLister:
         self._client = client
 
     def _ids(self, customer: Customer, query: ListQuery) -> list[int]:
+        company = query.scope == "company" and customer.company_visible and customer.customer_id
         scope: dict[str, Any] = (
-            {"customer_user_login": customer.login} if query.scope == "mine"
-            else {"customer_id": customer.customer_id or "\x00none"}
+            {"customer_id": customer.customer_id} if company
+            else {"customer_user_login": customer.login}
         )
         if query.state != "all":
             scope["state_type"] = list(_CLOSED_TYPES if query.state == "closed" else _OPEN_TYPES)
@@ -117,8 +118,9 @@ class CacheLister:
     def _where(self, customer: Customer, query: ListQuery) -> list[ColumnElement[bool]]:
         login = func.lower(TicketCache.customer_user_id) == customer.login.casefold()
         where: list[ColumnElement[bool]] = [
-            login if query.scope == "mine" or not customer.customer_id
-            else or_(login, TicketCache.customer_id == customer.customer_id)
+            or_(login, TicketCache.customer_id == customer.customer_id)
+            if query.scope == "company" and customer.company_visible and customer.customer_id
+            else login
         ]
         if query.state == "closed":
             where.append(TicketCache.state_type.in_(_CLOSED_TYPES))

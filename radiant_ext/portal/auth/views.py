@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from functools import wraps
 from typing import Any, TypeVar, cast
 
@@ -162,6 +163,8 @@ def _try_login(form: LoginForm, login_name: str, address: str) -> ResponseReturn
     session.clear()  # a fresh cookie at login: no session fixation
     if lang:
         session["lang"] = lang
+    private = current_app.config["PORTAL_PRIVATE_COMPANIES"]
+    customer = replace(customer, company_visible=customer.customer_id not in private)
     session["sid"] = session_store().create(gi_session_id, customer).key
     session.permanent = True
     return redirect(safe_next(form.next.data))

@@ -102,6 +102,8 @@ def mine() -> ResponseReturnValue:
 @login_required
 def company() -> ResponseReturnValue:
     """All requests of the customer's company (store)."""
+    if not current_customer().company_visible:
+        return redirect(url_for("requests.mine"))
     return _list("company")
 
 
