@@ -149,3 +149,23 @@ def test_plugin_job_may_not_take_a_builtin_id() -> None:
 
     with pytest.raises(UnknownJobError, match="already taken"):
         all_jobs(Clash())
+
+
+def test_leader_schedules_jobs_and_unschedules_them_when_the_lease_is_lost(
+        make_ctx: Callable[..., JobContext], engine: Engine) -> None:
+    from radiant_ext.sync import SyncService
+    from radiant_ext.sync.scheduler import LEADER_LEASE
+
+    service = SyncService(make_ctx, BUILTIN_JOBS[:2], lease_seconds=0.5, holder="me:1")
+    service.heartbeat()
+    assert service.leading
+    assert {j.id for j in service.scheduler.get_jobs()} == {"outbox-drain", "ticket-pull"}
+    job = service.scheduler.get_job("ticket-pull")
+    assert (job.max_instances, job.coalesce, job.misfire_grace_time) == (1, True, 60)
+    time.sleep(0.7)  # the lease expires (a stalled leader) and a standby takes it
+    assert Lease(engine, LEADER_LEASE, holder="other:2", ttl=30).acquire()
+    service.heartbeat()
+    assert not service.leading and service.scheduler.get_jobs() == []
+    standby = SyncService(make_ctx, BUILTIN_JOBS[:2], lease_seconds=30, holder="third:3")
+    standby.heartbeat()
+    assert not standby.leading, "a live leader's lease is not taken"
