@@ -80,6 +80,11 @@ def _like(value: str) -> str:
     return value.replace("%", r"\%").replace("*", "%")
 
 
+def _match(col: Any, value: str) -> Any:
+    """``*`` wildcards become LIKE; a plain value is an (indexable) equality."""
+    return col.like(_like(value), escape="\\") if "*" in value or "%" in value else col == value
+
+
 def _names(ctx: Ctx, table: Any, names: list[str]) -> list[int]:
     found = [r[0] for r in ctx.conn.execute(select(table.c.id).where(table.c.name.in_(names)))]
     if len(found) < len(set(names)):
@@ -231,7 +236,7 @@ def _filters(ctx: Ctx, data: dict[str, Any]) -> list[Any]:
             if key == "CustomerIDRaw":
                 out.append(col.in_(vals))
             else:
-                out.append(or_(*[col.like(_like(x), escape="\\") for x in vals]))
+                out.append(or_(*[_match(col, x) for x in vals]))
     out += _time_filters(ctx, data)
     art = _article_filter(data)
     if art is not None:
