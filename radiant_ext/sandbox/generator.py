@@ -111,8 +111,7 @@ class _Gen:
         """Build the rows of one ticket (ticket, articles, history, dynamic fields)."""
         d = self._draft()
         rows["ticket"].append(self._ticket_row(d))
-        solved = d.solved_at if d.closed else None
-        self._articles(rows, d.id, d.created, d.body, d.user, d.agent, solved)
+        self._articles(rows, d)
         values: list[tuple[str, Any]] = [
             ("RadiantCategory", d.category),
             ("RadiantStore", d.store),
@@ -204,67 +203,58 @@ class _Gen:
             "change_by": d.agent,
         }
 
-    def _articles(
-        self,
-        rows: dict[str, list[dict[str, Any]]],
-        tid: int,
-        created: dt.datetime,
-        body: str,
-        user: str,
-        agent: int,
-        solved_at: dt.datetime | None,
-    ) -> None:
-        items = [(created, 3, f"{user}@retail.example", body, "NewTicket", "%%Portal request")]
-        if solved_at:
-            items.append(
-                (solved_at, 1, "Service desk", "Solved, please check.", "AddNote", "%%Solved")
-            )
-        for when, sender, frm, text, kind, comment in items:
+    def _articles(self, rows: dict[str, list[dict[str, Any]]], d: _Draft) -> None:
+        """The customer's request and, when solved, the agent's answer (with history rows)."""
+        items = [(d.created, 3, f"{d.user}@retail.example", d.body, 1, "%%Portal request", "new")]
+        if d.closed:
+            answer = "Solved, please check."
+            items.append((d.solved_at, 1, "Service desk", answer, 15, "%%Solved", d.state))
+        for when, sender, frm, text, history_type, comment, state in items:
             aid = self.next_article
             self.next_article += 1
-            audit = dict(create_time=when, create_by=1, change_time=when, change_by=1)
+            audit = {"create_time": when, "create_by": 1, "change_time": when, "change_by": 1}
             rows["article"].append(
-                dict(
-                    id=aid,
-                    ticket_id=tid,
-                    article_sender_type_id=sender,
-                    communication_channel_id=3,
-                    is_visible_for_customer=1,
-                    search_index_needs_rebuild=0,
+                {
+                    "id": aid,
+                    "ticket_id": d.id,
+                    "article_sender_type_id": sender,
+                    "communication_channel_id": 3,
+                    "is_visible_for_customer": 1,
+                    "search_index_needs_rebuild": 0,
                     **audit,
-                )
+                }
             )
             rows["article_data_mime"].append(
-                dict(
-                    article_id=aid,
-                    a_from=frm,
-                    a_to="",
-                    a_cc="",
-                    a_bcc="",
-                    a_reply_to="",
-                    a_subject=text[:40],
-                    a_message_id="",
-                    a_in_reply_to="",
-                    a_references="",
-                    a_content_type="text/plain; charset=utf-8",
-                    a_body=text,
-                    incoming_time=epoch_of(when),
+                {
+                    "article_id": aid,
+                    "a_from": frm,
+                    "a_to": d.queue,
+                    "a_cc": "",
+                    "a_bcc": "",
+                    "a_reply_to": "",
+                    "a_subject": text[:40],
+                    "a_message_id": "",
+                    "a_in_reply_to": "",
+                    "a_references": "",
+                    "a_content_type": "text/plain; charset=utf-8",
+                    "a_body": text,
+                    "incoming_time": epoch_of(when),
                     **audit,
-                )
+                }
             )
             rows["ticket_history"].append(
-                dict(
-                    name=comment,
-                    history_type_id=1 if kind == "NewTicket" else 15,
-                    ticket_id=tid,
-                    article_id=aid,
-                    type_id=1,
-                    queue_id=1,
-                    owner_id=agent,
-                    priority_id=3,
-                    state_id=1,
+                {
+                    "name": comment,
+                    "history_type_id": history_type,
+                    "ticket_id": d.id,
+                    "article_id": aid,
+                    "type_id": self.types[d.kind],
+                    "queue_id": self.queues[d.queue],
+                    "owner_id": d.agent,
+                    "priority_id": 5 if d.category == "it.pos-down" else 3,
+                    "state_id": self.states[state],
                     **audit,
-                )
+                }
             )
 
     def _count(self, d: _Draft) -> None:

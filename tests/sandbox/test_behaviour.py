@@ -193,3 +193,20 @@ def test_cli_serves_the_chosen_seed(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     assert (served["host"], served["port"]) == ("127.0.0.1", 0)
     again = CliRunner().invoke(sandbox, ["--data", str(tmp_path), "--seed", "retail"])
     assert again.exit_code != 0 and "already holds the 'lab' seed" in str(again.exception)
+
+
+def test_generated_tickets_read_back_over_the_api(tmp_path: Path) -> None:
+    generate_tickets(tmp_path, 200)
+    srv = serve_in_thread(create_app(tmp_path))
+    try:
+        auth = {"UserLogin": "radiant", "Password": "radiant-demo"}
+        ids = requests.get(srv.url + WS + "/Ticket", params={**auth, "Limit": 5}).json()["TicketID"]
+        params = {**auth, "AllArticles": 1, "DynamicFields": 1}
+        ticket = requests.get(srv.url + WS + f"/Ticket/{ids[0]}", params=params).json()["Ticket"][0]
+        fields = {f["Name"]: f["Value"] for f in ticket["DynamicField"]}
+        assert fields["RadiantStore"] == ticket["CustomerID"]
+        assert ticket["Article"][0]["SenderType"] == "customer"
+        history = requests.get(srv.url + WS + f"/TicketHistory/{ids[0]}", params=auth).json()
+        assert history["TicketHistory"][0]["History"][0]["HistoryType"] == "NewTicket"
+    finally:
+        srv.stop()
