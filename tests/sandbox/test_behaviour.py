@@ -5,7 +5,6 @@ from __future__ import annotations
 import http.client
 import json
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -19,13 +18,6 @@ from radiant_ext.sandbox import schema as s
 from radiant_ext.sandbox.db import make_engine
 
 WS = "/znuny/nph-genericinterface.pl/Webservice/GenericTicketConnectorREST"
-
-
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[SandboxServer]:
-    srv = serve_in_thread(create_app(tmp_path, seed="retail", test_controls=True))
-    yield srv
-    srv.stop()
 
 
 def _sid(server: SandboxServer) -> str:

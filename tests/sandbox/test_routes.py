@@ -2,22 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import requests
 
-from radiant_ext.sandbox import SandboxError, SandboxServer, create_app, serve_in_thread
+from radiant_ext.sandbox import SandboxError, SandboxServer, create_app
 
 BASE = "/znuny/nph-genericinterface.pl/Webservice/"
-
-
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[SandboxServer]:
-    srv = serve_in_thread(create_app(tmp_path, seed="retail", test_controls=True))
-    yield srv
-    srv.stop()
 
 
 def _sid(url: str) -> str:
