@@ -31,6 +31,8 @@ from radiant_ext.portal.ports import (
     UpstreamUnavailable,
 )
 from radiant_ext.store import (
+    Outbox,
+    OutboxState,
     TicketCache,
     make_engine,
     make_session_factory,
@@ -325,3 +327,32 @@ def test_lists_come_from_the_cache_once_sync_has_filled_it(
         set_cursor(s, "ticket-pull", datetime.now(UTC))
     assert auto.list(CLERK, ListQuery()).source == "cache"
     assert live.calls == 1
+
+
+def _outbox(sessions: sessionmaker[Session], ref: str, state: OutboxState,
+            ticket_id: int | None = None) -> None:
+    with sessions.begin() as s:
+        s.add(Outbox(request_id=ref, state=state, payload={}, customer_user=CLERK.login,
+                     title=f"request {ref}", category="it.pos-down",
+                     ticket_id=ticket_id, ticket_number=f"N{ticket_id}" if ticket_id else None))
+
+
+def test_just_filed_and_queued_requests_head_the_cached_list(
+    store: sessionmaker[Session],
+) -> None:
+    _cache(store, 1, CLERK)
+    _outbox(store, "RQ-20261123-QUEUED01", OutboxState.PENDING)
+    _outbox(store, "RQ-20261123-FILED001", OutboxState.SENT, ticket_id=55)
+    _outbox(store, "RQ-20261123-CACHED01", OutboxState.SENT, ticket_id=1)
+    with store.begin() as s:
+        set_cursor(s, "ticket-pull", datetime.now(UTC))
+    auto = AutoLister(store, _Live())  # type: ignore[arg-type]
+    rows = auto.list(CLERK, ListQuery()).rows
+    assert sorted((r.ticket_id, r.ticket_number, r.state) for r in rows) == [
+        (0, "RQ-20261123-QUEUED01", "queued"), (1, "2026110" + "00001", "open"),
+        (55, "N55", "new"),
+    ]
+    assert rows[-1].ticket_id == 1  # outbox rows come first
+    assert [r.ticket_id for r in rows].count(1) == 1
+    assert auto.list(COLLEAGUE, ListQuery()).rows == []
+    assert all(r.ticket_id == 1 for r in auto.list(CLERK, ListQuery(page=2, per_page=1)).rows)

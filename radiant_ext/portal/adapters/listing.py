@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from radiant_ext.client import ZnunyClient
@@ -32,6 +32,7 @@ from radiant_ext.store import Outbox, OutboxState, SyncCursor, TicketCache
 
 __all__ = [
     "LIVE_LIMIT",
+    "RECENT_FILED",
     "AutoLister",
     "CacheLister",
     "LiveLister",
@@ -40,6 +41,7 @@ __all__ = [
 ]
 
 LIVE_LIMIT = 500
+RECENT_FILED = timedelta(days=2)
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _CLOSED_TYPES = ("closed", "removed", "merged")
 _OPEN_TYPES = ("new", "open", "pending reminder", "pending auto")
@@ -186,7 +188,9 @@ class AutoLister:
         return value is not None
 
     def list(self, customer: Customer, query: ListQuery) -> TicketPage:
-        if self._cache is not None and self.cache_ready():
+        cached = self._cache is not None and self.cache_ready()
+        if cached:
+            assert self._cache is not None
             page = self._cache.list(customer, query)
         else:
             try:
@@ -198,27 +202,39 @@ class AutoLister:
         if self._sessions is None or query.scope != "mine" or query.page != 1 \
                 or query.state == "closed":
             return page
-        waiting = pending_requests(self._sessions, customer)
+        waiting = pending_requests(self._sessions, customer, filed_uncached=cached)
         return replace(page, rows=[*waiting, *page.rows])
 
 
-def pending_requests(sessions: sessionmaker[Session], customer: Customer) -> list[TicketSummary]:
-    """Requests of ``customer`` still in the outbox (Znuny has not confirmed them yet).
+def pending_requests(
+    sessions: sessionmaker[Session], customer: Customer, *, filed_uncached: bool = False
+) -> list[TicketSummary]:
+    """Requests of ``customer`` in the outbox that a list would otherwise miss.
 
-    They carry ticket id 0 and their reference as the number; the state is ``queued``.
+    Requests Znuny has not confirmed yet carry ticket id 0, their reference as the number
+    and the state ``queued``. With ``filed_uncached``, requests filed in the last
+    :data:`RECENT_FILED` that the sync job has not cached yet are added as ``new`` tickets,
+    so a request shows up in the cached list right after it was filed.
     """
+    waiting = Outbox.state != OutboxState.SENT
+    if filed_uncached:
+        uncached = Outbox.ticket_id.not_in(select(TicketCache.ticket_id))
+        recent = Outbox.created_at >= datetime.now(UTC) - RECENT_FILED
+        waiting = or_(waiting, and_(Outbox.state == OutboxState.SENT, uncached, recent))
     with sessions() as s:
         rows = s.scalars(
-            select(Outbox).where(Outbox.customer_user == customer.login,
-                                 Outbox.state != OutboxState.SENT)
+            select(Outbox).where(Outbox.customer_user == customer.login, waiting)
             .order_by(Outbox.created_at.desc()).limit(50)
         ).all()
-        return [
-            TicketSummary(
-                ticket_id=0, ticket_number=r.request_id, title=r.title, state="queued",
-                state_type="new", category=r.category or "", store="",
-                customer_user=r.customer_user, created=r.created_at,
-                deadline=r.promised_deadline,
-            )
-            for r in rows
-        ]
+        return [_outbox_row(r) for r in rows]
+
+
+def _outbox_row(row: Outbox) -> TicketSummary:
+    filed = row.state == OutboxState.SENT and row.ticket_id is not None
+    return TicketSummary(
+        ticket_id=int(row.ticket_id or 0) if filed else 0,
+        ticket_number=(row.ticket_number or row.request_id) if filed else row.request_id,
+        title=row.title, state="new" if filed else "queued", state_type="new",
+        category=row.category or "", store="", customer_user=row.customer_user,
+        created=row.created_at, deadline=row.promised_deadline,
+    )
