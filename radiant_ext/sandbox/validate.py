@@ -164,6 +164,13 @@ def article(ctx: Ctx, op: str, art: Any, create: bool) -> NewArticle:
     if str(visible) not in ("0", "1"):
         raise Bad("InvalidParameter", f"{op}: Article->IsVisibleForCustomer parameter is invalid!")
     out.visible = int(str(visible))
+    _addresses(op, art, out)
+    _extras(op, art, out, create)
+    return out
+
+
+def _addresses(op: str, art: dict[str, Any], out: NewArticle) -> None:
+    """From/To/Cc/Bcc must look like e-mail addresses when given (ReplyTo any text)."""
     for key, attr in (
         ("From", "from_"),
         ("To", "to"),
@@ -176,6 +183,10 @@ def article(ctx: Ctx, op: str, art: Any, create: bool) -> NewArticle:
             if not isinstance(value, str) or (key != "ReplyTo" and "@" not in value):
                 raise Bad("InvalidParameter", f"{op}: Article->{key} parameter is invalid!")
             setattr(out, attr, value)
+
+
+def _extras(op: str, art: dict[str, Any], out: NewArticle, create: bool) -> None:
+    """TimeUnit (a number) and the history type/comment with their create/update defaults."""
     if art.get("TimeUnit") not in (None, ""):
         try:
             out.time_unit = float(str(art["TimeUnit"]).replace(",", "."))
@@ -189,7 +200,6 @@ def article(ctx: Ctx, op: str, art: Any, create: bool) -> NewArticle:
         out.history_type = str(art["HistoryType"])
     if scalar(art.get("HistoryComment")) and art.get("HistoryComment"):
         out.history_comment = str(art["HistoryComment"])
-    return out
 
 
 def _sender(op: str, art: dict[str, Any], out: NewArticle) -> None:
