@@ -199,6 +199,22 @@ def _df_filters(ctx: Ctx, data: dict[str, Any]) -> list[Any]:
     return out
 
 
+def _state_type_filter(data: dict[str, Any]) -> Any:
+    """``StateType`` (names; ``Open``/``Closed`` as in Znuny) or ``StateTypeIDs``."""
+    stt, st = s.ticket_state_type, s.ticket_state
+    if data.get("StateType") not in (None, "", []):
+        open_types = ["new", "open", "pending reminder", "pending auto"]
+        kinds: list[str] = []
+        for name in _list(data["StateType"]):
+            kinds += open_types if name == "Open" else ["closed" if name == "Closed" else name]
+        types: Any = select(stt.c.id).where(stt.c.name.in_(kinds))
+    elif data.get("StateTypeIDs") not in (None, "", []):
+        types = [int(x) if x.isdigit() else -1 for x in _list(data["StateTypeIDs"])]
+    else:
+        return None
+    return T.c.ticket_state_id.in_(select(st.c.id).where(st.c.type_id.in_(types)))
+
+
 def _filters(ctx: Ctx, data: dict[str, Any]) -> list[Any]:
     out: list[Any] = []
     for key, (col, table) in _NAMED.items():
@@ -207,23 +223,9 @@ def _filters(ctx: Ctx, data: dict[str, Any]) -> list[Any]:
     for key, col in _IDS.items():
         if data.get(key) not in (None, "", []):
             out.append(col.in_([int(x) if x.isdigit() else -1 for x in _list(data[key])]))
-    if data.get("StateType") not in (None, ""):
-        kinds = _list(data["StateType"])
-        kinds = [
-            k
-            for x in kinds
-            for k in (
-                ["new", "open", "pending reminder", "pending auto"]
-                if x == "Open"
-                else [x.lower() if x == "Closed" else x]
-            )
-        ]
-        types = select(s.ticket_state_type.c.id).where(s.ticket_state_type.c.name.in_(kinds))
-        out.append(
-            T.c.ticket_state_id.in_(
-                select(s.ticket_state.c.id).where(s.ticket_state.c.type_id.in_(types))
-            )
-        )
+    state_types = _state_type_filter(data)
+    if state_types is not None:
+        out.append(state_types)
     for key, col in (
         ("TicketNumber", T.c.tn),
         ("Title", T.c.title),
