@@ -21,6 +21,7 @@ __all__ = [
     "hour_bucket",
     "minute_bucket",
     "nearest_rank",
+    "no_index",
     "seconds_between",
     "week_bucket",
 ]
@@ -50,8 +51,34 @@ class seconds_between(FunctionElement[float]):  # noqa: N801
     inherit_cache = True
 
 
+class no_index(FunctionElement[Any]):  # noqa: N801
+    """The column itself, but kept off its index on SQLite (``+column``).
+
+    SQLite's planner has no statistics here and always walks the ``created`` index for a
+    period, then fetches every row by id; when the period covers most of the cache a plain
+    scan is several times faster. PostgreSQL plans by cost and gets the bare column.
+    """
+
+    name = "no_index"
+    inherit_cache = True
+
+    def __init__(self, column: Any) -> None:
+        super().__init__(column)
+        self.type = column.type
+
+
 def _args(element: FunctionElement[Any], compiler: SQLCompiler, **kw: Any) -> list[str]:
     return [compiler.process(c, **kw) for c in element.clauses]
+
+
+@compiles(no_index, "sqlite")
+def _no_index_sqlite(element: no_index, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"+{_args(element, compiler, **kw)[0]}"
+
+
+@compiles(no_index)
+def _no_index_default(element: no_index, compiler: SQLCompiler, **kw: Any) -> str:
+    return _args(element, compiler, **kw)[0]
 
 
 @compiles(hour_bucket, "sqlite")

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 
+from radiant_ext.reports._sql import no_index
 from radiant_ext.reports.context import ReportContext, count_if, is_open
 from radiant_ext.reports.model import Chart, Column, ReportTable
 from radiant_ext.store import TicketCache
@@ -46,8 +47,9 @@ def open_backlog(ctx: ReportContext) -> ReportTable:
             cond = cond & (t.created <= now - timedelta(days=lower))
         ages.append(count_if(cond))
         lower = days
-    stmt = (select(t.category, func.count(), *ages, count_if(deadline < now), func.min(t.created))
-            .where(*ctx.where(), is_open()).group_by(t.category))
+    category = no_index(t.category)
+    stmt = (select(category, func.count(), *ages, count_if(deadline < now), func.min(t.created))
+            .where(*ctx.where(), is_open()).group_by(category))
     merged: dict[str, _Bucket] = {}
     for category, n, *counts, oldest in ctx.session.execute(stmt):
         merged.setdefault(ctx.directory.department_of(category), _Bucket()).add(

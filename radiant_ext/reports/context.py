@@ -12,6 +12,7 @@ from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement
 
+from radiant_ext.reports._sql import no_index
 from radiant_ext.reports.errors import ReportInputError
 from radiant_ext.reports.settings import ReportSettings
 from radiant_ext.store import TicketCache
@@ -160,15 +161,23 @@ class ReportContext:
     directory: ItemDirectory = field(default_factory=ItemDirectory)
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
     _categories: list[str] | None = None
+    _wide: bool | None = None
 
-    def where(self, *, created: bool = True) -> list[ColumnElement[bool]]:
-        """The SQL conditions of the filter (``created=False`` skips the period)."""
+    def where(self, *, created: bool = True, covering: bool = False) -> list[ColumnElement[bool]]:
+        """The SQL conditions of the filter.
+
+        :param created: include the period (``False`` skips it).
+        :param covering: the query reads only ``created``, so its index answers it alone.
+        """
         f, t = self.filter, TicketCache
         clauses: list[ColumnElement[bool]] = []
+        column: Any = t.created
+        if not covering and (f.start or f.end) and self._wide_period():
+            column = no_index(t.created)
         if created and f.start is not None:
-            clauses.append(t.created >= f.start)
+            clauses.append(column >= f.start)
         if created and f.end is not None:
-            clauses.append(t.created < f.end)
+            clauses.append(column < f.end)
         if f.company is not None:
             clauses.append(t.customer_id == f.company)
         if f.store:
@@ -177,6 +186,17 @@ class ReportContext:
         if f.department:
             clauses.append(self.department_clause(f.department))
         return clauses
+
+    def _wide_period(self) -> bool:
+        """Whether the period holds more than a fifth of the cache (decided once per run)."""
+        if self._wide is None:
+            f, t = self.filter, TicketCache
+            period = [c for c in ((t.created >= f.start) if f.start else None,
+                                  (t.created < f.end) if f.end else None) if c is not None]
+            inside = self.session.scalar(select(func.count()).where(*period)) or 0
+            total = self.session.scalar(select(func.count()).select_from(t)) or 0
+            self._wide = bool(total) and inside > total / 5
+        return self._wide
 
     def department_clause(self, department: str) -> ColumnElement[bool]:
         """Tickets whose catalog item belongs to ``department``."""

@@ -19,7 +19,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import QueryableAttribute
 from sqlalchemy.sql import ColumnElement
 
-from radiant_ext.reports._sql import histogram, nearest_rank
+from radiant_ext.reports._sql import histogram, minute_bucket, nearest_rank, no_index
 from radiant_ext.reports.context import ReportContext, count_if, store_key
 from radiant_ext.reports.model import Chart, Column, ReportTable
 from radiant_ext.store import TicketCache
@@ -58,7 +58,7 @@ def response_outcome(ctx: ReportContext) -> tuple[ColumnElement[bool], ColumnEle
 
 def _key(by: SlaBy) -> ColumnElement[Any] | QueryableAttribute[Any]:
     if by == "item":
-        return TicketCache.category
+        return no_index(TicketCache.category)  # a scan beats walking the category index
     if by == "store":
         return store_key()
     return TicketCache.owner
@@ -76,16 +76,6 @@ def _label(ctx: ReportContext, by: SlaBy, key: str | None) -> str:
     return key or "(nobody)"
 
 
-def _percentiles(
-    ctx: ReportContext, key: ColumnElement[Any] | QueryableAttribute[Any],
-    value: QueryableAttribute[Any], where: list[ColumnElement[bool]],
-) -> dict[Any, tuple[int | None, int | None]]:
-    hist: dict[Any, dict[int, int]] = {}
-    for k, bucket, count in ctx.session.execute(histogram(key, value, where)):
-        hist.setdefault(k, {})[int(bucket)] = int(count)
-    return {k: (nearest_rank(h, 50), nearest_rank(h, 90)) for k, h in hist.items()}
-
-
 COLUMNS = (
     Column("key", "Key"), Column("label", "Name"), Column("tickets", "Tickets", "int"),
     Column("response_met", "Response met", "int"),
@@ -101,16 +91,38 @@ COLUMNS = (
 )
 
 
+def _counts_and_response(ctx: ReportContext, key: Any, where: list[ColumnElement[bool]],
+                         ) -> tuple[dict[Any, list[int]], dict[Any, dict[int, int]]]:
+    """One scan: per key the five counts, and the first-response histogram.
+
+    Grouping by (key, response bucket) and summing the buckets back per key saves a pass
+    over the cache compared with a separate count query.
+    """
+    r_met, r_missed = response_outcome(ctx)
+    s_met, s_missed = solution_outcome(ctx)
+    bucket = minute_bucket(TicketCache.first_response_minutes)
+    stmt = (select(key, bucket, func.count(), count_if(r_met), count_if(r_missed),
+                   count_if(s_met), count_if(s_missed)).where(*where).group_by(key, bucket))
+    counts: dict[Any, list[int]] = {}
+    hist: dict[Any, dict[int, int]] = {}
+    for k, b, *values in ctx.session.execute(stmt):
+        numbers = [int(v or 0) for v in values]
+        total = counts.setdefault(k, [0] * len(numbers))
+        counts[k] = [a + n for a, n in zip(total, numbers, strict=True)]
+        if b is not None:
+            hist.setdefault(k, {})[int(b)] = numbers[0]
+    return counts, hist
+
+
 def sla_compliance(ctx: ReportContext, by: SlaBy) -> ReportTable:
     """Deadlines met and missed per catalog item, store or owner."""
     key, where = _key(by), ctx.where()
-    r_met, r_missed = response_outcome(ctx)
-    s_met, s_missed = solution_outcome(ctx)
-    stmt = (select(key, func.count(), count_if(r_met), count_if(r_missed), count_if(s_met),
-                   count_if(s_missed)).where(*where).group_by(key))
-    counts = {k: [int(v or 0) for v in rest] for k, *rest in ctx.session.execute(stmt)}
-    resp = _percentiles(ctx, key, TicketCache.first_response_minutes, where)
-    sol = _percentiles(ctx, key, TicketCache.solution_minutes, where)
+    counts, resp_hist = _counts_and_response(ctx, key, where)
+    resp = {k: (nearest_rank(h, 50), nearest_rank(h, 90)) for k, h in resp_hist.items()}
+    sol_hist: dict[Any, dict[int, int]] = {}
+    for k, b, n in ctx.session.execute(histogram(key, TicketCache.solution_minutes, where)):
+        sol_hist.setdefault(k, {})[int(b)] = int(n)
+    sol = {k: (nearest_rank(h, 50), nearest_rank(h, 90)) for k, h in sol_hist.items()}
     rows: list[tuple[object, ...]] = []
     for k, (n, rm, rx, sm, sx) in sorted(counts.items(), key=lambda kv: (-kv[1][0],
                                                                             kv[0] or "")):

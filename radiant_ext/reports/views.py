@@ -61,9 +61,11 @@ class ReportsState:
         """Stores to offer: the chain's and those present in the cache."""
         from sqlalchemy import select
 
-        from radiant_ext.reports.context import store_key
+        from radiant_ext.store import TicketCache
 
-        present = session.scalars(select(store_key()).distinct())
+        # two index-only scans instead of one over COALESCE(store, customer_id)
+        present = {*session.scalars(select(TicketCache.store).distinct()),
+                   *session.scalars(select(TicketCache.customer_id).distinct())}
         return sorted({s for s in present if s} | set(self.directory.stores))
 
 

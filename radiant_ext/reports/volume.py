@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import func, select
 
-from radiant_ext.reports._sql import hour_bucket
+from radiant_ext.reports._sql import hour_bucket, no_index
 from radiant_ext.reports.context import ReportContext, count_if, is_open, store_key
 from radiant_ext.reports.model import Chart, Column, ReportTable
 from radiant_ext.store import TicketCache
@@ -33,7 +33,9 @@ WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", 
 def hourly_counts(ctx: ReportContext) -> Counter[datetime]:
     """Tickets per local hour (aware datetimes in the report zone) for the context's filter."""
     bucket = hour_bucket(TicketCache.created)
-    stmt = select(bucket, func.count()).where(*ctx.where()).group_by(bucket)
+    f = ctx.filter
+    only_period = not (f.company or f.store or f.department)
+    stmt = select(bucket, func.count()).where(*ctx.where(covering=only_period)).group_by(bucket)
     zone = ctx.settings.zone
     out: Counter[datetime] = Counter()
     for text, count in ctx.session.execute(stmt):
@@ -110,9 +112,9 @@ def tickets_by_weekday_hour(ctx: ReportContext) -> ReportTable:
 
 
 def _by_category(ctx: ReportContext) -> list[tuple[str | None, int, int]]:
-    open_count = count_if(is_open())
-    stmt = (select(TicketCache.category, func.count(), open_count)
-            .where(*ctx.where()).group_by(TicketCache.category))
+    category = no_index(TicketCache.category)  # a scan beats walking the category index
+    stmt = (select(category, func.count(), count_if(is_open()))
+            .where(*ctx.where()).group_by(category))
     return [(c, int(n), int(o or 0)) for c, n, o in ctx.session.execute(stmt)]
 
 
@@ -180,9 +182,9 @@ def recurring_failures(ctx: ReportContext) -> ReportTable:
     one store rises to the top even when a bigger store files more tickets overall.
     """
     key = store_key()
-    stmt = (select(key, TicketCache.category, func.count())
-            .where(*ctx.where(), TicketCache.category.is_not(None))
-            .group_by(key, TicketCache.category))
+    category = no_index(TicketCache.category)
+    stmt = (select(key, category, func.count())
+            .where(*ctx.where(), category.is_not(None)).group_by(key, category))
     pairs = [(s or "", str(c), int(n)) for s, c, n in ctx.session.execute(stmt)]
     per_store: Counter[str] = Counter()
     per_item: Counter[str] = Counter()
