@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import urllib.parse
 from dataclasses import dataclass
@@ -104,7 +105,14 @@ def find_webservice(ctx: Ctx, by: str, key: str) -> dict[str, Any] | None:
     else:
         stmt = stmt.where(t.c.name == key)
     text = ctx.scalar(stmt)
-    return yaml.safe_load(text) if text else None
+    return _parse(text) if text else None
+
+
+@functools.lru_cache(maxsize=64)
+def _parse(text: str) -> dict[str, Any]:
+    """Parse a stored config once (YAML parsing would otherwise dominate each request)."""
+    config: dict[str, Any] = yaml.safe_load(text)
+    return config
 
 
 def _regex(route: str) -> re.Pattern[str]:

@@ -7,7 +7,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, literal, select
 
 from radiant_ext.sandbox import schema as s
 from radiant_ext.sandbox.db import Ctx, name_of
@@ -87,21 +87,39 @@ def ticket_row(ctx: Ctx, ticket_id: int) -> Any:
 
 def history(ctx: Ctx, ticket_id: int, kind: str, name: str, article_id: int = 0) -> None:
     """Add a ``ticket_history`` row with the ticket's current queue/owner/priority/state."""
-    t = ticket_row(ctx, ticket_id)
-    ctx.conn.execute(
-        s.ticket_history.insert().values(
-            name=name[:200],
-            history_type_id=HISTORY_TYPES[kind],
-            ticket_id=ticket_id,
-            article_id=article_id,
-            type_id=t.type_id or 1,
-            queue_id=t.queue_id,
-            owner_id=t.user_id,
-            priority_id=t.ticket_priority_id,
-            state_id=t.ticket_state_id,
-            **audit(ctx),
-        )
-    )
+    tk, h = s.ticket, s.ticket_history
+    stamp = audit(ctx)
+    row = select(
+        literal(name[:200]),
+        literal(HISTORY_TYPES[kind]),
+        tk.c.id,
+        literal(article_id),
+        func.coalesce(tk.c.type_id, 1),
+        tk.c.queue_id,
+        tk.c.user_id,
+        tk.c.ticket_priority_id,
+        tk.c.ticket_state_id,
+        literal(stamp["create_time"]),
+        literal(ctx.user_id),
+        literal(stamp["change_time"]),
+        literal(ctx.user_id),
+    ).where(tk.c.id == ticket_id)
+    columns = [
+        "name",
+        "history_type_id",
+        "ticket_id",
+        "article_id",
+        "type_id",
+        "queue_id",
+        "owner_id",
+        "priority_id",
+        "state_id",
+        "create_time",
+        "create_by",
+        "change_time",
+        "change_by",
+    ]
+    ctx.conn.execute(h.insert().from_select(columns, row))
 
 
 def touch(ctx: Ctx, ticket_id: int, **values: Any) -> None:
