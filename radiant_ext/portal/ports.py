@@ -93,6 +93,10 @@ class FieldView:
     choices: Sequence[tuple[str, str]] = ()
     max_length: int | None = None
     extensions: Sequence[str] = ()
+    integer: bool = True
+    minimum: float | None = None
+    maximum: float | None = None
+    """Bounds: numbers for ``number``, days from today for ``date`` (offered as hints)."""
 
 
 @dataclass(frozen=True)

@@ -122,9 +122,19 @@ class FakeHelpDesk:
             "hr.vacation", "hr", "Vacation request", help="Ask for paid leave.",
             fields=(FieldView("days", "Days", "number", required=True),),
         )
+        expense = CatalogItemView(
+            "accounting.expense", "accounting", "Expense reimbursement",
+            fields=(
+                FieldView("amount", "Amount", "number", required=True, integer=False,
+                          minimum=0.01),
+                FieldView("spent_on", "Spent on", "date", required=True, minimum=-30,
+                          maximum=0),
+            ),
+        )
         return [
             DepartmentView("it", "ИТ" if ru else "IT", (pos, password)),
             DepartmentView("hr", "HR", (vacation,)),
+            DepartmentView("accounting", "Accounting", (expense,)),
         ]
 
     def departments(self, customer: Customer, language: str) -> list[DepartmentView]:

@@ -186,3 +186,26 @@ def test_rules_about_the_whole_request_are_shown_above_the_form(
     html = response.get_data(as_text=True)
     assert 'role="alert"' in html and "Only one open cash-register request" in html
     assert desk.outbox == []
+
+
+def test_money_amounts_and_dates_are_accepted_with_their_bounds_shown(
+    customer_client: FlaskClient, desk: Any
+) -> None:
+    from datetime import date, timedelta
+
+    html = customer_client.get("/new/accounting.expense").get_data(as_text=True)
+    today = date.today()
+    assert 'step="any"' in html and 'min="0.01"' in html
+    assert f'max="{today.isoformat()}"' in html
+    assert f'min="{(today - timedelta(days=30)).isoformat()}"' in html
+    token, ref = _form(customer_client, "accounting.expense")
+    response = customer_client.post("/new/accounting.expense", data={
+        "csrf_token": token, "request_id": ref, "f_amount": "1234.50",
+        "f_spent_on": today.isoformat()})
+    assert response.status_code == 302
+    assert desk.outbox[-1].fields == {"amount": "1234.5", "spent_on": today.isoformat()}
+    bad = customer_client.post("/new/accounting.expense", data={
+        "csrf_token": token, "request_id": ref, "f_amount": "lots", "f_spent_on": "yesterday"})
+    assert bad.status_code == 400
+    assert "Not a valid decimal value." in bad.get_data(as_text=True)
+    assert "Not a valid date value." in bad.get_data(as_text=True)

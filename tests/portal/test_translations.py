@@ -63,3 +63,20 @@ def test_pages_render_in_russian(customer_client: FlaskClient) -> None:
         assert '<html lang="ru">' in html, path
         for english in ("My requests", "Log out", "New request"):
             assert english not in html, (path, english)
+
+
+def test_form_validation_messages_are_russian_too(customer_client: FlaskClient) -> None:
+    import re
+
+    customer_client.set_cookie("radiant_lang", "ru")
+    html = customer_client.get("/new/it.pos-down").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html)
+    ref = re.search(r'name="request_id" type="hidden" value="([^"]+)"', html)
+    assert token and ref
+    response = customer_client.post("/new/it.pos-down", data={
+        "csrf_token": token.group(1), "request_id": ref.group(1)})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "This field is required." not in page
+    errors = re.findall(r'<ul class="errors"[^>]*>\s*<li>([^<]+)</li>', page)
+    assert errors and all(re.search("[а-яА-Я]", e) for e in errors), errors

@@ -114,9 +114,11 @@ class PluginCatalog:
             options = tuple((o.value, o.label.get(language)) for o in spec.options)
             return FieldView(kind="select", choices=options, **common)
         if isinstance(spec, NumberField):
-            return FieldView(kind="number", **common)
+            return FieldView(kind="number", integer=spec.integer, minimum=spec.min,
+                             maximum=spec.max, **common)
         if isinstance(spec, DateField):
-            return FieldView(kind="date", **common)
+            return FieldView(kind="date", minimum=spec.min_days_ahead,
+                             maximum=spec.max_days_ahead, **common)
         if isinstance(spec, SerialNumberField):
             return FieldView(kind="text", max_length=32, **common)
         if isinstance(spec, StoreField):

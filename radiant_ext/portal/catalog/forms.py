@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
 from flask_babel import lazy_gettext
@@ -11,6 +13,7 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
+    DecimalField,
     Field,
     HiddenField,
     IntegerField,
@@ -42,7 +45,9 @@ class RequestForm(FlaskForm):  # type: ignore[misc]
 
 
 def _make_field(spec: FieldView) -> Field:
-    required = [InputRequired() if spec.kind == "checkbox" else DataRequired()]
+    # InputRequired where the value is parsed: DataRequired would hide "not a valid number".
+    parsed = spec.kind in ("checkbox", "number", "date")
+    required = [InputRequired() if parsed else DataRequired()]
     validators: list[Any] = required if spec.required else [Optional()]
     kwargs: dict[str, Any] = {"description": spec.help}
     if spec.kind == "select":
@@ -50,9 +55,14 @@ def _make_field(spec: FieldView) -> Field:
         options = [SelectChoice(value, label) for value, label in spec.choices]
         return SelectField(spec.label, choices=blank + options, validators=validators, **kwargs)
     if spec.kind == "number":
-        return IntegerField(spec.label, validators=validators, **kwargs)
+        bounds = {k: v for k, v in (("min", spec.minimum), ("max", spec.maximum)) if v is not None}
+        if spec.integer:
+            return IntegerField(spec.label, validators=validators, render_kw=bounds, **kwargs)
+        return DecimalField(spec.label, validators=validators, places=None,
+                            render_kw={**bounds, "step": "any", "inputmode": "decimal"}, **kwargs)
     if spec.kind == "date":
-        return DateField(spec.label, validators=validators, **kwargs)
+        return DateField(spec.label, validators=validators, render_kw=_date_bounds(spec),
+                         **kwargs)
     if spec.kind == "file":
         return MultipleFileField(spec.label, **kwargs)
     if spec.kind == "checkbox":
@@ -60,6 +70,15 @@ def _make_field(spec: FieldView) -> Field:
     length = Length(max=spec.max_length or (10000 if spec.kind == "textarea" else 500))
     cls = TextAreaField if spec.kind == "textarea" else StringField
     return cls(spec.label, validators=[*validators, length], **kwargs)
+
+
+def _date_bounds(spec: FieldView) -> dict[str, str]:
+    """``min``/``max`` attributes for a date input, from days relative to today."""
+    today = date.today()
+    return {
+        key: (today + timedelta(days=int(days))).isoformat()
+        for key, days in (("min", spec.minimum), ("max", spec.maximum)) if days is not None
+    }
 
 
 def build_request_form(item: CatalogItemView) -> type[RequestForm]:
@@ -79,6 +98,8 @@ def field_values(form: RequestForm, item: CatalogItemView) -> Mapping[str, str]:
             continue
         if isinstance(data, bool):
             values[spec.name] = "yes" if data else "no"
+        elif isinstance(data, Decimal):
+            values[spec.name] = format(data.normalize(), "f")
         elif hasattr(data, "isoformat"):
             values[spec.name] = data.isoformat()
         else:
