@@ -224,3 +224,32 @@ def test_reports_are_offered_only_to_managers_and_agents(portal: Flask) -> None:
     response = client.get("/reports/")
     assert response.status_code in (200, 403)
     assert "Reports are open to help desk agents" in response.get_data(as_text=True)
+
+
+def _file(client: FlaskClient, item: str, fields: dict[str, str]) -> None:
+    html = client.get(f"/new/{item}").get_data(as_text=True)
+    ref = re.search(r'name="request_id" type="hidden" value="([^"]+)"', html)
+    assert ref
+    data = {"csrf_token": _token(html), "request_id": ref.group(1), **fields}
+    response = client.post(f"/new/{item}", data=data)
+    assert response.status_code == 302, response.get_data(as_text=True)[-3000:]
+
+
+def test_live_lists_filter_by_category_and_page(portal: Flask) -> None:
+    portal.config["PORTAL_PAGE_SIZE"] = 2
+    client, _ = _login(portal, "store-manager")
+    html = client.get("/new/it.receipt-printer").get_data(as_text=True)
+    required = re.findall(r'<(?:input|textarea|select)[^>]*name="(f_[a-z_]+)"[^>]*required', html)
+    fields = {name: "2" for name in required}
+    for _ in range(2):
+        _file(client, "it.receipt-printer", fields)
+    _, pos_id = _file_pos_request(client)
+    everything = client.get("/requests").get_data(as_text=True)
+    assert "Page 1 of 2 (3 requests)" in everything
+    printers = client.get("/requests?category=it.receipt-printer").get_data(as_text=True)
+    assert len(re.findall(r'href="/requests/\d+"', printers)) == 2
+    assert f'href="/requests/{pos_id}"' not in printers
+    clerk, _ = _login(portal, "demo-customer")
+    colleague_view = clerk.get("/requests/company?state=all").get_data(as_text=True)
+    assert f'href="/requests/{pos_id}"' in colleague_view  # same store, company view
+    assert f'href="/requests/{pos_id}"' not in clerk.get("/requests").get_data(as_text=True)
