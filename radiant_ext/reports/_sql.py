@@ -7,6 +7,7 @@ functions so the grouping happens in the database.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Float, Select, String, case, func, select
@@ -17,6 +18,7 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 
 __all__ = [
+    "bucket_hour",
     "histogram",
     "hour_bucket",
     "minute_bucket",
@@ -28,7 +30,8 @@ __all__ = [
 
 
 class hour_bucket(FunctionElement[str]):  # noqa: N801 - SQL function style
-    """``'YYYY-MM-DD HH'`` of a UTC timestamp column."""
+    """The UTC hour of a timestamp column: ``'YYYY-MM-DD HH'`` text, or a truncated
+    timestamp on PostgreSQL; :func:`bucket_hour` reads either."""
 
     type = String()
     name = "hour_bucket"
@@ -67,6 +70,13 @@ class no_index(FunctionElement[Any]):  # noqa: N801
         self.type = column.type
 
 
+def bucket_hour(value: str | datetime) -> datetime:
+    """The aware UTC start of an :class:`hour_bucket` value."""
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    return datetime.strptime(value, "%Y-%m-%d %H").replace(tzinfo=UTC)
+
+
 def _args(element: FunctionElement[Any], compiler: SQLCompiler, **kw: Any) -> list[str]:
     return [compiler.process(c, **kw) for c in element.clauses]
 
@@ -90,7 +100,8 @@ def _hour_sqlite(element: hour_bucket, compiler: SQLCompiler, **kw: Any) -> str:
 
 @compiles(hour_bucket, "postgresql")
 def _hour_pg(element: hour_bucket, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"to_char({_args(element, compiler, **kw)[0]}, 'YYYY-MM-DD HH24')"
+    # date_trunc is several times cheaper than to_char; rows come back as timestamps
+    return f"date_trunc('hour', {_args(element, compiler, **kw)[0]})"
 
 
 @compiles(hour_bucket)

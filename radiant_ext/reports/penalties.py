@@ -11,13 +11,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from decimal import Decimal
 
 from sqlalchemy import Integer, case, cast, func, or_, select
 from sqlalchemy.sql import ColumnElement
 
-from radiant_ext.reports._sql import hour_bucket, seconds_between
+from radiant_ext.reports._sql import bucket_hour, hour_bucket, seconds_between
 from radiant_ext.reports.context import ReportContext
 from radiant_ext.reports.model import Chart, Column, ReportTable
 from radiant_ext.reports.settings import PenaltyRule
@@ -90,8 +89,7 @@ def month_penalties(ctx: ReportContext, rule: PenaltyRule) -> list[MonthPenalty]
     zone = ctx.settings.zone
     sums: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
     for text, due, miss, hours in ctx.session.execute(stmt):
-        utc = datetime.strptime(text, "%Y-%m-%d %H").replace(tzinfo=UTC)
-        month = sums[utc.astimezone(zone).strftime("%Y-%m")]
+        month = sums[bucket_hour(text).astimezone(zone).strftime("%Y-%m")]
         for i, value in enumerate((due, miss, hours)):
             month[i] += int(value or 0)
     out = []

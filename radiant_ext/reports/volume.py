@@ -8,11 +8,11 @@ for every zone with whole-hour offsets, daylight saving included.
 from __future__ import annotations
 
 from collections import Counter
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
 
-from radiant_ext.reports._sql import hour_bucket, no_index
+from radiant_ext.reports._sql import bucket_hour, hour_bucket, no_index
 from radiant_ext.reports.context import ReportContext, count_if, is_open, store_key
 from radiant_ext.reports.model import Chart, Column, ReportTable
 from radiant_ext.store import TicketCache
@@ -40,8 +40,7 @@ def hourly_counts(ctx: ReportContext) -> Counter[datetime]:
     out: Counter[datetime] = Counter()
     for text, count in ctx.session.execute(stmt):
         if text:
-            utc = datetime.strptime(text, "%Y-%m-%d %H").replace(tzinfo=UTC)
-            out[utc.astimezone(zone)] += int(count)
+            out[bucket_hour(text).astimezone(zone)] += int(count)
     return out
 
 
