@@ -120,6 +120,7 @@ class DepartmentView:
     id: str
     title: str
     items: Sequence[CatalogItemView] = ()
+    description: str = ""
 
 
 @dataclass(frozen=True)

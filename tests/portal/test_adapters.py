@@ -61,6 +61,7 @@ def test_departments_come_from_the_installed_plugins_in_both_languages(
     ru = {d.id: d for d in catalog.departments(CLERK, "ru")}
     assert "it" in en and any(i.id == "it.pos-down" for i in en["it"].items)
     assert en["it"].items[0].title != ru["it"].items[0].title
+    assert en["it"].description and en["it"].description != ru["it"].description
 
 
 def test_store_staff_never_choose_the_store(catalog: PluginCatalog) -> None:

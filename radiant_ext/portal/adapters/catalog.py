@@ -68,7 +68,9 @@ class PluginCatalog:
         for dept in self.plugins.departments():
             mine = [self._view(i, customer, language) for i in items if i.department == dept.id]
             if mine:
-                views.append(DepartmentView(dept.id, dept.title.get(language), tuple(mine)))
+                about = dept.description.get(language) if dept.description else ""
+                views.append(DepartmentView(dept.id, dept.title.get(language), tuple(mine),
+                                            about))
         return views
 
     def _item(self, item_id: str, customer: Customer) -> CatalogItem | None:

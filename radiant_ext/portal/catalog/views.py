@@ -58,7 +58,7 @@ def search_departments(departments: Sequence[DepartmentView], query: str) -> lis
     for dept in departments:
         items = [item for item in dept.items if _matches(item, words)]
         if items:
-            found.append(DepartmentView(dept.id, dept.title, items))
+            found.append(DepartmentView(dept.id, dept.title, items, dept.description))
     return found
 
 
