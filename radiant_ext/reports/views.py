@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from typing import Any, cast
 
 from flask import Blueprint, Flask, current_app, g, session
+from flask.blueprints import BlueprintSetupState
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
@@ -95,6 +96,14 @@ def _build_state(app: Flask) -> ReportsState:
         agent_auth=cfg.get("REPORTS_AGENT_AUTH") or znuny_agent_auth(settings()),
         clock=cfg.get("REPORTS_CLOCK") or (lambda: datetime.now(UTC)),
     )
+
+
+@blueprint.record_once
+def _check_settings(state: BlueprintSetupState) -> None:
+    """Refuse to start with an invalid ``[reports]`` table (one line, at app creation)."""
+    radiant = state.app.config.get("RADIANT_SETTINGS")
+    if isinstance(radiant, Settings) and not state.app.config.get("REPORTS_SETTINGS"):
+        report_settings(radiant)
 
 
 def reports_state() -> ReportsState:

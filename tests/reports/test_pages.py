@@ -209,3 +209,15 @@ def test_pages_speak_russian(client: FlaskClient) -> None:
     html = client.get("/reports/sla-items").get_data(as_text=True)
     assert "Соблюдение SLA по пунктам каталога" in html
     assert "Решено в срок, %" in html and "Применить" in html
+
+
+def test_invalid_report_settings_stop_the_portal_at_start() -> None:
+    from radiant_ext.config import load_settings
+    from radiant_ext.reports import ReportSettingsError
+
+    bad = load_settings(reports={"penalties": [{"id": "x", "kind": "per_hour"}]})
+    with pytest.raises(ReportSettingsError, match="invalid report settings"):
+        create_app({"TESTING": True, "SECRET_KEY": "t", "RADIANT_SETTINGS": bad,
+                    "PORTAL_SERVICES": PortalServices(_Unused(), _Unused(), _Unused(),
+                                                      _Unused()),
+                    "PORTAL_SESSION_STORE": MemorySessionStore(60)})
