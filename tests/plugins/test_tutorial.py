@@ -93,6 +93,14 @@ def test_paths_the_tutorial_names_exist() -> None:
     assert [p for p in sorted(paths) if not (ROOT / p).exists()] == []
 
 
+def test_the_project_layout_lists_the_real_files() -> None:
+    [tree] = [b.body for b in BLOCKS if b.body.startswith(f"{LEGAL}/\n")]
+    names = re.findall(r"── (\S+)", tree)
+    files = {p.name for p in (ROOT / LEGAL).rglob("*") if "egg-info" not in str(p)}
+    assert len(names) >= 7
+    assert [n for n in names if n.rstrip("/") not in files] == []
+
+
 def _normalise(line: str) -> str:
     return " ".join(_BORDERS.sub(" ", line).split())
 
