@@ -98,6 +98,16 @@ def _build_state(app: Flask) -> ReportsState:
     )
 
 
+@blueprint.app_context_processor
+def _navigation() -> dict[str, Any]:
+    """``can_see_reports()`` for the portal's menu: whether to link to ``/reports/``."""
+
+    def can_see_reports() -> bool:
+        return current_viewer() is not None
+
+    return {"can_see_reports": can_see_reports}
+
+
 @blueprint.record_once
 def _check_settings(state: BlueprintSetupState) -> None:
     """Refuse to start with an invalid ``[reports]`` table (one line, at app creation)."""

@@ -221,3 +221,15 @@ def test_invalid_report_settings_stop_the_portal_at_start() -> None:
                     "PORTAL_SERVICES": PortalServices(_Unused(), _Unused(), _Unused(),
                                                       _Unused()),
                     "PORTAL_SESSION_STORE": MemorySessionStore(60)})
+
+
+def test_the_portal_menu_can_ask_whether_to_link_to_reports(app: Flask) -> None:
+    from flask import render_template_string
+
+    with app.test_request_context("/"):
+        from flask import g
+
+        g.customer = CUSTOMERS["store-manager"]
+        assert render_template_string("{{ can_see_reports() }}") == "True"
+        g.customer = CUSTOMERS["demo-customer"]
+        assert render_template_string("{{ can_see_reports() }}") == "False"
