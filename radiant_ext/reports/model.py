@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -59,8 +58,3 @@ class ReportTable:
     def lookup(self, key: str, value: Any) -> dict[str, Any] | None:
         """The first row whose column ``key`` equals ``value``, as a dictionary."""
         return next((r for r in self.records() if r[key] == value), None)
-
-
-def rows_of(records: Sequence[dict[str, Any]], columns: Sequence[Column]) -> list[tuple[Any, ...]]:
-    """Turn dictionaries into row tuples in the order of ``columns``."""
-    return [tuple(r.get(c.key) for c in columns) for r in records]

@@ -20,7 +20,13 @@ from radiant_ext.reports.export import EXPORT_FORMATS, export_table, media_type
 from radiant_ext.reports.filters import FilterChoice, describe, parse_filter
 from radiant_ext.reports.model import ReportTable
 from radiant_ext.reports.registry import REPORTS
-from radiant_ext.reports.views import AGENT_KEY, blueprint, current_viewer, reports_state
+from radiant_ext.reports.views import (
+    AGENT_KEY,
+    blueprint,
+    current_viewer,
+    report_text,
+    reports_state,
+)
 
 __all__ = ["AgentLoginForm"]
 
@@ -34,7 +40,7 @@ class AgentLoginForm(FlaskForm):  # type: ignore[misc]
 
 
 def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/reports") and not target.startswith("//"):
+    if target and (target == "/reports" or target.startswith(("/reports/", "/reports?"))):
         return target
     return url_for("reports.index")
 
@@ -125,6 +131,8 @@ def export(name: str, fmt: str) -> ResponseReturnValue:
 def agent_login() -> ResponseReturnValue:
     """Agents log in with their Znuny agent account."""
     form = AgentLoginForm()
+    form.login.label.text = report_text("Agent login")
+    form.password.label.text = report_text("Password")
     if request.method == "GET":
         form.next.data = _safe_next(request.args.get("next"))
     if not form.validate_on_submit():
@@ -133,7 +141,8 @@ def agent_login() -> ResponseReturnValue:
     limiter = current_app.extensions.get("radiant_login_limiter")
     address = request.remote_addr or "unknown"
     if limiter is not None and limiter.blocked(login, address):
-        form.form_errors.append("Too many attempts. Please wait a few minutes and try again.")
+        form.form_errors.append(
+            report_text("Too many attempts. Please wait a few minutes and try again."))
         return render_template("reports/login.html", form=form), 429
     return _check_agent(form, login, address, limiter)
 
@@ -150,8 +159,8 @@ def _check_agent(form: AgentLoginForm, login: str, address: str,
     if not allowed:
         if limiter is not None:
             limiter.failed(login, address)
-        form.form_errors.append("The login or the password is not right, or the account "
-                                "may not see reports.")
+        form.form_errors.append(report_text(
+            "The login or the password is not right, or the account may not see reports."))
         return render_template("reports/login.html", form=form), 401
     if limiter is not None:
         limiter.succeeded(login)

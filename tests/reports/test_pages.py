@@ -233,3 +233,12 @@ def test_the_portal_menu_can_ask_whether_to_link_to_reports(app: Flask) -> None:
         assert render_template_string("{{ can_see_reports() }}") == "True"
         g.customer = CUSTOMERS["demo-customer"]
         assert render_template_string("{{ can_see_reports() }}") == "False"
+
+
+def test_agent_login_is_rate_limited_like_the_portal_login(client: FlaskClient) -> None:
+    for _ in range(5):
+        assert client.post("/reports/login", data={"login": "it-agent",
+                                                   "password": "wrong"}).status_code == 401
+    blocked = client.post("/reports/login", data={"login": "it-agent", "password": "demo"})
+    assert blocked.status_code == 429
+    assert "Too many attempts" in blocked.get_data(as_text=True)
