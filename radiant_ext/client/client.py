@@ -7,6 +7,7 @@ Operation methods are thin: build Znuny's request from a model, call ``_request`
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
@@ -270,6 +271,7 @@ class ZnunyClient(ClientCore):
         ticket_ids: Iterable[int],
         *,
         chunk_size: int = 50,
+        workers: int = 1,
         list_route: bool = False,
         repeat_ids: bool = False,
         skip_denied: bool = True,
@@ -281,30 +283,45 @@ class ZnunyClient(ClientCore):
         such a batch is retried ID by ID, and denied IDs are skipped (or raise, with
         ``skip_denied=False``). The result keeps the order of ``ticket_ids``.
 
+        :param workers: batches fetched at the same time (threads; each has its own
+            keep-alive connection). Keep it at or below the server's worker count.
         :param list_route: use the ``TicketGetList`` route (``/TicketList?TicketID=…``)
             instead of ``/Ticket/1,2,3``.
         :param repeat_ids: on the list route, repeat ``TicketID=`` instead of a comma list.
         :param flags: the keyword flags of :meth:`ticket_get`.
         """
-        if chunk_size < 1:
-            raise ValueError("chunk_size must be at least 1")
+        if chunk_size < 1 or workers < 1:
+            raise ValueError("chunk_size and workers must be at least 1")
         ids = [int(i) for i in ticket_ids]
         options = _get_flags(**{**_DEFAULT_FLAGS, **flags})
         operation = "TicketGetList" if list_route else "TicketGet"
-        result: list[Ticket] = []
-        for start in range(0, len(ids), chunk_size):
-            chunk = ids[start:start + chunk_size]
-            id_value: Any = [str(i) for i in chunk] if (list_route and repeat_ids) else ",".join(
-                str(i) for i in chunk)
-            try:
-                result.extend(self._get_batch(operation, {"TicketID": id_value, **options}))
-            except PermissionDeniedError:
-                if len(chunk) == 1 and skip_denied:
-                    continue
-                if len(chunk) == 1:
-                    raise
-                result.extend(self._one_by_one(operation, chunk, options, skip_denied))
-        return result
+        self.routes.route(operation)
+        chunks = [ids[start:start + chunk_size] for start in range(0, len(ids), chunk_size)]
+
+        def fetch(chunk: list[int]) -> list[Ticket]:
+            return self._get_chunk(operation, chunk, options, list_route and repeat_ids,
+                                   skip_denied)
+
+        if workers == 1 or len(chunks) < 2:
+            batches = [fetch(chunk) for chunk in chunks]
+        else:
+            with ThreadPoolExecutor(max_workers=min(workers, len(chunks))) as pool:
+                batches = list(pool.map(fetch, chunks))
+        return [ticket for batch in batches for ticket in batch]
+
+    def _get_chunk(
+        self, operation: str, chunk: list[int], options: dict[str, Any], repeat: bool,
+        skip_denied: bool,
+    ) -> list[Ticket]:
+        id_value: Any = [str(i) for i in chunk] if repeat else ",".join(str(i) for i in chunk)
+        try:
+            return self._get_batch(operation, {"TicketID": id_value, **options})
+        except PermissionDeniedError:
+            if len(chunk) == 1 and skip_denied:
+                return []
+            if len(chunk) == 1:
+                raise
+            return self._one_by_one(operation, chunk, options, skip_denied)
 
     def _one_by_one(
         self, operation: str, ids: list[int], options: dict[str, Any], skip_denied: bool

@@ -142,3 +142,13 @@ def test_ready2adopt_routes(mocked: Any) -> None:
     assert c.ticket_update(4, ticket=TicketChanges(state="open")).ticket_id == 4
     with pytest.raises(e.RouteNotConfiguredError, match="TicketGetList"):
         c.ticket_get_many([1], list_route=True)
+
+
+def test_parallel_batches_keep_the_order_and_the_fallback(mocked: Any) -> None:
+    batches = Batches(denied={5})
+    mocked.add_callback("GET", re.compile(ROOT + r"/Ticket/[\d,]+"), callback=batches)
+    tickets = client().ticket_get_many(range(1, 11), chunk_size=3, workers=3)
+    assert [t.ticket_id for t in tickets] == [1, 2, 3, 4, 6, 7, 8, 9, 10]
+    assert sorted(batches.paths) == sorted(["1,2,3", "4,5,6", "7,8,9", "10", "4", "5", "6"])
+    with pytest.raises(ValueError):
+        client().ticket_get_many([1], workers=0)
