@@ -3,14 +3,19 @@
 ::
 
     from radiant_ext.webhook import init_webhook
-    init_webhook(app, settings=settings)          # POST /-/znuny/webhook[/...]
+    init_webhook(app, settings=settings)          # POST /-/znuny/webhook[/...] (portal)
 
     from radiant_ext.webhook import plan_writeback, apply_writeback
     plan = plan_writeback(200, "application/json", body)   # what Znuny 7.0.19 would run
     outcome = apply_writeback(plan.actions, apply_one)     # stop at the first failure
 
+    from radiant_ext.webhook import invoker_payload, call_invoker
+    answer = call_invoker(url, invoker_payload(event, ticket), user=u, password=p)
+
     from radiant_ext.webhook import setup_check
     findings = setup_check(settings)                       # for ``radiant-ext check``
+
+See docs/webhook.md and docs/znuny-setup.md.
 """
 
 from __future__ import annotations
