@@ -60,3 +60,34 @@ def test_cli_error_is_one_readable_line() -> None:
     assert out.returncode != 0
     assert "Traceback" not in out.stderr
     assert "No such command" in out.stderr
+
+
+def test_command_table_matches_the_modules() -> None:
+    from radiant_ext.cli import COMMAND_MODULES, COMMANDS
+
+    defined: dict[str, str] = {}
+    for module_name in COMMAND_MODULES:
+        module = importlib.import_module(module_name)
+        for command in module.commands:
+            assert command.name is not None
+            defined[command.name] = module_name
+    assert defined == {name: module for name, (module, _) in COMMANDS.items()}
+
+
+def test_help_does_not_import_the_heavy_areas() -> None:
+    code = (
+        "import sys\n"
+        "from radiant_ext.cli import main\n"
+        "try:\n"
+        "    main(['--help'])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "heavy = [m for m in ('radiant_ext.store', 'radiant_ext.sync', 'radiant_ext.portal',\n"
+        "                     'flask', 'sqlalchemy', 'apscheduler') if m in sys.modules]\n"
+        "print('HEAVY', heavy)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert "sync" in out.stdout and "sandbox" in out.stdout
+    assert "HEAVY []" in out.stdout
