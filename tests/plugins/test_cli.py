@@ -10,6 +10,7 @@ import pytest
 
 from radiant_ext.cli import main
 from radiant_ext.config import load_settings
+from radiant_ext.plugins import make_plugin_manager
 from radiant_ext.store import make_engine, upgrade_database
 
 Run = Callable[..., tuple[int, str, str]]
@@ -140,11 +141,12 @@ def test_check_refuses_a_broken_catalog_naming_the_line(
 ) -> None:
     folder = tmp_path / "catalogs"
     folder.mkdir()
-    (folder / "legal.yaml").write_text(
-        "department: {id: legal, title: {en: Legal, ru: Юристы}}\n"
+    # The department must not clash with an installed plugin (radiant-ext-legal has ``legal``).
+    (folder / "compliance.yaml").write_text(
+        "department: {id: compliance, title: {en: Compliance, ru: Комплаенс}}\n"
         "items:\n"
-        "  - id: legal.contract\n"
-        "    title: {en: Contract review, ru: Проверка договора}\n"
+        "  - id: compliance.policy\n"
+        "    title: {en: Policy question, ru: Вопрос о политике}\n"
         "    routing: {type: Service Request, queue: Legal, priority: 7}\n"
         "    deadline: {business_hours: 16}\n", "utf-8")
     (folder / "broken.yaml").write_text("items: [\n", "utf-8")
@@ -152,12 +154,12 @@ def test_check_refuses_a_broken_catalog_naming_the_line(
     code, out, err = run("check")
     assert code == 1
     assert f"problem: {folder / 'broken.yaml'}:2:1: YAML syntax" in out
-    assert f"problem: {folder / 'legal.yaml'}:5:62: items[0].routing.priority" in out
+    assert f"problem: {folder / 'compliance.yaml'}:5:62: items[0].routing.priority" in out
     assert "it: 1 department(s), 8 item(s)" in out  # installed plugins are still checked
     assert err.startswith("Error: 2 problem(s) found")
     (folder / "broken.yaml").unlink()
-    (folder / "legal.yaml").write_text((folder / "legal.yaml").read_text("utf-8").replace(
-        "priority: 7", "priority: 3"), "utf-8")
+    good = (folder / "compliance.yaml").read_text("utf-8").replace("priority: 7", "priority: 3")
+    (folder / "compliance.yaml").write_text(good, "utf-8")
     code, out, _ = run("check")
     assert code == 0 and "catalog-dirs: 1 department(s), 1 item(s)" in out
 
@@ -205,7 +207,8 @@ def test_plugins_items_shows_department_switches_and_catalog_check_states(run: R
     engine.dispose()
     run("plugins", "disable", "-d", "hr")
     rows = {r["item"]: r["state"] for r in json.loads(run("plugins", "items", "--json")[1])}
-    assert len(rows) == 17
+    installed = make_plugin_manager().hook.radiant_catalog_items()  # every installed plugin's items
+    assert len(rows) == sum(len(group) for group in installed)
     assert rows["it.email"] == "disabled: service 'IT::E-mail' not in Znuny"
     assert rows["hr.onboarding"] == "department disabled"
     assert rows["it.pos-down"] == "enabled"
