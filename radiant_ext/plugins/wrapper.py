@@ -289,7 +289,9 @@ class Plugins:
         depts = self._all_departments().values()
         dists: Mapping[str, tuple[str, str]] = getattr(self.pm, "distributions", {})
         infos = []
-        for name, _plugin in sorted(self.pm.list_name_plugin(), key=lambda np: np[0]):
+        for name, plugin in sorted(self.pm.list_name_plugin(), key=lambda np: np[0]):
+            if plugin is None:  # pluggy keeps a blocked name with no plugin: listed below
+                continue
             mine = sorted(d.id for d in depts if d.plugin == name)
             count = sum(1 for i in self._all_items().values() if i.department in mine)
             dist = dists.get(name)
@@ -297,7 +299,7 @@ class Plugins:
                 name=name, departments=mine, items=count,
                 builtin=name in (BUILTIN_NAME, CATALOG_DIRS_NAME),
                 distribution=dist[0] if dist else None, version=dist[1] if dist else None))
-        for name in getattr(self.pm, "blocked_names", ()):
+        for name in sorted(getattr(self.pm, "blocked_names", ())):
             infos.append(PluginInfo(name=name, blocked=True))
         return infos
 

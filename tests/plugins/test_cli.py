@@ -63,6 +63,20 @@ def test_plugins_lists_departments_with_their_state(run: Run) -> None:
     assert rows["hr"]["distribution"] == "radiant-ext-hr 0.1.0"
 
 
+def test_blocked_plugin_is_listed_once_as_blocked(
+    run: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("RADIANT_BLOCKED_PLUGINS", json.dumps(["legal"]))
+    code, out, _ = run("plugins", "--json")
+    assert code == 0
+    legal = [r for r in json.loads(out) if r["plugin"] == "legal"]
+    assert legal == [{"plugin": "legal", "distribution": "", "items": 0, "department": "",
+                      "state": "blocked"}]
+    code, out, _ = run("plugins")
+    assert [line.split()[1] for line in out.splitlines() if line.split()[1:2] == ["legal"]
+            ] == ["legal"]
+
+
 def test_disable_without_a_store_asks_for_db_upgrade(run: Run) -> None:
     code, out, err = run("plugins", "disable", "--department", "hr")
     assert code == 1

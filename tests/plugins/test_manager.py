@@ -50,6 +50,7 @@ def test_blocked_plugin_is_not_loaded_and_is_listed_as_blocked() -> None:
     p = Plugins(make_plugin_manager(blocked=["hr"]))
     assert "hr" not in {d.id for d in p.departments()}
     assert [i.name for i in p.plugin_infos() if i.blocked] == ["hr"]
+    assert [i.name for i in p.plugin_infos()].count("hr") == 1  # once, as blocked
     with pytest.raises(UnknownItemError):
         p.item("hr.vacation-request")
 
