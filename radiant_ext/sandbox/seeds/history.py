@@ -46,7 +46,7 @@ CATEGORIES = [
         9,
     ),
     (
-        "it.workstation",
+        "it.new-workstation",
         "IT::Workstation",
         "Incident",
         "Workstation is slow",
@@ -54,7 +54,7 @@ CATEGORIES = [
         5,
     ),
     (
-        "hr.vacation",
+        "hr.vacation-request",
         "HR::Vacation request",
         "Service Request",
         "Vacation request",
@@ -62,7 +62,7 @@ CATEGORIES = [
         7,
     ),
     (
-        "hr.certificate",
+        "hr.certificate-of-employment",
         "HR::Certificate of employment",
         "Service Request",
         "Certificate of employment",
@@ -78,7 +78,7 @@ CATEGORIES = [
         3,
     ),
     (
-        "accounting.invoice",
+        "accounting.invoice-question",
         "Accounting::Invoice question",
         "Service Request",
         "Invoice question",
@@ -86,7 +86,7 @@ CATEGORIES = [
         4,
     ),
     (
-        "legal.contract",
+        "legal.contract-review",
         "Legal::Contract review",
         "Service Request",
         "Lease contract review",
@@ -118,7 +118,7 @@ CATEGORIES = [
         4,
     ),
     (
-        "maintenance.door",
+        "maintenance.door-lock",
         "Maintenance::Door and lock",
         "Incident",
         "Entrance door lock stuck",
@@ -126,7 +126,7 @@ CATEGORIES = [
         3,
     ),
     (
-        "cs.feedback",
+        "customer-service.feedback",
         "Customer Service::Feedback",
         "Feedback",
         "Customer feedback",
@@ -134,7 +134,7 @@ CATEGORIES = [
         3,
     ),
     (
-        "cs.complaint",
+        "customer-service.complaint",
         "Customer Service::Complaint",
         "Incident",
         "Customer complaint",
