@@ -22,15 +22,25 @@ class PluginReport:
     items: list[CatalogItem] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
 
+    def add(self, problem: str) -> None:
+        """Record ``problem`` unless it is already recorded.
+
+        A plugin's broken catalog file fails each hook that reads it (departments and
+        items); it is one problem to fix, so it is reported once.
+        """
+        if problem not in self.problems:
+            self.problems.append(problem)
+
 
 def _collect(impl: pluggy.HookImpl, report: PluginReport) -> list[Any] | None:
     try:
         result = cast("Sequence[Any] | None", impl.function())
         return list(result or ())
     except CatalogError as exc:
-        report.problems.extend(f"plugin {impl.plugin_name}: {p}" for p in exc.problems)
+        for problem in exc.problems:
+            report.add(f"plugin {impl.plugin_name}: {problem}")
     except Exception as exc:  # a broken plugin must not hide the others' problems
-        report.problems.append(f"plugin {impl.plugin_name}: {type(exc).__name__}: {exc}")
+        report.add(f"plugin {impl.plugin_name}: {type(exc).__name__}: {exc}")
     return None
 
 
@@ -39,7 +49,7 @@ def _departments(pm: pluggy.PluginManager, report: PluginReport) -> dict[str, st
     for impl in pm.hook.radiant_departments.get_hookimpls():
         for dept in _collect(impl, report) or ():
             if dept.id in owners:
-                report.problems.append(f"department {dept.id!r} registered by both "
+                report.add(f"department {dept.id!r} registered by both "
                                        f"{owners[dept.id]} and {impl.plugin_name}")
             owners[dept.id] = impl.plugin_name
     return owners
@@ -51,11 +61,11 @@ def _items(pm: pluggy.PluginManager, report: PluginReport, departments: dict[str
     for impl in pm.hook.radiant_catalog_items.get_hookimpls():
         for item in _collect(impl, report) or ():
             if item.id in owners:
-                report.problems.append(f"catalog item {item.id!r} registered by both "
+                report.add(f"catalog item {item.id!r} registered by both "
                                        f"{owners[item.id]} and {impl.plugin_name}")
                 continue
             if item.department not in departments:
-                report.problems.append(f"catalog item {item.id!r} ({impl.plugin_name}) names "
+                report.add(f"catalog item {item.id!r} ({impl.plugin_name}) names "
                                        f"unknown department {item.department!r}")
             owners[item.id] = impl.plugin_name
             report.items.append(item)
