@@ -26,7 +26,7 @@ from radiant_ext.client.errors import (
     MissingCredentialsError,
     RouteNotConfiguredError,
     ZnunyConnectionError,
-    error_from_response,
+    decode_response,
 )
 from radiant_ext.client.routes import Route, RouteSet, resolve_route_set
 
@@ -253,12 +253,10 @@ def _query(data: Mapping[str, Any]) -> list[tuple[str, str]]:
 def _decode(operation: str, response: requests.Response) -> dict[str, Any]:
     """The JSON object of a successful answer; everything else raises."""
     response.encoding = response.encoding or "utf-8"
-    text = response.text
-    error = error_from_response(
-        operation, response.status_code, text, response.headers.get("Content-Type", "")
+    data, error = decode_response(
+        operation, response.status_code, response.text, response.headers.get("Content-Type", "")
     )
     if error is not None:
         logger.warning("znuny %s error: %s", operation, error.code or type(error).__name__)
         raise error
-    data: dict[str, Any] = json.loads(text)
     return data

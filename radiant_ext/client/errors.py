@@ -72,6 +72,7 @@ __all__ = [
     "ZnunyConnectionError",
     "ZnunyError",
     "ZnunyTimeoutError",
+    "decode_response",
     "error_from_response",
 ]
 
@@ -301,25 +302,28 @@ def error_from_response(
     :param content_type: the ``Content-Type`` header (used to recognise HTML pages).
     :return: the exception to raise, or ``None`` for an HTTP 200 JSON object without ``Error``.
     """
+    return decode_response(operation, status, text, content_type)[1]
+
+
+def decode_response(
+    operation: str, status: int, text: str, content_type: str = ""
+) -> tuple[dict[str, Any], ZnunyError | None]:
+    """Parse an answer once: its JSON object (empty on failure) and the error it stands for."""
     if status != 200:
-        return _server_error(operation, status, text, content_type)
+        return {}, _server_error(operation, status, text, content_type)
     try:
         data = json.loads(text)
     except ValueError:
-        if _looks_like_html(text, content_type):
-            return NonJSONResponseError(
-                "HTTP 200 with an HTML page instead of JSON (proxy or login page?)",
-                operation=operation, status=status, body=_clip(text),
-            )
-        return NonJSONResponseError(
-            "HTTP 200 with a body that is not JSON", operation=operation, status=status,
-            body=_clip(text),
+        what = "an HTML page instead of JSON (proxy or login page?)" if _looks_like_html(
+            text, content_type) else "a body that is not JSON"
+        return {}, NonJSONResponseError(
+            f"HTTP 200 with {what}", operation=operation, status=status, body=_clip(text)
         )
     if not isinstance(data, dict):
-        return ResponseValidationError(
+        return {}, ResponseValidationError(
             f"expected a JSON object, got {type(data).__name__}",
             operation=operation, status=status, body=_clip(text),
         )
     if "Error" in data:
-        return _operation_error(operation, data["Error"], _clip(text))
-    return None
+        return data, _operation_error(operation, data["Error"], _clip(text))
+    return data, None
