@@ -24,6 +24,7 @@ from radiant_ext.client.credentials import AgentCredentials, CustomerCredentials
 from radiant_ext.client.errors import (
     AuthenticationError,
     MissingCredentialsError,
+    ResponseValidationError,
     RouteNotConfiguredError,
     ZnunyConnectionError,
     decode_response,
@@ -115,8 +116,6 @@ class ClientCore:
         data = self._request("SessionCreate", creds.as_payload(), auth="none")
         sid = data.get("SessionID")
         if not isinstance(sid, str) or not sid:
-            from radiant_ext.client.errors import ResponseValidationError
-
             raise ResponseValidationError(
                 "SessionCreate answered without a SessionID", operation="SessionCreate",
                 status=200, body=json.dumps(data)[:200],

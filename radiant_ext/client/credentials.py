@@ -8,14 +8,12 @@ __all__ = ["AgentCredentials", "Credentials", "CustomerCredentials"]
 
 
 @dataclass(frozen=True)
-class AgentCredentials:
-    """An agent login (``UserLogin``); the companion normally uses one dedicated agent."""
-
+class _Login:
     login: str
     password: str = field(repr=False)
 
     #: Znuny's request key for this kind of login.
-    login_key = "UserLogin"
+    login_key = ""
 
     def as_payload(self) -> dict[str, str]:
         """``{"UserLogin": …, "Password": …}`` as SessionCreate and per-request auth expect."""
@@ -23,7 +21,14 @@ class AgentCredentials:
 
 
 @dataclass(frozen=True)
-class CustomerCredentials(AgentCredentials):
+class AgentCredentials(_Login):
+    """An agent login (``UserLogin``); the companion normally uses one dedicated agent."""
+
+    login_key = "UserLogin"
+
+
+@dataclass(frozen=True)
+class CustomerCredentials(_Login):
     """A customer-user login (``CustomerUserLogin``); see genericinterface.md §5 for limits."""
 
     login_key = "CustomerUserLogin"

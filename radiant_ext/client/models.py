@@ -7,6 +7,7 @@ Inbound models keep unknown keys (``model_extra``); outbound models reject them.
 
 from __future__ import annotations
 
+import json
 import mimetypes
 from collections.abc import Mapping, Sequence
 from datetime import datetime
@@ -25,6 +26,7 @@ from radiant_ext.client._base import (
     ZnunyFloat,
     ZnunyInt,
     ZnunyStr,
+    format_znuny_datetime,
 )
 
 __all__ = [
@@ -244,8 +246,6 @@ class SessionInfo(InboundModel):
     @field_validator("data", mode="before")
     @classmethod
     def _pairs_to_dict(cls, value: Any) -> Any:
-        import json
-
         if not isinstance(value, list):
             return value
         result: dict[str, Any] = {}
@@ -346,8 +346,6 @@ class PendingTime(OutboundModel):
     @classmethod
     def at(cls, when: datetime) -> PendingTime:
         """An absolute pending time (aware datetimes are converted to UTC)."""
-        from radiant_ext.client._base import format_znuny_datetime
-
         text = format_znuny_datetime(when)
         y, mo, d, h, mi = int(text[0:4]), int(text[5:7]), int(text[8:10]), int(text[11:13]), int(
             text[14:16]
