@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import zlib
 from collections.abc import Sequence
@@ -19,7 +20,7 @@ from radiant_ext.plugins.models import (
 )
 from radiant_ext.plugins.rules import apply_rules
 
-__all__ = ["classify_by_keywords", "pick_owner", "route_by_rules"]
+__all__ = ["classify_by_keywords", "keyword_pattern", "pick_owner", "route_by_rules"]
 
 
 def pick_owner(pool: Sequence[str], key: str) -> str | None:
@@ -66,9 +67,25 @@ def route_by_rules(
     )
 
 
-def _hits(keyword: str, text: str) -> int:
-    pattern = r"(?<!\w)" + re.escape(keyword.casefold()) + r"(?!\w)"
-    return len(re.findall(pattern, text))
+@functools.lru_cache(maxsize=4096)
+def keyword_pattern(keyword: str) -> tuple[str, re.Pattern[str]]:
+    """Return ``keyword`` case-folded and its whole-word pattern, compiled once per keyword.
+
+    Catalogs are fixed while a process runs, so the cache holds every keyword of every item
+    after the first classification; the bound only matters for callers passing ad-hoc items.
+    """
+    folded = keyword.casefold()
+    return folded, re.compile(r"(?<!\w)" + re.escape(folded) + r"(?!\w)")
+
+
+def _hits(keyword: str, title: str, body: str) -> int:
+    """Whole-word occurrences of ``keyword``: twice in the (case-folded) title, once in the body."""
+    folded, pattern = keyword_pattern(keyword)
+    hits = 0
+    for text, weight in ((title, 2), (body, 1)):
+        if folded in text:  # no occurrence at all: skip the regular expression
+            hits += weight * len(pattern.findall(text))
+    return hits
 
 
 def classify_by_keywords(
@@ -83,7 +100,7 @@ def classify_by_keywords(
     for item in items:
         score, matched = 0.0, []
         for keyword in item.keywords:
-            hits = 2 * _hits(keyword, title) + _hits(keyword, body)
+            hits = _hits(keyword, title, body)
             if hits:
                 score += hits
                 matched.append(keyword)
