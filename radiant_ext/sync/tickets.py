@@ -150,33 +150,37 @@ def _tell_plugins(ctx: JobContext, changes: list[Change]) -> int:
 
 
 def _changed_tickets(client: Any, since: datetime | None) -> Iterator[list[Any]]:
-    """Yield batches of tickets changed at or after ``since``, oldest change first."""
-    seen: set[int] = set()
+    """Yield batches of tickets changed at or after ``since``, oldest change first.
+
+    Each page restarts one second before the newest change seen (``NewerDate`` may compare
+    with ``>`` or ``>=``) and skips the tickets already pulled from that window. The window
+    start only moves forward; when it cannot (one busy second fills a page) the page grows
+    instead, so the walk always ends.
+    """
+    recent: dict[int, datetime] = {}  # pulled tickets whose change lies in the window
     limit = PAGE
     while True:
         filters: dict[str, Any] = {"sort_by": "Changed", "order_by": "Up", "limit": limit}
         if since is not None:
             filters["ticket_last_change_time_newer_date"] = since
         ids = [int(i) for i in client.ticket_search(**filters)]
-        fresh = [i for i in ids if i not in seen]
-        page: list[Any] = []
+        fresh = [i for i in ids if i not in recent]
         for start in range(0, len(fresh), GET_CHUNK):
             batch = client.ticket_get_many(fresh[start:start + GET_CHUNK], dynamic_fields=True)
-            page.extend(batch)
+            recent.update((int(t.ticket_id), t.changed or _FAR_FUTURE) for t in batch)
             yield batch
         if len(ids) < limit:
             return
-        changed = [t.changed for t in page if t.changed is not None]
-        if not changed:  # the whole page was seen already (one busy second): widen it
+        changed = [recent[i] for i in fresh if i in recent and recent[i] is not _FAR_FUTURE]
+        window = max(changed) - timedelta(seconds=1) if changed else None
+        if window is not None and (since is None or window > since):
+            since, limit = window, PAGE
+            recent = {i: c for i, c in recent.items() if c >= window}
+        else:
             limit *= 2
-            continue
-        # Restart one second before the newest change seen (NewerDate may be > or >=) and skip
-        # the tickets already pulled from that window.
-        boundary = max(changed) - timedelta(seconds=1)
-        seen = {int(t.ticket_id) for t in page if t.changed and t.changed >= boundary}
-        if since is not None and boundary <= since:
-            seen |= set(ids)
-        since, limit = boundary, PAGE
+
+
+_FAR_FUTURE = datetime.max.replace(tzinfo=UTC)
 
 
 def _pull(ctx: JobContext, since: datetime | None) -> dict[str, int]:

@@ -200,6 +200,12 @@ class FakeZnuny:
 
 
 @pytest.fixture
+def fake_znuny_class() -> type[FakeZnuny]:
+    """The in-memory Znuny class, for tests that need several fresh ones."""
+    return FakeZnuny
+
+
+@pytest.fixture
 def znuny() -> FakeZnuny:
     """An in-memory Znuny, up, with a POST search route."""
     return FakeZnuny()

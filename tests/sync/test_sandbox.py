@@ -73,3 +73,23 @@ def test_pull_caches_what_the_portal_filed(engine: Engine, sandbox: Any,
         assert (row.request_id, row.category, row.store, row.queue) == (
             rid, "it.receipt-printer", "store-007", "IT::Stores")
         assert row.ticket_number == sent.ticket_number
+
+
+def test_keyset_pages_over_the_sandbox_miss_nothing(engine: Engine, sandbox: Any,
+                                                    settings: Settings,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    from sqlalchemy import func, select
+
+    from radiant_ext.sync import tickets as tickets_module
+
+    monkeypatch.setattr(tickets_module, "PAGE", 4)
+    monkeypatch.setattr(tickets_module, "GET_CHUNK", 3)
+    client = sandbox.client()
+    for n in range(25):  # many share a second: the page boundary falls inside one
+        _request(engine, client, f"RQ-PAGE-{n:02d}")
+    ctx = JobContext(settings=settings, engine=engine, client_factory=sandbox.client)
+    assert tickets_module.full_resync(ctx)["pulled"] >= 25
+    with session_scope(engine) as s:
+        cached = set(s.scalars(select(TicketCache.request_id)))
+        assert cached == {f"RQ-PAGE-{n:02d}" for n in range(25)}
+        assert s.scalar(select(func.count()).select_from(TicketCache)) == 25

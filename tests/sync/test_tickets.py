@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 from sqlalchemy import Engine, func, select
 
 from radiant_ext.store import TicketCache, get_cursor, session_scope
@@ -127,3 +130,25 @@ def test_full_resync_reports_progress(engine: Engine, znuny: Any,
                   "ticket-pull", full_resync)
     assert run.counts == {"pulled": 3, "changed": 0, "full": 1}
     assert sum(n for task, n in seen if task == "tickets") == 3
+
+
+@hypothesis_settings(max_examples=60, deadline=None,
+                     suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(seconds=st.lists(st.integers(min_value=0, max_value=6), min_size=0, max_size=40),
+       page=st.integers(min_value=1, max_value=6), chunk=st.integers(min_value=1, max_value=4))
+def test_keyset_walk_ends_and_pulls_every_ticket(fake_znuny_class: Any, seconds: list[int],
+                                                 page: int, chunk: int) -> None:
+    import itertools
+
+    znuny = fake_znuny_class()  # a fresh Znuny per example (the fixture is only the class)
+    base = znuny.clock
+    for n, sec in enumerate(sorted(seconds)):
+        stamp = (base + timedelta(seconds=sec)).strftime("%Y-%m-%d %H:%M:%S")
+        znuny.add_ticket(Title=f"t{n}", Created=stamp, Changed=stamp)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(tickets_module, "PAGE", page)
+        mp.setattr(tickets_module, "GET_CHUNK", chunk)
+        walk = tickets_module._changed_tickets(znuny, None)
+        pulled = [int(t.ticket_id) for batch in itertools.islice(walk, 10_000) for t in batch]
+    assert sorted(set(pulled)) == sorted(znuny.tickets)
+    assert len(pulled) <= 3 * max(1, len(seconds)), "the walk must not go round in circles"
