@@ -93,3 +93,49 @@ def test_keyset_pages_over_the_sandbox_miss_nothing(engine: Engine, sandbox: Any
         cached = set(s.scalars(select(TicketCache.request_id)))
         assert cached == {f"RQ-PAGE-{n:02d}" for n in range(25)}
         assert s.scalar(select(func.count()).select_from(TicketCache)) == 25
+
+
+def test_email_ticket_is_classified_in_the_sandbox(engine: Engine, sandbox: Any,
+                                                   settings: Settings) -> None:
+    from radiant_ext.plugins import Plugins, make_plugin_manager
+    from radiant_ext.sync.classify import classify_email_tickets
+
+    client = sandbox.client()
+    created = client.ticket_create(
+        NewTicket(title="Касса не печатает чек", queue="Raw", state="new", priority="3 normal",
+                  type="Unclassified", customer_user="flagship-clerk"),
+        NewArticle(subject="Касса", body="The cash register in aisle 1 is dead",
+                   content_type="text/plain; charset=utf-8", communication_channel="Email",
+                   sender_type="customer", is_visible_for_customer=True))
+    plugins = Plugins(make_plugin_manager())
+    ctx = JobContext(settings=settings, engine=engine, client_factory=sandbox.client,
+                     plugins_factory=lambda: plugins)
+    pull_tickets(ctx)
+    assert classify_email_tickets(ctx)["classified"] == 1
+    ticket = client.ticket_get(created.ticket_id, dynamic_fields=True, all_articles=True)
+    assert ticket.dynamic_fields["RadiantCategory"] == "it.pos-down"
+    assert ticket.dynamic_fields["RadiantStore"] == "store-001"
+    assert (ticket.queue, ticket.service, ticket.sla) == (
+        "IT::Stores", "IT::Cash register", "POS critical")
+    assert ticket.owner in {"it-agent", "demo-agent"}
+    note = ticket.articles[-1]
+    assert not note.is_visible_for_customer and "it.pos-down" in note.body
+    with session_scope(engine) as s:
+        row = s.get(TicketCache, created.ticket_id)
+        assert row is not None and row.category == "it.pos-down"
+
+
+def test_overdue_ticket_is_escalated_in_the_sandbox(engine: Engine, sandbox: Any,
+                                                    settings: Settings) -> None:
+    from radiant_ext.sync.deadlines import watch_deadlines
+
+    client = sandbox.client()
+    sent = _request(engine, client, new_request_id())
+    client.ticket_update(sent.ticket_id, dynamic_fields={"RadiantDeadline": "2020-01-01 00:00:00"})
+    ctx = JobContext(settings=settings, engine=engine, client_factory=sandbox.client)
+    pull_tickets(ctx)
+    assert watch_deadlines(ctx)["escalate"] == 1
+    ticket = client.ticket_get(sent.ticket_id, all_articles=True)
+    assert ticket.priority == "4 high"
+    assert ticket.articles[-1].subject == "Deadline passed: escalated"
+    assert not ticket.articles[-1].is_visible_for_customer
