@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
@@ -30,6 +30,7 @@ stamps = st.datetimes(min_value=datetime(1971, 1, 1), max_value=datetime(2200, 1
     lambda d: d.replace(microsecond=0))
 
 
+@settings(deadline=None)  # the shared CI machine is slow at times
 @given(ticket_id=ids, queue_id=ids, as_text=st.booleans())
 def test_ids_arrive_as_strings_or_numbers(ticket_id: int, queue_id: int, as_text: bool) -> None:
     wrap = str if as_text else int
@@ -40,6 +41,7 @@ def test_ids_arrive_as_strings_or_numbers(ticket_id: int, queue_id: int, as_text
     assert ticket.sla_id is None and ticket.service_id is None
 
 
+@settings(deadline=None)
 @given(stamps)
 def test_znuny_timestamps_parse_as_utc_and_format_back(moment: datetime) -> None:
     text = moment.strftime("%Y-%m-%d %H:%M:%S")
@@ -48,6 +50,7 @@ def test_znuny_timestamps_parse_as_utc_and_format_back(moment: datetime) -> None
     assert ticket.created is not None and format_znuny_datetime(ticket.created) == text
 
 
+@settings(deadline=None)
 @given(stamps, st.integers(min_value=-12, max_value=14))
 def test_aware_datetimes_are_sent_in_utc(moment: datetime, offset: int) -> None:
     aware = moment.replace(tzinfo=timezone(timedelta(hours=offset)))
@@ -56,6 +59,7 @@ def test_aware_datetimes_are_sent_in_utc(moment: datetime, offset: int) -> None:
     assert search.to_znuny() == {"TicketCreateTimeNewerDate": expected}
 
 
+@settings(deadline=None)
 @given(st.binary(max_size=2000), st.text(min_size=1, max_size=30).filter(str.strip))
 def test_attachment_bytes_survive_the_round_trip(data: bytes, name: str) -> None:
     sent = NewAttachment.from_bytes(data, name, "application/octet-stream").to_znuny()
@@ -64,6 +68,7 @@ def test_attachment_bytes_survive_the_round_trip(data: bytes, name: str) -> None
     assert received.content == data and received.filesize_raw == len(data)
 
 
+@settings(deadline=None)
 @given(st.one_of(st.none(), st.text(), st.integers(), st.lists(st.text(), max_size=3)))
 def test_dynamic_field_values_become_text(value: object) -> None:
     ticket = Ticket.model_validate({"TicketID": 1, "TicketNumber": "1",
