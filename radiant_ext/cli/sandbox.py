@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -35,14 +37,55 @@ LOGINS = {
     help="World to create in an empty data folder (default: retail).",
 )
 @click.option(
-    "--test-controls", is_flag=True, help="Serve /__sandbox__/ (session age, clock, faults)."
+    "--test-controls",
+    is_flag=True,
+    help="Serve /__sandbox__/ (session age, clock, faults, invoker, mail).",
+)
+@click.option(
+    "--invoker-url",
+    envvar="RADIANT_SANDBOX_INVOKER_URL",
+    help="Call this webhook URL like Znuny's Ticket::Generic invoker "
+    "(e.g. http://127.0.0.1:8080/-/znuny/webhook/ticket-create).",
+)
+@click.option(
+    "--invoker-user", envvar="RADIANT_SANDBOX_INVOKER_USER", default="znuny", show_default=True
+)
+@click.option(
+    "--invoker-password-file",
+    envvar="RADIANT_SANDBOX_INVOKER_PASSWORD_FILE",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="File holding the Basic-auth password (or set RADIANT_SANDBOX_INVOKER_PASSWORD).",
+)
+@click.option(
+    "--invoker-timeout",
+    envvar="RADIANT_SANDBOX_INVOKER_TIMEOUT",
+    type=click.FloatRange(min=0, min_open=True),
+    default=30.0,
+    show_default=True,
+    help="Seconds to wait for the answer (Znuny's requester Timeout).",
+)
+@click.option(
+    "--invoker-event",
+    "invoker_events",
+    multiple=True,
+    type=click.Choice(["TicketCreate", "ArticleCreate", "TicketStateUpdate"]),
+    default=("TicketCreate",),
+    show_default=True,
+    help="Events that call the invoker (repeat the option for several).",
 )
 @click.pass_context
 def sandbox(
-    ctx: click.Context, host: str, port: int, data_dir: Path, seed: str | None, test_controls: bool
+    ctx: click.Context,
+    /,
+    host: str,
+    port: int,
+    data_dir: Path,
+    seed: str | None,
+    test_controls: bool,
+    **invoker: Any,
 ) -> None:
     """Serve a Znuny GenericInterface sandbox (SQLite in --data)."""
-    ctx.obj = {"data_dir": data_dir}
+    ctx.obj = {"data_dir": data_dir, "invoker": _invoker(**invoker)}
     if ctx.invoked_subcommand is not None:
         return
     from werkzeug.serving import run_simple
@@ -50,13 +93,86 @@ def sandbox(
     from radiant_ext.sandbox import create_app
 
     started = time.perf_counter()
-    app = create_app(data_dir, seed=seed, test_controls=test_controls)
+    app = create_app(data_dir, seed=seed, test_controls=test_controls, **ctx.obj["invoker"])
     click.echo(
         f"Sandbox ready in {time.perf_counter() - started:.2f} s: http://{host}:{port}/"
         "otrs|znuny/nph-genericinterface.pl/Webservice/GenericTicketConnectorREST"
     )
     click.echo(LOGINS.get(app.seed, ""))
+    if app.invoker is not None:
+        click.echo(f"Invoker: {', '.join(sorted(app.invoker.events))} -> {app.invoker.url}")
     run_simple(host, port, app, threaded=True)
+
+
+def _invoker(
+    invoker_url: str | None,
+    invoker_user: str,
+    invoker_password_file: Path | None,
+    invoker_timeout: float,
+    invoker_events: tuple[str, ...],
+) -> dict[str, Any]:
+    """The invoker keywords of ``create_app`` from the options and the environment."""
+    import os
+
+    if invoker_password_file is not None:
+        password = invoker_password_file.read_text(encoding="utf-8").strip()
+    else:
+        password = os.environ.get("RADIANT_SANDBOX_INVOKER_PASSWORD", "")
+    if invoker_url and not password:
+        raise click.UsageError(
+            "the invoker needs a password: --invoker-password-file or "
+            "RADIANT_SANDBOX_INVOKER_PASSWORD"
+        )
+    return {
+        "invoker_url": invoker_url,
+        "invoker_user": invoker_user,
+        "invoker_password": password,
+        "invoker_timeout": invoker_timeout,
+        "invoker_events": invoker_events,
+    }
+
+
+@sandbox.command("mail")
+@click.option(
+    "--data",
+    "data_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder of the sandbox database (default: the group's --data).",
+)
+@click.option("--from", "sender", help="Sender address; without it an .eml is read on stdin.")
+@click.option("--subject", default="", help="Subject (the ticket's title).")
+@click.option("--body", default="", help="Message text.")
+@click.option("--to", "recipient", default="znuny@localhost", show_default=True)
+@click.option("--queue", default=None, help="Queue for the new ticket (default: Postmaster).")
+@click.pass_context
+def mail(
+    ctx: click.Context,
+    data_dir: Path | None,
+    sender: str | None,
+    subject: str,
+    body: str,
+    recipient: str,
+    queue: str | None,
+) -> None:
+    """Feed an e-mail to the sandbox like Znuny's PostMaster (then call the invoker)."""
+    from radiant_ext.sandbox import SandboxError, create_app
+    from radiant_ext.sandbox.postmaster import compose_mail
+
+    folder = data_dir or ctx.obj["data_dir"]
+    if sender:
+        raw = compose_mail(sender, subject, body, recipient)
+    else:
+        raw = sys.stdin.buffer.read()
+        if not raw.strip():
+            raise click.UsageError("give --from/--subject/--body, or an .eml file on stdin")
+    try:
+        app = create_app(folder, **ctx.obj["invoker"])
+        result = app.receive_mail(raw, queue)
+    except SandboxError as exc:
+        raise click.ClickException(str(exc)) from exc
+    calls = [call.to_json() for call in app.runner.calls]
+    click.echo(json.dumps({**result, "InvokerCalls": calls}, ensure_ascii=False))
 
 
 @sandbox.command("seed")

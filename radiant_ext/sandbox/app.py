@@ -4,33 +4,66 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
-from radiant_ext.errors import RadiantError
 from radiant_ext.sandbox import schema as s
 from radiant_ext.sandbox.db import Sandbox, make_engine
+from radiant_ext.sandbox.errors import SandboxError
+from radiant_ext.sandbox.invoker import InvokerConfig
 from radiant_ext.sandbox.seeds import SEEDS
 from radiant_ext.sandbox.timeutil import Clock
 from radiant_ext.sandbox.transport import GenericInterface
 
+__all__ = ["SandboxError", "SandboxServer", "create_app", "invoker_config", "serve_in_thread"]
 
-class SandboxError(RadiantError):
-    """The sandbox cannot start as asked (unknown seed, seed over a different one …)."""
+
+def invoker_config(
+    url: str | None,
+    user: str = "znuny",
+    password: str = "",
+    timeout: float = 30.0,
+    events: Iterable[str] = ("TicketCreate",),
+) -> InvokerConfig | None:
+    """An :class:`InvokerConfig` (``None`` without a URL); bad values raise SandboxError."""
+    if not url:
+        return None
+    try:
+        return InvokerConfig(
+            url=url, user=user, password=password, timeout=timeout, events=frozenset(events)
+        )
+    except ValueError as exc:
+        raise SandboxError(str(exc)) from exc
 
 
 def create_app(
-    data_dir: Path | str, seed: str | None = None, test_controls: bool = False
+    data_dir: Path | str,
+    seed: str | None = None,
+    test_controls: bool = False,
+    *,
+    invoker: InvokerConfig | None = None,
+    invoker_url: str | None = None,
+    invoker_user: str = "znuny",
+    invoker_password: str = "",
+    invoker_timeout: float = 30.0,
+    invoker_events: Iterable[str] = ("TicketCreate",),
 ) -> GenericInterface:
     """Open (and on first use seed) the sandbox database in ``data_dir``; return the WSGI app.
 
     :param data_dir: folder of ``sandbox.sqlite`` (created if missing).
     :param seed: ``retail``, ``lab`` or ``znuny-lab``; applied only to an empty database.
-    :param test_controls: serve ``/__sandbox__/`` (session ageing, clock, faults).
+    :param test_controls: serve ``/__sandbox__/`` (session ageing, clock, faults, invoker, mail).
+    :param invoker: a synchronous ``Ticket::Generic`` invoker to call (or give ``invoker_url``,
+        ``invoker_user``, ``invoker_password``, ``invoker_timeout`` seconds and
+        ``invoker_events``, default ``TicketCreate`` only).
     """
+    invoker = invoker or invoker_config(
+        invoker_url, invoker_user, invoker_password, invoker_timeout, invoker_events
+    )
     if seed is not None and seed not in SEEDS:
         raise SandboxError(f"unknown seed {seed!r} (choose from {', '.join(sorted(SEEDS))})")
     engine = make_engine(Path(data_dir))
@@ -44,8 +77,9 @@ def create_app(
             SEEDS[stored](conn, Clock())
         elif seed is not None and stored is not None and stored != seed:
             raise SandboxError(f"{data_dir} already holds the {stored!r} seed, not {seed!r}")
-    app = GenericInterface(Sandbox(engine=engine, test_controls=test_controls), seed=stored or "")
-    return app
+    return GenericInterface(
+        Sandbox(engine=engine, test_controls=test_controls), seed=stored or "", invoker=invoker
+    )
 
 
 class _Handler(WSGIRequestHandler):
@@ -58,8 +92,9 @@ class _Handler(WSGIRequestHandler):
 class SandboxServer:
     """A sandbox served by a background thread; ``.url`` is its base URL."""
 
-    def __init__(self, server: BaseWSGIServer) -> None:
+    def __init__(self, server: BaseWSGIServer, app: GenericInterface) -> None:
         self._server = server
+        self.app = app  # e.g. ``server.app.set_invoker(...)`` once the receiver's URL is known
         self._thread = threading.Thread(target=server.serve_forever, daemon=True)
         self._thread.start()
         self.url = f"http://{server.host}:{server.port}"
@@ -74,8 +109,27 @@ class SandboxServer:
 def serve_in_thread(
     app: GenericInterface | None = None, host: str = "127.0.0.1", port: int = 0, **kwargs: Any
 ) -> SandboxServer:
-    """Serve ``app`` (or ``create_app(**kwargs)``) on ``host:port`` (0 = any free port)."""
+    """Serve ``app`` (or ``create_app(**kwargs)``) on ``host:port`` (0 = any free port).
+
+    With ``app`` given, only the invoker keywords of :func:`create_app` are accepted; they
+    configure ``app``'s invoker.
+    """
     if app is None:
         app = create_app(**kwargs)
+    elif kwargs:
+        unknown = set(kwargs) - {
+            "invoker",
+            "invoker_url",
+            "invoker_user",
+            "invoker_password",
+            "invoker_timeout",
+            "invoker_events",
+        }
+        if unknown:
+            raise TypeError(f"unexpected arguments with an app: {', '.join(sorted(unknown))}")
+        given = kwargs.pop("invoker", None)
+        app.set_invoker(
+            given or invoker_config(**{k.removeprefix("invoker_"): v for k, v in kwargs.items()})
+        )
     server = make_server(host, port, app, threaded=True, request_handler=_Handler)
-    return SandboxServer(server)
+    return SandboxServer(server, app)

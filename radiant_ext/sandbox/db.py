@@ -107,6 +107,10 @@ class Ctx:
     login: str = ""
     notifications: list[tuple[int, str, int]] = field(default_factory=list)
     cache: dict[str, Any] = field(default_factory=dict)
+    #: ticket events queued for the invoker (``None``: no invoker listens, nothing is queued)
+    events: list[dict[str, Any]] | None = None
+    #: the event names the configured invoker is triggered by
+    watched: frozenset[str] = frozenset()
 
     @property
     def flavour(self) -> str:

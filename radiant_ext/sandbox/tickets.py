@@ -11,6 +11,7 @@ from sqlalchemy import func, literal, select
 
 from radiant_ext.sandbox import schema as s
 from radiant_ext.sandbox.db import Ctx, name_of
+from radiant_ext.sandbox.events import emit
 from radiant_ext.sandbox.timeutil import epoch_of, ticket_number
 
 #: Znuny's ticket_history_type ids (the ones seen in the recordings, plus neighbours).
@@ -66,6 +67,7 @@ class NewArticle:
     time_unit: float | None = None
     history_type: str = "AddNote"
     history_comment: str = "%%GenericInterface Note"
+    message_id: str = ""
     attachments: list[dict[str, Any]] = field(default_factory=list)
 
 
@@ -189,6 +191,7 @@ def create_ticket(ctx: Ctx, values: dict[str, Any]) -> tuple[int, str]:
         f"%%CustomerID={values.get('customer_id') or ''};"
         f"CustomerUser={values.get('customer_user') or ''};",
     )
+    emit(ctx, "TicketCreate", ticket_id)
     return ticket_id, tn
 
 
@@ -215,7 +218,7 @@ def create_article(ctx: Ctx, ticket_id: int, art: NewArticle) -> int:
             a_bcc=art.bcc,
             a_reply_to=art.reply_to,
             a_subject=art.subject,
-            a_message_id="",
+            a_message_id=art.message_id,
             a_in_reply_to="",
             a_references="",
             a_content_type=art.content_type,
@@ -227,9 +230,12 @@ def create_article(ctx: Ctx, ticket_id: int, art: NewArticle) -> int:
     _store_attachments(ctx, aid, art.attachments)
     history(ctx, ticket_id, art.history_type, art.history_comment, aid)
     touch(ctx, ticket_id)
-    if art.sender_type == "agent":
+    # TicketUnlockTimeoutUpdate does nothing when the value is unchanged (file 08: a note
+    # written back in the same second as the first article adds no "Reset" row).
+    if art.sender_type == "agent" and ticket_row(ctx, ticket_id).timeout != epoch_of(now):
         touch(ctx, ticket_id, timeout=epoch_of(now))
         history(ctx, ticket_id, "Misc", "Reset of unlock time.")
+    emit(ctx, "ArticleCreate", ticket_id, ArticleID=aid)
     return aid
 
 
@@ -306,6 +312,7 @@ def set_pending(ctx: Ctx, ticket_id: int, until: dt.datetime | None) -> None:
 def set_state(ctx: Ctx, ticket_id: int, state_id: int) -> None:
     """Change the state (StateUpdate ``%%old%%new%%``); closing unlocks."""
     old = name_of(ctx, s.ticket_state, ticket_row(ctx, ticket_id).ticket_state_id)
+    emit(ctx, "TicketStateUpdate", ticket_id)  # OldTicketData: before the change
     values: dict[str, Any] = {"ticket_state_id": state_id}
     if state_type(ctx, state_id) == "closed":
         values["ticket_lock_id"] = 1

@@ -6,13 +6,17 @@ import json
 import socket
 import time
 import urllib.parse
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
-from radiant_ext.sandbox import routing, search, sessions, ticket_read, ticket_write
+from radiant_ext.sandbox import postmaster, routing, search, sessions, ticket_read, ticket_write
+from radiant_ext.sandbox import schema as s
 from radiant_ext.sandbox.db import Ctx, Sandbox, read_settings, write_setting
+from radiant_ext.sandbox.errors import SandboxError
+from radiant_ext.sandbox.invoker import InvokerConfig, InvokerRunner, user_one
 from radiant_ext.sandbox.timeutil import Clock, parse
 from radiant_ext.sandbox.validate import Fault
 
@@ -88,9 +92,47 @@ class _Transport(Exception):
 class GenericInterface:
     """The WSGI application of one sandbox."""
 
-    def __init__(self, sandbox: Sandbox, seed: str = "") -> None:
+    def __init__(
+        self, sandbox: Sandbox, seed: str = "", invoker: InvokerConfig | None = None
+    ) -> None:
         self.sandbox = sandbox
         self.seed = seed  # the world in the database: retail, lab or znuny-lab
+        self.invoker = invoker  # this process's invoker; the test control's stored one wins
+        self.runner = InvokerRunner(self.transaction)
+
+    def set_invoker(self, invoker: InvokerConfig | None) -> None:
+        """Configure (or with ``None`` remove) this process's invoker."""
+        self.invoker = invoker
+
+    def invoker_config(self, settings: dict[str, Any]) -> InvokerConfig | None:
+        """The invoker in effect: the one stored by ``/__sandbox__/invoker``, else ours."""
+        if "invoker" not in settings:
+            return self.invoker
+        stored = settings["invoker"]
+        return InvokerConfig.from_json(stored) if stored else None
+
+    @contextmanager
+    def transaction(self, write: bool) -> Iterator[Ctx]:
+        """A transaction acting as user 1, queuing events for the invoker in effect."""
+        with self.sandbox.lock, self.sandbox.engine.connect() as raw:
+            raw.info["immediate"] = write
+            with raw.begin():
+                settings = read_settings(raw)
+                ctx = Ctx(conn=raw, settings=settings, clock=Clock(float(settings["clock_offset"])))
+                yield user_one(ctx, self.invoker_config(settings))
+
+    def receive_mail(self, raw: bytes | str, queue: str | None = None) -> dict[str, Any]:
+        """Take an RFC 822 message like Znuny's PostMaster; then run the invoker.
+
+        :raises SandboxError: no sender address, or an unknown queue.
+        """
+        mail = postmaster.parse_mail(raw)
+        with self.transaction(True) as ctx:
+            result = postmaster.deliver(ctx, mail, queue)
+            config, events = self.invoker_config(ctx.settings), list(ctx.events or [])
+        if config is not None and events:
+            self.runner.run(config, events)
+        return result
 
     def __call__(
         self, environ: dict[str, Any], start_response: Callable[..., Any]
@@ -148,15 +190,21 @@ class GenericInterface:
         route = "/" + (parts[5] if len(parts) > 5 else "")
         if (request.content_length or 0) > MAX_LENGTH:  # the transport's MaxLength (§6)
             return text(413, "Request Entity Too Large")
+        queued: list[Any] = []
         with self.sandbox.lock, self.sandbox.engine.connect() as raw:
             raw.info["immediate"] = request.method != "GET"
             try:
                 with raw.begin():
-                    return self._answer(request, raw, parts, route)
+                    response = self._answer(request, raw, parts, route, queued)
             except Fault as exc:  # rolled back, like a failed operation in Znuny
                 return text(500, json.dumps({"faultcode": "Server", "faultstring": str(exc)}))
+        if queued and queued[1]:  # synchronous invokers run after the work, before the answer
+            self.runner.run(queued[0], queued[1])
+        return response
 
-    def _answer(self, request: Request, conn: Any, parts: list[str], route: str) -> Response:
+    def _answer(
+        self, request: Request, conn: Any, parts: list[str], route: str, queued: list[Any]
+    ) -> Response:
         """Resolve the web service and operation, gather parameters, run the operation."""
         settings = read_settings(conn)
         ctx = Ctx(
@@ -166,6 +214,10 @@ class GenericInterface:
             remote_addr=request.remote_addr or "",
             user_agent=request.user_agent.string,
         )
+        invoker = self.invoker_config(settings) if request.method != "GET" else None
+        if invoker is not None:
+            ctx.events, ctx.watched = [], invoker.events
+            queued[:] = [invoker, ctx.events]
         config = routing.find_webservice(ctx, parts[3], urllib.parse.unquote(parts[4]))
         if config is None:
             raise NoAnswer
@@ -197,6 +249,8 @@ class GenericInterface:
             return as_json({"Error": "body must be a JSON object"}, 400)
         if what == "faults" and request.method == "POST":
             return self._faults(body)
+        if what in ("invoker", "mail"):
+            return self._invoker_control(what, request.method, body)
         with self.sandbox.lock, self.sandbox.engine.begin() as conn:
             settings = read_settings(conn)
             clock = Clock(float(settings["clock_offset"]))
@@ -211,6 +265,54 @@ class GenericInterface:
             if what == "clock":
                 return self._clock(conn, clock, body if request.method == "POST" else {})
         return text(404, "Not Found")
+
+    def _invoker_control(self, what: str, method: str, body: dict[str, Any]) -> Response:
+        if what == "mail" and method == "POST":
+            return self._mail(body)
+        if what != "invoker":
+            return text(404, "Not Found")
+        if method == "POST":
+            try:
+                self._store_invoker(body)
+            except (ValueError, TypeError) as exc:
+                return as_json({"Error": str(exc)}, 400)
+        with self.transaction(False) as ctx:
+            config = self.invoker_config(ctx.settings)
+        if method == "DELETE":
+            self.runner.calls.clear()
+        return as_json(
+            {
+                "Invoker": config.to_json() if config else None,
+                "Calls": [c.to_json() for c in self.runner.calls],
+            }
+        )
+
+    def _store_invoker(self, body: dict[str, Any]) -> None:
+        """``{"Reset": 1}``: back to the app's invoker; ``{"Off": 1}``: none; else a config."""
+        stored = None
+        if not body.get("Reset") and not body.get("Off"):
+            stored = InvokerConfig.from_json(body).to_json(password=True)
+        with self.sandbox.lock, self.sandbox.engine.begin() as conn:
+            if body.get("Reset"):
+                conn.execute(
+                    s.sandbox_setting.delete().where(s.sandbox_setting.c.name == "invoker")
+                )
+            else:
+                write_setting(conn, "invoker", stored)
+
+    def _mail(self, body: dict[str, Any]) -> Response:
+        raw = body.get("Raw")
+        if not isinstance(raw, str):
+            raw = postmaster.compose_mail(
+                str(body.get("From") or ""),
+                str(body.get("Subject") or ""),
+                str(body.get("Body") or ""),
+                str(body.get("To") or postmaster.SYSTEM_ADDRESS),
+            )
+        try:
+            return as_json(self.receive_mail(raw, body.get("Queue") or None))
+        except SandboxError as exc:
+            return as_json({"Error": str(exc)}, 400)
 
     def _faults(self, body: dict[str, Any]) -> Response:
         mode = body.get("mode", "none")
