@@ -23,6 +23,7 @@ import argparse
 import asyncio
 import os
 import platform
+import shutil
 import socket
 import subprocess
 import sys
@@ -122,6 +123,7 @@ class Server:
     def stop(self) -> None:
         self.proc.terminate()
         self.proc.wait(10)
+        shutil.rmtree(self.dir, ignore_errors=True)
 
 
 # -- the work, per library --------------------------------------------------------------------
