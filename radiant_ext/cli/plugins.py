@@ -4,15 +4,21 @@ from __future__ import annotations
 
 import getpass
 import json
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import click
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy.exc import SQLAlchemyError
 
 from radiant_ext.config import Settings, load_settings
+from radiant_ext.errors import ConfigError, RadiantError
 from radiant_ext.plugins import (
     CatalogError,
     CatalogItem,
@@ -25,6 +31,9 @@ from radiant_ext.plugins import (
 from radiant_ext.plugins.checks import PluginReport, check_plugins
 from radiant_ext.plugins.factory import plugins_from_settings, store_enablement
 from radiant_ext.plugins.znuny_meta import check_items, read_znuny_names
+
+if TYPE_CHECKING:
+    from radiant_ext.webhook import Finding
 
 __all__ = ["check", "commands", "plugins", "simulate"]
 
@@ -234,28 +243,98 @@ def _check_all(settings: Settings) -> PluginReport:
     return report
 
 
+def _setup_findings(settings: Settings, znuny: bool | None) -> tuple[list[Finding], str]:
+    """Run the Znuny setup check unless skipped; return its findings and a note.
+
+    ``znuny`` ``None`` (the default) checks when the agent login is configured: catalogs can
+    be checked on a machine that knows nothing about Znuny.
+    """
+    if znuny is False:
+        return [], "Znuny setup NOT checked (--no-znuny)."
+    if znuny is None and not settings.znuny_user:
+        return [], ("Znuny setup NOT checked: RADIANT_ZNUNY_USER is not set "
+                    "(--znuny checks it anyway).")
+    from radiant_ext.webhook import Finding, setup_check
+
+    with _client_warnings_quiet():
+        try:
+            findings = setup_check(settings)
+        except (RadiantError, SQLAlchemyError) as exc:  # e.g. an unusable database URL
+            first = (str(exc).splitlines() or [type(exc).__name__])[0]
+            findings = [Finding("znuny", "error", f"the setup check could not run: {first}",
+                                "check the RADIANT_ZNUNY_* settings")]
+    errors = sum(f.status == "error" for f in findings)
+    return findings, f"Znuny setup at {settings.znuny_url}: {errors} error(s)."
+
+
+@contextmanager
+def _client_warnings_quiet() -> Iterator[None]:
+    """Keep the client's per-attempt warnings off the console: the findings say it all.
+
+    Only when logging is not configured (Python would print them through its last-resort
+    handler); a configured logging setup gets them as usual.
+    """
+    log = logging.getLogger("radiant_ext.client")
+    if logging.getLogger().handlers or log.handlers:
+        yield
+        return
+    level = log.level
+    log.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        log.setLevel(level)
+
+
+def _check_failure(problems: list[str], findings: list[Finding]) -> RadiantError | None:
+    errors = [f for f in findings if f.status == "error"]
+    setup = f"Znuny setup: {len(errors)} error(s); first: {errors[0]}" if errors else ""
+    if problems:
+        more = f"; {setup.split(';')[0]}" if setup else ""
+        return PluginError(f"{len(problems)} problem(s) found; first: {problems[0]}{more}")
+    return ConfigError(setup) if setup else None
+
+
+def _print_check(report: PluginReport, problems: list[str], note: str,
+                 findings: list[Finding], setup_note: str) -> None:
+    for name, (depts, items) in sorted(report.counts.items()):
+        click.echo(f"{name}: {depts} department(s), {items} item(s)")
+    for line in problems:
+        click.echo(f"problem: {line}")
+    if note:
+        click.echo(note)
+    if not problems:
+        click.echo("All catalogs are valid.")
+    for finding in findings:
+        click.echo(str(finding))
+    click.echo(setup_note)
+
+
 @click.command()
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
-def check(as_json: bool) -> None:
-    """Validate catalogs and plugins, and their names against Znuny."""
+@click.option("--znuny/--no-znuny", default=None,
+              help="Check the Znuny setup (web service, agent, dynamic fields, webhook secret); "
+                   "default: when RADIANT_ZNUNY_USER is set.")
+def check(as_json: bool, znuny: bool | None) -> None:
+    """Validate catalogs and plugins, their names against Znuny, and the Znuny setup."""
     settings = load_settings()
     report = _check_all(settings)
-    znuny, note = _znuny_problems(settings, report) if not report.problems else ([], "")
-    problems = report.problems + znuny
+    names, note = _znuny_problems(settings, report) if not report.problems else ([], "")
+    problems = report.problems + names
+    findings, setup_note = _setup_findings(settings, znuny)
     if as_json:
         click.echo(json.dumps({"plugins": {k: {"departments": v[0], "items": v[1]}
                                            for k, v in sorted(report.counts.items())},
-                               "problems": problems, "znuny": note}, indent=2))
+                               "problems": problems, "znuny": note,
+                               "setup": [asdict(f) for f in findings], "setup_note": setup_note},
+                              indent=2, ensure_ascii=False))
+        if not problems:
+            click.echo("All catalogs are valid.", err=True)
     else:
-        for name, (depts, items) in sorted(report.counts.items()):
-            click.echo(f"{name}: {depts} department(s), {items} item(s)")
-        for line in problems:
-            click.echo(f"problem: {line}")
-        if note:
-            click.echo(note)
-    if problems:
-        raise PluginError(f"{len(problems)} problem(s) found; first: {problems[0]}")
-    click.echo("All catalogs are valid.", err=as_json)
+        _print_check(report, problems, note, findings, setup_note)
+    failure = _check_failure(problems, findings)
+    if failure is not None:
+        raise failure
 
 
 commands: list[click.Command] = [plugins, simulate, check]

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+import socket
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import cast
 
 import pytest
 
@@ -14,13 +18,15 @@ from radiant_ext.plugins import make_plugin_manager
 from radiant_ext.store import make_engine, upgrade_database
 
 Run = Callable[..., tuple[int, str, str]]
+ZNUNY_SETTINGS = ("RADIANT_ZNUNY_URL", "RADIANT_ZNUNY_USER", "RADIANT_ZNUNY_PASSWORD",
+                  "RADIANT_ZNUNY_WEBSERVICE", "RADIANT_ZNUNY_ROUTE_SET", "RADIANT_WEBHOOK_SECRET")
 
 
 @pytest.fixture
 def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Run:
     """Run the CLI in a clean environment with its data dir under ``tmp_path``."""
     for name in ("RADIANT_ZNUNY_DB_URL", "RADIANT_DATABASE_URL", "RADIANT_CATALOG_DIRS",
-                 "RADIANT_BLOCKED_PLUGINS"):
+                 "RADIANT_BLOCKED_PLUGINS", *ZNUNY_SETTINGS):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("RADIANT_CONFIG", str(tmp_path / "absent.toml"))
     monkeypatch.setenv("RADIANT_DATA_DIR", str(tmp_path / "data"))
@@ -106,7 +112,8 @@ def test_flagship_till_on_friday_evening_beats_the_office_printer(run: Run) -> N
     assert till["deadline"] == "2026-11-23T08:50:00Z"  # Monday 11:50 Moscow
     assert till["deadline_utc"] == "2026-11-23 08:50:00"
     assert printer["deadline"] == "2026-11-25T08:50:00Z"  # 24 business hours later
-    assert [r["id"] for r in till["rules_fired"]] == ["flagship-store", "owner-pool"]  # type: ignore[union-attr,index]
+    fired = cast(list[dict[str, str]], till["rules_fired"])
+    assert [r["id"] for r in fired] == ["flagship-store", "owner-pool"]
     assert till["missing_required_fields"] == ["register", "description"]
 
 
@@ -230,3 +237,120 @@ def test_plugins_items_shows_department_switches_and_catalog_check_states(run: R
     assert code == 0 and "maintenance.door-lock" in out and "it.pos-down" not in out
     code, _, err = run("plugins", "items", "-d", "payroll")
     assert code == 1 and "unknown department 'payroll'" in err
+
+
+# -- `check` and the Znuny setup (radiant_ext.webhook.setup_check) ----------------------------
+
+@pytest.fixture(scope="module")
+def retail_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    """A running retail sandbox: its base URL and its metadata SQLite file."""
+    from radiant_ext.sandbox import serve_in_thread
+
+    data = tmp_path_factory.mktemp("sandbox")
+    server = serve_in_thread(data_dir=data, seed="retail")
+    try:
+        yield server.url, data / "sandbox.sqlite"
+    finally:
+        server.stop()
+
+
+def _znuny_env(monkeypatch: pytest.MonkeyPatch, url: str, **more: str) -> None:
+    values = {"RADIANT_ZNUNY_URL": url, "RADIANT_ZNUNY_USER": "radiant",
+              "RADIANT_ZNUNY_PASSWORD": "radiant-demo",
+              "RADIANT_ZNUNY_WEBSERVICE": "GenericTicketConnectorRESTReady2Adopt",
+              "RADIANT_ZNUNY_ROUTE_SET": "znuny-r2a",
+              "RADIANT_WEBHOOK_SECRET": "a-long-random-webhook-secret", **more}
+    for name, value in values.items():
+        monkeypatch.setenv(name, value)
+
+
+def _closed_port_url() -> str:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    return f"http://127.0.0.1:{port}"
+
+
+def test_check_runs_the_znuny_setup_check_against_the_sandbox(
+    run: Run, monkeypatch: pytest.MonkeyPatch, retail_sandbox: tuple[str, Path]
+) -> None:
+    url, metadata = retail_sandbox
+    _znuny_env(monkeypatch, url, RADIANT_ZNUNY_DB_URL=f"sqlite:///{metadata}")
+    code, out, err = run("check")
+    assert code == 0, err
+    lines = out.splitlines()
+    assert "[ok] gi.session: GenericTicketConnectorRESTReady2Adopt: logged in" in lines
+    assert ("[ok] db.dynamic-field.RadiantDeadline: RadiantDeadline (DateTime, Ticket) exists"
+            in lines)
+    assert "Checked every name against Znuny's database: 0 missing." in lines
+    assert lines[-1] == f"Znuny setup at {url}: 0 error(s)."
+    code, out, _ = run("check", "--json")
+    setup = json.loads(out)["setup"]
+    assert code == 0 and {f["status"] for f in setup} == {"ok"}
+    assert [f["check"] for f in setup][:4] == [
+        "webhook.secret", "gi.session", "gi.search", "gi.search-dynamic-fields"]
+
+
+def test_check_fails_on_a_setup_error_and_names_it(
+    run: Run, monkeypatch: pytest.MonkeyPatch, retail_sandbox: tuple[str, Path]
+) -> None:
+    # otrs6 has no POST search route: duplicate-free outbox delivery would not work
+    _znuny_env(monkeypatch, retail_sandbox[0], RADIANT_ZNUNY_ROUTE_SET="otrs6",
+               RADIANT_ZNUNY_WEBSERVICE="GenericTicketConnectorREST")
+    code, out, err = run("check")
+    assert code == 1
+    assert "All catalogs are valid." in out.splitlines()
+    assert "[ok] gi.search: GenericTicketConnectorREST: 0 ticket(s) found" in out
+    assert err.startswith("Error: Znuny setup: 1 error(s); first: [error] gi.search-dynamic-"
+                          "fields: dynamic-field search needs a POST search route")
+    monkeypatch.setenv("RADIANT_ZNUNY_PASSWORD", "wrong")
+    code, out, err = run("check")
+    assert code == 1 and "[error] gi.session: Znuny refused the login of agent 'radiant'" in out
+    assert "gi.search:" not in out  # later GI checks need a session
+
+
+def test_check_with_an_unreachable_znuny_is_one_line_per_finding(
+    run: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = _closed_port_url()
+    _znuny_env(monkeypatch, url)
+    code, out, err = run("check")
+    assert code == 1
+    gi = [line for line in out.splitlines() if " gi." in line]
+    assert len(gi) == 1 and gi[0].startswith(f"[error] gi.session: cannot reach {url}")
+    assert "check RADIANT_ZNUNY_URL" in gi[0]
+    assert err.startswith("Error: Znuny setup: 1 error(s)") and err.count("\n") == 1
+    code, out, _ = run("check", "--no-znuny")
+    assert code == 0
+    assert out.splitlines()[-1] == "Znuny setup NOT checked (--no-znuny)."
+    assert "gi." not in out
+
+
+def test_check_as_a_process_prints_no_traceback_and_no_client_warnings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = _closed_port_url()
+    _znuny_env(monkeypatch, url)
+    for name in ("RADIANT_ZNUNY_DB_URL", "RADIANT_DATABASE_URL", "RADIANT_CATALOG_DIRS",
+                 "RADIANT_BLOCKED_PLUGINS"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("RADIANT_CONFIG", str(tmp_path / "absent.toml"))
+    monkeypatch.setenv("RADIANT_DATA_DIR", str(tmp_path / "data"))
+    command = [str(Path(sys.executable).with_name("radiant-ext")), "check"]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 1
+    assert done.stderr.splitlines() == [done.stderr.strip()]  # only the "Error: ..." line
+    assert done.stderr.startswith("Error: Znuny setup: 1 error(s); first: [error] gi.session")
+    assert "Traceback" not in done.stdout + done.stderr
+
+
+def test_check_without_znuny_settings_skips_the_setup_unless_asked(run: Run) -> None:
+    code, out, _ = run("check")
+    assert code == 0
+    assert out.splitlines()[-1] == ("Znuny setup NOT checked: RADIANT_ZNUNY_USER is not set "
+                                    "(--znuny checks it anyway).")
+    code, out, err = run("check", "--znuny")
+    assert code == 1
+    assert "[error] webhook.secret: RADIANT_WEBHOOK_SECRET is empty" in out
+    assert "[error] gi.session: RADIANT_ZNUNY_USER is empty" in out
+    assert err.startswith("Error: Znuny setup: 2 error(s); first: [error] webhook.secret")
