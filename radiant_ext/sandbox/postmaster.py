@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from email import policy
 from email.message import EmailMessage
-from email.parser import BytesParser
+from email.parser import BytesHeaderParser, BytesParser
 from email.utils import format_datetime, make_msgid, parseaddr
 from typing import Any
 
@@ -59,11 +59,20 @@ def compose_mail(sender: str, subject: str, body: str, to: str = SYSTEM_ADDRESS)
     return bytes(msg)
 
 
+def _header(data: bytes, name: str, msg: EmailMessage) -> str:
+    """A header as written (Znuny keeps ``"Name" <address>``), decoded if it is encoded."""
+    raw = BytesHeaderParser(policy=policy.compat32).parsebytes(data).get(name)
+    if raw is None:
+        return ""
+    text = " ".join(str(raw).split())
+    return str(msg.get(name)) if "=?" in text else text
+
+
 def parse_mail(raw: bytes | str) -> Mail:
     """Parse a message; raise :class:`SandboxError` without a sender address."""
     data = raw.encode("utf-8") if isinstance(raw, str) else raw
     msg = BytesParser(policy=policy.default).parsebytes(data)
-    sender = str(msg.get("From") or "")
+    sender = _header(data, "From", msg)
     if "@" not in parseaddr(sender)[1]:
         raise SandboxError("the mail has no sender address (From:)")
     part = msg.get_body(preferencelist=("plain", "html"))
@@ -71,7 +80,7 @@ def parse_mail(raw: bytes | str) -> Mail:
     mime = part.get_content_type() if part is not None else "text/plain"
     return Mail(
         from_=sender,
-        to=str(msg.get("To") or SYSTEM_ADDRESS),
+        to=_header(data, "To", msg) or SYSTEM_ADDRESS,
         subject=str(msg.get("Subject") or ""),
         body=str(body),
         content_type=f"{mime}; charset=utf-8",
