@@ -34,10 +34,10 @@ from radiant_ext.portal.ports import (
     RequestDraft,
     SubmissionReceipt,
 )
-from radiant_ext.portal.services import services
+from radiant_ext.portal.services import request_resource, services
 from radiant_ext.portal.uploads import read_uploads
 
-__all__ = ["bp", "init_app", "search_departments"]
+__all__ = ["bp", "init_app", "offered_departments", "search_departments"]
 
 bp = Blueprint("catalog", __name__)
 
@@ -62,13 +62,21 @@ def search_departments(departments: Sequence[DepartmentView], query: str) -> lis
     return found
 
 
+def offered_departments() -> list[DepartmentView]:
+    """This request's catalog for the logged-in customer, asked for once per request."""
+    return request_resource(
+        "departments",
+        lambda: services().catalog.departments(current_customer(), current_language()),
+        lambda _departments: None,
+    )
+
+
 @bp.get("/")
 @login_required
 def home() -> ResponseReturnValue:
     """The catalogs of the departments enabled for this customer, searchable."""
     query = request.args.get("q", "").strip()[:200]
-    departments = services().catalog.departments(current_customer(), current_language())
-    shown = search_departments(departments, query)
+    shown = search_departments(offered_departments(), query)
     return render_template("catalog/home.html", departments=shown, query=query)
 
 

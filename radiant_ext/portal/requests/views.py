@@ -25,7 +25,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 
 from radiant_ext.portal.auth import current_customer, login_required
-from radiant_ext.portal.i18n import current_language
+from radiant_ext.portal.catalog.views import offered_departments
 from radiant_ext.portal.ports import ListQuery, Scope, TicketDetail, TicketSummary
 from radiant_ext.portal.requests.forms import CloseForm, ReopenForm, ReplyForm
 from radiant_ext.portal.requests.render import article_html
@@ -76,8 +76,7 @@ def reopen_allowed(detail: TicketDetail, window_days: int, now: datetime | None 
 
 def _category_titles() -> dict[str, str]:
     """Catalog item id → title in the customer's language (ids of retired items stay ids)."""
-    departments = services().catalog.departments(current_customer(), current_language())
-    return {item.id: item.title for dept in departments for item in dept.items}
+    return {item.id: item.title for dept in offered_departments() for item in dept.items}
 
 
 def _list(scope: Scope) -> ResponseReturnValue:
