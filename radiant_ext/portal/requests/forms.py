@@ -7,7 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import MultipleFileField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
-__all__ = ["CloseForm", "ReopenForm", "ReplyForm"]
+__all__ = ["ReopenForm", "ReplyForm"]
 
 
 class ReplyForm(FlaskForm):  # type: ignore[misc]
@@ -17,10 +17,6 @@ class ReplyForm(FlaskForm):  # type: ignore[misc]
         lazy_gettext("Your message"), validators=[DataRequired(), Length(max=10000)]
     )
     attachments = MultipleFileField(lazy_gettext("Attachments"))
-
-
-class CloseForm(FlaskForm):  # type: ignore[misc]
-    """Close a request (a button; the form carries the CSRF token)."""
 
 
 class ReopenForm(FlaskForm):  # type: ignore[misc]

@@ -27,7 +27,7 @@ from flask_babel import gettext
 from radiant_ext.portal.auth import current_customer, login_required
 from radiant_ext.portal.catalog.views import offered_departments
 from radiant_ext.portal.ports import ListQuery, Scope, TicketDetail, TicketSummary
-from radiant_ext.portal.requests.forms import CloseForm, ReopenForm, ReplyForm
+from radiant_ext.portal.requests.forms import ReopenForm, ReplyForm
 from radiant_ext.portal.requests.render import article_html
 from radiant_ext.portal.services import services
 from radiant_ext.portal.uploads import read_uploads
@@ -115,7 +115,6 @@ def _render_detail(
         "requests/detail.html",
         ticket=detail,
         reply_form=reply or ReplyForm(formdata=None),
-        close_form=CloseForm(formdata=None),
         reopen_form=reopen or ReopenForm(formdata=None),
         can_reopen=reopen_allowed(detail, current_app.config["PORTAL_REOPEN_WINDOW_DAYS"]),
         overdue=is_overdue(detail.summary),
