@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import logging
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
@@ -33,6 +34,8 @@ if TYPE_CHECKING:
     from flask import Blueprint
 
 __all__ = ["Plugins"]
+
+_log = logging.getLogger("radiant_ext.plugins")
 
 
 class Plugins:
@@ -249,18 +252,58 @@ class Plugins:
         return cast(Classification | None, result)
 
     def ticket_created(
-        self, ticket_id: int, ticket_number: str, *, item: CatalogItem | None = None,
+        self, ticket_id: int, ticket_number: str, *, item: CatalogItem | str | None = None,
         decision: RoutingDecision | None = None,
     ) -> None:
-        """Tell plugins a ticket was created."""
-        self.pm.hook.radiant_ticket_created(
-            ticket_id=ticket_id, ticket_number=ticket_number, item=item, decision=decision)
+        """Tell plugins the companion created (or routed) a ticket in Znuny.
+
+        Call it once per ticket, after Znuny confirmed it: the portal when
+        ``submit_request`` sent the request, the outbox drain when it delivered or found one,
+        the webhook when it routed an e-mail-born ticket.
+
+        :param item: the catalog item, or its id (``RadiantCategory``; an unknown id gives
+            ``None``, a disabled item is still passed: the ticket exists). Without it, the
+            item of ``decision`` is used.
+        :param decision: the routing decision applied, when the caller has it.
+
+        Never raises for a plugin's failure: each plugin is called on its own, a failing one is
+        logged (logger ``radiant_ext.plugins``) and the others still hear about the ticket.
+        """
+        if isinstance(item, str):
+            item = self._all_items().get(item)
+        if item is None and decision is not None:
+            item = self._all_items().get(decision.item_id)
+        self._notify("radiant_ticket_created", {"ticket_id": ticket_id,
+                     "ticket_number": ticket_number, "item": item, "decision": decision})
 
     def ticket_updated(self, ticket_id: int, ticket_number: str,
                        changes: Mapping[str, Any]) -> None:
-        """Tell plugins sync noticed changes on a ticket."""
-        self.pm.hook.radiant_ticket_updated(
-            ticket_id=ticket_id, ticket_number=ticket_number, changes=changes)
+        """Tell plugins sync noticed ``changes`` (attribute → new value) on a ticket.
+
+        Never raises for a plugin's failure (see :meth:`ticket_created`).
+        """
+        self._notify("radiant_ticket_updated", {"ticket_id": ticket_id,
+                     "ticket_number": ticket_number, "changes": changes})
+
+    def _notify(self, hook_name: str, kwargs: dict[str, Any]) -> None:
+        """Call each implementation of a notification hook separately, in pluggy's order.
+
+        A hook wrapper cannot be called on its own; with one present the hook is called as a
+        whole (a failure then stops the plugins after it, and is logged the same way).
+        """
+        caller = cast(pluggy.HookCaller, getattr(self.pm.hook, hook_name))
+        impls = caller.get_hookimpls()
+        calls: list[tuple[str, Callable[[], object]]]
+        if any(impl.hookwrapper or impl.wrapper for impl in impls):
+            calls = [("(hook wrappers)", lambda: caller(**kwargs))]
+        else:
+            calls = [(impl.plugin_name, _bound(impl, kwargs)) for impl in reversed(impls)]
+        for plugin_name, call in calls:
+            try:
+                call()
+            except Exception:  # a plugin's bug must not undo or block a filed ticket
+                _log.exception("plugin %s failed in %s for ticket %s", plugin_name, hook_name,
+                               kwargs["ticket_id"])
 
     def portal_blueprints(self) -> list[Blueprint]:
         """Return the blueprints plugins contribute to the portal."""
@@ -313,6 +356,12 @@ def _with_store(item: CatalogItem, request: RequestContext) -> RequestContext:
         if isinstance(spec, StoreField) and value:
             return replace(request, store_id=value)
     return request
+
+
+def _bound(impl: pluggy.HookImpl, kwargs: Mapping[str, Any]) -> Callable[[], object]:
+    """Return a call of ``impl`` with the hook arguments it names (as pluggy passes them)."""
+    args = [kwargs[name] for name in impl.argnames]
+    return lambda: impl.function(*args)
 
 
 def _call(impl: pluggy.HookImpl) -> list[Any]:

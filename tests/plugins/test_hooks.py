@@ -21,6 +21,7 @@ from radiant_ext.plugins import (
     EmailTicket,
     FieldError,
     LocalizedText,
+    MemoryEnablement,
     PluginError,
     Plugins,
     RequestContext,
@@ -214,6 +215,93 @@ def test_hook_radiant_ticket_updated(make_plugins: MakePlugins) -> None:
 
     make_plugins("", Listener()).ticket_updated(7, "1001", {"state": "closed successful"})
     assert rec.calls == [("updated", {"id": 7, "state": "closed successful"})]
+
+
+class CreatedListener:
+    """Records what ``radiant_ticket_created`` receives."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[int, str | None, str | None]] = []
+
+    @hookimpl
+    def radiant_ticket_created(self, ticket_id: int, item: CatalogItem | None,
+                               decision: RoutingDecision | None) -> None:
+        self.calls.append((ticket_id, item.id if item else None,
+                           decision.item_id if decision else None))
+
+
+def test_ticket_created_takes_an_item_id_or_the_decisions_item(
+    make_plugins: MakePlugins, base_catalog: str
+) -> None:
+    listener = CreatedListener()
+    p = make_plugins(base_catalog, listener, enablement=MemoryEnablement({"ops": False}))
+    p.ticket_created(1, "1001", item="ops.till")  # the outbox row's category; dept disabled
+    p.ticket_created(2, "1002", item="ops.gone")  # an item no plugin has any more
+    decision = make_plugins(base_catalog).route(
+        p.item("ops.paper", include_disabled=True), RequestContext(submitted_at=MONDAY_9))
+    p.ticket_created(3, "1003", decision=decision)
+    assert listener.calls == [(1, "ops.till", None), (2, None, None),
+                              (3, "ops.paper", "ops.paper")]
+
+
+def test_a_failing_listener_neither_raises_nor_silences_the_others(
+    make_plugins: MakePlugins, base_catalog: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    class Broken:
+        __name__ = "broken-listener"
+
+        @hookimpl
+        def radiant_ticket_created(self, ticket_number: str) -> None:
+            raise RuntimeError(f"register unavailable for {ticket_number}")
+
+        @hookimpl
+        def radiant_ticket_updated(self, changes: Mapping[str, Any]) -> None:
+            raise KeyError("state")
+
+    first, last = CreatedListener(), CreatedListener()
+    updated = Recorder()
+
+    class Updates:
+        @hookimpl
+        def radiant_ticket_updated(self, ticket_id: int, changes: Mapping[str, Any]) -> None:
+            updated.calls.append(("updated", {"id": ticket_id, **changes}))
+
+    p = make_plugins(base_catalog, first, Broken(), last, Updates())
+    with caplog.at_level("ERROR", logger="radiant_ext.plugins"):
+        p.ticket_created(7, "2026112310000071", item="ops.till")
+        p.ticket_updated(7, "2026112310000071", {"state": "open"})
+    assert first.calls == last.calls == [(7, "ops.till", None)]
+    assert updated.calls == [("updated", {"id": 7, "state": "open"})]
+    assert [r.getMessage() for r in caplog.records] == [
+        "plugin broken-listener failed in radiant_ticket_created for ticket 7",
+        "plugin broken-listener failed in radiant_ticket_updated for ticket 7",
+    ]
+    assert "register unavailable for 2026112310000071" in caplog.text  # with the traceback
+
+
+def test_a_hook_wrapper_is_called_with_the_whole_hook_and_failures_are_logged(
+    make_plugins: MakePlugins, base_catalog: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    seen: list[str] = []
+
+    class Wrapper:
+        @hookimpl(wrapper=True)
+        def radiant_ticket_created(self, ticket_number: str) -> object:
+            seen.append(f"before {ticket_number}")
+            result = yield
+            seen.append("after")
+            return result
+
+    class Broken:
+        @hookimpl
+        def radiant_ticket_created(self) -> None:
+            raise RuntimeError("boom")
+
+    listener = CreatedListener()
+    make_plugins(base_catalog, listener, Wrapper()).ticket_created(5, "1005")
+    assert seen == ["before 1005", "after"] and listener.calls == [(5, None, None)]
+    make_plugins(base_catalog, Wrapper(), Broken()).ticket_created(6, "1006")
+    assert "failed in radiant_ticket_created for ticket 6" in caplog.text
 
 
 def test_hook_radiant_portal_blueprints(make_plugins: MakePlugins) -> None:
