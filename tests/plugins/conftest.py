@@ -129,9 +129,10 @@ def _create_znuny_db(url: str, contract: Path, skip: set[str]) -> None:
             rows[table].append({"id": new_id, "name": name, "valid_id": 1, **extra})
         return new_id
 
-    for table, names in RETAIL.items():
+    for table_name, names in RETAIL.items():
         for n in names:
-            add(table, n, **({"object_type": "Ticket"} if table == "dynamic_field" else {}))
+            add(table_name, n,
+                **({"object_type": "Ticket"} if table_name == "dynamic_field" else {}))
     for n in RETAIL_SERVICES:
         add("service", n)
     for sla, services in RETAIL_SLAS.items():

@@ -69,7 +69,8 @@ def test_hook_radiant_stores(make_plugins: MakePlugins) -> None:
                     StoreInfo(id="store-900", name="Store 900 Minsk", time_zone="Europe/Minsk")]
 
     p = make_plugins("", Minsk())
-    assert p.store("store-900") is not None and p.store("store-900").time_zone == "Europe/Minsk"
+    minsk = p.store("store-900")
+    assert minsk is not None and minsk.time_zone == "Europe/Minsk"
     assert p.stores()["store-001"].name == "Renamed"  # a plugin's entry wins over the default
     assert p.stores()["store-002"].tier == "flagship"  # the default directory is still there
     assert len(p.stores()) == 31

@@ -68,7 +68,7 @@ def test_store_directory_matches_the_seeded_customer_companies(sandbox_db: str) 
 
     engine = create_engine(sandbox_db)
     with engine.connect() as conn:
-        companies = dict(conn.execute(text(
+        companies: dict[str, str] = dict(conn.execute(text(
             "SELECT customer_id, name FROM customer_company WHERE customer_id LIKE 'store-%'")
         ).all())
     engine.dispose()
