@@ -354,3 +354,19 @@ def test_check_without_znuny_settings_skips_the_setup_unless_asked(run: Run) -> 
     assert "[error] webhook.secret: RADIANT_WEBHOOK_SECRET is empty" in out
     assert "[error] gi.session: RADIANT_ZNUNY_USER is empty" in out
     assert err.startswith("Error: Znuny setup: 2 error(s); first: [error] webhook.secret")
+
+
+def test_check_reports_catalog_problems_and_setup_errors_together(
+    run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "catalogs"
+    folder.mkdir()
+    (folder / "broken.yaml").write_text("items: [\n", "utf-8")
+    monkeypatch.setenv("RADIANT_CATALOG_DIRS", json.dumps([str(folder)]))
+    _znuny_env(monkeypatch, _closed_port_url())
+    code, out, err = run("check")
+    assert code == 1
+    assert "All catalogs are valid." not in out
+    assert "[error] gi.session: cannot reach" in out
+    assert err.startswith(f"Error: 1 problem(s) found; first: {folder / 'broken.yaml'}:2:1")
+    assert err.rstrip().endswith("; Znuny setup: 1 error(s)")
