@@ -32,8 +32,12 @@ __all__ = [
 _ZNUNY_FORMAT = "%Y-%m-%d %H:%M:%S"
 
 
+# The validators below run for every field of every ticket and article (a batch of 100
+# tickets is ~10,000 calls), so each checks the common exact type first.
+
+
 def _to_int(value: Any) -> Any:
-    if isinstance(value, str):
+    if value.__class__ is str:
         text = value.strip()
         if text.lstrip("-").isdigit():
             return int(text)
@@ -41,7 +45,9 @@ def _to_int(value: Any) -> Any:
 
 
 def _to_optional_int(value: Any) -> Any:
-    if value is None or (isinstance(value, str) and value.strip() in ("", "NULL")):
+    if value.__class__ is int or value is None:
+        return value
+    if isinstance(value, str) and value.strip() in ("", "NULL"):
         return None
     return _to_int(value)
 
@@ -53,6 +59,8 @@ def _to_float(value: Any) -> Any:
 
 
 def _to_str(value: Any) -> Any:
+    if value.__class__ is str:
+        return value
     if value is None:
         return ""
     if isinstance(value, int | float) and not isinstance(value, bool):
@@ -66,8 +74,22 @@ def _to_bool(value: Any) -> Any:
     return value
 
 
+def _is_znuny_stamp(value: str) -> bool:
+    """``YYYY-MM-DD HH:MM:SS`` exactly (the shape of every timestamp Znuny sends)."""
+    return (
+        len(value) == 19 and value[4] == value[7] == "-" and value[10] == " "
+        and value[13] == value[16] == ":"
+    )
+
+
 def _parse_datetime(value: Any) -> Any:
     """Parse Znuny's ``YYYY-MM-DD HH:MM:SS`` (read as UTC) or an epoch number."""
+    if isinstance(value, str) and _is_znuny_stamp(value) and not value.startswith("0000"):
+        # the common case, ~10x faster than strptime (a batch of 100 tickets has ~800 stamps)
+        try:
+            return datetime.fromisoformat(value + "+00:00")  # tzinfo is datetime.UTC
+        except ValueError:
+            pass  # e.g. month 13: strptime below gives pydantic the value to report
     if value is None or value == "" or (isinstance(value, str) and value.startswith("0000")):
         return None
     if isinstance(value, datetime):

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import requests
@@ -105,11 +107,17 @@ def translate(exc: requests.RequestException, operation: str) -> ZnunyConnection
 
 
 class Transport:
-    """Sends single HTTP requests; one keep-alive session (and pool) per thread.
+    """Sends single HTTP requests over a pool of keep-alive ``requests.Session`` objects.
+
+    Each request borrows an idle session (the most recently used one, whose connection is
+    warm) and returns it afterwards, so one thread or many — including the short-lived
+    threads of a parallel batch fetch — reuse the same connections. Concurrent requests use
+    different sessions (``requests.Session`` is not meant to be shared between threads).
 
     :param verify: ``True``, ``False`` or the path of a CA bundle.
     :param cert: client certificate: a PEM path, or ``(cert, key)`` paths.
-    :param pool_size: connections kept per host and thread.
+    :param pool_size: idle keep-alive connections kept; more concurrent requests open extra
+        connections, closed when they are done.
     """
 
     def __init__(
@@ -121,33 +129,55 @@ class Transport:
         pool_size: int = 10,
         user_agent: str = "radiant-ext",
     ) -> None:
+        if pool_size < 1:
+            raise ValueError("pool_size must be at least 1")
         self.timeout = timeout
         self.verify = verify
         self.cert = cert
         self.pool_size = pool_size
         self.user_agent = user_agent
-        self._local = threading.local()
         self._lock = threading.Lock()
-        self._all: list[requests.Session] = []
+        self._idle: list[requests.Session] = []
+        self._busy: set[requests.Session] = set()
+        self.opened = 0  #: sessions (connections) opened so far
 
-    def session(self) -> requests.Session:
-        """This thread's ``requests.Session`` (created on first use)."""
-        session: requests.Session | None = getattr(self._local, "session", None)
-        if session is None:
-            session = requests.Session()
-            adapter = HTTPAdapter(
-                pool_connections=1, pool_maxsize=self.pool_size, max_retries=0
-            )
-            session.mount("http://", adapter)
-            session.mount("https://", adapter)
-            session.verify = self.verify
-            session.cert = self.cert
-            session.headers["User-Agent"] = self.user_agent
-            session.headers["Accept"] = "application/json"
-            self._local.session = session
-            with self._lock:
-                self._all.append(session)
+    def _new_session(self) -> requests.Session:
+        session = requests.Session()
+        adapter = HTTPAdapter(pool_connections=1, pool_maxsize=1, max_retries=0)
+        session.mount("http://", adapter)
+        session.mount("https://", adapter)
+        session.verify = self.verify
+        session.cert = self.cert
+        session.headers["User-Agent"] = self.user_agent
+        session.headers["Accept"] = "application/json"
         return session
+
+    @contextmanager
+    def session(self) -> Iterator[requests.Session]:
+        """Borrow an idle session (or a new one) for one exchange."""
+        with self._lock:
+            session = self._idle.pop() if self._idle else None
+            if session is None:
+                self.opened += 1
+        if session is None:
+            session = self._new_session()
+        with self._lock:
+            self._busy.add(session)
+        try:
+            yield session
+        finally:
+            with self._lock:
+                kept = session in self._busy and len(self._idle) < self.pool_size
+                self._busy.discard(session)
+                if kept:
+                    self._idle.append(session)
+            if not kept:
+                session.close()
+
+    @property
+    def idle(self) -> int:
+        """Sessions waiting in the pool."""
+        return len(self._idle)
 
     def send(
         self,
@@ -163,16 +193,18 @@ class Transport:
         if body is not None:
             headers = {**headers, "Content-Type": "application/json; charset=utf-8"}
         try:
-            return self.session().request(
-                method, url, params=params, data=body, headers=headers, timeout=self.timeout
-            )
+            with self.session() as session:
+                return session.request(
+                    method, url, params=params, data=body, headers=headers,
+                    timeout=self.timeout,
+                )
         except requests.RequestException as exc:
             raise translate(exc, operation) from exc
 
     def close(self) -> None:
-        """Close every thread's session and its pooled connections."""
+        """Close the idle sessions; sessions in use are closed when their request ends."""
         with self._lock:
-            sessions, self._all = self._all, []
-        for session in sessions:
+            idle, self._idle = self._idle, []
+            self._busy.clear()
+        for session in idle:
             session.close()
-        self._local = threading.local()

@@ -154,7 +154,7 @@ class ZnunyClient(ClientCore):
     :param retry: :class:`RetryPolicy`; writes are retried only when nothing was sent.
     :param verify: TLS verification: ``True``, ``False`` or a CA-bundle path.
     :param cert: client certificate path, or ``(cert, key)``.
-    :param pool_size: keep-alive connections per thread.
+    :param pool_size: idle keep-alive connections kept for reuse (shared by all threads).
     :raises MissingCredentialsError: with neither credentials nor a session id.
     :raises UnknownRouteSetError: for an unknown route set name.
     """

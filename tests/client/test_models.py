@@ -50,6 +50,23 @@ def test_znuny_timestamps_parse_as_utc_and_format_back(moment: datetime) -> None
     assert ticket.created is not None and format_znuny_datetime(ticket.created) == text
 
 
+@pytest.mark.parametrize(("raw", "expected"), [
+    ("0000-00-00 00:00:00", None),
+    ("", None),
+    (1764000000, datetime(2025, 11, 24, 16, 0, tzinfo=UTC)),
+    ("2026-11-23T10:00:00+03:00", datetime(2026, 11, 23, 7, 0, tzinfo=UTC)),
+])
+def test_other_timestamp_shapes(raw: object, expected: datetime | None) -> None:
+    assert Ticket.model_validate({"TicketID": 1, "TicketNumber": "1",
+                                  "Changed": raw}).changed == expected
+
+
+@pytest.mark.parametrize("raw", ["2026-13-23 10:00:00", "2026-1a-23 10:00:00", "yesterday"])
+def test_malformed_timestamps_are_validation_errors(raw: str) -> None:
+    with pytest.raises(ValidationError, match="Changed"):
+        Ticket.model_validate({"TicketID": 1, "TicketNumber": "1", "Changed": raw})
+
+
 @settings(deadline=None)
 @given(stamps, st.integers(min_value=-12, max_value=14))
 def test_aware_datetimes_are_sent_in_utc(moment: datetime, offset: int) -> None:

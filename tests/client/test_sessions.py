@@ -154,12 +154,16 @@ def test_threads_share_one_login_but_not_connections(mocked: Any) -> None:
     client = agent_client(pool_size=4)
     barrier = threading.Barrier(8)
     results: list[list[int]] = []
-    sessions: set[int] = set()
+    in_use: set[int] = set()
+    overlapping: list[int] = []
 
     def work() -> None:
         barrier.wait()
+        with client._transport.session() as session:  # held while the others run
+            in_use.add(id(session))
+            barrier.wait()
+            overlapping.append(len(in_use))
         results.append(client.ticket_search())
-        sessions.add(id(client._transport.session()))
 
     threads = [threading.Thread(target=work) for _ in range(8)]
     for t in threads:
@@ -168,9 +172,10 @@ def test_threads_share_one_login_but_not_connections(mocked: Any) -> None:
         t.join()
     assert results == [[1]] * 8
     assert len(logins) == 1
-    assert len(sessions) == 8
+    assert overlapping == [8] * 8  # eight requests at once never share a connection
+    assert client._transport.idle == 4  # pool_size connections stay open for reuse
     client.close()
-    assert client._transport._all == []
+    assert client._transport.idle == 0
 
 
 def test_concurrent_auth_failures_renew_the_session_once(mocked: Any) -> None:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import socket
 import threading
 import time
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
@@ -201,11 +203,11 @@ def test_ready2adopt_searches_dynamic_fields_on_its_post_route(mocked: Any) -> N
 
 def test_tls_options_reach_the_http_session() -> None:
     client = make(verify="/etc/ssl/ca.pem", cert=("/c.pem", "/k.pem"), pool_size=3)
-    session = client._transport.session()
-    assert session.verify == "/etc/ssl/ca.pem"
-    assert session.cert == ("/c.pem", "/k.pem")
-    adapter = session.get_adapter("https://znuny.test")
-    assert adapter._pool_maxsize == 3  # type: ignore[attr-defined]
+    with client._transport.session() as session:
+        assert session.verify == "/etc/ssl/ca.pem"
+        assert session.cert == ("/c.pem", "/k.pem")
+    with pytest.raises(ValueError, match="pool_size"):
+        make(pool_size=0)
 
 
 def test_logs_name_operation_status_and_duration_but_no_secret(
@@ -286,3 +288,59 @@ def test_refused_connection_is_a_connection_error() -> None:
     with pytest.raises(e.ZnunyConnectionError) as info:
         client.ticket_get(1)
     assert type(info.value) is e.ZnunyConnectionError and not info.value.maybe_committed
+
+
+class _KeepAliveHandler(BaseHTTPRequestHandler):
+    """Answers ``GET …/Ticket/1,2,3`` with those tickets over HTTP/1.1 keep-alive."""
+
+    protocol_version = "HTTP/1.1"
+    connections: list[int]
+
+    def setup(self) -> None:
+        super().setup()
+        self.connections.append(1)
+
+    def do_GET(self) -> None:  # noqa: N802 - http.server's name
+        ids = self.path.split("?")[0].rsplit("/", 1)[-1].split(",")
+        time.sleep(0.02)  # long enough for parallel batches to overlap
+        body = json.dumps({"Ticket": [{"TicketID": i, "TicketNumber": f"n{i}"}
+                                      for i in ids]}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def keep_alive_server() -> Iterator[tuple[str, list[int]]]:
+    connections: list[int] = []
+    handler = type("Handler", (_KeepAliveHandler,), {"connections": connections})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}", connections
+    server.shutdown()
+    server.server_close()
+    thread.join()
+
+
+def test_connections_are_reused_across_calls_and_parallel_batches(
+    keep_alive_server: tuple[str, list[int]]
+) -> None:
+    url, connections = keep_alive_server
+    client = ZnunyClient(url, session_id=SID, pool_size=4)
+    for _ in range(3):
+        assert client.ticket_get(7).ticket_id == 7
+    assert len(connections) == 1  # sequential calls: one keep-alive connection
+    for _ in range(5):
+        tickets = client.ticket_get_many(range(1, 41), chunk_size=5, workers=4)
+        assert [t.ticket_id for t in tickets] == list(range(1, 41))
+    # each call runs on new threads, yet at most `workers` connections are ever opened
+    assert 2 <= len(connections) <= 4
+    assert client._transport.opened == len(connections)
+    client.close()
