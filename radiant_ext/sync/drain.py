@@ -6,7 +6,7 @@ from collections import Counter
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from radiant_ext.store import Outbox, OutboxState, record_audit, utcnow
@@ -46,12 +46,15 @@ def _recover_stale(sessions: sessionmaker[Session], stale_before: datetime) -> i
         return int(res.rowcount)  # type: ignore[attr-defined]
 
 
-def _due(sessions: sessionmaker[Session], now: datetime, skip: set[int]) -> list[Outbox]:
+def _due(sessions: sessionmaker[Session], now: datetime, run_started: datetime) -> list[Outbox]:
+    """Pending rows whose time has come and that this run has not tried yet."""
     with sessions() as s:
         stmt = (select(Outbox)
-                .where(Outbox.state == OutboxState.PENDING, Outbox.next_attempt_at <= now)
-                .order_by(Outbox.next_attempt_at, Outbox.id).limit(BATCH + len(skip)))
-        return [row for row in s.scalars(stmt) if row.id not in skip][:BATCH]
+                .where(Outbox.state == OutboxState.PENDING, Outbox.next_attempt_at <= now,
+                       or_(Outbox.last_attempt_at.is_(None),
+                           Outbox.last_attempt_at < run_started))
+                .order_by(Outbox.next_attempt_at, Outbox.id).limit(BATCH))
+        return list(s.scalars(stmt))
 
 
 def _lookup(ctx: JobContext, rows: list[Outbox]) -> dict[str, FoundTicket] | Exception:
@@ -101,16 +104,15 @@ def drain_outbox(ctx: JobContext) -> dict[str, int]:
     retry = RetryPolicy(settings.outbox_retry_seconds, settings.outbox_retry_max_seconds)
     stale = timedelta(seconds=max(300.0, 4 * settings.znuny_timeout))
     counts: Counter[str] = Counter(recovered=_recover_stale(ctx.sessions, ctx.now() - stale))
-    seen: set[int] = set()
-    failures_in_row = 0
-    while len(seen) < MAX_PER_RUN:
-        rows = _due(ctx.sessions, ctx.now(), seen)
+    run_started, done, failures_in_row = utcnow(), 0, 0
+    while done < MAX_PER_RUN:
+        rows = _due(ctx.sessions, ctx.now(), run_started)
         if not rows:
             break
-        ctx.progress("outbox", 0, outbox_backlog(ctx.sessions)["pending"] + len(seen))
+        ctx.progress("outbox", 0, outbox_backlog(ctx.sessions)["pending"] + done)
         found = _lookup(ctx, rows)
         for row in rows:
-            seen.add(row.id)
+            done += 1
             outcome, unreachable = _deliver(ctx, row, found, retry)
             counts[outcome] += 1
             ctx.progress("outbox", 1, None)

@@ -179,7 +179,7 @@ def test_drain_stops_early_when_znuny_is_unreachable(
     for n in range(6):
         _submit(engine, znuny, f"RQ-D{n}")
     time.sleep(0.06)
-    settings.outbox_retry_seconds = 60  # the three tried now are not due again in this run
+    settings.outbox_retry_seconds = settings.outbox_retry_max_seconds = 60  # not due again soon
     counts = drain_outbox(make_ctx())
     assert counts["pending"] == 3 and counts["deferred"] == 3
     assert outbox_backlog(make_ctx().sessions)["pending"] == 6

@@ -101,9 +101,9 @@ def test_lease_is_exclusive_until_it_expires(engine: Engine) -> None:
 
 
 def test_lease_keeper_renews_while_the_block_runs(engine: Engine) -> None:
-    lease = Lease(engine, "job:long", holder="me", ttl=0.6)
+    lease = Lease(engine, "job:long", holder="me", ttl=1.5)
     with LeaseKeeper(lease) as keeper:
-        time.sleep(1.2)  # two lease lengths: only renewal keeps it
+        time.sleep(3.2)  # two lease lengths: only renewal keeps it
         assert not Lease(engine, "job:long", holder="other", ttl=1).acquire()
         assert not keeper.lost
     assert Lease(engine, "job:long", holder="other", ttl=1).acquire()

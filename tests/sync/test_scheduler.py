@@ -31,7 +31,7 @@ def spawn(tmp_path: Path,
           store: tuple[str, Engine]) -> Iterator[Callable[[], subprocess.Popen[str]]]:
     started: list[subprocess.Popen[str]] = []
     env = {**os.environ, "RADIANT_DATABASE_URL": store[0], "RADIANT_DATA_DIR": str(tmp_path),
-           "RADIANT_SYNC_INTERVALS": '{"outbox-drain": 1}', "RADIANT_SYNC_LEASE_SECONDS": "2"}
+           "RADIANT_SYNC_INTERVALS": '{"outbox-drain": 1}', "RADIANT_SYNC_LEASE_SECONDS": "3"}
 
     def start() -> subprocess.Popen[str]:
         proc = subprocess.Popen(
@@ -70,7 +70,7 @@ def test_standby_takes_over_when_the_leader_dies(
     first = spawn()
     assert _wait(lambda: len(_runs_by(engine, first.pid)) >= 2, 30), "the first never ran jobs"
     second = spawn()
-    time.sleep(4)  # two lease lengths: the standby must not have run anything
+    time.sleep(6)  # two lease lengths: the standby must not have run anything
     assert _runs_by(engine, second.pid) == []
     assert (Lease(engine, LEADER_LEASE).current_holder() or "").endswith(f":{first.pid}")
     first.send_signal(signal.SIGKILL)
