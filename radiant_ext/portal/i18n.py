@@ -11,9 +11,8 @@ from pathlib import Path
 
 from flask import Blueprint, Flask, current_app, redirect, request, session
 from flask.typing import ResponseReturnValue
-from flask_babel import format_datetime, gettext
+from flask_babel import Babel, format_datetime, gettext
 
-from radiant_ext.portal.extensions import babel
 from radiant_ext.portal.navigation import safe_next
 
 __all__ = [
@@ -117,7 +116,7 @@ def init_app(app: Flask) -> None:
         "BABEL_TRANSLATION_DIRECTORIES", str(app.root_path) + "/translations"
     )
     app.config["BABEL_DEFAULT_TIMEZONE"] = app.config["PORTAL_TIMEZONE"]
-    babel.init_app(app, locale_selector=current_language, timezone_selector=_timezone)
+    Babel(app, locale_selector=current_language, timezone_selector=_timezone)
     app.register_blueprint(bp)
     app.jinja_env.globals.update(current_language=current_language)
     app.jinja_env.filters["deadline"] = format_deadline
