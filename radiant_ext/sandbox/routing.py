@@ -51,6 +51,24 @@ ROUTE_SETS: dict[str, list[Route]] = {
         ("TicketSearchPOST", "Ticket::TicketSearch", "/Ticket/Search", ("POST",)),
         ("TicketUpdate", "Ticket::TicketUpdate", "/Ticket/:TicketID", ("PATCH",)),
     ],
+    # deploy/znuny/GenericTicketConnectorREST.znuny.yml, what docs/znuny-setup.md has admins
+    # import on Znuny 6.5/7.x: every route set the companion's client knows works against it
+    "radiant-znuny": _COMMON
+    + [
+        ("SessionRemove", "Session::SessionRemove", "/Session/:SessionID", ("DELETE",)),
+        ("TicketGetList", "Ticket::TicketGet", "/TicketList", ("GET",)),
+        ("TicketHistoryGet", "Ticket::TicketHistoryGet", "/Ticket/History/:TicketID", ("GET",)),
+        (
+            "TicketHistoryGetLegacy",
+            "Ticket::TicketHistoryGet",
+            "/TicketHistory/:TicketID",
+            ("GET",),
+        ),
+        ("TicketSearch", "Ticket::TicketSearch", "/Ticket/Search", ("POST",)),
+        ("TicketSearchGet", "Ticket::TicketSearch", "/Ticket", ("GET",)),
+        ("TicketUpdate", "Ticket::TicketUpdate", "/Ticket/:TicketID", ("PATCH",)),
+        ("TicketUpdatePOST", "Ticket::TicketUpdate", "/TicketUpdate", ("POST",)),
+    ],
     # Znuny 7.1 Ready2Adopt var/webservices/examples/GenericTicketConnectorREST.yml
     "znuny-r2a": _COMMON
     + [

@@ -125,3 +125,51 @@ def test_dynamic_field_search_by_text_and_datetime(server: SandboxServer) -> Non
     assert requests.post(ws + "/Ticket/Search", json=later).json() == {"TicketID": [tid]}
     earlier = {**agent, "DynamicField_RadiantDeadline": {"SmallerThan": "2026-12-01 11:59:59"}}
     assert requests.post(ws + "/Ticket/Search", json=earlier).json() == {}
+
+
+def test_the_main_web_service_serves_the_shipped_znuny_yaml(server: SandboxServer) -> None:
+    """Retail's GenericTicketConnectorREST is deploy/znuny/GenericTicketConnectorREST.znuny.yml,
+    so the client's otrs6, znuny and znuny-r2a route sets all work against it."""
+    import yaml
+
+    from radiant_ext.client import (
+        AgentCredentials,
+        NewArticle,
+        NewTicket,
+        TicketChanges,
+        ZnunyClient,
+    )
+    from radiant_ext.sandbox.routing import ROUTE_SETS
+
+    shipped = (
+        Path(__file__).resolve().parents[2] / "deploy/znuny/GenericTicketConnectorREST.znuny.yml"
+    )
+    provider = yaml.safe_load(shipped.read_text(encoding="utf-8"))["Provider"]
+    mapping = provider["Transport"]["Config"]["RouteOperationMapping"]
+    routes = {
+        (name, provider["Operation"][name]["Type"], entry["Route"], tuple(entry["RequestMethod"]))
+        for name, entry in mapping.items()
+    }
+    assert set(ROUTE_SETS["radiant-znuny"]) == routes
+    for route_set in ("otrs6", "znuny", "znuny-r2a"):
+        client = ZnunyClient(
+            server.url, route_set=route_set, credentials=AgentCredentials("radiant", "radiant-demo")
+        )
+        try:
+            ticket_id = client.ticket_create(
+                NewTicket(
+                    title="t",
+                    queue="IT",
+                    state="new",
+                    priority="3 normal",
+                    type="Incident",
+                    customer_user="demo-customer",
+                ),
+                NewArticle(subject="s", body="b", content_type="text/plain; charset=utf-8"),
+            ).ticket_id
+            assert ticket_id in client.ticket_search(queues=["IT"])
+            client.ticket_update(ticket_id, ticket=TicketChanges(title=f"via {route_set}"))
+            assert client.ticket_get(ticket_id).title == f"via {route_set}"
+            assert client.ticket_history(ticket_id)[-1].history_type == "TitleUpdate"
+        finally:
+            client.close()

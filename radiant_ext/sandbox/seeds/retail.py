@@ -185,10 +185,11 @@ def seed_retail(conn: Connection, clock: Clock) -> None:
     _agents(conn, now, groups)
     _customers(conn, now)
     for name, route_set in (
-        ("GenericTicketConnectorREST", "otrs6"),
+        ("GenericTicketConnectorREST", "radiant-znuny"),  # as shipped in deploy/znuny/
         ("GenericTicketConnectorRESTZnuny", "znuny"),
         ("GenericTicketConnectorRESTExtra", "znuny-extra"),
         ("GenericTicketConnectorRESTReady2Adopt", "znuny-r2a"),
+        ("GenericTicketConnectorRESTOTRS6", "otrs6"),  # the OTRS 6 sample, routes only
     ):
         b.add_webservice(conn, now, name, route_set)
     write_setting(conn, "seed", "retail")
