@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, SecretStr, ValidationError
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -49,6 +49,11 @@ class Settings(BaseSettings):
     znuny_password: SecretStr = SecretStr("")
     znuny_timeout: float = Field(15.0, gt=0)
     znuny_verify_tls: bool | str = True
+    znuny_routes: dict[str, str] = Field(
+        default_factory=dict,
+        description='Route overrides by GI operation, "METHOD /path" (e.g. TicketSearchPOST = '
+        '"POST /Ticket/Search"); see docs/client.md.',
+    )
     znuny_db_url: SecretStr | None = Field(
         None, description="Optional read-only connection to Znuny's database (metadata)."
     )
@@ -91,6 +96,18 @@ class Settings(BaseSettings):
         description="The [reports] table: managers per company, time zone, penalty rules "
         "(validated by radiant_ext.reports.ReportSettings; see docs/reports.md).",
     )
+
+    @field_validator("znuny_routes")
+    @classmethod
+    def _check_znuny_routes(cls, value: dict[str, str]) -> dict[str, str]:
+        if value:  # the client's own parser names the operation whose route is unusable
+            from radiant_ext.client.routes import parse_route_overrides
+
+            try:
+                parse_route_overrides(value)
+            except ConfigError as exc:
+                raise ValueError(str(exc)) from None
+        return value
 
     @classmethod
     def settings_customise_sources(

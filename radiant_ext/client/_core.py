@@ -55,7 +55,7 @@ class ClientCore:
         webservice: str = "GenericTicketConnectorREST",
         webservice_id: int | None = None,
         route_set: str | RouteSet = "otrs6",
-        routes: Mapping[str, Route | tuple[str, str]] | None = None,
+        routes: Mapping[str, Route | tuple[str, str] | str] | None = None,
         script_path: str | None = None,
         credentials: AgentCredentials | CustomerCredentials | None = None,
         session_id: str | None = None,

@@ -36,6 +36,7 @@ from radiant_ext.client.models import (
     TicketUpdated,
     one_or_many,
 )
+from radiant_ext.client.routes import parse_route_overrides
 from radiant_ext.client.search import TicketSearchFilter
 
 if TYPE_CHECKING:
@@ -142,7 +143,8 @@ class ZnunyClient(ClientCore):
     :param base_url: scheme and host (and port) of Znuny's web server.
     :param webservice: web service name (or give ``webservice_id``).
     :param route_set: ``"otrs6"``, ``"znuny"``, ``"znuny-r2a"`` or a :class:`RouteSet`.
-    :param routes: per-operation overrides, ``{"TicketSearchPOST": ("POST", "/Ticket/Search")}``.
+    :param routes: per-operation overrides, ``{"TicketSearchPOST": ("POST", "/Ticket/Search")}``
+        (or ``"POST /Ticket/Search"``).
     :param script_path: ``otrs/`` or ``znuny/``; defaults to the route set's.
     :param credentials: :class:`AgentCredentials` or :class:`CustomerCredentials`.
     :param session_id: start with this existing session (renewed with ``credentials`` if set).
@@ -161,11 +163,20 @@ class ZnunyClient(ClientCore):
 
     @classmethod
     def from_settings(cls, settings: Settings, **overrides: Any) -> ZnunyClient:
-        """A client configured from :class:`radiant_ext.config.Settings` (keywords override)."""
+        """A client configured from :class:`radiant_ext.config.Settings` (keywords override).
+
+        ``settings.znuny_routes`` (operation → ``"METHOD /path"``) are route overrides; a
+        ``routes=`` keyword is applied on top of them, operation by operation.
+
+        :raises RouteNotConfiguredError: naming the operation whose route cannot be used.
+        """
         password = settings.znuny_password.get_secret_value()
+        routes = parse_route_overrides(settings.znuny_routes)
+        routes.update(parse_route_overrides(overrides.pop("routes", None) or {}))
         kwargs: dict[str, Any] = {
             "webservice": settings.znuny_webservice,
             "route_set": settings.znuny_route_set,
+            "routes": routes or None,
             "script_path": settings.znuny_script_path or None,
             "timeout": settings.znuny_timeout,
             "verify": settings.znuny_verify_tls,

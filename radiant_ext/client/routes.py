@@ -14,9 +14,10 @@ Znuny lets admins choose routes freely; three stock configurations are built in
     ``GET /Ticket/History/:TicketID``, ``DELETE /Session/:SessionID``, no ``/TicketList``.
 
 Per-operation overrides replace or add single routes, e.g. the routes an admin added:
-``{"TicketSearchPOST": ("POST", "/Ticket/Search"), "SessionRemove": ("DELETE",
-"/Session/:SessionID")}``. ``TicketSearchPOST`` is an optional second search route used only
-for searches that need a JSON body (dynamic-field conditions) when ``TicketSearch`` is a GET.
+``{"TicketSearchPOST": ("POST", "/Ticket/Search"), "SessionRemove": "DELETE
+/Session/:SessionID"}`` (a route is ``(method, path)`` or the text ``"METHOD /path"``).
+``TicketSearchPOST`` is an optional second search route used only for searches that need a
+JSON body (dynamic-field conditions) when ``TicketSearch`` is a GET.
 """
 
 from __future__ import annotations
@@ -34,6 +35,8 @@ __all__ = [
     "ROUTE_SETS",
     "Route",
     "RouteSet",
+    "parse_route",
+    "parse_route_overrides",
     "resolve_route_set",
 ]
 
@@ -109,17 +112,48 @@ class RouteSet:
         """Whether the route set routes ``operation``."""
         return operation in self.routes
 
-    def with_overrides(self, overrides: Mapping[str, Route | tuple[str, str]]) -> RouteSet:
-        """A copy with some operations' routes replaced or added."""
+    def with_overrides(
+        self, overrides: Mapping[str, Route | tuple[str, str] | str]
+    ) -> RouteSet:
+        """A copy with some operations' routes replaced or added.
+
+        :raises RouteNotConfiguredError: naming the operation, for an unknown operation or
+            a route that cannot be used.
+        """
         routes = dict(self.routes)
         for operation, value in overrides.items():
-            if operation not in OPERATIONS:
-                raise RouteNotConfiguredError(
-                    f"unknown operation {operation!r} in route overrides; known: "
-                    + ", ".join(OPERATIONS)
-                )
-            routes[operation] = value if isinstance(value, Route) else Route(*value)
+            routes[operation] = parse_route(operation, value)
         return replace(self, routes=MappingProxyType(routes))
+
+
+def parse_route(operation: str, value: Route | tuple[str, str] | str) -> Route:
+    """The route an override gives ``operation``: a :class:`Route`, ``(method, path)`` or
+    the text ``"METHOD /path"`` (as in the settings' ``znuny_routes``).
+
+    :raises RouteNotConfiguredError: naming the operation, for an unknown operation or a
+        route that cannot be used (unknown method, path not starting with ``/``).
+    """
+    if operation not in OPERATIONS:
+        raise RouteNotConfiguredError(
+            f"unknown operation {operation!r} in route overrides; known: "
+            + ", ".join(OPERATIONS)
+        )
+    if isinstance(value, Route):
+        return value
+    parts = value.split() if isinstance(value, str) else list(value)
+    try:
+        if len(parts) != 2 or not all(isinstance(p, str) for p in parts):
+            raise ValueError(f"expected 'METHOD /path', got {value!r}")
+        return Route(parts[0], parts[1])
+    except ValueError as exc:
+        raise RouteNotConfiguredError(f"route for {operation}: {exc}") from None
+
+
+def parse_route_overrides(
+    overrides: Mapping[str, Route | tuple[str, str] | str],
+) -> dict[str, Route]:
+    """Every override parsed with :func:`parse_route` (first problem raised)."""
+    return {operation: parse_route(operation, value) for operation, value in overrides.items()}
 
 
 def _routes(**pairs: tuple[str, str]) -> Mapping[str, Route]:
@@ -174,7 +208,7 @@ ROUTE_SETS: Mapping[str, RouteSet] = MappingProxyType(
 
 def resolve_route_set(
     route_set: str | RouteSet,
-    overrides: Mapping[str, Route | tuple[str, str]] | None = None,
+    overrides: Mapping[str, Route | tuple[str, str] | str] | None = None,
 ) -> RouteSet:
     """Look up a route set by name (or take one as given) and apply overrides.
 
