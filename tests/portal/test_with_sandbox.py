@@ -253,3 +253,45 @@ def test_live_lists_filter_by_category_and_page(portal: Flask) -> None:
     colleague_view = clerk.get("/requests/company?state=all").get_data(as_text=True)
     assert f'href="/requests/{pos_id}"' in colleague_view  # same store, company view
     assert f'href="/requests/{pos_id}"' not in clerk.get("/requests").get_data(as_text=True)
+
+
+def _file_numbered(client: FlaskClient, item: str, fields: dict[str, str]) -> int:
+    """File ``item`` and return the new ticket's id from the confirmation page."""
+    html = client.get(f"/new/{item}").get_data(as_text=True)
+    ref = re.search(r'name="request_id" type="hidden" value="([^"]+)"', html)
+    assert ref
+    response = client.post(f"/new/{item}", data={
+        "csrf_token": _token(html), "request_id": ref.group(1), **fields})
+    assert response.status_code == 302, response.get_data(as_text=True)[-3000:]
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    link = re.search(r'href="/requests/(\d+)"', page)
+    assert link, page[-2000:]
+    return int(link.group(1))
+
+
+def test_third_receipt_printer_request_from_a_store_is_raised_by_the_repeat_rule(
+    portal: Flask, settings: Settings, agent: ZnunyClient
+) -> None:
+    from radiant_ext.portal.ports import Customer
+    from radiant_ext.sync import JobContext
+    from radiant_ext.sync.tickets import pull_tickets
+
+    client, _ = _login(portal, "demo-customer")
+    fields = {"f_register": "4", "f_description": "Receipts come out blank"}
+    first = _file_numbered(client, "it.receipt-printer", fields)
+    _file_numbered(client, "it.receipt-printer", fields)
+    context = JobContext.from_settings(settings)
+    try:
+        pull_tickets(context)  # the ticket cache the repeat-incident rule counts from
+    finally:
+        context.close()
+    catalog = portal.extensions["radiant_portal"]["services"].catalog
+    clerk = Customer("demo-customer", "store-007", "Dana Clerk")
+    item = catalog.item("it.receipt-printer", clerk, "en")
+    preview = catalog.route(item, clerk, {"register": "4"}).decision  # the form's promise
+    assert "repeat-incident" in [rule.id for rule in preview.rules_fired]
+    third = _file_numbered(client, "it.receipt-printer", fields)
+    base = agent.ticket_get(first).priority
+    raised = agent.ticket_get(third).priority
+    assert (base, raised) == ("3 normal", "4 high")
+    assert preview.priority == raised
