@@ -2,14 +2,22 @@
 
 One command from a clean checkout::
 
-    python benchmarks/client_vs_peers.py            # 1,000 tickets, 200 updates
+    python benchmarks/client_vs_peers.py            # 1,000 tickets, 200 updates, 3 rounds
+    python benchmarks/client_vs_peers.py --tickets 200 --updates 50 --repeat 1   # ~1 minute
 
 It creates ``benchmarks/.venv`` (radiant_ext plus the peers pinned in
 ``benchmarks/requirements-peers.txt``, from PyPI) on first use and re-runs itself there, seeds a
 sandbox (retail seed) in a temporary folder, serves it with gunicorn on 127.0.0.1, and runs the
 same work with every library: create N tickets (one article each), search them, fetch all N
-with articles, update U of them. It prints wall time and the HTTP requests the server saw
-(counted from gunicorn's access log) per phase and library.
+with articles, update U of them. Search, fetch and update are then repeated (``--repeat``
+rounds in all), the libraries taking turns in a rotating order each round, and the median and
+range are reported. It prints wall time and the HTTP requests the server saw (counted from
+gunicorn's access log) per phase and library, the fetch requests' flags and answer sizes, and
+the load average (the machine may be shared).
+
+Every library fetches with the same flags, ``AllArticles=1`` and nothing else (no
+attachments, no dynamic fields), except ``znuny``, whose TicketGet request is fixed
+(``DynamicFields=1``, ``Extended=1``, ``ArticleLimit=5``, ``HTMLBodyAsAttachment=1``).
 
 Each library is driven the way its documentation intends; where it lacks an operation the
 closest thing it offers is used and the table says so. The ``znuny`` package cannot talk to
@@ -25,6 +33,7 @@ import os
 import platform
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -32,6 +41,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
@@ -100,7 +110,7 @@ class Server:
             [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}",
              "--workers", str(workers), "--worker-class", "gthread", "--threads", str(threads),
              "--keep-alive", "5", "--access-logfile", str(self.log),
-             "--access-logformat", "%(m)s %(U)s %(s)s",
+             "--access-logformat", "%(m)s %(U)s %(s)s %(B)s %(q)s",
              f"radiant_ext.sandbox:create_app(data_dir={str(self.dir)!r})"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
@@ -116,9 +126,13 @@ class Server:
                 time.sleep(0.1)
         raise SystemExit("gunicorn did not start")
 
-    def requests(self) -> int:
+    def lines(self) -> list[str]:
+        """Access-log lines so far: ``METHOD PATH STATUS BYTES QUERY``."""
         time.sleep(0.3)  # gunicorn writes the access line after the answer
-        return len(self.log.read_text().splitlines()) if self.log.exists() else 0
+        return self.log.read_text().splitlines() if self.log.exists() else []
+
+    def requests(self) -> int:
+        return len(self.lines())
 
     def stop(self) -> None:
         self.proc.terminate()
@@ -132,9 +146,11 @@ class Server:
 @dataclass
 class Result:
     library: str
-    seconds: dict[str, float] = field(default_factory=dict)
+    seconds: dict[str, list[float]] = field(default_factory=dict)
     requests: dict[str, int] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    fetch_bytes: int = 0
+    fetch_flags: str = ""
 
 
 PHASES = ("create", "search", "fetch", "update")
@@ -155,6 +171,7 @@ class Library:
         return f"{self.marker} {i:05d}"
 
     def setup(self) -> None: ...
+    def setup_fetch(self) -> None: ...
     def create(self) -> None: ...
     def search(self) -> None: ...
     def fetch(self) -> None: ...
@@ -165,11 +182,16 @@ class Library:
 class Radiant(Library):
     name = "radiant_ext"
 
+    #: batches fetched at once; 4 = the sandbox's 2 gunicorn workers x 2 (keep-alive
+    #: connections stick to the worker process that accepted them)
+    workers = 4
+
     def setup(self) -> None:
         from radiant_ext.client import AgentCredentials, ZnunyClient
 
         self.client = ZnunyClient(self.url, webservice=WS, route_set="otrs6",
                                   credentials=AgentCredentials(AGENT, PASSWORD), timeout=60)
+        self.client.session_create()  # like the others: log in before anything is measured
 
     def create(self) -> None:
         from radiant_ext.client import NewArticle, NewTicket
@@ -186,7 +208,7 @@ class Radiant(Library):
         self.ids = self.client.ticket_search(title=f"{self.marker}*", limit=self.n)
 
     def fetch(self) -> None:
-        tickets = self.client.ticket_get_many(self.ids, chunk_size=100, workers=4,
+        tickets = self.client.ticket_get_many(self.ids, chunk_size=100, workers=self.workers,
                                               all_articles=True)
         assert len(tickets) == self.n and all(t.articles for t in tickets)
 
@@ -226,19 +248,23 @@ class PyOTRS(Library):
         self.ids = [int(i) for i in self.client.ticket_search(Title=f"{self.marker}*",
                                                               Limit=self.n)]
 
-    def fetch(self) -> None:
+    def setup_fetch(self) -> None:
+        """Its documented way, all IDs in one list: tried once, outside the measurements."""
         try:
-            tickets = self.client.ticket_get_by_list(self.ids, articles=True,
-                                                     dynamic_fields=False)
+            self.client.ticket_get_by_list(self.ids, articles=True, dynamic_fields=False)
+            self.chunk = len(self.ids) or 1
         except self.pyotrs.lib.HTTPError as exc:
             # one request with every ID: the URL is too long for the server (HTTP 414)
             self.notes.append("fetch: ticket_get_by_list with all IDs failed ("
                               + str(exc).splitlines()[1] + "); measured with 100-ID lists "
-                              "chunked by the caller, failed attempt included")
-            tickets = []
-            for start in range(0, len(self.ids), 100):
-                tickets += self.client.ticket_get_by_list(self.ids[start:start + 100],
-                                                          articles=True, dynamic_fields=False)
+                              "chunked by the caller (the failed attempt not counted)")
+            self.chunk = 100
+
+    def fetch(self) -> None:
+        tickets = []
+        for start in range(0, len(self.ids), self.chunk):
+            tickets += self.client.ticket_get_by_list(self.ids[start:start + self.chunk],
+                                                      articles=True, dynamic_fields=False)
         assert len(tickets) == self.n
 
     def update(self) -> None:
@@ -360,26 +386,50 @@ class SoftoftZnuny(Library):
 LIBRARIES: list[type[Library]] = [Radiant, PyOTRS, PyZnuny, SoftoftZnuny]
 
 
-def run_all(classes: list[type[Library]], server: Server, n: int, u: int) -> list[Result]:
+def rotated(libs: list[Library], turn: int) -> list[Library]:
+    return libs[turn % len(libs):] + libs[: turn % len(libs)]
+
+
+def run_phase(lib: Library, phase: str, server: Server, result: Result) -> None:
+    before = server.lines()
+    started = time.perf_counter()
+    try:
+        getattr(lib, phase)()
+    except Exception as exc:  # noqa: BLE001 - a peer failing is a result, not a crash
+        result.notes.append(f"{phase} failed: {type(exc).__name__}: {str(exc)[:120]}")
+    result.seconds.setdefault(phase, []).append(time.perf_counter() - started)
+    new = server.lines()[len(before):]
+    result.requests.setdefault(phase, len(new))  # the first round's count
+    if phase == "fetch" and not result.fetch_flags:
+        fields = [line.split(" ", 4) for line in new]
+        result.fetch_bytes = sum(int(f[3]) for f in fields if len(f) > 3 and f[3].isdigit())
+        query = dict(parse_qsl(fields[0][4])) if fields and len(fields[0]) > 4 else {}
+        flags = {k: v for k, v in query.items() if k not in ("SessionID", "TicketID")}
+        result.fetch_flags = " ".join(f"{k}={v}" for k, v in sorted(flags.items())) or (
+            f"({fields[0][0]} body)" if fields else "")
+
+
+def run_all(classes: list[type[Library]], server: Server, n: int, u: int,
+            repeat: int) -> list[Result]:
     """Phase by phase; within a phase the libraries take turns in a rotating order, so load
-    from elsewhere on the machine and the growing database hit every library alike."""
+    from elsewhere on the machine and the growing database hit every library alike. Search,
+    fetch and update are then run ``repeat - 1`` more rounds, each in a new order."""
     libs = [cls(server.url, n, u) for cls in classes]
     results = {lib.name: Result(lib.name) for lib in libs}
     for lib in libs:
         lib.setup()
     for index, phase in enumerate(PHASES):
-        for lib in libs[index % len(libs):] + libs[: index % len(libs)]:
-            result = results[lib.name]
-            before = server.requests()
-            started = time.perf_counter()
-            try:
-                getattr(lib, phase)()
-            except Exception as exc:  # noqa: BLE001 - a peer failing is a result, not a crash
-                result.notes.append(f"{phase} failed: {type(exc).__name__}: {str(exc)[:120]}")
-            result.seconds[phase] = time.perf_counter() - started
-            result.requests[phase] = server.requests() - before
+        if phase == "fetch":
+            for lib in libs:
+                lib.setup_fetch()
+        for lib in rotated(libs, index):
+            run_phase(lib, phase, server, results[lib.name])
             if phase == "search" and len(lib.ids) != n:
-                result.notes.append(f"search found {len(lib.ids)} of {n}")
+                results[lib.name].notes.append(f"search found {len(lib.ids)} of {n}")
+    for round_ in range(1, repeat):
+        for index, phase in enumerate(PHASES[1:]):
+            for lib in rotated(libs, round_ + index + 1):
+                run_phase(lib, phase, server, results[lib.name])
     for lib in libs:
         lib.close()
         results[lib.name].notes.extend(lib.notes)
@@ -396,13 +446,28 @@ def warm_up(server: Server) -> None:
     lib.close()
 
 
+def cell(values: list[float], requests: int) -> str:
+    if len(values) == 1:
+        return f"{values[0]:.2f} ({requests})"
+    return (f"{statistics.median(values):.2f} [{min(values):.2f}–{max(values):.2f}] "
+            f"({requests})")
+
+
 def table(results: list[Result]) -> str:
     head = "| library | " + " | ".join(f"{p} s (req)" for p in PHASES) + " | total s | requests |"
     rows = [head, "|" + "---|" * (len(PHASES) + 3)]
     for r in results:
-        cells = [f"{r.seconds[p]:.2f} ({r.requests[p]})" for p in PHASES]
+        cells = [cell(r.seconds[p], r.requests[p]) for p in PHASES]
+        total = sum(statistics.median(r.seconds[p]) for p in PHASES)
         rows.append(f"| {r.library} | " + " | ".join(cells)
-                    + f" | {sum(r.seconds.values()):.2f} | {sum(r.requests.values())} |")
+                    + f" | {total:.2f} | {sum(r.requests.values())} |")
+    return "\n".join(rows)
+
+
+def fetch_table(results: list[Result]) -> str:
+    rows = ["| library | fetch flags (first request) | answer bytes, all fetch requests |",
+            "|---|---|---|"]
+    rows += [f"| {r.library} | {r.fetch_flags} | {r.fetch_bytes:,} |" for r in results]
     return "\n".join(rows)
 
 
@@ -412,21 +477,35 @@ def main() -> None:
     parser.add_argument("--updates", type=int, default=200)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--repeat", type=int, default=3,
+                        help="rounds of search, fetch and update (median and range shown)")
+    parser.add_argument("--radiant-workers", type=int, default=Radiant.workers,
+                        help="parallel batches for radiant_ext's fetch")
     parser.add_argument("--only", nargs="*", help="library names to run")
     args = parser.parse_args()
+    if args.tickets < 1 or not 0 <= args.updates <= args.tickets or args.repeat < 1:
+        parser.error("need --tickets >= 1, 0 <= --updates <= --tickets, --repeat >= 1")
     ensure_venv()
+    Radiant.workers = args.radiant_workers
+    load_before = os.getloadavg()
+    started = time.perf_counter()
     server = Server(args.workers, args.threads)
     try:
         warm_up(server)
         chosen = [cls for cls in LIBRARIES if not args.only or cls.name in args.only]
-        results = run_all(chosen, server, args.tickets, args.updates)
+        results = run_all(chosen, server, args.tickets, args.updates, args.repeat)
     finally:
         server.stop()
-    print(f"\n{args.tickets} tickets, {args.updates} updates; sandbox (retail seed) under "
-          f"gunicorn {args.workers} workers x {args.threads} threads on 127.0.0.1; "
-          f"{platform.python_implementation()} {platform.python_version()}, "
-          f"{os.cpu_count()} CPUs, {platform.machine()}\n")
+    load_after = os.getloadavg()
+    print(f"\n{args.tickets} tickets, {args.updates} updates, {args.repeat} round(s) of "
+          f"search/fetch/update; sandbox (retail seed) under gunicorn {args.workers} workers x "
+          f"{args.threads} threads on 127.0.0.1; {platform.python_implementation()} "
+          f"{platform.python_version()}, {os.cpu_count()} CPUs, {platform.machine()}; "
+          f"load average {load_before[0]:.1f} before, {load_after[0]:.1f} after "
+          f"(1-minute); {time.perf_counter() - started:.0f} s in all\n")
     print(table(results))
+    print()
+    print(fetch_table(results))
     for r in results:
         for note in r.notes:
             print(f"* {r.library}: {note}")

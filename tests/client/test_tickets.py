@@ -56,6 +56,16 @@ def test_batches_are_chunked_and_a_denied_batch_falls_back_per_id(mocked: Any) -
     assert batches.paths == ["1,2,3", "4,5,6", "4", "5", "6", "7"]
 
 
+def test_default_batches_hold_100_ids_and_ask_only_for_what_was_asked(mocked: Any) -> None:
+    batches = Batches(denied=set())
+    mocked.add_callback("GET", re.compile(ROOT + r"/Ticket/[\d,]+"), callback=batches)
+    tickets = client().ticket_get_many(range(1, 251))
+    assert [t.ticket_id for t in tickets] == list(range(1, 251))
+    assert [len(p.split(",")) for p in batches.paths] == [100, 100, 50]
+    query = mocked.calls[0].request.url.split("?", 1)[1]
+    assert query == f"SessionID={SID}"  # no article, attachment or dynamic-field flags
+
+
 def test_denied_tickets_can_raise_instead_of_being_skipped(mocked: Any) -> None:
     mocked.add_callback("GET", re.compile(ROOT + r"/Ticket/[\d,]+"), callback=Batches({2}))
     with pytest.raises(e.PermissionDeniedError):
