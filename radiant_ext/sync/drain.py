@@ -80,6 +80,7 @@ def _known_ticket_ids(ctx: JobContext, queries: list[LookupQuery]) -> set[int]:
 def _deliver(ctx: JobContext, row: Outbox, found: dict[str, FoundTicket] | Exception,
              retry: RetryPolicy) -> tuple[str, bool]:
     """Deliver one row; return its outcome and whether Znuny was unreachable."""
+    client = ctx.client  # built before the claim: a row is never left in "sending" by it
     if not claim(ctx.sessions, row.id):
         return "skipped", False
     if row.maybe_sent and isinstance(found, Exception):
@@ -89,7 +90,7 @@ def _deliver(ctx: JobContext, row: Outbox, found: dict[str, FoundTicket] | Excep
         record_sent(ctx.sessions, row.id, hit.ticket_id, hit.ticket_number, found=True)
         return "found", False
     else:
-        result = attempt(ctx.sessions, ctx.client, row.id, retry, lookup_first=False)
+        result = attempt(ctx.sessions, client, row.id, retry, lookup_first=False)
     return result.state, result.unreachable
 
 

@@ -263,17 +263,22 @@ class RunningSandbox:
         answer.raise_for_status()
 
     def client(self, timeout: float = 5.0, extra_routes: bool = False) -> Any:
-        """A client for the companion's agent account; no automatic connect retries."""
+        """A logged-in client for the companion's agent account; no automatic retries.
+
+        The session is made by a patient client first, so a short ``timeout`` only applies to
+        the calls a test makes (a fault then hits them, not the login).
+        """
         from radiant_ext.client import AgentCredentials, RetryPolicy, ZnunyClient
 
+        kwargs: dict[str, Any] = {"credentials": AgentCredentials("radiant", "radiant-demo"),
+                                  "retry": RetryPolicy(attempts=1)}
         if extra_routes:
-            return ZnunyClient(self.url, webservice="GenericTicketConnectorRESTExtra",
-                               route_set="otrs6",
-                               routes={"TicketSearchPOST": ("POST", "/Ticket/Search")},
-                               credentials=AgentCredentials("radiant", "radiant-demo"),
-                               timeout=timeout, retry=RetryPolicy(attempts=1))
-        return ZnunyClient(self.url, credentials=AgentCredentials("radiant", "radiant-demo"),
-                           timeout=timeout, retry=RetryPolicy(attempts=1))
+            kwargs.update(webservice="GenericTicketConnectorRESTExtra",
+                          routes={"TicketSearchPOST": ("POST", "/Ticket/Search")})
+        login = ZnunyClient(self.url, timeout=30, **kwargs)
+        session_id = login.session_create()
+        login.close()
+        return ZnunyClient(self.url, timeout=timeout, session_id=session_id, **kwargs)
 
 
 @pytest.fixture

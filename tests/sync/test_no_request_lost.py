@@ -129,7 +129,6 @@ def test_every_request_is_filed_exactly_once(engine: Engine, sandbox: Any,
     settings = Settings(data_dir=tmp_path, outbox_retry_seconds=0.2,
                         outbox_retry_max_seconds=2.0, znuny_timeout=CLIENT_TIMEOUT)
     portal = Portal(engine, sandbox)
-    portal.client.session_create()
     drainer = Drainer(engine, settings, sandbox)
     drainer.start()
     fifth = N // 5

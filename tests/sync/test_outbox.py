@@ -197,3 +197,19 @@ def test_stale_sending_row_is_recovered_and_looked_up(
     assert (counts["recovered"], counts["found"]) == (1, 1)
     assert _row(engine, "RQ-7").ticket_id == znuny.with_key("RQ-7")[0]
     assert znuny.calls.count("TicketCreate") == 0
+
+
+def test_a_client_that_cannot_be_built_leaves_no_row_claimed(
+        engine: Engine, znuny: Any, make_ctx: Callable[..., JobContext]) -> None:
+    from radiant_ext.client.errors import ZnunyConnectionError
+
+    znuny.mode = "down"
+    _submit(engine, znuny, "RQ-8")
+    time.sleep(0.06)
+
+    def no_client() -> Any:
+        raise ZnunyConnectionError("cannot connect", operation="SessionCreate")
+
+    with pytest.raises(ZnunyConnectionError):
+        drain_outbox(make_ctx(client_factory=no_client))
+    assert _row(engine, "RQ-8").state == OutboxState.PENDING

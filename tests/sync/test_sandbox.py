@@ -38,7 +38,6 @@ def _request(engine: Engine, client: Any, rid: str, **ticket: Any) -> Any:
 def test_timeout_after_commit_never_duplicates_on_the_wire(
         engine: Engine, sandbox: Any, settings: Settings, extra_routes: bool) -> None:
     client = sandbox.client(timeout=0.5, extra_routes=extra_routes)
-    client.session_create()  # the fault below must hit TicketCreate, not the login
     sandbox.faults("timeout_after_commit", count=1, delay=1.0)
     rid = new_request_id()
     assert _request(engine, client, rid).state == "pending"
