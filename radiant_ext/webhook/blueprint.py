@@ -22,6 +22,7 @@ import hmac
 import json
 import logging
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,7 +37,13 @@ from radiant_ext.webhook.errors import (
     WebhookAuthError,
     WebhookError,
 )
-from radiant_ext.webhook.payload import decode_body, event_name, is_known_event, validate_payload
+from radiant_ext.webhook.payload import (
+    WebhookPayload,
+    decode_body,
+    event_name,
+    is_known_event,
+    validate_payload,
+)
 from radiant_ext.webhook.routing import TicketRouter, WebhookResult, ignored
 
 __all__ = [
@@ -55,6 +62,7 @@ log = logging.getLogger("radiant_ext.webhook")
 WEBHOOK_PATH = "/-/znuny/webhook"
 SECRET_HEADER = "X-Radiant-Webhook-Secret"
 EXTENSION_KEY = "radiant_webhook"
+ANNOUNCED_MEMORY = 10_000  # ticket ids remembered against repeated TicketCreate calls
 
 webhook_blueprint = Blueprint("radiant_webhook", __name__)
 
@@ -93,6 +101,7 @@ class WebhookService:
     settings: Settings | None = None
 
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _announced: OrderedDict[int, None] = field(default_factory=OrderedDict, repr=False)
 
     def get_router(self) -> TicketRouter:
         """Return the router, built from the settings on first use (see ``factory.py``)."""
@@ -103,6 +112,20 @@ class WebhookService:
 
                 self.router = router_from_settings(self.settings or load_settings())
             return self.router
+
+    def first_announcement(self, ticket_id: int) -> bool:
+        """Remember ``ticket_id`` as announced; ``False`` if it already was.
+
+        Znuny's daemon may send the same ``TicketCreate`` again (a retry after a timeout on
+        its side), which routes the ticket again; plugins still hear of it once per process.
+        """
+        with self._lock:
+            if ticket_id in self._announced:
+                return False
+            self._announced[ticket_id] = None
+            if len(self._announced) > ANNOUNCED_MEMORY:
+                self._announced.popitem(last=False)
+            return True
 
 
 def _same(given: str, expected: str) -> bool:
@@ -159,7 +182,25 @@ def handle_webhook(service: WebhookService) -> WebhookResult:
         return ignored(f"unknown event {name} acknowledged")
     if data.get("Ticket") == {}:
         return ignored("the ticket no longer exists")  # TicketDeepGet found nothing
-    return service.get_router().handle(validate_payload(data))
+    payload = validate_payload(data)
+    router = service.get_router()
+    result = router.handle(payload)
+    if result.outcome == "routed":
+        _announce(service, router, payload, result)
+    return result
+
+
+def _announce(
+    service: WebhookService, router: TicketRouter, payload: WebhookPayload, result: WebhookResult
+) -> None:
+    """Call the plugins' ``ticket_created`` once for a ticket this answer routes."""
+    ticket_created = getattr(router.plugins, "ticket_created", None)
+    ticket = payload.ticket
+    if ticket_created is None or not service.first_announcement(ticket.ticket_id):
+        return
+    decision = result.decision
+    ticket_created(ticket.ticket_id, ticket.ticket_number,
+                   item=decision.item_id if decision else None, decision=decision)
 
 
 def _json(body: dict[str, Any], status: int) -> Response:

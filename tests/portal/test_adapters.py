@@ -12,12 +12,13 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from radiant_ext.client import Ticket
+from radiant_ext.client import Ticket, TicketCreated
 from radiant_ext.client.errors import PermissionDeniedError, ZnunyConnectionError
-from radiant_ext.plugins import MemoryEnablement, Plugins, make_plugin_manager
+from radiant_ext.plugins import MemoryEnablement, Plugins, hookimpl, make_plugin_manager
 from radiant_ext.portal.adapters import (
     AutoLister,
     CacheLister,
+    OutboxSubmission,
     PluginCatalog,
     ZnunyTickets,
     build_ticket,
@@ -357,3 +358,79 @@ def test_just_filed_and_queued_requests_head_the_cached_list(
     assert [r.ticket_id for r in rows].count(1) == 1
     assert auto.list(COLLEAGUE, ListQuery()).rows == []
     assert all(r.ticket_id == 1 for r in auto.list(CLERK, ListQuery(page=2, per_page=1)).rows)
+
+
+# -- the ticket_created hook -------------------------------------------------------------
+
+class CreatedRecorder:
+    """A plugin that records every ``radiant_ticket_created`` call."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[int, str, str | None, str | None]] = []
+
+    @hookimpl
+    def radiant_ticket_created(
+        self, ticket_id: int, ticket_number: str, item: Any, decision: Any
+    ) -> None:
+        self.calls.append((ticket_id, ticket_number, item.id if item else None,
+                           decision.item_id if decision else None))
+
+
+class CountingZnuny:
+    """TicketCreate only: answers with growing ids, or fails like an unreachable Znuny."""
+
+    def __init__(self) -> None:
+        self.created = 0
+        self.down = False
+
+    def ticket_create(self, ticket: Any, article: Any = None, **_: Any) -> TicketCreated:
+        if self.down:
+            raise ZnunyConnectionError("connection refused", operation="TicketCreate")
+        self.created += 1
+        return TicketCreated(ticket_id=700 + self.created,
+                             ticket_number=f"202611230000{self.created:02d}", article_id=1)
+
+
+@pytest.fixture
+def recorder() -> CreatedRecorder:
+    return CreatedRecorder()
+
+
+@pytest.fixture
+def recorded_plugins(recorder: CreatedRecorder) -> Plugins:
+    return Plugins(make_plugin_manager(load_entrypoints=True, plugins=[recorder]))
+
+
+def _draft(plugins: Plugins, request_id: str) -> RequestDraft:
+    catalog = PluginCatalog(plugins)
+    item = catalog.item("it.receipt-printer", CLERK, "en")
+    assert item is not None
+    fields = {"register": "2"}
+    return RequestDraft(request_id, CLERK, item, item.title, "blank receipts", fields,
+                        catalog.route(item, CLERK, fields))
+
+
+def test_ticket_created_fires_once_when_a_double_submit_files_one_ticket(
+    store: sessionmaker[Session], recorder: CreatedRecorder, recorded_plugins: Plugins
+) -> None:
+    znuny = CountingZnuny()
+    submission = OutboxSubmission(store, znuny, ticket_created=recorded_plugins.ticket_created)
+    draft = _draft(recorded_plugins, "RQ-20261123-DOUBLE01")
+    first, again = submission.submit(draft), submission.submit(draft)
+    assert first.status == again.status == "filed"
+    assert first.ticket_number == again.ticket_number and znuny.created == 1
+    assert recorder.calls == [(701, "20261123000001", "it.receipt-printer",
+                               "it.receipt-printer")]
+
+
+def test_ticket_created_waits_for_znuny_when_the_request_is_only_queued(
+    store: sessionmaker[Session], recorder: CreatedRecorder, recorded_plugins: Plugins
+) -> None:
+    znuny = CountingZnuny()
+    znuny.down = True
+    submission = OutboxSubmission(store, znuny, ticket_created=recorded_plugins.ticket_created)
+    draft = _draft(recorded_plugins, "RQ-20261123-QUEUED01")
+    assert submission.submit(draft).status == "queued"
+    znuny.down = False
+    assert submission.submit(draft).status == "queued"  # the outbox drain files it later
+    assert recorder.calls == [] and znuny.created == 0

@@ -295,3 +295,36 @@ def test_third_receipt_printer_request_from_a_store_is_raised_by_the_repeat_rule
     raised = agent.ticket_get(third).priority
     assert (base, raised) == ("3 normal", "4 high")
     assert preview.priority == raised
+
+
+def test_a_double_submitted_request_announces_its_ticket_to_plugins_once(
+    portal: Flask, agent: ZnunyClient
+) -> None:
+    from radiant_ext.plugins import hookimpl
+
+    calls: list[tuple[int, str, str | None]] = []
+
+    class Recorder:
+        @hookimpl
+        def radiant_ticket_created(
+            self, ticket_id: int, ticket_number: str, item: Any, decision: Any
+        ) -> None:
+            calls.append((ticket_id, ticket_number, decision.item_id if decision else None))
+
+    portal.extensions["radiant_portal"]["services"].catalog.plugins.pm.register(Recorder())
+    client, _ = _login(portal, "demo-customer")
+    html = client.get("/new/it.pos-down").get_data(as_text=True)
+    ref = re.search(r'name="request_id" type="hidden" value="([^"]+)"', html)
+    impact = re.search(r'<select[^>]*name="f_impact".*?<option value="([^"]+)"', html, re.S)
+    assert ref and impact
+    data = {"csrf_token": _token(html), "request_id": ref.group(1), "f_register": "1",
+            "f_impact": impact.group(1), "f_description": "Clicked twice"}
+    first, second = (client.post("/new/it.pos-down", data=data) for _ in range(2))
+    assert first.status_code == second.status_code == 302
+    assert first.headers["Location"] == second.headers["Location"]
+    page = client.get(second.headers["Location"]).get_data(as_text=True)
+    link = re.search(r'href="/requests/(\d+)"', page)
+    assert link
+    ticket = agent.ticket_get(int(link.group(1)), dynamic_fields=True)
+    assert ticket.dynamic_fields["RadiantRequestID"] == ref.group(1)
+    assert calls == [(ticket.ticket_id, ticket.ticket_number, "it.pos-down")]

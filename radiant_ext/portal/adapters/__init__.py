@@ -65,7 +65,7 @@ def build_services(settings: Settings) -> PortalServices:
     return PortalServices(
         auth=ZnunyCustomerAuth(customer_client, agent),
         catalog=PluginCatalog(plugins, _recent_incidents(sessions)),
-        submissions=OutboxSubmission(sessions, agent),
+        submissions=OutboxSubmission(sessions, agent, plugins.ticket_created),
         tickets=tickets,
         blueprints=plugins.portal_blueprints(),
         template_folders=[str(p) for p in plugins.template_folders()],
