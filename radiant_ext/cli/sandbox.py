@@ -171,7 +171,7 @@ def mail(
         result = app.receive_mail(raw, queue)
     except SandboxError as exc:
         raise click.ClickException(str(exc)) from exc
-    calls = [call.to_json() for call in app.runner.calls]
+    calls = [call.to_json() for call in app.runner.history()]
     click.echo(json.dumps({**result, "InvokerCalls": calls}, ensure_ascii=False))
 
 

@@ -166,6 +166,14 @@ class InvokerRunner:
             self.calls.extend(made)
         return made
 
+    def history(self, clear: bool = False) -> list[InvokerCall]:
+        """The recent calls of this process (at most 200), oldest first; optionally forget them."""
+        with self._lock:
+            calls = list(self.calls)
+            if clear:
+                self.calls.clear()
+        return calls
+
     def _send(
         self,
         config: InvokerConfig,

@@ -278,12 +278,11 @@ class GenericInterface:
                 return as_json({"Error": str(exc)}, 400)
         with self.transaction(False) as ctx:
             config = self.invoker_config(ctx.settings)
-        if method == "DELETE":
-            self.runner.calls.clear()
+        calls = self.runner.history(clear=method == "DELETE")
         return as_json(
             {
                 "Invoker": config.to_json() if config else None,
-                "Calls": [c.to_json() for c in self.runner.calls],
+                "Calls": [c.to_json() for c in calls],
             }
         )
 
