@@ -288,15 +288,22 @@ class GenericInterface:
 
     def _store_invoker(self, body: dict[str, Any]) -> None:
         """``{"Reset": 1}``: back to the app's invoker; ``{"Off": 1}``: none; else a config."""
-        stored = None
-        if not body.get("Reset") and not body.get("Off"):
-            stored = InvokerConfig.from_json(body).to_json(password=True)
+        if body.get("Reset"):
+            self.store_invoker(None, reset=True)
+        else:
+            self.store_invoker(None if body.get("Off") else InvokerConfig.from_json(body))
+
+    def store_invoker(self, invoker: InvokerConfig | None, reset: bool = False) -> None:
+        """Store the invoker in the database: it wins over each process's own, so every
+        gunicorn worker and ``radiant-ext sandbox mail`` on this folder use it.
+
+        :param invoker: the invoker, or ``None`` for none at all.
+        :param reset: forget the stored one instead (each process uses its own again).
+        """
         with self.sandbox.lock, self.sandbox.engine.begin() as conn:
-            if body.get("Reset"):
-                conn.execute(
-                    s.sandbox_setting.delete().where(s.sandbox_setting.c.name == "invoker")
-                )
-            else:
+            conn.execute(s.sandbox_setting.delete().where(s.sandbox_setting.c.name == "invoker"))
+            if not reset:
+                stored = invoker.to_json(password=True) if invoker else None
                 write_setting(conn, "invoker", stored)
 
     def _mail(self, body: dict[str, Any]) -> Response:

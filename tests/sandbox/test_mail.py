@@ -145,9 +145,14 @@ def test_the_cli_takes_a_mail_and_calls_the_invoker(
     assert receiver.events == ["TicketCreate"]
     assert receiver.requests[0]["auth"].password == "pw"
     eml = b"From: Gleb <guest-customer@retail.example>\nSubject: Refund\n\nMy refund, please.\n"
+    # an invoker stored in the folder (as a running sandbox's test control or the demo does)
+    # is used without options
+    create_app(tmp_path).store_invoker(InvokerConfig(url=receiver.url + "/stored", password="s"))
     result = runner.invoke(sandbox, ["--data", str(tmp_path), "mail"], input=eml)
     assert result.exit_code == 0, result.output
     assert json.loads(result.output)["CustomerUser"] == "guest-customer"
+    assert receiver.requests[-1]["path"] == "/stored"
+    assert receiver.requests[-1]["auth"].password == "s"
     result = runner.invoke(
         sandbox, ["mail", "--data", str(tmp_path), "--from", "a@b.c", "--queue", "Nope"]
     )
