@@ -288,3 +288,65 @@ def test_bad_invoker_arguments_are_refused(tmp_path: Path) -> None:
     app = create_app(tmp_path)
     with pytest.raises(TypeError):
         serve_in_thread(app, seed="lab")
+
+
+def test_the_receiver_may_call_back_into_the_sandbox(
+    lab: SandboxServer, receiver: Receiver
+) -> None:
+    """No lock is held while the invoker waits: a receiver can read the ticket through the GI."""
+    sid = requests.post(
+        lab.url + WS + "/Session", json={"UserLogin": "agent1", "Password": "lab-password"}
+    ).json()["SessionID"]
+    seen: list[str] = []
+
+    def answer(body: dict[str, Any]) -> tuple[int, str, str, float]:
+        url = f"{lab.url}{WS}/Ticket/{body['Event']['TicketID']}"
+        got = requests.get(url, params={"SessionID": sid}, timeout=5).json()
+        seen.append(got["Ticket"][0]["Title"])
+        return json_answer({"OTRS_TicketTitleUpdate": "seen: " + seen[-1]})
+
+    receiver.answer = answer
+    requests.post(lab.url + "/__sandbox__/invoker", json={"URL": receiver.url, "Timeout": 5})
+    created = _create(lab, "01-TicketCreate-agent-gi.json")
+    assert seen == ["Printer on 2nd floor jams (webhook test, agent)"]
+    assert _ticket(lab, created)["Title"] == "seen: " + seen[0]
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("OTRS_TicketHistoryAdd", {"HistoryType": "NoSuchType", "Name": "x"}),
+        ("OTRS_TicketDynamicFieldSet_TicketCalendarStartTime", "not a date"),
+        ("OTRS_TicketCreate", {"Title": "not modelled"}),
+        ("OTRS_TicketOwnerSet", "nobody"),
+        ("OTRS_TicketOwnerSet", "agent1"),  # no failure: sorts before PrioritySet, applied
+    ],
+)
+def test_a_failing_key_stops_the_keys_after_it(
+    lab: SandboxServer, receiver: Receiver, key: str, value: Any
+) -> None:
+    receiver.answer = lambda body: json_answer(
+        {key: value, "OTRS_TicketPrioritySet": "4 high"}
+        if body["Event"]["Event"] == "TicketCreate"
+        else {}
+    )
+    created = _create(lab, "01-TicketCreate-agent-gi.json")
+    call = requests.get(lab.url + "/__sandbox__/invoker").json()["Calls"][0]
+    ok = value == "agent1"
+    assert _ticket(lab, created)["Priority"] == ("4 high" if ok else "3 normal")
+    assert call["Failed"] == (None if ok else key)
+
+
+def test_article_create_event_refires_article_create(
+    lab: SandboxServer, receiver: Receiver
+) -> None:
+    def answer(body: dict[str, Any]) -> tuple[int, str, str, float]:
+        if body["Event"]["Event"] != "TicketCreate":
+            return json_answer({})
+        first = body["Ticket"]["Article"]["ArticleID"]
+        return json_answer({"OTRS_TicketArticleCreateEvent": f"{first},999999"})
+
+    receiver.answer = answer
+    created = _create(lab, "01-TicketCreate-agent-gi.json")
+    assert receiver.events == ["TicketCreate", "ArticleCreate", "ArticleCreate"]
+    assert receiver.requests[1]["body"]["Event"]["ArticleID"] == int(created["ArticleID"])
