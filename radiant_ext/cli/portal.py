@@ -18,15 +18,19 @@ import click
 
 from radiant_ext.config import Settings, load_settings
 
-__all__ = ["DEMO_LOGINS", "commands", "demo", "serve"]
+__all__ = ["DEMO_LOGINS", "DEMO_REPORTS", "commands", "demo", "serve"]
 
 log = logging.getLogger(__name__)
+
+DEMO_REPORTS = {"managers": {"store-007": ["store-manager"]}}
+"""The demo's ``[reports]`` table: the store manager sees their store's reports."""
 
 DEMO_LOGINS = (
     ("customer (store 007 clerk)", "demo-customer", "demo"),
     ("customer (flagship store 001)", "flagship-clerk", "demo"),
-    ("customer (store 007 manager)", "store-manager", "demo"),
+    ("customer (store 007 manager; reports of store-007 at /reports/)", "store-manager", "demo"),
     ("customer (head office)", "office-anna", "demo"),
+    ("customer (outside customer)", "guest-customer", "demo"),
     ("agent (reports at /reports/login)", "demo-agent", "demo"),
 )
 
@@ -72,6 +76,7 @@ def _demo_settings(data: Path, znuny_url: str) -> Settings:
         secret_key=secrets.token_urlsafe(32),
         # The sandbox keeps Znuny's metadata tables, so the catalog check reads them directly.
         znuny_db_url=f"sqlite:///{data / 'sandbox' / 'sandbox.sqlite'}",
+        reports=DEMO_REPORTS,
     )
 
 

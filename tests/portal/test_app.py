@@ -156,3 +156,23 @@ def test_blueprint_translations_are_merged_into_the_portals(desk: Any, tmp_path:
                       "PORTAL_SESSION_BACKEND": "memory"})
     answer = app.test_client().get("/queue", headers={"Accept-Language": "ru"})
     assert answer.get_data(as_text=True) == "Очередь печати / Мои заявки"
+
+
+def _main_nav(html: str) -> str:
+    start = html.find('<nav class="main-nav"')
+    return html[start:html.index("</nav>", start)] if start >= 0 else ""
+
+
+def test_the_menu_links_to_reports_only_for_those_who_may_see_them(
+    app: Flask, client: FlaskClient, login_as: Any, token: Any
+) -> None:
+    from radiant_ext.reports import ReportSettings
+
+    app.config["REPORTS_SETTINGS"] = ReportSettings(managers={"store-007": ["store-manager"]})
+    login_as("store-manager")
+    manager_nav = _main_nav(client.get("/").get_data(as_text=True))
+    assert '<a href="/reports/"' in manager_nav and ">Reports</a>" in manager_nav
+    client.post("/logout", data={"csrf_token": token("/")})
+    login_as("demo-customer")
+    clerk_nav = _main_nav(client.get("/").get_data(as_text=True))
+    assert "My requests" in clerk_nav and "/reports/" not in clerk_nav

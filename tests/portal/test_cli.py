@@ -48,6 +48,15 @@ def test_demo_serves_the_login_page_and_stops_cleanly(tmp_path: Path) -> None:
             assert login in banner
         page = requests.get(url.group(1) + "login", timeout=10)
         assert page.status_code == 200 and "<h1>Log in</h1>" in page.text
+        manager = requests.Session()
+        token = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"',
+                          manager.get(url.group(1) + "login", timeout=10).text)
+        assert token
+        manager.post(url.group(1) + "login", timeout=30, data={
+            "login": "store-manager", "password": "demo", "csrf_token": token.group(1)})
+        reports = manager.get(url.group(1) + "reports/", timeout=30)
+        assert reports.status_code == 200, reports.text[-2000:]
+        assert "store-007" in reports.text  # a manager sees their own store's figures
         proc.send_signal(signal.SIGINT)
         out, _ = proc.communicate(timeout=60)
         assert proc.returncode == 0, out
@@ -119,3 +128,13 @@ def test_serve_runs_the_portal_under_gunicorn(tmp_path: Path, znuny: str) -> Non
         proc.send_signal(signal.SIGTERM)
         out, _ = proc.communicate(timeout=60)
     assert proc.returncode == 0, out
+
+
+def test_demo_makes_store_manager_the_reports_manager_of_store_007(tmp_path: Path) -> None:
+    from radiant_ext.cli.portal import DEMO_LOGINS, _demo_settings
+    from radiant_ext.reports import report_settings
+
+    settings = _demo_settings(tmp_path, "http://127.0.0.1:1")
+    assert report_settings(settings).managers == {"store-007": ["store-manager"]}
+    roles = {login: who for who, login, _password in DEMO_LOGINS}
+    assert "reports of store-007" in roles["store-manager"]

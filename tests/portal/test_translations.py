@@ -80,3 +80,53 @@ def test_form_validation_messages_are_russian_too(customer_client: FlaskClient) 
     assert "This field is required." not in page
     errors = re.findall(r'<ul class="errors"[^>]*>\s*<li>([^<]+)</li>', page)
     assert errors and all(re.search("[а-яА-Я]", e) for e in errors), errors
+
+
+# -- the report pages' catalog (merged into the portal's by the app factory) ----------------
+
+REPORTS = PORTAL.parent / "reports"
+REPORTS_PO = REPORTS / "translations" / "ru" / "LC_MESSAGES" / "messages.po"
+
+
+def _po(path: Path) -> dict[str, str]:
+    with path.open("rb") as fh:
+        return {str(m.id): str(m.string) for m in read_po(fh) if m.id}
+
+
+def _report_source_ids() -> set[str]:
+    method_map = [("**.py", "python"), ("templates/**.html", "jinja2")]
+    keywords = {"_": None, "gettext": None, "lazy_gettext": None, "ngettext": (1, 2)}
+    return {
+        message if isinstance(message, str) else message[0]
+        for _f, _l, message, _c, _x in extract_from_dir(str(REPORTS), method_map,
+                                                         keywords=keywords)
+    }
+
+
+def test_every_report_msgid_has_a_russian_translation() -> None:
+    source = _report_source_ids()
+    assert len(source) > 20
+    catalog = _po(REPORTS_PO)
+    missing = sorted(source - {k for k, v in catalog.items() if v.strip()})
+    assert not missing, f"report strings without Russian: {missing}"
+    with REPORTS_PO.with_suffix(".mo").open("rb") as fh:
+        compiled = {str(m.id): str(m.string) for m in read_mo(fh) if m.id}
+    assert compiled == catalog, "run pybabel compile -d radiant_ext/reports/translations"
+
+
+def test_report_strings_shared_with_the_portal_read_the_same() -> None:
+    portal, reports = _catalog_ids(), _po(REPORTS_PO)
+    differing = {k: (portal[k], reports[k]) for k in portal.keys() & reports.keys()
+                 if portal[k] != reports[k]}
+    assert not differing  # the merged catalog must not change the portal's own pages
+
+
+def test_report_pages_render_in_russian(customer_client: FlaskClient) -> None:
+    customer_client.set_cookie("radiant_lang", "ru")
+    forbidden = customer_client.get("/reports/")
+    html = forbidden.get_data(as_text=True)
+    assert forbidden.status_code == 403
+    assert "Отчёты доступны агентам службы поддержки" in html
+    assert "Reports are open" not in html
+    login = customer_client.get("/reports/login").get_data(as_text=True)
+    assert "Отчёты: вход для агентов" in login and "странице входа для клиентов" in login
