@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from radiant_ext.client.errors import (
@@ -155,17 +156,22 @@ def submit_request(source: Engine | sessionmaker[Session], client: Any, *, reque
     sessions = _factory(source)
     payload = build_payload(ticket, article, dynamic_fields, attachments)
     payload["dynamic_fields"][REQUEST_ID_FIELD] = request_id
-    with sessions.begin() as s:
-        existing = s.scalar(select(Outbox).where(Outbox.request_id == request_id))
-        if existing is not None:
-            return SubmitResult.of(existing)
-        row = Outbox(request_id=request_id, state=OutboxState.SENDING, payload=payload,
-                     customer_user=payload["ticket"]["CustomerUser"],
-                     title=payload["ticket"]["Title"][:255], category=category,
-                     promised_deadline=promised_deadline, claimed_at=utcnow())
-        s.add(row)
-        s.flush()
-        row_id = row.id
+    row = Outbox(request_id=request_id, state=OutboxState.SENDING, payload=payload,
+                 customer_user=payload["ticket"]["CustomerUser"],
+                 title=payload["ticket"]["Title"][:255], category=category,
+                 promised_deadline=promised_deadline, claimed_at=utcnow())
+    try:
+        with sessions.begin() as s:
+            existing = s.scalar(select(Outbox).where(Outbox.request_id == request_id))
+            if existing is not None:
+                return SubmitResult.of(existing)
+            s.add(row)
+            s.flush()
+            row_id = row.id
+    except IntegrityError:  # the same key submitted at the same moment by another worker
+        with sessions() as s:
+            return SubmitResult.of(s.scalars(
+                select(Outbox).where(Outbox.request_id == request_id)).one())
     return attempt(sessions, client, row_id, retry or RetryPolicy(), lookup_first=False)
 
 

@@ -213,3 +213,25 @@ def test_a_client_that_cannot_be_built_leaves_no_row_claimed(
     with pytest.raises(ZnunyConnectionError):
         drain_outbox(make_ctx(client_factory=no_client))
     assert _row(engine, "RQ-8").state == OutboxState.PENDING
+
+
+def test_the_same_request_from_two_workers_at_once_is_sent_once(engine: Engine,
+                                                               znuny: Any) -> None:
+    import threading
+
+    results: list[Any] = []
+    for n in range(5):
+        gate = threading.Barrier(2)
+
+        def click(rid: str = f"RQ-RACE-{n}", gate: threading.Barrier = gate) -> None:
+            gate.wait()
+            results.append(_submit(engine, znuny, rid))
+
+        workers = [threading.Thread(target=click) for _ in range(2)]
+        for w in workers:
+            w.start()
+        for w in workers:
+            w.join()
+    assert len(results) == 10
+    assert znuny.calls.count("TicketCreate") == 5
+    assert all(len(znuny.with_key(f"RQ-RACE-{n}")) == 1 for n in range(5))
