@@ -146,7 +146,7 @@ def _jobs_table(status: SyncStatus) -> Table:
         error = f"{run.error_kind}: {run.error}" if run.error else ""
         table.add_row(job.job_id, _age(run.started_at), result,
                       _duration(run.started_at, run.finished_at), counts,
-                      str(job.failures_in_row), error[:120])
+                      str(job.failures_in_row), error[:300])
     return table
 
 
