@@ -4,6 +4,7 @@ Usage::
 
     python benchmarks/webhook.py [--concurrency 20] [--requests 1000] [--seconds 30]
                                  [--workers 2] [--threads 4] [--profile 200]
+                                 [--cache-enablement 2]
 
 Starts the portal (``radiant_ext.portal:create_app()``, which serves ``POST /-/znuny/webhook``)
 under gunicorn on 127.0.0.1 with the installed department plugins and a migrated SQLite store,
@@ -15,7 +16,8 @@ one connection per request with Znuny's headers and pre-emptive Basic auth, unti
 Goal (Znuny waits for the answer): p95 <= 100 ms at 20 concurrent events.
 
 ``--profile N`` instead runs N requests through the app in this process under cProfile and
-prints where the server's time goes.
+prints where the server's time goes. ``--cache-enablement S`` measures, for comparison, the
+portal with the department switches and disabled catalog items memoised for S seconds.
 """
 
 from __future__ import annotations
@@ -210,6 +212,25 @@ def _percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
 
 
+def cached_enablement_app(seconds: float) -> Any:
+    """The portal with ``DatabaseEnablement`` reads memoised for ``seconds`` (a comparison
+    variant, not how the portal ships; ``--cache-enablement``)."""
+    from radiant_ext.plugins import enablement
+    from radiant_ext.portal import create_app
+
+    for name in ("department_states", "disabled_items"):
+        original = getattr(enablement.DatabaseEnablement, name)
+
+        def cached(self: Any, _original: Any = original, _key: str = f"_bench_{name}") -> Any:
+            hit = self.__dict__.get(_key)
+            if hit is None or time.monotonic() - hit[0] > seconds:
+                hit = self.__dict__[_key] = (time.monotonic(), _original(self))
+            return hit[1]
+
+        setattr(enablement.DatabaseEnablement, name, cached)
+    return create_app()
+
+
 def profile(env: dict[str, str], bodies: list[bytes], count: int) -> None:
     """Run ``count`` requests through the app in this process under cProfile."""
     from radiant_ext.portal import create_app
@@ -246,10 +267,23 @@ def main(argv: list[str] | None = None) -> None:
         default="radiant_ext.portal:create_app()",
         help="gunicorn app spec (to compare a variant of the portal)",
     )
+    parser.add_argument(
+        "--cache-enablement",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="compare: the portal with department switches and disabled items memoised",
+    )
     args = parser.parse_args(argv)
-    bodies = payloads(200)
+    warm = 4 * args.workers * args.threads
+    bodies = payloads(max(args.profile, warm + args.requests))  # one ticket id per request
     with tempfile.TemporaryDirectory(prefix="radiant-webhook-bench-") as tmp:
         env = _environment(Path(tmp))
+        if args.cache_enablement:
+            args.app = f"webhook:cached_enablement_app({args.cache_enablement})"
+            env["PYTHONPATH"] = os.pathsep.join(
+                [str(ROOT / "benchmarks"), env.get("PYTHONPATH", "")]
+            )
         _migrate(env)
         if args.profile:
             profile(env, bodies, args.profile)
@@ -257,9 +291,9 @@ def main(argv: list[str] | None = None) -> None:
         with gunicorn(env, args.workers, args.threads, args.app) as port:
             auth = "Basic " + base64.b64encode(f"{USER}:{SECRET}".encode()).decode()
             _wait_ready(port, auth, bodies[0])
-            load(port, bodies, args.concurrency, 4 * args.workers * args.threads, 30)  # warm
+            load(port, bodies[:warm], args.concurrency, warm, 30)
             latencies, wall, statuses = load(
-                port, bodies, args.concurrency, args.requests, args.seconds
+                port, bodies[warm:], args.concurrency, args.requests, args.seconds
             )
     report(args, latencies, wall, statuses)
 
