@@ -28,6 +28,7 @@ from radiant_ext.sync import (
     run_job,
     sync_status,
 )
+from radiant_ext.sync.jobs import runnable_jobs
 from radiant_ext.sync.tickets import full_resync
 
 __all__ = ["commands", "sync"]
@@ -65,6 +66,10 @@ def sync(ctx: click.Context, database_url: str | None, lease_seconds: float | No
     jobs = all_jobs(base.plugins)
     if only:
         jobs = [find_job(job_id, jobs) for job_id in only]
+    else:
+        jobs, skipped = runnable_jobs(jobs, settings)
+        for job_id, reason in skipped.items():
+            click.echo(f"not scheduling {job_id}: {reason}", err=True)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     service = SyncService(lambda: JobContext.from_settings(settings, engine=base.engine), jobs,
                           lease_seconds or settings.sync_lease_seconds)

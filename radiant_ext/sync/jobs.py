@@ -22,7 +22,15 @@ from radiant_ext.sync.errors import UnknownJobError
 from radiant_ext.sync.runner import JobFunc
 from radiant_ext.sync.tickets import pull_tickets
 
-__all__ = ["BUILTIN_JOBS", "JobSpec", "all_jobs", "find_job", "plugin_job", "scheduler_kwargs"]
+__all__ = [
+    "BUILTIN_JOBS",
+    "JobSpec",
+    "all_jobs",
+    "find_job",
+    "plugin_job",
+    "runnable_jobs",
+    "scheduler_kwargs",
+]
 
 
 @dataclass(frozen=True)
@@ -108,3 +116,16 @@ def find_job(job_id: str, jobs: Sequence[JobSpec]) -> JobSpec:
             return spec
     known = ", ".join(j.id for j in jobs)
     raise UnknownJobError(f"unknown job {job_id!r} (known: {known})")
+
+
+def runnable_jobs(jobs: Sequence[JobSpec], settings: Settings) -> tuple[list[JobSpec],
+                                                                        dict[str, str]]:
+    """Split ``jobs`` into those the settings allow and, by id, why the others cannot run.
+
+    The catalog check needs Znuny's database; without ``RADIANT_ZNUNY_DB_URL`` it would only
+    fail every hour, so the scheduler leaves it out and says why.
+    """
+    skipped: dict[str, str] = {}
+    if settings.znuny_db_url is None:
+        skipped["catalog-check"] = "RADIANT_ZNUNY_DB_URL is not set (read-only Znuny database)"
+    return [j for j in jobs if j.id not in skipped], skipped

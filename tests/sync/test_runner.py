@@ -169,3 +169,16 @@ def test_leader_schedules_jobs_and_unschedules_them_when_the_lease_is_lost(
     standby = SyncService(make_ctx, BUILTIN_JOBS[:2], lease_seconds=30, holder="third:3")
     standby.heartbeat()
     assert not standby.leading, "a live leader's lease is not taken"
+
+
+def test_catalog_check_is_left_out_without_a_znuny_database(settings: Any) -> None:
+    from pydantic import SecretStr
+
+    from radiant_ext.sync.jobs import runnable_jobs
+
+    jobs, skipped = runnable_jobs(BUILTIN_JOBS, settings)
+    assert "catalog-check" not in [j.id for j in jobs] and len(jobs) == 4
+    assert "RADIANT_ZNUNY_DB_URL" in skipped["catalog-check"]
+    settings.znuny_db_url = SecretStr("sqlite:///znuny.sqlite3")
+    jobs, skipped = runnable_jobs(BUILTIN_JOBS, settings)
+    assert len(jobs) == 5 and skipped == {}
