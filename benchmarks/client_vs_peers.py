@@ -9,11 +9,12 @@ It creates ``benchmarks/.venv`` (radiant_ext plus the peers pinned in
 ``benchmarks/requirements-peers.txt``, from PyPI) on first use and re-runs itself there, seeds a
 sandbox (retail seed) in a temporary folder, serves it with gunicorn on 127.0.0.1, and runs the
 same work with every library: create N tickets (one article each), search them, fetch all N
-with articles, update U of them. Search, fetch and update are then repeated (``--repeat``
-rounds in all), the libraries taking turns in a rotating order each round, and the median and
-range are reported. It prints wall time and the HTTP requests the server saw (counted from
-gunicorn's access log) per phase and library, the fetch requests' flags and answer sizes, and
-the load average (the machine may be shared).
+with articles, update U of them. The creates run in ``--repeat`` slices and search, fetch and
+update are repeated ``--repeat`` times, the libraries taking turns in a rotating order each
+round; the create time is the sum of the slices, the others are the median and range. It
+prints wall time and the HTTP requests the server saw (counted from gunicorn's access log) per
+phase and library, the fetch requests' flags and answer sizes, and the load average (the
+machine may be shared).
 
 Every library fetches with the same flags, ``AllArticles=1`` and nothing else (no
 attachments, no dynamic fields), except ``znuny``, whose TicketGet request is fixed
@@ -166,6 +167,7 @@ class Library:
         self.marker = f"bench-{self.name}-{int(time.time())}"
         self.ids: list[int] = []
         self.notes: list[str] = []
+        self.span = range(n)  #: the tickets the next create() makes (a slice per round)
 
     def title(self, i: int) -> str:
         return f"{self.marker} {i:05d}"
@@ -196,7 +198,7 @@ class Radiant(Library):
     def create(self) -> None:
         from radiant_ext.client import NewArticle, NewTicket
 
-        for i in range(self.n):
+        for i in self.span:
             self.client.ticket_create(
                 NewTicket(title=self.title(i), queue=QUEUE, state="new", priority="3 normal",
                           type=TYPE, customer_user=CUSTOMER),
@@ -234,7 +236,7 @@ class PyOTRS(Library):
         self.client.session_create()
 
     def create(self) -> None:
-        for i in range(self.n):
+        for i in self.span:
             ticket = self.pyotrs.Ticket.create_basic(
                 Title=self.title(i), Queue=QUEUE, State="new", Priority="3 normal", Type=TYPE,
                 CustomerUser=CUSTOMER)
@@ -285,7 +287,7 @@ class PyZnuny(Library):
         self.notes.append("search: no search in pyznuny; raw request() on an added endpoint")
 
     def create(self) -> None:
-        for i in range(self.n):
+        for i in self.span:
             self.client.ticket.create(
                 Ticket={"Title": self.title(i), "Queue": QUEUE, "State": "new",
                         "Priority": "3 normal", "Type": TYPE, "CustomerUser": CUSTOMER},
@@ -336,7 +338,7 @@ class SoftoftZnuny(Library):
 
     def create(self) -> None:
         z = self.znuny
-        for i in range(self.n):
+        for i in self.span:
             ticket = z.TicketCreate(
                 title=self.title(i), queue=z.IdName(name=QUEUE), state=z.IdName(name="new"),
                 priority=z.IdName(name="3 normal"), type=z.IdName(name=TYPE),
@@ -399,7 +401,10 @@ def run_phase(lib: Library, phase: str, server: Server, result: Result) -> None:
         result.notes.append(f"{phase} failed: {type(exc).__name__}: {str(exc)[:120]}")
     result.seconds.setdefault(phase, []).append(time.perf_counter() - started)
     new = server.lines()[len(before):]
-    result.requests.setdefault(phase, len(new))  # the first round's count
+    if phase == "create":  # slices: all of them together make the phase
+        result.requests[phase] = result.requests.get(phase, 0) + len(new)
+    else:
+        result.requests.setdefault(phase, len(new))  # the first round's count
     if phase == "fetch" and not result.fetch_flags:
         fields = [line.split(" ", 4) for line in new]
         result.fetch_bytes = sum(int(f[3]) for f in fields if len(f) > 3 and f[3].isdigit())
@@ -418,7 +423,12 @@ def run_all(classes: list[type[Library]], server: Server, n: int, u: int,
     results = {lib.name: Result(lib.name) for lib in libs}
     for lib in libs:
         lib.setup()
-    for index, phase in enumerate(PHASES):
+    bounds = [n * k // repeat for k in range(repeat + 1)]
+    for round_, (start, stop) in enumerate(zip(bounds, bounds[1:], strict=False)):
+        for lib in rotated(libs, round_):
+            lib.span = range(start, stop)
+            run_phase(lib, "create", server, results[lib.name])
+    for index, phase in enumerate(PHASES[1:], start=1):
         if phase == "fetch":
             for lib in libs:
                 lib.setup_fetch()
@@ -453,12 +463,22 @@ def cell(values: list[float], requests: int) -> str:
             f"({requests})")
 
 
-def table(results: list[Result]) -> str:
+def phase_seconds(result: Result, phase: str) -> float:
+    values = result.seconds[phase]
+    return sum(values) if phase == "create" else statistics.median(values)
+
+
+def table(results: list[Result], n: int) -> str:
     head = "| library | " + " | ".join(f"{p} s (req)" for p in PHASES) + " | total s | requests |"
     rows = [head, "|" + "---|" * (len(PHASES) + 3)]
     for r in results:
-        cells = [cell(r.seconds[p], r.requests[p]) for p in PHASES]
-        total = sum(statistics.median(r.seconds[p]) for p in PHASES)
+        create = r.seconds["create"]
+        per_ticket = [1000 * v / max(1, n // len(create)) for v in create]
+        cells = [f"{sum(create):.2f} ({r.requests['create']})"
+                 + (f" {min(per_ticket):.0f}–{max(per_ticket):.0f} ms each"
+                    if len(create) > 1 else "")]
+        cells += [cell(r.seconds[p], r.requests[p]) for p in PHASES[1:]]
+        total = sum(phase_seconds(r, p) for p in PHASES)
         rows.append(f"| {r.library} | " + " | ".join(cells)
                     + f" | {total:.2f} | {sum(r.requests.values())} |")
     return "\n".join(rows)
@@ -503,7 +523,7 @@ def main() -> None:
           f"{platform.python_version()}, {os.cpu_count()} CPUs, {platform.machine()}; "
           f"load average {load_before[0]:.1f} before, {load_after[0]:.1f} after "
           f"(1-minute); {time.perf_counter() - started:.0f} s in all\n")
-    print(table(results))
+    print(table(results, args.tickets))
     print()
     print(fetch_table(results))
     for r in results:
