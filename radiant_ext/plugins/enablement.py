@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+import threading
+import time
 from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
 from pathlib import Path
@@ -92,12 +94,37 @@ class DatabaseEnablement:
 
     :param session_scope: a zero-argument callable returning a context manager that yields
         a session and commits on exit (``lambda: session_scope(factory)``).
+    :param max_age: seconds a read may be reused. Routing one request reads the switches
+        several times; in a web worker or the webhook a short cache turns five database
+        reads per request into one every ``max_age`` seconds (docs/performance.md,
+        "Webhook"). A switch made through this object is visible at once; one made by
+        another process within ``max_age`` seconds. ``0`` reads every time.
     """
 
-    def __init__(self, session_scope: Callable[[], AbstractContextManager[Any]]) -> None:
+    def __init__(self, session_scope: Callable[[], AbstractContextManager[Any]],
+                 *, max_age: float = 0.0) -> None:
         self._scope = session_scope
+        self._max_age = max_age
+        self._lock = threading.Lock()
+        self._cache: dict[str, tuple[float, Mapping[str, Any]]] = {}
+
+    def _cached(self, key: str, read: Callable[[], Mapping[str, Any]]) -> Mapping[str, Any]:
+        if self._max_age <= 0:
+            return read()
+        now = time.monotonic()
+        with self._lock:
+            hit = self._cache.get(key)
+            if hit is not None and now - hit[0] < self._max_age:
+                return dict(hit[1])
+        value = read()
+        with self._lock:
+            self._cache[key] = (now, value)
+        return dict(value)
 
     def department_states(self) -> Mapping[str, bool]:
+        return self._cached("departments", self._read_departments)
+
+    def _read_departments(self) -> Mapping[str, bool]:
         from radiant_ext.store.departments import get_department_states
 
         with self._scope() as session:
@@ -108,9 +135,14 @@ class DatabaseEnablement:
 
         with self._scope() as session:
             set_department_enabled(session, department, enabled, actor)
+        with self._lock:
+            self._cache.clear()
 
     def disabled_items(self) -> Mapping[str, str]:
         """Return items the catalog check disabled, id → reason shown to admins."""
+        return self._cached("items", self._read_disabled_items)
+
+    def _read_disabled_items(self) -> Mapping[str, str]:
         from radiant_ext.store.departments import get_catalog_item_states
 
         with self._scope() as session:

@@ -57,7 +57,9 @@ def store_enablement(settings: Settings, *, for_writing: bool = False) -> Enable
         engine.dispose()
         raise PluginError(f"the local store is not ready ({exc}): run `radiant-ext db upgrade`"
                           ) from exc
-    return DatabaseEnablement(lambda: scope(engine))
+    # Readers (portal workers, the webhook) reuse a read for two seconds; the CLI that
+    # writes sees its own switch at once.
+    return DatabaseEnablement(lambda: scope(engine), max_age=0.0 if for_writing else 2.0)
 
 
 def plugins_from_settings(

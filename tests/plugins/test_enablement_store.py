@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, text
@@ -63,3 +64,34 @@ def test_switches_persist_in_postgres_store(make_plugins: MakePlugins, base_cata
             conn.execute(text("DELETE FROM department_state WHERE department = 'ops'"))
             conn.execute(text("DELETE FROM catalog_item_state WHERE item_id LIKE 'ops.%'"))
         engine.dispose()
+
+
+def test_a_reader_with_max_age_reads_the_store_once_per_window(sqlite_engine: Engine) -> None:
+    reads = 0
+
+    def counting_scope() -> Any:
+        nonlocal reads
+        reads += 1
+        return session_scope(sqlite_engine)
+
+    reader = DatabaseEnablement(counting_scope, max_age=60.0)
+    writer = DatabaseEnablement(lambda: session_scope(sqlite_engine))
+    writer.set_department_enabled("ops", False, actor="cli:admin")
+    for _ in range(5):
+        assert reader.department_states() == {"ops": False}
+        assert reader.disabled_items() == {}
+    assert reads == 2  # one read of the switches, one of the disabled items
+    # Another process's switch shows after the window; this object's own switch at once.
+    writer.set_department_enabled("ops", True, actor="cli:admin")
+    assert reader.department_states() == {"ops": False}
+    reader.set_department_enabled("ops", True, actor="cli:admin")
+    assert reader.department_states() == {"ops": True}
+
+
+def test_without_max_age_every_read_sees_the_store(sqlite_engine: Engine) -> None:
+    reader = DatabaseEnablement(lambda: session_scope(sqlite_engine))
+    writer = DatabaseEnablement(lambda: session_scope(sqlite_engine))
+    writer.set_department_enabled("ops", False, actor="cli:admin")
+    assert reader.department_states() == {"ops": False}
+    writer.set_department_enabled("ops", True, actor="cli:admin")
+    assert reader.department_states() == {"ops": True}
