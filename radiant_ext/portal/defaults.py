@@ -27,6 +27,8 @@ DEFAULTS: dict[str, Any] = {
     "PORTAL_SESSION_BACKEND": "sqlite",
     # How often (seconds) a page re-checks that Znuny still knows the customer's GI session.
     "PORTAL_SESSION_CHECK_SECONDS": 60,
+    # How often (seconds) page views write the session's last activity (idle expiry).
+    "PORTAL_SESSION_TOUCH_SECONDS": 60,
     # Login rate limiting: failures allowed per login and per client address in the window.
     "PORTAL_LOGIN_MAX_FAILURES": 5,
     "PORTAL_LOGIN_MAX_FAILURES_PER_ADDRESS": 20,

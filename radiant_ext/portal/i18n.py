@@ -11,7 +11,7 @@ from pathlib import Path
 
 from flask import Blueprint, Flask, current_app, redirect, request, session
 from flask.typing import ResponseReturnValue
-from flask_babel import Babel, format_datetime, gettext
+from flask_babel import Babel, format_datetime, gettext, lazy_gettext
 
 from radiant_ext.portal.navigation import safe_next
 
@@ -54,21 +54,27 @@ def format_deadline(value: datetime | None) -> str:
     return str(format_datetime(value, "EEE d MMM, HH:mm"))
 
 
+_STATE_LABELS = {
+    "queued": lazy_gettext("saved, being filed"),
+    "new": lazy_gettext("new"),
+    "open": lazy_gettext("open"),
+    "closed successful": lazy_gettext("solved"),
+    "closed unsuccessful": lazy_gettext("closed without solution"),
+    "pending reminder": lazy_gettext("waiting"),
+    "pending auto close+": lazy_gettext("solved, closing soon"),
+    "pending auto close-": lazy_gettext("closing soon"),
+    "merged": lazy_gettext("merged"),
+    "removed": lazy_gettext("removed"),
+}
+
+
 def state_label(state: str) -> str:
-    """Znuny's state name in the customer's language (unknown custom states stay as they are)."""
-    labels = {
-        "queued": gettext("saved, being filed"),
-        "new": gettext("new"),
-        "open": gettext("open"),
-        "closed successful": gettext("solved"),
-        "closed unsuccessful": gettext("closed without solution"),
-        "pending reminder": gettext("waiting"),
-        "pending auto close+": gettext("solved, closing soon"),
-        "pending auto close-": gettext("closing soon"),
-        "merged": gettext("merged"),
-        "removed": gettext("removed"),
-    }
-    return str(labels.get(state, state))
+    """Znuny's state name in the customer's language (unknown custom states stay as they are).
+
+    Only the one label asked for is translated: lists call this for every row.
+    """
+    label = _STATE_LABELS.get(state)
+    return str(label) if label is not None else state
 
 
 def format_when(value: datetime | None) -> str:

@@ -124,15 +124,33 @@ class SqliteSessionStore:
     def __init__(self, path: Path, idle_seconds: float = 8 * 3600) -> None:
         self._path = path
         self._idle = idle_seconds
+        self._local = threading.local()
+        self._count_lock = threading.Lock()
+        self.connections = 0
+        """Connections opened so far (one per thread that used the store)."""
         path.parent.mkdir(parents=True, exist_ok=True)
         path.touch(mode=0o600, exist_ok=True)
-        with self._connect() as db:
+        db = sqlite3.connect(self._path, timeout=10, isolation_level=None)
+        try:
             db.execute("PRAGMA journal_mode=WAL")
             db.execute(_SCHEMA)
+        finally:
+            db.close()  # nothing opened here crosses a fork into the workers
 
     def _connect(self) -> sqlite3.Connection:
-        db = sqlite3.connect(self._path, timeout=10, isolation_level=None)
-        db.execute("PRAGMA busy_timeout=10000")
+        """This thread's connection, opened on first use and kept (autocommit, WAL).
+
+        ``synchronous=NORMAL`` skips the fsync on every commit; in WAL mode a power loss can
+        lose the last moments of activity, never corrupt the file — sessions can afford that.
+        """
+        db: sqlite3.Connection | None = getattr(self._local, "db", None)
+        if db is None:
+            db = sqlite3.connect(self._path, timeout=10, isolation_level=None)
+            db.execute("PRAGMA busy_timeout=10000")
+            db.execute("PRAGMA synchronous=NORMAL")
+            self._local.db = db
+            with self._count_lock:
+                self.connections += 1
         return db
 
     def create(self, gi_session_id: str, customer: Customer) -> PortalSession:

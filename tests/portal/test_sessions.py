@@ -61,3 +61,55 @@ def test_keys_are_long_and_random(tmp_path: Path) -> None:
     store = MemorySessionStore()
     keys = {store.create("gi", DANA).key for _ in range(50)}
     assert len(keys) == 50 and all(len(k) >= 40 for k in keys)
+
+
+class CountingStore(MemorySessionStore):
+    """Counts the activity writes (each one is a commit in the SQLite store)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.touches = 0
+
+    def touch(self, key: str, *, checked: bool = False) -> None:
+        self.touches += 1
+        super().touch(key, checked=checked)
+
+
+def test_page_views_record_activity_at_most_once_a_minute(desk: object, tmp_path: Path) -> None:
+    import re
+
+    from radiant_ext.portal import create_app
+    from radiant_ext.portal.ports import PortalServices
+
+    store = CountingStore()
+    services = PortalServices(auth=desk, catalog=desk, submissions=desk, tickets=desk)  # type: ignore[arg-type]
+    app = create_app({"TESTING": True, "SECRET_KEY": "k", "PORTAL_SERVICES": services,
+                      "PORTAL_SESSION_STORE": store, "PORTAL_SESSION_CHECK_SECONDS": 3600})
+    client = app.test_client()
+    token = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"',
+                      client.get("/login").get_data(as_text=True))
+    assert token
+    client.post("/login", data={"login": "demo-customer", "password": "demo",
+                                "csrf_token": token.group(1), "next": "/"})
+    for _ in range(5):
+        assert client.get("/requests").status_code == 200
+    assert store.touches == 0  # the login itself was the last activity written
+    app.config["PORTAL_SESSION_TOUCH_SECONDS"] = 0
+    assert client.get("/requests").status_code == 200
+    assert store.touches == 1
+
+
+def test_sqlite_store_keeps_one_connection_per_thread(tmp_path: Path) -> None:
+    import threading
+
+    store = SqliteSessionStore(tmp_path / "s.sqlite3")
+    entry = store.create("gi", DANA)
+    for _ in range(3):
+        store.touch(entry.key)
+        assert store.get(entry.key) is not None
+    seen: list[object] = []
+    worker = threading.Thread(target=lambda: seen.append(store.get(entry.key)))
+    worker.start()
+    worker.join()
+    assert seen and seen[0] is not None
+    assert store.connections == 2

@@ -99,8 +99,10 @@ def _load_customer() -> ResponseReturnValue | None:
     entry = store.get(key)
     if entry is None:
         return _session_ended(redirect_back=False)
-    if time.time() - entry.last_checked < current_app.config["PORTAL_SESSION_CHECK_SECONDS"]:
-        store.touch(key)
+    now = time.time()
+    if now - entry.last_checked < current_app.config["PORTAL_SESSION_CHECK_SECONDS"]:
+        if now - entry.last_seen >= current_app.config["PORTAL_SESSION_TOUCH_SECONDS"]:
+            store.touch(key)  # idle expiry needs no finer grain than this: one write a minute
     else:
         try:
             alive = services().auth.alive(entry.gi_session_id)
