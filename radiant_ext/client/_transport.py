@@ -139,7 +139,7 @@ class Transport:
         self._lock = threading.Lock()
         self._idle: list[requests.Session] = []
         self._busy: set[requests.Session] = set()
-        self.opened = 0  #: sessions (connections) opened so far
+        self.opened = 0  #: sessions created so far (each holds one keep-alive connection)
 
     def _new_session(self) -> requests.Session:
         session = requests.Session()
