@@ -67,6 +67,9 @@ def test_pages_are_labelled_for_screen_readers(
         for control in page.controls:
             labelled = control.get("id") in page.label_for or control.get("aria-label")
             assert labelled, f"{path}: unlabelled {control}"
+            described = control.get("aria-describedby", "").split()
+            assert set(described) <= set(page.ids), f"{path}: describedby nothing {control}"
+            assert control.get("aria-invalid", "true") == "true", f"{path}: {control}"
 
 
 def test_login_page_is_labelled(client: FlaskClient) -> None:
@@ -74,4 +77,5 @@ def test_login_page_is_labelled(client: FlaskClient) -> None:
     page.feed(client.get("/login").get_data(as_text=True))
     assert page.h1 == 1 and len(page.controls) == 2
     assert all(c["id"] in page.label_for for c in page.controls)
+    assert not any("aria-describedby" in c or "aria-invalid" in c for c in page.controls)
     assert {c.get("autocomplete") for c in page.controls} == {"username", "current-password"}
