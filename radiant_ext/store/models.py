@@ -189,8 +189,14 @@ class TicketCache(Base):
     solution_minutes: Mapped[int | None]
     """Minutes from creation to close (wall clock)."""
     first_response_deadline: Mapped[datetime | None]
+    """Last known first-response deadline: kept when Znuny clears it after the first answer."""
     update_deadline: Mapped[datetime | None]
     solution_deadline: Mapped[datetime | None]
+    """Last known solution deadline: kept when Znuny clears it (on close)."""
+    znuny_first_response_deadline: Mapped[datetime | None]
+    """Znuny's current first-response escalation time (``None`` once answered)."""
+    znuny_solution_deadline: Mapped[datetime | None]
+    """Znuny's current solution escalation time (``None`` once closed or suspended)."""
     escalation_deadline: Mapped[datetime | None]
     promised_deadline: Mapped[datetime | None] = mapped_column(index=True)
     """``RadiantDeadline`` dynamic field: the deadline the requester was promised."""

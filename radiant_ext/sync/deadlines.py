@@ -54,7 +54,7 @@ def raised_priority(priority: str, priority_id: int | None) -> str | None:
 
 
 def _deadline(row: TicketCache) -> datetime | None:
-    return row.promised_deadline or row.solution_deadline
+    return row.promised_deadline or row.znuny_solution_deadline
 
 
 def _deadline_alerts(row: TicketCache, now: datetime, share: float) -> list[Alert]:

@@ -15,7 +15,7 @@ from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from radiant_ext.store import TicketCache, get_cursor, set_cursor, utcnow
@@ -24,6 +24,8 @@ from radiant_ext.sync.context import JobContext
 __all__ = [
     "CURSOR",
     "TRACKED",
+    "cache_values",
+    "first_response_time",
     "full_resync",
     "pull_tickets",
     "ticket_to_cache",
@@ -35,7 +37,7 @@ log = logging.getLogger(__name__)
 
 CURSOR = "ticket-pull"
 PAGE = 1000
-GET_CHUNK = 50
+GET_CHUNK = 100
 CLOSED_TYPES = frozenset({"closed", "removed", "merged"})
 
 
@@ -68,41 +70,69 @@ def _minutes(start: datetime | None, end: datetime | None) -> int | None:
 
 def ticket_to_cache(ticket: Any, row: TicketCache | None = None) -> TicketCache:
     """Copy a client :class:`~radiant_ext.client.Ticket` into a (new or existing) cache row."""
-    row = row if row is not None else TicketCache(ticket_id=int(ticket.ticket_id))
-    state_changed = row.state != ticket.state
-    for name in ("title", "state", "state_type", "queue", "service", "sla", "priority",
-                 "priority_id", "owner", "responsible"):
-        setattr(row, name, getattr(ticket, name))
-    row.ticket_number = str(ticket.ticket_number)
-    row.type = ticket.type or None
-    row.customer_user_id = ticket.customer_user_id or None
-    row.customer_id = ticket.customer_id or None
-    row.store, row.category = _df(ticket, "RadiantStore"), _df(ticket, "RadiantCategory")
-    row.request_id = _df(ticket, "RadiantRequestID")
-    row.promised_deadline = _df_datetime(ticket, "RadiantDeadline")
-    row.created, row.changed = ticket.created, ticket.changed
-    if state_changed or row.state_since is None:
-        row.state_since = ticket.changed or ticket.created
-    _times(row, ticket)
-    row.synced_at = utcnow()
+    values = cache_values(ticket, row)
+    row = row if row is not None else TicketCache(ticket_id=values["ticket_id"])
+    for name, value in values.items():
+        setattr(row, name, value)
     return row
 
 
-def _times(row: TicketCache, ticket: Any) -> None:
-    if (ticket.state_type or "").lower() in CLOSED_TYPES:
-        row.closed = row.closed or ticket.changed
+def cache_values(ticket: Any, old: TicketCache | None = None) -> dict[str, Any]:
+    """Return the cache columns for ``ticket``; ``old`` is its cached row, if any."""
+    values: dict[str, Any] = {name: getattr(ticket, name) for name in (
+        "title", "state", "state_type", "queue", "service", "sla", "priority", "priority_id",
+        "owner", "responsible", "created", "changed")}
+    values.update(
+        ticket_id=int(ticket.ticket_id), ticket_number=str(ticket.ticket_number),
+        type=ticket.type or None, customer_user_id=ticket.customer_user_id or None,
+        customer_id=ticket.customer_id or None, store=_df(ticket, "RadiantStore"),
+        category=_df(ticket, "RadiantCategory"), request_id=_df(ticket, "RadiantRequestID"),
+        promised_deadline=_df_datetime(ticket, "RadiantDeadline"), synced_at=utcnow())
+    if old is None or old.state != ticket.state or old.state_since is None:
+        values["state_since"] = ticket.changed or ticket.created
     else:
-        row.closed = None
-    row.first_response_at = getattr(ticket, "first_response", None) or row.first_response_at
-    row.first_response_minutes = _minutes(row.created, row.first_response_at)
-    row.solution_minutes = _minutes(row.created, row.closed)
-    row.first_response_deadline = _epoch(ticket.escalation_response_time)
-    row.update_deadline = _epoch(ticket.escalation_update_time)
-    row.solution_deadline = _epoch(ticket.escalation_solution_time)
+        values["state_since"] = old.state_since
+    values.update(_times(ticket, old, values["created"]))
+    return values
+
+
+def _times(ticket: Any, old: TicketCache | None, created: datetime | None) -> dict[str, Any]:
+    if (ticket.state_type or "").lower() in CLOSED_TYPES:
+        closed = (old.closed if old is not None else None) or ticket.changed
+    else:
+        closed = None
+    first = first_response_time(ticket) or (old.first_response_at if old is not None else None)
+    response = _epoch(ticket.escalation_response_time)
+    solution = _epoch(ticket.escalation_solution_time)
     # EscalationTime is relative (seconds left); the destination time is the absolute one.
     extra = getattr(ticket, "model_extra", None) or {}
     destination = str(extra.get("EscalationDestinationTime") or "")
-    row.escalation_deadline = _epoch(int(destination)) if destination.isdigit() else None
+    return {
+        "closed": closed, "first_response_at": first,
+        "first_response_minutes": _minutes(created, first),
+        "solution_minutes": _minutes(created, closed),
+        # Znuny clears a deadline once it is met (first answer, close): keep the last known one.
+        "first_response_deadline": response or _kept(old, "first_response_deadline"),
+        "solution_deadline": solution or _kept(old, "solution_deadline"),
+        "znuny_first_response_deadline": response, "znuny_solution_deadline": solution,
+        "update_deadline": _epoch(ticket.escalation_update_time),
+        "escalation_deadline": _epoch(int(destination)) if destination.isdigit() else None,
+    }
+
+
+def _kept(old: TicketCache | None, name: str) -> datetime | None:
+    return getattr(old, name) if old is not None else None
+
+
+def first_response_time(ticket: Any) -> datetime | None:
+    """When the first agent answer went out: ``FirstResponse`` (``Extended=1``), else the
+    earliest customer-visible agent article among those fetched."""
+    first: datetime | None = getattr(ticket, "first_response", None)
+    if first is not None:
+        return first
+    answers = [a.create_time for a in getattr(ticket, "articles", None) or ()
+               if a.sender_type == "agent" and a.is_visible_for_customer and a.create_time]
+    return min(answers) if answers else None
 
 
 TRACKED = ("state", "owner", "priority", "queue", "type", "service", "sla")
@@ -118,22 +148,29 @@ def upsert_tickets(session: Session, tickets: Sequence[Any]) -> int:
 
 
 def upsert_changes(session: Session, tickets: Sequence[Any]) -> list[Change]:
-    """Upsert ``tickets``; return ``(id, number, {field: new value})`` for changed known ones."""
+    """Upsert ``tickets``; return ``(id, number, {field: new value})`` for changed known ones.
+
+    Tickets not cached yet are written with one multi-row ``INSERT`` (a full pull is all
+    inserts); cached ones are updated through their ORM rows, which also yields the changes.
+    """
     ids = [int(t.ticket_id) for t in tickets]
     existing = {r.ticket_id: r for r in session.scalars(
         select(TicketCache).where(TicketCache.ticket_id.in_(ids)))}
     changes: list[Change] = []
+    new: dict[int, dict[str, Any]] = {}
     for ticket in tickets:
-        old = existing.get(int(ticket.ticket_id))
-        before = {name: getattr(old, name) for name in TRACKED} if old is not None else None
-        row = ticket_to_cache(ticket, old)
+        ticket_id = int(ticket.ticket_id)
+        old = existing.get(ticket_id)
         if old is None:
-            session.add(row)
-            existing[row.ticket_id] = row
-        elif before is not None:
-            diff = {n: getattr(row, n) for n in TRACKED if getattr(row, n) != before[n]}
-            if diff:
-                changes.append((row.ticket_id, row.ticket_number, diff))
+            new[ticket_id] = cache_values(ticket)  # a repeated id in one batch: the last wins
+            continue
+        before = {name: getattr(old, name) for name in TRACKED}
+        ticket_to_cache(ticket, old)
+        diff = {n: getattr(old, n) for n in TRACKED if getattr(old, n) != before[n]}
+        if diff:
+            changes.append((old.ticket_id, old.ticket_number, diff))
+    if new:
+        session.execute(insert(TicketCache), list(new.values()))
     session.flush()
     return changes
 
@@ -166,7 +203,8 @@ def _changed_tickets(client: Any, since: datetime | None) -> Iterator[list[Any]]
         ids = [int(i) for i in client.ticket_search(**filters)]
         fresh = [i for i in ids if i not in recent]
         for start in range(0, len(fresh), GET_CHUNK):
-            batch = client.ticket_get_many(fresh[start:start + GET_CHUNK], dynamic_fields=True)
+            batch = client.ticket_get_many(fresh[start:start + GET_CHUNK], dynamic_fields=True,
+                                           extended=True)
             recent.update((int(t.ticket_id), t.changed or _FAR_FUTURE) for t in batch)
             yield batch
         if len(ids) < limit:

@@ -1,0 +1,266 @@
+"""Time the ticket pull: a full pull of a large Znuny, then an incremental one after 100 changes.
+
+Usage::
+
+    python benchmarks/sync.py [--tickets 100000] [--changes 100] [--workers 1] [--threads 4]
+                              [--database-url URL] [--tracemalloc]
+
+A retail sandbox in a temporary folder is seeded with ``--tickets`` historical tickets
+(``radiant_ext.sandbox.generate_tickets``) and served by gunicorn on 127.0.0.1 in its own
+process, so the figures below are the companion's side only (time, CPU, memory of this
+process) plus the wall time the sandbox needed to answer. Then:
+
+1. ``full_resync`` pulls every ticket into an empty store (the first run of ``ticket-pull``);
+2. ``--changes`` tickets are changed through the client (``TicketUpdate``: title and priority);
+3. ``pull_tickets`` runs the incremental pull (cursor minus the overlap window).
+
+Goal (issue 7): the incremental pull under 2 s and at least 100 times cheaper than the full
+pull. Peak memory is the process's peak RSS growth during the full pull (``getrusage``); with
+``--tracemalloc`` the full pull runs a second time under tracemalloc and its traced peak is
+printed too (slower; not used for the times).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import random
+import resource
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import tracemalloc
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, delete, func, select, text
+
+from radiant_ext.client import TicketChanges, ZnunyClient
+from radiant_ext.config import Settings
+from radiant_ext.store import TicketCache, make_engine, session_scope, upgrade_database
+from radiant_ext.sync import JobContext
+from radiant_ext.sync.tickets import full_resync, pull_tickets
+
+PRIORITIES = ("1 very low", "2 low", "3 normal", "4 high", "5 very high")
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@contextmanager
+def sandbox_server(data_dir: Path, workers: int, threads: int) -> Iterator[str]:
+    """Serve ``data_dir`` with gunicorn on 127.0.0.1; yield the base URL."""
+    port = _free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers",
+         str(workers), "--worker-class", "gthread", "--threads", str(threads), "--timeout",
+         "300", "--keep-alive", "5", f"radiant_ext.sandbox:create_app(data_dir={str(data_dir)!r})"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), 1).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline or proc.poll() is not None:
+                    raise SystemExit("gunicorn did not start") from None
+                time.sleep(0.2)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        proc.wait(30)
+
+
+@contextmanager
+def store(database_url: str | None, folder: Path) -> Iterator[Engine]:
+    """A migrated, empty store: SQLite in ``folder`` or a fresh PostgreSQL schema."""
+    if not database_url:
+        engine = make_engine(f"sqlite:///{folder / 'store.sqlite3'}")
+        upgrade_database(engine)
+        yield engine
+        engine.dispose()
+        return
+    schema = f"bench_sync_{os.getpid()}"
+    admin = make_engine(database_url)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    engine = make_engine(f"{database_url}?options=-csearch_path%3D{schema}")
+    try:
+        upgrade_database(engine)
+        yield engine
+    finally:
+        engine.dispose()
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+def _rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def measure(step: Callable[[], dict[str, int]]) -> dict[str, Any]:
+    """Run ``step``; return its counts with wall and CPU seconds and peak RSS growth."""
+    rss0, cpu0, wall0 = _rss_mb(), time.process_time(), time.perf_counter()
+    counts = step()
+    return {"counts": counts, "wall": time.perf_counter() - wall0,
+            "cpu": time.process_time() - cpu0, "rss_growth_mb": _rss_mb() - rss0}
+
+
+def change_tickets(client: ZnunyClient, ids: list[int], count: int) -> float:
+    """Change ``count`` random tickets (title and priority); return the seconds it took."""
+    rng = random.Random(7)
+    started = time.perf_counter()
+    for n, ticket_id in enumerate(rng.sample(ids, count)):
+        client.ticket_update(ticket_id, ticket=TicketChanges(
+            title=f"changed by the benchmark #{n}", priority=rng.choice(PRIORITIES)))
+    return time.perf_counter() - started
+
+
+def seed_in_child(data_dir: Path, count: int) -> None:
+    """Generate the tickets in a child process, so its memory is not counted as the pull's."""
+    code = ("import sys; from radiant_ext.sandbox import generate_tickets; "
+            "generate_tickets(sys.argv[1], int(sys.argv[2]), seed=42)")
+    subprocess.run([sys.executable, "-c", code, str(data_dir), str(count)], check=True)
+
+
+class Timed:
+    """Wrap the client's search and get calls to add up the time spent waiting on Znuny."""
+
+    def __init__(self, client: ZnunyClient) -> None:
+        self.client = client
+        self.seconds = {"ticket_search": 0.0, "ticket_get_many": 0.0}
+        self.calls = {"ticket_search": 0, "ticket_get_many": 0}
+
+    def __getattr__(self, name: str) -> Any:
+        method = getattr(self.client, name)
+        if name not in self.seconds:
+            return method
+
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            started = time.perf_counter()
+            try:
+                return method(*args, **kwargs)
+            finally:
+                self.seconds[name] += time.perf_counter() - started
+                self.calls[name] += 1
+        return timed
+
+    def take(self) -> dict[str, Any]:
+        """Return and reset the totals."""
+        out = {"search_s": self.seconds["ticket_search"], "get_s": self.seconds["ticket_get_many"],
+               "searches": self.calls["ticket_search"], "gets": self.calls["ticket_get_many"]}
+        self.seconds = dict.fromkeys(self.seconds, 0.0)
+        self.calls = dict.fromkeys(self.calls, 0)
+        return out
+
+
+def _cached(engine: Engine) -> int:
+    with session_scope(engine) as s:
+        return int(s.scalar(select(func.count()).select_from(TicketCache)) or 0)
+
+
+def traced_full_pull(ctx: JobContext, engine: Engine) -> float:
+    """Pull everything again into an emptied cache under tracemalloc; return the peak MB."""
+    with engine.begin() as conn:
+        conn.execute(delete(TicketCache))
+    tracemalloc.start()
+    try:
+        full_resync(ctx)
+        return tracemalloc.get_traced_memory()[1] / 2**20
+    finally:
+        tracemalloc.stop()
+
+
+def _machine() -> str:
+    load = os.getloadavg()
+    return (f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+            f"load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}")
+
+
+def _table(rows: list[tuple[str, ...]]) -> None:
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    for n, row in enumerate(rows):
+        print(" | ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)))
+        if n == 0:
+            print("-+-".join("-" * w for w in widths))
+
+
+def _row(name: str, m: dict[str, Any]) -> tuple[str, ...]:
+    return (name, str(m["counts"].get("pulled", "")), f"{m['wall']:.2f}", f"{m['cpu']:.2f}",
+            f"{m['search_s']:.2f} ({m['searches']})", f"{m['get_s']:.2f} ({m['gets']})",
+            f"{m['rss_growth_mb']:.0f}")
+
+
+def run(args: argparse.Namespace, root: Path) -> None:
+    """Seed, serve, pull fully, change, pull incrementally; print the table."""
+    print(f"machine: {_machine()}")
+    started = time.perf_counter()
+    seed_in_child(root / "sandbox", args.tickets)
+    print(f"seeded {args.tickets} tickets in {time.perf_counter() - started:.1f} s")
+    with sandbox_server(root / "sandbox", args.workers, args.threads) as url, \
+            store(args.database_url, root) as engine:
+        settings = Settings(data_dir=root, znuny_url=url, znuny_user="radiant",
+                            znuny_password="radiant-demo")
+        client = ZnunyClient.from_settings(settings, timeout=300.0)
+        client.session_create()  # log in outside the measurement
+        timed = Timed(client)
+        ctx = JobContext(settings=settings, engine=engine, client_factory=lambda: timed)
+        full = measure(lambda: full_resync(ctx)) | timed.take()
+        assert _cached(engine) == args.tickets, "the full pull missed tickets"
+        with session_scope(engine) as s:
+            ids = list(s.scalars(select(TicketCache.ticket_id)))
+        update_s = change_tickets(client, ids, args.changes)
+        incremental = measure(lambda: pull_tickets(ctx)) | timed.take()
+        peak = traced_full_pull(ctx, engine) if args.tracemalloc else None
+        client.close()
+    _report(args, full, incremental, update_s, peak)
+
+
+def _report(args: argparse.Namespace, full: dict[str, Any], incremental: dict[str, Any],
+            update_s: float, peak: float | None) -> None:
+    print(f"{args.changes} TicketUpdates through the client: {update_s:.2f} s")
+    _table([("pull", "tickets", "wall s", "cpu s", "search s (calls)", "get s (calls)",
+             "peak RSS growth MB"),
+            _row("full", full), _row(f"incremental after {args.changes} changes", incremental)])
+    ratio = full["wall"] / max(incremental["wall"], 1e-9)
+    print(f"full / incremental: {ratio:.0f}x wall, "
+          f"{full['cpu'] / max(incremental['cpu'], 1e-9):.0f}x cpu")
+    if peak is not None:
+        print(f"full pull under tracemalloc: traced peak {peak:.1f} MB")
+    ok = incremental["wall"] < 2.0 and ratio >= 100
+    print(f"goal (incremental < 2 s and >= 100x cheaper): {'met' if ok else 'MISSED'}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Parse the options and run the benchmark in a temporary folder."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--tickets", type=int, default=100_000)
+    parser.add_argument("--changes", type=int, default=100)
+    parser.add_argument("--workers", type=int, default=1, help="gunicorn workers")
+    parser.add_argument("--threads", type=int, default=4, help="threads per worker")
+    parser.add_argument("--database-url", default=os.environ.get("RADIANT_BENCH_DATABASE_URL"))
+    parser.add_argument("--tracemalloc", action="store_true",
+                        help="also run the full pull under tracemalloc for its traced peak")
+    args = parser.parse_args(argv)
+    if args.changes > args.tickets:
+        parser.error("--changes cannot exceed --tickets")
+    root = Path(tempfile.mkdtemp(prefix="radiant-bench-sync-"))
+    try:
+        run(args, root)
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
