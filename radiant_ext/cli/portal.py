@@ -12,11 +12,14 @@ import threading
 from collections.abc import Callable
 from contextlib import ExitStack
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from radiant_ext.config import Settings, load_settings
+
+if TYPE_CHECKING:
+    from radiant_ext.sandbox import SandboxServer
 
 __all__ = ["DEMO_LOGINS", "DEMO_REPORTS", "commands", "demo", "serve"]
 
@@ -71,23 +74,42 @@ def _run_gunicorn(factory: Callable[[], Any], options: dict[str, Any]) -> None:
 
 def _demo_settings(data: Path, znuny_url: str) -> Settings:
     return load_settings(
-        znuny_url=znuny_url, znuny_script_path="", znuny_route_set="otrs6",
+        # Ready2Adopt routes include POST /Ticket/Search, so the outbox looks a retried
+        # request up by its RadiantRequestID dynamic field (docs/sync.md).
+        znuny_url=znuny_url, znuny_script_path="", znuny_route_set="znuny-r2a",
         znuny_user="radiant", znuny_password="radiant-demo", data_dir=data, database_url="",
         secret_key=secrets.token_urlsafe(32),
+        # The sandbox's invoker calls the portal's webhook with this secret (see demo()).
+        webhook_secret=secrets.token_urlsafe(32),
         # The sandbox keeps Znuny's metadata tables, so the catalog check reads them directly.
         znuny_db_url=f"sqlite:///{data / 'sandbox' / 'sandbox.sqlite'}",
         reports=DEMO_REPORTS,
     )
 
 
-def _start_sandbox(data: Path, stack: ExitStack) -> str:
+def _start_sandbox(data: Path, stack: ExitStack) -> SandboxServer:
     from radiant_ext.sandbox import create_app as sandbox_app
     from radiant_ext.sandbox import serve_in_thread
 
     server = serve_in_thread(sandbox_app(data_dir=data / "sandbox", seed="retail"),
                              host="127.0.0.1", port=0)
     stack.callback(server.stop)
-    return str(server.url)
+    return server
+
+
+def _connect_webhook(sandbox: SandboxServer, settings: Settings, portal_port: int) -> None:
+    """Make the sandbox call the portal's webhook on every new ticket, as Znuny's invoker.
+
+    The invoker is stored in the sandbox's database, so ``radiant-ext sandbox mail`` on the
+    demo's folder (another process) reaches the portal too.
+    """
+    from radiant_ext.sandbox import InvokerConfig
+
+    sandbox.app.store_invoker(InvokerConfig(
+        url=f"http://127.0.0.1:{portal_port}/-/znuny/webhook/ticket-create",
+        user=settings.webhook_user, password=settings.webhook_secret.get_secret_value(),
+        timeout=5.0,
+    ))
 
 
 def _start_scheduler(settings: Settings, stack: ExitStack) -> int:
@@ -124,6 +146,10 @@ def _banner(url: str, znuny: str, data: Path, jobs: int) -> None:
     click.echo("  logins (login / password):")
     for who, login, password in DEMO_LOGINS:
         click.echo(f"    {login} / {password}  — {who}")
+    click.echo("  an e-mail routed through the webhook, from another terminal:")
+    click.echo(f"    radiant-ext sandbox mail --data {data / 'sandbox'} "
+               "--from flagship-clerk@retail.example "
+               "--subject 'Cash register down' --body 'The till in store 001 does not work.'")
     click.echo("Press Ctrl-C to stop.")
 
 
@@ -145,7 +171,8 @@ def demo(port: int, host: str, data_dir: Path) -> None:
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(message)s")
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     with ExitStack() as stack:
-        znuny = _start_sandbox(data, stack)
+        sandbox = _start_sandbox(data, stack)
+        znuny = str(sandbox.url)
         settings = _demo_settings(data, znuny)
         _migrate(settings)
         jobs = _start_scheduler(settings, stack)
@@ -155,6 +182,8 @@ def demo(port: int, host: str, data_dir: Path) -> None:
         })
         stack.callback(app.extensions["radiant_portal"]["services"].close)
         server = make_server(host, port, app, threaded=True)
+        _connect_webhook(sandbox, settings, server.server_port)
+        app.extensions["radiant_webhook"].get_router()  # the first e-mail need not wait
         _banner(f"http://{host}:{server.server_port}/", znuny, data, jobs)
         try:
             server.serve_forever()

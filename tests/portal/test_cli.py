@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -57,6 +58,7 @@ def test_demo_serves_the_login_page_and_stops_cleanly(tmp_path: Path) -> None:
         reports = manager.get(url.group(1) + "reports/", timeout=30)
         assert reports.status_code == 200, reports.text[-2000:]
         assert "store-007" in reports.text  # a manager sees their own store's figures
+        _an_email_is_routed_through_the_webhook(tmp_path / "demo", env)
         proc.send_signal(signal.SIGINT)
         out, _ = proc.communicate(timeout=60)
         assert proc.returncode == 0, out
@@ -128,6 +130,22 @@ def test_serve_runs_the_portal_under_gunicorn(tmp_path: Path, znuny: str) -> Non
         proc.send_signal(signal.SIGTERM)
         out, _ = proc.communicate(timeout=60)
     assert proc.returncode == 0, out
+
+
+def _an_email_is_routed_through_the_webhook(data: Path, env: dict[str, str]) -> None:
+    """The demo wires the sandbox's invoker to the portal: e-mail in, routed ticket out."""
+    mail = subprocess.run(
+        [sys.executable, "-m", "radiant_ext", "sandbox", "mail", "--data", str(data / "sandbox"),
+         "--from", "flagship-clerk@retail.example", "--subject", "Cash register down",
+         "--body", "The cash register in store 001 does not work."],
+        capture_output=True, text=True, env=env, timeout=60, check=True,
+    )
+    calls = json.loads(mail.stdout)["InvokerCalls"]
+    first = calls[0]
+    assert first["Status"] == 200 and first["Failed"] is None, first
+    for key in ("OTRS_TicketQueueSet", "OTRS_TicketPrioritySet", "OTRS_TicketSLASet",
+                "otrs_TicketDynamicFieldSet_RadiantCategory"):
+        assert key in first["Applied"], first
 
 
 def test_demo_makes_store_manager_the_reports_manager_of_store_007(tmp_path: Path) -> None:
