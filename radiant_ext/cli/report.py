@@ -13,8 +13,8 @@ from radiant_ext.errors import RadiantError
 
 __all__ = ["commands", "report"]
 
-_NAMES = ("volume", "weekday-hour", "departments", "items", "stores", "recurring", "backlog",
-          "sla-items", "sla-stores", "sla-owners", "penalties")
+_NAMES = ("volume", "weekday-hour", "departments", "items", "stores", "recurring", "assets",
+          "backlog", "sla-items", "sla-stores", "sla-owners", "penalties")
 
 
 def _day(ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:

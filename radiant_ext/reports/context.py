@@ -68,6 +68,8 @@ class ItemDirectory:
     """Department id → title."""
     stores: Mapping[str, str] = field(default_factory=dict)
     """Store (customer company) id → name."""
+    asset_fields: Mapping[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
+    """Item id → its asset fields as (field id, label): serial numbers and asset models."""
 
     def department_of(self, category: str | None) -> str:
         """The department id of catalog item ``category``."""
@@ -99,7 +101,18 @@ class ItemDirectory:
         items = {i.id: (i.department, i.title.get(language))
                  for i in plugins.catalog_items(include_disabled=True)}
         stores = {sid: info.name for sid, info in plugins.stores().items()}
-        return cls(items=items, departments=departments, stores=stores)
+        assets = {i.id: fields for i in plugins.catalog_items(include_disabled=True)
+                  if (fields := _asset_fields(i, language))}
+        return cls(items=items, departments=departments, stores=stores, asset_fields=assets)
+
+
+ASSET_FIELD_IDS = frozenset({"serial", "serial_number", "model", "asset_model", "asset"})
+"""Field ids taken as asset fields whatever their kind (and for items no catalog describes)."""
+
+
+def _asset_fields(item: Any, language: str) -> tuple[tuple[str, str], ...]:
+    return tuple((f.id, f.label.get(language)) for f in item.fields
+                 if f.kind == "serial_number" or f.id in ASSET_FIELD_IDS)
 
 
 def directory_from_settings(settings: Settings) -> ItemDirectory:

@@ -23,6 +23,18 @@ RU: dict[str, str] = {
     "Recurring problems": "Повторяющиеся проблемы",
     "Store and item pairs well above the chain average.":
         "Магазины и пункты каталога заметно выше среднего по сети.",
+    "Per asset": "По оборудованию",
+    "Tickets per serial number or asset model from the request forms.":
+        "Заявки по серийным номерам и моделям оборудования из форм заявок.",
+    "Tickets per asset": "Заявки по оборудованию",
+    "Serial number / model": "Серийный номер / модель",
+    "Form field": "Поле формы",
+    "First ticket": "Первая заявка",
+    "Latest ticket": "Последняя заявка",
+    "Counts tickets filed through the portal whose form has a serial number or asset model "
+    "field; e-mail tickets have no form values.":
+        "Учтены заявки из портала, в форме которых есть серийный номер или модель "
+        "оборудования; у заявок из почты значений формы нет.",
     "Open backlog": "Открытые заявки",
     "Open tickets by age and department, overdue ones counted.":
         "Открытые заявки по возрасту и отделам, с учётом просроченных.",

@@ -9,6 +9,7 @@ from functools import partial
 
 from sqlalchemy.orm import Session
 
+from radiant_ext.reports.assets import tickets_by_asset
 from radiant_ext.reports.backlog import open_backlog
 from radiant_ext.reports.context import ItemDirectory, ReportContext, ReportFilter
 from radiant_ext.reports.errors import UnknownReportError
@@ -50,6 +51,9 @@ REPORTS: dict[str, ReportSpec] = {spec.name: spec for spec in (
     ReportSpec("stores", "Per store", "Tickets per store.", tickets_by_store),
     ReportSpec("recurring", "Recurring problems",
                "Store and item pairs well above the chain average.", recurring_failures),
+    ReportSpec("assets", "Per asset",
+               "Tickets per serial number or asset model from the request forms.",
+               tickets_by_asset),
     ReportSpec("backlog", "Open backlog",
                "Open tickets by age and department, overdue ones counted.", open_backlog),
     ReportSpec("sla-items", "SLA per item",

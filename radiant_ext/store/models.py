@@ -138,6 +138,8 @@ class Outbox(Base):
     customer_user: Mapped[str] = mapped_column(String(200), index=True)
     title: Mapped[str] = mapped_column(String(255))
     category: Mapped[str | None] = mapped_column(String(200))
+    form_values: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
+    """The request form's values by field id (``serial``, ``register``, …), as submitted."""
     promised_deadline: Mapped[datetime | None]
     attempts: Mapped[int] = mapped_column(default=0)
     maybe_sent: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -200,6 +202,8 @@ class TicketCache(Base):
     escalation_deadline: Mapped[datetime | None]
     promised_deadline: Mapped[datetime | None] = mapped_column(index=True)
     """``RadiantDeadline`` dynamic field: the deadline the requester was promised."""
+    form_values: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
+    """The portal form's values (from the outbox row with the same request id), else ``None``."""
     state_since: Mapped[datetime | None]
     """When the ticket entered its current state (first seen in it if history is unknown)."""
     synced_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -134,7 +134,8 @@ def submit_request(source: Engine | sessionmaker[Session], client: Any, *, reque
                    dynamic_fields: Mapping[str, Any] | Sequence[Any] = (),
                    attachments: Sequence[Any] = (), category: str | None = None,
                    promised_deadline: datetime | None = None,
-                   retry: RetryPolicy | None = None) -> SubmitResult:
+                   retry: RetryPolicy | None = None,
+                   form_values: Mapping[str, Any] | None = None) -> SubmitResult:
     """Store the request in the outbox, then try ``TicketCreate`` once.
 
     Submitting the same ``request_id`` again (a double click) returns the first request's
@@ -150,6 +151,8 @@ def submit_request(source: Engine | sessionmaker[Session], client: Any, *, reque
     :param attachments: :class:`radiant_ext.client.NewAttachment` objects.
     :param category: catalog item id, shown in lists while the request is pending.
     :param promised_deadline: the deadline promised to the requester.
+    :param form_values: the request form's values by field id (kept for the reports: the
+        ticket pull copies them into the ticket cache).
     :returns: ``sent`` with the ticket number, ``pending`` (the sync job delivers it) or
         ``parked`` (Znuny rejected it; an admin sees why).
     """
@@ -159,7 +162,8 @@ def submit_request(source: Engine | sessionmaker[Session], client: Any, *, reque
     row = Outbox(request_id=request_id, state=OutboxState.SENDING, payload=payload,
                  customer_user=payload["ticket"]["CustomerUser"],
                  title=payload["ticket"]["Title"][:255], category=category,
-                 promised_deadline=promised_deadline, claimed_at=utcnow())
+                 promised_deadline=promised_deadline, claimed_at=utcnow(),
+                 form_values=dict(form_values) if form_values else None)
     try:
         with sessions.begin() as s:
             existing = s.scalar(select(Outbox).where(Outbox.request_id == request_id))

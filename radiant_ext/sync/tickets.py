@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from radiant_ext.store import TicketCache, get_cursor, set_cursor, utcnow
+from radiant_ext.store import Outbox, TicketCache, get_cursor, set_cursor, utcnow
 from radiant_ext.sync.context import JobContext
 
 __all__ = [
@@ -169,10 +169,26 @@ def upsert_changes(session: Session, tickets: Sequence[Any]) -> list[Change]:
         diff = {n: getattr(old, n) for n in TRACKED if getattr(old, n) != before[n]}
         if diff:
             changes.append((old.ticket_id, old.ticket_number, diff))
+    forms = _form_values(session, [*new.values(), *(
+        {"request_id": r.request_id} for r in existing.values())])
+    for row in existing.values():
+        row.form_values = forms.get(row.request_id or "", row.form_values)
     if new:
-        session.execute(insert(TicketCache), list(new.values()))
+        session.execute(insert(TicketCache), [
+            values | {"form_values": forms.get(values["request_id"] or "")}
+            for values in new.values()])
     session.flush()
     return changes
+
+
+def _form_values(session: Session, rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """The form values of portal requests (outbox rows) by request id, for ``rows``."""
+    keys = sorted({r["request_id"] for r in rows if r["request_id"]})
+    if not keys:
+        return {}
+    found = session.execute(select(Outbox.request_id, Outbox.form_values).where(
+        Outbox.request_id.in_(keys), Outbox.form_values.is_not(None)))
+    return {key: form for key, form in found if form}
 
 
 def _tell_plugins(ctx: JobContext, changes: list[Change]) -> int:
