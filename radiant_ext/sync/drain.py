@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from datetime import datetime, timedelta
 from typing import Any
@@ -18,7 +19,14 @@ from radiant_ext.sync.lookup import (
     LookupQuery,
     find_existing_tickets,
 )
-from radiant_ext.sync.outbox import RetryPolicy, attempt, claim, record_failure, record_sent
+from radiant_ext.sync.outbox import (
+    RetryPolicy,
+    SubmitResult,
+    attempt,
+    claim,
+    record_failure,
+    record_sent,
+)
 
 __all__ = [
     "drain_outbox",
@@ -27,6 +35,8 @@ __all__ = [
     "pending_requests",
     "requeue_parked",
 ]
+
+log = logging.getLogger(__name__)
 
 BATCH = 200
 MAX_PER_RUN = 20_000
@@ -81,17 +91,42 @@ def _deliver(ctx: JobContext, row: Outbox, found: dict[str, FoundTicket] | Excep
              retry: RetryPolicy) -> tuple[str, bool]:
     """Deliver one row; return its outcome and whether Znuny was unreachable."""
     client = ctx.client  # built before the claim: a row is never left in "sending" by it
-    if not claim(ctx.sessions, row.id):
+    claimed_at = claim(ctx.sessions, row.id)
+    if claimed_at is None:
         return "skipped", False
     if row.maybe_sent and isinstance(found, Exception):
-        result = record_failure(ctx.sessions, row.id, found, retry)
+        result = record_failure(ctx.sessions, row.id, found, retry, claimed_at=claimed_at)
     elif row.maybe_sent and row.request_id in found:  # type: ignore[operator]
         hit = found[row.request_id]  # type: ignore[index]
-        record_sent(ctx.sessions, row.id, hit.ticket_id, hit.ticket_number, found=True)
-        return "found", False
+        result = record_sent(ctx.sessions, row.id, hit.ticket_id, hit.ticket_number,
+                             found=True, claimed_at=claimed_at)
+        if result.state == OutboxState.SENT.value:
+            _announce(ctx, row, result)
+            return "found", False
     else:
         result = attempt(ctx.sessions, client, row.id, retry, lookup_first=False)
+        if result.state == OutboxState.SENT.value:
+            _announce(ctx, row, result)
     return result.state, result.unreachable
+
+
+def _announce(ctx: JobContext, row: Outbox, result: SubmitResult) -> None:
+    """Tell the plugins about a ticket this drain confirmed (``radiant_ticket_created``).
+
+    The portal announces only the requests its own first attempt filed (``sent`` at once),
+    and the webhook skips tickets carrying ``RadiantRequestID``; every row the drain confirms
+    — filed now, or found filed by an earlier attempt whose answer was lost — was announced
+    by nobody, so the drain announces it, once (the row is ``sent`` afterwards and never
+    delivered again).
+    """
+    if ctx.plugins_factory is None or result.ticket_id is None:
+        return
+    try:
+        ctx.plugins.ticket_created(result.ticket_id, result.ticket_number or "",
+                                   item=row.category)
+    except Exception as exc:  # noqa: BLE001 - building the plugins failed; the ticket stays
+        log.warning("ticket %s filed for %s was not announced to the plugins: %s",
+                    result.ticket_id, row.request_id, exc)
 
 
 def drain_outbox(ctx: JobContext) -> dict[str, int]:

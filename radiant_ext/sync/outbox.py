@@ -196,31 +196,52 @@ def attempt(sessions: sessionmaker[Session], client: Any, row_id: int, retry: Re
             *, lookup_first: bool) -> SubmitResult:
     """Make one delivery attempt for a claimed (``sending``) outbox row and record the outcome.
 
+    The outcome is recorded only while the row is still this sender's claim: a sender that
+    took longer than the drain's stale limit finds the row taken over and reports
+    ``sending`` (the one that took it over files it, announces it and records it).
+
     :param lookup_first: look the key up in Znuny before sending (an earlier attempt may have
         reached it).
     """
     with sessions() as s:
         row = s.get_one(Outbox, row_id)
-        payload, query = row.payload, _query(row)
+        payload, query, claimed_at = row.payload, _query(row), row.claimed_at
     try:
         found = find_existing_tickets(client, [query]).get(row.request_id) if lookup_first \
             else None
         ticket_id, number = (found.ticket_id, found.ticket_number) if found else \
             _send(client, payload)
     except Exception as exc:  # noqa: BLE001 - every failure is recorded on the row
-        return record_failure(sessions, row_id, exc, retry)
-    return record_sent(sessions, row_id, ticket_id, number, found=found is not None)
+        return record_failure(sessions, row_id, exc, retry, claimed_at=claimed_at)
+    return record_sent(sessions, row_id, ticket_id, number, found=found is not None,
+                       claimed_at=claimed_at)
 
 
 def _query(row: Outbox) -> LookupQuery:
     return LookupQuery(row.request_id, row.customer_user, row.created_at)
 
 
+def _lost(row: Outbox, claimed_at: datetime | None) -> SubmitResult | None:
+    """A ``sending`` result when ``claimed_at`` is given and the row is no longer that claim."""
+    if claimed_at is None or (row.state == OutboxState.SENDING and row.claimed_at == claimed_at):
+        return None
+    return SubmitResult(row.request_id, OutboxState.SENDING.value,
+                        error="taken over by another sender")
+
+
 def record_sent(sessions: sessionmaker[Session], row_id: int, ticket_id: int, number: str,
-                 *, found: bool) -> SubmitResult:
+                *, found: bool, claimed_at: datetime | None = None) -> SubmitResult:
+    """Mark the row ``sent`` with its ticket (``found``: an earlier attempt had filed it).
+
+    :param claimed_at: the sender's claim; when the row is no longer that claim nothing is
+        recorded and the result's state is ``sending``.
+    """
     now = utcnow()
     with sessions.begin() as s:
         row = s.get_one(Outbox, row_id)
+        lost = _lost(row, claimed_at)
+        if lost is not None:
+            return lost
         row.state, row.ticket_id, row.ticket_number = OutboxState.SENT, ticket_id, number
         row.sent_at = now
         row.claimed_at = None
@@ -233,11 +254,15 @@ def record_sent(sessions: sessionmaker[Session], row_id: int, ticket_id: int, nu
 
 
 def record_failure(sessions: sessionmaker[Session], row_id: int, exc: Exception,
-                    retry: RetryPolicy) -> SubmitResult:
+                   retry: RetryPolicy, *, claimed_at: datetime | None = None) -> SubmitResult:
+    """Record a failed attempt: ``parked`` for a permanent rejection, else ``pending``."""
     now = utcnow()
     reason = f"{type(exc).__name__}: {exc}"[:2000]
     with sessions.begin() as s:
         row = s.get_one(Outbox, row_id)
+        lost = _lost(row, claimed_at)
+        if lost is not None:
+            return lost
         row.attempts += 1
         row.last_attempt_at = now
         row.last_error = reason
@@ -254,12 +279,14 @@ def record_failure(sessions: sessionmaker[Session], row_id: int, exc: Exception,
         return SubmitResult.of(row, unreachable=isinstance(exc, ZnunyConnectionError))
 
 
-def claim(sessions: sessionmaker[Session], row_id: int) -> bool:
-    """Move a pending row to ``sending``; ``False`` when someone else took it first."""
+def claim(sessions: sessionmaker[Session], row_id: int) -> datetime | None:
+    """Move a pending row to ``sending``; return the claim's time, ``None`` when someone else
+    took it first."""
+    now = utcnow()
     with sessions.begin() as s:
         res = s.execute(
             update(Outbox).where(Outbox.id == row_id, Outbox.state == OutboxState.PENDING)
-            .values(state=OutboxState.SENDING, claimed_at=utcnow())
+            .values(state=OutboxState.SENDING, claimed_at=now)
             .execution_options(synchronize_session=False)
         )
-        return bool(res.rowcount == 1)  # type: ignore[attr-defined]
+        return now if res.rowcount == 1 else None  # type: ignore[attr-defined]
