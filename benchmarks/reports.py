@@ -79,7 +79,16 @@ def _ticket(i: int, rng: random.Random) -> dict[str, Any]:
         first_response_minutes=int((answered - created).total_seconds() // 60),
         solution_minutes=int((closed - created).total_seconds() // 60) if closed else None,
         first_response_deadline=created + timedelta(hours=2), promised_deadline=deadline,
-        synced_at=NOW)
+        form_values=_form(item[0], store, rng), synced_at=NOW)
+
+
+def _form(item: str, store: str, rng: random.Random) -> dict[str, str]:
+    """Form values as the portal keeps them; cash registers carry a serial number."""
+    register = rng.randrange(1, 9)
+    form = {"register": str(register), "description": "does not work"}
+    if item == "it.pos-down":
+        form["serial"] = f"SN-{store[-3:]}-{register:02d}"
+    return form
 
 
 def fill(engine: Engine, count: int, seed: int = 42) -> float:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from radiant_ext.reports.context import ASSET_FIELD_IDS, ReportContext
 from radiant_ext.reports.model import Chart, Column, ReportTable
@@ -55,8 +55,11 @@ def _fields(ctx: ReportContext, item: str) -> Iterable[tuple[str, str]]:
 
 def _collect(ctx: ReportContext) -> dict[tuple[str, str, str], _Asset]:
     t = TicketCache
+    d = ctx.directory
+    with_assets = sorted(d.asset_fields)  # catalog items with an asset field, or not in a catalog
+    wanted = or_(t.category.in_(with_assets), t.category.not_in(sorted(d.items)))
     stmt = (select(t.category, t.form_values, t.state_type, t.created)
-            .where(*ctx.where(), t.form_values.is_not(None), t.category.is_not(None)))
+            .where(*ctx.where(), t.form_values.is_not(None), t.category.is_not(None), wanted))
     zone = ctx.settings.zone
     found: dict[tuple[str, str, str], _Asset] = {}
     for item, form, state_type, created in ctx.session.execute(stmt):
