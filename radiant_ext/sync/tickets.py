@@ -106,14 +106,17 @@ def _times(ticket: Any, old: TicketCache | None, created: datetime | None) -> di
     solution = _epoch(ticket.escalation_solution_time)
     # EscalationTime is relative (seconds left); the destination time is the absolute one.
     extra = getattr(ticket, "model_extra", None) or {}
+    kept_response = response or _kept(old, "first_response_deadline") or _derived(
+        first, extra.get("FirstResponseDiffInMin"))
+    kept_solution = solution or _kept(old, "solution_deadline") or _derived(
+        closed, extra.get("SolutionDiffInMin"))
     destination = str(extra.get("EscalationDestinationTime") or "")
     return {
         "closed": closed, "first_response_at": first,
         "first_response_minutes": _minutes(created, first),
         "solution_minutes": _minutes(created, closed),
         # Znuny clears a deadline once it is met (first answer, close): keep the last known one.
-        "first_response_deadline": response or _kept(old, "first_response_deadline"),
-        "solution_deadline": solution or _kept(old, "solution_deadline"),
+        "first_response_deadline": kept_response, "solution_deadline": kept_solution,
         "znuny_first_response_deadline": response, "znuny_solution_deadline": solution,
         "update_deadline": _epoch(ticket.escalation_update_time),
         "escalation_deadline": _epoch(int(destination)) if destination.isdigit() else None,
@@ -122,6 +125,19 @@ def _times(ticket: Any, old: TicketCache | None, created: datetime | None) -> di
 
 def _kept(old: TicketCache | None, name: str) -> datetime | None:
     return getattr(old, name) if old is not None else None
+
+
+def _derived(done: datetime | None, diff_minutes: Any) -> datetime | None:
+    """A deadline for a ticket first seen after it was met or missed: Znuny's ``Extended``
+    data give the working minutes left (``…DiffInMin``, negative when late) at the answer or
+    the close. Added as wall-clock minutes the deadline is approximate, but on the right side
+    of the answer or close, so met / missed is exact."""
+    if done is None or diff_minutes in (None, ""):
+        return None
+    try:
+        return done + timedelta(minutes=int(diff_minutes))
+    except (TypeError, ValueError):
+        return None
 
 
 def first_response_time(ticket: Any) -> datetime | None:

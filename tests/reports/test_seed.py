@@ -11,13 +11,14 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from radiant_ext.client import ZnunyClient
 from radiant_ext.config import Settings
 from radiant_ext.reports import ReportFilter, ReportTable, run_report
 from radiant_ext.sandbox import create_app, generate_tickets, serve_in_thread
-from radiant_ext.store import make_engine, upgrade_database
+from radiant_ext.store import TicketCache, make_engine, upgrade_database
 from radiant_ext.sync import JobContext
 from radiant_ext.sync.tickets import full_resync
 
@@ -89,6 +90,20 @@ def test_solution_deadlines_met_equal_the_generators(
     assert sum(sla.values("solution_met")) == summary["sla"]["met"]
     # the generator counts closed tickets; open ones past their deadline are missed too
     assert sum(sla.values("solution_missed")) >= summary["sla"]["missed"]
+
+
+def test_response_deadlines_of_tickets_answered_before_the_pull_are_judged(
+        seeded: tuple[Session, dict[str, Any]]) -> None:
+    sla = _report(seeded, "sla-items")
+    met, missed = sum(sla.values("response_met")), sum(sla.values("response_missed"))
+    # every answered ticket with an SLA is judged, though it was answered long before the
+    # pull (Znuny had cleared its deadline); unanswered ones count once overdue
+    answered = seeded[0].scalar(select(func.count()).select_from(TicketCache).where(
+        TicketCache.sla.is_not(None), TicketCache.first_response_at.is_not(None)))
+    with_sla = seeded[0].scalar(select(func.count()).select_from(TicketCache).where(
+        TicketCache.sla.is_not(None)))
+    assert answered and answered <= met + missed <= with_sla
+    assert met > 0 and missed > 0
 
 
 def test_a_manager_sees_only_their_store(seeded: tuple[Session, dict[str, Any]]) -> None:

@@ -122,3 +122,19 @@ def test_the_sandbox_first_answer_is_cached_with_the_deadline_it_met(
     assert row.znuny_first_response_deadline is None
     assert row.first_response_at is not None and row.first_response_at <= deadline
 
+
+
+def test_a_ticket_first_seen_after_its_deadlines_gets_them_from_znunys_minutes_left(
+        engine: Engine, znuny: Any, make_ctx: Callable[..., JobContext]) -> None:
+    late = znuny.add_ticket(SLA="IT standard", FirstResponse="2026-11-23 10:00:00",
+                            FirstResponseDiffInMin=-30, EscalationResponseTime=0)
+    early = znuny.add_ticket(SLA="IT standard", FirstResponse="2026-11-23 10:00:00",
+                             FirstResponseDiffInMin="45", State="closed successful",
+                             StateType="closed", SolutionDiffInMin=-5)
+    pull_tickets(make_ctx())
+    answered = datetime(2026, 11, 23, 10, tzinfo=UTC)
+    assert _row(engine, late).first_response_deadline == answered - timedelta(minutes=30)
+    row = _row(engine, early)
+    assert row.first_response_deadline == answered + timedelta(minutes=45)
+    assert row.closed is not None
+    assert row.solution_deadline == row.closed - timedelta(minutes=5)
