@@ -434,3 +434,13 @@ def test_ticket_created_waits_for_znuny_when_the_request_is_only_queued(
     znuny.down = False
     assert submission.submit(draft).status == "queued"  # the outbox drain files it later
     assert recorder.calls == [] and znuny.created == 0
+
+
+def test_a_submission_keeps_its_form_values_for_the_asset_report(
+    store: sessionmaker[Session], recorded_plugins: Plugins
+) -> None:
+    submission = OutboxSubmission(store, CountingZnuny())
+    submission.submit(_draft(recorded_plugins, "RQ-20261123-FORMVAL1"))
+    with store() as session:
+        row = session.query(Outbox).filter_by(request_id="RQ-20261123-FORMVAL1").one()
+    assert row.form_values == {"register": "2"}

@@ -114,6 +114,9 @@ class OutboxSubmission:
                 self._sessions, self._client, request_id=draft.request_id, ticket=ticket,
                 article=article, dynamic_fields=fields, attachments=files,
                 category=draft.item.id, promised_deadline=draft.routing.deadline,
+                # Kept with the request and copied into the ticket cache by the pull, so
+                # reports can count per serial number or asset model (docs/reports.md).
+                form_values=dict(draft.fields),
             )
         finally:
             with self._lock:
