@@ -32,7 +32,7 @@ from radiant_ext.portal import create_app
 from radiant_ext.portal.ports import PortalServices
 from radiant_ext.portal.sessions import MemorySessionStore
 from radiant_ext.reports import REPORTS, ReportSettings
-from radiant_ext.sandbox.generator import (
+from radiant_ext.sandbox.seeds.history import (
     CATEGORIES,
     HOUR_WEIGHTS,
     PRINTER_STORE,
