@@ -10,9 +10,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from radiant_ext._zones import TimeZoneName
 
 __all__ = ["DEFAULT_CALENDAR", "BusinessCalendar", "CalendarSpec", "WorkingInterval"]
 
@@ -57,20 +59,11 @@ class CalendarSpec(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     id: str = Field(min_length=1)
-    time_zone: str = "Europe/Moscow"
+    time_zone: TimeZoneName = "Europe/Moscow"
     hours: dict[str, list[Interval]]
     holidays: list[date] = Field(default_factory=list)
     working_days: list[date] = Field(default_factory=list)
     working_day_hours: list[Interval] = Field(default_factory=list)
-
-    @field_validator("time_zone")
-    @classmethod
-    def _known_zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"unknown time zone {value!r}") from exc
-        return value
 
     @field_validator("hours", mode="before")
     @classmethod

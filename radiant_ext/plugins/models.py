@@ -12,9 +12,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from radiant_ext._zones import TimeZoneName
 
 __all__ = [
     "PRIORITY_NAMES",
@@ -54,16 +55,7 @@ class StoreInfo(BaseModel):
     id: str = Field(min_length=1)
     name: str = Field(min_length=1)
     tier: str = "standard"
-    time_zone: str = "Europe/Moscow"
-
-    @field_validator("time_zone")
-    @classmethod
-    def _known_zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"unknown time zone {value!r}") from exc
-        return value
+    time_zone: TimeZoneName = "Europe/Moscow"
 
 
 @dataclass(frozen=True)

@@ -20,10 +20,11 @@ from __future__ import annotations
 
 from decimal import Decimal
 from typing import TYPE_CHECKING, Literal, Self
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from radiant_ext._zones import TimeZoneName
 from radiant_ext.reports.errors import ReportSettingsError
 
 if TYPE_CHECKING:
@@ -88,7 +89,7 @@ class ReportSettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    time_zone: str = "Europe/Moscow"
+    time_zone: TimeZoneName = "Europe/Moscow"
     managers: dict[str, list[str]] = Field(
         default_factory=dict, description="Customer company id → logins of its managers."
     )
@@ -96,15 +97,6 @@ class ReportSettings(BaseModel):
         default_factory=list, description="Agent logins allowed in; empty: every agent."
     )
     penalties: list[PenaltyRule] = Field(default_factory=list)
-
-    @field_validator("time_zone")
-    @classmethod
-    def _zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"unknown time zone {value!r}") from exc
-        return value
 
     @model_validator(mode="after")
     def _unique_rules(self) -> Self:
