@@ -3,21 +3,19 @@
 from __future__ import annotations
 
 import itertools
-import os
-import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from radiant_ext.reports import ItemDirectory, ReportSettings
-from radiant_ext.store import TicketCache, make_engine, upgrade_database
+from radiant_ext.store import TicketCache
+from tests._store_fixtures import ENGINE_PARAMS, store_engine
 
-PG_ENV = "RADIANT_TEST_POSTGRES_URL"
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # Monday 12:00 in Moscow
 DIRECTORY = ItemDirectory(
     items={"it.pos-down": ("it", "Cash register is down"),
@@ -31,37 +29,11 @@ DIRECTORY = ItemDirectory(
 MakeTicket = Callable[..., TicketCache]
 
 
-def postgres_url() -> str:
-    """The PostgreSQL test URL; fail in CI and skip locally when it is not set."""
-    url = os.environ.get(PG_ENV, "")
-    if not url:
-        if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
-            pytest.fail(f"{PG_ENV} is not set: CI must run the report tests on PostgreSQL")
-        pytest.skip(f"{PG_ENV} is not set (PostgreSQL variants run in CI)")
-    return url
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+@pytest.fixture(params=ENGINE_PARAMS)
 def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
     """A store migrated to head: an SQLite file, or a fresh schema on PostgreSQL."""
-    if request.param == "sqlite":
-        eng = make_engine(f"sqlite:///{tmp_path / 'store.sqlite3'}")
-        upgrade_database(eng)
+    with store_engine(request.param, tmp_path, suite="report", prefix="r_") as eng:
         yield eng
-        eng.dispose()
-        return
-    url = postgres_url()
-    schema = f"r_{uuid.uuid4().hex[:12]}"
-    admin = make_engine(url)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    eng = make_engine(url, connect_args={"options": f"-csearch_path={schema}"})
-    upgrade_database(eng)
-    yield eng
-    eng.dispose()
-    with admin.begin() as conn:
-        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
 
 
 @pytest.fixture

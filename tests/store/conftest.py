@@ -2,56 +2,21 @@
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 
-from radiant_ext.store import make_engine, upgrade_database
-
-PG_ENV = "RADIANT_TEST_POSTGRES_URL"
-
-
-def postgres_url() -> str:
-    """Return the PostgreSQL test URL; fail in CI and skip locally when it is not set."""
-    url = os.environ.get(PG_ENV, "")
-    if not url:
-        if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
-            pytest.fail(f"{PG_ENV} is not set: CI must run the store tests on PostgreSQL")
-        pytest.skip(f"{PG_ENV} is not set (PostgreSQL variants run in CI)")
-    return url
+from radiant_ext.store import upgrade_database
+from tests._store_fixtures import ENGINE_PARAMS, store_engine
 
 
-def _fresh_postgres_engine(url: str) -> tuple[Engine, str]:
-    # One schema per test: tests stay isolated and may run beside another suite on the server.
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = make_engine(url)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    admin.dispose()
-    engine = make_engine(url, connect_args={"options": f"-csearch_path={schema}"})
-    return engine, schema
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+@pytest.fixture(params=ENGINE_PARAMS)
 def db_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
     """An empty (unmigrated) database engine: SQLite file or a fresh PostgreSQL schema."""
-    if request.param == "sqlite":
-        engine = make_engine(f"sqlite:///{tmp_path / 'store.sqlite3'}")
+    with store_engine(request.param, tmp_path, suite="store", migrate=False) as engine:
         yield engine
-        engine.dispose()
-        return
-    url = postgres_url()
-    engine, schema = _fresh_postgres_engine(url)
-    yield engine
-    engine.dispose()
-    admin = make_engine(url)
-    with admin.begin() as conn:
-        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
 
 
 @pytest.fixture

@@ -9,15 +9,13 @@ sandbox and with ``responses``.
 from __future__ import annotations
 
 import itertools
-import os
-import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 
 from radiant_ext.client.errors import (
     InvalidParameterError,
@@ -27,44 +25,18 @@ from radiant_ext.client.errors import (
 )
 from radiant_ext.client.models import Ticket, TicketCreated, TicketUpdated
 from radiant_ext.config import Settings
-from radiant_ext.store import make_engine, upgrade_database
 from radiant_ext.sync import JobContext
-
-PG_ENV = "RADIANT_TEST_POSTGRES_URL"
-
-
-def postgres_url() -> str:
-    """Return the PostgreSQL test URL; fail in CI and skip locally when it is not set."""
-    url = os.environ.get(PG_ENV, "")
-    if not url:
-        if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
-            pytest.fail(f"{PG_ENV} is not set: CI must run the sync tests on PostgreSQL")
-        pytest.skip(f"{PG_ENV} is not set (PostgreSQL variants run in CI)")
-    return url
+from tests._store_fixtures import ENGINE_PARAMS, store_engine
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+@pytest.fixture(params=ENGINE_PARAMS)
 def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    """A store migrated to head: an SQLite file, or a fresh schema on PostgreSQL."""
-    if request.param == "sqlite":
-        eng = make_engine(f"sqlite:///{tmp_path / 'store.sqlite3'}")
-        upgrade_database(eng)
+    """A store migrated to head: an SQLite file, or a fresh schema on PostgreSQL.
+
+    On PostgreSQL the schema rides in the URL, so a subprocess given engine.url lands in it too.
+    """
+    with store_engine(request.param, tmp_path, suite="sync", schema_in_url=True) as eng:
         yield eng
-        eng.dispose()
-        return
-    url = postgres_url()
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = make_engine(url)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    # The schema rides in the URL, so a subprocess given engine.url lands in it too.
-    eng = make_engine(f"{url}?options=-csearch_path%3D{schema}")
-    upgrade_database(eng)
-    yield eng
-    eng.dispose()
-    with admin.begin() as conn:
-        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
 
 
 def _fmt(when: datetime) -> str:
