@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from radiant_ext.client import Ticket, TicketCreated
 from radiant_ext.client.errors import PermissionDeniedError, ZnunyConnectionError
-from radiant_ext.plugins import MemoryEnablement, Plugins, hookimpl, make_plugin_manager
+from radiant_ext.plugins import MemoryEnablement, Plugins, make_plugin_manager
 from radiant_ext.portal.adapters import (
     AutoLister,
     CacheLister,
@@ -40,6 +40,7 @@ from radiant_ext.store import (
     set_cursor,
     upgrade_database,
 )
+from tests._recording_plugins import CreatedRecorder
 
 CONTRACT = Path(__file__).resolve().parents[2].parent / "shared" / "contract"
 CLERK = Customer("demo-customer", "store-007", "Dana Clerk", "dana@example.test")
@@ -361,20 +362,6 @@ def test_just_filed_and_queued_requests_head_the_cached_list(
 
 
 # -- the ticket_created hook -------------------------------------------------------------
-
-class CreatedRecorder:
-    """A plugin that records every ``radiant_ticket_created`` call."""
-
-    def __init__(self) -> None:
-        self.calls: list[tuple[int, str, str | None, str | None]] = []
-
-    @hookimpl
-    def radiant_ticket_created(
-        self, ticket_id: int, ticket_number: str, item: Any, decision: Any
-    ) -> None:
-        self.calls.append((ticket_id, ticket_number, item.id if item else None,
-                           decision.item_id if decision else None))
-
 
 class CountingZnuny:
     """TicketCreate only: answers with growing ids, or fails like an unreachable Znuny."""

@@ -10,22 +10,9 @@ import pytest
 
 from radiant_ext.plugins import hookimpl
 from radiant_ext.webhook import TicketRouter, WebhookConfig, init_webhook
+from tests._recording_plugins import CreatedRecorder
 
 RECORDINGS = Path(__file__).resolve().parents[2].parent / "shared" / "contract" / "znuny-webhook"
-
-
-class CreatedRecorder:
-    """A plugin that records every ``radiant_ticket_created`` call."""
-
-    def __init__(self) -> None:
-        self.calls: list[tuple[int, str, str | None, str | None]] = []
-
-    @hookimpl
-    def radiant_ticket_created(
-        self, ticket_id: int, ticket_number: str, item: Any, decision: Any
-    ) -> None:
-        self.calls.append((ticket_id, ticket_number, item.id if item else None,
-                           decision.item_id if decision else None))
 
 
 class BrokenPlugin:
