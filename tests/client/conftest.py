@@ -151,6 +151,20 @@ def run_case(folder: str, name: str, case: Case) -> None:
             assert case["check"](result), f"unexpected result: {result!r}"
 
 
+def check_listing(folder: str, cases: dict[str, Case], total: int, fed: int) -> None:
+    """Every file of ``folder`` has exactly one case; ``fed`` of them cannot be produced by a
+    client (answer fed to the nearest call, with the reason), the rest are sent exactly."""
+    files = contract_files(folder)
+    assert len(files) == total
+    assert sorted(cases) == files
+    for name, case in cases.items():
+        assert ("check" in case) != ("raises" in case), name
+        if "fed" in case:
+            assert len(case["fed"]) > 20, f"{name}: say why a client cannot produce it"
+    exact = [n for n, c in cases.items() if "fed" not in c]
+    assert len(exact) == total - fed
+
+
 @pytest.fixture
 def mocked() -> Iterator[responses.RequestsMock]:
     """A strict mock: every registered answer must be requested."""
@@ -176,6 +190,7 @@ class Kit:
     make_client = staticmethod(make_client)
     run_case = staticmethod(run_case)
     contract_files = staticmethod(contract_files)
+    check_listing = staticmethod(check_listing)
     no_answer = staticmethod(no_answer)
     query_of = staticmethod(query_of)
 
