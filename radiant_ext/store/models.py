@@ -148,8 +148,11 @@ class Outbox(Base):
     claimed_at: Mapped[datetime | None]
     last_attempt_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
-    ticket_id: Mapped[int | None] = mapped_column(BigInteger)
+    ticket_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
     ticket_number: Mapped[str | None] = mapped_column(String(64))
+    ticket_id_floor: Mapped[int | None] = mapped_column(BigInteger)
+    """The highest Znuny ticket id the store knew when the row was stored: any ticket this
+    request made has a larger one (the duplicate check needs no clock)."""
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None]
     parked_at: Mapped[datetime | None]

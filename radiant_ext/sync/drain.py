@@ -13,12 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from radiant_ext.store import Outbox, OutboxState, record_audit, utcnow
 from radiant_ext.sync.context import JobContext
 from radiant_ext.sync.errors import SyncError
-from radiant_ext.sync.lookup import (
-    CLOCK_SKEW,
-    FoundTicket,
-    LookupQuery,
-    find_existing_tickets,
-)
+from radiant_ext.sync.lookup import FoundTicket, LookupQuery, find_existing_tickets
 from radiant_ext.sync.outbox import (
     RetryPolicy,
     SubmitResult,
@@ -68,7 +63,7 @@ def _due(sessions: sessionmaker[Session], now: datetime, run_started: datetime) 
 
 
 def _lookup(ctx: JobContext, rows: list[Outbox]) -> dict[str, FoundTicket] | Exception:
-    queries = [LookupQuery(r.request_id, r.customer_user, r.created_at)
+    queries = [LookupQuery(r.request_id, r.customer_user, r.ticket_id_floor or 0)
                for r in rows if r.maybe_sent]
     if not queries:
         return {}
@@ -79,11 +74,11 @@ def _lookup(ctx: JobContext, rows: list[Outbox]) -> dict[str, FoundTicket] | Exc
 
 
 def _known_ticket_ids(ctx: JobContext, queries: list[LookupQuery]) -> set[int]:
-    """Tickets already matched to sent requests since the lookup window opened."""
-    since = min(q.since for q in queries) - CLOCK_SKEW
+    """Tickets above the requests' floor that are already matched to other requests."""
+    floor = min(q.floor for q in queries)
     with ctx.sessions() as s:
         ids = s.scalars(select(Outbox.ticket_id).where(
-            Outbox.state == OutboxState.SENT, Outbox.sent_at >= since))
+            Outbox.state == OutboxState.SENT, Outbox.ticket_id > floor))
         return {i for i in ids if i is not None}
 
 

@@ -8,11 +8,18 @@ ticket with that key exists:
 1. **Dynamic-field search** — ``TicketSearch`` with ``DynamicField_RadiantRequestID`` equal to
    the key. It needs a JSON body, so only route sets with a POST search route can do it
    (contract znuny 043/044; a GET query ignores the condition, otrs-ce-6 093).
-2. **Fallback** for GET-only route sets: ``TicketSearch`` by ``CustomerUserLogin`` and
-   ``TicketCreateTimeNewerDate`` (first attempt minus a clock-skew margin), then ``TicketGet``
-   with ``DynamicFields=1`` on the candidates, comparing ``RadiantRequestID``. Candidates are
-   shared between the requests of one customer, so a backlog costs one search per customer,
-   and tickets the outbox already matched to other requests are not fetched again.
+2. **Fallback** for GET-only route sets: ``TicketSearch`` by ``CustomerUserLogin``, newest
+   first, then ``TicketGet`` with ``DynamicFields=1`` on the candidates, comparing
+   ``RadiantRequestID``. No clock takes part: every request carries a *ticket-id floor*, the
+   highest Znuny ticket id the store knew when the request was stored (outbox rows already
+   filed, tickets already pulled). Znuny numbers tickets from one increasing sequence and the
+   request had not been sent yet, so any ticket it made has a larger id; only the customer's
+   tickets above the floor are candidates. Candidates are shared between the requests of one
+   customer, so a backlog costs one search per customer, and tickets the outbox already
+   matched to other requests are not fetched again.
+
+Both ways only ever return a ticket of the request's own customer, so a reference copied from
+another customer cannot claim that customer's ticket.
 """
 
 from __future__ import annotations
@@ -20,7 +27,6 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 from typing import Any
 
 from radiant_ext.client.errors import RouteNotConfiguredError
@@ -28,18 +34,21 @@ from radiant_ext.client.errors import RouteNotConfiguredError
 __all__ = ["REQUEST_ID_FIELD", "FoundTicket", "LookupQuery", "find_existing_tickets"]
 
 REQUEST_ID_FIELD = "RadiantRequestID"
-CLOCK_SKEW = timedelta(hours=1)
-"""Margin before the first attempt for the create-time window (Znuny's clock may differ)."""
 SEARCH_LIMIT = 10_000
+"""Most candidate ids one fallback search asks for (the customer's newest tickets first)."""
+FETCH_CHUNK = 100
 
 
 @dataclass(frozen=True)
 class LookupQuery:
-    """One request to look up: its key, requester and when it was first attempted."""
+    """One request to look up: its key, requester and ticket-id floor.
+
+    :ivar floor: every ticket this request can have made has a larger ticket id (0: unknown).
+    """
 
     request_id: str
     customer_user: str
-    since: datetime
+    floor: int = 0
 
 
 @dataclass(frozen=True)
@@ -52,8 +61,8 @@ class FoundTicket:
 
 def _by_dynamic_field(client: Any, query: LookupQuery) -> FoundTicket | None:
     ids = client.ticket_search(
-        dynamic_fields={REQUEST_ID_FIELD: query.request_id}, sort_by="Age", order_by="Up",
-        limit=10,
+        dynamic_fields={REQUEST_ID_FIELD: query.request_id},
+        customer_user_login=query.customer_user, sort_by="Age", order_by="Up", limit=10,
     )
     if not ids:
         return None
@@ -68,23 +77,29 @@ def _key_of(ticket: Any) -> str | None:
     return str(value) if value else None
 
 
-def _by_customer_window(client: Any, queries: Sequence[LookupQuery],
-                        exclude: Collection[int]) -> dict[str, FoundTicket]:
+def _by_customer(client: Any, queries: Sequence[LookupQuery],
+                 exclude: Collection[int]) -> dict[str, FoundTicket]:
     found: dict[str, FoundTicket] = {}
     groups: dict[str, list[LookupQuery]] = defaultdict(list)
     for query in queries:
         groups[query.customer_user].append(query)
     for customer, group in groups.items():
-        since = min(q.since for q in group) - CLOCK_SKEW
-        ids = client.ticket_search(customer_user_login=customer,
-                                   ticket_create_time_newer_date=since, limit=SEARCH_LIMIT)
+        floor = min(q.floor for q in group)
         wanted = {q.request_id for q in group}
-        candidates = [int(i) for i in ids if int(i) not in exclude]
-        tickets = client.ticket_get_many(candidates, dynamic_fields=True) if candidates else []
-        for ticket in sorted(tickets, key=lambda t: int(t.ticket_id)):
-            key = _key_of(ticket)
-            if key in wanted and key not in found:
-                found[key] = FoundTicket(int(ticket.ticket_id), str(ticket.ticket_number))
+        ids = client.ticket_search(customer_user_login=customer, sort_by="Age",
+                                   order_by="Down", limit=SEARCH_LIMIT)
+        candidates = sorted({int(i) for i in ids} - set(exclude), reverse=True)
+        candidates = [i for i in candidates if i > floor]
+        for start in range(0, len(candidates), FETCH_CHUNK):
+            chunk = candidates[start:start + FETCH_CHUNK]
+            for ticket in sorted(client.ticket_get_many(chunk, dynamic_fields=True),
+                                 key=lambda t: int(t.ticket_id)):
+                key = _key_of(ticket)
+                if key in wanted and (key not in found
+                                      or int(ticket.ticket_id) < found[key].ticket_id):
+                    found[key] = FoundTicket(int(ticket.ticket_id), str(ticket.ticket_number))
+            if wanted <= found.keys():
+                break
     return found
 
 
@@ -92,8 +107,9 @@ def find_existing_tickets(client: Any, queries: Iterable[LookupQuery],
                           exclude: Collection[int] = ()) -> dict[str, FoundTicket]:
     """Return the tickets that already carry the given requests' keys, by request id.
 
-    Uses the dynamic-field search when the route set has a POST search route, the customer
-    and create-time fallback otherwise. If several tickets carry one key the oldest wins.
+    Uses the dynamic-field search when the route set has a POST search route, the customer's
+    tickets above the requests' ticket-id floor otherwise; neither depends on Znuny's clock
+    agreeing with ours. If several tickets carry one key the oldest one seen wins.
 
     :param client: a :class:`radiant_ext.client.ZnunyClient`.
     :param queries: the requests to look up.
@@ -106,7 +122,7 @@ def find_existing_tickets(client: Any, queries: Iterable[LookupQuery],
         try:
             hit = _by_dynamic_field(client, query)
         except RouteNotConfiguredError:
-            found.update(_by_customer_window(client, pending[index:], set(exclude)))
+            found.update(_by_customer(client, pending[index:], set(exclude)))
             return found
         if hit is not None:
             found[query.request_id] = hit

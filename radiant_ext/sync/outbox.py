@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -29,7 +29,14 @@ from radiant_ext.client.errors import (
     ZnunyConnectionError,
     ZnunyError,
 )
-from radiant_ext.store import Outbox, OutboxState, make_session_factory, record_audit, utcnow
+from radiant_ext.store import (
+    Outbox,
+    OutboxState,
+    TicketCache,
+    make_session_factory,
+    record_audit,
+    utcnow,
+)
 from radiant_ext.sync.lookup import REQUEST_ID_FIELD, LookupQuery, find_existing_tickets
 
 __all__ = [
@@ -169,6 +176,7 @@ def submit_request(source: Engine | sessionmaker[Session], client: Any, *, reque
             existing = s.scalar(select(Outbox).where(Outbox.request_id == request_id))
             if existing is not None:
                 return SubmitResult.of(existing)
+            row.ticket_id_floor = ticket_id_floor(s)
             s.add(row)
             s.flush()
             row_id = row.id
@@ -177,6 +185,18 @@ def submit_request(source: Engine | sessionmaker[Session], client: Any, *, reque
             return SubmitResult.of(s.scalars(
                 select(Outbox).where(Outbox.request_id == request_id)).one())
     return attempt(sessions, client, row_id, retry or RetryPolicy(), lookup_first=False)
+
+
+def ticket_id_floor(session: Session) -> int:
+    """The highest Znuny ticket id the store knows (0 when none).
+
+    Every id in the store was read from Znuny after Znuny committed that ticket, and Znuny
+    numbers tickets from one increasing sequence, so a ticket that a request not yet sent
+    will make has a larger id: the duplicate check looks only above it.
+    """
+    filed = session.scalar(select(func.max(Outbox.ticket_id))) or 0
+    cached = session.scalar(select(func.max(TicketCache.ticket_id))) or 0
+    return int(max(filed, cached))
 
 
 def _send(client: Any, payload: Mapping[str, Any]) -> tuple[int, str]:
@@ -218,7 +238,7 @@ def attempt(sessions: sessionmaker[Session], client: Any, row_id: int, retry: Re
 
 
 def _query(row: Outbox) -> LookupQuery:
-    return LookupQuery(row.request_id, row.customer_user, row.created_at)
+    return LookupQuery(row.request_id, row.customer_user, row.ticket_id_floor or 0)
 
 
 def _lost(row: Outbox, claimed_at: datetime | None) -> SubmitResult | None:

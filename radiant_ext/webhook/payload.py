@@ -19,7 +19,14 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from radiant_ext.webhook.errors import PayloadError
 
@@ -96,6 +103,10 @@ class WebhookArticle(_Inbound):
     create_by: int | None = Field(None, alias="CreateBy")
 
 
+def _is_article(value: Any) -> bool:
+    return isinstance(value, dict) and value.get("ArticleID") not in (None, "")
+
+
 class WebhookTicket(_Inbound):
     """The ``Ticket`` part (TicketDeepGet, read when the request was sent)."""
 
@@ -119,8 +130,33 @@ class WebhookTicket(_Inbound):
 
     _blank = field_validator(
         "queue", "state", "state_type", "priority", "type", "service", "sla", "owner",
-        "customer_id", "customer_user_id", "created", "article", mode="before",
+        "customer_id", "customer_user_id", "created", mode="before",
     )(_empty_to_none)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _article_shapes(cls, data: Any) -> Any:
+        """Accept every shape of ``Article``/``Articles`` a real Znuny sends.
+
+        Znuny 7.0.9 sends ``"Article": {}`` when the ticket has two or more articles as the
+        event fires (a follow-up, a daemon retry); older invokers may send a list, or leave
+        the keys out. An article without an ``ArticleID`` identifies nothing and is dropped.
+        """
+        if not isinstance(data, dict):
+            return data
+        out = dict(data)
+        article = out.get("Article")
+        articles = out.get("Articles")
+        if isinstance(article, list):
+            if not articles:
+                articles = article
+            article = None
+        out["Article"] = article if _is_article(article) else None
+        if isinstance(articles, dict):
+            articles = [articles]
+        out["Articles"] = [a for a in articles if _is_article(a)] \
+            if isinstance(articles, list) else []
+        return out
 
     @property
     def dynamic_fields(self) -> dict[str, Any]:

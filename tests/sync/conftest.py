@@ -49,6 +49,7 @@ class FakeZnuny:
     :ivar mode: ``up``, ``down`` (connection refused), ``timeout_after_commit`` (the ticket is
         created, then the answer never arrives) or ``reject`` (InvalidParameter).
     :ivar post_search: whether the route set has a POST search route (dynamic-field search).
+    :ivar skew: how far Znuny's clock is from ours (its clock starts at our ``now + skew``).
     """
 
     def __init__(self) -> None:
@@ -57,20 +58,23 @@ class FakeZnuny:
         self.ids = itertools.count(1)
         self.mode = "up"
         self.post_search = True
-        self.clock = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+        self.skew = timedelta(0)
+        self.clock = datetime.now(UTC).replace(microsecond=0)
         self.calls: list[str] = []
 
     # -- test helpers -----------------------------------------------------------------------
     def tick(self, seconds: int = 1) -> datetime:
-        """Advance Znuny's clock."""
-        self.clock += timedelta(seconds=seconds)
+        """Advance Znuny's clock (never behind our clock plus the skew)."""
+        self.clock = max(self.clock + timedelta(seconds=seconds),
+                         datetime.now(UTC).replace(microsecond=0) + self.skew)
         return self.clock
 
     def add_ticket(self, **fields: Any) -> int:
         """Create a ticket directly (as the PostMaster or an agent would)."""
         ticket_id = next(self.ids)
         now = _fmt(self.tick())
-        record = {"TicketID": ticket_id, "TicketNumber": f"20261123{ticket_id:08d}",
+        record = {"TicketID": ticket_id,
+                  "TicketNumber": f"{self.clock:%Y%m%d}{ticket_id:08d}",
                   "Title": "t", "Queue": "Raw", "State": "new", "StateType": "new",
                   "Priority": "3 normal", "PriorityID": 3, "Type": "Unclassified",
                   "CustomerUserID": "demo-customer", "CustomerID": "store-007",
@@ -141,6 +145,9 @@ class FakeZnuny:
         if "ticket_last_change_time_newer_date" in filters:
             since = _fmt(filters["ticket_last_change_time_newer_date"])
             found = [t for t in found if t["Changed"] >= since]
+        if filters.get("sort_by") == "Age":
+            found.sort(key=lambda t: (t["Created"], t["TicketID"]),
+                       reverse=filters.get("order_by") == "Down")
         return [int(t["TicketID"]) for t in found][: filters.get("limit") or 500]
 
     def ticket_get(self, ticket_id: int, **flags: Any) -> Ticket:

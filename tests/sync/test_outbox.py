@@ -109,6 +109,69 @@ def test_timeout_after_commit_is_found_not_sent_twice(
     assert "found by its key" in (row.last_error or "")
 
 
+@pytest.mark.parametrize("skew_hours", [-24, 24], ids=["znuny-a-day-behind", "znuny-a-day-ahead"])
+@pytest.mark.parametrize("post_search", [True, False], ids=["df-search", "fallback"])
+def test_a_retry_finds_the_ticket_whatever_znunys_clock_says(
+        engine: Engine, znuny: Any, make_ctx: Callable[..., JobContext], post_search: bool,
+        skew_hours: int) -> None:
+    znuny.post_search = post_search
+    znuny.skew = timedelta(hours=skew_hours)
+    for _ in range(3):  # older tickets of the same customer, some filed through the outbox
+        _submit(engine, znuny)
+    znuny.add_ticket(CustomerUserID="demo-customer")
+    znuny.mode = "timeout_after_commit"
+    result = _submit(engine, znuny, "RQ-SKEW")
+    assert result.state == "pending"
+    znuny.mode = "up"
+    counts = _drain_until_quiet(make_ctx())
+    assert (counts["found"], counts["sent"]) == (1, 0)
+    assert len(znuny.with_key("RQ-SKEW")) == 1
+    assert _row(engine, "RQ-SKEW").ticket_id == znuny.with_key("RQ-SKEW")[0]
+
+
+def test_fallback_lookup_reads_only_tickets_newer_than_the_requests_floor(
+        engine: Engine, znuny: Any, make_ctx: Callable[..., JobContext]) -> None:
+    znuny.post_search = False
+    for _ in range(5):
+        _submit(engine, znuny)
+    floor = max(znuny.tickets)
+    znuny.mode = "down"  # the attempt never reached Znuny, but we cannot know that
+    _submit(engine, znuny, "RQ-NOT-THERE")
+    with session_scope(engine) as s:
+        s.execute(Outbox.__table__.update().where(Outbox.request_id == "RQ-NOT-THERE")
+                  .values(maybe_sent=True))
+    assert _row(engine, "RQ-NOT-THERE").ticket_id_floor == floor
+    fetched: list[int] = []
+    original = znuny.ticket_get_many
+    znuny.ticket_get_many = lambda ids, **kw: fetched.extend(ids) or original(ids, **kw)
+    znuny.mode = "up"
+    counts = _drain_until_quiet(make_ctx())
+    assert (counts.get("found", 0), counts["sent"]) == (0, 1)
+    assert fetched == []  # the customer's five filed tickets are all at or below the floor
+    assert len(znuny.with_key("RQ-NOT-THERE")) == 1
+
+
+def test_a_key_on_another_customers_ticket_is_not_taken_as_filed(
+        engine: Engine, znuny: Any, make_ctx: Callable[..., JobContext]) -> None:
+    victim = _submit(engine, znuny, "RQ-VICTIM", customer="flagship-clerk")
+    assert victim.state == "sent"
+    znuny.mode = "timeout_after_commit"
+    with session_scope(engine) as s:  # a request of another customer carrying the same key
+        s.execute(Outbox.__table__.update().where(Outbox.request_id == "RQ-VICTIM")
+                  .values(request_id="RQ-VICTIM-OLD"))
+    znuny.mode = "down"
+    _submit(engine, znuny, "RQ-VICTIM", customer="demo-customer")
+    with session_scope(engine) as s:
+        s.execute(Outbox.__table__.update().where(Outbox.request_id == "RQ-VICTIM")
+                  .values(maybe_sent=True))
+    znuny.mode = "up"
+    counts = _drain_until_quiet(make_ctx())
+    assert (counts.get("found", 0), counts["sent"]) == (0, 1)
+    mine = _row(engine, "RQ-VICTIM")
+    assert mine.ticket_id != victim.ticket_id
+    assert znuny.tickets[mine.ticket_id]["CustomerUserID"] == "demo-customer"
+
+
 def test_fallback_lookup_tells_apart_requests_of_the_same_customer(
         engine: Engine, znuny: Any, make_ctx: Callable[..., JobContext]) -> None:
     znuny.post_search = False

@@ -95,6 +95,45 @@ def test_email_ticket_from_postmaster_is_routed_out_of_the_postmaster_queue(
     assert "scanner" in answer["OTRS_TicketArticleAdd"]["Body"]
 
 
+def _email_with_article(shape: str, kit: Any) -> dict[str, Any]:
+    body = json.loads(json.dumps(
+        kit.load_recording("05-TicketCreate-email-postmaster.json")["request"]["body"]))
+    ticket = body["Ticket"]
+    trigger = ticket.get("Article") or ticket["Articles"][0]
+    if shape == "empty-object":  # Znuny 7.0.9: two or more articles when the event fires
+        ticket["Article"] = {}
+    elif shape == "list":
+        ticket["Article"] = [trigger]
+        ticket.pop("Articles", None)
+    elif shape == "absent":
+        ticket.pop("Article", None)
+    elif shape == "articles-as-object":
+        ticket.pop("Article", None)
+        ticket["Articles"] = trigger
+    elif shape == "unknown-keys":
+        ticket["Article"] = {**trigger, "IsEdited": 0, "ArticleDeleted": 0, "NewKey": {"a": 1}}
+        ticket["SomethingNew"] = [1, 2]
+        body["Event"]["Unexpected"] = "x"
+    return body
+
+
+@pytest.mark.parametrize("shape", ["empty-object", "list", "absent", "articles-as-object",
+                                   "unknown-keys"])
+def test_every_article_shape_znuny_sends_is_routed(shape: str, kit: Any, post: Any) -> None:
+    response = post(_email_with_article(shape, kit))
+    assert response.status_code == 200, response.get_json()
+    answer = response.get_json()
+    assert answer["OTRS_TicketQueueSet"] == "IT"
+    assert "scanner" in answer["OTRS_TicketArticleAdd"]["Body"]
+
+
+def test_a_ticket_without_any_article_is_answered_not_refused(kit: Any, post: Any) -> None:
+    body = _email_with_article("absent", kit)
+    body["Ticket"].pop("Articles", None)
+    response = post(body)
+    assert response.status_code == 200, response.get_json()
+
+
 @pytest.mark.parametrize(
     "path", ["/-/znuny/webhook", "/-/znuny/webhook/article-create/2026112310000039"]
 )
