@@ -3,6 +3,11 @@
 :class:`CalendarSpec` is the declarative form kept in catalog files; :class:`BusinessCalendar`
 computes with it. All arithmetic happens in UTC, because subtracting two aware datetimes that
 share a ``ZoneInfo`` ignores a DST change between them.
+
+Public holidays come from the ``holidays`` package (:mod:`radiant_ext.plugins.public_holidays`)
+for whatever year a deadline reaches; ``holidays`` and ``working_days`` add the company's own
+dates. An interval may end at ``24:00`` (written ``24:00`` or ``00:00``), so ``00:00-24:00``
+is a whole day and ``24x7`` is a calendar like any other.
 """
 
 from __future__ import annotations
@@ -15,26 +20,55 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from radiant_ext._zones import TimeZoneName
+from radiant_ext.plugins.public_holidays import PublicHolidays
 
-__all__ = ["DEFAULT_CALENDAR", "BusinessCalendar", "CalendarSpec", "WorkingInterval"]
+__all__ = [
+    "ALWAYS_CALENDAR",
+    "BUILTIN_CALENDARS",
+    "DEFAULT_CALENDAR",
+    "BusinessCalendar",
+    "CalendarSpec",
+    "WorkingInterval",
+]
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _MAX_DAYS = 3 * 366  # a deadline further out than this means the calendar has no working time
 
 
 class WorkingInterval(BaseModel):
-    """One span of working time within a day, ``start`` < ``end`` (local wall-clock time)."""
+    """One span of working time within a day (local wall-clock time).
+
+    ``end`` 00:00 (also written ``24:00``) is midnight at the end of the day; otherwise
+    ``start`` < ``end``.
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     start: time
     end: time
 
+    @field_validator("end", mode="before")
+    @classmethod
+    def _midnight(cls, value: object) -> object:
+        return "00:00" if isinstance(value, str) and value.strip() in ("24:00", "24:00:00") \
+            else value
+
+    @property
+    def end_minute(self) -> int:
+        """Minutes from the day's start to ``end`` (1440 for midnight at the end)."""
+        return 24 * 60 if self.end == time(0) else self.end.hour * 60 + self.end.minute
+
     @model_validator(mode="after")
     def _ordered(self) -> WorkingInterval:
-        if self.start >= self.end:
+        if self.end != time(0) and self.start >= self.end:
             raise ValueError(f"interval start {self.start} is not before end {self.end}")
         return self
+
+    def on(self, day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
+        """Return this interval on local date ``day`` as UTC datetimes."""
+        end_day = day + timedelta(days=1) if self.end == time(0) else day
+        return (datetime.combine(day, self.start, tzinfo=tz).astimezone(UTC),
+                datetime.combine(end_day, self.end, tzinfo=tz).astimezone(UTC))
 
 
 def _parse_interval(value: object) -> object:
@@ -51,9 +85,12 @@ class CalendarSpec(BaseModel):
     """A calendar as written in YAML.
 
     ``hours`` maps ``mon`` … ``sun`` to a list of intervals such as ``"08:00-18:00"``; days
-    not listed are days off. ``holidays`` are local dates without working time;
-    ``working_days`` are dates that work although their weekday does not (a moved Saturday),
-    using ``working_day_hours``.
+    not listed are days off. ``public_holidays`` names a country (and subdivision) whose
+    public holidays are days off in every year, and whose moved working days (a Saturday
+    that works in place of a bridge day) work. ``holidays`` are further local dates without
+    working time; ``working_days`` are dates that work although their weekday or a holiday
+    would not. Moved and explicit working days use ``working_day_hours``, or when it is empty
+    the hours of the first weekday that has any (Monday in an office calendar).
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -61,6 +98,7 @@ class CalendarSpec(BaseModel):
     id: str = Field(min_length=1)
     time_zone: TimeZoneName = "Europe/Moscow"
     hours: dict[str, list[Interval]]
+    public_holidays: PublicHolidays | None = None
     holidays: list[date] = Field(default_factory=list)
     working_days: list[date] = Field(default_factory=list)
     working_day_hours: list[Interval] = Field(default_factory=list)
@@ -88,12 +126,19 @@ class CalendarSpec(BaseModel):
     def _has_working_time(self) -> CalendarSpec:
         if not any(self.hours.values()):
             raise ValueError("calendar has no working hours")
-        for spans in self.hours.values():
+        for spans in [*self.hours.values(), self.working_day_hours]:
             ordered = sorted(spans, key=lambda s: s.start)
             for a, b in zip(ordered, ordered[1:], strict=False):
-                if b.start < a.end:
+                if b.start.hour * 60 + b.start.minute < a.end_minute:
                     raise ValueError(f"intervals {a.start}-{a.end} and {b.start} overlap")
         return self
+
+    @property
+    def moved_day_hours(self) -> list[WorkingInterval]:
+        """Hours of a moved or explicit working day (see the class docstring)."""
+        if self.working_day_hours:
+            return list(self.working_day_hours)
+        return next(list(self.hours[d]) for d in WEEKDAYS if self.hours.get(d))
 
     def build(self, time_zone: str | None = None) -> BusinessCalendar:
         """Return the computing calendar, optionally in another time zone (a store's)."""
@@ -113,21 +158,31 @@ class BusinessCalendar:
         self._holidays = frozenset(spec.holidays)
         self._extra = frozenset(spec.working_days)
 
+    def is_holiday(self, day: date) -> bool:
+        """Return whether local date ``day`` is a public or listed holiday."""
+        public = self.spec.public_holidays
+        return day in self._holidays or (public is not None and day in public.days_of(day.year)[0])
+
+    def is_moved_working_day(self, day: date) -> bool:
+        """Return whether ``day`` is listed in ``working_days`` or moved by the country."""
+        public = self.spec.public_holidays
+        return day in self._extra or (public is not None and day in public.days_of(day.year)[1])
+
     def intervals_on(self, day: date) -> list[tuple[datetime, datetime]]:
-        """Return the working intervals of local date ``day`` as UTC datetimes."""
+        """Return the working intervals of local date ``day`` as UTC datetimes.
+
+        An explicit working day works; then a holiday does not; then the weekday's hours
+        count, and a day without any that the country moved work onto works too.
+        """
         if day in self._extra:
-            spans = list(self.spec.working_day_hours)
-        elif day in self._holidays:
+            spans = self.spec.moved_day_hours
+        elif self.is_holiday(day):
             return []
         else:
             spans = list(self.spec.hours.get(WEEKDAYS[day.weekday()], []))
-        return [
-            (
-                datetime.combine(day, s.start, tzinfo=self.tz).astimezone(UTC),
-                datetime.combine(day, s.end, tzinfo=self.tz).astimezone(UTC),
-            )
-            for s in sorted(spans, key=lambda s: s.start)
-        ]
+            if not spans and self.is_moved_working_day(day):
+                spans = self.spec.moved_day_hours
+        return [s.on(day, self.tz) for s in sorted(spans, key=lambda s: s.start)]
 
     def _intervals_from(self, start: datetime) -> Iterator[tuple[datetime, datetime]]:
         day = start.astimezone(self.tz).date() - timedelta(days=1)
@@ -182,14 +237,17 @@ DEFAULT_CALENDAR = CalendarSpec(
     id="default",
     time_zone="Europe/Moscow",
     hours={d: [WorkingInterval(start=time(8), end=time(18))] for d in WEEKDAYS[:5]},
-    holidays=[
-        date(2026, 1, d) for d in range(1, 10)
-    ] + [
-        date(2026, 2, 23), date(2026, 3, 9), date(2026, 5, 1), date(2026, 5, 11),
-        date(2026, 6, 12), date(2026, 11, 4), date(2026, 12, 31),
-        *(date(2027, 1, d) for d in range(1, 9)),
-    ],
+    public_holidays=PublicHolidays(country="RU"),
 )
-"""The demo calendar: Mon–Fri 08:00–18:00 Europe/Moscow with the Russian public holidays of
-2026 (1–9 January, 23 February, 9 March, 1 and 11 May, 12 June, 4 November, 31 December)
-and 1–8 January 2027."""
+"""The built-in ``default`` calendar: Mon–Fri 08:00–18:00 Europe/Moscow, Russia's public
+holidays and moved working days of every year (from the ``holidays`` package)."""
+
+ALWAYS_CALENDAR = CalendarSpec(
+    id="24x7",
+    time_zone="UTC",
+    hours={d: [WorkingInterval(start=time(0), end=time(0))] for d in WEEKDAYS},
+)
+"""The built-in ``24x7`` calendar: every hour of every day counts."""
+
+BUILTIN_CALENDARS = {c.id: c for c in (DEFAULT_CALENDAR, ALWAYS_CALENDAR)}
+"""Calendars every catalog file may name without declaring them."""

@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from radiant_ext.plugins.calendar import DEFAULT_CALENDAR
+from radiant_ext.plugins.calendar import BUILTIN_CALENDARS, DEFAULT_CALENDAR
 from radiant_ext.plugins.catalog import CatalogFile
 from radiant_ext.plugins.errors import CatalogError, CatalogProblem
 
@@ -99,7 +99,7 @@ def _resolve(data: dict[str, Any], problems: list[tuple[Path_, str]]) -> dict[st
     """Fill in item departments, calendar references and shared rule references."""
     department = data.get("department")
     dept_id = department.get("id") if isinstance(department, dict) else None
-    calendars = {DEFAULT_CALENDAR.id: DEFAULT_CALENDAR.model_dump(mode="json")}
+    calendars = {c.id: c.model_dump(mode="json") for c in BUILTIN_CALENDARS.values()}
     for cal in data.get("calendars") or []:
         if isinstance(cal, dict) and isinstance(cal.get("id"), str):
             calendars[cal["id"]] = cal

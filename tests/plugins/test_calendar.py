@@ -1,16 +1,23 @@
-"""Business-hours calendar: deadlines in working time, monotonic, holidays skipped."""
+"""Business-hours calendar: deadlines in working time, monotonic, holidays skipped.
+
+Public holidays come from the ``holidays`` package for any year; the properties below check
+the calendar against the package itself (an independent oracle) over years far past any
+table a person would write, and in zones with daylight saving time.
+"""
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+import holidays
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from radiant_ext.plugins import DEFAULT_CALENDAR, BusinessCalendar, CalendarSpec
+from radiant_ext.plugins.calendar import ALWAYS_CALENDAR
 
 MSK = ZoneInfo("Europe/Moscow")
 CAL = DEFAULT_CALENDAR.build()
@@ -26,6 +33,10 @@ BERLIN = CalendarSpec(  # a zone with DST, two shifts a day, a holiday and a mov
 
 instants = st.datetimes(min_value=datetime(2026, 1, 1), max_value=datetime(2026, 12, 20),
                         timezones=st.just(UTC))
+# Years no hand-written table covered: the package computes them.
+far_instants = st.datetimes(min_value=datetime(2027, 1, 1), max_value=datetime(2045, 12, 20),
+                            timezones=st.just(UTC))
+RU = holidays.country_holidays("RU")  # the oracle: expands to any year it is asked about
 durations = st.integers(min_value=0, max_value=60 * 80).map(lambda m: timedelta(minutes=m))
 calendars = st.sampled_from([CAL, BERLIN])
 
@@ -44,6 +55,59 @@ def test_new_year_holidays_are_skipped() -> None:
     start = datetime(2026, 12, 30, 17, 0, tzinfo=MSK)
     # 1 h on Dec 30; Dec 31 and Jan 1-8 are holidays; Jan 9 2027 is a Saturday -> Mon Jan 11.
     assert CAL.add(start, timedelta(hours=3)) == datetime(2027, 1, 11, 10, 0, tzinfo=MSK)
+
+
+def test_public_holidays_never_run_out() -> None:
+    # 7 January (Orthodox Christmas) is a holiday by law every year; 2043-01-07 is a Wednesday.
+    start = datetime(2043, 1, 6, 17, 0, tzinfo=MSK)
+    end = CAL.add(start, timedelta(hours=2))
+    assert end.astimezone(MSK).date() > date(2043, 1, 7)
+    assert CAL.intervals_on(date(2043, 1, 7)) == []
+
+
+def test_a_saturday_the_country_moves_work_onto_works_with_monday_hours() -> None:
+    # Russia worked Saturday 1 November 2025 in place of Monday 3 November.
+    moved = holidays.country_holidays("RU", years=2025).weekend_workdays
+    assert date(2025, 11, 1) in moved  # the package models moved working days
+    lo, hi = CAL.intervals_on(date(2025, 11, 1))[0]
+    assert (lo.astimezone(MSK).time(), hi.astimezone(MSK).time()) == (time(8), time(18))
+    assert CAL.intervals_on(date(2025, 11, 3)) == []
+    ignore_moves = DEFAULT_CALENDAR.model_copy(update={"public_holidays": DEFAULT_CALENDAR
+        .public_holidays.model_copy(update={"moved_working_days": False})}).build()
+    assert ignore_moves.intervals_on(date(2025, 11, 1)) == []
+
+
+def test_public_holidays_follow_the_subdivision() -> None:
+    # Epiphany (6 January) is a holiday in Bavaria, not in Berlin; 2026-01-06 is a Tuesday.
+    def calendar(subdivision: str) -> BusinessCalendar:
+        return CalendarSpec.model_validate({
+            "id": subdivision, "time_zone": "Europe/Berlin", "hours": {"tue": "09:00-17:00"},
+            "public_holidays": {"country": "de", "subdivision": subdivision}}).build()
+
+    assert calendar("BY").intervals_on(date(2026, 1, 6)) == []
+    assert len(calendar("BE").intervals_on(date(2026, 1, 6))) == 1
+
+
+def test_explicit_holidays_and_working_days_combine_with_public_ones() -> None:
+    cal = CalendarSpec.model_validate({
+        **DEFAULT_CALENDAR.model_dump(),
+        "holidays": [date(2026, 11, 23)],           # a company day off on a Monday
+        "working_days": [date(2026, 11, 4)],        # working on Unity Day after all
+        "working_day_hours": ["10:00-12:00"]}).build()
+    assert cal.intervals_on(date(2026, 11, 23)) == []
+    lo, hi = cal.intervals_on(date(2026, 11, 4))[0]
+    assert hi - lo == timedelta(hours=2)
+
+
+def test_whole_days_end_at_midnight_across_daylight_saving() -> None:
+    always = ALWAYS_CALENDAR.build("Europe/Berlin")
+    saturday = datetime(2026, 3, 28, 12, 0, tzinfo=UTC)  # clocks go forward on Sunday 29 March
+    assert always.add(saturday, timedelta(hours=48)) == saturday + timedelta(hours=48)
+    assert always.between(saturday, saturday + timedelta(hours=48)) == timedelta(hours=48)
+    sunday = always.intervals_on(date(2026, 3, 29))[0]
+    assert sunday[1] - sunday[0] == timedelta(hours=23)
+    evening = CalendarSpec.model_validate({"id": "e", "hours": {"fri": "22:00-24:00"}})
+    assert evening.hours["fri"][0].end_minute == 24 * 60
 
 
 def test_moved_working_saturday_counts_with_its_own_hours() -> None:
@@ -82,6 +146,15 @@ def test_naive_start_and_negative_duration_are_refused() -> None:
         ({"hours": {}}, "no working hours"),
         ({"hours": {"funday": "08:00-09:00"}}, "unknown weekday"),
         ({"hours": {"mon": "08:00-09:00"}, "time_zone": "Mars/Olympus"}, "unknown time zone"),
+        ({"hours": {"mon": ["20:00-24:00", "23:00-23:30"]}}, "overlap"),
+        ({"hours": {"mon": "08:00-09:00"}, "public_holidays": {"country": "XX"}},
+         "unknown country 'XX'"),
+        ({"hours": {"mon": "08:00-09:00"}, "public_holidays": {"country": "DE",
+                                                               "subdivision": "ZZ"}},
+         "country DE has no subdivision 'ZZ' \\(known: BB, BE"),
+        ({"hours": {"mon": "08:00-09:00"}, "public_holidays": {"country": "RU",
+                                                               "categories": ["bank"]}},
+         "no holiday category 'bank'"),
     ],
 )
 def test_invalid_calendars_are_refused(spec: dict[str, object], message: str) -> None:
@@ -99,6 +172,36 @@ def test_deadline_is_always_in_working_time_and_never_on_a_holiday(
     assert cal.is_working_time(end)
     local_day = end.astimezone(cal.tz).date()
     assert local_day not in cal.spec.holidays or local_day in cal.spec.working_days
+    if cal is CAL and duration:
+        assert local_day not in RU
+
+
+@settings(max_examples=150, deadline=None)
+@given(start=far_instants, duration=durations.filter(lambda d: d > timedelta(0)))
+def test_far_future_deadlines_skip_every_public_holiday_the_package_knows(
+    start: datetime, duration: timedelta
+) -> None:
+    end = CAL.add(start, duration)
+    assert CAL.is_working_time(end)
+    assert end.astimezone(MSK).date() not in RU
+    assert CAL.between(start, end) == duration
+    # No working time at all on a holiday between start and deadline.
+    day = start.astimezone(MSK).date()
+    while day <= end.astimezone(MSK).date():
+        if day in RU:
+            assert CAL.intervals_on(day) == []
+        day += timedelta(days=1)
+
+
+@settings(max_examples=150, deadline=None)
+@given(start=far_instants, duration=durations,
+       zone=st.sampled_from(["Europe/Berlin", "America/New_York", "Australia/Sydney"]))
+def test_a_24x7_calendar_counts_every_hour_in_any_zone(
+    start: datetime, duration: timedelta, zone: str
+) -> None:
+    always = ALWAYS_CALENDAR.build(zone)
+    assert always.add(start, duration) == start + duration
+    assert always.between(start, start + duration) == duration
 
 
 @settings(max_examples=150, deadline=None)
@@ -118,18 +221,22 @@ def test_business_time_between_start_and_deadline_equals_duration(
     assert cal.between(start, cal.add(start, duration)) == duration
 
 
-NO_HOLIDAYS = DEFAULT_CALENDAR.model_copy(update={"holidays": []}).build()
+NO_HOLIDAYS = DEFAULT_CALENDAR.model_copy(update={"public_holidays": None}).build()
+# Moved working Saturdays can bring a deadline earlier, so the comparison leaves them out.
+ONLY_HOLIDAYS = DEFAULT_CALENDAR.model_copy(update={"public_holidays": DEFAULT_CALENDAR
+    .public_holidays.model_copy(update={"moved_working_days": False})}).build()
 
 
 @settings(max_examples=150, deadline=None)
-@given(start=instants, duration=durations.filter(lambda d: d > timedelta(0)))
+@given(start=st.one_of(instants, far_instants),
+       duration=durations.filter(lambda d: d > timedelta(0)))
 def test_holidays_push_the_deadline_later(start: datetime, duration: timedelta) -> None:
     plain = NO_HOLIDAYS.add(start, duration)
-    with_holidays = CAL.add(start, duration)
+    with_holidays = ONLY_HOLIDAYS.add(start, duration)
     assert with_holidays >= plain
     first, last = start.astimezone(MSK).date(), plain.astimezone(MSK).date()
     # Holidays on which the holiday-free calendar counted some of the duration.
-    skipped = [h for h in DEFAULT_CALENDAR.holidays if first <= h <= last
+    skipped = [h for h in RU.keys() if first <= h <= last
                and any(NO_HOLIDAYS.between(max(start, lo), min(plain, hi)) > timedelta(0)
                        for lo, hi in NO_HOLIDAYS.intervals_on(h))]
     if skipped:
