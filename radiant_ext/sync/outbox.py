@@ -270,7 +270,34 @@ def record_sent(sessions: sessionmaker[Session], row_id: int, ticket_id: int, nu
             row.attempts += 1
             row.last_attempt_at = now
         row.last_error = None if not found else "filed by an earlier attempt; found by its key"
+        cache_filed(s, row, now)
         return SubmitResult.of(row)
+
+
+def cache_filed(session: Session, row: Outbox, now: datetime) -> None:
+    """Put a just-filed request into the ticket cache at once, from what the outbox knows.
+
+    Lists then show it with its store, state and deadline, and count it, before the
+    ``ticket-pull`` job has read it from Znuny. The row is provisional (``changed`` is
+    empty): the pull overwrites it with Znuny's values and reports no change for it.
+    """
+    if row.ticket_id is None or session.get(TicketCache, row.ticket_id) is not None:
+        return
+    ticket = row.payload.get("ticket") or {}
+    fields = row.payload.get("dynamic_fields") or {}
+    store = fields.get("RadiantStore") or ticket.get("CustomerID")
+    session.add(TicketCache(
+        ticket_id=row.ticket_id, ticket_number=row.ticket_number or row.request_id,
+        title=row.title, state=str(ticket.get("State") or "new"), state_type="new",
+        queue=str(ticket.get("Queue") or ""), service=ticket.get("Service"),
+        sla=ticket.get("SLA"), type=ticket.get("Type"),
+        priority=str(ticket.get("Priority") or ""), owner=ticket.get("Owner"),
+        customer_user_id=row.customer_user, customer_id=ticket.get("CustomerID"),
+        store=store, category=fields.get("RadiantCategory") or row.category,
+        request_id=row.request_id, created=now, changed=None,
+        promised_deadline=row.promised_deadline, form_values=row.form_values,
+        state_since=now, synced_at=now,
+    ))
 
 
 def record_failure(sessions: sessionmaker[Session], row_id: int, exc: Exception,

@@ -180,8 +180,11 @@ def upsert_changes(session: Session, tickets: Sequence[Any]) -> list[Change]:
         if old is None:
             new[ticket_id] = cache_values(ticket)  # a repeated id in one batch: the last wins
             continue
+        provisional = old.changed is None  # written by the outbox on filing, never pulled
         before = {name: getattr(old, name) for name in TRACKED}
         ticket_to_cache(ticket, old)
+        if provisional:
+            continue
         diff = {n: getattr(old, n) for n in TRACKED if getattr(old, n) != before[n]}
         if diff:
             changes.append((old.ticket_id, old.ticket_number, diff))

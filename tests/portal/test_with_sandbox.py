@@ -7,6 +7,7 @@ the outbox exactly as production does.
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -328,3 +329,50 @@ def test_a_double_submitted_request_announces_its_ticket_to_plugins_once(
     ticket = agent.ticket_get(int(link.group(1)), dynamic_fields=True)
     assert ticket.dynamic_fields["RadiantRequestID"] == ref.group(1)
     assert calls == [(ticket.ticket_id, ticket.ticket_number, "it.pos-down")]
+
+
+def _mark_cache_filled(settings: Settings) -> None:
+    """As after the ticket-pull job's first run: lists are served from the ticket cache."""
+    from radiant_ext.store import SyncCursor
+
+    engine = make_engine(settings.effective_database_url)
+    with session_scope(engine) as s:
+        if s.get(SyncCursor, "ticket-pull") is None:
+            s.add(SyncCursor(name="ticket-pull", value=None))
+    engine.dispose()
+    engine = make_engine(settings.effective_database_url)
+    with session_scope(engine) as s:
+        s.execute(SyncCursor.__table__.update().values(value=datetime.now(UTC)))
+    engine.dispose()
+
+
+def _list_row(html: str, ticket_id: int) -> str:
+    match = re.search(rf'<tr[^>]*>(?:(?!</tr>).)*href="/requests/{ticket_id}"(?:(?!</tr>).)*</tr>',
+                      html, re.S)
+    assert match, html[-3000:]
+    return match.group(0)
+
+
+def test_lists_show_a_request_right_after_filing_and_closing(
+    portal: Flask, settings: Settings
+) -> None:
+    _mark_cache_filled(settings)
+    client, _ = _login(portal, "demo-customer")
+    _, ticket_id = _file_pos_request(client)
+    mine = client.get("/requests").get_data(as_text=True)
+    row = _list_row(mine, ticket_id)
+    assert re.search(r'data-label="Store">[^<]*Yekaterinburg', row), row  # the store, before any pull has read the ticket
+    shown = len(re.findall(r'href="/requests/\d+"', mine))
+    assert re.search(rf"\({shown} requests?\)", mine), "the count agrees with the rows"
+    colleague, _ = _login(portal, "store-manager")
+    company = colleague.get("/requests/company?state=all").get_data(as_text=True)
+    _list_row(company, ticket_id)
+    detail = client.get(f"/requests/{ticket_id}").get_data(as_text=True)
+    response = client.post(f"/requests/{ticket_id}/close",
+                           data={"csrf_token": _token(detail)})
+    assert response.status_code == 302
+    closed = client.get("/requests?state=closed").get_data(as_text=True)
+    state = re.search(r'data-label="State">([^<]*)<', _list_row(closed, ticket_id))
+    assert state and state.group(1) == "solved", state  # "closed successful"
+    still_open = client.get("/requests?state=open").get_data(as_text=True)
+    assert f'href="/requests/{ticket_id}"' not in still_open

@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from radiant_ext.client import Ticket
 from radiant_ext.config import Settings
 from radiant_ext.plugins import Plugins
 from radiant_ext.plugins.models import RecentIncidents
@@ -32,6 +33,7 @@ __all__ = [
     "ZnunyTickets",
     "build_services",
     "build_ticket",
+    "cache_writer",
     "customer_from_session",
 ]
 
@@ -61,7 +63,8 @@ def build_services(settings: Settings) -> PortalServices:
         znuny_db = make_engine(settings.znuny_db_url.get_secret_value())
         closers.append(znuny_db.dispose)
         agent_name = AgentNames(znuny_db)
-    tickets = ZnunyTickets(agent, AutoLister(sessions, LiveLister(agent)), agent_name)
+    tickets = ZnunyTickets(agent, AutoLister(sessions, LiveLister(agent)), agent_name,
+                           changed=cache_writer(sessions))
     return PortalServices(
         auth=ZnunyCustomerAuth(customer_client, agent),
         catalog=PluginCatalog(plugins, _recent_incidents(sessions)),
@@ -71,6 +74,17 @@ def build_services(settings: Settings) -> PortalServices:
         template_folders=[str(p) for p in plugins.template_folders()],
         closers=closers,
     )
+
+
+def cache_writer(sessions: sessionmaker[Session]) -> Callable[[Ticket], None]:
+    """Write one ticket, as Znuny has it now, into the ticket cache (no plugin is told)."""
+    from radiant_ext.sync.tickets import upsert_tickets
+
+    def write(ticket: Ticket) -> None:
+        with sessions.begin() as session:
+            upsert_tickets(session, [ticket])
+
+    return write
 
 
 def _plugins(settings: Settings, sessions: sessionmaker[Session]) -> Plugins:

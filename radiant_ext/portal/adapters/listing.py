@@ -199,34 +199,63 @@ class AutoLister:
                 if self._sessions is None:
                     raise
                 page = TicketPage([], 0, query.page, query.per_page, "unavailable")
-        if self._sessions is None or query.scope != "mine" or query.page != 1 \
-                or query.state == "closed":
+        if self._sessions is None or query.state == "closed":
             return page
-        waiting = pending_requests(self._sessions, customer, filed_uncached=cached)
-        return replace(page, rows=[*waiting, *page.rows])
+        waiting = [r for r in pending_requests(self._sessions, customer, query.scope,
+                                               filed_uncached=cached)
+                   if (not query.category or r.category == query.category)
+                   and (not query.store or r.store == query.store)]
+        shown = {r.ticket_id for r in page.rows if r.ticket_id}
+        waiting = [r for r in waiting if not r.ticket_id or r.ticket_id not in shown]
+        if not waiting:
+            return page
+        # Waiting requests are counted on every page and shown on the first one.
+        rows = [*waiting, *page.rows] if query.page == 1 else list(page.rows)
+        return replace(page, rows=rows, total=page.total + len(waiting))
+
+
+PENDING_LIMIT = 200
+"""Most waiting requests one list adds (a backlog larger than this is an outage to fix)."""
 
 
 def pending_requests(
-    sessions: sessionmaker[Session], customer: Customer, *, filed_uncached: bool = False
+    sessions: sessionmaker[Session], customer: Customer, scope: str = "mine", *,
+    filed_uncached: bool = False,
 ) -> list[TicketSummary]:
-    """Requests of ``customer`` in the outbox that a list would otherwise miss.
+    """Requests in the outbox that a list would otherwise miss, newest first.
 
-    Requests Znuny has not confirmed yet carry ticket id 0, their reference as the number
-    and the state ``queued``. With ``filed_uncached``, requests filed in the last
-    :data:`RECENT_FILED` that the sync job has not cached yet are added as ``new`` tickets,
-    so a request shows up in the cached list right after it was filed.
+    ``scope`` ``mine``: the customer's own; ``company``: also those of colleagues of the same
+    customer company, where the customer may see the company's requests. Requests Znuny has
+    not confirmed yet carry ticket id 0, their reference as the number and the state
+    ``queued``. With ``filed_uncached``, requests filed in the last :data:`RECENT_FILED` that
+    are not in the ticket cache are added as ``new`` tickets.
     """
     waiting = Outbox.state != OutboxState.SENT
     if filed_uncached:
         uncached = Outbox.ticket_id.not_in(select(TicketCache.ticket_id))
         recent = Outbox.created_at >= datetime.now(UTC) - RECENT_FILED
         waiting = or_(waiting, and_(Outbox.state == OutboxState.SENT, uncached, recent))
+    company = scope == "company" and customer.company_visible and customer.customer_id
+    who = Outbox.customer_user == customer.login
     with sessions() as s:
         rows = s.scalars(
-            select(Outbox).where(Outbox.customer_user == customer.login, waiting)
-            .order_by(Outbox.created_at.desc()).limit(50)
+            select(Outbox).where(waiting if company else and_(who, waiting))
+            .order_by(Outbox.created_at.desc()).limit(PENDING_LIMIT)
         ).all()
-        return [_outbox_row(r) for r in rows]
+        return [_outbox_row(r) for r in rows
+                if r.customer_user == customer.login
+                or (company and _company_of(r) == customer.customer_id)]
+
+
+def _company_of(row: Outbox) -> str | None:
+    ticket = (row.payload or {}).get("ticket") or {}
+    value = ticket.get("CustomerID")
+    return str(value) if value else None
+
+
+def _store_of(row: Outbox) -> str:
+    fields = (row.payload or {}).get("dynamic_fields") or {}
+    return str(fields.get("RadiantStore") or _company_of(row) or "")
 
 
 def _outbox_row(row: Outbox) -> TicketSummary:
@@ -235,6 +264,6 @@ def _outbox_row(row: Outbox) -> TicketSummary:
         ticket_id=int(row.ticket_id or 0) if filed else 0,
         ticket_number=(row.ticket_number or row.request_id) if filed else row.request_id,
         title=row.title, state="new" if filed else "queued", state_type="new",
-        category=row.category or "", store="", customer_user=row.customer_user,
+        category=row.category or "", store=_store_of(row), customer_user=row.customer_user,
         created=row.created_at, deadline=row.promised_deadline,
     )

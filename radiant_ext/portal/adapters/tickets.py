@@ -10,6 +10,7 @@ check is reported exactly like a missing one.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 
 from radiant_ext.client import NewArticle, NewAttachment, Ticket, TicketChanges, ZnunyClient
@@ -34,6 +35,8 @@ from radiant_ext.portal.scoping import ticket_visible
 
 __all__ = ["ZnunyTickets"]
 
+log = logging.getLogger(__name__)
+
 CLOSED_STATE = "closed successful"
 REOPENED_STATE = "open"
 
@@ -44,15 +47,19 @@ class ZnunyTickets:
     :param client: the companion's agent client.
     :param lister: serves the request lists (ticket cache or live search).
     :param agent_name: turns the owner's login into a display name.
+    :param changed: called with the ticket as Znuny has it after the customer changed it
+        (reply, close, reopen), so the lists show the new state at once (the ticket cache).
     """
 
     def __init__(
         self, client: ZnunyClient, lister: Lister,
         agent_name: Callable[[str], str] = lambda login: login,
+        changed: Callable[[Ticket], None] | None = None,
     ) -> None:
         self._client = client
         self._lister = lister
         self._agent_name = agent_name
+        self._changed = changed
 
     def list(self, customer: Customer, query: ListQuery) -> TicketPage:
         return self._lister.list(customer, query)
@@ -111,6 +118,13 @@ class ZnunyTickets:
             raise UpstreamUnavailable(str(exc)) from exc
         except ZnunyError as exc:
             raise UpstreamUnavailable(f"TicketUpdate failed: {exc}") from exc
+        if self._changed is None:
+            return
+        try:  # the change is made; a failed refresh only leaves the list to the next pull
+            self._changed(self._client.ticket_get(ticket_id, dynamic_fields=True))
+        except Exception:  # noqa: BLE001
+            log.warning("ticket %s changed; the list shows it after the next pull", ticket_id,
+                        exc_info=True)
 
     def reply(
         self, customer: Customer, ticket_id: int, body: str,
