@@ -7,8 +7,8 @@ the outbox exactly as production does.
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -361,7 +361,8 @@ def test_lists_show_a_request_right_after_filing_and_closing(
     _, ticket_id = _file_pos_request(client)
     mine = client.get("/requests").get_data(as_text=True)
     row = _list_row(mine, ticket_id)
-    assert re.search(r'data-label="Store">[^<]*Yekaterinburg', row), row  # the store, before any pull has read the ticket
+    # the store, before any pull has read the ticket
+    assert re.search(r'data-label="Store">[^<]*Yekaterinburg', row), row
     shown = len(re.findall(r'href="/requests/\d+"', mine))
     assert re.search(rf"\({shown} requests?\)", mine), "the count agrees with the rows"
     colleague, _ = _login(portal, "store-manager")
