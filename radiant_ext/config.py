@@ -70,6 +70,10 @@ class Settings(BaseSettings):
         default_factory=dict, description="Seconds between runs by job id (overrides defaults)."
     )
     outbox_retry_seconds: float = Field(15.0, gt=0, description="First outbox retry delay.")
+    portal_submit_wait_seconds: float = Field(
+        0.8, ge=0, le=10,
+        description="How long the portal's confirmation waits for Znuny to file a request; "
+                    "past it the customer gets the reference and the number follows.")
     outbox_retry_max_seconds: float = Field(1800.0, gt=0, description="Longest retry delay.")
     sync_pull_overlap_seconds: int = Field(120, ge=0, description="Ticket pull overlap window.")
     deadline_warn_share: float = Field(0.75, gt=0, lt=1, description="Warn at this share.")

@@ -168,6 +168,8 @@ class SubmissionReceipt:
     ticket_id: int | None
     deadline: datetime | None
     status: Literal["filed", "queued", "held"] = "filed"
+    unreachable: bool = False
+    """Queued because Znuny could not be reached at all (else: still being sent)."""
 
 
 @dataclass(frozen=True)
@@ -293,6 +295,9 @@ class SubmissionPort(Protocol):
 
     def submit(self, draft: RequestDraft) -> SubmissionReceipt:
         """Write the draft to the outbox, then try to create the ticket."""
+
+    def receipt(self, reference: str, customer: Customer) -> SubmissionReceipt | None:
+        """The current state of the customer's request ``reference`` (``None``: unknown)."""
 
 
 class TicketPort(Protocol):

@@ -22,12 +22,14 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from radiant_ext.client.errors import (
     InvalidRequestError,
+    NoResponseError,
     NotFoundError,
     OperationError,
     PayloadTooLargeError,
     PermissionDeniedError,
     ZnunyConnectionError,
     ZnunyError,
+    ZnunyTimeoutError,
 )
 from radiant_ext.store import (
     Outbox,
@@ -46,6 +48,8 @@ __all__ = [
     "is_permanent",
     "may_have_reached_znuny",
     "new_request_id",
+    "request_state",
+    "store_request",
     "submit_request",
 ]
 
@@ -97,6 +101,11 @@ class RetryPolicy:
         return timedelta(seconds=seconds * random.uniform(0.8, 1.0))
 
 
+_UNREACHABLE = (ZnunyConnectionError, NoResponseError, ZnunyTimeoutError)
+"""Failures where Znuny gave no answer (recorded as ``"<class>: <message>"``); with the row
+not ``maybe_sent`` they mean the request never reached Znuny."""
+
+
 @dataclass(frozen=True)
 class SubmitResult:
     """What the portal tells the requester: filed (with the number), pending, or parked."""
@@ -110,8 +119,12 @@ class SubmitResult:
     """The attempt failed because Znuny could not be reached (no answer at all)."""
 
     @classmethod
-    def of(cls, row: Outbox, unreachable: bool = False) -> SubmitResult:
-        """Describe an outbox row."""
+    def of(cls, row: Outbox, unreachable: bool | None = None) -> SubmitResult:
+        """Describe an outbox row (``unreachable``: by default, from its last error)."""
+        if unreachable is None:
+            unreachable = (row.state == OutboxState.PENDING and not row.maybe_sent
+                           and (row.last_error or "").startswith(
+                               tuple(f"{c.__name__}:" for c in _UNREACHABLE)))
         return cls(row.request_id, row.state.value, row.ticket_id, row.ticket_number,
                    row.last_error, unreachable)
 
@@ -164,6 +177,25 @@ def submit_request(source: Engine | sessionmaker[Session], client: Any, *, reque
         ``parked`` (Znuny rejected it; an admin sees why).
     """
     sessions = _factory(source)
+    stored = store_request(sessions, request_id=request_id, ticket=ticket, article=article,
+                           dynamic_fields=dynamic_fields, attachments=attachments,
+                           category=category, promised_deadline=promised_deadline,
+                           form_values=form_values)
+    if isinstance(stored, SubmitResult):
+        return stored
+    return attempt(sessions, client, stored, retry or RetryPolicy(), lookup_first=False)
+
+
+def store_request(sessions: sessionmaker[Session], *, request_id: str, ticket: Any,
+                  article: Any = None, dynamic_fields: Mapping[str, Any] | Sequence[Any] = (),
+                  attachments: Sequence[Any] = (), category: str | None = None,
+                  promised_deadline: datetime | None = None,
+                  form_values: Mapping[str, Any] | None = None) -> int | SubmitResult:
+    """Write a new request to the outbox, claimed (``sending``) by the caller.
+
+    :returns: the new row's id, for :func:`attempt`; or the :class:`SubmitResult` of the
+        request already stored under ``request_id`` (nothing is to be sent then).
+    """
     payload = build_payload(ticket, article, dynamic_fields, attachments)
     payload["dynamic_fields"][REQUEST_ID_FIELD] = request_id
     row = Outbox(request_id=request_id, state=OutboxState.SENDING, payload=payload,
@@ -179,12 +211,20 @@ def submit_request(source: Engine | sessionmaker[Session], client: Any, *, reque
             row.ticket_id_floor = ticket_id_floor(s)
             s.add(row)
             s.flush()
-            row_id = row.id
+            return row.id
     except IntegrityError:  # the same key submitted at the same moment by another worker
         with sessions() as s:
             return SubmitResult.of(s.scalars(
                 select(Outbox).where(Outbox.request_id == request_id)).one())
-    return attempt(sessions, client, row_id, retry or RetryPolicy(), lookup_first=False)
+
+
+def request_state(sessions: sessionmaker[Session], request_id: str,
+                  customer_user: str) -> SubmitResult | None:
+    """The current state of the customer's request ``request_id`` (``None``: not theirs)."""
+    with sessions() as s:
+        row = s.scalar(select(Outbox).where(Outbox.request_id == request_id,
+                                            Outbox.customer_user == customer_user))
+        return SubmitResult.of(row) if row is not None else None
 
 
 def ticket_id_floor(session: Session) -> int:
@@ -323,7 +363,8 @@ def record_failure(sessions: sessionmaker[Session], row_id: int, exc: Exception,
             row.state = OutboxState.PENDING
             row.maybe_sent = row.maybe_sent or may_have_reached_znuny(exc)
             row.next_attempt_at = now + retry.delay(row.attempts)
-        return SubmitResult.of(row, unreachable=isinstance(exc, ZnunyConnectionError))
+        return SubmitResult.of(row, unreachable=isinstance(exc, ZnunyConnectionError)
+                               and not may_have_reached_znuny(exc))
 
 
 def claim(sessions: sessionmaker[Session], row_id: int) -> datetime | None:

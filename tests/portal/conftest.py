@@ -169,13 +169,21 @@ class FakeHelpDesk:
         self.outbox.append(draft)
         reference = draft.request_id
         if self.down:
-            return SubmissionReceipt(reference, None, None, draft.routing.deadline, "queued")
+            return SubmissionReceipt(reference, None, None, draft.routing.deadline, "queued",
+                                     unreachable=True)
         ticket = self.add_ticket(
             draft.customer, draft.title, category=draft.item.id, body=draft.body,
             deadline=draft.routing.deadline,
         )
         s = ticket.summary
         return SubmissionReceipt(reference, s.ticket_number, s.ticket_id, s.deadline)
+
+    def receipt(self, reference: str, customer: Customer) -> SubmissionReceipt | None:
+        for draft in self.outbox:
+            if draft.request_id == reference and draft.customer.login == customer.login:
+                return SubmissionReceipt(reference, None, None, draft.routing.deadline,
+                                         "queued", unreachable=self.down)
+        return None
 
     # -- tickets ---------------------------------------------------------------------------
     def add_ticket(

@@ -4,6 +4,8 @@ GI reads, and request lists from the ticket cache."""
 from __future__ import annotations
 
 import json
+import threading
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -431,3 +433,54 @@ def test_a_submission_keeps_its_form_values_for_the_asset_report(
     with store() as session:
         row = session.query(Outbox).filter_by(request_id="RQ-20261123-FORMVAL1").one()
     assert row.form_values == {"register": "2"}
+
+
+class BlockedZnuny(CountingZnuny):
+    """TicketCreate that does not answer until released (Znuny calling the webhook back)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.release = threading.Event()
+
+    def ticket_create(self, ticket: Any, article: Any = None, **kw: Any) -> TicketCreated:
+        assert self.release.wait(10)
+        return super().ticket_create(ticket, article, **kw)
+
+
+def test_the_confirmation_does_not_wait_for_a_slow_znuny(
+    store: sessionmaker[Session], recorder: CreatedRecorder, recorded_plugins: Plugins
+) -> None:
+    znuny = BlockedZnuny()
+    submission = OutboxSubmission(store, znuny, ticket_created=recorded_plugins.ticket_created,
+                                  wait_seconds=0.2)
+    draft = _draft(recorded_plugins, "RQ-20261123-SLOWZNNY")
+    started = time.monotonic()
+    receipt = submission.submit(draft)
+    assert time.monotonic() - started < 2
+    assert (receipt.status, receipt.ticket_number, receipt.unreachable) == ("queued", None, False)
+    customer = draft.customer
+    assert submission.receipt("RQ-20261123-SLOWZNNY", customer).status == "queued"
+    znuny.release.set()
+    submission.close()  # waits for the sender thread
+    filed = submission.receipt("RQ-20261123-SLOWZNNY", customer)
+    assert filed is not None and (filed.status, filed.ticket_number) == ("filed", "20261123000001")
+    assert len(recorder.calls) == 1 and znuny.created == 1
+    other = Customer(login="someone-else", customer_id="store-001")
+    assert submission.receipt("RQ-20261123-SLOWZNNY", other) is None
+
+
+def test_a_refused_connection_is_told_as_unreachable(
+    store: sessionmaker[Session], recorded_plugins: Plugins
+) -> None:
+    class Refusing(CountingZnuny):
+        def ticket_create(self, ticket: Any, article: Any = None, **_: Any) -> TicketCreated:
+            exc = ZnunyConnectionError("connection refused", operation="TicketCreate")
+            exc.maybe_committed = False
+            raise exc
+
+    submission = OutboxSubmission(store, Refusing())
+    draft = _draft(recorded_plugins, "RQ-20261123-REFUSED1")
+    receipt = submission.submit(draft)
+    assert (receipt.status, receipt.unreachable) == ("queued", True)
+    later = submission.receipt("RQ-20261123-REFUSED1", draft.customer)
+    assert later is not None and later.unreachable

@@ -65,10 +65,13 @@ def build_services(settings: Settings) -> PortalServices:
         agent_name = AgentNames(znuny_db)
     tickets = ZnunyTickets(agent, AutoLister(sessions, LiveLister(agent)), agent_name,
                            changed=cache_writer(sessions))
+    submissions = OutboxSubmission(sessions, agent, plugins.ticket_created,
+                                   wait_seconds=settings.portal_submit_wait_seconds)
+    closers.insert(0, submissions.close)  # finish the sends before the client closes
     return PortalServices(
         auth=ZnunyCustomerAuth(customer_client, agent),
         catalog=PluginCatalog(plugins, _recent_incidents(sessions)),
-        submissions=OutboxSubmission(sessions, agent, plugins.ticket_created),
+        submissions=submissions,
         tickets=tickets,
         blueprints=plugins.portal_blueprints(),
         template_folders=[str(p) for p in plugins.template_folders()],

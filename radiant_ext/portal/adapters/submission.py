@@ -7,8 +7,9 @@ never from the form (design.md, "Security rules"; contract otrs-ce-6 018 and 064
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any
 
 from sqlalchemy import select
@@ -16,9 +17,16 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from radiant_ext.client import NewArticle, NewAttachment, NewTicket, ZnunyClient
 from radiant_ext.plugins import RoutingDecision
-from radiant_ext.portal.ports import RequestDraft, SubmissionReceipt
+from radiant_ext.portal.ports import Customer, RequestDraft, SubmissionReceipt
 from radiant_ext.store import Outbox
-from radiant_ext.sync.outbox import new_request_id, submit_request
+from radiant_ext.sync.outbox import (
+    RetryPolicy,
+    SubmitResult,
+    attempt,
+    new_request_id,
+    request_state,
+    store_request,
+)
 
 __all__ = ["OutboxSubmission", "TicketCreatedHook", "build_ticket"]
 
@@ -70,6 +78,15 @@ def build_ticket(draft: RequestDraft) -> tuple[NewTicket, NewArticle, dict[str, 
 class OutboxSubmission:
     """:class:`~radiant_ext.portal.ports.SubmissionPort`: outbox first, then one attempt.
 
+    The request is committed to the outbox in the web request; ``TicketCreate`` runs on one
+    of this process's sender threads, and the web request waits for it at most
+    ``wait_seconds``. So the customer's confirmation never waits on Znuny for long, and a
+    web worker is never held while Znuny calls back into the companion (the webhook) in the
+    middle of that ``TicketCreate``. A request still being sent is confirmed with its
+    reference and promise; its number appears when Znuny answers (:meth:`receipt`). A
+    sender thread that dies with its process leaves the row ``sending``; the outbox drain
+    recovers it and looks its key up before sending it again.
+
     When this submission files the ticket itself (``sent`` on its first attempt),
     ``ticket_created`` is called once. A repeated submission of the same reference (a double
     click, a resent form) gets the first answer from the outbox and calls nothing; a request
@@ -78,58 +95,75 @@ class OutboxSubmission:
     :param sessions: the local store's session factory.
     :param client: the companion's agent client.
     :param ticket_created: ``Plugins.ticket_created`` (never raises), or ``None``.
+    :param wait_seconds: how long a web request waits for Znuny's answer.
+    :param senders: sender threads of this process (``TicketCreate`` calls at once).
     """
 
     def __init__(self, sessions: sessionmaker[Session], client: ZnunyClient | Any,
-                 ticket_created: TicketCreatedHook | None = None) -> None:
+                 ticket_created: TicketCreatedHook | None = None, *,
+                 wait_seconds: float = 0.8, senders: int = 4) -> None:
         self._sessions = sessions
         self._client = client
         self._ticket_created = ticket_created
-        self._lock = threading.Lock()
-        self._in_flight: set[str] = set()
+        self._wait = wait_seconds
+        self._pool = ThreadPoolExecutor(max_workers=senders,
+                                        thread_name_prefix="radiant-submit")
 
     def new_reference(self) -> str:
         return new_request_id()
-
-    def _is_first(self, request_id: str) -> bool:
-        """Claim ``request_id`` for this call: ``False`` when the outbox already has it or
-        another thread of this process is submitting it right now."""
-        with self._lock:
-            if request_id in self._in_flight:
-                return False
-            with self._sessions() as session:
-                known = session.scalar(select(Outbox.id).where(Outbox.request_id == request_id))
-            if known is not None:
-                return False
-            self._in_flight.add(request_id)
-            return True
 
     def submit(self, draft: RequestDraft) -> SubmissionReceipt:
         ticket, article, fields = build_ticket(draft)
         files = [NewAttachment.from_bytes(a.content, a.filename, a.content_type)
                  for a in draft.attachments]
-        first = self._is_first(draft.request_id)
+        stored = store_request(
+            self._sessions, request_id=draft.request_id, ticket=ticket, article=article,
+            dynamic_fields=fields, attachments=files, category=draft.item.id,
+            promised_deadline=draft.routing.deadline,
+            # Kept with the request and copied into the ticket cache by the pull, so
+            # reports can count per serial number or asset model (docs/reports.md).
+            form_values=dict(draft.fields),
+        )
+        if isinstance(stored, SubmitResult):  # already stored: a repeated submission
+            return self._receipt(stored, draft.routing.deadline)
+        future = self._pool.submit(self._deliver, draft, stored)
         try:
-            result = submit_request(
-                self._sessions, self._client, request_id=draft.request_id, ticket=ticket,
-                article=article, dynamic_fields=fields, attachments=files,
-                category=draft.item.id, promised_deadline=draft.routing.deadline,
-                # Kept with the request and copied into the ticket cache by the pull, so
-                # reports can count per serial number or asset model (docs/reports.md).
-                form_values=dict(draft.fields),
-            )
-        finally:
-            with self._lock:
-                self._in_flight.discard(draft.request_id)
-        status = _STATUS.get(result.state, "queued")
-        if first and status == "filed" and result.ticket_id is not None:
+            result = future.result(timeout=self._wait)
+        except FutureTimeout:
+            return SubmissionReceipt(draft.request_id, None, None, draft.routing.deadline,
+                                     "queued")
+        return self._receipt(result, draft.routing.deadline)
+
+    def receipt(self, reference: str, customer: Customer) -> SubmissionReceipt | None:
+        result = request_state(self._sessions, reference, customer.login)
+        if result is None:
+            return None
+        with self._sessions() as session:
+            deadline = session.scalar(
+                select(Outbox.promised_deadline).where(Outbox.request_id == reference))
+        return self._receipt(result, deadline)
+
+    def close(self) -> None:
+        """Wait for the requests being sent (each bounded by the client's timeout)."""
+        self._pool.shutdown(wait=True)
+
+    def _deliver(self, draft: RequestDraft, row_id: int) -> SubmitResult:
+        result = attempt(self._sessions, self._client, row_id, RetryPolicy(),
+                         lookup_first=False)
+        if result.state == "sent" and result.ticket_id is not None:
             self._announce(draft, result.ticket_id, result.ticket_number or "")
+        return result
+
+    @staticmethod
+    def _receipt(result: SubmitResult, deadline: Any) -> SubmissionReceipt:
+        status = _STATUS.get(result.state, "queued")
         return SubmissionReceipt(
             reference=result.request_id,
             ticket_number=result.ticket_number if status == "filed" else None,
             ticket_id=result.ticket_id if status == "filed" else None,
-            deadline=draft.routing.deadline,
+            deadline=deadline,
             status=status,  # type: ignore[arg-type]
+            unreachable=result.unreachable,
         )
 
     def _announce(self, draft: RequestDraft, ticket_id: int, ticket_number: str) -> None:

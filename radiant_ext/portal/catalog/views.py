@@ -188,6 +188,7 @@ def _remember(receipt: SubmissionReceipt, item: CatalogItemView) -> None:
         "ticket_number": receipt.ticket_number,
         "ticket_id": receipt.ticket_id,
         "status": receipt.status,
+        "unreachable": receipt.unreachable,
         "deadline": receipt.deadline.isoformat() if receipt.deadline else None,
         "title": item.title,
     }
@@ -200,8 +201,18 @@ def submitted(reference: str) -> ResponseReturnValue:
     receipt = session.get("receipt")
     if not receipt or receipt.get("reference") != reference:
         abort(404)
+    if receipt["status"] == "queued":  # being sent: show the number once Znuny has answered
+        current = services().submissions.receipt(reference, current_customer())
+        if current is not None and (current.status != "queued"
+                                    or current.unreachable != receipt.get("unreachable")):
+            receipt = {**receipt, "ticket_number": current.ticket_number,
+                       "ticket_id": current.ticket_id, "status": current.status,
+                       "unreachable": current.unreachable}
+            session["receipt"] = receipt
     deadline = datetime.fromisoformat(receipt["deadline"]) if receipt["deadline"] else None
-    return render_template("catalog/submitted.html", receipt=receipt, deadline=deadline)
+    sending = receipt["status"] == "queued" and not receipt.get("unreachable")
+    return render_template("catalog/submitted.html", receipt=receipt, deadline=deadline,
+                           sending=sending)
 
 
 def init_app(app: Flask) -> None:
