@@ -19,6 +19,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from radiant_ext._zones import TimeZoneName
 from radiant_ext.errors import ConfigError
 
 __all__ = ["Settings", "load_settings"]
@@ -90,9 +91,18 @@ class Settings(BaseSettings):
     webhook_user: str = "znuny"
     webhook_secret: SecretStr = SecretStr("")
 
-    # -- catalogs and plugins ---------------------------------------------------------------
-    catalog_dirs: list[Path] = Field(default_factory=list)
+    # -- catalogs, stores and plugins -------------------------------------------------------
+    catalog_dirs: list[Path] = Field(
+        default_factory=list,
+        description="Folders of catalog YAML files; their `stores:` (with the stores' "
+        "calendars) make up the store directory (docs/catalogs.md, Stores).",
+    )
     blocked_plugins: list[str] = Field(default_factory=list)
+    default_time_zone: TimeZoneName = Field(
+        "Europe/Moscow",
+        description="Time zone of a store whose directory entry names none, and of a store "
+        "the directory does not know.",
+    )
 
     # -- reports ----------------------------------------------------------------------------
     reports: dict[str, Any] = Field(

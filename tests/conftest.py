@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from radiant_ext.plugins import make_plugin_manager
+from radiant_ext.plugins.demo import DEMO_CATALOG_DIR
+
 ROOT = Path(__file__).resolve().parent.parent
 CONTRACT = ROOT.parent / "shared" / "contract"
+
+# Test packages written when every installation loaded the demo's store directory: their
+# tests build plugins without naming it and expect store-001 … store-030. Until they name
+# DEMO_CATALOG_DIR themselves, the demo world is their default installation.
+_DEMO_BY_DEFAULT = ("sync", "webhook")
 
 
 def load_exchange(folder: str, name: str) -> dict[str, Any]:
@@ -25,3 +34,30 @@ def contract_dir() -> Path:
     if not CONTRACT.is_dir():
         pytest.fail(f"shared/contract not found at {CONTRACT}: check out shared/ beside the repo")
     return CONTRACT
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _demo_world_by_default(request: pytest.FixtureRequest) -> Iterator[None]:
+    """In the packages of ``_DEMO_BY_DEFAULT``, plugin managers and settings load the demo's
+    store directory unless told otherwise (``catalog_dirs``, ``RADIANT_CATALOG_DIRS``).
+
+    Everywhere else the suite is a production installation: a test that uses the demo world
+    says so (``catalog_dirs=[DEMO_CATALOG_DIR]``, or the ``demo_world`` fixture).
+    """
+    if request.path.parent.name not in _DEMO_BY_DEFAULT \
+            or request.path.parent.parent != ROOT / "tests":
+        yield
+        return
+    defaults = make_plugin_manager.__kwdefaults__
+    assert defaults is not None and "catalog_dirs" in defaults
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setitem(defaults, "catalog_dirs", (DEMO_CATALOG_DIR,))
+        mp.setenv("RADIANT_CATALOG_DIRS", json.dumps([str(DEMO_CATALOG_DIR)]))
+        yield
+
+
+@pytest.fixture
+def demo_world(monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Settings built in this test load the demo's store directory; returns its folder."""
+    monkeypatch.setenv("RADIANT_CATALOG_DIRS", json.dumps([str(DEMO_CATALOG_DIR)]))
+    return DEMO_CATALOG_DIR

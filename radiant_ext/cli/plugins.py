@@ -197,13 +197,14 @@ def _decision_table(item: CatalogItem, d: RoutingDecision, zone: ZoneInfo) -> Ta
 def simulate(item_id: str, store: str | None, field_pairs: tuple[str, ...], at: str | None,
              company: str | None, recent: int, as_json: bool) -> None:
     """Show how a request would be routed — without touching Znuny."""
-    p = plugins_from_settings(load_settings())
+    settings = load_settings()
+    p = plugins_from_settings(settings)
     item = p.item(item_id)
     fields = _parse_fields(field_pairs)
     info = p.store(store) if store else None
-    if store and info is None:
-        raise PluginError(f"unknown store {store!r}")
-    zone = info.time_zone if info else item.deadline.calendar.time_zone
+    # A store the directory lacks is routed in the default zone (and the decision says so).
+    zone = info.time_zone if info else \
+        settings.default_time_zone if store else item.deadline.calendar.time_zone
     missing = _check_given_fields(p, item, fields, store)
     request = RequestContext(
         store_id=store, fields=fields, submitted_at=_parse_at(at, zone),

@@ -73,7 +73,11 @@ def _run_gunicorn(factory: Callable[[], Any], options: dict[str, Any]) -> None:
 
 
 def _demo_settings(data: Path, znuny_url: str) -> Settings:
+    from radiant_ext.plugins.demo import DEMO_CATALOG_DIR
+
     return load_settings(
+        # The demo's store directory (and only the demo's): stores, tiers, trading hours.
+        catalog_dirs=[DEMO_CATALOG_DIR],
         # Ready2Adopt routes include POST /Ticket/Search, so the outbox looks a retried
         # request up by its RadiantRequestID dynamic field (docs/sync.md).
         znuny_url=znuny_url, znuny_script_path="", znuny_route_set="znuny-r2a",

@@ -73,7 +73,9 @@ from radiant_ext.plugins.models import (
     priority_name,
 )
 from radiant_ext.plugins.package import CatalogPackage
+from radiant_ext.plugins.public_holidays import PublicHolidays
 from radiant_ext.plugins.rules import PriorityRule, RuleCondition
+from radiant_ext.plugins.stores import StoreDefaults
 from radiant_ext.plugins.wrapper import Plugins
 
 __all__ = [
@@ -109,6 +111,7 @@ __all__ = [
     "PluginInfo",
     "Plugins",
     "PriorityRule",
+    "PublicHolidays",
     "RadiantPluginManager",
     "RequestContext",
     "Routing",
@@ -116,6 +119,7 @@ __all__ = [
     "RuleCondition",
     "RuleFired",
     "SerialNumberField",
+    "StoreDefaults",
     "StoreField",
     "StoreInfo",
     "SyncJob",

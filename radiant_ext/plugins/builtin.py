@@ -1,5 +1,7 @@
-"""Built-in plugins: the rule engine, form checks, keyword classification, the demo store
-directory (``radiant_ext.builtin``) and catalogs from ``catalog_dirs`` (``catalog-dirs``).
+"""Built-in plugins: the rule engine, form checks and keyword classification
+(``radiant_ext.builtin``), and catalogs and store directories from ``catalog_dirs``
+(``catalog-dirs``). There is no built-in store directory: the demo's is a catalog directory
+of its own (:mod:`radiant_ext.plugins.demo`).
 
 They are ordinary plugins; routing and classification are ``trylast`` so a department plugin
 that returns a result overrides them without special cases.
@@ -14,7 +16,6 @@ from zoneinfo import ZoneInfo
 
 from radiant_ext.plugins.catalog import CatalogFile, CatalogItem, Department
 from radiant_ext.plugins.hookspecs import hookimpl
-from radiant_ext.plugins.loader import load_catalog_resource
 from radiant_ext.plugins.models import (
     Classification,
     EmailTicket,
@@ -33,21 +34,13 @@ CATALOG_DIRS_NAME = "catalog-dirs"
 
 
 class BuiltinPlugin:
-    """Fallback behaviour for routing, validation, classification and the store directory.
+    """Fallback behaviour for routing, validation and classification.
 
     :param store_ids: returns the ids of every store in the merged directory.
     """
 
     def __init__(self, store_ids: Callable[[], Sequence[str]]) -> None:
         self._store_ids = store_ids
-        self._demo_stores: list[StoreInfo] | None = None
-
-    @hookimpl(trylast=True)
-    def radiant_stores(self) -> Sequence[StoreInfo]:
-        if self._demo_stores is None:
-            self._demo_stores = load_catalog_resource("radiant_ext.plugins",
-                                                      "data/stores.yaml").stores
-        return self._demo_stores
 
     @hookimpl(trylast=True)
     def radiant_route_request(

@@ -26,12 +26,16 @@ __all__ = [
     "ALWAYS_CALENDAR",
     "BUILTIN_CALENDARS",
     "DEFAULT_CALENDAR",
+    "STORE_CALENDAR",
     "BusinessCalendar",
     "CalendarSpec",
     "WorkingInterval",
 ]
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+STORE_CALENDAR = "store"
+"""What an item's ``deadline.calendar`` says to count the store's trading hours; no calendar
+may be called that."""
 _MAX_DAYS = 3 * 366  # a deadline further out than this means the calendar has no working time
 
 
@@ -102,6 +106,13 @@ class CalendarSpec(BaseModel):
     holidays: list[date] = Field(default_factory=list)
     working_days: list[date] = Field(default_factory=list)
     working_day_hours: list[Interval] = Field(default_factory=list)
+
+    @field_validator("id")
+    @classmethod
+    def _not_reserved(cls, value: str) -> str:
+        if value == STORE_CALENDAR:
+            raise ValueError(f"{STORE_CALENDAR!r} is reserved for the store's trading hours")
+        return value
 
     @field_validator("hours", mode="before")
     @classmethod

@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from radiant_ext.plugins.calendar import CalendarSpec
+from radiant_ext.plugins.calendar import BusinessCalendar, CalendarSpec
 from radiant_ext.plugins.models import PRIORITY_NAMES, StoreInfo, priority_name
 from radiant_ext.plugins.rules import PriorityRule
 
@@ -175,12 +175,37 @@ class Visibility(_Model):
 class DeadlinePolicy(_Model):
     """The deadline promised to the requester, in business hours of a calendar.
 
-    ``time_zone: store`` computes the calendar's working hours in the store's local time.
+    Which hours count (see ``docs/catalogs.md``, "Item and store calendars"):
+
+    * ``store_hours`` (YAML ``calendar: store``): the store's trading hours (its
+      ``calendar``, in its time zone); ``calendar`` is then the fallback for a request
+      without a store or at a store without trading hours, counted in the store's zone
+      when there is a store;
+    * otherwise ``calendar`` — the team's own hours — in the calendar's zone, or with
+      ``time_zone: store`` in the store's local time.
     """
 
     business_hours: float = Field(gt=0)
     calendar: CalendarSpec
+    store_hours: bool = False
     time_zone: Literal["calendar", "store"] = "calendar"
+
+    def calendar_for(self, store: StoreInfo | None) -> tuple[BusinessCalendar, str]:
+        """Return the calendar that counts for a request at ``store``, and a label for it.
+
+        The label names the calendar and its zone, and why a fallback was taken
+        (``"default (Asia/Omsk), store-010 has no trading hours"``).
+        """
+        if self.store_hours and store is not None and store.calendar is not None:
+            cal = store.calendar.build(store.time_zone)
+            return cal, f"{cal.spec.id} ({cal.tz.key}), trading hours of {store.id}"
+        local = store is not None and (self.store_hours or self.time_zone == "store")
+        cal = self.calendar.build(store.time_zone if local and store else None)
+        label = f"{cal.spec.id} ({cal.tz.key})"
+        if self.store_hours:
+            why = f"{store.id} has no trading hours" if store else "no store given"
+            label += f", {why}"
+        return cal, label
 
 
 class Routing(_Model):

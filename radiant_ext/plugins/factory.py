@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import functools
+import logging
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from radiant_ext.plugins.enablement import DatabaseEnablement, EnablementStore
-from radiant_ext.plugins.errors import PluginError
+from radiant_ext.plugins.errors import PluginError, ZnunyMetadataError
 from radiant_ext.plugins.manager import make_plugin_manager
+from radiant_ext.plugins.stores import StoreDefaults
 from radiant_ext.plugins.wrapper import Plugins
 
 if TYPE_CHECKING:
     from radiant_ext.config import Settings
 
-__all__ = ["plugins_from_settings", "store_enablement"]
+__all__ = ["plugins_from_settings", "store_defaults", "store_enablement"]
+
+_log = logging.getLogger("radiant_ext.plugins")
 
 
 class _NoSwitches:
@@ -62,15 +67,41 @@ def store_enablement(settings: Settings, *, for_writing: bool = False) -> Enable
     return DatabaseEnablement(lambda: scope(engine), max_age=0.0 if for_writing else 2.0)
 
 
+def _company_names(url: str) -> Callable[[], Mapping[str, str]]:
+    """Znuny's customer company names, read on first use; unreadable: none (logged)."""
+
+    @functools.cache
+    def read() -> Mapping[str, str]:
+        from radiant_ext.plugins.znuny_meta import read_company_names
+
+        try:
+            return read_company_names(url)
+        except ZnunyMetadataError as exc:  # names are cosmetic: the ids stand in
+            _log.warning("store names from Znuny unavailable, showing store ids: %s", exc)
+            return {}
+
+    return read
+
+
+def store_defaults(settings: Settings) -> StoreDefaults:
+    """The store directory's defaults: ``default_time_zone``, and customer company names
+    from Znuny's database when ``znuny_db_url`` is set."""
+    url = settings.znuny_db_url
+    return StoreDefaults(time_zone=settings.default_time_zone,
+                         company_names=_company_names(url.get_secret_value()) if url else None)
+
+
 def plugins_from_settings(
     settings: Settings, *, enablement: EnablementStore | None = None,
     load_entrypoints: bool = True,
 ) -> Plugins:
-    """Return :class:`Plugins` with the installed plugins, ``catalog_dirs`` and
-    ``blocked_plugins`` of ``settings``, switches from ``enablement`` or the local store."""
+    """Return :class:`Plugins` with the installed plugins, ``catalog_dirs`` (catalogs and the
+    store directory) and ``blocked_plugins`` of ``settings``, switches from ``enablement`` or
+    the local store, and the store defaults of :func:`store_defaults`."""
     pm = make_plugin_manager(
         load_entrypoints=load_entrypoints,
         blocked=tuple(settings.blocked_plugins),
         catalog_dirs=tuple(settings.catalog_dirs),
     )
-    return Plugins(pm, enablement=enablement or store_enablement(settings))
+    return Plugins(pm, enablement=enablement or store_enablement(settings),
+                   store_defaults=store_defaults(settings))

@@ -55,10 +55,12 @@ def radiant_catalog_items() -> Sequence[CatalogItem]:
 
 @hookspec
 def radiant_stores() -> Sequence[StoreInfo]:
-    """Contribute entries to the store directory (store id → name, tier, time zone).
+    """Contribute entries to the store directory (store id → name, tier, time zone, trading
+    hours calendar).
 
-    Entries from plugins called earlier win over later ones with the same id; the built-in
-    demo directory is called last.
+    Entries from plugins called earlier win over later ones with the same id. There is no
+    built-in directory: the ``stores:`` of the catalog directories (``catalog-dirs``) and of
+    plugins make it up.
 
     :return: stores.
     """

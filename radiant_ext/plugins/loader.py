@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from radiant_ext.plugins.calendar import BUILTIN_CALENDARS, DEFAULT_CALENDAR
+from radiant_ext.plugins.calendar import BUILTIN_CALENDARS, DEFAULT_CALENDAR, STORE_CALENDAR
 from radiant_ext.plugins.catalog import CatalogFile
 from radiant_ext.plugins.errors import CatalogError, CatalogProblem
 
@@ -73,6 +73,29 @@ def _parse(text: str, source: str) -> tuple[Any, Marks]:
     return data, marks
 
 
+def _resolve_deadline(
+    deadline: dict[str, Any], index: int, calendars: dict[str, Any],
+    problems: list[tuple[Path_, str]],
+) -> None:
+    """Resolve ``calendar`` (an id, ``store``, or inline) and ``fallback`` to calendars."""
+    key = "calendar"
+    ref = deadline.get("calendar", DEFAULT_CALENDAR.id)
+    if ref == STORE_CALENDAR:
+        deadline["store_hours"] = True
+        key, ref = ("fallback", deadline.pop("fallback")) if "fallback" in deadline \
+            else ("calendar", DEFAULT_CALENDAR.id)
+    elif "fallback" in deadline:
+        problems.append((("items", index, "deadline", "fallback"),
+                         "'fallback' needs 'calendar: store'"))
+        return
+    if isinstance(ref, str) and ref in calendars:
+        deadline["calendar"] = calendars[ref]
+    elif isinstance(ref, str):
+        problems.append((("items", index, "deadline", key), f"unknown calendar {ref!r}"))
+    else:
+        deadline["calendar"] = ref  # an inline calendar, validated by the model
+
+
 def _resolve_item(
     item: dict[str, Any], index: int, dept_id: Any, calendars: dict[str, Any],
     shared: dict[str, Any], problems: list[tuple[Path_, str]],
@@ -81,18 +104,25 @@ def _resolve_item(
         item["department"] = dept_id
     deadline = item.get("deadline")
     if isinstance(deadline, dict):
-        ref = deadline.get("calendar", DEFAULT_CALENDAR.id)
-        if isinstance(ref, str) and ref in calendars:
-            deadline["calendar"] = calendars[ref]
-        elif isinstance(ref, str):
-            problems.append((("items", index, "deadline", "calendar"),
-                             f"unknown calendar {ref!r}"))
+        _resolve_deadline(deadline, index, calendars, problems)
     rules = item.get("rules")
     for j, rule in enumerate(rules if isinstance(rules, list) else []):
         if isinstance(rule, str) and rule in shared:
             rules[j] = shared[rule]  # type: ignore[index]
         elif isinstance(rule, str):
             problems.append((("items", index, "rules", j), f"unknown shared rule {rule!r}"))
+
+
+def _resolve_stores(data: dict[str, Any], calendars: dict[str, Any],
+                    problems: list[tuple[Path_, str]]) -> None:
+    """Resolve each store's ``calendar`` id (its trading hours) to the calendar."""
+    stores = data.get("stores")
+    for i, store in enumerate(stores if isinstance(stores, list) else []):
+        ref = store.get("calendar") if isinstance(store, dict) else None
+        if isinstance(ref, str) and ref in calendars:
+            store["calendar"] = calendars[ref]
+        elif isinstance(ref, str):
+            problems.append((("stores", i, "calendar"), f"unknown calendar {ref!r}"))
 
 
 def _resolve(data: dict[str, Any], problems: list[tuple[Path_, str]]) -> dict[str, Any]:
@@ -108,6 +138,7 @@ def _resolve(data: dict[str, Any], problems: list[tuple[Path_, str]]) -> dict[st
     for i, item in enumerate(items if isinstance(items, list) else []):
         if isinstance(item, dict):
             _resolve_item(item, i, dept_id, calendars, shared, problems)
+    _resolve_stores(data, calendars, problems)
     data.pop("rules", None)
     return data
 

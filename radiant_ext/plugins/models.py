@@ -16,6 +16,7 @@ from typing import Any
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from radiant_ext._zones import TimeZoneName
+from radiant_ext.plugins.calendar import CalendarSpec
 
 __all__ = [
     "PRIORITY_NAMES",
@@ -48,14 +49,21 @@ RecentIncidents = Callable[[str, str, int], int]
 
 
 class StoreInfo(BaseModel):
-    """One store of the chain (a Znuny customer company)."""
+    """One store of the chain (a Znuny customer company).
+
+    ``name`` may be left out: the directory then takes the customer company's name from
+    Znuny (when its database is configured) or shows the id. ``time_zone`` left out is the
+    installation's ``default_time_zone``. ``calendar`` is the store's trading hours, counted
+    in its time zone by items whose deadline says ``calendar: store``.
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     id: str = Field(min_length=1)
-    name: str = Field(min_length=1)
+    name: str = ""
     tier: str = "standard"
     time_zone: TimeZoneName = "Europe/Moscow"
+    calendar: CalendarSpec | None = None
 
 
 @dataclass(frozen=True)

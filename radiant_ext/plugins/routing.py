@@ -52,8 +52,7 @@ def route_by_rules(
     routing, policy = item.routing, item.deadline
     outcome = apply_rules(item.rules, item_id=item.id, base_level=routing.priority,
                           business_hours=policy.business_hours, request=request, store=store)
-    zone = store.time_zone if policy.time_zone == "store" and store else None
-    calendar = policy.calendar.build(zone)
+    calendar, label = policy.calendar_for(store)
     deadline = calendar.add(request.submitted_at, timedelta(hours=outcome.business_hours))
     owner, pool_note = _owner(item, request)
     return RoutingDecision(
@@ -61,7 +60,7 @@ def route_by_rules(
         service=routing.service, sla=routing.sla, priority=priority_name(outcome.level),
         priority_level=outcome.level, owner=owner, deadline=deadline,
         business_hours=outcome.business_hours,
-        calendar=f"{policy.calendar.id} ({calendar.tz.key})", store_id=request.store_id,
+        calendar=label, store_id=request.store_id,
         rules_fired=[*outcome.fired, *([pool_note] if pool_note else [])],
         decided_by=decided_by,
     )

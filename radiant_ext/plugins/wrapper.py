@@ -29,6 +29,7 @@ from radiant_ext.plugins.models import (
     SyncJob,
     Viewer,
 )
+from radiant_ext.plugins.stores import StoreDefaults
 
 if TYPE_CHECKING:
     from flask import Blueprint
@@ -47,11 +48,15 @@ class Plugins:
 
     :param pm: from :func:`make_plugin_manager`.
     :param enablement: where department switches live; ``None``: every department enabled.
+    :param store_defaults: completes directory entries and stands in for unknown stores
+        (the installation's default time zone, Znuny's company names).
     """
 
-    def __init__(self, pm: pluggy.PluginManager, *, enablement: EnablementStore | None = None):
+    def __init__(self, pm: pluggy.PluginManager, *, enablement: EnablementStore | None = None,
+                 store_defaults: StoreDefaults | None = None):
         self.pm = pm
         self.enablement = enablement
+        self.store_defaults = store_defaults or StoreDefaults()
         self._departments: dict[str, Department] | None = None
         self._items: dict[str, CatalogItem] | None = None
         self._stores: dict[str, StoreInfo] | None = None
@@ -183,40 +188,54 @@ class Plugins:
 
     # -- stores ---------------------------------------------------------------------------
     def stores(self) -> dict[str, StoreInfo]:
-        """Return the store directory, id → store (earlier plugins win over the default)."""
+        """Return the store directory, id → store (earlier plugins win over later ones).
+
+        Entries are completed by :attr:`store_defaults` (time zone, name from Znuny).
+        """
         if self._stores is None:
             merged: dict[str, StoreInfo] = {}
             for group in self.pm.hook.radiant_stores():
                 for store in group:
                     merged.setdefault(store.id, store)
-            self._stores = dict(sorted(merged.items()))
+            self._stores = self.store_defaults.complete(dict(sorted(merged.items())))
         return self._stores
 
     def store(self, store_id: str) -> StoreInfo | None:
         """Return one store of the directory, ``None`` when unknown."""
         return self.stores().get(store_id)
 
+    def knows_company(self, company: str) -> bool:
+        """Return whether the catalogs know customer company ``company``: a store of the
+        directory, or a company some item's visibility names (``head-office``)."""
+        return self.store(company) is not None or any(
+            company in item.visibility.companies for item in self._all_items().values())
+
     # -- behaviour ------------------------------------------------------------------------
     def route(self, item: CatalogItem, request: RequestContext) -> RoutingDecision:
         """Return the routing decision for ``request`` on ``item`` (first plugin wins).
 
         Without ``request.store_id``, the value of the item's first store field (a public
-        complaint names the store in the form) is the store concerned.
+        complaint names the store in the form) is the store concerned. A store id the
+        directory does not know is routed as a store of the default tier in the default time
+        zone (:class:`StoreDefaults`), and the decision's first rule fired says so.
 
         :raises DepartmentDisabledError: the item's department is disabled.
-        :raises PluginError: a store id that is not in the directory.
+        :raises PluginError: the request time has no time zone.
         """
         self.item(item.id)
         request = _with_store(item, request)
-        store = None
+        store, note = None, None
         if request.store_id:
             store = self.store(request.store_id)
             if store is None:
-                raise PluginError(f"unknown store {request.store_id!r}")
+                store, note = self.store_defaults.unknown(request.store_id)
         if request.submitted_at.utcoffset() is None:
             raise PluginError("the request time must carry a time zone")
-        result = self.pm.hook.radiant_route_request(item=item, request=request, store=store)
-        return cast(RoutingDecision, result)
+        result = cast(RoutingDecision,
+                      self.pm.hook.radiant_route_request(item=item, request=request, store=store))
+        if note is not None:
+            result = result.model_copy(update={"rules_fired": [note, *result.rules_fired]})
+        return result
 
     def validate(
         self, item: CatalogItem, fields: Mapping[str, Any], *, store_id: str | None = None
@@ -237,8 +256,7 @@ class Plugins:
         """
         items = self.catalog_items()
         company = ticket.customer_id
-        if company is not None and (self.store(company) is not None
-                                    or any(company in i.visibility.companies for i in items)):
+        if company is not None and self.knows_company(company):
             visible = [i for i in items if self.is_visible(i, Viewer(company=company))]
             found = self._classify(ticket, visible) if visible else None
             if found is not None or len(visible) == len(items):

@@ -4,6 +4,7 @@ Stock GenericInterface cannot list queues, services or SLAs and does not reject 
 in a search, so names are read from Znuny's database (``RADIANT_ZNUNY_DB_URL``): the tables
 ``queue``, ``service``, ``sla``, ``service_sla``, ``ticket_type``, ``ticket_priority`` and
 ``dynamic_field``; only rows with ``valid_id = 1`` count (``shared/contract/znuny-db/``).
+``customer_company`` gives the store directory the names of stores it lists without one.
 The sandbox keeps the same tables, so one reader serves both.
 """
 
@@ -12,14 +13,20 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from radiant_ext.plugins.catalog import CatalogItem
 from radiant_ext.plugins.errors import ZnunyMetadataError
 from radiant_ext.plugins.models import priority_name
 
-__all__ = ["RADIANT_DYNAMIC_FIELDS", "ZnunyNames", "check_items", "read_znuny_names"]
+__all__ = [
+    "RADIANT_DYNAMIC_FIELDS",
+    "ZnunyNames",
+    "check_items",
+    "read_company_names",
+    "read_znuny_names",
+]
 
 RADIANT_DYNAMIC_FIELDS = ("RadiantRequestID", "RadiantCategory", "RadiantStore", "RadiantDeadline")
 """Ticket dynamic fields every installation needs."""
@@ -60,26 +67,51 @@ def _normalise(url: str) -> str:
     return url
 
 
+def _engine(url: str) -> Engine:
+    try:
+        return create_engine(_normalise(url))
+    except (SQLAlchemyError, ValueError, ImportError) as exc:
+        raise ZnunyMetadataError(f"invalid Znuny database URL: {exc}") from exc
+
+
+def _unreadable(exc: SQLAlchemyError) -> ZnunyMetadataError:
+    reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+    return ZnunyMetadataError(f"cannot read Znuny's metadata tables: {reason}")
+
+
 def read_znuny_names(url: str) -> ZnunyNames:
     """Read the valid names from the Znuny database at ``url``.
 
     :raises ZnunyMetadataError: the database cannot be reached or lacks the tables.
     """
-    try:
-        engine = create_engine(_normalise(url))
-    except (SQLAlchemyError, ValueError, ImportError) as exc:
-        raise ZnunyMetadataError(f"invalid Znuny database URL: {exc}") from exc
+    engine = _engine(url)
     try:
         with engine.connect() as conn:
             found = {key: frozenset(str(r[0]) for r in conn.execute(text(sql)))
                      for key, sql in _QUERIES.items()}
             links = frozenset((str(a), str(b)) for a, b in conn.execute(text(_LINKS)))
     except SQLAlchemyError as exc:
-        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
-        raise ZnunyMetadataError(f"cannot read Znuny's metadata tables: {reason}") from exc
+        raise _unreadable(exc) from exc
     finally:
         engine.dispose()
     return ZnunyNames(service_slas=links, **found)
+
+
+def read_company_names(url: str) -> dict[str, str]:
+    """Read customer company id → name of Znuny's valid customer companies.
+
+    :raises ZnunyMetadataError: the database cannot be reached or lacks the table.
+    """
+    engine = _engine(url)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(text(
+                "SELECT customer_id, name FROM customer_company WHERE valid_id = 1"))
+            return {str(cid): str(name) for cid, name in rows if name}
+    except SQLAlchemyError as exc:
+        raise _unreadable(exc) from exc
+    finally:
+        engine.dispose()
 
 
 def _levels(item: CatalogItem) -> set[int]:

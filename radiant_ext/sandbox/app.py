@@ -77,9 +77,25 @@ def create_app(
             SEEDS[stored](conn, Clock())
         elif seed is not None and stored is not None and stored != seed:
             raise SandboxError(f"{data_dir} already holds the {stored!r} seed, not {seed!r}")
+    if stored == "retail":
+        _export_demo_stores(Path(data_dir))
     return GenericInterface(
         Sandbox(engine=engine, test_controls=test_controls), seed=stored or "", invoker=invoker
     )
+
+
+def _export_demo_stores(data_dir: Path) -> None:
+    """Put the retail world's store directory beside its database, in ``stores/``.
+
+    The companion names that folder in ``catalog_dirs`` to know the sandbox's stores (tiers,
+    time zones, trading hours); the customer companies in Znuny are the same stores.
+    """
+    from radiant_ext.plugins.demo import DEMO_STORES_FILE
+
+    target = data_dir / "stores" / DEMO_STORES_FILE.name
+    if not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(DEMO_STORES_FILE.read_text(encoding="utf-8"), encoding="utf-8")
 
 
 class _Handler(WSGIRequestHandler):

@@ -24,7 +24,7 @@ from radiant_ext.sandbox.seeds.history import (
     PRINTER_STORE,
     WEEKDAY_WEIGHTS,
 )
-from radiant_ext.sandbox.seeds.retail import CITIES, sla_for, store_id
+from radiant_ext.sandbox.seeds.retail import STORE_COUNT, sla_for, store_id
 from radiant_ext.sandbox.timeutil import Calendar, Clock, epoch_of, ticket_number
 
 SUMMARY_FILE = "generated-summary.json"
@@ -135,8 +135,8 @@ class _Gen:
     def _draft(self) -> _Draft:
         """Pick store, category, times, state and people for the next ticket."""
         rng = self.rng
-        weights = [3 if n <= 3 else 1 for n in range(1, len(CITIES) + 1)]
-        store = store_id(rng.choices(range(1, len(CITIES) + 1), weights=weights)[0])
+        weights = [3 if n <= 3 else 1 for n in range(1, STORE_COUNT + 1)]
+        store = store_id(rng.choices(range(1, STORE_COUNT + 1), weights=weights)[0])
         category, service, kind, title, body, _ = self._category(store)
         local = self._when()
         created = local - dt.timedelta(hours=3)  # Europe/Moscow is UTC+3 all year

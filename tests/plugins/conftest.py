@@ -12,10 +12,12 @@ from radiant_ext.plugins import (
     EnablementStore,
     MemoryEnablement,
     Plugins,
+    StoreDefaults,
     load_catalog_text,
     make_plugin_manager,
 )
 from radiant_ext.plugins.builtin import CatalogFilesPlugin
+from radiant_ext.plugins.demo import DEMO_CATALOG_DIR
 
 ROOT = Path(__file__).resolve().parents[2]
 CONTRACT = ROOT.parent / "shared" / "contract"
@@ -71,19 +73,28 @@ def contract_znuny_db() -> Path:
 
 @pytest.fixture
 def make_plugins() -> Callable[..., Plugins]:
-    """Factory: ``make_plugins(text_or_files, *extra_plugins, enablement=...)``."""
+    """Factory: ``make_plugins(text_or_files, *extra_plugins, enablement=...)``.
+
+    The plugins see the demo world's store directory (store-001 … store-030, flagships
+    001–003) unless ``demo_stores=False``: then, as in a production installation without a
+    directory, every store is unknown. ``store_defaults`` replaces the defaults.
+    """
 
     def factory(
         catalog: str | Iterable[CatalogFile] = BASE_CATALOG,
         *extra: object,
         enablement: EnablementStore | None = None,
         blocked: Iterable[str] = (),
+        demo_stores: bool = True,
+        store_defaults: StoreDefaults | None = None,
     ) -> Plugins:
         files = [load_catalog_text(catalog, "test.yaml")] if isinstance(catalog, str) \
             else list(catalog)
         pm = make_plugin_manager(load_entrypoints=False, blocked=blocked,
+                                 catalog_dirs=[DEMO_CATALOG_DIR] if demo_stores else [],
                                  plugins=[CatalogFilesPlugin(files), *extra])
-        return Plugins(pm, enablement=enablement or MemoryEnablement())
+        return Plugins(pm, enablement=enablement or MemoryEnablement(),
+                       store_defaults=store_defaults)
 
     return factory
 

@@ -16,8 +16,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from radiant_ext.plugins import DEFAULT_CALENDAR, BusinessCalendar, CalendarSpec
-from radiant_ext.plugins.calendar import ALWAYS_CALENDAR
+from radiant_ext.plugins import (
+    DEFAULT_CALENDAR,
+    BusinessCalendar,
+    CalendarSpec,
+    DeadlinePolicy,
+    StoreInfo,
+)
+from radiant_ext.plugins.calendar import ALWAYS_CALENDAR, WEEKDAYS
 
 MSK = ZoneInfo("Europe/Moscow")
 CAL = DEFAULT_CALENDAR.build()
@@ -241,3 +247,40 @@ def test_holidays_push_the_deadline_later(start: datetime, duration: timedelta) 
                        for lo, hi in NO_HOLIDAYS.intervals_on(h))]
     if skipped:
         assert with_holidays > plain
+
+
+# -- item and store calendars -------------------------------------------------------------
+SUPERSET = CalendarSpec.model_validate({  # trades every day, longer than office hours
+    "id": "weekend-trading", "hours": {d: "08:00-22:00" for d in WEEKDAYS}})
+STORE_HOURS = DeadlinePolicy(business_hours=4, calendar=DEFAULT_CALENDAR, store_hours=True)
+OFFICE_HOURS = DeadlinePolicy(business_hours=4, calendar=DEFAULT_CALENDAR, time_zone="store")
+zones = st.sampled_from(["Europe/Moscow", "Asia/Novosibirsk", "Europe/Berlin",
+                         "America/New_York"])
+
+
+@settings(max_examples=150, deadline=None)
+@given(start=st.one_of(instants, far_instants), duration=durations, zone=zones)
+def test_a_store_trading_more_than_office_hours_never_gets_a_later_promise(
+    start: datetime, duration: timedelta, zone: str
+) -> None:
+    store = StoreInfo(id="s", name="S", time_zone=zone, calendar=SUPERSET)
+    trading, label = STORE_HOURS.calendar_for(store)
+    office, _ = OFFICE_HOURS.calendar_for(store)
+    assert label == f"weekend-trading ({zone}), trading hours of s"
+    end = trading.add(start, duration)
+    assert end <= office.add(start, duration)
+    local = end.astimezone(ZoneInfo(zone))
+    assert time(8) <= local.time() <= time(22)  # inside the store's local trading hours
+    assert trading.between(start, end) == duration
+
+
+def test_store_hours_fall_back_to_the_items_calendar() -> None:
+    plain = StoreInfo(id="s", name="S", time_zone="Asia/Omsk")
+    cal, label = STORE_HOURS.calendar_for(plain)
+    assert (cal.spec.id, cal.tz.key) == ("default", "Asia/Omsk")
+    assert label == "default (Asia/Omsk), s has no trading hours"
+    cal, label = STORE_HOURS.calendar_for(None)
+    assert (cal.tz.key, label) == ("Europe/Moscow", "default (Europe/Moscow), no store given")
+    team = DeadlinePolicy(business_hours=4, calendar=DEFAULT_CALENDAR)
+    shop = StoreInfo(id="s", name="S", time_zone="Asia/Omsk", calendar=SUPERSET)
+    assert team.calendar_for(shop)[1] == "default (Europe/Moscow)"  # the team's own hours

@@ -15,6 +15,7 @@ import pytest
 from radiant_ext.cli import main
 from radiant_ext.config import load_settings
 from radiant_ext.plugins import make_plugin_manager
+from radiant_ext.plugins.demo import DEMO_CATALOG_DIR
 from radiant_ext.store import make_engine, upgrade_database
 
 Run = Callable[..., tuple[int, str, str]]
@@ -42,6 +43,13 @@ def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureF
         return code, out, err
 
     return invoke
+
+
+@pytest.fixture
+def demo_run(run: Run, monkeypatch: pytest.MonkeyPatch) -> Run:
+    """``run`` in the demo world: the demo's store directory is the installation's."""
+    monkeypatch.setenv("RADIANT_CATALOG_DIRS", json.dumps([str(DEMO_CATALOG_DIR)]))
+    return run
 
 
 @pytest.fixture
@@ -103,22 +111,23 @@ def test_disable_persists_and_hides_the_department(run: Run) -> None:
     assert code == 1 and "unknown department 'payroll'" in err
 
 
-def test_flagship_till_on_friday_evening_beats_the_office_printer(run: Run) -> None:
-    till = simulate_json(run, "--item", "it.pos-down", "--store", "store-001",
+def test_flagship_till_on_friday_evening_beats_the_office_printer(demo_run: Run) -> None:
+    till = simulate_json(demo_run, "--item", "it.pos-down", "--store", "store-001",
                          "--at", "2026-11-20T17:50", "--field", "impact=one-register")
-    printer = simulate_json(run, "--item", "it.office-printer", "--company", "head-office",
-                            "--at", "2026-11-20T17:50")
+    printer = simulate_json(demo_run, "--item", "it.office-printer", "--company",
+                            "head-office", "--at", "2026-11-20T17:50")
     assert (till["priority"], printer["priority"]) == ("5 very high", "2 low")
-    assert till["deadline"] == "2026-11-23T08:50:00Z"  # Monday 11:50 Moscow
-    assert till["deadline_utc"] == "2026-11-23 08:50:00"
-    assert printer["deadline"] == "2026-11-25T08:50:00Z"  # 24 business hours later
+    # The flagship trades until 22:00: 4 business hours end on Friday at 21:50 Moscow.
+    assert till["deadline"] == "2026-11-20T18:50:00Z"
+    assert till["deadline_utc"] == "2026-11-20 18:50:00"
+    assert printer["deadline"] == "2026-11-25T08:50:00Z"  # 24 office hours later
     fired = cast(list[dict[str, str]], till["rules_fired"])
     assert [r["id"] for r in fired] == ["flagship-store", "owner-pool"]
     assert till["missing_required_fields"] == ["register", "description"]
 
 
-def test_simulate_table_shows_decision_and_rules(run: Run) -> None:
-    code, out, _ = run("simulate", "--item", "it.pos-down", "--store", "store-002",
+def test_simulate_table_shows_decision_and_rules(demo_run: Run) -> None:
+    code, out, _ = demo_run("simulate", "--item", "it.pos-down", "--store", "store-002",
                        "--field", "impact=whole-store", "--at", "2026-11-24T10:00+03:00",
                        "--recent", "3")
     assert code == 0
@@ -131,7 +140,6 @@ def test_simulate_table_shows_decision_and_rules(run: Run) -> None:
     ("args", "message"),
     [
         (["--item", "it.nope"], "Error: unknown catalog item 'it.nope'"),
-        (["--item", "it.pos-down", "--store", "store-999"], "Error: unknown store 'store-999'"),
         (["--item", "it.pos-down", "--field", "impact=bad"],
          "Error: --field impact: Pick one of the listed options."),
         (["--item", "it.pos-down", "--field", "colour=red"], "Error: it.pos-down has no field"),
@@ -141,6 +149,28 @@ def test_simulate_bad_input_is_one_line(run: Run, args: list[str], message: str)
     code, out, err = run("simulate", *args)
     assert code == 1 and out == ""
     assert err.startswith(message) and err.count("\n") == 1
+
+
+def test_an_unknown_store_is_routed_with_the_defaults_and_says_so(
+    run: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A production installation whose directory has no store-001: no demo names or tiers.
+    monkeypatch.setenv("RADIANT_DEFAULT_TIME_ZONE", "Asia/Novosibirsk")
+    till = simulate_json(run, "--item", "it.pos-down", "--store", "store-001",
+                         "--at", "2026-11-23T10:00", "--field", "impact=one-register")
+    assert till["priority"] == "4 high"  # no flagship raise
+    fired = cast(list[dict[str, str]], till["rules_fired"])
+    assert fired[0]["id"] == "unknown-store"
+    assert fired[0]["text"] == ("Store store-001 is not in the store directory: tier standard, "
+                                "time zone Asia/Novosibirsk")
+    # --at is Novosibirsk time; office hours (the fallback) in that zone: 10:00 + 4 h.
+    assert till["deadline"] == "2026-11-23T07:00:00Z"
+    assert till["calendar"] == "default (Asia/Novosibirsk), store-001 has no trading hours"
+    code, out, _ = run("simulate", "--item", "it.pos-down", "--store", "store-001",
+                       "--at", "2026-11-23T10:00")
+    assert code == 0
+    assert "Mon 2026-11-23 14:00 Asia/Novosibirsk (2026-11-23 07:00:00 UTC)" in out
+    assert "unknown-store: Store store-001 is not in the store directory" in out
 
 
 def test_simulate_usage_errors(run: Run) -> None:

@@ -26,6 +26,7 @@ from radiant_ext.plugins import (
     Plugins,
     RequestContext,
     RoutingDecision,
+    StoreDefaults,
     StoreInfo,
     SyncJob,
     hookimpl,
@@ -71,9 +72,16 @@ def test_hook_radiant_stores(make_plugins: MakePlugins) -> None:
     p = make_plugins("", Minsk())
     minsk = p.store("store-900")
     assert minsk is not None and minsk.time_zone == "Europe/Minsk"
-    assert p.stores()["store-001"].name == "Renamed"  # a plugin's entry wins over the default
-    assert p.stores()["store-002"].tier == "flagship"  # the default directory is still there
+    assert p.stores()["store-001"].name == "Renamed"  # a plugin's entry wins over a catalog's
+    assert p.stores()["store-002"].tier == "flagship"  # the catalog directory's is still there
     assert len(p.stores()) == 31
+
+
+def test_without_a_configured_directory_there_are_no_stores(make_plugins: MakePlugins) -> None:
+    # Production never gets the demo's store-001 … store-030.
+    p = make_plugins("", demo_stores=False)
+    assert p.stores() == {}
+    assert p.store("store-001") is None
 
 
 def test_hook_radiant_route_request(make_plugins: MakePlugins, base_catalog: str) -> None:
@@ -115,13 +123,25 @@ def test_builtin_routing_picks_pool_owner_deterministically(
     assert again.rules_fired[-1].id == "owner-pool"
 
 
-def test_routing_refuses_unknown_store_and_naive_time(
+def test_an_unknown_store_routes_with_the_defaults_and_says_so(
     make_plugins: MakePlugins, base_catalog: str
 ) -> None:
+    p = make_plugins(base_catalog, demo_stores=False,
+                     store_defaults=StoreDefaults(time_zone="Asia/Vladivostok"))
+    till = p.route(p.item("ops.till"), RequestContext(store_id="store-001",
+                                                      submitted_at=MONDAY_9))
+    assert till.priority == "3 normal"  # tier standard: the flagship rule does not fire
+    assert till.store_id == "store-001"
+    assert [(r.id, r.text) for r in till.rules_fired] == [(
+        "unknown-store", "Store store-001 is not in the store directory: tier standard, "
+        "time zone Asia/Vladivostok")]
+    assert till.rules_fired[0].text_ru.startswith("Магазина store-001 нет в справочнике")
+    assert p.route(p.item("ops.till"), RequestContext(submitted_at=MONDAY_9)).rules_fired == []
+
+
+def test_routing_refuses_a_naive_time(make_plugins: MakePlugins, base_catalog: str) -> None:
     p = make_plugins(base_catalog)
     item = p.item("ops.till")
-    with pytest.raises(PluginError, match="unknown store 'store-999'"):
-        p.route(item, RequestContext(store_id="store-999", submitted_at=MONDAY_9))
     with pytest.raises(PluginError, match="time zone"):
         p.route(item, RequestContext(submitted_at=datetime(2026, 11, 23, 9)))
 

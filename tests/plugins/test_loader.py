@@ -97,6 +97,45 @@ def test_unknown_calendar_and_shared_rule_are_named(base_catalog: str) -> None:
     assert "(and 1 more problems)" in str(err)
 
 
+STORES = """
+calendars:
+  - id: mall
+    hours: {sat: "10:00-22:00", sun: "10:00-22:00"}
+stores:
+  - {id: store-100, name: Mall, tier: flagship, time_zone: Asia/Omsk, calendar: mall}
+  - {id: store-101, calendar: 24x7}
+  - {id: store-102}
+"""
+
+
+def test_stores_name_their_trading_hours_by_calendar_id(base_catalog: str) -> None:
+    text = base_catalog.replace("deadline: {business_hours: 4}",
+                                "deadline: {business_hours: 4, calendar: store, fallback: mall}")
+    loaded = load_catalog_text(text + STORES, "stores.yaml")
+    mall, always, plain = loaded.stores
+    assert mall.calendar is not None and mall.calendar.id == "mall"
+    assert always.calendar is not None and always.calendar.id == "24x7"
+    assert plain.calendar is None and plain.name == ""
+    till = loaded.items[0].deadline
+    assert till.store_hours and till.calendar.id == "mall"
+    assert loaded.items[1].deadline.store_hours is False
+
+
+def test_store_calendar_mistakes_are_named(base_catalog: str) -> None:
+    text = base_catalog.replace("deadline: {business_hours: 4}",
+                                "deadline: {business_hours: 4, calendar: store, fallback: moon}")
+    text = text.replace("deadline: {business_hours: 8}",
+                        "deadline: {business_hours: 8, fallback: default}")
+    err = _error(text + STORES.replace("calendar: mall}", "calendar: sun}"))
+    assert [(p.field, p.message) for p in err.problems] == [
+        ("items[0].deadline.fallback", "unknown calendar 'moon'"),
+        ("items[1].deadline.fallback", "'fallback' needs 'calendar: store'"),
+        ("stores[0].calendar", "unknown calendar 'sun'"),
+    ]
+    reserved = _error(base_catalog + "calendars:\n  - {id: store, hours: {mon: 08:00-09:00}}\n")
+    assert "reserved for the store's trading hours" in reserved.problems[0].message
+
+
 def test_item_id_must_belong_to_its_department(base_catalog: str) -> None:
     problem = _error(base_catalog.replace("id: ops.paper", "id: hr.paper")).problems[0]
     assert problem.field == "items[1]"

@@ -203,7 +203,9 @@ def test_the_demo_logins_see_what_the_tutorial_says(retail_sandbox: Path) -> Non
         rows = conn.execute(text("SELECT login, customer_id FROM customer_user")).all()
         company: dict[str, str] = {str(login): str(cid) for login, cid in rows}
     engine.dispose()
-    plugins = Plugins(make_plugin_manager(load_entrypoints=False, plugins=[radiant_ext_legal]))
+    plugins = Plugins(make_plugin_manager(load_entrypoints=False, plugins=[radiant_ext_legal],
+                                          catalog_dirs=[retail_sandbox / ".radiant-sandbox"
+                                                        / "stores"]))
 
     def titles(login: str) -> list[str]:
         viewer = Viewer(company=company[login], login=login)

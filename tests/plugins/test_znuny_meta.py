@@ -7,8 +7,17 @@ from pathlib import Path
 
 import pytest
 
-from radiant_ext.plugins import CatalogItem, Plugins, ZnunyMetadataError, make_plugin_manager
-from radiant_ext.plugins.znuny_meta import check_items, read_znuny_names
+from radiant_ext.config import load_settings
+from radiant_ext.plugins import (
+    CatalogItem,
+    MemoryEnablement,
+    Plugins,
+    ZnunyMetadataError,
+    make_plugin_manager,
+    plugins_from_settings,
+)
+from radiant_ext.plugins.demo import DEMO_CATALOG_DIR
+from radiant_ext.plugins.znuny_meta import check_items, read_company_names, read_znuny_names
 
 
 def installed_items() -> list[CatalogItem]:
@@ -72,7 +81,51 @@ def test_store_directory_matches_the_seeded_customer_companies(sandbox_db: str) 
             "SELECT customer_id, name FROM customer_company WHERE customer_id LIKE 'store-%'")
         ).all())
     engine.dispose()
-    stores = Plugins(make_plugin_manager(load_entrypoints=False)).stores()
+    stores = Plugins(make_plugin_manager(load_entrypoints=False,
+                                         catalog_dirs=[DEMO_CATALOG_DIR])).stores()
     assert {s.id: s.name for s in stores.values()} == companies
     assert sorted(s.id for s in stores.values() if s.tier == "flagship") == [
         "store-001", "store-002", "store-003"]
+
+
+def test_company_names_are_read_from_znuny(sandbox_db: str) -> None:
+    names = read_company_names(sandbox_db)
+    assert names["store-007"] == "Store 007 Yekaterinburg Vainera"
+    assert names["head-office"] == "Head Office"
+    with pytest.raises(ZnunyMetadataError, match="cannot read"):
+        read_company_names("sqlite:////nonexistent/dir/znuny.db")
+
+
+def test_a_directory_without_names_takes_them_from_znuny(
+    sandbox_db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "stores.yaml").write_text(
+        "stores:\n"
+        "  - {id: store-007, tier: flagship}\n"               # name from Znuny
+        "  - {id: store-008, name: Pokrovka}\n"                # a given name wins
+        "  - {id: store-900, time_zone: Asia/Omsk}\n",         # unknown to Znuny: the id
+        encoding="utf-8")
+    for name in ("RADIANT_CONFIG", "RADIANT_DEFAULT_TIME_ZONE", "RADIANT_BLOCKED_PLUGINS"):
+        monkeypatch.delenv(name, raising=False)
+    settings = load_settings(catalog_dirs=[tmp_path], znuny_db_url=sandbox_db,
+                             default_time_zone="Europe/Samara", data_dir=tmp_path)
+    stores = plugins_from_settings(settings, enablement=MemoryEnablement(),
+                                   load_entrypoints=False).stores()
+    assert {s.id: (s.name, s.time_zone) for s in stores.values()} == {
+        "store-007": ("Store 007 Yekaterinburg Vainera", "Europe/Samara"),
+        "store-008": ("Pokrovka", "Europe/Samara"),
+        "store-900": ("store-900", "Asia/Omsk"),
+    }
+
+
+def test_an_unreachable_znuny_leaves_the_ids_as_names(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    (tmp_path / "stores.yaml").write_text("stores:\n  - {id: store-007}\n", encoding="utf-8")
+    settings = load_settings(catalog_dirs=[tmp_path], data_dir=tmp_path,
+                             znuny_db_url="sqlite:////nonexistent/dir/znuny.db")
+    with caplog.at_level("WARNING", logger="radiant_ext.plugins"):
+        stores = plugins_from_settings(settings, enablement=MemoryEnablement(),
+                                       load_entrypoints=False).stores()
+    assert stores["store-007"].name == "store-007"
+    assert "store names from Znuny unavailable" in caplog.text

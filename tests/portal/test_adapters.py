@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from radiant_ext.client import Ticket, TicketCreated
 from radiant_ext.client.errors import PermissionDeniedError, ZnunyConnectionError
 from radiant_ext.plugins import MemoryEnablement, Plugins, make_plugin_manager
+from radiant_ext.plugins.demo import DEMO_CATALOG_DIR
 from radiant_ext.portal.adapters import (
     AutoLister,
     CacheLister,
@@ -53,7 +54,8 @@ OFFICE = Customer("office-anna", "head-office", "Anna Office")
 
 @pytest.fixture(scope="module")
 def catalog() -> PluginCatalog:
-    return PluginCatalog(Plugins(make_plugin_manager(load_entrypoints=True)))
+    return PluginCatalog(Plugins(make_plugin_manager(load_entrypoints=True,
+                                                     catalog_dirs=[DEMO_CATALOG_DIR])))
 
 
 # -- catalog ------------------------------------------------------------------------------
@@ -101,7 +103,7 @@ def test_repeat_incidents_at_the_store_raise_the_priority() -> None:
         asked.append((store, item, days))
         return 3
 
-    plugins = Plugins(make_plugin_manager())
+    plugins = Plugins(make_plugin_manager(catalog_dirs=[DEMO_CATALOG_DIR]))
     calm, repeated = PluginCatalog(plugins), PluginCatalog(plugins, recent)
     item = calm.item("it.receipt-printer", CLERK, "en")
     assert item is not None
@@ -125,7 +127,8 @@ def test_unknown_or_invisible_items_are_none(catalog: PluginCatalog) -> None:
 
 def test_switched_off_departments_and_items_are_not_offered() -> None:
     switches = MemoryEnablement({"hr": False}, items={"it.pos-down": "queue IT::Stores gone"})
-    catalog = PluginCatalog(Plugins(make_plugin_manager(), enablement=switches))
+    catalog = PluginCatalog(Plugins(make_plugin_manager(catalog_dirs=[DEMO_CATALOG_DIR]),
+                                    enablement=switches))
     offered = {i.id for d in catalog.departments(CLERK, "en") for i in d.items}
     assert "it.receipt-printer" in offered
     assert "it.pos-down" not in offered and not any(i.startswith("hr.") for i in offered)
@@ -387,7 +390,8 @@ def recorder() -> CreatedRecorder:
 
 @pytest.fixture
 def recorded_plugins(recorder: CreatedRecorder) -> Plugins:
-    return Plugins(make_plugin_manager(load_entrypoints=True, plugins=[recorder]))
+    return Plugins(make_plugin_manager(load_entrypoints=True, plugins=[recorder],
+                                       catalog_dirs=[DEMO_CATALOG_DIR]))
 
 
 def _draft(plugins: Plugins, request_id: str) -> RequestDraft:

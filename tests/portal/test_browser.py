@@ -31,7 +31,8 @@ def portal_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     data = tmp_path_factory.mktemp("browser")
     znuny = serve_in_thread(sandbox_app(data / "sandbox", seed="retail"))
     settings = load_settings(znuny_url=znuny.url, znuny_user="radiant",
-                             znuny_password="radiant-demo", data_dir=data, database_url="")
+                             znuny_password="radiant-demo", data_dir=data, database_url="",
+                             catalog_dirs=[data / "sandbox" / "stores"])
     engine = make_engine(settings.effective_database_url)
     upgrade_database(engine)
     engine.dispose()

@@ -53,6 +53,7 @@ def settings(znuny: str, sandbox_dir: Path, tmp_path: Path) -> Settings:
         znuny_url=znuny, znuny_user="radiant", znuny_password="radiant-demo",
         znuny_timeout=3.0, data_dir=tmp_path, database_url="",
         znuny_db_url=f"sqlite:///{sandbox_dir / 'sandbox.sqlite'}",
+        catalog_dirs=[sandbox_dir / "stores"],  # the retail world's store directory
     )
     engine = make_engine(settings.effective_database_url)
     upgrade_database(engine)
@@ -379,3 +380,32 @@ def test_lists_show_a_request_right_after_filing_and_closing(
     assert state and state.group(1) == "solved", state  # "closed successful"
     still_open = client.get("/requests?state=open").get_data(as_text=True)
     assert f'href="/requests/{ticket_id}"' not in still_open
+
+
+def test_a_reference_the_portal_did_not_issue_is_refused(
+    portal: Flask, settings: Settings
+) -> None:
+    victim, _ = _login(portal, "flagship-clerk")
+    _, victim_ticket = _file_pos_request(victim)
+    engine = make_engine(settings.effective_database_url)
+    with session_scope(engine) as s:
+        victim_ref = s.query(Outbox).filter_by(ticket_id=victim_ticket).one().request_id
+    engine.dispose()
+    attacker, _ = _login(portal, "demo-customer")
+    for forged in (victim_ref, "RQ-20261123-AAAAAAAA"):
+        html = attacker.get("/new/it.pos-down").get_data(as_text=True)
+        impact = re.search(r'<select[^>]*name="f_impact".*?<option value="([^"]+)"', html, re.S)
+        assert impact
+        response = attacker.post("/new/it.pos-down", data={
+            "csrf_token": _token(html), "request_id": forged, "f_register": "2",
+            "f_impact": impact.group(1), "f_description": "Register 2 is frozen"})
+        page = response.get_data(as_text=True)
+        assert response.status_code == 400
+        assert "opened in another session or has expired" in page
+        assert forged not in page
+    engine = make_engine(settings.effective_database_url)
+    with session_scope(engine) as s:
+        rows = s.query(Outbox).filter_by(request_id=victim_ref).all()
+        assert [r.customer_user for r in rows] == ["flagship-clerk"]
+        assert s.query(Outbox).filter_by(request_id="RQ-20261123-AAAAAAAA").count() == 0
+    engine.dispose()

@@ -9,13 +9,15 @@ import pytest
 import radiant_ext_accounting
 
 from radiant_ext.plugins import EmailTicket, Plugins, RequestContext, Viewer, make_plugin_manager
+from radiant_ext.plugins.demo import DEMO_CATALOG_DIR
 
 MSK = ZoneInfo("Europe/Moscow")
 
 
 @pytest.fixture
 def plugins() -> Plugins:
-    return Plugins(make_plugin_manager(load_entrypoints=False, plugins=[radiant_ext_accounting]))
+    return Plugins(make_plugin_manager(load_entrypoints=False, plugins=[radiant_ext_accounting],
+                                       catalog_dirs=[DEMO_CATALOG_DIR]))
 
 
 def test_accounting_items_route_to_the_accounting_queue(plugins: Plugins) -> None:

@@ -9,12 +9,14 @@ import pytest
 import radiant_ext_customer_service
 
 from radiant_ext.plugins import Plugins, RequestContext, Viewer, make_plugin_manager
+from radiant_ext.plugins.demo import DEMO_CATALOG_DIR
 
 
 @pytest.fixture
 def plugins() -> Plugins:
     return Plugins(make_plugin_manager(load_entrypoints=False,
-                                       plugins=[radiant_ext_customer_service]))
+                                       plugins=[radiant_ext_customer_service],
+                                       catalog_dirs=[DEMO_CATALOG_DIR]))
 
 
 def test_only_outside_customers_see_feedback_and_complaint(plugins: Plugins) -> None:

@@ -9,13 +9,15 @@ import pytest
 import radiant_ext_hr
 
 from radiant_ext.plugins import Plugins, RequestContext, Viewer, make_plugin_manager
+from radiant_ext.plugins.demo import DEMO_CATALOG_DIR
 
 MSK = ZoneInfo("Europe/Moscow")
 
 
 @pytest.fixture
 def plugins() -> Plugins:
-    return Plugins(make_plugin_manager(load_entrypoints=False, plugins=[radiant_ext_hr]))
+    return Plugins(make_plugin_manager(load_entrypoints=False, plugins=[radiant_ext_hr],
+                                       catalog_dirs=[DEMO_CATALOG_DIR]))
 
 
 def test_hr_registers_vacation_certificate_and_onboarding(plugins: Plugins) -> None:

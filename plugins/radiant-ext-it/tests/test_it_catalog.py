@@ -9,6 +9,7 @@ import pytest
 import radiant_ext_it
 
 from radiant_ext.plugins import Plugins, RequestContext, Viewer, make_plugin_manager
+from radiant_ext.plugins.demo import DEMO_CATALOG_DIR
 
 MSK = ZoneInfo("Europe/Moscow")
 QUEUES = {"IT", "IT::Stores"}
@@ -21,7 +22,8 @@ AGENTS = {"demo-agent", "it-agent"}
 
 @pytest.fixture
 def plugins() -> Plugins:
-    return Plugins(make_plugin_manager(load_entrypoints=False, plugins=[radiant_ext_it]))
+    return Plugins(make_plugin_manager(load_entrypoints=False, plugins=[radiant_ext_it],
+                                       catalog_dirs=[DEMO_CATALOG_DIR]))
 
 
 def test_it_registers_every_required_request_type(plugins: Plugins) -> None:
@@ -48,9 +50,41 @@ def test_pos_down_at_flagship_on_friday_evening_outranks_office_printer(plugins:
         customer_company="head-office", submitted_at=friday_1750))
     assert pos.priority_level > printer.priority_level
     assert pos.priority == "5 very high"
-    # 10 minutes on Friday, 3 h 50 min on Monday 23 November.
-    assert pos.deadline.astimezone(MSK) == datetime(2026, 11, 23, 11, 50, tzinfo=MSK)
+    # The flagship trades until 22:00 every day: the till is promised for Friday night…
+    assert pos.deadline.astimezone(MSK) == datetime(2026, 11, 20, 21, 50, tzinfo=MSK)
+    assert pos.calendar == "mall-hours (Europe/Moscow), trading hours of store-001"
+    # …the office printer counts office hours: Monday to Wednesday.
+    assert printer.deadline.astimezone(MSK) == datetime(2026, 11, 25, 11, 50, tzinfo=MSK)
     assert [r.id for r in pos.rules_fired][:1] == ["flagship-store"]
+
+
+def test_whole_store_down_on_friday_night_is_not_promised_for_monday(plugins: Plugins) -> None:
+    # Store 004 trades 09:00-21:00 Monday to Saturday: 2 business hours from Friday 20:30
+    # are 30 minutes on Friday and 90 on Saturday morning.
+    friday_2030 = datetime(2026, 11, 20, 20, 30, tzinfo=MSK)
+    d = plugins.route(plugins.item("it.pos-down"), RequestContext(
+        store_id="store-004", fields={"register": "1", "impact": "whole-store"},
+        submitted_at=friday_2030))
+    assert d.priority == "5 very high"
+    assert d.deadline.astimezone(MSK) == datetime(2026, 11, 21, 10, 30, tzinfo=MSK)
+
+
+def test_a_store_open_round_the_clock_gets_its_till_fixed_at_night(plugins: Plugins) -> None:
+    saturday_0300 = datetime(2026, 11, 21, 3, 0, tzinfo=MSK)
+    d = plugins.route(plugins.item("it.pos-down"), RequestContext(
+        store_id="store-005", fields={"register": "1", "impact": "one-register"},
+        submitted_at=saturday_0300))
+    assert d.deadline.astimezone(MSK) == datetime(2026, 11, 21, 7, 0, tzinfo=MSK)
+    assert d.calendar.startswith("24x7 (Europe/Moscow)")
+
+
+def test_without_a_store_the_till_falls_back_to_office_hours(plugins: Plugins) -> None:
+    friday_1750 = datetime(2026, 11, 20, 17, 50, tzinfo=MSK)
+    d = plugins.route(plugins.item("it.pos-down"), RequestContext(
+        customer_company="head-office", fields={"register": "1", "impact": "one-register"},
+        submitted_at=friday_1750))
+    assert d.deadline.astimezone(MSK) == datetime(2026, 11, 23, 11, 50, tzinfo=MSK)
+    assert d.calendar == "default (Europe/Moscow), no store given"
 
 
 def test_receipt_printer_is_for_stores_and_office_printer_for_head_office(

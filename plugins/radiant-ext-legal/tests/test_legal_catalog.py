@@ -10,13 +10,15 @@ import pytest
 import radiant_ext_legal
 
 from radiant_ext.plugins import EmailTicket, Plugins, RequestContext, Viewer, make_plugin_manager
+from radiant_ext.plugins.demo import DEMO_CATALOG_DIR
 
 MSK = ZoneInfo("Europe/Moscow")
 
 
 @pytest.fixture
 def plugins() -> Plugins:
-    return Plugins(make_plugin_manager(load_entrypoints=False, plugins=[radiant_ext_legal]))
+    return Plugins(make_plugin_manager(load_entrypoints=False, plugins=[radiant_ext_legal],
+                                       catalog_dirs=[DEMO_CATALOG_DIR]))
 
 
 def test_legal_registers_three_items_routed_to_the_legal_queue(plugins: Plugins) -> None:

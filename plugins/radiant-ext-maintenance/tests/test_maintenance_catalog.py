@@ -9,11 +9,13 @@ import pytest
 import radiant_ext_maintenance
 
 from radiant_ext.plugins import Plugins, RequestContext, make_plugin_manager
+from radiant_ext.plugins.demo import DEMO_CATALOG_DIR
 
 
 @pytest.fixture
 def plugins() -> Plugins:
-    return Plugins(make_plugin_manager(load_entrypoints=False, plugins=[radiant_ext_maintenance]))
+    return Plugins(make_plugin_manager(load_entrypoints=False, plugins=[radiant_ext_maintenance],
+                                       catalog_dirs=[DEMO_CATALOG_DIR]))
 
 
 def test_maintenance_registers_display_case_lighting_hvac_and_door(plugins: Plugins) -> None:

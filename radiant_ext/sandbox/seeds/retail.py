@@ -12,38 +12,9 @@ from radiant_ext.sandbox.seeds import _base as b
 from radiant_ext.sandbox.timeutil import Clock
 
 PASSWORD = "demo"
-CITIES = [
-    "Moscow Tverskaya",
-    "Moscow Arbat",
-    "Saint Petersburg Nevsky",
-    "Kazan Bauman",
-    "Moscow Mitino",
-    "Novosibirsk Lenina",
-    "Yekaterinburg Vainera",
-    "Nizhny Novgorod Pokrovka",
-    "Samara Leningradskaya",
-    "Omsk Lenina",
-    "Rostov Pushkinskaya",
-    "Ufa Lenina",
-    "Krasnoyarsk Mira",
-    "Voronezh Revolyutsii",
-    "Perm Komsomolsky",
-    "Volgograd Mira",
-    "Krasnodar Krasnaya",
-    "Saratov Kirova",
-    "Tyumen Respubliki",
-    "Tolyatti Yubileynaya",
-    "Izhevsk Pushkinskaya",
-    "Barnaul Lenina",
-    "Irkutsk Karla Marksa",
-    "Khabarovsk Muravyova",
-    "Yaroslavl Kirova",
-    "Vladivostok Svetlanskaya",
-    "Tomsk Lenina",
-    "Kaliningrad Leninsky",
-    "Sochi Navaginskaya",
-    "Tula Sovetskaya",
-]
+STORE_COUNT = 30
+"""Stores ``store-001`` … ``store-030``; their names, tiers and zones are the demo's store
+directory (:mod:`radiant_ext.plugins.demo`), which the seed creates as customer companies."""
 SERVICES = [
     "IT",
     "IT::Cash register",
@@ -252,14 +223,16 @@ def _agents(conn: Connection, now: dt.datetime, groups: dict[str, int]) -> None:
 
 
 def _customers(conn: Connection, now: dt.datetime) -> None:
-    for n, city in enumerate(CITIES, start=1):
+    from radiant_ext.plugins.demo import demo_stores
+
+    for store in demo_stores():
         conn.execute(
             s.customer_company.insert().values(
-                customer_id=store_id(n),
-                name=f"Store {n:03d} {city}",
-                city=city.split()[0],
+                customer_id=store.id,
+                name=store.name,
+                city=store.name.split()[2],  # "Store 001 Moscow Tverskaya"
                 country="Russia",
-                comments="flagship" if n <= 3 else None,
+                comments=store.tier if store.tier != "standard" else None,
                 valid_id=1,
                 **b.audit(now),
             )
@@ -277,7 +250,7 @@ def _customers(conn: Connection, now: dt.datetime) -> None:
         ("office-anna", "Anna", "Ofisova", "head-office"),
         ("guest-customer", "Gleb", "Gostev", "public"),
     ]
-    for n in range(1, len(CITIES) + 1):
+    for n in range(1, STORE_COUNT + 1):
         if n not in (1, 7):
             people += [(f"clerk-{n:03d}-{k}", "Clerk", f"{n:03d}-{k}", store_id(n)) for k in (1, 2)]
     for login, first, last, cid in people:
