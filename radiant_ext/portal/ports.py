@@ -30,6 +30,7 @@ __all__ = [
     "DepartmentView",
     "FieldView",
     "InvalidCredentials",
+    "InvalidReference",
     "ListQuery",
     "PortalError",
     "PortalServices",
@@ -59,6 +60,10 @@ class InvalidCredentials(PortalError):
 
 class UpstreamUnavailable(PortalError):
     """Znuny (or the local store) cannot be reached right now."""
+
+
+class InvalidReference(PortalError):
+    """A submitted request reference that was not issued to this customer."""
 
 
 class TicketNotFound(PortalError):
@@ -285,6 +290,11 @@ class CatalogPort(Protocol):
 
     def store_names(self) -> Mapping[str, str]:
         """The store directory: customer company id → display name."""
+
+    def knows_company(self, customer: Customer) -> bool:
+        """Whether the catalogs know the customer's company (a store of the directory, or a
+        company items are offered to); ``False``: the customer sees the requests open to
+        everyone, and the home page says why."""
 
 
 class SubmissionPort(Protocol):

@@ -15,7 +15,8 @@ from collections.abc import Mapping
 
 from radiant_ext.errors import RadiantError
 
-__all__ = ["JobBusyError", "PartialJobError", "SyncError", "UnknownJobError"]
+__all__ = ["JobBusyError", "PartialJobError", "ReferenceTakenError", "SyncError",
+           "UnknownJobError"]
 
 
 class SyncError(RadiantError):
@@ -24,6 +25,10 @@ class SyncError(RadiantError):
 
 class UnknownJobError(SyncError):
     """No job with that id is declared (built in or by a plugin)."""
+
+
+class ReferenceTakenError(SyncError):
+    """A request reference that another customer's request already carries."""
 
 
 class JobBusyError(SyncError):

@@ -39,6 +39,7 @@ from radiant_ext.store import (
     record_audit,
     utcnow,
 )
+from radiant_ext.sync.errors import ReferenceTakenError
 from radiant_ext.sync.lookup import REQUEST_ID_FIELD, LookupQuery, find_existing_tickets
 
 __all__ = [
@@ -194,7 +195,9 @@ def store_request(sessions: sessionmaker[Session], *, request_id: str, ticket: A
     """Write a new request to the outbox, claimed (``sending``) by the caller.
 
     :returns: the new row's id, for :func:`attempt`; or the :class:`SubmitResult` of the
-        request already stored under ``request_id`` (nothing is to be sent then).
+        same customer's request already stored under ``request_id`` (nothing to send then).
+    :raises radiant_ext.sync.errors.ReferenceTakenError: ``request_id`` belongs to another
+        customer's request (nothing of it is told, nothing is stored).
     """
     payload = build_payload(ticket, article, dynamic_fields, attachments)
     payload["dynamic_fields"][REQUEST_ID_FIELD] = request_id
@@ -207,15 +210,21 @@ def store_request(sessions: sessionmaker[Session], *, request_id: str, ticket: A
         with sessions.begin() as s:
             existing = s.scalar(select(Outbox).where(Outbox.request_id == request_id))
             if existing is not None:
-                return SubmitResult.of(existing)
+                return _same_customer(existing, row.customer_user)
             row.ticket_id_floor = ticket_id_floor(s)
             s.add(row)
             s.flush()
             return row.id
     except IntegrityError:  # the same key submitted at the same moment by another worker
         with sessions() as s:
-            return SubmitResult.of(s.scalars(
-                select(Outbox).where(Outbox.request_id == request_id)).one())
+            return _same_customer(s.scalars(
+                select(Outbox).where(Outbox.request_id == request_id)).one(), row.customer_user)
+
+
+def _same_customer(existing: Outbox, customer_user: str) -> SubmitResult:
+    if existing.customer_user.casefold() != customer_user.casefold():
+        raise ReferenceTakenError("this request reference belongs to another request")
+    return SubmitResult.of(existing)
 
 
 def request_state(sessions: sessionmaker[Session], request_id: str,

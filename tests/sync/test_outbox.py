@@ -24,6 +24,7 @@ from radiant_ext.sync import (
     requeue_parked,
     submit_request,
 )
+from radiant_ext.sync.errors import ReferenceTakenError
 
 
 def _submit(engine: Engine, client: Any, request_id: str | None = None,
@@ -298,3 +299,12 @@ def test_the_same_request_from_two_workers_at_once_is_sent_once(engine: Engine,
     assert len(results) == 10
     assert znuny.calls.count("TicketCreate") == 5
     assert all(len(znuny.with_key(f"RQ-RACE-{n}")) == 1 for n in range(5))
+
+
+def test_another_customers_reference_is_refused_and_nothing_is_told(
+        engine: Engine, znuny: Any) -> None:
+    _submit(engine, znuny, "RQ-OWNED", customer="flagship-clerk")
+    with pytest.raises(ReferenceTakenError):
+        _submit(engine, znuny, "RQ-OWNED", customer="demo-customer")
+    assert len(znuny.with_key("RQ-OWNED")) == 1
+    assert _row(engine, "RQ-OWNED").customer_user == "flagship-clerk"

@@ -17,8 +17,14 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from radiant_ext.client import NewArticle, NewAttachment, NewTicket, ZnunyClient
 from radiant_ext.plugins import RoutingDecision
-from radiant_ext.portal.ports import Customer, RequestDraft, SubmissionReceipt
+from radiant_ext.portal.ports import (
+    Customer,
+    InvalidReference,
+    RequestDraft,
+    SubmissionReceipt,
+)
 from radiant_ext.store import Outbox
+from radiant_ext.sync.errors import ReferenceTakenError
 from radiant_ext.sync.outbox import (
     RetryPolicy,
     SubmitResult,
@@ -116,14 +122,10 @@ class OutboxSubmission:
         ticket, article, fields = build_ticket(draft)
         files = [NewAttachment.from_bytes(a.content, a.filename, a.content_type)
                  for a in draft.attachments]
-        stored = store_request(
-            self._sessions, request_id=draft.request_id, ticket=ticket, article=article,
-            dynamic_fields=fields, attachments=files, category=draft.item.id,
-            promised_deadline=draft.routing.deadline,
-            # Kept with the request and copied into the ticket cache by the pull, so
-            # reports can count per serial number or asset model (docs/reports.md).
-            form_values=dict(draft.fields),
-        )
+        try:
+            stored = self._store(draft, ticket, article, fields, files)
+        except ReferenceTakenError as exc:
+            raise InvalidReference(draft.request_id) from exc
         if isinstance(stored, SubmitResult):  # already stored: a repeated submission
             return self._receipt(stored, draft.routing.deadline)
         future = self._pool.submit(self._deliver, draft, stored)
@@ -133,6 +135,17 @@ class OutboxSubmission:
             return SubmissionReceipt(draft.request_id, None, None, draft.routing.deadline,
                                      "queued")
         return self._receipt(result, draft.routing.deadline)
+
+    def _store(self, draft: RequestDraft, ticket: NewTicket, article: NewArticle,
+               fields: dict[str, str], files: list[NewAttachment]) -> int | SubmitResult:
+        return store_request(
+            self._sessions, request_id=draft.request_id, ticket=ticket, article=article,
+            dynamic_fields=fields, attachments=files, category=draft.item.id,
+            promised_deadline=draft.routing.deadline,
+            # Kept with the request and copied into the ticket cache by the pull, so
+            # reports can count per serial number or asset model (docs/reports.md).
+            form_values=dict(draft.fields),
+        )
 
     def receipt(self, reference: str, customer: Customer) -> SubmissionReceipt | None:
         result = request_state(self._sessions, reference, customer.login)

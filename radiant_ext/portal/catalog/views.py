@@ -31,6 +31,7 @@ from radiant_ext.portal.ports import (
     AttachmentData,
     CatalogItemView,
     DepartmentView,
+    InvalidReference,
     RequestDraft,
     SubmissionReceipt,
 )
@@ -74,10 +75,18 @@ def offered_departments() -> list[DepartmentView]:
 @bp.get("/")
 @login_required
 def home() -> ResponseReturnValue:
-    """The catalogs of the departments enabled for this customer, searchable."""
+    """The catalogs of the departments enabled for this customer, searchable.
+
+    A customer of a company the catalogs do not know (not in the store directory, named by no
+    item) sees the requests open to everyone and a note saying why, never an empty page.
+    """
     query = request.args.get("q", "").strip()[:200]
     shown = search_departments(offered_departments(), query)
-    return render_template("catalog/home.html", departments=shown, query=query)
+    customer = current_customer()
+    unknown = None if services().catalog.knows_company(customer) \
+        else customer.customer_id or customer.login
+    return render_template("catalog/home.html", departments=shown, query=query,
+                           unknown_company=unknown)
 
 
 def _item_or_404(item_id: str) -> CatalogItemView:
@@ -94,17 +103,48 @@ def request_form(item_id: str) -> ResponseReturnValue:
     item = _item_or_404(item_id)
     form = build_request_form(item)()
     if request.method == "GET":
-        form.request_id.data = services().submissions.new_reference()
+        form.request_id.data = _issue_reference()
     elif form.validate_on_submit():
-        answer = _submit(item, form)
-        if answer is not None:
-            return answer
+        if form.request_id.data not in session.get(_ISSUED, ()):
+            _refuse_reference(form)
+        else:
+            try:
+                answer = _submit(item, form)
+            except InvalidReference:
+                _refuse_reference(form)
+                answer = None
+            if answer is not None:
+                return answer
     preview = services().catalog.route(item, current_customer(), {})
     status = 400 if form.errors else 200
     return render_template(
         "catalog/form.html", item=item, form=form, deadline=preview.deadline,
         prefix=FIELD_PREFIX,
     ), status
+
+
+_ISSUED = "issued_references"
+_KEEP_ISSUED = 20
+"""References issued to one login session that a form may still submit (open tabs)."""
+
+
+def _issue_reference() -> str:
+    """A new request reference for a form, remembered in the customer's signed session.
+
+    Only a reference issued here can be submitted: a customer cannot choose one (say,
+    another customer's) by editing the form. A double click submits the same one again and
+    gets the first answer.
+    """
+    reference = services().submissions.new_reference()
+    session[_ISSUED] = [*session.get(_ISSUED, ())][-(_KEEP_ISSUED - 1):] + [reference]
+    return reference
+
+
+def _refuse_reference(form: RequestForm) -> None:
+    form.form_errors.append(gettext(
+        "This form was opened in another session or has expired. Please check your "
+        "answers and submit it again."))
+    form.request_id.data = _issue_reference()
 
 
 def _item_errors(form: RequestForm, item: CatalogItemView, values: Mapping[str, str]) -> bool:
