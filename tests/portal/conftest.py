@@ -49,6 +49,7 @@ CUSTOMERS = {
     "flagship-clerk": Customer("flagship-clerk", "store-001", "Fiona Flagship"),
     "guest-customer": Customer("guest-customer", "public", "Gina Guest"),
     "other-guest": Customer("other-guest", "public", "Oleg Outsider"),
+    "new-store-clerk": Customer("new-store-clerk", "store-042", "Nina Newcomer"),
 }
 
 
@@ -80,6 +81,9 @@ class FakeHelpDesk:
         self.alive_calls = 0
         self._next_id = 100
         self.references = 0
+        # Companies the catalogs do not know, and the departments open to everyone.
+        self.unknown_companies: set[str] = {"store-042"}
+        self.open_to_everyone: set[str] = {"hr"}
 
     # -- auth ------------------------------------------------------------------------------
     def login(self, login: str, password: str) -> tuple[str, Customer]:
@@ -138,7 +142,10 @@ class FakeHelpDesk:
         ]
 
     def departments(self, customer: Customer, language: str) -> list[DepartmentView]:
-        return self._departments(language)
+        shown = self._departments(language)
+        if customer.customer_id in self.unknown_companies:
+            return [d for d in shown if d.id in self.open_to_everyone]
+        return shown
 
     def item(self, item_id: str, customer: Customer, language: str) -> CatalogItemView | None:
         items = [i for d in self._departments(language) for i in d.items]
@@ -159,6 +166,9 @@ class FakeHelpDesk:
 
     def store_names(self) -> Mapping[str, str]:
         return {"store-007": "Store 007 Kazan", "store-001": "Store 001 Moscow Tverskaya"}
+
+    def knows_company(self, customer: Customer) -> bool:
+        return customer.customer_id not in self.unknown_companies
 
     # -- submission ------------------------------------------------------------------------
     def new_reference(self) -> str:

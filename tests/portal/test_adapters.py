@@ -125,6 +125,22 @@ def test_unknown_or_invisible_items_are_none(catalog: PluginCatalog) -> None:
     assert catalog.item("it.no-such-item", CLERK, "en") is None
 
 
+def test_a_company_the_catalogs_do_not_know_is_told_apart(catalog: PluginCatalog) -> None:
+    newcomer = Customer("nina", "store-042", "Nina Newcomer")  # not in the store directory
+    assert catalog.knows_company(CLERK) and catalog.knows_company(OFFICE)
+    assert not catalog.knows_company(newcomer)
+    assert not catalog.knows_company(Customer("nobody", ""))
+    # Only items open to everyone; the installed catalogs restrict every item.
+    assert catalog.departments(newcomer, "en") == []
+
+
+def test_production_plugins_know_no_store_of_the_demo() -> None:
+    production = PluginCatalog(Plugins(make_plugin_manager()))
+    assert not production.knows_company(FLAGSHIP)
+    assert production.store_names() == {}
+    assert production.knows_company(OFFICE)  # items name the head office
+
+
 def test_switched_off_departments_and_items_are_not_offered() -> None:
     switches = MemoryEnablement({"hr": False}, items={"it.pos-down": "queue IT::Stores gone"})
     catalog = PluginCatalog(Plugins(make_plugin_manager(catalog_dirs=[DEMO_CATALOG_DIR]),

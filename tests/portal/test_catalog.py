@@ -31,6 +31,28 @@ def test_home_shows_tiles_grouped_by_department(customer_client: FlaskClient) ->
     assert 'href="/new/hr.vacation"' in html
 
 
+def test_a_company_the_directory_does_not_know_sees_requests_for_everyone_and_a_note(
+    client: FlaskClient, login_as: Any, desk: Any
+) -> None:
+    login_as("new-store-clerk")
+    html = client.get("/").get_data(as_text=True)
+    assert "Your company (store-042) is not in our store directory yet" in html
+    assert 'href="/new/hr.vacation"' in html and "Cash register" not in html
+    assert "No catalogs are available to you yet." not in html
+    desk.open_to_everyone = set()  # nothing open to everyone: still the note, not a blank page
+    html = client.get("/").get_data(as_text=True)
+    assert "is not in our store directory yet" in html
+    assert "ask your administrator to add your store" in html
+    assert "No catalogs are available to you yet." not in html
+    ru = client.get("/", headers={"Accept-Language": "ru"}).get_data(as_text=True)
+    assert "Вашей компании (store-042) пока нет в нашем справочнике магазинов" in ru
+
+
+def test_a_known_company_sees_no_directory_note(customer_client: FlaskClient) -> None:
+    html = customer_client.get("/").get_data(as_text=True)
+    assert "store directory" not in html
+
+
 def test_search_matches_titles_and_help_texts(customer_client: FlaskClient) -> None:
     html = customer_client.get("/?q=paid+leave").get_data(as_text=True)
     assert "Vacation request" in html and "Cash register" not in html

@@ -181,3 +181,6 @@ class PluginCatalog:
 
     def store_names(self) -> Mapping[str, str]:
         return {store.id: store.name for store in self.plugins.stores().values()}
+
+    def knows_company(self, customer: Customer) -> bool:
+        return bool(customer.customer_id) and self.plugins.knows_company(customer.customer_id)
