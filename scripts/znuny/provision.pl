@@ -17,6 +17,7 @@
 #   RZ_LIVE_CUSTOMER, RZ_LIVE_CUSTOMER_PASSWORD, RZ_LIVE_CUSTOMER_COMPANY
 #   RZ_LIVE_OTHER, RZ_LIVE_OTHER_PASSWORD, RZ_LIVE_OTHER_COMPANY
 #   RZ_COMPANIES           extra customer companies, space separated (e.g. head-office)
+#   RZ_NO_DYNAMIC_FIELDS   set: leave the Radiant* dynamic fields out (ZNUNY_PROVISION=minimal)
 use strict;
 use warnings;
 use utf8;
@@ -189,7 +190,7 @@ my @Fields = (
     [ RadiantStore     => 'Store',             'Text',     { DefaultValue => '', Link => '', LinkPreview => '' } ],
     [ RadiantDeadline  => 'Promised deadline', 'DateTime', \%DateTimeConfig ],
 );
-for my $Field (@Fields) {
+for my $Field ( Env('RZ_NO_DYNAMIC_FIELDS') ? () : @Fields ) {
     my ( $Name, $Label, $Type, $Config ) = @{$Field};
     my $Existing = $DFObject->DynamicFieldGet( Name => $Name );
     if ( !$Existing || !$Existing->{ID} ) {
