@@ -28,7 +28,12 @@ from radiant_ext.plugins import (
     RoutingDecision,
     make_plugin_manager,
 )
-from radiant_ext.plugins.checks import PluginReport, check_plugins
+from radiant_ext.plugins.checks import (
+    CALENDAR_HORIZON,
+    PluginReport,
+    calendar_warnings,
+    check_plugins,
+)
 from radiant_ext.plugins.factory import plugins_from_settings, store_enablement
 from radiant_ext.plugins.znuny_meta import check_items, read_znuny_names
 
@@ -297,11 +302,13 @@ def _check_failure(problems: list[str], findings: list[Finding]) -> RadiantError
 
 
 def _print_check(report: PluginReport, problems: list[str], note: str,
-                 findings: list[Finding], setup_note: str) -> None:
+                 findings: list[Finding], setup_note: str, warnings: list[str]) -> None:
     for name, (depts, items) in sorted(report.counts.items()):
         click.echo(f"{name}: {depts} department(s), {items} item(s)")
     for line in problems:
         click.echo(f"problem: {line}")
+    for line in warnings:
+        click.echo(f"warning: {line}")
     if note:
         click.echo(note)
     if not problems:
@@ -316,23 +323,29 @@ def _print_check(report: PluginReport, problems: list[str], note: str,
 @click.option("--znuny/--no-znuny", default=None,
               help="Check the Znuny setup (web service, agent, dynamic fields, webhook secret); "
                    "default: when RADIANT_ZNUNY_USER is set.")
-def check(as_json: bool, znuny: bool | None) -> None:
+@click.option("--at", help=f"Warn about calendars with no working hour in the "
+              f"{CALENDAR_HORIZON.days} days from this time (ISO; default: now; without an "
+              "offset: default_time_zone).")
+def check(as_json: bool, znuny: bool | None, at: str | None) -> None:
     """Validate catalogs and plugins, their names against Znuny, and the Znuny setup."""
     settings = load_settings()
+    now = _parse_at(at, settings.default_time_zone)
     report = _check_all(settings)
     names, note = _znuny_problems(settings, report) if not report.problems else ([], "")
     problems = report.problems + names
+    warnings = calendar_warnings(report.items, report.stores, now=now,
+                                 default_time_zone=settings.default_time_zone)
     findings, setup_note = _setup_findings(settings, znuny)
     if as_json:
         click.echo(json.dumps({"plugins": {k: {"departments": v[0], "items": v[1]}
                                            for k, v in sorted(report.counts.items())},
-                               "problems": problems, "znuny": note,
+                               "problems": problems, "warnings": warnings, "znuny": note,
                                "setup": [asdict(f) for f in findings], "setup_note": setup_note},
                               indent=2, ensure_ascii=False))
         if not problems:
             click.echo("All catalogs are valid.", err=True)
     else:
-        _print_check(report, problems, note, findings, setup_note)
+        _print_check(report, problems, note, findings, setup_note, warnings)
     failure = _check_failure(problems, findings)
     if failure is not None:
         raise failure

@@ -2,24 +2,31 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any, cast
 
 import pluggy
 
+from radiant_ext.plugins.calendar import CalendarSpec
 from radiant_ext.plugins.catalog import CatalogItem
 from radiant_ext.plugins.errors import CatalogError
+from radiant_ext.plugins.models import StoreInfo
 
-__all__ = ["PluginReport", "check_plugins"]
+__all__ = ["CALENDAR_HORIZON", "PluginReport", "calendar_warnings", "check_plugins"]
+
+CALENDAR_HORIZON = timedelta(days=30)
+"""A calendar in use without one working hour this far ahead is worth a warning."""
 
 
 @dataclass
 class PluginReport:
-    """What ``radiant-ext check`` found: per plugin counts, items, and problem lines."""
+    """What ``radiant-ext check`` found: per plugin counts, items, stores, problem lines."""
 
     counts: dict[str, tuple[int, int]] = field(default_factory=dict)
     items: list[CatalogItem] = field(default_factory=list)
+    stores: list[StoreInfo] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
 
     def add(self, problem: str) -> None:
@@ -72,8 +79,17 @@ def _items(pm: pluggy.PluginManager, report: PluginReport, departments: dict[str
     return owners
 
 
+def _stores(pm: pluggy.PluginManager, report: PluginReport) -> None:
+    seen: set[str] = set()
+    for impl in pm.hook.radiant_stores.get_hookimpls():
+        for store in _collect(impl, report) or ():
+            if store.id not in seen:  # the first plugin pluggy calls wins, as in Plugins
+                seen.add(store.id)
+                report.stores.append(store)
+
+
 def check_plugins(pm: pluggy.PluginManager) -> PluginReport:
-    """Load each plugin's departments and items separately and cross-check them.
+    """Load each plugin's departments, items and stores separately and cross-check them.
 
     Finds invalid catalog files (with file and line), duplicate department or item ids and
     items naming unknown departments; a plugin that raises is reported, not fatal.
@@ -81,7 +97,44 @@ def check_plugins(pm: pluggy.PluginManager) -> PluginReport:
     report = PluginReport()
     departments = _departments(pm, report)
     items = _items(pm, report, departments)
+    _stores(pm, report)
     for name in {*departments.values(), *items.values()}:
         report.counts[name] = (list(departments.values()).count(name),
                                list(items.values()).count(name))
     return report
+
+
+def calendar_warnings(
+    items: Iterable[CatalogItem], stores: Iterable[StoreInfo], *, now: datetime,
+    default_time_zone: str,
+) -> list[str]:
+    """Return one line per calendar in use with no working hour in the
+    :data:`CALENDAR_HORIZON` after ``now`` (aware): a deadline on it would lie far away.
+
+    Items' calendars are taken in their own zone, stores' trading hours in the store's zone
+    (``default_time_zone`` when the entry names none).
+    """
+    used: dict[tuple[str, str, str], tuple[CalendarSpec, str, list[str]]] = {}
+
+    def use(spec: CalendarSpec, zone: str, user: str) -> None:
+        key = (spec.id, zone, spec.model_dump_json())
+        used.setdefault(key, (spec, zone, []))[2].append(user)
+
+    for item in items:
+        use(item.deadline.calendar, item.deadline.calendar.time_zone, item.id)
+    for store in stores:
+        if store.calendar is not None:
+            zone = store.time_zone if "time_zone" in store.model_fields_set \
+                else default_time_zone
+            use(store.calendar, zone, store.id)
+    end = now + CALENDAR_HORIZON
+    lines = []
+    for spec, zone, users in used.values():
+        calendar = spec.build(zone)
+        if calendar.between(now, end) < timedelta(hours=1):
+            more = f" and {len(users) - 5} more" if len(users) > 5 else ""
+            first, last = (t.astimezone(calendar.tz).strftime("%Y-%m-%d %H:%M")
+                           for t in (now, end))
+            lines.append(f"calendar {spec.id!r} (used by {', '.join(users[:5])}{more}) has no "
+                         f"working hour between {first} and {last} {calendar.tz.key}")
+    return lines

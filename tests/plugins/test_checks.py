@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -61,3 +62,47 @@ def test_the_same_problem_in_two_plugins_is_reported_for_each(
         "catalog item 'ops.till' registered by both radiant_ext_ops_a and radiant_ext_ops_b",
         "department 'ops' registered by both radiant_ext_ops_a and radiant_ext_ops_b",
     ]
+
+
+CLOSED_IN_DECEMBER = """
+department: {id: ops, title: {en: Ops, ru: Опс}}
+calendars:
+  - id: closed-in-december       # Mondays only, and every Monday of December off
+    time_zone: Asia/Yekaterinburg
+    hours: {mon: "08:00-18:00"}
+    holidays: [2026-12-07, 2026-12-14, 2026-12-21, 2026-12-28]
+items:
+  - id: ops.paper
+    title: {en: Paper, ru: Бумага}
+    routing: {type: Incident, queue: IT}
+    deadline: {business_hours: 4, calendar: closed-in-december}
+  - id: ops.toner
+    title: {en: Toner, ru: Тонер}
+    routing: {type: Incident, queue: IT}
+    deadline: {business_hours: 4}
+stores:
+  - {id: store-1, calendar: closed-in-december}                      # the default zone
+  - {id: store-2, time_zone: Europe/Moscow, calendar: 24x7}
+"""
+
+
+def _warnings(now: datetime) -> list[str]:
+    from radiant_ext.plugins import load_catalog_text
+    from radiant_ext.plugins.checks import calendar_warnings
+
+    loaded = load_catalog_text(CLOSED_IN_DECEMBER, "ops.yaml")
+    return calendar_warnings(loaded.items, loaded.stores, now=now,
+                             default_time_zone="Asia/Omsk")
+
+
+def test_a_calendar_without_a_working_hour_in_the_next_30_days_is_named() -> None:
+    warnings = _warnings(datetime(2026, 12, 1, 4, 0, tzinfo=UTC))
+    assert warnings == [
+        "calendar 'closed-in-december' (used by ops.paper) has no working hour between "
+        "2026-12-01 09:00 and 2026-12-31 09:00 Asia/Yekaterinburg",
+        "calendar 'closed-in-december' (used by store-1) has no working hour between "
+        "2026-12-01 10:00 and 2026-12-31 10:00 Asia/Omsk",
+    ]
+    # A month later the calendar works again; so it did a week earlier.
+    assert _warnings(datetime(2027, 1, 1, 4, 0, tzinfo=UTC)) == []
+    assert _warnings(datetime(2026, 11, 24, 4, 0, tzinfo=UTC)) == []

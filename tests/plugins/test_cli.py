@@ -187,6 +187,28 @@ def test_check_without_znuny_says_names_were_not_checked(run: Run) -> None:
     assert "Names were NOT checked against Znuny" in out
 
 
+def test_check_warns_about_a_calendar_without_working_hours_ahead(
+    run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "catalogs"
+    folder.mkdir()
+    (folder / "stores.yaml").write_text(
+        "calendars:\n"
+        "  - {id: summer, hours: {mon: 08:00-18:00}, holidays: [2026-12-07, 2026-12-14,\n"
+        "     2026-12-21, 2026-12-28]}\n"
+        "stores:\n  - {id: kiosk-1, name: Beach kiosk, calendar: summer}\n", "utf-8")
+    monkeypatch.setenv("RADIANT_CATALOG_DIRS", json.dumps([str(folder)]))
+    code, out, _ = run("check", "--at", "2026-12-01T09:00")
+    assert code == 0  # a warning, not a problem
+    assert ("warning: calendar 'summer' (used by kiosk-1) has no working hour between "
+            "2026-12-01 09:00 and 2026-12-31 09:00 Europe/Moscow") in out
+    assert "All catalogs are valid." in out
+    code, out, _ = run("check", "--at", "2027-01-04T09:00+03:00", "--json")
+    assert code == 0 and json.loads(out)["warnings"] == []
+    code, _, err = run("check", "--at", "tomorrow")
+    assert code == 2 and "not an ISO date-time" in err
+
+
 def test_check_refuses_a_broken_catalog_naming_the_line(
     run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
