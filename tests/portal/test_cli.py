@@ -156,3 +156,21 @@ def test_demo_makes_store_manager_the_reports_manager_of_store_007(tmp_path: Pat
     assert report_settings(settings).managers == {"store-007": ["store-manager"]}
     roles = {login: who for who, login, _password in DEMO_LOGINS}
     assert "reports of store-007" in roles["store-manager"]
+
+
+def test_only_the_demo_loads_the_demo_store_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from radiant_ext.cli.portal import _demo_settings
+    from radiant_ext.config import load_settings
+    from radiant_ext.plugins import MemoryEnablement, plugins_from_settings
+    from radiant_ext.plugins.demo import DEMO_CATALOG_DIR
+
+    monkeypatch.delenv("RADIANT_CATALOG_DIRS", raising=False)
+    monkeypatch.setenv("RADIANT_CONFIG", str(tmp_path / "absent.toml"))
+    demo = _demo_settings(tmp_path, "http://127.0.0.1:1")
+    assert demo.catalog_dirs == [DEMO_CATALOG_DIR]
+    production = load_settings(data_dir=tmp_path)
+    assert production.catalog_dirs == []
+    stores = plugins_from_settings(production, enablement=MemoryEnablement()).stores()
+    assert stores == {}  # a real store-001 never becomes "Store 001 Moscow Tverskaya"

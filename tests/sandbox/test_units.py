@@ -66,3 +66,16 @@ def test_credentials_per_request_and_missing_password(lab: str) -> None:
         "ErrorCode": "TicketUpdate.MissingParameter",
         "ErrorMessage": "TicketUpdate: Password or SessionID is required!",
     }
+
+
+def test_the_retail_seed_puts_its_store_directory_beside_the_database(tmp_path: Path) -> None:
+    from radiant_ext.plugins import load_catalog_dirs
+    from radiant_ext.plugins.demo import DEMO_STORES_FILE
+
+    create_app(tmp_path / "retail", seed="retail")
+    copied = tmp_path / "retail" / "stores" / "stores.yaml"
+    assert copied.read_text("utf-8") == DEMO_STORES_FILE.read_text("utf-8")
+    [directory] = load_catalog_dirs([copied.parent])
+    assert [s.id for s in directory.stores][:3] == ["store-001", "store-002", "store-003"]
+    create_app(tmp_path / "lab", seed="lab")
+    assert not (tmp_path / "lab" / "stores").exists()
