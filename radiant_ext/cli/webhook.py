@@ -23,7 +23,10 @@ def _payload(title: str, body: str, company: str | None, user: str | None,
                    "State": "new", "StateType": "new", "Priority": "3 normal",
                    "Type": "Unclassified", "CustomerID": company or "",
                    "CustomerUserID": user or "", "Created": created, "CreateBy": 1,
-                   "Articles": [article], "Article": article},
+                   "Articles": [article], "Article": article,
+                   # Znuny sends the customer user's record when the sender is one it knows
+                   "CustomerUser": {"UserLogin": user, "UserCustomerID": company or "",
+                                    "ValidID": 1} if user else {}},
     }
 
 
@@ -36,7 +39,8 @@ def webhook() -> None:
 @click.option("--title", required=True, help="Ticket title / e-mail subject.")
 @click.option("--body", default="", help="First article / e-mail text.")
 @click.option("--company", help="Sender's customer company, e.g. store-012.")
-@click.option("--user", help="Sender's customer user login.")
+@click.option("--user", help="Sender's customer user login (leave out for a sender Znuny does "
+              "not know: no store is taken from the text, the priority is at most normal).")
 @click.option("--queue", default="Postmaster", show_default=True, help="Queue it arrives in.")
 @click.option("--json", "as_json", is_flag=True, help="Print the answer as JSON.")
 def try_routing(title: str, body: str, company: str | None, user: str | None, queue: str,

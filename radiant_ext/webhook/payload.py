@@ -172,6 +172,18 @@ class WebhookTicket(_Inbound):
         text = "" if value is None else str(value).strip()
         return text or None
 
+    @property
+    def sender_known(self) -> bool:
+        """Whether the ticket's customer user is a valid customer user of Znuny.
+
+        A mail from an address Znuny does not know has no ``CustomerUser`` record (only the
+        address as ``CustomerUserID``): anything it says about itself is unverified.
+        """
+        record = (self.model_extra or {}).get("CustomerUser")
+        if not isinstance(record, dict) or not record.get("UserLogin"):
+            return False
+        return str(record.get("ValidID", 1)) == "1"
+
     def first_article(self) -> WebhookArticle | None:
         """The ticket's first article (lowest ArticleNumber / ArticleID), if any."""
         candidates = list(self.articles) or ([self.article] if self.article else [])

@@ -31,7 +31,9 @@ from radiant_ext.plugins.models import (
     RecentIncidents,
     RequestContext,
     RoutingDecision,
+    RuleFired,
     StoreInfo,
+    priority_name,
 )
 from radiant_ext.webhook.answers import CATEGORY_FIELD, REQUEST_ID_FIELD, routing_answer
 from radiant_ext.webhook.payload import WebhookPayload, WebhookTicket
@@ -133,6 +135,8 @@ class TicketRouter:
                            "check", ticket.ticket_id)
         item = self.plugins.item(classification.item_id)
         decision = self.plugins.route(item, self._request(ticket))
+        if not ticket.sender_known:
+            decision = unverified_sender(decision)
         reason = f"routed as {decision.item_id} to {decision.queue}, {decision.priority}"
         return WebhookResult(
             routing_answer(decision, classification), "routed", reason, ticket.ticket_id, decision
@@ -148,10 +152,14 @@ class TicketRouter:
         )
 
     def _store_of(self, ticket: WebhookTicket) -> str | None:
-        """The ticket's store: its customer company if that is a store, else one named in
-        the title or first article ("store 12" → ``store-012``)."""
-        if ticket.customer_id and self.plugins.store(ticket.customer_id) is not None:
+        """The ticket's store: its customer company if that is a store, else — for a sender
+        Znuny knows as a customer user — one named in the title or first article
+        ("store 12" → ``store-012``). A stranger's mail names no store."""
+        if ticket.customer_id and self.plugins.store(ticket.customer_id) is not None \
+                and ticket.sender_known:
             return ticket.customer_id
+        if not ticket.sender_known:
+            return None
         first = ticket.first_article()
         text = f"{ticket.title}\n{first.body if first and first.body else ''}"
         for match in _STORE_IN_TEXT.finditer(text):
@@ -159,6 +167,33 @@ class TicketRouter:
             if self.plugins.store(store_id) is not None:
                 return store_id
         return None
+
+
+UNVERIFIED_MAX_LEVEL = 3
+"""Highest priority level a mail from an unknown sender is routed with ("3 normal")."""
+
+
+def unverified_sender(decision: RoutingDecision) -> RoutingDecision:
+    """Cap the priority of a decision for a sender Znuny does not know.
+
+    Anyone can send an e-mail: its text may not raise a ticket above normal. The ticket is
+    still classified and queued, so an agent sees it and can raise it.
+    """
+    if decision.priority_level <= UNVERIFIED_MAX_LEVEL:
+        return decision
+    rule = RuleFired(
+        id="unverified-sender",
+        text="the sender is not a known customer user: the priority is not raised above "
+             "normal and no store is taken from the text",
+        text_ru="отправитель не известен как клиент: приоритет не выше обычного, магазин из "
+                "текста не берётся",
+        effect=f"priority {decision.priority} → {priority_name(UNVERIFIED_MAX_LEVEL)}",
+    )
+    return decision.model_copy(update={
+        "priority": priority_name(UNVERIFIED_MAX_LEVEL),
+        "priority_level": UNVERIFIED_MAX_LEVEL,
+        "rules_fired": [*decision.rules_fired, rule],
+    })
 
 
 _STORE_IN_TEXT = re.compile(r"(?<!\w)(?:store|магазин[а-я]*)[\s#№-]*0*(\d{1,4})(?!\d)", re.I)

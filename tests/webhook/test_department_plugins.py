@@ -83,3 +83,22 @@ def test_office_printer_mail_is_routed_below_the_cash_register(
     answer = router.handle(validate_payload(body)).answer
     assert answer["otrs_TicketDynamicFieldSet_RadiantCategory"] == "it.office-printer"
     assert answer["OTRS_TicketPrioritySet"] < "4 high"
+
+
+def test_a_stranger_naming_a_flagship_store_gets_no_store_and_no_raised_priority(
+    router: TicketRouter, kit: Any
+) -> None:
+    body = _email(kit, "Cash register in store 001 does not work",
+                  "The cash register in store 001 does not work.", "store-001",
+                  "stranger@example.com")
+    body["Ticket"]["CustomerUser"] = {}  # Znuny knows no customer user with this address
+    answer = router.handle(validate_payload(body)).answer
+    assert answer["otrs_TicketDynamicFieldSet_RadiantCategory"] == "it.pos-down"
+    assert answer["OTRS_TicketQueueSet"] == "IT::Stores"  # still triaged where it belongs
+    assert "OTRS_TicketDynamicFieldSet_RadiantStore" not in answer
+    assert answer["OTRS_TicketPrioritySet"] == "3 normal"
+    assert "not a known customer user" in answer["OTRS_TicketArticleAdd"]["Body"]
+    body["Ticket"]["CustomerUser"] = {"UserLogin": "clerk-001-1", "ValidID": 1}
+    known = router.handle(validate_payload(body)).answer
+    assert known["OTRS_TicketDynamicFieldSet_RadiantStore"] == "store-001"
+    assert known["OTRS_TicketPrioritySet"] == "5 very high"

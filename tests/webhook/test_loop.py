@@ -108,7 +108,9 @@ def test_an_email_about_a_broken_register_becomes_a_routed_ticket(
                    content_type="text/plain; charset=utf-8", is_visible_for_customer=True),
     )
     raw = _ticket_get(sandbox, agent, created.ticket_id)
-    payload = invoker_payload({"Event": "TicketCreate", "TicketID": created.ticket_id}, raw)
+    payload = invoker_payload({"Event": "TicketCreate", "TicketID": created.ticket_id}, raw,
+                              extra={"CustomerUser": {"UserLogin": "flagship-clerk",
+                                                      "ValidID": 1}})
     assert validate_payload(payload).ticket.ticket_number == created.ticket_number
 
     answer = call_invoker(webhook_url, payload, user=kit.USER, password=kit.SECRET)

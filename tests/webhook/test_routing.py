@@ -173,3 +173,4 @@ def test_unknown_store_numbers_are_not_used(kit: Any) -> None:
     result = _route(TicketRouter(kit.build_plugins()), body)
     assert result.outcome == "routed"
     assert "OTRS_TicketDynamicFieldSet_RadiantStore" not in result.answer
+
