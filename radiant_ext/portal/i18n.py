@@ -9,9 +9,11 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
-from flask import Blueprint, Flask, current_app, redirect, request, session
+from babel.dates import format_datetime as babel_format_datetime
+from babel.dates import get_timezone, get_timezone_location
+from flask import Blueprint, Flask, current_app, g, redirect, request, session
 from flask.typing import ResponseReturnValue
-from flask_babel import Babel, format_datetime, gettext, lazy_gettext
+from flask_babel import Babel, get_locale, gettext, lazy_gettext
 
 from radiant_ext.portal.navigation import safe_next
 
@@ -23,6 +25,7 @@ __all__ = [
     "format_when",
     "init_app",
     "state_label",
+    "store_zone",
 ]
 
 bp = Blueprint("i18n", __name__)
@@ -47,11 +50,39 @@ def _timezone() -> str:
     return str(current_app.config["PORTAL_TIMEZONE"])
 
 
-def format_deadline(value: datetime | None) -> str:
-    """A deadline as people say it: "Tue 23 Nov, 10:00" in the portal's time zone."""
+def _in_zone(value: datetime, pattern: str, zone: str | None) -> str:
+    """``value`` in ``zone`` (default: the portal's), followed by the zone it is shown in:
+    "Mon 7 Dec, 14:00 (Yekaterinburg, GMT+05:00)" — every shown time carries its zone."""
+    tz = get_timezone(zone or _timezone())
+    locale = get_locale() or "en"
+    text = babel_format_datetime(value, pattern, tzinfo=tz, locale=locale)
+    city = get_timezone_location(tz, locale=locale, return_city=True)
+    offset = babel_format_datetime(value, "ZZZZ", tzinfo=tz, locale=locale)
+    return f"{text} ({city}, {offset})"
+
+
+def format_deadline(value: datetime | None, zone: str | None = None) -> str:
+    """A deadline as people say it, in ``zone`` (the store's) or the portal's time zone:
+    "Tue 23 Nov, 10:00 (Moscow, GMT+03:00)"."""
     if value is None:
         return str(gettext("no deadline"))
-    return str(format_datetime(value, "EEE d MMM, HH:mm"))
+    return _in_zone(value, "EEE d MMM, HH:mm", zone)
+
+
+def store_zone(store_id: str | None) -> str | None:
+    """The time zone of a store of the directory (``None``: unknown, the portal's is used).
+
+    Read once per page from the catalog port.
+    """
+    if not store_id:
+        return None
+    zones = g.get("_store_zones")
+    if zones is None:
+        from radiant_ext.portal.services import services
+
+        zones = g._store_zones = dict(services().catalog.store_zones())
+    zone = zones.get(store_id)
+    return str(zone) if zone else None
 
 
 _STATE_LABELS = {
@@ -77,11 +108,11 @@ def state_label(state: str) -> str:
     return str(label) if label is not None else state
 
 
-def format_when(value: datetime | None) -> str:
-    """A timestamp for lists and articles."""
+def format_when(value: datetime | None, zone: str | None = None) -> str:
+    """A timestamp for lists and articles, with the zone it is shown in."""
     if value is None:
         return ""
-    return str(format_datetime(value, "d MMM yyyy, HH:mm"))
+    return _in_zone(value, "d MMM yyyy, HH:mm", zone)
 
 
 @bp.post("/language")
@@ -124,7 +155,7 @@ def init_app(app: Flask) -> None:
     app.config["BABEL_DEFAULT_TIMEZONE"] = app.config["PORTAL_TIMEZONE"]
     Babel(app, locale_selector=current_language, timezone_selector=_timezone)
     app.register_blueprint(bp)
-    app.jinja_env.globals.update(current_language=current_language)
+    app.jinja_env.globals.update(current_language=current_language, store_zone=store_zone)
     app.jinja_env.filters["deadline"] = format_deadline
     app.jinja_env.filters["when"] = format_when
     app.jinja_env.filters["state_label"] = state_label

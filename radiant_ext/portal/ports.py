@@ -134,6 +134,8 @@ class RoutingPreview:
 
     deadline: datetime | None
     decision: Any = None
+    time_zone: str | None = None
+    """The zone to show the deadline in: the store's (``None``: the portal's)."""
 
 
 @dataclass(frozen=True)
@@ -278,9 +280,11 @@ class CatalogPort(Protocol):
         """One item, or ``None`` if it does not exist or is not enabled for ``customer``."""
 
     def route(
-        self, item: CatalogItemView, customer: Customer, fields: Mapping[str, str]
+        self, item: CatalogItemView, customer: Customer, fields: Mapping[str, str],
+        at: datetime | None = None,
     ) -> RoutingPreview:
-        """Ask automation for routing and the promised deadline."""
+        """Ask automation for routing and the deadline promised for a request filed ``at``
+        (default: now)."""
 
     def validate(
         self, item: CatalogItemView, customer: Customer, fields: Mapping[str, str],
@@ -290,6 +294,10 @@ class CatalogPort(Protocol):
 
     def store_names(self) -> Mapping[str, str]:
         """The store directory: customer company id → display name."""
+
+    def store_zones(self) -> Mapping[str, str]:
+        """The store directory: customer company id → IANA time zone (deadlines and times
+        of a store's requests are shown in it)."""
 
     def knows_company(self, customer: Customer) -> bool:
         """Whether the catalogs know the customer's company (a store of the directory, or a

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -152,9 +152,15 @@ class FakeHelpDesk:
         return next((i for i in items if i.id == item_id), None)
 
     def route(
-        self, item: CatalogItemView, customer: Customer, fields: Mapping[str, str]
+        self, item: CatalogItemView, customer: Customer, fields: Mapping[str, str],
+        at: datetime | None = None,
     ) -> RoutingPreview:
-        return RoutingPreview(DEADLINE, {"queue": "IT::Stores", "priority": "5 very high"})
+        # "no power" shortens the promise, as a priority rule would
+        deadline = DEADLINE - timedelta(hours=2) if fields.get("symptom") == "no-power" \
+            else DEADLINE
+        return RoutingPreview(deadline, {"queue": "IT::Stores", "priority": "5 very high"},
+                              "Asia/Yekaterinburg" if customer.customer_id == "store-007"
+                              else None)
 
     def validate(
         self, item: CatalogItemView, customer: Customer, fields: Mapping[str, str],
@@ -166,6 +172,9 @@ class FakeHelpDesk:
 
     def store_names(self) -> Mapping[str, str]:
         return {"store-007": "Store 007 Kazan", "store-001": "Store 001 Moscow Tverskaya"}
+
+    def store_zones(self) -> Mapping[str, str]:
+        return {"store-007": "Asia/Yekaterinburg", "store-001": "Europe/Moscow"}
 
     def knows_company(self, customer: Customer) -> bool:
         return customer.customer_id not in self.unknown_companies

@@ -73,7 +73,8 @@ def test_form_shows_fields_help_and_the_promised_deadline(
     html = customer_client.get("/new/it.pos-down").get_data(as_text=True)
     assert 'name="f_register"' in html and 'name="f_symptom"' in html
     assert "Try this first" in html and "Restart the register" in html
-    assert "Expected by Tue 24 Nov, 10:00" in html  # 07:00 UTC in Moscow
+    # 07:00 UTC in the store's time zone, which is named with it
+    assert "Expected by Tue 24 Nov, 12:00 (Yekaterinburg, GMT+05:00)" in html
     assert 'enctype="multipart/form-data"' in html
 
 
@@ -94,7 +95,7 @@ def test_submit_files_the_request_and_confirms_number_and_deadline(
     page = customer_client.get(response.headers["Location"]).get_data(as_text=True)
     ticket = next(iter(desk.tickets.values()))
     assert ticket.summary.ticket_number in page
-    assert "Expected by Tue 24 Nov, 10:00" in page
+    assert "Expected by Tue 24 Nov, 12:00 (Yekaterinburg, GMT+05:00)" in page
 
 
 def test_submitting_twice_keeps_one_reference(customer_client: FlaskClient, desk: Any) -> None:
@@ -184,7 +185,7 @@ def test_znuny_down_at_submit_gives_a_reference_and_the_promise(
     page = customer_client.get(response.headers["Location"]).get_data(as_text=True)
     assert "your request is saved and will be filed automatically" in page
     assert f"Your reference: {desk.outbox[-1].request_id}" in page
-    assert "Expected by Tue 24 Nov, 10:00" in page
+    assert "Expected by Tue 24 Nov, 12:00 (Yekaterinburg, GMT+05:00)" in page
 
 
 def test_confirmation_of_someone_elses_reference_is_404(customer_client: FlaskClient) -> None:
@@ -231,3 +232,45 @@ def test_money_amounts_and_dates_are_accepted_with_their_bounds_shown(
     assert bad.status_code == 400
     assert "Not a valid decimal value." in bad.get_data(as_text=True)
     assert "Not a valid date value." in bad.get_data(as_text=True)
+
+
+def _hidden(html: str) -> dict[str, str]:
+    """Every hidden input of the page's form, as a browser sends them back."""
+    return dict(re.findall(r'<input[^>]*?name="([^"]+)" type="hidden" value="([^"]*)"', html))
+
+
+def test_an_answer_that_changes_the_promise_is_shown_before_anything_is_sent(
+    customer_client: FlaskClient, desk: Any
+) -> None:
+    html = customer_client.get("/new/it.pos-down").get_data(as_text=True)
+    assert "Expected by Tue 24 Nov, 12:00 (Yekaterinburg" in html
+    answers = {"f_register": "K-7", "f_symptom": "no-power"}
+    # without JavaScript: "Recalculate" shows the promise for the answers, sends nothing
+    again = customer_client.post("/new/it.pos-down",
+                                 data={**_hidden(html), **answers, "recalculate": "1"})
+    page = again.get_data(as_text=True)
+    assert again.status_code == 200 and desk.outbox == []
+    assert "Expected by Tue 24 Nov, 10:00 (Yekaterinburg" in page
+    # sending with the old promise on the page: not sent, shown again with the new one
+    stale = customer_client.post("/new/it.pos-down", data={**_hidden(html), **answers})
+    assert stale.status_code == 400 and desk.outbox == []
+    assert "Your answers change when we can promise" in stale.get_data(as_text=True)
+    # sending what the page now promises: filed, and confirmed with exactly that promise
+    sent = customer_client.post("/new/it.pos-down",
+                                data={**_hidden(stale.get_data(as_text=True)), **answers})
+    assert sent.status_code == 302 and len(desk.outbox) == 1
+    confirmation = customer_client.get(sent.headers["Location"]).get_data(as_text=True)
+    assert "Expected by Tue 24 Nov, 10:00 (Yekaterinburg, GMT+05:00)" in confirmation
+
+
+def test_the_promise_is_kept_from_when_the_form_was_opened(
+    customer_client: FlaskClient, desk: Any
+) -> None:
+    html = customer_client.get("/new/it.pos-down").get_data(as_text=True)
+    hidden = _hidden(html)
+    forged = {**hidden, "opened": "1.0"}  # a customer cannot backdate the form
+    customer_client.post("/new/it.pos-down",
+                         data={**forged, "f_register": "K-7", "f_symptom": "frozen"})
+    sent = customer_client.post("/new/it.pos-down",
+                                data={**hidden, "f_register": "K-7", "f_symptom": "frozen"})
+    assert sent.status_code == 302

@@ -88,7 +88,7 @@ def test_detail_shows_public_articles_only(customer_client: FlaskClient, desk: A
     assert "It froze" in html and "We are on our way" in html
     assert "INTERNAL" not in html and "cost 300" not in html
     assert "demo-agent" in html  # the owner
-    assert "Tue 24 Nov, 10:00" in html
+    assert "Tue 24 Nov, 12:00 (Yekaterinburg, GMT+05:00)" in html
 
 
 def test_article_html_is_sanitised(customer_client: FlaskClient, desk: Any) -> None:

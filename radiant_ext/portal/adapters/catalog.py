@@ -144,26 +144,29 @@ class PluginCatalog:
         return None
 
     def _context(self, item: CatalogItem, customer: Customer,
-                 fields: Mapping[str, str]) -> RequestContext:
+                 fields: Mapping[str, str], at: datetime | None = None) -> RequestContext:
         store = self._store_for(item, customer, fields)
         values = dict(fields)
         for spec in item.fields:
             if isinstance(spec, StoreField) and store is not None:
                 values[spec.id] = store
         return RequestContext(
-            store_id=store, fields=values, submitted_at=datetime.now(UTC),
+            store_id=store, fields=values, submitted_at=at or datetime.now(UTC),
             customer_user=customer.login, customer_company=customer.customer_id or None,
             recent_incidents=self._recent,
         )
 
     def route(
-        self, item: CatalogItemView, customer: Customer, fields: Mapping[str, str]
+        self, item: CatalogItemView, customer: Customer, fields: Mapping[str, str],
+        at: datetime | None = None,
     ) -> RoutingPreview:
         found = self._item(item.id, customer)
         if found is None:
             raise UnknownItemError(f"catalog item {item.id!r} is not available")
-        decision = self.plugins.route(found, self._context(found, customer, fields))
-        return RoutingPreview(decision.deadline, decision)
+        decision = self.plugins.route(found, self._context(found, customer, fields, at))
+        store = self.plugins.stores().get(decision.store_id) if decision.store_id else None
+        return RoutingPreview(decision.deadline, decision,
+                              str(store.time_zone) if store is not None else None)
 
     def validate(
         self, item: CatalogItemView, customer: Customer, fields: Mapping[str, str],
@@ -181,6 +184,9 @@ class PluginCatalog:
 
     def store_names(self) -> Mapping[str, str]:
         return {store.id: store.name for store in self.plugins.stores().values()}
+
+    def store_zones(self) -> Mapping[str, str]:
+        return {store.id: str(store.time_zone) for store in self.plugins.stores().values()}
 
     def knows_company(self, customer: Customer) -> bool:
         return bool(customer.customer_id) and self.plugins.knows_company(customer.customer_id)

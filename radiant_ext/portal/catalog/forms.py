@@ -37,6 +37,10 @@ class RequestForm(FlaskForm):  # type: ignore[misc]
     """What every request form has besides the item's own fields."""
 
     request_id = HiddenField(validators=[DataRequired(), Regexp(_REQUEST_ID)])
+    opened = HiddenField()
+    """When the form was first opened, signed: the deadline is promised from then."""
+    promised = HiddenField()
+    """The deadline last shown (UTC, ISO): a request is sent only with the promise it saw."""
     description = TextAreaField(
         lazy_gettext("Describe the problem or request"),
         validators=[Optional(), Length(max=10000)],

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 
 from flask import (
     Blueprint,
@@ -18,6 +18,7 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext
+from itsdangerous import BadData, URLSafeTimedSerializer
 
 from radiant_ext.portal.auth import current_customer, login_required
 from radiant_ext.portal.catalog.forms import (
@@ -99,28 +100,73 @@ def _item_or_404(item_id: str) -> CatalogItemView:
 @bp.route("/new/<item_id>", methods=["GET", "POST"])
 @login_required
 def request_form(item_id: str) -> ResponseReturnValue:
-    """The form of one catalog item; on POST validate, route and submit."""
+    """The form of one catalog item; on POST recalculate the promise, or validate, route
+    and submit.
+
+    The promise shown is the one kept: the deadline is computed for the moment the form was
+    opened (signed into the form), from the answers the customer gave. "Recalculate" shows
+    the promise for the current answers without sending; a request whose answers changed the
+    promise since it was last shown is not sent but shown again with the new promise.
+    """
     item = _item_or_404(item_id)
     form = build_request_form(item)()
+    opened = _opened_at(form)
+    status = 200
     if request.method == "GET":
         form.request_id.data = _issue_reference()
+    elif request.form.get("recalculate"):
+        form.form_errors.clear()
     elif form.validate_on_submit():
         if form.request_id.data not in session.get(_ISSUED, ()):
             _refuse_reference(form)
         else:
             try:
-                answer = _submit(item, form)
+                answer = _submit(item, form, opened)
             except InvalidReference:
                 _refuse_reference(form)
                 answer = None
             if answer is not None:
                 return answer
-    preview = services().catalog.route(item, current_customer(), {})
-    status = 400 if form.errors else 200
+    if request.method == "POST" and (form.errors or form.form_errors):
+        status = 400
+    preview = services().catalog.route(item, current_customer(), _answers(form, item), opened)
+    form.promised.data = _promise_text(preview.deadline)
     return render_template(
         "catalog/form.html", item=item, form=form, deadline=preview.deadline,
-        prefix=FIELD_PREFIX,
+        zone=preview.time_zone, prefix=FIELD_PREFIX,
     ), status
+
+
+_OPENED_SALT = "radiant-request-form-opened"
+_OPENED_MAX_AGE = 2 * 3600
+"""How long a form's promise is kept; an older form is promised from the moment it is sent."""
+
+
+def _opened_at(form: RequestForm) -> datetime:
+    """When this form was first opened (signed into it), or now for a new or stale form."""
+    serializer = URLSafeTimedSerializer(current_app.secret_key or "", salt=_OPENED_SALT)
+    now = datetime.now(UTC)
+    token = form.opened.data if request.method == "POST" else None
+    try:
+        stamp = serializer.loads(token, max_age=_OPENED_MAX_AGE) if token else None
+    except BadData:
+        stamp = None
+    opened = datetime.fromtimestamp(float(stamp), UTC) if isinstance(stamp, int | float) \
+        and float(stamp) <= now.timestamp() else now
+    form.opened.data = serializer.dumps(opened.timestamp())
+    return opened
+
+
+def _promise_text(deadline: datetime | None) -> str:
+    return deadline.astimezone(UTC).isoformat(timespec="seconds") if deadline else ""
+
+
+def _answers(form: RequestForm, item: CatalogItemView) -> Mapping[str, str]:
+    """The answers given so far (a field that does not parse yet counts as unanswered)."""
+    try:
+        return field_values(form, item)
+    except (TypeError, ValueError):
+        return {}
 
 
 _ISSUED = "issued_references"
@@ -185,13 +231,20 @@ def _read_files(
     return files, failed
 
 
-def _submit(item: CatalogItemView, form: RequestForm) -> ResponseReturnValue | None:
+def _submit(item: CatalogItemView, form: RequestForm,
+            opened: datetime) -> ResponseReturnValue | None:
     values = dict(field_values(form, item))
     attachments, failed = _read_files(form, item, values)
     if _item_errors(form, item, values) or failed:
         return None
     customer = current_customer()
-    routing = services().catalog.route(item, customer, values)
+    routing = services().catalog.route(item, customer, values, opened)
+    shown = form.promised.data
+    if shown is not None and shown != _promise_text(routing.deadline):
+        form.form_errors.append(gettext(
+            "Your answers change when we can promise to deal with this request. Please "
+            "check the new expected time below and send the request again."))
+        return None
     draft = RequestDraft(
         request_id=form.request_id.data,
         customer=customer,
@@ -204,7 +257,7 @@ def _submit(item: CatalogItemView, form: RequestForm) -> ResponseReturnValue | N
         language=current_language(),
     )
     receipt = services().submissions.submit(draft)
-    _remember(receipt, item)
+    _remember(receipt, item, routing.time_zone)
     return redirect(url_for("catalog.submitted", reference=receipt.reference))
 
 
@@ -222,7 +275,7 @@ def _compose_body(item: CatalogItemView, description: str, values: Mapping[str, 
     return "\n\n".join(p for p in parts if p) or item.title
 
 
-def _remember(receipt: SubmissionReceipt, item: CatalogItemView) -> None:
+def _remember(receipt: SubmissionReceipt, item: CatalogItemView, zone: str | None) -> None:
     session["receipt"] = {
         "reference": receipt.reference,
         "ticket_number": receipt.ticket_number,
@@ -230,6 +283,7 @@ def _remember(receipt: SubmissionReceipt, item: CatalogItemView) -> None:
         "status": receipt.status,
         "unreachable": receipt.unreachable,
         "deadline": receipt.deadline.isoformat() if receipt.deadline else None,
+        "zone": zone,
         "title": item.title,
     }
 
