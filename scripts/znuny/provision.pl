@@ -16,6 +16,7 @@
 #   RZ_OWNER_PASSWORD      the catalogs' owner agents (it-agent, ...)
 #   RZ_LIVE_CUSTOMER, RZ_LIVE_CUSTOMER_PASSWORD, RZ_LIVE_CUSTOMER_COMPANY
 #   RZ_LIVE_OTHER, RZ_LIVE_OTHER_PASSWORD, RZ_LIVE_OTHER_COMPANY
+#   RZ_LIVE_GUEST, RZ_LIVE_GUEST_PASSWORD, RZ_LIVE_GUEST_COMPANY   (an outside customer)
 #   RZ_COMPANIES           extra customer companies, space separated (e.g. head-office)
 #   RZ_NO_DYNAMIC_FIELDS   set: leave the Radiant* dynamic fields out (ZNUNY_PROVISION=minimal)
 use strict;
@@ -346,6 +347,8 @@ my @Customers = (
         Env('RZ_LIVE_CUSTOMER_PASSWORD'), 'Live', 'Customer' ],
     [ Env( 'RZ_LIVE_OTHER', 'live-other' ), Env( 'RZ_LIVE_OTHER_COMPANY', 'store-001' ),
         Env('RZ_LIVE_OTHER_PASSWORD'), 'Live', 'Other' ],
+    [ Env( 'RZ_LIVE_GUEST', 'live-guest' ), Env( 'RZ_LIVE_GUEST_COMPANY', 'public' ),
+        Env('RZ_LIVE_GUEST_PASSWORD'), 'Live', 'Guest' ],
 );
 $Companies{$_} = 1 for ( map { $_->[1] } @Customers ), split ' ', Env( 'RZ_COMPANIES', '' );
 for my $CustomerID ( sort keys %Companies ) {
