@@ -1,11 +1,12 @@
 """The same operations against a real Znuny (``pytest -m live``).
 
 Needs ``RADIANT_ZNUNY_URL``, ``RADIANT_ZNUNY_USER`` and ``RADIANT_ZNUNY_PASSWORD`` (an agent
-with rw on the queue); optional ``RADIANT_ZNUNY_ROUTE_SET`` (default ``otrs6``),
-``RADIANT_ZNUNY_WEBSERVICE``, ``RADIANT_LIVE_QUEUE`` (default ``IT``) and
-``RADIANT_LIVE_CUSTOMER`` (a customer user login, default ``demo-customer``) and
-``RADIANT_LIVE_TYPE`` (a ticket type, for systems with ``Ticket::Type`` on). The tests
-create one ticket and leave it closed.
+with rw on the queue; ``scripts/znuny-server env`` prints them). Without them the tests skip,
+naming what is missing; with ``RADIANT_LIVE_REQUIRED=1`` they fail (``tests/_live.py``).
+Optional: ``RADIANT_ZNUNY_ROUTE_SET`` (default ``otrs6``), ``RADIANT_ZNUNY_WEBSERVICE``,
+``RADIANT_LIVE_QUEUE`` (default ``IT``), ``RADIANT_LIVE_CUSTOMER`` (a customer user login,
+default ``demo-customer``) and ``RADIANT_LIVE_TYPE`` (a ticket type, for systems with
+``Ticket::Type`` on). The tests create one ticket and leave it closed.
 """
 
 from __future__ import annotations
@@ -25,16 +26,14 @@ from radiant_ext.client import (
 )
 from radiant_ext.client import errors as e
 from radiant_ext.config import load_settings
+from tests._live import CLIENT_VARIABLES, need_env
 
 pytestmark = pytest.mark.live
-REQUIRED = ("RADIANT_ZNUNY_URL", "RADIANT_ZNUNY_USER", "RADIANT_ZNUNY_PASSWORD")
 
 
 @pytest.fixture(scope="module")
 def live() -> Iterator[ZnunyClient]:
-    missing = [name for name in REQUIRED if not os.environ.get(name)]
-    if missing:
-        pytest.skip("live Znuny tests need " + ", ".join(missing) + " (set them to run)")
+    need_env(*CLIENT_VARIABLES)
     client = ZnunyClient.from_settings(load_settings())
     yield client
     client.close()
