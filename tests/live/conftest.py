@@ -1,0 +1,231 @@
+"""Fixtures of the live journeys: the server, the companion configured for it, its webhook.
+
+One companion serves the whole session, as an installation would: the portal app (with the
+webhook endpoint) on ``RADIANT_WEBHOOK_URL``'s address, a store in a temporary folder, the
+catalog directory named in the settings. Tickets stay in Znuny; every title or body carries a
+marker unique to the run, so runs never collide.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from flask import Flask
+
+from radiant_ext.client import ZnunyClient
+from radiant_ext.config import Settings
+from radiant_ext.portal import create_app
+from radiant_ext.store import make_engine, upgrade_database
+from tests._live import LiveServer, live_required, live_settings, unavailable
+from tests.live._portal import DecisionLog, Simulator, wait_for
+from tests.live._webhook import WebhookRecorder, WebhookServer, write_recordings
+
+RECORD_FLAG = "RADIANT_LIVE_RECORD"
+"""``1``: write the webhook calls of the run to ``tests/data/live/<release>/webhook/``."""
+
+RETRY_WAIT = 180.0
+"""Seconds after the failed call within which the daemon's retry must have routed the ticket
+(``RadiantWebhook.yml``: first retry after 60 s)."""
+
+
+@pytest.fixture(scope="session")
+def server() -> LiveServer:
+    """The live server named by the environment (skips or fails without one)."""
+    return LiveServer.from_env()
+
+
+@pytest.fixture(scope="session")
+def run_marker() -> str:
+    """A marker unique to this run, carried by every title the journeys write."""
+    return f"rlive-{uuid.uuid4().hex[:8]}"
+
+
+@pytest.fixture(scope="session")
+def session_started() -> datetime:
+    return datetime.now(UTC)
+
+
+@pytest.fixture(scope="session")
+def settings(server: LiveServer, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """The companion's settings: Znuny from the environment, a fresh store."""
+    data_dir = tmp_path_factory.mktemp("live-companion")
+    settings = live_settings(data_dir)
+    engine = make_engine(settings.effective_database_url)
+    upgrade_database(engine)
+    engine.dispose()
+    return settings
+
+
+@pytest.fixture(scope="session")
+def agent(settings: Settings) -> Iterator[ZnunyClient]:
+    """The companion's agent client (reads tickets back as Znuny has them)."""
+    client = ZnunyClient.from_settings(settings)
+    yield client
+    client.close()
+
+
+@pytest.fixture(scope="session")
+def decisions() -> DecisionLog:
+    return DecisionLog()
+
+
+@pytest.fixture(scope="session")
+def portal(settings: Settings, decisions: DecisionLog) -> Iterator[Flask]:
+    """The portal with its real adapters (client, plugins, outbox) and the webhook."""
+    app = create_app({"RADIANT_SETTINGS": settings, "TESTING": True,
+                      "SECRET_KEY": "live-journeys", "PORTAL_SESSION_CHECK_SECONDS": 0})
+    decisions.attach(app)
+    yield app
+    app.extensions["radiant_portal"]["services"].close()
+
+
+@pytest.fixture(scope="session")
+def simulator(settings: Settings) -> Iterator[Simulator]:
+    """What ``radiant-ext simulate`` says for a request, from the same settings."""
+    sim = Simulator(settings)
+    yield sim
+    sim.close()
+
+
+def _port_taken(host: str, port: int) -> bool:
+    with socket.socket() as probe:
+        probe.settimeout(1)
+        return probe.connect_ex((host, port)) == 0
+
+
+@pytest.fixture(scope="session")
+def webhook(server: LiveServer, portal: Flask) -> Iterator[WebhookRecorder | None]:
+    """The portal served where Znuny's invoker calls it, for the whole session; ``None`` on
+    a release without the invoker. Writes the recorded calls with ``RADIANT_LIVE_RECORD=1``."""
+    if not server.has_webhook:
+        yield None
+        return
+    host, port = server.webhook_address
+    if _port_taken(host, port):
+        unavailable(f"{host}:{port} (RADIANT_WEBHOOK_URL) is taken by another program: the "
+                    "live journeys serve the webhook there")
+    served = WebhookServer(portal, host, port)
+    yield served.recorder
+    served.stop()
+    if os.environ.get(RECORD_FLAG, "") not in ("", "0"):
+        secrets = [server.webhook_secret, server.customer_password, server.other_password,
+                   os.environ.get("RADIANT_ZNUNY_PASSWORD", ""),
+                   os.environ.get("ZNUNY_ADMIN_PASSWORD", "")]
+        write_recordings(served.recorder.calls, server.version, secrets)
+
+
+def mail(sender: str, subject: str, body: str, message_id: str) -> bytes:
+    """A plain-text e-mail as a mail server hands it to the PostMaster."""
+    return (f"From: Live Customer <{sender}>\nTo: help-desk@localhost\nSubject: {subject}\n"
+            f"Message-ID: <{message_id}@radiant-live.test>\nMIME-Version: 1.0\n"
+            f"Content-Type: text/plain; charset=utf-8\n\n{body}\n").encode()
+
+
+def find_ticket_by_title(agent: ZnunyClient, marker: str, timeout: float = 20) -> int:
+    """The one ticket whose title contains ``marker``."""
+    def search() -> list[int]:
+        return agent.ticket_search(title=f"%{marker}%")
+
+    ids = wait_for(f"the ticket titled …{marker}…", search, timeout)
+    assert len(ids) == 1, f"{len(ids)} tickets carry {marker}"
+    return int(ids[0])
+
+
+@dataclass
+class DaemonRetry:
+    """A mail whose first webhook call failed, and a follow-up, waiting for the retry.
+
+    Started as early as the session allows (the daemon retries after a minute), finished by
+    whoever needs it first.
+    """
+
+    reason: str = ""
+    marker: str = ""
+    ticket_id: int = 0
+    ticket_number: str = ""
+    failed_at: float = 0.0
+    routed: Any = None
+    calls: list[Any] = field(default_factory=list)
+
+    def require(self) -> None:
+        if self.reason:
+            if self.reason.startswith("!"):
+                unavailable(self.reason[1:])
+            pytest.skip(self.reason)
+
+    def wait(self, agent: ZnunyClient) -> Any:
+        """The ticket once the daemon's retry has routed it."""
+        self.require()
+        if self.routed is None:
+            def categorised() -> Any:
+                ticket = agent.ticket_get(self.ticket_id, dynamic_fields=True)
+                return ticket if ticket.dynamic_fields.get("RadiantCategory") else None
+
+            left = self.failed_at + RETRY_WAIT - time.monotonic()
+            self.routed = wait_for("the daemon's retry of the webhook call", categorised,
+                                   max(left, 1.0), every=2.0)
+        return self.routed
+
+
+@pytest.fixture(scope="session")
+def daemon_retry(server: LiveServer, webhook: WebhookRecorder | None, agent: ZnunyClient,
+                 run_marker: str) -> DaemonRetry:
+    """Mail a ticket whose first webhook call gets 500, then a follow-up to it."""
+    if not server.has_webhook or webhook is None:
+        return DaemonRetry(reason=f"Znuny {server.version} has no Ticket::Generic invoker "
+                                  "(((OTRS)) 6.0): no webhook, no retries")
+    if not server.daemon_running():
+        return DaemonRetry(reason=f"!Znuny's daemon is not running, so nothing retries the "
+                                  f"webhook (scripts/znuny-server up {server.version} starts it)")
+    marker = f"{run_marker}-retry"
+    webhook.journey = "daemon retry: first call"
+    webhook.fail(marker, 1)
+    server.postmaster(mail(server.customer_email,
+                           f"Cash register in store 007 does not work [{marker}]",
+                           "The cash register does not start. Customers are waiting.", marker))
+    failed_at = time.monotonic()
+    ticket_id = find_ticket_by_title(agent, marker)
+    number = agent.ticket_get(ticket_id).ticket_number
+    webhook.journey = "daemon retry: follow-up"
+    server.postmaster(mail(server.customer_email,
+                           f"Re: [Ticket#{number}] Cash register in store 007 does not work",
+                           "Still not working after a restart.", f"{marker}-2"))
+    webhook.journey = "daemon retry"
+    return DaemonRetry(marker=marker, ticket_id=ticket_id, ticket_number=number,
+                       failed_at=failed_at)
+
+
+@pytest.fixture(autouse=True)
+def _live_session(request: pytest.FixtureRequest) -> Iterator[None]:
+    """For a live test: the webhook served for the session, calls labelled with the test's
+    name, and the daemon-retry journey started first thing when the run includes it (its
+    minute of waiting then overlaps the other journeys). Other tests here are left alone."""
+    if request.node.get_closest_marker("live") is None:
+        yield
+        return
+    recorder: WebhookRecorder | None = request.getfixturevalue("webhook")
+    if any("daemon_retry" in getattr(item, "fixturenames", ())
+           for item in request.session.items):
+        request.getfixturevalue("daemon_retry")
+    if recorder is not None:
+        recorder.journey = request.node.name
+    yield
+    if recorder is not None:
+        recorder.journey = "between tests"
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    version = os.environ.get("ZNUNY_VERSION")
+    if version is None and not live_required():
+        return None
+    where = os.environ.get("RADIANT_ZNUNY_URL", "(RADIANT_ZNUNY_URL not set)")
+    return f"live Znuny: {version or '?'} at {where}"
+
