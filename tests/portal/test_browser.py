@@ -79,10 +79,16 @@ def test_phone_user_files_follows_and_answers_a_request(
         expect(promise).to_contain_text("Expected by")
         page.locator("#f_register").fill("2")
         page.locator("#f_impact").select_option(index=1)
+        expect(promise).to_contain_text(")")  # the promise names its time zone
+        before = promise.inner_text()
+        page.locator("#f_impact").select_option(value="whole-store")  # 2 hours, not 4
+        expect(promise).not_to_have_text(before)
+        promised = promise.inner_text()
         page.locator("#f_description").fill("Register 2 freezes at payment")
         page.screenshot(path=artifacts / "2-form-360.png", full_page=True)
         page.get_by_role("button", name="Send request").click()
         expect(page.get_by_role("heading", name="Request received")).to_be_visible()
+        expect(page.locator(".confirmation .promise")).to_have_text(promised)
         number = page.locator(".confirmation p").first.inner_text().split()[-1].rstrip(".")
         page.screenshot(path=artifacts / "3-confirmation-360.png", full_page=True)
 

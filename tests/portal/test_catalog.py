@@ -274,3 +274,15 @@ def test_the_promise_is_kept_from_when_the_form_was_opened(
     sent = customer_client.post("/new/it.pos-down",
                                 data={**hidden, "f_register": "K-7", "f_symptom": "frozen"})
     assert sent.status_code == 302
+
+
+def test_the_page_script_gets_the_promise_for_the_answers_as_json(
+    customer_client: FlaskClient, desk: Any
+) -> None:
+    html = customer_client.get("/new/it.pos-down").get_data(as_text=True)
+    answer = customer_client.post(
+        "/new/it.pos-down", headers={"Accept": "application/json"},
+        data={**_hidden(html), "f_symptom": "no-power", "recalculate": "1"}).get_json()
+    assert answer["promise"] == "Expected by Tue 24 Nov, 10:00 (Yekaterinburg, GMT+05:00)"
+    assert answer["promised"] == "2026-11-24T05:00:00+00:00"
+    assert desk.outbox == []

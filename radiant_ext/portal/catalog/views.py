@@ -10,6 +10,7 @@ from flask import (
     Flask,
     abort,
     current_app,
+    jsonify,
     redirect,
     render_template,
     request,
@@ -27,7 +28,7 @@ from radiant_ext.portal.catalog.forms import (
     build_request_form,
     field_values,
 )
-from radiant_ext.portal.i18n import current_language
+from radiant_ext.portal.i18n import current_language, format_deadline
 from radiant_ext.portal.ports import (
     AttachmentData,
     CatalogItemView,
@@ -131,6 +132,9 @@ def request_form(item_id: str) -> ResponseReturnValue:
         status = 400
     preview = services().catalog.route(item, current_customer(), _answers(form, item), opened)
     form.promised.data = _promise_text(preview.deadline)
+    if request.form.get("recalculate") and request.accept_mimetypes.best == "application/json":
+        return jsonify(promise=_promise_sentence(preview.deadline, preview.time_zone),
+                       promised=form.promised.data, opened=form.opened.data)
     return render_template(
         "catalog/form.html", item=item, form=form, deadline=preview.deadline,
         zone=preview.time_zone, prefix=FIELD_PREFIX,
@@ -155,6 +159,13 @@ def _opened_at(form: RequestForm) -> datetime:
         and float(stamp) <= now.timestamp() else now
     form.opened.data = serializer.dumps(opened.timestamp())
     return opened
+
+
+def _promise_sentence(deadline: datetime | None, zone: str | None) -> str:
+    """The promise as the form shows it (the page's script updates it with this)."""
+    if deadline is None:
+        return str(gettext("We will answer as soon as we can."))
+    return str(gettext("Expected by %(when)s", when=format_deadline(deadline, zone)))
 
 
 def _promise_text(deadline: datetime | None) -> str:
