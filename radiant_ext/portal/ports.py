@@ -257,6 +257,9 @@ class TicketDetail:
     owner: str
     closed_at: datetime | None = None
     articles: Sequence[ArticleView] = field(default_factory=tuple)
+    promised: datetime | None = None
+    """The deadline promised when the request was filed, where ``summary.deadline`` is the
+    help desk's own (Znuny's solution escalation, once Znuny has one)."""
 
 
 class CustomerAuthPort(Protocol):

@@ -242,6 +242,22 @@ def test_other_company_gets_not_found_for_read_reply_close(agent: FakeAgentClien
     assert agent.updates == []
 
 
+def test_the_detail_shows_znunys_deadline_once_znuny_counts_one(
+        agent: FakeAgentClient) -> None:
+    tickets = ZnunyTickets(agent, AutoLister(None, None))  # type: ignore[arg-type]
+    promised = "2026-11-24 07:00:00"
+    agent.tickets[9] = {**agent.tickets[9], "EscalationSolutionTime": "0", "DynamicField": [
+        {"Name": "RadiantDeadline", "Value": promised}]}
+    before = tickets.get(_acme("cust1"), 9)
+    assert before.summary.deadline == datetime(2026, 11, 24, 7, tzinfo=UTC)
+    assert before.promised is None
+    solution = datetime(2026, 11, 24, 9, tzinfo=UTC)  # the SLA in Znuny says two hours later
+    agent.tickets[9]["EscalationSolutionTime"] = str(int(solution.timestamp()))
+    after = tickets.get(_acme("cust1"), 9)
+    assert after.summary.deadline == solution
+    assert after.promised == datetime(2026, 11, 24, 7, tzinfo=UTC)
+
+
 def test_ids_znuny_denies_are_not_found(agent: FakeAgentClient) -> None:
     tickets = ZnunyTickets(agent, AutoLister(None, None))  # type: ignore[arg-type]
     with pytest.raises(TicketNotFound):

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
+from dataclasses import replace
+from datetime import UTC, datetime
 
 from radiant_ext.client import NewArticle, NewAttachment, Ticket, TicketChanges, ZnunyClient
 from radiant_ext.client.errors import (
@@ -83,7 +85,13 @@ class ZnunyTickets:
         articles = [v for a in ticket.articles if (v := article_view(a)) is not None]
         closed_at = ticket.changed if ticket.state_type == "closed" else None
         owner = self._agent_name(ticket.owner) if ticket.owner else ""
-        return TicketDetail(summary_of(ticket), owner, closed_at, articles)
+        summary = summary_of(ticket)
+        escalation = ticket.escalation_solution_time or 0
+        if escalation > 0:  # Znuny counts its SLA now: its deadline is the one that holds
+            znuny = datetime.fromtimestamp(escalation, UTC)
+            return TicketDetail(replace(summary, deadline=znuny), owner, closed_at, articles,
+                                promised=summary.deadline)
+        return TicketDetail(summary, owner, closed_at, articles)
 
     def attachment(
         self, customer: Customer, ticket_id: int, article_id: int, file_id: int
