@@ -13,6 +13,18 @@ from radiant_ext.client import errors
 from radiant_ext.client._transport import RetryPolicy
 from radiant_ext.client.client import TICKET_NUMBER_ROUTE_PLACEHOLDER, ZnunyClient
 from radiant_ext.client.credentials import AgentCredentials, Credentials, CustomerCredentials
+from radiant_ext.client.meta import (
+    META_SECTIONS,
+    MetaAgent,
+    MetaCustomerCompany,
+    MetaDynamicField,
+    MetaNamed,
+    MetaQueue,
+    MetaService,
+    MetaSLA,
+    MetaState,
+    ZnunyMeta,
+)
 from radiant_ext.client.models import (
     Article,
     Attachment,
@@ -40,6 +52,15 @@ __all__ = [
     "DynamicFieldFilter",
     "DynamicFieldValue",
     "HistoryEntry",
+    "META_SECTIONS",
+    "MetaAgent",
+    "MetaCustomerCompany",
+    "MetaDynamicField",
+    "MetaNamed",
+    "MetaQueue",
+    "MetaSLA",
+    "MetaService",
+    "MetaState",
     "NewArticle",
     "NewAttachment",
     "NewTicket",
@@ -57,5 +78,6 @@ __all__ = [
     "TicketSearchFilter",
     "TicketUpdated",
     "ZnunyClient",
+    "ZnunyMeta",
     "errors",
 ]

@@ -38,7 +38,7 @@ logger = logging.getLogger("radiant_ext.client")
 #: Operations that change nothing and may be retried after a lost answer.
 SAFE_OPERATIONS = frozenset(
     {"SessionCreate", "SessionGet", "TicketGet", "TicketGetList", "TicketHistoryGet",
-     "TicketSearch", "TicketSearchPOST"}
+     "TicketSearch", "TicketSearchPOST", "RadiantMetaDescribe"}
 )
 
 AuthMode = Literal["session", "credentials"]

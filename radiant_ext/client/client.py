@@ -23,6 +23,7 @@ from radiant_ext.client.errors import (
     ResponseValidationError,
     RouteNotConfiguredError,
 )
+from radiant_ext.client.meta import META_SECTIONS, ZnunyMeta
 from radiant_ext.client.models import (
     DynamicFieldValue,
     HistoryEntry,
@@ -36,7 +37,7 @@ from radiant_ext.client.models import (
     TicketUpdated,
     one_or_many,
 )
-from radiant_ext.client.routes import parse_route_overrides
+from radiant_ext.client.routes import PACKAGE_ROUTES, parse_route_overrides
 from radiant_ext.client.search import TicketSearchFilter
 
 if TYPE_CHECKING:
@@ -400,6 +401,34 @@ class ZnunyClient(ClientCore):
             for row in rows if isinstance(rows, list) else [rows]:
                 entries.append(_validate(HistoryEntry, row, "TicketHistoryGet"))
         return entries
+
+    # -- metadata (the Znuny package RadiantExt) ------------------------------------------
+
+    def describe(self, include: Iterable[str] | None = None) -> ZnunyMeta:
+        """Znuny's queues, services, SLAs, types, priorities, states, agents, customer
+        companies and dynamic fields, from the operation ``RadiantMeta::Describe`` of the
+        companion's Znuny package (docs/znuny-package.md). Agents only.
+
+        :param include: only these sections (:data:`~radiant_ext.client.meta.META_SECTIONS`
+            names, e.g. ``["Queues", "SLAs"]``); default: all.
+        :raises RouteNotFoundError: the web service has no such operation (package not
+            installed, or installed into another web service).
+        :raises PermissionDeniedError: the client logs in as a customer.
+        :raises ValueError: for an unknown section name.
+        """
+        payload: dict[str, Any] = {}
+        if include is not None:
+            names = list(include)
+            unknown = [n for n in names if n not in META_SECTIONS]
+            if unknown or not names:
+                raise ValueError(f"unknown metadata sections {unknown}; known: "
+                                 + ", ".join(META_SECTIONS))
+            payload["Include"] = names
+        operation = "RadiantMetaDescribe"
+        route = (self.routes.route(operation) if self.routes.has(operation)
+                 else PACKAGE_ROUTES[operation])
+        data = self._request(operation, payload, route=route)
+        return _validate(ZnunyMeta, data, "RadiantMetaDescribe")
 
     # -- search ---------------------------------------------------------------------------
 

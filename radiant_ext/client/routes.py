@@ -32,6 +32,7 @@ from radiant_ext.client.errors import RouteNotConfiguredError, UnknownRouteSetEr
 
 __all__ = [
     "OPERATIONS",
+    "PACKAGE_ROUTES",
     "ROUTE_SETS",
     "Route",
     "RouteSet",
@@ -41,7 +42,8 @@ __all__ = [
 ]
 
 #: Operations the client knows. ``TicketGetList`` and ``TicketSearchPOST`` are extra routes
-#: of the ``Ticket::TicketGet`` / ``Ticket::TicketSearch`` types.
+#: of the ``Ticket::TicketGet`` / ``Ticket::TicketSearch`` types; ``RadiantMetaDescribe`` is
+#: the operation of the companion's Znuny package (:data:`PACKAGE_ROUTES`).
 OPERATIONS = (
     "SessionCreate",
     "SessionGet",
@@ -53,6 +55,7 @@ OPERATIONS = (
     "TicketSearch",
     "TicketSearchPOST",
     "TicketUpdate",
+    "RadiantMetaDescribe",
 )
 
 _PARAM = re.compile(r":(\w+)")
@@ -124,6 +127,14 @@ class RouteSet:
         for operation, value in overrides.items():
             routes[operation] = parse_route(operation, value)
         return replace(self, routes=MappingProxyType(routes))
+
+
+#: Routes the companion's Znuny package (``znuny-package/``) adds to whichever web service it
+#: finds or creates, the same under every route set; a route set's own route (an override)
+#: comes first.
+PACKAGE_ROUTES: Mapping[str, Route] = MappingProxyType(
+    {"RadiantMetaDescribe": Route("POST", "/Radiant/Meta")}
+)
 
 
 def parse_route(operation: str, value: Route | tuple[str, str] | str) -> Route:
