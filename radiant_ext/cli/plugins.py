@@ -35,7 +35,7 @@ from radiant_ext.plugins.checks import (
     check_plugins,
 )
 from radiant_ext.plugins.factory import plugins_from_settings, store_enablement
-from radiant_ext.plugins.znuny_meta import check_items, read_znuny_names
+from radiant_ext.plugins.znuny_meta import check_items, promise_warnings, read_znuny_names
 
 if TYPE_CHECKING:
     from radiant_ext.webhook import Finding
@@ -227,13 +227,17 @@ def simulate(item_id: str, store: str | None, field_pairs: tuple[str, ...], at: 
         console.print(f"Note: required fields not given: {', '.join(missing)}")
 
 
-def _znuny_problems(settings: Settings, report: PluginReport) -> tuple[list[str], str]:
+def _znuny_problems(settings: Settings,
+                    report: PluginReport) -> tuple[list[str], str, list[str]]:
+    """Names Znuny lacks (problems), a note, and promises Znuny's SLAs do not keep."""
     if settings.znuny_db_url is None:
         return [], ("Names were NOT checked against Znuny: RADIANT_ZNUNY_DB_URL is not set "
-                    "(catalogs were validated on their own).")
+                    "(catalogs were validated on their own)."), []
     names = read_znuny_names(settings.znuny_db_url.get_secret_value())
     problems = check_items(report.items, names)
-    return problems, f"Checked every name against Znuny's database: {len(problems)} missing."
+    return (problems,
+            f"Checked every name against Znuny's database: {len(problems)} missing.",
+            promise_warnings(report.items, names))
 
 
 def _check_all(settings: Settings) -> PluginReport:
@@ -331,10 +335,11 @@ def check(as_json: bool, znuny: bool | None, at: str | None) -> None:
     settings = load_settings()
     now = _parse_at(at, settings.default_time_zone)
     report = _check_all(settings)
-    names, note = _znuny_problems(settings, report) if not report.problems else ([], "")
+    names, note, promises = _znuny_problems(settings, report) if not report.problems \
+        else ([], "", [])
     problems = report.problems + names
     warnings = calendar_warnings(report.items, report.stores, now=now,
-                                 default_time_zone=settings.default_time_zone)
+                                 default_time_zone=settings.default_time_zone) + promises
     findings, setup_note = _setup_findings(settings, znuny)
     if as_json:
         click.echo(json.dumps({"plugins": {k: {"departments": v[0], "items": v[1]}

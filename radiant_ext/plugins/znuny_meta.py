@@ -10,8 +10,8 @@ The sandbox keeps the same tables, so one reader serves both.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.exc import SQLAlchemyError
@@ -43,6 +43,8 @@ class ZnunyNames:
     types: frozenset[str]
     priorities: frozenset[str]
     dynamic_fields: frozenset[str]
+    sla_solution_minutes: Mapping[str, int] = field(default_factory=dict)
+    """Each valid SLA's solution time in Znuny, in minutes (0: Znuny escalates none)."""
 
 
 _QUERIES = {
@@ -54,6 +56,7 @@ _QUERIES = {
     "dynamic_fields": "SELECT name FROM dynamic_field WHERE valid_id = 1 "
                       "AND object_type = 'Ticket'",
 }
+_SLA_TIMES = "SELECT name, solution_time FROM sla WHERE valid_id = 1"
 _LINKS = (
     "SELECT s.name, l.name FROM service_sla x JOIN service s ON s.id = x.service_id "
     "JOIN sla l ON l.id = x.sla_id WHERE s.valid_id = 1 AND l.valid_id = 1"
@@ -90,11 +93,12 @@ def read_znuny_names(url: str) -> ZnunyNames:
             found = {key: frozenset(str(r[0]) for r in conn.execute(text(sql)))
                      for key, sql in _QUERIES.items()}
             links = frozenset((str(a), str(b)) for a, b in conn.execute(text(_LINKS)))
+            times = {str(n): int(t or 0) for n, t in conn.execute(text(_SLA_TIMES))}
     except SQLAlchemyError as exc:
         raise _unreadable(exc) from exc
     finally:
         engine.dispose()
-    return ZnunyNames(service_slas=links, **found)
+    return ZnunyNames(service_slas=links, sla_solution_minutes=times, **found)
 
 
 def read_company_names(url: str) -> dict[str, str]:
@@ -144,6 +148,36 @@ def _item_problems(item: CatalogItem, names: ZnunyNames) -> list[str]:
         if spec.dynamic_field and spec.dynamic_field not in names.dynamic_fields:
             problems.append(f"dynamic field {spec.dynamic_field!r} (field {spec.id}) not in Znuny")
     return [f"{item.id}: {p}" for p in problems]
+
+
+def promise_warnings(items: Iterable[CatalogItem], names: ZnunyNames) -> list[str]:
+    """One line per item whose SLA in Znuny escalates at another time than the catalog
+    promises.
+
+    Znuny escalates a ticket by its SLA's solution time, in Znuny's working hours; the
+    customer is promised the catalog's deadline, in the item's (or the store's) hours. Only
+    the item's base deadline is compared: rules may shorten it for one request. Znuny's
+    calendars live in its system configuration, which this reader cannot see: the hours are
+    named, for the admin to compare with ``TimeWorkingHours``.
+    """
+    lines = []
+    for item in items:
+        sla = item.routing.sla
+        if not sla or sla not in names.sla_solution_minutes:
+            continue
+        minutes = names.sla_solution_minutes[sla]
+        promised = round(item.deadline.business_hours * 60)
+        if minutes == promised:
+            continue
+        znuny = f"{minutes} minutes" if minutes else "no solution time"
+        store = ", or the store's trading hours" if item.deadline.store_hours else ""
+        lines.append(
+            f"{item.id}: SLA {sla!r} has {znuny} in Znuny, the catalog promises "
+            f"{item.deadline.business_hours:g} business hours ({promised} minutes) of calendar "
+            f"{item.deadline.calendar.id!r}{store}: Znuny escalates at another time than the "
+            f"customer is told — give the item an SLA whose solution time is {promised} "
+            "minutes, or change the item's deadline")
+    return lines
 
 
 def check_items(items: Iterable[CatalogItem], names: ZnunyNames) -> list[str]:

@@ -113,6 +113,10 @@ RETAIL_SLAS = {  # SLA -> services it is linked to in service_sla
                              "Maintenance::HVAC", "Maintenance::Door and lock"],
     "Customer Service standard": ["Customer Service::Feedback", "Customer Service::Complaint"],
 }
+RETAIL_SLA_SOLUTION_MINUTES = {  # as the sandbox's retail seed and scripts/znuny provision them
+    "POS critical": 240, "IT standard": 1440, "HR standard": 1800,
+    "Maintenance contract": 360, "Customer Service standard": 1200,
+}
 RETAIL_SERVICES = ["HR", "Accounting", "Accounting::Invoice question", "Legal",
                    "Legal::Contract review", "Maintenance", "Customer Service"]
 
@@ -128,11 +132,12 @@ def _create_znuny_db(url: str, contract: Path, skip: set[str]) -> None:
     for name in ("queue", "service", "sla", "service_sla", "ticket_type", "ticket_priority",
                  "dynamic_field"):
         data = json.loads((contract / f"{name}.json").read_text("utf-8"))
-        rows[name] = [{k: v for k, v in r.items() if k in ("id", "name", "valid_id",
-                                                            "object_type", "service_id",
-                                                            "sla_id")} for r in data["rows"]]
+        keep = ("id", "name", "valid_id", "object_type", "service_id", "sla_id",
+                *(("solution_time",) if name == "sla" else ()))
+        rows[name] = [{k: v for k, v in r.items() if k in keep} for r in data["rows"]]
         cols = list(rows[name][0])
-        Table(name, meta, *[Column(c, Integer if c.endswith("id") else Text) for c in cols])
+        Table(name, meta, *[Column(c, Integer if c.endswith(("id", "_time")) else Text)
+                            for c in cols])
 
     def add(table: str, name: str, **extra: object) -> int:
         new_id = 1 + max(int(str(r["id"])) for r in rows[table])
@@ -147,7 +152,7 @@ def _create_znuny_db(url: str, contract: Path, skip: set[str]) -> None:
     for n in RETAIL_SERVICES:
         add("service", n)
     for sla, services in RETAIL_SLAS.items():
-        sla_id = add("sla", sla)
+        sla_id = add("sla", sla, solution_time=RETAIL_SLA_SOLUTION_MINUTES[sla])
         for service in services:
             service_id = add("service", service)
             if f"{service}|{sla}" not in skip:

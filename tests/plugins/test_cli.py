@@ -243,6 +243,10 @@ def test_check_against_znuny_metadata(
     monkeypatch.setenv("RADIANT_ZNUNY_DB_URL", make_znuny_db())
     code, out, _ = run("check")
     assert code == 0 and "Checked every name against Znuny's database: 0 missing." in out
+    # Znuny's SLA escalates "IT standard" after 1440 minutes; the e-mail item promises 8 hours
+    assert ("warning: it.email: SLA 'IT standard' has 1440 minutes in Znuny, the catalog "
+            "promises 8 business hours (480 minutes)") in out
+    assert "it.pos-down: SLA" not in out  # 240 minutes = the 4 hours promised
     monkeypatch.setenv("RADIANT_ZNUNY_DB_URL", make_znuny_db(skip={"POS critical"}))
     code, out, err = run("check")
     assert code == 1
