@@ -94,9 +94,9 @@ def _default_client(settings: Settings) -> Any:
 
 
 def _default_plugins(settings: Settings, engine: Engine) -> Any:
-    from radiant_ext.plugins import DatabaseEnablement, Plugins, make_plugin_manager
+    """The same plugins, store directory and defaults as the portal and the webhook."""
+    from radiant_ext.plugins import DatabaseEnablement, plugins_from_settings
     from radiant_ext.store import session_scope
 
-    pm = make_plugin_manager(blocked=tuple(settings.blocked_plugins),
-                             catalog_dirs=tuple(settings.catalog_dirs))
-    return Plugins(pm, enablement=DatabaseEnablement(lambda: session_scope(engine)))
+    return plugins_from_settings(
+        settings, enablement=DatabaseEnablement(lambda: session_scope(engine)))
