@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from html.parser import HTMLParser
 from io import BytesIO
 from typing import Any
 
@@ -26,6 +27,7 @@ from radiant_ext.plugins import (
     CatalogItem,
     ChoiceField,
     DateField,
+    EmailTicket,
     NumberField,
     Plugins,
     RequestContext,
@@ -46,6 +48,7 @@ __all__ = [
     "Simulator",
     "csrf_token",
     "file_request",
+    "form_page",
     "form_values",
     "login",
     "wait_for",
@@ -223,6 +226,20 @@ class Simulator:
             recent_incidents=recent or self.recent)
         return self.plugins.route(self.plugins.item(item_id), request)
 
+    def for_email(self, ticket: Any) -> RoutingDecision:
+        """The decision for an e-mail-born ticket (webhook, e-mail classification): its text
+        classified, routed for its customer's store from the moment Znuny created it."""
+        classification = self.plugins.classify(EmailTicket.from_ticket(ticket))
+        assert classification is not None, f"no catalog item matches {ticket.title!r}"
+        company = ticket.customer_id or None
+        store = company if company and self.plugins.store(company) else None
+        assert ticket.created is not None
+        return self.plugins.route(
+            self.plugins.item(classification.item_id),
+            RequestContext(store_id=store, submitted_at=ticket.created,
+                           customer_user=ticket.customer_user_id or None,
+                           customer_company=company, recent_incidents=self.recent))
+
     def bracket(self, item_id: str, values: Mapping[str, str], *, customer: str,
                 company: str) -> tuple[RoutingDecision, Callable[[], RoutingDecision]]:
         """The decision now, and a function giving the decision at a later moment with the
@@ -244,29 +261,71 @@ class Simulator:
         return now, later
 
 
+class _HiddenInputs(HTMLParser):
+    """The hidden inputs of the request form (reference, CSRF token, opened, promise)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.values: dict[str, str] = {}
+        self.names: set[str] = set()
+        self._in_form = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = dict(attrs)
+        if tag == "form" and "data-promise" in found:
+            self._in_form = True
+        if not self._in_form or tag not in ("input", "textarea", "select"):
+            return
+        name = found.get("name") or ""
+        self.names.add(name)
+        if tag == "input" and found.get("type") == "hidden":
+            self.values[name] = found.get("value") or ""
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "form":
+            self._in_form = False
+
+
+def form_page(html: str) -> _HiddenInputs:
+    """The request form on ``html``: its hidden values and the names of its inputs."""
+    parsed = _HiddenInputs()
+    parsed.feed(html)
+    assert "request_id" in parsed.values, "the page carries no request form"
+    return parsed
+
+
+PROMISE_CHANGED = "Your answers change when we can promise"
+
+
 def _post_form(client: FlaskClient, item_id: str, values: Mapping[str, str],
-               files: Mapping[str, tuple[bytes, str]], attachments: list[tuple[bytes, str]],
-               description: str) -> tuple[str, str]:
-    """Open ``item_id``'s form and submit it; return the reference and the answer's page."""
+               files: Mapping[str, tuple[bytes, str]], description: str) -> tuple[str, str]:
+    """Open ``item_id``'s form and send it as a browser would (the form's hidden inputs, the
+    fields it shows); when the answers changed the promise shown, the form comes back with
+    the new one and is sent again. Return the reference and where the answer points."""
     page = client.get(f"/new/{item_id}")
     assert page.status_code == 200, f"/new/{item_id} answered {page.status_code}"
-    html = page.get_data(as_text=True)
-    ref = re.search(r'name="request_id" type="hidden" value="([^"]+)"', html)
-    assert ref, "the form carries no reference"
-    data: dict[str, Any] = {"csrf_token": csrf_token(html), "request_id": ref.group(1),
-                            "description": description}
-    data.update({f"f_{name}": value for name, value in values.items()})
-    for name, (content, filename) in files.items():
-        data[f"f_{name}"] = (BytesIO(content), filename)
-    if attachments:
-        data["attachments"] = [(BytesIO(content), filename) for content, filename in attachments]
-    response = client.post(f"/new/{item_id}", data=data, content_type="multipart/form-data")
+    form = form_page(page.get_data(as_text=True))
+    for attempt in range(2):
+        data: dict[str, Any] = dict(form.values)
+        data.update({f"f_{name}": value for name, value in values.items()})
+        if "description" in form.names:
+            data["description"] = description
+        for name, (content, filename) in files.items():
+            key = name if name == "attachments" else f"f_{name}"
+            assert key in form.names, f"the form of {item_id} has no file field {key}"
+            data[key] = (BytesIO(content), filename)
+        response = client.post(f"/new/{item_id}", data=data, content_type="multipart/form-data")
+        html = response.get_data(as_text=True)
+        if response.status_code == 400 and PROMISE_CHANGED in html and attempt == 0:
+            form = form_page(html)  # the customer reads the new promise and sends again
+            continue
+        break
     assert response.status_code == 302, (
-        f"submitting {item_id} answered {response.status_code}: "
-        f"{_errors(response.get_data(as_text=True))}")
+        f"submitting {item_id} answered {response.status_code}: {_errors(html)}")
+    reference = form.values["request_id"]
     location = response.headers["Location"]
-    assert location.endswith(f"/submitted/{ref.group(1)}"), location
-    return ref.group(1), location
+    assert location.endswith(f"/submitted/{reference}"), location
+    return reference, location
 
 
 def _errors(html: str) -> str:
@@ -284,20 +343,28 @@ def confirmation(client: FlaskClient, location: str) -> str:
 def file_request(portal: Flask, client: FlaskClient, simulator: Simulator, log: DecisionLog,
                  item_id: str, *, customer: str, company: str, marker: str,
                  values: Mapping[str, str] | None = None,
-                 files: Mapping[str, tuple[bytes, str]] | None = None,
-                 attachments: list[tuple[bytes, str]] | None = None) -> Filed:
+                 attachment: tuple[bytes, str] | None = None) -> Filed:
     """File ``item_id`` through the form and wait for the ticket number on the confirmation.
 
-    ``values`` and ``files`` (by field id) default to the item's required fields filled in;
-    ``attachments`` go to the form's general file field.
+    ``values`` default to the item's required fields filled in (and required files).
+    ``attachment`` (content, file name stem) goes to the item's first file field, with the
+    first extension it allows, else to the form's general attachments as ``.txt``.
     """
+    item = simulator.plugins.item(item_id)
+    files: dict[str, tuple[bytes, str]] = {}
     if values is None:
         store_staff = simulator.plugins.store(company) is not None
-        values, generated = form_values(simulator.plugins.item(item_id), marker,
-                                        own_store=store_staff)
-        files = {**generated, **(files or {})}
+        some_store = next(iter(simulator.plugins.stores()), None)
+        values, files = form_values(item, marker, own_store=store_staff, store=some_store)
+    if attachment is not None:
+        field_ = next((f for f in item.fields if isinstance(f, AttachmentField)), None)
+        if field_ is None:
+            files["attachments"] = (attachment[0], f"{attachment[1]}.txt")
+        else:
+            ext = field_.extensions[0] if field_.extensions else "txt"
+            files[field_.id] = (attachment[0], f"{attachment[1]}.{ext}")
     before, later = simulator.bracket(item_id, values, customer=customer, company=company)
-    reference, location = _post_form(client, item_id, values, files or {}, attachments or [],
+    reference, location = _post_form(client, item_id, values, files,
                                      f"Filed by the live journeys ({marker})")
     page = confirmation(client, location)
     assert f"Your reference: {reference}" in page or "has the number" in page, page[-2000:]

@@ -161,6 +161,11 @@ class DaemonRetry:
                 unavailable(self.reason[1:])
             pytest.skip(self.reason)
 
+    def settle(self, agent: ZnunyClient) -> None:
+        """Wait for the retry if the journey runs (so nothing else routes its ticket first)."""
+        if not self.reason:
+            self.wait(agent)
+
     def wait(self, agent: ZnunyClient) -> Any:
         """The ticket once the daemon's retry has routed it."""
         self.require()
@@ -189,15 +194,15 @@ def daemon_retry(server: LiveServer, webhook: WebhookRecorder | None, agent: Znu
     webhook.journey = "daemon retry: first call"
     webhook.fail(marker, 1)
     server.postmaster(mail(server.customer_email,
-                           f"Cash register in store 007 does not work [{marker}]",
-                           "The cash register does not start. Customers are waiting.", marker))
+                           f"The lighting in store 007 is flickering [{marker}]",
+                           "The lamps over the sales area flicker and two are out.", marker))
     failed_at = time.monotonic()
     ticket_id = find_ticket_by_title(agent, marker)
     number = agent.ticket_get(ticket_id).ticket_number
     webhook.journey = "daemon retry: follow-up"
     server.postmaster(mail(server.customer_email,
-                           f"Re: [Ticket#{number}] Cash register in store 007 does not work",
-                           "Still not working after a restart.", f"{marker}-2"))
+                           f"Re: [Ticket#{number}] The lighting in store 007 is flickering",
+                           "Now three lamps are out.", f"{marker}-2"))
     webhook.journey = "daemon retry"
     return DaemonRetry(marker=marker, ticket_id=ticket_id, ticket_number=number,
                        failed_at=failed_at)

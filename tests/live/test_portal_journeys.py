@@ -96,7 +96,7 @@ def test_a_request_of_each_department_is_filed_with_the_plugins_routing(
 # -- one request through its life, seen by its customer and by another company ----------------
 
 
-FILED_FILE = (b"register log\nE42 at 09:12\n", "register-log.txt")
+FILED_FILE = (b"register log\nE42 at 09:12\n", "register-photo")
 REPLY_FILE = (b"Z-report of register 2\ntotal 1 234,50\n", "z-report.txt")
 
 
@@ -112,7 +112,7 @@ def pos_request(server: LiveServer, portal: Flask, customer: FlaskClient,
     item = simulator.visible_items(server.customer_company, "it")[0]
     return file_request(portal, customer, simulator, decisions, item.id,
                         customer=server.customer, company=server.customer_company,
-                        marker=f"{run_marker}-life", attachments=[FILED_FILE])
+                        marker=f"{run_marker}-life", attachment=FILED_FILE)
 
 
 def _detail(client: FlaskClient, ticket_id: int) -> str:
