@@ -34,8 +34,15 @@ from radiant_ext.plugins.checks import (
     calendar_warnings,
     check_plugins,
 )
+from radiant_ext.plugins.errors import ZnunyMetadataError
 from radiant_ext.plugins.factory import plugins_from_settings, store_enablement
-from radiant_ext.plugins.znuny_meta import check_items, promise_warnings, read_znuny_names
+from radiant_ext.plugins.znuny_meta import (
+    access_problems,
+    check_items,
+    promise_warnings,
+    read_znuny_access,
+    read_znuny_names,
+)
 
 if TYPE_CHECKING:
     from radiant_ext.webhook import Finding
@@ -233,11 +240,23 @@ def _znuny_problems(settings: Settings,
     if settings.znuny_db_url is None:
         return [], ("Names were NOT checked against Znuny: RADIANT_ZNUNY_DB_URL is not set "
                     "(catalogs were validated on their own)."), []
-    names = read_znuny_names(settings.znuny_db_url.get_secret_value())
+    url = settings.znuny_db_url.get_secret_value()
+    names = read_znuny_names(url)
     problems = check_items(report.items, names)
-    return (problems,
-            f"Checked every name against Znuny's database: {len(problems)} missing.",
-            promise_warnings(report.items, names))
+    note = f"Checked every name against Znuny's database: {len(problems)} missing."
+    warnings = promise_warnings(report.items, names)
+    try:
+        access = read_znuny_access(url)
+    except ZnunyMetadataError as exc:
+        warnings.append(f"owners, groups, service links and field types NOT checked: {exc} "
+                        "(grant SELECT on users, group_user, permission_groups, queue, "
+                        "service_customer_user — docs/znuny-setup.md)")
+    else:
+        refused = access_problems(report.items, access, agent=settings.znuny_user or None)
+        problems += refused
+        note += (f" Owners, groups, service links and field types: {len(refused)} "
+                 "problem(s).")
+    return problems, note, warnings
 
 
 def _check_all(settings: Settings) -> PluginReport:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Connection, Engine, create_engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from radiant_ext.plugins.catalog import CatalogItem
@@ -22,14 +22,20 @@ from radiant_ext.plugins.models import priority_name
 
 __all__ = [
     "RADIANT_DYNAMIC_FIELDS",
+    "ZnunyAccess",
     "ZnunyNames",
+    "access_problems",
     "check_items",
     "read_company_names",
+    "read_znuny_access",
     "read_znuny_names",
 ]
 
 RADIANT_DYNAMIC_FIELDS = ("RadiantRequestID", "RadiantCategory", "RadiantStore", "RadiantDeadline")
 """Ticket dynamic fields every installation needs."""
+RADIANT_FIELD_TYPES = {"RadiantRequestID": ("Text",), "RadiantCategory": ("Text",),
+                       "RadiantStore": ("Text",), "RadiantDeadline": ("DateTime",)}
+"""The field types the companion writes them as."""
 
 
 @dataclass(frozen=True)
@@ -116,6 +122,143 @@ def read_company_names(url: str) -> dict[str, str]:
         raise _unreadable(exc) from exc
     finally:
         engine.dispose()
+
+
+@dataclass(frozen=True)
+class ZnunyAccess:
+    """Who may act where, and what Znuny checks on ``TicketCreate`` beyond names.
+
+    :ivar agents: valid agents' logins.
+    :ivar rw_groups: login → the groups the agent has ``rw`` on (directly or by a role).
+    :ivar queue_groups: queue → the group that owns it.
+    :ivar default_services: services linked to every customer (``<DEFAULT>``).
+    :ivar linked_customers: service → customer users linked to it one by one.
+    :ivar field_types: ticket dynamic field → its type (valid fields only).
+    """
+
+    agents: frozenset[str]
+    rw_groups: Mapping[str, frozenset[str]]
+    queue_groups: Mapping[str, str]
+    default_services: frozenset[str]
+    linked_customers: Mapping[str, frozenset[str]]
+    field_types: Mapping[str, str]
+
+
+_GROUP_TABLES = ("permission_groups", "groups")  # 6.5+ and 7; OTRS 6.0
+_ROLE_RW = (
+    "SELECT u.login, g.name FROM role_user ru JOIN users u ON u.id = ru.user_id "
+    "JOIN group_role gr ON gr.role_id = ru.role_id JOIN {groups} g ON g.id = gr.group_id "
+    "JOIN roles r ON r.id = ru.role_id "
+    "WHERE gr.permission_key = 'rw' AND gr.permission_value = 1 AND u.valid_id = 1 "
+    "AND g.valid_id = 1 AND r.valid_id = 1"
+)
+
+
+def _group_table(conn: Connection) -> str:
+    for name in _GROUP_TABLES:
+        try:
+            conn.execute(text(f"SELECT 1 FROM {name} WHERE 1 = 0"))
+            return name
+        except SQLAlchemyError:
+            conn.rollback()
+    raise ZnunyMetadataError("neither permission_groups nor groups can be read")
+
+
+def read_znuny_access(url: str) -> ZnunyAccess:
+    """Read agents, their ``rw`` groups, queue groups, service links and field types.
+
+    Needs ``SELECT`` on ``users``, ``group_user``, ``permission_groups`` (``groups`` on
+    OTRS 6.0), ``queue``, ``service``, ``service_customer_user`` and ``dynamic_field``; roles
+    (``role_user``, ``group_role``, ``roles``) are read where they can be.
+
+    :raises ZnunyMetadataError: one of the needed tables cannot be read.
+    """
+    engine = _engine(url)
+    try:
+        with engine.connect() as conn:
+            groups = _group_table(conn)
+            agents = frozenset(str(r[0]) for r in conn.execute(
+                text("SELECT login FROM users WHERE valid_id = 1")))
+            rw: dict[str, set[str]] = {}
+            for login, group in conn.execute(text(
+                    f"SELECT u.login, g.name FROM group_user gu JOIN users u ON u.id = gu.user_id "
+                    f"JOIN {groups} g ON g.id = gu.group_id WHERE gu.permission_key = 'rw' "
+                    "AND u.valid_id = 1 AND g.valid_id = 1")):
+                rw.setdefault(str(login), set()).add(str(group))
+            try:
+                for login, group in conn.execute(text(_ROLE_RW.format(groups=groups))):
+                    rw.setdefault(str(login), set()).add(str(group))
+            except SQLAlchemyError:  # no roles table (the sandbox), or no grant on it
+                conn.rollback()
+            queues = {str(q): str(g) for q, g in conn.execute(text(
+                f"SELECT q.name, g.name FROM queue q JOIN {groups} g ON g.id = q.group_id "
+                "WHERE q.valid_id = 1"))}
+            linked: dict[str, set[str]] = {}
+            for service, login in conn.execute(text(
+                    "SELECT s.name, l.customer_user_login FROM service_customer_user l "
+                    "JOIN service s ON s.id = l.service_id WHERE s.valid_id = 1")):
+                linked.setdefault(str(service), set()).add(str(login))
+            fields = {str(n): str(t) for n, t in conn.execute(text(
+                "SELECT name, field_type FROM dynamic_field WHERE valid_id = 1 "
+                "AND object_type = 'Ticket'"))}
+    except SQLAlchemyError as exc:
+        raise _unreadable(exc) from exc
+    finally:
+        engine.dispose()
+    return ZnunyAccess(
+        agents=agents, rw_groups={k: frozenset(v) for k, v in rw.items()},
+        queue_groups=queues,
+        default_services=frozenset(s for s, logins in linked.items() if "<DEFAULT>" in logins),
+        linked_customers={s: frozenset(v - {"<DEFAULT>"}) for s, v in linked.items()},
+        field_types=fields,
+    )
+
+
+def access_problems(items: Iterable[CatalogItem], access: ZnunyAccess,
+                    agent: str | None = None) -> list[str]:
+    """One line per thing Znuny would refuse a ticket of these items for, with the fix.
+
+    * owner and owner-pool agents: exist, valid, ``rw`` on the group of the item's queue
+      (``TicketCreate`` fails with "Owner parameter is invalid!" otherwise);
+    * the companion's own agent (``agent``): ``rw`` on every queue the items route to;
+    * services: linked to the customers (``<DEFAULT>``; else ``TicketCreate`` for a customer
+      fails with "Ticket->Service parameter is invalid!");
+    * the ``Radiant*`` dynamic fields: valid and of the type the companion writes.
+    """
+    problems = [
+        f"dynamic field {name!r} is a {access.field_types[name]} field; the companion writes "
+        f"it as {' or '.join(kinds)}: recreate it with that type"
+        for name, kinds in RADIANT_FIELD_TYPES.items()
+        if name in access.field_types and access.field_types[name] not in kinds]
+    queues_seen: set[str] = set()
+    for item in items:
+        r = item.routing
+        group = access.queue_groups.get(r.queue)
+        owners = [r.owner] if r.owner else list(r.owner_pool)
+        for login in owners:
+            if login not in access.agents:
+                problems.append(f"{item.id}: owner {login!r} is not a valid agent in Znuny: "
+                                "add the agent (Admin → Agents) or change the item's owner")
+            elif group and group not in access.rw_groups.get(login, ()):
+                problems.append(
+                    f"{item.id}: owner {login!r} has no rw on group {group!r} of queue "
+                    f"{r.queue!r}: Admin::Group::UserLink --user-name {login} --group-name "
+                    f"{group} --permission rw")
+        if agent and group and r.queue not in queues_seen:
+            queues_seen.add(r.queue)
+            if group not in access.rw_groups.get(agent, ()):
+                problems.append(
+                    f"{item.id}: the companion's agent {agent!r} has no rw on group {group!r} "
+                    f"of queue {r.queue!r}: Admin::Group::UserLink --user-name {agent} "
+                    f"--group-name {group} --permission rw")
+        if r.service and r.service not in access.default_services:
+            some = len(access.linked_customers.get(r.service, ()))
+            problems.append(
+                f"{item.id}: service {r.service!r} is not linked to the customers by default "
+                f"(<DEFAULT>; {some} customer user(s) linked one by one): Znuny refuses the "
+                "requests of every other customer — link it in Admin → Customer Users ↔ "
+                "Services (<DEFAULT>)")
+    return problems
 
 
 def _levels(item: CatalogItem) -> set[int]:

@@ -129,3 +129,68 @@ def test_an_unreachable_znuny_leaves_the_ids_as_names(
                                        load_entrypoints=False).stores()
     assert stores["store-007"].name == "store-007"
     assert "store names from Znuny unavailable" in caplog.text
+
+
+# -- what Znuny would refuse beyond names: owners, groups, service links, field types ------
+
+@pytest.fixture(scope="module")
+def retail_znuny(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sandbox's retail Znuny database (the tables and columns of a real Znuny)."""
+    from radiant_ext.sandbox import create_app
+
+    folder = tmp_path_factory.mktemp("retail-znuny")
+    create_app(folder, seed="retail")
+    return folder / "sandbox.sqlite"
+
+
+@pytest.fixture
+def broken_znuny(retail_znuny: Path, tmp_path: Path) -> Callable[[str], str]:
+    """A copy of the retail database with one SQL change applied; returns its URL."""
+    import sqlite3
+
+    from sqlalchemy import create_engine, text
+
+    def make(sql: str) -> str:
+        copy = tmp_path / f"znuny-{abs(hash(sql))}.sqlite"
+        with sqlite3.connect(retail_znuny) as source, sqlite3.connect(copy) as target:
+            source.backup(target)  # the sandbox writes ahead: a file copy may miss rows
+        engine = create_engine(f"sqlite:///{copy}")
+        with engine.begin() as conn:
+            conn.execute(text(sql))
+        engine.dispose()
+        return f"sqlite:///{copy}"
+
+    return make
+
+
+def _access_problems(url: str) -> list[str]:
+    from radiant_ext.plugins import Plugins, make_plugin_manager
+    from radiant_ext.plugins.znuny_meta import access_problems, read_znuny_access
+
+    items = Plugins(make_plugin_manager(load_entrypoints=True)).catalog_items()
+    return access_problems(items, read_znuny_access(url), agent="radiant")
+
+
+def test_a_correct_znuny_refuses_nothing(retail_znuny: Path) -> None:
+    assert _access_problems(f"sqlite:///{retail_znuny}") == []
+
+
+@pytest.mark.parametrize(("sql", "expected"), [
+    ("UPDATE users SET valid_id = 2 WHERE login = 'it-agent'",
+     "it.pos-down: owner 'it-agent' is not a valid agent in Znuny"),
+    ("DELETE FROM group_user WHERE user_id = (SELECT id FROM users WHERE login = 'it-agent')",
+     "it.pos-down: owner 'it-agent' has no rw on group 'it' of queue 'IT::Stores': "
+     "Admin::Group::UserLink --user-name it-agent --group-name it --permission rw"),
+    ("DELETE FROM group_user WHERE user_id = (SELECT id FROM users WHERE login = 'radiant')",
+     "the companion's agent 'radiant' has no rw on group 'it' of queue 'IT::Stores'"),
+    ("DELETE FROM service_customer_user WHERE service_id = "
+     "(SELECT id FROM service WHERE name = 'IT::Cash register')",
+     "it.pos-down: service 'IT::Cash register' is not linked to the customers by default"),
+    ("UPDATE dynamic_field SET field_type = 'Text' WHERE name = 'RadiantDeadline'",
+     "dynamic field 'RadiantDeadline' is a Text field; the companion writes it as DateTime"),
+], ids=["owner-invalid", "owner-without-rw", "companion-without-rw", "service-not-linked",
+        "field-type"])
+def test_each_thing_znuny_would_refuse_is_named_with_its_fix(
+        broken_znuny: Callable[[str], str], sql: str, expected: str) -> None:
+    problems = _access_problems(broken_znuny(sql))
+    assert any(p.startswith(expected) or expected in p for p in problems), problems
