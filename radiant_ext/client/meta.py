@@ -47,6 +47,8 @@ def _as_list(value: Any) -> Any:
 
 
 StrList = Annotated[list[ZnunyStr], BeforeValidator(_as_list)]
+Minutes = Annotated[ZnunyInt, BeforeValidator(lambda v: 0 if v is None or v == "" else v)]
+"""Minutes of an escalation time; empty (none set) is 0."""
 
 
 class MetaNamed(InboundModel):
@@ -82,9 +84,9 @@ class MetaSLA(MetaNamed):
     its calendar (``""``: the default calendar, else N of ``TimeWorkingHours::CalendarN``)."""
 
     services: StrList = Field(default_factory=list, alias="Services")
-    first_response_time: ZnunyInt = Field(0, alias="FirstResponseTime")
-    update_time: ZnunyInt = Field(0, alias="UpdateTime")
-    solution_time: ZnunyInt = Field(0, alias="SolutionTime")
+    first_response_time: Minutes = Field(0, alias="FirstResponseTime")
+    update_time: Minutes = Field(0, alias="UpdateTime")
+    solution_time: Minutes = Field(0, alias="SolutionTime")
     calendar: ZnunyStr = Field("", alias="Calendar")
     calendar_name: ZnunyStr = Field("", alias="CalendarName")
 
