@@ -254,7 +254,7 @@ def _znuny_problems(settings: Settings,
     else:
         refused = access_problems(report.items, access, agent=settings.znuny_user or None)
         problems += refused
-        note += (f" Owners, groups, service links and field types: {len(refused)} "
+        note += (f"\nChecked owners, groups, service links and field types: {len(refused)} "
                  "problem(s).")
     return problems, note, warnings
 
