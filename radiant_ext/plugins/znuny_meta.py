@@ -6,12 +6,18 @@ in a search, so names are read from Znuny's database (``RADIANT_ZNUNY_DB_URL``):
 ``dynamic_field``; only rows with ``valid_id = 1`` count (``shared/contract/znuny-db/``).
 ``customer_company`` gives the store directory the names of stores it lists without one.
 The sandbox keeps the same tables, so one reader serves both.
+
+Without a database URL the same facts come from the Znuny package's read-only GI operation
+``RadiantMeta::Describe`` (``ZnunyClient.describe()``, docs/znuny-package.md):
+:func:`names_from_meta`, :func:`access_from_meta` and :func:`company_names_from_meta` turn
+its answer into what the readers here return.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, Engine, create_engine, text
 from sqlalchemy.exc import SQLAlchemyError
@@ -20,12 +26,18 @@ from radiant_ext.plugins.catalog import CatalogItem
 from radiant_ext.plugins.errors import ZnunyMetadataError
 from radiant_ext.plugins.models import priority_name
 
+if TYPE_CHECKING:
+    from radiant_ext.client.meta import ZnunyMeta
+
 __all__ = [
     "RADIANT_DYNAMIC_FIELDS",
     "ZnunyAccess",
     "ZnunyNames",
     "access_problems",
+    "access_from_meta",
     "check_items",
+    "company_names_from_meta",
+    "names_from_meta",
     "read_company_names",
     "read_znuny_access",
     "read_znuny_names",
@@ -259,6 +271,37 @@ def access_problems(items: Iterable[CatalogItem], access: ZnunyAccess,
                 "requests of every other customer — link it in Admin → Customer Users ↔ "
                 "Services (<DEFAULT>)")
     return problems
+
+
+def names_from_meta(meta: ZnunyMeta) -> ZnunyNames:
+    """:func:`read_znuny_names`' answer, from the package operation's answer."""
+    return ZnunyNames(
+        queues=meta.valid_queues, services=meta.valid_services, slas=meta.valid_slas,
+        service_slas=meta.valid_service_slas, types=meta.valid_types,
+        priorities=meta.valid_priorities, dynamic_fields=meta.valid_dynamic_fields("Ticket"),
+        sla_solution_minutes={s.name: s.solution_time for s in meta.slas if s.valid},
+    )
+
+
+def access_from_meta(meta: ZnunyMeta) -> ZnunyAccess:
+    """:func:`read_znuny_access`' answer, from the package operation's answer."""
+    valid_services = meta.valid_services
+    linked = {s.name: frozenset(s.customer_users) for s in meta.services
+              if s.name in valid_services}
+    return ZnunyAccess(
+        agents=frozenset(a.login for a in meta.agents if a.valid),
+        rw_groups={a.login: frozenset(a.rw_groups) for a in meta.agents if a.valid},
+        queue_groups={q.name: q.group for q in meta.queues if q.valid},
+        default_services=frozenset(s for s, logins in linked.items() if "<DEFAULT>" in logins),
+        linked_customers={s: logins - {"<DEFAULT>"} for s, logins in linked.items()},
+        field_types={f.name: f.field_type for f in meta.dynamic_fields
+                     if f.valid and f.object_type == "Ticket"},
+    )
+
+
+def company_names_from_meta(meta: ZnunyMeta) -> dict[str, str]:
+    """:func:`read_company_names`' answer, from the package operation's answer."""
+    return meta.company_names
 
 
 def _levels(item: CatalogItem) -> set[int]:
