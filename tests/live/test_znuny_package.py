@@ -34,7 +34,14 @@ from sqlalchemy import create_engine, text
 from radiant_ext.client import AgentCredentials, CustomerCredentials, ZnunyClient, ZnunyMeta
 from radiant_ext.client import errors as e
 from radiant_ext.config import load_settings
-from radiant_ext.plugins.znuny_meta import read_company_names, read_znuny_names
+from radiant_ext.plugins.znuny_meta import (
+    access_from_meta,
+    company_names_from_meta,
+    names_from_meta,
+    read_company_names,
+    read_znuny_access,
+    read_znuny_names,
+)
 from tests._live import LiveServer, need_env
 
 pytestmark = pytest.mark.live
@@ -243,6 +250,10 @@ def test_operation_answers_what_the_server_has(pkg: Package) -> None:
     assert meta.valid_priorities == names.priorities
     assert meta.valid_dynamic_fields("Ticket") == names.dynamic_fields
     assert meta.company_names == read_company_names(pkg.db_url)
+    # what check and the catalogs read: the same from the operation as from the database
+    assert names_from_meta(meta) == names
+    assert access_from_meta(meta) == read_znuny_access(pkg.db_url)
+    assert company_names_from_meta(meta) == read_company_names(pkg.db_url)
 
     engine = create_engine(pkg.db_url)
     try:
