@@ -37,8 +37,10 @@ from radiant_ext.plugins.checks import (
 from radiant_ext.plugins.errors import ZnunyMetadataError
 from radiant_ext.plugins.factory import plugins_from_settings, store_enablement
 from radiant_ext.plugins.znuny_meta import (
+    access_from_meta,
     access_problems,
     check_items,
+    names_from_meta,
     promise_warnings,
     read_znuny_access,
     read_znuny_names,
@@ -234,12 +236,40 @@ def simulate(item_id: str, store: str | None, field_pairs: tuple[str, ...], at: 
         console.print(f"Note: required fields not given: {', '.join(missing)}")
 
 
+def _znuny_problems_from_package(settings: Settings,
+                                 report: PluginReport) -> tuple[list[str], str, list[str]]:
+    """Without ``RADIANT_ZNUNY_DB_URL``: the same checks from the Znuny package's read-only
+    operation ``RadiantMeta::Describe``, as the companion's agent (docs/znuny-package.md)."""
+    skipped = ("Names were NOT checked against Znuny: RADIANT_ZNUNY_DB_URL is not set "
+               "(catalogs were validated on their own)")
+    if not (settings.znuny_url and settings.znuny_user):
+        return [], skipped + ".", []
+    from radiant_ext.client import ZnunyClient
+    from radiant_ext.client.errors import RouteNotFoundError
+
+    try:
+        with ZnunyClient.from_settings(settings) as client:
+            meta = client.describe()
+    except RouteNotFoundError:
+        return [], (f"{skipped}, and Znuny has no operation RadiantMeta::Describe: install "
+                    "the Znuny package RadiantExt (docs/znuny-package.md)."), []
+    except RadiantError as exc:
+        return [], f"{skipped}; Znuny's metadata operation failed: {exc}", []
+    names = names_from_meta(meta)
+    problems = check_items(report.items, names)
+    refused = access_problems(report.items, access_from_meta(meta),
+                              agent=settings.znuny_user or None)
+    note = (f"Checked every name against Znuny (package RadiantExt {meta.package_version}, "
+            f"RadiantMeta::Describe): {len(problems)} missing.\nChecked owners, groups, "
+            f"service links and field types: {len(refused)} problem(s).")
+    return problems + refused, note, promise_warnings(report.items, names)
+
+
 def _znuny_problems(settings: Settings,
                     report: PluginReport) -> tuple[list[str], str, list[str]]:
     """Names Znuny lacks (problems), a note, and promises Znuny's SLAs do not keep."""
     if settings.znuny_db_url is None:
-        return [], ("Names were NOT checked against Znuny: RADIANT_ZNUNY_DB_URL is not set "
-                    "(catalogs were validated on their own)."), []
+        return _znuny_problems_from_package(settings, report)
     url = settings.znuny_db_url.get_secret_value()
     names = read_znuny_names(url)
     problems = check_items(report.items, names)
@@ -315,6 +345,26 @@ def _client_warnings_quiet() -> Iterator[None]:
         log.setLevel(level)
 
 
+def _canary(settings: Settings, customer: str, store: str | None, problems: list[str],
+            findings: list[Finding]) -> list[Finding]:
+    from radiant_ext.cli.canary import run_canary
+    from radiant_ext.webhook import Finding
+
+    if problems or any(f.status == "error" for f in findings):
+        return [Finding("canary", "error", "test requests NOT filed: fix the problems above "
+                        "first", "run the check again")]
+    with _client_warnings_quiet():
+        try:
+            results = run_canary(settings, customer, store)
+        except (RadiantError, SQLAlchemyError) as exc:
+            first = (str(exc).splitlines() or [type(exc).__name__])[0]
+            return [Finding("canary", "error", f"the test requests could not be filed: "
+                            f"{first}", "check the RADIANT_ZNUNY_* and database settings")]
+    return [Finding(f"canary.{r.department}", r.status, r.message,
+                    "" if r.status == "ok" else "fix what the line names in Znuny or in the "
+                    "catalog, then run the check again") for r in results]
+
+
 def _check_failure(problems: list[str], findings: list[Finding]) -> RadiantError | None:
     errors = [f for f in findings if f.status == "error"]
     setup = f"Znuny setup: {len(errors)} error(s); first: {errors[0]}" if errors else ""
@@ -349,7 +399,13 @@ def _print_check(report: PluginReport, problems: list[str], note: str,
 @click.option("--at", help=f"Warn about calendars with no working hour in the "
               f"{CALENDAR_HORIZON.days} days from this time (ISO; default: now; without an "
               "offset: default_time_zone).")
-def check(as_json: bool, znuny: bool | None, at: str | None) -> None:
+@click.option("--canary", "canary_customer", metavar="CUSTOMER_LOGIN",
+              help="Also file one clearly marked test request per department as this Znuny "
+                   "customer user, read it back and close it.")
+@click.option("--canary-store", metavar="STORE", help="The store the test requests concern "
+              "(default: none; items that need a store then route without one).")
+def check(as_json: bool, znuny: bool | None, at: str | None, canary_customer: str | None,
+          canary_store: str | None) -> None:
     """Validate catalogs and plugins, their names against Znuny, and the Znuny setup."""
     settings = load_settings()
     now = _parse_at(at, settings.default_time_zone)
@@ -360,6 +416,8 @@ def check(as_json: bool, znuny: bool | None, at: str | None) -> None:
     warnings = calendar_warnings(report.items, report.stores, now=now,
                                  default_time_zone=settings.default_time_zone) + promises
     findings, setup_note = _setup_findings(settings, znuny)
+    if canary_customer:
+        findings += _canary(settings, canary_customer, canary_store, problems, findings)
     if as_json:
         click.echo(json.dumps({"plugins": {k: {"departments": v[0], "items": v[1]}
                                            for k, v in sorted(report.counts.items())},

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import socket
 import subprocess
 import sys
@@ -426,3 +427,42 @@ def test_check_reports_catalog_problems_and_setup_errors_together(
     assert "[error] gi.session: cannot reach" in out
     assert err.startswith(f"Error: 1 problem(s) found; first: {folder / 'broken.yaml'}:2:1")
     assert err.rstrip().endswith("; Znuny setup: 1 error(s)")
+
+
+def test_check_canary_files_reads_back_and_closes_one_request_per_department(
+    run: Run, monkeypatch: pytest.MonkeyPatch, retail_sandbox: tuple[str, Path]
+) -> None:
+    from radiant_ext.client import AgentCredentials, ZnunyClient
+
+    url, metadata = retail_sandbox
+    _znuny_env(monkeypatch, url, RADIANT_ZNUNY_DB_URL=f"sqlite:///{metadata}",
+               RADIANT_CATALOG_DIRS=json.dumps([str(metadata.parent / "stores")]))
+    code, out, err = run("check", "--canary", "demo-customer", "--canary-store", "store-007")
+    assert code == 0, err
+    canaries = [line for line in out.splitlines() if line.startswith("[ok] canary.")]
+    assert [line.split(":")[0] for line in canaries] == [
+        f"[ok] canary.{d}" for d in ("accounting", "customer-service", "hr", "it", "legal",
+                                     "maintenance")]
+    number = re.search(r"it\.pos-down: filed as (\d+) to IT::Stores", out)
+    assert number, out
+    agent = ZnunyClient(url, credentials=AgentCredentials("radiant", "radiant-demo"),
+                        webservice="GenericTicketConnectorRESTReady2Adopt",
+                        route_set="znuny-r2a")
+    try:
+        ticket = agent.ticket_get_by_number(number.group(1))
+    finally:
+        agent.close()
+    assert ticket.title.startswith("[radiant canary] it.pos-down")
+    assert ticket.state_type == "closed" and ticket.customer_user_id == "demo-customer"
+
+
+def test_check_canary_names_what_znuny_refuses(
+    run: Run, monkeypatch: pytest.MonkeyPatch, retail_sandbox: tuple[str, Path]
+) -> None:
+    url, metadata = retail_sandbox
+    _znuny_env(monkeypatch, url, RADIANT_ZNUNY_DB_URL=f"sqlite:///{metadata}",
+               RADIANT_CATALOG_DIRS=json.dumps([str(metadata.parent / "stores")]))
+    code, out, err = run("check", "--canary", "nobody-knows-me", "--canary-store", "store-007")
+    assert code == 1
+    assert "[error] canary.it: it.pos-down: not filed (parked)" in out, out
+    assert "CustomerUser" in out
