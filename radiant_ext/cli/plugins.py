@@ -248,7 +248,7 @@ def _znuny_problems_from_package(settings: Settings,
     from radiant_ext.client.errors import RouteNotFoundError
 
     try:
-        with ZnunyClient.from_settings(settings) as client:
+        with _client_warnings_quiet(), ZnunyClient.from_settings(settings) as client:
             meta = client.describe()
     except RouteNotFoundError:
         return [], (f"{skipped}, and Znuny has no operation RadiantMeta::Describe: install "
