@@ -132,6 +132,11 @@ class LiveServer:
         return tuple(int(part) for part in re.findall(r"\d+", self.version))
 
     @property
+    def product(self) -> str:
+        """``Znuny``, or ``((OTRS))`` for the 6.0 release."""
+        return "Znuny" if self.release >= (6, 1) else "((OTRS))"
+
+    @property
     def has_webhook(self) -> bool:
         """Whether the release has the ``Ticket::Generic`` invoker (Znuny 6.1 and later);
         ((OTRS)) 6.0 has none, and ``scripts/znuny-server`` sets no webhook up there."""

@@ -9,6 +9,7 @@ Znuny's daemon retries the call.
 
 from __future__ import annotations
 
+import base64
 import io
 import json
 import re
@@ -46,6 +47,11 @@ class Call:
     answer: Any = None
     outcome: str = ""
     injected: bool = False
+    foreign: bool = False
+    """Sent with other credentials: another server on this machine calling the same address
+    (the three releases share the default ``RADIANT_WEBHOOK_URL``), e.g. its daemon retrying
+    a call that failed while no webhook listened. Not this server's call: neither recorded
+    nor held against the webhook."""
 
     @property
     def ticket(self) -> dict[str, Any]:
@@ -78,9 +84,12 @@ class WebhookRecorder:
     """WSGI middleware: records webhook calls, answers 500 for the tickets it is told to."""
 
     app: Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
+    credentials: str = ""
+    """The ``Authorization`` header this server's invoker sends."""
     calls: list[Call] = field(default_factory=list)
-    journey: str = "session"
+    journey: str = "session start"
     _failing: dict[str, int] = field(default_factory=dict)
+    _labels: dict[str, str] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def fail(self, marker: str, times: int = 1) -> None:
@@ -88,9 +97,21 @@ class WebhookRecorder:
         with self._lock:
             self._failing[marker] = times
 
-    def for_ticket(self, ticket_id: int) -> list[Call]:
+    def label(self, marker: str, journey: str) -> None:
+        """Label the calls for tickets whose title contains ``marker`` with ``journey``,
+        whenever they come (a daemon retry comes while another test runs)."""
         with self._lock:
-            return [c for c in self.calls if c.ticket_id == ticket_id]
+            self._labels[marker] = journey
+
+    def for_ticket(self, ticket_id: int) -> list[Call]:
+        """This server's calls for one ticket."""
+        with self._lock:
+            return [c for c in self.calls if c.ticket_id == ticket_id and not c.foreign]
+
+    def own_calls(self) -> list[Call]:
+        """Every call this server made (see :attr:`Call.foreign`)."""
+        with self._lock:
+            return [c for c in self.calls if not c.foreign]
 
     def _inject(self, call: Call) -> bool:
         title = str(call.ticket.get("Title", ""))
@@ -118,6 +139,11 @@ class WebhookRecorder:
             headers.append(("Content-Type", environ["CONTENT_TYPE"]))
         call = Call(self.journey, environ["REQUEST_METHOD"], environ["PATH_INFO"],
                     [(k, v) for k, v in headers if k.lower() not in _SECRET_HEADERS], body)
+        call.foreign = environ.get("HTTP_AUTHORIZATION", "") != self.credentials
+        title = str(call.ticket.get("Title", ""))
+        with self._lock:
+            call.journey = next((j for m, j in self._labels.items() if m in title),
+                                call.journey)
         with self._lock:
             self.calls.append(call)
         if self._inject(call):
@@ -147,8 +173,9 @@ class WebhookRecorder:
 class WebhookServer:
     """``app`` served on ``host:port`` in a thread, behind a :class:`WebhookRecorder`."""
 
-    def __init__(self, app: Any, host: str, port: int) -> None:
-        self.recorder = WebhookRecorder(app.wsgi_app)
+    def __init__(self, app: Any, host: str, port: int, user: str, secret: str) -> None:
+        token = base64.b64encode(f"{user}:{secret}".encode()).decode()
+        self.recorder = WebhookRecorder(app.wsgi_app, credentials=f"Basic {token}")
         app.wsgi_app = self.recorder
         self._server: BaseWSGIServer = make_server(host, port, app, threaded=True)
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True,
@@ -196,11 +223,11 @@ def write_recordings(calls: list[Call], release: str, secrets: Iterable[str],
         shutil.rmtree(folder)
     folder.mkdir(parents=True)
     secrets = list(secrets)
-    for number, call in enumerate(calls, 1):
+    for number, call in enumerate([c for c in calls if not c.foreign], 1):
         outcome = "injected-500" if call.injected else (call.outcome.split(";")[0] or
                                                         str(call.status))
         name = f"{number:03d}-{call.event or 'unknown'}-{call.article_shape}-{_slug(outcome)}"
-        path = folder / f"{name}-{_slug(call.journey.split('::')[-1])}.json"
+        path = folder / f"{name}-{_slug(call.journey.removeprefix('test_'))[:40]}.json"
         path.write_text(json.dumps(recording(call, release, secrets), indent=2,
                                    ensure_ascii=False) + "\n", encoding="utf-8")
     return folder

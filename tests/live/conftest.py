@@ -112,7 +112,7 @@ def webhook(server: LiveServer, portal: Flask) -> Iterator[WebhookRecorder | Non
     if _port_taken(host, port):
         unavailable(f"{host}:{port} (RADIANT_WEBHOOK_URL) is taken by another program: the "
                     "live journeys serve the webhook there")
-    served = WebhookServer(portal, host, port)
+    served = WebhookServer(portal, host, port, server.webhook_user, server.webhook_secret)
     yield served.recorder
     served.stop()
     if os.environ.get(RECORD_FLAG, "") not in ("", "0"):
@@ -185,13 +185,13 @@ def daemon_retry(server: LiveServer, webhook: WebhookRecorder | None, agent: Znu
                  run_marker: str) -> DaemonRetry:
     """Mail a ticket whose first webhook call gets 500, then a follow-up to it."""
     if not server.has_webhook or webhook is None:
-        return DaemonRetry(reason=f"Znuny {server.version} has no Ticket::Generic invoker "
-                                  "(((OTRS)) 6.0): no webhook, no retries")
+        return DaemonRetry(reason=f"{server.product} {server.version} has no Ticket::Generic "
+                                  "invoker: no webhook, no retries")
     if not server.daemon_running():
         return DaemonRetry(reason=f"!Znuny's daemon is not running, so nothing retries the "
                                   f"webhook (scripts/znuny-server up {server.version} starts it)")
     marker = f"{run_marker}-retry"
-    webhook.journey = "daemon retry: first call"
+    webhook.label(marker, "daemon retry")
     webhook.fail(marker, 1)
     server.postmaster(mail(server.customer_email,
                            f"The lighting in store 007 is flickering [{marker}]",
@@ -199,11 +199,9 @@ def daemon_retry(server: LiveServer, webhook: WebhookRecorder | None, agent: Znu
     failed_at = time.monotonic()
     ticket_id = find_ticket_by_title(agent, marker)
     number = agent.ticket_get(ticket_id).ticket_number
-    webhook.journey = "daemon retry: follow-up"
     server.postmaster(mail(server.customer_email,
                            f"Re: [Ticket#{number}] The lighting in store 007 is flickering",
                            "Now three lamps are out.", f"{marker}-2"))
-    webhook.journey = "daemon retry"
     return DaemonRetry(marker=marker, ticket_id=ticket_id, ticket_number=number,
                        failed_at=failed_at)
 

@@ -67,6 +67,7 @@ def test_every_sync_job_runs_and_the_pull_caches_the_filed_tickets(
 
     marker = f"{run_marker}-classify"
     if webhook is not None:
+        webhook.label(marker, "webhook down, e-mail classification")
         webhook.fail(marker, 99)  # the companion's webhook is down for this mail
     server.postmaster(mail(server.customer_email,
                            f"The display case fridge in store 007 is warm [{marker}]",
@@ -85,6 +86,8 @@ def test_every_sync_job_runs_and_the_pull_caches_the_filed_tickets(
     for spec in BUILTIN_JOBS:
         runs[spec.id] = run_job(JobContext.from_settings(settings), spec.id, spec.func)
         print(f"{server.version} {spec.id}: {runs[spec.id].status} {runs[spec.id].counts}")
+    if webhook is not None:
+        webhook.fail(marker, 0)  # back: the daemon's retries now hear "already classified"
     failed = {job: run.error for job, run in runs.items() if run.status != JobRunStatus.OK}
     assert not failed, failed
     assert runs["ticket-pull"].counts["pulled"] >= 2

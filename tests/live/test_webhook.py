@@ -35,8 +35,8 @@ NOTE_SUBJECT = "Routed by Radiant: "
 @pytest.fixture(scope="module")
 def recorder(server: LiveServer, webhook: WebhookRecorder | None) -> WebhookRecorder:
     if webhook is None:
-        pytest.skip(f"Znuny {server.version} has no Ticket::Generic invoker (((OTRS)) 6.0): "
-                    "there is no webhook to call")
+        pytest.skip(f"{server.product} {server.version} has no Ticket::Generic invoker: there "
+                    "is no webhook to call")
     return webhook
 
 
@@ -70,6 +70,7 @@ def test_an_email_is_routed_by_the_webhook_and_a_follow_up_changes_nothing(
     portal: Flask, run_marker: str,
 ) -> None:
     marker = f"{run_marker}-mail"
+    recorder.label(marker, "e-mail routed by the webhook")
     server.postmaster(mail(server.customer_email,
                            f"Cash register in store 007 does not work [{marker}]",
                            "The cash register in store 007 does not work since the morning.\n"
@@ -136,7 +137,10 @@ def test_a_failed_webhook_call_is_retried_by_the_daemon_and_routes_once(
 
 def test_every_call_znuny_made_was_answered_2xx(recorder: WebhookRecorder) -> None:
     """No call of this run got a 4xx or 5xx from the webhook (besides the injected 500s)."""
-    answered = [c for c in recorder.calls if not c.injected]
+    foreign = [c for c in recorder.calls if c.foreign]
+    if foreign:
+        print(f"{len(foreign)} call(s) from another server on this machine (other credentials)")
+    answered = [c for c in recorder.own_calls() if not c.injected]
     assert answered, "Znuny called the webhook"
     bad = [(c.journey, c.ticket_id, c.event, c.article_shape, c.status, c.answer)
            for c in answered if not 200 <= c.status < 300]
