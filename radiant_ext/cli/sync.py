@@ -16,6 +16,7 @@ from rich.table import Table
 
 from radiant_ext.cli.store import database_errors
 from radiant_ext.config import Settings, load_settings
+from radiant_ext.runtime import Runtime
 from radiant_ext.store import JobRunStatus, check_schema, make_engine, session_scope, utcnow
 from radiant_ext.sync import (
     BUILTIN_JOBS,
@@ -71,7 +72,8 @@ def sync(ctx: click.Context, database_url: str | None, lease_seconds: float | No
         for job_id, reason in skipped.items():
             click.echo(f"not scheduling {job_id}: {reason}", err=True)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
-    service = SyncService(lambda: JobContext.from_settings(settings, engine=base.engine), jobs,
+    runtime = Runtime(settings, engine=base.engine)  # one agent client for every job run
+    service = SyncService(runtime.job_context, jobs,
                           lease_seconds or settings.sync_lease_seconds)
     click.echo(f"radiant-ext sync {service.lease.holder}: {len(jobs)} jobs; standing by until "
                "it holds the leader lease")
@@ -79,6 +81,8 @@ def sync(ctx: click.Context, database_url: str | None, lease_seconds: float | No
         service.start()
     except KeyboardInterrupt:
         service.stop()
+    finally:
+        runtime.close()
 
 
 @contextmanager

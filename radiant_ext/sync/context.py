@@ -33,6 +33,8 @@ class JobContext:
     :param plugins_factory: returns the :class:`radiant_ext.plugins.Plugins` wrapper.
     :param progress: progress callback.
     :param now: clock (tests pass a fake one).
+    :param owns_client: close the client with the context (``False``: the client is the
+        process's, :class:`radiant_ext.runtime.Runtime`, and outlives the run).
     """
 
     settings: Settings
@@ -41,6 +43,7 @@ class JobContext:
     plugins_factory: Callable[[], Any] | None = None
     progress: ProgressCallback = no_progress
     now: Callable[[], datetime] = utcnow
+    owns_client: bool = True
     sessions: sessionmaker[Session] = field(init=False)
     _client: Any = field(default=None, init=False, repr=False)
     _plugins: Any = field(default=None, init=False, repr=False)
@@ -79,12 +82,12 @@ class JobContext:
         return self._plugins
 
     def close(self) -> None:
-        """Close the client if one was built (the engine stays open)."""
-        if self._client is not None:
+        """Close the client if this context built and owns it (the engine stays open)."""
+        if self._client is not None and self.owns_client:
             close = getattr(self._client, "close", None)
             if close is not None:
                 close()
-            self._client = None
+        self._client = None
 
 
 def _default_client(settings: Settings) -> Any:

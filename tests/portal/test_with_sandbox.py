@@ -409,3 +409,27 @@ def test_a_reference_the_portal_did_not_issue_is_refused(
         assert [r.customer_user for r in rows] == ["flagship-clerk"]
         assert s.query(Outbox).filter_by(request_id="RQ-20261123-AAAAAAAA").count() == 0
     engine.dispose()
+
+
+def test_hundreds_of_portal_requests_use_one_agent_session(
+    portal: Flask, sandbox_dir: Path
+) -> None:
+    from sqlalchemy import create_engine, text
+
+    def agent_sessions() -> int:
+        engine = create_engine(f"sqlite:///{sandbox_dir / 'sandbox.sqlite'}")
+        try:
+            with engine.connect() as conn:
+                return int(conn.execute(text(
+                    "SELECT COUNT(DISTINCT session_id) FROM sessions "
+                    "WHERE data_key = 'UserLogin' AND data_value = 'radiant'")).scalar_one())
+        finally:
+            engine.dispose()
+
+    client, _ = _login(portal, "demo-customer")
+    _, ticket_id = _file_pos_request(client)
+    before = agent_sessions()
+    for n in range(500):
+        path = f"/requests/{ticket_id}" if n % 2 else "/requests"
+        assert client.get(path).status_code == 200
+    assert agent_sessions() == before <= 1

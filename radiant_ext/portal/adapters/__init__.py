@@ -12,7 +12,6 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from radiant_ext.client import Ticket
 from radiant_ext.config import Settings
-from radiant_ext.plugins import Plugins
 from radiant_ext.plugins.models import RecentIncidents
 from radiant_ext.portal.adapters.agents import AgentNames
 from radiant_ext.portal.adapters.auth import ZnunyCustomerAuth, customer_from_session
@@ -46,18 +45,19 @@ def build_services(settings: Settings) -> PortalServices:
     :raises radiant_ext.store.MigrationError: when the store's schema is not current.
     """
     from radiant_ext.client import CustomerCredentials, ZnunyClient
-    from radiant_ext.store import check_schema, make_engine, make_session_factory
+    from radiant_ext.runtime import Runtime
+    from radiant_ext.store import check_schema, make_engine
 
-    engine = make_engine(settings.effective_database_url)
-    check_schema(engine)
-    sessions = make_session_factory(engine)
-    agent = ZnunyClient.from_settings(settings)
-    closers: list[Callable[[], object]] = [agent.close, engine.dispose]
+    runtime = Runtime(settings)  # this worker's engine, one agent client and the plugins
+    check_schema(runtime.engine)
+    sessions = runtime.sessions
+    agent = runtime.client
+    closers: list[Callable[[], object]] = [runtime.close]
 
     def customer_client(credentials: CustomerCredentials) -> ZnunyClient:
         return ZnunyClient.from_settings(settings, credentials=credentials)
 
-    plugins = _plugins(settings, sessions)
+    plugins = runtime.plugins
     agent_name: Callable[[str], str] = str
     if settings.znuny_db_url is not None:  # agents' names live only in Znuny's database
         znuny_db = make_engine(settings.znuny_db_url.get_secret_value())
@@ -88,16 +88,6 @@ def cache_writer(sessions: sessionmaker[Session]) -> Callable[[Ticket], None]:
             upsert_tickets(session, [ticket])
 
     return write
-
-
-def _plugins(settings: Settings, sessions: sessionmaker[Session]) -> Plugins:
-    """The same plugins, switches and disabled items as sync and the webhook see."""
-    from radiant_ext.plugins import DatabaseEnablement, plugins_from_settings
-    from radiant_ext.store import session_scope
-
-    return plugins_from_settings(
-        settings, enablement=DatabaseEnablement(lambda: session_scope(sessions))
-    )
 
 
 def _recent_incidents(sessions: sessionmaker[Session]) -> RecentIncidents:
