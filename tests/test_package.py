@@ -91,3 +91,20 @@ def test_help_does_not_import_the_heavy_areas() -> None:
     )
     assert "sync" in out.stdout and "sandbox" in out.stdout
     assert "HEAVY []" in out.stdout
+
+
+def test_web_workers_load_neither_the_scheduler_nor_the_sandbox() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "import radiant_ext.portal, radiant_ext.portal.app, radiant_ext.webhook\n"
+        "import radiant_ext.reports\n"
+        "from radiant_ext.portal.adapters import build_services\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'apscheduler'\n"
+        "             or m.startswith(('radiant_ext.sandbox', 'radiant_ext.sync.scheduler'))))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True, timeout=120)
+    assert done.stdout.strip() == "[]", done.stdout

@@ -5,6 +5,8 @@ The portal calls :func:`submit_request`; everything else runs in ``radiant-ext s
 
 from __future__ import annotations
 
+import typing as _typing
+
 from radiant_ext.sync.context import JobContext, no_progress
 from radiant_ext.sync.drain import (
     drain_outbox,
@@ -26,8 +28,10 @@ from radiant_ext.sync.outbox import (
     submit_request,
 )
 from radiant_ext.sync.runner import classify_error, run_job, run_job_quietly
-from radiant_ext.sync.scheduler import SyncService
 from radiant_ext.sync.status import JobStatus, SyncStatus, sync_status
+
+if _typing.TYPE_CHECKING:
+    from radiant_ext.sync.scheduler import SyncService
 
 __all__ = [
     "BUILTIN_JOBS",
@@ -66,3 +70,13 @@ __all__ = [
     "submit_request",
     "sync_status",
 ]
+
+
+def __getattr__(name: str) -> object:
+    """``SyncService`` is imported on first use: web workers import the outbox from this
+    package and must not load the scheduler (APScheduler) with it."""
+    if name == "SyncService":
+        from radiant_ext.sync.scheduler import SyncService
+
+        return SyncService
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

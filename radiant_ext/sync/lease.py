@@ -20,7 +20,10 @@ from sqlalchemy.exc import IntegrityError
 
 from radiant_ext.store import SchedulerLease, session_scope, utcnow
 
-__all__ = ["Lease", "LeaseKeeper", "process_identity"]
+LEADER_LEASE = "scheduler"
+"""The lease the leading ``radiant-ext sync`` process holds."""
+
+__all__ = ["LEADER_LEASE", "Lease", "LeaseKeeper", "process_identity"]
 
 
 def process_identity() -> str:

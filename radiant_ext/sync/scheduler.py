@@ -23,14 +23,13 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 
 from radiant_ext.sync.context import JobContext
 from radiant_ext.sync.jobs import JobSpec, scheduler_kwargs
-from radiant_ext.sync.lease import Lease, process_identity
+from radiant_ext.sync.lease import LEADER_LEASE, Lease, process_identity
 from radiant_ext.sync.runner import run_job_quietly
 
 __all__ = ["LEADER_LEASE", "SyncService"]
 
 log = logging.getLogger(__name__)
 
-LEADER_LEASE = "scheduler"
 HEARTBEAT_ID = "radiant.leader-lease"
 
 

@@ -10,8 +10,7 @@ from sqlalchemy import Engine, func, select
 
 from radiant_ext.store import JobRun, JobRunStatus, Outbox, OutboxState, make_session_factory
 from radiant_ext.sync.drain import outbox_backlog, parked_requests
-from radiant_ext.sync.lease import Lease
-from radiant_ext.sync.scheduler import LEADER_LEASE
+from radiant_ext.sync.lease import LEADER_LEASE, Lease
 
 __all__ = ["JobStatus", "SyncStatus", "sync_status"]
 
