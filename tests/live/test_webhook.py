@@ -123,16 +123,15 @@ def test_a_failed_webhook_call_is_retried_by_the_daemon_and_routes_once(
         (c.status, c.outcome) for c in retries]
     assert [c.outcome.split(";")[0] for c in retries].count("routed") == 1
     assert retries[0].outcome.startswith("routed")
-    if retries[0].article_shape != "article-object":  # Znuny 7.0.9: "Article": {}
-        assert retries[0].article_shape in ("article-empty", "article-list", "no-article")
+    # the ticket had two articles at the retry: Znuny 7.0.9 and 6.5.4 send "Article": {}
+    assert retries[0].article_shape == "article-empty", retries[0].article_shape
     # the customer's mail and its follow-up (the call was retried after both), then our note
     assert [a.sender_type for a in ticket.articles][:2] == ["customer", "customer"]
     decision = simulator.for_email(ticket)  # from the ticket's creation time
     assert decision.department == "maintenance", decision.item_id
     assert_routed_once(ticket, decision)
     print(f"daemon retry routed ticket {ticket.ticket_number} "
-          f"(waited {time.monotonic() - started:.0f} s in this test; article shape at the "
-          f"retry: {retries[0].article_shape})")
+          f"(waited {time.monotonic() - started:.0f} s in this test)")
 
 
 def test_every_call_znuny_made_was_answered_2xx(recorder: WebhookRecorder) -> None:
