@@ -13,9 +13,7 @@ import socket
 import time
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
 
 import pytest
 from flask import Flask
@@ -25,16 +23,12 @@ from radiant_ext.config import Settings
 from radiant_ext.portal import create_app
 from radiant_ext.store import make_engine, upgrade_database
 from tests._live import LiveServer, live_required, live_settings, unavailable
-from tests.live._portal import DecisionLog, Simulator, wait_for
+from tests.live._mail import DaemonRetry, find_ticket_by_title, mail
+from tests.live._portal import DecisionLog, Simulator
 from tests.live._webhook import WebhookRecorder, WebhookServer, write_recordings
 
 RECORD_FLAG = "RADIANT_LIVE_RECORD"
 """``1``: write the webhook calls of the run to ``tests/data/live/<release>/webhook/``."""
-
-RETRY_WAIT = 180.0
-"""Seconds after the failed call within which the daemon's retry must have routed the ticket
-(``RadiantWebhook.yml``: first retry after 60 s)."""
-
 
 @pytest.fixture(scope="session")
 def server() -> LiveServer:
@@ -117,67 +111,9 @@ def webhook(server: LiveServer, portal: Flask) -> Iterator[WebhookRecorder | Non
     served.stop()
     if os.environ.get(RECORD_FLAG, "") not in ("", "0"):
         secrets = [server.webhook_secret, server.customer_password, server.other_password,
-                   os.environ.get("RADIANT_ZNUNY_PASSWORD", ""),
+                   server.guest_password, os.environ.get("RADIANT_ZNUNY_PASSWORD", ""),
                    os.environ.get("ZNUNY_ADMIN_PASSWORD", "")]
         write_recordings(served.recorder.calls, server.version, secrets)
-
-
-def mail(sender: str, subject: str, body: str, message_id: str) -> bytes:
-    """A plain-text e-mail as a mail server hands it to the PostMaster."""
-    return (f"From: Live Customer <{sender}>\nTo: help-desk@localhost\nSubject: {subject}\n"
-            f"Message-ID: <{message_id}@radiant-live.test>\nMIME-Version: 1.0\n"
-            f"Content-Type: text/plain; charset=utf-8\n\n{body}\n").encode()
-
-
-def find_ticket_by_title(agent: ZnunyClient, marker: str, timeout: float = 20) -> int:
-    """The one ticket whose title contains ``marker``."""
-    def search() -> list[int]:
-        return agent.ticket_search(title=f"%{marker}%")
-
-    ids = wait_for(f"the ticket titled …{marker}…", search, timeout)
-    assert len(ids) == 1, f"{len(ids)} tickets carry {marker}"
-    return int(ids[0])
-
-
-@dataclass
-class DaemonRetry:
-    """A mail whose first webhook call failed, and a follow-up, waiting for the retry.
-
-    Started as early as the session allows (the daemon retries after a minute), finished by
-    whoever needs it first.
-    """
-
-    reason: str = ""
-    marker: str = ""
-    ticket_id: int = 0
-    ticket_number: str = ""
-    failed_at: float = 0.0
-    routed: Any = None
-    calls: list[Any] = field(default_factory=list)
-
-    def require(self) -> None:
-        if self.reason:
-            if self.reason.startswith("!"):
-                unavailable(self.reason[1:])
-            pytest.skip(self.reason)
-
-    def settle(self, agent: ZnunyClient) -> None:
-        """Wait for the retry if the journey runs (so nothing else routes its ticket first)."""
-        if not self.reason:
-            self.wait(agent)
-
-    def wait(self, agent: ZnunyClient) -> Any:
-        """The ticket once the daemon's retry has routed it."""
-        self.require()
-        if self.routed is None:
-            def categorised() -> Any:
-                ticket = agent.ticket_get(self.ticket_id, dynamic_fields=True)
-                return ticket if ticket.dynamic_fields.get("RadiantCategory") else None
-
-            left = self.failed_at + RETRY_WAIT - time.monotonic()
-            self.routed = wait_for("the daemon's retry of the webhook call", categorised,
-                                   max(left, 1.0), every=2.0)
-        return self.routed
 
 
 @pytest.fixture(scope="session")
@@ -186,9 +122,9 @@ def daemon_retry(server: LiveServer, webhook: WebhookRecorder | None, agent: Znu
     """Mail a ticket whose first webhook call gets 500, then a follow-up to it."""
     if not server.has_webhook or webhook is None:
         return DaemonRetry(reason=f"{server.product} {server.version} has no Ticket::Generic "
-                                  "invoker: no webhook, no retries")
+                                  "invoker: no webhook, no retries", release_lacks_it=True)
     if not server.daemon_running():
-        return DaemonRetry(reason=f"!Znuny's daemon is not running, so nothing retries the "
+        return DaemonRetry(reason=f"Znuny's daemon is not running, so nothing retries the "
                                   f"webhook (scripts/znuny-server up {server.version} starts it)")
     marker = f"{run_marker}-retry"
     webhook.label(marker, "daemon retry")

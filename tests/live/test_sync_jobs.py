@@ -32,9 +32,9 @@ from radiant_ext.store.models import JobRun, JobRunStatus
 from radiant_ext.sync import BUILTIN_JOBS, JobContext, run_job
 from radiant_ext.sync.tickets import CURSOR
 from tests._live import LiveServer
+from tests.live._mail import DaemonRetry, find_ticket_by_title, mail
 from tests.live._portal import DecisionLog, Simulator, file_request, login
 from tests.live._webhook import WebhookRecorder
-from tests.live.conftest import DaemonRetry, find_ticket_by_title, mail
 
 pytestmark = pytest.mark.live
 

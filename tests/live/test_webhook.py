@@ -23,9 +23,9 @@ from flask import Flask
 from radiant_ext.client import Ticket, ZnunyClient
 from radiant_ext.plugins import RoutingDecision
 from tests._live import LiveServer
+from tests.live._mail import DaemonRetry, find_ticket_by_title, mail
 from tests.live._portal import Simulator, login, wait_for
 from tests.live._webhook import WebhookRecorder
-from tests.live.conftest import DaemonRetry, find_ticket_by_title, mail
 
 pytestmark = pytest.mark.live
 
