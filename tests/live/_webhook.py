@@ -20,11 +20,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pytest
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from radiant_ext.webhook import WEBHOOK_PATH
+from tests._live import unavailable
 
-__all__ = ["RECORDINGS", "Call", "WebhookRecorder", "WebhookServer", "write_recordings"]
+__all__ = ["RECORDINGS", "Call", "WebhookRecorder", "WebhookServer", "WebhookSlot",
+           "write_recordings"]
 
 RECORDINGS = Path(__file__).resolve().parents[1] / "data" / "live"
 """``tests/data/live/<release>/webhook/*.json``: what real servers sent the webhook."""
@@ -168,6 +171,30 @@ class WebhookRecorder:
         found = dict(captured.get("headers") or [])
         call.outcome = str(found.get("X-Radiant-Webhook", ""))
         return [data]
+
+
+@dataclass
+class WebhookSlot:
+    """The session's webhook: ours (``recorder``), or why not.
+
+    A release without the invoker has none (the tests that need it skip). When the address is
+    taken — another live run on this machine, a ``radiant-ext serve`` — Znuny's calls go
+    there: the journeys that do not watch the webhook still run; those that do skip, or fail
+    when live tests are required.
+    """
+
+    recorder: WebhookRecorder | None = None
+    reason: str = ""
+    release_lacks_it: bool = False
+
+    def require(self) -> WebhookRecorder:
+        """The recorder; skip (or fail) the calling test when the webhook is not ours."""
+        if self.recorder is None:
+            if self.release_lacks_it:
+                pytest.skip(self.reason)
+            unavailable(self.reason)
+        assert self.recorder is not None
+        return self.recorder
 
 
 class WebhookServer:

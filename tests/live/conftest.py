@@ -22,10 +22,10 @@ from radiant_ext.client import ZnunyClient
 from radiant_ext.config import Settings
 from radiant_ext.portal import create_app
 from radiant_ext.store import make_engine, upgrade_database
-from tests._live import LiveServer, live_required, live_settings, unavailable
+from tests._live import LiveServer, live_required, live_settings
 from tests.live._mail import DaemonRetry, find_ticket_by_title, mail
 from tests.live._portal import DecisionLog, Simulator
-from tests.live._webhook import WebhookRecorder, WebhookServer, write_recordings
+from tests.live._webhook import WebhookServer, WebhookSlot, write_recordings
 
 RECORD_FLAG = "RADIANT_LIVE_RECORD"
 """``1``: write the webhook calls of the run to ``tests/data/live/<release>/webhook/``."""
@@ -96,18 +96,20 @@ def _port_taken(host: str, port: int) -> bool:
 
 
 @pytest.fixture(scope="session")
-def webhook(server: LiveServer, portal: Flask) -> Iterator[WebhookRecorder | None]:
-    """The portal served where Znuny's invoker calls it, for the whole session; ``None`` on
-    a release without the invoker. Writes the recorded calls with ``RADIANT_LIVE_RECORD=1``."""
+def webhook(server: LiveServer, portal: Flask) -> Iterator[WebhookSlot]:
+    """The portal served where Znuny's invoker calls it, for the whole session (see
+    :class:`WebhookSlot`). Writes the recorded calls with ``RADIANT_LIVE_RECORD=1``."""
     if not server.has_webhook:
-        yield None
+        yield WebhookSlot(reason=f"{server.product} {server.version} has no Ticket::Generic "
+                                 "invoker: there is no webhook to call", release_lacks_it=True)
         return
     host, port = server.webhook_address
     if _port_taken(host, port):
-        unavailable(f"{host}:{port} (RADIANT_WEBHOOK_URL) is taken by another program: the "
-                    "live journeys serve the webhook there")
+        yield WebhookSlot(reason=f"{host}:{port} (RADIANT_WEBHOOK_URL) is taken by another "
+                                 "program (another live run?): Znuny's webhook calls go there")
+        return
     served = WebhookServer(portal, host, port, server.webhook_user, server.webhook_secret)
-    yield served.recorder
+    yield WebhookSlot(served.recorder)
     served.stop()
     if os.environ.get(RECORD_FLAG, "") not in ("", "0"):
         secrets = [server.webhook_secret, server.customer_password, server.other_password,
@@ -117,18 +119,18 @@ def webhook(server: LiveServer, portal: Flask) -> Iterator[WebhookRecorder | Non
 
 
 @pytest.fixture(scope="session")
-def daemon_retry(server: LiveServer, webhook: WebhookRecorder | None, agent: ZnunyClient,
+def daemon_retry(server: LiveServer, webhook: WebhookSlot, agent: ZnunyClient,
                  run_marker: str) -> DaemonRetry:
     """Mail a ticket whose first webhook call gets 500, then a follow-up to it."""
-    if not server.has_webhook or webhook is None:
-        return DaemonRetry(reason=f"{server.product} {server.version} has no Ticket::Generic "
-                                  "invoker: no webhook, no retries", release_lacks_it=True)
+    recorder = webhook.recorder
+    if recorder is None:
+        return DaemonRetry(reason=webhook.reason, release_lacks_it=webhook.release_lacks_it)
     if not server.daemon_running():
         return DaemonRetry(reason=f"Znuny's daemon is not running, so nothing retries the "
                                   f"webhook (scripts/znuny-server up {server.version} starts it)")
     marker = f"{run_marker}-retry"
-    webhook.label(marker, "daemon retry")
-    webhook.fail(marker, 1)
+    recorder.label(marker, "daemon retry")
+    recorder.fail(marker, 1)
     server.postmaster(mail(server.customer_email,
                            f"The lighting in store 007 is flickering [{marker}]",
                            "The lamps over the sales area flicker and two are out.", marker))
@@ -150,7 +152,7 @@ def _live_session(request: pytest.FixtureRequest) -> Iterator[None]:
     if request.node.get_closest_marker("live") is None:
         yield
         return
-    recorder: WebhookRecorder | None = request.getfixturevalue("webhook")
+    recorder = request.getfixturevalue("webhook").recorder
     if any("daemon_retry" in getattr(item, "fixturenames", ())
            for item in request.session.items):
         request.getfixturevalue("daemon_retry")

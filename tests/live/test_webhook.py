@@ -25,7 +25,7 @@ from radiant_ext.plugins import RoutingDecision
 from tests._live import LiveServer
 from tests.live._mail import DaemonRetry, find_ticket_by_title, mail
 from tests.live._portal import Simulator, login, wait_for
-from tests.live._webhook import WebhookRecorder
+from tests.live._webhook import WebhookRecorder, WebhookSlot
 
 pytestmark = pytest.mark.live
 
@@ -33,11 +33,8 @@ NOTE_SUBJECT = "Routed by Radiant: "
 
 
 @pytest.fixture(scope="module")
-def recorder(server: LiveServer, webhook: WebhookRecorder | None) -> WebhookRecorder:
-    if webhook is None:
-        pytest.skip(f"{server.product} {server.version} has no Ticket::Generic invoker: there "
-                    "is no webhook to call")
-    return webhook
+def recorder(webhook: WebhookSlot) -> WebhookRecorder:
+    return webhook.require()
 
 
 def routing_notes(ticket: Ticket) -> list[Any]:
