@@ -144,17 +144,28 @@ def daemon_retry(server: LiveServer, webhook: WebhookSlot, agent: ZnunyClient,
                        failed_at=failed_at)
 
 
+COMPANION_FIXTURES = ("portal", "webhook", "daemon_retry")
+"""A run with a test using one of these serves the webhook for the whole session."""
+
+
+def _session_uses(request: pytest.FixtureRequest, *names: str) -> bool:
+    return any(name in getattr(item, "fixturenames", ()) for item in request.session.items
+               for name in names)
+
+
 @pytest.fixture(autouse=True)
 def _live_session(request: pytest.FixtureRequest) -> Iterator[None]:
-    """For a live test: the webhook served for the session, calls labelled with the test's
-    name, and the daemon-retry journey started first thing when the run includes it (its
-    minute of waiting then overlaps the other journeys). Other tests here are left alone."""
-    if request.node.get_closest_marker("live") is None:
+    """For a live test in a run that uses the companion: the webhook served from the first
+    such test to the end of the session (Znuny calls it for every ticket created meanwhile),
+    calls labelled with the test's name, and the daemon-retry journey started first thing when
+    the run includes it (its minute of waiting then overlaps the other journeys). Tests that
+    are not live, or runs without the companion, are left alone."""
+    if request.node.get_closest_marker("live") is None \
+            or not _session_uses(request, *COMPANION_FIXTURES):
         yield
         return
     recorder = request.getfixturevalue("webhook").recorder
-    if any("daemon_retry" in getattr(item, "fixturenames", ())
-           for item in request.session.items):
+    if _session_uses(request, "daemon_retry"):
         request.getfixturevalue("daemon_retry")
     if recorder is not None:
         recorder.journey = request.node.name
