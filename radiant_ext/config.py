@@ -42,10 +42,14 @@ class Settings(BaseSettings):
         description="Base URL of Znuny's web server, without the script path.",
     )
     znuny_script_path: str = Field(
-        "", description="Script alias such as otrs/ or znuny/; empty: from the route set."
+        "", description="Script alias such as otrs/ or znuny/; empty: from the route set "
+        "(auto: znuny/, then otrs/)."
     )
     znuny_webservice: str = "GenericTicketConnectorREST"
-    znuny_route_set: Literal["otrs6", "znuny", "znuny-r2a"] = "otrs6"
+    znuny_route_set: Literal["auto", "otrs6", "znuny", "znuny-r2a"] = Field(
+        "auto", description="The web service's routes; auto: asked of the server once per "
+        "process (docs/client.md)."
+    )
     znuny_user: str = Field("", description="Agent login the companion uses.")
     znuny_password: SecretStr = SecretStr("")
     znuny_timeout: float = Field(15.0, gt=0)

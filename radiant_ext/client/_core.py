@@ -19,6 +19,7 @@ from urllib.parse import quote
 
 import requests
 
+from radiant_ext.client._detect import AUTO, detect_route_set
 from radiant_ext.client._transport import RetryPolicy, Timeout, Transport
 from radiant_ext.client.credentials import AgentCredentials, CustomerCredentials
 from radiant_ext.client.errors import (
@@ -68,7 +69,12 @@ class ClientCore:
         pool_size: int = 10,
         user_agent: str = "radiant-ext",
     ) -> None:
-        self.routes = resolve_route_set(route_set, routes)
+        self._routes: RouteSet | None = None
+        self._endpoint_url: str | None = None
+        self._detect_lock = threading.Lock()
+        self._auto = route_set == AUTO
+        if not self._auto:
+            self._routes = resolve_route_set(route_set, routes)
         if credentials is None and session_id is None:
             raise MissingCredentialsError(
                 "ZnunyClient needs credentials=AgentCredentials(...)/CustomerCredentials(...) "
@@ -80,13 +86,47 @@ class ClientCore:
         self.auth_mode: AuthMode = auth_mode
         self.header_auth = header_auth
         self.retry = retry or RetryPolicy()
-        self._endpoint = self._build_endpoint(base_url, script_path, webservice, webservice_id)
         self._transport = Transport(
             timeout=timeout, verify=verify, cert=cert, pool_size=pool_size, user_agent=user_agent
         )
+        self._where = (base_url, script_path, webservice, webservice_id, routes)
+        if not self._auto:
+            self._endpoint_url = self._build_endpoint(base_url, script_path, webservice,
+                                                      webservice_id)
         self._session_id = session_id
         self._session_lock = threading.Lock()
         self._sleep = time.sleep
+
+    # -- route set and endpoint (detected on first use with route_set="auto") -------------
+
+    @property
+    def routes(self) -> RouteSet:
+        """The route set in use (with ``route_set="auto"``: detected on first use)."""
+        if self._routes is None:
+            self._detect()
+        assert self._routes is not None
+        return self._routes
+
+    @routes.setter
+    def routes(self, value: RouteSet) -> None:
+        self._routes = value
+
+    @property
+    def _endpoint(self) -> str:
+        if self._endpoint_url is None:
+            self._detect()
+        assert self._endpoint_url is not None
+        return self._endpoint_url
+
+    def _detect(self) -> None:
+        """Find the route set and script path the server offers (once; see ``_detect``)."""
+        with self._detect_lock:
+            if self._routes is not None and self._endpoint_url is not None:
+                return
+            base_url, script_path, webservice, webservice_id, overrides = self._where
+            self._routes, self._endpoint_url = detect_route_set(
+                self._transport, base_url, webservice=webservice, webservice_id=webservice_id,
+                script_path=script_path, overrides=overrides)
 
     def _build_endpoint(
         self, base_url: str, script_path: str | None, webservice: str, webservice_id: int | None

@@ -39,11 +39,12 @@ def test_routes_come_from_the_environment_and_from_toml(
 ) -> None:
     monkeypatch.setenv("RADIANT_CONFIG", str(tmp_path / "absent.toml"))
     monkeypatch.setenv("RADIANT_ZNUNY_ROUTES", '{"SessionRemove": "delete /Session/:SessionID"}')
-    client = ZnunyClient.from_settings(load_settings(znuny_user="radiant"))
+    client = ZnunyClient.from_settings(load_settings(znuny_user="radiant",
+                                                     znuny_route_set="otrs6"))
     assert client.routes.route("SessionRemove") == Route("DELETE", "/Session/:SessionID")
     monkeypatch.delenv("RADIANT_ZNUNY_ROUTES")
     toml = tmp_path / "radiant.toml"
-    toml.write_text('znuny_user = "radiant"\n[znuny_routes]\n'
+    toml.write_text('znuny_user = "radiant"\nznuny_route_set = "otrs6"\n[znuny_routes]\n'
                     'TicketHistoryGet = "GET /Ticket/History/:TicketID"\n')
     monkeypatch.setenv("RADIANT_CONFIG", str(toml))
     client = ZnunyClient.from_settings(load_settings())

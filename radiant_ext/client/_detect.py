@@ -1,0 +1,115 @@
+"""``route_set="auto"``: find the script path and route set a server offers, once.
+
+A few harmless requests without credentials, each answered by Znuny with a JSON error when the
+route exists and with HTTP 500 "Error while determine Operation" when it does not (contract
+otrs-ce-6 README §1, genericinterface.md §1.2):
+
+1. ``POST …/Session`` under ``znuny/``, then ``otrs/`` (or only the configured script path):
+   the first that answers with JSON is the path;
+2. ``DELETE /Session/:SessionID`` answers: route set ``znuny-r2a`` (Znuny 6.1 and later with
+   the companion's web service file, or Znuny 7.1's Ready2Adopt web service);
+3. else ``POST /TicketUpdate`` answers: route set ``znuny`` (the 7.0.19 sample);
+4. else ``otrs6``, with ``TicketSearchPOST`` (``POST /Ticket/Search``) added when it answers
+   (the companion's ``.otrs6.yml`` has it; dynamic-field searches need it).
+
+Each probe that finds no route leaves one "Error while determine Operation" line in Znuny's
+GenericInterface debugger; a client probes once per process.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Mapping
+from urllib.parse import quote
+
+from radiant_ext.client._transport import Transport
+from radiant_ext.client.errors import NoResponseError, RouteNotConfiguredError
+from radiant_ext.client.routes import Route, RouteSet, resolve_route_set
+
+__all__ = ["AUTO", "SCRIPT_PATHS", "detect_route_set"]
+
+logger = logging.getLogger("radiant_ext.client")
+
+AUTO = "auto"
+"""The route set name that asks for detection."""
+
+SCRIPT_PATHS = ("znuny/", "otrs/")
+"""Script paths tried, in order: Znuny 7 serves ``/znuny/``, Znuny 6.x and OTRS 6 ``/otrs/``."""
+
+
+def _endpoint(base_url: str, script_path: str, webservice: str, webservice_id: int | None) -> str:
+    script = script_path.strip("/")
+    root = base_url.rstrip("/") + (f"/{script}" if script else "")
+    if webservice_id is not None:
+        return f"{root}/nph-genericinterface.pl/WebserviceID/{int(webservice_id)}"
+    return f"{root}/nph-genericinterface.pl/Webservice/{quote(webservice, safe='')}"
+
+
+def _answers(transport: Transport, method: str, url: str) -> bool:
+    """Whether an operation answered (HTTP 200 with a JSON object, an error included).
+
+    :raises NoResponseError: the server closed the connection without an answer.
+    """
+    # Znuny refuses an empty object ("Unsupported request content structure"); an unknown
+    # session makes every operation answer with its own JSON error
+    body = None if method in ("GET", "DELETE") else b'{"SessionID": "radiant-route-probe"}'
+    response = transport.send("route probe", method, url, params=None, body=body, headers={})
+    if response.status_code != 200:
+        return False
+    try:
+        return isinstance(json.loads(response.text), dict)
+    except ValueError:
+        return False
+
+
+def detect_route_set(
+    transport: Transport,
+    base_url: str,
+    *,
+    webservice: str,
+    webservice_id: int | None,
+    script_path: str | None,
+    overrides: Mapping[str, Route | tuple[str, str] | str] | None,
+) -> tuple[RouteSet, str]:
+    """The route set (with ``overrides`` applied) and endpoint the server at ``base_url`` offers.
+
+    :raises ZnunyConnectionError: the server cannot be reached (nothing is remembered; the
+        next call detects again).
+    :raises RouteNotConfiguredError: no web service answers under any script path tried.
+    """
+    paths = (script_path,) if script_path else SCRIPT_PATHS
+    silent: NoResponseError | None = None
+    answered = False
+    for path in paths:
+        endpoint = _endpoint(base_url, path, webservice, webservice_id)
+        try:
+            found = _answers(transport, "POST", endpoint + "/Session")
+        except NoResponseError as exc:  # a server that drops unknown paths, or one going down
+            silent = exc
+            continue
+        answered = True
+        if not found:
+            continue
+        extra: dict[str, Route] = {}
+        if _answers(transport, "DELETE", endpoint + "/Session/radiant-route-probe"):
+            name = "znuny-r2a"
+        elif _answers(transport, "POST", endpoint + "/TicketUpdate"):
+            name = "znuny"
+        else:
+            name = "otrs6"
+            if _answers(transport, "POST", endpoint + "/Ticket/Search"):
+                extra = {"TicketSearchPOST": Route("POST", "/Ticket/Search")}
+        routes = resolve_route_set(name, {**extra, **(overrides or {})})
+        logger.info("znuny route set detected: %s under /%s%s", name, path.strip("/"),
+                    " with POST /Ticket/Search" if extra else "")
+        return routes, endpoint
+    if silent is not None and not answered:  # no answer at all: down, not misconfigured
+        raise silent
+    service = f"WebserviceID {webservice_id}" if webservice_id is not None else webservice
+    raise RouteNotConfiguredError(
+        f"no GenericInterface web service {service!r} answers at {base_url.rstrip('/')} under "
+        + " or ".join(f"/{p}" for p in paths)
+        + ": check the URL, the web service name (RADIANT_ZNUNY_WEBSERVICE) and the script path "
+        "(RADIANT_ZNUNY_SCRIPT_PATH), or set RADIANT_ZNUNY_ROUTE_SET"
+    )
