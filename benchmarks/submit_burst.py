@@ -372,6 +372,15 @@ class Customer:
     error: str | None = None
 
 
+def _reload(session: Any, target: str) -> Any:
+    import requests
+
+    try:
+        return session.get(target, timeout=HTTP_TIMEOUT)
+    except requests.ConnectionError:  # a kept connection closed as the request went out
+        return session.get(target, timeout=HTTP_TIMEOUT)
+
+
 def customer_run(url: str, item: str, customer: Customer, barrier: threading.Barrier,
                  submit_deadline: float, number_deadline: float) -> None:
     import requests
@@ -400,6 +409,10 @@ def customer_run(url: str, item: str, customer: Customer, barrier: threading.Bar
         return
     if not customer.ready or time.monotonic() > submit_deadline:
         return
+    # The form was open for a while: like a browser, submit on a new connection (the server
+    # closes idle keep-alive connections after 2 s, and a POST sent on one at that moment
+    # gets no answer), and reload the confirmation once if a kept connection was closed.
+    session.close()
     try:
         start = time.perf_counter()
         answer = session.post(f"{url}/new/{item}", timeout=HTTP_TIMEOUT, allow_redirects=False,
@@ -410,14 +423,14 @@ def customer_run(url: str, item: str, customer: Customer, barrier: threading.Bar
         where = answer.headers["Location"]
         target = where if where.startswith("http") else url + where
         customer.reference = target.rsplit("/", 1)[-1]
-        page = session.get(target, timeout=HTTP_TIMEOUT)
+        page = _reload(session, target)
         customer.confirm_seconds = time.perf_counter() - start
         status, number = classify(page.text)
         customer.first_status = status
         customer.statuses.append(status)
         while status in ("sending", "unreachable") and time.monotonic() < number_deadline:
             time.sleep(REFRESH_SECONDS)
-            status, number = classify(session.get(target, timeout=HTTP_TIMEOUT).text)
+            status, number = classify(_reload(session, target).text)
             customer.statuses.append(status)
         if number:
             customer.number = number
