@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from html.parser import HTMLParser
@@ -340,8 +340,8 @@ def confirmation(client: FlaskClient, location: str) -> str:
     return page.get_data(as_text=True)
 
 
-def file_request(portal: Flask, client: FlaskClient, simulator: Simulator, log: DecisionLog,
-                 item_id: str, *, customer: str, company: str, marker: str,
+def file_request(client: FlaskClient, simulator: Simulator, log: DecisionLog, item_id: str,
+                 *, customer: str, company: str, marker: str,
                  values: Mapping[str, str] | None = None,
                  attachment: tuple[bytes, str] | None = None) -> Filed:
     """File ``item_id`` through the form and wait for the ticket number on the confirmation.
@@ -380,8 +380,3 @@ def file_request(portal: Flask, client: FlaskClient, simulator: Simulator, log: 
     return Filed(item_id, reference, int(found.group(2)), found.group(1), dict(values),
                  log.decisions[reference], before, after)
 
-
-def articles_of(agent: Any, ticket_id: int) -> Iterator[Any]:
-    """Every article of a ticket with attachments (content included)."""
-    ticket = agent.ticket_get(ticket_id, all_articles=True, attachments=True)
-    yield from ticket.articles

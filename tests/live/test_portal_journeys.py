@@ -86,7 +86,7 @@ def test_a_request_of_each_department_is_filed_with_the_plugins_routing(
 ) -> None:
     user, password, company, item_id = _customer_for(server, simulator, department)
     client = login(portal, user, password)
-    filed = file_request(portal, client, simulator, decisions, item_id, customer=user,
+    filed = file_request(client, simulator, decisions, item_id, customer=user,
                          company=company, marker=f"{run_marker}-{department}")
     _assert_ticket_matches(agent, filed, simulator.plugins.item(item_id).routing, user, company)
     listed = client.get("/requests?state=all").get_data(as_text=True)
@@ -110,7 +110,7 @@ def pos_request(server: LiveServer, portal: Flask, customer: FlaskClient,
                 simulator: Simulator, decisions: DecisionLog, run_marker: str) -> Filed:
     """An IT request filed by the live customer with a file attached."""
     item = simulator.visible_items(server.customer_company, "it")[0]
-    return file_request(portal, customer, simulator, decisions, item.id,
+    return file_request(customer, simulator, decisions, item.id,
                         customer=server.customer, company=server.customer_company,
                         marker=f"{run_marker}-life", attachment=FILED_FILE)
 

@@ -61,7 +61,7 @@ def test_every_sync_job_runs_and_the_pull_caches_the_filed_tickets(
     assert tuple(spec.id for spec in BUILTIN_JOBS) == JOBS
     client = login(portal, server.customer, server.customer_password)
     item = simulator.visible_items(server.customer_company, "hr")[0]
-    filed = file_request(portal, client, simulator, decisions, item.id,
+    filed = file_request(client, simulator, decisions, item.id,
                          customer=server.customer, company=server.customer_company,
                          marker=f"{run_marker}-sync")
 
