@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -34,6 +36,21 @@ def contract_dir() -> Path:
     if not CONTRACT.is_dir():
         pytest.fail(f"shared/contract not found at {CONTRACT}: check out shared/ beside the repo")
     return CONTRACT
+
+
+_SERVER_ENV = re.compile(r"^(RADIANT_(ZNUNY|WEBHOOK|LIVE)_|ZNUNY_)")
+"""What ``scripts/znuny-server env`` exports for the live tests."""
+
+
+@pytest.fixture(autouse=True)
+def _only_live_tests_see_the_live_server(request: pytest.FixtureRequest,
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """CI exports a real Znuny's settings for the whole run; every other test gets the clean
+    environment it was written for (settings it needs, it names itself)."""
+    if request.node.get_closest_marker("live") is not None:
+        return
+    for name in [n for n in os.environ if _SERVER_ENV.match(n)]:
+        monkeypatch.delenv(name)
 
 
 @pytest.fixture(scope="module", autouse=True)

@@ -426,10 +426,10 @@ def test_hundreds_of_portal_requests_use_one_agent_session(
         finally:
             engine.dispose()
 
+    before = agent_sessions()  # other tests' portals left theirs
     client, _ = _login(portal, "demo-customer")
     _, ticket_id = _file_pos_request(client)
-    before = agent_sessions()
     for n in range(500):
         path = f"/requests/{ticket_id}" if n % 2 else "/requests"
         assert client.get(path).status_code == 200
-    assert agent_sessions() == before <= 1
+    assert agent_sessions() - before <= 1  # one agent session serves filing and all reads
