@@ -520,3 +520,18 @@ def test_a_refused_connection_is_told_as_unreachable(
     assert (receipt.status, receipt.unreachable) == ("queued", True)
     later = submission.receipt("RQ-20261123-REFUSED1", draft.customer)
     assert later is not None and later.unreachable
+
+
+def test_a_failed_first_attempt_waits_the_configured_retry_delay(
+    store: sessionmaker[Session], recorded_plugins: Plugins
+) -> None:
+    from radiant_ext.sync.outbox import RetryPolicy
+
+    znuny = CountingZnuny()
+    znuny.down = True
+    submission = OutboxSubmission(store, znuny, retry=RetryPolicy(base=600, maximum=600))
+    submission.submit(_draft(recorded_plugins, "RQ-20261123-RETRYCFG"))
+    with store() as session:
+        row = session.query(Outbox).filter_by(request_id="RQ-20261123-RETRYCFG").one()
+    wait = (row.next_attempt_at - row.last_attempt_at).total_seconds()
+    assert 480 <= wait <= 600  # 600 s with up to 20 % jitter, not the default 15 s

@@ -47,6 +47,7 @@ def build_services(settings: Settings) -> PortalServices:
     from radiant_ext.client import CustomerCredentials, ZnunyClient
     from radiant_ext.runtime import Runtime
     from radiant_ext.store import check_schema, make_engine
+    from radiant_ext.sync.outbox import RetryPolicy
 
     runtime = Runtime(settings)  # this worker's engine, one agent client and the plugins
     check_schema(runtime.engine)
@@ -65,8 +66,10 @@ def build_services(settings: Settings) -> PortalServices:
         agent_name = AgentNames(znuny_db)
     tickets = ZnunyTickets(agent, AutoLister(sessions, LiveLister(agent)), agent_name,
                            changed=cache_writer(sessions))
-    submissions = OutboxSubmission(sessions, agent, plugins.ticket_created,
-                                   wait_seconds=settings.portal_submit_wait_seconds)
+    submissions = OutboxSubmission(
+        sessions, agent, plugins.ticket_created,
+        wait_seconds=settings.portal_submit_wait_seconds,
+        retry=RetryPolicy(settings.outbox_retry_seconds, settings.outbox_retry_max_seconds))
     closers.insert(0, submissions.close)  # finish the sends before the client closes
     return PortalServices(
         auth=ZnunyCustomerAuth(customer_client, agent),

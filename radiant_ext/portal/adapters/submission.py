@@ -103,15 +103,19 @@ class OutboxSubmission:
     :param ticket_created: ``Plugins.ticket_created`` (never raises), or ``None``.
     :param wait_seconds: how long a web request waits for Znuny's answer.
     :param senders: sender threads of this process (``TicketCreate`` calls at once).
+    :param retry: when a failed first attempt is tried again by the outbox drain
+        (``RADIANT_OUTBOX_RETRY_SECONDS``, ``RADIANT_OUTBOX_RETRY_MAX_SECONDS``).
     """
 
     def __init__(self, sessions: sessionmaker[Session], client: ZnunyClient | Any,
                  ticket_created: TicketCreatedHook | None = None, *,
-                 wait_seconds: float = 0.8, senders: int = 4) -> None:
+                 wait_seconds: float = 0.8, senders: int = 4,
+                 retry: RetryPolicy | None = None) -> None:
         self._sessions = sessions
         self._client = client
         self._ticket_created = ticket_created
         self._wait = wait_seconds
+        self._retry = retry or RetryPolicy()
         self._pool = ThreadPoolExecutor(max_workers=senders,
                                         thread_name_prefix="radiant-submit")
 
@@ -161,7 +165,7 @@ class OutboxSubmission:
         self._pool.shutdown(wait=True)
 
     def _deliver(self, draft: RequestDraft, row_id: int) -> SubmitResult:
-        result = attempt(self._sessions, self._client, row_id, RetryPolicy(),
+        result = attempt(self._sessions, self._client, row_id, self._retry,
                          lookup_first=False)
         if result.state == "sent" and result.ticket_id is not None:
             self._announce(draft, result.ticket_id, result.ticket_number or "")
