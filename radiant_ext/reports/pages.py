@@ -102,6 +102,7 @@ def report(name: str) -> ResponseReturnValue:
         "reports/report.html", spec=REPORTS[name], reports=REPORTS.values(), viewer=viewer,
         choice=choice, table=table, chart=chart_data_uri(svg) if svg else None, query=query,
         formats=EXPORT_FORMATS, directory=reports_state().directory,
+        zone=str(reports_state().settings.zone),
         took=time.perf_counter() - started, **options,
     ), status
 

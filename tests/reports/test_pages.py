@@ -113,6 +113,7 @@ def test_a_manager_sees_only_their_company(app: Flask, client: FlaskClient) -> N
     assert page.status_code == 200
     assert "store-007" in html and "store-001" not in html and "store-012" not in html
     assert 'name="store"' not in html  # no store filter for a manager
+    assert "counted in the Europe/Moscow time zone" in html  # the zone days are counted in
     # asking for another store's figures changes nothing
     other = client.get("/reports/stores?store=store-001").get_data(as_text=True)
     assert "store-001" not in _table(other) and "store-007" in _table(other)
