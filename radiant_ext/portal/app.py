@@ -50,7 +50,7 @@ def create_app(settings: Settings | Mapping[str, Any] | None = None) -> Flask:
     app.config.update(DEFAULTS)
     app.config["RADIANT_SETTINGS"] = radiant  # read by the reports and webhook blueprints
     app.config.update(_config_from_settings(radiant))
-    app.config.from_prefixed_env("RADIANT")
+    app.config.update(_flask_env())
     app.config.update(overrides)
     _check_secret_key(app)
     app.config["MAX_CONTENT_LENGTH"] = (
@@ -68,6 +68,30 @@ def create_app(settings: Settings | Mapping[str, Any] | None = None) -> Flask:
             app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies
         )
     return app
+
+
+_FLASK_PREFIXES = ("PORTAL_", "SESSION_", "BABEL_", "PREFERRED_", "WTF_", "RATELIMIT_")
+
+
+def _flask_env() -> dict[str, Any]:
+    """The ``RADIANT_*`` variables that are Flask or portal settings (``RADIANT_PORTAL_…``,
+    ``RADIANT_SESSION_COOKIE_SECURE``…), parsed as JSON where they are JSON, as Flask's
+    ``from_prefixed_env`` does. Everything else — the Znuny password, the webhook secret,
+    database URLs — stays in the typed :class:`Settings` (as secrets), never in
+    ``app.config``."""
+    import json
+    import os
+
+    found: dict[str, Any] = {}
+    for name, raw in sorted(os.environ.items()):
+        key = name.removeprefix("RADIANT_")
+        if key == name or not key.startswith(_FLASK_PREFIXES):
+            continue
+        try:
+            found[key] = json.loads(raw)
+        except ValueError:
+            found[key] = raw
+    return found
 
 
 def _radiant_settings(

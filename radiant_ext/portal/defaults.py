@@ -1,8 +1,10 @@
 """Default configuration of the portal app; every key can be overridden.
 
-Order (later wins): these defaults, ``RADIANT_*`` environment variables (Flask's
-``from_prefixed_env``: ``RADIANT_SECRET_KEY`` sets ``SECRET_KEY``, ``RADIANT_PORTAL_TIMEZONE``
-sets ``PORTAL_TIMEZONE``), then the mapping passed to :func:`~radiant_ext.portal.create_app`.
+Order (later wins): these defaults, the installation's settings (``RADIANT_SECRET_KEY`` sets
+``SECRET_KEY``), the ``RADIANT_*`` variables that are portal or Flask settings
+(``RADIANT_PORTAL_TIMEZONE`` sets ``PORTAL_TIMEZONE``; no other variable reaches the app's
+config, so Znuny's password and the webhook secret never do), then the mapping passed to
+:func:`~radiant_ext.portal.create_app`.
 """
 
 from __future__ import annotations

@@ -176,3 +176,24 @@ def test_the_menu_links_to_reports_only_for_those_who_may_see_them(
     login_as("demo-customer")
     clerk_nav = _main_nav(client.get("/").get_data(as_text=True))
     assert "My requests" in clerk_nav and "/reports/" not in clerk_nav
+
+
+def test_znunys_password_and_the_webhook_secret_never_reach_the_app_config(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, caplog: pytest.LogCaptureFixture,
+    desk: Any
+) -> None:
+    secrets_ = {"RADIANT_ZNUNY_PASSWORD": "znuny-pass-3f9a", "RADIANT_WEBHOOK_SECRET":
+                "webhook-secret-77c1", "RADIANT_ZNUNY_DB_URL":
+                "postgresql://ro:db-pass-51e0@127.0.0.1/znuny"}
+    for name, value in secrets_.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("RADIANT_PORTAL_PAGE_SIZE", "10")
+    monkeypatch.setenv("RADIANT_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("RADIANT_ZNUNY_URL", "http://127.0.0.1:9")
+    caplog.set_level("DEBUG")
+    app = create_app({"TESTING": True, "PORTAL_SERVICES": _services(desk),
+                      "SECRET_KEY": "t"})
+    assert app.config["PORTAL_PAGE_SIZE"] == 10  # portal settings still come through
+    shown = repr(dict(app.config)) + caplog.text
+    for needle in ("znuny-pass-3f9a", "webhook-secret-77c1", "db-pass-51e0"):
+        assert needle not in shown
