@@ -3,13 +3,17 @@
 Usage::
 
     python benchmarks/submit_burst.py [--customers 50] [--rounds 3]
-                                      [--scenarios sandbox,znuny] [--item it.pos-down]
+                                      [--scenarios sandbox,znuny] [--submit-waits default,0]
+                                      [--item it.pos-down]
                                       [--znuny-root /opt/radiant-znuny-bench]
                                       [--znuny-version 7.0.9] [--workers N --threads N]
-                                      [--burst-seconds 120] [--number-seconds 120] [--keep DIR]
+                                      [--burst-seconds 120] [--number-seconds 120]
+                                      [--keep DIR] [--json FILE]
+    python benchmarks/submit_burst.py --profile 50
 
-Each round runs every scenario once, in turns (the first scenario alternates between rounds),
-each with a fresh data folder and fresh processes:
+Each round runs every scenario once with every ``--submit-waits`` value
+(``RADIANT_PORTAL_SUBMIT_WAIT_SECONDS``; ``default`` leaves it unset), in turns (each run goes
+first in one of the rounds), each with a fresh data folder and fresh processes:
 
 ``sandbox``
     the sandbox Znuny (``radiant-ext sandbox``, retail seed) with its invoker calling the
@@ -21,9 +25,17 @@ each with a fresh data folder and fresh processes:
     portal. The benchmark creates (once) and sets the password of ``--customers`` customer
     users ``burst-customer-NN`` of company ``store-007`` through Znuny's Perl API.
 
+The ``znuny`` scenario needs the server up, with the webhook pointed at the port the
+benchmark's relay takes (the portal's base URL: the web service adds
+``/-/znuny/webhook/ticket-create``)::
+
+    ZNUNY_ROOT=/opt/radiant-znuny-bench ZNUNY_PORT=19170 \
+        RADIANT_WEBHOOK_URL=http://127.0.0.1:18570 scripts/znuny-server up 7.0.9
+
 The portal runs as ``radiant-ext serve`` (gunicorn ``gthread``, its default 2 workers x 4
 threads unless ``--workers``/``--threads`` are given) on 127.0.0.1 with a migrated SQLite
-store; no ``radiant-ext sync`` runs. Znuny's webhook calls reach the portal through a relay
+store and, in both scenarios, the demo's store directory (it knows ``store-007``); no
+``radiant-ext sync`` runs. Znuny's webhook calls reach the portal through a relay
 in a process of its own that writes down when each call's request arrived and when the
 portal's answer began (the time Znuny waits for, against the web service's ``Timeout`` from
 ``deploy/znuny/RadiantWebhook.yml``).
