@@ -429,14 +429,20 @@ def test_check_reports_catalog_problems_and_setup_errors_together(
     assert err.rstrip().endswith("; Znuny setup: 1 error(s)")
 
 
+def _canary_env(monkeypatch: pytest.MonkeyPatch, retail_sandbox: tuple[str, Path]) -> str:
+    """The retail sandbox as the configured Znuny, its metadata and store directory."""
+    url, metadata = retail_sandbox
+    _znuny_env(monkeypatch, url, RADIANT_ZNUNY_DB_URL=f"sqlite:///{metadata}",
+               RADIANT_CATALOG_DIRS=json.dumps([str(metadata.parent / "stores")]))
+    return url
+
+
 def test_check_canary_files_reads_back_and_closes_one_request_per_department(
     run: Run, monkeypatch: pytest.MonkeyPatch, retail_sandbox: tuple[str, Path]
 ) -> None:
     from radiant_ext.client import AgentCredentials, ZnunyClient
 
-    url, metadata = retail_sandbox
-    _znuny_env(monkeypatch, url, RADIANT_ZNUNY_DB_URL=f"sqlite:///{metadata}",
-               RADIANT_CATALOG_DIRS=json.dumps([str(metadata.parent / "stores")]))
+    url = _canary_env(monkeypatch, retail_sandbox)
     code, out, err = run("check", "--canary", "demo-customer", "--canary-store", "store-007")
     assert code == 0, err
     canaries = [line for line in out.splitlines() if line.startswith("[ok] canary.")]
@@ -459,9 +465,7 @@ def test_check_canary_files_reads_back_and_closes_one_request_per_department(
 def test_check_canary_names_what_znuny_refuses(
     run: Run, monkeypatch: pytest.MonkeyPatch, retail_sandbox: tuple[str, Path]
 ) -> None:
-    url, metadata = retail_sandbox
-    _znuny_env(monkeypatch, url, RADIANT_ZNUNY_DB_URL=f"sqlite:///{metadata}",
-               RADIANT_CATALOG_DIRS=json.dumps([str(metadata.parent / "stores")]))
+    _canary_env(monkeypatch, retail_sandbox)
     code, out, err = run("check", "--canary", "nobody-knows-me", "--canary-store", "store-007")
     assert code == 1
     assert "[error] canary.it: it.pos-down: not filed (parked)" in out, out

@@ -414,17 +414,10 @@ def test_a_reference_the_portal_did_not_issue_is_refused(
 def test_hundreds_of_portal_requests_use_one_agent_session(
     portal: Flask, sandbox_dir: Path
 ) -> None:
-    from sqlalchemy import create_engine, text
+    from tests._znuny_sessions import agent_sessions as sessions_of
 
     def agent_sessions() -> int:
-        engine = create_engine(f"sqlite:///{sandbox_dir / 'sandbox.sqlite'}")
-        try:
-            with engine.connect() as conn:
-                return int(conn.execute(text(
-                    "SELECT COUNT(DISTINCT session_id) FROM sessions "
-                    "WHERE data_key = 'UserLogin' AND data_value = 'radiant'")).scalar_one())
-        finally:
-            engine.dispose()
+        return sessions_of(sandbox_dir / "sandbox.sqlite")
 
     before = agent_sessions()  # other tests' portals left theirs
     client, _ = _login(portal, "demo-customer")

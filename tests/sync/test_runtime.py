@@ -5,24 +5,17 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine
 
 from radiant_ext.config import load_settings
 from radiant_ext.runtime import Runtime
 from radiant_ext.sync import drain_outbox, run_job
 from radiant_ext.sync.tickets import pull_tickets
+from tests._znuny_sessions import agent_sessions
 
 
 def _agent_sessions(sandbox_dir: Path) -> int:
-    """Sessions of the companion's agent that the sandbox Znuny holds right now."""
-    engine = create_engine(f"sqlite:///{sandbox_dir / 'sandbox.sqlite'}")
-    try:
-        with engine.connect() as conn:
-            return int(conn.execute(text(
-                "SELECT COUNT(DISTINCT session_id) FROM sessions "
-                "WHERE data_key = 'UserLogin' AND data_value = 'radiant'")).scalar_one())
-    finally:
-        engine.dispose()
+    return agent_sessions(sandbox_dir / "sandbox.sqlite")
 
 
 def test_a_hundred_job_runs_use_one_znuny_session_removed_at_shutdown(
