@@ -19,12 +19,18 @@ from urllib.parse import quote
 
 import requests
 
-from radiant_ext.client._detect import AUTO, detect_route_set
+from radiant_ext.client._detect import (
+    AUTO,
+    detect_route_set,
+    missing_web_service_error,
+    web_service_missing,
+)
 from radiant_ext.client._transport import RetryPolicy, Timeout, Transport
 from radiant_ext.client.credentials import AgentCredentials, CustomerCredentials
 from radiant_ext.client.errors import (
     AuthenticationError,
     MissingCredentialsError,
+    NoResponseError,
     ResponseValidationError,
     RouteNotConfiguredError,
     ZnunyConnectionError,
@@ -251,6 +257,8 @@ class ClientCore:
             except ZnunyConnectionError as exc:
                 logger.warning("znuny %s failed after %.3fs: %s", operation,
                                time.monotonic() - started, type(exc).__name__)
+                if type(exc) is NoResponseError:
+                    self._raise_if_web_service_missing(operation, exc)
                 if attempt < self.retry.attempts and (safe or not exc.maybe_committed):
                     self._sleep(self.retry.delay(attempt))
                     continue
@@ -263,6 +271,21 @@ class ClientCore:
                 self._sleep(self.retry.delay(attempt))
                 continue
             return _decode(operation, response)
+
+    def _raise_if_web_service_missing(self, operation: str, exc: NoResponseError) -> None:
+        """Raise :class:`WebserviceNotFoundError` when the silence means Znuny has no valid web
+        service at the endpoint (not a server going down): no retry fixes that."""
+        base_url, _, webservice, webservice_id, _ = self._where
+        if web_service_missing(self._transport, base_url, self._endpoint):
+            error = missing_web_service_error(self._endpoint, webservice, webservice_id,
+                                              operation)
+            error.maybe_committed = exc.maybe_committed
+            raise error from exc
+
+    @property
+    def endpoint(self) -> str:
+        """The web service's URL, without the route (with ``route_set="auto"``: detected)."""
+        return self._endpoint
 
     # -- lifecycle ------------------------------------------------------------------------
 

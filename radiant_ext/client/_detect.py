@@ -14,6 +14,11 @@ otrs-ce-6 README §1, genericinterface.md §1.2):
 
 Each probe that finds no route leaves one "Error while determine Operation" line in Znuny's
 GenericInterface debugger; a client probes once per process.
+
+A web service Znuny does not have (a wrong name, or one that is not valid) gets no answer at
+all: Znuny's provider closes the connection without a byte (contract otrs-ce-6 105), as a
+server going down does. :func:`web_service_missing` tells the two apart, for the detection and
+for every call that got no answer (``WebserviceNotFoundError`` names the web service).
 """
 
 from __future__ import annotations
@@ -24,10 +29,16 @@ from collections.abc import Mapping
 from urllib.parse import quote
 
 from radiant_ext.client._transport import Transport
-from radiant_ext.client.errors import NoResponseError, RouteNotConfiguredError
+from radiant_ext.client.errors import (
+    NoResponseError,
+    RouteNotConfiguredError,
+    WebserviceNotFoundError,
+    ZnunyConnectionError,
+)
 from radiant_ext.client.routes import Route, RouteSet, resolve_route_set
 
-__all__ = ["AUTO", "SCRIPT_PATHS", "detect_route_set"]
+__all__ = ["AUTO", "SCRIPT_PATHS", "detect_route_set", "missing_web_service_error",
+           "web_service_missing"]
 
 logger = logging.getLogger("radiant_ext.client")
 
@@ -44,6 +55,54 @@ def _endpoint(base_url: str, script_path: str, webservice: str, webservice_id: i
     if webservice_id is not None:
         return f"{root}/nph-genericinterface.pl/WebserviceID/{int(webservice_id)}"
     return f"{root}/nph-genericinterface.pl/Webservice/{quote(webservice, safe='')}"
+
+
+_CLOSE = {"Connection": "close"}
+"""Header of the diagnostic requests: Apache would otherwise hold a connection that got no
+answer open for its KeepAliveTimeout (5 s) before closing it."""
+
+
+def web_service_missing(transport: Transport, base_url: str, endpoint: str) -> bool:
+    """Whether a request to ``endpoint`` that got no answer means Znuny has no valid web service
+    there (rather than a server that is down or restarting).
+
+    The endpoint is asked once more (``POST …/Session`` with an unknown session, on a connection
+    of its own) and must again give no answer, while the web server answers ``base_url``'s root
+    with any HTTP status (Apache: its 404 page). Two requests, each closed at once.
+    """
+    body = b'{"SessionID": "radiant-route-probe"}'
+    try:
+        transport.send("web service probe", "POST", endpoint + "/Session", params=None,
+                       body=body, headers=dict(_CLOSE))
+    except NoResponseError:
+        pass
+    except ZnunyConnectionError:  # refused, timed out: not a web service question
+        return False
+    else:
+        return False  # it answers now: the silence was something else
+    try:
+        transport.send("web server probe", "GET", base_url.rstrip("/") + "/", params=None,
+                       body=None, headers=dict(_CLOSE))
+    except ZnunyConnectionError:
+        return False
+    return True
+
+
+def missing_web_service_error(
+    endpoint: str, webservice: str, webservice_id: int | None, operation: str = ""
+) -> WebserviceNotFoundError:
+    """The error for a web service Znuny does not have at ``endpoint``."""
+    if webservice_id is not None:
+        service, setting = f"WebserviceID {webservice_id}", "the client's webservice_id"
+    else:
+        service, setting = f"web service {webservice!r}", "RADIANT_ZNUNY_WEBSERVICE"
+    error = WebserviceNotFoundError(
+        f"Znuny has no valid {service} at {endpoint}: it closes the connection without an "
+        f"answer for a web service it does not have, or one that is not valid, while its web "
+        f"server answers. Check {setting} against Admin -> Web Services (the name, and that "
+        "it is valid)", operation=operation)
+    error.endpoint = endpoint
+    return error
 
 
 def _answers(transport: Transport, method: str, url: str) -> bool:
@@ -81,12 +140,17 @@ def detect_route_set(
     paths = (script_path,) if script_path else SCRIPT_PATHS
     silent: NoResponseError | None = None
     answered = False
+    missing: list[str] = []
     for path in paths:
         endpoint = _endpoint(base_url, path, webservice, webservice_id)
         try:
             found = _answers(transport, "POST", endpoint + "/Session")
-        except NoResponseError as exc:  # a server that drops unknown paths, or one going down
-            silent = exc
+        except NoResponseError as exc:  # no such web service, or a server going down
+            if web_service_missing(transport, base_url, endpoint):
+                missing.append(endpoint)
+                answered = True
+            else:
+                silent = exc
             continue
         answered = True
         if not found:
@@ -104,6 +168,9 @@ def detect_route_set(
         logger.info("znuny route set detected: %s under /%s%s", name, path.strip("/"),
                     " with POST /Ticket/Search" if extra else "")
         return routes, endpoint
+    if missing:  # Znuny is served there, without this web service
+        raise missing_web_service_error(" or ".join(missing), webservice, webservice_id,
+                                        "route probe")
     if silent is not None and not answered:  # no answer at all: down, not misconfigured
         raise silent
     service = f"WebserviceID {webservice_id}" if webservice_id is not None else webservice

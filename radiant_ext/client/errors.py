@@ -29,6 +29,7 @@
         │   └── NonJSONResponseError        HTTP 200 whose body is not JSON at all
         └── ZnunyConnectionError            no answer: refused, reset, closed, DNS, TLS
             ├── NoResponseError             the server closed the connection without any answer
+            │   └── WebserviceNotFoundError    … because Znuny has no valid web service of that name
             └── ZnunyTimeoutError           connect or read timeout
 
 Znuny reports operation errors with HTTP 200 and an ``ErrorCode`` such as
@@ -69,6 +70,7 @@ __all__ = [
     "ServerFaultError",
     "SessionInvalidError",
     "UnknownRouteSetError",
+    "WebserviceNotFoundError",
     "ZnunyConnectionError",
     "ZnunyError",
     "ZnunyTimeoutError",
@@ -213,6 +215,20 @@ class ZnunyConnectionError(ZnunyError):
 
 class NoResponseError(ZnunyConnectionError):
     """The connection closed without any HTTP answer (contract otrs-ce-6 034, 105)."""
+
+
+class WebserviceNotFoundError(NoResponseError):
+    """No answer, because Znuny has no valid web service of the name (or id) in the URL.
+
+    Znuny's provider closes the connection without a byte for a web service it does not have,
+    or one that is not valid (contract otrs-ce-6 105), as a server going down does; the client
+    tells the two apart by asking again on a connection of its own and asking the web server
+    for its root page (``radiant_ext.client._detect.web_service_missing``).
+
+    :ivar endpoint: the web service's URL (several, joined by " or ", from the detection).
+    """
+
+    endpoint: str = ""
 
 
 class ZnunyTimeoutError(ZnunyConnectionError):

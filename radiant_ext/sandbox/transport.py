@@ -181,12 +181,15 @@ class GenericInterface:
     def generic_interface(self, request: Request) -> Response:
         """Answer one GenericInterface request inside one transaction."""
         parts = request.path.split("/", 5)
+        if "nph-genericinterface.pl" not in parts[:3]:  # not Znuny's: the web server's 404
+            return Response("<html><body><h1>Not Found</h1></body></html>", status=404,
+                            content_type="text/html; charset=iso-8859-1")
         if (
             len(parts) < 5
             or parts[2] != "nph-genericinterface.pl"
             or parts[3] not in ("Webservice", "WebserviceID")
         ):
-            raise NoAnswer
+            raise NoAnswer  # Znuny cannot tell the web service from the URL: it answers nothing
         route = "/" + (parts[5] if len(parts) > 5 else "")
         if (request.content_length or 0) > MAX_LENGTH:  # the transport's MaxLength (§6)
             return text(413, "Request Entity Too Large")

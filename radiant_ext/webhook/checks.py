@@ -84,6 +84,12 @@ def _gi_problem(exc: RadiantError, settings: Settings, hint: str) -> tuple[str, 
     if isinstance(exc, errors.AuthenticationError):
         return (f"Znuny refused the login of agent {settings.znuny_user!r}",
                 f"check the agent, its password and that it is valid ({_SETUP}, step 2)")
+    if isinstance(exc, errors.WebserviceNotFoundError):
+        return (f"Znuny has no valid web service {settings.znuny_webservice!r} at "
+                f"{exc.endpoint or settings.znuny_url}: it closes the connection without an "
+                "answer for it, while its web server answers (not a network problem)",
+                "set RADIANT_ZNUNY_WEBSERVICE to the web service's name in Admin -> Web "
+                f"Services and make it valid, or import it ({_SETUP}, step 1)")
     if isinstance(exc, errors.ZnunyConnectionError):
         return (f"cannot reach {settings.znuny_url}: {exc}",
                 "check RADIANT_ZNUNY_URL and the network path to Znuny's web server")
@@ -113,9 +119,19 @@ def _gi_findings(settings: Settings, client: Any) -> list[Finding]:
         except RadiantError as exc:
             out.append(Finding(check, "error", *_gi_problem(exc, settings, hint)))
             break  # later GI checks need this one
-        detail = "logged in" if check == "gi.session" else f"{_count(result)} ticket(s) found"
+        detail = _session_detail(client) if check == "gi.session" \
+            else f"{_count(result)} ticket(s) found"
         out.append(Finding(check, "ok", f"{settings.znuny_webservice}: {detail}"))
     return out
+
+
+def _session_detail(client: Any) -> str:
+    """``logged in``, with the route set and URL the client uses (found on its own with
+    ``RADIANT_ZNUNY_ROUTE_SET=auto``)."""
+    try:
+        return f"logged in (route set {client.routes.name}, {client.endpoint})"
+    except (AttributeError, RadiantError):  # a stand-in client in tests
+        return "logged in"
 
 
 def _count(result: object) -> int:

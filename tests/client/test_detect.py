@@ -118,3 +118,57 @@ def test_the_settings_default_is_auto(monkeypatch: pytest.MonkeyPatch, tmp_path:
     assert load_settings(znuny_user="radiant").znuny_route_set == "auto"
     assert ZnunyClient.from_settings(load_settings(znuny_user="radiant",
                                                    znuny_password="x"))._auto
+
+
+def _silent() -> requests.ConnectionError:
+    from http.client import RemoteDisconnected
+
+    from urllib3.exceptions import ProtocolError
+
+    return requests.ConnectionError(
+        ProtocolError("Connection aborted.", RemoteDisconnected("Remote end closed connection")))
+
+
+def test_a_web_service_znuny_lacks_is_named() -> None:
+    """Znuny answers nothing for an unknown or invalid web service (contract otrs-ce-6 105);
+    asked again on a connection of its own it stays silent while Apache answers its root."""
+    nope = WS.replace("GenericTicketConnectorREST", "Nope")
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        mock.add(responses.POST, f"{BASE}/znuny{nope}/Session", body=_silent())
+        mock.add(responses.POST, f"{BASE}/otrs{nope}/Session", status=404,
+                 content_type="text/html", body="<html>Not Found</html>")
+        mock.add(responses.GET, f"{BASE}/", status=404, body="<html>Not Found</html>")
+        with pytest.raises(e.WebserviceNotFoundError, match="no valid web service 'Nope'") as info:
+            _ = _client(webservice="Nope").routes
+        probes = [c.request for c in mock.calls]
+    assert info.value.endpoint == f"{BASE}/znuny{nope}"
+    # the second question went on a connection of its own, closed at once
+    assert [r.headers.get("Connection") for r in probes if r.method == "GET"] == ["close"]
+
+
+def test_a_call_to_a_web_service_znuny_lacks_is_not_retried() -> None:
+    nope = WS.replace("GenericTicketConnectorREST", "Nope")
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        mock.add(responses.POST, f"{BASE}/znuny{nope}/Session", body=_silent())
+        mock.add(responses.GET, f"{BASE}/", status=404, body="<html>Not Found</html>")
+        client = ZnunyClient(BASE, route_set="znuny-r2a", webservice="Nope",
+                             credentials=AgentCredentials("radiant", "pw"),
+                             retry=RetryPolicy(attempts=3, backoff=0))
+        with pytest.raises(e.WebserviceNotFoundError) as info:
+            client.session_create()
+        methods = [c.request.method for c in mock.calls]
+    assert isinstance(info.value, e.NoResponseError)  # the outbox still treats it as unreachable
+    assert info.value.operation == "SessionCreate"
+    assert methods == ["POST", "POST", "GET"]  # the call, the same again, the web server
+
+
+def test_silence_from_a_server_that_is_down_stays_a_no_response_error() -> None:
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        mock.add(responses.POST, f"{BASE}/znuny{WS}/Session", body=_silent())
+        mock.add(responses.GET, f"{BASE}/", body=requests.ConnectionError("refused"))
+        client = ZnunyClient(BASE, route_set="znuny-r2a",
+                             credentials=AgentCredentials("radiant", "pw"),
+                             retry=RetryPolicy(attempts=1))
+        with pytest.raises(e.NoResponseError) as info:
+            client.session_create()
+    assert type(info.value) is e.NoResponseError

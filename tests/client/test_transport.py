@@ -82,7 +82,8 @@ def test_ticket_create_is_not_retried_when_the_answer_is_lost(kit: Any, mocked: 
     mocked.add("POST", ROOT + "/Ticket", body=kit.no_answer())
     with pytest.raises(e.NoResponseError):
         client.ticket_create(*new_ticket())
-    assert len(mocked.calls) == 1
+    # (the other calls ask whether the silence means a missing web service: it does not)
+    assert [c.request.url for c in mocked.calls].count(ROOT + "/Ticket") == 1
 
 
 def test_ticket_create_is_retried_when_the_connection_was_refused(mocked: Any) -> None:

@@ -180,3 +180,60 @@ def test_against_the_sandbox_every_piece_is_checked_for_real(tmp_path: Path) -> 
     assert "znuny-r2a" in findings["gi.search-dynamic-fields"].hint
     assert wrong["gi.session"].status == "error"
     assert "refused the login of agent 'radiant'" in wrong["gi.session"].message
+
+
+@pytest.mark.parametrize(("route_set", "script_path"),
+                         [("znuny-r2a", "znuny/"), ("auto", "znuny/"), ("auto", "")])
+def test_a_wrong_web_service_name_is_named_not_an_unreachable_server(
+    route_set: str, script_path: str
+) -> None:
+    """Znuny answers nothing for a web service it lacks (contract otrs-ce-6 105), as a server
+    going down would; its web server still answers, so the finding names the web service."""
+    nope = BASE.replace("GenericTicketConnectorREST", "Nope")
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        mock.post(f"{nope}/Session", body=_no_answer())
+        mock.post(nope.replace("/znuny/", "/otrs/") + "/Session", status=404,
+                  content_type="text/html", body="<html>Not Found</html>")
+        mock.get("http://znuny.test/", status=404, content_type="text/html",
+                 body="<html>Not Found</html>")
+        findings = _by_check(setup_check(_settings(
+            znuny_webservice="Nope", znuny_route_set=route_set, znuny_script_path=script_path)))
+    session = findings["gi.session"]
+    assert session.status == "error"
+    assert f"no valid web service 'Nope' at {nope}" in session.message
+    assert "cannot reach" not in session.message
+    assert "RADIANT_ZNUNY_WEBSERVICE" in session.hint
+
+
+def test_a_server_that_answers_nothing_at_all_is_still_unreachable() -> None:
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        mock.post(f"{BASE}/Session", body=_no_answer())
+        mock.get("http://znuny.test/", body=_no_answer())
+        findings = _by_check(setup_check(_settings()))
+    assert "cannot reach http://znuny.test" in findings["gi.session"].message
+
+
+def test_a_wrong_web_service_name_against_the_sandbox(tmp_path: Path) -> None:
+    """The sandbox answers as Znuny behind Apache: nothing for an unknown web service, the web
+    server's 404 page elsewhere."""
+    from radiant_ext.sandbox import serve_in_thread
+
+    server = serve_in_thread(data_dir=tmp_path, seed="retail")
+    try:
+        findings = _by_check(setup_check(_settings(
+            znuny_url=server.url, znuny_route_set="znuny", znuny_webservice="Nope")))
+        right = _by_check(setup_check(_settings(znuny_url=server.url, znuny_route_set="znuny")))
+    finally:
+        server.stop()
+    assert "has no valid web service 'Nope'" in findings["gi.session"].message
+    assert right["gi.session"].status == "ok"
+    assert "route set znuny" in right["gi.session"].message
+
+
+def _no_answer() -> requests.ConnectionError:
+    from http.client import RemoteDisconnected
+
+    from urllib3.exceptions import ProtocolError
+
+    return requests.ConnectionError(
+        ProtocolError("Connection aborted.", RemoteDisconnected("Remote end closed connection")))
