@@ -1,4 +1,5 @@
-"""The department plugin projects under ``plugins/`` build with what they declare."""
+"""radiant-ext and the department plugin projects under ``plugins/`` build with what they
+declare."""
 
 from __future__ import annotations
 
@@ -32,7 +33,7 @@ def test_every_plugin_project_is_found() -> None:
             "radiant-ext-customer-service", "radiant-ext-legal"} <= names
 
 
-@pytest.mark.parametrize("project", PROJECTS, ids=lambda p: p.name)
+@pytest.mark.parametrize("project", [ROOT, *PROJECTS], ids=lambda p: p.name)
 def test_spdx_license_string_requires_setuptools_77(project: Path) -> None:
     """``license = "AGPL-3.0-or-later"`` (PEP 639) is an error before setuptools 77."""
     data = _pyproject(project)
