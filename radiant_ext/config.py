@@ -76,9 +76,12 @@ class Settings(BaseSettings):
     )
     outbox_retry_seconds: float = Field(15.0, gt=0, description="First outbox retry delay.")
     portal_submit_wait_seconds: float = Field(
-        0.8, ge=0, le=10,
-        description="How long the portal's confirmation waits for Znuny to file a request; "
-                    "past it the customer gets the reference and the number follows.")
+        0.0, ge=0, le=10,
+        description="How long the portal's confirmation may wait for Znuny to file a request "
+                    "(0: not at all — the confirmation shows the reference at once and the "
+                    "number when Znuny has answered). A wait holds a web thread that Znuny's "
+                    "webhook call may need: keep it 0 when the webhook is served by the same "
+                    "workers.")
     outbox_retry_max_seconds: float = Field(1800.0, gt=0, description="Longest retry delay.")
     sync_pull_overlap_seconds: int = Field(120, ge=0, description="Ticket pull overlap window.")
     deadline_warn_share: float = Field(0.75, gt=0, lt=1, description="Warn at this share.")

@@ -86,9 +86,11 @@ class Runtime:
                 from radiant_ext.store import session_scope
 
                 engine = self.engine
+                # a read of the switches is reused for two seconds: routing one request
+                # reads them several times (docs/performance.md)
                 self._plugins = plugins_from_settings(
                     self.settings,
-                    enablement=DatabaseEnablement(lambda: session_scope(engine)))
+                    enablement=DatabaseEnablement(lambda: session_scope(engine), max_age=2.0))
             return self._plugins
 
     def job_context(self, **kwargs: Any) -> JobContext:

@@ -400,6 +400,11 @@ def test_just_filed_and_queued_requests_head_the_cached_list(
 
 # -- the ticket_created hook -------------------------------------------------------------
 
+WAIT_FOR_ZNUNY = 10.0
+"""These tests are about what Znuny's answer does; the portal's default does not wait for it
+(tests of that: test_the_confirmation_does_not_wait_for_a_slow_znuny)."""
+
+
 class CountingZnuny:
     """TicketCreate only: answers with growing ids, or fails like an unreachable Znuny."""
 
@@ -439,7 +444,8 @@ def test_ticket_created_fires_once_when_a_double_submit_files_one_ticket(
     store: sessionmaker[Session], recorder: CreatedRecorder, recorded_plugins: Plugins
 ) -> None:
     znuny = CountingZnuny()
-    submission = OutboxSubmission(store, znuny, ticket_created=recorded_plugins.ticket_created)
+    submission = OutboxSubmission(store, znuny, ticket_created=recorded_plugins.ticket_created,
+                                  wait_seconds=WAIT_FOR_ZNUNY)
     draft = _draft(recorded_plugins, "RQ-20261123-DOUBLE01")
     first, again = submission.submit(draft), submission.submit(draft)
     assert first.status == again.status == "filed"
@@ -453,7 +459,8 @@ def test_ticket_created_waits_for_znuny_when_the_request_is_only_queued(
 ) -> None:
     znuny = CountingZnuny()
     znuny.down = True
-    submission = OutboxSubmission(store, znuny, ticket_created=recorded_plugins.ticket_created)
+    submission = OutboxSubmission(store, znuny, ticket_created=recorded_plugins.ticket_created,
+                                  wait_seconds=WAIT_FOR_ZNUNY)
     draft = _draft(recorded_plugins, "RQ-20261123-QUEUED01")
     assert submission.submit(draft).status == "queued"
     znuny.down = False
@@ -464,7 +471,7 @@ def test_ticket_created_waits_for_znuny_when_the_request_is_only_queued(
 def test_a_submission_keeps_its_form_values_for_the_asset_report(
     store: sessionmaker[Session], recorded_plugins: Plugins
 ) -> None:
-    submission = OutboxSubmission(store, CountingZnuny())
+    submission = OutboxSubmission(store, CountingZnuny(), wait_seconds=WAIT_FOR_ZNUNY)
     submission.submit(_draft(recorded_plugins, "RQ-20261123-FORMVAL1"))
     with store() as session:
         row = session.query(Outbox).filter_by(request_id="RQ-20261123-FORMVAL1").one()
@@ -514,7 +521,7 @@ def test_a_refused_connection_is_told_as_unreachable(
             exc.maybe_committed = False
             raise exc
 
-    submission = OutboxSubmission(store, Refusing())
+    submission = OutboxSubmission(store, Refusing(), wait_seconds=WAIT_FOR_ZNUNY)
     draft = _draft(recorded_plugins, "RQ-20261123-REFUSED1")
     receipt = submission.submit(draft)
     assert (receipt.status, receipt.unreachable) == ("queued", True)
@@ -529,7 +536,8 @@ def test_a_failed_first_attempt_waits_the_configured_retry_delay(
 
     znuny = CountingZnuny()
     znuny.down = True
-    submission = OutboxSubmission(store, znuny, retry=RetryPolicy(base=600, maximum=600))
+    submission = OutboxSubmission(store, znuny, retry=RetryPolicy(base=600, maximum=600),
+                                  wait_seconds=WAIT_FOR_ZNUNY)
     submission.submit(_draft(recorded_plugins, "RQ-20261123-RETRYCFG"))
     with store() as session:
         row = session.query(Outbox).filter_by(request_id="RQ-20261123-RETRYCFG").one()

@@ -89,6 +89,10 @@ def test_phone_user_files_follows_and_answers_a_request(
         page.get_by_role("button", name="Send request").click()
         expect(page.get_by_role("heading", name="Request received")).to_be_visible()
         expect(page.locator(".confirmation .promise")).to_have_text(promised)
+        # the page shows the reference at once and refreshes itself until Znuny's number
+        expect(page.locator(".confirmation p").first).to_contain_text("has the number",
+                                                                      timeout=20_000)
+        expect(page.locator(".confirmation .promise")).to_have_text(promised)
         number = page.locator(".confirmation p").first.inner_text().split()[-1].rstrip(".")
         page.screenshot(path=artifacts / "3-confirmation-360.png", full_page=True)
 

@@ -86,10 +86,10 @@ class OutboxSubmission:
 
     The request is committed to the outbox in the web request; ``TicketCreate`` runs on one
     of this process's sender threads, and the web request waits for it at most
-    ``wait_seconds``. So the customer's confirmation never waits on Znuny for long, and a
-    web worker is never held while Znuny calls back into the companion (the webhook) in the
-    middle of that ``TicketCreate``. A request still being sent is confirmed with its
-    reference and promise; its number appears when Znuny answers (:meth:`receipt`). A
+    ``wait_seconds`` (default 0: not at all). So the customer's confirmation never waits on
+    Znuny, and a web thread is never held while Znuny calls back into the companion (the
+    webhook) in the middle of that ``TicketCreate``. A request still being sent is confirmed
+    with its reference and promise; its number appears when Znuny answers (:meth:`receipt`). A
     sender thread that dies with its process leaves the row ``sending``; the outbox drain
     recovers it and looks its key up before sending it again.
 
@@ -109,7 +109,7 @@ class OutboxSubmission:
 
     def __init__(self, sessions: sessionmaker[Session], client: ZnunyClient | Any,
                  ticket_created: TicketCreatedHook | None = None, *,
-                 wait_seconds: float = 0.8, senders: int = 4,
+                 wait_seconds: float = 0.0, senders: int = 4,
                  retry: RetryPolicy | None = None) -> None:
         self._sessions = sessions
         self._client = client
@@ -134,6 +134,8 @@ class OutboxSubmission:
             return self._receipt(stored, draft.routing.deadline)
         future = self._pool.submit(self._deliver, draft, stored)
         try:
+            if self._wait <= 0:
+                raise FutureTimeout
             result = future.result(timeout=self._wait)
         except FutureTimeout:
             return SubmissionReceipt(draft.request_id, None, None, draft.routing.deadline,
