@@ -45,6 +45,7 @@ from radiant_ext.plugins.znuny_meta import (
     read_znuny_access,
     read_znuny_names,
 )
+from radiant_ext.plugins.znuny_setup import perl_script, znuny_needs
 
 if TYPE_CHECKING:
     from radiant_ext.webhook import Finding
@@ -121,6 +122,43 @@ def items(department: str | None, as_json: bool) -> None:
     for row in rows:
         table.add_row(*row.values())
     _console().print(table)
+
+
+@plugins.command("znuny-names")
+@click.option("--perl", "as_perl", is_flag=True,
+              help="Print a Perl script that creates them through Znuny's API (run it on the "
+                   "Znuny host as Znuny's OS user: perl SCRIPT /opt/znuny).")
+@click.option("--group", default="users", show_default=True,
+              help="The group new queues belong to (the script's new owner agents get rw).")
+@click.option("--email-domain", default="example.com", show_default=True,
+              help="Domain of the e-mail address of the script's new owner agents.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a list.")
+def znuny_names(as_perl: bool, group: str, email_domain: str, as_json: bool) -> None:
+    """What the catalogs route to in Znuny: types, queues, services, SLAs, owner agents."""
+    settings = load_settings()
+    report = _check_all(settings)
+    if report.problems:
+        raise PluginError(f"{len(report.problems)} catalog problem(s) (radiant-ext check); "
+                          f"first: {report.problems[0]}")
+    needs = znuny_needs(report.items)
+    if as_perl:
+        plugins_used = ", ".join(sorted(report.counts)) or "none"
+        click.echo(perl_script(needs, group=group, email_domain=email_domain,
+                               source=f"Catalogs of the plugins: {plugins_used}."), nl=False)
+        return
+    if as_json:
+        click.echo(json.dumps({**asdict(needs), "group": group}, indent=2, ensure_ascii=False))
+        return
+    click.echo(f"dynamic fields: {', '.join(needs.dynamic_fields)}")
+    click.echo(f"types: {', '.join(needs.types)}")
+    click.echo(f"queues (group {group}): {', '.join(needs.queues)}")
+    click.echo(f"services (each linked to every customer, <DEFAULT>): "
+               f"{', '.join(needs.services)}")
+    for name, sla in needs.slas.items():
+        time = f"solution time {sla.solution_minutes} minutes" if sla.solution_minutes else \
+            f"items promise {', '.join(map(str, sla.promises))} minutes: no single solution time"
+        click.echo(f"SLA {name}: {time}; services {', '.join(sla.services)}")
+    click.echo(f"owner agents (rw on the queues' groups): {', '.join(needs.agents)}")
 
 
 def _switch(department: str, enabled: bool) -> None:

@@ -336,7 +336,9 @@ def test_check_runs_the_znuny_setup_check_against_the_sandbox(
     code, out, err = run("check")
     assert code == 0, err
     lines = out.splitlines()
-    assert "[ok] gi.session: GenericTicketConnectorRESTReady2Adopt: logged in" in lines
+    assert ("[ok] gi.session: GenericTicketConnectorRESTReady2Adopt: logged in (route set "
+            f"znuny-r2a, {url}/znuny/nph-genericinterface.pl/Webservice/"
+            "GenericTicketConnectorRESTReady2Adopt)") in lines
     assert ("[ok] db.dynamic-field.RadiantDeadline: RadiantDeadline (DateTime, Ticket) exists"
             in lines)
     assert "Checked every name against Znuny's database: 0 missing." in lines
