@@ -3,10 +3,12 @@
 Needs ``RADIANT_ZNUNY_URL``, ``RADIANT_ZNUNY_USER`` and ``RADIANT_ZNUNY_PASSWORD`` (an agent
 with rw on the queue; ``scripts/znuny-server env`` prints them). Without them the tests skip,
 naming what is missing; with ``RADIANT_LIVE_REQUIRED=1`` they fail (``tests/_live.py``).
-Optional: ``RADIANT_ZNUNY_ROUTE_SET`` (default ``otrs6``), ``RADIANT_ZNUNY_WEBSERVICE``,
-``RADIANT_LIVE_QUEUE`` (default ``IT``), ``RADIANT_LIVE_CUSTOMER`` (a customer user login,
-default ``demo-customer``) and ``RADIANT_LIVE_TYPE`` (a ticket type, for systems with
-``Ticket::Type`` on). The tests create one ticket and leave it closed.
+Optional: ``RADIANT_ZNUNY_ROUTE_SET`` (default ``auto``: asked of the server),
+``RADIANT_ZNUNY_WEBSERVICE``, ``RADIANT_LIVE_QUEUE`` (default ``IT``), ``RADIANT_LIVE_CUSTOMER``
+(a customer user login, default ``demo-customer``) and ``RADIANT_LIVE_TYPE`` (default
+``Unclassified``, the type every Znuny and OTRS 6 ships as ``Ticket::Type::Default``: Znuny
+requires a type once ``Ticket::Type`` is on, and accepts a valid one when it is off). The tests
+create one ticket and leave it closed.
 """
 
 from __future__ import annotations
@@ -30,6 +32,9 @@ from tests._live import CLIENT_VARIABLES, need_env
 
 pytestmark = pytest.mark.live
 
+DEFAULT_TYPE = "Unclassified"
+"""Znuny's ``Ticket::Type::Default``: a stock server has it, with ``Ticket::Type`` on or off."""
+
 
 @pytest.fixture(scope="module")
 def live() -> Iterator[ZnunyClient]:
@@ -43,9 +48,9 @@ def live() -> Iterator[ZnunyClient]:
 def created(live: ZnunyClient) -> tuple[int, str, str]:
     marker = f"radiant-live-{uuid.uuid4().hex[:8]}"
     result = live.ticket_create(
-        NewTicket(title=f"Client live test {marker}", queue=os.environ.get("RADIANT_LIVE_QUEUE",
-                                                                            "IT"),
-                  state="new", priority="3 normal", type=os.environ.get("RADIANT_LIVE_TYPE"),
+        NewTicket(title=f"Client live test {marker}",
+                  queue=os.environ.get("RADIANT_LIVE_QUEUE", "IT"), state="new",
+                  priority="3 normal", type=os.environ.get("RADIANT_LIVE_TYPE", DEFAULT_TYPE),
                   customer_user=os.environ.get("RADIANT_LIVE_CUSTOMER", "demo-customer")),
         NewArticle(subject=marker, body="created by the radiant_ext client live tests",
                    content_type="text/plain; charset=utf-8", communication_channel="Internal",
