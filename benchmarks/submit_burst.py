@@ -1104,8 +1104,8 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--threads", type=int, help="threads per worker (default: serve's)")
     parser.add_argument("--submit-waits", default="default",
                         help="comma-separated RADIANT_PORTAL_SUBMIT_WAIT_SECONDS values to "
-                        "run each scenario with, in turns ('default': not set, i.e. 0.8); "
-                        "e.g. default,0")
+                        "run each scenario with, in turns ('default': not set, i.e. the "
+                        "product's default, 0); e.g. default,0.8")
     parser.add_argument("--burst-seconds", type=float, default=120.0,
                         help="bound on logging in and submitting")
     parser.add_argument("--number-seconds", type=float, default=120.0,
