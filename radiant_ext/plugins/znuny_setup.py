@@ -3,7 +3,7 @@
 Znuny's console creates types, queues and services, but no SLA, no link of an SLA to its
 services and no link of a service to every customer (``<DEFAULT>``); OTRS 6.0 has no console
 command for dynamic fields either. ``radiant-ext plugins znuny-names --perl`` writes one script
-for all of it, run on the Znuny host as Znuny's OS user (docs/znuny-setup.md, step 4):
+for all of it, run on the Znuny host as Znuny's OS user (docs/znuny-setup.md, step 6):
 
     perl radiant-znuny-names.pl /opt/znuny
 
@@ -113,7 +113,7 @@ def perl_script(needs: ZnunyNeeds, *, group: str = "users", email_domain: str = 
 
 _TEMPLATE = r"""#!/usr/bin/perl
 # The Znuny names the radiant_ext catalogs route to, written by `radiant-ext plugins
-# znuny-names --perl` (docs/znuny-setup.md, step 4).
+# znuny-names --perl` (docs/znuny-setup.md, step 6).
 {header}#
 # Run it on the Znuny host as Znuny's OS user (znuny on Znuny 7, otrs on Znuny 6.5 and OTRS 6):
 #   perl radiant-znuny-names.pl /opt/znuny

@@ -70,7 +70,7 @@ def _secret_finding(settings: Settings) -> Finding:
     if not secret:
         return Finding("webhook.secret", "error", "RADIANT_WEBHOOK_SECRET is empty; the "
                        "webhook refuses every call", f"set it and the same password in the "
-                       f"RadiantWebhook web service ({_SETUP}, step 6)")
+                       f"RadiantWebhook web service ({_SETUP}, steps 5 and 7)")
     if len(secret) < 16:
         return Finding("webhook.secret", "warning", f"the webhook secret has {len(secret)} "
                        "characters", "use at least 16 random characters")
@@ -83,13 +83,13 @@ def _gi_problem(exc: RadiantError, settings: Settings, hint: str) -> tuple[str, 
 
     if isinstance(exc, errors.AuthenticationError):
         return (f"Znuny refused the login of agent {settings.znuny_user!r}",
-                f"check the agent, its password and that it is valid ({_SETUP}, step 2)")
+                f"check the agent, its password and that it is valid ({_SETUP}, step 3)")
     if isinstance(exc, errors.WebserviceNotFoundError):
         return (f"Znuny has no valid web service {settings.znuny_webservice!r} at "
                 f"{exc.endpoint or settings.znuny_url}: it closes the connection without an "
                 "answer for it, while its web server answers (not a network problem)",
                 "set RADIANT_ZNUNY_WEBSERVICE to the web service's name in Admin -> Web "
-                f"Services and make it valid, or import it ({_SETUP}, step 1)")
+                f"Services and make it valid, or import it ({_SETUP}, steps 1 or 2M)")
     if isinstance(exc, errors.ZnunyConnectionError):
         return (f"cannot reach {settings.znuny_url}: {exc}",
                 "check RADIANT_ZNUNY_URL and the network path to Znuny's web server")
@@ -97,7 +97,7 @@ def _gi_problem(exc: RadiantError, settings: Settings, hint: str) -> tuple[str, 
         return (f"web service {settings.znuny_webservice!r} does not answer with route set "
                 f"{settings.znuny_route_set!r}: {exc}",
                 f"import the deploy/znuny/ file that matches RADIANT_ZNUNY_ROUTE_SET and check "
-                f"RADIANT_ZNUNY_SCRIPT_PATH ({_SETUP}, step 1)")
+                f"RADIANT_ZNUNY_SCRIPT_PATH ({_SETUP}, steps 2M and 5)")
     return str(exc), hint
 
 
@@ -105,9 +105,10 @@ def _gi_findings(settings: Settings, client: Any) -> list[Finding]:
     out: list[Finding] = []
     checks: list[tuple[str, Callable[[], object], str]] = [
         ("gi.session", client.session_create,
-         f"import deploy/znuny/ and check the agent and password ({_SETUP}, steps 1-2)"),
+         f"install the package or import deploy/znuny/, and check the agent and password "
+         f"({_SETUP}, steps 1-3)"),
         ("gi.search", lambda: client.ticket_search(limit=1),
-         f"give the agent ro on the queues it serves ({_SETUP}, step 2)"),
+         f"give the agent rw on the queues it serves ({_SETUP}, step 3)"),
         ("gi.search-dynamic-fields",
          lambda: client.ticket_search(limit=1, dynamic_fields={"RadiantRequestID": {"Empty": 0}}),
          "use route set znuny-r2a with GenericTicketConnectorREST.znuny.yml, or add the POST "
@@ -152,7 +153,7 @@ def _db_findings(settings: Settings, engine: Engine) -> list[Finding]:
     except SQLAlchemyError as exc:
         reason = (str(getattr(exc, "orig", None) or exc).splitlines() or ["?"])[0]
         return [Finding("db.connection", "error", f"cannot read Znuny's tables: {reason}",
-                        f"grant SELECT as in {_SETUP}, step 7")]
+                        f"grant SELECT as in {_SETUP}, step 8")]
     out = [Finding("db.connection", "ok", "Znuny's metadata tables are readable")]
     out.append(_agent_finding(settings.znuny_user, agent[0] if agent else None))
     found = {str(r[0]): (str(r[1]), str(r[2]), int(r[3])) for r in rows}
@@ -164,7 +165,7 @@ def _db_findings(settings: Settings, engine: Engine) -> list[Finding]:
 def _agent_finding(login: str, valid_id: int | None) -> Finding:
     if valid_id is None:
         return Finding("db.agent", "error", f"no agent {login!r} in Znuny",
-                       f"create it ({_SETUP}, step 2)")
+                       f"create it ({_SETUP}, step 3)")
     if int(valid_id) != 1:
         return Finding("db.agent", "error", f"agent {login!r} is not valid",
                        "set it valid in Admin -> Agents")
@@ -173,7 +174,7 @@ def _agent_finding(login: str, valid_id: int | None) -> Finding:
 
 def _field_finding(name: str, row: tuple[str, str, int] | None) -> Finding:
     check, wanted = f"db.dynamic-field.{name}", REQUIRED_DYNAMIC_FIELDS[name]
-    hint = f"create it as in {_SETUP}, step 3"
+    hint = f"create it as in {_SETUP}, steps 1 or 6"
     if row is None:
         return Finding(check, "error", f"dynamic field {name} does not exist", hint)
     field_type, object_type, valid_id = row
@@ -202,7 +203,7 @@ def setup_check(
     findings = [_secret_finding(settings)]
     if not settings.znuny_user:
         findings.append(Finding("gi.session", "error", "RADIANT_ZNUNY_USER is empty",
-                                f"create the agent 'radiant' ({_SETUP}, step 2) and set it"))
+                                f"create the agent 'radiant' ({_SETUP}, step 3) and set it"))
     elif client is not None:
         findings += _gi_findings(settings, client)
     else:
@@ -231,7 +232,7 @@ def _db_part(settings: Settings, engine: Engine | None) -> list[Finding]:
     if settings.znuny_db_url is None:
         return [Finding("db.connection", "skipped", "RADIANT_ZNUNY_DB_URL is not set: the "
                         "agent and the dynamic fields were not checked",
-                        f"optional read-only user, {_SETUP}, step 7")]
+                        f"optional read-only user, {_SETUP}, step 8")]
     from radiant_ext.store import make_engine
 
     own = make_engine(settings.znuny_db_url.get_secret_value())
