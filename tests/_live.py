@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 import subprocess
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn
@@ -176,9 +177,19 @@ class LiveServer:
         return ["runuser", "-u", self.os_user, "--", "perl", str(self.console), *args]
 
     def postmaster(self, mail: bytes, timeout: float = 120) -> None:
-        """Deliver ``mail`` through ``Maint::PostMaster::Read`` as the fetcher would."""
-        done = subprocess.run(self.console_command("Maint::PostMaster::Read"), input=mail,
-                              cwd=self.home, capture_output=True, timeout=timeout, check=False)
+        """Deliver ``mail`` through ``Maint::PostMaster::Read`` as the fetcher would.
+
+        Exit status 75 is the PostMaster's "temporary failure, try again" (a mail server
+        delivers again; seen when Znuny's daemon cleared the cache meanwhile): it is tried
+        again, up to three times.
+        """
+        for attempt in range(3):
+            done = subprocess.run(self.console_command("Maint::PostMaster::Read"), input=mail,
+                                  cwd=self.home, capture_output=True, timeout=timeout,
+                                  check=False)
+            if done.returncode != 75:
+                break
+            time.sleep(2 * (attempt + 1))
         if done.returncode != 0:
             raise AssertionError(f"PostMaster::Read exited {done.returncode}: "
                                  f"{done.stderr.decode(errors='replace')[-2000:]}")
