@@ -22,7 +22,9 @@ no test runs (the MySQL grants).
   ``ZNUNY_PROVISION=none``, free ports; never the journeys' servers), the guide's blocks in
   order with its placeholders replaced, a first request filed through the portal's pages and
   read back from Znuny, and on Znuny >= 6.1 the mailed ticket routed by the webhook. The server
-  is removed afterwards (kept with ``RADIANT_LIVE_SETUP_GUIDE_KEEP=1``).
+  is removed afterwards (kept with ``RADIANT_LIVE_SETUP_GUIDE_KEEP=1``). The companion's
+  blocks use this checkout's ``.venv``, or ``RADIANT_LIVE_SETUP_GUIDE_VENV`` (e.g. a venv made
+  by the README's install command alone).
 """
 
 from __future__ import annotations
@@ -51,6 +53,9 @@ REPO = Path(__file__).resolve().parents[2]
 GUIDE = REPO / "docs" / "znuny-setup.md"
 SERVER = REPO / "scripts" / "znuny-server"
 VENV_BIN = REPO / ".venv" / "bin"
+COMPANION_BIN = Path(os.environ.get("RADIANT_LIVE_SETUP_GUIDE_VENV", REPO / ".venv")) / "bin"
+"""The companion's ``radiant-ext`` for the guide's blocks: this checkout's venv, or one made
+by the README's install alone (``RADIANT_LIVE_SETUP_GUIDE_VENV``)."""
 OPT_IN = "RADIANT_LIVE_SETUP_GUIDE"
 MARK = "tests/live/test_setup_guide.py"
 RUNNERS = {"znuny", "root", "companion", "db-owner"}
@@ -414,7 +419,7 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
 
 
 def _companion_env(site: Site) -> dict[str, str]:
-    return _clean_env(PATH=f"{VENV_BIN}:{os.environ.get('PATH', '/usr/bin:/bin')}",
+    return _clean_env(PATH=f"{COMPANION_BIN}:{os.environ.get('PATH', '/usr/bin:/bin')}",
                       HOME=str(site.work / "home"), RADIANT_CONFIG=str(site.work / "none.toml"))
 
 
