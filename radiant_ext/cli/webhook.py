@@ -41,7 +41,8 @@ def webhook() -> None:
 @click.option("--company", help="Sender's customer company, e.g. store-012.")
 @click.option("--user", help="Sender's customer user login (leave out for a sender Znuny does "
               "not know: no store is taken from the text, the priority is at most normal).")
-@click.option("--queue", default="Postmaster", show_default=True, help="Queue it arrives in.")
+@click.option("--queue", default="Raw", show_default=True,
+              help="Queue it arrives in (a stock Znuny's PostmasterDefaultQueue: Raw).")
 @click.option("--json", "as_json", is_flag=True, help="Print the answer as JSON.")
 def try_routing(title: str, body: str, company: str | None, user: str | None, queue: str,
                 as_json: bool) -> None:
