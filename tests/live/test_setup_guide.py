@@ -214,7 +214,7 @@ class Site:
             ("radiant_ro", self.ro_role),
         ]
         if self.prefix == "otrs":
-            pairs.append(("bin/znuny.Console.pl", "bin/otrs.Console.pl"))
+            pairs.append(("bin/znuny.", "bin/otrs."))  # Console.pl, Daemon.pl
         if self.otrs6:
             pairs += [("GenericTicketConnectorREST.znuny.yml",
                        "GenericTicketConnectorREST.otrs6.yml"),
@@ -252,6 +252,17 @@ def test_every_command_block_of_the_guide_is_marked() -> None:
                 f"{block}: a command outside an sh block")
 
 
+def test_every_console_command_in_the_text_is_run_by_a_block() -> None:
+    """A command line quoted in the text (``bin/znuny.Console.pl Admin::…``) is one a marked
+    block runs too."""
+    text = GUIDE.read_text(encoding="utf-8")
+    prose = re.sub(r"^[ \t]*```.*?^[ \t]*```", "", text, flags=re.M | re.S)
+    quoted = re.findall(r"`bin/(?:znuny|otrs)\.(?:Console|Daemon)\.pl ([^`]+)`", prose)
+    run = "\n".join(b.code for b in _blocks() if b.runs)
+    for command in quoted:
+        assert command.split()[0] in run, f"`{command}` is quoted but no block runs it"
+
+
 def test_every_marked_block_says_where_it_runs() -> None:
     for block in (b for b in _blocks() if b.runs):
         assert block.runner in RUNNERS, block
@@ -271,7 +282,7 @@ def test_the_test_replaces_every_placeholder(version: str, tmp_path: Path) -> No
         code = site.substitute(block)
         assert not _leftovers(code, site), f"{block}: {_leftovers(code, site)} left in\n{code}"
         if site.prefix == "otrs":
-            assert "znuny.Console.pl" not in code and "/znuny/nph-" not in code, block
+            assert "bin/znuny." not in code and "/znuny/nph-" not in code, block
 
 
 def test_each_way_reaches_a_checked_setup_and_a_portal() -> None:
