@@ -33,6 +33,7 @@ import os
 import re
 import secrets
 import shlex
+import shutil
 import signal
 import socket
 import subprocess
@@ -414,6 +415,7 @@ def stock_site(request: pytest.FixtureRequest) -> Iterator[Site]:
         _stop(proc)
     if os.environ.get("RADIANT_LIVE_SETUP_GUIDE_KEEP", "") in ("", "0"):
         _server("down", version, **server_env)
+        shutil.rmtree(work, ignore_errors=True)
         subprocess.run(["runuser", "-u", "postgres", "--", "psql", "-X", "-q", "-p", site.db_port,
                         "-c", f'DROP ROLE IF EXISTS "{site.ro_role}"'], capture_output=True,
                        timeout=60, check=False)
