@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal
 
+from sqlalchemy.orm import Session, sessionmaker
+
 from radiant_ext.client import NewArticle, NewTicket, TicketChanges, ZnunyClient
 from radiant_ext.client.errors import ZnunyError
 from radiant_ext.config import Settings
@@ -50,8 +52,8 @@ def _differences(decision: RoutingDecision, ticket: object) -> list[str]:
             if value and getattr(ticket, name, None) != value]
 
 
-def _one(plugins: Plugins, client: ZnunyClient, settings: Settings, department: str,
-         customer: str, store: str | None, now: datetime) -> CanaryResult:
+def _one(plugins: Plugins, client: ZnunyClient, sessions: sessionmaker[Session],
+         department: str, customer: str, store: str | None, now: datetime) -> CanaryResult:
     item = _first_item(plugins, department)
     if item is None:
         return CanaryResult(department, "error", "the department offers no item")
@@ -67,15 +69,9 @@ def _one(plugins: Plugins, client: ZnunyClient, settings: Settings, department: 
         "the check itself.", content_type="text/plain; charset=utf-8",
         communication_channel="Internal", sender_type="customer",
         is_visible_for_customer=True)
-    engine = make_engine(settings.effective_database_url)
-    try:
-        upgrade_database(engine)
-        result = submit_request(make_session_factory(engine), client,
-                                request_id=new_request_id(now), ticket=ticket,
-                                article=article, dynamic_fields=decision.dynamic_fields(),
-                                category=item.id, promised_deadline=decision.deadline)
-    finally:
-        engine.dispose()
+    result = submit_request(sessions, client, request_id=new_request_id(now), ticket=ticket,
+                            article=article, dynamic_fields=decision.dynamic_fields(),
+                            category=item.id, promised_deadline=decision.deadline)
     if result.state != "sent" or result.ticket_id is None:
         return CanaryResult(department, "error",
                             f"{item.id}: not filed ({result.state}): {result.error}")
@@ -109,9 +105,13 @@ def run_canary(settings: Settings, customer: str, store: str | None,
     """
     plugins = plugins_from_settings(settings)
     departments = sorted({i.department for i in plugins.catalog_items()})
+    engine = make_engine(settings.effective_database_url)
     client = ZnunyClient.from_settings(settings)
     try:
-        return [_one(plugins, client, settings, d, customer, store, now or datetime.now(UTC))
+        upgrade_database(engine)
+        sessions = make_session_factory(engine)
+        return [_one(plugins, client, sessions, d, customer, store, now or datetime.now(UTC))
                 for d in departments]
     finally:
         client.close()
+        engine.dispose()

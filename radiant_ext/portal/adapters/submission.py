@@ -133,14 +133,13 @@ class OutboxSubmission:
         if isinstance(stored, SubmitResult):  # already stored: a repeated submission
             return self._receipt(stored, draft.routing.deadline)
         future = self._pool.submit(self._deliver, draft, stored)
-        try:
-            if self._wait <= 0:
-                raise FutureTimeout
-            result = future.result(timeout=self._wait)
-        except FutureTimeout:
-            return SubmissionReceipt(draft.request_id, None, None, draft.routing.deadline,
-                                     "queued")
-        return self._receipt(result, draft.routing.deadline)
+        if self._wait > 0:
+            try:
+                return self._receipt(future.result(timeout=self._wait), draft.routing.deadline)
+            except FutureTimeout:
+                pass
+        return SubmissionReceipt(draft.request_id, None, None, draft.routing.deadline,
+                                 "queued")
 
     def _store(self, draft: RequestDraft, ticket: NewTicket, article: NewArticle,
                fields: dict[str, str], files: list[NewAttachment]) -> int | SubmitResult:
