@@ -7,6 +7,7 @@ the outbox exactly as production does.
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -211,11 +212,19 @@ def test_znuny_down_at_submit_keeps_the_request_in_the_outbox(
     # the sandbox hangs up without an answer: the ticket may exist, so "being filed", never
     # "cannot be reached"
     assert "request is saved and is being filed" in page and "Expected by" in page
+    # The attempt runs on a sender thread and may still be under way (the client retries a
+    # hang-up); once it gives up, the request waits in the outbox for the drain.
     engine = make_engine(settings.effective_database_url)
-    with session_scope(engine) as s:
-        row = s.query(Outbox).filter_by(request_id=ref.group(1)).one()
-        assert row.state == OutboxState.PENDING and row.customer_user == "demo-customer"
+    deadline = time.monotonic() + 30
+    while True:
+        with session_scope(engine) as s:
+            row = s.query(Outbox).filter_by(request_id=ref.group(1)).one()
+            state, customer = row.state, row.customer_user
+        if state != OutboxState.SENDING or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
     engine.dispose()
+    assert state == OutboxState.PENDING and customer == "demo-customer"
     listed = client.get("/requests")
     assert listed.status_code == 200
     html = listed.get_data(as_text=True)
