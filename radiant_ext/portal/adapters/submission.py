@@ -13,7 +13,7 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, defer, sessionmaker
 
 from radiant_ext.client import NewArticle, NewAttachment, NewTicket, ZnunyClient
 from radiant_ext.plugins import RoutingDecision
@@ -30,7 +30,6 @@ from radiant_ext.sync.outbox import (
     SubmitResult,
     attempt,
     new_request_id,
-    request_state,
     store_request,
 )
 
@@ -153,13 +152,16 @@ class OutboxSubmission:
         )
 
     def receipt(self, reference: str, customer: Customer) -> SubmissionReceipt | None:
-        result = request_state(self._sessions, reference, customer.login)
-        if result is None:
-            return None
+        # One query without the payload: the confirmation page reloads itself until the
+        # number is known, so this runs often while a burst of requests is being filed.
         with self._sessions() as session:
-            deadline = session.scalar(
-                select(Outbox.promised_deadline).where(Outbox.request_id == reference))
-        return self._receipt(result, deadline)
+            row = session.scalar(
+                select(Outbox).options(defer(Outbox.payload), defer(Outbox.form_values))
+                .where(Outbox.request_id == reference,
+                       Outbox.customer_user == customer.login))
+            if row is None:
+                return None
+            return self._receipt(SubmitResult.of(row), row.promised_deadline)
 
     def close(self) -> None:
         """Wait for the requests being sent (each bounded by the client's timeout)."""
