@@ -24,7 +24,9 @@ log = logging.getLogger(__name__)
 
 __all__ = [
     "CLOSED_STATE_TYPES",
+    "FIRST_DAY",
     "ItemDirectory",
+    "LAST_DAY",
     "Period",
     "ReportContext",
     "ReportFilter",
@@ -37,6 +39,9 @@ __all__ = [
 Period = Literal["day", "week", "month"]
 CLOSED_STATE_TYPES = ("closed", "removed", "merged")
 UNCATEGORISED = ""
+FIRST_DAY = date(1970, 1, 1)
+LAST_DAY = date(2199, 12, 31)
+"""The first and last calendar days a report may cover."""
 
 
 def store_key() -> ColumnElement[str | None]:
@@ -153,7 +158,16 @@ class ReportFilter:
     @classmethod
     def for_dates(cls, first: date | None, last: date | None, zone: Any,
                   **kwargs: Any) -> ReportFilter:
-        """A filter from local calendar days ``first`` … ``last`` (both included)."""
+        """A filter from local calendar days ``first`` … ``last`` (both included).
+
+        :raises ReportInputError: when a day is outside :data:`FIRST_DAY` … :data:`LAST_DAY`
+            (beyond them the time-zone arithmetic overflows).
+        """
+        for day in (first, last):
+            if day is not None and not FIRST_DAY <= day <= LAST_DAY:
+                raise ReportInputError(
+                    f"{day.isoformat()} is outside the days reports cover "
+                    f"({FIRST_DAY.isoformat()} to {LAST_DAY.isoformat()})")
         start = datetime.combine(first, time(), zone).astimezone(UTC) if first else None
         end = (datetime.combine(last + timedelta(days=1), time(), zone).astimezone(UTC)
                if last else None)

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from radiant_ext.reports.context import Period, ReportFilter
+from radiant_ext.reports.context import FIRST_DAY, LAST_DAY, Period, ReportFilter
 from radiant_ext.reports.errors import ReportInputError
 
 __all__ = ["DEFAULT_DAYS", "FilterChoice", "describe", "parse_date", "parse_filter"]
@@ -16,6 +16,8 @@ __all__ = ["DEFAULT_DAYS", "FilterChoice", "describe", "parse_date", "parse_filt
 DEFAULT_DAYS = 365
 """Without ``from``/``to`` a report covers the last 365 days, today included."""
 PERIODS = ("day", "week", "month")
+OUT_OF_RANGE = "Enter a date from 1970-01-01 to 2199-12-31."
+"""The form's message for a day outside :data:`~.context.FIRST_DAY` … ``LAST_DAY``."""
 
 
 @dataclass
@@ -46,6 +48,9 @@ def _dates(args: Mapping[str, str], today: date, errors: dict[str, str]) -> tupl
             value = parse_date(raw, key)
         except ReportInputError:
             errors[key] = "Enter a date as YYYY-MM-DD."
+            continue
+        if not FIRST_DAY <= value <= LAST_DAY:
+            errors[key] = OUT_OF_RANGE
             continue
         if key == "from":
             first = value

@@ -102,6 +102,7 @@ RU: dict[str, str] = {
         "Неверный логин или пароль, или у этой учётной записи нет доступа к отчётам.",
     # filter messages
     "Enter a date as YYYY-MM-DD.": "Введите дату в виде ГГГГ-ММ-ДД.",
+    "Enter a date from 1970-01-01 to 2199-12-31.": "Введите дату от 1970-01-01 до 2199-12-31.",
     "The end date must not be before the start date.":
         "Дата окончания не может быть раньше даты начала.",
     "Choose a department from the list.": "Выберите отдел из списка.",

@@ -40,7 +40,13 @@ class AgentLoginForm(FlaskForm):  # type: ignore[misc]
 
 
 def _safe_next(target: str | None) -> str:
-    if target and (target == "/reports" or target.startswith(("/reports/", "/reports?"))):
+    """``target`` when it is a reports page of this site, else the reports' index.
+
+    Control characters (CR/LF would split the ``Location`` header) and backslashes (which
+    browsers read as ``/``) are refused along with every other site.
+    """
+    if (target and (target == "/reports" or target.startswith(("/reports/", "/reports?")))
+            and target.isprintable() and "\\" not in target):
         return target
     return url_for("reports.index")
 

@@ -175,3 +175,15 @@ def test_behind_a_trusted_proxy_clients_are_limited_separately(desk: Any) -> Non
 
     assert [attempt("203.0.113.5", f"user{n}") for n in range(4)] == [401, 401, 401, 429]
     assert attempt("198.51.100.7", "someone") == 401  # another store's till is not blocked
+
+
+def test_login_next_with_cr_lf_is_a_safe_redirect(client: FlaskClient, login_as: Any) -> None:
+    response = client.get("/login", query_string={"next": "/requests\r\nX-Evil: 1"})
+    assert response.status_code == 200
+    response = login_as(next_path="/requests\r\nSet-Cookie: stolen=1")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/"
+    assert "stolen" not in str(response.headers)
+    # already logged in: the GET redirects at once
+    response = client.get("/login", query_string={"next": "/requests\nX-Evil: 1"})
+    assert response.status_code == 302 and response.headers["Location"] == "/"

@@ -243,3 +243,44 @@ def test_agent_login_is_rate_limited_like_the_portal_login(client: FlaskClient) 
     blocked = client.post("/reports/login", data={"login": "it-agent", "password": "demo"})
     assert blocked.status_code == 429
     assert "Too many attempts" in blocked.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("target", ["/reports/stores\r\nSet-Cookie: x=1", "/reports/\n",
+                                    "/reports/\\evil.example"])
+def test_login_next_with_control_characters_goes_to_the_index(client: FlaskClient,
+                                                              target: str) -> None:
+    page = client.get("/reports/login", query_string={"next": target})
+    assert page.status_code == 200
+    response = client.post("/reports/login", data={"login": "it-agent", "password": "demo",
+                                                   "next": target})
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/reports/"
+    assert "Set-Cookie: x" not in str(response.headers)
+
+
+@pytest.mark.parametrize(("query", "field"), [
+    ("from=0001-01-01", "from"), ("to=9999-12-31", "to"), ("from=1969-12-31", "from"),
+    ("from=0001-01-01&to=0001-01-02", "from"),
+])
+def test_dates_outside_the_reports_range_are_form_errors(client: FlaskClient, query: str,
+                                                          field: str) -> None:
+    _as_agent(client)
+    for name in ("volume", "sla-items", "penalties"):
+        response = client.get(f"/reports/{name}?{query}")
+        assert response.status_code == 400, name
+        assert "Enter a date from 1970-01-01 to 2199-12-31." in response.get_data(as_text=True)
+        export = client.get(f"/reports/{name}/export.json?{query}")
+        assert export.status_code == 400
+        assert export.get_json()["errors"][field] == "Enter a date from 1970-01-01 to 2199-12-31."
+
+
+def test_out_of_range_days_are_refused_with_a_reason_outside_the_pages() -> None:
+    from datetime import date
+    from zoneinfo import ZoneInfo
+
+    from radiant_ext.reports import ReportFilter, ReportInputError
+
+    with pytest.raises(ReportInputError, match="0001-01-01 is outside the days reports cover"):
+        ReportFilter.for_dates(date(1, 1, 1), None, ZoneInfo("Europe/Moscow"))
+    with pytest.raises(ReportInputError, match="9999-12-31"):
+        ReportFilter.for_dates(None, date(9999, 12, 31), ZoneInfo("Asia/Tokyo"))

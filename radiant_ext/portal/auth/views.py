@@ -34,7 +34,7 @@ from wtforms import HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
 from radiant_ext.portal.auth.ratelimit import LoginLimiter
-from radiant_ext.portal.navigation import safe_next
+from radiant_ext.portal.navigation import safe_next as _site_next
 from radiant_ext.portal.ports import Customer, InvalidCredentials, UpstreamUnavailable
 from radiant_ext.portal.services import services, session_store
 
@@ -57,6 +57,14 @@ class LoginForm(FlaskForm):  # type: ignore[misc]
         render_kw={"autocomplete": "current-password"},
     )
     next = HiddenField()
+
+
+def safe_next(target: str | None) -> str:
+    """A local path to return to after login: ``target`` unless it leaves the site or holds
+    a control character (CR/LF would split the ``Location`` header)."""
+    if target is not None and not target.isprintable():
+        return "/"
+    return _site_next(target)
 
 
 def current_customer() -> Customer:
