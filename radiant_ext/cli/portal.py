@@ -47,13 +47,16 @@ DEMO_LOGINS = (
               help="Threads per worker.")
 def serve(host: str, port: int, workers: int, threads: int) -> None:
     """Run the customer portal under gunicorn against the configured Znuny."""
+    from radiant_ext.cli.http_worker import WORKER_CLASS
     from radiant_ext.portal import create_app
 
     settings = load_settings()
     create_app(settings).extensions["radiant_portal"]["services"].close()  # fail fast
     _run_gunicorn(lambda: create_app(load_settings()), {
         "bind": f"{host}:{port}", "workers": workers, "threads": threads,
-        "worker_class": "gthread", "accesslog": "-", "forwarded_allow_ips": "127.0.0.1",
+        # Requests are read whole before a thread serves them: slow clients cannot take the
+        # threads (radiant_ext/cli/http_worker.py, docs/portal.md "Slow clients").
+        "worker_class": WORKER_CLASS, "accesslog": "-", "forwarded_allow_ips": "127.0.0.1",
     })
 
 

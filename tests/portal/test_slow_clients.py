@@ -1,0 +1,169 @@
+"""``radiant-ext serve`` keeps answering while a hundred clients trickle their uploads.
+
+Each slow client sends a POST's headers, announces a 100 kB body and then sends it one byte a
+second. Under gunicorn's plain ``gthread`` worker each of them holds a thread until it gives
+up, so a normal page waits behind them; the portal's worker reads requests whole in its event
+loop before a thread sees them (``radiant_ext/cli/http_worker.py``).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+
+from radiant_ext.config import load_settings
+from radiant_ext.sandbox import create_app as sandbox_app
+from radiant_ext.sandbox import serve_in_thread
+from radiant_ext.store import make_engine, upgrade_database
+
+pytestmark = pytest.mark.slow
+
+TRICKLERS = 100
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def portal(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[str]]]:
+    """``radiant-ext serve`` with its default workers and threads, on 127.0.0.1."""
+    znuny = serve_in_thread(sandbox_app(tmp_path / "sandbox", seed="retail"))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RADIANT_")}
+    env.update(RADIANT_ZNUNY_URL=str(znuny.url), RADIANT_ZNUNY_USER="radiant",
+               RADIANT_ZNUNY_PASSWORD="radiant-demo", RADIANT_DATA_DIR=str(tmp_path),
+               RADIANT_SECRET_KEY="a-long-random-secret-for-the-test", PYTHONUNBUFFERED="1")
+    engine = make_engine(load_settings(data_dir=tmp_path, database_url="")
+                         .effective_database_url)
+    upgrade_database(engine)
+    engine.dispose()
+    port = _free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "radiant_ext", "serve", "--host", "127.0.0.1", "--port",
+         str(port)],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, cwd=tmp_path,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(240):
+            try:
+                requests.get(f"{url}/login", timeout=10)
+                break
+            except requests.RequestException:
+                time.sleep(0.25)
+        yield url, proc
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.communicate()
+        znuny.stop()
+
+
+class Tricklers:
+    """``count`` connections that each send a POST body one byte a second."""
+
+    def __init__(self, port: int, count: int) -> None:
+        self.socks: list[socket.socket] = []
+        for _ in range(count):
+            sock = socket.create_connection(("127.0.0.1", port), timeout=5)
+            sock.sendall(b"POST /login HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                         b"Content-Type: application/x-www-form-urlencoded\r\n"
+                         b"Content-Length: 100000\r\n\r\nlogin=")
+            self.socks.append(sock)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._trickle, daemon=True)
+        self._thread.start()
+
+    def _trickle(self) -> None:
+        while not self._stop.wait(1.0):
+            for sock in self.socks:
+                try:
+                    sock.send(b"a")
+                except OSError:
+                    pass
+
+    def alive(self) -> int:
+        """How many of the connections the server has not closed."""
+        open_ = 0
+        for sock in self.socks:
+            sock.setblocking(False)
+            try:
+                open_ += sock.recv(1, socket.MSG_PEEK) != b""
+            except BlockingIOError:
+                open_ += 1
+            except OSError:
+                pass
+            finally:
+                sock.setblocking(True)
+        return open_
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(5)
+        for sock in self.socks:
+            sock.close()
+
+
+def test_a_page_answers_within_seconds_while_a_hundred_clients_trickle_uploads(
+        portal: tuple[str, subprocess.Popen[str]]) -> None:
+    url, _ = portal
+    assert requests.get(f"{url}/login", timeout=10).status_code == 200
+    tricklers = Tricklers(int(url.rsplit(":", 1)[1]), TRICKLERS)
+    try:
+        time.sleep(2)  # every slow client has started its body
+        browser = requests.Session()  # one kept-alive connection: its next requests too
+        for _ in range(3):
+            page = browser.get(f"{url}/login", timeout=5)  # generous: ~20 ms when healthy
+            assert page.status_code == 200 and "<h1>Log in</h1>" in page.text
+        # The slow clients were not simply cut off: they are still being read.
+        assert tricklers.alive() == TRICKLERS
+    finally:
+        tricklers.close()
+
+
+def test_a_slow_upload_that_completes_is_served(
+        portal: tuple[str, subprocess.Popen[str]]) -> None:
+    """The buffering delivers the whole body: the login form's answer comes back."""
+    url, _ = portal
+    port = int(url.rsplit(":", 1)[1])
+    body = b"login=demo-customer&password=wrong&csrf_token=x"
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(b"POST /login HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+                     b"Content-Type: application/x-www-form-urlencoded\r\n"
+                     + f"Content-Length: {len(body)}\r\n\r\n".encode())
+        for start in range(0, len(body), 16):
+            sock.sendall(body[start:start + 16])
+            time.sleep(0.2)
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    status = answer.split(b"\r\n", 1)[0]
+    # The portal read the form: the bad CSRF token is its own answer (400), not a timeout.
+    assert status.startswith(b"HTTP/1.1 400"), answer[:500]
+
+
+def test_an_upload_larger_than_the_portal_accepts_is_refused_before_it_is_read(
+        portal: tuple[str, subprocess.Popen[str]]) -> None:
+    """10 GB announced: refused at once, not buffered to the disk first."""
+    url, _ = portal
+    port = int(url.rsplit(":", 1)[1])
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(b"POST /login HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                     b"Content-Length: 10000000000\r\n\r\n")
+        answer = sock.recv(65536)
+    assert answer.startswith(b"HTTP/1.1 413"), answer
