@@ -17,6 +17,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from radiant_ext._zones import TimeZoneName
 from radiant_ext.plugins.calendar import CalendarSpec
+from radiant_ext.plugins.fields import CATEGORY_FIELD, DEADLINE_FIELD, STORE_FIELD
 
 __all__ = [
     "PRIORITY_NAMES",
@@ -135,9 +136,9 @@ class RoutingDecision(BaseModel):
 
     def dynamic_fields(self) -> dict[str, str]:
         """Return the ``Radiant*`` dynamic field values this decision sets on the ticket."""
-        out = {"RadiantCategory": self.item_id, "RadiantDeadline": self.deadline_utc()}
+        out = {CATEGORY_FIELD: self.item_id, DEADLINE_FIELD: self.deadline_utc()}
         if self.store_id:
-            out["RadiantStore"] = self.store_id
+            out[STORE_FIELD] = self.store_id
         return out
 
 

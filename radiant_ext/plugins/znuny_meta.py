@@ -24,6 +24,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from radiant_ext.plugins.catalog import CatalogItem
 from radiant_ext.plugins.errors import ZnunyMetadataError
+from radiant_ext.plugins.fields import RADIANT_DYNAMIC_FIELDS, RADIANT_FIELD_TYPES
 from radiant_ext.plugins.models import priority_name
 
 if TYPE_CHECKING:
@@ -43,11 +44,6 @@ __all__ = [
     "read_znuny_names",
 ]
 
-RADIANT_DYNAMIC_FIELDS = ("RadiantRequestID", "RadiantCategory", "RadiantStore", "RadiantDeadline")
-"""Ticket dynamic fields every installation needs."""
-RADIANT_FIELD_TYPES = {"RadiantRequestID": ("Text",), "RadiantCategory": ("Text",),
-                       "RadiantStore": ("Text",), "RadiantDeadline": ("DateTime",)}
-"""The field types the companion writes them as."""
 
 
 @dataclass(frozen=True)

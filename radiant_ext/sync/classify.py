@@ -12,10 +12,13 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from datetime import timedelta
-from typing import Any
 
 from sqlalchemy import select
 
+from radiant_ext.client.models import Ticket, TicketChanges
+from radiant_ext.plugins.email_routing import EmailRouter, InboundMail, postmaster_knows_sender
+from radiant_ext.plugins.fields import CATEGORY_FIELD, REQUEST_ID_FIELD
+from radiant_ext.plugins.models import Classification, RoutingDecision
 from radiant_ext.store import TicketAlert, TicketCache, record_audit
 from radiant_ext.sync.context import JobContext
 from radiant_ext.sync.errors import PartialJobError
@@ -44,7 +47,7 @@ def _candidates(ctx: JobContext) -> list[int]:
         return list(s.scalars(stmt))
 
 
-def explain(classification: Any, decision: Any) -> str:
+def explain(classification: Classification, decision: RoutingDecision) -> str:
     """Return the internal note's text: what matched, and what the routing decided."""
     lines = [
         f"Classified automatically as catalog item {classification.item_id} "
@@ -59,20 +62,35 @@ def explain(classification: Any, decision: Any) -> str:
     return "\n".join(lines)
 
 
-def _route(ctx: JobContext, ticket: Any, item_id: str) -> Any:
-    from radiant_ext.plugins.models import RequestContext
+def _router(ctx: JobContext) -> EmailRouter:
+    """The e-mail routing the webhook uses, over this run's plugins and store."""
+    from radiant_ext.webhook.factory import disabled_items_of, recent_incidents_from_store
 
-    plugins = ctx.plugins
-    store = ticket.customer_id if plugins.store(ticket.customer_id or "") else None
-    request = RequestContext(store_id=store, customer_user=ticket.customer_user_id or None,
-                             customer_company=ticket.customer_id or None,
-                             submitted_at=ticket.created or ctx.now())
-    return plugins.route(plugins.item(item_id), request)
+    return EmailRouter(ctx.plugins, recent_incidents=recent_incidents_from_store(ctx.sessions),
+                       disabled_items=disabled_items_of(ctx.plugins.enablement), now=ctx.now)
 
 
-def _apply(ctx: JobContext, ticket: Any, classification: Any, decision: Any) -> None:
-    from radiant_ext.client.models import TicketChanges
+def inbound_mail(ticket: Ticket) -> InboundMail:
+    """A ticket read from Znuny (with its first article) as e-mail routing sees it."""
+    first = ticket.articles[0] if ticket.articles else None
+    fields = ticket.dynamic_fields or {}
+    return InboundMail(
+        ticket_id=int(ticket.ticket_id),
+        title=ticket.title,
+        body=(first.body or "") if first is not None else "",
+        customer_id=ticket.customer_id or None,
+        customer_user=ticket.customer_user_id or None,
+        sender_known=postmaster_knows_sender(ticket.customer_id, ticket.customer_user_id),
+        created=ticket.created,
+        queue=ticket.queue or None,
+        state_type=ticket.state_type or None,
+        category=str(fields.get(CATEGORY_FIELD) or "") or None,
+        request_id=str(fields.get(REQUEST_ID_FIELD) or "") or None,
+    )
 
+
+def _apply(ctx: JobContext, ticket: Ticket, classification: Classification,
+           decision: RoutingDecision) -> None:
     changes = TicketChanges(type=decision.type, queue=decision.queue, service=decision.service,
                             sla=decision.sla, priority=decision.priority, owner=decision.owner)
     ctx.client.ticket_update(int(ticket.ticket_id), ticket=changes,
@@ -81,21 +99,15 @@ def _apply(ctx: JobContext, ticket: Any, classification: Any, decision: Any) -> 
                              dynamic_fields=decision.dynamic_fields())
 
 
-def _classify_one(ctx: JobContext, ticket_id: int) -> str:
-    from radiant_ext.plugins.models import EmailTicket
-
-    ticket = ctx.client.ticket_get(ticket_id, all_articles=True, dynamic_fields=True,
-                                   article_limit=1)
-    if (ticket.dynamic_fields or {}).get("RadiantCategory"):
-        outcome, message = "skipped", "already categorised"
+def _classify_one(ctx: JobContext, router: EmailRouter, ticket_id: int) -> str:
+    ticket: Ticket = ctx.client.ticket_get(ticket_id, all_articles=True, dynamic_fields=True,
+                                           article_limit=1)
+    routed = router.route(inbound_mail(ticket))
+    if routed.decision is not None and routed.classification is not None:
+        _apply(ctx, ticket, routed.classification, routed.decision)
+        outcome, message = "classified", explain(routed.classification, routed.decision)
     else:
-        classification = ctx.plugins.classify(EmailTicket.from_ticket(ticket))
-        if classification is None:
-            outcome, message = "unmatched", "no catalog rule matched"
-        else:
-            decision = _route(ctx, ticket, classification.item_id)
-            _apply(ctx, ticket, classification, decision)
-            outcome, message = "classified", explain(classification, decision)
+        outcome, message = routed.outcome, routed.reason
     with ctx.sessions.begin() as s:
         s.add(TicketAlert(ticket_id=ticket_id, kind=KIND, key=outcome, message=message))
         if outcome == "classified":
@@ -113,13 +125,14 @@ def classify_email_tickets(ctx: JobContext) -> dict[str, int]:
     counts: Counter[str] = Counter(classified=0, unmatched=0, failed=0)
     last_error: Exception | None = None
     candidates = _candidates(ctx)
+    router = _router(ctx)
     ctx.progress("classify", 0, len(candidates))
     for ticket_id in candidates:
         with ctx.sessions() as s:
             if has_alert(s, ticket_id, KIND, "classified"):
                 continue
         try:
-            counts[_classify_one(ctx, ticket_id)] += 1
+            counts[_classify_one(ctx, router, ticket_id)] += 1
         except Exception as exc:  # noqa: BLE001 - counted; the ticket is tried again next run
             log.warning("classifying ticket %s failed: %s", ticket_id, exc)
             counts["failed"] += 1

@@ -18,6 +18,12 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from radiant_ext.plugins.fields import (
+    CATEGORY_FIELD,
+    DEADLINE_FIELD,
+    REQUEST_ID_FIELD,
+    STORE_FIELD,
+)
 from radiant_ext.store import Outbox, TicketCache, get_cursor, set_cursor, utcnow
 from radiant_ext.sync.context import JobContext
 
@@ -85,9 +91,9 @@ def cache_values(ticket: Any, old: TicketCache | None = None) -> dict[str, Any]:
     values.update(
         ticket_id=int(ticket.ticket_id), ticket_number=str(ticket.ticket_number),
         type=ticket.type or None, customer_user_id=ticket.customer_user_id or None,
-        customer_id=ticket.customer_id or None, store=_df(ticket, "RadiantStore"),
-        category=_df(ticket, "RadiantCategory"), request_id=_df(ticket, "RadiantRequestID"),
-        promised_deadline=_df_datetime(ticket, "RadiantDeadline"), synced_at=utcnow())
+        customer_id=ticket.customer_id or None, store=_df(ticket, STORE_FIELD),
+        category=_df(ticket, CATEGORY_FIELD), request_id=_df(ticket, REQUEST_ID_FIELD),
+        promised_deadline=_df_datetime(ticket, DEADLINE_FIELD), synced_at=utcnow())
     if old is None or old.state != ticket.state or old.state_since is None:
         values["state_since"] = ticket.changed or ticket.created
     else:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from radiant_ext.client import Article, Ticket
+from radiant_ext.plugins.fields import CATEGORY_FIELD, DEADLINE_FIELD, STORE_FIELD
 from radiant_ext.portal.ports import ArticleView, AttachmentInfo, TicketSummary
 from radiant_ext.portal.scoping import article_visible
 
@@ -40,11 +41,11 @@ def summary_of(ticket: Ticket) -> TicketSummary:
         title=ticket.title,
         state=ticket.state,
         state_type=ticket.state_type,
-        category=_text(fields.get("RadiantCategory")),
-        store=_text(fields.get("RadiantStore")) or ticket.customer_id,
+        category=_text(fields.get(CATEGORY_FIELD)),
+        store=_text(fields.get(STORE_FIELD)) or ticket.customer_id,
         customer_user=ticket.customer_user_id,
         created=ticket.created or _EPOCH,
-        deadline=parse_deadline(fields.get("RadiantDeadline")),
+        deadline=parse_deadline(fields.get(DEADLINE_FIELD)),
     )
 
 

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from radiant_ext.client import ZnunyClient
 from radiant_ext.client.errors import ZnunyConnectionError, ZnunyError
+from radiant_ext.plugins.fields import STORE_FIELD
 from radiant_ext.portal.adapters.convert import summary_of
 from radiant_ext.portal.ports import (
     Customer,
@@ -255,7 +256,7 @@ def _company_of(row: Outbox) -> str | None:
 
 def _store_of(row: Outbox) -> str:
     fields = (row.payload or {}).get("dynamic_fields") or {}
-    return str(fields.get("RadiantStore") or _company_of(row) or "")
+    return str(fields.get(STORE_FIELD) or _company_of(row) or "")
 
 
 def _outbox_row(row: Outbox) -> TicketSummary:
