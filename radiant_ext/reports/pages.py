@@ -12,6 +12,9 @@ from werkzeug.wrappers import Response
 from wtforms import HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
+from radiant_ext.portal.ports import Customer
+from radiant_ext.portal.services import session_store
+from radiant_ext.portal.sessions import end_cookie_sessions
 from radiant_ext.reports.access import ReportViewer
 from radiant_ext.reports.charts import chart_data_uri, render_chart
 from radiant_ext.reports.context import ReportContext
@@ -157,13 +160,14 @@ def agent_login() -> ResponseReturnValue:
 def _check_agent(form: AgentLoginForm, login: str, address: str,
                  limiter: Any) -> ResponseReturnValue:
     state = reports_state()
-    try:
-        accepted = state.agent_auth(login, form.password.data)
-    except ReportError as exc:
-        form.form_errors.append(f"{str(exc).capitalize()}. Please try again shortly.")
-        return render_template("reports/login.html", form=form), 503
-    allowed = accepted and (not state.settings.agents or login in state.settings.agents)
-    if not allowed:
+    gi_session_id: str | None = None
+    if not state.settings.agents or login in state.settings.agents:
+        try:
+            gi_session_id = state.agent_auth.login(login, form.password.data)
+        except ReportError as exc:
+            form.form_errors.append(f"{str(exc).capitalize()}. Please try again shortly.")
+            return render_template("reports/login.html", form=form), 503
+    if gi_session_id is None:
         if limiter is not None:
             limiter.failed(login, address)
         form.form_errors.append(report_text(
@@ -171,17 +175,21 @@ def _check_agent(form: AgentLoginForm, login: str, address: str,
         return render_template("reports/login.html", form=form), 401
     if limiter is not None:
         limiter.succeeded(login)
+    store = session_store()
+    end_cookie_sessions(store, session)  # whoever was logged in here is not now
     lang = session.get("lang")
     session.clear()  # a fresh cookie at login: no session fixation
     if lang:
         session["lang"] = lang
-    session[AGENT_KEY] = login
+    session[AGENT_KEY] = store.create(gi_session_id, Customer(login, ""), kind="agent").key
     session.permanent = True
     return redirect(_safe_next(form.next.data))
 
 
 @blueprint.post("/logout")
 def agent_logout() -> Response:
-    """Forget the agent login."""
-    session.pop(AGENT_KEY, None)
+    """End the agent's session on the server (a copy of the cookie stops working too)."""
+    key = session.pop(AGENT_KEY, None)
+    if isinstance(key, str) and key:
+        session_store().delete(key)
     return redirect(url_for("reports.agent_login"))

@@ -22,18 +22,34 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from radiant_ext.config import Settings, load_settings
-from radiant_ext.reports.access import AgentAuth, ReportViewer, resolve_viewer, znuny_agent_auth
+from radiant_ext.portal.sessions import (
+    COOKIE_KEYS,
+    PortalSession,
+    SessionEnd,
+    resume_session,
+    session_policy,
+)
+from radiant_ext.reports.access import (
+    AgentAuth,
+    ReportViewer,
+    agent_auth_from,
+    resolve_viewer,
+    znuny_agent_auth,
+)
 from radiant_ext.reports.context import ItemDirectory, directory_from_settings
+from radiant_ext.reports.errors import ReportError
 from radiant_ext.reports.i18n import translate
 from radiant_ext.reports.settings import ReportSettings, report_settings
 
-__all__ = ["ReportsState", "blueprint", "current_viewer", "report_text", "reports_state"]
+__all__ = ["ReportsState", "blueprint", "current_agent", "current_viewer", "report_text",
+           "reports_state"]
 
 log = logging.getLogger(__name__)
 blueprint = Blueprint("reports", __name__, url_prefix="/reports", template_folder="templates",
                       static_folder="static", static_url_path="/static")
 _LOCK = threading.Lock()
-AGENT_KEY = "reports_agent"
+AGENT_KEY = COOKIE_KEYS["agent"]
+"""The cookie key holding the agent's session key in the portal's session store."""
 
 
 @dataclass
@@ -93,7 +109,8 @@ def _build_state(app: Flask) -> ReportsState:
         settings=cfg.get("REPORTS_SETTINGS") or report_settings(settings()),
         engine=engine,
         directory=cfg.get("REPORTS_DIRECTORY") or directory_from_settings(settings()),
-        agent_auth=cfg.get("REPORTS_AGENT_AUTH") or znuny_agent_auth(settings()),
+        agent_auth=(agent_auth_from(cfg["REPORTS_AGENT_AUTH"]) if cfg.get("REPORTS_AGENT_AUTH")
+                    else znuny_agent_auth(settings())),
         clock=cfg.get("REPORTS_CLOCK") or (lambda: datetime.now(UTC)),
     )
 
@@ -139,10 +156,45 @@ def current_viewer() -> ReportViewer | None:
     """The agent or customer manager behind this request, or ``None``."""
     customer = g.get("customer")
     return resolve_viewer(
-        reports_state().settings, agent=session.get(AGENT_KEY),
+        reports_state().settings, agent=current_agent(),
         customer_login=getattr(customer, "login", None),
         customer_company=getattr(customer, "customer_id", None),
     )
+
+
+def current_agent() -> str | None:
+    """The login of the agent logged in on the reports' login, once per request.
+
+    The agent's session is the portal's kind of session (see
+    :func:`radiant_ext.portal.sessions.resume_session`): it ends at logout, after
+    ``PORTAL_SESSION_LIFETIME_SECONDS`` whatever the activity, and when Znuny, asked at most
+    every ``PORTAL_SESSION_CHECK_SECONDS``, no longer knows the agent's GI session.
+    """
+    if "reports_agent" in g:
+        return cast(str | None, g.reports_agent)
+    login: str | None = None
+    key = session.get(AGENT_KEY)
+    if key and isinstance(key, str):
+        from radiant_ext.portal.services import session_store
+
+        found = resume_session(session_store(), key, kind="agent",
+                               policy=session_policy(current_app.config), alive=_agent_alive)
+        if isinstance(found, SessionEnd):
+            session.pop(AGENT_KEY, None)
+        else:
+            login = found.customer.login
+    elif key is not None:
+        session.pop(AGENT_KEY, None)
+    g.reports_agent = login
+    return login
+
+
+def _agent_alive(entry: PortalSession) -> bool | None:
+    try:
+        return reports_state().agent_auth.alive(entry.gi_session_id, entry.customer.login)
+    except ReportError:
+        log.warning("cannot check the agent's Znuny session; keeping the reports session")
+        return None
 
 
 from radiant_ext.reports import pages as _pages  # noqa: E402,F401  (registers the routes)

@@ -187,3 +187,28 @@ def test_login_next_with_cr_lf_is_a_safe_redirect(client: FlaskClient, login_as:
     # already logged in: the GET redirects at once
     response = client.get("/login", query_string={"next": "/requests\nX-Evil: 1"})
     assert response.status_code == 302 and response.headers["Location"] == "/"
+
+
+def test_the_customer_session_ends_after_its_lifetime_however_active(desk: Any) -> None:
+    from radiant_ext.portal import create_app
+    from radiant_ext.portal.ports import PortalServices
+    from radiant_ext.portal.sessions import MemorySessionStore
+    from tests.portal.conftest import log_in
+
+    now = [1_800_000_000.0]
+    services = PortalServices(auth=desk, catalog=desk, submissions=desk, tickets=desk)
+    app = create_app({"TESTING": True, "SECRET_KEY": "k", "PORTAL_SERVICES": services,
+                      "PORTAL_SESSION_STORE": MemorySessionStore(8 * 3600, clock=lambda: now[0]),
+                      "PORTAL_SESSION_CHECK_SECONDS": 60,
+                      "PORTAL_SESSION_LIFETIME_SECONDS": 4 * 3600})
+    client = app.test_client()
+    assert log_in(client).status_code == 302
+    for _ in range(7):  # a page every half hour: never idle, Znuny still knows the session
+        now[0] += 1800
+        assert client.get("/requests").status_code == 200
+    now[0] += 1800  # four hours after the login
+    response = client.get("/requests")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/login?next=/requests"
+    assert "Your session has ended" in client.get("/login").get_data(as_text=True)
+    assert client.get("/").status_code == 302

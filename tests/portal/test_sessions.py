@@ -113,3 +113,39 @@ def test_sqlite_store_keeps_one_connection_per_thread(tmp_path: Path) -> None:
     worker.join()
     assert seen and seen[0] is not None
     assert store.connections == 2
+
+
+def test_a_session_file_from_before_keeps_its_customers_and_takes_agents(
+        tmp_path: Path) -> None:
+    import json
+    import sqlite3
+
+    path = tmp_path / "s.sqlite3"
+    old = sqlite3.connect(path)
+    old.execute("CREATE TABLE portal_session (key TEXT PRIMARY KEY, gi_session_id TEXT NOT NULL,"
+                " customer TEXT NOT NULL, created REAL NOT NULL, last_seen REAL NOT NULL,"
+                " last_checked REAL NOT NULL)")
+    now = time.time()
+    old.execute("INSERT INTO portal_session VALUES ('k1', 'gi', ?, ?, ?, ?)",
+                (json.dumps({"login": "dana", "customer_id": "store-007"}), now, now, now))
+    old.commit()
+    old.close()
+    store = SqliteSessionStore(path)
+    kept = store.get("k1")
+    assert kept is not None and kept.kind == "customer" and kept.customer.login == "dana"
+    agent = store.create("gi-agent", Customer("it-agent", ""), kind="agent")
+    found = SqliteSessionStore(path).get(agent.key)  # another worker
+    assert found is not None and found.kind == "agent" and found.customer.login == "it-agent"
+
+
+def test_a_session_answers_only_for_its_own_kind(tmp_path: Path) -> None:
+    from radiant_ext.portal.sessions import SessionEnd, SessionPolicy, resume_session
+
+    store = SqliteSessionStore(tmp_path / "s.sqlite3")
+    customer = store.create("gi", DANA)
+    policy = SessionPolicy(check_seconds=3600)
+    assert resume_session(store, customer.key, kind="agent", policy=policy,
+                          alive=lambda e: True) is SessionEnd.MISSING
+    found = resume_session(store, customer.key, kind="customer", policy=policy,
+                           alive=lambda e: True)
+    assert not isinstance(found, SessionEnd) and found.customer == DANA

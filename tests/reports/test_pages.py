@@ -284,3 +284,119 @@ def test_out_of_range_days_are_refused_with_a_reason_outside_the_pages() -> None
         ReportFilter.for_dates(date(1, 1, 1), None, ZoneInfo("Europe/Moscow"))
     with pytest.raises(ReportInputError, match="9999-12-31"):
         ReportFilter.for_dates(None, date(9999, 12, 31), ZoneInfo("Asia/Tokyo"))
+
+
+class _Clock:
+    """Seconds that only move when a test says so."""
+
+    def __init__(self) -> None:
+        self.now = 1_800_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+class _RevocableAuth:
+    """Agent logins with GI sessions that a test can revoke, as Znuny's admin would."""
+
+    def __init__(self) -> None:
+        self.sessions: dict[str, str] = {}
+        self.alive_calls = 0
+
+    def login(self, login: str, password: str) -> str | None:
+        if AGENTS.get(login) != password:
+            return None
+        sid = f"gi-{len(self.sessions)}"
+        self.sessions[sid] = login
+        return sid
+
+    def alive(self, gi_session_id: str, login: str) -> bool:
+        self.alive_calls += 1
+        return self.sessions.get(gi_session_id) == login
+
+
+@pytest.fixture
+def clock() -> _Clock:
+    return _Clock()
+
+
+@pytest.fixture
+def timed_app(app: Flask, clock: _Clock) -> Flask:
+    """The report pages with a session store on a test clock and revocable agent sessions."""
+    from radiant_ext.reports.views import reports_state
+
+    app.extensions["radiant_portal"]["sessions"] = MemorySessionStore(8 * 3600, clock=clock)
+    app.config.update(PORTAL_SESSION_CHECK_SECONDS=60, PORTAL_SESSION_LIFETIME_SECONDS=12 * 3600)
+    with app.app_context():
+        reports_state().agent_auth = _RevocableAuth()
+    return app
+
+
+def _auth(app: Flask) -> _RevocableAuth:
+    from radiant_ext.reports.views import reports_state
+
+    with app.app_context():
+        auth = reports_state().agent_auth
+    assert isinstance(auth, _RevocableAuth)
+    return auth
+
+
+def test_a_copied_agent_cookie_stops_working_at_logout(timed_app: Flask) -> None:
+    client = timed_app.test_client()
+    _as_agent(client)
+    assert client.get("/reports/").status_code == 200
+    copied = client.get_cookie("radiant_portal")
+    assert copied is not None
+    assert client.post("/reports/logout").status_code == 302
+    thief = timed_app.test_client()
+    thief.set_cookie("radiant_portal", copied.value)
+    response = thief.get("/reports/stores")
+    assert response.status_code == 302
+    assert "/reports/login" in response.headers["Location"]
+    assert thief.get("/reports/stores/export.csv").status_code == 302
+
+
+def test_the_portal_logout_ends_the_agent_session_too(timed_app: Flask) -> None:
+    client = timed_app.test_client()
+    _as_agent(client)
+    copied = client.get_cookie("radiant_portal")
+    assert copied is not None
+    assert client.post("/logout").status_code == 302
+    client.set_cookie("radiant_portal", copied.value)
+    assert client.get("/reports/").status_code == 302
+
+
+def test_the_agent_session_ends_after_its_lifetime_however_active(
+        timed_app: Flask, clock: _Clock) -> None:
+    client = timed_app.test_client()
+    _as_agent(client)
+    for _ in range(11):  # a page every hour: never idle, checked with Znuny each time
+        clock.now += 3600
+        assert client.get("/reports/").status_code == 200
+    clock.now += 3599
+    assert client.get("/reports/").status_code == 200
+    clock.now += 1  # 12 h after the login
+    response = client.get("/reports/stores")
+    assert response.status_code == 302
+    assert "/reports/login" in response.headers["Location"]
+    assert _auth(timed_app).alive_calls == 12
+
+
+def test_a_revoked_znuny_session_closes_the_reports_within_the_check_interval(
+        timed_app: Flask, clock: _Clock) -> None:
+    client = timed_app.test_client()
+    _as_agent(client)
+    _auth(timed_app).sessions.clear()  # the admin removed the agent's sessions in Znuny
+    clock.now += 59
+    assert client.get("/reports/").status_code == 200  # not asked again yet
+    clock.now += 1
+    assert client.get("/reports/").status_code == 302
+    clock.now += 3600
+    assert client.get("/reports/").status_code == 302  # and it does not come back
+
+
+def test_an_agent_cookie_from_before_cannot_name_a_login(timed_app: Flask) -> None:
+    client = timed_app.test_client()
+    with client.session_transaction() as s:
+        s["reports_agent"] = "it-agent"  # what the cookie used to hold
+    assert client.get("/reports/").status_code == 302

@@ -1,14 +1,15 @@
 """Login with Znuny customer credentials, logout, and the guard every page passes through.
 
 The GI customer session is created at login and re-checked with SessionGet at most every
-``PORTAL_SESSION_CHECK_SECONDS``; when Znuny has forgotten it, the customer is sent back to
-the login page, which returns them to the page they were on.
+``PORTAL_SESSION_CHECK_SECONDS``; when Znuny has forgotten it, or the session is older than
+``PORTAL_SESSION_LIFETIME_SECONDS`` (absolute, however active), the customer is sent back to
+the login page, which returns them to the page they were on. The guard is
+:func:`radiant_ext.portal.sessions.resume_session`, shared with the reports' agent login.
 """
 
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable
 from dataclasses import replace
 from functools import wraps
@@ -37,12 +38,21 @@ from radiant_ext.portal.auth.ratelimit import LoginLimiter
 from radiant_ext.portal.navigation import safe_next as _site_next
 from radiant_ext.portal.ports import Customer, InvalidCredentials, UpstreamUnavailable
 from radiant_ext.portal.services import services, session_store
+from radiant_ext.portal.sessions import (
+    COOKIE_KEYS,
+    PortalSession,
+    SessionEnd,
+    end_cookie_sessions,
+    resume_session,
+    session_policy,
+)
 
 __all__ = ["bp", "current_customer", "init_app", "login_required"]
 
 log = logging.getLogger(__name__)
 bp = Blueprint("auth", __name__)
 F = TypeVar("F", bound=Callable[..., ResponseReturnValue])
+CUSTOMER_KEY = COOKIE_KEYS["customer"]
 
 
 class LoginForm(FlaskForm):  # type: ignore[misc]
@@ -100,34 +110,28 @@ def _limiter() -> LoginLimiter:
 def _load_customer() -> ResponseReturnValue | None:
     """Before each request: find the portal session and, now and then, check it in Znuny."""
     g.customer = None
-    key = session.get("sid")
-    if not key or request.endpoint == "static":
+    key = session.get(CUSTOMER_KEY)
+    if not key or not isinstance(key, str) or request.endpoint == "static":
         return None
-    store = session_store()
-    entry = store.get(key)
-    if entry is None:
-        return _session_ended(redirect_back=False)
-    now = time.time()
-    if now - entry.last_checked < current_app.config["PORTAL_SESSION_CHECK_SECONDS"]:
-        if now - entry.last_seen >= current_app.config["PORTAL_SESSION_TOUCH_SECONDS"]:
-            store.touch(key)  # idle expiry needs no finer grain than this: one write a minute
-    else:
-        try:
-            alive = services().auth.alive(entry.gi_session_id)
-        except UpstreamUnavailable:
-            log.warning("cannot check the Znuny session; keeping the portal session")
-            store.touch(key)
-        else:
-            if not alive:
-                store.delete(key)
-                return _session_ended(redirect_back=True)
-            store.touch(key, checked=True)
-    g.customer = entry.customer
+    found = resume_session(session_store(), key, kind="customer",
+                           policy=session_policy(current_app.config), alive=_customer_alive)
+    if isinstance(found, SessionEnd):
+        # Znuny forgot the session or its lifetime is over: back to the login, then here
+        return _session_ended(redirect_back=found is not SessionEnd.MISSING)
+    g.customer = found.customer
     return None
 
 
+def _customer_alive(entry: PortalSession) -> bool | None:
+    try:
+        return services().auth.alive(entry.gi_session_id)
+    except UpstreamUnavailable:
+        log.warning("cannot check the Znuny session; keeping the portal session")
+        return None
+
+
 def _session_ended(*, redirect_back: bool) -> ResponseReturnValue | None:
-    session.pop("sid", None)
+    session.pop(CUSTOMER_KEY, None)
     flash(gettext("Your session has ended. Please log in again."), "info")
     return redirect(_login_url_for_here()) if redirect_back else None
 
@@ -169,23 +173,23 @@ def _try_login(form: LoginForm, login_name: str, address: str) -> ResponseReturn
         )
         return render_template("auth/login.html", form=form), 503
     _limiter().succeeded(login_name)
+    end_cookie_sessions(session_store(), session)  # whoever was logged in here is not now
     lang = session.get("lang")
     session.clear()  # a fresh cookie at login: no session fixation
     if lang:
         session["lang"] = lang
     private = current_app.config["PORTAL_PRIVATE_COMPANIES"]
     customer = replace(customer, company_visible=customer.customer_id not in private)
-    session["sid"] = session_store().create(gi_session_id, customer).key
+    session[CUSTOMER_KEY] = session_store().create(gi_session_id, customer).key
     session.permanent = True
     return redirect(safe_next(form.next.data))
 
 
 @bp.post("/logout")
 def logout() -> Response:
-    """Forget the portal session and go to the login page."""
-    key = session.pop("sid", None)
-    if key:
-        session_store().delete(key)
+    """End the portal session (and a reports agent session in the same browser) on the
+    server, so that a copy of the cookie no longer works, and go to the login page."""
+    end_cookie_sessions(session_store(), session)
     lang = session.get("lang")
     session.clear()
     if lang:
