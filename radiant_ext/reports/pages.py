@@ -12,6 +12,7 @@ from werkzeug.wrappers import Response
 from wtforms import HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
+from radiant_ext.portal.auth.views import fresh_cookie, known_browser, retry_after
 from radiant_ext.portal.ports import Customer
 from radiant_ext.portal.services import session_store
 from radiant_ext.portal.sessions import end_cookie_sessions
@@ -150,10 +151,11 @@ def agent_login() -> ResponseReturnValue:
     login = form.login.data.strip()
     limiter = current_app.extensions.get("radiant_login_limiter")
     address = request.remote_addr or "unknown"
-    if limiter is not None and limiter.blocked(login, address):
+    wait = limiter.wait(login, address, known_browser=known_browser(login)) if limiter else 0
+    if wait > 0:
         form.form_errors.append(
             report_text("Too many attempts. Please wait a few minutes and try again."))
-        return render_template("reports/login.html", form=form), 429
+        return render_template("reports/login.html", form=form), 429, retry_after(wait)
     return _check_agent(form, login, address, limiter)
 
 
@@ -174,13 +176,10 @@ def _check_agent(form: AgentLoginForm, login: str, address: str,
             "The login or the password is not right, or the account may not see reports."))
         return render_template("reports/login.html", form=form), 401
     if limiter is not None:
-        limiter.succeeded(login)
+        limiter.succeeded(login, address)
     store = session_store()
     end_cookie_sessions(store, session)  # whoever was logged in here is not now
-    lang = session.get("lang")
-    session.clear()  # a fresh cookie at login: no session fixation
-    if lang:
-        session["lang"] = lang
+    fresh_cookie(known_login=login)  # no session fixation; language and known names kept
     session[AGENT_KEY] = store.create(gi_session_id, Customer(login, ""), kind="agent").key
     session.permanent = True
     return redirect(_safe_next(form.next.data))

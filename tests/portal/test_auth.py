@@ -39,8 +39,9 @@ def test_gi_session_id_never_reaches_the_browser(
     cookie = client.get_cookie("radiant_portal")
     assert cookie is not None
     payload = URLSafeTimedSerializer("x").loads_unsafe(cookie.value)[1]
-    assert set(payload) <= {"sid", "csrf_token", "lang", "_permanent", "_flashes"}
+    assert set(payload) <= {"sid", "csrf_token", "lang", "_permanent", "_flashes", "known"}
     assert gi_session not in str(payload)
+    assert "demo-customer" not in str(payload)  # the browser's login mark hides the name
 
 
 def test_wrong_password_shows_a_form_error(client: FlaskClient, login_as: Any) -> None:
@@ -212,3 +213,96 @@ def test_the_customer_session_ends_after_its_lifetime_however_active(desk: Any) 
     assert response.headers["Location"] == "/login?next=/requests"
     assert "Your session has ended" in client.get("/login").get_data(as_text=True)
     assert client.get("/").status_code == 302
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.now = 5000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def _timed_limiter(app: Flask) -> _Clock:
+    from radiant_ext.portal.auth.ratelimit import LoginLimiter
+
+    clock = _Clock()
+    app.extensions["radiant_login_limiter"] = LoginLimiter(5, 20, 300, 60, clock=clock)
+    return clock
+
+
+def _browser(app: Flask, address: str) -> FlaskClient:
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = address
+    return client
+
+
+def _log_in(client: FlaskClient, password: str = "demo", login: str = "demo-customer") -> Any:
+    from tests.portal.conftest import log_in
+
+    return log_in(client, login, password)
+
+
+def test_a_stranger_cannot_lock_the_customer_out_of_their_own_browser(
+        app: Flask, desk: Any) -> None:
+    _timed_limiter(app)
+    own = _browser(app, "198.51.100.7")
+    assert _log_in(own).status_code == 302
+    own.post("/logout", data={"csrf_token": _token(own)})
+    stranger = _browser(app, "203.0.113.9")
+    for _ in range(5):
+        assert _log_in(stranger, "guess").status_code == 401
+    blocked = _log_in(stranger, "demo")
+    assert blocked.status_code == 429 and int(blocked.headers["Retry-After"]) > 0
+    calls = desk.login_calls
+    # the customer, at the browser they logged in from before, logs in at once
+    response = _log_in(own)
+    assert response.status_code == 302 and response.headers["Location"] == "/"
+    assert desk.login_calls == calls + 1
+
+
+def test_a_new_browser_of_the_customer_waits_at_most_the_delay(app: Flask) -> None:
+    clock = _timed_limiter(app)
+    stranger = _browser(app, "203.0.113.9")
+    for _ in range(5):
+        assert _log_in(stranger, "guess").status_code == 401
+    phone = _browser(app, "192.0.2.44")
+    first = _log_in(phone)
+    assert first.status_code == 429
+    wait = int(first.headers["Retry-After"])
+    assert 1 <= wait <= 60
+    clock.now += wait
+    assert _log_in(phone).status_code == 302  # not locked out: a short wait, then in
+
+
+def test_guessing_one_name_from_many_addresses_is_slowed_more_and_more(
+        app: Flask, desk: Any) -> None:
+    clock = _timed_limiter(app)
+    for n in range(5):
+        assert _log_in(_browser(app, f"203.0.113.{n}"), "guess").status_code == 401
+    waits = []
+    for n in range(5, 12):
+        guesser = _browser(app, f"203.0.113.{n}")
+        refused = _log_in(guesser, "guess")
+        assert refused.status_code == 429
+        waits.append(int(refused.headers["Retry-After"]))
+        clock.now += waits[-1]
+        assert _log_in(guesser, "guess").status_code == 401
+    assert waits == [1, 2, 4, 8, 16, 32, 60]
+    assert desk.login_calls == 12  # refused attempts never reached Znuny
+
+
+def test_one_address_trying_many_names_is_blocked(app: Flask, desk: Any) -> None:
+    _timed_limiter(app)
+    guesser = _browser(app, "203.0.113.50")
+    for n in range(20):
+        assert _log_in(guesser, "guess", login=f"user-{n}").status_code == 401
+    refused = _log_in(guesser, "demo")
+    assert refused.status_code == 429 and "Retry-After" in refused.headers
+    assert _log_in(_browser(app, "198.51.100.7")).status_code == 302
+
+
+def _token(client: FlaskClient) -> str:
+    from tests.portal.conftest import csrf_token
+
+    return csrf_token(client, "/")

@@ -400,3 +400,17 @@ def test_an_agent_cookie_from_before_cannot_name_a_login(timed_app: Flask) -> No
     with client.session_transaction() as s:
         s["reports_agent"] = "it-agent"  # what the cookie used to hold
     assert client.get("/reports/").status_code == 302
+
+
+def test_a_stranger_cannot_lock_an_agent_out_of_the_reports(app: Flask) -> None:
+    own = app.test_client()
+    _as_agent(own)
+    own.post("/reports/logout")
+    stranger = app.test_client()
+    stranger.environ_base["REMOTE_ADDR"] = "203.0.113.9"
+    for _ in range(6):
+        stranger.post("/reports/login", data={"login": "it-agent", "password": "wrong"})
+    refused = stranger.post("/reports/login", data={"login": "it-agent", "password": "demo"})
+    assert refused.status_code == 429 and "Retry-After" in refused.headers
+    _as_agent(own)  # the agent's own browser logs in at once
+    assert own.get("/reports/").status_code == 200

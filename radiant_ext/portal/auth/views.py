@@ -9,7 +9,10 @@ the login page, which returns them to the page they were on. The guard is
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
+import math
 from collections.abc import Callable
 from dataclasses import replace
 from functools import wraps
@@ -47,12 +50,16 @@ from radiant_ext.portal.sessions import (
     session_policy,
 )
 
-__all__ = ["bp", "current_customer", "init_app", "login_required"]
+__all__ = ["bp", "current_customer", "fresh_cookie", "init_app", "known_browser", "login_required",
+           "retry_after", "safe_next"]
 
 log = logging.getLogger(__name__)
 bp = Blueprint("auth", __name__)
 F = TypeVar("F", bound=Callable[..., ResponseReturnValue])
 CUSTOMER_KEY = COOKIE_KEYS["customer"]
+KNOWN_KEY = "known"
+"""Cookie key: marks of the login names this browser logged in as."""
+KNOWN_BROWSER_MARKS = 5
 
 
 class LoginForm(FlaskForm):  # type: ignore[misc]
@@ -152,12 +159,48 @@ def login() -> ResponseReturnValue:
         return render_template("auth/login.html", form=form), 400 if form.errors else 200
     login_name = form.login.data.strip()
     address = _client_address()
-    if _limiter().blocked(login_name, address):
+    wait = _limiter().wait(login_name, address, known_browser=known_browser(login_name))
+    if wait > 0:
         form.form_errors.append(
             gettext("Too many attempts. Please wait a few minutes and try again.")
         )
-        return render_template("auth/login.html", form=form), 429
+        return render_template("auth/login.html", form=form), 429, retry_after(wait)
     return _try_login(form, login_name, address)
+
+
+def retry_after(seconds: float) -> dict[str, str]:
+    """The ``Retry-After`` header for a wait of ``seconds`` (whole seconds, at least 1)."""
+    return {"Retry-After": str(max(1, math.ceil(seconds)))}
+
+
+def _browser_mark(login_name: str) -> str:
+    secret = str(current_app.config["SECRET_KEY"]).encode("utf-8")
+    digest = hmac.new(secret, login_name.casefold().encode("utf-8"), hashlib.sha256)
+    return digest.hexdigest()[:20]
+
+
+def known_browser(login_name: str) -> bool:
+    """Whether this browser has logged in as ``login_name`` before (a mark in the signed
+    cookie; the name itself is not readable from it). Such a browser skips the name's
+    progressive delay in :class:`~radiant_ext.portal.auth.ratelimit.LoginLimiter`."""
+    marks = session.get(KNOWN_KEY)
+    return isinstance(marks, list) and _browser_mark(login_name) in marks
+
+
+def fresh_cookie(*, known_login: str | None = None) -> None:
+    """Empty the signed cookie for a login or logout, keeping the language and the marks of
+    the names this browser logged in as (the last few); ``known_login`` adds one."""
+    lang = session.get("lang")
+    marks = session.get(KNOWN_KEY)
+    kept = [m for m in marks if isinstance(m, str)] if isinstance(marks, list) else []
+    if known_login is not None:
+        mark = _browser_mark(known_login)
+        kept = [m for m in kept if m != mark] + [mark]
+    session.clear()  # a fresh cookie at login: no session fixation
+    if lang:
+        session["lang"] = lang
+    if kept:
+        session[KNOWN_KEY] = kept[-KNOWN_BROWSER_MARKS:]
 
 
 def _try_login(form: LoginForm, login_name: str, address: str) -> ResponseReturnValue:
@@ -172,12 +215,9 @@ def _try_login(form: LoginForm, login_name: str, address: str) -> ResponseReturn
             gettext("The help desk cannot be reached right now. Please try again shortly.")
         )
         return render_template("auth/login.html", form=form), 503
-    _limiter().succeeded(login_name)
+    _limiter().succeeded(login_name, address)
     end_cookie_sessions(session_store(), session)  # whoever was logged in here is not now
-    lang = session.get("lang")
-    session.clear()  # a fresh cookie at login: no session fixation
-    if lang:
-        session["lang"] = lang
+    fresh_cookie(known_login=login_name)
     private = current_app.config["PORTAL_PRIVATE_COMPANIES"]
     customer = replace(customer, company_visible=customer.customer_id not in private)
     session[CUSTOMER_KEY] = session_store().create(gi_session_id, customer).key
@@ -190,10 +230,7 @@ def logout() -> Response:
     """End the portal session (and a reports agent session in the same browser) on the
     server, so that a copy of the cookie no longer works, and go to the login page."""
     end_cookie_sessions(session_store(), session)
-    lang = session.get("lang")
-    session.clear()
-    if lang:
-        session["lang"] = lang
+    fresh_cookie()
     flash(gettext("You have logged out."), "info")
     return redirect(url_for("auth.login"))
 
@@ -204,6 +241,7 @@ def init_app(app: Flask) -> None:
         app.config["PORTAL_LOGIN_MAX_FAILURES"],
         app.config["PORTAL_LOGIN_MAX_FAILURES_PER_ADDRESS"],
         app.config["PORTAL_LOGIN_WINDOW_SECONDS"],
+        float(app.config.get("PORTAL_LOGIN_MAX_DELAY_SECONDS", 60)),
     )
     app.before_request(_load_customer)
     app.register_blueprint(bp)
