@@ -8,9 +8,15 @@ time. Statuses::
     200  {} or write-back keys      (routed, ignored, unknown event acknowledged)
     400  {"error": reason}          body is not JSON / not an invoker payload
     401  {"error": reason}          no or wrong credentials, or no secret configured
+    429  {"error": reason}          too many failed authentications from this address
+                                    (``Retry-After`` says when to try again)
     413  {"error": reason}          body larger than max_body_bytes
     415  {"error": reason}          Content-Type is not JSON
     503  {"error": reason}          plugins or the local store cannot be loaded
+
+Failed authentications are counted per client address (:mod:`.throttle`): after
+``max_auth_failures`` within ``auth_window_seconds`` the address is answered 429 without its
+credentials being checked. An address that has authenticated correctly is never throttled.
 
 Znuny applies nothing from a non-20x answer, and the ticket operation that fired the event
 still succeeds, so every refusal is safe for the ticket.
@@ -21,9 +27,10 @@ from __future__ import annotations
 import hmac
 import json
 import logging
+import math
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from flask import Blueprint, Flask, Response, current_app, request
@@ -45,6 +52,7 @@ from radiant_ext.webhook.payload import (
     validate_payload,
 )
 from radiant_ext.webhook.routing import TicketRouter, WebhookResult, ignored
+from radiant_ext.webhook.throttle import AuthThrottle
 
 __all__ = [
     "EXTENSION_KEY",
@@ -75,11 +83,18 @@ class WebhookConfig:
     :param secret: the Basic-auth password, also accepted in :data:`SECRET_HEADER`; empty
         disables the endpoint (every call gets 401).
     :param max_body_bytes: larger bodies get 413 without being read.
+    :param max_auth_failures: failed authentications one client address may make within
+        ``auth_window_seconds`` before it gets 429 (app config
+        ``PORTAL_WEBHOOK_AUTH_FAILURES``).
+    :param auth_window_seconds: how long a failure counts (app config
+        ``PORTAL_WEBHOOK_AUTH_WINDOW_SECONDS``).
     """
 
     user: str
     secret: str = field(repr=False)
     max_body_bytes: int = 32 * 1024 * 1024
+    max_auth_failures: int = 10
+    auth_window_seconds: float = 60.0
 
     @classmethod
     def from_settings(cls, settings: Settings, **overrides: Any) -> WebhookConfig:
@@ -99,6 +114,12 @@ class WebhookService:
     config: WebhookConfig
     router: TicketRouter | None = None
     settings: Settings | None = None
+    throttle: AuthThrottle | None = None
+
+    def __post_init__(self) -> None:
+        if self.throttle is None:
+            self.throttle = AuthThrottle(self.config.max_auth_failures,
+                                         self.config.auth_window_seconds)
 
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _announced: OrderedDict[int, None] = field(default_factory=OrderedDict, repr=False)
@@ -218,17 +239,35 @@ def _header_safe(text: str) -> str:
 def receive(rest: str = "") -> Response:
     """Answer one invoker call (see the module docstring for the statuses)."""
     service: WebhookService = current_app.extensions[EXTENSION_KEY]
+    throttle = service.throttle
+    assert throttle is not None
+    address = request.remote_addr or "unknown"
+    wait = throttle.retry_after(address)
+    if wait > 0:
+        seconds = max(1, math.ceil(wait))
+        log.warning("webhook request refused (429): too many failed authentications from %s",
+                    address)
+        response = _json({"error": f"too many failed authentications from this address; "
+                                   f"try again in {seconds} s"}, 429)
+        response.headers["Retry-After"] = str(seconds)
+        return response
     try:
         result = handle_webhook(service)
     except WebhookError as exc:
         log.warning("webhook request refused (%s): %s", exc.status, exc)
         response = _json({"error": str(exc)}, exc.status)
         if isinstance(exc, WebhookAuthError):
+            if service.config.secret:  # no secret configured is no one's guess
+                throttle.failed(address)
             response.headers["WWW-Authenticate"] = 'Basic realm="radiant webhook"'
+        else:
+            throttle.succeeded(address)  # authenticated, then refused for the body
         return response
     except RadiantError as exc:  # plugins or the local store not usable: configuration
+        throttle.succeeded(address)
         log.error("webhook cannot route: %s", exc)
         return _json({"error": f"webhook not ready: {exc}"}, 503)
+    throttle.succeeded(address)
     log.info("webhook ticket %s %s: %s", result.ticket_id, result.outcome, result.reason)
     response = _json(result.answer, 200)
     response.headers["X-Radiant-Webhook"] = f"{result.outcome}; {_header_safe(result.reason)}"
@@ -261,6 +300,7 @@ def init_webhook(
     if config is None:
         assert settings is not None
         config = WebhookConfig.from_settings(settings)
+    config = replace(config, **_throttle_config(app))
     service = WebhookService(config=config, router=router, settings=settings)
     first = EXTENSION_KEY not in app.extensions
     app.extensions[EXTENSION_KEY] = service
@@ -269,6 +309,17 @@ def init_webhook(
     for csrf in _csrf_extensions(app):
         csrf.exempt(webhook_blueprint)
     return service
+
+
+def _throttle_config(app: Flask) -> dict[str, Any]:
+    """Throttle settings given in the app's config (``PORTAL_WEBHOOK_AUTH_FAILURES`` ≥ 1,
+    ``PORTAL_WEBHOOK_AUTH_WINDOW_SECONDS`` > 0)."""
+    found: dict[str, Any] = {}
+    if app.config.get("PORTAL_WEBHOOK_AUTH_FAILURES") is not None:
+        found["max_auth_failures"] = int(app.config["PORTAL_WEBHOOK_AUTH_FAILURES"])
+    if app.config.get("PORTAL_WEBHOOK_AUTH_WINDOW_SECONDS") is not None:
+        found["auth_window_seconds"] = float(app.config["PORTAL_WEBHOOK_AUTH_WINDOW_SECONDS"])
+    return found
 
 
 def _csrf_extensions(app: Flask) -> list[Any]:
