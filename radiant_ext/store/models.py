@@ -146,6 +146,9 @@ class Outbox(Base):
     """An earlier attempt may have reached Znuny (timeout after send): look up before resending."""
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
     claimed_at: Mapped[datetime | None]
+    heartbeat_at: Mapped[datetime | None]
+    """Refreshed every few seconds by the sender while the row is ``sending``: a row whose
+    heartbeat stopped was left by a crashed process (the drain takes it over)."""
     last_attempt_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
     ticket_id: Mapped[int | None] = mapped_column(BigInteger, index=True)

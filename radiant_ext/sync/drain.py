@@ -7,7 +7,7 @@ from collections import Counter
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from radiant_ext.store import Outbox, OutboxState, record_audit, utcnow
@@ -39,13 +39,35 @@ GIVE_UP_AFTER = 3
 """Connection failures in a row after which a run stops: Znuny is down, try again later."""
 
 
-def _recover_stale(sessions: sessionmaker[Session], stale_before: datetime) -> int:
-    # A sender died between claiming a row and recording the outcome: the ticket may exist.
+STALE_HEARTBEAT_SECONDS = 30.0
+"""A ``sending`` row whose heartbeat is older than this (or twice the Znuny timeout, if that
+is longer) was left by a crashed sender: a live one refreshes it every
+:data:`~radiant_ext.sync.outbox.HEARTBEAT_SECONDS`."""
+LEGACY_STALE_SECONDS = 300.0
+"""Rows claimed by a version without heartbeats (``heartbeat_at`` empty) wait this long."""
+
+
+def stale_limit(znuny_timeout: float) -> timedelta:
+    """How old a ``sending`` row's heartbeat must be before the drain takes the row over.
+
+    Long enough that a request the crashed sender had on the wire has been answered (or
+    dropped) by Znuny before the drain looks its key up.
+    """
+    return timedelta(seconds=max(STALE_HEARTBEAT_SECONDS, 2 * znuny_timeout))
+
+
+def _recover_stale(sessions: sessionmaker[Session], now: datetime, stale: timedelta) -> int:
+    # A sender died between claiming a row and recording the outcome: the ticket may exist,
+    # so the row is looked up in Znuny before it is sent again (maybe_sent).
+    legacy = timedelta(seconds=max(LEGACY_STALE_SECONDS, stale.total_seconds()))
     with sessions.begin() as s:
         res = s.execute(
             update(Outbox)
-            .where(Outbox.state == OutboxState.SENDING, Outbox.claimed_at < stale_before)
-            .values(state=OutboxState.PENDING, maybe_sent=True, claimed_at=None)
+            .where(Outbox.state == OutboxState.SENDING,
+                   or_(Outbox.heartbeat_at < now - stale,
+                       and_(Outbox.heartbeat_at.is_(None), Outbox.claimed_at < now - legacy)))
+            .values(state=OutboxState.PENDING, maybe_sent=True, claimed_at=None,
+                    heartbeat_at=None, next_attempt_at=now)
             .execution_options(synchronize_session=False)
         )
         return int(res.rowcount)  # type: ignore[attr-defined]
@@ -133,8 +155,8 @@ def drain_outbox(ctx: JobContext) -> dict[str, int]:
     """
     settings = ctx.settings
     retry = RetryPolicy(settings.outbox_retry_seconds, settings.outbox_retry_max_seconds)
-    stale = timedelta(seconds=max(300.0, 4 * settings.znuny_timeout))
-    counts: Counter[str] = Counter(recovered=_recover_stale(ctx.sessions, ctx.now() - stale))
+    counts: Counter[str] = Counter(recovered=_recover_stale(
+        ctx.sessions, ctx.now(), stale_limit(settings.znuny_timeout)))
     run_started, done, failures_in_row = utcnow(), 0, 0
     while done < MAX_PER_RUN:
         rows = _due(ctx.sessions, ctx.now(), run_started)

@@ -9,9 +9,14 @@ makes a duplicate. A request Znuny rejects for good is parked with the reason fo
 
 from __future__ import annotations
 
+import base64
+import binascii
+import logging
 import random
 import secrets
-from collections.abc import Mapping, Sequence
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -43,16 +48,25 @@ from radiant_ext.sync.errors import ReferenceTakenError
 from radiant_ext.sync.lookup import REQUEST_ID_FIELD, LookupQuery, find_existing_tickets
 
 __all__ = [
+    "HEARTBEAT_SECONDS",
     "RetryPolicy",
     "SubmitResult",
     "build_payload",
+    "heartbeat",
     "is_permanent",
     "may_have_reached_znuny",
     "new_request_id",
     "request_state",
     "store_request",
     "submit_request",
+    "without_attachment_bodies",
 ]
+
+log = logging.getLogger(__name__)
+
+HEARTBEAT_SECONDS = 5.0
+"""How often a sender refreshes ``heartbeat_at`` of the rows it is sending (the drain takes
+over a row whose heartbeat is older than its stale limit, docs/sync.md)."""
 
 PERMANENT_ERRORS: tuple[type[ZnunyError], ...] = (
     InvalidRequestError,
@@ -130,6 +144,96 @@ class SubmitResult:
                    row.last_error, unreachable)
 
 
+class _Heartbeat:
+    """One thread per process refreshes ``heartbeat_at`` of every row a sender is sending.
+
+    It runs only while some sender is at work; a process that dies stops it, so the row's
+    heartbeat ages and the drain takes the row over (:func:`radiant_ext.sync.drain`).
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._rows: dict[int, tuple[sessionmaker[Session], int, datetime | None]] = {}
+        self._next = 0
+        self._thread: threading.Thread | None = None
+        self._wake = threading.Event()
+
+    @contextmanager
+    def beating(self, sessions: sessionmaker[Session], row_id: int,
+                claimed_at: datetime | None) -> Iterator[None]:
+        with self._lock:
+            self._next += 1
+            token = self._next
+            self._rows[token] = (sessions, row_id, claimed_at)
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="radiant-outbox-heartbeat",
+                                                daemon=True)
+                self._thread.start()
+        try:
+            yield
+        finally:
+            with self._lock:
+                del self._rows[token]
+                if not self._rows:
+                    self._wake.set()  # nothing left to beat for: the thread ends
+
+    def _run(self) -> None:
+        while True:
+            woke = self._wake.wait(HEARTBEAT_SECONDS)
+            with self._lock:
+                if woke:
+                    self._wake.clear()
+                rows = list(self._rows.values())
+                if not rows:
+                    self._thread = None
+                    return
+                if woke:
+                    continue  # a sender came back before the thread ended: beat on time
+            for sessions, row_id, claimed_at in rows:
+                try:
+                    _beat(sessions, row_id, claimed_at)
+                except Exception as exc:  # noqa: BLE001 - the next beat tries again
+                    log.warning("outbox heartbeat of row %s failed: %s", row_id, exc)
+
+
+def _beat(sessions: sessionmaker[Session], row_id: int, claimed_at: datetime | None) -> None:
+    conditions = [Outbox.id == row_id, Outbox.state == OutboxState.SENDING]
+    if claimed_at is not None:
+        conditions.append(Outbox.claimed_at == claimed_at)
+    with sessions.begin() as s:
+        s.execute(update(Outbox).where(*conditions).values(heartbeat_at=utcnow())
+                  .execution_options(synchronize_session=False))
+
+
+_HEARTBEAT = _Heartbeat()
+
+
+def heartbeat(sessions: sessionmaker[Session], row_id: int,
+              claimed_at: datetime | None = None) -> Any:
+    """Context manager: keep the row's heartbeat fresh while the caller sends it."""
+    return _HEARTBEAT.beating(sessions, row_id, claimed_at)
+
+
+def without_attachment_bodies(payload: Mapping[str, Any]) -> dict[str, Any]:
+    """The payload with each attachment's ``Content`` replaced by its ``Size`` in bytes.
+
+    Name, content type and disposition stay for the record; the bytes are Znuny's once the
+    ticket is filed.
+    """
+    kept = []
+    for item in payload.get("attachments") or ():
+        if isinstance(item, Mapping) and "Content" in item:
+            slim = {k: v for k, v in item.items() if k != "Content"}
+            try:
+                slim["Size"] = len(base64.b64decode(item["Content"] or ""))
+            except (binascii.Error, TypeError, ValueError):
+                slim["Size"] = None
+            kept.append(slim)
+        else:
+            kept.append(item)
+    return {**payload, "attachments": kept}
+
+
 def build_payload(ticket: Any, article: Any = None,
                   dynamic_fields: Mapping[str, Any] | Sequence[Any] = (),
                   attachments: Sequence[Any] = ()) -> dict[str, Any]:
@@ -201,10 +305,11 @@ def store_request(sessions: sessionmaker[Session], *, request_id: str, ticket: A
     """
     payload = build_payload(ticket, article, dynamic_fields, attachments)
     payload["dynamic_fields"][REQUEST_ID_FIELD] = request_id
+    now = utcnow()
     row = Outbox(request_id=request_id, state=OutboxState.SENDING, payload=payload,
                  customer_user=payload["ticket"]["CustomerUser"],
                  title=payload["ticket"]["Title"][:255], category=category,
-                 promised_deadline=promised_deadline, claimed_at=utcnow(),
+                 promised_deadline=promised_deadline, claimed_at=now, heartbeat_at=now,
                  form_values=dict(form_values) if form_values else None)
     try:
         with sessions.begin() as s:
@@ -276,10 +381,11 @@ def attempt(sessions: sessionmaker[Session], client: Any, row_id: int, retry: Re
         row = s.get_one(Outbox, row_id)
         payload, query, claimed_at = row.payload, _query(row), row.claimed_at
     try:
-        found = find_existing_tickets(client, [query]).get(row.request_id) if lookup_first \
-            else None
-        ticket_id, number = (found.ticket_id, found.ticket_number) if found else \
-            _send(client, payload)
+        with heartbeat(sessions, row_id, claimed_at):
+            found = find_existing_tickets(client, [query]).get(row.request_id) \
+                if lookup_first else None
+            ticket_id, number = (found.ticket_id, found.ticket_number) if found else \
+                _send(client, payload)
     except Exception as exc:  # noqa: BLE001 - every failure is recorded on the row
         return record_failure(sessions, row_id, exc, retry, claimed_at=claimed_at)
     return record_sent(sessions, row_id, ticket_id, number, found=found is not None,
@@ -313,13 +419,15 @@ def record_sent(sessions: sessionmaker[Session], row_id: int, ticket_id: int, nu
             return lost
         row.state, row.ticket_id, row.ticket_number = OutboxState.SENT, ticket_id, number
         row.sent_at = now
-        row.claimed_at = None
+        row.claimed_at = row.heartbeat_at = None
         row.maybe_sent = False
         if not found:
             row.attempts += 1
             row.last_attempt_at = now
         row.last_error = None if not found else "filed by an earlier attempt; found by its key"
         cache_filed(s, row, now)
+        # Filed: Znuny has the files and no retry will ever send them again.
+        row.payload = without_attachment_bodies(row.payload)
         return SubmitResult.of(row)
 
 
@@ -362,7 +470,7 @@ def record_failure(sessions: sessionmaker[Session], row_id: int, exc: Exception,
         row.attempts += 1
         row.last_attempt_at = now
         row.last_error = reason
-        row.claimed_at = None
+        row.claimed_at = row.heartbeat_at = None
         if is_permanent(exc):
             row.state = OutboxState.PARKED
             row.parked_at = now
@@ -383,7 +491,7 @@ def claim(sessions: sessionmaker[Session], row_id: int) -> datetime | None:
     with sessions.begin() as s:
         res = s.execute(
             update(Outbox).where(Outbox.id == row_id, Outbox.state == OutboxState.PENDING)
-            .values(state=OutboxState.SENDING, claimed_at=now)
+            .values(state=OutboxState.SENDING, claimed_at=now, heartbeat_at=now)
             .execution_options(synchronize_session=False)
         )
         return now if res.rowcount == 1 else None  # type: ignore[attr-defined]
