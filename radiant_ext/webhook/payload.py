@@ -32,6 +32,8 @@ from radiant_ext.webhook.errors import PayloadError
 
 __all__ = [
     "KNOWN_EVENTS",
+    "MAX_DEPTH",
+    "MAX_ID",
     "WebhookArticle",
     "WebhookEvent",
     "WebhookPayload",
@@ -63,6 +65,12 @@ KNOWN_EVENTS = frozenset(
 
 _DF_PREFIX = "DynamicField_"
 
+MAX_ID = 2**63 - 1
+"""The largest id Znuny's database holds (a signed BIGINT); a larger one is not Znuny's."""
+
+MAX_DEPTH = 64
+"""How deeply objects and lists may nest; Znuny's TicketDeepGet needs fewer than ten levels."""
+
 
 def is_known_event(name: str) -> bool:
     """Tell whether ``name`` is a Znuny ticket event (including ``TicketDynamicFieldUpdate_*``)."""
@@ -81,8 +89,8 @@ class WebhookEvent(_Inbound):
     """The ``Event`` part: the raw event data Znuny queued."""
 
     event: str = Field(alias="Event", min_length=1)
-    ticket_id: int = Field(alias="TicketID", gt=0)
-    article_id: int | None = Field(None, alias="ArticleID")
+    ticket_id: int = Field(alias="TicketID", gt=0, le=MAX_ID)
+    article_id: int | None = Field(None, alias="ArticleID", gt=0, le=MAX_ID)
     old_ticket_data: dict[str, Any] | None = Field(None, alias="OldTicketData")
 
     _blank = field_validator("article_id", mode="before")(_empty_to_none)
@@ -91,7 +99,7 @@ class WebhookEvent(_Inbound):
 class WebhookArticle(_Inbound):
     """One article of the ticket (``Articles[]`` or the triggering ``Article``)."""
 
-    article_id: int = Field(alias="ArticleID")
+    article_id: int = Field(alias="ArticleID", gt=0, le=MAX_ID)
     article_number: int | None = Field(None, alias="ArticleNumber")
     subject: str | None = Field(None, alias="Subject")
     body: str | None = Field(None, alias="Body")
@@ -110,7 +118,7 @@ def _is_article(value: Any) -> bool:
 class WebhookTicket(_Inbound):
     """The ``Ticket`` part (TicketDeepGet, read when the request was sent)."""
 
-    ticket_id: int = Field(alias="TicketID", gt=0)
+    ticket_id: int = Field(alias="TicketID", gt=0, le=MAX_ID)
     ticket_number: str = Field(alias="TicketNumber", min_length=1)
     title: str = Field("", alias="Title")
     queue: str | None = Field(None, alias="Queue")
@@ -208,10 +216,22 @@ class WebhookPayload(_Inbound):
     ticket: WebhookTicket = Field(alias="Ticket")
 
 
+def _too_deep(data: Any, limit: int) -> bool:
+    """Whether objects and lists in ``data`` nest more than ``limit`` levels (no recursion)."""
+    level: list[Any] = [data]
+    for _ in range(limit):
+        level = [child for node in level if isinstance(node, dict | list)
+                 for child in (node.values() if isinstance(node, dict) else node)]
+        if not level:
+            return False
+    return any(isinstance(node, dict | list) for node in level)
+
+
 def decode_body(raw: bytes) -> dict[str, Any]:
     """Decode the request body into a JSON object.
 
-    :raises PayloadError: not UTF-8, not JSON, or not an object.
+    :raises PayloadError: not UTF-8, not JSON, a number of more digits than Python reads
+        (4,300), nested deeper than :data:`MAX_DEPTH`, or not an object.
     """
     try:
         data = json.loads(raw.decode("utf-8-sig"))
@@ -221,8 +241,14 @@ def decode_body(raw: bytes) -> dict[str, Any]:
         raise PayloadError(
             f"body is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
         ) from exc
+    except RecursionError as exc:
+        raise PayloadError(f"body nests deeper than {MAX_DEPTH} levels") from exc
+    except ValueError as exc:  # int() refuses numbers of more than 4,300 digits
+        raise PayloadError("body holds a number of more than 4300 digits") from exc
     if not isinstance(data, dict):
         raise PayloadError(f"body must be a JSON object, got {type(data).__name__}")
+    if _too_deep(data, MAX_DEPTH):
+        raise PayloadError(f"body nests deeper than {MAX_DEPTH} levels")
     return data
 
 
