@@ -68,8 +68,8 @@ class Plugins:
 
     def _collect_departments(self) -> dict[str, Department]:
         out: dict[str, Department] = {}
-        for impl in reversed(self.pm.hook.radiant_departments.get_hookimpls()):
-            for dept in _call(impl):
+        for impl, call in _one_by_one(self.pm, "radiant_departments"):
+            for dept in _listed(call()):
                 if dept.id in out:
                     raise PluginError(
                         f"department {dept.id!r} registered by both {out[dept.id].plugin!r} "
@@ -82,8 +82,8 @@ class Plugins:
         departments = self._all_departments()
         out: dict[str, CatalogItem] = {}
         owner: dict[str, str] = {}
-        for impl in reversed(self.pm.hook.radiant_catalog_items.get_hookimpls()):
-            for item in _call(impl):
+        for impl, call in _one_by_one(self.pm, "radiant_catalog_items"):
+            for item in _listed(call()):
                 if item.id in out:
                     raise PluginError(f"catalog item {item.id!r} registered by both "
                                       f"{owner[item.id]!r} and {impl.plugin_name!r}")
@@ -310,15 +310,14 @@ class Plugins:
         whole (a failure then stops the plugins after it, and is logged the same way).
         """
         caller = cast(pluggy.HookCaller, getattr(self.pm.hook, hook_name))
-        impls = caller.get_hookimpls()
-        calls: list[tuple[str, Callable[[], object]]]
-        if any(impl.hookwrapper or impl.wrapper for impl in impls):
-            calls = [("(hook wrappers)", lambda: caller(**kwargs))]
+        calls: list[tuple[str, Callable[..., object]]]
+        if any(impl.hookwrapper or impl.wrapper for impl in caller.get_hookimpls()):
+            calls = [("(hook wrappers)", caller)]
         else:
-            calls = [(impl.plugin_name, _bound(impl, kwargs)) for impl in reversed(impls)]
+            calls = [(impl.plugin_name, call) for impl, call in _one_by_one(self.pm, hook_name)]
         for plugin_name, call in calls:
             try:
-                call()
+                call(**kwargs)
             except Exception:  # a plugin's bug must not undo or block a filed ticket
                 _log.exception("plugin %s failed in %s for ticket %s", plugin_name, hook_name,
                                kwargs["ticket_id"])
@@ -376,15 +375,31 @@ def _with_store(item: CatalogItem, request: RequestContext) -> RequestContext:
     return request
 
 
-def _bound(impl: pluggy.HookImpl, kwargs: Mapping[str, Any]) -> Callable[[], object]:
-    """Return a call of ``impl`` with the hook arguments it names (as pluggy passes them)."""
-    args = [kwargs[name] for name in impl.argnames]
-    return lambda: impl.function(*args)
+def _one_by_one(pm: pluggy.PluginManager,
+                hook_name: str) -> list[tuple[pluggy.HookImpl, Callable[..., Any]]]:
+    """Each implementation of a hook with a caller of it alone, in pluggy's call order.
+
+    The callers are pluggy's own (``subset_hook_caller``), so tracing and call monitoring
+    (``add_hookcall_monitoring``) see every call; calling them one at a time tells which
+    plugin answered what, and lets one plugin's failure be reported as its own.
+    """
+    plugins = pm.get_plugins()
+    impls = cast(pluggy.HookCaller, getattr(pm.hook, hook_name)).get_hookimpls()
+    out: list[tuple[pluggy.HookImpl, Callable[..., Any]]] = []
+    for impl in reversed(impls):
+        others = [p for p in plugins if p is not impl.plugin]
+        caller = pm.subset_hook_caller(hook_name, remove_plugins=others)
+        out.append((impl, lambda caller=caller, **kw: _first(caller(**kw))))
+    return out
 
 
-def _call(impl: pluggy.HookImpl) -> list[Any]:
-    """Call one argument-less hook implementation; ``None`` counts as an empty list."""
-    result = cast("Sequence[Any] | None", impl.function())
-    return list(result or ())
+def _first(results: Any) -> Any:
+    """The one result of a hook called for one plugin (``None`` when it returned none)."""
+    return results[0] if results else None
+
+
+def _listed(result: Any) -> list[Any]:
+    """A hook's list answer; ``None`` counts as an empty list."""
+    return list(cast("Sequence[Any] | None", result) or ())
 
 

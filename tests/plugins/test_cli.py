@@ -268,7 +268,7 @@ def test_check_json_lists_plugins_and_the_znuny_note(run: Run) -> None:
 
 def test_store_at_an_old_schema_is_one_readable_error(run: Run) -> None:
     path = Path(load_settings().effective_database_url.removeprefix("sqlite:///"))
-    path.parent.mkdir(parents=True)
+    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(b"")
     code, _, err = run("plugins")
     assert code == 1

@@ -382,3 +382,20 @@ def test_classification_prefers_items_the_senders_company_may_see(
     paper_only = EmailTicket(ticket_id=4, title="", body="no paper left", customer_id="store-007")
     found = p.classify(paper_only)
     assert found is not None and found.item_id == "ops.paper"
+
+
+def test_every_hook_call_goes_through_pluggy_so_tracing_sees_it(
+    make_plugins: MakePlugins, base_catalog: str
+) -> None:
+    """An admin debugging a plugin turns on pluggy's call monitoring: it must see the calls
+    the wrapper makes one plugin at a time (departments, items, notifications) too."""
+    listener = CreatedListener()
+    p = make_plugins(base_catalog, listener)
+    seen: list[str] = []
+    p.pm.add_hookcall_monitoring(lambda name, impls, kwargs: seen.append(name),
+                                 lambda outcome, name, impls, kwargs: None)
+    p.reload()
+    item = p.item("ops.till")
+    p.ticket_created(5, "1005", item=item)
+    assert {"radiant_departments", "radiant_catalog_items", "radiant_ticket_created"} <= set(seen)
+    assert listener.calls == [(5, "ops.till", None)]
