@@ -21,8 +21,9 @@ def clean_filename(raw: str) -> str:
     ``счёт.pdf`` stays ``счёт.pdf``.
     """
     base = raw.replace("\\", "/").rsplit("/", 1)[-1]
-    kept = "".join(ch for ch in base if ch.isprintable() and ch not in '"<>:|?*')
-    return kept.strip(" .")[:200] or "attachment"
+    # A line break or tab (a mailed name folded over lines) becomes a space, not nothing.
+    kept = "".join(ch if ch.isprintable() else " " for ch in base if ch not in '"<>:|?*')
+    return " ".join(kept.split()).strip(" .")[:200] or "attachment"
 
 
 def _size_label(limit: int) -> str:

@@ -26,15 +26,33 @@ from flask_babel import gettext
 
 from radiant_ext.portal.auth import current_customer, login_required
 from radiant_ext.portal.catalog.views import offered_departments
-from radiant_ext.portal.ports import ListQuery, Scope, TicketDetail, TicketSummary
+from radiant_ext.portal.ports import (
+    ListQuery,
+    Scope,
+    TicketDetail,
+    TicketNotFound,
+    TicketSummary,
+)
 from radiant_ext.portal.requests.forms import ReopenForm, ReplyForm
 from radiant_ext.portal.requests.render import article_html
 from radiant_ext.portal.services import services
-from radiant_ext.portal.uploads import read_uploads
+from radiant_ext.portal.uploads import clean_filename, read_uploads
 
-__all__ = ["bp", "init_app", "is_overdue", "parse_query", "reopen_allowed"]
+__all__ = ["MAX_ID", "bp", "init_app", "is_overdue", "parse_query", "reopen_allowed"]
 
 bp = Blueprint("requests", __name__, url_prefix="/requests")
+
+MAX_ID = 2**63 - 1
+"""The largest ticket, article or file id Znuny's database can hold (a signed BIGINT)."""
+
+
+@bp.url_value_preprocessor
+def _ids_in_range(endpoint: str | None, values: dict[str, Any] | None) -> None:
+    """A number in the path that no Znuny id can be is "no such request" (404), not a
+    question for Znuny, whose database fails on it."""
+    for value in (values or {}).values():
+        if isinstance(value, int) and value > MAX_ID:
+            raise TicketNotFound(str(value))
 
 _STATES = ("open", "closed", "all")
 _SORTS = ("created", "deadline", "state", "number")
@@ -140,7 +158,8 @@ def attachment(ticket_id: int, article_id: int, file_id: int) -> ResponseReturnV
         io.BytesIO(data.content),
         mimetype=data.content_type or "application/octet-stream",
         as_attachment=True,
-        download_name=data.filename,
+        # Znuny keeps file names as mailed: no CR/LF or quotes reach the header.
+        download_name=clean_filename(data.filename),
     )
     response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'"
     return response
