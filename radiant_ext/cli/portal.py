@@ -174,7 +174,7 @@ def demo(port: int, host: str, data_dir: Path) -> None:
     from radiant_ext.portal import create_app
 
     data = data_dir.resolve()
-    data.mkdir(parents=True, exist_ok=True)
+    data.mkdir(mode=0o700, parents=True, exist_ok=True)  # secrets and customers' data inside
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(message)s")
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     with ExitStack() as stack:

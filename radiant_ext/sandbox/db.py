@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
+import os
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,9 +33,31 @@ DEFAULTS: dict[str, Any] = {
 }
 
 
+def private_file(path: Path) -> None:
+    """Make ``path`` readable and writable by its owner only (0600), creating it if missing.
+
+    The sandbox database holds the invoker's webhook secret and the agents' and customers'
+    password hashes; SQLite gives its ``-wal`` and ``-shm`` files the database file's mode.
+    """
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        if path.stat().st_mode & 0o077:
+            with contextlib.suppress(OSError):  # not ours to change: connecting still works
+                path.chmod(0o600)
+        return
+    os.close(fd)
+
+
 def make_engine(data_dir: Path) -> Engine:
-    """Return an engine on ``<data_dir>/sandbox.sqlite`` (WAL, shared across threads)."""
-    data_dir.mkdir(parents=True, exist_ok=True)
+    """Return an engine on ``<data_dir>/sandbox.sqlite`` (WAL, shared across threads).
+
+    The folder (when new) and the database files are its owner's only (0700, 0600).
+    """
+    data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    for name in (DB_FILE, f"{DB_FILE}-wal", f"{DB_FILE}-shm"):
+        if name == DB_FILE or (data_dir / name).exists():
+            private_file(data_dir / name)
     engine = create_engine(
         f"sqlite:///{data_dir / DB_FILE}",
         connect_args={"check_same_thread": False, "timeout": 30},
