@@ -12,12 +12,16 @@ id guessed by a customer tells nothing about its existence.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 
 from radiant_ext.errors import RadiantError
+from radiant_ext.plugins.models import RoutingDecision
+
+if TYPE_CHECKING:
+    from flask import Blueprint
 
 __all__ = [
     "AttachmentData",
@@ -130,10 +134,11 @@ class DepartmentView:
 
 @dataclass(frozen=True)
 class RoutingPreview:
-    """What automation decided for an item; ``decision`` is handed back to submission as is."""
+    """What automation decided for an item; ``decision`` is handed back to submission as is
+    (the ticket is built from it alone, never from the form's routing fields)."""
 
     deadline: datetime | None
-    decision: Any = None
+    decision: RoutingDecision | None = None
     time_zone: str | None = None
     """The zone to show the deadline in: the store's (``None``: the portal's)."""
 
@@ -363,9 +368,9 @@ class PortalServices:
     catalog: CatalogPort
     submissions: SubmissionPort
     tickets: TicketPort
-    blueprints: list[Any] = field(default_factory=list)
+    blueprints: list[Blueprint] = field(default_factory=list)
     template_folders: list[str] = field(default_factory=list)
-    closers: list[Any] = field(default_factory=list)
+    closers: list[Callable[[], object]] = field(default_factory=list)
 
     def close(self) -> None:
         """Release connections held by the adapters."""

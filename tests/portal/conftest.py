@@ -17,6 +17,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from radiant_ext.plugins.models import RoutingDecision
 from radiant_ext.portal import create_app
 from radiant_ext.portal.ports import (
     ArticleView,
@@ -158,7 +159,12 @@ class FakeHelpDesk:
         # "no power" shortens the promise, as a priority rule would
         deadline = DEADLINE - timedelta(hours=2) if fields.get("symptom") == "no-power" \
             else DEADLINE
-        return RoutingPreview(deadline, {"queue": "IT::Stores", "priority": "5 very high"},
+        decision = RoutingDecision(
+            item_id=item.id, department=item.department, type="Incident", queue="IT::Stores",
+            service="IT::Cash register", sla="POS critical", priority="5 very high",
+            priority_level=5, owner="demo-agent", deadline=deadline, business_hours=4,
+            calendar="default", store_id=customer.customer_id or None)
+        return RoutingPreview(deadline, decision,
                               "Asia/Yekaterinburg" if customer.customer_id == "store-007"
                               else None)
 
