@@ -6,6 +6,7 @@ and the portal, all on an SQLite store under ``--data``; Ctrl-C stops all three.
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import secrets
 import threading
@@ -21,7 +22,7 @@ from radiant_ext.config import Settings, load_settings
 if TYPE_CHECKING:
     from radiant_ext.sandbox import SandboxServer
 
-__all__ = ["DEMO_LOGINS", "DEMO_REPORTS", "commands", "demo", "serve"]
+__all__ = ["DEMO_LOGINS", "DEMO_REPORTS", "commands", "demo", "exposure_warning", "serve"]
 
 log = logging.getLogger(__name__)
 
@@ -51,13 +52,41 @@ def serve(host: str, port: int, workers: int, threads: int) -> None:
     from radiant_ext.portal import create_app
 
     settings = load_settings()
-    create_app(settings).extensions["radiant_portal"]["services"].close()  # fail fast
+    app = create_app(settings)
+    app.extensions["radiant_portal"]["services"].close()  # fail fast
+    warning = exposure_warning(host, int(app.config["PORTAL_TRUSTED_PROXIES"]))
+    if warning:
+        click.echo(f"radiant-ext serve: warning: {warning}", err=True)
     _run_gunicorn(lambda: create_app(load_settings()), {
         "bind": f"{host}:{port}", "workers": workers, "threads": threads,
         # Requests are read whole before a thread serves them: slow clients cannot take the
         # threads (radiant_ext/cli/http_worker.py, docs/portal.md "Slow clients").
         "worker_class": WORKER_CLASS, "accesslog": "-", "forwarded_allow_ips": "127.0.0.1",
     })
+
+
+def exposure_warning(host: str, trusted_proxies: int) -> str | None:
+    """The line ``serve`` prints when it listens beyond this machine with no proxy configured.
+
+    Slow clients are handled by the worker itself; what a direct listener lacks is TLS: the
+    session cookie is ``Secure``, so browsers drop it over plain http and nobody can log in,
+    and passwords would cross the network readable.
+    """
+    if trusted_proxies > 0 or _is_loopback(host):
+        return None
+    return (f"listening on {host} without a TLS proxy (RADIANT_PORTAL_TRUSTED_PROXIES=0): "
+            "put a TLS-terminating reverse proxy in front and set "
+            "RADIANT_PORTAL_TRUSTED_PROXIES to the number of proxies (docs/portal.md)")
+
+
+def _is_loopback(host: str) -> bool:
+    name = host.strip("[]")
+    if name.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False  # a host name: may resolve to anything
 
 
 def _run_gunicorn(factory: Callable[[], Any], options: dict[str, Any]) -> None:

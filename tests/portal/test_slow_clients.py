@@ -167,3 +167,17 @@ def test_an_upload_larger_than_the_portal_accepts_is_refused_before_it_is_read(
                      b"Content-Length: 10000000000\r\n\r\n")
         answer = sock.recv(65536)
     assert answer.startswith(b"HTTP/1.1 413"), answer
+
+
+@pytest.mark.parametrize(("host", "proxies", "warned"), [
+    ("0.0.0.0", 0, True), ("192.0.2.10", 0, True), ("::", 0, True), ("portal.example", 0, True),
+    ("0.0.0.0", 1, False), ("127.0.0.1", 0, False), ("localhost", 0, False), ("[::1]", 0, False),
+])
+def test_serve_warns_when_it_listens_beyond_this_machine_without_a_proxy(
+        host: str, proxies: int, warned: bool) -> None:
+    from radiant_ext.cli.portal import exposure_warning
+
+    line = exposure_warning(host, proxies)
+    assert (line is not None) == warned
+    if line:
+        assert "\n" not in line and "TLS" in line and "RADIANT_PORTAL_TRUSTED_PROXIES" in line
