@@ -68,11 +68,17 @@ class _BufferedSocket(socket.socket):
     def __init__(self, raw: socket.socket) -> None:
         super().__init__(raw.family, raw.type, raw.proto, fileno=raw.detach())
         self._buffered: IO[bytes] | None = None
+        self._left = 0
 
-    def refill(self, buffered: IO[bytes]) -> None:
-        """Serve ``buffered`` (positioned at its start) before anything from the network."""
+    def refill(self, buffered: IO[bytes], size: int) -> None:
+        """Serve ``buffered`` (``size`` bytes from its start) before anything from the
+        network."""
         self._drop_buffer()
-        self._buffered = buffered
+        self._buffered, self._left = buffered, size
+
+    def has_buffered(self) -> bool:
+        """Whether bytes already read (a pipelined next request) wait to be served."""
+        return self._buffered is not None and self._left > 0
 
     def recv_network(self, size: int) -> bytes:
         """Read from the network only (the event loop's read)."""
@@ -82,6 +88,7 @@ class _BufferedSocket(socket.socket):
         if self._buffered is not None and not flags:
             data = self._buffered.read(size)
             if data:
+                self._left -= len(data)
                 return data
             self._drop_buffer()
         return super().recv(size, flags)
@@ -92,6 +99,7 @@ class _BufferedSocket(socket.socket):
             data = self._buffered.read(nbytes or len(view))
             if data:
                 view[:len(data)] = data
+                self._left -= len(data)
                 return len(data)
             self._drop_buffer()
         return super().recv_into(buffer, nbytes, flags)
@@ -99,7 +107,7 @@ class _BufferedSocket(socket.socket):
     def _drop_buffer(self) -> None:
         if self._buffered is not None:
             self._buffered.close()
-            self._buffered = None
+            self._buffered, self._left = None, 0
 
     def close(self) -> None:
         self._drop_buffer()
@@ -238,9 +246,18 @@ class BufferingThreadWorker(ThreadWorker):  # type: ignore[misc]
         del self.incoming[conn]
         assert state.body is not None
         state.body.seek(0)
-        conn.sock.refill(state.body)
+        conn.sock.refill(state.body, state.size)
         conn.data_ready = True  # gthread must not wait for the network: the bytes are here
         self.enqueue_req(conn)
+
+    def finish_request(self, conn: TConn, fs: Any) -> None:
+        """A pipelined request already read stays with the thread pool: the network will not
+        announce it again."""
+        if (self.alive and not fs.cancelled() and fs.exception() is None
+                and fs.result() is True and conn.sock.has_buffered()):
+            self.enqueue_req(conn)
+            return
+        super().finish_request(conn, fs)
 
     # -- refusals and timeouts ----------------------------------------------------------------
 

@@ -181,3 +181,17 @@ def test_serve_warns_when_it_listens_beyond_this_machine_without_a_proxy(
     assert (line is not None) == warned
     if line:
         assert "\n" not in line and "TLS" in line and "RADIANT_PORTAL_TRUSTED_PROXIES" in line
+
+
+def test_pipelined_requests_read_together_are_all_answered(
+        portal: tuple[str, subprocess.Popen[str]]) -> None:
+    url, _ = portal
+    port = int(url.rsplit(":", 1)[1])
+    get = b"GET /login HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(get + get + b"GET /login HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                     b"Connection: close\r\n\r\n")
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    assert answer.count(b"HTTP/1.1 200 OK") == 3, answer[:300]
