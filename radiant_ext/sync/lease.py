@@ -115,7 +115,9 @@ class LeaseKeeper:
 
         if not self.lease.acquire():
             holder = self.lease.current_holder() or "another process"
-            raise JobBusyError(f"{self.lease.name} is held by {holder}")
+            raise JobBusyError(
+                f"{self.lease.name} is held by {holder}: another sync process is running it "
+                f"(if that process has died, it is free again within {self.lease.ttl:g} s)")
         self._thread = threading.Thread(target=self._renew_loop, daemon=True,
                                         name=f"lease-{self.lease.name}")
         self._thread.start()

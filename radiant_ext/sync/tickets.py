@@ -29,6 +29,7 @@ from radiant_ext.sync.context import JobContext
 
 __all__ = [
     "CURSOR",
+    "FULL_PULL_CHECKPOINT",
     "TRACKED",
     "cache_values",
     "first_response_time",
@@ -42,6 +43,8 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 CURSOR = "ticket-pull"
+FULL_PULL_CHECKPOINT = "ticket-pull-full"
+"""How far a full pull got (newest change time pulled); unset once it has ended."""
 PAGE = 1000
 GET_CHUNK = 100
 CLOSED_TYPES = frozenset({"closed", "removed", "merged"})
@@ -262,37 +265,61 @@ def _changed_tickets(client: Any, since: datetime | None) -> Iterator[list[Any]]
 _FAR_FUTURE = datetime.max.replace(tzinfo=UTC)
 
 
-def _pull(ctx: JobContext, since: datetime | None) -> dict[str, int]:
+def _pull(ctx: JobContext, since: datetime | None, *,
+          checkpoint: str | None = None) -> dict[str, int]:
+    """Pull tickets changed at or after ``since``; set :data:`CURSOR` when done.
+
+    :param checkpoint: a cursor written with every batch (in the batch's transaction) to the
+        newest change time pulled so far: a full pull that is killed resumes from it.
+    """
     newest, pulled, changed_known = get_cursor_value(ctx), 0, 0
     for tickets in _changed_tickets(ctx.client, since):
-        with ctx.sessions.begin() as s:
-            changes = upsert_changes(s, tickets)
-        pulled += len(tickets)
-        changed_known += _tell_plugins(ctx, changes)
         changed = [t.changed for t in tickets if t.changed is not None]
         if changed:
             newest = max([newest, *changed]) if newest else max(changed)
+        with ctx.sessions.begin() as s:
+            changes = upsert_changes(s, tickets)
+            if checkpoint is not None and newest is not None:
+                set_cursor(s, checkpoint, newest)
+        pulled += len(tickets)
+        changed_known += _tell_plugins(ctx, changes)
         ctx.progress("tickets", len(tickets), None)
     with ctx.sessions.begin() as s:
         set_cursor(s, CURSOR, newest)
+        if checkpoint is not None:
+            set_cursor(s, checkpoint, None)
     return {"pulled": pulled, "changed": changed_known}
 
 
-def get_cursor_value(ctx: JobContext) -> datetime | None:
-    """Return the ticket-pull cursor (newest change time pulled so far)."""
+def get_cursor_value(ctx: JobContext, name: str = CURSOR) -> datetime | None:
+    """Return a cursor of the pull (by default :data:`CURSOR`, the newest change pulled)."""
     with ctx.sessions() as s:
-        return get_cursor(s, CURSOR)
+        return get_cursor(s, name)
 
 
 def pull_tickets(ctx: JobContext) -> dict[str, int]:
     """Pull tickets changed since the cursor (minus the overlap window); full on first run."""
     cursor = get_cursor_value(ctx)
     if cursor is None:
-        return full_resync(ctx)
+        return full_resync(ctx, resume=True)
     since = cursor - timedelta(seconds=ctx.settings.sync_pull_overlap_seconds)
     return _pull(ctx, since)
 
 
-def full_resync(ctx: JobContext) -> dict[str, int]:
-    """Pull every ticket Znuny has (first run, or ``radiant-ext sync run ticket-pull --full``)."""
-    return {**_pull(ctx, None), "full": 1}
+def full_resync(ctx: JobContext, *, resume: bool = False) -> dict[str, int]:
+    """Pull every ticket Znuny has (first run, or ``radiant-ext sync run ticket-pull --full``).
+
+    The pull walks the tickets oldest change first and records how far it got with every
+    batch (:data:`FULL_PULL_CHECKPOINT`). With ``resume`` (the scheduled pull), a full pull
+    that was killed continues from there, an overlap window before it; ``--full`` starts
+    over. Until a full pull ends, the portal's lists are read live from Znuny, since the
+    cache does not hold every ticket yet.
+    """
+    since = None
+    if resume:
+        reached = get_cursor_value(ctx, FULL_PULL_CHECKPOINT)
+        if reached is not None:
+            since = reached - timedelta(seconds=ctx.settings.sync_pull_overlap_seconds)
+            log.info("resuming the full ticket pull from %s", reached.isoformat())
+    result = _pull(ctx, since, checkpoint=FULL_PULL_CHECKPOINT)
+    return {**result, "full": 1, **({"resumed": 1} if since is not None else {})}
