@@ -22,6 +22,7 @@ from sqlalchemy import (
     DateTime,
     Dialect,
     Enum,
+    Float,
     Index,
     Integer,
     MetaData,
@@ -39,11 +40,14 @@ __all__ = [
     "DepartmentState",
     "JobRun",
     "JobRunStatus",
+    "LoginFailure",
     "Outbox",
     "OutboxState",
+    "PortalSessionRow",
     "SchedulerLease",
     "SyncCursor",
     "TicketAlert",
+    "TicketAnnouncement",
     "TicketCache",
     "UTCDateTime",
     "utcnow",
@@ -306,3 +310,42 @@ class SchedulerLease(Base):
     holder: Mapped[str] = mapped_column(String(200))
     acquired_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime]
+
+
+class PortalSessionRow(Base):
+    """A logged-in customer's or reports agent's session, shared by every portal host.
+
+    The browser's cookie holds only :attr:`key`; the Znuny session id stays here. Times are
+    epoch seconds (the portal's session clock).
+    """
+
+    __tablename__ = "portal_session"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), default="customer")
+    gi_session_id: Mapped[str] = mapped_column(String(255))
+    customer: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created: Mapped[float] = mapped_column(Float)
+    last_seen: Mapped[float] = mapped_column(Float, index=True)
+    last_checked: Mapped[float] = mapped_column(Float)
+
+
+class LoginFailure(Base):
+    """One failed login, counted by every portal host (``key``: what it counts against)."""
+
+    __tablename__ = "login_failure"
+    __table_args__ = (Index("ix_login_failure_key_at", "key", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(String(400))
+    at: Mapped[float] = mapped_column(Float, index=True)
+
+
+class TicketAnnouncement(Base):
+    """A ticket the plugins were told about (``radiant_ticket_created``) by the webhook:
+    a second delivery of the same event, to any host, tells them nothing again."""
+
+    __tablename__ = "ticket_announcement"
+
+    ticket_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    announced_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
