@@ -3,9 +3,9 @@
 The browser's signed cookie carries only a random key (``secrets.token_urlsafe(32)``); the key
 maps to a :class:`PortalSession` here. :class:`SqliteSessionStore` (the default) keeps sessions
 in a small SQLite file under the data directory, shared by every worker process of one host;
-:class:`MemorySessionStore` serves a single process (tests). Several hosts pass a shared store
-implementing :class:`SessionStore` through the ``PORTAL_SESSION_STORE`` config key, or use
-sticky sessions at the load balancer.
+:class:`MemorySessionStore` serves a single process (tests). :class:`DatabaseSessionStore`
+keeps them in the store's database, shared by every host when that is PostgreSQL
+(``PORTAL_SESSION_BACKEND``: ``auto`` picks it then).
 
 Customers (the portal's login) and agents (the reports' login) keep their sessions here alike:
 :func:`resume_session` is the one guard both pass on every request. It ends a session that
@@ -28,11 +28,17 @@ from enum import Enum
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
+from sqlalchemy import delete as sa_delete
+from sqlalchemy import update as sa_update
+from sqlalchemy.orm import Session, sessionmaker
+
 from radiant_ext.portal.ports import Customer
+from radiant_ext.store import PortalSessionRow
 
 __all__ = [
     "COOKIE_KEYS",
     "DEFAULT_LIFETIME_SECONDS",
+    "DatabaseSessionStore",
     "MemorySessionStore",
     "PortalSession",
     "SessionEnd",
@@ -240,6 +246,60 @@ class SqliteSessionStore:
     def delete(self, key: str) -> None:
         with self._connect() as db:
             db.execute("DELETE FROM portal_session WHERE key = ?", (key,))
+
+
+class DatabaseSessionStore:
+    """A :class:`SessionStore` in the local store's database (``portal_session``).
+
+    With the store on PostgreSQL every portal host sees the same sessions: a customer logged
+    in on one host goes on on another, and logging out on one ends the session on all.
+
+    :param sessions: the store's session factory (``radiant_ext.store.make_session_factory``).
+    :param idle_seconds: a session unused this long is gone.
+    :param clock: the time in seconds (tests pass their own).
+    """
+
+    def __init__(self, sessions: sessionmaker[Session], idle_seconds: float = 8 * 3600, *,
+                 clock: Callable[[], float] = time.time) -> None:
+        self._sessions = sessions
+        self._idle = idle_seconds
+        self.clock = clock
+
+    def create(self, gi_session_id: str, customer: Customer, *,
+               kind: SessionKind = "customer") -> PortalSession:
+        now = self.clock()
+        entry = PortalSession(secrets.token_urlsafe(32), gi_session_id, customer, now, now, now,
+                              kind)
+        with self._sessions.begin() as s:
+            s.execute(sa_delete(PortalSessionRow)
+                      .where(PortalSessionRow.last_seen < now - self._idle))
+            s.add(PortalSessionRow(key=entry.key, kind=kind, gi_session_id=gi_session_id,
+                                   customer=asdict(customer), created=now, last_seen=now,
+                                   last_checked=now))
+        return entry
+
+    def get(self, key: str) -> PortalSession | None:
+        with self._sessions.begin() as s:
+            row = s.get(PortalSessionRow, key)
+            if row is None:
+                return None
+            if self.clock() - row.last_seen > self._idle:
+                s.delete(row)
+                return None
+            kind: SessionKind = "agent" if row.kind == "agent" else "customer"
+            return PortalSession(key, row.gi_session_id, Customer(**row.customer), row.created,
+                                 row.last_seen, row.last_checked, kind)
+
+    def touch(self, key: str, *, checked: bool = False) -> None:
+        now = self.clock()
+        values = {"last_seen": now, **({"last_checked": now} if checked else {})}
+        with self._sessions.begin() as s:
+            s.execute(sa_update(PortalSessionRow).where(PortalSessionRow.key == key)
+                      .values(**values))
+
+    def delete(self, key: str) -> None:
+        with self._sessions.begin() as s:
+            s.execute(sa_delete(PortalSessionRow).where(PortalSessionRow.key == key))
 
 
 def _add_kind_column(db: sqlite3.Connection) -> None:

@@ -4,12 +4,22 @@ from __future__ import annotations
 
 import stat
 import time
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from radiant_ext.portal.ports import Customer
-from radiant_ext.portal.sessions import MemorySessionStore, SqliteSessionStore
+from radiant_ext.portal.sessions import (
+    DatabaseSessionStore,
+    MemorySessionStore,
+    SessionStore,
+    SqliteSessionStore,
+)
+from radiant_ext.store import make_session_factory
+from tests._store_fixtures import store_engine
 
 DANA = Customer("demo-customer", "store-007", "Dana Clerk", "dana@example.test")
 
@@ -30,31 +40,82 @@ def test_sqlite_store_file_is_private(tmp_path: Path) -> None:
     assert not mode & (stat.S_IRGRP | stat.S_IROTH)
 
 
-@pytest.mark.parametrize("kind", ["memory", "sqlite"])
-def test_idle_sessions_expire_and_touch_keeps_them(tmp_path: Path, kind: str) -> None:
-    store = (MemorySessionStore(0.3) if kind == "memory"
-             else SqliteSessionStore(tmp_path / "s.sqlite3", 0.3))
+class Clock:
+    """A settable session clock (seconds)."""
+
+    def __init__(self) -> None:
+        self.now = 1_800_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+STORES = ["memory", "sqlite", "database-sqlite",
+          pytest.param("database-postgres", marks=pytest.mark.postgres)]
+
+
+@pytest.fixture(params=STORES)
+def store_of(request: pytest.FixtureRequest,
+             tmp_path: Path) -> Iterator[Callable[..., SessionStore]]:
+    """Build the session store under test with an idle limit and a clock."""
+    kind: str = request.param
+    with ExitStack() as stack:
+        def build(idle: float = 8 * 3600, clock: Callable[[], float] = time.time) -> Any:
+            if kind == "memory":
+                return MemorySessionStore(idle, clock=clock)
+            if kind == "sqlite":
+                return SqliteSessionStore(tmp_path / "s.sqlite3", idle, clock=clock)
+            engine = stack.enter_context(store_engine(
+                kind.removeprefix("database-"), tmp_path, suite="portal session"))
+            return DatabaseSessionStore(make_session_factory(engine), idle, clock=clock)
+
+        yield build
+
+
+def test_idle_sessions_expire_and_touch_keeps_them(
+        store_of: Callable[..., SessionStore]) -> None:
+    clock = Clock()
+    store = store_of(300, clock)
     kept = store.create("gi-1", DANA)
-    dropped = store.create("gi-2", DANA)
+    dropped = store.create("gi-2", DANA, kind="agent")
     for _ in range(3):
-        time.sleep(0.15)
+        clock.now += 150
         store.touch(kept.key)
-    assert store.get(kept.key) is not None
+    seen = store.get(kept.key)
+    assert seen is not None and (seen.gi_session_id, seen.customer) == ("gi-1", DANA)
     assert store.get(dropped.key) is None
+    store.delete(kept.key)
+    assert store.get(kept.key) is None, "logged out"
 
 
-@pytest.mark.parametrize("kind", ["memory", "sqlite"])
-def test_touch_with_check_records_the_liveness_check(tmp_path: Path, kind: str) -> None:
-    store = (MemorySessionStore() if kind == "memory"
-             else SqliteSessionStore(tmp_path / "s.sqlite3"))
+def test_touch_with_check_records_the_liveness_check(
+        store_of: Callable[..., SessionStore]) -> None:
+    clock = Clock()
+    store = store_of(clock=clock)
     entry = store.create("gi-1", DANA)
-    time.sleep(0.01)
+    clock.now += 10
     store.touch(entry.key)
     after_plain = store.get(entry.key)
     assert after_plain is not None and after_plain.last_checked == entry.last_checked
+    assert after_plain.last_seen == entry.last_seen + 10
     store.touch(entry.key, checked=True)
     after_check = store.get(entry.key)
-    assert after_check is not None and after_check.last_checked > entry.last_checked
+    assert after_check is not None and after_check.last_checked == entry.last_checked + 10
+
+
+@pytest.mark.parametrize("backend", ["sqlite", pytest.param("postgres",
+                                                            marks=pytest.mark.postgres)])
+def test_database_sessions_are_shared_by_two_hosts(backend: str, tmp_path: Path) -> None:
+    """Two portal hosts on one store database: a login on one is a login on the other, and a
+    logout on either ends it on both."""
+    with store_engine(backend, tmp_path, suite="portal session") as engine:
+        host_a = DatabaseSessionStore(make_session_factory(engine))
+        host_b = DatabaseSessionStore(make_session_factory(engine))
+        entry = host_a.create("gi-secret", DANA)
+        seen = host_b.get(entry.key)
+        assert seen is not None and seen.customer == DANA and seen.gi_session_id == "gi-secret"
+        host_b.delete(entry.key)
+        assert host_a.get(entry.key) is None
 
 
 def test_keys_are_long_and_random(tmp_path: Path) -> None:
