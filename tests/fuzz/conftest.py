@@ -27,6 +27,7 @@ from radiant_ext.reports import ReportSettings
 from radiant_ext.sandbox import create_app as sandbox_app
 from radiant_ext.sandbox import serve_in_thread
 from radiant_ext.store import TicketCache, make_engine, session_scope, upgrade_database
+from tests.fuzz.strategies import issued
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # the reports' clock: Monday 12:00 in Moscow
 WEBHOOK_USER, WEBHOOK_SECRET = "radiant", "fuzz-webhook-secret"
@@ -34,6 +35,8 @@ REPORTS_AGENT = "it-agent"
 HOSTILE_FILENAME = "report\r\nSet-Cookie: sid=stolen\r\n.txt"
 
 Identity = Literal["anonymous", "customer", "agent"]
+ISSUED_FIELDS = ("request_id", "opened")
+"""Hidden fields of the request form that only the session they were issued to may send."""
 
 
 @dataclass
@@ -49,6 +52,9 @@ class World:
     reference: str
     item_ids: list[str]
     form_fields: list[str] = field(default_factory=list)
+    form_values: list[str] = field(default_factory=list)
+    base_forms: dict[str, dict[str, str]] = field(default_factory=dict)
+    """A valid form per endpoint; the fuzz test mutates a few of its fields."""
 
 
 def _token(html: str) -> str:
@@ -146,14 +152,50 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
                            data={"csrf_token": token}).status_code == 302
         home = client.get("/").get_data(as_text=True)
         item_ids = sorted(set(re.findall(r'href="/new/([^"?#]+)"', home)))
+        forms = "".join(client.get(f"/new/{item}").get_data(as_text=True) for item in item_ids)
         form = client.get("/new/it.pos-down").get_data(as_text=True)
-        names = sorted(set(re.findall(r'name="([^"]+)"', form)))
+        names = sorted(set(re.findall(r'name="([^"]+)"', forms)))
+        choices = sorted(set(re.findall(r'<option value="([^"]+)"', forms)))
+        bases = {
+            "catalog.request_form": _valid_form(form),  # the POS form, a path seen often
+            "requests.reply": {"body": "It happened again."},
+            "requests.reopen": {"reason": "It is not solved."},
+            "auth.login": {"login": "store-manager", "password": "demo", "next": "/requests"},
+            "reports.agent_login": {"login": REPORTS_AGENT, "password": "demo",
+                                    "next": "/reports/stores"},
+            "i18n.switch_language": {"lang": "ru", "next": "/requests"},
+        }
         yield World(app, server.url, ticket_id, closed_id, int(files[-1][0]),
-                    int(files[-1][1]), reference, item_ids, names)
+                    int(files[-1][1]), reference, item_ids, names, [reference, *choices], bases)
     finally:
         agent.close()
         app.extensions["radiant_portal"]["services"].close()
         server.stop()
+
+
+def _valid_form(html: str) -> dict[str, str]:
+    """Values the catalog form on ``html`` accepts, by field name; the fields only a session
+    may send stand as :func:`issued` placeholders."""
+    values: dict[str, str] = {}
+    for tag in re.findall(r"<(?:input|textarea)[^>]*>", html):
+        attrs = dict(re.findall(r'([\w-]+)="([^"]*)"', tag))
+        name, kind = attrs.get("name", ""), attrs.get("type", "text")
+        optional = kind != "hidden" and not re.search(r"\srequired[\s>]", tag)
+        if not name or name in values or kind == "file" or name == "csrf_token" or optional:
+            continue
+        if name in ISSUED_FIELDS:
+            values[name] = issued(name)
+        elif kind == "hidden":
+            values[name] = attrs.get("value", "")
+        elif kind in ("number", "date"):
+            values[name] = attrs.get("min", "1").removesuffix(".0")
+        else:
+            values[name] = "The register does not start."
+    for name, options in re.findall(r'<select[^>]*name="([^"]+)"[^>]*>(.*?)</select>', html,
+                                    re.S):
+        first = re.search(r'<option value="([^"]+)"', options)  # not the empty placeholder
+        values.setdefault(name, first.group(1) if first else "")
+    return values
 
 
 def _login_form(client: FlaskClient, login: str) -> None:
@@ -163,9 +205,10 @@ def _login_form(client: FlaskClient, login: str) -> None:
     assert response.status_code == 302, f"{login} cannot log in"
 
 
-def identify(app: Flask, identity: Identity) -> tuple[FlaskClient, str]:
-    """A new test client logged in as ``identity`` through the login forms, and a CSRF token
-    valid for its session. The logins come from an address of their own, so the fuzzed failed
+def identify(app: Flask, identity: Identity) -> tuple[FlaskClient, dict[str, str]]:
+    """A new test client logged in as ``identity`` through the login forms, and the values
+    its session issued (``csrf_token``; a customer's ``request_id`` and ``opened`` of a
+    request form). The logins come from an address of their own, so the fuzzed failed
     logins (from 10.0.x.x) never rate-limit them."""
     client = app.test_client()
     client.environ_base["REMOTE_ADDR"] = "192.0.2.10"
@@ -177,5 +220,12 @@ def identify(app: Flask, identity: Identity) -> tuple[FlaskClient, str]:
             "login": REPORTS_AGENT, "password": "demo", "csrf_token": token,
             "next": "/reports/"})
         assert response.status_code == 302, "the reports agent cannot log in"
-    page = {"anonymous": "/login", "customer": "/requests", "agent": "/reports/login"}[identity]
-    return client, _token(client.get(page).get_data(as_text=True))
+    page = {"anonymous": "/login", "customer": "/new/it.pos-down",
+            "agent": "/reports/login"}[identity]
+    html = client.get(page).get_data(as_text=True)
+    issued = {"csrf_token": _token(html)}
+    for name in ISSUED_FIELDS:
+        found = re.search(rf'name="{name}" type="hidden" value="([^"]*)"', html)
+        if found:
+            issued[name] = found.group(1)
+    return client, issued

@@ -12,14 +12,14 @@ from tests.fuzz.conftest import HOSTILE_FILENAME, World, identify
     "99999999999999999999", "9223372036854775808", "9" * 5000,
 ])
 def test_a_request_number_no_ticket_can_have_is_not_found(world: World, number: str) -> None:
-    client, token = identify(world.app, "customer")
+    client, issued = identify(world.app, "customer")
     assert client.get(f"/requests/{number}").status_code == 404
     assert client.get(f"/requests/{world.ticket_id}/files/{number}/1").status_code == 404
     assert client.get(f"/requests/{world.ticket_id}/files/{world.article_id}/{number}"
                       ).status_code == 404
     for action in ("reply", "close", "reopen"):
-        response = client.post(f"/requests/{number}/{action}",
-                               data={"csrf_token": token, "body": "x", "reason": "x"})
+        response = client.post(f"/requests/{number}/{action}", data={
+            "csrf_token": issued["csrf_token"], "body": "x", "reason": "x"})
         assert response.status_code == 404, action
 
 
