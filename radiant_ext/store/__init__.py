@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+from radiant_ext.store.announcements import claim_announcement
 from radiant_ext.store.audit import recent_audit, record_audit
 from radiant_ext.store.cursors import get_cursor, set_cursor
 from radiant_ext.store.departments import (
@@ -78,6 +79,7 @@ __all__ = [
     "UTCDateTime",
     "alembic_config",
     "check_schema",
+    "claim_announcement",
     "current_revision",
     "downgrade_database",
     "get_catalog_item_states",

@@ -30,10 +30,13 @@ import logging
 import math
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from flask import Blueprint, Flask, Response, current_app, request
+from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from radiant_ext.config import Settings
@@ -121,8 +124,13 @@ class WebhookService:
             self.throttle = AuthThrottle(self.config.max_auth_failures,
                                          self.config.auth_window_seconds)
 
+    announcements: Callable[[int], bool] | None = None
+    """Claims a ticket's announcement in the store (``claim_announcement``), so that of all
+    hosts one tells the plugins; built from ``settings`` on first use when not given."""
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _announced: OrderedDict[int, None] = field(default_factory=OrderedDict, repr=False)
+    _claims_ready: bool = field(default=False, repr=False)
+    _engine: Engine | None = field(default=None, repr=False)
 
     def get_router(self) -> TicketRouter:
         """Return the router, built from the settings on first use (see ``factory.py``)."""
@@ -138,7 +146,10 @@ class WebhookService:
         """Remember ``ticket_id`` as announced; ``False`` if it already was.
 
         Znuny's daemon may send the same ``TicketCreate`` again (a retry after a timeout on
-        its side), which routes the ticket again; plugins still hear of it once per process.
+        its side, possibly to another portal host), which routes the ticket again; the
+        plugins still hear of it once: this process remembers it, and the store's database
+        (shared by every host) decides between processes. When the store cannot be reached
+        the plugins are told rather than never.
         """
         with self._lock:
             if ticket_id in self._announced:
@@ -146,7 +157,43 @@ class WebhookService:
             self._announced[ticket_id] = None
             if len(self._announced) > ANNOUNCED_MEMORY:
                 self._announced.popitem(last=False)
+        claim = self._claims()
+        if claim is None:
             return True
+        try:
+            return claim(ticket_id)
+        except SQLAlchemyError as exc:
+            log.warning("cannot record the announcement of ticket %s in the store: %s",
+                        ticket_id, exc)
+            return True
+
+    def _claims(self) -> Callable[[int], bool] | None:
+        with self._lock:
+            if self.announcements is None and not self._claims_ready and \
+                    self.settings is not None and _store_exists(self.settings):
+                from radiant_ext.store import (
+                    claim_announcement,
+                    make_engine,
+                    make_session_factory,
+                )
+
+                self._engine = make_engine(self.settings.effective_database_url)
+                sessions = make_session_factory(self._engine)
+                self.announcements = lambda ticket_id: claim_announcement(sessions, ticket_id)
+            self._claims_ready = True
+            return self.announcements
+
+    def close(self) -> None:
+        """Release the store connection the announcements opened (if any)."""
+        with self._lock:
+            if self._engine is not None:
+                self._engine.dispose()
+                self._engine = None
+
+
+def _store_exists(settings: Settings) -> bool:
+    """Whether the installation has a local store (a database URL, or the SQLite file)."""
+    return bool(settings.database_url) or (settings.data_dir / "radiant.sqlite3").exists()
 
 
 def _same(given: str, expected: str) -> bool:

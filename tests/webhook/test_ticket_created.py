@@ -99,3 +99,31 @@ def test_znuny_resending_the_same_ticket_create_announces_it_once(
         _, response = _post(kit, client, "22-TicketCreate-retry-by-daemon.json")
         assert response.headers["X-Radiant-Webhook"].startswith("routed")
     assert len(recorder.calls) == 1
+
+
+@pytest.mark.parametrize("backend", ["sqlite", pytest.param("postgres",
+                                                            marks=pytest.mark.postgres)])
+def test_the_same_event_delivered_to_two_hosts_is_announced_once(
+    backend: str, kit: Any, recorder: CreatedRecorder, tmp_path: Path
+) -> None:
+    """Two portal hosts share the store's database: Znuny's retry of a ``TicketCreate`` that
+    reaches the other host routes the ticket again, but the plugins hear of it once."""
+    from flask import Flask
+
+    from radiant_ext.config import Settings
+    from tests._store_fixtures import store_engine
+
+    with store_engine(backend, tmp_path, suite="webhook", schema_in_url=True) as engine:
+        settings = Settings(data_dir=tmp_path, database_url=engine.url.render_as_string(
+            hide_password=False))
+        services = []
+        for name in ("host-a", "host-b"):
+            app = Flask(name)
+            services.append(init_webhook(
+                app, router=TicketRouter(kit.build_plugins(recorder)), settings=settings,
+                config=WebhookConfig(user=kit.USER, secret=kit.SECRET)))
+            _, response = _post(kit, app.test_client(), "22-TicketCreate-retry-by-daemon.json")
+            assert response.headers["X-Radiant-Webhook"].startswith("routed")
+        for service in services:
+            service.close()
+        assert len(recorder.calls) == 1
