@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.fuzz.conftest import HOSTILE_FILENAME, World, identify
+from tests.fuzz.conftest import HOSTILE_FILENAME, Identity, World, identify
 
 
 @pytest.mark.parametrize("number", [
@@ -39,4 +39,17 @@ def test_an_attachment_named_with_line_breaks_downloads_under_a_safe_name(world:
     assert response.data == b"report body\n"
     assert response.headers["Content-Disposition"] == (
         'attachment; filename="report Set-Cookie sid=stolen .txt"')
+    assert all("stolen" not in value for value in response.headers.getlist("Set-Cookie"))
+
+
+@pytest.mark.parametrize("target", ["/\r\nSet-Cookie: sid=stolen", "/requests\x00", "/a\tb"])
+@pytest.mark.parametrize("identity", ["anonymous", "customer"])
+def test_switching_language_with_a_control_character_in_next_returns_home(
+    world: World, identity: Identity, target: str
+) -> None:
+    client, issued = identify(world.app, identity)
+    response = client.post("/language", data={
+        "lang": "ru", "next": target, "csrf_token": issued["csrf_token"]})
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/"
     assert all("stolen" not in value for value in response.headers.getlist("Set-Cookie"))
