@@ -12,9 +12,11 @@ from __future__ import annotations
 import base64
 import binascii
 import logging
+import math
 import random
 import secrets
 import threading
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -67,6 +69,8 @@ log = logging.getLogger(__name__)
 HEARTBEAT_SECONDS = 5.0
 """How often a sender refreshes ``heartbeat_at`` of the rows it is sending (the drain takes
 over a row whose heartbeat is older than its stale limit, docs/sync.md)."""
+HOLD_SECONDS = 900.0
+"""Longest a stored request waits for its first attempt with its heartbeat kept fresh."""
 
 PERMANENT_ERRORS: tuple[type[ZnunyError], ...] = (
     InvalidRequestError,
@@ -145,51 +149,81 @@ class SubmitResult:
 
 
 class _Heartbeat:
-    """One thread per process refreshes ``heartbeat_at`` of every row a sender is sending.
+    """One thread per process refreshes ``heartbeat_at`` of every row a sender holds.
 
-    It runs only while some sender is at work; a process that dies stops it, so the row's
-    heartbeat ages and the drain takes the row over (:func:`radiant_ext.sync.drain`).
+    A row is held from the moment :func:`store_request` claims it until :func:`attempt` has
+    recorded its outcome — also while it waits for a free sender thread — and while the drain
+    sends it. The thread runs only while some row is held; a process that dies stops it, so
+    the row's heartbeat ages and the drain takes the row over (:mod:`radiant_ext.sync.drain`).
     """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._rows: dict[int, tuple[sessionmaker[Session], int, datetime | None]] = {}
+        self._rows: dict[int, tuple[sessionmaker[Session], int, datetime | None, float]] = {}
+        self._held: dict[tuple[int, int], tuple[int, datetime | None]] = {}
         self._next = 0
         self._thread: threading.Thread | None = None
         self._wake = threading.Event()
 
-    @contextmanager
-    def beating(self, sessions: sessionmaker[Session], row_id: int,
-                claimed_at: datetime | None) -> Iterator[None]:
+    def _add(self, sessions: sessionmaker[Session], row_id: int, claimed_at: datetime | None,
+             until: float) -> int:
         with self._lock:
             self._next += 1
             token = self._next
-            self._rows[token] = (sessions, row_id, claimed_at)
+            self._rows[token] = (sessions, row_id, claimed_at, until)
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="radiant-outbox-heartbeat",
                                                 daemon=True)
                 self._thread.start()
+            return token
+
+    def _remove(self, token: int) -> None:
+        with self._lock:
+            self._rows.pop(token, None)
+            if not self._rows:
+                self._wake.set()  # nothing left to beat for: the thread ends
+
+    @contextmanager
+    def beating(self, sessions: sessionmaker[Session], row_id: int,
+                claimed_at: datetime | None) -> Iterator[None]:
+        token = self._add(sessions, row_id, claimed_at, math.inf)
         try:
             yield
         finally:
-            with self._lock:
-                del self._rows[token]
-                if not self._rows:
-                    self._wake.set()  # nothing left to beat for: the thread ends
+            self._remove(token)
+
+    def hold(self, sessions: sessionmaker[Session], row_id: int, claimed_at: datetime) -> None:
+        """Beat for a row just claimed by :func:`store_request` until :meth:`release`
+        (at most :data:`HOLD_SECONDS`: a row nobody attempts is left to the drain)."""
+        token = self._add(sessions, row_id, claimed_at, time.monotonic() + HOLD_SECONDS)
+        with self._lock:
+            self._held[(id(sessions), row_id)] = (token, claimed_at)
+
+    def release(self, sessions: sessionmaker[Session], row_id: int) -> tuple[bool, datetime | None]:
+        """End the hold; return whether there was one and the claim it was made with."""
+        with self._lock:
+            held = self._held.pop((id(sessions), row_id), None)
+        if held is None:
+            return False, None
+        self._remove(held[0])
+        return True, held[1]
 
     def _run(self) -> None:
         while True:
             woke = self._wake.wait(HEARTBEAT_SECONDS)
+            now = time.monotonic()
             with self._lock:
                 if woke:
                     self._wake.clear()
+                for token in [t for t, row in self._rows.items() if row[3] <= now]:
+                    del self._rows[token]  # held too long: the drain may take the row over
                 rows = list(self._rows.values())
                 if not rows:
                     self._thread = None
                     return
                 if woke:
                     continue  # a sender came back before the thread ended: beat on time
-            for sessions, row_id, claimed_at in rows:
+            for sessions, row_id, claimed_at, _until in rows:
                 try:
                     _beat(sessions, row_id, claimed_at)
                 except Exception as exc:  # noqa: BLE001 - the next beat tries again
@@ -319,7 +353,11 @@ def store_request(sessions: sessionmaker[Session], *, request_id: str, ticket: A
             row.ticket_id_floor = ticket_id_floor(s)
             s.add(row)
             s.flush()
-            return row.id
+            row_id = row.id
+        # The caller's attempt may wait for a sender thread: the row is this process's until
+        # then, so its heartbeat is kept fresh (attempt() ends the hold).
+        _HEARTBEAT.hold(sessions, row_id, now)
+        return row_id
     except IntegrityError:  # the same key submitted at the same moment by another worker
         with sessions() as s:
             return _same_customer(s.scalars(
@@ -377,9 +415,15 @@ def attempt(sessions: sessionmaker[Session], client: Any, row_id: int, retry: Re
     :param lookup_first: look the key up in Znuny before sending (an earlier attempt may have
         reached it).
     """
+    held, stored_claim = _HEARTBEAT.release(sessions, row_id)
     with sessions() as s:
         row = s.get_one(Outbox, row_id)
         payload, query, claimed_at = row.payload, _query(row), row.claimed_at
+        if held and (row.state != OutboxState.SENDING or claimed_at != stored_claim):
+            # Stored by this process, then taken over by the drain before this first attempt
+            # (it waited longer than HOLD_SECONDS): the drain files it, never both.
+            return SubmitResult(row.request_id, OutboxState.SENDING.value,
+                                error="taken over by another sender")
     try:
         with heartbeat(sessions, row_id, claimed_at):
             found = find_existing_tickets(client, [query]).get(row.request_id) \

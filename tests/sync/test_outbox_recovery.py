@@ -20,6 +20,7 @@ from radiant_ext.store import Outbox, OutboxState, session_scope, utcnow
 from radiant_ext.sync import JobContext, RetryPolicy, drain_outbox, submit_request
 from radiant_ext.sync import drain as drain_module
 from radiant_ext.sync import outbox as outbox_module
+from radiant_ext.sync.outbox import attempt, store_request
 
 # The outbox-drain job runs every 20 s (radiant_ext/sync/jobs.py): a row whose heartbeat is
 # 31 s old when a run starts was left 31 s + at most one interval ago, well within a minute.
@@ -134,3 +135,49 @@ def test_a_slow_live_senders_request_is_not_taken_over(
     assert znuny.calls.count("TicketCreate") == 1 and len(znuny.with_key("RQ-SLOW")) == 1
     row = _row(engine, "RQ-SLOW")
     assert (row.state, row.heartbeat_at) == (OutboxState.SENT, None)
+
+
+def _store(engine: Engine, request_id: str) -> Any:
+    from radiant_ext.store import make_session_factory
+
+    sessions = make_session_factory(engine)
+    row_id = store_request(
+        sessions, request_id=request_id,
+        ticket=NewTicket(title="Till 2 down", queue="IT::Stores", state="new",
+                         priority="4 high", customer_user="demo-customer"))
+    assert isinstance(row_id, int)
+    return sessions, row_id
+
+
+def test_a_request_waiting_for_a_free_sender_thread_is_not_taken_over(
+        engine: Engine, znuny: Any, make_ctx: Callable[..., JobContext], settings: Any,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # The portal stores a request, then its attempt waits for one of the sender threads
+    # (a burst of submissions): the stored row is this live process's the whole time.
+    monkeypatch.setattr(outbox_module, "HEARTBEAT_SECONDS", 0.05)
+    monkeypatch.setattr(drain_module, "STALE_HEARTBEAT_SECONDS", 0.5)
+    settings.znuny_timeout = 0.1
+    sessions, row_id = _store(engine, "RQ-QUEUED")
+    time.sleep(1.5)
+    counts = drain_outbox(make_ctx())
+    assert "recovered" not in counts and znuny.calls.count("TicketCreate") == 0
+    result = attempt(sessions, znuny, row_id, RetryPolicy(0.01, 0.05), lookup_first=False)
+    assert result.state == "sent" and len(znuny.with_key("RQ-QUEUED")) == 1
+
+
+def test_a_first_attempt_that_comes_after_the_drain_took_the_request_over_sends_nothing(
+        engine: Engine, znuny: Any, make_ctx: Callable[..., JobContext], settings: Any,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # The request waited for a sender longer than the hold: the drain took it over and filed it.
+    monkeypatch.setattr(outbox_module, "HEARTBEAT_SECONDS", 0.05)
+    monkeypatch.setattr(outbox_module, "HOLD_SECONDS", 0.2)
+    monkeypatch.setattr(drain_module, "STALE_HEARTBEAT_SECONDS", 0.5)
+    settings.znuny_timeout = 0.1
+    sessions, row_id = _store(engine, "RQ-LATE")
+    time.sleep(1.5)
+    counts = drain_outbox(make_ctx())
+    assert counts["recovered"] == 1 and counts["sent"] == 1
+    late = attempt(sessions, znuny, row_id, RetryPolicy(0.01, 0.05), lookup_first=False)
+    assert late.state == "sending" and late.ticket_id is None  # not announced twice either
+    assert znuny.calls.count("TicketCreate") == 1 and len(znuny.with_key("RQ-LATE")) == 1
+    assert _row(engine, "RQ-LATE").state == OutboxState.SENT
