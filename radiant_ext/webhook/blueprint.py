@@ -253,22 +253,28 @@ def handle_webhook(service: WebhookService) -> WebhookResult:
     payload = validate_payload(data)
     router = service.get_router()
     result = router.handle(payload)
-    if result.outcome == "routed":
-        _announce(service, router, payload, result)
+    if result.outcome == "routed" and not _announce(service, router, payload, result):
+        result = replace(result, reason=f"{result.reason}; the plugins were told before")
     return result
 
 
 def _announce(
     service: WebhookService, router: TicketRouter, payload: WebhookPayload, result: WebhookResult
-) -> None:
-    """Call the plugins' ``ticket_created`` once for a ticket this answer routes."""
+) -> bool:
+    """Call the plugins' ``ticket_created`` once for a ticket this answer routes.
+
+    :returns: ``False`` when they were told about the ticket before (by any host).
+    """
     ticket_created = getattr(router.plugins, "ticket_created", None)
     ticket = payload.ticket
-    if ticket_created is None or not service.first_announcement(ticket.ticket_id):
-        return
+    if ticket_created is None:
+        return True
+    if not service.first_announcement(ticket.ticket_id):
+        return False
     decision = result.decision
     ticket_created(ticket.ticket_id, ticket.ticket_number,
                    item=decision.item_id if decision else None, decision=decision)
+    return True
 
 
 def _json(body: dict[str, Any], status: int) -> Response:

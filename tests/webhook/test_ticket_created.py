@@ -117,13 +117,17 @@ def test_the_same_event_delivered_to_two_hosts_is_announced_once(
         settings = Settings(data_dir=tmp_path, database_url=engine.url.render_as_string(
             hide_password=False))
         services = []
+        reasons = []
         for name in ("host-a", "host-b"):
             app = Flask(name)
             services.append(init_webhook(
                 app, router=TicketRouter(kit.build_plugins(recorder)), settings=settings,
                 config=WebhookConfig(user=kit.USER, secret=kit.SECRET)))
             _, response = _post(kit, app.test_client(), "22-TicketCreate-retry-by-daemon.json")
-            assert response.headers["X-Radiant-Webhook"].startswith("routed")
+            reasons.append(response.headers["X-Radiant-Webhook"])
+        assert all(reason.startswith("routed") for reason in reasons)
+        assert reasons[1].endswith("the plugins were told before")
+        assert not reasons[0].endswith("the plugins were told before")
         for service in services:
             service.close()
         assert len(recorder.calls) == 1
