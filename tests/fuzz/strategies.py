@@ -334,3 +334,36 @@ def requests_for(
         st.sampled_from(methods), _path(rule, known), query, _headers(webhook_auth, machine), body,
         st.integers(min_value=1, max_value=250).map(lambda n: f"10.0.{n}.{n}"),
     )
+
+
+CRLF = "/\r\nSet-Cookie: sid=stolen"
+
+
+def _known_path(rule: Rule, known: dict[str, list[Any]]) -> str:
+    """The rule's URL with the first known value of every argument."""
+    parts = []
+    for is_arg, piece in rule._trace:
+        if not is_arg:
+            parts.append("" if piece == "|" else piece)
+        else:
+            parts.append(quote(str((known.get(piece) or ["x"])[0]), safe="/"))
+    return "".join(parts)
+
+
+def sweep(rule: Rule, known: dict[str, list[Any]],
+          base_form: dict[str, str] | None) -> list[FuzzRequest]:
+    """Requests that put CR/LF and a 5,000-digit number into every parameter the fuzzing may
+    miss: each query key of :data:`KNOWN_QUERY_KEYS` at once, and each field of the route's
+    valid form in turn."""
+    path = _known_path(rule, known)
+    methods = (rule.methods or set()) - {"OPTIONS", "HEAD"}
+    found: list[FuzzRequest] = []
+    if "GET" in methods:
+        for value in (CRLF, FIVE_THOUSAND_DIGITS):
+            query = urlencode([(key, value) for key in KNOWN_QUERY_KEYS])
+            found.append(FuzzRequest("GET", path, query))
+    if "POST" in methods and base_form:
+        for name in sorted(base_form):
+            found.append(FuzzRequest("POST", path, kind="form",
+                                     data={**base_form, name: CRLF, "csrf_token": CSRF}))
+    return found

@@ -6,13 +6,17 @@ of three visitors — a stranger, a logged-in customer, a reports agent — and 
 be 2xx, 3xx or 4xx with no ERROR record and no traceback in the log. Every route and visitor
 has a fixed seed (the same examples on every run); ``RADIANT_FUZZ_SEED`` picks other ones.
 
-All routes are tried before the test fails, and the failure lists one example per route.
+Before the drawn examples, a fixed sweep puts CR/LF and a 5,000-digit number into every
+known query parameter and, one at a time, into every field of the route's valid form.
+All routes are tried before the test fails, and the failure lists one example per route;
+``RADIANT_FUZZ_SHRINK=1`` makes hypothesis shrink it to a minimal one (slower).
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import traceback
 import zlib
 from typing import Any
 
@@ -22,7 +26,7 @@ from hypothesis import strategies as st
 from werkzeug.routing import Rule
 
 from tests.fuzz.conftest import WEBHOOK_SECRET, WEBHOOK_USER, Identity, World, identify
-from tests.fuzz.strategies import FuzzRequest, requests_for
+from tests.fuzz.strategies import FuzzRequest, requests_for, sweep
 
 EXAMPLES = int(os.environ.get("RADIANT_FUZZ_EXAMPLES", "16"))
 SEED = int(os.environ.get("RADIANT_FUZZ_SEED", "0"))
@@ -85,26 +89,38 @@ def _fuzz_route(world: World, rule: Rule, identity: Identity,
             world.form_values, world.base_forms.get(rule.endpoint)))
         client, issued = identify(world.app, identity)
         caplog.clear()
-        try:
-            response = request.send(client, issued)
-        except Exception as exc:  # TESTING propagates what the app did not handle
-            import traceback
+        problem = _answer_problem(request, client, issued, caplog)
+        if problem:
+            failure["last"] = problem
+            raise AssertionError(problem)
 
-            frame = traceback.extract_tb(exc.__traceback__)[-1]
-            failure["last"] = (f"{request.describe()}\n  raised {type(exc).__name__}: "
-                               f"{str(exc)[:300]} at {frame.filename}:{frame.lineno}")
-            raise AssertionError(failure["last"]) from exc
-        status = response.status_code
-        response.close()  # a file answer (static, attachment) holds its file open until then
-        problems = _problems(caplog)
-        if status >= 500 or problems:
-            failure["last"] = f"{request.describe()}\n  answered {status}; log: {problems}"
-            raise AssertionError(failure["last"])
-
+    for request in sweep(rule, _known(world), world.base_forms.get(rule.endpoint)):
+        client, issued = identify(world.app, identity)
+        caplog.clear()
+        problem = _answer_problem(request, client, issued, caplog)
+        if problem:
+            return problem
     try:
         run()
     except AssertionError:
         return failure.get("last", "failed without a recorded example")
+    return None
+
+
+def _answer_problem(request: FuzzRequest, client: Any, issued: dict[str, str],
+                    caplog: pytest.LogCaptureFixture) -> str | None:
+    """What is wrong with the answer to ``request``: a 5xx, an exception or a logged error."""
+    try:
+        response = request.send(client, issued)
+    except Exception as exc:  # TESTING propagates what the app did not handle
+        frame = traceback.extract_tb(exc.__traceback__)[-1]
+        return (f"{request.describe()}\n  raised {type(exc).__name__}: {str(exc)[:300]} "
+                f"at {frame.filename}:{frame.lineno}")
+    status = response.status_code
+    response.close()  # a file answer (static, attachment) holds its file open until then
+    problems = _problems(caplog)
+    if status >= 500 or problems:
+        return f"{request.describe()}\n  answered {status}; log: {problems}"
     return None
 
 
