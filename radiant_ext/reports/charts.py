@@ -7,17 +7,15 @@ Charts carry no script and load nothing from the network (``js=[]``); the pages 
 from __future__ import annotations
 
 import base64
-import re
-import sys
 from html import escape
 from typing import Any
+from xml.etree import ElementTree
 
 from radiant_ext.reports.model import Chart, ReportTable
 
 __all__ = ["chart_data_uri", "render_chart", "render_heatmap"]
 
 _WIDTH, _HEIGHT = 800, 400
-_SCRIPT = re.compile(r"<script\b[^>]*>.*?</script>", re.S)
 
 
 def _number(value: Any) -> float:
@@ -27,21 +25,8 @@ def _number(value: Any) -> float:
         return 0.0
 
 
-def _import_pygal() -> Any:
-    """Import pygal and take its legacy ``sys.meta_path`` hook back out.
-
-    pygal appends a finder without ``find_spec`` (for its ``pygal.maps`` plugins, unused
-    here); every later failed import then raises ``ImportWarning``, which is an error under
-    the test suite's ``filterwarnings = error`` and noise everywhere else.
-    """
-    import pygal
-
-    sys.meta_path[:] = [f for f in sys.meta_path if type(f).__name__ != "PluginImportFixer"]
-    return pygal
-
-
 def _pygal_chart(spec: Chart, count: int) -> Any:
-    pygal = _import_pygal()
+    import pygal
     from pygal.style import Style
 
     style = Style(background="white", plot_background="white", font_family="sans-serif",
@@ -74,10 +59,14 @@ def render_chart(table: ReportTable) -> str | None:
     for key in spec.series:
         i = table.column(key)
         chart.add(table.columns[i].label, [_number(r[i]) for r in rows])
-    svg: str = chart.render(is_unicode=True)
-    # pygal writes its tooltip config as an inline script even with js=[]; an <img> never
-    # runs it, and a scriptless file is safe to open on its own.
-    return _SCRIPT.sub("", svg)
+    # pygal writes its tooltip config as an inline script even with js=[]: it is taken out
+    # of the document tree pygal builds, so the file is safe to open on its own.
+    tree = chart.render_tree()
+    for parent in list(tree.iter()):
+        for child in list(parent):
+            if str(child.tag).rpartition("}")[2] == "script":
+                parent.remove(child)
+    return ElementTree.tostring(tree, encoding="unicode")
 
 
 def _shade(value: float, peak: float) -> str:
