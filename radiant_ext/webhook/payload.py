@@ -255,7 +255,8 @@ def decode_body(raw: bytes) -> dict[str, Any]:
 def event_name(data: dict[str, Any]) -> str:
     """Return ``Event.Event`` of a decoded body.
 
-    :raises PayloadError: the ``Event`` object or its name is missing.
+    :raises PayloadError: the ``Event`` object or its name is missing, or the name holds a
+        control character (CR/LF…).
     """
     event = data.get("Event")
     if not isinstance(event, dict):
@@ -263,6 +264,8 @@ def event_name(data: dict[str, Any]) -> str:
     name = event.get("Event")
     if not isinstance(name, str) or not name.strip():
         raise PayloadError("payload has no event name in 'Event.Event'")
+    if not name.strip().isprintable():  # no Znuny event has one; it would reach headers
+        raise PayloadError("the event name in 'Event.Event' has control characters")
     return name.strip()
 
 

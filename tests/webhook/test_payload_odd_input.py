@@ -46,3 +46,14 @@ def test_a_ticket_id_no_znuny_can_hold_is_refused_with_a_reason(
     response = post(body)
     assert response.status_code == 400
     assert "TicketID" in response.get_json()["error"]
+
+
+@pytest.mark.parametrize("name", ["a\r\nLocation: http://evil.test/", "TicketCreate\x00"])
+def test_an_event_name_with_control_characters_is_refused_with_a_reason(
+    post: PostFn, name: str
+) -> None:
+    response = post({"Event": {"Event": name, "TicketID": 1}, "Ticket": {}})
+    assert response.status_code == 400
+    assert response.get_json() == {
+        "error": "the event name in 'Event.Event' has control characters"}
+    assert "evil.test" not in str(response.headers)
