@@ -5,13 +5,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from radiant_ext.config import Settings
 from radiant_ext.store import make_engine, make_session_factory, utcnow
+
+if TYPE_CHECKING:
+    from radiant_ext.plugins import Plugins
+    from radiant_ext.sync.ports import HelpDesk
 
 __all__ = ["JobContext", "ProgressCallback", "no_progress"]
 
@@ -29,7 +33,8 @@ class JobContext:
 
     :param settings: the installation's settings.
     :param engine: the store.
-    :param client_factory: returns a ready :class:`radiant_ext.client.ZnunyClient`.
+    :param client_factory: returns a ready :class:`~radiant_ext.sync.ports.HelpDesk` (the
+        companion's :class:`radiant_ext.client.ZnunyClient`).
     :param plugins_factory: returns the :class:`radiant_ext.plugins.Plugins` wrapper.
     :param progress: progress callback.
     :param now: clock (tests pass a fake one).
@@ -39,14 +44,14 @@ class JobContext:
 
     settings: Settings
     engine: Engine
-    client_factory: Callable[[], Any] | None = None
-    plugins_factory: Callable[[], Any] | None = None
+    client_factory: Callable[[], HelpDesk] | None = None
+    plugins_factory: Callable[[], Plugins] | None = None
     progress: ProgressCallback = no_progress
     now: Callable[[], datetime] = utcnow
     owns_client: bool = True
     sessions: sessionmaker[Session] = field(init=False)
-    _client: Any = field(default=None, init=False, repr=False)
-    _plugins: Any = field(default=None, init=False, repr=False)
+    _client: HelpDesk | None = field(default=None, init=False, repr=False)
+    _plugins: Plugins | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.sessions = make_session_factory(self.engine)
@@ -60,7 +65,7 @@ class JobContext:
         return cls(settings=settings, engine=engine, **kwargs)
 
     @property
-    def client(self) -> Any:
+    def client(self) -> HelpDesk:
         """The Znuny client, built on first use and closed by :meth:`close`."""
         if self._client is None:
             if self.client_factory is None:
@@ -71,7 +76,7 @@ class JobContext:
         return self._client
 
     @property
-    def plugins(self) -> Any:
+    def plugins(self) -> Plugins:
         """The plugins wrapper, built on first use."""
         if self._plugins is None:
             if self.plugins_factory is None:
@@ -84,19 +89,17 @@ class JobContext:
     def close(self) -> None:
         """Close the client if this context built and owns it (the engine stays open)."""
         if self._client is not None and self.owns_client:
-            close = getattr(self._client, "close", None)
-            if close is not None:
-                close()
+            self._client.close()
         self._client = None
 
 
-def _default_client(settings: Settings) -> Any:
+def _default_client(settings: Settings) -> HelpDesk:
     from radiant_ext.client import ZnunyClient
 
     return ZnunyClient.from_settings(settings)
 
 
-def _default_plugins(settings: Settings, engine: Engine) -> Any:
+def _default_plugins(settings: Settings, engine: Engine) -> Plugins:
     """The same plugins, store directory and defaults as the portal and the webhook."""
     from radiant_ext.plugins import DatabaseEnablement, plugins_from_settings
     from radiant_ext.store import session_scope

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from radiant_ext.client.errors import RouteNotConfiguredError
+from radiant_ext.sync.ports import HelpDesk
 
 __all__ = ["REQUEST_ID_FIELD", "FoundTicket", "LookupQuery", "find_existing_tickets"]
 
@@ -59,7 +60,7 @@ class FoundTicket:
     ticket_number: str
 
 
-def _by_dynamic_field(client: Any, query: LookupQuery) -> FoundTicket | None:
+def _by_dynamic_field(client: HelpDesk, query: LookupQuery) -> FoundTicket | None:
     ids = client.ticket_search(
         dynamic_fields={REQUEST_ID_FIELD: query.request_id},
         customer_user_login=query.customer_user, sort_by="Age", order_by="Up", limit=10,
@@ -77,7 +78,7 @@ def _key_of(ticket: Any) -> str | None:
     return str(value) if value else None
 
 
-def _by_customer(client: Any, queries: Sequence[LookupQuery],
+def _by_customer(client: HelpDesk, queries: Sequence[LookupQuery],
                  exclude: Collection[int]) -> dict[str, FoundTicket]:
     found: dict[str, FoundTicket] = {}
     groups: dict[str, list[LookupQuery]] = defaultdict(list)
@@ -103,7 +104,7 @@ def _by_customer(client: Any, queries: Sequence[LookupQuery],
     return found
 
 
-def find_existing_tickets(client: Any, queries: Iterable[LookupQuery],
+def find_existing_tickets(client: HelpDesk, queries: Iterable[LookupQuery],
                           exclude: Collection[int] = ()) -> dict[str, FoundTicket]:
     """Return the tickets that already carry the given requests' keys, by request id.
 

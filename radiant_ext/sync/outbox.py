@@ -48,6 +48,7 @@ from radiant_ext.store import (
 )
 from radiant_ext.sync.errors import ReferenceTakenError
 from radiant_ext.sync.lookup import REQUEST_ID_FIELD, LookupQuery, find_existing_tickets
+from radiant_ext.sync.ports import HelpDesk
 
 __all__ = [
     "HEARTBEAT_SECONDS",
@@ -288,7 +289,7 @@ def _factory(source: Engine | sessionmaker[Session]) -> sessionmaker[Session]:
     return make_session_factory(source) if isinstance(source, Engine) else source
 
 
-def submit_request(source: Engine | sessionmaker[Session], client: Any, *, request_id: str,
+def submit_request(source: Engine | sessionmaker[Session], client: HelpDesk, *, request_id: str,
                    ticket: Any, article: Any = None,
                    dynamic_fields: Mapping[str, Any] | Sequence[Any] = (),
                    attachments: Sequence[Any] = (), category: str | None = None,
@@ -391,7 +392,7 @@ def ticket_id_floor(session: Session) -> int:
     return int(max(filed, cached))
 
 
-def _send(client: Any, payload: Mapping[str, Any]) -> tuple[int, str]:
+def _send(client: HelpDesk, payload: Mapping[str, Any]) -> tuple[int, str]:
     from radiant_ext.client.models import NewArticle, NewAttachment, NewTicket
 
     article = payload.get("article")
@@ -404,7 +405,7 @@ def _send(client: Any, payload: Mapping[str, Any]) -> tuple[int, str]:
     return int(created.ticket_id), str(created.ticket_number)
 
 
-def attempt(sessions: sessionmaker[Session], client: Any, row_id: int, retry: RetryPolicy,
+def attempt(sessions: sessionmaker[Session], client: HelpDesk, row_id: int, retry: RetryPolicy,
             *, lookup_first: bool) -> SubmitResult:
     """Make one delivery attempt for a claimed (``sending``) outbox row and record the outcome.
 

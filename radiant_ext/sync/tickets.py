@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from radiant_ext.client import Ticket
 from radiant_ext.plugins.fields import (
     CATEGORY_FIELD,
     DEADLINE_FIELD,
@@ -26,6 +27,7 @@ from radiant_ext.plugins.fields import (
 )
 from radiant_ext.store import Outbox, TicketCache, get_cursor, set_cursor, utcnow
 from radiant_ext.sync.context import JobContext
+from radiant_ext.sync.ports import HelpDesk
 
 __all__ = [
     "CURSOR",
@@ -230,7 +232,7 @@ def _tell_plugins(ctx: JobContext, changes: list[Change]) -> int:
     return len(changes)
 
 
-def _changed_tickets(client: Any, since: datetime | None) -> Iterator[list[Any]]:
+def _changed_tickets(client: HelpDesk, since: datetime | None) -> Iterator[list[Ticket]]:
     """Yield batches of tickets changed at or after ``since``, oldest change first.
 
     Each page restarts one second before the newest change seen (``NewerDate`` may compare

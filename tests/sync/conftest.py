@@ -9,7 +9,7 @@ sandbox and with ``responses``.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -26,6 +26,7 @@ from radiant_ext.client.errors import (
 from radiant_ext.client.models import Ticket, TicketCreated, TicketUpdated
 from radiant_ext.config import Settings
 from radiant_ext.sync import JobContext
+from radiant_ext.sync.ports import HelpDesk
 from tests._store_fixtures import ENGINE_PARAMS, store_engine
 
 
@@ -129,7 +130,7 @@ class FakeZnuny:
         return TicketCreated.model_validate(
             {"TicketID": ticket_id, "TicketNumber": self.tickets[ticket_id]["TicketNumber"]})
 
-    def ticket_search(self, **filters: Any) -> list[int]:
+    def ticket_search(self, search: Any = None, **filters: Any) -> list[int]:
         self._fault("TicketSearch")
         found = sorted(self.tickets.values(), key=lambda t: (t["Changed"], t["TicketID"]))
         if "dynamic_fields" in filters:
@@ -154,13 +155,15 @@ class FakeZnuny:
         self._fault("TicketGet")
         return self._model(ticket_id, **flags)
 
-    def ticket_get_many(self, ids: list[int], **flags: Any) -> list[Ticket]:
+    def ticket_get_many(self, ticket_ids: Iterable[int], **flags: Any) -> list[Ticket]:
         self._fault("TicketGet")
-        return [self._model(i, **flags) for i in ids if i in self.tickets]
+        return [self._model(i, **flags) for i in ticket_ids if i in self.tickets]
 
-    def ticket_update(self, ticket_id: int, *, ticket: Any = None, article: Any = None,
+    def ticket_update(self, ticket_id: int | None = None, *, ticket: Any = None,
+                      article: Any = None,
                       dynamic_fields: Any = (), **_: Any) -> TicketUpdated:
         self._fault("TicketUpdate")
+        assert ticket_id is not None, "the companion updates tickets by id"
         record = self.tickets[ticket_id]
         if ticket is not None:
             for key, value in ticket.to_znuny().items():
@@ -182,6 +185,12 @@ class FakeZnuny:
 def fake_znuny_class() -> type[FakeZnuny]:
     """The in-memory Znuny class, for tests that need several fresh ones."""
     return FakeZnuny
+
+
+def as_help_desk(fake: FakeZnuny) -> HelpDesk:
+    """The fake is a :class:`HelpDesk`: strict mypy checks it against the port (``files`` in
+    pyproject.toml), so the fake cannot drift from what the real client offers."""
+    return fake
 
 
 @pytest.fixture

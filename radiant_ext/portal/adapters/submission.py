@@ -10,12 +10,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
-from typing import Any
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, defer, sessionmaker
 
-from radiant_ext.client import NewArticle, NewAttachment, NewTicket, ZnunyClient
+from radiant_ext.client import NewArticle, NewAttachment, NewTicket
 from radiant_ext.plugins import RoutingDecision
 from radiant_ext.portal.ports import (
     Customer,
@@ -32,6 +32,7 @@ from radiant_ext.sync.outbox import (
     new_request_id,
     store_request,
 )
+from radiant_ext.sync.ports import HelpDesk
 
 __all__ = ["OutboxSubmission", "TicketCreatedHook", "build_ticket"]
 
@@ -106,7 +107,7 @@ class OutboxSubmission:
         (``RADIANT_OUTBOX_RETRY_SECONDS``, ``RADIANT_OUTBOX_RETRY_MAX_SECONDS``).
     """
 
-    def __init__(self, sessions: sessionmaker[Session], client: ZnunyClient | Any,
+    def __init__(self, sessions: sessionmaker[Session], client: HelpDesk,
                  ticket_created: TicketCreatedHook | None = None, *,
                  wait_seconds: float = 0.0, senders: int = 4,
                  retry: RetryPolicy | None = None) -> None:
@@ -175,7 +176,7 @@ class OutboxSubmission:
         return result
 
     @staticmethod
-    def _receipt(result: SubmitResult, deadline: Any) -> SubmissionReceipt:
+    def _receipt(result: SubmitResult, deadline: datetime | None) -> SubmissionReceipt:
         status = _STATUS.get(result.state, "queued")
         return SubmissionReceipt(
             reference=result.request_id,
