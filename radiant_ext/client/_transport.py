@@ -7,6 +7,7 @@ the server (``maybe_committed``) decides if a write may be retried.
 
 from __future__ import annotations
 
+import random
 import re
 import threading
 from collections.abc import Iterator
@@ -31,24 +32,37 @@ Timeout = float | tuple[float, float]
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    """How often and how patiently to retry.
+    """How often and how patiently to retry: exponential backoff, capped, with jitter.
 
-    Connect failures (nothing reached the server) are retried for every operation; read
-    timeouts, dropped connections and the ``statuses`` only for read-only operations.
+    The client retries one call (connect failures, where nothing reached the server, for
+    every operation; read timeouts, dropped connections and the ``statuses`` only for
+    read-only operations); the outbox uses the same policy between delivery attempts of a
+    request (:meth:`backing_off`, unlimited attempts).
 
     :param attempts: total tries per call, including the first (1 = never retry).
     :param backoff: first pause in seconds, doubled each time, capped at ``backoff_max``.
     :param statuses: HTTP statuses worth another try (gateway / overload answers).
+    :param jitter: up to this share of each pause is taken off at random (0.2: the pause is
+        80–100 % of its nominal length), so that many waiting senders do not retry at once.
     """
 
     attempts: int = 3
     backoff: float = 0.2
     backoff_max: float = 3.0
     statuses: frozenset[int] = field(default_factory=lambda: frozenset({502, 503, 504}))
+    jitter: float = 0.0
+
+    @classmethod
+    def backing_off(cls, first: float, maximum: float, *, jitter: float = 0.2) -> RetryPolicy:
+        """Pauses of ``first`` seconds, doubled after each failure up to ``maximum``."""
+        return cls(attempts=0, backoff=first, backoff_max=maximum, jitter=jitter)
 
     def delay(self, attempt: int) -> float:
         """Seconds to wait after failed attempt number ``attempt`` (1-based)."""
-        return float(min(self.backoff * (2 ** (attempt - 1)), self.backoff_max))
+        seconds = min(self.backoff * 2.0 ** max(0, attempt - 1), self.backoff_max)
+        if self.jitter:
+            seconds *= random.uniform(1.0 - self.jitter, 1.0)
+        return float(seconds)
 
 
 _NOT_SENT = (NewConnectionError, NameResolutionError, ConnectTimeoutError)

@@ -154,7 +154,8 @@ def drain_outbox(ctx: JobContext) -> dict[str, int]:
     ``deferred`` (left for the next run because Znuny is unreachable).
     """
     settings = ctx.settings
-    retry = RetryPolicy(settings.outbox_retry_seconds, settings.outbox_retry_max_seconds)
+    retry = RetryPolicy.backing_off(settings.outbox_retry_seconds,
+                                    settings.outbox_retry_max_seconds)
     counts: Counter[str] = Counter(recovered=_recover_stale(
         ctx.sessions, ctx.now(), stale_limit(settings.znuny_timeout)))
     run_started, done, failures_in_row = utcnow(), 0, 0

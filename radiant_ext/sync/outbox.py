@@ -13,7 +13,6 @@ import base64
 import binascii
 import logging
 import math
-import random
 import secrets
 import threading
 import time
@@ -27,6 +26,7 @@ from sqlalchemy import Engine, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from radiant_ext.client import RetryPolicy
 from radiant_ext.client.errors import (
     InvalidRequestError,
     NoResponseError,
@@ -52,6 +52,7 @@ from radiant_ext.sync.ports import HelpDesk
 
 __all__ = [
     "HEARTBEAT_SECONDS",
+    "DEFAULT_RETRY",
     "RetryPolicy",
     "SubmitResult",
     "build_payload",
@@ -108,18 +109,8 @@ def is_permanent(exc: BaseException) -> bool:
     return isinstance(exc, PERMANENT_ERRORS)
 
 
-@dataclass(frozen=True)
-class RetryPolicy:
-    """Exponential backoff with jitter: ``base * 2**(attempts-1)``, capped at ``maximum``."""
-
-    base: float = 15.0
-    maximum: float = 1800.0
-
-    def delay(self, attempts: int) -> timedelta:
-        """Return the wait before the next try after ``attempts`` failed tries."""
-        seconds = min(self.maximum, self.base * 2 ** max(0, attempts - 1))
-        return timedelta(seconds=seconds * random.uniform(0.8, 1.0))
-
+DEFAULT_RETRY = RetryPolicy.backing_off(15.0, 1800.0)
+"""Pauses between delivery attempts: 15 s, doubled up to 30 min (``RADIANT_OUTBOX_RETRY_*``)."""
 
 _UNREACHABLE = (ZnunyConnectionError, NoResponseError, ZnunyTimeoutError)
 """Failures where Znuny gave no answer (recorded as ``"<class>: <message>"``); with the row
@@ -323,7 +314,7 @@ def submit_request(source: Engine | sessionmaker[Session], client: HelpDesk, *, 
                            form_values=form_values)
     if isinstance(stored, SubmitResult):
         return stored
-    return attempt(sessions, client, stored, retry or RetryPolicy(), lookup_first=False)
+    return attempt(sessions, client, stored, retry or DEFAULT_RETRY, lookup_first=False)
 
 
 def store_request(sessions: sessionmaker[Session], *, request_id: str, ticket: Any,
@@ -524,7 +515,7 @@ def record_failure(sessions: sessionmaker[Session], row_id: int, exc: Exception,
         else:
             row.state = OutboxState.PENDING
             row.maybe_sent = row.maybe_sent or may_have_reached_znuny(exc)
-            row.next_attempt_at = now + retry.delay(row.attempts)
+            row.next_attempt_at = now + timedelta(seconds=retry.delay(row.attempts))
         return SubmitResult.of(row, unreachable=isinstance(exc, ZnunyConnectionError)
                                and not may_have_reached_znuny(exc))
 

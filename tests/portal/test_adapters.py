@@ -536,7 +536,7 @@ def test_a_failed_first_attempt_waits_the_configured_retry_delay(
 
     znuny = CountingZnuny()
     znuny.down = True
-    submission = OutboxSubmission(store, znuny, retry=RetryPolicy(base=600, maximum=600),
+    submission = OutboxSubmission(store, znuny, retry=RetryPolicy.backing_off(600, 600),
                                   wait_seconds=WAIT_FOR_ZNUNY)
     submission.submit(_draft(recorded_plugins, "RQ-20261123-RETRYCFG"))
     with store() as session:

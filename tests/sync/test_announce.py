@@ -35,7 +35,7 @@ def _submit(engine: Engine, client: Any, rid: str) -> Any:
         article=NewArticle(subject="Printer", body="jammed",
                            content_type="text/plain; charset=utf-8"),
         dynamic_fields={"RadiantCategory": "it.receipt-printer"},
-        retry=RetryPolicy(0.01, 0.02))
+        retry=RetryPolicy.backing_off(0.01, 0.02))
 
 
 def _drain(make_ctx: Callable[..., JobContext], heard: Heard) -> dict[str, int]:

@@ -33,7 +33,7 @@ def _park(url: str, znuny: Any) -> None:
     submit_request(engine, znuny, request_id="RQ-PARKED",
                    ticket=NewTicket(title="Broken queue", queue="Gone", state="new",
                                     priority="3 normal", customer_user="office-anna"),
-                   retry=RetryPolicy(0.01, 0.02))
+                   retry=RetryPolicy.backing_off(0.01, 0.02))
     engine.dispose()
 
 

@@ -64,7 +64,7 @@ class Portal:
                                content_type="text/plain; charset=utf-8",
                                communication_channel="Internal"),
             dynamic_fields={"RadiantCategory": "it.price-tag-printer"},
-            retry=RetryPolicy(0.2, 2.0))
+            retry=RetryPolicy.backing_off(0.2, 2.0))
         with self._lock:
             self.submitted.append(rid)
             self.states[result.state] += 1

@@ -37,7 +37,7 @@ def _submit(engine: Engine, client: Any, request_id: str | None = None,
         article=NewArticle(subject="Cash register down", body="Till 2 shows E17",
                            content_type="text/plain; charset=utf-8"),
         dynamic_fields={"RadiantCategory": "it.pos-down"}, category="it.pos-down",
-        retry=RetryPolicy(0.01, 0.05))
+        retry=RetryPolicy.backing_off(0.01, 0.05))
 
 
 def _row(engine: Engine, request_id: str) -> Outbox:
@@ -224,15 +224,15 @@ def test_failed_request_waits_for_its_backoff(
     submit_request(engine, znuny, request_id="RQ-6",
                    ticket=NewTicket(title="x", queue="IT", state="new", priority="3 normal",
                                     customer_user="demo-customer"),
-                   retry=RetryPolicy(3600, 7200))
+                   retry=RetryPolicy.backing_off(3600, 7200))
     znuny.mode = "up"
     assert drain_outbox(make_ctx()) == {"sent": 0, "found": 0, "pending": 0, "parked": 0}
     assert _row(engine, "RQ-6").next_attempt_at > utcnow() + timedelta(minutes=30)
 
 
 def test_backoff_doubles_up_to_the_cap() -> None:
-    policy = RetryPolicy(10, 60)
-    delays = [policy.delay(n).total_seconds() for n in (1, 2, 3, 4, 5)]
+    policy = RetryPolicy.backing_off(10, 60)
+    delays = [policy.delay(n) for n in (1, 2, 3, 4, 5)]
     assert 8 <= delays[0] <= 10 and 16 <= delays[1] <= 20 and 32 <= delays[2] <= 40
     assert all(48 <= d <= 60 for d in delays[3:])
 

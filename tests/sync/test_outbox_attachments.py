@@ -46,7 +46,7 @@ def _submit(engine: Engine, client: Any, request_id: str) -> Any:
         article=NewArticle(subject="Till 2 down", body="See the photo",
                            content_type="text/plain; charset=utf-8"),
         attachments=[NewAttachment.from_bytes(PHOTO, "till.jpg", "image/jpeg")],
-        retry=RetryPolicy(0.01, 0.05))
+        retry=RetryPolicy.backing_off(0.01, 0.05))
 
 
 def _attachments(engine: Engine, request_id: str) -> list[dict[str, Any]]:

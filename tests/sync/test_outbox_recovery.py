@@ -117,7 +117,7 @@ def test_a_slow_live_senders_request_is_not_taken_over(
                          priority="4 high", customer_user="demo-customer"),
         article=NewArticle(subject="Till 2 down", body="E17",
                            content_type="text/plain; charset=utf-8"),
-        retry=RetryPolicy(0.01, 0.05))))
+        retry=RetryPolicy.backing_off(0.01, 0.05))))
     sender.start()
     try:
         assert slow.started.wait(10)
@@ -161,7 +161,8 @@ def test_a_request_waiting_for_a_free_sender_thread_is_not_taken_over(
     time.sleep(1.5)
     counts = drain_outbox(make_ctx())
     assert "recovered" not in counts and znuny.calls.count("TicketCreate") == 0
-    result = attempt(sessions, znuny, row_id, RetryPolicy(0.01, 0.05), lookup_first=False)
+    result = attempt(sessions, znuny, row_id, RetryPolicy.backing_off(0.01, 0.05),
+                     lookup_first=False)
     assert result.state == "sent" and len(znuny.with_key("RQ-QUEUED")) == 1
 
 
@@ -177,7 +178,7 @@ def test_a_first_attempt_that_comes_after_the_drain_took_the_request_over_sends_
     time.sleep(1.5)
     counts = drain_outbox(make_ctx())
     assert counts["recovered"] == 1 and counts["sent"] == 1
-    late = attempt(sessions, znuny, row_id, RetryPolicy(0.01, 0.05), lookup_first=False)
+    late = attempt(sessions, znuny, row_id, RetryPolicy.backing_off(0.01, 0.05), lookup_first=False)
     assert late.state == "sending" and late.ticket_id is None  # not announced twice either
     assert znuny.calls.count("TicketCreate") == 1 and len(znuny.with_key("RQ-LATE")) == 1
     assert _row(engine, "RQ-LATE").state == OutboxState.SENT

@@ -31,7 +31,7 @@ def _request(engine: Engine, client: Any, rid: str, **ticket: Any) -> Any:
                            content_type="text/plain; charset=utf-8",
                            communication_channel="Internal"),
         dynamic_fields={"RadiantCategory": "it.receipt-printer", "RadiantStore": "store-007"},
-        retry=RetryPolicy(0.01, 0.02))
+        retry=RetryPolicy.backing_off(0.01, 0.02))
 
 
 @pytest.mark.parametrize("extra_routes", [False, True], ids=["fallback", "df-search"])

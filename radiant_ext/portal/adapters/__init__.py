@@ -69,7 +69,8 @@ def build_services(settings: Settings) -> PortalServices:
     submissions = OutboxSubmission(
         sessions, agent, plugins.ticket_created,
         wait_seconds=settings.portal_submit_wait_seconds,
-        retry=RetryPolicy(settings.outbox_retry_seconds, settings.outbox_retry_max_seconds))
+        retry=RetryPolicy.backing_off(settings.outbox_retry_seconds,
+                                      settings.outbox_retry_max_seconds))
     closers.insert(0, submissions.close)  # finish the sends before the client closes
     return PortalServices(
         auth=ZnunyCustomerAuth(customer_client, agent),

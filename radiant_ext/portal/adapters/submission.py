@@ -26,6 +26,7 @@ from radiant_ext.portal.ports import (
 from radiant_ext.store import Outbox
 from radiant_ext.sync.errors import ReferenceTakenError
 from radiant_ext.sync.outbox import (
+    DEFAULT_RETRY,
     RetryPolicy,
     SubmitResult,
     attempt,
@@ -115,7 +116,7 @@ class OutboxSubmission:
         self._client = client
         self._ticket_created = ticket_created
         self._wait = wait_seconds
-        self._retry = retry or RetryPolicy()
+        self._retry = retry or DEFAULT_RETRY
         self._pool = ThreadPoolExecutor(max_workers=senders,
                                         thread_name_prefix="radiant-submit")
 
