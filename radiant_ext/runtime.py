@@ -1,9 +1,10 @@
 """The composition root of one process: built once from the settings, shared by its parts.
 
 A :class:`Runtime` holds the store's engine, **one** long-lived agent client (its GI session
-reused and renewed by the client, removed at :meth:`Runtime.close`) and the plugins. The sync
-scheduler hands every job run a context over it, so a hundred job runs use one Znuny session,
-not a hundred; the portal's services take their agent client from it.
+reused and renewed by the client, removed at :meth:`Runtime.close`; sent in the
+``X-OTRS-Header-SessionID`` header as ``RADIANT_ZNUNY_SESSION_IN_HEADER`` says) and the
+plugins. The sync scheduler hands every job run a context over it, so a hundred job runs use
+one Znuny session, not a hundred; the portal's services take their agent client from it.
 
 Everything is built on first use, under a lock: a process that never talks to Znuny never logs
 in, and two threads asking at once get the same client.
@@ -74,7 +75,8 @@ class Runtime:
             if self._client is None:
                 from radiant_ext.client import ZnunyClient
 
-                self._client = ZnunyClient.from_settings(self.settings)
+                self._client = ZnunyClient.from_settings(
+                    self.settings, header_auth=self.settings.znuny_session_in_header)
             return self._client
 
     @property
@@ -112,7 +114,8 @@ class Runtime:
             from radiant_ext.client.errors import ZnunyError
 
             try:
-                if client.routes.has("SessionRemove") and client.session_id is not None:
+                # no session: nothing to end (and no route detection started on the way out)
+                if client.session_id is not None and client.routes.has("SessionRemove"):
                     client.session_remove()
             except ZnunyError as exc:  # Znuny ends it after its idle time anyway
                 log.info("could not end the Znuny session: %s", exc)

@@ -6,6 +6,12 @@ Each area of the product contributes its commands from its own module in this pa
 help, so that ``radiant-ext --help`` and ``radiant-ext sandbox`` import only what they use: a
 command's module (and with it the store, the scheduler, Flask…) is imported when that command
 runs. ``tests/test_package.py`` checks that the table matches the modules.
+
+Before a command runs, :func:`main` loads the settings once (:func:`radiant_ext.config.
+load_settings`), so that a broken ``radiant.toml`` or an invalid ``RADIANT_*`` value stops every
+command — the demo included — with one line naming the setting, and exit status 1, instead of a
+traceback or a failure later. ``--help``, ``--version`` and the commands that read no settings
+(:data:`NO_SETTINGS`) are not held up by them.
 """
 
 from __future__ import annotations
@@ -16,7 +22,7 @@ import sys
 import click
 
 from radiant_ext import __version__
-from radiant_ext.errors import RadiantError
+from radiant_ext.errors import ConfigError, RadiantError
 
 #: command name → (module, one-line help shown by ``radiant-ext --help``)
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -35,7 +41,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
 #: the modules that contribute commands, in a stable order
 COMMAND_MODULES = tuple(sorted({module for module, _ in COMMANDS.values()}))
 
-__all__ = ["COMMANDS", "COMMAND_MODULES", "LazyGroup", "build_cli", "main"]
+#: commands that read no settings: not checked before they run
+NO_SETTINGS = frozenset({"sandbox"})
+
+__all__ = ["COMMANDS", "COMMAND_MODULES", "NO_SETTINGS", "LazyGroup", "build_cli",
+           "check_settings", "main"]
 
 
 class LazyGroup(click.Group):
@@ -74,11 +84,40 @@ def build_cli() -> click.Group:
     return cli
 
 
+def _command_name(args: list[str]) -> str | None:
+    """The command ``args`` run, or ``None`` for none, ``--help`` and ``--version``."""
+    if any(a in ("-h", "--help", "--version") for a in args):
+        return None
+    for arg in args:
+        if not arg.startswith("-"):
+            return arg
+    return None
+
+
+def check_settings(args: list[str]) -> None:
+    """Load and validate the settings unless the command ``args`` names reads none.
+
+    :raises ConfigError: one line naming every setting that cannot be used.
+    """
+    command = _command_name(args)
+    if command is None or command in NO_SETTINGS or command not in COMMANDS:
+        return
+    from radiant_ext.config import load_settings
+
+    load_settings()
+
+
 def main(argv: list[str] | None = None) -> None:
     """Run the CLI; expected errors become one readable line and a non-zero exit."""
     cli = build_cli()
+    args = sys.argv[1:] if argv is None else list(argv)
     try:
-        rv = cli.main(args=argv, prog_name="radiant-ext", standalone_mode=False)
+        check_settings(args)
+    except ConfigError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(1)
+    try:
+        rv = cli.main(args=args, prog_name="radiant-ext", standalone_mode=False)
     except click.exceptions.Abort:
         click.echo("Aborted.", err=True)
         sys.exit(130)
@@ -90,5 +129,22 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(1)
     except KeyboardInterrupt:
         sys.exit(130)
+    except Exception as exc:
+        line = _database_problem(exc)
+        if line is None:
+            raise
+        click.echo(f"Error: {line}", err=True)
+        sys.exit(1)
     if isinstance(rv, int) and rv:
         sys.exit(rv)
+
+
+def _database_problem(exc: Exception) -> str | None:
+    """One line for a database that cannot be reached or used (a PostgreSQL that is down, a
+    wrong password, a locked SQLite file), whichever command met it first; ``None`` for
+    anything else. The reason is the driver's first line (it names no password)."""
+    errors = sys.modules.get("sqlalchemy.exc")
+    if errors is None or not isinstance(exc, errors.OperationalError | errors.InterfaceError):
+        return None
+    reason = (str(getattr(exc, "orig", None) or exc).strip().splitlines() or ["?"])[0]
+    return f"cannot use the database: {reason}"

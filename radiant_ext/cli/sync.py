@@ -1,9 +1,18 @@
-"""``radiant-ext sync``: the scheduler process, one-off job runs and the status board."""
+"""``radiant-ext sync``: the scheduler process, one-off job runs and the status board.
+
+The scheduler process stops within ``RADIANT_SYNC_STOP_SECONDS`` (5 s) of SIGTERM or Ctrl-C,
+whatever its jobs are doing: jobs still running then (waiting for Znuny, or for a database
+lock) are left as a crash would leave them — their runs show as interrupted, their leases
+expire — and the process exits with status 0 (see :mod:`radiant_ext.sync.scheduler`).
+"""
 
 from __future__ import annotations
 
 import json
 import logging
+import os
+import sys
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -16,6 +25,7 @@ from rich.table import Table
 
 from radiant_ext.cli.store import database_errors
 from radiant_ext.config import Settings, load_settings
+from radiant_ext.errors import InvalidSettingsError, SettingProblem
 from radiant_ext.runtime import Runtime
 from radiant_ext.store import JobRunStatus, check_schema, make_engine, session_scope, utcnow
 from radiant_ext.sync import (
@@ -29,10 +39,13 @@ from radiant_ext.sync import (
     run_job,
     sync_status,
 )
-from radiant_ext.sync.jobs import runnable_jobs
+from radiant_ext.sync.jobs import JobSpec, runnable_jobs
 from radiant_ext.sync.tickets import full_resync
 
 __all__ = ["commands", "sync"]
+
+_CLOSE_SECONDS = 3.0
+"""How long a stopping process waits for the Znuny session to be ended and the store closed."""
 
 
 def _context(settings: Settings, **kwargs: Any) -> JobContext:
@@ -71,18 +84,55 @@ def sync(ctx: click.Context, database_url: str | None, lease_seconds: float | No
         jobs, skipped = runnable_jobs(jobs, settings)
         for job_id, reason in skipped.items():
             click.echo(f"not scheduling {job_id}: {reason}", err=True)
+    _check_intervals(settings, all_jobs(base.plugins))
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     runtime = Runtime(settings, engine=base.engine)  # one agent client for every job run
     service = SyncService(runtime.job_context, jobs,
                           lease_seconds or settings.sync_lease_seconds)
     click.echo(f"radiant-ext sync {service.lease.holder}: {len(jobs)} jobs; standing by until "
                "it holds the leader lease")
+    left: list[str] = []
     try:
-        service.start()
+        left = service.start()
     except KeyboardInterrupt:
-        service.stop()
+        left = service.stop()
     finally:
-        runtime.close()
+        _close_within(runtime.close, _CLOSE_SECONDS)
+    if left:  # a job blocked on Znuny or a lock: exit anyway, as a crash would
+        click.echo(f"radiant-ext sync stopped; {', '.join(left)} did not finish in "
+                   f"{service.stop_seconds:g}s and show as interrupted", err=True)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(0)
+    click.echo("radiant-ext sync stopped", err=True)
+
+
+def _close_within(close: Any, seconds: float) -> None:
+    """Run ``close`` (ending the Znuny session may wait for an unreachable server) for at
+    most ``seconds``."""
+    done = threading.Event()
+
+    def run() -> None:
+        try:
+            close()
+        except Exception:  # noqa: BLE001 - shutting down; Znuny ends the session itself
+            logging.getLogger(__name__).warning("closing failed", exc_info=True)
+        finally:
+            done.set()
+
+    threading.Thread(target=run, name="radiant-sync-close", daemon=True).start()
+    done.wait(seconds)
+
+
+def _check_intervals(settings: Settings, jobs: list[JobSpec]) -> None:
+    """``RADIANT_SYNC_INTERVALS`` may only name jobs that exist (a typo would be ignored)."""
+    known = {j.id for j in jobs}
+    unknown = sorted(set(settings.sync_intervals) - known)
+    if unknown:
+        raise InvalidSettingsError([SettingProblem(
+            "RADIANT_SYNC_INTERVALS", json.dumps(settings.sync_intervals),
+            f"unknown job {', '.join(repr(u) for u in unknown)}",
+            f"job ids: {', '.join(sorted(known))}")])
 
 
 @contextmanager

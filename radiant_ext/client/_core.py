@@ -21,6 +21,7 @@ import requests
 
 from radiant_ext.client._detect import (
     AUTO,
+    detect_header_auth,
     detect_route_set,
     missing_web_service_error,
     web_service_missing,
@@ -38,7 +39,7 @@ from radiant_ext.client.errors import (
 )
 from radiant_ext.client.routes import Route, RouteSet, resolve_route_set
 
-__all__ = ["AuthMode", "ClientCore", "SAFE_OPERATIONS"]
+__all__ = ["AuthMode", "ClientCore", "HeaderAuth", "SAFE_OPERATIONS"]
 
 logger = logging.getLogger("radiant_ext.client")
 
@@ -48,7 +49,15 @@ SAFE_OPERATIONS = frozenset(
      "TicketSearch", "TicketSearchPOST", "RadiantMetaDescribe"}
 )
 
+_HEADERS_READ: dict[str, bool] = {}
+"""``header_auth="auto"``: per web service endpoint, whether it reads ``X-OTRS-Header-*`` (asked
+once per process, however many clients — one per customer login — are built)."""
+_HEADERS_READ_LOCK = threading.Lock()
+
 AuthMode = Literal["session", "credentials"]
+HeaderAuth = bool | Literal["auto"]
+"""``True``: SessionID / login / password in ``X-OTRS-Header-*`` headers; ``False``: in the
+query string or body; ``"auto"``: headers when the server reads them (asked once)."""
 _Auth = Literal["default", "none", "credentials"]
 
 
@@ -67,7 +76,7 @@ class ClientCore:
         credentials: AgentCredentials | CustomerCredentials | None = None,
         session_id: str | None = None,
         auth_mode: AuthMode = "session",
-        header_auth: bool = False,
+        header_auth: HeaderAuth = False,
         timeout: Timeout = 10.0,
         retry: RetryPolicy | None = None,
         verify: bool | str = True,
@@ -90,7 +99,11 @@ class ClientCore:
             raise MissingCredentialsError("auth_mode='credentials' needs credentials")
         self.credentials = credentials
         self.auth_mode: AuthMode = auth_mode
-        self.header_auth = header_auth
+        if header_auth not in (True, False, AUTO):
+            raise ValueError(f"header_auth must be True, False or 'auto', not {header_auth!r}")
+        self.header_auth: HeaderAuth = header_auth
+        self._headers_read: bool | None = None  # header_auth="auto": the server's answer
+        self._header_lock = threading.Lock()
         self.retry = retry or RetryPolicy()
         self._transport = Transport(
             timeout=timeout, verify=verify, cert=cert, pool_size=pool_size, user_agent=user_agent
@@ -143,6 +156,33 @@ class ClientCore:
             return f"{root}/nph-genericinterface.pl/WebserviceID/{int(webservice_id)}"
         return f"{root}/nph-genericinterface.pl/Webservice/{quote(webservice, safe='')}"
 
+    # -- authentication in headers ---------------------------------------------------------
+
+    @property
+    def uses_header_auth(self) -> bool:
+        """Whether authentication travels in ``X-OTRS-Header-*`` headers (with
+        ``header_auth="auto"``: asked of the server on first use, see ``_detect``)."""
+        if self.header_auth != AUTO:
+            return bool(self.header_auth)
+        if self._headers_read is None:
+            with self._header_lock:
+                if self._headers_read is None:
+                    self._headers_read = self._ask_headers_read()
+        return self._headers_read
+
+    def _ask_headers_read(self) -> bool:
+        endpoint = self._endpoint
+        with _HEADERS_READ_LOCK:
+            known = _HEADERS_READ.get(endpoint)
+        if known is not None:
+            return known
+        if not self.routes.has("SessionCreate"):
+            return False  # nothing to ask with: the query string and body always work
+        read = detect_header_auth(self._transport, endpoint, self.routes.route("SessionCreate"))
+        with _HEADERS_READ_LOCK:
+            _HEADERS_READ[endpoint] = read
+        return read
+
     # -- sessions -------------------------------------------------------------------------
 
     @property
@@ -191,12 +231,12 @@ class ClientCore:
             return payload, {}, None
         if auth == "credentials" or self.auth_mode == "credentials":
             creds = self._need_credentials("this operation")
-            if self.header_auth:
+            if self.uses_header_auth:
                 headers = {f"X-OTRS-Header-{k}": v for k, v in creds.as_payload().items()}
                 return payload, headers, None
             return {**creds.as_payload(), **payload}, {}, None
         sid = self._current_session()
-        if self.header_auth:
+        if self.uses_header_auth:
             return payload, {"X-OTRS-Header-SessionID": sid}, sid
         return {"SessionID": sid, **payload}, {}, sid
 

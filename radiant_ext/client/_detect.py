@@ -15,6 +15,16 @@ otrs-ce-6 README §1, genericinterface.md §1.2):
 Each probe that finds no route leaves one "Error while determine Operation" line in Znuny's
 GenericInterface debugger; a client probes once per process.
 
+``header_auth="auto"``: whether the server reads ``X-OTRS-Header-*`` headers (Znuny 6.1 and
+later do, in ``Kernel/GenericInterface/Transport/HTTP/REST.pm``; ((OTRS)) 6.0 does not; a
+proxy may strip them). One SessionCreate with only ``X-OTRS-Header-Password`` and no login:
+SessionCreate checks the password first and then finds no login, so a server that reads the
+header answers ``SessionCreate.AuthFail`` without trying anybody's password (Znuny's
+``CreateSessionID`` returns before ``Auth`` when neither ``UserLogin`` nor
+``CustomerUserLogin`` is given), and one that does not answers
+``SessionCreate.MissingParameter`` ("Password parameter is missing!"), identical in OTRS 6.0.30,
+Znuny 6.5.4 and 7.0.9. See :func:`detect_header_auth`.
+
 A web service Znuny does not have (a wrong name, or one that is not valid) gets no answer at
 all: Znuny's provider closes the connection without a byte (contract otrs-ce-6 105), as a
 server going down does. :func:`web_service_missing` tells the two apart, for the detection and
@@ -37,8 +47,8 @@ from radiant_ext.client.errors import (
 )
 from radiant_ext.client.routes import Route, RouteSet, resolve_route_set
 
-__all__ = ["AUTO", "SCRIPT_PATHS", "detect_route_set", "missing_web_service_error",
-           "web_service_missing"]
+__all__ = ["AUTO", "HEADER_PROBE", "SCRIPT_PATHS", "detect_header_auth", "detect_route_set",
+           "missing_web_service_error", "web_service_missing"]
 
 logger = logging.getLogger("radiant_ext.client")
 
@@ -120,6 +130,41 @@ def _answers(transport: Transport, method: str, url: str) -> bool:
         return isinstance(json.loads(response.text), dict)
     except ValueError:
         return False
+
+
+HEADER_PROBE = "radiant-header-probe"
+"""The password sent by :func:`detect_header_auth` (no login is sent with it)."""
+
+
+def detect_header_auth(transport: Transport, endpoint: str, route: Route) -> bool:
+    """Whether the web service at ``endpoint`` reads authentication from ``X-OTRS-Header-*``.
+
+    Sends SessionCreate (``route``) with the header ``X-OTRS-Header-Password`` and no login,
+    which logs nobody in: ``SessionCreate.AuthFail`` means the header was read,
+    ``SessionCreate.MissingParameter`` that it was not. Any other answer counts as "not read"
+    (query string and body always work).
+
+    :raises ZnunyConnectionError: the server cannot be reached (nothing is remembered; the
+        next call asks again).
+    """
+    headers = {"X-OTRS-Header-Password": HEADER_PROBE, **_CLOSE}
+    url = endpoint + route.render({name: HEADER_PROBE for name in route.params})
+    body = None if route.method in ("GET", "DELETE") else b'{"SessionID": "radiant-header-probe"}'
+    params = [("SessionID", HEADER_PROBE)] if body is None else None
+    response = transport.send("header probe", route.method, url, params=params, body=body,
+                              headers=headers)
+    code = ""
+    if response.status_code == 200:
+        try:
+            data = json.loads(response.text)
+        except ValueError:
+            data = None
+        error = data.get("Error") if isinstance(data, dict) else None
+        code = str(error.get("ErrorCode", "")) if isinstance(error, dict) else ""
+    read = code == "SessionCreate.AuthFail"
+    logger.info("znuny reads X-OTRS-Header-* authentication: %s (%s)", "yes" if read else "no",
+                code or f"HTTP {response.status_code}")
+    return read
 
 
 def detect_route_set(

@@ -8,19 +8,20 @@ from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 from flask import Flask
 from jinja2 import ChoiceLoader, FileSystemLoader
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from radiant_ext.config import Settings, load_settings
-from radiant_ext.errors import ConfigError
+from radiant_ext.config import Settings, load_settings, mask_url
+from radiant_ext.errors import ConfigError, RadiantError
 from radiant_ext.portal import auth, errors, i18n, security
 from radiant_ext.portal import services as services_mod
 from radiant_ext.portal.catalog import views as catalog_views
-from radiant_ext.portal.defaults import DEFAULTS
+from radiant_ext.portal.defaults import DEFAULTS, portal_env, validate_portal_config
 from radiant_ext.portal.extensions import csrf
 from radiant_ext.portal.ports import PortalServices
 from radiant_ext.portal.requests import views as requests_views
@@ -41,8 +42,15 @@ def create_app(settings: Settings | Mapping[str, Any] | None = None) -> Flask:
     :class:`Settings`), ``PORTAL_SERVICES`` (a :class:`PortalServices`) and
     ``PORTAL_SESSION_STORE`` (a :class:`~radiant_ext.portal.sessions.SessionStore`).
 
+    Every key of :data:`~radiant_ext.portal.defaults.DEFAULTS` is checked once merged, before
+    anything connects (:func:`~radiant_ext.portal.defaults.validate_portal_config`): an invalid
+    value stops the factory with one line, so ``radiant-ext serve`` refuses to start instead of
+    serving pages that fail later.
+
     :param settings: a :class:`Settings`, a mapping of Flask config keys, or ``None``.
+    :raises InvalidSettingsError: a setting that cannot be used (one line naming it).
     :raises ConfigError: when no secret key is configured outside testing and debugging.
+    :raises StoreError: when the local store cannot be reached (one line, no traceback).
     """
     app = Flask(__name__)
     overrides: Mapping[str, Any] = {} if isinstance(settings, Settings) else settings or {}
@@ -50,15 +58,21 @@ def create_app(settings: Settings | Mapping[str, Any] | None = None) -> Flask:
     app.config.update(DEFAULTS)
     app.config["RADIANT_SETTINGS"] = radiant  # read by the reports and webhook blueprints
     app.config.update(_config_from_settings(radiant))
-    app.config.update(_flask_env())
+    app.config.update(portal_env())
     app.config.update(overrides)
+    app.config.update(validate_portal_config(app.config))
+    if not app.config.get("REPORTS_SETTINGS"):  # the [reports] table, before anything connects
+        from radiant_ext.reports import report_settings
+
+        report_settings(radiant)
     _check_secret_key(app)
     app.config["MAX_CONTENT_LENGTH"] = (
         app.config["PORTAL_MAX_ATTACHMENT_BYTES"] * app.config["PORTAL_MAX_ATTACHMENTS"]
         + 1024 * 1024
     )
-    bundle = app.config.get("PORTAL_SERVICES") or _build_services(radiant)
-    store = app.config.get("PORTAL_SESSION_STORE") or _session_store(app, radiant)
+    with _store_errors(radiant):
+        bundle = app.config.get("PORTAL_SERVICES") or _build_services(radiant)
+        store = app.config.get("PORTAL_SESSION_STORE") or _session_store(app, radiant)
     _init_subsystems(app, bundle, store)
     _init_companions(app, radiant)
     i18n.add_blueprint_translations(app)
@@ -70,28 +84,25 @@ def create_app(settings: Settings | Mapping[str, Any] | None = None) -> Flask:
     return app
 
 
-_FLASK_PREFIXES = ("PORTAL_", "SESSION_", "BABEL_", "PREFERRED_", "WTF_", "RATELIMIT_")
+@contextmanager
+def _store_errors(radiant: Settings) -> Iterator[None]:
+    """The first connection to the store (and the session file) happens here: a database
+    that cannot be reached, or a data folder that cannot be written, is one line."""
+    from sqlalchemy.exc import SQLAlchemyError
 
+    from radiant_ext.store import StoreError
 
-def _flask_env() -> dict[str, Any]:
-    """The ``RADIANT_*`` variables that are Flask or portal settings (``RADIANT_PORTAL_…``,
-    ``RADIANT_SESSION_COOKIE_SECURE``…), parsed as JSON where they are JSON, as Flask's
-    ``from_prefixed_env`` does. Everything else — the Znuny password, the webhook secret,
-    database URLs — stays in the typed :class:`Settings` (as secrets), never in
-    ``app.config``."""
-    import json
-    import os
-
-    found: dict[str, Any] = {}
-    for name, raw in sorted(os.environ.items()):
-        key = name.removeprefix("RADIANT_")
-        if key == name or not key.startswith(_FLASK_PREFIXES):
-            continue
-        try:
-            found[key] = json.loads(raw)
-        except ValueError:
-            found[key] = raw
-    return found
+    try:
+        yield
+    except RadiantError:
+        raise
+    except SQLAlchemyError as exc:
+        reason = (str(getattr(exc, "orig", None) or exc).strip().splitlines() or ["?"])[0]
+        url = mask_url(radiant.effective_database_url)
+        raise StoreError(f"cannot use the database {url}: {reason}") from exc
+    except OSError as exc:
+        raise ConfigError(f"cannot use the data folder {radiant.data_dir} (RADIANT_DATA_DIR): "
+                          f"{exc.strerror or exc}") from exc
 
 
 def _radiant_settings(

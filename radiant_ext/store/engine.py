@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -9,12 +10,22 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 from sqlalchemy.orm import Session, sessionmaker
 
 from radiant_ext.store.errors import StoreError
 
-__all__ = ["make_engine", "make_session_factory", "normalise_url", "session_scope"]
+__all__ = [
+    "database_url_problem",
+    "make_engine",
+    "make_session_factory",
+    "normalise_url",
+    "session_scope",
+    "sqlite_file",
+]
+
+_STORE_BACKENDS = {"sqlite": "pysqlite", "postgresql": "psycopg"}
+"""The databases the store's migrations support, with the one driver each is used with."""
 
 
 def normalise_url(url: str) -> str:
@@ -30,6 +41,54 @@ def normalise_url(url: str) -> str:
     return url
 
 
+def database_url_problem(url: str, *, store: bool = True) -> str | None:
+    """Why ``url`` cannot be used, or ``None`` when its dialect and driver are there.
+
+    The reason never contains the URL (nor its password).
+
+    :param url: an SQLAlchemy URL (``postgres://`` and ``postgresql://`` mean psycopg 3).
+    :param store: ``True`` for the local store (SQLite or PostgreSQL with psycopg only, and
+        SQLite in a file); ``False`` for any database SQLAlchemy can reach with an installed
+        driver (Znuny's).
+    """
+    try:
+        parsed = make_url(normalise_url(url))
+    except (ArgumentError, ValueError):
+        return "not a database URL (dialect://user:password@host/database)"
+    backend, driver = parsed.get_backend_name(), parsed.get_driver_name()
+    if store and backend not in _STORE_BACKENDS:
+        return f"the local store cannot use {backend!r} databases, only SQLite and PostgreSQL"
+    if store and driver != _STORE_BACKENDS[backend]:
+        return (f"the driver {driver!r} is not supported for {backend}: use "
+                f"{backend}+{_STORE_BACKENDS[backend]}")
+    try:
+        dialect = parsed.get_dialect()
+    except NoSuchModuleError:
+        return f"unknown database dialect or driver {parsed.drivername!r}"
+    try:
+        dialect.import_dbapi()
+    except ImportError as exc:
+        hint = " (pip install 'radiant-ext[postgres]')" if driver == "psycopg" else ""
+        return (f"the driver of {parsed.drivername!r} is not installed: no module "
+                f"{exc.name or '?'!r}{hint}")
+    if store and backend == "sqlite" and parsed.database in (None, "", ":memory:"):
+        return "an in-memory SQLite database would lose the store: name a file"
+    return None
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The file of an SQLite ``url`` (``None`` for other databases and in-memory SQLite)."""
+    try:
+        parsed = make_url(normalise_url(url))
+    except (ArgumentError, ValueError):
+        return None
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    if parsed.database.startswith("file:"):  # a URI filename (?uri=true): left to SQLite
+        return None
+    return Path(parsed.database)
+
+
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     # WAL lets the portal read while the sync process writes; busy_timeout makes concurrent
     # writers wait instead of failing with "database is locked".
@@ -40,27 +99,56 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.close()
 
 
+def _create_private(path: Path) -> None:
+    """Create the SQLite file readable and writable by its owner only (0600) when missing.
+
+    SQLite gives its ``-wal`` and ``-shm`` files the database file's permissions. No folder is
+    created: the data folder is made by the settings (``data_dir``), any other must exist.
+    """
+    if not path.parent.is_dir():
+        return  # connecting says "unable to open database file"; the settings name the folder
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return
+    except OSError:
+        return  # read-only folder and the like: connecting reports it
+    os.close(fd)
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
-    """Create an engine for ``url``; an SQLite file's folder is created when missing.
+    """Create an engine for ``url``; a missing SQLite file is created with mode 0600.
 
     :param url: SQLAlchemy URL (``Settings.effective_database_url``).
     :param kwargs: passed to :func:`sqlalchemy.create_engine`.
-    :raises StoreError: when the URL cannot be parsed.
+    :raises StoreError: when the URL cannot be parsed, or names a dialect or driver that is
+        not installed.
     """
     url = normalise_url(url)
     try:
         parsed = make_url(url)
-    except ArgumentError as exc:
-        raise StoreError(f"invalid database URL {url!r}: {exc}") from exc
+    except (ArgumentError, ValueError) as exc:
+        raise StoreError(f"invalid database URL {_masked(url)}: {exc}") from exc
+    problem = database_url_problem(url, store=False)
+    if problem is not None:
+        raise StoreError(f"cannot use the database URL {_masked(url)}: {problem}")
     if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        path = sqlite_file(url)
+        if path is not None:
+            _create_private(path)
         kwargs.setdefault("connect_args", {"timeout": 30})
         engine = create_engine(parsed, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     return create_engine(parsed, **kwargs)
+
+
+def _masked(url: str) -> str:
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except (ArgumentError, ValueError):
+        return "(unparsable)"
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
