@@ -75,8 +75,7 @@ class Runtime:
             if self._client is None:
                 from radiant_ext.client import ZnunyClient
 
-                self._client = ZnunyClient.from_settings(
-                    self.settings, header_auth=self.settings.znuny_session_in_header)
+                self._client = ZnunyClient.from_settings(self.settings)
             return self._client
 
     @property

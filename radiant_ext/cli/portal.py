@@ -11,7 +11,7 @@ import logging
 import secrets
 import threading
 from collections.abc import Callable
-from contextlib import ExitStack
+from contextlib import ExitStack, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -200,10 +200,13 @@ def demo(port: int, host: str, data_dir: Path) -> None:
     """Sandbox Znuny + seeded catalogs + scheduler + portal in one command."""
     from werkzeug.serving import make_server
 
+    from radiant_ext.config import writable_folder
     from radiant_ext.portal import create_app
 
     data = data_dir.resolve()
-    data.mkdir(mode=0o700, parents=True, exist_ok=True)  # secrets and customers' data inside
+    with suppress(OSError):  # writable_folder names the problem in one line
+        data.mkdir(mode=0o700, parents=True, exist_ok=True)  # secrets and customers' data
+    writable_folder(data, "--data")
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(message)s")
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     with ExitStack() as stack:

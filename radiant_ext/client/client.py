@@ -152,7 +152,9 @@ class ZnunyClient(ClientCore):
     :param auth_mode: ``"session"`` (SessionCreate once, then SessionID) or ``"credentials"``
         (login and password in every request).
     :param header_auth: send SessionID / login / password as ``X-OTRS-Header-*`` headers
-        (Znuny ≥ 6.1; keeps secrets out of URLs).
+        (keeps secrets out of URLs and Znuny's access log): ``True``, ``False`` or ``"auto"``
+        (asked of the server once per endpoint: Znuny 6.5 and 7.0 read them, OTRS 6.0 does
+        not). ``from_settings`` takes ``RADIANT_ZNUNY_SESSION_IN_HEADER`` (default auto).
     :param timeout: seconds, or ``(connect, read)``.
     :param retry: :class:`RetryPolicy`; writes are retried only when nothing was sent.
     :param verify: TLS verification: ``True``, ``False`` or a CA-bundle path.
@@ -181,6 +183,7 @@ class ZnunyClient(ClientCore):
             "script_path": settings.znuny_script_path or None,
             "timeout": settings.znuny_timeout,
             "verify": settings.znuny_verify_tls,
+            "header_auth": settings.znuny_session_in_header,
             "credentials": (
                 AgentCredentials(settings.znuny_user, password) if settings.znuny_user else None
             ),

@@ -284,7 +284,9 @@ def _json(body: dict[str, Any], status: int) -> Response:
 
 
 def _header_safe(text: str) -> str:
-    return text.encode("ascii", "backslashreplace").decode("ascii")[:300]
+    """``text`` fit for a header: printable ASCII (a reason may quote the payload)."""
+    printable = "".join(c if c.isprintable() else " " for c in text)
+    return printable.encode("ascii", "backslashreplace").decode("ascii")[:300]
 
 
 @webhook_blueprint.post(WEBHOOK_PATH)

@@ -88,6 +88,19 @@ def test_serve_without_a_secret_key_is_one_readable_line(tmp_path: Path) -> None
     ]
 
 
+def test_demo_with_a_data_folder_it_cannot_use_is_one_readable_line(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    out = subprocess.run(
+        [sys.executable, "-m", "radiant_ext", "demo", "--data", str(blocker / "demo")],
+        capture_output=True, text=True, env=_clean_env(RADIANT_DATA_DIR=str(tmp_path)),
+        cwd=tmp_path, timeout=60,
+    )
+    assert out.returncode == 1
+    [line] = out.stderr.strip().splitlines()
+    assert line.startswith("Error: invalid setting: --data=") and "cannot create" in line
+
+
 @pytest.fixture
 def znuny(tmp_path: Path) -> Iterator[str]:
     server = serve_in_thread(sandbox_app(tmp_path / "sandbox", seed="retail"))

@@ -449,3 +449,13 @@ def test_hundreds_of_portal_requests_use_one_agent_session(
         path = f"/requests/{ticket_id}" if n % 2 else "/requests"
         assert client.get(path).status_code == 200
     assert agent_sessions() - before <= 1  # one agent session serves filing and all reads
+
+
+def test_znuny_answering_500_on_a_request_page_is_a_503_not_a_server_error(
+    portal: Flask, faults: Any
+) -> None:
+    client, _ = _login(portal, "demo-customer")
+    _, ticket_id = _file_pos_request(client)
+    faults("error500")
+    page = client.get(f"/requests/{ticket_id}")
+    assert page.status_code == 503

@@ -57,3 +57,10 @@ def test_an_event_name_with_control_characters_is_refused_with_a_reason(
     assert response.get_json() == {
         "error": "the event name in 'Event.Event' has control characters"}
     assert "evil.test" not in str(response.headers)
+
+
+def test_a_reason_quoting_control_characters_still_makes_a_valid_header() -> None:
+    from radiant_ext.webhook.blueprint import _header_safe
+
+    assert _header_safe("routed as it.pos-down\r\nSet-Cookie: x=1\x00 — ok") == \
+        "routed as it.pos-down  Set-Cookie: x=1  \\u2014 ok"

@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 
 from radiant_ext.client import NewArticle, NewAttachment, Ticket, TicketChanges, ZnunyClient
 from radiant_ext.client.errors import (
+    HTTPStatusError,
     NotFoundError,
     PermissionDeniedError,
     ZnunyConnectionError,
@@ -74,7 +75,7 @@ class ZnunyTickets:
             )
         except (NotFoundError, PermissionDeniedError) as exc:
             raise TicketNotFound(str(ticket_id)) from exc
-        except ZnunyConnectionError as exc:
+        except (ZnunyConnectionError, HTTPStatusError) as exc:  # no answer, or Znuny's 5xx
             raise UpstreamUnavailable(str(exc)) from exc
         if not ticket_visible(customer, ticket.customer_user_id, ticket.customer_id):
             raise TicketNotFound(str(ticket_id))
