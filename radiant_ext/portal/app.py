@@ -10,7 +10,7 @@ import logging
 import secrets
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import Flask
 from jinja2 import ChoiceLoader, FileSystemLoader
@@ -27,7 +27,15 @@ from radiant_ext.portal.ports import PortalServices
 from radiant_ext.portal.requests import views as requests_views
 from radiant_ext.portal.sessions import MemorySessionStore, SessionStore, SqliteSessionStore
 
-__all__ = ["create_app"]
+if TYPE_CHECKING:
+    from radiant_ext.portal.auth.ratelimit import FailureLog
+    from radiant_ext.runtime import Runtime
+
+__all__ = ["RUNTIME_KEY", "create_app", "session_backend"]
+
+RUNTIME_KEY = "radiant_runtime"
+"""``app.extensions`` key of the worker's :class:`~radiant_ext.runtime.Runtime` (``None``
+when the services were passed in, as tests do)."""
 
 log = logging.getLogger(__name__)
 
@@ -70,11 +78,15 @@ def create_app(settings: Settings | Mapping[str, Any] | None = None) -> Flask:
         app.config["PORTAL_MAX_ATTACHMENT_BYTES"] * app.config["PORTAL_MAX_ATTACHMENTS"]
         + 1024 * 1024
     )
+    # The composition root of a portal worker: one engine, one agent client, one plugin
+    # manager, shared by the portal's services, its sessions, the webhook and the reports.
+    runtime = None if app.config.get("PORTAL_SERVICES") else _runtime(radiant)
+    app.extensions[RUNTIME_KEY] = runtime
     with _store_errors(radiant):
-        bundle = app.config.get("PORTAL_SERVICES") or _build_services(radiant)
-        store = app.config.get("PORTAL_SESSION_STORE") or _session_store(app, radiant)
-    _init_subsystems(app, bundle, store)
-    _init_companions(app, radiant)
+        bundle = app.config.get("PORTAL_SERVICES") or _build_services(radiant, runtime)
+        store = app.config.get("PORTAL_SESSION_STORE") or _session_store(app, radiant, runtime)
+    _init_subsystems(app, bundle, store, _failure_log(app, radiant, runtime))
+    _init_companions(app, radiant, runtime, bundle)
     i18n.add_blueprint_translations(app)
     proxies = int(app.config["PORTAL_TRUSTED_PROXIES"])
     if proxies:
@@ -137,35 +149,80 @@ def _check_secret_key(app: Flask) -> None:
     app.config["SECRET_KEY"] = secrets.token_urlsafe(48)
 
 
-def _session_store(app: Flask, radiant: Settings) -> SessionStore:
+def _runtime(radiant: Settings) -> Runtime:
+    from radiant_ext.runtime import Runtime
+
+    return Runtime(radiant)
+
+
+def session_backend(config: Mapping[str, Any], radiant: Settings) -> str:
+    """Where the portal's sessions (and the login limiter's counts) live: ``database``,
+    ``sqlite`` or ``memory``. ``auto`` (the default) takes the store's database when it is
+    shared by several hosts (PostgreSQL), else a session file beside the SQLite store."""
+    backend = str(config.get("PORTAL_SESSION_BACKEND") or "auto")
+    if backend != "auto":
+        return backend
+    return "sqlite" if radiant.effective_database_url.startswith("sqlite") else "database"
+
+
+def _session_store(app: Flask, radiant: Settings, runtime: Runtime | None) -> SessionStore:
     idle = app.config["PORTAL_SESSION_IDLE_SECONDS"]
-    if app.config.get("PORTAL_SESSION_BACKEND", "sqlite") == "memory":
+    backend = session_backend(app.config, radiant)
+    if backend == "memory":
         return MemorySessionStore(idle)
+    if backend == "database":
+        from radiant_ext.portal.sessions import DatabaseSessionStore
+
+        return DatabaseSessionStore((runtime or _runtime(radiant)).sessions, idle)
     return SqliteSessionStore(radiant.data_dir / "portal-sessions.sqlite3", idle)
 
 
-def _build_services(radiant: Settings) -> PortalServices:
+def _build_services(radiant: Settings, runtime: Runtime | None) -> PortalServices:
     from radiant_ext.portal.adapters import build_services
 
-    return build_services(radiant)
+    return build_services(radiant, runtime)
 
 
-def _init_companions(app: Flask, radiant: Settings) -> None:
-    """The other areas' pages served by the portal: Znuny's webhook and the reports."""
+def _init_companions(app: Flask, radiant: Settings, runtime: Runtime | None,
+                     bundle: PortalServices) -> None:
+    """The other areas' pages served by the portal: Znuny's webhook and the reports, on the
+    worker's runtime (its plugins and its store) when the portal has one."""
     from radiant_ext.reports import blueprint as reports_blueprint
     from radiant_ext.webhook import init_webhook
 
-    init_webhook(app, settings=radiant)  # after csrf.init_app: the endpoint is CSRF-exempt
+    if runtime is None:
+        init_webhook(app, settings=radiant)  # after csrf.init_app: the endpoint is exempt
+    else:
+        from radiant_ext.store import claim_announcement
+        from radiant_ext.webhook import router_for
+
+        sessions = runtime.sessions
+        service = init_webhook(app, settings=radiant,
+                               router=router_for(runtime.plugins, sessions),
+                               announcements=lambda ticket: claim_announcement(sessions, ticket))
+        bundle.closers.insert(0, service.close)
+        app.config.setdefault("REPORTS_ENGINE", runtime.engine)
+        app.config.setdefault("REPORTS_PLUGINS", runtime.plugins)
     app.register_blueprint(reports_blueprint)
 
 
-def _init_subsystems(app: Flask, bundle: PortalServices, store: SessionStore) -> None:
+def _failure_log(app: Flask, radiant: Settings, runtime: Runtime | None) -> FailureLog | None:
+    """Failed logins are counted where the sessions are: in the database for every host."""
+    if runtime is None or session_backend(app.config, radiant) != "database":
+        return None
+    from radiant_ext.portal.auth.ratelimit import DatabaseFailureLog
+
+    return DatabaseFailureLog(runtime.sessions)
+
+
+def _init_subsystems(app: Flask, bundle: PortalServices, store: SessionStore,
+                     failures: FailureLog | None) -> None:
     csrf.init_app(app)
     i18n.init_app(app)
     security.init_app(app)
     errors.init_app(app)
     services_mod.init_app(app, bundle, store)
-    auth.init_app(app)
+    auth.init_app(app, failures)
     catalog_views.init_app(app)
     requests_views.init_app(app)
     for blueprint in bundle.blueprints:

@@ -45,9 +45,11 @@ DEFAULTS: dict[str, Any] = {
     "PORTAL_SESSION_IDLE_SECONDS": 8 * 3600,
     # A session ends this long after login, however active (radiant_ext.portal.sessions).
     "PORTAL_SESSION_LIFETIME_SECONDS": 12 * 3600,
-    # Where portal sessions live: "sqlite" (a file under the data dir, shared by the workers
-    # of one host) or "memory" (one process only).
-    "PORTAL_SESSION_BACKEND": "sqlite",
+    # Where portal sessions and the login limiter's counts live: "database" (the store's,
+    # shared by every host on PostgreSQL), "sqlite" (a file under the data dir, shared by the
+    # workers of one host), "memory" (one process only), or "auto": the store's database when
+    # it is PostgreSQL, else the file.
+    "PORTAL_SESSION_BACKEND": "auto",
     # How often (seconds) a page re-checks that Znuny still knows the customer's GI session.
     "PORTAL_SESSION_CHECK_SECONDS": 60,
     # How often (seconds) page views write the session's last activity (idle expiry).
@@ -128,8 +130,8 @@ class PortalConfig(BaseModel):
         json_schema_extra=_allowed("whole seconds from 1 to 2592000 (30 days)"))
     PORTAL_SESSION_LIFETIME_SECONDS: Seconds = Field(
         json_schema_extra=_allowed("whole seconds from 1 to 2592000 (30 days)"))
-    PORTAL_SESSION_BACKEND: Literal["sqlite", "memory"] = Field(
-        json_schema_extra=_allowed("sqlite or memory"))
+    PORTAL_SESSION_BACKEND: Literal["auto", "database", "sqlite", "memory"] = Field(
+        json_schema_extra=_allowed("auto, database, sqlite or memory"))
     PORTAL_SESSION_CHECK_SECONDS: Interval = Field(
         json_schema_extra=_allowed("whole seconds from 0 (every page) to 1000000000"))
     PORTAL_SESSION_TOUCH_SECONDS: Interval = Field(

@@ -108,7 +108,9 @@ def _build_state(app: Flask) -> ReportsState:
     return ReportsState(
         settings=cfg.get("REPORTS_SETTINGS") or report_settings(settings()),
         engine=engine,
-        directory=cfg.get("REPORTS_DIRECTORY") or directory_from_settings(settings()),
+        directory=cfg.get("REPORTS_DIRECTORY") or (
+            ItemDirectory.from_plugins(cfg["REPORTS_PLUGINS"]) if cfg.get("REPORTS_PLUGINS")
+            else directory_from_settings(settings())),
         agent_auth=(agent_auth_from(cfg["REPORTS_AGENT_AUTH"]) if cfg.get("REPORTS_AGENT_AUTH")
                     else znuny_agent_auth(settings())),
         clock=cfg.get("REPORTS_CLOCK") or (lambda: datetime.now(UTC)),

@@ -48,7 +48,11 @@ from radiant_ext.webhook.errors import (
     WebhookAuthError,
     WebhookError,
 )
-from radiant_ext.webhook.factory import recent_incidents_from_store, router_from_settings
+from radiant_ext.webhook.factory import (
+    recent_incidents_from_store,
+    router_for,
+    router_from_settings,
+)
 from radiant_ext.webhook.invoker import (
     INVOKER_HEADERS,
     InvokerAnswer,
@@ -128,6 +132,7 @@ __all__ = [
     "is_known_event",
     "plan_writeback",
     "recent_incidents_from_store",
+    "router_for",
     "router_from_settings",
     "routing_answer",
     "routing_note",

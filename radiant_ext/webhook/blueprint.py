@@ -335,6 +335,7 @@ def init_webhook(
     settings: Settings | None = None,
     router: TicketRouter | None = None,
     config: WebhookConfig | None = None,
+    announcements: Callable[[int], bool] | None = None,
 ) -> WebhookService:
     """Register the webhook endpoint on ``app``, exempt from CSRF.
 
@@ -346,6 +347,9 @@ def init_webhook(
     :param settings: credentials and blocked plugins; loaded from the environment if omitted.
     :param router: a ready router (tests, or a portal that shares its ``Plugins``).
     :param config: overrides the credentials taken from ``settings``.
+    :param announcements: claims a ticket's announcement in the store shared by every host
+        (``claim_announcement`` over the portal's store); built from ``settings`` when not
+        given.
     :return: the service stored in ``app.extensions["radiant_webhook"]``.
     """
     if settings is None and config is None:
@@ -356,7 +360,8 @@ def init_webhook(
         assert settings is not None
         config = WebhookConfig.from_settings(settings)
     config = replace(config, **_throttle_config(app))
-    service = WebhookService(config=config, router=router, settings=settings)
+    service = WebhookService(config=config, router=router, settings=settings,
+                             announcements=announcements)
     first = EXTENSION_KEY not in app.extensions
     app.extensions[EXTENSION_KEY] = service
     if first:

@@ -18,10 +18,11 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from radiant_ext.config import Settings
+from radiant_ext.plugins import Plugins
 from radiant_ext.plugins.models import RecentIncidents
 from radiant_ext.webhook.routing import TicketRouter
 
-__all__ = ["recent_incidents_from_store", "router_from_settings"]
+__all__ = ["recent_incidents_from_store", "router_for", "router_from_settings"]
 
 log = logging.getLogger("radiant_ext.webhook")
 
@@ -72,22 +73,29 @@ def recent_incidents_from_store(
     return count
 
 
+def router_for(plugins: Plugins, sessions: Callable[[], AbstractContextManager[Session]] | None
+               ) -> TicketRouter:
+    """A :class:`TicketRouter` over ``plugins``, counting repeat incidents in the store that
+    ``sessions`` opens (``None``: no store, no history)."""
+    recent = recent_incidents_from_store(sessions) if sessions is not None else None
+    return TicketRouter(plugins, disabled_items=disabled_items_of(plugins.enablement),
+                        recent_incidents=recent)
+
+
 def router_from_settings(settings: Settings) -> TicketRouter:
     """Return a :class:`TicketRouter` over ``plugins_from_settings(settings)``.
 
     Department switches, disabled items and repeat-incident counts come from the local store
-    when it exists.
+    when it exists. (The portal passes its worker's runtime instead: :func:`router_for`.)
 
     :raises PluginError: a plugin cannot be loaded or the local store is not migrated.
     """
     from radiant_ext.plugins.factory import plugins_from_settings
 
     plugins = plugins_from_settings(settings)
-    recent: RecentIncidents | None = None
-    if settings.database_url or (settings.data_dir / "radiant.sqlite3").exists():
-        from radiant_ext.store import make_engine, session_scope
+    if not (settings.database_url or (settings.data_dir / "radiant.sqlite3").exists()):
+        return router_for(plugins, None)
+    from radiant_ext.store import make_engine, session_scope
 
-        engine = make_engine(settings.effective_database_url)
-        recent = recent_incidents_from_store(lambda: session_scope(engine))
-    return TicketRouter(plugins, disabled_items=disabled_items_of(plugins.enablement),
-                        recent_incidents=recent)
+    engine = make_engine(settings.effective_database_url)
+    return router_for(plugins, lambda: session_scope(engine))

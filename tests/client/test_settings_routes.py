@@ -18,8 +18,10 @@ SID = "S" * 32
 
 
 def settings(**kw: Any) -> Settings:
+    # routes are under test here: the session travels in the body (no header probe)
     return Settings(znuny_url="http://znuny.test", znuny_user="radiant",
-                    znuny_password="radiant-demo", znuny_route_set="znuny", **kw)
+                    znuny_password="radiant-demo", znuny_route_set="znuny",
+                    znuny_session_in_header=False, **kw)
 
 
 def test_a_post_search_route_from_settings_enables_dynamic_field_search(mocked: Any) -> None:

@@ -128,7 +128,8 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         "RADIANT_SETTINGS": settings, "TESTING": True, "SECRET_KEY": "fuzz",
         "PORTAL_SESSION_CHECK_SECONDS": 0,
         "REPORTS_SETTINGS": ReportSettings.model_validate(
-            {"agents": [REPORTS_AGENT, FUZZED_AGENT], "managers": {"store-007": ["store-manager"]}}),
+            {"agents": [REPORTS_AGENT, FUZZED_AGENT],
+             "managers": {"store-007": ["store-manager"]}}),
         "REPORTS_AGENT_AUTH": _agent_auth, "REPORTS_CLOCK": lambda: NOW,
     })
     agent = ZnunyClient(server.url, credentials=AgentCredentials("radiant", "radiant-demo"))

@@ -44,8 +44,9 @@ def test_a_complete_gi_setup_is_reported_ok_and_the_database_skipped() -> None:
         mock.post(search, json=_recorded("035-TicketSearch-sort-order-limit.json"))
         mock.post(search, json=_recorded("043-TicketSearch-POST-dynamicfield.json"))
         findings = _by_check(setup_check(_settings()))
-        body = json.loads(mock.calls[2].request.body or b"{}")
-    assert body["DynamicField_RadiantRequestID"] == {"Empty": 0}
+        bodies = [json.loads(call.request.body or b"{}") for call in mock.calls
+                  if call.request.url.endswith("/Ticket/Search")]
+    assert bodies[-1]["DynamicField_RadiantRequestID"] == {"Empty": 0}
     for check in ("webhook.secret", "gi.session", "gi.search", "gi.search-dynamic-fields"):
         assert findings[check].status == "ok", findings[check]
     assert findings["db.connection"].status == "skipped"

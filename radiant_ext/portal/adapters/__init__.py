@@ -7,6 +7,7 @@ calls it when no ``PORTAL_SERVICES`` are configured.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -20,6 +21,9 @@ from radiant_ext.portal.adapters.listing import AutoLister, CacheLister, LiveLis
 from radiant_ext.portal.adapters.submission import OutboxSubmission, build_ticket
 from radiant_ext.portal.adapters.tickets import ZnunyTickets
 from radiant_ext.portal.ports import PortalServices
+
+if TYPE_CHECKING:
+    from radiant_ext.runtime import Runtime
 
 __all__ = [
     "AgentNames",
@@ -37,10 +41,13 @@ __all__ = [
 ]
 
 
-def build_services(settings: Settings) -> PortalServices:
+def build_services(settings: Settings, runtime: Runtime | None = None) -> PortalServices:
     """Connect the portal to Znuny, the plugins and the local store described by ``settings``.
 
     The store must be migrated (``radiant-ext db upgrade``).
+
+    :param runtime: the worker's runtime (engine, agent client, plugins); one is built from
+        ``settings`` when not given. Closing the services closes it.
 
     :raises radiant_ext.store.MigrationError: when the store's schema is not current.
     """
@@ -49,7 +56,7 @@ def build_services(settings: Settings) -> PortalServices:
     from radiant_ext.store import check_schema, make_engine
     from radiant_ext.sync.outbox import RetryPolicy
 
-    runtime = Runtime(settings)  # this worker's engine, one agent client and the plugins
+    runtime = runtime or Runtime(settings)  # the worker's engine, agent client and plugins
     check_schema(runtime.engine)
     sessions = runtime.sessions
     agent = runtime.client

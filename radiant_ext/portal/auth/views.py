@@ -37,7 +37,7 @@ from werkzeug.wrappers import Response
 from wtforms import HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
-from radiant_ext.portal.auth.ratelimit import LoginLimiter
+from radiant_ext.portal.auth.ratelimit import FailureLog, LoginLimiter
 from radiant_ext.portal.navigation import safe_next as _site_next
 from radiant_ext.portal.ports import Customer, InvalidCredentials, UpstreamUnavailable
 from radiant_ext.portal.services import services, session_store
@@ -235,13 +235,18 @@ def logout() -> Response:
     return redirect(url_for("auth.login"))
 
 
-def init_app(app: Flask) -> None:
-    """Register login/logout and the per-request session guard."""
+def init_app(app: Flask, failures: FailureLog | None = None) -> None:
+    """Register login/logout and the per-request session guard.
+
+    :param failures: where failed logins are counted (the store's database when the
+        sessions live there, so that every host counts the same); default: this process.
+    """
     app.extensions["radiant_login_limiter"] = LoginLimiter(
         app.config["PORTAL_LOGIN_MAX_FAILURES"],
         app.config["PORTAL_LOGIN_MAX_FAILURES_PER_ADDRESS"],
         app.config["PORTAL_LOGIN_WINDOW_SECONDS"],
         float(app.config.get("PORTAL_LOGIN_MAX_DELAY_SECONDS", 60)),
+        log=failures,
     )
     app.before_request(_load_customer)
     app.register_blueprint(bp)
