@@ -95,6 +95,21 @@ class Tricklers:
                 except OSError:
                     pass
 
+    def alive(self) -> int:
+        """How many of the connections the server has not closed."""
+        open_ = 0
+        for sock in self.socks:
+            sock.setblocking(False)
+            try:
+                open_ += sock.recv(1, socket.MSG_PEEK) != b""
+            except BlockingIOError:
+                open_ += 1
+            except OSError:
+                pass
+            finally:
+                sock.setblocking(True)
+        return open_
+
     def close(self) -> None:
         self._stop.set()
         self._thread.join(5)

@@ -8,12 +8,8 @@ loop before a thread sees them (``radiant_ext/cli/http_worker.py``).
 
 from __future__ import annotations
 
-import os
-import signal
 import socket
 import subprocess
-import sys
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,102 +17,34 @@ from pathlib import Path
 import pytest
 import requests
 
+from benchmarks.slow_clients import Tricklers  # the benchmark's slow clients, as measured
 from radiant_ext.config import load_settings
 from radiant_ext.sandbox import create_app as sandbox_app
 from radiant_ext.sandbox import serve_in_thread
 from radiant_ext.store import make_engine, upgrade_database
+from tests._serve import clean_env, serving
 
 pytestmark = pytest.mark.slow
 
 TRICKLERS = 100
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture
 def portal(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[str]]]:
     """``radiant-ext serve`` with its default workers and threads, on 127.0.0.1."""
     znuny = serve_in_thread(sandbox_app(tmp_path / "sandbox", seed="retail"))
-    env = {k: v for k, v in os.environ.items() if not k.startswith("RADIANT_")}
-    env.update(RADIANT_ZNUNY_URL=str(znuny.url), RADIANT_ZNUNY_USER="radiant",
-               RADIANT_ZNUNY_PASSWORD="radiant-demo", RADIANT_DATA_DIR=str(tmp_path),
-               RADIANT_SECRET_KEY="a-long-random-secret-for-the-test", PYTHONUNBUFFERED="1")
+    env = clean_env(RADIANT_ZNUNY_URL=str(znuny.url), RADIANT_ZNUNY_USER="radiant",
+                    RADIANT_ZNUNY_PASSWORD="radiant-demo", RADIANT_DATA_DIR=str(tmp_path),
+                    RADIANT_SECRET_KEY="a-long-random-secret-for-the-test")
     engine = make_engine(load_settings(data_dir=tmp_path, database_url="")
                          .effective_database_url)
     upgrade_database(engine)
     engine.dispose()
-    port = _free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "radiant_ext", "serve", "--host", "127.0.0.1", "--port",
-         str(port)],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, cwd=tmp_path,
-    )
-    url = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(240):
-            try:
-                requests.get(f"{url}/login", timeout=10)
-                break
-            except requests.RequestException:
-                time.sleep(0.25)
-        yield url, proc
+        with serving([], env, tmp_path, timeout=60) as running:
+            yield running
     finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.communicate(timeout=60)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.communicate()
         znuny.stop()
-
-
-class Tricklers:
-    """``count`` connections that each send a POST body one byte a second."""
-
-    def __init__(self, port: int, count: int) -> None:
-        self.socks: list[socket.socket] = []
-        for _ in range(count):
-            sock = socket.create_connection(("127.0.0.1", port), timeout=5)
-            sock.sendall(b"POST /login HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                         b"Content-Type: application/x-www-form-urlencoded\r\n"
-                         b"Content-Length: 100000\r\n\r\nlogin=")
-            self.socks.append(sock)
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._trickle, daemon=True)
-        self._thread.start()
-
-    def _trickle(self) -> None:
-        while not self._stop.wait(1.0):
-            for sock in self.socks:
-                try:
-                    sock.send(b"a")
-                except OSError:
-                    pass
-
-    def alive(self) -> int:
-        """How many of the connections the server has not closed."""
-        open_ = 0
-        for sock in self.socks:
-            sock.setblocking(False)
-            try:
-                open_ += sock.recv(1, socket.MSG_PEEK) != b""
-            except BlockingIOError:
-                open_ += 1
-            except OSError:
-                pass
-            finally:
-                sock.setblocking(True)
-        return open_
-
-    def close(self) -> None:
-        self._stop.set()
-        self._thread.join(5)
-        for sock in self.socks:
-            sock.close()
 
 
 def test_a_page_answers_within_seconds_while_a_hundred_clients_trickle_uploads(

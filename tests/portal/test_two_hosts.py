@@ -9,14 +9,9 @@ of both, and a webhook event that reaches both is announced to the plugins once.
 from __future__ import annotations
 
 import json
-import os
 import re
-import signal
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
@@ -26,6 +21,7 @@ from sqlalchemy import Engine, func, select
 from radiant_ext.sandbox import create_app as sandbox_app
 from radiant_ext.sandbox import serve_in_thread
 from radiant_ext.store import TicketAnnouncement, session_scope
+from tests._serve import clean_env, serving
 from tests._store_fixtures import store_engine
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
@@ -33,12 +29,6 @@ pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 RECORDINGS = Path(__file__).resolve().parents[2].parent / "shared" / "contract" / "znuny-webhook"
 SECRET = "hook-secret-for-two-hosts"
 COOKIE = "radiant_portal"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture
@@ -51,45 +41,22 @@ def store(tmp_path: Path) -> Iterator[Engine]:
 def hosts(tmp_path: Path, store: Engine) -> Iterator[list[str]]:
     """Two portal hosts (their base URLs) on one PostgreSQL store and one Znuny."""
     znuny = serve_in_thread(sandbox_app(tmp_path / "sandbox", seed="retail"))
-    env = {k: v for k, v in os.environ.items() if not k.startswith("RADIANT_")}
-    env.update(RADIANT_ZNUNY_URL=str(znuny.url), RADIANT_ZNUNY_USER="radiant",
-               RADIANT_ZNUNY_PASSWORD="radiant-demo",
-               RADIANT_DATABASE_URL=store.url.render_as_string(hide_password=False),
-               RADIANT_SECRET_KEY="one-secret-key-shared-by-every-host",
-               RADIANT_WEBHOOK_SECRET=SECRET, RADIANT_CONFIG="absent.toml",
-               PYTHONUNBUFFERED="1")
-    procs: list[subprocess.Popen[str]] = []
-    urls = []
+    env = clean_env(RADIANT_ZNUNY_URL=str(znuny.url), RADIANT_ZNUNY_USER="radiant",
+                    RADIANT_ZNUNY_PASSWORD="radiant-demo",
+                    RADIANT_DATABASE_URL=store.url.render_as_string(hide_password=False),
+                    RADIANT_SECRET_KEY="one-secret-key-shared-by-every-host",
+                    RADIANT_WEBHOOK_SECRET=SECRET, RADIANT_CONFIG="absent.toml")
     try:
-        for name in ("a", "b"):
-            data_dir = tmp_path / f"host-{name}"  # nothing shared on disk
-            data_dir.mkdir()
-            port = _free_port()
-            procs.append(subprocess.Popen(
-                [sys.executable, "-m", "radiant_ext", "serve", "--host", "127.0.0.1",
-                 "--port", str(port)],
-                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                env={**env, "RADIANT_DATA_DIR": str(data_dir)}, cwd=data_dir))
-            urls.append(f"http://127.0.0.1:{port}")
-        for url, proc in zip(urls, procs, strict=True):
-            deadline = time.monotonic() + 90
-            while True:
-                assert proc.poll() is None, proc.communicate()[0]
-                try:
-                    requests.get(f"{url}/login", timeout=10)
-                    break
-                except requests.RequestException:
-                    assert time.monotonic() < deadline, f"{url} does not answer"
-                    time.sleep(0.25)
-        yield urls
+        with ExitStack() as stack:
+            urls = []
+            for name in ("a", "b"):
+                data_dir = tmp_path / f"host-{name}"  # nothing shared on disk
+                data_dir.mkdir()
+                url, _ = stack.enter_context(serving(
+                    [], {**env, "RADIANT_DATA_DIR": str(data_dir)}, data_dir))
+                urls.append(url)
+            yield urls
     finally:
-        for proc in procs:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.communicate(timeout=60)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.communicate()
         znuny.stop()
 
 
