@@ -57,11 +57,11 @@ def _run(command: list[str], **kw: Any) -> str:
 
 
 def _config(server: LiveServer, setting: str, tmp: Path, value: str | None = None,
-            yaml_text: str | None = None, make_valid: bool = False,
-            deploy: bool = True) -> None:
-    """Update a setting; the last update of a batch deploys them all (a deploy is slow)."""
+            yaml_text: str | None = None, make_valid: bool = False) -> None:
+    """Update and deploy a setting. The console deploys only the setting it changed
+    (``ConfigurationDeploy(DirtySettings => [$SettingName])``): on Znuny 6.5 a setting
+    updated with ``--no-deploy`` is not deployed by a later update of another one."""
     args = ["--setting-name", setting]
-    last = [] if deploy else ["--no-deploy"]
     if yaml_text is not None:
         path = tmp / f"{setting.replace(':', '_')}.yml"
         path.write_text(yaml_text, "utf-8")
@@ -70,12 +70,12 @@ def _config(server: LiveServer, setting: str, tmp: Path, value: str | None = Non
     else:
         args += ["--value", str(value)]
     if not make_valid:
-        _run(server.console_command("Admin::Config::Update", *args, *last))
+        _run(server.console_command("Admin::Config::Update", *args))
         return
-    # a separate update: with --valid the value is not read
+    # a separate update: with --valid the value is not read; the second one deploys both
     _run(server.console_command("Admin::Config::Update", *args, "--no-deploy"))
     _run(server.console_command("Admin::Config::Update", "--setting-name", setting,
-                                "--valid", "1", *last))
+                                "--valid", "1"))
 
 
 def _hours(calendar: BusinessCalendar) -> dict[str, list[str]] | None:
@@ -153,7 +153,7 @@ CASES = [
 @pytest.fixture(scope="module")
 def znuny_calendars(server: LiveServer, settings: Settings) -> dict[str, str]:
     """Znuny calendars 7–9 with the hours, zone and days off of the cases' calendars,
-    deployed once; returns calendar number → the companion calendar's label."""
+    each deployed; returns calendar number → the companion calendar's label."""
     import tempfile
 
     plugins = plugins_from_settings(settings)
@@ -176,8 +176,8 @@ def znuny_calendars(server: LiveServer, settings: Settings) -> dict[str, str]:
                  {"yaml_text": _yaml_days_off(_days_off(calendar, start))}),
                 (f"TimeZone::Calendar{number}", {"value": calendar.tz.key, "make_valid": True}),
             ]
-        for index, (setting, kwargs) in enumerate(updates):
-            _config(server, setting, tmp, deploy=index == len(updates) - 1, **kwargs)
+        for setting, kwargs in updates:
+            _config(server, setting, tmp, **kwargs)
     return labels
 
 
