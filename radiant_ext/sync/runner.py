@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from contextlib import ExitStack
 from typing import Any
 
+from radiant_ext.client.errors import ZnunyConnectionError, ZnunyError
 from radiant_ext.errors import ConfigError, RadiantError
 from radiant_ext.store import JobRun, JobRunStatus, session_scope, utcnow
 from radiant_ext.sync.context import JobContext
@@ -31,10 +32,9 @@ def classify_error(exc: BaseException) -> str:
     """Return ``connection``, ``znuny``, ``config``, ``radiant`` or ``bug`` for ``exc``."""
     if isinstance(exc, PartialJobError):
         exc = exc.last_error
-    names = {cls.__name__ for cls in type(exc).__mro__}
-    if "ZnunyConnectionError" in names or isinstance(exc, ConnectionError | TimeoutError):
+    if isinstance(exc, ZnunyConnectionError | ConnectionError | TimeoutError):
         return "connection"
-    if "ZnunyError" in names:
+    if isinstance(exc, ZnunyError):
         return "znuny"
     if isinstance(exc, ConfigError):
         return "config"
