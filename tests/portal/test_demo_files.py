@@ -3,9 +3,11 @@ password hashes, the store and the sessions are in files nobody else can read.""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
+import sqlite3
 import stat
 import subprocess
 import sys
@@ -57,10 +59,18 @@ def test_the_demos_secret_and_data_files_are_readable_by_their_owner_only(
     finally:
         proc.send_signal(signal.SIGINT)
         try:
-            proc.communicate(timeout=60)
+            rest, _ = proc.communicate(timeout=60)
         except subprocess.TimeoutExpired:
             proc.kill()
-            proc.communicate()
+            rest, _ = proc.communicate()
+    # The secret is in the sandbox's private database, and in no line the demo printed.
+    with sqlite3.connect(secret_file) as conn:
+        [(stored,)] = conn.execute(
+            "SELECT value FROM sandbox_setting WHERE name = 'invoker'").fetchall()
+    secret = json.loads(stored)["Password"]
+    assert len(secret) >= 32
+    printed = "".join(lines) + (rest or "")
+    assert "portal at" in printed and secret not in printed
 
 
 def test_a_sandbox_database_left_readable_by_an_older_version_is_made_private(
