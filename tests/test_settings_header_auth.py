@@ -127,6 +127,27 @@ def test_on_sends_headers_without_asking_and_off_never(retail: str) -> None:
             assert ("X-OTRS-Header-SessionID" in wire.sent[1][4]) is expected
 
 
+def test_a_search_without_filters_sends_no_empty_body_with_the_session_in_a_header(
+        retail: str) -> None:
+    """Znuny answers a POST whose body is ``{}`` with "Unsupported request content structure."
+    (HTTP 500, seen on Znuny 7.0.9): with the session in a header, a call with no other
+    parameter must send no body at all."""
+    with ZnunyClient(retail, route_set="znuny-r2a",
+                     webservice="GenericTicketConnectorRESTReady2Adopt",
+                     credentials=AgentCredentials("radiant", "radiant-demo"),
+                     header_auth=True) as client:
+        bodies: list[tuple[str, str, bytes | None]] = []
+        send = client._transport.send
+
+        def recording(operation: str, method: str, url: str, **kw: Any) -> Any:
+            bodies.append((operation, method, kw.get("body")))
+            return send(operation, method, url, **kw)
+
+        client._transport.send = recording  # type: ignore[method-assign]
+        assert isinstance(client.ticket_search(), list)  # not "Unsupported request content"
+        assert ("TicketSearch", "POST", None) in bodies
+
+
 def _probe_answer(code: str, message: str) -> dict[str, Any]:
     return {"Error": {"ErrorCode": code, "ErrorMessage": message}}
 

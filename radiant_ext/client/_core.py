@@ -279,6 +279,8 @@ class ClientCore:
         url = self._endpoint + route.render(path_values)
         if route.method == "GET":
             return url, _query(data), None
+        if not data:  # Znuny refuses "{}" ("Unsupported request content structure"): no body
+            return url, None, None
         return url, None, json.dumps(data, ensure_ascii=False).encode("utf-8")
 
     def _exchange(

@@ -82,6 +82,8 @@ def read_body(request: Request) -> dict[str, Any]:
         raise NoAnswer  # Znuny dies ("Not a HASH reference"), Apache sends no status line
     if not isinstance(data, dict):
         raise _Transport("Error while decoding request content.")
+    if not data:  # Znuny 7.0.9 and 6.5.4 refuse an empty object (a body-less POST is fine)
+        raise _Transport("Unsupported request content structure.")
     return data
 
 
