@@ -48,7 +48,8 @@ def try_routing(title: str, body: str, company: str | None, user: str | None, qu
                 as_json: bool) -> None:
     """Show the answer the webhook would give Znuny for a new ticket, without Znuny."""
     from radiant_ext.config import load_settings
-    from radiant_ext.webhook import plan_writeback, router_from_settings, validate_payload
+    from radiant_ext.sandbox.znuny_writeback import plan_writeback
+    from radiant_ext.webhook import router_from_settings, validate_payload
 
     router = router_from_settings(load_settings())
     result = router.handle(validate_payload(_payload(title, body, company, user, queue)))

@@ -90,7 +90,7 @@ def _export_demo_stores(data_dir: Path) -> None:
     The companion names that folder in ``catalog_dirs`` to know the sandbox's stores (tiers,
     time zones, trading hours); the customer companies in Znuny are the same stores.
     """
-    from radiant_ext.plugins.demo import DEMO_STORES_FILE
+    from radiant_ext.sandbox.seeds.retail import DEMO_STORES_FILE
 
     target = data_dir / "stores" / DEMO_STORES_FILE.name
     if not target.exists():

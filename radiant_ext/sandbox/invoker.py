@@ -2,16 +2,15 @@
 
 After an operation's work is committed, the events it queued (``TicketCreate``,
 ``ArticleCreate``, ``TicketStateUpdate``) are sent one by one to the configured URL with the
-recorded body (:func:`radiant_ext.webhook.invoker_payload`, read when sent) and Znuny's headers
-and Basic auth (:func:`radiant_ext.webhook.call_invoker`). The answer's write-back keys are
+recorded body (:func:`~.znuny_invoker.invoker_payload`, read when sent) and Znuny's headers
+and Basic auth (:func:`~.znuny_invoker.call_invoker`). The answer's write-back keys are
 applied as user 1 in sorted order, stopping at the first failure without rollback
-(:func:`radiant_ext.webhook.plan_writeback`, :func:`radiant_ext.webhook.apply_writeback`); a
+(:func:`~.znuny_writeback.plan_writeback`, :func:`~.znuny_writeback.apply_writeback`); a
 non-20x answer, invalid JSON or a timeout applies nothing, and the operation still succeeds.
 Events the write-back fires are sent at once, nested (files 09, 11) — up to ``max_depth``
 levels and ``max_calls`` calls per operation, so a receiver that answers every event with a
 new article cannot hang the sandbox.
 """
-
 from __future__ import annotations
 
 import collections
@@ -28,7 +27,8 @@ from radiant_ext.sandbox import deepget, tickets
 from radiant_ext.sandbox.db import Ctx
 from radiant_ext.sandbox.escalation import rebuild_index
 from radiant_ext.sandbox.writeback import apply_action
-from radiant_ext.webhook import WriteBackPlan, apply_writeback, call_invoker, plan_writeback
+from radiant_ext.sandbox.znuny_invoker import call_invoker
+from radiant_ext.sandbox.znuny_writeback import WriteBackPlan, apply_writeback, plan_writeback
 
 __all__ = ["EVENTS", "InvokerCall", "InvokerConfig", "InvokerRunner"]
 

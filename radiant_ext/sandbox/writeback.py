@@ -2,8 +2,8 @@
 
 Every action runs as user 1 (``root@localhost``) with the history rows Znuny 7.0.19 writes
 (``shared/contract/znuny-webhook/`` files 08, 10, 12). Order, the stop at the first failure and
-the structural checks come from :func:`radiant_ext.webhook.plan_writeback` and
-:func:`radiant_ext.webhook.apply_writeback`; this module only knows the ticket's data: an
+the structural checks come from :func:`~.znuny_writeback.plan_writeback` and
+:func:`~.znuny_writeback.apply_writeback`; this module only knows the ticket's data: an
 unknown queue, state, priority, type, service, SLA or agent fails the action, a dynamic field
 that does not exist is skipped (success), a dropdown value is not checked (file 10).
 """
@@ -20,7 +20,7 @@ from radiant_ext.sandbox import schema as s
 from radiant_ext.sandbox.db import Ctx, lookup_id
 from radiant_ext.sandbox.events import emit
 from radiant_ext.sandbox.timeutil import FMT, parse
-from radiant_ext.webhook import WriteBackAction
+from radiant_ext.sandbox.znuny_writeback import WriteBackAction
 
 #: Article defaults of ``OTRS_TicketArticleAdd`` (any key of the answer overrides them).
 ARTICLE_DEFAULTS = {

@@ -3,7 +3,7 @@
 :func:`invoker_payload` turns a ticket as ``TicketGet`` returns it (``AllArticles=1``,
 ``DynamicFields=1``, ``Attachments=1``) into the body a ``Ticket::Generic`` invoker posts
 (``shared/contract/znuny-webhook/README.md``, "What arrives"); :func:`call_invoker` posts it
-with the headers Znuny 7.0.19 sends and returns what :func:`~radiant_ext.webhook.plan_writeback`
+with the headers Znuny 7.0.19 sends and returns what :func:`~.znuny_writeback.plan_writeback`
 reads — a timeout or a refused connection becomes the status 500 Znuny reports (file 20).
 """
 
@@ -80,7 +80,7 @@ def invoker_payload(
 
 @dataclass(frozen=True)
 class InvokerAnswer:
-    """What came back, in the form :func:`~radiant_ext.webhook.plan_writeback` takes."""
+    """What came back, in the form :func:`~.znuny_writeback.plan_writeback` takes."""
 
     status: int
     content_type: str | None

@@ -5,15 +5,12 @@
     from radiant_ext.webhook import init_webhook
     init_webhook(app, settings=settings)          # POST /-/znuny/webhook[/...] (portal)
 
-    from radiant_ext.webhook import plan_writeback, apply_writeback
-    plan = plan_writeback(200, "application/json", body)   # what Znuny 7.0.19 would run
-    outcome = apply_writeback(plan.actions, apply_one)     # stop at the first failure
-
-    from radiant_ext.webhook import invoker_payload, call_invoker
-    answer = call_invoker(url, invoker_payload(event, ticket), user=u, password=p)
-
     from radiant_ext.webhook import setup_check
     findings = setup_check(settings)                       # for ``radiant-ext check``
+
+Znuny's side of the exchange — the invoker's call and how Znuny applies the answer — is
+played by the sandbox (``radiant_ext.sandbox.znuny_invoker``,
+``radiant_ext.sandbox.znuny_writeback``), never by production code.
 
 See docs/webhook.md and docs/znuny-setup.md.
 """
@@ -53,12 +50,6 @@ from radiant_ext.webhook.factory import (
     router_for,
     router_from_settings,
 )
-from radiant_ext.webhook.invoker import (
-    INVOKER_HEADERS,
-    InvokerAnswer,
-    call_invoker,
-    invoker_payload,
-)
 from radiant_ext.webhook.payload import (
     KNOWN_EVENTS,
     WebhookArticle,
@@ -77,23 +68,12 @@ from radiant_ext.webhook.routing import (
     email_ticket,
     ignored,
 )
-from radiant_ext.webhook.writeback import (
-    WRITEBACK_OPERATIONS,
-    WriteBackAction,
-    WriteBackOutcome,
-    WriteBackPlan,
-    apply_writeback,
-    plan_writeback,
-    writeback_actions,
-)
 
 __all__ = [
     "CATEGORY_FIELD",
     "DEADLINE_FIELD",
     "EXTENSION_KEY",
     "Finding",
-    "INVOKER_HEADERS",
-    "InvokerAnswer",
     "KNOWN_EVENTS",
     "NOTE_FROM",
     "NOTE_HISTORY_TYPE",
@@ -107,7 +87,6 @@ __all__ = [
     "TicketRouter",
     "UnsupportedContent",
     "WEBHOOK_PATH",
-    "WRITEBACK_OPERATIONS",
     "WebhookArticle",
     "WebhookAuthError",
     "WebhookConfig",
@@ -117,20 +96,13 @@ __all__ = [
     "WebhookResult",
     "WebhookService",
     "WebhookTicket",
-    "WriteBackAction",
-    "WriteBackOutcome",
-    "WriteBackPlan",
-    "apply_writeback",
-    "call_invoker",
     "decode_body",
     "email_ticket",
     "event_name",
     "handle_webhook",
     "ignored",
     "init_webhook",
-    "invoker_payload",
     "is_known_event",
-    "plan_writeback",
     "recent_incidents_from_store",
     "router_for",
     "router_from_settings",
@@ -139,5 +111,4 @@ __all__ = [
     "setup_check",
     "validate_payload",
     "webhook_blueprint",
-    "writeback_actions",
 ]

@@ -19,7 +19,7 @@ from radiant_ext.sandbox import (
     create_app,
     serve_in_thread,
 )
-from radiant_ext.webhook import INVOKER_HEADERS
+from radiant_ext.sandbox.znuny_invoker import INVOKER_HEADERS
 
 from .receiver import Receiver, json_answer
 

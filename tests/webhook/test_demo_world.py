@@ -11,7 +11,8 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from radiant_ext.plugins import Plugins, RequestContext, make_plugin_manager
-from radiant_ext.webhook import apply_writeback, plan_writeback, routing_answer
+from radiant_ext.sandbox.znuny_writeback import apply_writeback, plan_writeback
+from radiant_ext.webhook import routing_answer
 
 
 def _names(conn: Any, table: str, column: str = "name") -> set[str]:

@@ -18,18 +18,9 @@ from werkzeug.serving import make_server
 
 from radiant_ext.client import AgentCredentials, NewArticle, NewTicket, TicketChanges, ZnunyClient
 from radiant_ext.plugins import Plugins, make_plugin_manager
-from radiant_ext.webhook import (
-    INVOKER_HEADERS,
-    TicketRouter,
-    WebhookConfig,
-    WriteBackAction,
-    apply_writeback,
-    call_invoker,
-    init_webhook,
-    invoker_payload,
-    plan_writeback,
-    validate_payload,
-)
+from radiant_ext.sandbox.znuny_invoker import INVOKER_HEADERS, call_invoker, invoker_payload
+from radiant_ext.sandbox.znuny_writeback import WriteBackAction, apply_writeback, plan_writeback
+from radiant_ext.webhook import TicketRouter, WebhookConfig, init_webhook, validate_payload
 
 GI = "/otrs/nph-genericinterface.pl/Webservice/GenericTicketConnectorREST"
 

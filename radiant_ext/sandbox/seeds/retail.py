@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
 
+import yaml
 from sqlalchemy import Connection, select
 
 from radiant_ext.sandbox import schema as s
@@ -14,7 +17,29 @@ from radiant_ext.sandbox.timeutil import Clock
 PASSWORD = "demo"
 STORE_COUNT = 30
 """Stores ``store-001`` … ``store-030``; their names, tiers and zones are the demo's store
-directory (:mod:`radiant_ext.plugins.demo`), which the seed creates as customer companies."""
+directory (``radiant_ext/plugins/data/demo/stores.yaml``, read by :func:`demo_stores`), which
+the seed creates as customer companies."""
+DEMO_STORES_FILE = Path(__file__).resolve().parents[2] / "plugins" / "data" / "demo" / "stores.yaml"
+"""The demo world's store directory, shared with ``radiant-ext demo`` (read here as data: the
+sandbox imports nothing of the companion's rules)."""
+
+
+@dataclass(frozen=True)
+class DemoStore:
+    """A store of the demo's directory, as the seed needs it."""
+
+    id: str
+    name: str
+    tier: str
+
+
+def demo_stores() -> list[DemoStore]:
+    """The demo's stores, ``store-001`` … ``store-030`` (flagships 001–003)."""
+    data = yaml.safe_load(DEMO_STORES_FILE.read_text(encoding="utf-8"))
+    return [DemoStore(str(item["id"]), str(item["name"]), str(item.get("tier") or "standard"))
+            for item in data["stores"]]
+
+
 SERVICES = [
     "IT",
     "IT::Cash register",
@@ -223,8 +248,6 @@ def _agents(conn: Connection, now: dt.datetime, groups: dict[str, int]) -> None:
 
 
 def _customers(conn: Connection, now: dt.datetime) -> None:
-    from radiant_ext.plugins.demo import demo_stores
-
     for store in demo_stores():
         conn.execute(
             s.customer_company.insert().values(
