@@ -10,17 +10,12 @@ import pytest
 
 from radiant_ext.portal.auth.ratelimit import DatabaseFailureLog, LoginLimiter, MemoryFailureLog
 from radiant_ext.store import make_session_factory
+from tests._clock import Clock
 from tests._store_fixtures import store_engine
 
 LOGS = ["memory", "sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1_800_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture(params=LOGS)

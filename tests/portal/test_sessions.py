@@ -19,6 +19,7 @@ from radiant_ext.portal.sessions import (
     SqliteSessionStore,
 )
 from radiant_ext.store import make_session_factory
+from tests._clock import Clock
 from tests._store_fixtures import store_engine
 
 DANA = Customer("demo-customer", "store-007", "Dana Clerk", "dana@example.test")
@@ -40,14 +41,6 @@ def test_sqlite_store_file_is_private(tmp_path: Path) -> None:
     assert not mode & (stat.S_IRGRP | stat.S_IROTH)
 
 
-class Clock:
-    """A settable session clock (seconds)."""
-
-    def __init__(self) -> None:
-        self.now = 1_800_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 STORES = ["memory", "sqlite", "database-sqlite",

@@ -20,6 +20,7 @@ from radiant_ext.sandbox import create_app as sandbox_app
 from radiant_ext.sandbox import serve_in_thread
 from radiant_ext.sandbox.seeds.retail import PASSWORD
 from radiant_ext.store import make_engine, upgrade_database
+from tests._clock import Clock
 from tests.reports.conftest import DIRECTORY
 
 CHECK_SECONDS = 60
@@ -42,12 +43,6 @@ def znuny(sandbox_dir: Path) -> Iterator[str]:
     server.stop()
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1_800_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture

@@ -11,21 +11,16 @@ from flask.testing import FlaskClient
 
 from radiant_ext.webhook.blueprint import EXTENSION_KEY
 from radiant_ext.webhook.throttle import AuthThrottle
+from tests._clock import Clock
 
 EVENT = {"Event": {"Event": "QueueUpdate"}}  # acknowledged without routing
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture
 def clock() -> Clock:
-    return Clock()
+    return Clock(1000.0)
 
 
 @pytest.fixture
