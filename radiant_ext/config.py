@@ -206,10 +206,11 @@ class Settings(BaseSettings):
         json_schema_extra=_allowed("true, false, or the path of an existing CA bundle file"),
     )
     znuny_session_in_header: bool | Literal["auto"] = Field(
-        "auto", description="Send the agent's SessionID (and, where credentials are sent, the "
+        False, description="Send the agent's SessionID (and, where credentials are sent, the "
         "login and password) in X-OTRS-Header-* headers instead of the URL query string or "
         "the body. auto: when the server reads them (Znuny 6.1 and later; asked once per "
-        "process with one request that logs nobody in); true: always; false: never (OTRS 6).",
+        "process with one request that logs nobody in); true: always; false (the default: "
+        "see docs/settings.md): never.",
         json_schema_extra=_allowed("auto, true or false"),
     )
     znuny_routes: dict[str, str] = Field(

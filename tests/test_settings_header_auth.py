@@ -178,10 +178,10 @@ def test_the_probe_reads_the_answer_of_session_create(
 def test_the_companion_client_follows_the_setting(tmp_path: Path) -> None:
     base = {"data_dir": tmp_path, "znuny_user": "radiant", "znuny_password": "x"}
     runtime = Runtime(Settings(**base))
-    assert runtime.client.header_auth == "auto"
+    assert runtime.client.header_auth is False, "off by default (docs/settings.md)"
     runtime.close()
-    runtime = Runtime(Settings(**base, znuny_session_in_header="false"))
-    assert runtime.client.header_auth is False
+    runtime = Runtime(Settings(**base, znuny_session_in_header="auto"))
+    assert runtime.client.header_auth == "auto"
     runtime.close()
 
 
