@@ -60,7 +60,6 @@ __all__ = [
     "is_permanent",
     "may_have_reached_znuny",
     "new_request_id",
-    "request_state",
     "store_request",
     "submit_request",
     "without_attachment_bodies",
@@ -360,15 +359,6 @@ def _same_customer(existing: Outbox, customer_user: str) -> SubmitResult:
     if existing.customer_user.casefold() != customer_user.casefold():
         raise ReferenceTakenError("this request reference belongs to another request")
     return SubmitResult.of(existing)
-
-
-def request_state(sessions: sessionmaker[Session], request_id: str,
-                  customer_user: str) -> SubmitResult | None:
-    """The current state of the customer's request ``request_id`` (``None``: not theirs)."""
-    with sessions() as s:
-        row = s.scalar(select(Outbox).where(Outbox.request_id == request_id,
-                                            Outbox.customer_user == customer_user))
-        return SubmitResult.of(row) if row is not None else None
 
 
 def ticket_id_floor(session: Session) -> int:

@@ -47,6 +47,7 @@ from radiant_ext.webhook.errors import (
     WebhookAuthError,
     WebhookError,
 )
+from radiant_ext.webhook.factory import router_from_settings, store_exists
 from radiant_ext.webhook.payload import (
     WebhookPayload,
     decode_body,
@@ -137,7 +138,6 @@ class WebhookService:
         with self._lock:
             if self.router is None:
                 from radiant_ext.config import load_settings
-                from radiant_ext.webhook.factory import router_from_settings
 
                 self.router = router_from_settings(self.settings or load_settings())
             return self.router
@@ -170,7 +170,7 @@ class WebhookService:
     def _claims(self) -> Callable[[int], bool] | None:
         with self._lock:
             if self.announcements is None and not self._claims_ready and \
-                    self.settings is not None and _store_exists(self.settings):
+                    self.settings is not None and store_exists(self.settings):
                 from radiant_ext.store import (
                     claim_announcement,
                     make_engine,
@@ -189,11 +189,6 @@ class WebhookService:
             if self._engine is not None:
                 self._engine.dispose()
                 self._engine = None
-
-
-def _store_exists(settings: Settings) -> bool:
-    """Whether the installation has a local store (a database URL, or the SQLite file)."""
-    return bool(settings.database_url) or (settings.data_dir / "radiant.sqlite3").exists()
 
 
 def _same(given: str, expected: str) -> bool:

@@ -22,7 +22,7 @@ from radiant_ext.plugins import Plugins
 from radiant_ext.plugins.models import RecentIncidents
 from radiant_ext.webhook.routing import TicketRouter
 
-__all__ = ["recent_incidents_from_store", "router_for", "router_from_settings"]
+__all__ = ["recent_incidents_from_store", "router_for", "router_from_settings", "store_exists"]
 
 log = logging.getLogger("radiant_ext.webhook")
 
@@ -73,6 +73,11 @@ def recent_incidents_from_store(
     return count
 
 
+def store_exists(settings: Settings) -> bool:
+    """Whether the installation has a local store (a database URL, or the SQLite file)."""
+    return bool(settings.database_url) or (settings.data_dir / "radiant.sqlite3").exists()
+
+
 def router_for(plugins: Plugins, sessions: Callable[[], AbstractContextManager[Session]] | None
                ) -> TicketRouter:
     """A :class:`TicketRouter` over ``plugins``, counting repeat incidents in the store that
@@ -93,7 +98,7 @@ def router_from_settings(settings: Settings) -> TicketRouter:
     from radiant_ext.plugins.factory import plugins_from_settings
 
     plugins = plugins_from_settings(settings)
-    if not (settings.database_url or (settings.data_dir / "radiant.sqlite3").exists()):
+    if not store_exists(settings):
         return router_for(plugins, None)
     from radiant_ext.store import make_engine, session_scope
 
