@@ -6,7 +6,6 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -20,6 +19,7 @@ from radiant_ext.config import load_settings
 from radiant_ext.sandbox import create_app as sandbox_app
 from radiant_ext.sandbox import serve_in_thread
 from radiant_ext.store import make_engine, upgrade_database
+from tests._serve import clean_env, serving
 
 
 @pytest.mark.slow
@@ -70,16 +70,10 @@ def test_demo_serves_the_login_page_and_stops_cleanly(tmp_path: Path) -> None:
             proc.communicate()
 
 
-def _clean_env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith("RADIANT_") or k == "RADIANT_TEST_POSTGRES_URL"}
-    return {**env, "PYTHONUNBUFFERED": "1", **extra}
-
-
 def test_serve_without_a_secret_key_is_one_readable_line(tmp_path: Path) -> None:
     out = subprocess.run(
         [sys.executable, "-m", "radiant_ext", "serve"], capture_output=True, text=True,
-        env=_clean_env(RADIANT_DATA_DIR=str(tmp_path)), cwd=tmp_path, timeout=60,
+        env=clean_env(RADIANT_DATA_DIR=str(tmp_path)), cwd=tmp_path, timeout=60,
     )
     assert out.returncode == 1
     assert out.stderr.strip().splitlines() == [
@@ -93,7 +87,7 @@ def test_demo_with_a_data_folder_it_cannot_use_is_one_readable_line(tmp_path: Pa
     blocker.write_text("not a folder")
     out = subprocess.run(
         [sys.executable, "-m", "radiant_ext", "demo", "--data", str(blocker / "demo")],
-        capture_output=True, text=True, env=_clean_env(RADIANT_DATA_DIR=str(tmp_path)),
+        capture_output=True, text=True, env=clean_env(RADIANT_DATA_DIR=str(tmp_path)),
         cwd=tmp_path, timeout=60,
     )
     assert out.returncode == 1
@@ -108,41 +102,21 @@ def znuny(tmp_path: Path) -> Iterator[str]:
     server.stop()
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.mark.slow
 def test_serve_runs_the_portal_under_gunicorn(tmp_path: Path, znuny: str) -> None:
-    env = _clean_env(RADIANT_ZNUNY_URL=znuny, RADIANT_ZNUNY_USER="radiant",
-                     RADIANT_ZNUNY_PASSWORD="radiant-demo", RADIANT_DATA_DIR=str(tmp_path),
-                     RADIANT_SECRET_KEY="a-long-random-secret-for-the-test")
+    env = clean_env(RADIANT_ZNUNY_URL=znuny, RADIANT_ZNUNY_USER="radiant",
+                    RADIANT_ZNUNY_PASSWORD="radiant-demo", RADIANT_DATA_DIR=str(tmp_path),
+                    RADIANT_SECRET_KEY="a-long-random-secret-for-the-test")
     engine = make_engine(load_settings(data_dir=tmp_path, database_url="")
                          .effective_database_url)
     upgrade_database(engine)
     engine.dispose()
-    port = _free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "radiant_ext", "serve", "--port", str(port), "--workers", "1"],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, cwd=tmp_path,
-    )
-    try:
-        page = None
-        for _ in range(120):
-            try:
-                page = requests.get(f"http://127.0.0.1:{port}/login", timeout=2)
-                break
-            except requests.ConnectionError:
-                time.sleep(0.25)
-        assert page is not None and page.status_code == 200, "gunicorn did not answer"
+    with serving(["--workers", "1"], env, tmp_path, timeout=30) as (url, proc):
+        page = requests.get(f"{url}/login", timeout=2)
+        assert page.status_code == 200, "gunicorn did not answer"
         assert "<h1>Log in</h1>" in page.text
         assert "Secure" in page.headers["Set-Cookie"]
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        out, _ = proc.communicate(timeout=60)
-    assert proc.returncode == 0, out
+    assert proc.returncode == 0, "serve stops cleanly on SIGTERM"
 
 
 def _an_email_is_routed_through_the_webhook(data: Path, env: dict[str, str]) -> None:
