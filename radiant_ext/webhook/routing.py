@@ -14,9 +14,7 @@ decision is computed from the payload and the plugins alone.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from radiant_ext.plugins.email_routing import (
@@ -25,7 +23,7 @@ from radiant_ext.plugins.email_routing import (
     RoutingPlugins,
     unverified_sender,
 )
-from radiant_ext.plugins.models import EmailTicket, RecentIncidents, RoutingDecision
+from radiant_ext.plugins.models import EmailTicket, RoutingDecision
 from radiant_ext.webhook.answers import CATEGORY_FIELD, REQUEST_ID_FIELD, routing_answer
 from radiant_ext.webhook.payload import WebhookPayload, WebhookTicket
 
@@ -59,26 +57,16 @@ def ignored(reason: str, ticket_id: int | None = None) -> WebhookResult:
 
 
 @dataclass
-class TicketRouter:
+class TicketRouter(EmailRouter):
     """Turn a validated payload into a :class:`WebhookResult` through the e-mail routing.
 
-    :param plugins: the typed plugin wrapper (or anything with the same four methods).
+    The e-mail routing's settings (:class:`~radiant_ext.plugins.email_routing.EmailRouter`:
+    plugins, ignored queues and state types, repeat incidents, disabled items, clock), plus:
+
     :param route_events: events that may route a ticket.
-    :param ignored_queues: queues whose tickets are never routed.
-    :param ignored_state_types: state types whose tickets are never routed.
-    :param recent_incidents: answers repeat-incident rules, if the caller has history.
-    :param disabled_items: returns the ids of catalog items the catalog check switched off
-        (their Znuny names are missing); such items are never routed to.
-    :param now: clock used when the payload has no ``Created`` time.
     """
 
-    plugins: RoutingPlugins
     route_events: frozenset[str] = frozenset({"TicketCreate"})
-    ignored_queues: frozenset[str] = frozenset({"Junk"})
-    ignored_state_types: frozenset[str] = frozenset({"closed", "merged", "removed"})
-    recent_incidents: RecentIncidents | None = None
-    disabled_items: Callable[[], Collection[str]] | None = None
-    now: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
 
     def handle(self, payload: WebhookPayload) -> WebhookResult:
         """Return the answer for ``payload``; never raises for tickets routing skips."""
@@ -86,11 +74,7 @@ class TicketRouter:
         if payload.event.event not in self.route_events:
             return ignored(f"event {payload.event.event} does not route tickets",
                            ticket.ticket_id)
-        router = EmailRouter(self.plugins, ignored_queues=self.ignored_queues,
-                             ignored_state_types=self.ignored_state_types,
-                             recent_incidents=self.recent_incidents,
-                             disabled_items=self.disabled_items, now=self.now)
-        routed = router.route(inbound_mail(ticket))
+        routed = self.route(inbound_mail(ticket))
         if routed.decision is None or routed.classification is None:
             return ignored(routed.reason, ticket.ticket_id)
         return WebhookResult(routing_answer(routed.decision, routed.classification), "routed",
