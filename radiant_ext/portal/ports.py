@@ -216,13 +216,15 @@ class ListQuery:
 
 @dataclass(frozen=True)
 class TicketPage:
-    """One page of a request list; ``source`` ``unavailable``: Znuny could not be asked."""
+    """One page of a request list; ``source`` ``unavailable``: Znuny could not be asked.
+    ``capped``: the list covers only the newest this many requests (live search's limit)."""
 
     rows: Sequence[TicketSummary]
     total: int
     page: int
     per_page: int
     source: Literal["cache", "live", "unavailable"] = "live"
+    capped: int | None = None
 
     @property
     def pages(self) -> int:

@@ -21,6 +21,7 @@ from flask.testing import FlaskClient
 from radiant_ext.client import AgentCredentials, NewArticle, ZnunyClient
 from radiant_ext.config import Settings, load_settings
 from radiant_ext.portal import create_app
+from radiant_ext.portal.adapters import listing
 from radiant_ext.sandbox import create_app as sandbox_app
 from radiant_ext.sandbox import serve_in_thread
 from radiant_ext.store import Outbox, OutboxState, make_engine, session_scope, upgrade_database
@@ -279,6 +280,26 @@ def test_live_lists_filter_by_category_and_page(portal: Flask) -> None:
     colleague_view = clerk.get("/requests/company?state=all").get_data(as_text=True)
     assert f'href="/requests/{pos_id}"' in colleague_view  # same store, company view
     assert f'href="/requests/{pos_id}"' not in clerk.get("/requests").get_data(as_text=True)
+
+
+def test_a_customer_with_more_requests_than_a_live_list_holds_sees_the_newest(
+    portal: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past the live search's limit the oldest requests are left out, never the newest, and
+    the page says the list is cut."""
+    monkeypatch.setattr(listing, "LIVE_LIMIT", 2)
+    client, _ = _login(portal, "store-manager")
+    filed = []
+    for _ in range(3):  # a second apart: Znuny orders by creation time, in whole seconds
+        filed.append(_file_pos_request(client)[1])
+        time.sleep(1.05)
+    html = client.get("/requests?state=all").get_data(as_text=True)
+    shown = {int(i) for i in re.findall(r'href="/requests/(\d+)"', html)}
+    assert set(filed[-2:]) <= shown
+    assert filed[0] not in shown
+    assert "Only your newest 2 requests are listed here." in html
+    monkeypatch.setattr(listing, "LIVE_LIMIT", 500)
+    assert "Only your newest" not in client.get("/requests?state=all").get_data(as_text=True)
 
 
 def _file_numbered(client: FlaskClient, item: str, fields: dict[str, str]) -> int:

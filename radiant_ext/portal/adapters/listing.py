@@ -3,8 +3,8 @@
 The cache is used once the ``ticket-pull`` job has run at least once (its cursor exists);
 before that — or without a store — lists are searched live. Live lists filter by state with
 TicketSearch and by category or store on the fetched rows (the GI needs a POST route for
-dynamic-field searches, which stock route sets lack), so live filtering covers the newest
-:data:`LIVE_LIMIT` tickets only.
+dynamic-field searches, which stock route sets lack), so a live list covers the customer's
+newest :data:`LIVE_LIMIT` tickets only; the page says so when a customer has more.
 """
 
 from __future__ import annotations
@@ -83,8 +83,8 @@ class LiveLister:
         if query.state != "all":
             scope["state_type"] = list(_CLOSED_TYPES if query.state == "closed" else _OPEN_TYPES)
         return self._client.ticket_search(
-            **scope, sort_by="Age", order_by="Up", limit=LIVE_LIMIT
-        )
+            **scope, sort_by="Age", order_by="Down", limit=LIVE_LIMIT
+        )  # newest first: past the limit, the oldest are the ones left out
 
     def list(self, customer: Customer, query: ListQuery) -> TicketPage:
         try:
@@ -103,10 +103,11 @@ class LiveLister:
         rows = [r for r in rows if (not query.category or r.category == query.category)
                 and (not query.store or r.store == query.store)]
         rows.sort(key=_sort_key(query), reverse=query.descending)
+        capped = LIVE_LIMIT if len(ids) >= LIVE_LIMIT else None
         if not filtered:
-            return TicketPage(rows, len(ids), query.page, query.per_page, "live")
+            return TicketPage(rows, len(ids), query.page, query.per_page, "live", capped)
         return TicketPage(rows[start:start + query.per_page], len(rows), query.page,
-                          query.per_page, "live")
+                          query.per_page, "live", capped)
 
 
 class CacheLister:
