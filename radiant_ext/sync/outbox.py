@@ -26,7 +26,13 @@ from sqlalchemy import Engine, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from radiant_ext.client import RetryPolicy
+from radiant_ext.client import (
+    DynamicFieldValue,
+    NewArticle,
+    NewAttachment,
+    NewTicket,
+    RetryPolicy,
+)
 from radiant_ext.client.errors import (
     InvalidRequestError,
     NoResponseError,
@@ -259,9 +265,13 @@ def without_attachment_bodies(payload: Mapping[str, Any]) -> dict[str, Any]:
     return {**payload, "attachments": kept}
 
 
-def build_payload(ticket: Any, article: Any = None,
-                  dynamic_fields: Mapping[str, Any] | Sequence[Any] = (),
-                  attachments: Sequence[Any] = ()) -> dict[str, Any]:
+DynamicFields = Mapping[str, object] | Sequence[DynamicFieldValue]
+"""Dynamic fields to set at creation: ``{name: value}`` or the client's field values."""
+
+
+def build_payload(ticket: NewTicket, article: NewArticle | None = None,
+                  dynamic_fields: DynamicFields = (),
+                  attachments: Sequence[NewAttachment] = ()) -> dict[str, Any]:
     """Serialise the client's outbound models to the outbox's JSON payload."""
     if isinstance(dynamic_fields, Mapping):
         fields = dict(dynamic_fields)
@@ -280,9 +290,9 @@ def _factory(source: Engine | sessionmaker[Session]) -> sessionmaker[Session]:
 
 
 def submit_request(source: Engine | sessionmaker[Session], client: HelpDesk, *, request_id: str,
-                   ticket: Any, article: Any = None,
-                   dynamic_fields: Mapping[str, Any] | Sequence[Any] = (),
-                   attachments: Sequence[Any] = (), category: str | None = None,
+                   ticket: NewTicket, article: NewArticle | None = None,
+                   dynamic_fields: DynamicFields = (),
+                   attachments: Sequence[NewAttachment] = (), category: str | None = None,
                    promised_deadline: datetime | None = None,
                    retry: RetryPolicy | None = None,
                    form_values: Mapping[str, Any] | None = None) -> SubmitResult:
@@ -316,9 +326,9 @@ def submit_request(source: Engine | sessionmaker[Session], client: HelpDesk, *, 
     return attempt(sessions, client, stored, retry or DEFAULT_RETRY, lookup_first=False)
 
 
-def store_request(sessions: sessionmaker[Session], *, request_id: str, ticket: Any,
-                  article: Any = None, dynamic_fields: Mapping[str, Any] | Sequence[Any] = (),
-                  attachments: Sequence[Any] = (), category: str | None = None,
+def store_request(sessions: sessionmaker[Session], *, request_id: str, ticket: NewTicket,
+                  article: NewArticle | None = None, dynamic_fields: DynamicFields = (),
+                  attachments: Sequence[NewAttachment] = (), category: str | None = None,
                   promised_deadline: datetime | None = None,
                   form_values: Mapping[str, Any] | None = None) -> int | SubmitResult:
     """Write a new request to the outbox, claimed (``sending``) by the caller.
