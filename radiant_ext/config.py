@@ -336,6 +336,24 @@ class Settings(BaseSettings):
         json_schema_extra=_allowed("an IANA time zone name such as Europe/Moscow"),
     )
 
+    head_office_companies: list[PluginName] = Field(
+        default_factory=lambda: ["head-office"],
+        description="Customer companies of the head office: a department enabled for the "
+        "head office only is shown to their customers (docs/admin.md).",
+        json_schema_extra=_allowed('a JSON list of customer company ids, e.g. '
+                                   '["head-office"]'),
+    )
+
+    # -- admin area -------------------------------------------------------------------------
+    admin: dict[str, Any] = Field(
+        default_factory=dict,
+        description="The [admin] table: companion admins and department admins of the "
+        "portal's admin area (validated by radiant_ext.portal.admin.AdminSettings; see "
+        "docs/admin.md).",
+        json_schema_extra=_allowed("a TOML table (or JSON object) as docs/admin.md describes; "
+                                   "checked when the portal starts"),
+    )
+
     # -- reports ----------------------------------------------------------------------------
     reports: dict[str, Any] = Field(
         default_factory=dict,

@@ -15,9 +15,12 @@ import time
 from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from radiant_ext.plugins.errors import PluginError
+
+if TYPE_CHECKING:
+    from radiant_ext.store.departments import DepartmentScope
 
 __all__ = ["DatabaseEnablement", "EnablementStore", "JsonEnablement", "MemoryEnablement"]
 
@@ -27,7 +30,9 @@ class EnablementStore(Protocol):
     """Where department switches live; a department nobody switched is enabled.
 
     An implementation may also offer ``disabled_items() -> Mapping[str, str]`` (item id →
-    reason) for single items the catalog check switched off; :class:`Plugins` hides those.
+    reason) for single items the catalog check switched off; :class:`Plugins` hides those;
+    and ``department_scopes() -> Mapping[str, DepartmentScope]``: for whom an enabled
+    department's catalog is (a department without one: everyone).
     """
 
     def department_states(self) -> Mapping[str, bool]:
@@ -43,9 +48,14 @@ class MemoryEnablement:
     """Switches kept in memory (tests, previews); ``items`` maps disabled item ids to reasons."""
 
     def __init__(self, states: Mapping[str, bool] | None = None,
-                 items: Mapping[str, str] | None = None) -> None:
+                 items: Mapping[str, str] | None = None,
+                 scopes: Mapping[str, DepartmentScope] | None = None) -> None:
         self._states = dict(states or {})
         self.items = dict(items or {})
+        self.scopes = dict(scopes or {})
+
+    def department_scopes(self) -> Mapping[str, DepartmentScope]:
+        return dict(self.scopes)
 
     def disabled_items(self) -> Mapping[str, str]:
         return dict(self.items)
@@ -137,6 +147,29 @@ class DatabaseEnablement:
             set_department_enabled(session, department, enabled, actor)
         with self._lock:
             self._cache.clear()
+
+    def department_scopes(self) -> Mapping[str, DepartmentScope]:
+        """Return the departments enabled for some customers only, id → scope."""
+        return self._cached("scopes", self._read_scopes)
+
+    def _read_scopes(self) -> Mapping[str, DepartmentScope]:
+        from radiant_ext.store.departments import get_department_scopes
+
+        with self._scope() as session:
+            return get_department_scopes(session)
+
+    def set_department_enablement(self, department: str, *, enabled: bool,
+                                  scope: DepartmentScope | None, actor: str) -> bool:
+        """Set the switch and the scope together (recorded with before and after); return
+        whether anything changed."""
+        from radiant_ext.store.departments import set_department_enablement
+
+        with self._scope() as session:
+            _, changed = set_department_enablement(session, department, enabled=enabled,
+                                                   scope=scope, actor=actor)
+        with self._lock:
+            self._cache.clear()
+        return changed
 
     def disabled_items(self) -> Mapping[str, str]:
         """Return items the catalog check disabled, id → reason shown to admins."""

@@ -104,4 +104,5 @@ def plugins_from_settings(
         catalog_dirs=tuple(settings.catalog_dirs),
     )
     return Plugins(pm, enablement=enablement or store_enablement(settings),
-                   store_defaults=store_defaults(settings))
+                   store_defaults=store_defaults(settings),
+                   head_office=settings.head_office_companies)

@@ -50,13 +50,17 @@ class Plugins:
     :param enablement: where department switches live; ``None``: every department enabled.
     :param store_defaults: completes directory entries and stands in for unknown stores
         (the installation's default time zone, Znuny's company names).
+    :param head_office: the customer companies of the head office (a department enabled
+        for the head office only is shown to them).
     """
 
     def __init__(self, pm: pluggy.PluginManager, *, enablement: EnablementStore | None = None,
-                 store_defaults: StoreDefaults | None = None):
+                 store_defaults: StoreDefaults | None = None,
+                 head_office: Sequence[str] = ()):
         self.pm = pm
         self.enablement = enablement
         self.store_defaults = store_defaults or StoreDefaults()
+        self.head_office = tuple(head_office)
         self._departments: dict[str, Department] | None = None
         self._items: dict[str, CatalogItem] | None = None
         self._stores: dict[str, StoreInfo] | None = None
@@ -131,6 +135,22 @@ class Plugins:
             raise PluginError("no place to persist department switches is configured")
         self.enablement.set_department_enabled(department, enabled, actor)
 
+    def department_scopes(self) -> dict[str, Any]:
+        """Return the departments enabled for some customers only, id → scope (an object
+        with ``allows(company=, tier=, head_office_companies=)``); the others are for
+        everyone."""
+        source = getattr(self.enablement, "department_scopes", None)
+        return dict(source()) if source is not None else {}
+
+    def in_scope(self, department: str, viewer: Viewer) -> bool:
+        """Whether ``viewer`` is among those ``department`` is enabled for."""
+        scope = self.department_scopes().get(department)
+        if scope is None:
+            return True
+        store = self.store(viewer.company) if viewer.company else None
+        return bool(scope.allows(company=viewer.company, tier=store.tier if store else None,
+                                 head_office_companies=self.head_office))
+
     def disabled_items(self) -> dict[str, str]:
         """Return items switched off by the catalog check, id → reason (none without a store)."""
         source = getattr(self.enablement, "disabled_items", None)
@@ -174,7 +194,10 @@ class Plugins:
         return found
 
     def is_visible(self, item: CatalogItem, viewer: Viewer) -> bool:
-        """Return whether ``viewer`` may see ``item`` (see :class:`Visibility`)."""
+        """Return whether ``viewer`` may see ``item`` (see :class:`Visibility`) and is among
+        those its department is enabled for (:meth:`in_scope`)."""
+        if not self.in_scope(item.department, viewer):
+            return False
         vis = item.visibility
         if vis.unrestricted:
             return True

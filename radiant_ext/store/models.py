@@ -258,6 +258,9 @@ class DepartmentState(Base):
     enabled: Mapped[bool] = mapped_column(Boolean)
     changed_by: Mapped[str] = mapped_column(String(200))
     changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # For whom the enabled catalog is: {"tiers": [...], "companies": [...], "head_office":
+    # bool}; NULL or nothing set: everyone (radiant_ext.store.departments.DepartmentScope).
+    scope: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
 
 
 class CatalogItemState(Base):

@@ -1,0 +1,73 @@
+"""Department scopes: stored with who, when, before and after; applied to what a customer
+sees in the portal's catalog."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from radiant_ext.config import load_settings
+from radiant_ext.plugins import Viewer
+from radiant_ext.plugins.demo import DEMO_CATALOG_DIR
+from radiant_ext.plugins.enablement import DatabaseEnablement
+from radiant_ext.plugins.factory import plugins_from_settings
+from radiant_ext.store import make_engine, session_scope, upgrade_database
+from radiant_ext.store.departments import (
+    DepartmentScope,
+    department_history,
+    set_department_enabled,
+    set_department_enablement,
+)
+
+
+def _engine(tmp_path: Path):  # type: ignore[no-untyped-def]
+    engine = make_engine(f"sqlite:///{tmp_path / 'store.sqlite'}")
+    upgrade_database(engine)
+    return engine
+
+
+def test_a_change_is_recorded_with_before_and_after_and_no_change_records_nothing(
+        tmp_path: Path) -> None:
+    engine = _engine(tmp_path)
+    scope = DepartmentScope(tiers=("flagship",), companies=("store-012",))
+    with session_scope(engine) as s:
+        _, changed = set_department_enablement(s, "hr", enabled=True, scope=scope,
+                                               actor="hr-agent")
+        assert changed
+        _, again = set_department_enablement(s, "hr", enabled=True, scope=scope,
+                                             actor="hr-agent")
+        assert not again
+        set_department_enabled(s, "hr", False, "cli:root")
+    with session_scope(engine) as s:
+        history = department_history(s, ["hr"])
+    assert [c.action for _, c in history] == ["department.disable", "department.change"]
+    disable, first = history[0][1], history[1][1]
+    assert first.actor == "hr-agent" and first.before == {"enabled": True, "scope": None}
+    assert first.after["scope"] == {"tiers": ["flagship"], "companies": ["store-012"],
+                                    "head_office": False}
+    assert disable.actor == "cli:root" and disable.after["enabled"] is False
+    assert disable.after["scope"] == first.after["scope"]  # the CLI keeps the scope
+
+
+def test_the_portal_catalog_shows_a_scoped_department_only_to_those_it_is_for(
+        tmp_path: Path) -> None:
+    settings = load_settings(data_dir=tmp_path, database_url="",
+                             catalog_dirs=[DEMO_CATALOG_DIR])
+    engine = make_engine(settings.effective_database_url)
+    upgrade_database(engine)
+    store = DatabaseEnablement(lambda: session_scope(engine))
+    plugins = plugins_from_settings(settings, enablement=store, load_entrypoints=True)
+
+    def sees_it(company: str) -> bool:
+        return any(i.department == "it"
+                   for i in plugins.catalog_items(viewer=Viewer(company=company)))
+
+    assert sees_it("store-012") and sees_it("store-001") and sees_it("head-office")
+    store.set_department_enablement("it", enabled=True, actor="it-agent",
+                                    scope=DepartmentScope(companies=("store-012",)))
+    assert sees_it("store-012") and not sees_it("store-001") and not sees_it("head-office")
+    store.set_department_enablement("it", enabled=True, actor="it-agent",
+                                    scope=DepartmentScope(tiers=("flagship",), head_office=True))
+    assert sees_it("store-001") and sees_it("head-office") and not sees_it("store-012")
+    store.set_department_enablement("it", enabled=True, actor="it-agent",
+                                    scope=DepartmentScope())
+    assert sees_it("store-012") and sees_it("store-001")
