@@ -24,7 +24,6 @@ from radiant_ext.plugins import (
     CatalogItem,
     PluginError,
     Plugins,
-    RequestContext,
     RoutingDecision,
     make_plugin_manager,
 )
@@ -36,6 +35,7 @@ from radiant_ext.plugins.checks import (
 )
 from radiant_ext.plugins.errors import ZnunyMetadataError
 from radiant_ext.plugins.factory import plugins_from_settings, store_enablement
+from radiant_ext.plugins.simulation import InvalidFieldError, simulate_routing, simulation_zone
 from radiant_ext.plugins.znuny_meta import (
     access_from_meta,
     access_problems,
@@ -202,21 +202,6 @@ def _parse_at(at: str | None, zone: str) -> datetime:
     return when if when.utcoffset() is not None else when.replace(tzinfo=ZoneInfo(zone))
 
 
-def _check_given_fields(p: Plugins, item: CatalogItem, fields: dict[str, str],
-                        store: str | None) -> list[str]:
-    """Reject invalid given values and unknown field ids; return missing required fields."""
-    known = {f.id for f in item.fields}
-    unknown = sorted(set(fields) - known)
-    if unknown:
-        raise PluginError(f"{item.id} has no field {unknown[0]!r} "
-                          f"(fields: {', '.join(sorted(known)) or 'none'})")
-    errors = p.validate(item, fields, store_id=store)
-    bad = [e for e in errors if e.code != "required" and e.field in fields]
-    if bad:
-        raise PluginError(f"--field {bad[0].field}: {bad[0].message}")
-    return [e.field for e in errors if e.code == "required"]
-
-
 def _decision_table(item: CatalogItem, d: RoutingDecision, zone: ZoneInfo) -> Table:
     table = Table(title=f"{item.id} — {item.title.en}", show_header=False)
     local = d.deadline.astimezone(zone)
@@ -253,23 +238,20 @@ def simulate(item_id: str, store: str | None, field_pairs: tuple[str, ...], at: 
     p = plugins_from_settings(settings)
     item = p.item(item_id)
     fields = _parse_fields(field_pairs)
-    info = p.store(store) if store else None
-    # A store the directory lacks is routed in the default zone (and the decision says so).
-    zone = info.time_zone if info else \
-        settings.default_time_zone if store else item.deadline.calendar.time_zone
-    missing = _check_given_fields(p, item, fields, store)
-    request = RequestContext(
-        store_id=store, fields=fields, submitted_at=_parse_at(at, zone),
-        customer_company=company or store,
-        recent_incidents=(lambda _s, _i, _d: recent) if recent else None)
-    decision = p.route(item, request)
+    when = _parse_at(at, simulation_zone(p, item, store)) if at is not None else None
+    try:
+        result = simulate_routing(p, item_id, store=store, fields=fields, at=when,
+                                  company=company, recent=recent)
+    except InvalidFieldError as exc:
+        raise PluginError(f"--field {exc.error.field}: {exc.error.message}") from exc
+    decision, missing = result.decision, result.missing
     if as_json:
         out = {**decision.model_dump(mode="json"), "deadline_utc": decision.deadline_utc(),
                "missing_required_fields": missing}
         click.echo(json.dumps(out, indent=2, ensure_ascii=False))
         return
     console = _console()
-    console.print(_decision_table(item, decision, ZoneInfo(zone)))
+    console.print(_decision_table(item, decision, ZoneInfo(result.zone)))
     if missing:
         console.print(f"Note: required fields not given: {', '.join(missing)}")
 
