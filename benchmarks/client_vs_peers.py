@@ -79,9 +79,9 @@ def add_peer_webservice(data_dir: Path) -> None:
     """The web service the ``znuny`` package needs (routes of its own builder, POST get)."""
     import datetime as dt
 
-    from radiant_ext.sandbox import routing
-    from radiant_ext.sandbox.db import make_engine
-    from radiant_ext.sandbox.seeds import _base
+    from radiant_ext_sandbox import routing
+    from radiant_ext_sandbox.db import make_engine
+    from radiant_ext_sandbox.seeds import _base
 
     routing.ROUTE_SETS["benchmark-peer"] = [
         ("SessionCreate", "Session::SessionCreate", "/Session", ("POST",)),
@@ -99,7 +99,7 @@ class Server:
     """The sandbox under gunicorn; counts requests from the access log."""
 
     def __init__(self, workers: int, threads: int) -> None:
-        from radiant_ext.sandbox import create_app
+        from radiant_ext_sandbox import create_app
 
         self.dir = Path(tempfile.mkdtemp(prefix="radiant-bench-"))
         create_app(self.dir, seed="retail")
@@ -112,7 +112,7 @@ class Server:
              "--workers", str(workers), "--worker-class", "gthread", "--threads", str(threads),
              "--keep-alive", "5", "--access-logfile", str(self.log),
              "--access-logformat", "%(m)s %(U)s %(s)s %(B)s %(q)s",
-             f"radiant_ext.sandbox:create_app(data_dir={str(self.dir)!r})"],
+             f"radiant_ext_sandbox:create_app(data_dir={str(self.dir)!r})"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
         self._wait()

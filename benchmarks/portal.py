@@ -255,7 +255,7 @@ def _arguments() -> argparse.Namespace:
 
 
 def _set_up(root: Path, args: argparse.Namespace, stack: ExitStack) -> str:
-    from radiant_ext.sandbox import generate_tickets
+    from radiant_ext_sandbox import generate_tickets
 
     done = _step(f"sandbox: {args.tickets} generated tickets for {COMPANY}")
     generate_tickets(root / "sandbox", args.tickets)
@@ -263,7 +263,7 @@ def _set_up(root: Path, args: argparse.Namespace, stack: ExitStack) -> str:
     done()
     done = _step("sandbox Znuny under gunicorn")
     znuny = stack.enter_context(_gunicorn(
-        f'radiant_ext.sandbox:create_app(data_dir="{root / "sandbox"}")',
+        f'radiant_ext_sandbox:create_app(data_dir="{root / "sandbox"}")',
         {k: v for k, v in os.environ.items() if not k.startswith("RADIANT_")}, 2, 4,
         root / "sandbox-gunicorn.log"))
     done()

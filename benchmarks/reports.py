@@ -32,14 +32,14 @@ from radiant_ext.portal import create_app
 from radiant_ext.portal.ports import PortalServices
 from radiant_ext.portal.sessions import MemorySessionStore
 from radiant_ext.reports import REPORTS, ReportSettings
-from radiant_ext.sandbox.seeds.history import (
+from radiant_ext.store import TicketCache, make_engine, upgrade_database
+from radiant_ext_sandbox.seeds.history import (
     CATEGORIES,
     HOUR_WEIGHTS,
     PRINTER_STORE,
     WEEKDAY_WEIGHTS,
 )
-from radiant_ext.sandbox.seeds.retail import sla_for
-from radiant_ext.store import TicketCache, make_engine, upgrade_database
+from radiant_ext_sandbox.seeds.retail import sla_for
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 SLA_HOURS = {"POS critical": 4, "IT standard": 24, "HR standard": 30,

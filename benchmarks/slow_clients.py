@@ -152,9 +152,9 @@ def main() -> None:
     args = parser.parse_args()
 
     from radiant_ext.config import load_settings
-    from radiant_ext.sandbox import create_app as sandbox_app
-    from radiant_ext.sandbox import serve_in_thread
     from radiant_ext.store import make_engine, upgrade_database
+    from radiant_ext_sandbox import create_app as sandbox_app
+    from radiant_ext_sandbox import serve_in_thread
 
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
           f"Python {platform.python_version()}, load {os.getloadavg()[0]:.2f}")

@@ -6,7 +6,7 @@ Usage::
                               [--database-url URL] [--tracemalloc]
 
 A retail sandbox in a temporary folder is seeded with ``--tickets`` historical tickets
-(``radiant_ext.sandbox.generate_tickets``) and served by gunicorn on 127.0.0.1 in its own
+(``radiant_ext_sandbox.generate_tickets``) and served by gunicorn on 127.0.0.1 in its own
 process, so the figures below are the companion's side only (time, CPU, memory of this
 process) plus the wall time the sandbox needed to answer. Then:
 
@@ -63,7 +63,7 @@ def sandbox_server(data_dir: Path, workers: int, threads: int) -> Iterator[str]:
     proc = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers",
          str(workers), "--worker-class", "gthread", "--threads", str(threads), "--timeout",
-         "300", "--keep-alive", "5", f"radiant_ext.sandbox:create_app(data_dir={str(data_dir)!r})"],
+         "300", "--keep-alive", "5", f"radiant_ext_sandbox:create_app(data_dir={str(data_dir)!r})"],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 60
@@ -129,7 +129,7 @@ def change_tickets(client: ZnunyClient, ids: list[int], count: int) -> float:
 
 def seed_in_child(data_dir: Path, count: int) -> None:
     """Generate the tickets in a child process, so its memory is not counted as the pull's."""
-    code = ("import sys; from radiant_ext.sandbox import generate_tickets; "
+    code = ("import sys; from radiant_ext_sandbox import generate_tickets; "
             "generate_tickets(sys.argv[1], int(sys.argv[2]), seed=42)")
     subprocess.run([sys.executable, "-c", code, str(data_dir), str(count)], check=True)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from radiant_ext.plugins import Plugins, make_plugin_manager
-from radiant_ext.sandbox.seeds.history import CATEGORIES
+from radiant_ext_sandbox.seeds.history import CATEGORIES
 
 
 def test_generated_history_uses_real_catalog_items_and_their_services() -> None:

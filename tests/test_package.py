@@ -16,7 +16,7 @@ PACKAGES = [
     "radiant_ext.portal",
     "radiant_ext.sync",
     "radiant_ext.store",
-    "radiant_ext.sandbox",
+    "radiant_ext_sandbox",
     "radiant_ext.webhook",
 ]
 
@@ -103,7 +103,7 @@ def test_web_workers_load_neither_the_scheduler_nor_the_sandbox() -> None:
         "import radiant_ext.reports\n"
         "from radiant_ext.portal.adapters import build_services\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] == 'apscheduler'\n"
-        "             or m.startswith(('radiant_ext.sandbox', 'radiant_ext.sync.scheduler'))))\n"
+        "             or m.startswith(('radiant_ext_sandbox', 'radiant_ext.sync.scheduler'))))\n"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=True, timeout=120)

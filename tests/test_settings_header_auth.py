@@ -53,7 +53,7 @@ class Recorder:
 @pytest.fixture(scope="module")
 def retail(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The sandbox as Znuny 7 (reads X-OTRS-Header-*)."""
-    from radiant_ext.sandbox import serve_in_thread
+    from radiant_ext_sandbox import serve_in_thread
 
     server = serve_in_thread(data_dir=Path(tmp_path_factory.mktemp("retail")), seed="retail")
     yield str(server.url)
@@ -63,7 +63,7 @@ def retail(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 @pytest.fixture(scope="module")
 def otrs6(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The sandbox as ((OTRS)) CE 6 (reads no X-OTRS-Header-*)."""
-    from radiant_ext.sandbox import serve_in_thread
+    from radiant_ext_sandbox import serve_in_thread
 
     server = serve_in_thread(data_dir=Path(tmp_path_factory.mktemp("lab")), seed="lab")
     yield str(server.url)

@@ -20,7 +20,7 @@ import click
 from radiant_ext.config import Settings, load_settings
 
 if TYPE_CHECKING:
-    from radiant_ext.sandbox import SandboxServer
+    from radiant_ext_sandbox import SandboxServer
 
 __all__ = ["DEMO_LOGINS", "DEMO_REPORTS", "commands", "demo", "exposure_warning", "serve"]
 
@@ -124,8 +124,8 @@ def _demo_settings(data: Path, znuny_url: str) -> Settings:
 
 
 def _start_sandbox(data: Path, stack: ExitStack) -> SandboxServer:
-    from radiant_ext.sandbox import create_app as sandbox_app
-    from radiant_ext.sandbox import serve_in_thread
+    from radiant_ext_sandbox import create_app as sandbox_app
+    from radiant_ext_sandbox import serve_in_thread
 
     server = serve_in_thread(sandbox_app(data_dir=data / "sandbox", seed="retail"),
                              host="127.0.0.1", port=0)
@@ -139,7 +139,7 @@ def _connect_webhook(sandbox: SandboxServer, settings: Settings, portal_port: in
     The invoker is stored in the sandbox's database, so ``radiant-ext sandbox mail`` on the
     demo's folder (another process) reaches the portal too.
     """
-    from radiant_ext.sandbox import InvokerConfig
+    from radiant_ext_sandbox import InvokerConfig
 
     sandbox.app.store_invoker(InvokerConfig(
         url=f"http://127.0.0.1:{portal_port}/-/znuny/webhook/ticket-create",
@@ -200,9 +200,12 @@ def demo(port: int, host: str, data_dir: Path) -> None:
     """Sandbox Znuny + seeded catalogs + scheduler + portal in one command."""
     from werkzeug.serving import make_server
 
+    from radiant_ext.cli.sandbox import sandbox_needed
     from radiant_ext.config import writable_folder
     from radiant_ext.portal import create_app
 
+    with sandbox_needed("the demo"):
+        import radiant_ext_sandbox  # noqa: F401  (its absence: one line, before anything runs)
     data = data_dir.resolve()
     with suppress(OSError):  # writable_folder names the problem in one line
         data.mkdir(mode=0o700, parents=True, exist_ok=True)  # secrets and customers' data

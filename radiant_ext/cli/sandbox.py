@@ -1,14 +1,26 @@
-"""``radiant-ext sandbox``: serve the Znuny-compatible sandbox; ``sandbox seed``: history."""
+"""``radiant-ext sandbox``: serve the Znuny-compatible sandbox; ``sandbox seed``: history.
+
+The sandbox is a distribution of its own (``radiant-ext-sandbox``, folder ``sandbox/``), not part
+of the production package: the commands that need it import it when they run, and
+:func:`sandbox_needed` turns its absence into one line naming the fix.
+"""
 
 from __future__ import annotations
 
 import json
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import click
+
+__all__ = ["SANDBOX_INSTALL", "commands", "sandbox", "sandbox_needed"]
+
+SANDBOX_INSTALL = "pip install -e sandbox/ (radiant-ext-sandbox)"
+"""How to install the sandbox, from a checkout of the repository."""
 
 DEFAULT_DATA = Path(".radiant-sandbox")
 LOGINS = {
@@ -17,6 +29,26 @@ LOGINS = {
     "lab": "Users: agent1, agent2, cust1, cust2, cust3 (password lab-password)",
     "znuny-lab": "Users: agent1, cust1, cust2 (password lab-password)",
 }
+
+
+@contextmanager
+def sandbox_needed(by: str) -> Iterator[None]:
+    """Run the block; if it cannot import the sandbox, stop with one line naming the fix.
+
+    Only the sandbox itself missing is turned into that line: a module the installed sandbox
+    fails to import is a real error and stays one.
+
+    :param by: what needs it, as the line starts (``"the demo"``).
+    :raises click.ClickException: the sandbox is not installed.
+    """
+    try:
+        yield
+    except ModuleNotFoundError as exc:
+        if (exc.name or "").partition(".")[0] != "radiant_ext_sandbox":
+            raise
+        raise click.ClickException(
+            f"{by} needs the sandbox, which is not installed: {SANDBOX_INSTALL}"
+        ) from None
 
 
 @click.group("sandbox", invoke_without_command=True)
@@ -85,12 +117,14 @@ def sandbox(
     **invoker: Any,
 ) -> None:
     """Serve a Znuny GenericInterface sandbox (SQLite in --data)."""
+    with sandbox_needed("radiant-ext sandbox"):
+        import radiant_ext_sandbox  # noqa: F401  (its absence: one line, before anything runs)
     ctx.obj = {"data_dir": data_dir, "invoker": _invoker(**invoker)}
     if ctx.invoked_subcommand is not None:
         return
     from werkzeug.serving import run_simple
 
-    from radiant_ext.sandbox import create_app
+    from radiant_ext_sandbox import create_app
 
     started = time.perf_counter()
     app = create_app(data_dir, seed=seed, test_controls=test_controls, **ctx.obj["invoker"])
@@ -156,8 +190,8 @@ def mail(
     queue: str | None,
 ) -> None:
     """Feed an e-mail to the sandbox like Znuny's PostMaster (then call the invoker)."""
-    from radiant_ext.sandbox import SandboxError, create_app
-    from radiant_ext.sandbox.postmaster import compose_mail
+    from radiant_ext_sandbox import SandboxError, create_app
+    from radiant_ext_sandbox.postmaster import compose_mail
 
     folder = data_dir or ctx.obj["data_dir"]
     if sender:
@@ -181,7 +215,7 @@ def mail(
 @click.pass_context
 def seed(ctx: click.Context, tickets: int, random_seed: int) -> None:
     """Generate N historical tickets in the retail sandbox of --data (bulk insert)."""
-    from radiant_ext.sandbox import generate_tickets
+    from radiant_ext_sandbox import generate_tickets
 
     started = time.perf_counter()
     summary = generate_tickets(ctx.obj["data_dir"], tickets, seed=random_seed)

@@ -48,7 +48,6 @@ def try_routing(title: str, body: str, company: str | None, user: str | None, qu
                 as_json: bool) -> None:
     """Show the answer the webhook would give Znuny for a new ticket, without Znuny."""
     from radiant_ext.config import load_settings
-    from radiant_ext.sandbox.znuny_writeback import plan_writeback
     from radiant_ext.webhook import router_from_settings, validate_payload
 
     router = router_from_settings(load_settings())
@@ -56,6 +55,11 @@ def try_routing(title: str, body: str, company: str | None, user: str | None, qu
     if as_json:
         click.echo(json.dumps(result.answer, ensure_ascii=False, indent=2, sort_keys=True))
         return
+    from radiant_ext.cli.sandbox import sandbox_needed
+
+    # Znuny's reading of the answer is played by the sandbox (--json needs no sandbox)
+    with sandbox_needed("radiant-ext webhook try (without --json)"):
+        from radiant_ext_sandbox.znuny_writeback import plan_writeback
     click.echo(f"{result.outcome}: {result.reason}")
     plan = plan_writeback(200, "application/json", json.dumps(result.answer))
     for action in plan.actions:

@@ -9,8 +9,8 @@
     findings = setup_check(settings)                       # for ``radiant-ext check``
 
 Znuny's side of the exchange — the invoker's call and how Znuny applies the answer — is
-played by the sandbox (``radiant_ext.sandbox.znuny_invoker``,
-``radiant_ext.sandbox.znuny_writeback``), never by production code.
+played by the sandbox (``radiant_ext_sandbox.znuny_invoker``,
+``radiant_ext_sandbox.znuny_writeback``), never by production code.
 
 See docs/webhook.md and docs/znuny-setup.md.
 """

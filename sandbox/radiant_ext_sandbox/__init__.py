@@ -1,4 +1,4 @@
-"""radiant_ext.sandbox: a GenericInterface server that answers like the recorded Znuny/OTRS.
+"""radiant_ext_sandbox: a GenericInterface server that answers like the recorded Znuny/OTRS.
 
 ``create_app(data_dir, seed=…, test_controls=…)`` returns the WSGI app;
 ``serve_in_thread(app)`` serves it on 127.0.0.1 and returns an object with ``.url`` and ``.stop()``.
@@ -8,15 +8,15 @@
 
 from __future__ import annotations
 
-from radiant_ext.sandbox.app import (
+from radiant_ext_sandbox.app import (
     SandboxError,
     SandboxServer,
     create_app,
     invoker_config,
     serve_in_thread,
 )
-from radiant_ext.sandbox.generator import generate_tickets
-from radiant_ext.sandbox.invoker import InvokerCall, InvokerConfig
+from radiant_ext_sandbox.generator import generate_tickets
+from radiant_ext_sandbox.invoker import InvokerCall, InvokerConfig
 
 __all__ = [
     "InvokerCall",

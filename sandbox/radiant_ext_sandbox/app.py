@@ -11,13 +11,13 @@ from typing import Any
 from sqlalchemy import select
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
-from radiant_ext.sandbox import schema as s
-from radiant_ext.sandbox.db import Sandbox, make_engine
-from radiant_ext.sandbox.errors import SandboxError
-from radiant_ext.sandbox.invoker import InvokerConfig
-from radiant_ext.sandbox.seeds import SEEDS
-from radiant_ext.sandbox.timeutil import Clock
-from radiant_ext.sandbox.transport import GenericInterface
+from radiant_ext_sandbox import schema as s
+from radiant_ext_sandbox.db import Sandbox, make_engine
+from radiant_ext_sandbox.errors import SandboxError
+from radiant_ext_sandbox.invoker import InvokerConfig
+from radiant_ext_sandbox.seeds import SEEDS
+from radiant_ext_sandbox.timeutil import Clock
+from radiant_ext_sandbox.transport import GenericInterface
 
 __all__ = ["SandboxError", "SandboxServer", "create_app", "invoker_config", "serve_in_thread"]
 
@@ -90,7 +90,7 @@ def _export_demo_stores(data_dir: Path) -> None:
     The companion names that folder in ``catalog_dirs`` to know the sandbox's stores (tiers,
     time zones, trading hours); the customer companies in Znuny are the same stores.
     """
-    from radiant_ext.sandbox.seeds.retail import DEMO_STORES_FILE
+    from radiant_ext_sandbox.seeds.retail import DEMO_STORES_FILE
 
     target = data_dir / "stores" / DEMO_STORES_FILE.name
     if not target.exists():

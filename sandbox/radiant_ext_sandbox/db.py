@@ -14,8 +14,8 @@ from typing import Any
 from sqlalchemy import Connection, Engine, create_engine, event, select
 from sqlalchemy.exc import OperationalError
 
-from radiant_ext.sandbox import schema as s
-from radiant_ext.sandbox.timeutil import Calendar, Clock
+from radiant_ext_sandbox import schema as s
+from radiant_ext_sandbox.timeutil import Calendar, Clock
 
 DB_FILE = "sandbox.sqlite"
 

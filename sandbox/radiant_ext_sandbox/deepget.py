@@ -14,11 +14,11 @@ from typing import Any
 
 from sqlalchemy import select
 
-from radiant_ext.sandbox import escalation, fields, sessions, ticket_read
-from radiant_ext.sandbox import schema as s
-from radiant_ext.sandbox.db import Ctx
-from radiant_ext.sandbox.timeutil import fmt
-from radiant_ext.sandbox.znuny_invoker import invoker_payload
+from radiant_ext_sandbox import escalation, fields, sessions, ticket_read
+from radiant_ext_sandbox import schema as s
+from radiant_ext_sandbox.db import Ctx
+from radiant_ext_sandbox.timeutil import fmt
+from radiant_ext_sandbox.znuny_invoker import invoker_payload
 
 _AUDIT = (
     ("CreateTime", "create_time"),

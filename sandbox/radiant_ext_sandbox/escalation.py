@@ -7,9 +7,9 @@ from typing import Any, cast
 
 from sqlalchemy import select
 
-from radiant_ext.sandbox import schema as s
-from radiant_ext.sandbox.db import Ctx
-from radiant_ext.sandbox.timeutil import epoch_of, fmt
+from radiant_ext_sandbox import schema as s
+from radiant_ext_sandbox.db import Ctx
+from radiant_ext_sandbox.timeutil import epoch_of, fmt
 
 _PARTS = (("response", "FirstResponseTime"), ("update", "UpdateTime"), ("solution", "SolutionTime"))
 

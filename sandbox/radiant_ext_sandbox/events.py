@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from radiant_ext.sandbox.db import Ctx
+from radiant_ext_sandbox.db import Ctx
 
 #: Events that carry OldTicketData, and whether it includes the flat dynamic fields.
 _OLD_DATA = {"ArticleCreate": True, "TicketStateUpdate": False}
@@ -28,7 +28,7 @@ def emit(ctx: Ctx, name: str, ticket_id: int, **data: Any) -> None:
 
 def old_ticket_data(ctx: Ctx, ticket_id: int, dynamic_fields: bool) -> dict[str, Any]:
     """The ticket's TicketGet fields now (plus flat ``DynamicField_<Name>`` keys)."""
-    from radiant_ext.sandbox import fields, ticket_read  # ticket_read imports tickets
+    from radiant_ext_sandbox import fields, ticket_read  # ticket_read imports tickets
 
     out = ticket_read.ticket_json(ctx, ticket_id)
     out.pop("TimeUnit", None)  # the event data comes from the core TicketGet, without it

@@ -8,10 +8,10 @@ from typing import Any
 import yaml
 from sqlalchemy import select
 
-from radiant_ext.sandbox import schema as s
-from radiant_ext.sandbox.db import Ctx
-from radiant_ext.sandbox.tickets import history
-from radiant_ext.sandbox.timeutil import FMT, parse
+from radiant_ext_sandbox import schema as s
+from radiant_ext_sandbox.db import Ctx
+from radiant_ext_sandbox.tickets import history
+from radiant_ext_sandbox.timeutil import FMT, parse
 
 _SCALAR = (str, int, float)
 

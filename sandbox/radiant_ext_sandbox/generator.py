@@ -16,16 +16,16 @@ from typing import Any
 
 from sqlalchemy import Connection, func, select
 
-from radiant_ext.sandbox import schema as s
-from radiant_ext.sandbox.db import make_engine, read_settings
-from radiant_ext.sandbox.seeds.history import (
+from radiant_ext_sandbox import schema as s
+from radiant_ext_sandbox.db import make_engine, read_settings
+from radiant_ext_sandbox.seeds.history import (
     CATEGORIES,
     HOUR_WEIGHTS,
     PRINTER_STORE,
     WEEKDAY_WEIGHTS,
 )
-from radiant_ext.sandbox.seeds.retail import STORE_COUNT, sla_for, store_id
-from radiant_ext.sandbox.timeutil import Calendar, Clock, epoch_of, ticket_number
+from radiant_ext_sandbox.seeds.retail import STORE_COUNT, sla_for, store_id
+from radiant_ext_sandbox.timeutil import Calendar, Clock, epoch_of, ticket_number
 
 SUMMARY_FILE = "generated-summary.json"
 
@@ -285,7 +285,7 @@ def generate_tickets(
     data_dir: Path | str, count: int, seed: int = 42, batch: int = 5000
 ) -> dict[str, Any]:
     """Insert ``count`` historical tickets into the retail sandbox; return the summary."""
-    from radiant_ext.sandbox.app import SandboxError, create_app
+    from radiant_ext_sandbox.app import SandboxError, create_app
 
     create_app(data_dir)  # seeds ``retail`` on an empty folder
     engine = make_engine(Path(data_dir))

@@ -23,12 +23,12 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from radiant_ext.sandbox import deepget, tickets
-from radiant_ext.sandbox.db import Ctx
-from radiant_ext.sandbox.escalation import rebuild_index
-from radiant_ext.sandbox.writeback import apply_action
-from radiant_ext.sandbox.znuny_invoker import call_invoker
-from radiant_ext.sandbox.znuny_writeback import WriteBackPlan, apply_writeback, plan_writeback
+from radiant_ext_sandbox import deepget, tickets
+from radiant_ext_sandbox.db import Ctx
+from radiant_ext_sandbox.escalation import rebuild_index
+from radiant_ext_sandbox.writeback import apply_action
+from radiant_ext_sandbox.znuny_invoker import call_invoker
+from radiant_ext_sandbox.znuny_writeback import WriteBackPlan, apply_writeback, plan_writeback
 
 __all__ = ["EVENTS", "InvokerCall", "InvokerConfig", "InvokerRunner"]
 

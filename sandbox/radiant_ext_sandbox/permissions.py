@@ -6,8 +6,8 @@ from typing import Any
 
 from sqlalchemy import and_, or_, select
 
-from radiant_ext.sandbox import schema as s
-from radiant_ext.sandbox.db import Ctx
+from radiant_ext_sandbox import schema as s
+from radiant_ext_sandbox.db import Ctx
 
 READ = ("ro", "rw")
 WRITE = ("rw",)

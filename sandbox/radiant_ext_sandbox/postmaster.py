@@ -20,11 +20,11 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from radiant_ext.sandbox import schema as s
-from radiant_ext.sandbox import tickets
-from radiant_ext.sandbox.db import Ctx, lookup_id
-from radiant_ext.sandbox.errors import SandboxError
-from radiant_ext.sandbox.escalation import rebuild_index
+from radiant_ext_sandbox import schema as s
+from radiant_ext_sandbox import tickets
+from radiant_ext_sandbox.db import Ctx, lookup_id
+from radiant_ext_sandbox.errors import SandboxError
+from radiant_ext_sandbox.escalation import rebuild_index
 
 __all__ = ["DEFAULT_QUEUE", "Mail", "compose_mail", "deliver", "parse_mail"]
 

@@ -11,8 +11,8 @@ from typing import Any
 import yaml
 from sqlalchemy import select
 
-from radiant_ext.sandbox import schema as s
-from radiant_ext.sandbox.db import Ctx
+from radiant_ext_sandbox import schema as s
+from radiant_ext_sandbox.db import Ctx
 
 Route = tuple[str, str, str, tuple[str, ...]]  # operation name, type, route, methods
 

@@ -8,11 +8,11 @@ from typing import Any
 
 from sqlalchemy import and_, exists, or_, select
 
-from radiant_ext.sandbox import permissions
-from radiant_ext.sandbox import schema as s
-from radiant_ext.sandbox.db import Ctx
-from radiant_ext.sandbox.sessions import authenticate, error
-from radiant_ext.sandbox.timeutil import parse
+from radiant_ext_sandbox import permissions
+from radiant_ext_sandbox import schema as s
+from radiant_ext_sandbox.db import Ctx
+from radiant_ext_sandbox.sessions import authenticate, error
+from radiant_ext_sandbox.timeutil import parse
 
 
 class _NoHits(Exception):

@@ -11,9 +11,9 @@ from typing import Any
 
 from sqlalchemy import select
 
-from radiant_ext.sandbox import schema as s
-from radiant_ext.sandbox.db import Ctx
-from radiant_ext.sandbox.timeutil import fmt
+from radiant_ext_sandbox import schema as s
+from radiant_ext_sandbox.db import Ctx
+from radiant_ext_sandbox.timeutil import fmt
 
 _ALPHABET = string.ascii_letters + string.digits
 

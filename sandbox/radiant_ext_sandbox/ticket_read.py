@@ -7,12 +7,12 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from radiant_ext.sandbox import escalation, fields, permissions
-from radiant_ext.sandbox import schema as s
-from radiant_ext.sandbox.db import Ctx
-from radiant_ext.sandbox.sessions import authenticate, error
-from radiant_ext.sandbox.tickets import SENDER_TYPES, total_time
-from radiant_ext.sandbox.timeutil import epoch_of, fmt
+from radiant_ext_sandbox import escalation, fields, permissions
+from radiant_ext_sandbox import schema as s
+from radiant_ext_sandbox.db import Ctx
+from radiant_ext_sandbox.sessions import authenticate, error
+from radiant_ext_sandbox.tickets import SENDER_TYPES, total_time
+from radiant_ext_sandbox.timeutil import epoch_of, fmt
 
 _SENDER_NAMES = {v: k for k, v in SENDER_TYPES.items()}
 

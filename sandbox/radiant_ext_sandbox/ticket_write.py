@@ -7,12 +7,12 @@ from typing import Any
 
 from sqlalchemy import select
 
-from radiant_ext.sandbox import fields, permissions, tickets, validate
-from radiant_ext.sandbox import schema as s
-from radiant_ext.sandbox.db import Ctx, name_of
-from radiant_ext.sandbox.escalation import rebuild_index
-from radiant_ext.sandbox.sessions import authenticate, error
-from radiant_ext.sandbox.validate import Bad
+from radiant_ext_sandbox import fields, permissions, tickets, validate
+from radiant_ext_sandbox import schema as s
+from radiant_ext_sandbox.db import Ctx, name_of
+from radiant_ext_sandbox.escalation import rebuild_index
+from radiant_ext_sandbox.sessions import authenticate, error
+from radiant_ext_sandbox.validate import Bad
 
 _REF = {
     "Queue": s.queue,

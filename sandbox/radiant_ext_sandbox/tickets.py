@@ -9,10 +9,10 @@ from typing import Any
 
 from sqlalchemy import func, literal, select
 
-from radiant_ext.sandbox import schema as s
-from radiant_ext.sandbox.db import Ctx, name_of
-from radiant_ext.sandbox.events import emit
-from radiant_ext.sandbox.timeutil import epoch_of, ticket_number
+from radiant_ext_sandbox import schema as s
+from radiant_ext_sandbox.db import Ctx, name_of
+from radiant_ext_sandbox.events import emit
+from radiant_ext_sandbox.timeutil import epoch_of, ticket_number
 
 #: Znuny's ticket_history_type ids (the ones seen in the recordings, plus neighbours).
 HISTORY_TYPES = {

@@ -12,13 +12,13 @@ from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
-from radiant_ext.sandbox import postmaster, routing, search, sessions, ticket_read, ticket_write
-from radiant_ext.sandbox import schema as s
-from radiant_ext.sandbox.db import Ctx, Sandbox, read_settings, write_setting
-from radiant_ext.sandbox.errors import SandboxError
-from radiant_ext.sandbox.invoker import InvokerConfig, InvokerRunner, user_one
-from radiant_ext.sandbox.timeutil import Clock, parse
-from radiant_ext.sandbox.validate import Fault
+from radiant_ext_sandbox import postmaster, routing, search, sessions, ticket_read, ticket_write
+from radiant_ext_sandbox import schema as s
+from radiant_ext_sandbox.db import Ctx, Sandbox, read_settings, write_setting
+from radiant_ext_sandbox.errors import SandboxError
+from radiant_ext_sandbox.invoker import InvokerConfig, InvokerRunner, user_one
+from radiant_ext_sandbox.timeutil import Clock, parse
+from radiant_ext_sandbox.validate import Fault
 
 Operation = Callable[[Ctx, dict[str, Any]], dict[str, Any]]
 OPERATIONS: dict[str, Operation] = {

@@ -10,10 +10,10 @@ from typing import Any
 
 from sqlalchemy import or_, select
 
-from radiant_ext.sandbox import fields
-from radiant_ext.sandbox import schema as s
-from radiant_ext.sandbox.db import Ctx, check_id, lookup_id
-from radiant_ext.sandbox.tickets import CHANNELS, HISTORY_TYPES, SENDER_TYPES, NewArticle
+from radiant_ext_sandbox import fields
+from radiant_ext_sandbox import schema as s
+from radiant_ext_sandbox.db import Ctx, check_id, lookup_id
+from radiant_ext_sandbox.tickets import CHANNELS, HISTORY_TYPES, SENDER_TYPES, NewArticle
 
 _CT = re.compile(r"^[\w.+-]+/[\w.+-]+", re.ASCII)
 _CHARSET = re.compile(r"charset\s*=\s*\"?([\w.:-]+)\"?", re.I)

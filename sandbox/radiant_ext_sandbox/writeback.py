@@ -15,12 +15,12 @@ from typing import Any
 
 from sqlalchemy import select
 
-from radiant_ext.sandbox import fields, ticket_write, tickets, validate
-from radiant_ext.sandbox import schema as s
-from radiant_ext.sandbox.db import Ctx, lookup_id
-from radiant_ext.sandbox.events import emit
-from radiant_ext.sandbox.timeutil import FMT, parse
-from radiant_ext.sandbox.znuny_writeback import WriteBackAction
+from radiant_ext_sandbox import fields, ticket_write, tickets, validate
+from radiant_ext_sandbox import schema as s
+from radiant_ext_sandbox.db import Ctx, lookup_id
+from radiant_ext_sandbox.events import emit
+from radiant_ext_sandbox.timeutil import FMT, parse
+from radiant_ext_sandbox.znuny_writeback import WriteBackAction
 
 #: Article defaults of ``OTRS_TicketArticleAdd`` (any key of the answer overrides them).
 ARTICLE_DEFAULTS = {

@@ -296,8 +296,8 @@ for my $Name ( sort keys %Services ) {
     Done( created => "default customer link of service $Name" );
 }
 
-# Escalation times of the demo world (radiant_ext/sandbox/seeds/retail.py): first response and
-# solution in minutes. Other SLAs get none.
+# Escalation times of the demo world (sandbox/radiant_ext_sandbox/seeds/retail.py): first
+# response and solution in minutes. Other SLAs get none.
 my %SLATimes = (
     'POS critical'              => [ 30,  240 ],
     'IT standard'               => [ 120, 1440 ],

@@ -1,6 +1,6 @@
 """The client against the sandbox over real HTTP, with each of the three route sets.
 
-The sandbox (radiant_ext.sandbox, retail seed) serves one web service per route set; this
+The sandbox (radiant_ext_sandbox, retail seed) serves one web service per route set; this
 checks that the client's route sets, keep-alive sessions and models work end to end, not only
 against recorded answers.
 """
@@ -32,7 +32,7 @@ SERVICES = {
 
 @pytest.fixture(scope="module")
 def sandbox_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    from radiant_ext.sandbox import serve_in_thread
+    from radiant_ext_sandbox import serve_in_thread
 
     server = serve_in_thread(data_dir=Path(tmp_path_factory.mktemp("sandbox")), seed="retail")
     yield server.url

@@ -24,9 +24,9 @@ from radiant_ext.client import AgentCredentials, NewArticle, NewAttachment, Znun
 from radiant_ext.config import Settings, load_settings
 from radiant_ext.portal import create_app
 from radiant_ext.reports import ReportSettings
-from radiant_ext.sandbox import create_app as sandbox_app
-from radiant_ext.sandbox import serve_in_thread
 from radiant_ext.store import TicketCache, make_engine, session_scope, upgrade_database
+from radiant_ext_sandbox import create_app as sandbox_app
+from radiant_ext_sandbox import serve_in_thread
 from tests.fuzz.strategies import issued
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # the reports' clock: Monday 12:00 in Moscow

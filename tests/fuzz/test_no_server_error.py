@@ -33,7 +33,7 @@ SEED = int(os.environ.get("RADIANT_FUZZ_SEED", "0"))
 SHRINK = os.environ.get("RADIANT_FUZZ_SHRINK", "") == "1"
 
 # Loggers of the sandbox Znuny, which runs in this process; its own log is not the portal's.
-_FOREIGN_LOGGERS = ("radiant_ext.sandbox", "werkzeug")
+_FOREIGN_LOGGERS = ("radiant_ext_sandbox", "werkzeug")
 
 
 def _known(world: World) -> dict[str, list[Any]]:

@@ -21,8 +21,8 @@ from flask.testing import FlaskClient
 from radiant_ext.config import load_settings
 from radiant_ext.plugins.demo import DEMO_CATALOG_DIR
 from radiant_ext.portal import create_app
-from radiant_ext.sandbox.znuny_writeback import plan_writeback
 from radiant_ext.store import make_engine, upgrade_database
+from radiant_ext_sandbox.znuny_writeback import plan_writeback
 from tests.live._webhook import RECORDINGS, recorded_files
 
 FILES = list(recorded_files())

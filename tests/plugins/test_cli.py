@@ -301,7 +301,7 @@ def test_plugins_items_shows_department_switches_and_catalog_check_states(run: R
 @pytest.fixture(scope="module")
 def retail_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
     """A running retail sandbox: its base URL and its metadata SQLite file."""
-    from radiant_ext.sandbox import serve_in_thread
+    from radiant_ext_sandbox import serve_in_thread
 
     data = tmp_path_factory.mktemp("sandbox")
     server = serve_in_thread(data_dir=data, seed="retail")

@@ -137,7 +137,7 @@ def _console_steps() -> list[tuple[str, list[str]]]:
 @pytest.fixture(scope="module")
 def retail_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A folder holding ``.radiant-sandbox/sandbox.sqlite`` with the retail seed."""
-    from radiant_ext.sandbox import create_app
+    from radiant_ext_sandbox import create_app
 
     folder = tmp_path_factory.mktemp("tutorial")
     create_app(data_dir=folder / ".radiant-sandbox", seed="retail")

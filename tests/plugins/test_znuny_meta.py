@@ -61,7 +61,7 @@ def test_unreachable_database_is_one_readable_error(tmp_path: Path) -> None:
 @pytest.fixture(scope="module")
 def sandbox_db(tmp_path_factory: pytest.TempPathFactory) -> str:
     """The sandbox's database after the retail seed (same tables as Znuny)."""
-    from radiant_ext.sandbox import create_app
+    from radiant_ext_sandbox import create_app
 
     folder = tmp_path_factory.mktemp("sandbox")
     create_app(data_dir=folder, seed="retail")
@@ -136,7 +136,7 @@ def test_an_unreachable_znuny_leaves_the_ids_as_names(
 @pytest.fixture(scope="module")
 def retail_znuny(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The sandbox's retail Znuny database (the tables and columns of a real Znuny)."""
-    from radiant_ext.sandbox import create_app
+    from radiant_ext_sandbox import create_app
 
     folder = tmp_path_factory.mktemp("retail-znuny")
     create_app(folder, seed="retail")

@@ -14,9 +14,9 @@ import pytest
 
 from radiant_ext.config import load_settings
 from radiant_ext.portal import create_app
-from radiant_ext.sandbox import create_app as sandbox_app
-from radiant_ext.sandbox import serve_in_thread
 from radiant_ext.store import make_engine, upgrade_database
+from radiant_ext_sandbox import create_app as sandbox_app
+from radiant_ext_sandbox import serve_in_thread
 
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]

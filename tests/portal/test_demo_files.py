@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from radiant_ext.sandbox.db import make_engine as sandbox_engine
+from radiant_ext_sandbox.db import make_engine as sandbox_engine
 
 pytestmark = pytest.mark.slow
 

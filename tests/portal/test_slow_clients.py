@@ -19,9 +19,9 @@ import requests
 
 from benchmarks.slow_clients import Tricklers  # the benchmark's slow clients, as measured
 from radiant_ext.config import load_settings
-from radiant_ext.sandbox import create_app as sandbox_app
-from radiant_ext.sandbox import serve_in_thread
 from radiant_ext.store import make_engine, upgrade_database
+from radiant_ext_sandbox import create_app as sandbox_app
+from radiant_ext_sandbox import serve_in_thread
 from tests._serve import clean_env, serving
 
 pytestmark = pytest.mark.slow

@@ -18,9 +18,9 @@ import pytest
 import requests
 from sqlalchemy import Engine, func, select
 
-from radiant_ext.sandbox import create_app as sandbox_app
-from radiant_ext.sandbox import serve_in_thread
 from radiant_ext.store import TicketAnnouncement, session_scope
+from radiant_ext_sandbox import create_app as sandbox_app
+from radiant_ext_sandbox import serve_in_thread
 from tests._serve import clean_env, serving
 from tests._store_fixtures import store_engine
 

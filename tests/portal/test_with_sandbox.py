@@ -22,9 +22,9 @@ from radiant_ext.client import AgentCredentials, NewArticle, ZnunyClient
 from radiant_ext.config import Settings, load_settings
 from radiant_ext.portal import create_app
 from radiant_ext.portal.adapters import listing
-from radiant_ext.sandbox import create_app as sandbox_app
-from radiant_ext.sandbox import serve_in_thread
 from radiant_ext.store import Outbox, OutboxState, make_engine, session_scope, upgrade_database
+from radiant_ext_sandbox import create_app as sandbox_app
+from radiant_ext_sandbox import serve_in_thread
 
 
 @pytest.fixture(scope="module")

@@ -16,10 +16,10 @@ from radiant_ext.config import load_settings
 from radiant_ext.portal import create_app
 from radiant_ext.portal.ports import PortalServices
 from radiant_ext.portal.sessions import MemorySessionStore
-from radiant_ext.sandbox import create_app as sandbox_app
-from radiant_ext.sandbox import serve_in_thread
-from radiant_ext.sandbox.seeds.retail import PASSWORD
 from radiant_ext.store import make_engine, upgrade_database
+from radiant_ext_sandbox import create_app as sandbox_app
+from radiant_ext_sandbox import serve_in_thread
+from radiant_ext_sandbox.seeds.retail import PASSWORD
 from tests._clock import Clock
 from tests.reports.conftest import DIRECTORY
 

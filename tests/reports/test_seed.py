@@ -17,10 +17,10 @@ from sqlalchemy.orm import Session
 from radiant_ext.client import ZnunyClient
 from radiant_ext.config import Settings
 from radiant_ext.reports import ReportFilter, ReportTable, run_report
-from radiant_ext.sandbox import create_app, generate_tickets, serve_in_thread
 from radiant_ext.store import TicketCache, make_engine, upgrade_database
 from radiant_ext.sync import JobContext
 from radiant_ext.sync.tickets import full_resync
+from radiant_ext_sandbox import create_app, generate_tickets, serve_in_thread
 
 pytestmark = pytest.mark.slow
 TICKETS = 1200

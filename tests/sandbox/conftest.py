@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from radiant_ext.sandbox import SandboxServer, create_app, serve_in_thread
+from radiant_ext_sandbox import SandboxServer, create_app, serve_in_thread
 
 
 @pytest.fixture

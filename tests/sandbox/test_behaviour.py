@@ -13,9 +13,9 @@ from click.testing import CliRunner
 from sqlalchemy import func, select
 
 from radiant_ext.cli.sandbox import sandbox
-from radiant_ext.sandbox import SandboxServer, create_app, generate_tickets, serve_in_thread
-from radiant_ext.sandbox import schema as s
-from radiant_ext.sandbox.db import make_engine
+from radiant_ext_sandbox import SandboxServer, create_app, generate_tickets, serve_in_thread
+from radiant_ext_sandbox import schema as s
+from radiant_ext_sandbox.db import make_engine
 
 WS = "/znuny/nph-genericinterface.pl/Webservice/GenericTicketConnectorREST"
 
@@ -148,7 +148,7 @@ def test_cli_seed_reports_counts(tmp_path: Path) -> None:
 def test_unexpected_failure_is_a_500_without_traceback(
     server: SandboxServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from radiant_ext.sandbox import transport
+    from radiant_ext_sandbox import transport
 
     def broken(ctx: object, data: object) -> dict[str, object]:
         raise RuntimeError("boom")

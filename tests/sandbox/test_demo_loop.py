@@ -18,8 +18,8 @@ from werkzeug.serving import make_server
 from radiant_ext.client import AgentCredentials, ZnunyClient
 from radiant_ext.config import Settings
 from radiant_ext.portal import create_app as portal_app
-from radiant_ext.sandbox import InvokerConfig, SandboxServer, create_app, serve_in_thread
 from radiant_ext.store import make_engine, upgrade_database
+from radiant_ext_sandbox import InvokerConfig, SandboxServer, create_app, serve_in_thread
 
 SECRET = "demo-hook-secret"
 

@@ -12,14 +12,14 @@ from typing import Any
 import pytest
 import requests
 
-from radiant_ext.sandbox import (
+from radiant_ext_sandbox import (
     InvokerConfig,
     SandboxError,
     SandboxServer,
     create_app,
     serve_in_thread,
 )
-from radiant_ext.sandbox.znuny_invoker import INVOKER_HEADERS
+from radiant_ext_sandbox.znuny_invoker import INVOKER_HEADERS
 
 from .receiver import Receiver, json_answer
 

@@ -13,7 +13,7 @@ import requests
 from click.testing import CliRunner
 
 from radiant_ext.cli.sandbox import sandbox
-from radiant_ext.sandbox import InvokerConfig, SandboxServer, create_app, serve_in_thread
+from radiant_ext_sandbox import InvokerConfig, SandboxServer, create_app, serve_in_thread
 
 from .receiver import Receiver
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from radiant_ext.sandbox import create_app, serve_in_thread
+from radiant_ext_sandbox import create_app, serve_in_thread
 
 from .replay import CONTRACT, Replayer
 

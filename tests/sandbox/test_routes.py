@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from radiant_ext.sandbox import SandboxError, SandboxServer, create_app
+from radiant_ext_sandbox import SandboxError, SandboxServer, create_app
 
 BASE = "/znuny/nph-genericinterface.pl/Webservice/"
 
@@ -139,7 +139,7 @@ def test_the_main_web_service_serves_the_shipped_znuny_yaml(server: SandboxServe
         TicketChanges,
         ZnunyClient,
     )
-    from radiant_ext.sandbox.routing import ROUTE_SETS
+    from radiant_ext_sandbox.routing import ROUTE_SETS
 
     shipped = (
         Path(__file__).resolve().parents[2] / "deploy/znuny/GenericTicketConnectorREST.znuny.yml"

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 import requests
 
-from radiant_ext.sandbox import create_app, serve_in_thread
-from radiant_ext.sandbox.timeutil import Calendar, ticket_number
-from radiant_ext.sandbox.transport import parse_query
+from radiant_ext_sandbox import create_app, serve_in_thread
+from radiant_ext_sandbox.timeutil import Calendar, ticket_number
+from radiant_ext_sandbox.transport import parse_query
 
 SUNDAY_NIGHT = dt.datetime(2026, 11, 22, 23, 14, 49)
 

@@ -223,7 +223,7 @@ class RunningSandbox:
     """The sandbox served in a thread, stoppable and restartable on the same port."""
 
     def __init__(self, data_dir: Path) -> None:
-        from radiant_ext.sandbox import create_app, serve_in_thread
+        from radiant_ext_sandbox import create_app, serve_in_thread
 
         self._serve = serve_in_thread
         self.app = create_app(data_dir, seed="retail", test_controls=True)

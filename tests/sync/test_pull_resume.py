@@ -90,7 +90,7 @@ def _wait_for_the_lease_to_lapse(engine: Engine, name: str) -> None:
 
 
 def test_a_killed_full_pull_of_the_sandbox_resumes_and_misses_nothing(tmp_path: Path) -> None:
-    from radiant_ext.sandbox import create_app, generate_tickets, serve_in_thread
+    from radiant_ext_sandbox import create_app, generate_tickets, serve_in_thread
 
     sandbox_dir = tmp_path / "sandbox"
     generate_tickets(sandbox_dir, 4000)

@@ -16,8 +16,8 @@ from flask.testing import FlaskClient
 
 from radiant_ext.plugins import Plugins, load_catalog_text, make_plugin_manager
 from radiant_ext.plugins.builtin import CatalogFilesPlugin
-from radiant_ext.sandbox.znuny_writeback import WriteBackAction
 from radiant_ext.webhook import TicketRouter, WebhookConfig, init_webhook
+from radiant_ext_sandbox.znuny_writeback import WriteBackAction
 
 ROOT = Path(__file__).resolve().parents[2]
 RECORDINGS = ROOT.parent / "shared" / "contract" / "znuny-webhook"

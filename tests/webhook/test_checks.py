@@ -160,7 +160,7 @@ def test_an_unreadable_database_is_one_finding(tmp_path: Path) -> None:
 
 def test_against_the_sandbox_every_piece_is_checked_for_real(tmp_path: Path) -> None:
     """The retail sandbox has the agent, the four fields and Znuny's metadata tables."""
-    from radiant_ext.sandbox import serve_in_thread
+    from radiant_ext_sandbox import serve_in_thread
 
     server = serve_in_thread(data_dir=tmp_path, seed="retail")
     try:
@@ -217,7 +217,7 @@ def test_a_server_that_answers_nothing_at_all_is_still_unreachable() -> None:
 def test_a_wrong_web_service_name_against_the_sandbox(tmp_path: Path) -> None:
     """The sandbox answers as Znuny behind Apache: nothing for an unknown web service, the web
     server's 404 page elsewhere."""
-    from radiant_ext.sandbox import serve_in_thread
+    from radiant_ext_sandbox import serve_in_thread
 
     server = serve_in_thread(data_dir=tmp_path, seed="retail")
     try:

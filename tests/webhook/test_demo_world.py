@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from radiant_ext.plugins import Plugins, RequestContext, make_plugin_manager
-from radiant_ext.sandbox.znuny_writeback import apply_writeback, plan_writeback
 from radiant_ext.webhook import routing_answer
+from radiant_ext_sandbox.znuny_writeback import apply_writeback, plan_writeback
 
 
 def _names(conn: Any, table: str, column: str = "name") -> set[str]:
@@ -23,7 +23,7 @@ def _names(conn: Any, table: str, column: str = "name") -> set[str]:
 @pytest.fixture(scope="module")
 def demo_znuny(tmp_path_factory: pytest.TempPathFactory, kit: Any) -> Any:
     """A FakeZnuny that knows exactly the names of the sandbox's retail seed."""
-    from radiant_ext.sandbox import create_app
+    from radiant_ext_sandbox import create_app
 
     data_dir: Path = tmp_path_factory.mktemp("retail")
     create_app(data_dir=data_dir, seed="retail")

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from flask_wtf.csrf import CSRFProtect
 
-from radiant_ext.sandbox.znuny_writeback import apply_writeback, plan_writeback
 from radiant_ext.webhook import SECRET_HEADER
+from radiant_ext_sandbox.znuny_writeback import apply_writeback, plan_writeback
 
 RECORDINGS = Path(__file__).resolve().parents[2].parent / "shared" / "contract" / "znuny-webhook"
 ALL = sorted(p.name for p in RECORDINGS.glob("*.json"))

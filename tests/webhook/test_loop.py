@@ -18,16 +18,16 @@ from werkzeug.serving import make_server
 
 from radiant_ext.client import AgentCredentials, NewArticle, NewTicket, TicketChanges, ZnunyClient
 from radiant_ext.plugins import Plugins, make_plugin_manager
-from radiant_ext.sandbox.znuny_invoker import INVOKER_HEADERS, call_invoker, invoker_payload
-from radiant_ext.sandbox.znuny_writeback import WriteBackAction, apply_writeback, plan_writeback
 from radiant_ext.webhook import TicketRouter, WebhookConfig, init_webhook, validate_payload
+from radiant_ext_sandbox.znuny_invoker import INVOKER_HEADERS, call_invoker, invoker_payload
+from radiant_ext_sandbox.znuny_writeback import WriteBackAction, apply_writeback, plan_writeback
 
 GI = "/otrs/nph-genericinterface.pl/Webservice/GenericTicketConnectorREST"
 
 
 @pytest.fixture(scope="module")
 def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    from radiant_ext.sandbox import serve_in_thread
+    from radiant_ext_sandbox import serve_in_thread
 
     server = serve_in_thread(data_dir=tmp_path_factory.mktemp("sandbox"), seed="retail")
     yield server

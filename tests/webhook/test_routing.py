@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from radiant_ext.plugins import MemoryEnablement, hookimpl
-from radiant_ext.sandbox.znuny_writeback import apply_writeback, plan_writeback
 from radiant_ext.webhook import TicketRouter, validate_payload
+from radiant_ext_sandbox.znuny_writeback import apply_writeback, plan_writeback
 
 
 def _body(kit: Any, name: str) -> dict[str, Any]:

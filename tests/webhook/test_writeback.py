@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from radiant_ext.sandbox.znuny_writeback import (
+from radiant_ext_sandbox.znuny_writeback import (
     WriteBackAction,
     apply_writeback,
     plan_writeback,

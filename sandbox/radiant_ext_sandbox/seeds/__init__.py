@@ -6,9 +6,9 @@ from collections.abc import Callable
 
 from sqlalchemy import Connection
 
-from radiant_ext.sandbox.seeds.labs import seed_lab, seed_znuny_lab
-from radiant_ext.sandbox.seeds.retail import seed_retail
-from radiant_ext.sandbox.timeutil import Clock
+from radiant_ext_sandbox.seeds.labs import seed_lab, seed_znuny_lab
+from radiant_ext_sandbox.seeds.retail import seed_retail
+from radiant_ext_sandbox.timeutil import Clock
 
 SEEDS: dict[str, Callable[[Connection, Clock], None]] = {
     "lab": seed_lab,

@@ -8,11 +8,11 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from radiant_ext.sandbox import routing
-from radiant_ext.sandbox import schema as s
-from radiant_ext.sandbox.db import write_setting
-from radiant_ext.sandbox.sessions import hash_password
-from radiant_ext.sandbox.tickets import CHANNELS, HISTORY_TYPES, SENDER_TYPES
+from radiant_ext_sandbox import routing
+from radiant_ext_sandbox import schema as s
+from radiant_ext_sandbox.db import write_setting
+from radiant_ext_sandbox.sessions import hash_password
+from radiant_ext_sandbox.tickets import CHANNELS, HISTORY_TYPES, SENDER_TYPES
 
 STATE_TYPES = ["new", "open", "closed", "pending reminder", "pending auto", "removed", "merged"]
 STATES = [

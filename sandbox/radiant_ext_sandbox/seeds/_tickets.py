@@ -8,8 +8,8 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from radiant_ext.sandbox import schema as s
-from radiant_ext.sandbox.timeutil import epoch_of
+from radiant_ext_sandbox import schema as s
+from radiant_ext_sandbox.timeutil import epoch_of
 
 
 @dataclass

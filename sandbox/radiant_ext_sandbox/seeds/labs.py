@@ -6,13 +6,13 @@ import datetime as dt
 
 from sqlalchemy import Connection
 
-from radiant_ext.sandbox import schema as s
-from radiant_ext.sandbox.db import write_setting
-from radiant_ext.sandbox.seeds import _base as b
-from radiant_ext.sandbox.seeds._tickets import FixtureArticle as A
-from radiant_ext.sandbox.seeds._tickets import FixtureTicket as T
-from radiant_ext.sandbox.seeds._tickets import insert_fixture
-from radiant_ext.sandbox.timeutil import Clock, ticket_number
+from radiant_ext_sandbox import schema as s
+from radiant_ext_sandbox.db import write_setting
+from radiant_ext_sandbox.seeds import _base as b
+from radiant_ext_sandbox.seeds._tickets import FixtureArticle as A
+from radiant_ext_sandbox.seeds._tickets import FixtureTicket as T
+from radiant_ext_sandbox.seeds._tickets import insert_fixture
+from radiant_ext_sandbox.timeutil import Clock, ticket_number
 
 PASSWORD = "lab-password"
 WELCOME_TN = "2015071510123456"

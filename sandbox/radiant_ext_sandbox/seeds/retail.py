@@ -9,19 +9,21 @@ from pathlib import Path
 import yaml
 from sqlalchemy import Connection, select
 
-from radiant_ext.sandbox import schema as s
-from radiant_ext.sandbox.db import write_setting
-from radiant_ext.sandbox.seeds import _base as b
-from radiant_ext.sandbox.timeutil import Clock
+import radiant_ext
+from radiant_ext_sandbox import schema as s
+from radiant_ext_sandbox.db import write_setting
+from radiant_ext_sandbox.seeds import _base as b
+from radiant_ext_sandbox.timeutil import Clock
 
 PASSWORD = "demo"
 STORE_COUNT = 30
 """Stores ``store-001`` … ``store-030``; their names, tiers and zones are the demo's store
 directory (``radiant_ext/plugins/data/demo/stores.yaml``, read by :func:`demo_stores`), which
 the seed creates as customer companies."""
-DEMO_STORES_FILE = Path(__file__).resolve().parents[2] / "plugins" / "data" / "demo" / "stores.yaml"
-"""The demo world's store directory, shared with ``radiant-ext demo`` (read here as data: the
-sandbox imports nothing of the companion's rules)."""
+DEMO_STORES_FILE = Path(radiant_ext.__file__).resolve().parent / "plugins/data/demo/stores.yaml"
+"""The demo world's store directory, shared with ``radiant-ext demo``: a data file of the
+installed ``radiant_ext`` package, read here as data (the sandbox imports nothing of the
+companion's rules)."""
 
 
 @dataclass(frozen=True)
