@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 from flask import abort, current_app, redirect, render_template, request, session, url_for
@@ -32,7 +33,7 @@ from radiant_ext.reports.views import (
     reports_state,
 )
 
-__all__ = ["AgentLoginForm"]
+__all__ = ["AgentLoginForm", "agent_sign_in"]
 
 
 class AgentLoginForm(FlaskForm):  # type: ignore[misc]
@@ -146,35 +147,50 @@ def agent_login() -> ResponseReturnValue:
     form.password.label.text = report_text("Password")
     if request.method == "GET":
         form.next.data = _safe_next(request.args.get("next"))
+    settings = reports_state().settings
+    return agent_sign_in(
+        form, template="reports/login.html",
+        allowed=lambda login: not settings.agents or login in settings.agents,
+        refused=report_text(
+            "The login or the password is not right, or the account may not see reports."),
+        busy=report_text("Too many attempts. Please wait a few minutes and try again."),
+        next_url=_safe_next)
+
+
+def agent_sign_in(form: AgentLoginForm, *, template: str, allowed: Callable[[str], bool],
+                  refused: str, busy: str,
+                  next_url: Callable[[str | None], str]) -> ResponseReturnValue:
+    """Log an agent in with their Znuny account (GI ``SessionCreate``), shared by the
+    reports and the admin area: the portal's login limiter, a fresh cookie, the agent's
+    session kept on the server under :data:`AGENT_KEY`.
+
+    :param allowed: whether a login may be let in at all (asked before Znuny is).
+    :param refused: the form error for a wrong login or password, or a login not allowed.
+    :param busy: the form error while the limiter holds the login back.
+    :param next_url: where to go afterwards, from the form's ``next`` (made safe).
+    """
     if not form.validate_on_submit():
-        return render_template("reports/login.html", form=form), 400 if form.errors else 200
+        return render_template(template, form=form), 400 if form.errors else 200
     login = form.login.data.strip()
     limiter = current_app.extensions.get("radiant_login_limiter")
     address = request.remote_addr or "unknown"
     wait = limiter.wait(login, address, known_browser=known_browser(login)) if limiter else 0
     if wait > 0:
-        form.form_errors.append(
-            report_text("Too many attempts. Please wait a few minutes and try again."))
-        return render_template("reports/login.html", form=form), 429, retry_after(wait)
-    return _check_agent(form, login, address, limiter)
-
-
-def _check_agent(form: AgentLoginForm, login: str, address: str,
-                 limiter: Any) -> ResponseReturnValue:
+        form.form_errors.append(busy)
+        return render_template(template, form=form), 429, retry_after(wait)
     state = reports_state()
     gi_session_id: str | None = None
-    if not state.settings.agents or login in state.settings.agents:
+    if allowed(login):
         try:
             gi_session_id = state.agent_auth.login(login, form.password.data)
         except ReportError as exc:
             form.form_errors.append(f"{str(exc).capitalize()}. Please try again shortly.")
-            return render_template("reports/login.html", form=form), 503
+            return render_template(template, form=form), 503
     if gi_session_id is None:
         if limiter is not None:
             limiter.failed(login, address)
-        form.form_errors.append(report_text(
-            "The login or the password is not right, or the account may not see reports."))
-        return render_template("reports/login.html", form=form), 401
+        form.form_errors.append(refused)
+        return render_template(template, form=form), 401
     if limiter is not None:
         limiter.succeeded(login, address)
     store = session_store()
@@ -182,7 +198,7 @@ def _check_agent(form: AgentLoginForm, login: str, address: str,
     fresh_cookie(known_login=login)  # no session fixation; language and known names kept
     session[AGENT_KEY] = store.create(gi_session_id, Customer(login, ""), kind="agent").key
     session.permanent = True
-    return redirect(_safe_next(form.next.data))
+    return redirect(next_url(form.next.data))
 
 
 @blueprint.post("/logout")
