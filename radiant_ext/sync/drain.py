@@ -10,9 +10,9 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from radiant_ext.store import Outbox, OutboxState, record_audit, utcnow
+from radiant_ext.store import Outbox, OutboxState, TicketCache, record_audit, utcnow
 from radiant_ext.sync.context import JobContext
-from radiant_ext.sync.errors import SyncError
+from radiant_ext.sync.errors import AlreadyFiledError, SyncError
 from radiant_ext.sync.lookup import FoundTicket, LookupQuery, find_existing_tickets
 from radiant_ext.sync.outbox import (
     RetryPolicy,
@@ -220,10 +220,17 @@ def requeue_parked(session: Session, request_id: str, actor: str) -> Outbox:
     """Send a parked request again (after an admin fixed its cause, e.g. a missing queue).
 
     :raises SyncError: when no parked request has that id.
+    :raises AlreadyFiledError: when the request already has its ticket (the row knows its
+        number, or the ticket cache holds a ticket with that reference).
     """
     row = session.scalar(select(Outbox).where(Outbox.request_id == request_id))
     if row is None or row.state != OutboxState.PARKED:
         raise SyncError(f"no parked request {request_id!r}")
+    filed = row.ticket_number or session.scalar(
+        select(TicketCache.ticket_number).where(TicketCache.request_id == request_id).limit(1))
+    if row.ticket_id is not None or filed:
+        raise AlreadyFiledError(f"{request_id} is already filed as ticket {filed or row.ticket_id}"
+                                ": sending it again would file it twice")
     row.state, row.next_attempt_at, row.parked_at = OutboxState.PENDING, utcnow(), None
     row.maybe_sent = True  # cheap insurance: look the key up before sending again
     record_audit(session, actor=actor, action="outbox.requeue", subject=request_id)

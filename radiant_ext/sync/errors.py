@@ -6,7 +6,8 @@
     └── SyncError                   a job or the scheduler cannot do what was asked
         ├── UnknownJobError         ``radiant-ext sync run`` with a job id nobody declared
         ├── JobBusyError            the job is running in another process right now
-        └── PartialJobError         some items of a run failed (the run keeps its counts)
+        ├── PartialJobError         some items of a run failed (the run keeps its counts)
+        └── AlreadyFiledError       a parked request to requeue has a ticket in Znuny already
 """
 
 from __future__ import annotations
@@ -15,8 +16,8 @@ from collections.abc import Mapping
 
 from radiant_ext.errors import RadiantError
 
-__all__ = ["JobBusyError", "PartialJobError", "ReferenceTakenError", "SyncError",
-           "UnknownJobError"]
+__all__ = ["AlreadyFiledError", "JobBusyError", "PartialJobError", "ReferenceTakenError",
+           "SyncError", "UnknownJobError"]
 
 
 class SyncError(RadiantError):
@@ -29,6 +30,10 @@ class UnknownJobError(SyncError):
 
 class ReferenceTakenError(SyncError):
     """A request reference that another customer's request already carries."""
+
+
+class AlreadyFiledError(SyncError):
+    """A parked request that already has its ticket: sending it again would file it twice."""
 
 
 class JobBusyError(SyncError):

@@ -71,3 +71,29 @@ def test_the_portal_catalog_shows_a_scoped_department_only_to_those_it_is_for(
     store.set_department_enablement("it", enabled=True, actor="it-agent",
                                     scope=DepartmentScope())
     assert sees_it("store-012") and sees_it("store-001")
+
+
+def test_requeue_refuses_a_parked_request_that_already_has_its_ticket(tmp_path: Path) -> None:
+    import pytest
+
+    from radiant_ext.store import Outbox, OutboxState, TicketCache
+    from radiant_ext.sync import requeue_parked
+    from radiant_ext.sync.errors import AlreadyFiledError
+
+    engine = _engine(tmp_path)
+    with session_scope(engine) as s:
+        s.add(Outbox(request_id="RQ-TWICE", state=OutboxState.PARKED, customer_user="c",
+                     title="t", payload={}, last_error="parked"))
+        s.add(TicketCache(ticket_id=77, ticket_number="2026120510000077", request_id="RQ-TWICE"))
+    with session_scope(engine) as s, pytest.raises(AlreadyFiledError, match="2026120510000077"):
+        requeue_parked(s, "RQ-TWICE", actor="it-agent")
+    with session_scope(engine) as s:
+        assert s.scalar(select_state("RQ-TWICE")) == OutboxState.PARKED
+
+
+def select_state(request_id: str):  # type: ignore[no-untyped-def]
+    from sqlalchemy import select
+
+    from radiant_ext.store import Outbox
+
+    return select(Outbox.state).where(Outbox.request_id == request_id)
