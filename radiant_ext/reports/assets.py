@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import or_, select
 
 from radiant_ext.reports.context import ASSET_FIELD_IDS, ReportContext
+from radiant_ext.reports.i18n import W_
 from radiant_ext.reports.model import Chart, Column, ReportTable
 from radiant_ext.store import TicketCache
 
@@ -91,12 +92,12 @@ def tickets_by_asset(ctx: ReportContext) -> ReportTable:
         (a.value, a.label, a.item, d.item_title(a.item), a.tickets, a.open,
          a.first.isoformat() if a.first else "", a.last.isoformat() if a.last else "")
         for a in assets]
-    columns = (Column("asset", "Serial number / model"), Column("field", "Form field"),
-               Column("item", "Catalog item id"), Column("title", "Catalog item"),
-               Column("tickets", "Tickets", "int"), Column("open", "Open", "int"),
-               Column("first", "First ticket"), Column("last", "Latest ticket"))
-    table = ReportTable("assets", "Tickets per asset", columns, rows,
+    columns = (Column("asset", W_("Serial number / model")), Column("field", W_("Form field")),
+               Column("item", W_("Catalog item id")), Column("title", W_("Catalog item")),
+               Column("tickets", W_("Tickets"), "int"), Column("open", W_("Open"), "int"),
+               Column("first", W_("First ticket")), Column("last", W_("Latest ticket")))
+    table = ReportTable("assets", W_("Tickets per asset"), columns, rows,
                         Chart("hbar", "asset", ("tickets",), max_points=25))
-    table.notes.append("Counts tickets filed through the portal whose form has a serial "
-                       "number or asset model field; e-mail tickets have no form values.")
+    table.notes.append(W_("Counts tickets filed through the portal whose form has a serial "
+                          "number or asset model field; e-mail tickets have no form values."))
     return table

@@ -9,13 +9,14 @@ from sqlalchemy import func, select
 
 from radiant_ext.reports._sql import no_index
 from radiant_ext.reports.context import ReportContext, count_if, is_open
+from radiant_ext.reports.i18n import W_
 from radiant_ext.reports.model import Chart, Column, ReportTable
 from radiant_ext.store import TicketCache
 
 __all__ = ["AGE_BUCKETS", "open_backlog"]
 
-AGE_BUCKETS = ((1, "under 1 day"), (3, "1–3 days"), (7, "3–7 days"), (30, "7–30 days"),
-               (None, "over 30 days"))
+AGE_BUCKETS = ((1, W_("under 1 day")), (3, W_("1–3 days")), (7, W_("3–7 days")),
+               (30, W_("7–30 days")), (None, W_("over 30 days")))
 """Upper bounds in days (``None``: no bound) and labels of the age columns."""
 
 
@@ -58,11 +59,11 @@ def open_backlog(ctx: ReportContext) -> ReportTable:
         (dept, ctx.directory.department_title(dept), *b.counts,
          round((now - b.oldest).total_seconds() / 86400, 1) if b.oldest else None)
         for dept, b in sorted(merged.items(), key=lambda kv: (-kv[1].counts[0], kv[0]))]
-    columns = (Column("department", "Department id"), Column("title", "Department"),
-               Column("open", "Open", "int"),
+    columns = (Column("department", W_("Department id")), Column("title", W_("Department")),
+               Column("open", W_("Open"), "int"),
                *(Column(f"age_{i}", label, "int") for i, (_, label) in enumerate(AGE_BUCKETS)),
-               Column("overdue", "Overdue", "int"), Column("oldest_days", "Oldest (days)",
-                                                           "number"))
+               Column("overdue", W_("Overdue"), "int"),
+               Column("oldest_days", W_("Oldest (days)"), "number"))
     series = tuple(f"age_{i}" for i in range(len(AGE_BUCKETS)))
-    return ReportTable("backlog", "Open backlog by age", columns, rows,
+    return ReportTable("backlog", W_("Open backlog by age"), columns, rows,
                        Chart("stacked", "title", series))

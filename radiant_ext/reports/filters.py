@@ -10,13 +10,14 @@ from zoneinfo import ZoneInfo
 
 from radiant_ext.reports.context import FIRST_DAY, LAST_DAY, Period, ReportFilter
 from radiant_ext.reports.errors import ReportInputError
+from radiant_ext.reports.i18n import W_
 
 __all__ = ["DEFAULT_DAYS", "FilterChoice", "describe", "parse_date", "parse_filter"]
 
 DEFAULT_DAYS = 365
 """Without ``from``/``to`` a report covers the last 365 days, today included."""
 PERIODS = ("day", "week", "month")
-OUT_OF_RANGE = "Enter a date from 1970-01-01 to 2199-12-31."
+OUT_OF_RANGE = W_("Enter a date from 1970-01-01 to 2199-12-31.")
 """The form's message for a day outside :data:`~.context.FIRST_DAY` … ``LAST_DAY``."""
 
 
@@ -47,7 +48,7 @@ def _dates(args: Mapping[str, str], today: date, errors: dict[str, str]) -> tupl
         try:
             value = parse_date(raw, key)
         except ReportInputError:
-            errors[key] = "Enter a date as YYYY-MM-DD."
+            errors[key] = W_("Enter a date as YYYY-MM-DD.")
             continue
         if not FIRST_DAY <= value <= LAST_DAY:
             errors[key] = OUT_OF_RANGE
@@ -57,7 +58,7 @@ def _dates(args: Mapping[str, str], today: date, errors: dict[str, str]) -> tupl
         else:
             last = value
     if "from" not in errors and "to" not in errors and last < first:
-        errors["to"] = "The end date must not be before the start date."
+        errors["to"] = W_("The end date must not be before the start date.")
     return first, last
 
 
@@ -73,13 +74,13 @@ def parse_filter(args: Mapping[str, str], *, zone: ZoneInfo, today: date,
     first, last = _dates(args, today, errors)
     period = (args.get("period") or "week").strip()
     if period not in PERIODS:
-        errors["period"] = "Choose day, week or month."
+        errors["period"] = W_("Choose day, week or month.")
     department = (args.get("department") or "").strip()
     if department and department not in departments:
-        errors["department"] = "Choose a department from the list."
+        errors["department"] = W_("Choose a department from the list.")
     store = (args.get("store") or "").strip() if stores is not None else ""
     if store and stores is not None and store not in stores:
-        errors["store"] = "Choose a store from the list."
+        errors["store"] = W_("Choose a store from the list.")
     values = {"from": first.isoformat(), "to": last.isoformat(), "period": period,
               "department": department, "store": store}
     choice = FilterChoice(values, errors)

@@ -18,6 +18,7 @@ from sqlalchemy.sql import ColumnElement
 
 from radiant_ext.reports._sql import bucket_hour, hour_bucket, seconds_between
 from radiant_ext.reports.context import ReportContext
+from radiant_ext.reports.i18n import W_
 from radiant_ext.reports.model import Chart, Column, ReportTable
 from radiant_ext.reports.settings import PenaltyRule
 from radiant_ext.reports.sla import solution_deadline
@@ -113,12 +114,14 @@ def contract_penalties(ctx: ReportContext) -> ReportTable:
         notes.append(f"{rule.label}: {total:.2f} {rule.currency} in total.")
     if not ctx.settings.penalties:
         notes.append("No penalty rules are configured ([[reports.penalties]] in the settings).")
-    columns = (Column("rule", "Rule id"), Column("title", "Contract"), Column("month", "Month"),
-               Column("due", "Deadlines due", "int"), Column("missed", "Missed", "int"),
-               Column("hours_late", "Hours late", "int"),
-               Column("uncapped", "Before cap", "money"), Column("penalty", "Penalty", "money"),
-               Column("currency", "Currency"))
-    table = ReportTable("penalties", "Contract penalties", columns, rows,
+    columns = (Column("rule", W_("Rule id")), Column("title", W_("Contract")),
+               Column("month", W_("Month")),
+               Column("due", W_("Deadlines due"), "int"), Column("missed", W_("Missed"), "int"),
+               Column("hours_late", W_("Hours late"), "int"),
+               Column("uncapped", W_("Before cap"), "money"),
+               Column("penalty", W_("Penalty"), "money"),
+               Column("currency", W_("Currency")))
+    table = ReportTable("penalties", W_("Contract penalties"), columns, rows,
                         Chart("bar", "month", ("penalty",)))
     table.notes.extend(notes)
     return table

@@ -13,6 +13,7 @@ from radiant_ext.reports.assets import tickets_by_asset
 from radiant_ext.reports.backlog import open_backlog
 from radiant_ext.reports.context import ItemDirectory, ReportContext, ReportFilter
 from radiant_ext.reports.errors import UnknownReportError
+from radiant_ext.reports.i18n import W_
 from radiant_ext.reports.model import ReportTable
 from radiant_ext.reports.penalties import contract_penalties
 from radiant_ext.reports.settings import ReportSettings
@@ -40,30 +41,34 @@ class ReportSpec:
 
 
 REPORTS: dict[str, ReportSpec] = {spec.name: spec for spec in (
-    ReportSpec("volume", "Tickets per period",
-               "Tickets created per day, week or month.", tickets_per_period),
-    ReportSpec("weekday-hour", "Weekday × hour",
-               "When requests arrive: a heat map of weekday and hour.", tickets_by_weekday_hour),
-    ReportSpec("departments", "Per department",
-               "Tickets per department.", tickets_by_department),
-    ReportSpec("items", "Per catalog item",
-               "Tickets per catalog item (category).", tickets_by_item),
-    ReportSpec("stores", "Per store", "Tickets per store.", tickets_by_store),
-    ReportSpec("recurring", "Recurring problems",
-               "Store and item pairs well above the chain average.", recurring_failures),
-    ReportSpec("assets", "Per asset",
-               "Tickets per serial number or asset model from the request forms.",
+    ReportSpec("volume", W_("Tickets per period"),
+               W_("Tickets created per day, week or month."), tickets_per_period),
+    ReportSpec("weekday-hour", W_("Weekday × hour"),
+               W_("When requests arrive: a heat map of weekday and hour."),
+               tickets_by_weekday_hour),
+    ReportSpec("departments", W_("Per department"),
+               W_("Tickets per department."), tickets_by_department),
+    ReportSpec("items", W_("Per catalog item"),
+               W_("Tickets per catalog item (category)."), tickets_by_item),
+    ReportSpec("stores", W_("Per store"), W_("Tickets per store."), tickets_by_store),
+    ReportSpec("recurring", W_("Recurring problems"),
+               W_("Store and item pairs well above the chain average."), recurring_failures),
+    ReportSpec("assets", W_("Per asset"),
+               W_("Tickets per serial number or asset model from the request forms."),
                tickets_by_asset),
-    ReportSpec("backlog", "Open backlog",
-               "Open tickets by age and department, overdue ones counted.", open_backlog),
-    ReportSpec("sla-items", "SLA per item",
-               "Deadlines met and missed per catalog item.", partial(sla_compliance, by="item")),
-    ReportSpec("sla-stores", "SLA per store",
-               "Deadlines met and missed per store.", partial(sla_compliance, by="store")),
-    ReportSpec("sla-owners", "SLA per owner",
-               "Deadlines met and missed per ticket owner.", partial(sla_compliance, by="owner")),
-    ReportSpec("penalties", "Contract penalties",
-               "What missed deadlines cost under the configured contracts.", contract_penalties),
+    ReportSpec("backlog", W_("Open backlog"),
+               W_("Open tickets by age and department, overdue ones counted."), open_backlog),
+    ReportSpec("sla-items", W_("SLA per item"),
+               W_("Deadlines met and missed per catalog item."),
+               partial(sla_compliance, by="item")),
+    ReportSpec("sla-stores", W_("SLA per store"),
+               W_("Deadlines met and missed per store."), partial(sla_compliance, by="store")),
+    ReportSpec("sla-owners", W_("SLA per owner"),
+               W_("Deadlines met and missed per ticket owner."),
+               partial(sla_compliance, by="owner")),
+    ReportSpec("penalties", W_("Contract penalties"),
+               W_("What missed deadlines cost under the configured contracts."),
+               contract_penalties),
 )}
 
 

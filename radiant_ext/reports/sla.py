@@ -21,6 +21,7 @@ from sqlalchemy.sql import ColumnElement
 
 from radiant_ext.reports._sql import histogram, minute_bucket, nearest_rank, no_index
 from radiant_ext.reports.context import ReportContext, count_if, store_key
+from radiant_ext.reports.i18n import W_
 from radiant_ext.reports.model import Chart, Column, ReportTable
 from radiant_ext.store import TicketCache
 
@@ -77,17 +78,18 @@ def _label(ctx: ReportContext, by: SlaBy, key: str | None) -> str:
 
 
 COLUMNS = (
-    Column("key", "Key"), Column("label", "Name"), Column("tickets", "Tickets", "int"),
-    Column("response_met", "Response met", "int"),
-    Column("response_missed", "Response missed", "int"),
-    Column("response_rate", "Response met %", "percent"),
-    Column("response_median", "Median response (min)", "minutes"),
-    Column("response_p90", "90th pct response (min)", "minutes"),
-    Column("solution_met", "Solution met", "int"),
-    Column("solution_missed", "Solution missed", "int"),
-    Column("solution_rate", "Solution met %", "percent"),
-    Column("solution_median", "Median solution (min)", "minutes"),
-    Column("solution_p90", "90th pct solution (min)", "minutes"),
+    Column("key", W_("Key")), Column("label", W_("Name")),
+    Column("tickets", W_("Tickets"), "int"),
+    Column("response_met", W_("Response met"), "int"),
+    Column("response_missed", W_("Response missed"), "int"),
+    Column("response_rate", W_("Response met %"), "percent"),
+    Column("response_median", W_("Median response (min)"), "minutes"),
+    Column("response_p90", W_("90th pct response (min)"), "minutes"),
+    Column("solution_met", W_("Solution met"), "int"),
+    Column("solution_missed", W_("Solution missed"), "int"),
+    Column("solution_rate", W_("Solution met %"), "percent"),
+    Column("solution_median", W_("Median solution (min)"), "minutes"),
+    Column("solution_p90", W_("90th pct solution (min)"), "minutes"),
 )
 
 
@@ -129,8 +131,8 @@ def sla_compliance(ctx: ReportContext, by: SlaBy) -> ReportTable:
         rows.append((k or "", _label(ctx, by, k), n, rm, rx, _rate(rm, rx),
                      *resp.get(k, (None, None)), sm, sx, _rate(sm, sx),
                      *sol.get(k, (None, None))))
-    title = {"item": "catalog item", "store": "store", "owner": "owner"}[by]
-    return ReportTable(f"sla-{by}s",
-                       f"SLA compliance per {title}", COLUMNS, rows,
+    title = {"item": W_("SLA compliance per catalog item"), "store": W_("SLA compliance per store"),
+             "owner": W_("SLA compliance per owner")}[by]
+    return ReportTable(f"sla-{by}s", title, COLUMNS, rows,
                        Chart("stacked", "label", ("solution_met", "solution_missed"),
                              max_points=25))

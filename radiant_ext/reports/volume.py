@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 
 from radiant_ext.reports._sql import bucket_hour, hour_bucket, no_index
 from radiant_ext.reports.context import ReportContext, count_if, is_open, store_key
+from radiant_ext.reports.i18n import W_
 from radiant_ext.reports.model import Chart, Column, ReportTable
 from radiant_ext.store import TicketCache
 
@@ -27,7 +28,12 @@ __all__ = [
     "tickets_per_period",
 ]
 
-WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+PERIOD_TITLES = {"day": W_("Tickets per day"), "week": W_("Tickets per week"),
+                 "month": W_("Tickets per month")}
+"""The title of the volume table by period."""
+
+WEEKDAYS = (W_("Monday"), W_("Tuesday"), W_("Wednesday"), W_("Thursday"), W_("Friday"),
+            W_("Saturday"), W_("Sunday"))
 
 
 def hourly_counts(ctx: ReportContext) -> Counter[datetime]:
@@ -90,9 +96,9 @@ def tickets_per_period(ctx: ReportContext) -> ReportTable:
         while day <= last:
             rows.append((_label(day, period), day.isoformat(), per_day.get(day, 0)))
             day = _next_period(day, period)
-    columns = (Column("period", "Period"), Column("starts", "Starts on"),
-               Column("tickets", "Tickets", "int"))
-    return ReportTable("volume", f"Tickets per {period}", columns, rows,
+    columns = (Column("period", W_("Period")), Column("starts", W_("Starts on")),
+               Column("tickets", W_("Tickets"), "int"))
+    return ReportTable("volume", PERIOD_TITLES[period], columns, rows,
                        Chart("line" if len(rows) > 40 else "bar", "period", ("tickets",),
                              max_points=400))
 
@@ -102,11 +108,11 @@ def tickets_by_weekday_hour(ctx: ReportContext) -> ReportTable:
     grid = [[0] * 24 for _ in WEEKDAYS]
     for when, count in hourly_counts(ctx).items():
         grid[when.weekday()][when.hour] += count
-    columns = (Column("weekday", "Weekday"),
+    columns = (Column("weekday", W_("Weekday")),
                *(Column(f"h{h:02d}", f"{h:02d}", "int") for h in range(24)),
-               Column("total", "Total", "int"))
+               Column("total", W_("Total"), "int"))
     rows = [(name, *grid[i], sum(grid[i])) for i, name in enumerate(WEEKDAYS)]
-    return ReportTable("weekday-hour", "Tickets by weekday and hour", columns, rows,
+    return ReportTable("weekday-hour", W_("Tickets by weekday and hour"), columns, rows,
                        Chart("heatmap", "weekday", tuple(f"h{h:02d}" for h in range(24))))
 
 
@@ -129,10 +135,10 @@ def tickets_by_item(ctx: ReportContext) -> ReportTable:
     rows: list[tuple[object, ...]] = [
         (c or "", d.item_title(c), d.department_of(c), n, o, _share(n, total))
         for c, n, o in sorted(found, key=lambda r: (-r[1], r[0] or ""))]
-    columns = (Column("item", "Catalog item id"), Column("title", "Catalog item"),
-               Column("department", "Department"), Column("tickets", "Tickets", "int"),
-               Column("open", "Open", "int"), Column("share", "Share %", "percent"))
-    return ReportTable("items", "Tickets per catalog item", columns, rows,
+    columns = (Column("item", W_("Catalog item id")), Column("title", W_("Catalog item")),
+               Column("department", W_("Department")), Column("tickets", W_("Tickets"), "int"),
+               Column("open", W_("Open"), "int"), Column("share", W_("Share %"), "percent"))
+    return ReportTable("items", W_("Tickets per catalog item"), columns, rows,
                        Chart("hbar", "title", ("tickets",), max_points=25))
 
 
@@ -148,10 +154,10 @@ def tickets_by_department(ctx: ReportContext) -> ReportTable:
     rows: list[tuple[object, ...]] = [
         (dept, ctx.directory.department_title(dept), n, still_open[dept], _share(n, total))
         for dept, n in sorted(tickets.items(), key=lambda kv: (-kv[1], kv[0]))]
-    columns = (Column("department", "Department id"), Column("title", "Department"),
-               Column("tickets", "Tickets", "int"), Column("open", "Open", "int"),
-               Column("share", "Share %", "percent"))
-    return ReportTable("departments", "Tickets per department", columns, rows,
+    columns = (Column("department", W_("Department id")), Column("title", W_("Department")),
+               Column("tickets", W_("Tickets"), "int"), Column("open", W_("Open"), "int"),
+               Column("share", W_("Share %"), "percent"))
+    return ReportTable("departments", W_("Tickets per department"), columns, rows,
                        Chart("hbar", "title", ("tickets",)))
 
 
@@ -165,10 +171,10 @@ def tickets_by_store(ctx: ReportContext) -> ReportTable:
     rows: list[tuple[object, ...]] = [
         (s or "", ctx.directory.store_name(s), n, o, _share(n, total))
         for s, n, o in sorted(found, key=lambda r: (-r[1], r[0] or ""))]
-    columns = (Column("store", "Store id"), Column("name", "Store"),
-               Column("tickets", "Tickets", "int"), Column("open", "Open", "int"),
-               Column("share", "Share %", "percent"))
-    return ReportTable("stores", "Tickets per store", columns, rows,
+    columns = (Column("store", W_("Store id")), Column("name", W_("Store")),
+               Column("tickets", W_("Tickets"), "int"), Column("open", W_("Open"), "int"),
+               Column("share", W_("Share %"), "percent"))
+    return ReportTable("stores", W_("Tickets per store"), columns, rows,
                        Chart("hbar", "store", ("tickets",), max_points=40))
 
 
@@ -200,12 +206,13 @@ def recurring_failures(ctx: ReportContext) -> ReportTable:
                          ctx.directory.item_title(item), n, round(expected, 1),
                          round(n / expected, 2), round(n / weeks, 2)))
     rows.sort(key=lambda r: (-(float(r[4]) - float(r[5])), r[0], r[2]))  # type: ignore[arg-type]
-    columns = (Column("store", "Store id"), Column("name", "Store"),
-               Column("item", "Catalog item id"), Column("title", "Catalog item"),
-               Column("tickets", "Tickets", "int"), Column("expected", "Expected", "number"),
-               Column("ratio", "Times the average", "number"),
-               Column("per_week", "Per week", "number"))
-    table = ReportTable("recurring", "Recurring problems by store", columns, rows[:50],
+    columns = (Column("store", W_("Store id")), Column("name", W_("Store")),
+               Column("item", W_("Catalog item id")), Column("title", W_("Catalog item")),
+               Column("tickets", W_("Tickets"), "int"),
+               Column("expected", W_("Expected"), "number"),
+               Column("ratio", W_("Times the average"), "number"),
+               Column("per_week", W_("Per week"), "number"))
+    table = ReportTable("recurring", W_("Recurring problems by store"), columns, rows[:50],
                         Chart("hbar", "name", ("tickets", "expected"), max_points=15))
     table.notes.append("Store and item pairs with at least 3 tickets and 1.5 times the "
                        "number the chain average predicts.")

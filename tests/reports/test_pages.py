@@ -210,6 +210,10 @@ def test_pages_speak_russian(client: FlaskClient) -> None:
     html = client.get("/reports/sla-items").get_data(as_text=True)
     assert "Соблюдение SLA по пунктам каталога" in html
     assert "Решено в срок, %" in html and "Применить" in html
+    html = client.get("/reports/departments").get_data(as_text=True)
+    # the table's title and a label with "%" (never %-formatted), in Russian, not English
+    assert "Заявки по отделам" in html and "Доля, %" in html
+    assert "Tickets per department" not in html and "Share %" not in html
 
 
 def test_invalid_report_settings_stop_the_portal_at_start() -> None:
