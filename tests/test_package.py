@@ -93,6 +93,25 @@ def test_help_does_not_import_the_heavy_areas() -> None:
     assert "HEAVY []" in out.stdout
 
 
+def test_the_production_wheel_leaves_the_sandbox_out() -> None:
+    """radiant-ext's packages are found as pyproject.toml says; the sandbox is not among them
+    (it is its own distribution, sandbox/)."""
+    import tomllib
+    from pathlib import Path
+
+    from setuptools import find_namespace_packages
+
+    root = Path(__file__).resolve().parents[1]
+    config = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))
+    find = config["tool"]["setuptools"]["packages"]["find"]
+    found = find_namespace_packages(str(root), include=find["include"],
+                                    exclude=find.get("exclude", ()))
+    assert {"radiant_ext", "radiant_ext.portal", "radiant_ext.plugins.data.demo"} <= set(found)
+    assert not [name for name in found if "sandbox" in name], found
+    sandbox = tomllib.loads((root / "sandbox" / "pyproject.toml").read_text(encoding="utf-8"))
+    assert sandbox["project"]["name"] == "radiant-ext-sandbox"
+
+
 def test_web_workers_load_neither_the_scheduler_nor_the_sandbox() -> None:
     import subprocess
     import sys

@@ -198,14 +198,14 @@ def _banner(url: str, znuny: str, data: Path, jobs: int) -> None:
               help="Folder for the demo's SQLite store and sandbox database.")
 def demo(port: int, host: str, data_dir: Path) -> None:
     """Sandbox Znuny + seeded catalogs + scheduler + portal in one command."""
+    from radiant_ext.cli.sandbox import sandbox_needed
+
+    with sandbox_needed("the demo"):  # a distribution of its own: one line if it is missing
+        import radiant_ext_sandbox  # noqa: F401
     from werkzeug.serving import make_server
 
-    from radiant_ext.cli.sandbox import sandbox_needed
     from radiant_ext.config import writable_folder
     from radiant_ext.portal import create_app
-
-    with sandbox_needed("the demo"):
-        import radiant_ext_sandbox  # noqa: F401  (its absence: one line, before anything runs)
     data = data_dir.resolve()
     with suppress(OSError):  # writable_folder names the problem in one line
         data.mkdir(mode=0o700, parents=True, exist_ok=True)  # secrets and customers' data

@@ -117,8 +117,8 @@ def sandbox(
     **invoker: Any,
 ) -> None:
     """Serve a Znuny GenericInterface sandbox (SQLite in --data)."""
-    with sandbox_needed("radiant-ext sandbox"):
-        import radiant_ext_sandbox  # noqa: F401  (its absence: one line, before anything runs)
+    with sandbox_needed("radiant-ext sandbox"):  # one line if it is missing, before anything
+        import radiant_ext_sandbox  # noqa: F401
     ctx.obj = {"data_dir": data_dir, "invoker": _invoker(**invoker)}
     if ctx.invoked_subcommand is not None:
         return
