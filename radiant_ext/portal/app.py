@@ -204,6 +204,10 @@ def _init_companions(app: Flask, radiant: Settings, runtime: Runtime | None,
         app.config.setdefault("REPORTS_ENGINE", runtime.engine)
         app.config.setdefault("REPORTS_PLUGINS", runtime.plugins)
     app.register_blueprint(reports_blueprint)
+    from radiant_ext.portal.admin import init_admin  # the admin area (docs/admin.md)
+
+    init_admin(app, plugins=runtime.plugins if runtime else None,
+               engine=runtime.engine if runtime else None)
 
 
 def _failure_log(app: Flask, radiant: Settings, runtime: Runtime | None) -> FailureLog | None:
