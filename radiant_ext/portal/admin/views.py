@@ -383,7 +383,8 @@ def _as_customer_sees(state: AdminState, department: str, company: str,
     store = plugins.store(company)
     with force_locale(lang):
         at = format_when(now, str(store.time_zone) if store else None)
-    return {"entries": items, "reason": reason, "at": at,
+        expected = _("Expected by")
+    return {"entries": items, "reason": reason, "at": at, "expected": expected,
             "store": store.name if store else company, "known": plugins.knows_company(company)}
 
 
@@ -425,6 +426,8 @@ def _field_inputs(item: CatalogItem | None, lang: str) -> list[dict[str, Any]]:
         return []
     out = []
     for spec in item.fields:
+        if getattr(spec, "kind", "") == "attachment":
+            continue  # files do not route
         options = [(o.value, _t(item, o.label, lang)) for o in spec.options] \
             if isinstance(spec, ChoiceField) else None
         out.append({"id": spec.id, "label": _t(item, spec.label, lang), "options": options,
