@@ -62,10 +62,12 @@ BAD_SETTINGS: dict[str, str] = {
     "blocked_plugins": "legal",
     "default_time_zone": "Mars/Base",
     "reports": '{"time_zone": "Mars/Base"}',
+    "head_office_companies": '["head office"]',
+    "admin": '{"department_admin": {"it": ["it-agent"]}}',
 }
 
 #: settings checked by the commands that use them rather than before every command
-CHECKED_BY = {"reports": ["report", "volume"]}
+CHECKED_BY = {"reports": ["report", "volume"], "admin": ["serve"]}
 
 #: portal key -> a bad value of ``RADIANT_<key>`` (JSON where JSON is meant)
 BAD_PORTAL: dict[str, str] = {

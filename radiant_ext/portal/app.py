@@ -73,6 +73,10 @@ def create_app(settings: Settings | Mapping[str, Any] | None = None) -> Flask:
         from radiant_ext.reports import report_settings
 
         report_settings(radiant)
+    if not app.config.get("ADMIN_SETTINGS"):  # the [admin] table, before anything connects
+        from radiant_ext.portal.admin import admin_settings
+
+        admin_settings(radiant)
     _check_secret_key(app)
     app.config["MAX_CONTENT_LENGTH"] = (
         app.config["PORTAL_MAX_ATTACHMENT_BYTES"] * app.config["PORTAL_MAX_ATTACHMENTS"]

@@ -92,4 +92,6 @@ def admin_settings(settings: Settings) -> AdminSettings:
         problems = "; ".join(
             f"admin.{'.'.join(str(p) for p in err['loc']) or 'table'}: {err['msg']}"
             for err in exc.errors())
-        raise AdminSettingsError(f"invalid admin settings: {problems}") from exc
+        raise AdminSettingsError(
+            f"invalid admin settings: {problems} (allowed: companion_admins = [agent logins], "
+            "department_admins = {department = [agent logins]}; docs/admin.md)") from exc
