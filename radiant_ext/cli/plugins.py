@@ -104,7 +104,7 @@ def _item_rows(p: Plugins, department: str | None) -> list[dict[str, str]]:
             state = "department disabled"
         elif item.id in off:
             state = f"disabled: {off[item.id]}"
-        rows.append({"item": item.id, "department": item.department, "title": item.title.en,
+        rows.append({"item": item.id, "department": item.department, "title": item.title,
                      "queue": item.routing.queue, "state": state})
     return rows
 
@@ -203,7 +203,7 @@ def _parse_at(at: str | None, zone: str) -> datetime:
 
 
 def _decision_table(item: CatalogItem, d: RoutingDecision, zone: ZoneInfo) -> Table:
-    table = Table(title=f"{item.id} — {item.title.en}", show_header=False)
+    table = Table(title=f"{item.id} — {item.title}", show_header=False)
     local = d.deadline.astimezone(zone)
     for label, value in [
         ("Type", d.type), ("Queue", d.queue), ("Service", d.service or "—"),

@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+from radiant_ext.i18n import Message
 from radiant_ext.plugins.calendar import DEFAULT_CALENDAR, BusinessCalendar, CalendarSpec
 from radiant_ext.plugins.catalog import (
     AttachmentField,
@@ -22,11 +23,11 @@ from radiant_ext.plugins.catalog import (
     DeadlinePolicy,
     Department,
     FieldSpec,
-    LocalizedText,
     NumberField,
     Routing,
     SerialNumberField,
     StoreField,
+    Text,
     TextField,
     Visibility,
 )
@@ -103,8 +104,8 @@ __all__ = [
     "FieldSpec",
     "ItemDisabledError",
     "JsonEnablement",
-    "LocalizedText",
     "MemoryEnablement",
+    "Message",
     "NumberField",
     "PRIORITY_NAMES",
     "PluginError",
@@ -123,6 +124,7 @@ __all__ = [
     "StoreField",
     "StoreInfo",
     "SyncJob",
+    "Text",
     "TextField",
     "UnknownItemError",
     "Viewer",

@@ -1,7 +1,8 @@
 """The declarative catalog: departments, catalog items and everything an item decides.
 
-A :class:`CatalogItem` owns a request type's whole behaviour — texts in English and Russian,
-"try this first" steps, form fields, who sees it, where the ticket goes, how priority is
+A :class:`CatalogItem` owns a request type's whole behaviour — its texts (English msgids of
+its catalog's gettext domain, see :mod:`radiant_ext.plugins.translations`), "try this first"
+steps, form fields, who sees it, where the ticket goes, how priority is
 raised by rules, and the business-hours deadline. Catalog files hold one
 :class:`CatalogFile` each (see ``docs/catalogs.md``).
 """
@@ -13,6 +14,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from radiant_ext.i18n import CORE_DOMAIN, gettext
 from radiant_ext.plugins.calendar import BusinessCalendar, CalendarSpec
 from radiant_ext.plugins.models import PRIORITY_NAMES, StoreInfo, priority_name
 from radiant_ext.plugins.rules import PriorityRule
@@ -28,7 +30,7 @@ __all__ = [
     "DeadlinePolicy",
     "Department",
     "FieldSpec",
-    "LocalizedText",
+    "Text",
     "NumberField",
     "Routing",
     "SerialNumberField",
@@ -46,21 +48,14 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class LocalizedText(_Model):
-    """A text in English and Russian; both are required."""
-
-    en: str = Field(min_length=1)
-    ru: str = Field(min_length=1)
-
-    def get(self, language: str) -> str:
-        """Return the text in ``language`` (``en`` or ``ru``), English for anything else."""
-        return self.ru if language.startswith("ru") else self.en
+Text = Annotated[str, Field(min_length=1)]
+"""A text for people, in English: the msgid its catalog's ``.po`` translates."""
 
 
 class _FieldBase(_Model):
     id: str = Field(pattern=FIELD_ID)
-    label: LocalizedText
-    help: LocalizedText | None = None
+    label: Text
+    help: Text | None = None
     required: bool = False
     dynamic_field: str | None = Field(
         None, description="Znuny dynamic field that receives the value, if any."
@@ -90,7 +85,7 @@ class ChoiceOption(_Model):
     """One option of a choice field: the stored value and its label."""
 
     value: str = Field(min_length=1)
-    label: LocalizedText
+    label: Text
 
 
 class ChoiceField(_FieldBase):
@@ -233,9 +228,9 @@ class CatalogItem(_Model):
 
     id: str = Field(pattern=ITEM_ID, description="'<department>.<name>', e.g. it.pos-down")
     department: str = Field(min_length=1)
-    title: LocalizedText
-    help: LocalizedText | None = None
-    try_first: list[LocalizedText] = Field(default_factory=list)
+    title: Text
+    help: Text | None = None
+    try_first: list[Text] = Field(default_factory=list)
     fields: list[FieldSpec] = Field(default_factory=list)
     visibility: Visibility = Visibility()
     routing: Routing
@@ -243,6 +238,11 @@ class CatalogItem(_Model):
     rules: list[PriorityRule] = Field(default_factory=list)
     keywords: list[str] = Field(default_factory=list)
     order: int = 100
+    domain: str = Field(CORE_DOMAIN, description="gettext domain of its texts (set on load).")
+
+    def translate(self, text: str, language: str) -> str:
+        """One of the item's texts (title, a label…) in ``language`` (:mod:`radiant_ext.i18n`)."""
+        return gettext(self.domain, language, text)
 
     @model_validator(mode="after")
     def _consistent(self) -> CatalogItem:
@@ -270,10 +270,15 @@ class Department(_Model):
     """A department offering a catalog (``it``, ``hr``, ``maintenance``…)."""
 
     id: str = Field(pattern=r"^[a-z][a-z0-9-]*$")
-    title: LocalizedText
-    description: LocalizedText | None = None
+    title: Text
+    description: Text | None = None
     plugin: str = Field("", description="Name of the plugin that registered it (set on load).")
     order: int = 100
+    domain: str = Field(CORE_DOMAIN, description="gettext domain of its texts (set on load).")
+
+    def translate(self, text: str, language: str) -> str:
+        """The title or the description in ``language``; see :mod:`radiant_ext.i18n`."""
+        return gettext(self.domain, language, text)
 
 
 class CatalogFile(_Model):

@@ -34,6 +34,7 @@ from datetime import UTC, datetime
 from typing import Literal, Protocol
 
 from radiant_ext.errors import RadiantError
+from radiant_ext.i18n import message
 from radiant_ext.plugins.catalog import CatalogItem
 from radiant_ext.plugins.models import (
     Classification,
@@ -215,10 +216,8 @@ def unverified_sender(decision: RoutingDecision) -> RoutingDecision:
         return decision
     rule = RuleFired(
         id="unverified-sender",
-        text="the sender is not a known customer user: the priority is not raised above "
-             "normal and no store is taken from the text",
-        text_ru="отправитель не известен как клиент: приоритет не выше обычного, магазин из "
-                "текста не берётся",
+        text=message("the sender is not a known customer user: the priority is not raised "
+                     "above normal and no store is taken from the text"),
         effect=f"priority {decision.priority} → {priority_name(UNVERIFIED_MAX_LEVEL)}",
     )
     return decision.model_copy(update={

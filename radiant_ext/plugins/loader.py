@@ -15,9 +15,11 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from radiant_ext.i18n import CORE_DOMAIN, register_domain
 from radiant_ext.plugins.calendar import BUILTIN_CALENDARS, DEFAULT_CALENDAR, STORE_CALENDAR
 from radiant_ext.plugins.catalog import CatalogFile
 from radiant_ext.plugins.errors import CatalogError, CatalogProblem
+from radiant_ext.plugins.translations import old_style_texts
 
 __all__ = ["load_catalog_dirs", "load_catalog_file", "load_catalog_resource", "load_catalog_text"]
 
@@ -48,7 +50,7 @@ def _dotted(path: Iterable[str | int]) -> str:
     return out
 
 
-def _parse(text: str, source: str) -> tuple[Any, Marks]:
+def _parse(text: str, source: str) -> tuple[Any, Marks, yaml.Node | None]:
     try:
         loader = yaml.SafeLoader(text)
         try:
@@ -70,7 +72,7 @@ def _parse(text: str, source: str) -> tuple[Any, Marks]:
         _walk(node, (), marks, dupes)
     if dupes:
         raise CatalogError([_problem(source, p[:-1], marks[p], m) for p, m in dupes])
-    return data, marks
+    return data, marks, node
 
 
 def _resolve_deadline(
@@ -170,20 +172,53 @@ def _problem(source: str, path: Path_, mark: yaml.Mark | None, message: str) -> 
     return CatalogProblem(source, line, col, _dotted(path), message)
 
 
-def load_catalog_text(text: str, source: str = "<catalog>") -> CatalogFile:
+def _old_style(source: str, data: Any, node: yaml.Node | None, po: str) -> None:
+    """Refuse a file still written with ``{en: …, ru: …}`` texts: one problem saying what to do."""
+    found = old_style_texts(node)
+    if not found:
+        return
+    path, mark = found[0]
+    where = ""
+    items = data.get("items") if isinstance(data, dict) else None
+    if path[:1] == ("items",) and isinstance(items, list) and isinstance(path[1], int) \
+            and path[1] < len(items) and isinstance(items[path[1]], dict):
+        where = f" (item {items[path[1]].get('id')!r})"
+    more = f"; {len(found) - 1} more place(s) in this file" if len(found) > 1 else ""
+    raise CatalogError([_problem(source, path, mark, (
+        f"texts are plain English now, not {{en: …, ru: …}} pairs or '…_ru' keys{where}: "
+        f"keep the English here and move the Russian to translations/ru/LC_MESSAGES/{po}.po "
+        f"beside the file (docs/writing_a_department_plugin.md, 'Translations'){more}"))])
+
+
+def _set_domain(data: dict[str, Any], domain: str) -> None:
+    department = data.get("department")
+    if isinstance(department, dict):
+        department["domain"] = domain
+    items = data.get("items")
+    for item in items if isinstance(items, list) else []:
+        if isinstance(item, dict):
+            item["domain"] = domain
+
+
+def load_catalog_text(text: str, source: str = "<catalog>", *, domain: str = CORE_DOMAIN,
+                      po_name: str | None = None) -> CatalogFile:
     """Parse and validate one catalog document.
 
     :param text: the YAML text.
     :param source: file name used in error messages.
+    :param domain: the gettext domain its texts are translated in (:mod:`radiant_ext.i18n`).
+    :param po_name: the ``.po`` file's stem named in the old-form error (default: ``domain``).
     :raises CatalogError: listing every problem with file, line, column and field.
     """
-    data, marks = _parse(text, source)
+    data, marks, node = _parse(text, source)
     if data is None:
         data = {}
     if not isinstance(data, dict):
         raise CatalogError.single(source, "a catalog file must be a mapping", line=1)
+    _old_style(source, data, node, po_name or domain)
     refs: list[tuple[Path_, str]] = []
     data = _resolve(data, refs)
+    _set_domain(data, domain)
     if refs:
         raise CatalogError([_problem(source, p, marks.get(p), m) for p, m in refs])
     try:
@@ -198,20 +233,31 @@ def load_catalog_text(text: str, source: str = "<catalog>") -> CatalogFile:
 
 
 def load_catalog_file(path: str | Path) -> CatalogFile:
-    """Load a catalog file from disk; see :func:`load_catalog_text`."""
+    """Load a catalog file from disk; see :func:`load_catalog_text`.
+
+    Its texts are translated from ``translations/<lang>/LC_MESSAGES/<file stem>.po`` in the
+    file's folder.
+    """
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise CatalogError.single(path, f"cannot read: {exc}") from exc
-    return load_catalog_text(text, str(path))
+    domain = str(path.resolve().with_suffix(""))
+    register_domain(domain, path.resolve().parent / "translations", path.stem)
+    return load_catalog_text(text, str(path), domain=domain, po_name=path.stem)
 
 
 def load_catalog_resource(package: str, name: str) -> CatalogFile:
-    """Load a catalog file shipped as package data (``importlib.resources``)."""
-    resource = resources.files(package).joinpath(name)
-    text = resource.read_text(encoding="utf-8")
-    return load_catalog_text(text, f"{package}/{name}")
+    """Load a catalog file shipped as package data (``importlib.resources``).
+
+    Its texts are translated in the domain named after the package, from
+    ``translations/<lang>/LC_MESSAGES/<package>.po`` inside it.
+    """
+    files = resources.files(package)
+    text = files.joinpath(name).read_text(encoding="utf-8")
+    register_domain(package, files.joinpath("translations"))
+    return load_catalog_text(text, f"{package}/{name}", domain=package)
 
 
 def load_catalog_dirs(dirs: Iterable[str | Path]) -> list[CatalogFile]:

@@ -13,9 +13,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_serializer
 
 from radiant_ext._zones import TimeZoneName
+from radiant_ext.i18n import Message
 from radiant_ext.plugins.calendar import CalendarSpec
 from radiant_ext.plugins.fields import CATEGORY_FIELD, DEADLINE_FIELD, STORE_FIELD
 
@@ -99,14 +100,22 @@ class RequestContext:
 
 
 class RuleFired(BaseModel):
-    """A rule that changed the decision, with a human explanation."""
+    """A rule that changed the decision, with a human explanation.
+
+    ``text`` is a :class:`~radiant_ext.i18n.Message`: ``str(rule.text)`` is the English
+    explanation, ``rule.text.get("ru")`` the Russian. As JSON (``radiant-ext simulate
+    --json``) it is the English text.
+    """
 
     model_config = ConfigDict(frozen=True)
 
     id: str
-    text: str
-    text_ru: str = ""
+    text: Message
     effect: str = Field("", description="What it changed, e.g. 'priority 3 normal → 4 high'.")
+
+    @field_serializer("text", when_used="json")
+    def _english(self, text: Message) -> str:
+        return text.english
 
 
 class RoutingDecision(BaseModel):
@@ -143,18 +152,21 @@ class RoutingDecision(BaseModel):
 
 
 class FieldError(BaseModel):
-    """A form value that is missing or invalid, in English and Russian."""
+    """A form value that is missing or invalid: the field, a stable code and the message.
 
-    model_config = ConfigDict(frozen=True)
+    ``message`` is a :class:`~radiant_ext.i18n.Message` (a plugin builds it with its
+    catalog's ``message()``, so it is translated from the plugin's own ``.po``).
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
     field: str
     code: str
-    message: str
-    message_ru: str
+    message: Message
 
     def get(self, language: str) -> str:
         """Return the message in ``language`` (``en`` or ``ru``)."""
-        return self.message_ru if language.startswith("ru") else self.message
+        return self.message.get(language)
 
 
 @dataclass(frozen=True)

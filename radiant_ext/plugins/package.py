@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from radiant_ext.i18n import Message, message
 from radiant_ext.plugins.catalog import CatalogFile, CatalogItem, Department
 from radiant_ext.plugins.loader import load_catalog_resource
 from radiant_ext.plugins.models import StoreInfo
@@ -20,6 +21,10 @@ class CatalogPackage:
         def radiant_catalog_items() -> list[CatalogItem]:
             return catalog.items()
 
+    The texts are translated in the package's own gettext domain (its name), from
+    ``translations/<lang>/LC_MESSAGES/<package>.po`` inside the package; :meth:`message`
+    builds the plugin's other texts (form errors) in the same domain.
+
     :param package: importable package name holding the files.
     :param names: resource names inside the package (``catalog.yaml``).
     """
@@ -37,6 +42,10 @@ class CatalogPackage:
         if self._files is None:
             self._files = [load_catalog_resource(self.package, n) for n in self.names]
         return self._files
+
+    def message(self, msgid: str, /, **params: str | int | float) -> Message:
+        """A text of the plugin (``pybabel extract -k message`` finds it), in its domain."""
+        return message(msgid, domain=self.package, **params)
 
     def departments(self) -> list[Department]:
         """Return the departments the files declare."""

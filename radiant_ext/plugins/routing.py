@@ -8,6 +8,7 @@ import zlib
 from collections.abc import Sequence
 from datetime import timedelta
 
+from radiant_ext.i18n import message
 from radiant_ext.plugins.catalog import CatalogItem
 from radiant_ext.plugins.models import (
     Classification,
@@ -39,8 +40,7 @@ def _owner(item: CatalogItem, request: RequestContext) -> tuple[str | None, Rule
     owner = pick_owner(pool, key)
     return owner, RuleFired(
         id="owner-pool",
-        text=f"Owner picked from the pool {', '.join(pool)}",
-        text_ru=f"Ответственный выбран из группы {', '.join(pool)}",
+        text=message("Owner picked from the pool {pool}", pool=", ".join(pool)),
         effect=f"owner {owner}",
     )
 
@@ -51,7 +51,8 @@ def route_by_rules(
     """Apply ``item``'s routing, priority rules and deadline policy to ``request``."""
     routing, policy = item.routing, item.deadline
     outcome = apply_rules(item.rules, item_id=item.id, base_level=routing.priority,
-                          business_hours=policy.business_hours, request=request, store=store)
+                          business_hours=policy.business_hours, request=request, store=store,
+                          domain=item.domain)
     calendar, label = policy.calendar_for(store)
     deadline = calendar.add(request.submitted_at, timedelta(hours=outcome.business_hours))
     owner, pool_note = _owner(item, request)

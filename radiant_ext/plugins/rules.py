@@ -1,9 +1,10 @@
 """Priority rules that explain themselves.
 
-A rule has an ``id``, a human ``text`` (English and Russian, with ``{count}``, ``{days}``,
-``{store}``, ``{tier}`` placeholders), a condition (``when``) and an effect. All conditions
-in ``when`` must hold. Rules run in order, starting from the item's base priority; every rule
-that changes something is reported in :attr:`RoutingDecision.rules_fired`.
+A rule has an ``id``, a human ``text`` (English, the msgid of the catalog's gettext domain,
+with ``{count}``, ``{days}``, ``{store}``, ``{tier}`` placeholders), a condition (``when``)
+and an effect. All conditions in ``when`` must hold. Rules run in order, starting from the
+item's base priority; every rule that changes something is reported in
+:attr:`RoutingDecision.rules_fired`.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from dataclasses import dataclass, field
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from radiant_ext.i18n import CORE_DOMAIN, Message
 from radiant_ext.plugins.models import RequestContext, RuleFired, StoreInfo, priority_name
 
 __all__ = ["PriorityRule", "RuleCondition", "RuleOutcome", "apply_rules"]
@@ -45,7 +47,6 @@ class PriorityRule(BaseModel):
 
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
     text: str = Field(min_length=1)
-    text_ru: str = Field(min_length=1)
     when: RuleCondition = RuleCondition()
     raise_by: int = Field(0, alias="raise", ge=-4, le=4)
     set: int | None = Field(None, ge=1, le=5)
@@ -70,9 +71,9 @@ class RuleOutcome:
 
 def _matches(
     cond: RuleCondition, item_id: str, request: RequestContext, store: StoreInfo | None
-) -> dict[str, object] | None:
+) -> dict[str, str | int | float] | None:
     """Return placeholder values when ``cond`` holds, ``None`` when it does not."""
-    values: dict[str, object] = {
+    values: dict[str, str | int | float] = {
         "store": store.name if store else (request.store_id or ""),
         "tier": store.tier if store else "",
     }
@@ -130,8 +131,11 @@ def apply_rules(
     business_hours: float,
     request: RequestContext,
     store: StoreInfo | None,
+    domain: str = CORE_DOMAIN,
 ) -> RuleOutcome:
     """Run ``rules`` in order over ``request``; return the result and the rules that fired.
+
+    ``domain`` is the gettext domain the rules' texts are translated in (their catalog's).
 
     A rule whose condition holds but that changes nothing (priority already at 5) is still
     reported, with an empty effect, so the explanation stays complete.
@@ -143,18 +147,7 @@ def apply_rules(
             continue
         effect = _effect(rule, outcome)
         outcome.fired.append(
-            RuleFired(
-                id=rule.id,
-                text=_format(rule.text, values),
-                text_ru=_format(rule.text_ru, values),
-                effect=effect,
-            )
+            RuleFired(id=rule.id, text=Message(msgid=rule.text, params=values, domain=domain),
+                      effect=effect)
         )
     return outcome
-
-
-def _format(template: str, values: dict[str, object]) -> str:
-    try:
-        return template.format(**values)
-    except (KeyError, IndexError, ValueError):
-        return template

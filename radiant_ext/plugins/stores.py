@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from radiant_ext.i18n import message
 from radiant_ext.plugins.models import RuleFired, StoreInfo
 
 __all__ = ["DEFAULT_TIER", "StoreDefaults"]
@@ -53,10 +54,9 @@ class StoreDefaults:
                           time_zone=self.time_zone)
         note = RuleFired(
             id="unknown-store",
-            text=f"Store {store_id} is not in the store directory: tier {DEFAULT_TIER}, "
-                 f"time zone {self.time_zone}",
-            text_ru=f"Магазина {store_id} нет в справочнике магазинов: категория "
-                    f"{DEFAULT_TIER}, часовой пояс {self.time_zone}",
+            text=message("Store {store} is not in the store directory: tier {tier}, "
+                         "time zone {time_zone}", store=store_id, tier=DEFAULT_TIER,
+                         time_zone=self.time_zone),
             effect="",
         )
         return store, note

@@ -7,6 +7,7 @@ from collections.abc import Callable, Collection, Mapping
 from datetime import date, timedelta
 from typing import Any
 
+from radiant_ext.i18n import Message, message
 from radiant_ext.plugins.catalog import (
     AttachmentField,
     CatalogItem,
@@ -23,8 +24,8 @@ from radiant_ext.plugins.models import FieldError
 __all__ = ["validate_fields"]
 
 
-def _err(spec: FieldSpec, code: str, en: str, ru: str) -> FieldError:
-    return FieldError(field=spec.id, code=code, message=en, message_ru=ru)
+def _err(spec: FieldSpec, code: str, text: Message) -> FieldError:
+    return FieldError(field=spec.id, code=code, message=text)
 
 
 def _filenames(value: Any) -> list[str]:
@@ -41,21 +42,19 @@ def _is_empty(spec: FieldSpec, value: Any) -> bool:
 
 def _text(spec: TextField, value: str, _: Context) -> FieldError | None:
     if len(value) < spec.min_length:
-        return _err(spec, "too_short", f"Enter at least {spec.min_length} characters.",
-                    f"Введите не менее {spec.min_length} символов.")
+        return _err(spec, "too_short",
+                    message("Enter at least {count} characters.", count=spec.min_length))
     if len(value) > spec.max_length:
-        return _err(spec, "too_long", f"Enter at most {spec.max_length} characters.",
-                    f"Введите не более {spec.max_length} символов.")
+        return _err(spec, "too_long",
+                    message("Enter at most {count} characters.", count=spec.max_length))
     if spec.pattern and not re.fullmatch(spec.pattern, value):
-        return _err(spec, "invalid", "The value has the wrong format.",
-                    "Значение имеет неверный формат.")
+        return _err(spec, "invalid", message("The value has the wrong format."))
     return None
 
 
 def _choice(spec: ChoiceField, value: str, _: Context) -> FieldError | None:
     if value not in {o.value for o in spec.options}:
-        return _err(spec, "invalid_choice", "Pick one of the listed options.",
-                    "Выберите один из предложенных вариантов.")
+        return _err(spec, "invalid_choice", message("Pick one of the listed options."))
     return None
 
 
@@ -63,15 +62,14 @@ def _number(spec: NumberField, value: str, _: Context) -> FieldError | None:
     try:
         number = int(value) if spec.integer else float(value.replace(",", "."))
     except ValueError:
-        kind_en, kind_ru = ("a whole number", "целое число") if spec.integer else ("a number",
-                                                                                  "число")
-        return _err(spec, "not_a_number", f"Enter {kind_en}.", f"Введите {kind_ru}.")
+        return _err(spec, "not_a_number", message("Enter a whole number.") if spec.integer
+                    else message("Enter a number."))
     if spec.min is not None and number < spec.min:
-        return _err(spec, "too_small", f"The value must be at least {spec.min:g}.",
-                    f"Значение должно быть не меньше {spec.min:g}.")
+        return _err(spec, "too_small",
+                    message("The value must be at least {min}.", min=f"{spec.min:g}"))
     if spec.max is not None and number > spec.max:
-        return _err(spec, "too_large", f"The value must be at most {spec.max:g}.",
-                    f"Значение должно быть не больше {spec.max:g}.")
+        return _err(spec, "too_large",
+                    message("The value must be at most {max}.", max=f"{spec.max:g}"))
     return None
 
 
@@ -79,45 +77,41 @@ def _date(spec: DateField, value: str, ctx: Context) -> FieldError | None:
     try:
         day = date.fromisoformat(value)
     except ValueError:
-        return _err(spec, "invalid_date", "Enter a date as YYYY-MM-DD.",
-                    "Введите дату в формате ГГГГ-ММ-ДД.")
+        return _err(spec, "invalid_date", message("Enter a date as YYYY-MM-DD."))
     if spec.min_days_ahead is not None and day < ctx.today + timedelta(spec.min_days_ahead):
         earliest = ctx.today + timedelta(spec.min_days_ahead)
-        return _err(spec, "too_early", f"The date must be {earliest} or later.",
-                    f"Дата должна быть не раньше {earliest}.")
+        return _err(spec, "too_early",
+                    message("The date must be {date} or later.", date=earliest.isoformat()))
     if spec.max_days_ahead is not None and day > ctx.today + timedelta(spec.max_days_ahead):
         latest = ctx.today + timedelta(spec.max_days_ahead)
-        return _err(spec, "too_late", f"The date must be {latest} or earlier.",
-                    f"Дата должна быть не позже {latest}.")
+        return _err(spec, "too_late",
+                    message("The date must be {date} or earlier.", date=latest.isoformat()))
     return None
 
 
 def _serial(spec: SerialNumberField, value: str, _: Context) -> FieldError | None:
     if not re.fullmatch(spec.pattern, value):
-        return _err(spec, "invalid_serial", "This does not look like a serial number.",
-                    "Это не похоже на серийный номер.")
+        return _err(spec, "invalid_serial", message("This does not look like a serial number."))
     return None
 
 
 def _store(spec: StoreField, value: str, ctx: Context) -> FieldError | None:
     if value not in ctx.store_ids:
-        return _err(spec, "unknown_store", "Pick a store of the chain.",
-                    "Выберите магазин сети.")
+        return _err(spec, "unknown_store", message("Pick a store of the chain."))
     return None
 
 
 def _attachment(spec: AttachmentField, value: Any, _: Context) -> FieldError | None:
     names = _filenames(value)
     if len(names) > spec.max_files:
-        return _err(spec, "too_many_files", f"Attach at most {spec.max_files} files.",
-                    f"Приложите не более {spec.max_files} файлов.")
+        return _err(spec, "too_many_files",
+                    message("Attach at most {count} files.", count=spec.max_files))
     allowed = {e.lower().lstrip(".") for e in spec.extensions}
     for name in names:
         ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
         if allowed and ext not in allowed:
             listed = ", ".join(sorted(allowed))
-            return _err(spec, "file_type", f"Allowed file types: {listed}.",
-                        f"Допустимые типы файлов: {listed}.")
+            return _err(spec, "file_type", message("Allowed file types: {types}.", types=listed))
     return None
 
 
@@ -156,8 +150,7 @@ def validate_fields(
         value = fields.get(spec.id)
         if _is_empty(spec, value):
             if spec.required:
-                errors.append(_err(spec, "required", "This field is required.",
-                                   "Это поле обязательно."))
+                errors.append(_err(spec, "required", message("This field is required.")))
             continue
         if not isinstance(spec, AttachmentField):
             value = str(value).strip()

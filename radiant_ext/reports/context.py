@@ -101,9 +101,9 @@ class ItemDirectory:
     @classmethod
     def from_plugins(cls, plugins: Any, language: str = "en") -> ItemDirectory:
         """Build the directory from a :class:`radiant_ext.plugins.Plugins` wrapper."""
-        departments = {d.id: d.title.get(language) for d in plugins.departments(
+        departments = {d.id: d.translate(d.title, language) for d in plugins.departments(
             include_disabled=True)}
-        items = {i.id: (i.department, i.title.get(language))
+        items = {i.id: (i.department, i.translate(i.title, language))
                  for i in plugins.catalog_items(include_disabled=True)}
         stores = {sid: info.name for sid, info in plugins.stores().items()}
         assets = {i.id: fields for i in plugins.catalog_items(include_disabled=True)
@@ -116,7 +116,7 @@ ASSET_FIELD_IDS = frozenset({"serial", "serial_number", "model", "asset_model", 
 
 
 def _asset_fields(item: Any, language: str) -> tuple[tuple[str, str], ...]:
-    return tuple((f.id, f.label.get(language)) for f in item.fields
+    return tuple((f.id, item.translate(f.label, language)) for f in item.fields
                  if f.kind == "serial_number" or f.id in ASSET_FIELD_IDS)
 
 

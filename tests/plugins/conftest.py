@@ -25,30 +25,29 @@ CONTRACT = ROOT.parent / "shared" / "contract"
 BASE_CATALOG = """\
 department:
   id: ops
-  title: {en: Operations, ru: Операции}
+  title: Operations
 rules:
   - id: flagship
     text: "Flagship store {store}"
-    text_ru: "Флагманский магазин {store}"
     when: {store_tiers: [flagship]}
     raise: 1
 items:
   - id: ops.till
-    title: {en: Till, ru: Касса}
+    title: Till
     fields:
       - id: impact
         kind: choice
-        label: {en: Impact, ru: Влияние}
+        label: Impact
         options:
-          - {value: one, label: {en: One till, ru: Одна касса}}
-          - {value: all, label: {en: Whole store, ru: Весь магазин}}
+          - {value: one, label: One till}
+          - {value: all, label: Whole store}
     routing: {type: Incident, queue: "IT::Stores", service: "IT::Cash register",
               sla: POS critical, priority: 3}
     deadline: {business_hours: 4}
     rules: [flagship]
     keywords: [till, касса]
   - id: ops.paper
-    title: {en: Paper, ru: Бумага}
+    title: Paper
     visibility: {companies: [head-office]}
     routing: {type: Service Request, queue: IT, priority: 2, owner_pool: [a1, a2, a3]}
     deadline: {business_hours: 8}

@@ -65,7 +65,7 @@ def test_the_same_problem_in_two_plugins_is_reported_for_each(
 
 
 CLOSED_IN_DECEMBER = """
-department: {id: ops, title: {en: Ops, ru: Опс}}
+department: {id: ops, title: Ops}
 calendars:
   - id: closed-in-december       # Mondays only, and every Monday of December off
     time_zone: Asia/Yekaterinburg
@@ -73,11 +73,11 @@ calendars:
     holidays: [2026-12-07, 2026-12-14, 2026-12-21, 2026-12-28]
 items:
   - id: ops.paper
-    title: {en: Paper, ru: Бумага}
+    title: Paper
     routing: {type: Incident, queue: IT}
     deadline: {business_hours: 4, calendar: closed-in-december}
   - id: ops.toner
-    title: {en: Toner, ru: Тонер}
+    title: Toner
     routing: {type: Incident, queue: IT}
     deadline: {business_hours: 4}
 stores:

@@ -217,10 +217,10 @@ def test_check_refuses_a_broken_catalog_naming_the_line(
     folder.mkdir()
     # The department must not clash with an installed plugin (radiant-ext-legal has ``legal``).
     (folder / "compliance.yaml").write_text(
-        "department: {id: compliance, title: {en: Compliance, ru: Комплаенс}}\n"
+        "department: {id: compliance, title: Compliance}\n"
         "items:\n"
         "  - id: compliance.policy\n"
-        "    title: {en: Policy question, ru: Вопрос о политике}\n"
+        "    title: Policy question\n"
         "    routing: {type: Service Request, queue: Legal, priority: 7}\n"
         "    deadline: {business_hours: 16}\n", "utf-8")
     (folder / "broken.yaml").write_text("items: [\n", "utf-8")

@@ -20,8 +20,8 @@ from radiant_ext.plugins import (
     Department,
     EmailTicket,
     FieldError,
-    LocalizedText,
     MemoryEnablement,
+    Message,
     PluginError,
     Plugins,
     RequestContext,
@@ -45,13 +45,13 @@ def test_hook_radiant_departments(make_plugins: MakePlugins) -> None:
     class Legal:
         @hookimpl
         def radiant_departments(self) -> list[Department]:
-            return [Department(id="legal", title=LocalizedText(en="Legal", ru="Юристы"),
-                               order=1)]
+            return [Department(id="legal", title="Legal", order=1)]
 
     legal = Legal()
     p = make_plugins("", legal)
     [dept] = p.departments()
-    assert (dept.id, dept.title.get("ru")) == ("legal", "Юристы")
+    # no catalog of its own: the title stays English in Russian too
+    assert (dept.id, dept.translate(dept.title, "ru")) == ("legal", "Legal")
     assert dept.plugin == p.pm.get_name(legal)
 
 
@@ -132,10 +132,12 @@ def test_an_unknown_store_routes_with_the_defaults_and_says_so(
                                                       submitted_at=MONDAY_9))
     assert till.priority == "3 normal"  # tier standard: the flagship rule does not fire
     assert till.store_id == "store-001"
-    assert [(r.id, r.text) for r in till.rules_fired] == [(
+    assert [(r.id, str(r.text)) for r in till.rules_fired] == [(
         "unknown-store", "Store store-001 is not in the store directory: tier standard, "
         "time zone Asia/Vladivostok")]
-    assert till.rules_fired[0].text_ru.startswith("Магазина store-001 нет в справочнике")
+    assert till.rules_fired[0].text.get("ru") == (
+        "Магазина store-001 нет в справочнике магазинов: категория standard, "
+        "часовой пояс Asia/Vladivostok")
     assert p.route(p.item("ops.till"), RequestContext(submitted_at=MONDAY_9)).rules_fired == []
 
 
@@ -153,8 +155,8 @@ def test_hook_radiant_validate_fields(make_plugins: MakePlugins, base_catalog: s
             self, item: CatalogItem, fields: Mapping[str, Any], store: StoreInfo | None
         ) -> list[FieldError]:
             if fields.get("impact") == "one" and store is not None and store.tier == "flagship":
-                return [FieldError(field="impact", code="call", message="Call IT.",
-                                   message_ru="Позвоните в ИТ.")]
+                return [FieldError(field="impact", code="call",
+                                   message=Message(msgid="Call IT."))]
             return []
 
     p = make_plugins(base_catalog, NoOnes())

@@ -32,7 +32,7 @@ def test_valid_catalog_resolves_department_calendar_and_shared_rules(base_catalo
     assert till.deadline.calendar.id == "default"
     assert [r.id for r in till.rules] == ["flagship"]
     assert isinstance(till.fields[0], ChoiceField)
-    assert till.title.get("ru") == "Касса" and till.title.get("en-GB") == "Till"
+    assert till.title == "Till" and till.domain == "radiant_ext"  # no domain given: the core's
 
 
 def test_missing_routing_queue_names_file_line_and_field(base_catalog: str) -> None:
@@ -146,7 +146,6 @@ def test_rule_on_unknown_field_is_refused(base_catalog: str) -> None:
     text = base_catalog.replace("rules: [flagship]", """rules:
       - id: urgent
         text: Urgent
-        text_ru: Срочно
         when: {field: urgency, equals: high}
         raise: 1""")
     assert "unknown field 'urgency'" in _error(text).problems[0].message
@@ -159,10 +158,39 @@ def test_rule_without_effect_and_owner_plus_pool_are_refused(base_catalog: str) 
     assert "either owner or owner_pool" in _error(text).problems[0].message
 
 
-def test_russian_text_is_required(base_catalog: str) -> None:
-    text = base_catalog.replace("title: {en: Paper, ru: Бумага}", "title: {en: Paper}")
-    problem = _error(text).problems[0]
-    assert problem.field == "items[1].title.ru"
+def test_a_catalog_still_written_in_en_ru_pairs_gets_one_error_saying_what_to_do(
+    base_catalog: str,
+) -> None:
+    text = base_catalog.replace("title: Paper", "title: {en: Paper, ru: Бумага}").replace(
+        '    text: "Flagship store {store}"\n',
+        '    text: "Flagship store {store}"\n    text_ru: "Флагман {store}"\n')
+    error = _error(text)
+    assert len(error.problems) == 1
+    problem = error.problems[0]
+    assert (problem.field, problem.line) == ("rules[0].text_ru", 7)
+    assert "translations/ru/LC_MESSAGES/radiant_ext.po" in problem.message
+    assert "1 more place(s)" in problem.message
+    only_item = _error(base_catalog.replace("title: Paper", "title: {en: Paper, ru: Бумага}"))
+    assert only_item.problems[0].field == "items[1].title"
+    assert "item 'ops.paper'" in only_item.problems[0].message
+    assert "plain English" in str(only_item)
+
+
+def test_a_catalog_directory_file_is_translated_from_the_po_beside_it(
+    tmp_path: Path, base_catalog: str,
+) -> None:
+    (tmp_path / "ops.yaml").write_text(base_catalog, "utf-8")
+    po = tmp_path / "translations" / "ru" / "LC_MESSAGES" / "ops.po"
+    po.parent.mkdir(parents=True)
+    po.write_text('msgid "Till"\nmsgstr "Касса"\n\n'
+                  'msgid "Flagship store {store}"\nmsgstr "Флагманский магазин {store}"\n',
+                  "utf-8")
+    [catalog] = load_catalog_dirs([tmp_path])
+    till = catalog.items[0]
+    assert (till.translate(till.title, "ru"), till.translate(till.title, "en")) == ("Касса",
+                                                                                   "Till")
+    # a text the .po does not have stays English rather than disappearing
+    assert till.translate("Impact", "ru") == "Impact"
 
 
 def test_top_level_must_be_a_mapping() -> None:

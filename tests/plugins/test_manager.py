@@ -19,7 +19,6 @@ from radiant_ext.plugins import (
     EmailTicket,
     ItemDisabledError,
     JsonEnablement,
-    LocalizedText,
     MemoryEnablement,
     PluginError,
     Plugins,
@@ -65,7 +64,7 @@ def test_managers_are_independent() -> None:
     class Extra:
         @hookimpl
         def radiant_departments(self) -> list[Department]:
-            return [Department(id="x", title=LocalizedText(en="X", ru="Икс"))]
+            return [Department(id="x", title="X")]
 
     a = make_plugin_manager(load_entrypoints=False, plugins=[Extra()])
     b = make_plugin_manager(load_entrypoints=False)
@@ -193,12 +192,12 @@ def test_visibility_by_company_group_store_and_tier(make_plugins: MakePlugins) -
     def item(item_id: str, **vis: list[str]) -> str:
         return f"""
   - id: ops.{item_id}
-    title: {{en: X, ru: Х}}
+    title: X
     visibility: {vis!r}
     routing: {{type: Incident, queue: IT}}
     deadline: {{business_hours: 1}}"""
 
-    text = ("department: {id: ops, title: {en: O, ru: О}}\nitems:" + item("all")
+    text = ("department: {id: ops, title: O}\nitems:" + item("all")
             + item("office", companies=["head-office"]) + item("managers", groups=["managers"])
             + item("stores", stores=["*"]) + item("seven", stores=["store-007"])
             + item("flagships", store_tiers=["flagship"]))
@@ -216,15 +215,15 @@ def test_visibility_by_company_group_store_and_tier(make_plugins: MakePlugins) -
 
 
 def test_store_from_the_form_when_the_request_names_none(make_plugins: MakePlugins) -> None:
-    text = """department: {id: cs, title: {en: C, ru: С}}
+    text = """department: {id: cs, title: C}
 items:
   - id: cs.complaint
-    title: {en: Complaint, ru: Жалоба}
-    fields: [{id: shop, kind: store, label: {en: Store, ru: Магазин}}]
+    title: Complaint
+    fields: [{id: shop, kind: store, label: Store}]
     routing: {type: Feedback, queue: Customer Service, priority: 3}
     deadline: {business_hours: 4, calendar: default, time_zone: store}
     rules:
-      - {id: flag, text: Flagship, text_ru: Флагман, when: {store_tiers: [flagship]}, raise: 1}
+      - {id: flag, text: Flagship, when: {store_tiers: [flagship]}, raise: 1}
 """
     p = make_plugins(text)
     item: CatalogItem = p.item("cs.complaint")

@@ -49,5 +49,7 @@ def test_build_settings_match_the_legal_plugin(project: Path) -> None:
     for key in ("requires-python", "license", "dependencies"):
         assert data["project"][key] == legal["project"][key], key
     package = data["tool"]["setuptools"]["packages"][0]
-    assert data["tool"]["setuptools"]["package-data"] == {package: ["catalog.yaml", "py.typed"]}
+    assert data["tool"]["setuptools"]["package-data"] == {
+        package: ["catalog.yaml", "py.typed", "translations/*/LC_MESSAGES/*.po"]}
     assert (project / package / "catalog.yaml").is_file()
+    assert (project / package / "translations" / "ru" / "LC_MESSAGES" / f"{package}.po").is_file()

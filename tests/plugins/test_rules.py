@@ -16,7 +16,7 @@ PLAIN = StoreInfo(id="store-007", name="Store 007 Moscow")
 
 
 def rule(**kwargs: object) -> PriorityRule:
-    data: dict[str, object] = {"id": "r", "text": "Rule {store}", "text_ru": "Правило {store}"}
+    data: dict[str, object] = {"id": "r", "text": "Rule {store}"}
     data.update(kwargs)
     return PriorityRule.model_validate(data)
 

@@ -12,12 +12,12 @@ from radiant_ext.plugins import CatalogItem
 from radiant_ext.plugins.validation import validate_fields
 
 TODAY = date(2026, 11, 23)
-LABEL = {"en": "L", "ru": "Л"}
+LABEL = "L"
 
 ITEM = CatalogItem.model_validate({
     "id": "ops.form",
     "department": "ops",
-    "title": {"en": "Form", "ru": "Форма"},
+    "title": "Form",
     "routing": {"type": "Incident", "queue": "IT"},
     "deadline": {"business_hours": 1, "calendar": {"id": "c", "hours": {"mon": "08:00-18:00"}}},
     "fields": [
@@ -57,7 +57,7 @@ def test_valid_values_pass() -> None:
 
 def test_required_field_missing_or_blank() -> None:
     errors = validate_fields(ITEM, {"name": "   "}, today=TODAY, store_ids=())
-    assert [(e.field, e.code, e.message, e.get("ru")) for e in errors] == [
+    assert [(e.field, e.code, str(e.message), e.get("ru")) for e in errors] == [
         ("name", "required", "This field is required.", "Это поле обязательно.")]
 
 
@@ -89,6 +89,24 @@ def test_messages_exist_in_both_languages() -> None:
     errors = validate_fields(ITEM, {"name": "Anna", "count": "9"}, today=TODAY, store_ids=())
     assert errors[0].get("en") == "The value must be at most 5."
     assert errors[0].get("ru") == "Значение должно быть не больше 5."
+
+
+@pytest.mark.parametrize(
+    ("values", "russian"),
+    [
+        ({"name": "A"}, "Введите не менее 2 символов."),
+        ({"count": "2.5"}, "Введите целое число."),
+        ({"weight": "heavy"}, "Введите число."),
+        ({"weight": "0.2"}, "Значение должно быть не меньше 0.5."),
+        ({"when": TODAY.isoformat()}, "Дата должна быть не раньше 2026-11-24."),
+        ({"files": ["a.exe"]}, "Допустимые типы файлов: pdf, png."),
+        ({"files": ["a.pdf", "b.pdf", "c.pdf"]}, "Приложите не более 2 файлов."),
+    ],
+)
+def test_russian_messages_carry_their_values(values: dict[str, Any], russian: str) -> None:
+    [error] = validate_fields(ITEM, {"name": "Anna", **values}, today=TODAY, store_ids=())
+    assert error.get("ru") == russian
+    assert error.get("en") == str(error.message) and error.get("en") != russian
 
 
 def test_unknown_keys_are_ignored() -> None:

@@ -19,20 +19,20 @@ from radiant_ext.plugins.znuny_meta import RADIANT_DYNAMIC_FIELDS
 from radiant_ext.plugins.znuny_setup import perl_script, znuny_needs
 
 CATALOG = """
-department: {id: shop, title: {en: Shop, ru: Магазин}}
+department: {id: shop, title: Shop}
 items:
   - id: shop.till
-    title: {en: Till, ru: Касса}
+    title: Till
     routing: {type: Incident, queue: "Shop::Tills::North", service: "Shop::Tills",
               sla: "O'Brien fast", owner: till-agent}
     deadline: {business_hours: 4}
   - id: shop.door
-    title: {en: Door, ru: Дверь}
+    title: Door
     routing: {type: "Service Request", queue: Shop, service: "Shop::Doors", sla: "O'Brien fast",
               owner_pool: [door-agent, till-agent]}
     deadline: {business_hours: 8}
   - id: shop.light
-    title: {en: Light, ru: Свет}
+    title: Light
     routing: {type: Incident, queue: Shop, service: "Shop::Lights", sla: Lights}
     deadline: {business_hours: 2}
 """

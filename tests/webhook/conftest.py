@@ -26,21 +26,20 @@ USER, SECRET = "radiant", "hook-secret"  # what the recordings' requester sent (
 TEST_CATALOG = """
 department:
   id: testdesk
-  title: {en: Test desk, ru: Тестовый отдел}
+  title: Test desk
 items:
   - id: testdesk.printer
-    title: {en: Printer jams, ru: Принтер зажёвывает бумагу}
+    title: Printer jams
     routing: {type: Unclassified, queue: Misc, service: "IT::Printer", sla: Gold, priority: 3}
     deadline: {business_hours: 8, calendar: default}
     keywords: [printer, jams]
     rules:
       - id: key-account
         text: "ACME is a key account"
-        text_ru: "ACME — ключевой клиент"
         when: {companies: [acme]}
         raise: 1
   - id: testdesk.scanner
-    title: {en: Scanner offline, ru: Сканер не работает}
+    title: Scanner offline
     routing: {type: Unclassified, queue: IT, service: "IT::Network", priority: 2}
     deadline: {business_hours: 16, calendar: default}
     keywords: [scanner]

@@ -60,5 +60,5 @@ def radiant_validate_fields(item: CatalogItem, fields: Mapping[str, Any]) -> lis
         return []
     return [FieldError(
         field="z_report", code="z_report_required",
-        message="Attach a photo of the Z-report: the discrepancy is 5 000 roubles or more.",
-        message_ru="Приложите фото Z-отчёта: расхождение 5 000 рублей или больше.")]
+        message=catalog.message(
+            "Attach a photo of the Z-report: the discrepancy is 5 000 roubles or more."))]

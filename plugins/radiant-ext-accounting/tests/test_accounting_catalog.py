@@ -47,7 +47,9 @@ def test_repeated_discrepancy_at_a_flagship_store_is_very_high(plugins: Plugins)
         recent_incidents=lambda store, item_id, days: 2 if days == 30 else 0))
     assert (once.priority, again.priority) == ("4 high", "5 very high")
     assert [r.id for r in again.rules_fired] == ["flagship-store", "repeated-discrepancy"]
-    assert "2 earlier discrepancies" in again.rules_fired[1].text
+    why = again.rules_fired[1].text
+    assert str(why) == "2 earlier discrepancies at this store within 30 days"
+    assert why.get("ru") == "Расхождений в этом магазине за 30 дн.: 2"
     # 8 business hours: one on Friday, seven on Monday from 08:00
     assert once.deadline.astimezone(MSK) == datetime(2026, 11, 23, 15, 0, tzinfo=MSK)
 

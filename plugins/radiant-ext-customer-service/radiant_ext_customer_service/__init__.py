@@ -50,6 +50,5 @@ def radiant_validate_fields(
     return [FieldError(
         field="email",
         code="contact_required",
-        message="Give an e-mail address or a phone number so we can answer you.",
-        message_ru="Укажите почту или телефон, чтобы мы могли вам ответить.",
+        message=catalog.message("Give an e-mail address or a phone number so we can answer you."),
     )]

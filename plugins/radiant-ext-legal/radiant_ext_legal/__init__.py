@@ -59,8 +59,7 @@ def _period_error(fields: Mapping[str, Any]) -> FieldError | None:
         return None
     return FieldError(
         field="valid_until", code="ends_before_start",
-        message="The power of attorney must end after the day it starts.",
-        message_ru="Доверенность должна заканчиваться позже даты начала.")
+        message=catalog.message("The power of attorney must end after the day it starts."))
 
 
 def _has_files(value: object) -> bool:
@@ -73,8 +72,8 @@ def _draft_error(fields: Mapping[str, Any]) -> FieldError | None:
         return None
     return FieldError(
         field="draft", code="draft_required",
-        message="Attach the draft: contracts over 10 million roubles are reviewed on paper.",
-        message_ru="Приложите проект: договоры более 10 млн рублей проверяются по тексту.")
+        message=catalog.message(
+            "Attach the draft: contracts over 10 million roubles are reviewed on paper."))
 
 
 @hookimpl

@@ -77,7 +77,7 @@ def test_power_of_attorney_must_end_after_it_starts(plugins: Plugins) -> None:
     values = {"attorney": "Anna Petrova", "purpose": "bank", "valid_from": start.isoformat()}
     errors = plugins.validate(item, {**values, "valid_until": start.isoformat()})
     assert [(e.field, e.code) for e in errors] == [("valid_until", "ends_before_start")]
-    assert "Доверенность" in errors[0].message_ru
+    assert "Доверенность" in errors[0].get("ru")
     later = (start + timedelta(days=365)).isoformat()
     assert plugins.validate(item, {**values, "valid_until": later}) == []
 

@@ -68,9 +68,9 @@ class PluginCatalog:
         for dept in self.plugins.departments():
             mine = [self._view(i, customer, language) for i in items if i.department == dept.id]
             if mine:
-                about = dept.description.get(language) if dept.description else ""
-                views.append(DepartmentView(dept.id, dept.title.get(language), tuple(mine),
-                                            about))
+                about = dept.translate(dept.description, language) if dept.description else ""
+                views.append(DepartmentView(dept.id, dept.translate(dept.title, language),
+                                            tuple(mine), about))
         return views
 
     def _item(self, item_id: str, customer: Customer) -> CatalogItem | None:
@@ -88,32 +88,33 @@ class PluginCatalog:
         own_store = self._own_store(customer)
         fields = [
             view for spec in item.fields
-            if (view := self._field(spec, language, own_store)) is not None
+            if (view := self._field(item, spec, language, own_store)) is not None
         ]
         return CatalogItemView(
             id=item.id,
             department=item.department,
-            title=item.title.get(language),
+            title=item.translate(item.title, language),
             summary="",
-            help=item.help.get(language) if item.help else "",
-            try_first=tuple(t.get(language) for t in item.try_first),
+            help=item.translate(item.help, language) if item.help else "",
+            try_first=tuple(item.translate(t, language) for t in item.try_first),
             fields=tuple(fields),
             keywords=tuple(item.keywords),
         )
 
-    def _field(self, spec: Any, language: str, own_store: str | None) -> FieldView | None:
+    def _field(self, item: CatalogItem, spec: Any, language: str,
+               own_store: str | None) -> FieldView | None:
         common: dict[str, Any] = {
             "name": spec.id,
-            "label": spec.label.get(language),
+            "label": item.translate(spec.label, language),
             "required": spec.required,
-            "help": spec.help.get(language) if spec.help else "",
+            "help": item.translate(spec.help, language) if spec.help else "",
         }
         if isinstance(spec, TextField):
             if spec.kind == "long_text":
                 return FieldView(kind="textarea", max_length=spec.max_length, **common)
             return FieldView(kind="text", max_length=spec.max_length, **common)
         if isinstance(spec, ChoiceField):
-            options = tuple((o.value, o.label.get(language)) for o in spec.options)
+            options = tuple((o.value, item.translate(o.label, language)) for o in spec.options)
             return FieldView(kind="select", choices=options, **common)
         if isinstance(spec, NumberField):
             return FieldView(kind="number", integer=spec.integer, minimum=spec.min,

@@ -487,9 +487,6 @@ def _rule_text(rule: Any, lang: str) -> str:
     getter = getattr(text, "get", None)
     if callable(getter):
         return str(getter(lang))
-    russian: Any = getattr(rule, "text_ru", None)
-    if lang == "ru" and russian:
-        return str(russian)
     return str(text)
 
 
