@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from radiant_ext.i18n import Message, message
+from importlib import resources
+
+from radiant_ext.i18n import Message, message, register_domain
 from radiant_ext.plugins.catalog import CatalogFile, CatalogItem, Department
 from radiant_ext.plugins.loader import load_catalog_resource
 from radiant_ext.plugins.models import StoreInfo
@@ -33,6 +35,7 @@ class CatalogPackage:
         self.package = package
         self.names = names or ("catalog.yaml",)
         self._files: list[CatalogFile] | None = None
+        register_domain(package, resources.files(package).joinpath("translations"))
 
     def files(self) -> list[CatalogFile]:
         """Return the loaded files.

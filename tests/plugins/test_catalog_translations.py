@@ -138,3 +138,16 @@ def test_no_text_is_written_the_old_two_language_way() -> None:
                        if p not in _DETECTORS and ".egg-info" not in str(p)
                        and _OLD_FORM.search(p.read_text("utf-8")))
     assert not offenders, f"{{en: …, ru: …}} texts or *_ru fields: {offenders}"
+
+
+def test_texts_a_plugin_builds_in_code_are_translated_from_its_catalog() -> None:
+    import radiant_ext_legal
+
+    from radiant_ext.plugins import Department
+
+    legal = radiant_ext_legal.catalog
+    department = Department(id="legal", title="Legal", domain=legal.package)
+    assert department.translate(department.title, "ru") == "Юридический отдел"
+    refusal = legal.message("The power of attorney must end after the day it starts.")
+    assert refusal.get("ru") == "Доверенность должна заканчиваться позже даты начала."
+    assert refusal.get("en") == str(refusal) == refusal.msgid

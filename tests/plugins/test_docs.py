@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from radiant_ext.plugins import hookspecs
+from radiant_ext.plugins import hookspecs, load_catalog_text
 from radiant_ext.plugins.catalog import FieldSpec
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -76,3 +76,12 @@ def test_every_field_kind_is_documented_in_catalogs_md() -> None:
                                      "radiant-ext plugins"])
 def test_commands_are_documented(command: str) -> None:
     assert command in CATALOGS_DOC
+
+
+def test_the_catalog_example_in_catalogs_md_is_a_valid_catalog() -> None:
+    example = re.search(r"## A catalog file\n\n```yaml\n(.*?)^```$", CATALOGS_DOC, re.S | re.M)
+    assert example is not None
+    catalog = load_catalog_text(example[1], "docs/catalogs.md")
+    [item] = catalog.items
+    assert (item.id, item.title, item.try_first) == (
+        "it.pos-down", "Cash register / POS down", ["Restart the register and wait two minutes."])
