@@ -167,3 +167,31 @@ def test_every_report_word_has_a_russian_translation() -> None:
     catalog = _po(REPORT_WORDS_PO)
     missing = sorted(words - {k for k, v in catalog.items() if v.strip()})
     assert not missing, f"report words without Russian (pybabel extract -k W_): {missing}"
+
+
+# -- every gettext catalog the product ships ------------------------------------------------
+# (which texts each must hold: above for the pages and the reports,
+# tests/plugins/test_catalog_translations.py for the catalogs and the built-in messages)
+
+ROOT = PORTAL.parents[1]
+SHIPPED_PO = sorted([*ROOT.glob("radiant_ext/**/*.po"),
+                     *ROOT.glob("plugins/*/radiant_ext_*/translations/*/LC_MESSAGES/*.po")])
+
+
+def test_every_shipped_catalog_is_fully_translated_with_its_placeholders() -> None:
+    import re
+
+    names = {p.name for p in SHIPPED_PO}
+    assert {"messages.po", "reports.po", "radiant_ext.po", "radiant_ext_legal.po"} <= names
+    assert len(SHIPPED_PO) >= 10  # portal, report pages, report words, core, six plugins
+    placeholder = re.compile(r"%\(\w+\)s|\{[^{}]*\}")
+    for path in SHIPPED_PO:
+        with path.open("rb") as fh:
+            entries = [m for m in read_po(fh) if m.id]
+        assert entries, path
+        for m in entries:
+            assert not m.fuzzy, (path, m.id)
+            for form in _forms(m.string):
+                assert form.strip(), (path, m.id)
+                assert sorted(placeholder.findall(_key(m.id))) == sorted(
+                    placeholder.findall(form)) or isinstance(m.id, tuple | list), (path, m.id)
