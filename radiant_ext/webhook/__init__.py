@@ -37,7 +37,12 @@ from radiant_ext.webhook.blueprint import (
     init_webhook,
     webhook_blueprint,
 )
-from radiant_ext.webhook.checks import REQUIRED_DYNAMIC_FIELDS, Finding, setup_check
+from radiant_ext.webhook.checks import (
+    REQUIRED_DYNAMIC_FIELDS,
+    Finding,
+    setup_check,
+    setup_check_safely,
+)
 from radiant_ext.webhook.errors import (
     PayloadError,
     PayloadTooLarge,
@@ -109,6 +114,7 @@ __all__ = [
     "routing_answer",
     "routing_note",
     "setup_check",
+    "setup_check_safely",
     "validate_payload",
     "webhook_blueprint",
 ]

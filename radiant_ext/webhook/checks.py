@@ -30,7 +30,7 @@ from radiant_ext.errors import RadiantError
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
-__all__ = ["REQUIRED_DYNAMIC_FIELDS", "Finding", "setup_check"]
+__all__ = ["REQUIRED_DYNAMIC_FIELDS", "Finding", "setup_check", "setup_check_safely"]
 
 REQUIRED_DYNAMIC_FIELDS = {
     "RadiantRequestID": "Text",
@@ -240,3 +240,15 @@ def _db_part(settings: Settings, engine: Engine | None) -> list[Finding]:
         return _db_findings(settings, own)
     finally:
         own.dispose()
+
+
+def setup_check_safely(settings: Settings) -> list[Finding]:
+    """:func:`setup_check`, with a check that cannot run at all (an unusable database URL,
+    say) as one ``error`` finding instead of an exception: what ``radiant-ext check`` and
+    the admin area's health page show."""
+    try:
+        return setup_check(settings)
+    except (RadiantError, SQLAlchemyError) as exc:
+        first = (str(exc).splitlines() or [type(exc).__name__])[0]
+        return [Finding("znuny", "error", f"the setup check could not run: {first}",
+                        "check the RADIANT_ZNUNY_* settings")]

@@ -193,3 +193,11 @@ def test_admin_settings_typos_are_one_clear_error(tmp_path: Path) -> None:
 
     with pytest.raises(AdminSettingsError, match="unknown department 'itt' .known: hr, it"):
         AdminSettings(department_admins={"itt": ["x"]}).check_departments(["it", "hr"])
+
+
+def test_health_runs_the_znuny_setup_check_on_request(portal: Flask) -> None:
+    it, _ = admin_login(portal, "it-agent")
+    assert "gi.session" not in it.get("/admin/health").get_data(as_text=True)
+    page = it.get("/admin/health?znuny=1").get_data(as_text=True)
+    assert "gi.session" in page and "logged in" in page  # the sandbox's GI answered
+    assert "webhook.secret" in page

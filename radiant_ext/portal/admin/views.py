@@ -525,7 +525,18 @@ def health() -> ResponseReturnValue:
     state = admin_state()
     report = collect_health(state.plugins, state.engine, role, state.clock(),
                             state.sync_intervals)
-    return render_template("admin/health.html", report=report, form=RequeueForm())
+    setup = _setup_findings() if request.args.get("znuny") == "1" else None
+    return render_template("admin/health.html", report=report, form=RequeueForm(),
+                           setup=setup)
+
+
+def _setup_findings() -> list[Any]:
+    """The Znuny setup check of ``radiant-ext check`` (it calls Znuny: only on request)."""
+    from radiant_ext.config import Settings
+    from radiant_ext.webhook import setup_check_safely
+
+    radiant = current_app.config.get("RADIANT_SETTINGS")
+    return setup_check_safely(radiant) if isinstance(radiant, Settings) else []
 
 
 @blueprint.post("/outbox/<request_id>/requeue")
