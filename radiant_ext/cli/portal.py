@@ -22,12 +22,17 @@ from radiant_ext.config import Settings, load_settings
 if TYPE_CHECKING:
     from radiant_ext_sandbox import SandboxServer
 
-__all__ = ["DEMO_LOGINS", "DEMO_REPORTS", "commands", "demo", "exposure_warning", "serve"]
+__all__ = ["DEMO_ADMIN", "DEMO_LOGINS", "DEMO_REPORTS", "commands", "demo", "exposure_warning",
+           "serve"]
 
 log = logging.getLogger(__name__)
 
 DEMO_REPORTS = {"managers": {"store-007": ["store-manager"]}}
 """The demo's ``[reports]`` table: the store manager sees their store's reports."""
+
+DEMO_ADMIN = {"companion_admins": ["demo-agent"],
+              "department_admins": {"it": ["it-agent"], "hr": ["hr-agent"]}}
+"""The demo's ``[admin]`` table: the admin area's companion admin and two department admins."""
 
 DEMO_LOGINS = (
     ("customer (store 007 clerk)", "demo-customer", "demo"),
@@ -35,7 +40,9 @@ DEMO_LOGINS = (
     ("customer (store 007 manager; reports of store-007 at /reports/)", "store-manager", "demo"),
     ("customer (head office)", "office-anna", "demo"),
     ("customer (outside customer)", "guest-customer", "demo"),
-    ("agent (reports at /reports/login)", "demo-agent", "demo"),
+    ("agent (reports at /reports/login; companion admin at /admin/)", "demo-agent", "demo"),
+    ("agent (admin of the IT department at /admin/)", "it-agent", "demo"),
+    ("agent (admin of the HR department at /admin/)", "hr-agent", "demo"),
 )
 
 
@@ -119,7 +126,7 @@ def _demo_settings(data: Path, znuny_url: str) -> Settings:
         webhook_secret=secrets.token_urlsafe(32),
         # The sandbox keeps Znuny's metadata tables, so the catalog check reads them directly.
         znuny_db_url=f"sqlite:///{data / 'sandbox' / 'sandbox.sqlite'}",
-        reports=DEMO_REPORTS,
+        reports=DEMO_REPORTS, admin=DEMO_ADMIN,
     )
 
 

@@ -97,3 +97,16 @@ def select_state(request_id: str):  # type: ignore[no-untyped-def]
     from radiant_ext.store import Outbox
 
     return select(Outbox.state).where(Outbox.request_id == request_id)
+
+
+def test_the_demo_names_a_companion_admin_and_two_department_admins(tmp_path: Path) -> None:
+    from radiant_ext.cli.portal import DEMO_LOGINS, _demo_settings
+    from radiant_ext.portal.admin import admin_settings
+
+    settings = admin_settings(_demo_settings(tmp_path, "http://127.0.0.1:1"))
+    role = settings.role("it-agent")
+    assert role is not None and role.may("it") and not role.may("hr")
+    companion = settings.role("demo-agent")
+    assert companion is not None and companion.may("hr") and companion.may("it")
+    assert settings.role("store-manager") is None
+    assert {"it-agent", "hr-agent"} <= {login for _who, login, _pw in DEMO_LOGINS}
