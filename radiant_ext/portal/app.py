@@ -201,9 +201,12 @@ def _init_companions(app: Flask, radiant: Settings, runtime: Runtime | None,
         from radiant_ext.webhook import router_for
 
         sessions = runtime.sessions
+        from radiant_ext.portal.admin.health import webhook_failure_recorder
+
         service = init_webhook(app, settings=radiant,
                                router=router_for(runtime.plugins, sessions),
-                               announcements=lambda ticket: claim_announcement(sessions, ticket))
+                               announcements=lambda ticket: claim_announcement(sessions, ticket),
+                               failures=webhook_failure_recorder(sessions))
         bundle.closers.insert(0, service.close)
         app.config.setdefault("REPORTS_ENGINE", runtime.engine)
         app.config.setdefault("REPORTS_PLUGINS", runtime.plugins)

@@ -128,6 +128,9 @@ class WebhookService:
     announcements: Callable[[int], bool] | None = None
     """Claims a ticket's announcement in the store (``claim_announcement``), so that of all
     hosts one tells the plugins; built from ``settings`` on first use when not given."""
+    failures: Callable[[int, str], None] | None = None
+    """Records a call the endpoint refused or could not serve (status, reason) where the
+    admin area's health page reads it; ``None``: only logged."""
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _announced: OrderedDict[int, None] = field(default_factory=OrderedDict, repr=False)
     _claims_ready: bool = field(default=False, repr=False)
@@ -305,6 +308,7 @@ def receive(rest: str = "") -> Response:
         result = handle_webhook(service)
     except WebhookError as exc:
         log.warning("webhook request refused (%s): %s", exc.status, exc)
+        _record_failure(service, exc.status, str(exc))
         response = _json({"error": str(exc)}, exc.status)
         if isinstance(exc, WebhookAuthError):
             if service.config.secret:  # no secret configured is no one's guess
@@ -316,12 +320,23 @@ def receive(rest: str = "") -> Response:
     except RadiantError as exc:  # plugins or the local store not usable: configuration
         throttle.succeeded(address)
         log.error("webhook cannot route: %s", exc)
+        _record_failure(service, 503, f"webhook not ready: {exc}")
         return _json({"error": f"webhook not ready: {exc}"}, 503)
     throttle.succeeded(address)
     log.info("webhook ticket %s %s: %s", result.ticket_id, result.outcome, result.reason)
     response = _json(result.answer, 200)
     response.headers["X-Radiant-Webhook"] = f"{result.outcome}; {_header_safe(result.reason)}"
     return response
+
+
+def _record_failure(service: WebhookService, status: int, reason: str) -> None:
+    """Hand a failed call to :attr:`WebhookService.failures`; never fails the answer."""
+    if service.failures is None:
+        return
+    try:
+        service.failures(status, reason[:500])
+    except Exception as exc:  # noqa: BLE001 - the answer to Znuny matters more
+        log.warning("cannot record the webhook failure in the store: %s", exc)
 
 
 def init_webhook(
@@ -331,6 +346,7 @@ def init_webhook(
     router: TicketRouter | None = None,
     config: WebhookConfig | None = None,
     announcements: Callable[[int], bool] | None = None,
+    failures: Callable[[int, str], None] | None = None,
 ) -> WebhookService:
     """Register the webhook endpoint on ``app``, exempt from CSRF.
 
@@ -345,6 +361,7 @@ def init_webhook(
     :param announcements: claims a ticket's announcement in the store shared by every host
         (``claim_announcement`` over the portal's store); built from ``settings`` when not
         given.
+    :param failures: records a refused or failed call (status, reason) for the admin area.
     :return: the service stored in ``app.extensions["radiant_webhook"]``.
     """
     if settings is None and config is None:
@@ -356,7 +373,7 @@ def init_webhook(
         config = WebhookConfig.from_settings(settings)
     config = replace(config, **_throttle_config(app))
     service = WebhookService(config=config, router=router, settings=settings,
-                             announcements=announcements)
+                             announcements=announcements, failures=failures)
     first = EXTENSION_KEY not in app.extensions
     app.extensions[EXTENSION_KEY] = service
     if first:

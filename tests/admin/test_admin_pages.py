@@ -201,3 +201,19 @@ def test_health_runs_the_znuny_setup_check_on_request(portal: Flask) -> None:
     page = it.get("/admin/health?znuny=1").get_data(as_text=True)
     assert "gi.session" in page and "logged in" in page  # the sandbox's GI answered
     assert "webhook.secret" in page
+
+
+def test_health_lists_webhook_calls_that_failed(portal: Flask) -> None:
+    import base64
+
+    settings_ = portal.config["RADIANT_SETTINGS"]
+    assert settings_.webhook_secret.get_secret_value() == ""  # no secret: every call refused
+    wrong = base64.b64encode(b"znuny:guess").decode()
+    answer = portal.test_client().post("/-/znuny/webhook", json={"Event": {}},
+                                       headers={"Authorization": f"Basic {wrong}"})
+    assert answer.status_code in (401, 403, 503)
+    it, _ = admin_login(portal, "it-agent")
+    page = it.get("/admin/health").get_data(as_text=True)
+    assert 'class="webhook-failure"' in page
+    assert f">{answer.status_code}<" in page
+    assert "Nothing is wrong" not in page

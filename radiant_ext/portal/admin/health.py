@@ -8,8 +8,10 @@ status`` (:func:`radiant_ext.sync.sync_status`).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from flask_babel import gettext
 from sqlalchemy import Engine, select
@@ -18,7 +20,14 @@ from radiant_ext.plugins import Plugins
 from radiant_ext.plugins.checks import calendar_warnings, check_plugins
 from radiant_ext.portal.admin.settings import AdminRole
 
-__all__ = ["Finding", "HealthReport", "JobLine", "ParkedLine", "collect_health"]
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session, sessionmaker
+
+__all__ = ["WEBHOOK_FAILED", "Delivery", "Finding", "HealthReport", "JobLine", "ParkedLine",
+           "collect_health", "webhook_failure_recorder"]
+
+WEBHOOK_FAILED = "webhook.failed"
+"""Audit action of a webhook call the endpoint refused or could not serve."""
 
 
 def _(text: str) -> str:
@@ -57,6 +66,16 @@ class ParkedLine:
     parked_at: datetime | None
 
 
+@dataclass(frozen=True)
+class Delivery:
+    """A webhook call: a ticket Znuny's invoker announced (``status`` 200), or one the
+    endpoint refused or could not serve, with the reason."""
+
+    at: datetime
+    status: int
+    detail: str
+
+
 @dataclass
 class HealthReport:
     """Everything the page shows; :attr:`all_well` when there is nothing to do."""
@@ -65,11 +84,15 @@ class HealthReport:
     jobs: list[JobLine] = field(default_factory=list)
     parked: list[ParkedLine] = field(default_factory=list)
     leader: str | None = None
+    deliveries: list[Delivery] = field(default_factory=list)
+    """The newest tickets the webhook announced."""
+    webhook_failures: list[Delivery] = field(default_factory=list)
+    """The newest calls the webhook refused or could not serve, within a day."""
 
     @property
     def all_well(self) -> bool:
-        """No finding, no failing job, nothing parked."""
-        return not (self.findings or self.parked
+        """No finding, no failing job, nothing parked, no webhook failure within a day."""
+        return not (self.findings or self.parked or self.webhook_failures
                     or any(j.failures_in_row for j in self.jobs))
 
 
@@ -107,7 +130,37 @@ def collect_health(plugins: Plugins, engine: Engine, role: AdminRole, now: datet
                                        "warning"))
     _jobs(report, plugins, engine, now, intervals)
     _parked(report, plugins, engine, role)
+    _webhook(report, engine, now)
     return report
+
+
+def webhook_failure_recorder(sessions: sessionmaker[Session]) -> Callable[[int, str], None]:
+    """What the webhook calls for a call it refused or could not serve: one audit entry
+    (``webhook.failed``, actor ``znuny``) the health page lists."""
+    from radiant_ext.store import record_audit
+
+    def record(status: int, reason: str) -> None:
+        with sessions.begin() as s:
+            record_audit(s, actor="znuny", action=WEBHOOK_FAILED, subject=str(status),
+                         details={"status": status, "reason": reason})
+
+    return record
+
+
+def _webhook(report: HealthReport, engine: Engine, now: datetime) -> None:
+    from radiant_ext.store import AuditEntry, session_scope
+    from radiant_ext.store.models import TicketAnnouncement
+
+    with session_scope(engine) as s:
+        announced = s.scalars(select(TicketAnnouncement)
+                              .order_by(TicketAnnouncement.announced_at.desc()).limit(5))
+        report.deliveries = [Delivery(a.announced_at, 200, str(a.ticket_id)) for a in announced]
+        failed = s.scalars(select(AuditEntry).where(
+            AuditEntry.action == WEBHOOK_FAILED, AuditEntry.at >= now - timedelta(days=1))
+            .order_by(AuditEntry.id.desc()).limit(20))
+        report.webhook_failures = [
+            Delivery(e.at, int((e.details or {}).get("status") or 0),
+                     str((e.details or {}).get("reason") or "")) for e in failed]
 
 
 def _jobs(report: HealthReport, plugins: Plugins, engine: Engine, now: datetime,
