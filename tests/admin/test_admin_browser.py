@@ -122,6 +122,12 @@ def test_department_admin_does_everything_in_the_browser_and_nothing_for_another
 
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= 768, f"the page scrolls sideways on a tablet ({width}px)"
+        page.set_viewport_size({"width": 360, "height": 740})
+        for path in ("/admin/", "/admin/departments/it", "/admin/routing", "/admin/health"):
+            page.goto(f"{url}{path}")
+            width = page.evaluate("document.documentElement.scrollWidth")
+            assert width <= 360, f"{path} scrolls sideways on a phone ({width}px)"
+        page.screenshot(path=artifacts / "5-health-360.png", full_page=True)
 
         refused = page.goto(f"{url}/admin/departments/hr")
         assert refused is not None and refused.status == 403

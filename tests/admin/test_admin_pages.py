@@ -148,10 +148,19 @@ def test_requeue_sends_a_parked_request_again_and_refuses_to_file_twice(
     assert _state(settings, "RQ-IT-FILED") == OutboxState.PARKED
 
 
-def test_health_says_plainly_when_nothing_is_wrong(portal: Flask) -> None:
+def test_health_says_plainly_when_nothing_is_wrong(portal: Flask, settings: Settings) -> None:
+    from radiant_ext.sync.lease import LEADER_LEASE, Lease
+
     hr, _ = admin_login(portal, "hr-agent")
     page = hr.get("/admin/health").get_data(as_text=True)
-    assert "Nothing is wrong" in page
+    assert "Nothing is wrong" not in page  # no scheduler runs: the outbox is not drained
+    assert "No scheduler is running" in page and "when a scheduler runs" in page
+    engine = make_engine(settings.effective_database_url)
+    assert Lease(engine, LEADER_LEASE, holder="sync-host-1", ttl=300).acquire()
+    engine.dispose()
+    page = hr.get("/admin/health").get_data(as_text=True)
+    assert "Nothing is wrong" in page and "sync-host-1" in page
+    assert "(Moscow, GMT+03:00)" in page  # the next runs, in the portal's zone
 
 
 @pytest.mark.parametrize("lang", ["ru"])

@@ -91,9 +91,11 @@ class HealthReport:
 
     @property
     def all_well(self) -> bool:
-        """No finding, no failing job, nothing parked, no webhook failure within a day."""
-        return not (self.findings or self.parked or self.webhook_failures
-                    or any(j.failures_in_row for j in self.jobs))
+        """A scheduler runs, no finding, no failing job, nothing parked, no webhook
+        failure within a day."""
+        return self.leader is not None and not (
+            self.findings or self.parked or self.webhook_failures
+            or any(j.failures_in_row for j in self.jobs))
 
 
 def _department(plugins: Plugins, category: str | None) -> str:
@@ -187,7 +189,7 @@ def _jobs(report: HealthReport, plugins: Plugins, engine: Engine, now: datetime,
                 seconds = intervals.get(spec.id, spec.seconds)
             last = runs[0].started_at if runs else None
             upcoming = None
-            if seconds is not None:
+            if seconds is not None and report.leader is not None:  # no scheduler: no run
                 upcoming = now if last is None else max(last + timedelta(seconds=seconds), now)
             report.jobs.append(JobLine(job.job_id, lines, job.failures_in_row, upcoming))
 
