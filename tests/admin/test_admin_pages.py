@@ -226,3 +226,24 @@ def test_health_lists_webhook_calls_that_failed(portal: Flask) -> None:
     assert 'class="webhook-failure"' in page
     assert f">{answer.status_code}<" in page
     assert "Nothing is wrong" not in page
+
+
+def test_a_shared_case_opened_by_a_colleague_not_logged_in_comes_back_after_login(
+        portal: Flask) -> None:
+    case = "/admin/routing?item=it.pos-down&store=store-001&at=2026-11-20T17:50&run=1"
+    colleague = portal.test_client()
+    to_login = colleague.get(case)
+    assert to_login.status_code == 302 and "/admin/login" in to_login.headers["Location"]
+    html = colleague.get(to_login.headers["Location"]).get_data(as_text=True)
+    back = colleague.post("/admin/login", data={
+        "csrf_token": token(html), "login": "demo-agent", "password": "demo",
+        "next": re.search(r'name="next" type="hidden" value="([^"]+)"', html)
+        .group(1).replace("&amp;", "&")})  # type: ignore[union-attr]
+    assert back.status_code == 302 and back.headers["Location"].endswith(case)
+    assert "2026-11-20 18:50:00 UTC" in colleague.get(case).get_data(as_text=True)
+    fresh = colleague.get("/admin/login").get_data(as_text=True)
+    evil = colleague.post("/admin/login", data={
+        "csrf_token": token(fresh), "login": "demo-agent", "password": "demo",
+        "next": "https://evil.example/admin/"})
+    assert evil.headers["Location"].endswith("/admin/")
+    assert "evil" not in evil.headers["Location"]
