@@ -65,7 +65,9 @@ def _(text: str, **values: Any) -> str:
     """The page's language's translation of ``text`` (a plain ``str``)."""
     return str(gettext(text, **values))
 
+
 _ID = re.compile(r"^[A-Za-z0-9_.@-]{1,200}$")
+"""A store or company id as typed into a form."""
 
 
 @dataclass
