@@ -38,6 +38,8 @@ __all__ = [
     "Base",
     "CatalogItemState",
     "DepartmentState",
+    "FeedbackHit",
+    "FeedbackStore",
     "JobRun",
     "JobRunStatus",
     "LoginFailure",
@@ -352,3 +354,27 @@ class TicketAnnouncement(Base):
 
     ticket_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     announced_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+class FeedbackStore(Base):
+    """Whether a store's public feedback page takes guest feedback (absent row: off)."""
+
+    __tablename__ = "feedback_store"
+
+    store: Mapped[str] = mapped_column(String(100), primary_key=True)
+    """The store's id (``012``) or ``web`` for the web shop."""
+    enabled: Mapped[bool] = mapped_column(Boolean)
+    changed_by: Mapped[str] = mapped_column(String(200))
+    changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class FeedbackHit(Base):
+    """One accepted guest feedback, counted against a key (a client address, a store) so
+    every portal host enforces the same rate limits (``at``: epoch seconds)."""
+
+    __tablename__ = "feedback_hit"
+    __table_args__ = (Index("ix_feedback_hit_key_at", "key", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(String(400))
+    at: Mapped[float] = mapped_column(Float, index=True)
