@@ -49,6 +49,11 @@ from radiant_ext.store.models import (
     UTCDateTime,
     utcnow,
 )
+from radiant_ext.store.satisfaction import (
+    AlreadyRated,
+    SatisfactionInvite,
+    SatisfactionRating,
+)
 from radiant_ext.store.schema import (
     MIGRATIONS_DIR,
     alembic_config,
@@ -60,6 +65,7 @@ from radiant_ext.store.schema import (
 )
 
 __all__ = [
+    "AlreadyRated",
     "AuditEntry",
     "Base",
     "CatalogItemState",
@@ -74,6 +80,8 @@ __all__ = [
     "Outbox",
     "OutboxState",
     "PortalSessionRow",
+    "SatisfactionInvite",
+    "SatisfactionRating",
     "SchedulerLease",
     "StoreError",
     "SyncCursor",
