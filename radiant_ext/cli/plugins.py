@@ -60,7 +60,7 @@ def _console() -> Console:
 
 
 def _plugin_rows(p: Plugins) -> list[dict[str, Any]]:
-    states = p.department_states()
+    states, scopes = p.department_states(), p.department_scopes()
     rows = []
     for info in p.plugin_infos():
         dist = f"{info.distribution} {info.version}" if info.distribution else ""
@@ -71,7 +71,9 @@ def _plugin_rows(p: Plugins) -> list[dict[str, Any]]:
             rows.append({**base, "department": "", "state": "built-in" if info.builtin else ""})
         for dept in info.departments:
             state = "enabled" if states.get(dept, True) else "disabled"
-            rows.append({**base, "department": dept, "state": state})
+            scope = scopes.get(dept)  # set in the admin area (docs/admin.md)
+            rows.append({**base, "department": dept, "state": state,
+                         "for": scope.describe() if scope is not None else "everyone"})
     return rows
 
 
@@ -86,10 +88,10 @@ def plugins(ctx: click.Context, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
         return
-    table = Table("plugin", "department", "state", "items", "distribution")
+    table = Table("plugin", "department", "state", "items", "distribution", "for")
     for row in rows:
         table.add_row(row["plugin"], row["department"], row["state"], str(row["items"]),
-                      row["distribution"])
+                      row["distribution"], row.get("for", ""))
     _console().print(table)
 
 

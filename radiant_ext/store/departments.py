@@ -48,6 +48,18 @@ class DepartmentScope:
         """Whether the scope lets every customer in."""
         return not (self.tiers or self.companies or self.head_office)
 
+    def describe(self) -> str:
+        """In words, as ``radiant-ext plugins`` prints it: ``everyone`` or ``tiers flagship;
+        store-007, store-012; head office``."""
+        if self.everyone:
+            return "everyone"
+        parts = [f"tiers {', '.join(self.tiers)}"] if self.tiers else []
+        if self.companies:
+            parts.append(", ".join(self.companies))
+        if self.head_office:
+            parts.append("head office")
+        return "; ".join(parts)
+
     def as_json(self) -> dict[str, Any] | None:
         """The stored form (``None`` for everyone)."""
         if self.everyone:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from radiant_ext.config import load_settings
 from radiant_ext.plugins import Viewer
 from radiant_ext.plugins.demo import DEMO_CATALOG_DIR
@@ -110,3 +112,30 @@ def test_the_demo_names_a_companion_admin_and_two_department_admins(tmp_path: Pa
     assert companion is not None and companion.may("hr") and companion.may("it")
     assert settings.role("store-manager") is None
     assert {"it-agent", "hr-agent"} <= {login for _who, login, _pw in DEMO_LOGINS}
+
+
+def test_the_cli_lists_for_whom_each_department_is_and_keeps_the_scope(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import json
+
+    from click.testing import CliRunner
+
+    from radiant_ext.cli import build_cli
+
+    monkeypatch.setenv("RADIANT_CONFIG", str(tmp_path / "absent.toml"))
+    monkeypatch.setenv("RADIANT_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("RADIANT_DATABASE_URL", "")
+    monkeypatch.setenv("RADIANT_CATALOG_DIRS", json.dumps([str(DEMO_CATALOG_DIR)]))
+    settings = load_settings()
+    engine = make_engine(settings.effective_database_url)
+    upgrade_database(engine)
+    with session_scope(engine) as s:
+        set_department_enablement(s, "it", enabled=True, actor="it-agent", scope=DepartmentScope(
+            tiers=("flagship",), companies=("store-012",), head_office=True))
+    runner = CliRunner()
+    assert runner.invoke(build_cli(), ["plugins", "disable", "--department", "it"]).exit_code == 0
+    out = runner.invoke(build_cli(), ["plugins", "--json"]).output
+    rows = {r["department"]: r for r in json.loads(out) if r["department"]}
+    assert rows["it"]["state"] == "disabled"
+    assert rows["it"]["for"] == "tiers flagship; store-012; head office"
+    assert rows["hr"]["for"] == "everyone"
