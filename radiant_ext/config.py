@@ -113,6 +113,10 @@ def _http_url(value: str) -> str:
     return value
 
 
+def _optional_http_url(value: str) -> str:
+    return _http_url(value) if value else value
+
+
 def _script_path(value: str) -> str:
     if value and not re.fullmatch(r"/?([A-Za-z0-9._~-]+/)*[A-Za-z0-9._~-]*", value):
         raise ValueError("not a URL path such as znuny/ or otrs/")
@@ -300,6 +304,16 @@ class Settings(BaseSettings):
     reopen_window_days: WholeNumber = Field(
         7, ge=0, le=3650, description="How long after closing a customer may reopen.",
         json_schema_extra=_allowed("a whole number of days from 0 to 3650"),
+    )
+    public_url: Annotated[str, AfterValidator(_optional_http_url)] = Field(
+        "", description="The portal's public address, for links sent by e-mail (rating "
+        "links); empty: no rating links are sent.",
+        json_schema_extra=_allowed("empty, or an http:// or https:// URL with a host name, "
+                                   "e.g. https://help.example.com"),
+    )
+    satisfaction_link_days: WholeNumber = Field(
+        14, ge=1, le=365, description="How long a rating link works after it is sent.",
+        json_schema_extra=_allowed("a whole number of days from 1 to 365"),
     )
     max_attachment_bytes: WholeNumber = Field(
         10 * 1024 * 1024, ge=1, le=1024 ** 3, description="Largest accepted file.",

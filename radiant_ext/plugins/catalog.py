@@ -33,6 +33,7 @@ __all__ = [
     "Text",
     "NumberField",
     "Routing",
+    "SatisfactionPolicy",
     "SerialNumberField",
     "StoreField",
     "TextField",
@@ -223,6 +224,18 @@ class Routing(_Model):
         return self
 
 
+class SatisfactionPolicy(_Model):
+    """What the requester's rating of a solved request of this item leads to
+    (docs/satisfaction.md). Without a ``satisfaction:`` block: asked, and a rating of 2 or
+    less alerts the owner's team."""
+
+    ask: bool = Field(True, description="Ask the requester for a rating once solved.")
+    poor_at_most: int = Field(2, ge=1, le=4, description="A rating this low or lower is poor.")
+    on_poor: Literal["alert", "reopen", "nothing"] = Field(
+        "alert", description="alert: an internal note to the owner's team and the priority "
+        "raised one step; reopen: the request is opened again; nothing: only recorded.")
+
+
 class CatalogItem(_Model):
     """One request type of a department's catalog."""
 
@@ -238,6 +251,7 @@ class CatalogItem(_Model):
     rules: list[PriorityRule] = Field(default_factory=list)
     keywords: list[str] = Field(default_factory=list)
     order: int = 100
+    satisfaction: SatisfactionPolicy = SatisfactionPolicy()
     domain: str = Field(CORE_DOMAIN, description="gettext domain of its texts (set on load).")
 
     def translate(self, text: str, language: str) -> str:

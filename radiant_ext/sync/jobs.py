@@ -20,6 +20,7 @@ from radiant_ext.sync.deadlines import watch_deadlines
 from radiant_ext.sync.drain import drain_outbox
 from radiant_ext.sync.errors import UnknownJobError
 from radiant_ext.sync.runner import JobFunc
+from radiant_ext.sync.satisfaction import invite_solved, record_ratings
 from radiant_ext.sync.tickets import pull_tickets
 
 __all__ = [
@@ -67,6 +68,12 @@ BUILTIN_JOBS: tuple[JobSpec, ...] = (
     JobSpec("catalog-check", check_catalogs,
             "disable catalog items Znuny can no longer serve", seconds=3600,
             misfire_grace_time=900),
+    JobSpec("satisfaction-record", record_ratings,
+            "write the ratings Znuny missed as articles (and their follow-ups)", seconds=60,
+            misfire_grace_time=60),
+    JobSpec("satisfaction-invite", invite_solved,
+            "add a rating link to newly solved tickets, once each", seconds=120,
+            misfire_grace_time=120),
 )
 
 
