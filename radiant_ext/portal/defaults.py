@@ -84,6 +84,16 @@ DEFAULTS: dict[str, Any] = {
     "BABEL_DEFAULT_LOCALE": "en",
     "PORTAL_LANGUAGES": ["en", "ru"],
     "WTF_CSRF_TIME_LIMIT": 8 * 3600,
+    # Guest feedback on the stores' public pages (docs/feedback.md): the Znuny customer of
+    # feedback without an e-mail address (None: an e-mail address is required), accepted
+    # submissions per client address and per store within the window, the longest text and
+    # the largest photo.
+    "PORTAL_FEEDBACK_GUEST_CUSTOMER": None,
+    "PORTAL_FEEDBACK_PER_ADDRESS": 5,
+    "PORTAL_FEEDBACK_PER_STORE": 100,
+    "PORTAL_FEEDBACK_WINDOW_SECONDS": 3600,
+    "PORTAL_FEEDBACK_MAX_CHARS": 2000,
+    "PORTAL_FEEDBACK_PHOTO_BYTES": 5 * 1024 * 1024,
 }
 
 ENV_KEY_PREFIXES = ("PORTAL_", "SESSION_", "PERMANENT_", "BABEL_", "PREFERRED_", "WTF_",
@@ -174,6 +184,21 @@ class PortalConfig(BaseModel):
     WTF_CSRF_TIME_LIMIT: Annotated[WholeNumber, Field(ge=1, le=30 * _DAY)] | None = Field(
         json_schema_extra=_allowed("whole seconds from 1 to 2592000, or null (as long as the "
                                    "session)"))
+
+    PORTAL_FEEDBACK_GUEST_CUSTOMER: Annotated[
+        str, Field(pattern=r"^[^\s\x00-\x1f\x7f]{1,200}$")] | None = Field(
+        json_schema_extra=_allowed("null (feedback needs an e-mail address) or a Znuny "
+                                   "customer login or e-mail address without spaces"))
+    PORTAL_FEEDBACK_PER_ADDRESS: Annotated[WholeNumber, Field(ge=1, le=10000)] = Field(
+        json_schema_extra=_allowed("a whole number from 1 to 10000"))
+    PORTAL_FEEDBACK_PER_STORE: Annotated[WholeNumber, Field(ge=1, le=1000000)] = Field(
+        json_schema_extra=_allowed("a whole number from 1 to 1000000"))
+    PORTAL_FEEDBACK_WINDOW_SECONDS: Annotated[WholeNumber, Field(ge=1, le=7 * _DAY)] = Field(
+        json_schema_extra=_allowed("whole seconds from 1 to 604800"))
+    PORTAL_FEEDBACK_MAX_CHARS: Annotated[WholeNumber, Field(ge=10, le=4000)] = Field(
+        json_schema_extra=_allowed("a whole number of characters from 10 to 4000"))
+    PORTAL_FEEDBACK_PHOTO_BYTES: Annotated[WholeNumber, Field(ge=1, le=1024 ** 3)] = Field(
+        json_schema_extra=_allowed("a whole number of bytes from 1 to 1073741824"))
 
     @model_validator(mode="after")
     def _default_language_is_offered(self) -> Self:
