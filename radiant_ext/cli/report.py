@@ -14,7 +14,9 @@ from radiant_ext.errors import RadiantError
 __all__ = ["commands", "report"]
 
 _NAMES = ("volume", "weekday-hour", "departments", "items", "stores", "recurring", "assets",
-          "backlog", "sla-items", "sla-stores", "sla-owners", "penalties")
+          "backlog", "sla-items", "sla-stores", "sla-owners", "penalties", "satisfaction-items",
+          "satisfaction-departments", "satisfaction-stores", "satisfaction-owners",
+          "satisfaction-months", "satisfaction-comments")
 
 
 def _day(ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:

@@ -16,6 +16,7 @@ from radiant_ext.reports.errors import UnknownReportError
 from radiant_ext.reports.i18n import W_
 from radiant_ext.reports.model import ReportTable
 from radiant_ext.reports.penalties import contract_penalties
+from radiant_ext.reports.satisfaction import satisfaction, worst_comments
 from radiant_ext.reports.settings import ReportSettings
 from radiant_ext.reports.sla import sla_compliance
 from radiant_ext.reports.volume import (
@@ -69,6 +70,23 @@ REPORTS: dict[str, ReportSpec] = {spec.name: spec for spec in (
     ReportSpec("penalties", W_("Contract penalties"),
                W_("What missed deadlines cost under the configured contracts."),
                contract_penalties),
+    ReportSpec("satisfaction-items", W_("Satisfaction per item"),
+               W_("Requesters' ratings per catalog item, next to SLA compliance and volume."),
+               partial(satisfaction, by="item")),
+    ReportSpec("satisfaction-departments", W_("Satisfaction per department"),
+               W_("Requesters' ratings per department, next to SLA compliance and volume."),
+               partial(satisfaction, by="department")),
+    ReportSpec("satisfaction-stores", W_("Satisfaction per store"),
+               W_("Requesters' ratings per store, next to SLA compliance and volume."),
+               partial(satisfaction, by="store")),
+    ReportSpec("satisfaction-owners", W_("Satisfaction per owner"),
+               W_("Requesters' ratings per ticket owner, next to SLA compliance and volume."),
+               partial(satisfaction, by="owner")),
+    ReportSpec("satisfaction-months", W_("Satisfaction per month"),
+               W_("Requesters' ratings per month, next to SLA compliance and volume."),
+               partial(satisfaction, by="month")),
+    ReportSpec("satisfaction-comments", W_("Worst-rated comments"),
+               W_("The comments of the worst-rated requests."), worst_comments),
 )}
 
 
