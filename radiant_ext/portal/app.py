@@ -211,10 +211,26 @@ def _init_companions(app: Flask, radiant: Settings, runtime: Runtime | None,
         app.config.setdefault("REPORTS_ENGINE", runtime.engine)
         app.config.setdefault("REPORTS_PLUGINS", runtime.plugins)
     app.register_blueprint(reports_blueprint)
+    _init_satisfaction(app, radiant, runtime)
     from radiant_ext.portal.admin import init_admin  # the admin area (docs/admin.md)
 
     init_admin(app, plugins=runtime.plugins if runtime else None,
                engine=runtime.engine if runtime else None)
+
+
+def _init_satisfaction(app: Flask, radiant: Settings, runtime: Runtime | None) -> None:
+    """The rating form of solved requests and the rating link (docs/satisfaction.md), on
+    the worker's store, agent client and catalogs (off when the services were passed in)."""
+    from radiant_ext.portal.satisfaction import SatisfactionService, init_satisfaction
+
+    service = None
+    if runtime is not None:
+        plugins = runtime.plugins
+        service = SatisfactionService(
+            runtime.sessions, runtime.client,
+            lambda: {i.id: i for i in plugins.catalog_items(include_disabled=True)},
+            str(app.config["SECRET_KEY"]), radiant.satisfaction_link_days)
+    init_satisfaction(app, service)
 
 
 def _failure_log(app: Flask, radiant: Settings, runtime: Runtime | None) -> FailureLog | None:
