@@ -216,6 +216,9 @@ def _init_companions(app: Flask, radiant: Settings, runtime: Runtime | None,
 
     init_admin(app, plugins=runtime.plugins if runtime else None,
                engine=runtime.engine if runtime else None)
+    from radiant_ext.portal.feedback import init_feedback  # guest feedback (docs/feedback.md)
+
+    init_feedback(app, runtime.engine if runtime else None)
 
 
 def _init_satisfaction(app: Flask, radiant: Settings, runtime: Runtime | None) -> None:

@@ -84,8 +84,8 @@ DEFAULTS: dict[str, Any] = {
     "BABEL_DEFAULT_LOCALE": "en",
     "PORTAL_LANGUAGES": ["en", "ru"],
     "WTF_CSRF_TIME_LIMIT": 8 * 3600,
-    # Guest feedback on the stores' public pages (docs/feedback.md): the Znuny customer of
-    # feedback without an e-mail address (None: an e-mail address is required), accepted
+    # Guest feedback on the stores' public pages (docs/feedback.md): the Znuny customer (an
+    # e-mail address) of feedback without the shopper's e-mail (None: it is required), accepted
     # submissions per client address and per store within the window, the longest text and
     # the largest photo.
     "PORTAL_FEEDBACK_GUEST_CUSTOMER": None,
@@ -186,9 +186,10 @@ class PortalConfig(BaseModel):
                                    "session)"))
 
     PORTAL_FEEDBACK_GUEST_CUSTOMER: Annotated[
-        str, Field(pattern=r"^[^\s\x00-\x1f\x7f]{1,200}$")] | None = Field(
-        json_schema_extra=_allowed("null (feedback needs an e-mail address) or a Znuny "
-                                   "customer login or e-mail address without spaces"))
+        str, Field(pattern=r"^[^@\s\x00-\x1f\x7f<>\"',;]+@[^@\s\x00-\x1f\x7f<>\"',;]+$",
+                   max_length=200)] | None = Field(
+        json_schema_extra=_allowed("null (feedback needs an e-mail address) or an e-mail "
+                                   "address, e.g. feedback-guest@shop.example"))
     PORTAL_FEEDBACK_PER_ADDRESS: Annotated[WholeNumber, Field(ge=1, le=10000)] = Field(
         json_schema_extra=_allowed("a whole number from 1 to 10000"))
     PORTAL_FEEDBACK_PER_STORE: Annotated[WholeNumber, Field(ge=1, le=1000000)] = Field(
