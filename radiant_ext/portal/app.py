@@ -232,7 +232,9 @@ def _init_satisfaction(app: Flask, radiant: Settings, runtime: Runtime | None) -
         service = SatisfactionService(
             runtime.sessions, runtime.client,
             lambda: {i.id: i for i in plugins.catalog_items(include_disabled=True)},
-            str(app.config["SECRET_KEY"]), radiant.satisfaction_link_days)
+            # the key the satisfaction-invite job signs links with, else the portal's
+            radiant.secret_key.get_secret_value() or str(app.config["SECRET_KEY"]),
+            radiant.satisfaction_link_days)
     init_satisfaction(app, service)
 
 
