@@ -1,4 +1,5 @@
-"""``radiant-ext serve`` (or ``demo``) as a real process on 127.0.0.1, for tests."""
+"""``radiant-ext serve`` (or ``demo``) as a real process on 127.0.0.1, or an app served in a
+thread, for tests."""
 
 from __future__ import annotations
 
@@ -7,10 +8,12 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import requests
 
@@ -67,3 +70,20 @@ def serving(args: Sequence[str], env: Mapping[str, str], cwd: Path,
     finally:
         if proc.poll() is None:
             stop(proc)
+
+
+@contextmanager
+def in_thread(app: Any) -> Iterator[str]:
+    """A WSGI ``app`` served by werkzeug on a free port of 127.0.0.1 in a daemon thread (for
+    the browser tests); yields its base URL and shuts it down afterwards."""
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)

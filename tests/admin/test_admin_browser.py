@@ -5,73 +5,47 @@ and is refused HR. Screenshots go to ``$RADIANT_TEST_ARTIFACTS/admin-browser/``.
 
 from __future__ import annotations
 
-import os
-import shutil
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import Engine
 
-from radiant_ext.config import Settings, load_settings
-from radiant_ext.portal import create_app
-from radiant_ext.store import Outbox, OutboxState, make_engine, session_scope, upgrade_database
-from radiant_ext_sandbox import create_app as sandbox_app
-from radiant_ext_sandbox import serve_in_thread
+from radiant_ext.config import Settings
+from radiant_ext.store import Outbox, OutboxState, make_engine, session_scope
+from tests._browser import artifacts, chromium, portal_on_sandbox
 from tests.admin.conftest import ADMIN, NOW
-
-CHROMIUM = "/usr/bin/chromium"
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
-@pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Settings]]:
-    from werkzeug.serving import make_server
-
-    data = tmp_path_factory.mktemp("admin-browser")
-    znuny = serve_in_thread(sandbox_app(data / "sandbox", seed="retail"))
-    settings = load_settings(znuny_url=znuny.url, znuny_user="radiant",
-                             znuny_password="radiant-demo", data_dir=data, database_url="",
-                             catalog_dirs=[data / "sandbox" / "stores"], admin=ADMIN)
-    engine = make_engine(settings.effective_database_url)
-    upgrade_database(engine)
+def _parked_it_request(engine: Engine) -> None:
     with session_scope(engine) as s:
         s.add(Outbox(request_id="RQ-PARKED-IT", state=OutboxState.PARKED,
                      customer_user="demo-customer", title="Register 2 frozen",
                      category="it.pos-down", payload={},
                      last_error="InvalidRequestError: Queue 'IT::Stores' is invalid"))
-    engine.dispose()
-    app = create_app({"RADIANT_SETTINGS": settings, "SECRET_KEY": "browser-test",
-                      "SESSION_COOKIE_SECURE": False, "PORTAL_HSTS_SECONDS": 0,
-                      "ADMIN_CLOCK": lambda: NOW})
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}", settings
-    server.shutdown()
-    server.server_close()
-    app.extensions["radiant_portal"]["services"].close()
-    znuny.stop()
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Settings]]:
+    with portal_on_sandbox(tmp_path_factory.mktemp("admin-browser"), admin=ADMIN,
+                           config={"ADMIN_CLOCK": lambda: NOW},
+                           prepare=_parked_it_request) as served:
+        yield served
 
 
 @pytest.fixture
-def artifacts(tmp_path: Path) -> Path:
-    folder = Path(os.environ.get("RADIANT_TEST_ARTIFACTS", tmp_path)) / "admin-browser"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+def shots(tmp_path: Path) -> Path:
+    return artifacts(tmp_path, "admin-browser")
 
 
 def test_department_admin_does_everything_in_the_browser_and_nothing_for_another(
-        served: tuple[str, Settings], artifacts: Path) -> None:
-    if not shutil.which(CHROMIUM):
-        pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium (.ci/run does)")
-    from playwright.sync_api import expect, sync_playwright
+        served: tuple[str, Settings], shots: Path) -> None:
+    from playwright.sync_api import expect
 
     url, settings = served
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+    with chromium() as browser:
         page = browser.new_page(viewport={"width": 768, "height": 1024}, locale="en-US")
         page.goto(f"{url}/admin/")
         page.get_by_label("Agent login").fill("it-agent")
@@ -88,7 +62,7 @@ def test_department_admin_does_everything_in_the_browser_and_nothing_for_another
         history = page.locator("table.admin tbody tr").first
         expect(history).to_contain_text("it-agent")
         expect(history).to_contain_text("enabled, for store-007")
-        page.screenshot(path=artifacts / "1-department-768.png", full_page=True)
+        page.screenshot(path=shots / "1-department-768.png", full_page=True)
 
         page.get_by_role("link", name="Preview this catalog as a customer").click()
         page.get_by_label("A clerk of this store").fill("store-007")
@@ -98,7 +72,7 @@ def test_department_admin_does_everything_in_the_browser_and_nothing_for_another
         expect(item).to_contain_text("Ожидаемый срок")
         expect(item).to_contain_text("GMT+05:00")  # Yekaterinburg: the store's zone
         expect(page.get_by_text("Не работает касса")).to_be_visible()
-        page.screenshot(path=artifacts / "2-preview-ru-768.png", full_page=True)
+        page.screenshot(path=shots / "2-preview-ru-768.png", full_page=True)
 
         page.get_by_role("link", name="Routing").click()
         page.get_by_label("Catalog item").select_option("it.pos-down")
@@ -110,7 +84,7 @@ def test_department_admin_does_everything_in_the_browser_and_nothing_for_another
         expect(decision).to_contain_text("2026-11-20 18:50:00 UTC")
         shared = page.locator("a.share").get_attribute("href") or ""
         assert "item=it.pos-down" in shared and "store=store-001" in shared
-        page.screenshot(path=artifacts / "3-routing-768.png", full_page=True)
+        page.screenshot(path=shots / "3-routing-768.png", full_page=True)
 
         page.get_by_role("link", name="Health").click()
         row = page.locator("tr", has_text="RQ-PARKED-IT")
@@ -118,7 +92,7 @@ def test_department_admin_does_everything_in_the_browser_and_nothing_for_another
         row.get_by_role("button", name="Send again").click()
         expect(page.get_by_text("RQ-PARKED-IT is pending again")).to_be_visible()
         expect(page.get_by_text("No request is parked.", exact=True)).to_be_visible()
-        page.screenshot(path=artifacts / "4-health-768.png", full_page=True)
+        page.screenshot(path=shots / "4-health-768.png", full_page=True)
 
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= 768, f"the page scrolls sideways on a tablet ({width}px)"
@@ -127,12 +101,11 @@ def test_department_admin_does_everything_in_the_browser_and_nothing_for_another
             page.goto(f"{url}{path}")
             width = page.evaluate("document.documentElement.scrollWidth")
             assert width <= 360, f"{path} scrolls sideways on a phone ({width}px)"
-        page.screenshot(path=artifacts / "5-health-360.png", full_page=True)
+        page.screenshot(path=shots / "5-health-360.png", full_page=True)
 
         refused = page.goto(f"{url}/admin/departments/hr")
         assert refused is not None and refused.status == 403
         expect(page.get_by_text("You are not an admin of the department hr.")).to_be_visible()
-        browser.close()
 
     engine = make_engine(settings.effective_database_url)
     with session_scope(engine) as s:

@@ -4,66 +4,33 @@ Russian — against the sandbox, through a real HTTP server. Screenshots are sav
 
 from __future__ import annotations
 
-import os
-import shutil
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from radiant_ext.config import load_settings
-from radiant_ext.portal import create_app
-from radiant_ext.store import make_engine, upgrade_database
-from radiant_ext_sandbox import create_app as sandbox_app
-from radiant_ext_sandbox import serve_in_thread
-
-CHROMIUM = "/usr/bin/chromium"
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+from tests._browser import artifacts, chromium, portal_on_sandbox
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 @pytest.fixture(scope="module")
 def portal_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    from werkzeug.serving import make_server
-
-    data = tmp_path_factory.mktemp("browser")
-    znuny = serve_in_thread(sandbox_app(data / "sandbox", seed="retail"))
-    settings = load_settings(znuny_url=znuny.url, znuny_user="radiant",
-                             znuny_password="radiant-demo", data_dir=data, database_url="",
-                             catalog_dirs=[data / "sandbox" / "stores"])
-    engine = make_engine(settings.effective_database_url)
-    upgrade_database(engine)
-    engine.dispose()
-    app = create_app({"RADIANT_SETTINGS": settings, "SECRET_KEY": "browser-test",
-                      "SESSION_COOKIE_SECURE": False, "PORTAL_HSTS_SECONDS": 0})
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    server.server_close()
-    app.extensions["radiant_portal"]["services"].close()
-    znuny.stop()
+    with portal_on_sandbox(tmp_path_factory.mktemp("browser")) as (url, _):
+        yield url
 
 
 @pytest.fixture
-def artifacts(tmp_path: Path) -> Path:
-    folder = Path(os.environ.get("RADIANT_TEST_ARTIFACTS", tmp_path)) / "portal-browser"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+def shots(tmp_path: Path) -> Path:
+    return artifacts(tmp_path, "portal-browser")
 
 
 def test_phone_user_files_follows_and_answers_a_request(
-    portal_url: str, artifacts: Path
+    portal_url: str, shots: Path
 ) -> None:
-    if not shutil.which(CHROMIUM):
-        pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium (.ci/run does)")
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+    with chromium() as browser:
         page = browser.new_page(viewport={"width": 360, "height": 740}, locale="en-US")
         page.goto(f"{portal_url}/login")
         page.keyboard.press("Tab")  # keyboard users meet the skip link first
@@ -72,7 +39,7 @@ def test_phone_user_files_follows_and_answers_a_request(
         page.get_by_label("Password").fill("demo")
         page.get_by_label("Password").press("Enter")
         expect(page.get_by_role("heading", name="What do you need help with?")).to_be_visible()
-        page.screenshot(path=artifacts / "1-home-360.png", full_page=True)
+        page.screenshot(path=shots / "1-home-360.png", full_page=True)
 
         page.locator('a[href="/new/it.pos-down"]').click()
         promise = page.locator("#promise")
@@ -85,7 +52,7 @@ def test_phone_user_files_follows_and_answers_a_request(
         expect(promise).not_to_have_text(before)
         promised = promise.inner_text()
         page.locator("#f_description").fill("Register 2 freezes at payment")
-        page.screenshot(path=artifacts / "2-form-360.png", full_page=True)
+        page.screenshot(path=shots / "2-form-360.png", full_page=True)
         page.get_by_role("button", name="Send request").click()
         expect(page.get_by_role("heading", name="Request received")).to_be_visible()
         expect(page.locator(".confirmation .promise")).to_have_text(promised)
@@ -94,13 +61,13 @@ def test_phone_user_files_follows_and_answers_a_request(
                                                                       timeout=20_000)
         expect(page.locator(".confirmation .promise")).to_have_text(promised)
         number = page.locator(".confirmation p").first.inner_text().split()[-1].rstrip(".")
-        page.screenshot(path=artifacts / "3-confirmation-360.png", full_page=True)
+        page.screenshot(path=shots / "3-confirmation-360.png", full_page=True)
 
         page.get_by_role("link", name="My requests").first.click()
         row = page.locator("tr", has_text=number)
         expect(row).to_be_visible()
         expect(row.locator('td[data-label="Deadline"]')).not_to_be_empty()
-        page.screenshot(path=artifacts / "4-list-360.png", full_page=True)
+        page.screenshot(path=shots / "4-list-360.png", full_page=True)
 
         row.get_by_role("link").click()
         page.get_by_label("Your message").fill("It also beeps twice")
@@ -115,11 +82,10 @@ def test_phone_user_files_follows_and_answers_a_request(
         expect(page.locator("html")).to_have_attribute("lang", "ru")
         main_nav = page.get_by_role("navigation", name="Главное меню")
         expect(main_nav.get_by_role("link", name="Мои заявки")).to_be_visible()
-        page.screenshot(path=artifacts / "5-detail-ru-360.png", full_page=True)
+        page.screenshot(path=shots / "5-detail-ru-360.png", full_page=True)
 
         page.set_viewport_size({"width": 1280, "height": 800})
         main_nav.get_by_role("link", name="Мои заявки").click()
         expect(page.get_by_role("heading", name="Мои заявки")).to_be_visible()
-        page.screenshot(path=artifacts / "6-list-ru-desktop.png", full_page=True)
-        browser.close()
-    assert len(list(artifacts.glob("*.png"))) == 6
+        page.screenshot(path=shots / "6-list-ru-desktop.png", full_page=True)
+    assert len(list(shots.glob("*.png"))) == 6
