@@ -31,7 +31,8 @@ DEMO_REPORTS = {"managers": {"store-007": ["store-manager"]}}
 """The demo's ``[reports]`` table: the store manager sees their store's reports."""
 
 DEMO_ADMIN = {"companion_admins": ["demo-agent"],
-              "department_admins": {"it": ["it-agent"], "hr": ["hr-agent"]}}
+              "department_admins": {"it": ["it-agent"], "hr": ["hr-agent"],
+                                    "customer-service": ["cs-agent"]}}
 """The demo's ``[admin]`` table: the admin area's companion admin and two department admins."""
 
 DEMO_LOGINS = (
@@ -43,7 +44,11 @@ DEMO_LOGINS = (
     ("agent (reports at /reports/login; companion admin at /admin/)", "demo-agent", "demo"),
     ("agent (admin of the IT department at /admin/)", "it-agent", "demo"),
     ("agent (admin of the HR department at /admin/)", "hr-agent", "demo"),
+    ("agent (admin of customer service: guest feedback at /admin/feedback)", "cs-agent", "demo"),
 )
+
+DEMO_FEEDBACK_STORES = ("store-012", "web")
+"""Stores whose public feedback page the demo switches on (docs/feedback.md)."""
 
 
 @click.command("serve")
@@ -182,6 +187,21 @@ def _migrate(settings: Settings) -> None:
         engine.dispose()
 
 
+def _open_feedback_pages(settings: Settings) -> None:
+    """Switch on the demo stores' public feedback pages (as an admin would at
+    /admin/feedback)."""
+    from radiant_ext.store import make_engine, session_scope
+    from radiant_ext.store.feedback import set_feedback_enabled
+
+    engine = make_engine(settings.effective_database_url)
+    try:
+        with session_scope(engine) as s:
+            for store in DEMO_FEEDBACK_STORES:
+                set_feedback_enabled(s, store, True, actor="demo")
+    finally:
+        engine.dispose()
+
+
 def _banner(url: str, znuny: str, data: Path, jobs: int) -> None:
     click.echo(f"radiant-ext demo: portal at {url}")
     click.echo(f"  sandbox Znuny GI at {znuny} (seed: retail); {jobs} sync jobs running")
@@ -189,6 +209,8 @@ def _banner(url: str, znuny: str, data: Path, jobs: int) -> None:
     click.echo("  logins (login / password):")
     for who, login, password in DEMO_LOGINS:
         click.echo(f"    {login} / {password}  — {who}")
+    click.echo(f"  guest feedback without a login: {url}feedback/store-012 "
+               f"(its poster: {url}feedback/store-012/poster)")
     click.echo("  an e-mail routed through the webhook, from another terminal:")
     click.echo(f"    radiant-ext sandbox mail --data {data / 'sandbox'} "
                "--from flagship-clerk@retail.example "
@@ -224,10 +246,12 @@ def demo(port: int, host: str, data_dir: Path) -> None:
         znuny = str(sandbox.url)
         settings = _demo_settings(data, znuny)
         _migrate(settings)
+        _open_feedback_pages(settings)
         jobs = _start_scheduler(settings, stack)
         app = create_app({
             "RADIANT_SETTINGS": settings, "PORTAL_DEMO": True,
             "SESSION_COOKIE_SECURE": False, "PORTAL_HSTS_SECONDS": 0,
+            "PORTAL_FEEDBACK_GUEST_CUSTOMER": "feedback-guest@retail.example",
         })
         stack.callback(app.extensions["radiant_portal"]["services"].close)
         server = make_server(host, port, app, threaded=True)
