@@ -488,14 +488,31 @@ def test_text_too_long_too_short_or_without_csrf_is_refused(
         response = guest.post("/feedback/store-012", data={
             "reference": data["reference"], "contact": "email", "email": "a@example.com",
             "message": "No token in this form at all."})
-        assert response.status_code == 400 and "The form has expired" in response.get_data(
-            as_text=True)
+        text = response.get_data(as_text=True)
+        assert response.status_code == 400 and "The form has expired. Please reload" in text
+        assert "Feedback not accepted" in text  # the guest's own page, not the portal's
         # a reference this browser was never given is not accepted
         response = guest.post("/feedback/store-012", data={
             **form_of(guest, "store-012"), "reference": "RQ-20260101-FORGED01",
             "contact": "email", "email": "a@example.com", "message": "A forged reference."})
         assert response.status_code == 400 and "This form has expired" in response.get_data(
             as_text=True)
+    finally:
+        app.extensions["radiant_portal"]["services"].close()
+    assert outbox_count(settings) == 0
+
+
+def test_an_upload_larger_than_the_portal_takes_is_refused_plainly(
+    settings: Settings, clock: Clock,
+) -> None:
+    enable(settings, "store-012")
+    app = make_portal(settings, clock, PORTAL_MAX_ATTACHMENT_BYTES=1000,
+                      PORTAL_MAX_ATTACHMENTS=1)
+    app.config["MAX_CONTENT_LENGTH"] = 50_000
+    try:
+        response = send(app.test_client(), "store-012", photo=(png(extra=60_000), "big.png"))
+        assert response.status_code == 413
+        assert "The photo is too large" in response.get_data(as_text=True)
     finally:
         app.extensions["radiant_portal"]["services"].close()
     assert outbox_count(settings) == 0

@@ -36,8 +36,10 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext
+from flask_wtf.csrf import CSRFError
 from markupsafe import escape
 from sqlalchemy import Engine
+from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
 from radiant_ext.portal.feedback.forms import (
@@ -215,6 +217,17 @@ def _refused(message: str, status: int, retry_after: int | None = None) -> Respo
     if retry_after is not None:
         response.headers["Retry-After"] = str(retry_after)
     return response
+
+
+@blueprint.errorhandler(CSRFError)
+def _expired(exc: CSRFError) -> ResponseReturnValue:
+    """A form without its token (or an old one): the guest's own page says so, plainly."""
+    return _refused(_("The form has expired. Please reload the page and send it again."), 400)
+
+
+@blueprint.errorhandler(RequestEntityTooLarge)
+def _too_large(exc: RequestEntityTooLarge) -> ResponseReturnValue:
+    return _refused(_("The photo is too large. Please send a smaller one."), 413)
 
 
 def _post(state: FeedbackState, store: str, name: str, form: FeedbackForm,
