@@ -4,8 +4,6 @@ real HTTP server. Screenshots go to ``$RADIANT_TEST_ARTIFACTS`` or the test's fo
 
 from __future__ import annotations
 
-import os
-import shutil
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,10 +20,8 @@ from radiant_ext.sync.context import JobContext
 from radiant_ext.sync.tickets import pull_tickets
 from radiant_ext_sandbox import create_app as sandbox_app
 from radiant_ext_sandbox import serve_in_thread
+from tests._browser import artifacts, chromium
 from tests.portal.test_with_sandbox import _file_pos_request, _login
-
-CHROMIUM = "/usr/bin/chromium"
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -59,10 +55,8 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
 
 
 @pytest.fixture
-def artifacts(tmp_path: Path) -> Path:
-    folder = Path(os.environ.get("RADIANT_TEST_ARTIFACTS", tmp_path)) / "satisfaction-browser"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+def shots(tmp_path: Path) -> Path:
+    return artifacts(tmp_path, "satisfaction-browser")
 
 
 def _solved_request(app: Flask, agent: ZnunyClient) -> int:
@@ -83,16 +77,13 @@ def _pull(settings: Settings, agent: ZnunyClient) -> None:
 
 
 def test_rating_at_phone_width_in_english_and_russian(
-    world: dict[str, Any], artifacts: Path
+    world: dict[str, Any], shots: Path
 ) -> None:
-    if not shutil.which(CHROMIUM):
-        pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium (.ci/run does)")
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     url, app, agent = world["url"], world["app"], world["agent"]
     first, second = _solved_request(app, agent), _solved_request(app, agent)
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+    with chromium() as browser:
         page = browser.new_page(viewport={"width": 360, "height": 740}, locale="en-US")
         page.goto(f"{url}/login")
         page.get_by_label("Login").fill("demo-customer")
@@ -102,13 +93,13 @@ def test_rating_at_phone_width_in_english_and_russian(
         expect(page.get_by_role("heading", name="How did we do?")).to_be_visible()
         page.get_by_label("4 — good").check()
         page.get_by_label("Comment (optional)").fill("Fixed on the same day")
-        page.screenshot(path=artifacts / "1-rating-form-en-360.png", full_page=True)
+        page.screenshot(path=shots / "1-rating-form-en-360.png", full_page=True)
         page.get_by_role("button", name="Send my rating").click()
         expect(page.get_by_text("Thank you for your rating.")).to_be_visible()
         expect(page.get_by_text("Your rating: 4 of 5")).to_be_visible()
         expect(page.locator(".satisfaction .note")).to_contain_text("GMT+05:00")
         assert page.evaluate("document.documentElement.scrollWidth") <= 360
-        page.screenshot(path=artifacts / "2-rated-en-360.png", full_page=True)
+        page.screenshot(path=shots / "2-rated-en-360.png", full_page=True)
 
         page.get_by_role("button", name="Русский").click()
         expect(page.locator("html")).to_have_attribute("lang", "ru")
@@ -118,11 +109,11 @@ def test_rating_at_phone_width_in_english_and_russian(
         expect(page.get_by_text("Выберите оценку от 1 до 5.")).to_be_visible()
         page.get_by_label("2 — плохо").check()
         page.get_by_label("Комментарий (необязательно)").fill("Ждали два дня")
-        page.screenshot(path=artifacts / "3-rating-form-ru-360.png", full_page=True)
+        page.screenshot(path=shots / "3-rating-form-ru-360.png", full_page=True)
         page.get_by_role("button", name="Отправить оценку").click()
         expect(page.get_by_text("Ваша оценка: 2 из 5")).to_be_visible()
         assert page.evaluate("document.documentElement.scrollWidth") <= 360
-        page.screenshot(path=artifacts / "4-rated-ru-360.png", full_page=True)
+        page.screenshot(path=shots / "4-rated-ru-360.png", full_page=True)
 
         _pull(world["settings"], agent)
         manager = browser.new_page(viewport={"width": 360, "height": 740}, locale="ru-RU")
@@ -136,7 +127,6 @@ def test_rating_at_phone_width_in_english_and_russian(
         expect(table).to_contain_text("Решено в срок, %")
         expect(table.locator("tr", has_text="it.pos-down").or_(
             table.locator("tr", has_text="POS"))).to_contain_text("3")  # (4 + 2) / 2
-        manager.screenshot(path=artifacts / "5-report-ru-360.png", full_page=True)
+        manager.screenshot(path=shots / "5-report-ru-360.png", full_page=True)
         manager.goto(f"{url}/reports/satisfaction-comments")
         expect(manager.locator("table").first).to_contain_text("Ждали два дня")
-        browser.close()
