@@ -518,6 +518,20 @@ def test_an_upload_larger_than_the_portal_takes_is_refused_plainly(
     assert outbox_count(settings) == 0
 
 
+def test_the_poster_points_at_the_public_address_with_its_path(
+    settings: Settings, clock: Clock,
+) -> None:
+    enable(settings, "web")
+    app = make_portal(settings.model_copy(update={"public_url": "https://shop.example/help/"}),
+                      clock)
+    try:
+        svg = app.test_client().get("/feedback/web/poster.svg?download=1")
+        assert "https://shop.example/help/feedback/web<" in svg.get_data(as_text=True)
+        assert svg.headers["Content-Disposition"] == 'attachment; filename="poster-web.svg"'
+    finally:
+        app.extensions["radiant_portal"]["services"].close()
+
+
 def test_the_page_speaks_russian(portal: Flask, settings: Settings) -> None:
     enable(settings, "store-012")
     guest = portal.test_client()

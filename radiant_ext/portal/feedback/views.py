@@ -420,7 +420,8 @@ def public_page_url(store: str) -> tuple[str, bool]:
     """The address a store's poster points at, and whether it comes from the settings
     (``RADIANT_PUBLIC_URL``) rather than from the address this page was opened with."""
     base = str(getattr(current_app.config.get("RADIANT_SETTINGS"), "public_url", "") or "")
-    path = url_for("feedback.page", store=store)
+    # app-relative, as the rating links are: RADIANT_PUBLIC_URL holds any path prefix
+    path = url_for("feedback.page", store=store).removeprefix(request.script_root)
     if base:
         return base.rstrip("/") + path, True
     return url_for("feedback.page", store=store, _external=True), False
