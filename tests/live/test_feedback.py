@@ -5,7 +5,8 @@ in the admin area and opens its poster; a shopper opens the address the poster's
 holds, sends feedback with a photo and an e-mail address, without an account, and keeps the
 reference. Customer Service then has the ticket: its queue, the store, the shopper's e-mail
 address as the customer (so Znuny's answers go to them), a customer-visible plain-text article
-with the photo. Needs a server of ``scripts/znuny-server`` (``ZNUNY_AGENT_PASSWORD``).
+with the photo; the shopper's reply by e-mail follows the same ticket up. Needs a server of
+``scripts/znuny-server`` (``ZNUNY_AGENT_PASSWORD``).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from radiant_ext.config import Settings
 from radiant_ext.portal import create_app
 from radiant_ext.store import Outbox, OutboxState, make_engine, session_scope, upgrade_database
 from tests._live import LiveServer, live_settings, need_env
+from tests.live._mail import mail
 from tests.live._portal import csrf_token, wait_for
 
 pytestmark = pytest.mark.live
@@ -79,8 +81,8 @@ def _row(settings: Settings, reference: str) -> Outbox | None:
 
 
 def test_a_shopper_at_store_012_files_feedback_that_customer_service_sees(
-    feedback_portal: Flask, feedback_settings: Settings, znuny_agent: ZnunyClient,
-    run_marker: str,
+    server: LiveServer, feedback_portal: Flask, feedback_settings: Settings,
+    znuny_agent: ZnunyClient, run_marker: str,
 ) -> None:
     password = need_env("ZNUNY_AGENT_PASSWORD")["ZNUNY_AGENT_PASSWORD"]
     admin = feedback_portal.test_client()
@@ -133,3 +135,15 @@ def test_a_shopper_at_store_012_files_feedback_that_customer_service_sees(
     assert "shelf.png" in [a.filename for a in article.attachments]
     # nothing of it is readable without a login
     assert shopper.get(f"/requests/{ticket.ticket_id}").status_code == 302
+
+    # the shopper's later reply by e-mail follows the ticket up in Znuny (no new ticket)
+    server.postmaster(mail(email, f"Re: [Ticket#{ticket.ticket_number}] {ticket.title}",
+                           f"Also the fridge door was open [{run_marker}-reply].",
+                           f"{run_marker}-feedback-reply"))
+
+    def replied() -> bool:
+        articles = znuny_agent.ticket_get(ticket.ticket_id, all_articles=True).articles
+        return any(f"{run_marker}-reply" in a.body and email in a.from_ for a in articles)
+
+    wait_for("the shopper's e-mail on the ticket", replied, 60)
+    assert znuny_agent.ticket_search(customer_user_login=email) == [ticket.ticket_id]
