@@ -37,6 +37,8 @@ BAD_SETTINGS: dict[str, str] = {
     "znuny_user": "agent\nroot",
     "znuny_password": f"{SECRET_MARK}\n",
     "znuny_timeout": "0",
+    "public_url": "help.example.com/portal",
+    "satisfaction_link_days": "0",
     "znuny_verify_tls": "{tmp}/no-such-ca.pem",
     "znuny_session_in_header": "sometimes",
     "znuny_routes": "TicketSearchPOST=POST /Ticket/Search",

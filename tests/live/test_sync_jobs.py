@@ -1,12 +1,12 @@
 """Every sync job runs against the real server, and the ticket pull caches what was filed.
 
-The jobs run once each, in the order ``radiant-ext sync`` declares them (``BUILTIN_JOBS``),
-the way ``radiant-ext sync run <job>`` runs them: outbox-drain, ticket-pull, email-classify,
-deadline-watch, catalog-check. The pull starts where an installation that has been syncing
-starts: its cursor at the session's start (a first, full pull would read every ticket the
-server ever had). Before the jobs run, a request is filed through the portal and an e-mail
-arrives that the webhook does not route (it answers 500 for it; ((OTRS)) 6.0 has no webhook):
-the e-mail classification — the safety net — routes it.
+The jobs run once each, in the order ``radiant-ext sync`` declares them (``BUILTIN_JOBS``), the
+way ``radiant-ext sync run <job>`` runs them: outbox-drain, ticket-pull, email-classify,
+deadline-watch, catalog-check, satisfaction-record, satisfaction-invite. The pull starts where
+an installation that has been syncing starts: its cursor at the session's start (a first, full
+pull would read every ticket the server ever had). Before the jobs run, a request is filed
+through the portal and an e-mail arrives that the webhook does not route (it answers 500 for it;
+((OTRS)) 6.0 has no webhook): the e-mail classification — the safety net — routes it.
 """
 
 from __future__ import annotations
@@ -38,7 +38,8 @@ from tests.live._webhook import WebhookSlot
 
 pytestmark = pytest.mark.live
 
-JOBS = ("outbox-drain", "ticket-pull", "email-classify", "deadline-watch", "catalog-check")
+JOBS = ("outbox-drain", "ticket-pull", "email-classify", "deadline-watch", "catalog-check",
+        "satisfaction-record", "satisfaction-invite")
 
 
 def _filed_tickets(settings: Settings) -> dict[str, int]:
@@ -95,6 +96,8 @@ def test_every_sync_job_runs_and_the_pull_caches_the_filed_tickets(
     assert runs["email-classify"].counts["classified"] >= 1
     assert runs["email-classify"].counts.get("failed", 0) == 0
     assert runs["deadline-watch"].counts.get("failed", 0) == 0
+    assert runs["satisfaction-record"].counts.get("failed", 0) == 0
+    assert runs["satisfaction-invite"].counts.get("failed", 0) == 0
     catalog = runs["catalog-check"].counts
     assert catalog["broken"] == 0 and catalog["checked"] == len(
         simulator.plugins.catalog_items(include_disabled=True)), catalog
