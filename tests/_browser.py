@@ -8,9 +8,10 @@ import shutil
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import pytest
+from flask import Flask
 from sqlalchemy import Engine
 
 from radiant_ext.config import Settings, load_settings
@@ -51,12 +52,21 @@ def artifacts(tmp_path: Path, name: str) -> Path:
     return folder
 
 
+class Served(NamedTuple):
+    """The portal served for a browser: its base URL, settings, app and the sandbox's URL."""
+
+    url: str
+    settings: Settings
+    app: Flask
+    znuny_url: str
+
+
 @contextmanager
 def portal_on_sandbox(data: Path, *, config: Mapping[str, Any] | None = None,
                       prepare: Callable[[Engine], None] | None = None,
-                      **settings: Any) -> Iterator[tuple[str, Settings]]:
+                      **settings: Any) -> Iterator[Served]:
     """The portal with its real adapters against a retail sandbox Znuny, both served on
-    127.0.0.1; yields the portal's base URL and its settings.
+    127.0.0.1.
 
     :param data: a folder of the test's own (the sandbox and the store live there).
     :param config: extra Flask config of the portal.
@@ -78,7 +88,7 @@ def portal_on_sandbox(data: Path, *, config: Mapping[str, Any] | None = None,
                           **(config or {})})
         try:
             with in_thread(app) as url:
-                yield url, loaded
+                yield Served(url, loaded, app, znuny.url)
         finally:
             app.extensions["radiant_portal"]["services"].close()
     finally:

@@ -32,7 +32,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Sett
     with portal_on_sandbox(tmp_path_factory.mktemp("admin-browser"), admin=ADMIN,
                            config={"ADMIN_CLOCK": lambda: NOW},
                            prepare=_parked_it_request) as served:
-        yield served
+        yield served.url, served.settings
 
 
 @pytest.fixture

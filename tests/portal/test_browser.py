@@ -16,8 +16,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 @pytest.fixture(scope="module")
 def portal_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with portal_on_sandbox(tmp_path_factory.mktemp("browser")) as (url, _):
-        yield url
+    with portal_on_sandbox(tmp_path_factory.mktemp("browser")) as served:
+        yield served.url
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ real HTTP server. Screenshots go to ``$RADIANT_TEST_ARTIFACTS`` or the test's fo
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -13,14 +12,10 @@ import pytest
 from flask import Flask
 
 from radiant_ext.client import AgentCredentials, NewArticle, TicketChanges, ZnunyClient
-from radiant_ext.config import Settings, load_settings
-from radiant_ext.portal import create_app
-from radiant_ext.store import make_engine, upgrade_database
+from radiant_ext.config import Settings
 from radiant_ext.sync.context import JobContext
 from radiant_ext.sync.tickets import pull_tickets
-from radiant_ext_sandbox import create_app as sandbox_app
-from radiant_ext_sandbox import serve_in_thread
-from tests._browser import artifacts, chromium
+from tests._browser import artifacts, chromium, portal_on_sandbox
 from tests.portal.test_with_sandbox import _file_pos_request, _login
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -28,30 +23,15 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    from werkzeug.serving import make_server
-
-    data = tmp_path_factory.mktemp("satisfaction-browser")
-    znuny = serve_in_thread(sandbox_app(data / "sandbox", seed="retail"))
-    settings = load_settings(znuny_url=znuny.url, znuny_user="radiant",
-                             znuny_password="radiant-demo", data_dir=data, database_url="",
-                             catalog_dirs=[data / "sandbox" / "stores"],
-                             reports={"managers": {"store-007": ["store-manager"]}})
-    engine = make_engine(settings.effective_database_url)
-    upgrade_database(engine)
-    engine.dispose()
-    app = create_app({"RADIANT_SETTINGS": settings, "SECRET_KEY": "browser-test",
-                      "SESSION_COOKIE_SECURE": False, "PORTAL_HSTS_SECONDS": 0})
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    agent = ZnunyClient(znuny.url, credentials=AgentCredentials("radiant", "radiant-demo"))
-    yield {"url": f"http://127.0.0.1:{server.server_port}", "app": app, "agent": agent,
-           "settings": settings}
-    agent.close()
-    server.shutdown()
-    server.server_close()
-    app.extensions["radiant_portal"]["services"].close()
-    znuny.stop()
+    with portal_on_sandbox(tmp_path_factory.mktemp("satisfaction-browser"),
+                           reports={"managers": {"store-007": ["store-manager"]}}) as served:
+        agent = ZnunyClient(served.znuny_url,
+                            credentials=AgentCredentials("radiant", "radiant-demo"))
+        try:
+            yield {"url": served.url, "app": served.app, "agent": agent,
+                   "settings": served.settings}
+        finally:
+            agent.close()
 
 
 @pytest.fixture
