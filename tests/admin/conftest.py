@@ -17,41 +17,23 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from radiant_ext.config import Settings, load_settings
+from radiant_ext.config import Settings
 from radiant_ext.portal import create_app
-from radiant_ext.store import make_engine, upgrade_database
-from radiant_ext_sandbox import create_app as sandbox_app
-from radiant_ext_sandbox import serve_in_thread
+from tests import _sandbox
+from tests._sandbox import sandbox_settings
+
+# the sandbox Znuny's fixtures (tests/_sandbox.py)
+sandbox_dir = _sandbox.sandbox_dir
+znuny = _sandbox.znuny
 
 ADMIN = {"companion_admins": ["demo-agent"],
          "department_admins": {"it": ["it-agent"], "hr": ["hr-agent"]}}
 NOW = datetime(2026, 11, 20, 14, 50, tzinfo=UTC)  # Friday 17:50 in Moscow
 
 
-@pytest.fixture(scope="session")
-def sandbox_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("admin-sandbox")
-
-
-@pytest.fixture(scope="session")
-def znuny(sandbox_dir: Path) -> Iterator[str]:
-    server = serve_in_thread(sandbox_app(sandbox_dir, seed="retail", test_controls=True))
-    yield server.url
-    server.stop()
-
-
 @pytest.fixture
 def settings(znuny: str, sandbox_dir: Path, tmp_path: Path) -> Settings:
-    settings = load_settings(
-        znuny_url=znuny, znuny_user="radiant", znuny_password="radiant-demo",
-        znuny_timeout=3.0, data_dir=tmp_path, database_url="",
-        znuny_db_url=f"sqlite:///{sandbox_dir / 'sandbox.sqlite'}",
-        catalog_dirs=[sandbox_dir / "stores"], admin=ADMIN,
-    )
-    engine = make_engine(settings.effective_database_url)
-    upgrade_database(engine)
-    engine.dispose()
-    return settings
+    return sandbox_settings(znuny, sandbox_dir, tmp_path, admin=ADMIN)
 
 
 @pytest.fixture

@@ -19,13 +19,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import requests
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from radiant_ext.client import AgentCredentials, ZnunyClient
-from radiant_ext.config import Settings, load_settings
+from radiant_ext.config import Settings
 from radiant_ext.portal import create_app
 from radiant_ext.store import (
     Outbox,
@@ -33,14 +32,18 @@ from radiant_ext.store import (
     make_engine,
     recent_audit,
     session_scope,
-    upgrade_database,
     utcnow,
 )
 from radiant_ext.store.feedback import set_feedback_enabled
 from radiant_ext.store.models import JobRunStatus
 from radiant_ext.sync import JobContext, drain_outbox, run_job
-from radiant_ext_sandbox import create_app as sandbox_app
-from radiant_ext_sandbox import serve_in_thread
+from tests import _sandbox
+from tests._sandbox import sandbox_settings
+
+# the sandbox Znuny's fixtures (tests/_sandbox.py)
+faults = _sandbox.faults
+sandbox_dir = _sandbox.sandbox_dir
+znuny = _sandbox.znuny
 
 ADMIN = {"companion_admins": ["demo-agent"],
          "department_admins": {"customer-service": ["cs-agent"], "hr": ["hr-agent"]}}
@@ -58,40 +61,9 @@ def png(extra: int = 0) -> bytes:
     return b"\x89PNG\r\n\x1a\n" + body + b"\x00" * extra
 
 
-@pytest.fixture(scope="module")
-def sandbox_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("feedback-sandbox")
-
-
-@pytest.fixture(scope="module")
-def znuny(sandbox_dir: Path) -> Iterator[str]:
-    server = serve_in_thread(sandbox_app(sandbox_dir, seed="retail", test_controls=True))
-    yield server.url
-    server.stop()
-
-
-@pytest.fixture
-def faults(znuny: str) -> Iterator[Any]:
-    def set_mode(mode: str, count: int = -1) -> None:
-        requests.post(f"{znuny}/__sandbox__/faults", json={"mode": mode, "count": count},
-                      timeout=5).raise_for_status()
-
-    yield set_mode
-    set_mode("none")
-
-
 @pytest.fixture
 def settings(znuny: str, sandbox_dir: Path, tmp_path: Path) -> Settings:
-    settings = load_settings(
-        znuny_url=znuny, znuny_user="radiant", znuny_password="radiant-demo",
-        znuny_timeout=3.0, data_dir=tmp_path, database_url="",
-        znuny_db_url=f"sqlite:///{sandbox_dir / 'sandbox.sqlite'}",
-        catalog_dirs=[sandbox_dir / "stores"], admin=ADMIN, public_url=PUBLIC_URL,
-    )
-    engine = make_engine(settings.effective_database_url)
-    upgrade_database(engine)
-    engine.dispose()
-    return settings
+    return sandbox_settings(znuny, sandbox_dir, tmp_path, admin=ADMIN, public_url=PUBLIC_URL)
 
 
 class Clock:

@@ -15,13 +15,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import requests
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from radiant_ext.client import AgentCredentials, NewArticle, TicketChanges, ZnunyClient
-from radiant_ext.config import Settings, load_settings
+from radiant_ext.config import Settings
 from radiant_ext.plugins.catalog import SatisfactionPolicy
 from radiant_ext.portal import create_app
 from radiant_ext.portal.satisfaction import EXTENSION, SatisfactionService
@@ -30,52 +29,25 @@ from radiant_ext.store import (
     SatisfactionRating,
     make_engine,
     make_session_factory,
-    upgrade_database,
 )
 from radiant_ext.sync.context import JobContext
 from radiant_ext.sync.satisfaction import invite_solved, rate, record_ratings
 from radiant_ext.sync.tickets import pull_tickets
-from radiant_ext_sandbox import create_app as sandbox_app
-from radiant_ext_sandbox import serve_in_thread
+from tests import _sandbox
+from tests._sandbox import sandbox_settings
 from tests.portal.test_with_sandbox import _file_pos_request, _login, _token
 
-
-@pytest.fixture(scope="module")
-def sandbox_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("sandbox")
-
-
-@pytest.fixture(scope="module")
-def znuny(sandbox_dir: Path) -> Iterator[str]:
-    server = serve_in_thread(sandbox_app(sandbox_dir, seed="retail", test_controls=True))
-    yield server.url
-    server.stop()
-
-
-@pytest.fixture
-def faults(znuny: str) -> Iterator[Any]:
-    def set_mode(mode: str, count: int = -1) -> None:
-        requests.post(f"{znuny}/__sandbox__/faults", json={"mode": mode, "count": count},
-                      timeout=5).raise_for_status()
-
-    yield set_mode
-    set_mode("none")
+# the sandbox Znuny's fixtures (tests/_sandbox.py)
+faults = _sandbox.faults
+sandbox_dir = _sandbox.sandbox_dir
+znuny = _sandbox.znuny
 
 
 @pytest.fixture
 def settings(znuny: str, sandbox_dir: Path, tmp_path: Path) -> Settings:
-    settings = load_settings(
-        znuny_url=znuny, znuny_user="radiant", znuny_password="radiant-demo",
-        znuny_timeout=3.0, data_dir=tmp_path, database_url="",
-        znuny_db_url=f"sqlite:///{sandbox_dir / 'sandbox.sqlite'}",
-        catalog_dirs=[sandbox_dir / "stores"], secret_key="s" * 40,
-        public_url="https://help.example.com",
-        reports={"managers": {"store-007": ["store-manager"]}},
-    )
-    engine = make_engine(settings.effective_database_url)
-    upgrade_database(engine)
-    engine.dispose()
-    return settings
+    return sandbox_settings(znuny, sandbox_dir, tmp_path, secret_key="s" * 40,
+                            public_url="https://help.example.com",
+                            reports={"managers": {"store-007": ["store-manager"]}})
 
 
 @pytest.fixture
