@@ -2,7 +2,8 @@
 docs/satisfaction.md): as far as the server goes without sending mail.
 
 * A solved request gets one customer-visible article with the rating link (the article
-  Znuny's customer notification mails); the link, opened without a login, takes the rating,
+  Znuny's customer notification mails); the link asks the requester to log in first (a
+  colleague who sees the request must not rate it in their name), then takes the rating,
   and the rating's article — for agents only — appears on the ticket with the poor rating's
   alert (one step more priority).
 * A requester rates another solved request on its detail page: its article appears too, and
@@ -87,7 +88,9 @@ def test_the_link_article_then_the_rating_article_appear_on_the_ticket(
     assert link, invite.body
     before = agent.ticket_get(filed.ticket_id).priority
 
-    guest: FlaskClient = rating_portal.test_client()  # no login
+    anonymous = rating_portal.test_client().get(link.group(1))
+    assert anonymous.status_code == 302 and "/login" in anonymous.headers["Location"]
+    guest: FlaskClient = login(rating_portal, server.customer, server.customer_password)
     form = guest.get(link.group(1))
     assert form.status_code == 200, form.status_code
     done = guest.post(link.group(1), data={

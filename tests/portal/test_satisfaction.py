@@ -248,20 +248,26 @@ def test_the_rating_link_is_sent_once_used_once_and_by_the_requester_only(
     refused = other.get(path)
     assert refused.status_code == 403 and "someone else" in refused.get_data(as_text=True)
 
-    guest = portal.test_client()  # no login: the link is the requester's key
-    form = guest.get(path)
+    colleague, _ = _login(portal, "store-manager")  # same store: sees the request and link
+    assert colleague.get(path).status_code == 403
+    # without a login a portal customer's link asks for the requester's login first
+    anonymous = portal.test_client().get(path)
+    assert anonymous.status_code == 302 and "/login" in anonymous.headers["Location"]
+    assert all(r.ticket_id != ticket_id for r in _ratings(settings))
+
+    form = clerk.get(path)
     assert form.status_code == 200 and "Rate your request" in form.get_data(as_text=True)
-    done = guest.post(path, data={"csrf_token": _token(form.get_data(as_text=True)),
+    done = clerk.post(path, data={"csrf_token": _token(form.get_data(as_text=True)),
                                   "rating": "5", "comment": "Quick and friendly"})
     assert done.status_code == 200 and "Thank you for your rating." in done.get_data(
         as_text=True)
     [row] = [r for r in _ratings(settings) if r.ticket_id == ticket_id]
     assert (row.rating, row.via, row.rated_by) == (5, "link", "demo-customer")
-    second = guest.get(path)
+    second = clerk.get(path)
     assert second.status_code == 410 and "works once" in second.get_data(as_text=True)
     page = clerk.get(f"/requests/{ticket_id}").get_data(as_text=True)
     assert "Your rating: 5 of 5" in page
-    assert guest.get(path[:-3] + "xyz").status_code == 404
+    assert clerk.get(path[:-3] + "xyz").status_code == 404
 
 
 def test_an_expired_link_says_so(
@@ -276,10 +282,10 @@ def test_an_expired_link_says_so(
     service: SatisfactionService = portal.extensions[EXTENSION]
     sent = datetime.now(UTC)
     service.clock = lambda: sent + timedelta(days=settings.satisfaction_link_days, hours=1)
-    expired = portal.test_client().get(path)
+    expired = clerk.get(path)
     assert expired.status_code == 410 and "expired" in expired.get_data(as_text=True)
     service.clock = lambda: sent + timedelta(days=settings.satisfaction_link_days - 1)
-    assert portal.test_client().get(path).status_code == 200
+    assert clerk.get(path).status_code == 200
     engine = make_engine(settings.effective_database_url)
     with make_session_factory(engine)() as session:
         invite = session.get(SatisfactionInvite, ticket_id)

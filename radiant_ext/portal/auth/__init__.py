@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
-from radiant_ext.portal.auth.views import bp, current_customer, init_app, login_required
+from radiant_ext.portal.auth.views import (
+    bp,
+    current_customer,
+    init_app,
+    login_required,
+    login_url_for_here,
+)
 
-__all__ = ["bp", "current_customer", "init_app", "login_required"]
+__all__ = ["bp", "current_customer", "init_app", "login_required", "login_url_for_here"]

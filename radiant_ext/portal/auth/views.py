@@ -89,7 +89,8 @@ def current_customer() -> Customer:
     return cast(Customer, g.customer)
 
 
-def _login_url_for_here() -> str:
+def login_url_for_here() -> str:
+    """The login page's URL, coming back here (or to the page that posted here)."""
     target = request.full_path.rstrip("?") if request.method == "GET" else None
     if target is None and request.referrer:
         host = request.host_url
@@ -104,7 +105,7 @@ def login_required(view: F) -> F:
     @wraps(view)
     def wrapped(*args: Any, **kwargs: Any) -> ResponseReturnValue:
         if g.get("customer") is None:
-            return redirect(_login_url_for_here())
+            return redirect(login_url_for_here())
         return view(*args, **kwargs)
 
     return cast(F, wrapped)
@@ -140,7 +141,7 @@ def _customer_alive(entry: PortalSession) -> bool | None:
 def _session_ended(*, redirect_back: bool) -> ResponseReturnValue | None:
     session.pop(CUSTOMER_KEY, None)
     flash(gettext("Your session has ended. Please log in again."), "info")
-    return redirect(_login_url_for_here()) if redirect_back else None
+    return redirect(login_url_for_here()) if redirect_back else None
 
 
 def _client_address() -> str:

@@ -31,7 +31,8 @@ from radiant_ext.client.errors import (
     ZnunyConnectionError,
 )
 from radiant_ext.plugins.catalog import CatalogItem
-from radiant_ext.portal.auth import current_customer, login_required
+from radiant_ext.portal.auth import current_customer, login_required, login_url_for_here
+from radiant_ext.portal.feedback import SHOPPERS
 from radiant_ext.portal.ports import TicketDetail, TicketNotFound, UpstreamUnavailable
 from radiant_ext.portal.satisfaction.forms import RatingForm
 from radiant_ext.portal.scoping import ticket_visible
@@ -187,6 +188,10 @@ def rate_link(token: str) -> ResponseReturnValue:
     ticket = service.ticket(found.ticket_id)
     if ticket.customer_user_id != found.customer_user:
         return _link_problem("invalid", 404)
+    if customer is None and ticket.customer_id != SHOPPERS:
+        # A portal customer's link asks for their login first: colleagues who see the
+        # request in the company view see the link too, and must not rate in their name.
+        return redirect(login_url_for_here())
     if not is_solved(ticket.state or "", ticket.state_type or ""):
         return _link_problem("not-solved", 409)
     form = RatingForm()
