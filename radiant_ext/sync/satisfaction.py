@@ -20,10 +20,12 @@ See docs/satisfaction.md.
 from __future__ import annotations
 
 import logging
+import re
 import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from email.utils import parseaddr
 from typing import TYPE_CHECKING, Any, Literal
 
 from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
@@ -274,8 +276,17 @@ def read_token(secret: str, token: str, max_age: timedelta,
         return "invalid"
 
 
-def link_article(url: str, days: int) -> NewArticle:
-    """The customer-visible article with the rating link (English and Russian)."""
+_ADDRESS = re.compile(r"^[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[^@\s<>\"',;]+$")
+
+
+def link_article(url: str, days: int, to: str | None = None) -> NewArticle:
+    """The customer-visible article with the rating link (English and Russian).
+
+    With ``to`` (the requester's e-mail address) it is an e-mail article Znuny sends
+    (``ArticleSend``; Znuny 6.1 and later): the link reaches the requester whatever Znuny's
+    notifications say. Without, it is a note for the customer that Znuny's customer
+    notifications may mail.
+    """
     body = (
         "Your request is solved. How did we do? Rate it from 1 to 5 — it takes a moment:\n"
         f"{url}\n"
@@ -283,10 +294,26 @@ def link_article(url: str, days: int) -> NewArticle:
         "Ваш запрос решён. Оцените, пожалуйста, нашу работу от 1 до 5:\n"
         f"{url}\n"
         f"Ссылка действует один раз, {days} дн.\n")
+    mail = {"communication_channel": "Email", "article_send": True, "to": to} if to else {
+        "communication_channel": "Internal"}
     return NewArticle(
         subject="How did we do? / Оцените нашу работу", body=body,
-        content_type="text/plain; charset=utf-8", communication_channel="Internal",
-        sender_type="agent", is_visible_for_customer=True)
+        content_type="text/plain; charset=utf-8", sender_type="agent",
+        is_visible_for_customer=True, **mail)
+
+
+def requester_address(client: HelpDesk, ticket_id: int, customer_user: str) -> str | None:
+    """The requester's e-mail address: the customer user when it is one (a shopper), else the
+    sender of the ticket's first customer article (the portal writes the customer's address
+    there); ``None`` when neither has one."""
+    if _ADDRESS.match(customer_user):
+        return customer_user
+    ticket = client.ticket_get(ticket_id, all_articles=True)
+    for article in ticket.articles:
+        if article.sender_type == "customer":
+            address = parseaddr(article.from_ or "")[1]
+            return address if _ADDRESS.match(address) else None
+    return None
 
 
 def invite_solved(ctx: JobContext, limit: int = 100) -> dict[str, int]:
@@ -341,7 +368,9 @@ def _invite(ctx: JobContext, ticket_id: int, customer_user: str, base: str, secr
                                        nonce=nonce))
     token = make_token(secret, ticket_id, customer_user, nonce, lambda: now)
     try:
-        ctx.client.ticket_update(ticket_id, article=link_article(f"{base}/rate/{token}", days))
+        to = requester_address(ctx.client, ticket_id, customer_user)
+        ctx.client.ticket_update(ticket_id,
+                                 article=link_article(f"{base}/rate/{token}", days, to))
     except Exception:
         with ctx.sessions.begin() as session:
             claim = session.get(SatisfactionInvite, ticket_id)

@@ -165,6 +165,12 @@ def article(ctx: Ctx, op: str, art: Any, create: bool) -> NewArticle:
         raise Bad("InvalidParameter", f"{op}: Article->IsVisibleForCustomer parameter is invalid!")
     out.visible = int(str(visible))
     _addresses(op, art, out)
+    if str(art.get("ArticleSend") or "0") not in ("0", "") and "@" not in (out.to or ""):
+        # Znuny 7.0: checked before anything else of the article is used
+        raise Bad("InvalidParameter", "TicketCreate: Article->To parameter must be a valid "
+                  "email address when Article->ArticleSend is set!")
+    if str(art.get("ArticleSend") or "0") not in ("0", ""):
+        out.channel_id = CHANNELS["Email"]  # Znuny sends it as an e-mail article
     _extras(op, art, out, create)
     return out
 
