@@ -206,6 +206,33 @@ def test_znuny_down_the_rating_is_kept_and_written_later(
     assert subjects.count("Customer rating 3/5") == 1
 
 
+def test_a_rating_sent_while_znuny_is_down_is_kept_from_the_ticket_cache(
+    portal: Flask, agent: ZnunyClient, settings: Settings, job: JobContext, faults: Any
+) -> None:
+    """The requester's rating and comment are not lost when Znuny is down as they send it: the
+    ticket cache vouches for requester and state, the article follows once Znuny is back."""
+    clerk, _ = _login(portal, "demo-customer")
+    _, ticket_id = _file_pos_request(clerk)
+    _solve(agent, ticket_id)
+    pull_tickets(job)
+    invite_solved(job)
+    path = _link(agent, ticket_id)
+    form = clerk.get(path)
+    assert form.status_code == 200
+    faults("down")
+    done = clerk.post(path, data={"csrf_token": _token(form.get_data(as_text=True)),
+                                  "rating": "4", "comment": "Fixed while the line was down"})
+    assert done.status_code == 200 and "Thank you for your rating." in done.get_data(
+        as_text=True)
+    [row] = [r for r in _ratings(settings) if r.ticket_id == ticket_id]
+    assert (row.rating, row.comment, row.recorded_at) == (4, "Fixed while the line was down",
+                                                          None)
+    faults("none")
+    assert record_ratings(job)["recorded"] >= 1
+    subjects = [a.subject for a in agent.ticket_get(ticket_id, all_articles=True).articles]
+    assert subjects.count("Customer rating 4/5") == 1
+
+
 def test_a_poor_rating_reopens_when_the_item_says_so(
     portal: Flask, agent: ZnunyClient
 ) -> None:

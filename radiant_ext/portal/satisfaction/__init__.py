@@ -31,12 +31,13 @@ from radiant_ext.client.errors import (
     ZnunyConnectionError,
 )
 from radiant_ext.plugins.catalog import CatalogItem
+from radiant_ext.plugins.fields import CATEGORY_FIELD, REQUEST_ID_FIELD, STORE_FIELD
 from radiant_ext.portal.auth import current_customer, login_required, login_url_for_here
 from radiant_ext.portal.feedback import SHOPPERS
 from radiant_ext.portal.ports import TicketDetail, TicketNotFound, UpstreamUnavailable
 from radiant_ext.portal.satisfaction.forms import RatingForm
 from radiant_ext.portal.scoping import ticket_visible
-from radiant_ext.store import utcnow
+from radiant_ext.store import TicketCache, utcnow
 from radiant_ext.store.satisfaction import (
     AlreadyRated,
     SatisfactionInvite,
@@ -88,13 +89,32 @@ class SatisfactionService:
         return policy_of(self.items(), item).ask
 
     def ticket(self, ticket_id: int) -> Ticket:
-        """The ticket as Znuny has it now (agent read)."""
+        """The ticket as Znuny has it now (agent read); while Znuny cannot be reached, as the
+        ticket cache last saw it (a rating given then is kept and its article written by the
+        ``satisfaction-record`` job once Znuny is back)."""
         try:
             return self.client.ticket_get(ticket_id, dynamic_fields=True)
         except (NotFoundError, PermissionDeniedError) as exc:
             raise TicketNotFound(str(ticket_id)) from exc
         except (ZnunyConnectionError, HTTPStatusError) as exc:
-            raise UpstreamUnavailable(str(exc)) from exc
+            cached = self._cached(ticket_id)
+            if cached is None:
+                raise UpstreamUnavailable(str(exc)) from exc
+            return cached
+
+    def _cached(self, ticket_id: int) -> Ticket | None:
+        with self.sessions() as session:
+            row = session.get(TicketCache, ticket_id)
+            if row is None:
+                return None
+            fields = {CATEGORY_FIELD: row.category, STORE_FIELD: row.store,
+                      REQUEST_ID_FIELD: row.request_id}
+            return Ticket.model_validate({
+                "TicketID": row.ticket_id, "TicketNumber": row.ticket_number,
+                "Title": row.title, "State": row.state, "StateType": row.state_type,
+                "Queue": row.queue, "Owner": row.owner or "",
+                "CustomerUserID": row.customer_user_id or "", "CustomerID": row.customer_id or "",
+                "DynamicField": [{"Name": k, "Value": v} for k, v in fields.items() if v]})
 
     def rate(self, ticket: Ticket, rating: int, comment: str, rated_by: str,
              via: str) -> SatisfactionRating:
