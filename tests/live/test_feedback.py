@@ -109,7 +109,7 @@ def test_a_shopper_at_store_012_files_feedback_that_customer_service_sees(
     email = f"shopper.{run_marker}@example.com"
     sent = shopper.post(scanned.group(1), content_type="multipart/form-data", data={
         "csrf_token": csrf_token(html), "reference": reference.group(1), "contact": "email",
-        "email": email, "order": "A-1042",
+        "topic": "staff", "email": email, "order": "A-1042",
         "message": f"The milk shelf was empty at 9 am and nobody helped [{run_marker}].",
         "photo": (BytesIO(_png()), "shelf.png")})
     assert sent.status_code == 302, sent.get_data(as_text=True)[-1500:]
@@ -132,6 +132,8 @@ def test_a_shopper_at_store_012_files_feedback_that_customer_service_sees(
     assert article.content_type.startswith("text/plain")
     assert email in article.from_  # an agent's reply by e-mail goes to the shopper
     assert run_marker in article.body and "A-1042" in article.body
+    assert "Topic: Staff" in article.body
+    assert row.form_values is not None and row.form_values["topic"] == "staff"
     assert "shelf.png" in [a.filename for a in article.attachments]
     # nothing of it is readable without a login
     assert shopper.get(f"/requests/{ticket.ticket_id}").status_code == 302

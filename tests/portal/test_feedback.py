@@ -127,7 +127,7 @@ def form_of(client: FlaskClient, store: str) -> dict[str, str]:
 
 def send(client: FlaskClient, store: str, *, photo: tuple[bytes, str] | None = None,
          **fields: str) -> Any:
-    data: dict[str, Any] = {**form_of(client, store), "contact": "email",
+    data: dict[str, Any] = {**form_of(client, store), "contact": "email", "topic": "staff",
                             "message": "The cashier was very kind and helped with my bags.",
                             "email": "olga.shopper@example.com", **fields}
     if photo is not None:
@@ -211,6 +211,8 @@ def test_a_shopper_scans_the_poster_files_feedback_and_customer_service_has_the_
     assert article.content_type.startswith("text/plain")
     assert "nobody helped. :-<" in article.body and "A-1042" in article.body
     assert "Store 012 Ufa Lenina" in article.body
+    assert "Topic: Staff" in article.body  # the chosen topic, as the shopper read it
+    assert row.form_values is not None and row.form_values["topic"] == "staff"
     assert "olga.shopper@example.com" in article.from_
     assert [a.filename for a in article.attachments] == ["shelf.png"]
 
@@ -283,7 +285,7 @@ def test_feedback_sent_while_znuny_is_down_waits_in_the_outbox_and_is_filed_once
     data = form_of(guest, "store-012")
     faults("down")
     response = guest.post("/feedback/store-012", data={
-        **data, "contact": "email", "email": "late.shopper@example.com",
+        **data, "contact": "email", "topic": "store", "email": "late.shopper@example.com",
         "message": "Filed while the help desk is down: the door was locked at 10."})
     reference = reference_of(guest, response)
     row = outbox_row(settings, reference, seconds=30)
@@ -466,7 +468,8 @@ def test_text_too_long_too_short_or_without_csrf_is_refused(
         # a reference this browser was never given is not accepted
         response = guest.post("/feedback/store-012", data={
             **form_of(guest, "store-012"), "reference": "RQ-20260101-FORGED01",
-            "contact": "email", "email": "a@example.com", "message": "A forged reference."})
+            "contact": "email", "topic": "other", "email": "a@example.com",
+            "message": "A forged reference."})
         assert response.status_code == 400 and "This form has expired" in response.get_data(
             as_text=True)
     finally:
@@ -513,3 +516,48 @@ def test_the_page_speaks_russian(portal: Flask, settings: Settings) -> None:
     svg = guest.get("/feedback/store-012/poster.svg",
                     headers={"Accept-Language": "ru"}).get_data(as_text=True)
     assert "Как мы справились?" in svg
+
+
+@pytest.mark.parametrize(("topic", "error"), [
+    (None, "Choose what your feedback is about."),
+    ("", "Choose what your feedback is about."),
+    ("weather", "Choose one of the listed topics."),
+])
+def test_feedback_without_a_listed_topic_is_refused_and_files_nothing(
+    portal: Flask, settings: Settings, topic: str | None, error: str,
+) -> None:
+    enable(settings, "store-012")
+    guest = portal.test_client()
+    data: dict[str, Any] = {**form_of(guest, "store-012"), "contact": "email",
+                            "message": "The cashier was very kind and helped with my bags.",
+                            "email": "olga.shopper@example.com"}
+    if topic is not None:
+        data["topic"] = topic
+    response = guest.post("/feedback/store-012", data=data, content_type="multipart/form-data")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert error in html and "Please correct the marked fields." in html
+    assert "The cashier was very kind" in html  # what was written is kept
+    assert outbox_count(settings) == 0
+
+
+def test_each_topic_is_offered_in_the_shoppers_language_and_reaches_the_ticket_text(
+    portal: Flask, settings: Settings, agent: ZnunyClient,
+) -> None:
+    enable(settings, "store-012")
+    guest = portal.test_client()
+    html = guest.get("/feedback/store-012").get_data(as_text=True)
+    offered = re.findall(r'<option value="([a-z]*)"', html)
+    assert offered == ["", "product", "staff", "store", "prices", "delivery", "praise", "other"]
+    assert "Store (cleanliness, queues)" in html and "What is it about?" in html
+    russian = guest.get("/feedback/store-012", headers={"Accept-Language": "ru"}).get_data(
+        as_text=True)
+    assert "О чём ваш отзыв?" in russian and "Цены и оплата" in russian
+
+    response = send(guest, "store-012", topic="prices",
+                    message="The price on the shelf was lower than at the checkout.")
+    row = outbox_row(settings, reference_of(guest, response))
+    assert row.state == OutboxState.SENT, row.last_error
+    assert row.form_values is not None and row.form_values["topic"] == "prices"
+    ticket = agent.ticket_get(row.ticket_id or 0, all_articles=True)
+    assert "Topic: Prices and payment" in ticket.articles[0].body

@@ -77,6 +77,8 @@ def test_a_shopper_sends_feedback_from_a_phone_in_english_and_russian(
         page.screenshot(path=shots / "2-form-en-360.png", full_page=True)
         page.get_by_role("button", name="Send feedback").click()  # nothing filled in
         expect(page.get_by_role("alert").first).to_contain_text("Please correct")
+        expect(page.get_by_text("Choose what your feedback is about.")).to_be_visible()
+        page.get_by_label("What is it about?").select_option(label="Product")
         page.get_by_label("What happened?").fill("The milk shelf was empty at 9 am.")
         page.get_by_label("Order or receipt number (optional)").fill("A-1042")
         page.get_by_label("Photo (optional)").set_input_files(str(photo))
@@ -93,11 +95,13 @@ def test_a_shopper_sends_feedback_from_a_phone_in_english_and_russian(
         assert page.evaluate("document.documentElement.scrollWidth") <= 360
         row = _filed(settings, reference.group(0))
         assert row.state == OutboxState.SENT and row.customer_user == "olga.shopper@example.com"
+        assert row.form_values is not None and row.form_values["topic"] == "product"
 
         page.get_by_role("link", name="Send more feedback").click()
         page.get_by_role("button", name="Русский").click()
         expect(page.locator("html")).to_have_attribute("lang", "ru")
         expect(page.get_by_role("heading", name="Как мы справились?")).to_be_visible()
+        page.get_by_label("О чём ваш отзыв?").select_option(label="Магазин (чистота, очереди)")
         page.get_by_label("Что случилось?").fill("Очень громкая музыка в торговом зале.")
         page.get_by_label("Ответ не нужен (анонимно)").check()
         assert page.evaluate("document.documentElement.scrollWidth") <= 360

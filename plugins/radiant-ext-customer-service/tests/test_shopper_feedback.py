@@ -45,7 +45,15 @@ def test_the_shopper_item_checks_its_fields_in_russian_too(plugins: Plugins) -> 
     errors = plugins.validate(item, {"message": "short", "email": "not-an-address",
                                      "store": "store-012"})
     assert sorted((e.field, e.code) for e in errors) == [("email", "invalid"),
-                                                         ("message", "too_short")]
-    assert plugins.validate(item, {"message": "Friendly staff, thank you!",
+                                                         ("message", "too_short"),
+                                                         ("topic", "required")]
+    unknown = plugins.validate(item, {"message": "Friendly staff, thank you!",
+                                      "topic": "weather", "store": "store-012"})
+    assert [(e.field, e.code) for e in unknown] == [("topic", "invalid_choice")]
+    assert plugins.validate(item, {"message": "Friendly staff, thank you!", "topic": "praise",
                                    "email": "olga@example.com", "store": "store-012"}) == []
+    topic = next(f for f in item.fields if f.id == "topic")
+    assert [o.value for o in topic.options] == [
+        "product", "staff", "store", "prices", "delivery", "praise", "other"]
+    assert item.translate("Store (cleanliness, queues)", "ru") == "Магазин (чистота, очереди)"
     assert item.translate(item.title, "ru") == "Отзыв покупателя"

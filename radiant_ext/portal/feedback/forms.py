@@ -7,15 +7,36 @@ import re
 
 from flask_babel import lazy_gettext
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, FileField, HiddenField, RadioField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    FileField,
+    HiddenField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
-__all__ = ["CONTACT_EMAIL", "CONTACT_NONE", "CONTACT_PHONE", "FeedbackForm", "StoreSwitchForm"]
+__all__ = ["CONTACT_EMAIL", "CONTACT_NONE", "CONTACT_PHONE", "TOPICS", "FeedbackForm",
+           "StoreSwitchForm"]
 
 CONTACT_EMAIL, CONTACT_PHONE, CONTACT_NONE = "email", "phone", "none"
 _REFERENCE = re.compile(r"^[A-Za-z0-9-]{8,64}$")
 _STORE = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")
+
+TOPICS = (
+    SelectChoice("product", lazy_gettext("Product")),
+    SelectChoice("staff", lazy_gettext("Staff")),
+    SelectChoice("store", lazy_gettext("Store (cleanliness, queues)")),
+    SelectChoice("prices", lazy_gettext("Prices and payment")),
+    SelectChoice("delivery", lazy_gettext("Order and delivery")),
+    SelectChoice("praise", lazy_gettext("Praise")),
+    SelectChoice("other", lazy_gettext("Other")),
+)
+"""What a feedback is about: the options of the catalog item's ``topic`` field (the values
+must match ``customer-service.shopper-feedback`` in the customer service plugin)."""
 
 
 class FeedbackForm(FlaskForm):  # type: ignore[misc]
@@ -23,6 +44,11 @@ class FeedbackForm(FlaskForm):  # type: ignore[misc]
     answer them. ``nickname`` is the honeypot: hidden from people, filled in by robots."""
 
     reference = HiddenField(validators=[DataRequired(), Regexp(_REFERENCE)])
+    topic = SelectField(
+        lazy_gettext("What is it about?"),
+        choices=[SelectChoice("", lazy_gettext("Choose…")), *TOPICS],
+        invalid_choice_message=lazy_gettext("Choose one of the listed topics."),
+        validators=[DataRequired(message=lazy_gettext("Choose what your feedback is about."))])
     message = TextAreaField(lazy_gettext("What happened?"), validators=[DataRequired()])
     order = StringField(lazy_gettext("Order or receipt number (optional)"),
                         validators=[Optional(), Length(max=64)])

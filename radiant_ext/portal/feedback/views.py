@@ -330,7 +330,8 @@ def _read_photo(form: FeedbackForm) -> AttachmentData | None | bool:
 
 
 def _values(form: FeedbackForm, store: str, photo: AttachmentData | None) -> dict[str, str]:
-    values = {"message": (form.message.data or "").strip().replace("\r\n", "\n")}
+    values = {"topic": form.topic.data or "",
+              "message": (form.message.data or "").strip().replace("\r\n", "\n")}
     if store != WEB_SHOP:
         values["store"] = store
     for key in ("order", "email", "phone"):
@@ -348,7 +349,12 @@ def _body(item: CatalogItemView, values: Mapping[str, str], store_name: str,
           contact: str) -> str:
     """The ticket's first article, plain text: what the shopper wrote, then one line each."""
     labels = {spec.name: spec.label for spec in item.fields}
+    options = {spec.name: dict(spec.choices) for spec in item.fields}
     lines = [f"{labels.get('store', 'Store')}: {store_name}"]
+    if values.get("topic"):
+        topic = values["topic"]
+        lines.append(f"{labels.get('topic', 'Topic')}: "
+                     f"{options.get('topic', {}).get(topic, topic)}")
     for key in ("order", "email", "phone", "photo"):
         if values.get(key):
             lines.append(f"{labels.get(key, key)}: {values[key]}")
