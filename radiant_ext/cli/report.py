@@ -16,7 +16,7 @@ __all__ = ["commands", "report"]
 _NAMES = ("volume", "weekday-hour", "departments", "items", "stores", "recurring", "assets",
           "backlog", "sla-items", "sla-stores", "sla-owners", "penalties", "satisfaction-items",
           "satisfaction-departments", "satisfaction-stores", "satisfaction-owners",
-          "satisfaction-months", "satisfaction-comments")
+          "satisfaction-months", "satisfaction-comments", "guest-feedback")
 
 
 def _day(ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:

@@ -13,6 +13,7 @@ from radiant_ext.reports.assets import tickets_by_asset
 from radiant_ext.reports.backlog import open_backlog
 from radiant_ext.reports.context import ItemDirectory, ReportContext, ReportFilter
 from radiant_ext.reports.errors import UnknownReportError
+from radiant_ext.reports.guest_feedback import feedback_by_store_and_topic
 from radiant_ext.reports.i18n import W_
 from radiant_ext.reports.model import ReportTable
 from radiant_ext.reports.penalties import contract_penalties
@@ -87,6 +88,9 @@ REPORTS: dict[str, ReportSpec] = {spec.name: spec for spec in (
                partial(satisfaction, by="month")),
     ReportSpec("satisfaction-comments", W_("Worst-rated comments"),
                W_("The comments of the worst-rated requests."), worst_comments),
+    ReportSpec("guest-feedback", W_("Guest feedback"),
+               W_("Shoppers' feedback from the public pages per store and topic."),
+               feedback_by_store_and_topic),
 )}
 
 
