@@ -136,3 +136,19 @@ def test_the_store_manager_reads_the_page_and_downloads_it_in_russian(
         xlsx = client.get("/reports/guest-feedback/export.xlsx")
         assert xlsx.status_code == 200 and xlsx.data[:2] == b"PK"
 
+
+
+def test_the_form_the_catalog_item_and_the_report_list_the_same_topics() -> None:
+    import radiant_ext_customer_service
+
+    from radiant_ext.plugins import Plugins, make_plugin_manager
+    from radiant_ext.portal.feedback.forms import TOPICS as FORM_TOPICS
+    from radiant_ext.reports.guest_feedback import TOPICS as REPORT_TOPICS
+
+    item = Plugins(make_plugin_manager(load_entrypoints=False,
+                                       plugins=[radiant_ext_customer_service])).item(ITEM)
+    field = next(f for f in item.fields if f.id == "topic")
+    catalog = [(o.value, o.label) for o in field.options]
+    assert catalog == [(c.value, str(c.label)) for c in FORM_TOPICS] == list(REPORT_TOPICS)
+    for value, label in catalog:  # one Russian word for a topic, wherever it is shown
+        assert item.translate(label, "ru") == translate(label, "ru") != label, value
