@@ -222,7 +222,7 @@ def index() -> ResponseReturnValue:
     plugins = state.plugins
     states, scopes = plugins.department_states(), plugins.department_scopes()
     lang = current_language()
-    rows = [{"id": d.id, "title": _t(d, d.title, lang), "enabled": states.get(d.id, True),
+    rows = [{"id": d.id, "title": d.translate(d.title, lang), "enabled": states.get(d.id, True),
              "scope": _scope_text(scopes.get(d.id))}
             for d in plugins.departments(include_disabled=True) if role.may(d.id)]
     return render_template("admin/index.html", role=role, rows=rows)
@@ -276,7 +276,7 @@ def department(department: str) -> ResponseReturnValue:
             return redirect(url_for("admin.department", department=department))
     status = 400 if form.errors or form.form_errors else 200
     return render_template("admin/department.html", dept=dept, form=form,
-                           title=_t(dept, dept.title, current_language()),
+                           title=dept.translate(dept.title, current_language()),
                            history=_history(state.engine, department),
                            stores=sorted(state.plugins.stores())), status
 
@@ -416,7 +416,7 @@ def routing() -> ResponseReturnValue:
     if chosen is not None and args.get("run"):
         result = _simulate(state, chosen, answers, errors)
     return render_template(
-        "admin/routing.html", items=[(i.id, _t(i, i.title, lang)) for i in items],
+        "admin/routing.html", items=[(i.id, i.translate(i.title, lang)) for i in items],
         chosen=chosen, fields=_field_inputs(chosen, lang), answers=answers, args=args,
         errors=errors, result=_result_view(result, lang) if result else None,
         stores=sorted(plugins.stores()), share=request.url if result else ""), \
@@ -430,9 +430,9 @@ def _field_inputs(item: CatalogItem | None, lang: str) -> list[dict[str, Any]]:
     for spec in item.fields:
         if getattr(spec, "kind", "") == "attachment":
             continue  # files do not route
-        options = [(o.value, _t(item, o.label, lang)) for o in spec.options] \
+        options = [(o.value, item.translate(o.label, lang)) for o in spec.options] \
             if isinstance(spec, ChoiceField) else None
-        out.append({"id": spec.id, "label": _t(item, spec.label, lang), "options": options,
+        out.append({"id": spec.id, "label": item.translate(spec.label, lang), "options": options,
                     "required": spec.required})
     return out
 
@@ -476,22 +476,6 @@ def _simulate(state: AdminState, item: CatalogItem, answers: dict[str, str],
     return None
 
 
-def _t(owner: Any, text: Any, lang: str) -> str:
-    """A catalog text in ``lang`` through its owner's public accessor."""
-    translate = getattr(owner, "translate", None)
-    if callable(translate):
-        return str(translate(text, lang))
-    return str(text.get(lang))
-
-
-def _rule_text(rule: Any, lang: str) -> str:
-    text: Any = rule.text
-    getter = getattr(text, "get", None)
-    if callable(getter):
-        return str(getter(lang))
-    return str(text)
-
-
 def _result_view(result: Simulation, lang: str) -> dict[str, Any]:
     d = result.decision
     return {
@@ -507,7 +491,7 @@ def _result_view(result: Simulation, lang: str) -> dict[str, Any]:
                                                 hours=f"{d.business_hours:g}",
                                                 calendar=d.calendar)),
         ],
-        "rules": [{"id": r.id, "text": _rule_text(r, lang), "effect": r.effect}
+        "rules": [{"id": r.id, "text": r.text.get(lang), "effect": r.effect}
                   for r in d.rules_fired],
         "missing": result.missing,
     }

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from radiant_ext.portal.auth.views import (
     bp,
+    client_address,
     current_customer,
     init_app,
     login_required,
     login_url_for_here,
 )
 
-__all__ = ["bp", "current_customer", "init_app", "login_required", "login_url_for_here"]
+__all__ = [
+    "bp", "client_address", "current_customer", "init_app", "login_required",
+    "login_url_for_here",
+]

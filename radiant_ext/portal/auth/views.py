@@ -144,7 +144,8 @@ def _session_ended(*, redirect_back: bool) -> ResponseReturnValue | None:
     return redirect(login_url_for_here()) if redirect_back else None
 
 
-def _client_address() -> str:
+def client_address() -> str:
+    """The address limits count a client by (the same for logins and guest feedback)."""
     return request.remote_addr or "unknown"
 
 
@@ -159,7 +160,7 @@ def login() -> ResponseReturnValue:
     if not form.validate_on_submit():
         return render_template("auth/login.html", form=form), 400 if form.errors else 200
     login_name = form.login.data.strip()
-    address = _client_address()
+    address = client_address()
     wait = _limiter().wait(login_name, address, known_browser=known_browser(login_name))
     if wait > 0:
         form.form_errors.append(

@@ -42,6 +42,7 @@ from sqlalchemy import Engine
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
+from radiant_ext.portal.auth import client_address
 from radiant_ext.portal.feedback.forms import (
     CONTACT_EMAIL,
     CONTACT_NONE,
@@ -176,10 +177,6 @@ def _issue_reference() -> str:
     return reference
 
 
-def _client_address() -> str:
-    return request.remote_addr or "unknown"
-
-
 @blueprint.route("/feedback/<store>", methods=["GET", "POST"])
 def page(store: str) -> ResponseReturnValue:
     """The store's public feedback form; on POST check, file through the outbox, confirm."""
@@ -244,7 +241,7 @@ def _post(state: FeedbackState, store: str, name: str, form: FeedbackForm,
         current_app.logger.info("guest feedback refused: the hidden field was filled in")
         return _refused(_("Your feedback could not be accepted. If you are a person, please "
                           "reload the page and send it again."), 400)
-    address = _client_address()
+    address = client_address()
     refusal = state.limiter.refusal(address, store)
     if refusal is not None:
         message = (_("You have sent a lot of feedback in a short time. Please try again later.")
