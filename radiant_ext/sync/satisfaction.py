@@ -47,6 +47,7 @@ from radiant_ext.store.satisfaction import (
     rating_of,
 )
 from radiant_ext.sync.ports import HelpDesk
+from radiant_ext.sync.tickets import dynamic_field
 
 if TYPE_CHECKING:
     from radiant_ext.sync.context import JobContext
@@ -86,13 +87,6 @@ def is_solved(state: str, state_type: str) -> bool:
     return state_type == "closed" or state in SOLVED_STATES
 
 
-def _df(ticket: Ticket, name: str) -> str | None:
-    value = (ticket.dynamic_fields or {}).get(name)
-    if isinstance(value, list):
-        value = value[0] if value else None
-    return str(value) if value not in (None, "") else None
-
-
 def policy_of(items: Mapping[str, CatalogItem], item: str | None) -> SatisfactionPolicy:
     """The item's ``satisfaction:`` policy (the default for unknown items)."""
     found = items.get(item or "")
@@ -123,15 +117,15 @@ def rate(
         raise NotRateable("only the requester rates a request")
     if not is_solved(ticket.state or "", ticket.state_type or ""):
         raise NotRateable("the request is not solved")
-    item = _df(ticket, CATEGORY_FIELD)
+    item = dynamic_field(ticket, CATEGORY_FIELD)
     policy = policy_of(items, item)
     if not policy.ask:
         raise NotRateable("this item asks for no rating")
     follow_up = policy.on_poor if rating <= policy.poor_at_most else ""
     new = NewRating(
         ticket_id=int(ticket.ticket_id), ticket_number=str(ticket.ticket_number),
-        request_id=_df(ticket, REQUEST_ID_FIELD), item=item,
-        store=_df(ticket, STORE_FIELD) or ticket.customer_id or None,
+        request_id=dynamic_field(ticket, REQUEST_ID_FIELD), item=item,
+        store=dynamic_field(ticket, STORE_FIELD) or ticket.customer_id or None,
         department=_department(items, item), owner=ticket.owner or None,
         rating=rating, comment=comment.strip()[:5000], rated_by=rated_by,
         rated_at=now or utcnow(), via=via,

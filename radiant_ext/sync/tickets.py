@@ -34,6 +34,7 @@ __all__ = [
     "FULL_PULL_CHECKPOINT",
     "TRACKED",
     "cache_values",
+    "dynamic_field",
     "first_response_time",
     "full_resync",
     "pull_tickets",
@@ -56,7 +57,8 @@ def _epoch(value: int | None) -> datetime | None:
     return datetime.fromtimestamp(value, tz=UTC) if value else None
 
 
-def _df(ticket: Any, name: str) -> str | None:
+def dynamic_field(ticket: Any, name: str) -> str | None:
+    """A ticket's dynamic field as one text (the first of a list), ``None`` when empty."""
     value = (getattr(ticket, "dynamic_fields", None) or {}).get(name)
     if isinstance(value, list):
         value = value[0] if value else None
@@ -64,7 +66,7 @@ def _df(ticket: Any, name: str) -> str | None:
 
 
 def _df_datetime(ticket: Any, name: str) -> datetime | None:
-    text = _df(ticket, name)
+    text = dynamic_field(ticket, name)
     if not text:
         return None
     try:
@@ -96,8 +98,9 @@ def cache_values(ticket: Any, old: TicketCache | None = None) -> dict[str, Any]:
     values.update(
         ticket_id=int(ticket.ticket_id), ticket_number=str(ticket.ticket_number),
         type=ticket.type or None, customer_user_id=ticket.customer_user_id or None,
-        customer_id=ticket.customer_id or None, store=_df(ticket, STORE_FIELD),
-        category=_df(ticket, CATEGORY_FIELD), request_id=_df(ticket, REQUEST_ID_FIELD),
+        customer_id=ticket.customer_id or None, store=dynamic_field(ticket, STORE_FIELD),
+        category=dynamic_field(ticket, CATEGORY_FIELD),
+        request_id=dynamic_field(ticket, REQUEST_ID_FIELD),
         promised_deadline=_df_datetime(ticket, DEADLINE_FIELD), synced_at=utcnow())
     if old is None or old.state != ticket.state or old.state_since is None:
         values["state_since"] = ticket.changed or ticket.created

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from flask_babel import gettext
 from sqlalchemy import Engine, select
 
-from radiant_ext.plugins import Plugins
+from radiant_ext.plugins import Plugins, UnknownItemError
 from radiant_ext.plugins.checks import calendar_warnings, check_plugins
 from radiant_ext.portal.admin.settings import AdminRole
 
@@ -101,10 +101,10 @@ class HealthReport:
 def _department(plugins: Plugins, category: str | None) -> str:
     if not category:
         return ""
-    for item in plugins.catalog_items(include_disabled=True):
-        if item.id == category:
-            return item.department
-    return category.split(".", 1)[0]
+    try:
+        return plugins.item(category, include_disabled=True).department
+    except UnknownItemError:
+        return category.split(".", 1)[0]
 
 
 def collect_health(plugins: Plugins, engine: Engine, role: AdminRole, now: datetime,
