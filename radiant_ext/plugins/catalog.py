@@ -10,6 +10,7 @@ raised by rules, and the business-hours deadline. Catalog files hold one
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -29,6 +30,7 @@ __all__ = [
     "DateField",
     "DeadlinePolicy",
     "Department",
+    "DowntimeCost",
     "FieldSpec",
     "Text",
     "NumberField",
@@ -236,6 +238,41 @@ class SatisfactionPolicy(_Model):
         "raised one step; reopen: the request is opened again; nothing: only recorded.")
 
 
+Money = Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=2)]
+"""An amount of money: not negative, at most 12 digits before the point and 2 after."""
+
+
+class DowntimeCost(_Model):
+    """What an hour of an outage costs the business, per store tier (``docs/catalogs.md``,
+    "Downtime cost"). A tier not listed has no cost; the reports show it as such."""
+
+    per_hour: dict[Annotated[str, Field(min_length=1, max_length=100)], Money] = Field(
+        min_length=1, description="Store tier (flagship, standard…) → money per hour.")
+    currency: str = Field("RUB", description="ISO 4217 code of the amounts (RUB, EUR…).")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _tiers_under_per_hour(cls, value: object) -> object:
+        if isinstance(value, dict) and "per_hour" not in value:
+            tiers = sorted(str(k) for k in value if k != "currency")
+            if tiers:
+                raise ValueError(f"write the tiers under per_hour: {{per_hour: {{{tiers[0]}: "
+                                 "…}, currency: RUB}")
+        return value
+
+    @field_validator("currency")
+    @classmethod
+    def _iso_code(cls, value: str) -> str:
+        if not re.fullmatch(r"[A-Z]{3}", value):
+            raise ValueError(f"currency {value!r} is not a three-letter ISO 4217 code in "
+                             "capitals, such as RUB or EUR")
+        return value
+
+    def rate(self, tier: str) -> Decimal | None:
+        """Money per hour of an outage at a store of ``tier``, or ``None`` when not given."""
+        return self.per_hour.get(tier)
+
+
 class CatalogItem(_Model):
     """One request type of a department's catalog."""
 
@@ -252,6 +289,9 @@ class CatalogItem(_Model):
     keywords: list[str] = Field(default_factory=list)
     order: int = 100
     satisfaction: SatisfactionPolicy = SatisfactionPolicy()
+    downtime_cost: DowntimeCost | None = Field(
+        None, description="What an hour of the outage costs per store tier; replaces the "
+        "department's as a whole. None: the department's.")
     domain: str = Field(CORE_DOMAIN, description="gettext domain of its texts (set on load).")
 
     def translate(self, text: str, language: str) -> str:
@@ -288,6 +328,8 @@ class Department(_Model):
     description: Text | None = None
     plugin: str = Field("", description="Name of the plugin that registered it (set on load).")
     order: int = 100
+    downtime_cost: DowntimeCost | None = Field(
+        None, description="The default for its items that state no downtime_cost.")
     domain: str = Field(CORE_DOMAIN, description="gettext domain of its texts (set on load).")
 
     def translate(self, text: str, language: str) -> str:

@@ -10,11 +10,13 @@ from typing import Any, cast
 import pluggy
 
 from radiant_ext.plugins.calendar import CalendarSpec
-from radiant_ext.plugins.catalog import CatalogItem
+from radiant_ext.plugins.catalog import CatalogItem, Department
 from radiant_ext.plugins.errors import CatalogError
 from radiant_ext.plugins.models import StoreInfo
+from radiant_ext.plugins.stores import DEFAULT_TIER
 
-__all__ = ["CALENDAR_HORIZON", "PluginReport", "calendar_warnings", "check_plugins"]
+__all__ = ["CALENDAR_HORIZON", "PluginReport", "calendar_warnings", "check_plugins",
+           "downtime_tier_problems"]
 
 CALENDAR_HORIZON = timedelta(days=30)
 """A calendar in use without one working hour this far ahead is worth a warning."""
@@ -25,6 +27,7 @@ class PluginReport:
     """What ``radiant-ext check`` found: per plugin counts, items, stores, problem lines."""
 
     counts: dict[str, tuple[int, int]] = field(default_factory=dict)
+    departments: list[Department] = field(default_factory=list)
     items: list[CatalogItem] = field(default_factory=list)
     stores: list[StoreInfo] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
@@ -59,6 +62,7 @@ def _departments(pm: pluggy.PluginManager, report: PluginReport) -> dict[str, st
                 report.add(f"department {dept.id!r} registered by both "
                                        f"{owners[dept.id]} and {impl.plugin_name}")
             owners[dept.id] = impl.plugin_name
+            report.departments.append(dept)
     return owners
 
 
@@ -98,10 +102,34 @@ def check_plugins(pm: pluggy.PluginManager) -> PluginReport:
     departments = _departments(pm, report)
     items = _items(pm, report, departments)
     _stores(pm, report)
+    for problem in downtime_tier_problems(report.departments, report.items, report.stores):
+        report.add(problem)
     for name in {*departments.values(), *items.values()}:
         report.counts[name] = (list(departments.values()).count(name),
                                list(items.values()).count(name))
     return report
+
+
+def downtime_tier_problems(departments: Iterable[Department], items: Iterable[CatalogItem],
+                           stores: Sequence[StoreInfo]) -> list[str]:
+    """One line per ``downtime_cost`` that names a store tier no store of the directory has.
+
+    A store the directory does not know counts as :data:`DEFAULT_TIER`, so that tier is
+    always known. Without a store directory there is nothing to check against: no lines.
+    """
+    if not stores:
+        return []
+    tiers = sorted({s.tier for s in stores} | {DEFAULT_TIER})
+    lines = []
+    owners: list[tuple[str, Department | CatalogItem]] = [
+        *(("department", d) for d in departments), *(("catalog item", i) for i in items)]
+    for kind, owner in owners:
+        cost = owner.downtime_cost
+        unknown = sorted(set(cost.per_hour) - set(tiers)) if cost is not None else []
+        if unknown:
+            lines.append(f"{kind} {owner.id!r}: downtime_cost names unknown store tier(s) "
+                         f"{', '.join(unknown)}; the store directory has {', '.join(tiers)}")
+    return lines
 
 
 def calendar_warnings(
