@@ -13,9 +13,11 @@ from babel.dates import format_datetime as babel_format_datetime
 from babel.dates import get_timezone, get_timezone_location
 from flask import Blueprint, Flask, current_app, g, redirect, request, session
 from flask.typing import ResponseReturnValue
-from flask_babel import Babel, get_locale, gettext, lazy_gettext
+from flask_babel import Babel, get_locale, gettext
 
 from radiant_ext.portal.navigation import safe_next
+from radiant_ext.portal.numbers import group_number
+from radiant_ext.portal.states import state_label
 
 __all__ = [
     "add_blueprint_translations",
@@ -85,29 +87,6 @@ def store_zone(store_id: str | None) -> str | None:
     return str(zone) if zone else None
 
 
-_STATE_LABELS = {
-    "queued": lazy_gettext("saved, being filed"),
-    "new": lazy_gettext("new"),
-    "open": lazy_gettext("open"),
-    "closed successful": lazy_gettext("solved"),
-    "closed unsuccessful": lazy_gettext("closed without solution"),
-    "pending reminder": lazy_gettext("waiting"),
-    "pending auto close+": lazy_gettext("solved, closing soon"),
-    "pending auto close-": lazy_gettext("closing soon"),
-    "merged": lazy_gettext("merged"),
-    "removed": lazy_gettext("removed"),
-}
-
-
-def state_label(state: str) -> str:
-    """Znuny's state name in the customer's language (unknown custom states stay as they are).
-
-    Only the one label asked for is translated: lists call this for every row.
-    """
-    label = _STATE_LABELS.get(state)
-    return str(label) if label is not None else state
-
-
 def format_when(value: datetime | None, zone: str | None = None) -> str:
     """A timestamp for lists and articles, with the zone it is shown in."""
     if value is None:
@@ -159,3 +138,4 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["deadline"] = format_deadline
     app.jinja_env.filters["when"] = format_when
     app.jinja_env.filters["state_label"] = state_label
+    app.jinja_env.filters["ticket_number"] = group_number

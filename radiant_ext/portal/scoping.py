@@ -6,9 +6,11 @@ path of the portal goes through these two functions (design.md, "Security rules"
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from radiant_ext.portal.ports import Customer, Scope
 
-__all__ = ["article_visible", "ticket_visible"]
+__all__ = ["article_visible", "ticket_visible", "visible_stores"]
 
 
 def ticket_visible(
@@ -32,3 +34,21 @@ def ticket_visible(
 def article_visible(is_visible_for_customer: bool | int | str | None) -> bool:
     """Whether an article may be shown: only ``IsVisibleForCustomer`` = 1 (contract 114)."""
     return str(is_visible_for_customer).strip().lower() in {"1", "true"}
+
+
+def visible_stores(customer: Customer, stores: Mapping[str, str]) -> dict[str, str]:
+    """The stores a list filter may offer ``customer``: only those whose requests they can see.
+
+    A store's staff (their company is a store of the directory) see their own store's
+    requests and their own, so only their store is offered. Customers of another company
+    (head office) file requests for any store, so any store may be in their company's list.
+    A customer who sees no company list (a catch-all company) is offered none.
+
+    :param stores: the store directory, customer company id → name.
+    """
+    if not customer.company_visible:
+        return {}
+    own = customer.customer_id
+    if own and own in stores:
+        return {own: stores[own]}
+    return dict(stores)

@@ -51,6 +51,7 @@ CUSTOMERS = {
     "guest-customer": Customer("guest-customer", "public", "Gina Guest"),
     "other-guest": Customer("other-guest", "public", "Oleg Outsider"),
     "new-store-clerk": Customer("new-store-clerk", "store-042", "Nina Newcomer"),
+    "office-anna": Customer("office-anna", "head-office", "Anna Office"),
 }
 
 

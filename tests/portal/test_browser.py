@@ -40,6 +40,8 @@ def test_phone_user_files_follows_and_answers_a_request(
         page.get_by_label("Password").press("Enter")
         expect(page.get_by_role("heading", name="What do you need help with?")).to_be_visible()
         page.screenshot(path=shots / "1-home-360.png", full_page=True)
+        header = page.locator(".site-header").bounding_box()
+        assert header and header["height"] <= 740 * 0.15, f"the header takes {header}"
 
         page.locator('a[href="/new/it.pos-down"]').click()
         promise = page.locator("#promise")

@@ -203,7 +203,7 @@ def test_znuny_down_at_submit_keeps_the_request_in_the_outbox(
     listed = client.get("/requests")
     assert listed.status_code == 200
     html = listed.get_data(as_text=True)
-    assert ref.group(1) in html and "saved, being filed" in html
+    assert ref.group(1) in html and "Saved, being filed" in html
     assert "only requests saved here and not yet filed are shown" in html
 
 
@@ -391,11 +391,11 @@ def test_lists_show_a_request_right_after_filing_and_closing(
     _list_row(company, ticket_id)
     detail = client.get(f"/requests/{ticket_id}").get_data(as_text=True)
     response = client.post(f"/requests/{ticket_id}/close",
-                           data={"csrf_token": _token(detail)})
+                           data={"csrf_token": _token(detail), "confirm": "yes"})
     assert response.status_code == 302
     closed = client.get("/requests?state=closed").get_data(as_text=True)
     state = re.search(r'data-label="State">([^<]*)<', _list_row(closed, ticket_id))
-    assert state and state.group(1) == "solved", state  # "closed successful"
+    assert state and state.group(1) == "Solved", state  # "closed successful"
     still_open = client.get("/requests?state=open").get_data(as_text=True)
     assert f'href="/requests/{ticket_id}"' not in still_open
 

@@ -35,6 +35,7 @@ from radiant_ext.portal.ports import (
 )
 from radiant_ext.portal.requests.forms import ReopenForm, ReplyForm
 from radiant_ext.portal.requests.render import article_html
+from radiant_ext.portal.scoping import visible_stores
 from radiant_ext.portal.services import services
 from radiant_ext.portal.uploads import clean_filename, read_uploads
 
@@ -105,6 +106,7 @@ def _list(scope: Scope) -> ResponseReturnValue:
         "requests/list.html", page=page, query=query, scope=scope, args=args,
         is_overdue=is_overdue, categories=_category_titles(),
         stores=services().catalog.store_names(),
+        store_choices=visible_stores(current_customer(), services().catalog.store_names()),
     )
 
 
@@ -185,15 +187,31 @@ def reply(ticket_id: int) -> ResponseReturnValue:
     return redirect(url_for("requests.detail", ticket_id=ticket_id))
 
 
+@bp.get("/<int:ticket_id>/close")
+@login_required
+def confirm_close(ticket_id: int) -> ResponseReturnValue:
+    """Ask before closing: closing tells the help desk the problem is solved."""
+    detail = services().tickets.get(current_customer(), ticket_id)
+    if detail.summary.state_type == "closed":
+        return redirect(url_for("requests.detail", ticket_id=ticket_id))
+    return render_template(
+        "requests/close.html", ticket=detail,
+        window=current_app.config["PORTAL_REOPEN_WINDOW_DAYS"],
+    )
+
+
 @bp.post("/<int:ticket_id>/close")
 @login_required
 def close(ticket_id: int) -> ResponseReturnValue:
-    """Close the request."""
+    """Close the request once the customer confirmed it on :func:`confirm_close`; a POST
+    without the confirmation (an old page, a stray click) is asked again."""
     # CSRFProtect has already checked the token of this POST.
     detail = services().tickets.get(current_customer(), ticket_id)
+    if request.form.get("confirm") != "yes":
+        return redirect(url_for("requests.confirm_close", ticket_id=ticket_id))
     if detail.summary.state_type != "closed":
         services().tickets.close(current_customer(), ticket_id)
-        flash(gettext("The request is closed."), "success")
+        flash(gettext("The request is marked as solved and closed."), "success")
     return redirect(url_for("requests.detail", ticket_id=ticket_id))
 
 

@@ -1,0 +1,56 @@
+"""The one place where Znuny's ticket states become the words a requester reads.
+
+Znuny reports a ticket's state name (``closed successful``, or a name an administrator made
+up) and its state type (``new``, ``open``, ``closed``, ``pending reminder``…). The portal
+shows neither raw: :func:`state_label` maps the stock state names, then — for states of an
+installation's own — their type, to a translated label; every page (lists, detail, the
+closing step and its message) uses it, so a request the customer closed reads "Solved"
+everywhere.
+"""
+
+from __future__ import annotations
+
+from flask_babel import LazyString, lazy_gettext
+
+__all__ = ["SOLVED", "state_label"]
+
+SOLVED = lazy_gettext("Solved")
+"""What a request closed by its requester (``closed successful``) is called everywhere."""
+
+_BY_NAME: dict[str, LazyString] = {
+    "queued": lazy_gettext("Saved, being filed"),
+    "new": lazy_gettext("New"),
+    "open": lazy_gettext("In progress"),
+    "closed successful": SOLVED,
+    "closed unsuccessful": lazy_gettext("Closed without solution"),
+    "pending reminder": lazy_gettext("Waiting"),
+    "pending auto close+": lazy_gettext("Solved, closing soon"),
+    "pending auto close-": lazy_gettext("Closing soon"),
+    "merged": lazy_gettext("Merged"),
+    "removed": lazy_gettext("Removed"),
+}
+"""Znuny's stock state names (and ``queued``: saved here, not filed yet)."""
+
+_BY_TYPE: dict[str, LazyString] = {
+    "new": _BY_NAME["new"],
+    "open": _BY_NAME["open"],
+    "closed": lazy_gettext("Done"),
+    "pending reminder": _BY_NAME["pending reminder"],
+    "pending auto": _BY_NAME["pending auto close-"],
+    "merged": _BY_NAME["merged"],
+    "removed": _BY_NAME["removed"],
+}
+"""A state an installation added is named after its type."""
+
+
+def state_label(state: str, state_type: str = "") -> str:
+    """The requester's word for a ticket state, in the customer's language.
+
+    :param state: Znuny's state name (``closed successful``).
+    :param state_type: its state type, naming states Znuny does not ship.
+    :returns: the label; a state of an unknown name and type keeps its name, capitalised.
+
+    Only the one label asked for is translated: lists call this for every row.
+    """
+    label = _BY_NAME.get(state.casefold()) or _BY_TYPE.get(state_type.casefold())
+    return str(label) if label is not None else state[:1].upper() + state[1:]
