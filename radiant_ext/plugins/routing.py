@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import functools
-import re
 import zlib
 from collections.abc import Sequence
 from datetime import timedelta
@@ -20,8 +18,9 @@ from radiant_ext.plugins.models import (
     priority_name,
 )
 from radiant_ext.plugins.rules import apply_rules
+from radiant_ext.plugins.search import index_for_items
 
-__all__ = ["classify_by_keywords", "keyword_pattern", "pick_owner", "route_by_rules"]
+__all__ = ["classify_by_keywords", "pick_owner", "route_by_rules"]
 
 
 def pick_owner(pool: Sequence[str], key: str) -> str | None:
@@ -67,49 +66,21 @@ def route_by_rules(
     )
 
 
-@functools.lru_cache(maxsize=4096)
-def keyword_pattern(keyword: str) -> tuple[str, re.Pattern[str]]:
-    """Return ``keyword`` case-folded and its whole-word pattern, compiled once per keyword.
-
-    Catalogs are fixed while a process runs, so the cache holds every keyword of every item
-    after the first classification; the bound only matters for callers passing ad-hoc items.
-    """
-    folded = keyword.casefold()
-    return folded, re.compile(r"(?<!\w)" + re.escape(folded) + r"(?!\w)")
-
-
-def _hits(keyword: str, title: str, body: str) -> int:
-    """Whole-word occurrences of ``keyword``: twice in the (case-folded) title, once in the body."""
-    folded, pattern = keyword_pattern(keyword)
-    hits = 0
-    for text, weight in ((title, 2), (body, 1)):
-        if folded in text:  # no occurrence at all: skip the regular expression
-            hits += weight * len(pattern.findall(text))
-    return hits
-
-
 def classify_by_keywords(
     ticket: EmailTicket, items: Sequence[CatalogItem], *, decided_by: str = ""
 ) -> Classification | None:
-    """Score each item's keywords in the title (weight 2) and body (weight 1).
+    """Rank ``items`` for the ticket's title (weight 2) and body (weight 1) with the catalog
+    search (:mod:`radiant_ext.plugins.search`, the portal's search too).
 
-    :return: the best-scoring item, ``None`` when no keyword occurs or two items tie.
+    :return: the best-ranked item among those one of whose keywords (or another form of it,
+        or a typo) occurs, ``None`` when there is none or two tie.
     """
-    title, body = ticket.title.casefold(), ticket.body.casefold()
-    scored: list[tuple[float, CatalogItem, list[str]]] = []
-    for item in items:
-        score, matched = 0.0, []
-        for keyword in item.keywords:
-            hits = _hits(keyword, title, body)
-            if hits:
-                score += hits
-                matched.append(keyword)
-        if score:
-            scored.append((score, item, matched))
-    if not scored:
+    ranked = index_for_items(items).rank([(ticket.title, 2.0), (ticket.body, 1.0)])
+    hits = [hit for hit in ranked if hit.matched]  # a keyword is what makes a mail certain
+    if not hits:
         return None
-    scored.sort(key=lambda s: -s[0])
-    if len(scored) > 1 and scored[0][0] == scored[1][0]:
+    if len(hits) > 1 and hits[0].score == hits[1].score:
         return None
-    best, item, matched = scored[0]
-    return Classification(item_id=item.id, score=best, matched=matched, decided_by=decided_by)
+    best = hits[0]
+    return Classification(item_id=best.id, score=best.score, matched=list(best.matched),
+                          decided_by=decided_by)
