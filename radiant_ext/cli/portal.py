@@ -9,26 +9,44 @@ from __future__ import annotations
 import ipaddress
 import logging
 import secrets
+import shlex
 import threading
 from collections.abc import Callable
 from contextlib import ExitStack, suppress
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
+from radiant_ext.cli import command_prefix
 from radiant_ext.config import Settings, load_settings
 
 if TYPE_CHECKING:
     from radiant_ext_sandbox import SandboxServer
+    from radiant_ext_sandbox.year import YearTicket
 
 __all__ = ["DEMO_ADMIN", "DEMO_LOGINS", "DEMO_REPORTS", "commands", "demo", "exposure_warning",
            "serve"]
 
 log = logging.getLogger(__name__)
 
-DEMO_REPORTS = {"managers": {"store-007": ["store-manager"]}}
-"""The demo's ``[reports]`` table: the store manager sees their store's reports."""
+DEMO_REPORTS: dict[str, Any] = {
+    "managers": {"store-007": ["store-manager"], "store-001": ["flagship-clerk"],
+                 "head-office": ["office-anna"]},
+    "penalties": [
+        {"id": "pos-service", "title": "POS service contract: 2 % of the monthly fee per "
+         "missed deadline, at most 30 %", "sla": ["POS critical"], "kind": "percent_of_fee",
+         "monthly_fee": 250000, "percent_per_miss": 2, "cap_percent_of_fee": 30,
+         "currency": "RUB"},
+        {"id": "maintenance-6h", "title": "Service company: 500 RUB per started hour late, "
+         "at most 40,000 RUB a month", "sla": ["Maintenance contract"], "kind": "per_hour",
+         "amount_per_hour": 500, "cap_amount": 40000, "grace_minutes": 15, "currency": "RUB"},
+    ],
+}
+"""The demo's ``[reports]`` table: managers of store-007, the flagship store-001 and the head
+office see their own company's reports; two contracts turn missed deadlines into money (the
+POS service as a share of its monthly fee, the service company per hour late)."""
 
 DEMO_ADMIN = {"companion_admins": ["demo-agent"],
               "department_admins": {"it": ["it-agent"], "hr": ["hr-agent"],
@@ -117,9 +135,36 @@ def _run_gunicorn(factory: Callable[[], Any], options: dict[str, Any]) -> None:
 
 
 def _demo_settings(data: Path, znuny_url: str) -> Settings:
+    """The demo's settings, also written to ``data/radiant.toml`` (:func:`write_demo_settings`)
+    for the other commands run beside the demo."""
+    values = _demo_values(data, znuny_url)
+    settings = load_settings(**values)
+    write_demo_settings(data, values)
+    return settings
+
+
+def write_demo_settings(data: Path, values: dict[str, Any]) -> Path:
+    """Write the demo's settings to ``data/radiant.toml`` (0600: the demo's throwaway secrets
+    are in it), where the ``radiant-ext`` commands run beside ``data`` find them
+    (:mod:`radiant_ext.cli.settings_file`); return the file.
+
+    :raises ConfigError: the file cannot be written.
+    """
+    from radiant_ext.cli.settings_file import write_settings_file
+
+    path = data / "radiant.toml"
+    write_settings_file(path, values, header=(
+        "The settings of `radiant-ext demo`, written each time it starts (its secrets are its "
+        "own).\nOther radiant-ext commands read this file when run from the folder that holds "
+        f"{data.name}/ and has no radiant.toml,\nor anywhere with RADIANT_CONFIG={path}.\n"
+        "The sandbox Znuny at znuny_url answers only while the demo runs."))
+    return path
+
+
+def _demo_values(data: Path, znuny_url: str) -> dict[str, Any]:
     from radiant_ext.plugins.demo import DEMO_CATALOG_DIR
 
-    return load_settings(
+    return dict(
         # The demo's store directory (and only the demo's): stores, tiers, trading hours.
         catalog_dirs=[DEMO_CATALOG_DIR],
         # Ready2Adopt routes include POST /Ticket/Search, so the outbox looks a retried
@@ -135,14 +180,32 @@ def _demo_settings(data: Path, znuny_url: str) -> Settings:
     )
 
 
-def _start_sandbox(data: Path, stack: ExitStack) -> SandboxServer:
+def _start_sandbox(data: Path, stack: ExitStack, *,
+                   history: bool = True) -> tuple[SandboxServer, list[YearTicket] | None]:
+    """Serve the sandbox Znuny; on the first start (no sandbox database yet) with
+    ``history``, write the demo's year of requests into it first (cli/demo_history.py).
+
+    :returns: the server and the year's requests (``None`` on a restart or without history).
+    """
+    from radiant_ext.cli.demo_history import start_year
     from radiant_ext_sandbox import create_app as sandbox_app
     from radiant_ext_sandbox import serve_in_thread
 
+    year = start_year(data / "sandbox", datetime.now(UTC)) if history else None
     server = serve_in_thread(sandbox_app(data_dir=data / "sandbox", seed="retail"),
                              host="127.0.0.1", port=0)
     stack.callback(server.stop)
-    return server
+    return server, year
+
+
+def _load_year(settings: Settings, year: list[YearTicket]) -> None:
+    """Keep the year's portal records and pull its tickets into the reports' cache."""
+    from radiant_ext.cli.demo_history import keep_portal_records, pull_history
+
+    ratings = keep_portal_records(settings, year)
+    pulled, seconds = pull_history(settings)
+    click.echo(f"radiant-ext demo: a year of history ({len(year)} requests, {ratings} ratings) "
+               f"in the reports' cache: {pulled} tickets pulled in {seconds:.1f} s")
 
 
 def _connect_webhook(sandbox: SandboxServer, settings: Settings, portal_port: int) -> None:
@@ -211,11 +274,25 @@ def _banner(url: str, znuny: str, data: Path, jobs: int) -> None:
         click.echo(f"    {login} / {password}  — {who}")
     click.echo(f"  guest feedback without a login: {url}feedback/store-012 "
                f"(its poster: {url}feedback/store-012/poster)")
+    command = command_prefix()
     click.echo("  an e-mail routed through the webhook, from another terminal:")
-    click.echo(f"    radiant-ext sandbox mail --data {data / 'sandbox'} "
+    click.echo(f"    {command} sandbox mail --data {shlex.quote(str(data / 'sandbox'))} "
                "--from flagship-clerk@retail.example "
                "--subject 'Cash register down' --body 'The till in store 001 does not work.'")
+    click.echo(f"  settings in {data / 'radiant.toml'}; other commands on the demo's data:")
+    click.echo(f"    {_beside_demo(data, command)} report stores")
     click.echo("Press Ctrl-C to stop.")
+
+
+def _beside_demo(data: Path, command: str) -> str:
+    """``command`` as run on the demo's data: as it is from the folder whose
+    ``radiant-demo/radiant.toml`` the commands find, else with ``RADIANT_CONFIG`` naming it."""
+    from radiant_ext.cli.settings_file import DEMO_SETTINGS_FILE
+
+    if (Path.cwd() / DEMO_SETTINGS_FILE).resolve() == (data / "radiant.toml").resolve() \
+            and not (Path.cwd() / "radiant.toml").exists():
+        return command
+    return f"RADIANT_CONFIG={shlex.quote(str(data / 'radiant.toml'))} {command}"
 
 
 @click.command("demo")
@@ -225,8 +302,14 @@ def _banner(url: str, znuny: str, data: Path, jobs: int) -> None:
 @click.option("--data", "data_dir", default="radiant-demo", show_default=True,
               type=click.Path(file_okay=False, path_type=Path),
               help="Folder for the demo's SQLite store and sandbox database.")
-def demo(port: int, host: str, data_dir: Path) -> None:
-    """Sandbox Znuny + seeded catalogs + scheduler + portal in one command."""
+@click.option("--empty", is_flag=True,
+              help="Start a new --data folder without the year of ticket history.")
+def demo(port: int, host: str, data_dir: Path, empty: bool) -> None:
+    """Sandbox Znuny + seeded catalogs + scheduler + portal in one command.
+
+    A new ``--data`` folder starts with a year of ticket history for the reports (unless
+    ``--empty``); a restart keeps the folder's data as it is.
+    """
     from radiant_ext.cli.sandbox import sandbox_needed
 
     with sandbox_needed("the demo"):  # a distribution of its own: one line if it is missing
@@ -241,12 +324,15 @@ def demo(port: int, host: str, data_dir: Path) -> None:
     writable_folder(data, "--data")
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(message)s")
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    _demo_settings(data, "http://127.0.0.1:1")  # bad settings stop before the sandbox is made
     with ExitStack() as stack:
-        sandbox = _start_sandbox(data, stack)
+        sandbox, year = _start_sandbox(data, stack, history=not empty)
         znuny = str(sandbox.url)
         settings = _demo_settings(data, znuny)
         _migrate(settings)
         _open_feedback_pages(settings)
+        if year:
+            _load_year(settings, year)
         jobs = _start_scheduler(settings, stack)
         app = create_app({
             "RADIANT_SETTINGS": settings, "PORTAL_DEMO": True,

@@ -140,7 +140,7 @@ def test_demo_makes_store_manager_the_reports_manager_of_store_007(tmp_path: Pat
     from radiant_ext.reports import report_settings
 
     settings = _demo_settings(tmp_path, "http://127.0.0.1:1")
-    assert report_settings(settings).managers == {"store-007": ["store-manager"]}
+    assert report_settings(settings).managers["store-007"] == ["store-manager"]
     roles = {login: who for who, login, _password in DEMO_LOGINS}
     assert "reports of store-007" in roles["store-manager"]
 
