@@ -14,6 +14,7 @@ from sqlalchemy.sql import ColumnElement
 
 from radiant_ext.reports._sql import no_index
 from radiant_ext.reports.errors import ReportInputError
+from radiant_ext.reports.outage import OutageRates
 from radiant_ext.reports.settings import ReportSettings
 from radiant_ext.store import TicketCache
 
@@ -75,6 +76,8 @@ class ItemDirectory:
     """Store (customer company) id → name."""
     asset_fields: Mapping[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
     """Item id → its asset fields as (field id, label): serial numbers and asset models."""
+    outage: OutageRates = field(default_factory=OutageRates)
+    """What an hour of an item's outage costs per store tier, and the hours that count."""
 
     def department_of(self, category: str | None) -> str:
         """The department id of catalog item ``category``."""
@@ -108,7 +111,8 @@ class ItemDirectory:
         stores = {sid: info.name for sid, info in plugins.stores().items()}
         assets = {i.id: fields for i in plugins.catalog_items(include_disabled=True)
                   if (fields := _asset_fields(i, language))}
-        return cls(items=items, departments=departments, stores=stores, asset_fields=assets)
+        return cls(items=items, departments=departments, stores=stores, asset_fields=assets,
+                   outage=OutageRates.from_plugins(plugins))
 
 
 ASSET_FIELD_IDS = frozenset({"serial", "serial_number", "model", "asset_model", "asset"})

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from radiant_ext.reports.assets import tickets_by_asset
 from radiant_ext.reports.backlog import open_backlog
 from radiant_ext.reports.context import ItemDirectory, ReportContext, ReportFilter
+from radiant_ext.reports.downtime import downtime_by_month, downtime_by_store_and_item
 from radiant_ext.reports.errors import UnknownReportError
 from radiant_ext.reports.guest_feedback import feedback_by_store_and_topic
 from radiant_ext.reports.i18n import W_
@@ -71,6 +72,12 @@ REPORTS: dict[str, ReportSpec] = {spec.name: spec for spec in (
     ReportSpec("penalties", W_("Contract penalties"),
                W_("What missed deadlines cost under the configured contracts."),
                contract_penalties),
+    ReportSpec("downtime", W_("Downtime cost"),
+               W_("What outages cost per month, next to the contract penalties of the month."),
+               downtime_by_month),
+    ReportSpec("downtime-detail", W_("Downtime cost per store and item"),
+               W_("What outages cost per month, store and catalog item, in the hours the store "
+                  "trades."), downtime_by_store_and_item),
     ReportSpec("satisfaction-items", W_("Satisfaction per item"),
                W_("Requesters' ratings per catalog item, next to SLA compliance and volume."),
                partial(satisfaction, by="item")),

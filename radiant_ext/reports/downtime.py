@@ -1,0 +1,168 @@
+"""Downtime cost: what outages cost the business per month, store and catalog item.
+
+Each ticket of an item with a ``downtime_cost`` (its own or its department's) is an outage
+from its creation to its close, or to the report's ``now`` while open, counted in the hours
+the store trades (:mod:`radiant_ext.reports.outage`). Its cost is those hours × the item's
+money per hour for the store's tier. A ticket belongs to the local month of its creation.
+
+:func:`downtime_by_month` sets each month's cost beside the contract penalties the same
+month yields (:func:`~radiant_ext.reports.penalties.month_penalties`, the local month of the
+missed deadline); :func:`downtime_by_store_and_item` breaks the cost down per store and item.
+Hours without a cost — a ticket without a store, a tier the item names no cost for — are
+counted and shown as such (``docs/reports.md``, "Downtime cost").
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from radiant_ext.reports.context import ReportContext, store_key
+from radiant_ext.reports.i18n import W_
+from radiant_ext.reports.model import Chart, Column, ReportTable
+from radiant_ext.reports.outage import outage_cost
+from radiant_ext.reports.penalties import month_penalties
+from radiant_ext.store import TicketCache
+
+__all__ = ["Outages", "downtime_by_month", "downtime_by_store_and_item", "outages"]
+
+UNCOUNTED_STATES = ("removed", "merged")
+"""Tickets in these state types are no outage of their own (a merged one lives on in the
+ticket it was merged into)."""
+
+NO_COST_NOTE = W_("— in the cost: the item names no cost for the store's tier, or the "
+                  "ticket names no store. Those hours are counted, not priced.")
+HOURS_NOTE = W_("Outage hours run from a ticket's creation to its close (open tickets: to "
+                "now) and count only the store's trading hours; where the store directory "
+                "gives none, the item's business hours.")
+
+
+@dataclass
+class Outages:
+    """Tickets and outage hours of one month, store and item."""
+
+    tickets: int = 0
+    hours: float = 0.0
+
+
+Key = tuple[str, str, str]
+"""(month ``YYYY-MM``, store id or ``""``, catalog item id)."""
+
+
+def outages(ctx: ReportContext) -> dict[Key, Outages]:
+    """Tickets and outage hours per month, store and item, for the items with a cost.
+
+    Tickets come from the report's filter (created in the period, the store, the
+    department, a manager's company); an outage still open at ``ctx.now`` ends there.
+    """
+    rates, t = ctx.directory.outage, TicketCache
+    if not rates.costs:
+        return {}
+    stmt = select(t.category, store_key(), t.created, t.closed, t.changed, t.state_type).where(
+        *ctx.where(), t.category.in_(sorted(rates.costs)), t.created.is_not(None),
+        t.created <= ctx.now, t.state_type.notin_(UNCOUNTED_STATES))
+    zone, found = ctx.settings.zone, defaultdict[Key, Outages](Outages)
+    for item, store, created, closed, changed, state_type in ctx.session.execute(stmt):
+        if item is None or created is None:  # excluded by the query; for the type checker
+            continue
+        # a closed ticket without a close time ended at its last change at the latest
+        end = closed or (changed if state_type == "closed" and changed else ctx.now)
+        month = created.astimezone(zone).strftime("%Y-%m")
+        entry = found[(month, store or "", item)]
+        entry.tickets += 1
+        entry.hours += rates.hours(item, store, created, min(end, ctx.now))
+    return dict(found)
+
+
+def _hours(value: float) -> float:
+    return round(value, 1)
+
+
+DETAIL_COLUMNS = (
+    Column("month", W_("Month")), Column("store", W_("Store id")),
+    Column("store_name", W_("Store")), Column("tier", W_("Store tier")),
+    Column("item", W_("Catalog item id")), Column("item_title", W_("Catalog item")),
+    Column("tickets", W_("Tickets"), "int"), Column("hours", W_("Outage hours"), "number"),
+    Column("rate", W_("Cost per hour"), "money"), Column("cost", W_("Downtime cost"), "money"),
+    Column("currency", W_("Currency")),
+)
+
+
+def _dearest_first(row: tuple[object, ...]) -> tuple[str, Decimal, str, str]:
+    cost = row[9]
+    return (str(row[0]), -cost if isinstance(cost, Decimal) else Decimal(1), str(row[1]),
+            str(row[4]))
+
+
+def downtime_by_store_and_item(ctx: ReportContext) -> ReportTable:
+    """Outage hours and their cost per month, store and catalog item, dearest first."""
+    rates, d = ctx.directory.outage, ctx.directory
+    rows: list[tuple[object, ...]] = []
+    for (month, store, item), o in outages(ctx).items():
+        rate, currency = rates.rate(item, store or None)
+        rows.append((month, store, d.store_name(store or None), rates.tier(store or None) or "",
+                     item, d.item_title(item), o.tickets, _hours(o.hours), rate,
+                     outage_cost(o.hours, rate), currency))
+    rows.sort(key=_dearest_first)
+    table = ReportTable("downtime-detail", W_("Downtime cost per store and item"),
+                        DETAIL_COLUMNS, rows)
+    table.notes.extend([HOURS_NOTE, NO_COST_NOTE])
+    return table
+
+
+MONTH_COLUMNS = (
+    Column("month", W_("Month")), Column("currency", W_("Currency")),
+    Column("tickets", W_("Tickets"), "int"), Column("hours", W_("Outage hours"), "number"),
+    Column("unpriced_hours", W_("Hours without a cost"), "number"),
+    Column("cost", W_("Downtime cost"), "money"),
+    Column("penalties", W_("Contract penalties"), "money"),
+    Column("uncovered", W_("Not covered by penalties"), "money"),
+)
+
+
+@dataclass
+class _Month:
+    tickets: int = 0
+    hours: float = 0.0
+    unpriced: float = 0.0
+    cost: Decimal = Decimal(0)
+    penalties: Decimal = Decimal(0)
+
+
+def _month_totals(ctx: ReportContext) -> dict[tuple[str, str], _Month]:
+    """(month, currency) → the month's outages, their cost and its contract penalties."""
+    rates = ctx.directory.outage
+    totals: dict[tuple[str, str], _Month] = defaultdict(_Month)
+    for (month, store, item), o in outages(ctx).items():
+        rate, currency = rates.rate(item, store or None)
+        total = totals[(month, currency)]
+        total.tickets += o.tickets
+        total.hours += o.hours
+        cost = outage_cost(o.hours, rate)
+        if cost is None:
+            total.unpriced += o.hours
+        else:
+            total.cost += cost
+    for rule in ctx.settings.penalties:
+        for m in month_penalties(ctx, rule):
+            totals[(m.month, rule.currency)].penalties += m.penalty
+    return totals
+
+
+def downtime_by_month(ctx: ReportContext) -> ReportTable:
+    """Downtime cost per month beside the contract penalties of the same month."""
+    rows: list[tuple[object, ...]] = []
+    for (month, currency), m in sorted(_month_totals(ctx).items()):
+        rows.append((month, currency, m.tickets, _hours(m.hours), _hours(m.unpriced), m.cost,
+                     m.penalties, m.cost - m.penalties))
+    table = ReportTable("downtime", W_("Downtime cost"), MONTH_COLUMNS, rows,
+                        Chart("bar", "month", ("cost", "penalties")))
+    table.notes.extend([HOURS_NOTE, W_(
+        "A month's penalties are those of the deadlines missed in it; its downtime cost that "
+        "of the outages that began in it.")])
+    if not ctx.settings.penalties:
+        table.notes.append(W_("No contract penalties are configured: the penalties are zero."))
+    return table
