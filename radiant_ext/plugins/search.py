@@ -121,6 +121,11 @@ def terms(text: str) -> list[str]:
     return [_stem(w) for w in _words(text) if w not in _STOP and len(w) > 1]
 
 
+def _surface(text: str) -> list[tuple[str, str]]:
+    """``text``'s words as written (case-folded) with their stems, common words left out."""
+    return [(w, _stem(w)) for w in _words(text) if w not in _STOP and len(w) > 1]
+
+
 @dataclass(frozen=True)
 class Document:
     """An item as the engine sees it: its id and its texts, by part (keys of :data:`WEIGHTS`).
@@ -167,6 +172,8 @@ class Hit:
 class _Indexed:
     weights: dict[str, float] = field(default_factory=dict)
     phrases: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)
+    words: dict[str, str] = field(default_factory=dict)
+    """Each word as written in the item, with its stem (for typos)."""
 
 
 def _edits_at_most(a: str, b: str, limit: int) -> bool:
@@ -188,15 +195,11 @@ def _edits_at_most(a: str, b: str, limit: int) -> bool:
 
 
 def _similarity(query: str, term: str) -> float:
-    """How well a query stem matches an item's stem: exact, a word being typed, a typo."""
+    """How well a query stem matches an item's stem: exactly, or as a word being typed."""
     if query == term:
         return _EXACT
     if len(query) >= 3 and term.startswith(query):
         return _PREFIX
-    if len(query) >= 4 and len(term) >= 4:
-        limit = 2 if min(len(query), len(term)) >= 8 else 1
-        if _edits_at_most(query, term, limit):
-            return _TYPO
     return 0.0
 
 
@@ -213,9 +216,10 @@ class SearchIndex:
         n = max(len(self._docs), 1)
         self._idf = {t: math.log(1 + n / c) for t, c in df.items()}
         self._sorted = sorted(self._idf)
-        self._by_length: dict[int, list[str]] = defaultdict(list)
-        for term in self._sorted:
-            self._by_length[len(term)].append(term)
+        self._by_length: dict[int, dict[str, str]] = defaultdict(dict)
+        for doc in self._docs:
+            for word, term in doc.words.items():
+                self._by_length[len(word)][word] = term
         self._matches: dict[str, list[tuple[str, float]]] = {}
         self._lock = threading.Lock()
 
@@ -228,32 +232,40 @@ class SearchIndex:
 
         for part, texts in document.parts:
             for text in texts:
-                for term in terms(text):
+                for word, term in _surface(text):
                     add(term, WEIGHTS[part])
+                    out.words[word] = term
         for phrase in document.keywords:
-            stems = tuple(dict.fromkeys(terms(phrase)))
+            surface = _surface(phrase)
+            out.words.update(surface)
+            stems = tuple(dict.fromkeys(term for _, term in surface))
+            # a word of a longer phrase counts half alone ("till" of "till short"); the whole
+            # phrase earns the phrase bonus
+            share = 1.0 if len(stems) == 1 else 0.5
             for term in stems:
-                add(term, WEIGHTS["keywords"])
+                add(term, WEIGHTS["keywords"] * share)
             if stems:
                 out.phrases.append((phrase, stems))
         return out
 
-    def _vocabulary_matches(self, query: str) -> list[tuple[str, float]]:
+    def _vocabulary_matches(self, query: str, word: str = "") -> list[tuple[str, float]]:
         """Every indexed stem ``query`` matches, with how well (cached per query stem).
 
-        A typo is looked for only when the word matches no stem exactly or as a beginning,
-        among stems of about its length that share its first or second letter.
+        A typo is looked for only when the word matches no stem exactly or as a beginning:
+        the word as typed is compared with the items' words as written, of about its length
+        and sharing its first or second letter (a typo can change a stem: "vacatoin").
         """
-        found = self._matches.get(query)
+        key = f"{query} {word}"
+        found = self._matches.get(key)
         if found is not None:
             return found
         found = [(t, _similarity(query, t)) for t in self._with_prefix(query)]
-        if not found and len(query) >= 4:
-            found = [(t, _TYPO) for t in self._near(query) if _similarity(query, t) > 0]
+        if not found and len(word) >= 4:
+            found = [(t, _TYPO) for t in dict.fromkeys(self._near(word))]
         with self._lock:
             if len(self._matches) > 20000:  # a bound against endless distinct queries
                 self._matches.clear()
-            self._matches[query] = found
+            self._matches[key] = found
         return found
 
     def _with_prefix(self, query: str) -> list[str]:
@@ -267,10 +279,13 @@ class SearchIndex:
             out.append(term)
         return out
 
-    def _near(self, query: str) -> Iterable[str]:
-        for length in range(len(query) - 2, len(query) + 3):
-            for term in self._by_length.get(length, ()):
-                if term[0] == query[0] or term[1] == query[1]:
+    def _near(self, word: str) -> Iterable[str]:
+        """Stems of the items' words that ``word`` is with one typo (two for long words)."""
+        limit = 2 if len(word) >= 8 else 1
+        for length in range(len(word) - limit, len(word) + limit + 1):
+            for written, term in self._by_length.get(length, {}).items():
+                if (written[0] == word[0] or written[1] == word[1]) \
+                        and _edits_at_most(word, written, limit):
                     yield term
 
     def rank(self, query: str | Sequence[tuple[str, float]], limit: int | None = None,
@@ -281,8 +296,7 @@ class SearchIndex:
             its body 1): a word counts with the highest weight of the parts it is in.
         :param limit: at most this many hits.
         """
-        weighted = self._query_terms(query)
-        known = {q: m for q in weighted if (m := self._vocabulary_matches(q))}
+        weighted, known = self._query_terms(query)
         if not known:
             return []
         hits = [h for i, doc in enumerate(self._docs)
@@ -290,29 +304,34 @@ class SearchIndex:
         hits.sort(key=lambda h: (-h.score, h.id))
         return hits[:limit] if limit is not None else hits
 
-    def _query_terms(self, query: str | Sequence[tuple[str, float]]) -> dict[str, float]:
+    def _query_terms(self, query: str | Sequence[tuple[str, float]],
+                     ) -> tuple[dict[str, float], dict[str, list[tuple[str, float]]]]:
+        """The query's stems with their weights, and the indexed stems each one matches."""
         parts = [(query, 1.0)] if isinstance(query, str) else query
         weighted: dict[str, float] = {}
+        known: dict[str, list[tuple[str, float]]] = {}
         for text, weight in parts:
             for word in _words(text):
                 if word in _STOP or len(word) < 2:
                     continue
-                term = self._term(word)
+                term, matches = self._term(word)
                 weighted[term] = max(weighted.get(term, 0.0), weight)
-        return weighted
+                if matches:
+                    known[term] = matches
+        return weighted, known
 
-    def _term(self, word: str) -> str:
-        """The stem of a query word; a word typed in the other keyboard layout ("ghbynth" for
-        "принтер") is read in the right one when only that one matches an item."""
+    def _term(self, word: str) -> tuple[str, list[tuple[str, float]]]:
+        """The stem of a query word and the indexed stems it matches; a word typed in the
+        other keyboard layout ("ghbynth" for "принтер") is read in the right one when only
+        that one matches an item."""
         term = _stem(word)
-        if self._vocabulary_matches(term):
-            return term
+        matches = self._vocabulary_matches(term, word)
         swapped = word.translate(_LAYOUT)
-        if swapped != word and swapped not in _STOP:
+        if not matches and swapped != word and swapped not in _STOP:
             other = _stem(swapped)
-            if self._vocabulary_matches(other):
-                return other
-        return term
+            if found := self._vocabulary_matches(other, swapped):
+                return other, found
+        return term, matches
 
     def _score(self, doc_id: str, doc: _Indexed, weighted: dict[str, float],
                known: dict[str, list[tuple[str, float]]]) -> Hit | None:
