@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -327,8 +328,8 @@ def test_the_spinning_interval_of_the_issue_is_refused_by_the_sync_process(
     assert done.stderr == (
         "Error: invalid setting: RADIANT_SYNC_INTERVALS='{\"ticket-pull\": -5}': ticket-pull: "
         "Input should be greater than or equal to 1 (allowed: a JSON object of job id -> whole "
-        "seconds from 1 to 604800, e.g. {\"ticket-pull\": 60}; ids as `radiant-ext sync "
-        "status` lists them)\n")
+        "seconds from 1 to 604800, e.g. {\"ticket-pull\": 60}; ids as "
+        f"`{shlex.quote(sys.executable)} -m radiant_ext sync status` lists them)\n")  # as run
 
 
 def test_settings_docs_name_every_setting() -> None:

@@ -12,12 +12,22 @@ load_settings`), so that a broken ``radiant.toml`` or an invalid ``RADIANT_*`` v
 command — the demo included — with one line naming the setting, and exit status 1, instead of a
 traceback or a failure later. ``--help``, ``--version`` and the commands that read no settings
 (:data:`NO_SETTINGS`) are not held up by them.
+
+Which settings file a command reads is decided first (:mod:`radiant_ext.cli.settings_file`):
+``RADIANT_CONFIG``, ``radiant.toml`` in the working folder, else the demo's
+``radiant-demo/radiant.toml`` there — announced in one line on standard error — so that every
+command run from the folder where ``radiant-ext demo`` ran works on the demo's data.
 """
 
 from __future__ import annotations
 
 import importlib
+import logging
+import shlex
+import shutil
 import sys
+from pathlib import Path
+from typing import Any
 
 import click
 
@@ -44,12 +54,31 @@ COMMAND_MODULES = tuple(sorted({module for module, _ in COMMANDS.values()}))
 #: commands that read no settings: not checked before they run
 NO_SETTINGS = frozenset({"sandbox"})
 
-__all__ = ["COMMANDS", "COMMAND_MODULES", "NO_SETTINGS", "LazyGroup", "build_cli",
-           "check_settings", "main"]
+__all__ = ["COMMANDS", "COMMAND_MODULES", "NO_SETTINGS", "LazyGroup", "OneLineWarnings",
+           "build_cli", "check_settings", "choose_settings_file", "command_prefix", "error_line",
+           "main", "runnable"]
 
 
 class LazyGroup(click.Group):
-    """A group whose subcommands are imported from their module on first use."""
+    """A group whose subcommands are imported from their module on first use, and whose
+    errors are one line each (:func:`error_line`): no usage text, no traceback."""
+
+    def main(self, args: Any = None, prog_name: str | None = None,
+             complete_var: str | None = None, standalone_mode: bool = True,
+             **extra: Any) -> Any:
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, False, **extra)
+        try:
+            rv = super().main(args, prog_name, complete_var, False, **extra)
+        except (Exception, KeyboardInterrupt) as exc:
+            found = error_line(exc)
+            if found is None:
+                raise
+            code, line = found
+            if line:
+                click.echo(line, err=True)
+            sys.exit(code)
+        sys.exit(rv if isinstance(rv, int) else 0)
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*COMMANDS, *self.commands})
@@ -78,10 +107,40 @@ def build_cli() -> click.Group:
 
     @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
     @click.version_option(__version__, prog_name="radiant-ext")
-    def cli() -> None:
+    @click.pass_context
+    def cli(ctx: click.Context) -> None:
         """radiant_ext — customer portal, catalogs and sync for Znuny."""
+        logging.lastResort = OneLineWarnings()
+        choose_settings_file(ctx.invoked_subcommand)
 
     return cli
+
+
+class OneLineWarnings(logging.StreamHandler):  # type: ignore[type-arg]
+    """Python's handler of last resort (used while logging is not configured, as in most
+    commands) writing each warning as one line: the message and, for an exception, its type
+    and first line — no traceback on a user's terminal. ``sync`` and ``demo`` configure
+    logging themselves and keep their own format."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setLevel(logging.WARNING)
+
+    @property
+    def stream(self) -> Any:
+        return sys.stderr  # the current one (click's test runner swaps it)
+
+    @stream.setter
+    def stream(self, _value: Any) -> None:
+        pass
+
+    def format(self, record: logging.LogRecord) -> str:
+        text = f"radiant-ext: {record.levelname.lower()}: {record.getMessage()}"
+        if record.exc_info and record.exc_info[1] is not None:
+            exc = record.exc_info[1]
+            first = (str(exc).strip().splitlines() or [""])[0]
+            text += f" ({type(exc).__name__}: {first})" if first else f" ({type(exc).__name__})"
+        return " ".join(text.split("\n"))
 
 
 def _command_name(args: list[str]) -> str | None:
@@ -94,6 +153,17 @@ def _command_name(args: list[str]) -> str | None:
     return None
 
 
+def choose_settings_file(command: str | None) -> None:
+    """Read the demo's settings file when no other is given (:func:`radiant_ext.cli.
+    settings_file.use_settings_file`), saying so on standard error; not for ``demo``, which
+    writes it, nor for the commands that read no settings."""
+    if command is None or command == "demo" or command in NO_SETTINGS:
+        return
+    from radiant_ext.cli.settings_file import use_settings_file
+
+    use_settings_file(lambda line: click.echo(line, err=True))
+
+
 def check_settings(args: list[str]) -> None:
     """Load and validate the settings unless the command ``args`` names reads none.
 
@@ -102,41 +172,65 @@ def check_settings(args: list[str]) -> None:
     command = _command_name(args)
     if command is None or command in NO_SETTINGS or command not in COMMANDS:
         return
+    choose_settings_file(command)
     from radiant_ext.config import load_settings
 
     load_settings()
 
 
+def command_prefix(argv0: str | None = None, executable: str | None = None) -> str:
+    """How to run ``radiant-ext`` again, as this process was run: ``radiant-ext`` when that
+    name on the PATH is this very program, else its full path (``/…/.venv/bin/radiant-ext``
+    after the README's first command, which puts nothing on the PATH), or
+    ``<python> -m radiant_ext`` (shell-quoted) when run so, so that the commands the product
+    prints run exactly as printed; ``radiant-ext`` inside another program (a test runner)."""
+    argv0 = sys.argv[0] if argv0 is None else argv0
+    program = Path(argv0)
+    if program.name.startswith("radiant-ext") and program.is_file():
+        on_path = shutil.which("radiant-ext")
+        if on_path and Path(on_path).resolve() == program.resolve():
+            return "radiant-ext"
+        return shlex.quote(str(program.absolute()))
+    if program.name == "__main__.py" and program.parent.name == "radiant_ext":
+        return f"{shlex.quote(executable or sys.executable)} -m radiant_ext"
+    return "radiant-ext"
+
+
+def runnable(text: str) -> str:
+    """``text`` with every quoted ``radiant-ext …`` command it advises written as
+    :func:`command_prefix` runs it."""
+    prefix = command_prefix()
+    return text if prefix == "radiant-ext" else text.replace("`radiant-ext ", f"`{prefix} ")
+
+
 def main(argv: list[str] | None = None) -> None:
     """Run the CLI; expected errors become one readable line and a non-zero exit."""
     cli = build_cli()
+    logging.lastResort = OneLineWarnings()
     args = sys.argv[1:] if argv is None else list(argv)
     try:
         check_settings(args)
     except ConfigError as exc:
-        click.echo(f"Error: {exc}", err=True)
+        click.echo(runnable(f"Error: {exc}"), err=True)
         sys.exit(1)
-    try:
-        rv = cli.main(args=args, prog_name="radiant-ext", standalone_mode=False)
-    except click.exceptions.Abort:
-        click.echo("Aborted.", err=True)
-        sys.exit(130)
-    except click.ClickException as exc:
-        exc.show()
-        sys.exit(exc.exit_code)
-    except RadiantError as exc:
-        click.echo(f"Error: {exc}", err=True)
-        sys.exit(1)
-    except KeyboardInterrupt:
-        sys.exit(130)
-    except Exception as exc:
-        line = _database_problem(exc)
-        if line is None:
-            raise
-        click.echo(f"Error: {line}", err=True)
-        sys.exit(1)
-    if isinstance(rv, int) and rv:
-        sys.exit(rv)
+    cli.main(args=args, prog_name="radiant-ext")
+
+
+def error_line(exc: BaseException) -> tuple[int, str] | None:
+    """The exit status and the one line (empty: none) for an error a user can meet — bad
+    input, a refused setting, an unusable database, Ctrl-C; ``None`` for a bug."""
+    if isinstance(exc, click.exceptions.Abort | KeyboardInterrupt):
+        return 130, "Aborted." if isinstance(exc, click.exceptions.Abort) else ""
+    if isinstance(exc, click.ClickException):
+        return exc.exit_code, _one_line(f"Error: {exc.format_message()}")
+    if isinstance(exc, RadiantError):
+        return 1, _one_line(f"Error: {exc}")
+    line = _database_problem(exc) if isinstance(exc, Exception) else None
+    return None if line is None else (1, f"Error: {line}")
+
+
+def _one_line(text: str) -> str:
+    return runnable(" ".join(part.strip() for part in text.splitlines() if part.strip()))
 
 
 def _database_problem(exc: Exception) -> str | None:

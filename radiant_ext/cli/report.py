@@ -32,20 +32,24 @@ def _compute(name: str, first: date | None, last: date | None, options: dict[str
              database_url: str | None) -> tuple[Any, dict[str, Any]]:
     from sqlalchemy.orm import Session
 
+    from radiant_ext.cli.store import existing_store
     from radiant_ext.config import load_settings
     from radiant_ext.reports import ReportFilter, report_settings, run_report
     from radiant_ext.reports.context import directory_from_settings
     from radiant_ext.store import check_schema, make_engine
 
-    settings = load_settings()
+    # --database-url stands for the store everywhere: its department switches label the items
+    settings = load_settings(database_url=database_url) if database_url else load_settings()
     reports = report_settings(settings)
-    engine = make_engine(database_url or settings.effective_database_url)
+    engine = make_engine(existing_store(settings))
     try:
         check_schema(engine)
+        directory = directory_from_settings(settings)
         report_filter = ReportFilter.for_dates(first, last, reports.zone, **options)
         with Session(engine) as session:
+            _check_choices(session, directory, options)
             table = run_report(name, session, report_filter, settings=reports,
-                               directory=directory_from_settings(settings))
+                               directory=directory)
     finally:
         engine.dispose()
     meta = {k: str(v) for k, v in (("from", first), ("to", last), *options.items()) if v}
@@ -53,8 +57,44 @@ def _compute(name: str, first: date | None, last: date | None, options: dict[str
     return table, meta
 
 
+_SHOWN = 40
+"""How many valid values an error line lists before "… and N more"."""
+
+
+def _listed(values: list[str]) -> str:
+    shown = ", ".join(values[:_SHOWN]) or "none yet"
+    return shown + (f", … and {len(values) - _SHOWN} more" if len(values) > _SHOWN else "")
+
+
+def _check_choices(session: Any, directory: Any, options: dict[str, Any]) -> None:
+    """``--store``, ``--company`` and ``--department`` must name one the reports know (the
+    catalogs' and the ticket cache's): a typo would print an empty report.
+
+    :raises click.BadParameter: naming the option and listing the valid values.
+    """
+    from sqlalchemy import select
+
+    from radiant_ext.store import TicketCache
+
+    wanted = {k: options[k] for k in ("store", "company", "department") if options.get(k)}
+    if not wanted:
+        return
+    present = {*session.scalars(select(TicketCache.store).distinct()),
+               *session.scalars(select(TicketCache.customer_id).distinct())}
+    stores = sorted({s for s in present if s} | set(directory.stores))
+    categories = session.scalars(select(TicketCache.category).distinct())
+    departments = sorted({directory.department_of(c) for c in categories if c}
+                         | set(directory.departments))
+    valid = {"store": stores, "company": stores, "department": departments}
+    for option, value in wanted.items():
+        if value not in valid[option]:
+            kind = "departments" if option == "department" else "stores"
+            raise click.BadParameter(f"unknown {option} {value!r} ({kind}: "
+                                     f"{_listed(valid[option])})", param_hint=f"'--{option}'")
+
+
 @click.command("report")
-@click.argument("name", type=click.Choice(_NAMES))
+@click.argument("name", type=click.Choice(_NAMES), metavar="NAME")
 @click.option("--from", "first", callback=_day, metavar="YYYY-MM-DD",
               help="First day (local time; default: the oldest ticket).")
 @click.option("--to", "last", callback=_day, metavar="YYYY-MM-DD",

@@ -10,7 +10,7 @@ import click
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 
-from radiant_ext.config import load_settings
+from radiant_ext.config import Settings, load_settings
 from radiant_ext.errors import RadiantError
 from radiant_ext.store import (
     current_revision,
@@ -19,8 +19,9 @@ from radiant_ext.store import (
     normalise_url,
     upgrade_database,
 )
+from radiant_ext.store.engine import sqlite_file
 
-__all__ = ["commands", "db", "database_errors", "open_engine"]
+__all__ = ["commands", "database_errors", "db", "existing_store", "open_engine"]
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -40,6 +41,28 @@ def database_errors(func: Callable[P, R]) -> Callable[P, R]:
             raise click.ClickException(str(exc)) from exc
 
     return wrapper
+
+
+def existing_store(settings: Settings, database_url: str | None = None) -> str:
+    """The store URL a command that reads the store uses, once an SQLite store's file exists:
+    reading never creates a database (an empty one would hide where the data is).
+
+    :raises click.ClickException: one line naming the file and the setting or flag to change.
+    """
+    url = database_url or settings.effective_database_url
+    path = sqlite_file(url)
+    if path is None or path.exists():
+        return url
+    if database_url:
+        given = "--database-url names it"
+    elif settings.database_url:
+        given = "RADIANT_DATABASE_URL (database_url) names it"
+    else:
+        given = f"RADIANT_DATA_DIR (data_dir) is {str(settings.data_dir)!r}"
+    raise click.ClickException(
+        f"no local store at {path} ({given}): point data_dir or --database-url at an existing "
+        "store (the demo's is radiant-demo/, whose radiant.toml the commands read when run "
+        "from the folder that holds it), or run `radiant-ext db upgrade` to create a new one")
 
 
 def open_engine(database_url: str | None = None) -> Engine:
@@ -86,7 +109,13 @@ def upgrade(database_url: str | None, revision: str) -> None:
 @database_errors
 def current(database_url: str | None) -> None:
     """Show the schema revision of the store and whether it is up to date."""
-    engine = open_engine(database_url)
+    url = database_url or load_settings().effective_database_url
+    missing = sqlite_file(url)
+    if missing is not None and not missing.exists():  # asked, not created
+        click.echo(f"{missing}: no such file (head {head_revision()}, needs "
+                   "`radiant-ext db upgrade`)")
+        raise SystemExit(1)
+    engine = make_engine(url)
     rev, head = current_revision(engine), head_revision()
     engine.dispose()
     status = "up to date" if rev == head else "needs `radiant-ext db upgrade`"

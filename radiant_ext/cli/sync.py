@@ -23,7 +23,8 @@ from rich.console import Console
 from rich.progress import Progress, TaskID
 from rich.table import Table
 
-from radiant_ext.cli.store import database_errors
+from radiant_ext.cli.settings_file import demo_znuny_problem
+from radiant_ext.cli.store import database_errors, existing_store
 from radiant_ext.config import Settings, load_settings
 from radiant_ext.errors import InvalidSettingsError, SettingProblem
 from radiant_ext.runtime import Runtime
@@ -49,9 +50,18 @@ _CLOSE_SECONDS = 3.0
 
 
 def _context(settings: Settings, **kwargs: Any) -> JobContext:
-    engine = make_engine(settings.effective_database_url)
+    """A job context on the existing store; jobs talk to Znuny, so a demo's settings need
+    the demo running."""
+    _demo_running(settings)
+    engine = make_engine(existing_store(settings))
     check_schema(engine)
     return JobContext.from_settings(settings, engine=engine, **kwargs)
+
+
+def _demo_running(settings: Settings) -> None:
+    problem = demo_znuny_problem(settings)
+    if problem:
+        raise click.ClickException(problem)
 
 
 def _settings(database_url: str | None) -> Settings:
@@ -248,7 +258,7 @@ def _as_json(status: SyncStatus) -> dict[str, Any]:
 def status_command(database_url: str | None, as_json: bool) -> None:
     """Show last runs per job, failures, the outbox backlog and parked requests."""
     settings = _settings(database_url)
-    engine = make_engine(settings.effective_database_url)
+    engine = make_engine(existing_store(settings))
     check_schema(engine)
     status = sync_status(engine, [j.id for j in all_jobs()])
     if as_json:
@@ -269,7 +279,7 @@ def status_command(database_url: str | None, as_json: bool) -> None:
 @database_errors
 def requeue_command(database_url: str | None, request_id: str, actor: str) -> None:
     """Send a parked request again once its cause is fixed."""
-    engine = make_engine(_settings(database_url).effective_database_url)
+    engine = make_engine(existing_store(_settings(database_url)))
     check_schema(engine)
     with session_scope(engine) as s:
         requeue_parked(s, request_id, actor)

@@ -60,8 +60,7 @@ def store_enablement(settings: Settings, *, for_writing: bool = False) -> Enable
         check_schema(engine)
     except (MigrationError, StoreError) as exc:
         engine.dispose()
-        raise PluginError(f"the local store is not ready ({exc}): run `radiant-ext db upgrade`"
-                          ) from exc
+        raise PluginError(f"the local store is not ready: {exc}") from exc  # exc names the fix
     # Readers (portal workers, the webhook) reuse a read for two seconds; the CLI that
     # writes sees its own switch at once.
     return DatabaseEnablement(lambda: scope(engine), max_age=0.0 if for_writing else 2.0)
