@@ -18,7 +18,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from radiant_ext.config import Settings, load_settings, mask_url
 from radiant_ext.errors import ConfigError, RadiantError
-from radiant_ext.portal import assets, auth, errors, i18n, security
+from radiant_ext.portal import assets, auth, errors, i18n, security, widgets
 from radiant_ext.portal import services as services_mod
 from radiant_ext.portal.catalog import views as catalog_views
 from radiant_ext.portal.defaults import DEFAULTS, portal_env, validate_portal_config
@@ -254,6 +254,7 @@ def _init_subsystems(app: Flask, bundle: PortalServices, store: SessionStore,
     security.init_app(app)
     errors.init_app(app)
     assets.init_app(app)
+    widgets.init_app(app)
     services_mod.init_app(app, bundle, store)
     auth.init_app(app, failures)
     catalog_views.init_app(app)

@@ -67,8 +67,9 @@ def _make_field(spec: FieldView) -> Field:
     if spec.kind == "date":
         return DateField(spec.label, validators=validators, render_kw=_date_bounds(spec),
                          **kwargs)
-    if spec.kind == "file":
-        return MultipleFileField(spec.label, **kwargs)
+    if spec.kind == "file":  # the macro shows the types it takes and sets ``accept``
+        return MultipleFileField(spec.label, render_kw={"data-extensions": " ".join(
+            spec.extensions)}, **kwargs)
     if spec.kind == "checkbox":
         return BooleanField(spec.label, validators=validators, **kwargs)
     length = Length(max=spec.max_length or (10000 if spec.kind == "textarea" else 500))

@@ -1,0 +1,57 @@
+"""Template helpers for form fields: focus on the first error, and what a file input takes.
+
+Every form renders its fields through ``macros.html``'s ``render_field``: a field with an
+error gets ``aria-invalid``, the ``invalid`` class (a red border) and its messages, and the
+first such field of the page gets ``autofocus`` — so the cursor lands on the first thing to
+fix without JavaScript. A file input says which types and sizes it takes before anything is
+chosen.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from flask import Flask, current_app, g
+from flask_babel import ngettext
+
+__all__ = ["accepted_extensions", "claim_autofocus", "file_hint", "init_app", "size_label"]
+
+
+def claim_autofocus() -> bool:
+    """``True`` for the first field with an error on this page, ``False`` after that."""
+    if getattr(g, "_autofocus_claimed", False):
+        return False
+    g._autofocus_claimed = True
+    return True
+
+
+def accepted_extensions(extensions: Iterable[str] = ()) -> list[str]:
+    """The file types an upload field takes: the portal's list, narrowed by the field's own
+    (a catalog field's ``extensions``), as :func:`~radiant_ext.portal.uploads.read_uploads`
+    checks them."""
+    allowed = [e.lower() for e in current_app.config["PORTAL_ALLOWED_EXTENSIONS"]]
+    narrower = {e.lower().lstrip(".") for e in extensions}
+    return sorted(e for e in set(allowed) if not narrower or e in narrower)
+
+
+def size_label(limit: int) -> str:
+    """A byte limit as people write it (``10 MB``, ``512 KB``)."""
+    if limit >= 1024 * 1024:
+        return f"{limit / (1024 * 1024):.0f} MB"
+    return f"{limit / 1024:.0f} KB" if limit >= 1024 else f"{limit} B"
+
+
+def file_hint(extensions: Iterable[str] = ()) -> str:
+    """What a file input takes, shown beside it: how many files, how large, which types."""
+    count = int(current_app.config["PORTAL_MAX_ATTACHMENTS"])
+    return str(ngettext(
+        "Up to %(num)d file of %(size)s. Types: %(types)s.",
+        "Up to %(num)d files, %(size)s each. Types: %(types)s.", count,
+        size=size_label(int(current_app.config["PORTAL_MAX_ATTACHMENT_BYTES"])),
+        types=", ".join(accepted_extensions(extensions))))
+
+
+def init_app(app: Flask) -> None:
+    """Make the helpers available to every template."""
+    app.jinja_env.globals.update(claim_autofocus=claim_autofocus, file_hint=file_hint,
+                                 accepted_extensions=accepted_extensions)
