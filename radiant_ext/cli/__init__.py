@@ -43,7 +43,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "report": ("radiant_ext.cli.report", "Export a manager report as CSV, XLSX or JSON."),
     "sandbox": ("radiant_ext.cli.sandbox", "Serve or seed the Znuny-compatible sandbox."),
     "serve": ("radiant_ext.cli.portal", "Run the customer portal against a configured Znuny."),
-    "simulate": ("radiant_ext.cli.plugins", "Show how a request would be routed, without Znuny."),
+    "simulate": ("radiant_ext.cli.simulate", "Show how a request would be routed, without Znuny."),
     "sync": ("radiant_ext.cli.sync", "Run the sync scheduler, one job, or show its status."),
     "webhook": ("radiant_ext.cli.webhook", "Try the Znuny webhook's routing answer."),
 }

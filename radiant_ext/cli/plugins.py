@@ -21,10 +21,8 @@ from radiant_ext.config import Settings, load_settings
 from radiant_ext.errors import ConfigError, RadiantError
 from radiant_ext.plugins import (
     CatalogError,
-    CatalogItem,
     PluginError,
     Plugins,
-    RoutingDecision,
     make_plugin_manager,
 )
 from radiant_ext.plugins.checks import (
@@ -35,7 +33,6 @@ from radiant_ext.plugins.checks import (
 )
 from radiant_ext.plugins.errors import ZnunyMetadataError
 from radiant_ext.plugins.factory import plugins_from_settings, store_enablement
-from radiant_ext.plugins.simulation import InvalidFieldError, simulate_routing, simulation_zone
 from radiant_ext.plugins.znuny_meta import (
     access_from_meta,
     access_problems,
@@ -50,10 +47,10 @@ from radiant_ext.plugins.znuny_setup import perl_script, znuny_needs
 if TYPE_CHECKING:
     from radiant_ext.webhook import Finding
 
-__all__ = ["check", "commands", "plugins", "simulate"]
+__all__ = ["check", "commands", "console", "parse_at", "plugins"]
 
 
-def _console() -> Console:
+def console() -> Console:
     console = Console(highlight=False)
     # Piped output has no terminal width; 120 columns keep names and dates unbroken.
     return console if console.is_terminal else Console(highlight=False, width=120)
@@ -92,7 +89,7 @@ def plugins(ctx: click.Context, as_json: bool) -> None:
     for row in rows:
         table.add_row(row["plugin"], row["department"], row["state"], str(row["items"]),
                       row["distribution"], row.get("for", ""))
-    _console().print(table)
+    console().print(table)
 
 
 def _item_rows(p: Plugins, department: str | None) -> list[dict[str, str]]:
@@ -123,7 +120,7 @@ def items(department: str | None, as_json: bool) -> None:
     table = Table("item", "department", "title", "queue", "state")
     for row in rows:
         table.add_row(*row.values())
-    _console().print(table)
+    console().print(table)
 
 
 @plugins.command("znuny-names")
@@ -184,17 +181,7 @@ def disable(department: str) -> None:
     _switch(department, False)
 
 
-def _parse_fields(pairs: tuple[str, ...]) -> dict[str, str]:
-    fields: dict[str, str] = {}
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep or not key.strip():
-            raise click.BadParameter(f"{pair!r} is not key=value", param_hint="--field")
-        fields[key.strip()] = value
-    return fields
-
-
-def _parse_at(at: str | None, zone: str) -> datetime:
+def parse_at(at: str | None, zone: str) -> datetime:
     if at is None:
         return datetime.now(UTC)
     try:
@@ -202,60 +189,6 @@ def _parse_at(at: str | None, zone: str) -> datetime:
     except ValueError as exc:
         raise click.BadParameter(f"{at!r} is not an ISO date-time", param_hint="--at") from exc
     return when if when.utcoffset() is not None else when.replace(tzinfo=ZoneInfo(zone))
-
-
-def _decision_table(item: CatalogItem, d: RoutingDecision, zone: ZoneInfo) -> Table:
-    table = Table(title=f"{item.id} — {item.title}", show_header=False)
-    local = d.deadline.astimezone(zone)
-    for label, value in [
-        ("Type", d.type), ("Queue", d.queue), ("Service", d.service or "—"),
-        ("SLA", d.sla or "—"), ("Priority", d.priority), ("Owner", d.owner or "—"),
-        ("Deadline", f"{local:%a %Y-%m-%d %H:%M} {zone.key} ({d.deadline_utc()} UTC)"),
-        ("Business hours", f"{d.business_hours:g} in calendar {d.calendar}"),
-        ("Store", d.store_id or "—"),
-    ]:
-        table.add_row(label, value)
-    for rule in d.rules_fired:
-        effect = f" — {rule.effect}" if rule.effect else ""
-        table.add_row("Rule fired", f"{rule.id}: {rule.text}{effect}")
-    if not d.rules_fired:
-        table.add_row("Rules fired", "none")
-    return table
-
-
-@click.command()
-@click.option("--item", "item_id", required=True, help="Catalog item id, e.g. it.pos-down.")
-@click.option("--store", help="Store (customer company id), e.g. store-001.")
-@click.option("--field", "field_pairs", multiple=True, metavar="KEY=VALUE",
-              help="A form value; repeat for several.")
-@click.option("--at", help="When the request is filed (ISO; without offset: local time).")
-@click.option("--company", help="Requester's customer company (default: the store).")
-@click.option("--recent", type=click.IntRange(min=0), default=0,
-              help="Earlier requests for this item at the store within any rule's window.")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
-def simulate(item_id: str, store: str | None, field_pairs: tuple[str, ...], at: str | None,
-             company: str | None, recent: int, as_json: bool) -> None:
-    """Show how a request would be routed — without touching Znuny."""
-    settings = load_settings()
-    p = plugins_from_settings(settings)
-    item = p.item(item_id)
-    fields = _parse_fields(field_pairs)
-    when = _parse_at(at, simulation_zone(p, item, store)) if at is not None else None
-    try:
-        result = simulate_routing(p, item_id, store=store, fields=fields, at=when,
-                                  company=company, recent=recent)
-    except InvalidFieldError as exc:
-        raise PluginError(f"--field {exc.error.field}: {exc.error.message}") from exc
-    decision, missing = result.decision, result.missing
-    if as_json:
-        out = {**decision.model_dump(mode="json"), "deadline_utc": decision.deadline_utc(),
-               "missing_required_fields": missing}
-        click.echo(json.dumps(out, indent=2, ensure_ascii=False))
-        return
-    console = _console()
-    console.print(_decision_table(item, decision, ZoneInfo(result.zone)))
-    if missing:
-        console.print(f"Note: required fields not given: {', '.join(missing)}")
 
 
 def _znuny_problems_from_package(settings: Settings,
@@ -425,7 +358,7 @@ def check(as_json: bool, znuny: bool | None, at: str | None, canary_customer: st
           canary_store: str | None) -> None:
     """Validate catalogs and plugins, their names against Znuny, and the Znuny setup."""
     settings = load_settings()
-    now = _parse_at(at, settings.default_time_zone)
+    now = parse_at(at, settings.default_time_zone)
     report = _check_all(settings)
     names, note, promises = _znuny_problems(settings, report) if not report.problems \
         else ([], "", [])
@@ -450,4 +383,4 @@ def check(as_json: bool, znuny: bool | None, at: str | None, canary_customer: st
         raise failure
 
 
-commands: list[click.Command] = [plugins, simulate, check]
+commands: list[click.Command] = [plugins, check]

@@ -86,7 +86,7 @@ def simulate_routing(
     plugins: Plugins, item_id: str, *, store: str | None = None,
     fields: Mapping[str, str] | None = None, at: datetime | None = None,
     company: str | None = None, recent: int = 0,
-    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC), request_id: str | None = None,
 ) -> Simulation:
     """Route a request on ``item_id`` as the portal would, without filing it.
 
@@ -94,6 +94,8 @@ def simulate_routing(
         :func:`simulation_zone`; ``None``: ``clock()``.
     :param company: the requester's customer company (default: the store).
     :param recent: earlier requests for the item at the store that repeat rules see.
+    :param request_id: the request's reference, which picks the owner from an owner pool
+        (``None``: the store and the time pick it, as for a request without a reference).
     :raises UnknownItemError, DepartmentDisabledError, ItemDisabledError: from
         :meth:`Plugins.item`.
     :raises UnknownFieldError, InvalidFieldError: a given value the portal would refuse.
@@ -107,5 +109,6 @@ def simulate_routing(
         when = when.replace(tzinfo=ZoneInfo(zone))
     request = RequestContext(
         store_id=store, fields=given, submitted_at=when, customer_company=company or store,
-        recent_incidents=(lambda _s, _i, _d: recent) if recent else None)
+        recent_incidents=(lambda _s, _i, _d: recent) if recent else None,
+        request_id=request_id)
     return Simulation(item, plugins.route(item, request), zone, when, missing)

@@ -93,9 +93,11 @@ def tickets_by_asset(ctx: ReportContext) -> ReportTable:
          a.first.isoformat() if a.first else "", a.last.isoformat() if a.last else "")
         for a in assets]
     columns = (Column("asset", W_("Serial number / model")), Column("field", W_("Form field")),
-               Column("item", W_("Catalog item id")), Column("title", W_("Catalog item")),
+               Column("item", W_("Catalog item id"), ident=True),
+               Column("title", W_("Catalog item")),
                Column("tickets", W_("Tickets"), "int"), Column("open", W_("Open"), "int"),
-               Column("first", W_("First ticket")), Column("last", W_("Latest ticket")))
+               Column("first", W_("First ticket"), "date"),
+               Column("last", W_("Latest ticket"), "date"))
     table = ReportTable("assets", W_("Tickets per asset"), columns, rows,
                         Chart("hbar", "asset", ("tickets",), max_points=25))
     table.notes.append(W_("Counts tickets filed through the portal whose form has a serial "

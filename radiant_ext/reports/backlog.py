@@ -59,7 +59,8 @@ def open_backlog(ctx: ReportContext) -> ReportTable:
         (dept, ctx.directory.department_title(dept), *b.counts,
          round((now - b.oldest).total_seconds() / 86400, 1) if b.oldest else None)
         for dept, b in sorted(merged.items(), key=lambda kv: (-kv[1].counts[0], kv[0]))]
-    columns = (Column("department", W_("Department id")), Column("title", W_("Department")),
+    columns = (Column("department", W_("Department id"), ident=True),
+               Column("title", W_("Department")),
                Column("open", W_("Open"), "int"),
                *(Column(f"age_{i}", label, "int") for i, (_, label) in enumerate(AGE_BUCKETS)),
                Column("overdue", W_("Overdue"), "int"),

@@ -14,6 +14,7 @@ from sqlalchemy.sql import ColumnElement
 
 from radiant_ext.reports._sql import no_index
 from radiant_ext.reports.errors import ReportInputError
+from radiant_ext.reports.i18n import W_, translate
 from radiant_ext.reports.outage import OutageRates
 from radiant_ext.reports.settings import ReportSettings
 from radiant_ext.store import TicketCache
@@ -62,10 +63,12 @@ def count_if(condition: ColumnElement[bool]) -> ColumnElement[int]:
 
 @dataclass(frozen=True)
 class ItemDirectory:
-    """Labels and departments of catalog items and stores (from the plugins when available).
+    """Names of catalog items, departments, stores and agents, in one language.
 
     An item missing from the catalog belongs to the department named by its id's prefix
-    (``it.pos-down`` → ``it``); a ticket without a category to ``""`` (uncategorised).
+    (``it.pos-down`` → ``it``); a ticket without a category to ``""`` (uncategorised). Item
+    and department titles come from the catalogs in :attr:`language` (each catalog's own
+    gettext domain); :meth:`localized` gives the directory of another language.
     """
 
     items: Mapping[str, tuple[str, str]] = field(default_factory=dict)
@@ -78,6 +81,13 @@ class ItemDirectory:
     """Item id → its asset fields as (field id, label): serial numbers and asset models."""
     outage: OutageRates = field(default_factory=OutageRates)
     """What an hour of an item's outage costs per store tier, and the hours that count."""
+    agents: Mapping[str, str] = field(default_factory=dict)
+    """Agent login → full name (from Znuny's metadata; a login not listed shows as itself)."""
+    language: str = "en"
+    source: Any = field(default=None, compare=False, repr=False)
+    """The plugins the titles were read from (to read them again in another language)."""
+    _languages: dict[str, ItemDirectory] = field(default_factory=dict, compare=False,
+                                                 repr=False)
 
     def department_of(self, category: str | None) -> str:
         """The department id of catalog item ``category``."""
@@ -86,20 +96,41 @@ class ItemDirectory:
         known = self.items.get(category)
         return known[0] if known else category.split(".", 1)[0]
 
+    def _word(self, text: str) -> str:
+        return translate(text, self.language)
+
     def department_title(self, department: str) -> str:
         """A department's title (its id when unknown)."""
-        return self.departments.get(department, department) or "(uncategorised)"
+        return self.departments.get(department, department) or self._word(W_("(uncategorised)"))
 
     def item_title(self, category: str | None) -> str:
         """A catalog item's title (its id when unknown)."""
         if not category:
-            return "(uncategorised)"
+            return self._word(W_("(uncategorised)"))
         known = self.items.get(category)
         return known[1] if known else category
 
     def store_name(self, store: str | None) -> str:
         """A store's name (its id when unknown)."""
-        return self.stores.get(store or "", store or "(none)")
+        return self.stores.get(store or "", store or self._word(W_("(none)")))
+
+    def agent_name(self, login: str | None) -> str:
+        """An agent's full name (the login when Znuny's metadata has none)."""
+        return self.agents.get(login or "", login or self._word(W_("(nobody)")))
+
+    def localized(self, language: str) -> ItemDirectory:
+        """This directory in ``language``: titles read again from the catalogs' own
+        translations (kept once read), store and agent names as they are."""
+        language = "ru" if language.startswith("ru") else "en"
+        if language == self.language:
+            return self
+        found = self._languages.get(language)
+        if found is None:
+            found = (replace(self, language=language, _languages={}) if self.source is None
+                     else replace(ItemDirectory.from_plugins(self.source, language),
+                                  stores=self.stores, agents=self.agents))
+            self._languages[language] = found
+        return found
 
     @classmethod
     def from_plugins(cls, plugins: Any, language: str = "en") -> ItemDirectory:
@@ -112,7 +143,7 @@ class ItemDirectory:
         assets = {i.id: fields for i in plugins.catalog_items(include_disabled=True)
                   if (fields := _asset_fields(i, language))}
         return cls(items=items, departments=departments, stores=stores, asset_fields=assets,
-                   outage=OutageRates.from_plugins(plugins))
+                   language=language, source=plugins, outage=OutageRates.from_plugins(plugins))
 
 
 ASSET_FIELD_IDS = frozenset({"serial", "serial_number", "model", "asset_model", "asset"})
@@ -125,14 +156,20 @@ def _asset_fields(item: Any, language: str) -> tuple[tuple[str, str], ...]:
 
 
 def directory_from_settings(settings: Settings) -> ItemDirectory:
-    """Labels from the installed plugins; bare ids (an empty directory) when they fail."""
+    """Labels from the installed plugins and agent names from Znuny's database (when
+    ``znuny_db_url`` is set); bare ids (an empty directory) when they fail."""
+    from radiant_ext.reports.names import read_agent_names
+
+    url = settings.znuny_db_url
+    agents = read_agent_names(url.get_secret_value()) if url else {}
     try:
         from radiant_ext.plugins.factory import plugins_from_settings
 
-        return ItemDirectory.from_plugins(plugins_from_settings(settings))
+        return replace(ItemDirectory.from_plugins(plugins_from_settings(settings)),
+                       agents=agents)
     except Exception:  # labels are a nicety: every report still works with bare ids
         log.warning("catalog labels unavailable for reports; showing item ids", exc_info=True)
-        return ItemDirectory()
+        return ItemDirectory(agents=agents)
 
 
 @dataclass(frozen=True)

@@ -90,7 +90,7 @@ def feedback_by_store_and_topic(ctx: ReportContext) -> ReportTable:
     rows: list[tuple[object, ...]] = [
         (store, _store_name(ctx, store), *(found[k] for k in topics), sum(found.values()))
         for store, found in order]
-    columns = (Column("store", W_("Store id")), Column("name", W_("Store")),
+    columns = (Column("store", W_("Store id"), ident=True), Column("name", W_("Store")),
                *(Column(column_key(value), label, "int") for value, label in (*TOPICS, NOT_GIVEN)),
                Column("total", W_("Total"), "int"))
     table = ReportTable("guest-feedback", W_("Guest feedback per store and topic"), columns,

@@ -21,14 +21,24 @@ from radiant_ext.reports.access import ReportViewer
 from radiant_ext.reports.charts import chart_data_uri, render_chart
 from radiant_ext.reports.context import ReportContext
 from radiant_ext.reports.errors import ReportError
-from radiant_ext.reports.export import EXPORT_FORMATS, export_table, media_type
+from radiant_ext.reports.export import (
+    CSV_DIALECTS,
+    EXPORT_FORMATS,
+    csv_dialect,
+    export_table,
+    media_type,
+)
 from radiant_ext.reports.filters import FilterChoice, describe, parse_filter
+from radiant_ext.reports.formatting import display_rows, format_value
+from radiant_ext.reports.i18n import W_, localize
 from radiant_ext.reports.model import ReportTable
 from radiant_ext.reports.registry import REPORTS
 from radiant_ext.reports.views import (
     AGENT_KEY,
     blueprint,
+    can_change_settings,
     current_viewer,
+    page_language,
     report_text,
     reports_state,
 )
@@ -77,7 +87,8 @@ def index() -> ResponseReturnValue:
     viewer = _viewer_or_response()
     if not isinstance(viewer, ReportViewer):
         return viewer
-    return render_template("reports/index.html", reports=REPORTS.values(), viewer=viewer)
+    return render_template("reports/index.html", reports=REPORTS.values(), viewer=viewer,
+                           directory=reports_state().directory)
 
 
 def _compute(name: str, viewer: ReportViewer) -> tuple[FilterChoice, ReportTable | None, Any]:
@@ -85,6 +96,7 @@ def _compute(name: str, viewer: ReportViewer) -> tuple[FilterChoice, ReportTable
     if name not in REPORTS:
         abort(404)
     now = state.clock()
+    directory = state.directory.localized(page_language())
     with state.session() as db:
         departments = state.departments(db)
         stores = None if viewer.company else state.stores(db)
@@ -93,9 +105,39 @@ def _compute(name: str, viewer: ReportViewer) -> tuple[FilterChoice, ReportTable
                               departments=departments, stores=stores, company=viewer.company)
         table = None
         if choice.report_filter is not None:
-            ctx = ReportContext(db, choice.report_filter, state.settings, state.directory, now)
+            ctx = ReportContext(db, choice.report_filter, state.settings, directory, now)
             table = REPORTS[name].compute(ctx)
-    return choice, table, {"departments": departments, "stores": stores}
+    return choice, table, {"departments": departments, "stores": stores, "directory": directory}
+
+
+def _charts(table: ReportTable | None, language: str) -> dict[str, str | None]:
+    """The chart of ``table`` as ``data:`` URIs: ``wide`` and ``narrow`` (phones)."""
+    if table is None:
+        return {"wide": None, "narrow": None}
+    wide = render_chart(table, language=language)
+    narrow = render_chart(table, narrow=True, language=language)
+    return {"wide": chart_data_uri(wide) if wide else None,
+            "narrow": chart_data_uri(narrow) if narrow else None}
+
+
+def _render(template: str, name: str, viewer: ReportViewer) -> ResponseReturnValue:
+    """A report page (``template``) with the filters, the chart and the table."""
+    started = time.perf_counter()
+    language = page_language()
+    choice, table, options = _compute(name, viewer)
+    if table is not None:
+        table = localize(table, language, admin=can_change_settings(viewer))
+    state = reports_state()
+    return render_template(
+        template, spec=REPORTS[name], reports=REPORTS.values(), viewer=viewer,
+        choice=choice, table=table, charts=_charts(table, language),
+        cells=display_rows(table, language) if table is not None else [],
+        shown=[i for i, c in enumerate(table.columns) if not c.ident] if table else [],
+        query={k: v for k, v in choice.values.items() if v}, formats=EXPORT_FORMATS,
+        zone=str(state.settings.zone), generated=format_value(
+            state.clock().astimezone(state.settings.zone), "datetime", language),
+        took=time.perf_counter() - started, **options,
+    ), 400 if choice.errors else 200
 
 
 @blueprint.get("/<name>")
@@ -104,35 +146,39 @@ def report(name: str) -> ResponseReturnValue:
     viewer = _viewer_or_response()
     if not isinstance(viewer, ReportViewer):
         return viewer
-    started = time.perf_counter()
-    choice, table, options = _compute(name, viewer)
-    svg = render_chart(table) if table is not None else None
-    query = {k: v for k, v in choice.values.items() if v}
-    status = 400 if choice.errors else 200
-    return render_template(
-        "reports/report.html", spec=REPORTS[name], reports=REPORTS.values(), viewer=viewer,
-        choice=choice, table=table, chart=chart_data_uri(svg) if svg else None, query=query,
-        formats=EXPORT_FORMATS, directory=reports_state().directory,
-        zone=str(reports_state().settings.zone),
-        took=time.perf_counter() - started, **options,
-    ), status
+    return _render("reports/report.html", name, viewer)
+
+
+@blueprint.get("/<name>/print")
+def print_view(name: str) -> ResponseReturnValue:
+    """One report for printing or saving as PDF: title, filter, chart, table, notes."""
+    viewer = _viewer_or_response()
+    if not isinstance(viewer, ReportViewer):
+        return viewer
+    return _render("reports/print.html", name, viewer)
 
 
 @blueprint.get("/<name>/export.<fmt>")
 def export(name: str, fmt: str) -> ResponseReturnValue:
-    """Download a report as CSV, XLSX or JSON with the page's filters."""
+    """Download a report as CSV, XLSX or JSON with the page's filters, in the page's
+    language (CSV in the ``dialect`` asked for, else the language's)."""
     viewer = _viewer_or_response()
     if not isinstance(viewer, ReportViewer):
         return viewer
     if fmt not in EXPORT_FORMATS:
         abort(404)
     choice, table, _ = _compute(name, viewer)
-    if table is None:
+    asked = request.args.get("dialect")
+    if asked and asked not in CSV_DIALECTS:
+        choice.errors["dialect"] = report_text(W_("Choose comma or semicolon."))
+    if table is None or choice.errors:
         return {"errors": choice.errors}, 400
     meta = describe(choice)
     if viewer.company:
         meta["company"] = viewer.company
-    body = export_table(table, fmt, meta)
+    language = page_language()
+    body = export_table(table, fmt, meta, language=language, admin=can_change_settings(viewer),
+                        dialect=csv_dialect(language, asked))
     filename = f"{name}-{choice.values['from']}-{choice.values['to']}.{fmt}"
     return Response(body, mimetype=media_type(fmt), headers={
         "Content-Disposition": f'attachment; filename="{filename}"',

@@ -19,7 +19,7 @@ from sqlalchemy.sql import ColumnElement
 from radiant_ext.reports._sql import bucket_hour, hour_bucket, seconds_between
 from radiant_ext.reports.context import ReportContext
 from radiant_ext.reports.i18n import W_
-from radiant_ext.reports.model import Chart, Column, ReportTable
+from radiant_ext.reports.model import Chart, Column, Money, Note, ReportTable
 from radiant_ext.reports.settings import PenaltyRule
 from radiant_ext.reports.sla import solution_deadline
 from radiant_ext.store import TicketCache
@@ -104,18 +104,22 @@ def month_penalties(ctx: ReportContext, rule: PenaltyRule) -> list[MonthPenalty]
 def contract_penalties(ctx: ReportContext) -> ReportTable:
     """Every configured penalty rule, month by month."""
     rows: list[tuple[object, ...]] = []
-    notes: list[str] = []
+    notes: list[str | Note] = []
     for rule in ctx.settings.penalties:
         months = month_penalties(ctx, rule)
         for m in months:
             rows.append((rule.id, rule.label, m.month, m.due, m.missed, m.hours_late,
                          m.uncapped, m.penalty, rule.currency))
         total = sum((m.penalty for m in months), Decimal(0))
-        notes.append(f"{rule.label}: {total:.2f} {rule.currency} in total.")
+        notes.append(Note(W_("{contract}: {total} in total."),
+                          {"contract": rule.label, "total": Money(total, rule.currency)}))
     if not ctx.settings.penalties:
-        notes.append("No penalty rules are configured ([[reports.penalties]] in the settings).")
-    columns = (Column("rule", W_("Rule id")), Column("title", W_("Contract")),
-               Column("month", W_("Month")),
+        notes.append(Note(
+            W_("No contract penalties are set up, so missed deadlines cost nothing here."),
+            admin_text=W_("No penalty rules are configured ([[reports.penalties]] in the "
+                          "settings).")))
+    columns = (Column("rule", W_("Rule id"), ident=True), Column("title", W_("Contract")),
+               Column("month", W_("Month"), "month"),
                Column("due", W_("Deadlines due"), "int"), Column("missed", W_("Missed"), "int"),
                Column("hours_late", W_("Hours late"), "int"),
                Column("uncapped", W_("Before cap"), "money"),

@@ -84,7 +84,7 @@ def _label(ctx: ReportContext, by: SatisfactionBy, key: str) -> str:
     if by == "store":
         return ctx.directory.store_name(key or None)
     if by == "owner":
-        return key or "(nobody)"
+        return ctx.directory.agent_name(key or None)
     return key
 
 
@@ -111,7 +111,8 @@ def satisfaction(ctx: ReportContext, by: SatisfactionBy) -> ReportTable:
         average = round(total / rated, 2) if rated else None
         rows.append((k, _label(ctx, by, k), n, rated, average, poor, _rate(sm, sx),
                      _rate(rm, rx)))
-    columns = (Column("key", W_("Key")), Column("label", W_("Name")), *_FIGURES)
+    columns = (Column("key", W_("Key"), ident=True),
+               Column("label", W_("Name"), "month" if by == "month" else "text"), *_FIGURES)
     return ReportTable(f"satisfaction-{by}s", _TITLES[by], columns, rows,
                        Chart("line" if by == "month" and len(rows) > 12 else "bar", "label",
                              ("average",), max_points=25))
@@ -128,11 +129,10 @@ def worst_comments(ctx: ReportContext) -> ReportTable:
     zone = ctx.settings.zone
     rows: list[tuple[object, ...]] = []
     for rated_at, number, item, store, owner, rating, comment in ctx.session.execute(stmt):
-        when = rated_at.astimezone(zone)
-        rows.append((f"{when:%Y-%m-%d %H:%M} ({zone.key}, UTC{when:%z})", number,
+        rows.append((rated_at.astimezone(zone), number,
                      ctx.directory.item_title(item), ctx.directory.store_name(store),
-                     owner or "(nobody)", int(rating), comment))
-    columns = (Column("rated_at", W_("Rated at")), Column("ticket", W_("Ticket")),
+                     ctx.directory.agent_name(owner), int(rating), comment))
+    columns = (Column("rated_at", W_("Rated at"), "datetime"), Column("ticket", W_("Ticket")),
                Column("item", W_("Catalog item")), Column("store", W_("Store")),
                Column("owner", W_("Owner")), Column("rating", W_("Rating"), "int"),
                Column("comment", W_("Comment")))

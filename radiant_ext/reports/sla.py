@@ -74,11 +74,11 @@ def _label(ctx: ReportContext, by: SlaBy, key: str | None) -> str:
         return ctx.directory.item_title(key)
     if by == "store":
         return ctx.directory.store_name(key)
-    return key or "(nobody)"
+    return ctx.directory.agent_name(key)
 
 
 COLUMNS = (
-    Column("key", W_("Key")), Column("label", W_("Name")),
+    Column("key", W_("Key"), ident=True), Column("label", W_("Name")),
     Column("tickets", W_("Tickets"), "int"),
     Column("response_met", W_("Response met"), "int"),
     Column("response_missed", W_("Response missed"), "int"),

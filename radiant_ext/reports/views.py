@@ -41,8 +41,8 @@ from radiant_ext.reports.errors import ReportError
 from radiant_ext.reports.i18n import translate
 from radiant_ext.reports.settings import ReportSettings, report_settings
 
-__all__ = ["ReportsState", "blueprint", "current_agent", "current_viewer", "report_text",
-           "reports_state"]
+__all__ = ["ReportsState", "blueprint", "can_change_settings", "current_agent", "current_viewer",
+           "page_language", "report_text", "reports_state"]
 
 log = logging.getLogger(__name__)
 blueprint = Blueprint("reports", __name__, url_prefix="/reports", template_folder="templates",
@@ -145,13 +145,37 @@ def reports_state() -> ReportsState:
     return cast(ReportsState, ext["state"])
 
 
-@blueprint.app_template_filter("report_text")
-def report_text(text: object) -> str:
-    """Template filter: a report string in the page's language (see :mod:`.i18n`)."""
+def page_language() -> str:
+    """The language of this page (``en`` or ``ru``), as the portal chose it."""
     from flask_babel import get_locale
 
     locale = get_locale()
-    return translate(str(text), locale.language if locale is not None else "en")
+    return "ru" if locale is not None and locale.language == "ru" else "en"
+
+
+@blueprint.app_template_filter("report_text")
+def report_text(text: object) -> str:
+    """Template filter: a report string in the page's language (see :mod:`.i18n`)."""
+    return translate(str(text), page_language())
+
+
+@blueprint.app_template_filter("report_date")
+def report_date(day: object) -> str:
+    """Template filter: an ISO day (``2026-11-23``) as the page's language writes it."""
+    from radiant_ext.reports.formatting import format_value
+
+    return format_value(str(day), "date", page_language())
+
+
+def can_change_settings(viewer: ReportViewer) -> bool:
+    """Whether ``viewer`` administers the installation (a companion admin of the ``[admin]``
+    table, who can change the settings): only they read hints that name settings."""
+    if viewer.kind != "agent":
+        return False
+    from radiant_ext.portal.admin.views import current_admin
+
+    role = current_admin()
+    return role is not None and role.companion and role.login == viewer.login
 
 
 def current_viewer() -> ReportViewer | None:

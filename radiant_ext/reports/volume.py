@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from radiant_ext.reports._sql import bucket_hour, hour_bucket, no_index
 from radiant_ext.reports.context import ReportContext, count_if, is_open, store_key
 from radiant_ext.reports.i18n import W_
-from radiant_ext.reports.model import Chart, Column, ReportTable
+from radiant_ext.reports.model import Chart, Column, ColumnKind, ReportTable
 from radiant_ext.store import TicketCache
 
 __all__ = [
@@ -96,7 +96,8 @@ def tickets_per_period(ctx: ReportContext) -> ReportTable:
         while day <= last:
             rows.append((_label(day, period), day.isoformat(), per_day.get(day, 0)))
             day = _next_period(day, period)
-    columns = (Column("period", W_("Period")), Column("starts", W_("Starts on")),
+    kind: ColumnKind = "date" if period == "day" else "month" if period == "month" else "text"
+    columns = (Column("period", W_("Period"), kind), Column("starts", W_("Starts on"), "date"),
                Column("tickets", W_("Tickets"), "int"))
     return ReportTable("volume", PERIOD_TITLES[period], columns, rows,
                        Chart("line" if len(rows) > 40 else "bar", "period", ("tickets",),
@@ -108,7 +109,7 @@ def tickets_by_weekday_hour(ctx: ReportContext) -> ReportTable:
     grid = [[0] * 24 for _ in WEEKDAYS]
     for when, count in hourly_counts(ctx).items():
         grid[when.weekday()][when.hour] += count
-    columns = (Column("weekday", W_("Weekday")),
+    columns = (Column("weekday", W_("Weekday"), words=True),
                *(Column(f"h{h:02d}", f"{h:02d}", "int") for h in range(24)),
                Column("total", W_("Total"), "int"))
     rows = [(name, *grid[i], sum(grid[i])) for i, name in enumerate(WEEKDAYS)]
@@ -133,10 +134,14 @@ def tickets_by_item(ctx: ReportContext) -> ReportTable:
     total = sum(n for _, n, _ in found)
     d = ctx.directory
     rows: list[tuple[object, ...]] = [
-        (c or "", d.item_title(c), d.department_of(c), n, o, _share(n, total))
+        (c or "", d.item_title(c), d.department_of(c), d.department_title(d.department_of(c)),
+         n, o, _share(n, total))
         for c, n, o in sorted(found, key=lambda r: (-r[1], r[0] or ""))]
-    columns = (Column("item", W_("Catalog item id")), Column("title", W_("Catalog item")),
-               Column("department", W_("Department")), Column("tickets", W_("Tickets"), "int"),
+    columns = (Column("item", W_("Catalog item id"), ident=True),
+               Column("title", W_("Catalog item")),
+               Column("department", W_("Department id"), ident=True),
+               Column("department_title", W_("Department")),
+               Column("tickets", W_("Tickets"), "int"),
                Column("open", W_("Open"), "int"), Column("share", W_("Share %"), "percent"))
     return ReportTable("items", W_("Tickets per catalog item"), columns, rows,
                        Chart("hbar", "title", ("tickets",), max_points=25))
@@ -154,7 +159,8 @@ def tickets_by_department(ctx: ReportContext) -> ReportTable:
     rows: list[tuple[object, ...]] = [
         (dept, ctx.directory.department_title(dept), n, still_open[dept], _share(n, total))
         for dept, n in sorted(tickets.items(), key=lambda kv: (-kv[1], kv[0]))]
-    columns = (Column("department", W_("Department id")), Column("title", W_("Department")),
+    columns = (Column("department", W_("Department id"), ident=True),
+               Column("title", W_("Department")),
                Column("tickets", W_("Tickets"), "int"), Column("open", W_("Open"), "int"),
                Column("share", W_("Share %"), "percent"))
     return ReportTable("departments", W_("Tickets per department"), columns, rows,
@@ -171,11 +177,11 @@ def tickets_by_store(ctx: ReportContext) -> ReportTable:
     rows: list[tuple[object, ...]] = [
         (s or "", ctx.directory.store_name(s), n, o, _share(n, total))
         for s, n, o in sorted(found, key=lambda r: (-r[1], r[0] or ""))]
-    columns = (Column("store", W_("Store id")), Column("name", W_("Store")),
+    columns = (Column("store", W_("Store id"), ident=True), Column("name", W_("Store")),
                Column("tickets", W_("Tickets"), "int"), Column("open", W_("Open"), "int"),
                Column("share", W_("Share %"), "percent"))
     return ReportTable("stores", W_("Tickets per store"), columns, rows,
-                       Chart("hbar", "store", ("tickets",), max_points=40))
+                       Chart("hbar", "name", ("tickets",), max_points=40))
 
 
 
@@ -206,16 +212,17 @@ def recurring_failures(ctx: ReportContext) -> ReportTable:
                          ctx.directory.item_title(item), n, round(expected, 1),
                          round(n / expected, 2), round(n / weeks, 2)))
     rows.sort(key=lambda r: (-(float(r[4]) - float(r[5])), r[0], r[2]))  # type: ignore[arg-type]
-    columns = (Column("store", W_("Store id")), Column("name", W_("Store")),
-               Column("item", W_("Catalog item id")), Column("title", W_("Catalog item")),
+    columns = (Column("store", W_("Store id"), ident=True), Column("name", W_("Store")),
+               Column("item", W_("Catalog item id"), ident=True),
+               Column("title", W_("Catalog item")),
                Column("tickets", W_("Tickets"), "int"),
                Column("expected", W_("Expected"), "number"),
                Column("ratio", W_("Times the average"), "number"),
                Column("per_week", W_("Per week"), "number"))
     table = ReportTable("recurring", W_("Recurring problems by store"), columns, rows[:50],
                         Chart("hbar", "name", ("tickets", "expected"), max_points=15))
-    table.notes.append("Store and item pairs with at least 3 tickets and 1.5 times the "
-                       "number the chain average predicts.")
+    table.notes.append(W_("Store and item pairs with at least 3 tickets and 1.5 times the "
+                          "number the chain average predicts."))
     return table
 
 

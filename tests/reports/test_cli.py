@@ -57,7 +57,7 @@ def test_xlsx_file_opens_and_json_is_scoped_to_a_company(store: Path) -> None:
     code, err, _ = _run("items", "--format", "xlsx", "--output", str(target))
     assert code == 0 and "1 rows written" in err
     sheet = load_workbook(target)["Report"]
-    assert [c.value for c in sheet[2]][3] == 3
+    assert [c.value for c in sheet[2]][4] == 3  # item id, item, department id, department
     code, _, out = _run("stores", "--format", "json", "--company", "store-007")
     assert [r["store"] for r in json.loads(out)["rows"]] == ["store-007"]
 

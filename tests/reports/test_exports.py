@@ -46,7 +46,7 @@ def test_xlsx_opens_with_numbers_as_numbers_and_an_about_sheet() -> None:
     assert values[2][3] == 1000.5
     about = {row[0]: row[1] for row in book["About"].iter_rows(values_only=True)}
     assert about["Report"] == "Contract penalties"
-    assert about["from"] == "2026-10-01"
+    assert about["From"] == "2026-10-01"
     assert about["Note"] == "Service company: 3000.50 RUB in total."
 
 

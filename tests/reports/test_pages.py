@@ -111,18 +111,20 @@ def test_a_manager_sees_only_their_company(app: Flask, client: FlaskClient) -> N
     page = client.get("/reports/stores")
     html = page.get_data(as_text=True)
     assert page.status_code == 200
-    assert "store-007" in html and "store-001" not in html and "store-012" not in html
+    # stores by name, not by id; only the manager's own
+    assert "Store 007 Kazan" in _table(html) and "store-007" not in _table(html)
+    assert "store-001" not in html and "Tverskaya" not in html and "store-012" not in html
     assert 'name="store"' not in html  # no store filter for a manager
     assert "counted in the Europe/Moscow time zone" in html  # the zone days are counted in
     # asking for another store's figures changes nothing
     other = client.get("/reports/stores?store=store-001").get_data(as_text=True)
-    assert "store-001" not in _table(other) and "store-007" in _table(other)
+    assert "Tverskaya" not in _table(other) and "Store 007 Kazan" in _table(other)
     rows = list(csv.reader(io.StringIO(
         client.get("/reports/stores/export.csv").get_data(as_text=True).lstrip("\ufeff"))))
     assert [r[0] for r in rows[1:]] == ["store-007"] and rows[1][2] == "3"
     items = client.get("/reports/items/export.xlsx")
     sheet = load_workbook(io.BytesIO(items.data))["Report"]
-    assert sum(row[3] for row in sheet.iter_rows(min_row=2, values_only=True)) == 3
+    assert sum(row[4] for row in sheet.iter_rows(min_row=2, values_only=True)) == 3
 
 
 def test_an_agent_sees_every_store_with_chart_and_table(client: FlaskClient) -> None:

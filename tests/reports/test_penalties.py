@@ -48,7 +48,7 @@ def test_per_hour_penalty_counts_started_hours_and_caps_each_month(
         ("2026-10", 3, 2, 5, Decimal("2500.00"), Decimal("2000.00")),  # capped at 2000
         ("2026-11", 1, 1, 2, Decimal("1000.00"), Decimal("1000.00")),
     ]
-    assert table.notes == ["Service company: 3000.00 RUB in total."]
+    assert [str(n) for n in table.notes] == ["Service company: 3000.00 RUB in total."]
 
 
 def test_percent_of_fee_rule_with_grace_and_percentage_cap(

@@ -76,7 +76,7 @@ def test_per_department_store_owner_and_month(session: Session) -> None:
 def test_worst_comments_come_first_with_their_time_zone(session: Session) -> None:
     rows = _run(session, "satisfaction-comments")
     assert [r["comment"] for r in rows] == ["Nobody called back", "Took two days"]
-    assert rows[0]["rating"] == 1 and "(Europe/Moscow, UTC+0300)" in str(rows[0]["rated_at"])
+    assert rows[0]["rating"] == 1 and rows[0]["rated_at"].tzinfo.key == "Europe/Moscow"
 
 
 def test_a_manager_sees_only_the_own_store(session: Session) -> None:

@@ -65,6 +65,7 @@ def test_items_and_departments_count_open_tickets_and_shares(
     items = _run(session, "items")
     assert items.lookup("item", "it.pos-down") == {  # type: ignore[attr-defined]
         "item": "it.pos-down", "title": "Cash register is down", "department": "it",
+        "department_title": "IT",
         "tickets": 3, "open": 3, "share": 50.0}
     departments = _run(session, "departments")
     assert departments.records()[0] == {  # type: ignore[attr-defined]

@@ -1,0 +1,100 @@
+"""Report values as people read them, per language (Babel): numbers, money, dates, times.
+
+The pages, the charts' labels and the notes use these; CSV keeps plain numbers (with the
+decimal mark of the spreadsheet it is made for) and XLSX real numbers.
+
+* ``int`` and ``minutes``: grouped (``12,345`` / ``12 345``);
+* ``number``: up to two decimals; ``percent``: one decimal and the sign (``12.5%`` /
+  ``12,5 %``);
+* ``money``: the amount with its currency (``RUB 50,000.00`` / ``50 000,00 ₽``);
+* ``date`` (``2026-11-23``) and ``month`` (``2026-11``): the language's medium date and
+  month-and-year; ``datetime``: date and time followed by the zone it is shown in.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from babel.dates import (
+    format_date,
+    format_datetime,
+    format_skeleton,
+    format_time,
+    get_day_names,
+)
+from babel.numbers import format_currency, format_decimal, format_percent
+
+from radiant_ext.reports.model import Money, ReportTable
+
+__all__ = ["display_rows", "format_param", "format_value", "weekday_short"]
+
+
+def _locale(language: str) -> str:
+    return "ru" if language.startswith("ru") else "en"
+
+
+def _day(text: str) -> date | None:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def _temporal(value: Any, kind: str, locale: str) -> str:
+    if kind == "datetime" and isinstance(value, datetime):
+        zone = getattr(value.tzinfo, "key", None) or value.strftime("UTC%z")
+        offset = format_datetime(value, "ZZZZ", tzinfo=value.tzinfo, locale=locale)
+        when = (format_date(value, "medium", locale=locale) + ", "
+                + format_time(value, "short", tzinfo=value.tzinfo, locale=locale))
+        return f"{when} ({zone}, {offset})"
+    text = str(value)
+    day = _day(text) if kind == "date" else _day(f"{text}-01") if len(text) == 7 else None
+    if day is None:
+        return text  # an ISO week ("2026-W47") or text that is no date stays as it is
+    if kind == "date":
+        return format_date(day, "medium", locale=locale)
+    return format_skeleton("yMMM", day, locale=locale)
+
+
+def format_value(value: Any, kind: str, language: str, currency: str | None = None) -> str:
+    """``value`` of a column of ``kind`` in ``language``; ``""`` for a missing value."""
+    if value is None or value == "":
+        return ""
+    locale = _locale(language)
+    if kind in ("date", "month", "datetime"):
+        return _temporal(value, kind, locale)
+    if kind == "text" or isinstance(value, str | bool):
+        return str(value)
+    if kind == "percent":
+        return format_percent(Decimal(str(value)) / 100, "#,##0.0%", locale=locale)
+    if kind == "money":
+        if currency:
+            return format_currency(value, currency, locale=locale)
+        return format_decimal(value, "#,##0.00", locale=locale)
+    if kind == "number":
+        return format_decimal(value, "#,##0.##", locale=locale)
+    return format_decimal(value, "#,##0", locale=locale)
+
+
+def format_param(value: Any, language: str) -> str:
+    """A note's parameter: money with its currency, numbers grouped, text as it is."""
+    if isinstance(value, Money):
+        return format_currency(value.amount, value.currency, locale=_locale(language))
+    if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+        return format_decimal(value, "#,##0.##", locale=_locale(language))
+    return str(value)
+
+
+def display_rows(table: ReportTable, language: str) -> list[list[str]]:
+    """Every cell of ``table`` as text in ``language`` (money with the row's currency)."""
+    currency = next((i for i, c in enumerate(table.columns) if c.key == "currency"), None)
+    return [[format_value(v, c.kind, language,
+                          str(row[currency]) if currency is not None else None)
+             for v, c in zip(row, table.columns, strict=True)] for row in table.rows]
+
+
+def weekday_short(index: int, language: str) -> str:
+    """The abbreviated name of weekday ``index`` (0: Monday) in ``language``."""
+    return str(get_day_names("abbreviated", locale=_locale(language))[index])
