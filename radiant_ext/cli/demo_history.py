@@ -1,12 +1,12 @@
 """The demo's year of history: generated in the sandbox, kept by the portal, pulled.
 
-On the demo's first start (an empty ``--data`` folder) :func:`start_year` writes a year of
+On the demo's first start (a new ``--data`` folder) :func:`start_year` writes a year of
 requests into the sandbox Znuny (``radiant_ext_sandbox.year``) ending at the demo's now; then
 :func:`keep_portal_records` stores what the portal would have kept of those requests — each
 request's outbox row (sent, with its form values: printer models, serial numbers, guest
 feedback topics) and the requesters' ratings — and :func:`pull_history` fills the ticket cache
-the reports read, before the banner is printed. A restart finds the sandbox's database and
-adds nothing. See docs/sandbox.md, "The demo's year".
+the reports read, before the banner is printed. A restart finds the sandbox's record of its
+year and adds nothing. See docs/sandbox.md, "The demo's year".
 """
 
 from __future__ import annotations
@@ -32,16 +32,21 @@ HISTORY_TICKETS = 3000
 HISTORY_SEED = 2026
 
 
-def start_year(sandbox_dir: Path, now: datetime,
-               tickets: int = HISTORY_TICKETS) -> list[YearTicket] | None:
-    """Write the year into a sandbox folder that holds no database yet.
+def start_year(sandbox_dir: Path, now: datetime, tickets: int = HISTORY_TICKETS, *,
+               history: bool = True) -> list[YearTicket] | None:
+    """Write the year into the retail sandbox in ``sandbox_dir`` on its first start.
 
-    :returns: the requests written; ``None`` when the folder has a sandbox already (a
-        restart keeps its data and gets no second year).
+    The sandbox records whether it got its year: a restart adds nothing, and a sandbox
+    started without ``history`` (``--empty``) or holding tickets already never gets one.
+
+    :returns: the requests written; ``None`` when none were.
     """
-    from radiant_ext_sandbox.year import generate_year
+    from radiant_ext_sandbox.year import generate_year, has_tickets, history_of, skip_year
 
-    if (sandbox_dir / "sandbox.sqlite").exists():
+    if history_of(sandbox_dir) is not None:
+        return None
+    if not history or has_tickets(sandbox_dir):
+        skip_year(sandbox_dir)
         return None
     return generate_year(sandbox_dir, now, tickets=tickets, seed=HISTORY_SEED)
 

@@ -17,9 +17,9 @@ _PARTS = (("response", "FirstResponseTime"), ("update", "UpdateTime"), ("solutio
 def _minutes(ctx: Ctx, row: Any) -> dict[str, int]:
     src = None
     if row.sla_id:
-        src = ctx.one(select(s.sla).where(s.sla.c.id == row.sla_id))
+        src = _config_row(ctx, s.sla, row.sla_id)
     if src is None:
-        src = ctx.one(select(s.queue).where(s.queue.c.id == row.queue_id))
+        src = _config_row(ctx, s.queue, row.queue_id)
     if src is None:
         return {"response": 0, "update": 0, "solution": 0}
     return {
@@ -27,6 +27,14 @@ def _minutes(ctx: Ctx, row: Any) -> dict[str, int]:
         "update": src.update_time or 0,
         "solution": src.solution_time or 0,
     }
+
+
+def _config_row(ctx: Ctx, table: Any, ident: int) -> Any:
+    """An SLA or queue row, read once per request (a TicketGet of 100 tickets asks once)."""
+    key = f"escalation:{table.name}:{ident}"
+    if key not in ctx.cache:
+        ctx.cache[key] = ctx.one(select(table).where(table.c.id == ident))
+    return ctx.cache[key]
 
 
 def _articles(ctx: Ctx, ticket_id: int) -> list[Any]:

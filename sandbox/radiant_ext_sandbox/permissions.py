@@ -61,6 +61,20 @@ def may_access(ctx: Ctx, ticket_id: Any, keys: tuple[str, ...] = READ) -> bool:
     return ctx.scalar(stmt) is not None
 
 
+def may_access_all(ctx: Ctx, ticket_ids: list[Any], keys: tuple[str, ...] = READ) -> bool:
+    """True if every one of ``ticket_ids`` names an existing ticket the caller may see (one
+    query for the batch: a TicketGet of 100 tickets asks once, not 100 times)."""
+    try:
+        idents = {int(str(i).strip()) for i in ticket_ids}
+    except ValueError:
+        return False
+    stmt = select(s.ticket.c.id).where(s.ticket.c.id.in_(sorted(idents)))
+    clause = visible_clause(ctx, keys)
+    if clause is not None:
+        stmt = stmt.where(and_(clause))
+    return {r[0] for r in ctx.conn.execute(stmt)} == idents
+
+
 def may_create_in(ctx: Ctx, queue_id: int) -> bool:
     """Agents need ``create``/``rw`` on the queue's group; customers may use any queue."""
     if ctx.user_type == "Customer":

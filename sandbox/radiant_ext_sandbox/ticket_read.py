@@ -220,7 +220,7 @@ def ticket_get(ctx: Ctx, data: dict[str, Any]) -> dict[str, Any]:
     if not data.get("TicketID"):
         return error(op, "MissingParameter", f"{op}: TicketID parameter is missing!")
     ids = split_ids(data["TicketID"])
-    if not ids or not all(permissions.may_access(ctx, i) for i in ids):
+    if not ids or not permissions.may_access_all(ctx, ids):
         return error(op, "AccessDenied", f"{op}: User does not have access to the ticket!")
     out = []
     for ident in ids:

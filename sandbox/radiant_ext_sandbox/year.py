@@ -5,7 +5,8 @@ weekends and holidays, a price-tag printer model that breaks far more often than
 flagship stores with tighter deadlines, deadlines missed (solved late, or still open past
 them), solve times in business hours, several owners, every department — and writes them into
 the retail sandbox in bulk. The same ``seed`` and ``now`` give the same year. It runs once per
-sandbox: a second call finds the ``history`` setting and adds nothing.
+sandbox: a second call finds the ``history`` setting and adds nothing (:func:`skip_year`
+sets it for a sandbox that is to stay without a year).
 
 The requests carry what the portal would have kept beside them (form values, the requesters'
 ratings); :class:`YearTicket` hands them to whoever plays the portal (``radiant-ext demo``).
@@ -31,7 +32,8 @@ from radiant_ext_sandbox.seeds import year as y
 from radiant_ext_sandbox.seeds.retail import demo_stores, sla_for
 from radiant_ext_sandbox.timeutil import Calendar, epoch_of, ticket_number
 
-__all__ = ["HISTORY_SETTING", "YearRating", "YearTicket", "generate_year", "history_of"]
+__all__ = ["HISTORY_SETTING", "YearRating", "YearTicket", "generate_year", "has_tickets",
+           "history_of", "skip_year"]
 
 HISTORY_SETTING = "history"
 """The sandbox setting that records the generated year (and keeps it from being added twice)."""
@@ -305,6 +307,28 @@ def plan_year(conn: Connection, now: dt.datetime, count: int,
     return tickets, plan.counters
 
 
+def skip_year(data_dir: Path | str) -> None:
+    """Record that the sandbox in ``data_dir`` gets no year (``radiant-ext demo --empty``, or
+    tickets made before): :func:`generate_year` adds nothing to it later."""
+    engine = make_engine(Path(data_dir))
+    try:
+        with engine.begin() as conn:
+            if read_settings(conn).get(HISTORY_SETTING) is None:
+                write_setting(conn, HISTORY_SETTING, {"tickets": 0})
+    finally:
+        engine.dispose()
+
+
+def has_tickets(data_dir: Path | str) -> bool:
+    """Whether the sandbox in ``data_dir`` holds any ticket."""
+    engine = make_engine(Path(data_dir))
+    try:
+        with engine.connect() as conn:
+            return conn.execute(select(s.ticket.c.id).limit(1)).first() is not None
+    finally:
+        engine.dispose()
+
+
 def history_of(data_dir: Path | str) -> dict[str, Any] | None:
     """The recorded year of a sandbox (``tickets``, ``seed``, ``now``), or ``None``."""
     engine = make_engine(Path(data_dir))
@@ -337,7 +361,7 @@ def generate_year(data_dir: Path | str, now: dt.datetime, *, tickets: int = 4000
             settings = read_settings(conn)
             if settings.get("seed") != "retail":
                 raise SandboxError("a year of history needs the retail seed")
-            if settings.get(HISTORY_SETTING):
+            if settings.get(HISTORY_SETTING) is not None:
                 return None
             planned, counters = plan_year(conn, now, tickets, seed)
             _Writer(conn).write(planned)

@@ -3,7 +3,7 @@
 Item ids, services, queues, SLAs, owners and deadlines (business hours) are those of the
 department catalogs (``plugins/*/catalog.yaml``): the reports group the generated tickets
 exactly as they group requests filed through the portal. The sandbox imports nothing of the
-companion, so the figures are copied here; ``tests/test_demo_world.py`` checks they agree.
+companion, so the figures are copied here; ``tests/sandbox/test_year.py`` checks they agree.
 """
 
 from __future__ import annotations
