@@ -97,6 +97,7 @@ BAD_PORTAL: dict[str, str] = {
     "PORTAL_MAX_ATTACHMENTS": "-1",
     "PORTAL_ALLOWED_EXTENSIONS": "pdf,png",
     "PORTAL_REOPEN_WINDOW_DAYS": "-1",
+    "PORTAL_PASSWORD_RESET_URL": '"ftp://files.example.com"',
     "PORTAL_PRIVATE_COMPANIES": '"public"',
     "PORTAL_PAGE_SIZE": "0",
     "PORTAL_TIMEZONE": "Mars/Base",

@@ -79,9 +79,13 @@ DEMO_FEEDBACK_STORES = ("store-012", "web")
 def serve(host: str, port: int, workers: int, threads: int) -> None:
     """Run the customer portal under gunicorn against the configured Znuny."""
     from radiant_ext.cli.http_worker import WORKER_CLASS
+    from radiant_ext.cli.settings_file import demo_znuny_problem
     from radiant_ext.portal import create_app
 
     settings = load_settings()
+    problem = demo_znuny_problem(settings)  # the demo's settings, the demo not running
+    if problem:
+        raise click.ClickException(problem)
     app = create_app(settings)
     app.extensions["radiant_portal"]["services"].close()  # fail fast
     warning = exposure_warning(host, int(app.config["PORTAL_TRUSTED_PROXIES"]))

@@ -72,6 +72,9 @@ DEFAULTS: dict[str, Any] = {
         "doc", "docx", "xls", "xlsx", "odt", "ods",
     ],
     "PORTAL_REOPEN_WINDOW_DAYS": 7,
+    # Where the login page's "Forgot your password?" leads (radiant_ext.portal.auth.password):
+    # "znuny" (the configured Znuny's CustomerLostPassword), an http(s) URL, or "off".
+    "PORTAL_PASSWORD_RESET_URL": "znuny",
     # Catch-all customer companies whose users are strangers to each other: no company view.
     "PORTAL_PRIVATE_COMPANIES": ["public"],
     "PORTAL_PAGE_SIZE": 25,
@@ -167,6 +170,10 @@ class PortalConfig(BaseModel):
                                          'e.g. ["pdf", "png"]')))
     PORTAL_REOPEN_WINDOW_DAYS: Annotated[WholeNumber, Field(ge=0, le=3650)] = Field(
         json_schema_extra=_allowed("a whole number of days from 0 to 3650"))
+    PORTAL_PASSWORD_RESET_URL: Literal["znuny", "off"] | Annotated[
+        str, Field(pattern=r"^https?://[^\s/?#]+[^\s]*$", max_length=2000)] = Field(
+        json_schema_extra=_allowed('"znuny" (the configured Znuny\'s own password page), '
+                                   '"off" (no link) or an http:// or https:// URL'))
     PORTAL_PRIVATE_COMPANIES: list[Annotated[str, Field(min_length=1, max_length=200)]] = Field(
         json_schema_extra=_allowed('a JSON list of customer company ids, e.g. ["public"]'))
     PORTAL_PAGE_SIZE: Annotated[WholeNumber, Field(ge=1, le=500)] = Field(
