@@ -17,6 +17,7 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy.exc import SQLAlchemyError
 
+from radiant_ext.cli.settings_file import demo_znuny_problem
 from radiant_ext.config import Settings, load_settings
 from radiant_ext.errors import ConfigError, RadiantError
 from radiant_ext.plugins import (
@@ -358,6 +359,10 @@ def check(as_json: bool, znuny: bool | None, at: str | None, canary_customer: st
           canary_store: str | None) -> None:
     """Validate catalogs and plugins, their names against Znuny, and the Znuny setup."""
     settings = load_settings()
+    problem = demo_znuny_problem(settings) if znuny is not False else None
+    if problem:
+        raise ConfigError(f"{problem} (`radiant-ext check --no-znuny` checks the catalogs "
+                          "alone)")
     now = parse_at(at, settings.default_time_zone)
     report = _check_all(settings)
     names, note, promises = _znuny_problems(settings, report) if not report.problems \

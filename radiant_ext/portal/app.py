@@ -56,13 +56,20 @@ def create_app(settings: Settings | Mapping[str, Any] | None = None) -> Flask:
     serving pages that fail later.
 
     :param settings: a :class:`Settings`, a mapping of Flask config keys, or ``None``.
+    Every refusal is one :class:`~radiant_ext.errors.RadiantError` whose text is one line
+    naming what to set, raised without the validation report that led to it.
+
     :raises InvalidSettingsError: a setting that cannot be used (one line naming it).
     :raises ConfigError: when no secret key is configured outside testing and debugging.
-    :raises StoreError: when the local store cannot be reached (one line, no traceback).
+    :raises StoreError: when the local store cannot be reached or does not exist yet (one
+        line, no traceback).
     """
     app = Flask(__name__)
     overrides: Mapping[str, Any] = {} if isinstance(settings, Settings) else settings or {}
-    radiant = _radiant_settings(settings, overrides)
+    try:
+        radiant = _radiant_settings(settings, overrides)
+    except ConfigError as exc:
+        raise exc from None  # its one line says it all; pydantic's report would follow it
     app.config.update(DEFAULTS)
     app.config["RADIANT_SETTINGS"] = radiant  # read by the reports and webhook blueprints
     app.config.update(_config_from_settings(radiant))
@@ -78,6 +85,8 @@ def create_app(settings: Settings | Mapping[str, Any] | None = None) -> Flask:
 
         admin_settings(radiant)
     _check_secret_key(app)
+    if not app.config.get("PORTAL_SERVICES"):
+        _check_store_exists(radiant)
     app.config["MAX_CONTENT_LENGTH"] = (
         app.config["PORTAL_MAX_ATTACHMENT_BYTES"] * app.config["PORTAL_MAX_ATTACHMENTS"]
         + 1024 * 1024
@@ -151,6 +160,19 @@ def _check_secret_key(app: Flask) -> None:
         )
     log.warning("no RADIANT_SECRET_KEY: using a random key; sessions end with this process")
     app.config["SECRET_KEY"] = secrets.token_urlsafe(48)
+
+
+def _check_store_exists(radiant: Settings) -> None:
+    """An SQLite store must exist before the portal starts: connecting would create an empty
+    file that hides where the data is (``radiant-ext db upgrade`` creates it)."""
+    from radiant_ext.store import StoreError
+    from radiant_ext.store.engine import sqlite_file
+
+    path = sqlite_file(radiant.effective_database_url)
+    if path is not None and not path.exists():
+        raise StoreError(f"no local store at {path}: run `radiant-ext db upgrade` before "
+                         "starting the portal, or set RADIANT_DATA_DIR (or "
+                         "RADIANT_DATABASE_URL) to an existing store")
 
 
 def _runtime(radiant: Settings) -> Runtime:
