@@ -208,6 +208,8 @@ class ListQuery:
     state: Literal["open", "closed", "all"] = "open"
     category: str = ""
     store: str = ""
+    text: str = ""
+    """Words the title must contain, or (part of) the ticket number, grouped or plain."""
     sort: Literal["created", "deadline", "state", "number"] = "created"
     descending: bool = True
     page: int = 1

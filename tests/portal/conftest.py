@@ -18,6 +18,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from radiant_ext.plugins.models import RoutingDecision
+from radiant_ext.portal.adapters.listing import text_matches
 from radiant_ext.portal import create_app
 from radiant_ext.portal.ports import (
     ArticleView,
@@ -258,6 +259,8 @@ class FakeHelpDesk:
         if query.state != "all":
             closed = query.state == "closed"
             rows = [r for r in rows if (r.state_type == "closed") == closed]
+        rows = [r for r in rows if text_matches(r, query.text)
+                and (not query.store or r.store == query.store)]
         rows.sort(key=lambda r: r.created, reverse=query.descending)
         start = (query.page - 1) * query.per_page
         return TicketPage(rows[start:start + query.per_page], len(rows), query.page,

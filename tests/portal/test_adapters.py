@@ -299,7 +299,8 @@ def _cache(sessions: sessionmaker[Session], n: int, who: Customer, **kw: Any) ->
     base = datetime(2026, 11, 1, tzinfo=UTC)
     with sessions.begin() as s:
         s.add(TicketCache(
-            ticket_id=n, ticket_number=f"2026110{n:05d}", title=f"T{n}",
+            ticket_id=n, ticket_number=kw.get("number", f"2026110{n:05d}"),
+            title=kw.get("title", f"T{n}"),
             state=kw.get("state", "open"), state_type=kw.get("state_type", "open"),
             customer_user_id=who.login, customer_id=who.customer_id, store=who.customer_id,
             category=kw.get("category", "it.pos-down"), created=base + timedelta(hours=n),
@@ -325,6 +326,26 @@ def test_cache_lists_are_scoped_filtered_sorted_and_paged(
     assert [r.ticket_id for r in hr.rows] == [20]
     assert [r.ticket_id for r in lister.list(CLERK, ListQuery(state="closed")).rows] == [40]
     assert lister.list(FLAGSHIP, ListQuery(scope="company")).total == 1
+
+
+def test_cache_lists_search_titles_and_numbers_in_either_form(
+    store: sessionmaker[Session],
+) -> None:
+    _cache(store, 1, CLERK, title="Receipt printer jams", number="2026120510000012")
+    _cache(store, 2, CLERK, title="Printer out of toner", number="2026120510000013")
+    _cache(store, 3, CLERK, title="Door 100% stuck", number="2026120510000014")
+    _cache(store, 4, FLAGSHIP, title="Receipt printer at the flagship")
+    lister = CacheLister(store)
+
+    def found(text: str) -> list[int]:
+        return [r.ticket_id for r in lister.list(CLERK, ListQuery(text=text)).rows]
+
+    assert found("printer") == [2, 1]  # never the flagship's: scoping still applies
+    assert found("PRINTER jams") == [1]
+    assert found("2026 1205 1000 0013") == found("2026120510000013") == [2]
+    assert found("0014") == [3]
+    assert found("100%") == [3] and found("_") == []  # LIKE wildcards are plain characters
+    assert found("scanner") == []
 
 
 def test_cache_company_view_is_off_for_catch_all_companies(

@@ -108,3 +108,23 @@ def test_grouped_and_plain_numbers_are_the_same_number() -> None:
     assert plain_number("2026 1205\u20091000\u00a00012") == "2026120510000012"
     assert plain_number(" 2026-1205-1000-0012 ") == "2026120510000012"
     assert plain_number("cash register 2") == "cash register 2"
+
+
+def test_my_requests_can_be_searched_by_title_or_number(
+    customer_client: FlaskClient, desk: Any
+) -> None:
+    me = CUSTOMERS["demo-customer"]
+    jam = desk.add_ticket(me, "Receipt printer jams").summary
+    desk.add_ticket(me, "Door stuck")
+    html = customer_client.get("/requests?q=printer").get_data(as_text=True)
+    assert "Receipt printer jams" in html and "Door stuck" not in html
+    assert 'name="q" value="printer"' in html
+    grouped = " ".join(jam.ticket_number[i:i + 4] for i in range(0, 16, 4))
+    by_number = customer_client.get("/requests", query_string={"q": grouped})
+    text = by_number.get_data(as_text=True)
+    assert "Receipt printer jams" in text and "Door stuck" not in text
+    none = customer_client.get("/requests?q=scanner").get_data(as_text=True)
+    assert "No requests match “scanner”." in none
+    customer_client.set_cookie("radiant_lang", "ru")
+    russian = customer_client.get("/requests?q=scanner").get_data(as_text=True)
+    assert "Искать в своих заявках" in russian and "Нет заявок по запросу «scanner»." in russian

@@ -21,6 +21,7 @@ from radiant_ext.client import ZnunyClient
 from radiant_ext.client.errors import ZnunyConnectionError, ZnunyError
 from radiant_ext.plugins.fields import STORE_FIELD
 from radiant_ext.portal.adapters.convert import summary_of
+from radiant_ext.portal.numbers import plain_number
 from radiant_ext.portal.ports import (
     Customer,
     ListQuery,
@@ -39,6 +40,7 @@ __all__ = [
     "LiveLister",
     "Lister",
     "pending_requests",
+    "text_matches",
 ]
 
 LIVE_LIMIT = 500
@@ -65,6 +67,29 @@ def _sort_key(query: ListQuery) -> Callable[[TicketSummary], Any]:
     return lambda r: r.created
 
 
+def text_matches(row: TicketSummary, text: str) -> bool:
+    """Whether a list row matches a search: the ticket number (grouped or plain, or a part of
+    its digits) or every word in the title, ignoring case."""
+    if not text:
+        return True
+    number = plain_number(text)
+    if number.isdigit() and number in row.ticket_number:
+        return True
+    title = row.title.casefold()
+    return all(word in title for word in text.casefold().split())
+
+
+def _text_clause(text: str) -> ColumnElement[bool]:
+    """:func:`text_matches` as SQL over the ticket cache (no full-text index: the title and
+    number of one customer's or company's tickets)."""
+    title = func.lower(TicketCache.title)
+    words = and_(*(title.contains(word, autoescape=True) for word in text.casefold().split()))
+    number = plain_number(text)
+    if number.isdigit():
+        return or_(TicketCache.ticket_number.contains(number, autoescape=True), words)
+    return words
+
+
 class LiveLister:
     """Lists through TicketSearch + TicketGet with the agent account.
 
@@ -89,7 +114,8 @@ class LiveLister:
     def list(self, customer: Customer, query: ListQuery) -> TicketPage:
         try:
             ids = self._ids(customer, query)
-            filtered = bool(query.category or query.store or query.sort != "created")
+            filtered = bool(query.category or query.store or query.text
+                            or query.sort != "created")
             start = (query.page - 1) * query.per_page
             wanted = ids if filtered else sorted(ids, reverse=query.descending)[
                 start:start + query.per_page]
@@ -101,7 +127,8 @@ class LiveLister:
         rows = [summary_of(t) for t in tickets
                 if ticket_visible(customer, t.customer_user_id, t.customer_id, query.scope)]
         rows = [r for r in rows if (not query.category or r.category == query.category)
-                and (not query.store or r.store == query.store)]
+                and (not query.store or r.store == query.store)
+                and text_matches(r, query.text)]
         rows.sort(key=_sort_key(query), reverse=query.descending)
         capped = LIVE_LIMIT if len(ids) >= LIVE_LIMIT else None
         if not filtered:
@@ -135,6 +162,8 @@ class CacheLister:
         if query.store:
             where.append(or_(TicketCache.store == query.store,
                              TicketCache.customer_id == query.store))
+        if query.text:
+            where.append(_text_clause(query.text))
         return where
 
     def _order(self, query: ListQuery) -> list[Any]:
@@ -206,7 +235,8 @@ class AutoLister:
         waiting = [r for r in pending_requests(self._sessions, customer, query.scope,
                                                filed_uncached=cached)
                    if (not query.category or r.category == query.category)
-                   and (not query.store or r.store == query.store)]
+                   and (not query.store or r.store == query.store)
+                   and text_matches(r, query.text)]
         shown = {r.ticket_id for r in page.rows if r.ticket_id}
         waiting = [r for r in waiting if not r.ticket_id or r.ticket_id not in shown]
         if not waiting:

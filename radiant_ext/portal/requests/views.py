@@ -39,7 +39,7 @@ from radiant_ext.portal.scoping import visible_stores
 from radiant_ext.portal.services import services
 from radiant_ext.portal.uploads import clean_filename, read_uploads
 
-__all__ = ["MAX_ID", "bp", "init_app", "is_overdue", "parse_query", "reopen_allowed"]
+__all__ = ["MAX_ID", "MAX_SEARCH", "bp", "init_app", "is_overdue", "parse_query", "reopen_allowed"]
 
 bp = Blueprint("requests", __name__, url_prefix="/requests")
 
@@ -56,6 +56,8 @@ def _ids_in_range(endpoint: str | None, values: dict[str, Any] | None) -> None:
             raise TicketNotFound(str(value))
 
 _STATES = ("open", "closed", "all")
+MAX_SEARCH = 100
+"""The longest search in a request list (characters); a longer one is cut."""
 _SORTS = ("created", "deadline", "state", "number")
 
 
@@ -72,6 +74,7 @@ def parse_query(scope: Scope, args: Any, per_page: int) -> ListQuery:
         state=state if state in _STATES else "open",
         category=args.get("category", "")[:100],
         store=args.get("store", "")[:100] if scope == "company" else "",
+        text=" ".join(args.get("q", "").split())[:MAX_SEARCH],
         sort=sort if sort in _SORTS else "created",
         descending=args.get("order", "desc") != "asc",
         page=page,
@@ -107,6 +110,7 @@ def _list(scope: Scope) -> ResponseReturnValue:
         is_overdue=is_overdue, categories=_category_titles(),
         stores=services().catalog.store_names(),
         store_choices=visible_stores(current_customer(), services().catalog.store_names()),
+        max_search=MAX_SEARCH,
     )
 
 
