@@ -18,6 +18,7 @@ screen readers read. Labels are the table's values formatted for the viewer's la
 from __future__ import annotations
 
 import base64
+import math
 from html import escape
 from typing import Any
 from xml.etree import ElementTree
@@ -46,7 +47,8 @@ def _pygal_chart(spec: Chart, count: int) -> Any:
 
     style = Style(background="white", plot_background="white", font_family="sans-serif",
                   colors=COLORS, label_font_size=14, major_label_font_size=14,
-                  legend_font_size=14, value_font_size=13, tooltip_font_size=13,
+                  legend_font_size=14, value_font_size=13, value_label_font_size=13,
+                  tooltip_font_size=13,
                   title_font_size=16, no_data_font_size=16, foreground=_INK,
                   foreground_strong=_INK, foreground_subtle="#555555")
     kinds = {"bar": pygal.Bar, "hbar": pygal.HorizontalBar, "line": pygal.Line,
@@ -103,6 +105,7 @@ def _wide(table: ReportTable, spec: Chart, rows: list[tuple[Any, ...]],
         labels = labels[::-1]
         series = [(name, values[::-1]) for name, values in series]
     chart = _pygal_chart(spec, len(rows))
+    chart.value_formatter = lambda value: format_value(value, "number", language)
     chart.x_labels = labels
     for name, values in series:
         chart.add(name, values)
@@ -171,18 +174,17 @@ def _narrow_bars(labels: list[str], series: list[tuple[str, list[float]]], *, st
     return _svg(width, y + 4, body)
 
 
-def _nice(peak: float) -> float:
-    """The axis top: 1, 2, 2.5 or 5 times a power of ten, at least ``peak``."""
-    step = 1.0
-    while step * 10 <= peak:
-        step *= 10
-    return next(step * m for m in (1, 2, 2.5, 5, 10) if step * m >= peak)
+def _tick(peak: float) -> float:
+    """The step of four grid lines up to at least ``peak``: 1, 2 or 5 times a power of ten
+    (whole numbers for counts of four and more)."""
+    step = 10.0 ** math.floor(math.log10(peak / 4))
+    return next(step * m for m in (1, 2, 5, 10) if step * m * 4 >= peak)
 
 
 def _narrow_columns(labels: list[str], values: list[float], language: str) -> str:
     """Columns for a phone (periods): four grid lines, the first, middle and last label."""
     width, height, left, bottom = NARROW_WIDTH, 240, 48, 44
-    top = _nice(max(values, default=0) or 1)
+    top = 4 * _tick(max(values, default=0) or 1)
     plot_w, plot_h = width - left - 4, height - bottom - 8
     body = []
     for k in range(5):
