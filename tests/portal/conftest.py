@@ -18,8 +18,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from radiant_ext.plugins.models import RoutingDecision
-from radiant_ext.portal.adapters.listing import text_matches
 from radiant_ext.portal import create_app
+from radiant_ext.portal.adapters.listing import text_matches
 from radiant_ext.portal.ports import (
     ArticleView,
     AttachmentData,
