@@ -28,6 +28,7 @@ from radiant_ext.portal.catalog.forms import (
     build_request_form,
     field_values,
 )
+from radiant_ext.portal.catalog.ranking import MAX_QUERY, Match, other_languages, rank
 from radiant_ext.portal.i18n import current_language, format_deadline
 from radiant_ext.portal.ports import (
     AttachmentData,
@@ -40,29 +41,33 @@ from radiant_ext.portal.ports import (
 from radiant_ext.portal.services import request_resource, services
 from radiant_ext.portal.uploads import read_uploads
 
-__all__ = ["bp", "init_app", "offered_departments", "search_departments"]
+__all__ = ["bp", "init_app", "offered_departments", "search_departments", "search_matches"]
 
 bp = Blueprint("catalog", __name__)
 
 
-def _matches(item: CatalogItemView, words: Sequence[str]) -> bool:
-    text = " ".join([item.title, item.summary, item.help, *item.try_first, *item.keywords])
-    haystack = text.casefold()
-    return all(word in haystack for word in words)
-
-
-def search_departments(departments: Sequence[DepartmentView], query: str) -> list[DepartmentView]:
-    """Departments with only the items whose title or help texts contain every word of
-    ``query`` (case-insensitive); departments left empty are dropped."""
-    words = query.casefold().split()
-    if not words:
+def search_departments(departments: Sequence[DepartmentView], query: str,
+                       translated: Sequence[Sequence[DepartmentView]] = ()) -> list[DepartmentView]:
+    """Departments with only the items the catalog search finds for ``query``, the best
+    department and item first (:mod:`radiant_ext.portal.catalog.ranking`); departments left
+    empty are dropped. ``translated``: the same catalog in the other languages."""
+    if not query.strip():
         return list(departments)
-    found = []
-    for dept in departments:
-        items = [item for item in dept.items if _matches(item, words)]
-        if items:
-            found.append(DepartmentView(dept.id, dept.title, items, dept.description))
-    return found
+    found: dict[str, list[CatalogItemView]] = {}
+    for match in rank(departments, query, limit=None, translated=translated):
+        found.setdefault(match.department.id, []).append(match.item)
+    by_id = {d.id: d for d in departments}
+    return [DepartmentView(d, by_id[d].title, items, by_id[d].description)
+            for d, items in found.items()]
+
+
+def search_matches(query: str, limit: int = 10) -> list[Match]:
+    """The items offered to the logged-in customer that match ``query``, best first, each
+    with its department; texts in every language are searched."""
+    customer, language = current_customer(), current_language()
+    translated = [services().catalog.departments(customer, lang)
+                  for lang in other_languages(language)]
+    return rank(offered_departments(), query, limit=limit, translated=translated)
 
 
 def offered_departments() -> list[DepartmentView]:
@@ -82,13 +87,14 @@ def home() -> ResponseReturnValue:
     A customer of a company the catalogs do not know (not in the store directory, named by no
     item) sees the requests open to everyone and a note saying why, never an empty page.
     """
-    query = request.args.get("q", "").strip()[:200]
-    shown = search_departments(offered_departments(), query)
+    query = request.args.get("q", "").strip()[:MAX_QUERY]
+    results = search_matches(query) if query else []
+    shown = [] if query else offered_departments()  # a search shows its ranked results
     customer = current_customer()
     unknown = None if services().catalog.knows_company(customer) \
         else customer.customer_id or customer.login
     return render_template("catalog/home.html", departments=shown, query=query,
-                           unknown_company=unknown)
+                           results=results, unknown_company=unknown)
 
 
 def _item_or_404(item_id: str) -> CatalogItemView:
@@ -115,6 +121,8 @@ def request_form(item_id: str) -> ResponseReturnValue:
     status = 200
     if request.method == "GET":
         form.request_id.data = _issue_reference()
+        # the description typed on "I can't find it" comes along (catalog/cant_find.html)
+        form.description.data = request.args.get("text", "").strip()[:10000] or None
     elif request.form.get("recalculate"):
         form.form_errors.clear()
     elif form.validate_on_submit():
@@ -321,5 +329,8 @@ def submitted(reference: str) -> ResponseReturnValue:
 
 
 def init_app(app: Flask) -> None:
-    """Register the catalog pages."""
+    """Register the catalog pages, the search endpoint and "I can't find it"."""
+    from radiant_ext.portal.catalog import finding  # it builds on this module's helpers
+
     app.register_blueprint(bp)
+    finding.init_app(app)
