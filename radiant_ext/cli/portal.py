@@ -24,7 +24,6 @@ from radiant_ext.config import Settings, load_settings
 
 if TYPE_CHECKING:
     from radiant_ext_sandbox import SandboxServer
-    from radiant_ext_sandbox.year import YearTicket
 
 __all__ = ["DEMO_ADMIN", "DEMO_LOGINS", "DEMO_REPORTS", "commands", "demo", "exposure_warning",
            "serve"]
@@ -35,9 +34,9 @@ DEMO_REPORTS: dict[str, Any] = {
     "managers": {"store-007": ["store-manager"], "store-001": ["flagship-clerk"],
                  "head-office": ["office-anna"]},
     "penalties": [
-        {"id": "pos-service", "title": "POS service contract: 2 % of the monthly fee per "
-         "missed deadline, at most 30 %", "sla": ["POS critical"], "kind": "percent_of_fee",
-         "monthly_fee": 250000, "percent_per_miss": 2, "cap_percent_of_fee": 30,
+        {"id": "pos-service", "title": "POS service contract: 3 % of the monthly fee per "
+         "missed deadline, at most 20 %", "sla": ["POS critical"], "kind": "percent_of_fee",
+         "monthly_fee": 250000, "percent_per_miss": 3, "cap_percent_of_fee": 20,
          "currency": "RUB"},
         {"id": "maintenance-6h", "title": "Service company: 500 RUB per started hour late, "
          "at most 40,000 RUB a month", "sla": ["Maintenance contract"], "kind": "per_hour",
@@ -184,28 +183,25 @@ def _demo_values(data: Path, znuny_url: str) -> dict[str, Any]:
     )
 
 
-def _start_sandbox(data: Path, stack: ExitStack, *,
-                   history: bool = True) -> tuple[SandboxServer, list[YearTicket] | None]:
-    """Serve the sandbox Znuny; on the first start (no sandbox database yet) with
-    ``history``, write the demo's year of requests into it first (cli/demo_history.py).
-
-    :returns: the server and the year's requests (``None`` on a restart or without history).
-    """
-    from radiant_ext.cli.demo_history import start_year
+def _start_sandbox(data: Path, stack: ExitStack) -> SandboxServer:
     from radiant_ext_sandbox import create_app as sandbox_app
     from radiant_ext_sandbox import serve_in_thread
 
-    year = start_year(data / "sandbox", datetime.now(UTC)) if history else None
     server = serve_in_thread(sandbox_app(data_dir=data / "sandbox", seed="retail"),
                              host="127.0.0.1", port=0)
     stack.callback(server.stop)
-    return server, year
+    return server
 
 
-def _load_year(settings: Settings, year: list[YearTicket]) -> None:
-    """Keep the year's portal records and pull its tickets into the reports' cache."""
-    from radiant_ext.cli.demo_history import keep_portal_records, pull_history
+def _load_year(data: Path, settings: Settings, *, history: bool) -> None:
+    """On the demo's first start (with ``history``): write a year of requests ending now into
+    the sandbox, keep their portal records and pull them into the reports' cache, before the
+    portal and the scheduler start (radiant_ext/cli/demo_history.py). A restart adds nothing."""
+    from radiant_ext.cli.demo_history import keep_portal_records, pull_history, start_year
 
+    year = start_year(data / "sandbox", datetime.now(UTC), history=history)
+    if not year:
+        return
     ratings = keep_portal_records(settings, year)
     pulled, seconds = pull_history(settings)
     click.echo(f"radiant-ext demo: a year of history ({len(year)} requests, {ratings} ratings) "
@@ -328,15 +324,13 @@ def demo(port: int, host: str, data_dir: Path, empty: bool) -> None:
     writable_folder(data, "--data")
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(message)s")
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    _demo_settings(data, "http://127.0.0.1:1")  # bad settings stop before the sandbox is made
     with ExitStack() as stack:
-        sandbox, year = _start_sandbox(data, stack, history=not empty)
+        sandbox = _start_sandbox(data, stack)
         znuny = str(sandbox.url)
         settings = _demo_settings(data, znuny)
         _migrate(settings)
         _open_feedback_pages(settings)
-        if year:
-            _load_year(settings, year)
+        _load_year(data, settings, history=not empty)
         jobs = _start_scheduler(settings, stack)
         app = create_app({
             "RADIANT_SETTINGS": settings, "PORTAL_DEMO": True,
