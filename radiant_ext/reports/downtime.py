@@ -18,7 +18,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import case, func, select
 
 from radiant_ext.reports.context import ReportContext, store_key
 from radiant_ext.reports.i18n import W_
@@ -61,16 +61,19 @@ def outages(ctx: ReportContext) -> dict[Key, Outages]:
     rates, t = ctx.directory.outage, TicketCache
     if not rates.costs:
         return {}
-    stmt = select(t.category, store_key(), t.created, t.closed, t.changed, t.state_type).where(
+    # a closed ticket without a close time ended at its last change at the latest
+    ended = func.coalesce(t.closed, case((t.state_type == "closed", t.changed)))
+    stmt = select(t.category, store_key(), t.created, ended).where(
         *ctx.where(), t.category.in_(sorted(rates.costs)), t.created.is_not(None),
         t.created <= ctx.now, t.state_type.notin_(UNCOUNTED_STATES))
     zone, found = ctx.settings.zone, defaultdict[Key, Outages](Outages)
-    for item, store, created, closed, changed, state_type in ctx.session.execute(stmt):
+    # the connection, not the ORM session: plain rows, no ORM loading for 100,000 of them
+    for item, store, created, closed in ctx.session.connection().execute(stmt):
         if item is None or created is None:  # excluded by the query; for the type checker
             continue
-        # a closed ticket without a close time ended at its last change at the latest
-        end = closed or (changed if state_type == "closed" and changed else ctx.now)
-        month = created.astimezone(zone).strftime("%Y-%m")
+        end = closed or ctx.now
+        local = created.astimezone(zone)
+        month = f"{local.year}-{local.month:02d}"
         entry = found[(month, store or "", item)]
         entry.tickets += 1
         entry.hours += rates.hours(item, store, created, min(end, ctx.now))

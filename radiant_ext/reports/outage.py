@@ -15,9 +15,11 @@ company the directory does not know has the tier :data:`~radiant_ext.plugins.sto
 
 from __future__ import annotations
 
+import threading
+from bisect import bisect_right
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -38,6 +40,66 @@ def outage_cost(hours: float, rate: Decimal | None) -> Decimal | None:
     return (rate * Decimal(repr(round(hours, 6)))).quantize(CENT)
 
 
+class _HourCounter:
+    """Working time between two instants on one calendar, in two binary searches.
+
+    It keeps the calendar's working intervals of a run of local days as epoch seconds, each
+    with the working seconds before it, and extends the run as instants outside it come
+    (:meth:`BusinessCalendar.between` walks the days, holidays and zone again on every call;
+    over a year of tickets the same few hundred days come back thousands of times).
+    """
+
+    def __init__(self, calendar: BusinessCalendar) -> None:
+        self.calendar = calendar
+        self._lock = threading.Lock()
+        self._first: date | None = None
+        self._last = date.min
+        self._span = (0.0, 0.0)
+        """Epoch seconds the run surely covers (its first and last day, a day to spare)."""
+        self._starts: list[float] = []
+        self._ends: list[float] = []
+        self._before: list[float] = []
+
+    def _append(self, day: date) -> None:
+        total = self._before[-1] + self._ends[-1] - self._starts[-1] if self._starts else 0.0
+        for lo, hi in self.calendar.intervals_on(day):
+            self._starts.append(lo.timestamp())
+            self._ends.append(hi.timestamp())
+            self._before.append(total)
+            total += (hi - lo).total_seconds()
+
+    def _cover(self, first: date, last: date) -> None:
+        """Hold the local days ``first`` … ``last``; an earlier day rebuilds the run with a
+        year to spare, so tickets in any order rebuild it rarely."""
+        if self._first is None or first < self._first:
+            margin = timedelta(days=366 if self._first is not None else 0)
+            last = max(last, self._last)
+            self._starts, self._ends, self._before = [], [], []
+            self._first = first - margin
+            self._last = self._first - timedelta(days=1)
+        while self._last < last:
+            self._last += timedelta(days=1)
+            self._append(self._last)
+        margin = timedelta(days=1)
+        self._span = (datetime.combine(self._first + margin, time(), self.calendar.tz).timestamp(),
+                      datetime.combine(self._last - margin, time(), self.calendar.tz).timestamp())
+
+    def _worked(self, t: float) -> float:
+        """Working seconds from the start of the run to epoch second ``t``."""
+        i = bisect_right(self._starts, t) - 1
+        return self._before[i] + min(t, self._ends[i]) - self._starts[i] if i >= 0 else 0.0
+
+    def hours(self, start: datetime, end: datetime) -> float:
+        """Working hours from ``start`` to ``end`` (aware; zero when ``end`` is earlier)."""
+        if end <= start:
+            return 0.0
+        tz, a, b = self.calendar.tz, start.timestamp(), end.timestamp()
+        with self._lock:
+            if not self._span[0] <= a < b <= self._span[1]:
+                self._cover(start.astimezone(tz).date(), end.astimezone(tz).date())
+            return (self._worked(b) - self._worked(a)) / 3600
+
+
 @dataclass(frozen=True)
 class OutageRates:
     """What an hour of each catalog item's outage costs, and whose hours count.
@@ -50,7 +112,9 @@ class OutageRates:
     costs: Mapping[str, DowntimeCost] = field(default_factory=dict)
     deadlines: Mapping[str, DeadlinePolicy] = field(default_factory=dict)
     stores: Mapping[str, StoreInfo] = field(default_factory=dict)
-    _calendars: dict[tuple[str, str], BusinessCalendar] = field(
+    _pairs: dict[tuple[str, str], _HourCounter | None] = field(
+        default_factory=dict, compare=False, repr=False)
+    _counters: dict[tuple[str, str], _HourCounter] = field(
         default_factory=dict, compare=False, repr=False)
 
     @classmethod
@@ -89,22 +153,25 @@ class OutageRates:
     def calendar(self, item: str, store: str | None) -> BusinessCalendar | None:
         """The hours that count for ``item``'s outage at ``store`` (see the module), or
         ``None`` for an item the catalog does not describe."""
-        key = (item, store or "")
-        if key not in self._calendars:
-            info = self.stores.get(store or "")
-            if info is not None and info.calendar is not None:
-                found: BusinessCalendar | None = info.calendar.build(info.time_zone)
-            else:
-                deadline = self.deadlines.get(item)
-                found = deadline.calendar_for(info)[0] if deadline is not None else None
-            if found is None:
-                return None
-            self._calendars[key] = found
-        return self._calendars[key]
+        info = self.stores.get(store or "")
+        if info is not None and info.calendar is not None:
+            return info.calendar.build(info.time_zone)
+        deadline = self.deadlines.get(item)
+        return deadline.calendar_for(info)[0] if deadline is not None else None
 
     def hours(self, item: str, store: str | None, start: datetime, end: datetime) -> float:
         """Hours of ``item``'s outage at ``store`` from ``start`` to ``end`` that count."""
-        calendar = self.calendar(item, store)
+        key = (item, store or "")
+        if key not in self._pairs:
+            self._pairs[key] = self._counter(self.calendar(item, store))
+        counter = self._pairs[key]
+        return counter.hours(start, end) if counter is not None else 0.0
+
+    def _counter(self, calendar: BusinessCalendar | None) -> _HourCounter | None:
+        """One counter per calendar and zone, shared by the stores and items that use it."""
         if calendar is None:
-            return 0.0
-        return calendar.between(start, end).total_seconds() / 3600
+            return None
+        key = (calendar.spec.model_dump_json(), calendar.tz.key)
+        if key not in self._counters:
+            self._counters[key] = _HourCounter(calendar)
+        return self._counters[key]

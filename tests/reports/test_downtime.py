@@ -114,6 +114,11 @@ def test_an_open_outage_counts_up_to_the_report_s_now(
     assert [(r["hours"], r["cost"]) for r in later] == [(3.5, Decimal("3500.00"))]
     earlier = _detail(session, directory, now=NOW - 3 * H)  # it did not exist yet
     assert earlier == []
+    # closed, but the cache never learnt when: it ended at its last change at the latest
+    make_ticket(store="store-001", category="it.receipt-printer", created=NOW - 5 * H,
+                changed=NOW - 4 * H, state="closed successful", state_type="closed")
+    printer = [r for r in _detail(session, directory) if r["item"] == "it.receipt-printer"]
+    assert [(r["hours"], r["cost"]) for r in printer] == [(1.0, Decimal("100.00"))]
 
 
 def test_hours_without_a_cost_are_counted_but_not_priced(
@@ -269,3 +274,23 @@ def test_the_catalog_files_shipped_state_costs_the_demo_tiers_know() -> None:
     pos, printer = costs["it.pos-down"], costs["it.office-printer"]
     assert pos is not None and printer is not None
     assert pos.per_hour["flagship"] > pos.per_hour["standard"] > printer.per_hour["standard"]
+
+
+def test_outage_hours_equal_the_calendar_s_own_business_time_in_any_order() -> None:
+    import random
+
+    from radiant_ext.plugins.calendar import DEFAULT_CALENDAR, CalendarSpec
+    from radiant_ext.reports.outage import _HourCounter
+
+    # a zone with daylight saving, split days and Russia's holidays and moved working days
+    spec = CalendarSpec.model_validate({
+        "id": "split", "time_zone": "Europe/Berlin", "public_holidays": {"country": "RU"},
+        "hours": {"mon": ["08:00-12:00", "13:00-24:00"], "sat": "10:00-14:00"}})
+    rng = random.Random(7)
+    for calendar in (spec.build(), DEFAULT_CALENDAR.build("Asia/Omsk")):
+        counter = _HourCounter(calendar)
+        for _ in range(150):
+            start = datetime(2025, 1, 1, tzinfo=UTC) + timedelta(minutes=rng.randrange(10**6))
+            end = start + timedelta(minutes=rng.randrange(-600, 60 * 24 * 20))
+            expected = calendar.between(start, end).total_seconds() / 3600
+            assert counter.hours(start, end) == pytest.approx(expected, abs=1e-6), (start, end)
