@@ -112,6 +112,7 @@ def build_cli() -> click.Group:
         """radiant_ext — customer portal, catalogs and sync for Znuny."""
         logging.lastResort = OneLineWarnings()
         choose_settings_file(ctx.invoked_subcommand)
+        ctx.call_on_close(forget_settings_file)
 
     return cli
 
@@ -151,6 +152,13 @@ def _command_name(args: list[str]) -> str | None:
         if not arg.startswith("-"):
             return arg
     return None
+
+
+def forget_settings_file() -> None:
+    """Undo :func:`choose_settings_file` once a command has run."""
+    from radiant_ext.cli.settings_file import forget_settings_file as forget
+
+    forget()
 
 
 def choose_settings_file(command: str | None) -> None:
@@ -210,10 +218,12 @@ def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else list(argv)
     try:
         check_settings(args)
+        cli.main(args=args, prog_name="radiant-ext")
     except ConfigError as exc:
         click.echo(runnable(f"Error: {exc}"), err=True)
         sys.exit(1)
-    cli.main(args=args, prog_name="radiant-ext")
+    finally:
+        forget_settings_file()
 
 
 def error_line(exc: BaseException) -> tuple[int, str] | None:

@@ -24,8 +24,8 @@ from pydantic import SecretStr
 from radiant_ext.config import Settings
 from radiant_ext.errors import ConfigError
 
-__all__ = ["DEMO_SETTINGS_FILE", "demo_znuny_problem", "is_demo_settings", "settings_file",
-           "use_settings_file", "write_settings_file"]
+__all__ = ["DEMO_SETTINGS_FILE", "demo_znuny_problem", "forget_settings_file",
+           "is_demo_settings", "settings_file", "use_settings_file", "write_settings_file"]
 
 DEMO_SETTINGS_FILE = Path("radiant-demo") / "radiant.toml"
 """Where ``radiant-ext demo`` (with its default ``--data``) writes its settings, relative to
@@ -105,13 +105,27 @@ def write_settings_file(path: Path, values: Mapping[str, Any], header: str = "")
 def use_settings_file(announce: Any, folder: Path | None = None) -> Path | None:
     """Make this process read the demo's settings when :func:`settings_file` picks them
     (by setting ``RADIANT_CONFIG``, which child processes inherit too), and say so with
-    ``announce(line)``; return the file picked, ``None`` for none."""
+    ``announce(line)``; return the file picked, ``None`` for none. :func:`forget_settings_file`
+    undoes it once the command has run."""
     path, why = settings_file(folder)
     if path == DEMO_SETTINGS_FILE and not os.environ.get("RADIANT_CONFIG"):
         os.environ["RADIANT_CONFIG"] = str(path)
+        os.environ[_CHOSEN] = str(path)
         announce(f"radiant-ext: using the settings in {path} ({why}; RADIANT_CONFIG names "
                  "another file)")
     return path
+
+
+_CHOSEN = "RADIANT_CLI_CHOSE_CONFIG"
+"""Marks a ``RADIANT_CONFIG`` set by :func:`use_settings_file` rather than by the user."""
+
+
+def forget_settings_file() -> None:
+    """Undo :func:`use_settings_file` (a program that runs several commands in one process
+    must not keep one folder's choice for the next)."""
+    chosen = os.environ.pop(_CHOSEN, None)
+    if chosen is not None and os.environ.get("RADIANT_CONFIG") == chosen:
+        del os.environ["RADIANT_CONFIG"]
 
 
 def is_demo_settings(settings: Settings) -> bool:

@@ -7,6 +7,7 @@ from functools import wraps
 from typing import ParamSpec, TypeVar
 
 import click
+from alembic.util.exc import CommandError as AlembicCommandError
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 
@@ -39,8 +40,21 @@ def database_errors(func: Callable[P, R]) -> Callable[P, R]:
             raise click.ClickException(f"cannot use the database: {reason}") from exc
         except RadiantError as exc:
             raise click.ClickException(str(exc)) from exc
+        except AlembicCommandError as exc:  # db upgrade --revision that does not exist
+            reason = (str(exc).strip().splitlines() or ["?"])[0]
+            raise click.ClickException(f"{reason} (revisions: {', '.join(_revisions())}, "
+                                       "or head)") from exc
 
     return wrapper
+
+
+def _revisions() -> list[str]:
+    from alembic.script import ScriptDirectory
+
+    from radiant_ext.store.schema import alembic_config
+
+    script = ScriptDirectory.from_config(alembic_config())
+    return sorted(rev.revision for rev in script.walk_revisions())
 
 
 def existing_store(settings: Settings, database_url: str | None = None) -> str:

@@ -168,14 +168,14 @@ def _progress(console: Console) -> Iterator[Any]:
 def run_command(database_url: str | None, job_id: str, full: bool) -> None:
     """Run one job once, now, with a progress bar."""
     settings = _settings(database_url)
-    console = Console(stderr=True)
-    with _progress(console) as progress:
-        ctx = _context(settings, progress=progress)
-        builtin = {j.id for j in BUILTIN_JOBS}
-        spec = find_job(job_id, list(BUILTIN_JOBS) if job_id in builtin else all_jobs(ctx.plugins))
-        func = full_resync if full and spec.id == "ticket-pull" else spec.func
-        if full and spec.id != "ticket-pull":
-            raise click.UsageError("--full applies to ticket-pull only")
+    ctx = _context(settings)  # every refusal before the progress bar takes the terminal
+    builtin = {j.id for j in BUILTIN_JOBS}
+    spec = find_job(job_id, list(BUILTIN_JOBS) if job_id in builtin else all_jobs(ctx.plugins))
+    func = full_resync if full and spec.id == "ticket-pull" else spec.func
+    if full and spec.id != "ticket-pull":
+        raise click.UsageError("--full applies to ticket-pull only")
+    with _progress(Console(stderr=True)) as progress:
+        ctx.progress = progress
         run = run_job(ctx, spec.id, func)
     counts = ", ".join(f"{k} {v}" for k, v in run.counts.items()) or "nothing to do"
     if run.status == JobRunStatus.FAILED:

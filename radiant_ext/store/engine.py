@@ -55,7 +55,10 @@ def database_url_problem(url: str, *, store: bool = True) -> str | None:
         parsed = make_url(normalise_url(url))
     except (ArgumentError, ValueError):
         return "not a database URL (dialect://user:password@host/database)"
-    backend, driver = parsed.get_backend_name(), parsed.get_driver_name()
+    try:  # a URL without a driver names its dialect's default one, which needs the dialect
+        backend, driver = parsed.get_backend_name(), parsed.get_driver_name()
+    except NoSuchModuleError:
+        return f"unknown database dialect or driver {parsed.drivername!r}"
     if store and backend not in _STORE_BACKENDS:
         return f"the local store cannot use {backend!r} databases, only SQLite and PostgreSQL"
     if store and driver != _STORE_BACKENDS[backend]:
