@@ -144,3 +144,48 @@ def test_cant_find_is_in_russian(customer_client: FlaskClient) -> None:
     page = html.get_data(as_text=True)
     assert "Не нашли нужное" in page and "Вы имели в виду" in page
     assert "Ничего из этого: отправить описание как есть" in page
+
+
+def test_search_departments_keeps_the_matching_items_best_department_first() -> None:
+    from radiant_ext.portal.catalog.views import search_departments
+    from radiant_ext.portal.ports import CatalogItemView, DepartmentView
+
+    till = CatalogItemView("it.till", "it", "Cash register down", keywords=("till",))
+    mail = CatalogItemView("it.mail", "it", "E-mail problem")
+    leave = CatalogItemView("hr.leave", "hr", "Vacation request", help="Paid leave, a till day")
+    departments = [DepartmentView("hr", "HR", (leave,)), DepartmentView("it", "IT", (till, mail))]
+    found = search_departments(departments, "till")
+    assert [(d.id, [i.id for i in d.items]) for d in found] == \
+        [("it", ["it.till"]), ("hr", ["hr.leave"])]
+    assert search_departments(departments, "  ") == departments
+    assert search_departments(departments, "submarine") == []
+
+
+def test_a_catalogs_general_item_takes_the_description_instead_of_filing_it_uncategorised(
+    customer_client: FlaskClient, desk: Any, monkeypatch: Any,
+) -> None:
+    from dataclasses import replace
+
+    from radiant_ext.portal.ports import CatalogItemView
+
+    departments = desk._departments
+
+    def with_general(language: str) -> Any:
+        found = departments(language)
+        other = CatalogItemView("it.other", "it", "Something else")
+        return [replace(found[0], items=(*found[0].items, other)), *found[1:]]
+
+    monkeypatch.setattr(desk, "_departments", with_general)
+    html = customer_client.get("/cant-find?text=odd+noise").get_data(as_text=True)
+    assert "None of these: continue with “Something else”" in html
+    assert 'href="/new/it.other?text=odd+noise"' in html
+    assert "send my description as it is" not in html
+    token = re.search(r'name="csrf_token" value="([^"]+)"', html) or re.search(
+        r'name="csrf_token" type="hidden" value="([^"]+)"',
+        customer_client.get("/cant-find").get_data(as_text=True))
+    assert token
+    posted = customer_client.post("/cant-find", data={
+        "csrf_token": token.group(1), "request_id": "RQ-ANY-1", "text": "odd noise"})
+    assert posted.status_code == 302
+    assert posted.headers["Location"] == "/new/it.other?text=odd+noise"
+    assert desk.outbox == []

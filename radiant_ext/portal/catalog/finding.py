@@ -180,6 +180,10 @@ def cant_find() -> ResponseReturnValue:
         if refused is not None:
             return refused
         if form.validate_on_submit():
+            general = _general_item()
+            if general is not None:  # the catalog's own general item routes it
+                return redirect(url_for("catalog.request_form", item_id=general.id,
+                                        text=form.text.data.strip()))
             if form.request_id.data in session.get(_ISSUED, ()):
                 try:
                     return _file(form.text.data.strip(), form.request_id.data)
