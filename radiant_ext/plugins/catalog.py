@@ -21,7 +21,10 @@ from radiant_ext.plugins.models import PRIORITY_NAMES, StoreInfo, priority_name
 from radiant_ext.plugins.rules import PriorityRule
 
 __all__ = [
+    "DEPARTMENT_ICONS",
+    "ICON_NAME",
     "PRIORITY_NAMES",
+    "SUMMARY_MAX",
     "AttachmentField",
     "CatalogFile",
     "CatalogItem",
@@ -44,6 +47,15 @@ __all__ = [
 ]
 
 ITEM_ID = r"^[a-z0-9][a-z0-9-]*\.[a-z0-9][a-z0-9.-]*$"
+ICON_NAME = r"^[a-z][a-z0-9-]{0,39}$"
+"""An icon's name: the portal shows ``static/icons/<name>.svg`` (an unknown one as ``help``)."""
+SUMMARY_MAX = 120
+"""The longest tile summary (characters, in English): one or two short lines on a phone."""
+DEPARTMENT_ICONS = {
+    "it": "monitor", "hr": "people", "maintenance": "wrench", "customer-service": "chat",
+    "accounting": "coins", "legal": "scales", "facilities": "building",
+}
+"""The icon of a department that names none, by department id."""
 FIELD_ID = r"^[a-z][a-z0-9_]*$"
 
 
@@ -292,7 +304,22 @@ class CatalogItem(_Model):
     downtime_cost: DowntimeCost | None = Field(
         None, description="What an hour of the outage costs per store tier; replaces the "
         "department's as a whole. None: the department's.")
+    summary: Text | None = Field(
+        None, max_length=SUMMARY_MAX, description="One short line under the title on the "
+        "catalog tile (translated like the title).")
+    icon: str | None = Field(
+        None, pattern=ICON_NAME, description="Name of an icon the portal ships "
+        "(docs/catalogs.md, 'Icons'); None: the department's.")
+    show_priority: bool | None = Field(
+        None, description="Show the requester the priority the request got; None: shown "
+        "when rules decide it (the item has rules).")
     domain: str = Field(CORE_DOMAIN, description="gettext domain of its texts (set on load).")
+
+    @property
+    def priority_shown(self) -> bool:
+        """Whether the requester sees the priority: ``show_priority``, else whether rules
+        decide it."""
+        return self.show_priority if self.show_priority is not None else bool(self.rules)
 
     def translate(self, text: str, language: str) -> str:
         """One of the item's texts (title, a label…) in ``language`` (:mod:`radiant_ext.i18n`)."""
@@ -330,7 +357,17 @@ class Department(_Model):
     order: int = 100
     downtime_cost: DowntimeCost | None = Field(
         None, description="The default for its items that state no downtime_cost.")
+    summary: Text | None = Field(
+        None, max_length=SUMMARY_MAX, description="One short line on the department's tile.")
+    icon: str | None = Field(
+        None, pattern=ICON_NAME, description="Name of an icon the portal ships; None: "
+        "the default for the department's id (DEPARTMENT_ICONS), else 'help'.")
     domain: str = Field(CORE_DOMAIN, description="gettext domain of its texts (set on load).")
+
+    @property
+    def icon_name(self) -> str:
+        """The icon shown for the department (and its items that name none)."""
+        return self.icon or DEPARTMENT_ICONS.get(self.id, "help")
 
     def translate(self, text: str, language: str) -> str:
         """The title or the description in ``language``; see :mod:`radiant_ext.i18n`."""

@@ -29,9 +29,11 @@ __all__ = ["TEXT_PATHS", "catalog_texts", "extract", "old_style_texts"]
 TEXT_PATHS = (
     ("department", "title"),
     ("department", "description"),
+    ("department", "summary"),
     ("rules", "#", "text"),
     ("items", "#", "title"),
     ("items", "#", "help"),
+    ("items", "#", "summary"),
     ("items", "#", "try_first", "#"),
     ("items", "#", "fields", "#", "label"),
     ("items", "#", "fields", "#", "help"),

@@ -120,6 +120,10 @@ class CatalogItemView:
     try_first: Sequence[str] = ()
     fields: Sequence[FieldView] = ()
     keywords: Sequence[str] = ()
+    icon: str = ""
+    """The name of its icon (``static/icons/<name>.svg``); empty: the department's."""
+    show_priority: bool = False
+    """Whether the requester is shown the priority a request of this item got."""
 
 
 @dataclass(frozen=True)
@@ -130,6 +134,10 @@ class DepartmentView:
     title: str
     items: Sequence[CatalogItemView] = ()
     description: str = ""
+    icon: str = ""
+    """The name of its icon; empty: the portal's general one."""
+    summary: str = ""
+    """One short line for its tile (the description when empty)."""
 
 
 @dataclass(frozen=True)

@@ -10,11 +10,17 @@ chosen.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import cache
+from pathlib import Path
 
-from flask import Flask, current_app, g
+from flask import Flask, current_app, g, url_for
 from flask_babel import ngettext
 
-__all__ = ["accepted_extensions", "claim_autofocus", "file_hint", "init_app", "size_label"]
+__all__ = ["FALLBACK_ICON", "accepted_extensions", "claim_autofocus", "file_hint", "icon_names",
+           "icon_url", "init_app", "size_label"]
+
+FALLBACK_ICON = "help"
+"""The icon of a catalog item or department whose icon the portal does not ship."""
 
 
 def claim_autofocus() -> bool:
@@ -51,7 +57,21 @@ def file_hint(extensions: Iterable[str] = ()) -> str:
         types=", ".join(accepted_extensions(extensions))))
 
 
+@cache
+def icon_names(folder: str) -> frozenset[str]:
+    """The icons shipped in ``folder`` (``static/icons``), read once."""
+    return frozenset(p.stem for p in Path(folder).glob("*.svg"))
+
+
+def icon_url(name: str) -> str:
+    """The address of a catalog icon: ``static/icons/<name>.svg``, or the fallback icon for a
+    name the portal does not ship (a plugin may name one of a newer version)."""
+    assert current_app.static_folder is not None
+    known = icon_names(str(Path(current_app.static_folder) / "icons"))
+    return url_for("static", filename=f"icons/{name if name in known else FALLBACK_ICON}.svg")
+
+
 def init_app(app: Flask) -> None:
     """Make the helpers available to every template."""
     app.jinja_env.globals.update(claim_autofocus=claim_autofocus, file_hint=file_hint,
-                                 accepted_extensions=accepted_extensions)
+                                 accepted_extensions=accepted_extensions, icon_url=icon_url)

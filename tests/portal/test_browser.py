@@ -43,6 +43,10 @@ def test_phone_user_files_follows_and_answers_a_request(
         header = page.locator(".site-header").bounding_box()
         assert header and header["height"] <= 740 * 0.15, f"the header takes {header}"
 
+        # a phone shows the departments first; the department's page has its request types
+        expect(page.locator('a[href="/new/it.pos-down"]').first).to_be_hidden()
+        page.locator('a[href="/d/it"]').click()
+        expect(page.get_by_role("heading", name="IT")).to_be_visible()
         page.locator('a[href="/new/it.pos-down"]').click()
         promise = page.locator("#promise")
         expect(promise).to_contain_text("Expected by")

@@ -27,6 +27,7 @@ from radiant_ext.plugins import (
     UnknownItemError,
     Viewer,
 )
+from radiant_ext.plugins.catalog import DEPARTMENT_ICONS
 from radiant_ext.plugins.models import RecentIncidents
 from radiant_ext.portal.ports import (
     CatalogItemView,
@@ -69,9 +70,14 @@ class PluginCatalog:
             mine = [self._view(i, customer, language) for i in items if i.department == dept.id]
             if mine:
                 about = dept.translate(dept.description, language) if dept.description else ""
+                summary = dept.translate(dept.summary, language) if dept.summary else ""
                 views.append(DepartmentView(dept.id, dept.translate(dept.title, language),
-                                            tuple(mine), about))
+                                            tuple(mine), about, dept.icon_name, summary))
         return views
+
+    def _department_icon(self, department: str) -> str:
+        found = next((d for d in self.plugins.departments() if d.id == department), None)
+        return found.icon_name if found else DEPARTMENT_ICONS.get(department, "help")
 
     def _item(self, item_id: str, customer: Customer) -> CatalogItem | None:
         try:
@@ -94,11 +100,13 @@ class PluginCatalog:
             id=item.id,
             department=item.department,
             title=item.translate(item.title, language),
-            summary="",
+            summary=item.translate(item.summary, language) if item.summary else "",
             help=item.translate(item.help, language) if item.help else "",
             try_first=tuple(item.translate(t, language) for t in item.try_first),
             fields=tuple(fields),
             keywords=tuple(item.keywords),
+            icon=item.icon or self._department_icon(item.department),
+            show_priority=item.priority_shown,
         )
 
     def _field(self, item: CatalogItem, spec: Any, language: str,

@@ -43,7 +43,7 @@ def _script_path(settings: Settings) -> str:
         return settings.znuny_script_path
     runtime = current_app.extensions.get("radiant_runtime")
     if runtime is not None:  # the agent client found it (asking the server once if needed)
-        endpoint = runtime.client.endpoint
+        endpoint: str = runtime.client.endpoint
         root = endpoint.split("/nph-genericinterface.pl", 1)[0]
         return root[len(settings.znuny_url.rstrip("/")):].strip("/") + "/"
     chosen = ROUTE_SETS.get(settings.znuny_route_set)

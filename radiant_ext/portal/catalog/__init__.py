@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from radiant_ext.portal.catalog import departments  # noqa: F401 - registers /d/<department>
 from radiant_ext.portal.catalog.views import bp, init_app
 
 __all__ = ["bp", "init_app"]
