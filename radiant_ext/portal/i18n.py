@@ -17,7 +17,7 @@ from flask_babel import Babel, get_locale, gettext
 
 from radiant_ext.portal.navigation import safe_next
 from radiant_ext.portal.numbers import group_number
-from radiant_ext.portal.states import state_label
+from radiant_ext.portal.states import priority_label, state_label
 
 __all__ = [
     "add_blueprint_translations",
@@ -139,3 +139,4 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["when"] = format_when
     app.jinja_env.filters["state_label"] = state_label
     app.jinja_env.filters["ticket_number"] = group_number
+    app.jinja_env.filters["priority_label"] = priority_label

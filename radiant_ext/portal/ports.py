@@ -206,6 +206,8 @@ class TicketSummary:
     customer_user: str
     created: datetime
     deadline: datetime | None
+    priority: str = ""
+    """Znuny's priority name (``4 high``); shown only where the catalog item allows."""
 
 
 @dataclass(frozen=True)

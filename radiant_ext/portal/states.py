@@ -5,14 +5,15 @@ up) and its state type (``new``, ``open``, ``closed``, ``pending reminder``…).
 shows neither raw: :func:`state_label` maps the stock state names, then — for states of an
 installation's own — their type, to a translated label; every page (lists, detail, the
 closing step and its message) uses it, so a request the customer closed reads "Solved"
-everywhere.
+everywhere. :func:`priority_label` does the same for Znuny's priority names (``4 high``),
+shown where a catalog item allows (``show_priority``).
 """
 
 from __future__ import annotations
 
 from flask_babel import LazyString, lazy_gettext
 
-__all__ = ["SOLVED", "state_label"]
+__all__ = ["SOLVED", "priority_label", "state_label"]
 
 SOLVED = lazy_gettext("Solved")
 """What a request closed by its requester (``closed successful``) is called everywhere."""
@@ -54,3 +55,20 @@ def state_label(state: str, state_type: str = "") -> str:
     """
     label = _BY_NAME.get(state.casefold()) or _BY_TYPE.get(state_type.casefold())
     return str(label) if label is not None else state[:1].upper() + state[1:]
+
+
+_PRIORITIES: dict[str, LazyString] = {
+    "1": lazy_gettext("Very low"),
+    "2": lazy_gettext("Low"),
+    "3": lazy_gettext("Normal"),
+    "4": lazy_gettext("High"),
+    "5": lazy_gettext("Very high"),
+}
+"""By the level Znuny's stock priority names start with (``1 very low`` … ``5 very high``)."""
+
+
+def priority_label(priority: str) -> str:
+    """The requester's word for a priority; a name without a stock level keeps its name."""
+    level = priority.strip()[:1]
+    label = _PRIORITIES.get(level) if priority[1:2] in (" ", "") else None
+    return str(label) if label is not None else priority

@@ -123,6 +123,7 @@ class FakeHelpDesk:
                 ),
             ),
             keywords=("pos", "till"),
+            show_priority=True,
         )
         password = CatalogItemView("it.password", "it", "Password reset", "Forgot password")
         vacation = CatalogItemView(
@@ -217,14 +218,14 @@ class FakeHelpDesk:
         self, customer: Customer, title: str, *, category: str = "it.pos-down",
         body: str = "Hello", state: str = "new", state_type: str = "new",
         deadline: datetime | None = DEADLINE, created: datetime | None = None,
-        closed_at: datetime | None = None,
+        closed_at: datetime | None = None, priority: str = "3 normal",
     ) -> StoredTicket:
         self._next_id += 1
         tid = self._next_id
         summary = TicketSummary(
             tid, f"20261123{tid:08d}", title, state, state_type, category,
             customer.customer_id, customer.login,
-            created or datetime(2026, 11, 23, 6, 0, tzinfo=UTC), deadline,
+            created or datetime(2026, 11, 23, 6, 0, tzinfo=UTC), deadline, priority,
         )
         ticket = StoredTicket(summary, closed_at=closed_at)
         self.add_article(ticket, body, visible=True, sender="customer")

@@ -102,3 +102,9 @@ def test_department_pages_in_russian(customer_client: FlaskClient) -> None:
     customer_client.set_cookie("radiant_lang", "ru")
     html = customer_client.get("/").get_data(as_text=True)
     assert "2 вида заявок" in html and 'aria-label="Отделы"' in html
+
+
+def test_items_whose_priority_rules_decide_show_it_by_default(catalog: PluginCatalog) -> None:
+    items = {i.id: i for d in catalog.departments(CLERK, "en") for i in d.items}
+    assert items["it.pos-down"].show_priority  # the flagship rule raises it
+    assert not items["hr.vacation-request"].show_priority

@@ -128,3 +128,37 @@ def test_my_requests_can_be_searched_by_title_or_number(
     customer_client.set_cookie("radiant_lang", "ru")
     russian = customer_client.get("/requests?q=scanner").get_data(as_text=True)
     assert "Искать в своих заявках" in russian and "Нет заявок по запросу «scanner»." in russian
+
+
+def test_the_priority_is_shown_where_the_item_allows(
+    customer_client: FlaskClient, desk: Any
+) -> None:
+    me = CUSTOMERS["demo-customer"]
+    till = desk.add_ticket(me, "Till down", category="it.pos-down", priority="4 high")
+    leave = desk.add_ticket(me, "Leave", category="hr.vacation", priority="2 low")
+    listed = customer_client.get("/requests").get_data(as_text=True)
+    assert '<th scope="col">Priority</th>' in listed
+    assert 'data-label="Priority">High<' in listed and ">Low<" not in listed
+    detail = customer_client.get(f"/requests/{till.summary.ticket_id}").get_data(as_text=True)
+    assert "<dt>Priority</dt><dd>High</dd>" in detail
+    other = customer_client.get(f"/requests/{leave.summary.ticket_id}").get_data(as_text=True)
+    assert "<dt>Priority</dt>" not in other
+    customer_client.set_cookie("radiant_lang", "ru")
+    russian = customer_client.get(f"/requests/{till.summary.ticket_id}").get_data(as_text=True)
+    assert "<dt>Приоритет</dt><dd>Высокий</dd>" in russian
+
+
+def test_a_list_without_such_items_has_no_priority_column(
+    customer_client: FlaskClient, desk: Any
+) -> None:
+    desk.add_ticket(CUSTOMERS["demo-customer"], "Leave", category="hr.vacation")
+    assert "Priority" not in customer_client.get("/requests").get_data(as_text=True)
+
+
+def test_priority_names_become_words_and_custom_ones_stay() -> None:
+    from radiant_ext.portal.states import priority_label
+
+    assert [priority_label(f"{n} x") for n in range(1, 6)] == \
+        ["Very low", "Low", "Normal", "High", "Very high"]
+    assert priority_label("urgent-vip") == "urgent-vip"
+    assert priority_label("10 emergency") == "10 emergency"

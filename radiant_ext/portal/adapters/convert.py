@@ -46,6 +46,7 @@ def summary_of(ticket: Ticket) -> TicketSummary:
         customer_user=ticket.customer_user_id,
         created=ticket.created or _EPOCH,
         deadline=parse_deadline(fields.get(DEADLINE_FIELD)),
+        priority=ticket.priority,
     )
 
 

@@ -191,7 +191,7 @@ def _row(t: TicketCache) -> TicketSummary:
         ticket_id=t.ticket_id, ticket_number=t.ticket_number, title=t.title, state=t.state,
         state_type=t.state_type, category=t.category or "",
         store=t.store or t.customer_id or "", customer_user=t.customer_user_id or "",
-        created=t.created or _EPOCH, deadline=t.promised_deadline,
+        created=t.created or _EPOCH, deadline=t.promised_deadline, priority=t.priority or "",
     )
 
 
@@ -298,4 +298,5 @@ def _outbox_row(row: Outbox) -> TicketSummary:
         title=row.title, state="new" if filed else "queued", state_type="new",
         category=row.category or "", store=_store_of(row), customer_user=row.customer_user,
         created=row.created_at, deadline=row.promised_deadline,
+        priority=str(((row.payload or {}).get("ticket") or {}).get("Priority") or ""),
     )

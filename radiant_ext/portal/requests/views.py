@@ -101,6 +101,12 @@ def _category_titles() -> dict[str, str]:
     return {item.id: item.title for dept in offered_departments() for item in dept.items}
 
 
+def _priority_shown() -> set[str]:
+    """The catalog items whose requests show their priority to the requester."""
+    return {item.id for dept in offered_departments() for item in dept.items
+            if item.show_priority}
+
+
 def _list(scope: Scope) -> ResponseReturnValue:
     query = parse_query(scope, request.args, current_app.config["PORTAL_PAGE_SIZE"])
     page = services().tickets.list(current_customer(), query)
@@ -110,7 +116,7 @@ def _list(scope: Scope) -> ResponseReturnValue:
         is_overdue=is_overdue, categories=_category_titles(),
         stores=services().catalog.store_names(),
         store_choices=visible_stores(current_customer(), services().catalog.store_names()),
-        max_search=MAX_SEARCH,
+        max_search=MAX_SEARCH, priority_shown=_priority_shown(),
     )
 
 
@@ -145,6 +151,7 @@ def _render_detail(
         article_html=article_html,
         categories=_category_titles(),
         stores=services().catalog.store_names(),
+        priority_shown=_priority_shown(),
     ), status
 
 
