@@ -80,7 +80,7 @@ def render_chart(table: ReportTable, *, narrow: bool = False,
         return None
     if spec.kind == "heatmap":
         return render_heatmap(table, narrow=narrow, language=language)
-    rows = table.rows[: spec.max_points]
+    rows = _per_period(table) if _over_time(table) else table.rows[: spec.max_points]
     series = [(table.columns[table.column(k)].label, [_number(r[table.column(k)]) for r in rows])
               for k in spec.series]
     if narrow:
@@ -89,6 +89,28 @@ def render_chart(table: ReportTable, *, narrow: bool = False,
         return _narrow_bars(_labels(table, rows, language), series,
                             stacked=spec.kind == "stacked", language=language)
     return _wide(table, spec, rows, series, language)
+
+
+def _per_period(table: ReportTable) -> list[tuple[Any, ...]]:
+    """Rows summed per period, oldest first (``penalties`` has a row per rule and month)."""
+    assert table.chart is not None
+    x = table.column(table.chart.x)
+    columns = [table.column(k) for k in table.chart.series]
+    sums: dict[Any, list[float]] = {}
+    for row in table.rows:
+        total = sums.setdefault(row[x], [0.0] * len(columns))
+        for i, c in enumerate(columns):
+            total[i] += _number(row[c])
+    if len(sums) == len(table.rows):
+        return table.rows[-table.chart.max_points:]
+    out = []
+    for key in sorted(sums, key=str)[-table.chart.max_points:]:
+        summed: list[Any] = [None] * len(table.columns)
+        summed[x] = key
+        for i, c in enumerate(columns):
+            summed[c] = sums[key][i]
+        out.append(tuple(summed))
+    return out
 
 
 def _over_time(table: ReportTable) -> bool:

@@ -158,10 +158,9 @@ def _asset_fields(item: Any, language: str) -> tuple[tuple[str, str], ...]:
 def directory_from_settings(settings: Settings) -> ItemDirectory:
     """Labels from the installed plugins and agent names from Znuny's database (when
     ``znuny_db_url`` is set); bare ids (an empty directory) when they fail."""
-    from radiant_ext.reports.names import read_agent_names
+    from radiant_ext.reports.names import agent_names
 
-    url = settings.znuny_db_url
-    agents = read_agent_names(url.get_secret_value()) if url else {}
+    agents = agent_names(settings)
     try:
         from radiant_ext.plugins.factory import plugins_from_settings
 

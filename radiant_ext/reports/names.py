@@ -8,11 +8,15 @@ names) has it, and the login otherwise. The names are read once when the pages s
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
-__all__ = ["read_agent_names"]
+if TYPE_CHECKING:
+    from radiant_ext.config import Settings
+
+__all__ = ["agent_names", "read_agent_names"]
 
 log = logging.getLogger(__name__)
 
@@ -46,3 +50,10 @@ def read_agent_names(url: str) -> dict[str, str]:
     names = {str(login): " ".join(str(p) for p in (first, last) if p).strip()
              for login, first, last in rows}
     return {login: name for login, name in names.items() if name}
+
+
+def agent_names(settings: Settings) -> dict[str, str]:
+    """Agents' names from the Znuny database of ``settings`` (``znuny_db_url``); ``{}``
+    without one."""
+    url = settings.znuny_db_url
+    return read_agent_names(url.get_secret_value()) if url else {}

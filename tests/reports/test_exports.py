@@ -93,3 +93,22 @@ def test_heat_map_cells_carry_their_counts() -> None:
     svg = render_chart(table)
     assert svg is not None
     assert "<title>Monday 09: 8</title>" in svg and "<title>Thursday 10: 0</title>" in svg
+
+
+def test_charts_over_time_sum_each_period_and_draw_phone_labels_large() -> None:
+    import re
+
+    from radiant_ext.reports import Chart
+
+    table = ReportTable("penalties", "Contract penalties",
+                        (Column("rule", "Rule"), Column("month", "Month", "month"),
+                         Column("penalty", "Penalty", "money")),
+                        [("a", "2026-10", Decimal(500)), ("a", "2026-11", Decimal(100)),
+                         ("b", "2026-10", Decimal(250))],
+                        Chart("bar", "month", ("penalty",)))
+    narrow = render_chart(table, narrow=True, language="ru")
+    assert narrow is not None
+    bars = re.findall(r"<title>([^<]*)</title>", narrow)
+    assert len(bars) == 2 and bars[0].startswith("окт. 2026") and bars[0].endswith("750")
+    assert min(float(s) for s in re.findall(r'font-size="([\d.]+)"', narrow)) >= 12
+    assert 'width="340"' in narrow  # drawn at the width a phone shows it

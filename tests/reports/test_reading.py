@@ -9,6 +9,7 @@ import csv
 import io
 import re
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -171,3 +172,21 @@ def test_the_print_view_shows_title_filter_chart_and_table_without_the_controls(
         assert "@media print" in css.get_data(as_text=True)
     ru = agent.get(f"/reports/stores/print?{WEEK}", headers=RU).get_data(as_text=True)
     assert "Печать / PDF" in ru and "Заявки по магазинам" in ru
+
+
+def test_agent_names_come_from_znunys_users_table(tmp_path: Path) -> None:
+    import sqlite3
+
+    from radiant_ext.reports.names import read_agent_names
+
+    db = tmp_path / "znuny.sqlite"
+    with sqlite3.connect(db) as conn:
+        conn.execute("CREATE TABLE users (login TEXT, first_name TEXT, last_name TEXT, "
+                     "valid_id INTEGER)")
+        conn.executemany("INSERT INTO users VALUES (?, ?, ?, ?)", [
+            ("it-agent", "Ivan", "Tekhnikov", 1), ("gone", "Old", "Agent", 2),
+            ("bare", "", "", 1)])
+    conn.close()
+    assert read_agent_names(f"sqlite:///{db}") == {"it-agent": "Ivan Tekhnikov"}
+    # a database that cannot be read: logins are shown, the pages still work
+    assert read_agent_names(f"sqlite:///{tmp_path / 'missing' / 'x.sqlite'}") == {}
