@@ -31,6 +31,7 @@ from radiant_ext.plugins.checks import (
     PluginReport,
     calendar_warnings,
     check_plugins,
+    downtime_tier_warnings,
 )
 from radiant_ext.plugins.errors import ZnunyMetadataError
 from radiant_ext.plugins.factory import plugins_from_settings, store_enablement
@@ -370,6 +371,7 @@ def check(as_json: bool, znuny: bool | None, at: str | None, canary_customer: st
     problems = report.problems + names
     warnings = calendar_warnings(report.items, report.stores, now=now,
                                  default_time_zone=settings.default_time_zone) + promises
+    warnings += downtime_tier_warnings(report.departments, report.items, report.stores)
     findings, setup_note = _setup_findings(settings, znuny)
     if canary_customer:
         findings += _canary(settings, canary_customer, canary_store, problems, findings)

@@ -2,21 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from difflib import get_close_matches
 from typing import Any, cast
 
 import pluggy
 
 from radiant_ext.plugins.calendar import CalendarSpec
-from radiant_ext.plugins.catalog import CatalogItem, Department
+from radiant_ext.plugins.catalog import CatalogItem, Department, DowntimeCost
 from radiant_ext.plugins.errors import CatalogError
 from radiant_ext.plugins.models import StoreInfo
 from radiant_ext.plugins.stores import DEFAULT_TIER
 
 __all__ = ["CALENDAR_HORIZON", "PluginReport", "calendar_warnings", "check_plugins",
-           "downtime_tier_problems"]
+           "downtime_tier_problems", "downtime_tier_warnings"]
 
 CALENDAR_HORIZON = timedelta(days=30)
 """A calendar in use without one working hour this far ahead is worth a warning."""
@@ -110,26 +111,47 @@ def check_plugins(pm: pluggy.PluginManager) -> PluginReport:
     return report
 
 
+def _costs(departments: Iterable[Department], items: Iterable[CatalogItem]
+           ) -> Iterator[tuple[str, DowntimeCost]]:
+    """``("department 'it'", cost)`` and ``("catalog item 'it.pos-down'", cost)`` pairs."""
+    for kind, owners in (("department", departments), ("catalog item", items)):
+        for owner in owners:
+            if owner.downtime_cost is not None:
+                yield f"{kind} {owner.id!r}", owner.downtime_cost
+
+
 def downtime_tier_problems(departments: Iterable[Department], items: Iterable[CatalogItem],
                            stores: Sequence[StoreInfo]) -> list[str]:
-    """One line per ``downtime_cost`` that names a store tier no store of the directory has.
+    """One line per ``downtime_cost`` tier that looks like a misspelt tier of the store
+    directory (``flagshp``), listing the directory's tiers.
 
-    A store the directory does not know counts as :data:`DEFAULT_TIER`, so that tier is
-    always known. Without a store directory there is nothing to check against: no lines.
+    Only a near miss is a problem: a tier the directory simply lacks is expected of a plugin
+    written for another chain (see :func:`downtime_tier_warnings`). A store the directory does
+    not know counts as :data:`DEFAULT_TIER`, so that tier is always known. Without a store
+    directory there is nothing to check against: no lines.
     """
-    if not stores:
-        return []
     tiers = sorted({s.tier for s in stores} | {DEFAULT_TIER})
     lines = []
-    owners: list[tuple[str, Department | CatalogItem]] = [
-        *(("department", d) for d in departments), *(("catalog item", i) for i in items)]
-    for kind, owner in owners:
-        cost = owner.downtime_cost
-        unknown = sorted(set(cost.per_hour) - set(tiers)) if cost is not None else []
-        if unknown:
-            lines.append(f"{kind} {owner.id!r}: downtime_cost names unknown store tier(s) "
-                         f"{', '.join(unknown)}; the store directory has {', '.join(tiers)}")
+    for owner, cost in _costs(departments, items) if stores else ():
+        for tier in sorted(set(cost.per_hour) - set(tiers)):
+            near = get_close_matches(tier, tiers, n=1, cutoff=0.75)
+            if near:
+                lines.append(f"{owner}: downtime_cost names unknown store tier {tier!r} (did "
+                             f"you mean {near[0]!r}?); the store directory has "
+                             f"{', '.join(tiers)}")
     return lines
+
+
+def downtime_tier_warnings(departments: Iterable[Department], items: Iterable[CatalogItem],
+                           stores: Sequence[StoreInfo]) -> list[str]:
+    """One line per ``downtime_cost`` none of whose tiers a store of the directory has: the
+    cost never applies. Without a store directory: no lines."""
+    tiers = sorted({s.tier for s in stores} | {DEFAULT_TIER})
+    return [f"{owner}: downtime_cost names only store tiers no store has "
+            f"({', '.join(sorted(cost.per_hour))}), so it never applies; the store directory "
+            f"has {', '.join(tiers)}"
+            for owner, cost in (_costs(departments, items) if stores else ())
+            if not set(cost.per_hour) & set(tiers)]
 
 
 def calendar_warnings(

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
+from radiant_ext.cli import main
 from radiant_ext.plugins import CatalogError, load_catalog_text, make_plugin_manager
-from radiant_ext.plugins.checks import check_plugins
+from radiant_ext.plugins.checks import check_plugins, downtime_tier_warnings
 
 CATALOG = """
 department:
@@ -67,26 +69,52 @@ def test_a_wrong_cost_is_one_readable_line_with_the_line_number(cost: str,
     assert line.startswith("ops.yaml:11:") and message in line, line
 
 
-def test_check_names_a_tier_the_store_directory_lacks_and_lists_its_tiers(
+def _check(folder: Path) -> tuple[list[str], list[str]]:
+    report = check_plugins(make_plugin_manager(load_entrypoints=False, catalog_dirs=[folder]))
+    warnings = downtime_tier_warnings(report.departments, report.items, report.stores)
+    return report.problems, warnings
+
+
+def test_check_refuses_a_misspelt_tier_and_lists_the_directory_s_tiers(
         tmp_path: Path) -> None:
     (tmp_path / "ops.yaml").write_text(CATALOG, "utf-8")
     (tmp_path / "stores.yaml").write_text(STORES, "utf-8")
-    report = check_plugins(make_plugin_manager(load_entrypoints=False,
-                                               catalog_dirs=[tmp_path]))
-    assert report.problems == []  # flagship is a store's tier, standard the default one
+    assert _check(tmp_path) == ([], [])  # flagship is a store's tier, standard the default
+    (tmp_path / "ops.yaml").write_text(CATALOG.replace("flagship: 4000", "flagshp: 4000"),
+                                       "utf-8")
+    assert _check(tmp_path) == ([
+        "department 'ops': downtime_cost names unknown store tier 'flagshp' (did you mean "
+        "'flagship'?); the store directory has express, flagship, standard"], [])
+
+
+def test_check_warns_of_a_cost_that_never_applies_but_accepts_other_chains_tiers(
+        tmp_path: Path) -> None:
+    (tmp_path / "ops.yaml").write_text(CATALOG, "utf-8")
     (tmp_path / "stores.yaml").write_text(STORES.replace("flagship", "mall"), "utf-8")
-    report = check_plugins(make_plugin_manager(load_entrypoints=False,
-                                               catalog_dirs=[tmp_path]))
-    assert report.problems == [
-        "department 'ops': downtime_cost names unknown store tier(s) flagship; the store "
-        "directory has express, mall, standard",
-        "catalog item 'ops.till': downtime_cost names unknown store tier(s) flagship; the "
-        "store directory has express, mall, standard",
-    ]
+    # the department's flagship is another chain's tier: its standard still applies
+    assert _check(tmp_path) == ([], [
+        "catalog item 'ops.till': downtime_cost names only store tiers no store has "
+        "(flagship), so it never applies; the store directory has express, mall, standard"])
+
+
+def test_radiant_ext_check_prints_the_warning(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "ops.yaml").write_text(CATALOG, "utf-8")
+    (tmp_path / "stores.yaml").write_text(STORES.replace("flagship", "mall"), "utf-8")
+    for name in ("RADIANT_ZNUNY_DB_URL", "RADIANT_ZNUNY_USER", "RADIANT_ZNUNY_URL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("RADIANT_CONFIG", str(tmp_path / "absent.toml"))
+    monkeypatch.setenv("RADIANT_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("RADIANT_CATALOG_DIRS", json.dumps([str(tmp_path)]))
+    with pytest.raises(SystemExit) as done:
+        main(["check", "--no-znuny"])
+    out = capsys.readouterr().out
+    assert done.value.code in (0, None), out
+    assert ("warning: catalog item 'ops.till': downtime_cost names only store tiers no store "
+            "has (flagship)") in out
+    assert "All catalogs are valid." in out
 
 
 def test_without_a_store_directory_tiers_are_not_checked(tmp_path: Path) -> None:
-    (tmp_path / "ops.yaml").write_text(CATALOG.replace("flagship", "anything"), "utf-8")
-    report = check_plugins(make_plugin_manager(load_entrypoints=False,
-                                               catalog_dirs=[tmp_path]))
-    assert report.problems == []
+    (tmp_path / "ops.yaml").write_text(CATALOG.replace("flagship", "flagshp"), "utf-8")
+    assert _check(tmp_path) == ([], [])
