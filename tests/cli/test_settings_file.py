@@ -182,3 +182,22 @@ def test_printed_commands_run_as_the_program_was_started(tmp_path: Path,
     monkeypatch.setattr(sys, "argv", [str(main)])
     assert runnable("run `radiant-ext db upgrade`") == \
         f"run `{sys.executable} -m radiant_ext db upgrade`"
+
+
+def test_the_demos_banner_prints_commands_that_run_as_printed(
+        folder: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    from radiant_ext.cli.portal import _banner
+
+    script = Path(".venv/bin/radiant-ext")  # the README's first command, run from the checkout
+    (folder / script).parent.mkdir(parents=True)
+    (folder / script).write_text("#!/bin/sh\n", "utf-8")
+    monkeypatch.setenv("PATH", "/nonexistent")  # that command puts nothing on the PATH
+    monkeypatch.setattr(sys, "argv", [str(script), "demo"])
+    _banner("http://127.0.0.1:8080/", "http://127.0.0.1:4000", folder / "radiant-demo", 7)
+    lines = capsys.readouterr().out.splitlines()
+    mail = next(line.strip() for line in lines if " sandbox mail " in line)
+    assert mail.startswith(f"{folder / script} sandbox mail --data {folder}/radiant-demo/sandbox ")
+    assert f"    {folder / script} report stores" in lines  # found beside the demo's folder
+    _banner("http://127.0.0.1:8080/", "http://127.0.0.1:4000", folder / "elsewhere", 7)
+    out = capsys.readouterr().out
+    assert f"    RADIANT_CONFIG={folder}/elsewhere/radiant.toml {folder / script} report" in out
