@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from radiant_ext_sandbox import schema as s
 from radiant_ext_sandbox.db import Ctx
+from radiant_ext_sandbox.prefetch import cached
 from radiant_ext_sandbox.timeutil import epoch_of, fmt
 
 _PARTS = (("response", "FirstResponseTime"), ("update", "UpdateTime"), ("solution", "SolutionTime"))
@@ -38,6 +39,9 @@ def _config_row(ctx: Ctx, table: Any, ident: int) -> Any:
 
 
 def _articles(ctx: Ctx, ticket_id: int) -> list[Any]:
+    known = cached(ctx, "articles", ticket_id)
+    if known is not None:
+        return list(known)
     t = s.article
     return list(
         ctx.conn.execute(

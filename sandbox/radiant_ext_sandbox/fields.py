@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from radiant_ext_sandbox import schema as s
 from radiant_ext_sandbox.db import Ctx
+from radiant_ext_sandbox.prefetch import cached
 from radiant_ext_sandbox.tickets import history
 from radiant_ext_sandbox.timeutil import FMT, parse
 
@@ -111,12 +112,17 @@ def read_all(ctx: Ctx, object_type: str, object_id: int) -> list[dict[str, Any]]
         return []
     t = s.dynamic_field_value
     stored: dict[int, list[str]] = {}
-    rows = ctx.conn.execute(
-        select(t.c.field_id, t.c.value_text, t.c.value_date, t.c.value_int)
-        .where(t.c.object_id == object_id, t.c.field_id.in_([f.id for f in fields]))
-        .order_by(t.c.id)
-    )
+    wanted = {f.id for f in fields}
+    rows = cached(ctx, "fields", object_id) if object_type == "Ticket" else None
+    if rows is None:
+        rows = ctx.conn.execute(
+            select(t.c.field_id, t.c.value_text, t.c.value_date, t.c.value_int)
+            .where(t.c.object_id == object_id, t.c.field_id.in_(sorted(wanted)))
+            .order_by(t.c.id)
+        ).all()
     for field_id, text, date, num in rows:
+        if field_id not in wanted:
+            continue
         item = text if text is not None else date.strftime(FMT) if date else str(num)
         stored.setdefault(field_id, []).append(item)
     out = []

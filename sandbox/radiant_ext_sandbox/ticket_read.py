@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from radiant_ext_sandbox import escalation, fields, permissions
 from radiant_ext_sandbox import schema as s
 from radiant_ext_sandbox.db import Ctx
+from radiant_ext_sandbox.prefetch import cached, prefetch
 from radiant_ext_sandbox.sessions import authenticate, error
 from radiant_ext_sandbox.tickets import SENDER_TYPES, total_time
 from radiant_ext_sandbox.timeutil import epoch_of, fmt
@@ -63,9 +64,14 @@ def _lookups(ctx: Ctx) -> dict[str, dict[int, Any]]:
     return lookups
 
 
+def _ticket_row(ctx: Ctx, ticket_id: int) -> Any:
+    row = cached(ctx, "ticket", ticket_id)
+    return row if row is not None else ctx.one(select(s.ticket).where(s.ticket.c.id == ticket_id))
+
+
 def ticket_json(ctx: Ctx, ticket_id: int) -> dict[str, Any]:
     """The ticket part of a TicketGet reply (37 keys on Znuny, 38 on OTRS 6, plus optional ones)."""
-    row = ctx.one(select(s.ticket).where(s.ticket.c.id == ticket_id))
+    row = _ticket_row(ctx, ticket_id)
     names = _lookups(ctx)
     queue, state = names["queue"][row.queue_id], names["state"][row.ticket_state_id]
     prio, users = names["priority"][row.ticket_priority_id], names["user"]
@@ -223,10 +229,11 @@ def ticket_get(ctx: Ctx, data: dict[str, Any]) -> dict[str, Any]:
     if not ids or not permissions.may_access_all(ctx, ids):
         return error(op, "AccessDenied", f"{op}: User does not have access to the ticket!")
     out = []
+    prefetch(ctx, [int(i) for i in ids])
     for ident in ids:
         ticket = ticket_json(ctx, int(ident))
         if flag(data, "Extended"):
-            row = ctx.one(select(s.ticket).where(s.ticket.c.id == int(ident)))
+            row = _ticket_row(ctx, int(ident))
             ticket.update(escalation.extended_fields(ctx, row))
         if flag(data, "DynamicFields"):
             ticket["DynamicField"] = fields.read_all(ctx, "Ticket", int(ident))

@@ -12,6 +12,7 @@ from sqlalchemy import func, literal, select
 from radiant_ext_sandbox import schema as s
 from radiant_ext_sandbox.db import Ctx, name_of
 from radiant_ext_sandbox.events import emit
+from radiant_ext_sandbox.prefetch import cached
 from radiant_ext_sandbox.timeutil import epoch_of, ticket_number
 
 #: Znuny's ticket_history_type ids (the ones seen in the recordings, plus neighbours).
@@ -279,6 +280,9 @@ def account_time(ctx: Ctx, ticket_id: int, article_id: int, units: float) -> Non
 
 def total_time(ctx: Ctx, ticket_id: int) -> float:
     """Sum of the accounted time of a ticket."""
+    known = cached(ctx, "time", ticket_id)
+    if known is not None:
+        return sum(float(v) for v in known)
     t = s.time_accounting
     rows = ctx.conn.execute(select(t.c.time_unit).where(t.c.ticket_id == ticket_id))
     return sum(float(r[0]) for r in rows)
