@@ -11,6 +11,7 @@ from alembic.util.exc import CommandError as AlembicCommandError
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 
+from radiant_ext.cli import runnable
 from radiant_ext.config import Settings, load_settings
 from radiant_ext.errors import RadiantError
 from radiant_ext.store import (
@@ -126,14 +127,14 @@ def current(database_url: str | None) -> None:
     url = database_url or load_settings().effective_database_url
     missing = sqlite_file(url)
     if missing is not None and not missing.exists():  # asked, not created
-        click.echo(f"{missing}: no such file (head {head_revision()}, needs "
-                   "`radiant-ext db upgrade`)")
+        click.echo(runnable(f"{missing}: no such file (head {head_revision()}, needs "
+                            "`radiant-ext db upgrade`)"))
         raise SystemExit(1)
     engine = make_engine(url)
     rev, head = current_revision(engine), head_revision()
     engine.dispose()
     status = "up to date" if rev == head else "needs `radiant-ext db upgrade`"
-    click.echo(f"{_safe_url(engine)}: {rev or 'empty'} (head {head}, {status})")
+    click.echo(runnable(f"{_safe_url(engine)}: {rev or 'empty'} (head {head}, {status})"))
     if rev != head:
         raise SystemExit(1)
 
