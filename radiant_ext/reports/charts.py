@@ -68,7 +68,12 @@ def _labels(table: ReportTable, rows: list[tuple[Any, ...]], language: str) -> l
     if column is None:
         return []
     i = table.column(column.key)
-    return [format_value(r[i], column.kind, language) or "—" for r in rows]
+    labels = [format_value(r[i], column.kind, language) or "—" for r in rows]
+    if table.chart and table.chart.detail:
+        d = table.column(table.chart.detail)
+        labels = [f"{label} · {r[d]}" if r[d] else label for label, r in zip(labels, rows,
+                                                                             strict=True)]
+    return labels
 
 
 def render_chart(table: ReportTable, *, narrow: bool = False,
@@ -168,12 +173,16 @@ def _legend(series: list[tuple[str, list[float]]], width: float) -> tuple[list[s
 def _narrow_bars(labels: list[str], series: list[tuple[str, list[float]]], *, stacked: bool,
                  language: str) -> str:
     """Horizontal bars for a phone: the label on its own line, the bar below, the value at
-    its end (stacked: the total)."""
-    width, room = NARROW_WIDTH, NARROW_WIDTH - 64
+    its end (stacked: the total; several series: a bar each)."""
+    width = NARROW_WIDTH
     body, y = _legend(series, width)
     totals = [sum(v[i] for _n, v in series) for i in range(len(labels))]
-    peak = max(totals if stacked else [x for _n, v in series for x in v], default=0) or 1
-    bar = 14 if stacked or len(series) == 1 else 10
+    ends = [[t] for t in totals] if stacked else [[v[i] for _n, v in series]
+                                                   for i in range(len(labels))]
+    texts = [[format_value(v, "number", language) for v in row] for row in ends]
+    room = width - 8 - 7 * max((len(t) for row in texts for t in row), default=1)
+    peak = max((v for row in ends for v in row), default=0) or 1
+    bar = 14
     for i, label in enumerate(labels):
         body.append(f'<text x="0" y="{y + 14}">{escape(_clip(label, width, 13))}</text>')
         y += 20
@@ -182,16 +191,15 @@ def _narrow_bars(labels: list[str], series: list[tuple[str, list[float]]], *, st
             length = values[i] / peak * room
             body.append(f'<rect x="{x:.1f}" y="{y}" width="{max(length, 1):.1f}" '
                         f'height="{bar}" fill="{COLORS[j % 8]}"/>')
-            if stacked:
-                x += length
-            else:
-                body.append(f'<text x="{length + 4:.1f}" y="{y + bar - 1}" font-size="12">'
-                            f'{escape(format_value(values[i], "number", language))}</text>')
-                y += bar + 2
+            x += length
+            if not stacked:
+                body.append(f'<text x="{length + 4:.1f}" y="{y + bar - 2}" font-size="12">'
+                            f'{escape(texts[i][j])}</text>')
+                y, x = y + bar + 3, 0.0
         if stacked:
             body.append(f'<text x="{x + 4:.1f}" y="{y + bar - 2}" font-size="12">'
-                        f'{escape(format_value(totals[i], "number", language))}</text>')
-            y += bar + 2
+                        f'{escape(texts[i][0])}</text>')
+            y += bar + 3
         y += 8
     return _svg(width, y + 4, body)
 

@@ -83,6 +83,8 @@ class ItemDirectory:
     """What an hour of an item's outage costs per store tier, and the hours that count."""
     agents: Mapping[str, str] = field(default_factory=dict)
     """Agent login → full name (from Znuny's metadata; a login not listed shows as itself)."""
+    companies: Mapping[str, str] = field(default_factory=dict)
+    """Customer company id → name in Znuny: the name of a store id :attr:`stores` lacks."""
     language: str = "en"
     source: Any = field(default=None, compare=False, repr=False)
     """The plugins the titles were read from (to read them again in another language)."""
@@ -112,7 +114,9 @@ class ItemDirectory:
 
     def store_name(self, store: str | None) -> str:
         """A store's name (its id when unknown)."""
-        return self.stores.get(store or "", store or self._word(W_("(none)")))
+        if not store:
+            return self._word(W_("(none)"))
+        return self.stores.get(store) or self.companies.get(store) or store
 
     def agent_name(self, login: str | None) -> str:
         """An agent's full name (the login when Znuny's metadata has none)."""
@@ -128,7 +132,8 @@ class ItemDirectory:
         if found is None:
             found = (replace(self, language=language, _languages={}) if self.source is None
                      else replace(ItemDirectory.from_plugins(self.source, language),
-                                  stores=self.stores, agents=self.agents))
+                                  stores=self.stores, agents=self.agents,
+                                  companies=self.companies))
             self._languages[language] = found
         return found
 
@@ -156,19 +161,19 @@ def _asset_fields(item: Any, language: str) -> tuple[tuple[str, str], ...]:
 
 
 def directory_from_settings(settings: Settings) -> ItemDirectory:
-    """Labels from the installed plugins and agent names from Znuny's database (when
-    ``znuny_db_url`` is set); bare ids (an empty directory) when they fail."""
-    from radiant_ext.reports.names import agent_names
+    """Labels from the installed plugins, agent and company names from Znuny's database (when
+    ``znuny_db_url`` is set: :func:`~radiant_ext.reports.names.with_znuny_names`); bare ids
+    (an empty directory) when they fail."""
+    from radiant_ext.reports.names import with_znuny_names
 
-    agents = agent_names(settings)
     try:
         from radiant_ext.plugins.factory import plugins_from_settings
 
-        return replace(ItemDirectory.from_plugins(plugins_from_settings(settings)),
-                       agents=agents)
+        found = ItemDirectory.from_plugins(plugins_from_settings(settings))
     except Exception:  # labels are a nicety: every report still works with bare ids
         log.warning("catalog labels unavailable for reports; showing item ids", exc_info=True)
-        return ItemDirectory(agents=agents)
+        found = ItemDirectory()
+    return with_znuny_names(found, settings)
 
 
 @dataclass(frozen=True)

@@ -44,6 +44,8 @@ class Chart:
     series: tuple[str, ...]
     max_points: int = 40
     """Bar and line charts show at most this many rows (the table shows all)."""
+    detail: str | None = None
+    """A second column whose value follows the label ("Store 012 · Receipt printer")."""
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,10 @@
-"""Agents' full names for the reports, from Znuny's ``users`` table (read-only).
+"""Names Znuny knows, for the reports: agents' full names and customer companies' names.
 
-Tickets in the cache name their owner by login; the reports show ``First Last`` where
-Znuny's database (``znuny_db_url``, the same reader set-up as the store directory's company
-names) has it, and the login otherwise. The names are read once when the pages start.
+Tickets in the cache name their owner by login and their store by customer company id; the
+reports show ``First Last`` where Znuny's ``users`` table has it, and a company's name from
+``customer_company`` for an id the store directory does not list (``head-office``), through
+``znuny_db_url`` (the store directory's reader set-up). Without it, or for a login or company
+Znuny does not list, the id is shown. The names are read once when the pages start.
 """
 
 from __future__ import annotations
@@ -15,8 +17,9 @@ from sqlalchemy.exc import SQLAlchemyError
 
 if TYPE_CHECKING:
     from radiant_ext.config import Settings
+    from radiant_ext.reports.context import ItemDirectory
 
-__all__ = ["agent_names", "read_agent_names"]
+__all__ = ["read_agent_names", "with_znuny_names"]
 
 log = logging.getLogger(__name__)
 
@@ -52,8 +55,24 @@ def read_agent_names(url: str) -> dict[str, str]:
     return {login: name for login, name in names.items() if name}
 
 
-def agent_names(settings: Settings) -> dict[str, str]:
-    """Agents' names from the Znuny database of ``settings`` (``znuny_db_url``); ``{}``
-    without one."""
+def _company_names(url: str) -> dict[str, str]:
+    from radiant_ext.plugins.errors import ZnunyMetadataError
+    from radiant_ext.plugins.znuny_meta import read_company_names
+
+    try:
+        return read_company_names(url)
+    except ZnunyMetadataError as exc:
+        log.warning("company names unavailable for reports, showing ids: %s", exc)
+        return {}
+
+
+def with_znuny_names(directory: ItemDirectory, settings: Settings) -> ItemDirectory:
+    """``directory`` with the agents' names and, for companies it does not list, their
+    names in Znuny (the store directory's own names win)."""
+    from dataclasses import replace
+
     url = settings.znuny_db_url
-    return read_agent_names(url.get_secret_value()) if url else {}
+    if not url:
+        return directory
+    return replace(directory, agents=read_agent_names(url.get_secret_value()),
+                   companies=_company_names(url.get_secret_value()))

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, cast
 
@@ -39,7 +39,7 @@ from radiant_ext.reports.access import (
 from radiant_ext.reports.context import ItemDirectory, directory_from_settings
 from radiant_ext.reports.errors import ReportError
 from radiant_ext.reports.i18n import translate
-from radiant_ext.reports.names import agent_names
+from radiant_ext.reports.names import with_znuny_names
 from radiant_ext.reports.settings import ReportSettings, report_settings
 
 __all__ = ["ReportsState", "blueprint", "can_change_settings", "current_agent", "current_viewer",
@@ -110,8 +110,7 @@ def _build_state(app: Flask) -> ReportsState:
         settings=cfg.get("REPORTS_SETTINGS") or report_settings(settings()),
         engine=engine,
         directory=cfg.get("REPORTS_DIRECTORY") or (
-            replace(ItemDirectory.from_plugins(cfg["REPORTS_PLUGINS"]),
-                    agents=agent_names(settings()))
+            with_znuny_names(ItemDirectory.from_plugins(cfg["REPORTS_PLUGINS"]), settings())
             if cfg.get("REPORTS_PLUGINS") else directory_from_settings(settings())),
         agent_auth=(agent_auth_from(cfg["REPORTS_AGENT_AUTH"]) if cfg.get("REPORTS_AGENT_AUTH")
                     else znuny_agent_auth(settings())),

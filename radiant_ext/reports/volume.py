@@ -220,7 +220,8 @@ def recurring_failures(ctx: ReportContext) -> ReportTable:
                Column("ratio", W_("Times the average"), "number"),
                Column("per_week", W_("Per week"), "number"))
     table = ReportTable("recurring", W_("Recurring problems by store"), columns, rows[:50],
-                        Chart("hbar", "name", ("tickets", "expected"), max_points=15))
+                        Chart("hbar", "name", ("tickets", "expected"), max_points=15,
+                              detail="title"))
     table.notes.append(W_("Store and item pairs with at least 3 tickets and 1.5 times the "
                           "number the chain average predicts."))
     return table

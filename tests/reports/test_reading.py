@@ -174,10 +174,12 @@ def test_the_print_view_shows_title_filter_chart_and_table_without_the_controls(
     assert "Печать / PDF" in ru and "Заявки по магазинам" in ru
 
 
-def test_agent_names_come_from_znunys_users_table(tmp_path: Path) -> None:
+def test_agent_and_company_names_come_from_znunys_tables(tmp_path: Path) -> None:
     import sqlite3
 
-    from radiant_ext.reports.names import read_agent_names
+    from radiant_ext.config import load_settings
+    from radiant_ext.reports import ItemDirectory
+    from radiant_ext.reports.names import read_agent_names, with_znuny_names
 
     db = tmp_path / "znuny.sqlite"
     with sqlite3.connect(db) as conn:
@@ -186,7 +188,18 @@ def test_agent_names_come_from_znunys_users_table(tmp_path: Path) -> None:
         conn.executemany("INSERT INTO users VALUES (?, ?, ?, ?)", [
             ("it-agent", "Ivan", "Tekhnikov", 1), ("gone", "Old", "Agent", 2),
             ("bare", "", "", 1)])
+        conn.execute("CREATE TABLE customer_company (customer_id TEXT, name TEXT, "
+                     "valid_id INTEGER)")
+        conn.executemany("INSERT INTO customer_company VALUES (?, ?, ?)", [
+            ("head-office", "Head Office", 1), ("store-001", "Znuny's name", 1)])
     conn.close()
     assert read_agent_names(f"sqlite:///{db}") == {"it-agent": "Ivan Tekhnikov"}
+    named = with_znuny_names(ItemDirectory(stores={"store-001": "Store 001 Tverskaya"}),
+                             load_settings(znuny_db_url=f"sqlite:///{db}", data_dir=tmp_path))
+    assert named.agent_name("it-agent") == "Ivan Tekhnikov"
+    assert named.store_name("head-office") == "Head Office"  # a company, not a store
+    assert named.store_name("store-001") == "Store 001 Tverskaya"  # the directory wins
+    assert list(named.stores) == ["store-001"]  # the store filter lists stores only
+    assert named.localized("ru").store_name("head-office") == "Head Office"
     # a database that cannot be read: logins are shown, the pages still work
     assert read_agent_names(f"sqlite:///{tmp_path / 'missing' / 'x.sqlite'}") == {}
