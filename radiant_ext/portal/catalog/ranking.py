@@ -8,6 +8,7 @@ finds the till on the English page too.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -54,7 +55,21 @@ def search_index(departments: Sequence[DepartmentView],
             for item in dept.items:
                 if item.id in views:
                     views[item.id].append(item)
-    return SearchIndex([_document(v, titles.get(v[0].department, ())) for v in views.values()])
+    documents = tuple(_document(v, titles.get(v[0].department, ())) for v in views.values())
+    found = _INDEXES.get(documents)
+    if found is None:
+        found = SearchIndex(documents)
+        with _LOCK:
+            if len(_INDEXES) >= _MAX_INDEXES:
+                _INDEXES.pop(next(iter(_INDEXES)))
+            _INDEXES[documents] = found
+    return found
+
+
+_INDEXES: dict[tuple[Document, ...], SearchIndex] = {}
+_LOCK = threading.Lock()
+_MAX_INDEXES = 64
+"""Indexes kept for the catalogs seen recently (one per language and set of offered items)."""
 
 
 def rank(departments: Sequence[DepartmentView], query: str, *, limit: int | None = 10,
