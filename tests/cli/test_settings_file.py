@@ -3,6 +3,7 @@ the product prints run as printed."""
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import stat
@@ -156,15 +157,20 @@ def test_commands_that_need_no_store_work_in_a_new_folder(folder: Path, run: Run
 
 
 def test_simulate_picks_the_same_owner_every_time_and_says_how(run: Run) -> None:
-    first = run("simulate", "--item", "it.pos-down", "--json")
+    at = ("--item", "it.pos-down", "--at", "2026-11-20T10:00", "--json")
+    first = run("simulate", *at)
     assert first.code == 0, first.err
-    assert first.out == run("simulate", "--item", "it.pos-down", "--json").out
+    assert first.out == run("simulate", *at).out  # the same answer, word for word
+    answers = [json.loads(run("simulate", "--item", "it.pos-down", "--json").out)
+               for _ in range(2)]  # filed "now": the owner does not depend on the time
+    assert answers[0]["owner"] == answers[1]["owner"]
+    assert answers[0]["request_reference"] == answers[1]["request_reference"]
     text = run("simulate", "--item", "it.pos-down").out
     assert "Owner: pool it-agent, demo-agent; rule: CRC-32 of the request reference 'sim-" in \
         " ".join(text.split())
-    owners = {run("simulate", "--item", "it.pos-down", "--seed", seed, "--json").out
-              .split('"owner": ')[1].split(",")[0] for seed in ("a", "b", "c", "d", "e")}
-    assert owners == {'"it-agent"', '"demo-agent"'}  # --seed tries another reference
+    owners = {json.loads(run("simulate", "--item", "it.pos-down", "--seed", seed, "--json")
+                         .out)["owner"] for seed in ("a", "b", "c", "d", "e")}
+    assert owners == {"it-agent", "demo-agent"}  # --seed tries another reference
 
 
 def test_printed_commands_run_as_the_program_was_started(tmp_path: Path,
