@@ -48,6 +48,11 @@ def test_phone_user_files_follows_and_answers_a_request(
         page.locator('a[href="/d/it"]').click()
         expect(page.get_by_role("heading", name="IT")).to_be_visible()
         page.locator('a[href="/new/it.pos-down"]').click()
+        page.get_by_role("button", name="Send request").click()  # nothing filled in
+        expect(page.locator("#f_register")).to_be_focused()  # the first mistake, no script
+        expect(page.locator("#f_register")).to_have_attribute("aria-invalid", "true")
+        border = page.locator("#f_register").evaluate("e => getComputedStyle(e).borderTopColor")
+        assert border == "rgb(180, 35, 24)", border  # the red of every field with a mistake
         promise = page.locator("#promise")
         expect(promise).to_contain_text("Expected by")
         page.locator("#f_register").fill("2")
@@ -68,6 +73,8 @@ def test_phone_user_files_follows_and_answers_a_request(
         expect(page.locator(".confirmation .promise")).to_have_text(promised)
         number = page.locator(".confirmation p").first.inner_text().split()[-1].rstrip(".")
         page.screenshot(path=shots / "3-confirmation-360.png", full_page=True)
+        page.go_back()  # the form with the mistake was a redirect: no "resend" page
+        expect(page.get_by_role("button", name="Send request")).to_be_visible()
 
         page.get_by_role("link", name="My requests").first.click()
         row = page.locator("tr", has_text=number)

@@ -171,13 +171,18 @@ def test_empty_reply_and_bad_attachment_are_form_errors(
     tid = ticket.summary.ticket_id
     token = _token(customer_client, f"/requests/{tid}")
     empty = customer_client.post(f"/requests/{tid}/reply", data={"csrf_token": token})
-    assert empty.status_code == 400 and "This field is required." in empty.get_data(as_text=True)
+    assert empty.status_code == 303  # back to the request page (post/redirect/get)
+    assert empty.headers["Location"] == f"/requests/{tid}#reply-title"
+    page = customer_client.get(f"/requests/{tid}").get_data(as_text=True)
+    assert "This field is required." in page
     bad = customer_client.post(
         f"/requests/{tid}/reply",
         data={"csrf_token": token, "body": "x", "attachments": [(io.BytesIO(b"x"), "a.bat")]},
-        content_type="multipart/form-data",
+        content_type="multipart/form-data", follow_redirects=True,
     )
-    assert bad.status_code == 400 and "a.bat: this type" in bad.get_data(as_text=True)
+    text = bad.get_data(as_text=True)
+    assert "a.bat: this type" in text and "please attach them again" in text
+    assert re.search(r">\s*x</textarea>", text)  # the message typed is still there
     assert desk.replies == []
 
 

@@ -29,6 +29,7 @@ from radiant_ext.portal.catalog.forms import (
     field_values,
 )
 from radiant_ext.portal.catalog.ranking import MAX_QUERY, Match, other_languages, rank
+from radiant_ext.portal.drafts import keep, restore
 from radiant_ext.portal.i18n import current_language, format_deadline
 from radiant_ext.portal.ports import (
     AttachmentData,
@@ -117,12 +118,14 @@ def request_form(item_id: str) -> ResponseReturnValue:
     """
     item = _item_or_404(item_id)
     form = build_request_form(item)()
-    opened = _opened_at(form)
+    kept = request.method == "GET" and restore(_draft_key(item_id), form)
+    opened = _opened_at(form, kept)
     status = 200
     if request.method == "GET":
-        form.request_id.data = _issue_reference()
-        # the description typed on "I can't find it" comes along (catalog/cant_find.html)
-        form.description.data = request.args.get("text", "").strip()[:10000] or None
+        if not kept:  # a form back from a correction keeps its reference and answers
+            form.request_id.data = _issue_reference()
+            # the description typed on "I can't find it" comes along (catalog/cant_find.html)
+            form.description.data = request.args.get("text", "").strip()[:10000] or None
     elif request.form.get("recalculate"):
         form.form_errors.clear()
     elif form.validate_on_submit():
@@ -136,6 +139,10 @@ def request_form(item_id: str) -> ResponseReturnValue:
                 answer = None
             if answer is not None:
                 return answer
+    wants_json = request.accept_mimetypes.best == "application/json"
+    if request.method == "POST" and not wants_json and keep(_draft_key(item_id), form):
+        # post/redirect/get: Back and reload never offer to send the form again (drafts.py)
+        return redirect(url_for("catalog.request_form", item_id=item_id), 303)
     if request.method == "POST" and (form.errors or form.form_errors):
         status = 400
     preview = services().catalog.route(item, current_customer(), _answers(form, item), opened)
@@ -154,11 +161,16 @@ _OPENED_MAX_AGE = 2 * 3600
 """How long a form's promise is kept; an older form is promised from the moment it is sent."""
 
 
-def _opened_at(form: RequestForm) -> datetime:
-    """When this form was first opened (signed into it), or now for a new or stale form."""
+def _draft_key(item_id: str) -> str:
+    return f"new:{item_id}"
+
+
+def _opened_at(form: RequestForm, kept: bool = False) -> datetime:
+    """When this form was first opened (signed into it), or now for a new or stale form;
+    ``kept``: the form came back from a correction with its answers."""
     serializer = URLSafeTimedSerializer(current_app.secret_key or "", salt=_OPENED_SALT)
     now = datetime.now(UTC)
-    token = form.opened.data if request.method == "POST" else None
+    token = form.opened.data if request.method == "POST" or kept else None
     try:
         stamp = serializer.loads(token, max_age=_OPENED_MAX_AGE) if token else None
     except BadData:

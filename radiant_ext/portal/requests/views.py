@@ -26,6 +26,7 @@ from flask_babel import gettext
 
 from radiant_ext.portal.auth import current_customer, login_required
 from radiant_ext.portal.catalog.views import offered_departments
+from radiant_ext.portal.drafts import keep, restore
 from radiant_ext.portal.ports import (
     ListQuery,
     Scope,
@@ -158,8 +159,21 @@ def _render_detail(
 @bp.get("/<int:ticket_id>")
 @login_required
 def detail(ticket_id: int) -> ResponseReturnValue:
-    """One request with its public articles."""
-    return _render_detail(ticket_id)
+    """One request with its public articles (and a reply or reason back from a correction)."""
+    reply_form, reopen_form = ReplyForm(formdata=None), ReopenForm(formdata=None)
+    restore(f"reply:{ticket_id}", reply_form) or restore(f"reopen:{ticket_id}", reopen_form)
+    return _render_detail(ticket_id, reply=reply_form, reopen=reopen_form)
+
+
+def _corrected(key: str, form: ReplyForm | ReopenForm, ticket_id: int,
+               anchor: str) -> ResponseReturnValue:
+    """Back to the request page with the form's answers and messages (post/redirect/get,
+    :mod:`radiant_ext.portal.drafts`), or the page at once when they are too long to keep."""
+    if keep(f"{key}:{ticket_id}", form):
+        return redirect(url_for("requests.detail", ticket_id=ticket_id, _anchor=anchor), 303)
+    if key == "reply":
+        return _render_detail(ticket_id, reply=form, status=400)
+    return _render_detail(ticket_id, reopen=form, status=400)
 
 
 @bp.get("/<int:ticket_id>/files/<int:article_id>/<int:file_id>")
@@ -188,11 +202,11 @@ def reply(ticket_id: int) -> ResponseReturnValue:
         flash(gettext("This request is closed. Reopen it to add a message."), "error")
         return redirect(url_for("requests.detail", ticket_id=ticket_id))
     if not form.validate_on_submit():
-        return _render_detail(ticket_id, reply=form, status=400)
+        return _corrected("reply", form, ticket_id, "reply-title")
     files, problems = read_uploads(request.files.getlist(form.attachments.name))
     if problems:
         form.attachments.errors = [*form.attachments.errors, *problems]
-        return _render_detail(ticket_id, reply=form, status=400)
+        return _corrected("reply", form, ticket_id, "reply-title")
     services().tickets.reply(current_customer(), ticket_id, form.body.data, files)
     flash(gettext("Your message was added."), "success")
     return redirect(url_for("requests.detail", ticket_id=ticket_id))
@@ -236,7 +250,7 @@ def reopen(ticket_id: int) -> ResponseReturnValue:
         flash(gettext("This request can no longer be reopened. Please file a new one."), "error")
         return redirect(url_for("requests.detail", ticket_id=ticket_id))
     if not form.validate_on_submit():
-        return _render_detail(ticket_id, reopen=form, status=400)
+        return _corrected("reopen", form, ticket_id, "reopen-title")
     services().tickets.reopen(current_customer(), ticket_id, form.reason.data)
     flash(gettext("The request is open again."), "success")
     return redirect(url_for("requests.detail", ticket_id=ticket_id))
