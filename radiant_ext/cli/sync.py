@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import os
 import sys
 import threading
@@ -64,6 +65,12 @@ def _demo_running(settings: Settings) -> None:
         raise click.ClickException(problem)
 
 
+def _finite(value: float | None, option: str) -> float | None:
+    if value is not None and not math.isfinite(value):  # nan passes every range check
+        raise click.BadParameter(f"{value} is not a number of seconds", param_hint=option)
+    return value
+
+
 def _settings(database_url: str | None) -> Settings:
     return load_settings(database_url=database_url) if database_url else load_settings()
 
@@ -74,8 +81,10 @@ database_option = click.option("--database-url", default=None,
 
 @click.group(invoke_without_command=True)
 @database_option
-@click.option("--lease-seconds", type=click.FloatRange(min=1.0), default=None,
-              help="Leader lease length (default: RADIANT_SYNC_LEASE_SECONDS).")
+@click.option("--lease-seconds", type=click.FloatRange(min=1.0, max=3600.0), default=None,
+              callback=lambda _c, _p, v: _finite(v, "--lease-seconds"),
+              help="Leader lease length, 1 to 3600 seconds (default: "
+                   "RADIANT_SYNC_LEASE_SECONDS).")
 @click.option("--job", "only", multiple=True, help="Schedule only these job ids.")
 @click.pass_context
 @database_errors
