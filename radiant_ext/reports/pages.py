@@ -170,9 +170,9 @@ def export(name: str, fmt: str) -> ResponseReturnValue:
     choice, table, _ = _compute(name, viewer)
     asked = request.args.get("dialect")
     if asked and asked not in CSV_DIALECTS:
-        choice.errors["dialect"] = report_text(W_("Choose comma or semicolon."))
+        choice.errors["dialect"] = W_("Choose comma or semicolon.")
     if table is None or choice.errors:
-        return {"errors": choice.errors}, 400
+        return {"errors": {k: report_text(v) for k, v in choice.errors.items()}}, 400
     meta = describe(choice)
     if viewer.company:
         meta["company"] = viewer.company
@@ -229,8 +229,9 @@ def agent_sign_in(form: AgentLoginForm, *, template: str, allowed: Callable[[str
     if allowed(login):
         try:
             gi_session_id = state.agent_auth.login(login, form.password.data)
-        except ReportError as exc:
-            form.form_errors.append(f"{str(exc).capitalize()}. Please try again shortly.")
+        except ReportError:
+            form.form_errors.append(report_text(W_(
+                "The help desk cannot be reached right now. Please try again shortly.")))
             return render_template(template, form=form), 503
     if gi_session_id is None:
         if limiter is not None:

@@ -91,6 +91,10 @@ def test_csv_in_russian_uses_semicolons_a_bom_and_russian_headers(agent: FlaskCl
     assert comma.data.decode("utf-8-sig").startswith("Код пункта,Пункт каталога,")
     bad = agent.get(f"/reports/items/export.csv?{WEEK}&dialect=tab")
     assert bad.status_code == 400 and "comma or semicolon" in bad.get_data(as_text=True)
+    refused = agent.get("/reports/items/export.csv?from=2026-13-01&dialect=tab", headers=RU)
+    assert refused.status_code == 400 and refused.json == {"errors": {
+        "from": "Введите дату в виде ГГГГ-ММ-ДД.",
+        "dialect": "Выберите запятую или точку с запятой."}}
 
 
 def test_xlsx_in_russian_names_its_sheets_and_columns_in_russian(agent: FlaskClient) -> None:
