@@ -85,9 +85,10 @@ def _hours(value: float) -> float:
 
 
 DETAIL_COLUMNS = (
-    Column("month", W_("Month")), Column("store", W_("Store id")),
+    Column("month", W_("Month"), "month"), Column("store", W_("Store id"), ident=True),
     Column("store_name", W_("Store")), Column("tier", W_("Store tier")),
-    Column("item", W_("Catalog item id")), Column("item_title", W_("Catalog item")),
+    Column("item", W_("Catalog item id"), ident=True),
+    Column("item_title", W_("Catalog item")),
     Column("tickets", W_("Tickets"), "int"), Column("hours", W_("Outage hours"), "number"),
     Column("rate", W_("Cost per hour"), "money"), Column("cost", W_("Downtime cost"), "money"),
     Column("currency", W_("Currency")),
@@ -117,7 +118,7 @@ def downtime_by_store_and_item(ctx: ReportContext) -> ReportTable:
 
 
 MONTH_COLUMNS = (
-    Column("month", W_("Month")), Column("currency", W_("Currency")),
+    Column("month", W_("Month"), "month"), Column("currency", W_("Currency")),
     Column("tickets", W_("Tickets"), "int"), Column("hours", W_("Outage hours"), "number"),
     Column("unpriced_hours", W_("Hours without a cost"), "number"),
     Column("cost", W_("Downtime cost"), "money"),

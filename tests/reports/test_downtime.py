@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -243,9 +244,11 @@ def test_the_pages_show_the_figures_in_english_and_russian(client: FlaskClient) 
     html = client.get("/reports/downtime").get_data(as_text=True)
     assert "Стоимость простоя" in html and "Не покрыто штрафами" in html
     assert "Not covered by penalties" not in html
+    assert re.search(r"нояб\. 2026.*4\s600,00\s₽", html, re.S)  # Russian month and money
     detail = client.get("/reports/downtime-detail").get_data(as_text=True)
     assert "Часы простоя" in detail and "Стоимость часа" in detail
     assert "Outage hours" not in detail
+    assert re.search(r"1\s000,00\s₽.*4\s000,00\s₽", detail, re.S)
 
 
 def test_the_exports_carry_every_column(client: FlaskClient) -> None:
