@@ -245,6 +245,7 @@ def test_the_pages_show_the_figures_in_english_and_russian(client: FlaskClient) 
     assert "Стоимость простоя" in html and "Не покрыто штрафами" in html
     assert "Not covered by penalties" not in html
     assert re.search(r"нояб\. 2026.*4\s600,00\s₽", html, re.S)  # Russian month and money
+    assert "Часы простоя считаются от создания заявки" in html  # the notes too
     detail = client.get("/reports/downtime-detail").get_data(as_text=True)
     assert "Часы простоя" in detail and "Стоимость часа" in detail
     assert "Outage hours" not in detail
