@@ -8,6 +8,7 @@ of the production package: the commands that need it import it when they run, an
 from __future__ import annotations
 
 import json
+import math
 import sys
 import time
 from collections.abc import Iterator
@@ -91,7 +92,8 @@ def sandbox_needed(by: str) -> Iterator[None]:
 @click.option(
     "--invoker-timeout",
     envvar="RADIANT_SANDBOX_INVOKER_TIMEOUT",
-    type=click.FloatRange(min=0, min_open=True),
+    type=click.FloatRange(min=0, min_open=True, max=600),
+    callback=lambda _c, _p, v: _finite(v),
     default=30.0,
     show_default=True,
     help="Seconds to wait for the answer (Znuny's requester Timeout).",
@@ -209,8 +211,20 @@ def mail(
     click.echo(json.dumps({**result, "InvokerCalls": calls}, ensure_ascii=False))
 
 
+SEED_MAX_TICKETS = 200_000
+"""The most tickets ``sandbox seed`` writes in one run (a minute or two); run it again for
+more."""
+
+
+def _finite(value: float) -> float:
+    if not math.isfinite(value):  # nan passes every range check
+        raise click.BadParameter(f"{value} is not a number of seconds")
+    return value
+
+
 @sandbox.command("seed")
-@click.option("--tickets", type=click.IntRange(min=1), required=True, help="How many tickets.")
+@click.option("--tickets", type=click.IntRange(min=1, max=SEED_MAX_TICKETS), required=True,
+              help=f"How many tickets, 1 to {SEED_MAX_TICKETS} (100,000 take about a minute).")
 @click.option("--random-seed", type=int, default=42, show_default=True)
 @click.pass_context
 def seed(ctx: click.Context, tickets: int, random_seed: int) -> None:

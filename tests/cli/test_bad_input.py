@@ -59,7 +59,9 @@ BAD = [
     (["demo", "--port", "-1"], "-1 is not in the range 0<=x<=65535"),
     (["demo", "--data", "/proc/radiant-demo"], "--data"),
     (["sandbox", "mail"], "give --from/--subject/--body, or an .eml file on stdin"),
-    (["sandbox", "seed", "--tickets", "-5"], "-5"),
+    (["sandbox", "seed", "--tickets", "-5"], "-5 is not in the range 1<=x<=200000"),
+    (["sandbox", "seed", "--tickets", "5000000"], "5000000 is not in the range 1<=x<=200000"),
+    (["sandbox", "--invoker-timeout", "nan", "serve"], "nan is not a number of seconds"),
 ]
 
 
