@@ -79,14 +79,3 @@ def demo_world(monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("RADIANT_CATALOG_DIRS", json.dumps([str(DEMO_CATALOG_DIR)]))
     return DEMO_CATALOG_DIR
 
-
-_ONE_SERVER = "znuny-live"
-"""The xdist group of every test that talks to the real Znuny: one worker runs them in order,
-because they share the server, its Apache (the outbox journey stops it) and the webhook port."""
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Keep the live tests on one worker when the suite runs in parallel (``-n``)."""
-    for item in items:
-        if item.get_closest_marker("live") is not None or "live" in item.path.parts[-2:-1]:
-            item.add_marker(pytest.mark.xdist_group(_ONE_SERVER))
