@@ -259,25 +259,12 @@ def render_heatmap(table: ReportTable, *, narrow: bool = False, language: str = 
     """A grid of ``table``'s series columns (x) by its rows (y), darker for higher counts;
     ``narrow`` turns it (series down, rows across, rows named by short weekday names)."""
     assert table.chart is not None
-    spec = table.chart
-    cols = [table.column(k) for k in spec.series]
-    x = table.column(spec.x)
+    cols = [table.column(k) for k in table.chart.series]
+    x = table.column(table.chart.x)
     peak = max((_number(r[c]) for r in table.rows for c in cols), default=0.0)
-    body = []
     if narrow:
-        cw, ch, left, top = 41, 24, 40, 24
-        for i, row in enumerate(table.rows):
-            name = weekday_short(i, language) if len(table.rows) == 7 else str(row[x])
-            body.append(f'<text x="{left + i * cw + cw / 2}" y="{top - 8}" '
-                        f'text-anchor="middle">{escape(name)}</text>')
-        for j, c in enumerate(cols):
-            y = top + j * ch
-            body.append(f'<text x="{left - 6}" y="{y + ch / 2 + 4}" text-anchor="end">'
-                        f'{escape(table.columns[c].label)}</text>')
-            body.extend(_cell(left + i * cw, y, cw, ch, _number(row[c]), peak,
-                              f"{row[x]} {table.columns[c].label}")
-                        for i, row in enumerate(table.rows))
-        return _svg(left + cw * len(table.rows) + 4, top + ch * len(cols) + 6, body)
+        return _turned_heatmap(table, cols, x, peak, language)
+    body = []
     cell, left, top = 36, 110, 30
     for j, c in enumerate(cols):
         body.append(f'<text x="{left + j * cell + cell / 2}" y="{top - 8}" '
@@ -289,6 +276,25 @@ def render_heatmap(table: ReportTable, *, narrow: bool = False, language: str = 
         body.extend(_cell(left + j * cell, y, cell, cell, _number(row[c]), peak,
                           f"{row[x]} {table.columns[c].label}") for j, c in enumerate(cols))
     return _svg(left + cell * len(cols) + 10, top + cell * len(table.rows) + 10, body)
+
+
+def _turned_heatmap(table: ReportTable, cols: list[int], x: int, peak: float,
+                    language: str) -> str:
+    """The heat map for a phone: series (hours) down, rows (weekdays, short names) across."""
+    body = []
+    cw, ch, left, top = 41, 24, 40, 24
+    for i, row in enumerate(table.rows):
+        name = weekday_short(i, language) if len(table.rows) == 7 else str(row[x])
+        body.append(f'<text x="{left + i * cw + cw / 2}" y="{top - 8}" '
+                    f'text-anchor="middle">{escape(_clip(name, cw, 13))}</text>')
+    for j, c in enumerate(cols):
+        y = top + j * ch
+        body.append(f'<text x="{left - 6}" y="{y + ch / 2 + 4}" text-anchor="end">'
+                    f'{escape(table.columns[c].label)}</text>')
+        body.extend(_cell(left + i * cw, y, cw, ch, _number(row[c]), peak,
+                          f"{row[x]} {table.columns[c].label}")
+                    for i, row in enumerate(table.rows))
+    return _svg(left + cw * len(table.rows) + 4, top + ch * len(cols) + 6, body)
 
 
 def chart_data_uri(svg: str) -> str:
