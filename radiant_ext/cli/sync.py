@@ -156,17 +156,41 @@ def _check_intervals(settings: Settings, jobs: list[JobSpec]) -> None:
 
 @contextmanager
 def _progress(console: Console) -> Iterator[Any]:
+    """A progress callback drawing a bar per task; the bar appears with the first task (a
+    job that fails at once leaves no empty bar behind its error line)."""
     tasks: dict[str, TaskID] = {}
-    with Progress(console=console, transient=False) as bar:
+    bar = Progress(console=console, transient=False)
 
-        def update(task: str, advance: int, total: int | None) -> None:
-            if task not in tasks:
-                tasks[task] = bar.add_task(task, total=total)
-            elif total is not None:
-                bar.update(tasks[task], total=total)
-            bar.advance(tasks[task], advance)
+    def update(task: str, advance: int, total: int | None) -> None:
+        if not tasks:
+            bar.start()
+        if task not in tasks:
+            tasks[task] = bar.add_task(task, total=total)
+        elif total is not None:
+            bar.update(tasks[task], total=total)
+        bar.advance(tasks[task], advance)
 
+    try:
         yield update
+    finally:
+        if tasks:
+            bar.stop()
+
+
+@contextmanager
+def _runner_warnings_quiet() -> Iterator[None]:
+    """The runner's "job … failed" warning repeats the error line ``sync run`` prints: keep it
+    off the console while logging is not configured (a configured setup gets it as usual)."""
+    log = logging.getLogger("radiant_ext.sync.runner")
+    if logging.getLogger().handlers or log.handlers:
+        yield
+        return
+    level = log.level
+    log.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        log.setLevel(level)
 
 
 @sync.command("run")
@@ -183,7 +207,7 @@ def run_command(database_url: str | None, job_id: str, full: bool) -> None:
     func = full_resync if full and spec.id == "ticket-pull" else spec.func
     if full and spec.id != "ticket-pull":
         raise click.UsageError("--full applies to ticket-pull only")
-    with _progress(Console(stderr=True)) as progress:
+    with _progress(Console(stderr=True)) as progress, _runner_warnings_quiet():
         ctx.progress = progress
         run = run_job(ctx, spec.id, func)
     counts = ", ".join(f"{k} {v}" for k, v in run.counts.items()) or "nothing to do"

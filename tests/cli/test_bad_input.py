@@ -45,6 +45,7 @@ BAD = [
     (["check", "--at", "friday"], "not an ISO date-time"),
     (["sync", "run", "nope"], "unknown job 'nope' (known: outbox-drain, ticket-pull,"),
     (["sync", "--job", "nope"], "unknown job 'nope'"),
+    (["sync", "run", "ticket-pull"], "ticket-pull failed (config): MissingCredentialsError"),
     (["sync", "run", "outbox-drain", "--full"], "--full applies to ticket-pull only"),
     (["sync", "requeue", "no-such-request"], "no-such-request"),
     (["sync", "--lease-seconds", "0", "status"], "0.0 is not in the range 1.0<=x<=3600.0"),
