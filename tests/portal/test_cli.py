@@ -57,7 +57,7 @@ def test_demo_serves_the_login_page_and_stops_cleanly(tmp_path: Path) -> None:
             "login": "store-manager", "password": "demo", "csrf_token": token.group(1)})
         reports = manager.get(url.group(1) + "reports/", timeout=30)
         assert reports.status_code == 200, reports.text[-2000:]
-        assert "store-007" in reports.text  # a manager sees their own store's figures
+        assert "Store 007" in reports.text  # a manager sees their own store's figures, by name
         _an_email_is_routed_through_the_webhook(tmp_path / "demo", env)
         proc.send_signal(signal.SIGINT)
         out, _ = proc.communicate(timeout=60)
