@@ -113,11 +113,7 @@ def _check_choices(session: Any, directory: Any, options: dict[str, Any]) -> Non
 def report(name: str, first: date | None, last: date | None, fmt: str, output: Path | None,
            period: str, department: str | None, store: str | None, company: str | None,
            database_url: str | None) -> None:
-    """Export report NAME over the local ticket cache.
-
-    Reports: volume, weekday-hour, departments, items, stores, recurring, backlog,
-    sla-items, sla-stores, sla-owners, penalties (see docs/reports.md).
-    """
+    """Export report NAME over the local ticket cache (the reports: docs/reports.md)."""
     from radiant_ext.reports import export_table
 
     if first and last and last < first:
@@ -140,5 +136,7 @@ def report(name: str, first: date | None, last: date | None, fmt: str, output: P
         raise click.ClickException(f"cannot write {output}: {exc.strerror}") from exc
     click.echo(f"{name}: {len(table.rows)} rows written to {output}", err=True)
 
+
+report.help = (f"{report.help}\n\nNAME is one of: {', '.join(_NAMES)}.")
 
 commands: list[click.Command] = [report]
