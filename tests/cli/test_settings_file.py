@@ -24,6 +24,7 @@ from radiant_ext.cli.settings_file import (
 )
 from radiant_ext.config import load_settings
 from radiant_ext.errors import ConfigError
+from radiant_ext.plugins.demo import DEMO_CATALOG_DIR
 from tests.cli.conftest import Run, make_store
 
 
@@ -207,3 +208,17 @@ def test_the_demos_banner_prints_commands_that_run_as_printed(
     _banner("http://127.0.0.1:8080/", "http://127.0.0.1:4000", folder / "elsewhere", 7)
     out = capsys.readouterr().out
     assert f"    RADIANT_CONFIG={folder}/elsewhere/radiant.toml {folder / script} report" in out
+
+
+def test_report_on_a_named_store_takes_everything_from_it(
+        folder: Path, run: Run, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An empty database in the default data folder (left by an older version) no longer
+    spoils a report on the store --database-url names: the store's names still show."""
+    monkeypatch.setenv("RADIANT_CATALOG_DIRS", json.dumps([str(DEMO_CATALOG_DIR)]))
+    (folder / "radiant-data").mkdir()
+    (folder / "radiant-data" / "radiant.sqlite3").write_bytes(b"")
+    store = make_store(folder / "elsewhere")
+    ran = run("report", "stores", "--database-url", f"sqlite:///{store}")
+    assert ran.code == 0 and ran.err == ""
+    assert ran.out.splitlines()[1:] == ["store-001,Store 001 Moscow Tverskaya,2,2,66.7",
+                                        "store-007,Store 007 Yekaterinburg Vainera,1,1,33.3"]
