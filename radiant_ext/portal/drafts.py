@@ -7,9 +7,9 @@ and the messages wait in the customer's session for that one GET (:func:`keep`,
 
 * files cannot travel in a session: the page asks for them again;
 * passwords are never kept (the login page asks for the password again, as any would);
-* answers longer than :data:`MAX_DRAFT_CHARS` do not fit the signed session cookie: such a
-  form is answered directly, as before, with everything filled in (only Back may then offer
-  to send it again).
+* answers longer than :data:`MAX_DRAFT_CHARS`, or that would make the signed session cookie
+  larger than :data:`MAX_COOKIE_BYTES`, are not kept: such a form is answered directly, as
+  before, with everything filled in (only Back may then offer to send it again).
 """
 
 from __future__ import annotations
@@ -17,13 +17,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import request, session
+from flask import current_app, request, session
 from flask_babel import gettext
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
 from wtforms import PasswordField
 
-__all__ = ["DRAFT_KEY", "MAX_DRAFT_CHARS", "keep", "restore"]
+__all__ = ["DRAFT_KEY", "MAX_COOKIE_BYTES", "MAX_DRAFT_CHARS", "keep", "restore"]
 
 DRAFT_KEY = "form_draft"
 """Session key of the kept answers (one form at a time: the last one sent)."""
@@ -31,6 +31,17 @@ DRAFT_KEY = "form_draft"
 MAX_DRAFT_CHARS = 1500
 """The most characters of answers and messages kept across the redirect (the session is a
 signed cookie, which browsers cap at 4 KB with everything else it holds)."""
+
+MAX_COOKIE_BYTES = 3800
+"""The largest session cookie a kept form may make (browsers drop cookies over 4096 bytes
+with their name and attributes)."""
+
+
+def _cookie_bytes() -> int:
+    """The size of the session cookie as it would now be sent (0: not a signed cookie)."""
+    interface = current_app.session_interface
+    serializer = getattr(interface, "get_signing_serializer", lambda _app: None)(current_app)
+    return len(serializer.dumps(dict(session))) if serializer is not None else 0
 
 
 def _answers(form: FlaskForm) -> list[tuple[str, str]]:
@@ -61,6 +72,9 @@ def keep(key: str, form: FlaskForm) -> bool:
     if len(json.dumps(payload, ensure_ascii=False)) > MAX_DRAFT_CHARS:
         return False
     session[DRAFT_KEY] = payload
+    if _cookie_bytes() > MAX_COOKIE_BYTES:  # Cyrillic takes two bytes a letter
+        session.pop(DRAFT_KEY)
+        return False
     return True
 
 

@@ -86,3 +86,29 @@ def test_a_reopen_without_a_reason_comes_back_to_the_request(
     reason = re.search(r"<textarea[^>]*name=\"reason\"[^>]*>", page)
     assert reason and 'aria-invalid="true"' in reason.group(0)
     assert ticket.summary.state_type == "closed"
+
+
+def test_a_kept_form_never_makes_the_session_cookie_too_large(
+    customer_client: FlaskClient, monkeypatch: Any
+) -> None:
+    import random
+
+    from radiant_ext.portal import drafts
+
+    letters = random.Random(7)  # Cyrillic that compresses badly: two bytes a letter
+    text = "".join(letters.choice("абвгдеёжзийклмнопрстуфхцчшщыэюя ") for _ in range(1200))
+
+    def send() -> Any:
+        html = customer_client.get("/new/it.pos-down").get_data(as_text=True)
+        return customer_client.post("/new/it.pos-down", data={
+            "csrf_token": csrf_token(customer_client, "/new/it.pos-down"),
+            "request_id": _reference(html), "f_register": "", "f_symptom": "frozen",
+            "description": text})
+
+    kept = send()
+    assert kept.status_code == 303
+    assert len(kept.headers["Set-Cookie"].split(";", 1)[0]) <= drafts.MAX_COOKIE_BYTES + 20
+    assert text in customer_client.get("/new/it.pos-down").get_data(as_text=True)
+    monkeypatch.setattr(drafts, "MAX_COOKIE_BYTES", 1000)
+    at_once = send()
+    assert at_once.status_code == 400 and text in at_once.get_data(as_text=True)
