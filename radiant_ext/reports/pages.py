@@ -176,6 +176,9 @@ def export(name: str, fmt: str) -> ResponseReturnValue:
     meta = describe(choice)
     if viewer.company:
         meta["company"] = viewer.company
+    state = reports_state()  # when it was made, in the zone the report counts in
+    meta["generated"] = state.clock().astimezone(state.settings.zone).isoformat(
+        timespec="seconds")
     language = page_language()
     body = export_table(table, fmt, meta, language=language, admin=can_change_settings(viewer),
                         dialect=csv_dialect(language, asked))

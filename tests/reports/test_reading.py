@@ -105,6 +105,7 @@ def test_xlsx_in_russian_names_its_sheets_and_columns_in_russian(agent: FlaskCli
     assert header == ["Код магазина", "Магазин", "Заявки", "Открыто", "Доля, %"]
     about = {r[0]: r[1] for r in book["Сведения"].iter_rows(values_only=True)}
     assert about["Отчёт"] == "Заявки по магазинам" and about["С"] == "2026-11-10"
+    assert about["Сформирован"] == "2026-11-23T12:00:00+03:00"  # with the report's zone
 
 
 def test_the_menu_is_one_line_on_phones_without_script(agent: FlaskClient) -> None:
