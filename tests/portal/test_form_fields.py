@@ -84,3 +84,19 @@ def test_a_catalog_file_field_names_only_its_own_types(app: Any) -> None:
             '{% from "macros.html" import render_field %}{{ render_field(form.f_photo) }}'
         ).render(form=form))
     assert "Types: jpg, png." in html and 'accept=".jpg,.png"' in html  # exe: not allowed
+
+
+def test_a_mistake_about_the_whole_form_takes_the_focus_when_no_field_has_one(
+    customer_client: FlaskClient,
+) -> None:
+    html = customer_client.post("/new/it.pos-down", data={  # a reference never issued here
+        "csrf_token": csrf_token(customer_client, "/new/it.pos-down"),
+        "request_id": "RQ-20261123-FOREIGN1", "f_register": "K-7", "f_symptom": "frozen"},
+        follow_redirects=True).get_data(as_text=True)
+    alert = re.search(r'<div class="form-errors" role="alert"[^>]*>', html)
+    assert alert and "autofocus" in alert.group(0) and 'tabindex="-1"' in alert.group(0)
+    assert html.count("autofocus") == 1
+    assert "Please correct the marked fields." not in html  # no field is marked
+    fields = _request_form(customer_client, "it.pos-down", f_register="")
+    alert = re.search(r'<div class="form-errors" role="alert"[^>]*>', fields)
+    assert alert is None or "autofocus" not in alert.group(0)
