@@ -59,6 +59,11 @@ __all__ = ["COMMANDS", "COMMAND_MODULES", "NO_SETTINGS", "LazyGroup", "OneLineWa
            "main", "runnable"]
 
 
+_HELP_ASKED: tuple[type[click.ClickException], ...] = tuple(
+    t for t in [getattr(click.exceptions, "NoArgsIsHelpError", None)] if t is not None)
+"""What click raises for a group given no command (since click 8.2): help, not an error."""
+
+
 class LazyGroup(click.Group):
     """A group whose subcommands are imported from their module on first use, and whose
     errors are one line each (:func:`error_line`): no usage text, no traceback."""
@@ -71,6 +76,9 @@ class LazyGroup(click.Group):
         try:
             rv = super().main(args, prog_name, complete_var, False, **extra)
         except (Exception, KeyboardInterrupt) as exc:
+            if isinstance(exc, _HELP_ASKED):  # a group run bare: its help, as click shows it
+                exc.show()
+                sys.exit(exc.exit_code)
             found = error_line(exc)
             if found is None:
                 raise

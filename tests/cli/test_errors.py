@@ -63,3 +63,15 @@ def test_a_warning_with_an_exception_is_one_line(capsys: pytest.CaptureFixture[s
     assert capsys.readouterr().err == ("radiant-ext: warning: labels unavailable; showing ids "
                                        "(ValueError: the catalog is broken)\n")
     assert handler.level == logging.WARNING  # Python hands the last resort warnings only
+
+
+@pytest.mark.parametrize("args", [(), ("db",), ("webhook",), ("sandbox",)])
+def test_a_group_run_bare_shows_its_help(run: Run, args: tuple[str, ...]) -> None:
+    ran = run(*args)
+    assert ran.err.startswith(" ".join(("Usage: radiant-ext", *args)))
+    assert "Commands:" in ran.err and "Error" not in ran.err
+
+
+def test_help_and_version_exit_zero(run: Run) -> None:
+    assert run("--help").code == 0 and run("report", "--help").code == 0
+    assert run("--version").out.startswith("radiant-ext, version ")
