@@ -151,7 +151,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         closed_id = _ticket_of(client, closed_location)
         token = _token(client.get(f"/requests/{closed_id}").get_data(as_text=True))
         assert client.post(f"/requests/{closed_id}/close",
-                           data={"csrf_token": token}).status_code == 302
+                           data={"csrf_token": token, "confirm": "yes"}).status_code == 302
         home = client.get("/").get_data(as_text=True)
         item_ids = sorted(set(re.findall(r'href="/new/([^"?#]+)"', home)))
         forms = "".join(client.get(f"/new/{item}").get_data(as_text=True) for item in item_ids)

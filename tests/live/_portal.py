@@ -316,9 +316,14 @@ def _post_form(client: FlaskClient, item_id: str, values: Mapping[str, str],
             data[key] = (BytesIO(content), filename)
         response = client.post(f"/new/{item_id}", data=data, content_type="multipart/form-data")
         html = response.get_data(as_text=True)
-        if response.status_code == 400 and PROMISE_CHANGED in html and attempt == 0:
-            form = form_page(html)  # the customer reads the new promise and sends again
-            continue
+        if response.status_code == 302 and "/submitted/" not in response.headers["Location"]:
+            # post/redirect/get: the corrected form is the page the answer points to
+            shown = client.get(response.headers["Location"])
+            html = shown.get_data(as_text=True)
+            if PROMISE_CHANGED in html and attempt == 0:
+                form = form_page(html)  # the customer reads the new promise and sends again
+                continue
+            response = shown
         break
     assert response.status_code == 302, (
         f"submitting {item_id} answered {response.status_code}: {_errors(html)}")

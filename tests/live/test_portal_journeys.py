@@ -152,7 +152,7 @@ def test_reply_with_a_file_close_and_reopen(
     download = customer.get(link.group(1))
     assert download.status_code == 200 and download.data == REPLY_FILE[0]
 
-    assert _post(customer, f"/requests/{ticket_id}/close", csrf_token(page)) == 302
+    assert _post(customer, f"/requests/{ticket_id}/close", csrf_token(page), confirm="yes") == 302
     closed = agent.ticket_get(ticket_id)
     assert (closed.state, closed.state_type) == ("closed successful", "closed")
 

@@ -101,7 +101,7 @@ def test_email_ticket_is_classified_in_the_sandbox(engine: Engine, sandbox: Any,
 
     client = sandbox.client()
     created = client.ticket_create(
-        NewTicket(title="Касса не печатает чек", queue="Raw", state="new", priority="3 normal",
+        NewTicket(title="Касса не работает", queue="Raw", state="new", priority="3 normal",
                   type="Unclassified", customer_user="flagship-clerk"),
         NewArticle(subject="Касса", body="The cash register in aisle 1 is dead",
                    content_type="text/plain; charset=utf-8", communication_channel="Email",

@@ -212,9 +212,7 @@ def reply(ticket_id: int) -> ResponseReturnValue:
     return redirect(url_for("requests.detail", ticket_id=ticket_id))
 
 
-@bp.get("/<int:ticket_id>/close")
-@login_required
-def confirm_close(ticket_id: int) -> ResponseReturnValue:
+def _confirm_close(ticket_id: int) -> ResponseReturnValue:
     """Ask before closing: closing tells the help desk the problem is solved."""
     detail = services().tickets.get(current_customer(), ticket_id)
     if detail.summary.state_type == "closed":
@@ -225,15 +223,19 @@ def confirm_close(ticket_id: int) -> ResponseReturnValue:
     )
 
 
-@bp.post("/<int:ticket_id>/close")
+# One rule for both methods: with a rule per method, a number too long for an int made
+# Werkzeug answer 405 instead of 404.
+@bp.route("/<int:ticket_id>/close", methods=["GET", "POST"])
 @login_required
 def close(ticket_id: int) -> ResponseReturnValue:
-    """Close the request once the customer confirmed it on :func:`confirm_close`; a POST
-    without the confirmation (an old page, a stray click) is asked again."""
+    """GET: ask first (:func:`_confirm_close`). POST: close the request once the customer
+    confirmed it; a POST without the confirmation (an old page, a stray click) is asked again."""
+    if request.method == "GET":
+        return _confirm_close(ticket_id)
     # CSRFProtect has already checked the token of this POST.
     detail = services().tickets.get(current_customer(), ticket_id)
     if request.form.get("confirm") != "yes":
-        return redirect(url_for("requests.confirm_close", ticket_id=ticket_id))
+        return redirect(url_for("requests.close", ticket_id=ticket_id))
     if detail.summary.state_type != "closed":
         services().tickets.close(current_customer(), ticket_id)
         flash(gettext("The request is marked as solved and closed."), "success")
