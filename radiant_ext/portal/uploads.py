@@ -10,6 +10,7 @@ from flask_babel import gettext
 from werkzeug.datastructures import FileStorage
 
 from radiant_ext.portal.ports import AttachmentData
+from radiant_ext.portal.widgets import size_label
 
 __all__ = ["clean_filename", "read_uploads"]
 
@@ -24,10 +25,6 @@ def clean_filename(raw: str) -> str:
     # A line break or tab (a mailed name folded over lines) becomes a space, not nothing.
     kept = "".join(ch if ch.isprintable() else " " for ch in base if ch not in '"<>:|?*')
     return " ".join(kept.split()).strip(" .")[:200] or "attachment"
-
-
-def _size_label(limit: int) -> str:
-    return f"{limit / (1024 * 1024):.0f} MB" if limit >= 1024 * 1024 else f"{limit} B"
 
 
 def read_uploads(
@@ -72,7 +69,7 @@ def _read_one(upload: FileStorage, allowed: set[str], limit: int) -> AttachmentD
     content = upload.stream.read(limit + 1)
     if len(content) > limit:
         return str(gettext("%(name)s is larger than %(limit)s.", name=upload.filename,
-                           limit=_size_label(limit)))
+                           limit=size_label(limit)))
     if not content:
         return str(gettext("%(name)s is empty.", name=upload.filename))
     ctype = mimetypes.guess_type(name)[0] or "application/octet-stream"

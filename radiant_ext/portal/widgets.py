@@ -14,7 +14,8 @@ from functools import cache
 from pathlib import Path
 
 from flask import Flask, current_app, g, url_for
-from flask_babel import ngettext
+from flask_babel import format_decimal, ngettext
+from flask_babel import gettext as _
 
 __all__ = ["FALLBACK_ICON", "accepted_extensions", "claim_autofocus", "file_hint", "icon_names",
            "icon_url", "init_app", "size_label"]
@@ -40,11 +41,17 @@ def accepted_extensions(extensions: Iterable[str] = ()) -> list[str]:
     return sorted(e for e in set(allowed) if not narrower or e in narrower)
 
 
-def size_label(limit: int) -> str:
-    """A byte limit as people write it (``10 MB``, ``512 KB``)."""
-    if limit >= 1024 * 1024:
-        return f"{limit / (1024 * 1024):.0f} MB"
-    return f"{limit / 1024:.0f} KB" if limit >= 1024 else f"{limit} B"
+def size_label(size: int) -> str:
+    """A size in bytes as people write it in the page's language (``10 MB``, ``1,5 МБ``):
+    whole numbers from 10 up, one decimal below."""
+    for factor, unit in ((1024 * 1024, _("MB")), (1024, _("KB"))):
+        if size >= factor:
+            value = size / factor
+            shown = format_decimal(round(value, 1 if value < 10 else 0),
+                                   format="#,##0.#" if value < 10 else "#,##0")
+            return f"{shown} {unit}"
+    byte = _("B")
+    return f"{format_decimal(size)} {byte}"
 
 
 def file_hint(extensions: Iterable[str] = ()) -> str:
@@ -75,3 +82,4 @@ def init_app(app: Flask) -> None:
     """Make the helpers available to every template."""
     app.jinja_env.globals.update(claim_autofocus=claim_autofocus, file_hint=file_hint,
                                  accepted_extensions=accepted_extensions, icon_url=icon_url)
+    app.jinja_env.filters["filesize"] = size_label

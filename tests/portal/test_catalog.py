@@ -148,7 +148,7 @@ def test_oversized_attachment_is_refused_with_a_clear_message(
     big = (io.BytesIO(b"x" * 2048), "photo.png")
     response = _post(customer_client, attachments=[big])
     response = _corrected(customer_client, response)
-    assert "photo.png is larger than 1024 B." in response.get_data(as_text=True)
+    assert "photo.png is larger than 1 KB." in response.get_data(as_text=True)
     assert desk.outbox == []
 
 

@@ -69,7 +69,7 @@ def test_file_inputs_say_which_files_they_take_before_anything_is_chosen(
     assert "Up to 3 files, 1 KB each. Types: csv, doc" in detail
     customer_client.set_cookie("radiant_lang", "ru")
     russian = customer_client.get("/new/it.pos-down").get_data(as_text=True)
-    assert "До 3 файлов, не больше 1 KB каждый. Типы: csv, doc" in russian
+    assert "До 3 файлов, не больше 1 КБ каждый. Типы: csv, doc" in russian
 
 
 def test_a_catalog_file_field_names_only_its_own_types(app: Any) -> None:
@@ -100,3 +100,18 @@ def test_a_mistake_about_the_whole_form_takes_the_focus_when_no_field_has_one(
     fields = _request_form(customer_client, "it.pos-down", f_register="")
     alert = re.search(r'<div class="form-errors" role="alert"[^>]*>', fields)
     assert alert is None or "autofocus" not in alert.group(0)
+
+
+def test_sizes_are_written_in_the_page_language(app: Any) -> None:
+    from radiant_ext.portal.widgets import size_label
+
+    with app.test_request_context("/", headers={"Accept-Language": "ru"}):
+        from flask_babel import refresh
+        refresh()
+        assert size_label(1536) == "1,5 КБ"
+        assert size_label(20 * 1024 * 1024) == "20 МБ"
+        assert size_label(512) == "512 Б"
+    with app.test_request_context("/", headers={"Accept-Language": "en"}):
+        refresh()
+        assert size_label(1536) == "1.5 KB"
+        assert size_label(15 * 1024 * 1024 + 1) == "15 MB"
