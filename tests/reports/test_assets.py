@@ -75,7 +75,7 @@ def test_the_it_catalog_gives_the_cash_register_serial_field() -> None:
     directory = ItemDirectory.from_plugins(Plugins(make_plugin_manager()))
     assert ("serial", "Serial number (sticker on the back)") in directory.asset_fields[
         "it.pos-down"]
-    assert "it.price-tag-printer" not in directory.asset_fields
+    assert [f for f, _ in directory.asset_fields["it.price-tag-printer"]] == ["model", "serial"]
 
 
 def test_the_assets_page_shows_the_chart_and_its_table(

@@ -82,3 +82,14 @@ def test_empty_demo_never_gets_a_year_and_tickets_made_before_are_kept(tmp_path:
     generate_tickets(tmp_path / "used", 5)  # a sandbox used before the demo had a year
     assert start_year(tmp_path / "used", NOW, 50) is None
     assert history_of(tmp_path / "used") == {"tickets": 0}
+
+
+def test_the_bad_price_tag_printer_model_tops_the_models_in_the_assets_report(
+        demo_cache: tuple[Session, Settings]) -> None:
+    assets = _report(demo_cache, "assets")
+    models = [(str(asset), int(n)) for asset, field, item, n in zip(
+        assets.values("asset"), assets.values("field"), assets.values("item"),
+        assets.values("tickets"), strict=True)
+        if item == "it.price-tag-printer" and field == "Printer model"]
+    assert models and models[0][0] == BAD_MODEL, models
+    assert len(models) > 1 and models[0][1] >= 2 * models[1][1], models
