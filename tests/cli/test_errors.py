@@ -65,7 +65,7 @@ def test_a_warning_with_an_exception_is_one_line(capsys: pytest.CaptureFixture[s
     assert handler.level == logging.WARNING  # Python hands the last resort warnings only
 
 
-@pytest.mark.parametrize("args", [(), ("db",), ("webhook",), ("sandbox",)])
+@pytest.mark.parametrize("args", [(), ("db",), ("webhook",)])
 def test_a_group_run_bare_shows_its_help(run: Run, args: tuple[str, ...]) -> None:
     ran = run(*args)
     assert ran.err.startswith(" ".join(("Usage: radiant-ext", *args)))
