@@ -26,6 +26,8 @@ import logging
 import shlex
 import shutil
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -56,7 +58,7 @@ NO_SETTINGS = frozenset({"sandbox"})
 
 __all__ = ["COMMANDS", "COMMAND_MODULES", "NO_SETTINGS", "LazyGroup", "OneLineWarnings",
            "build_cli", "check_settings", "choose_settings_file", "command_prefix", "error_line",
-           "main", "runnable"]
+           "main", "runnable", "warnings_quiet"]
 
 
 _HELP_ASKED: tuple[type[click.ClickException], ...] = tuple(
@@ -123,6 +125,23 @@ def build_cli() -> click.Group:
         ctx.call_on_close(forget_settings_file)
 
     return cli
+
+
+@contextmanager
+def warnings_quiet(logger: str) -> Iterator[None]:
+    """Keep ``logger``'s warnings off the console while the block runs, when they would repeat
+    what the command prints anyway — only while logging is not configured (Python would print
+    them through its handler of last resort); a configured setup gets them as usual."""
+    log = logging.getLogger(logger)
+    if logging.getLogger().handlers or log.handlers:
+        yield
+        return
+    level = log.level
+    log.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        log.setLevel(level)
 
 
 class OneLineWarnings(logging.StreamHandler):  # type: ignore[type-arg]

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import getpass
 import json
-import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -17,6 +14,7 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy.exc import SQLAlchemyError
 
+from radiant_ext.cli import warnings_quiet
 from radiant_ext.cli.settings_file import demo_znuny_problem
 from radiant_ext.config import Settings, load_settings
 from radiant_ext.errors import ConfigError, RadiantError
@@ -205,7 +203,7 @@ def _znuny_problems_from_package(settings: Settings,
     from radiant_ext.client.errors import RouteNotFoundError
 
     try:
-        with _client_warnings_quiet(), ZnunyClient.from_settings(settings) as client:
+        with warnings_quiet("radiant_ext.client"), ZnunyClient.from_settings(settings) as client:
             meta = client.describe()
     except RouteNotFoundError:
         return [], (f"{skipped}, and Znuny has no operation RadiantMeta::Describe: install "
@@ -272,29 +270,10 @@ def _setup_findings(settings: Settings, znuny: bool | None) -> tuple[list[Findin
                     "(--znuny checks it anyway).")
     from radiant_ext.webhook import setup_check_safely
 
-    with _client_warnings_quiet():
+    with warnings_quiet("radiant_ext.client"):
         findings = setup_check_safely(settings)  # an unusable database URL is one finding
     errors = sum(f.status == "error" for f in findings)
     return findings, f"Znuny setup at {settings.znuny_url}: {errors} error(s)."
-
-
-@contextmanager
-def _client_warnings_quiet() -> Iterator[None]:
-    """Keep the client's per-attempt warnings off the console: the findings say it all.
-
-    Only when logging is not configured (Python would print them through its last-resort
-    handler); a configured logging setup gets them as usual.
-    """
-    log = logging.getLogger("radiant_ext.client")
-    if logging.getLogger().handlers or log.handlers:
-        yield
-        return
-    level = log.level
-    log.setLevel(logging.ERROR)
-    try:
-        yield
-    finally:
-        log.setLevel(level)
 
 
 def _canary(settings: Settings, customer: str, store: str | None, problems: list[str],
@@ -305,7 +284,7 @@ def _canary(settings: Settings, customer: str, store: str | None, problems: list
     if problems or any(f.status == "error" for f in findings):
         return [Finding("canary", "error", "test requests NOT filed: fix the problems above "
                         "first", "run the check again")]
-    with _client_warnings_quiet():
+    with warnings_quiet("radiant_ext.client"):
         try:
             results = run_canary(settings, customer, store)
         except (RadiantError, SQLAlchemyError) as exc:

@@ -24,6 +24,7 @@ from rich.console import Console
 from rich.progress import Progress, TaskID
 from rich.table import Table
 
+from radiant_ext.cli import warnings_quiet
 from radiant_ext.cli.settings_file import demo_znuny_problem
 from radiant_ext.cli.store import database_errors, existing_store
 from radiant_ext.config import Settings, load_settings
@@ -177,22 +178,6 @@ def _progress(console: Console) -> Iterator[Any]:
             bar.stop()
 
 
-@contextmanager
-def _runner_warnings_quiet() -> Iterator[None]:
-    """The runner's "job … failed" warning repeats the error line ``sync run`` prints: keep it
-    off the console while logging is not configured (a configured setup gets it as usual)."""
-    log = logging.getLogger("radiant_ext.sync.runner")
-    if logging.getLogger().handlers or log.handlers:
-        yield
-        return
-    level = log.level
-    log.setLevel(logging.ERROR)
-    try:
-        yield
-    finally:
-        log.setLevel(level)
-
-
 @sync.command("run")
 @click.argument("job_id")
 @click.option("--full", is_flag=True, help="ticket-pull: resync every ticket, not just changes.")
@@ -207,7 +192,7 @@ def run_command(database_url: str | None, job_id: str, full: bool) -> None:
     func = full_resync if full and spec.id == "ticket-pull" else spec.func
     if full and spec.id != "ticket-pull":
         raise click.UsageError("--full applies to ticket-pull only")
-    with _progress(Console(stderr=True)) as progress, _runner_warnings_quiet():
+    with _progress(Console(stderr=True)) as progress, warnings_quiet("radiant_ext.sync.runner"):
         ctx.progress = progress
         run = run_job(ctx, spec.id, func)
     counts = ", ".join(f"{k} {v}" for k, v in run.counts.items()) or "nothing to do"

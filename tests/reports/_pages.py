@@ -59,16 +59,17 @@ def plugin_directory() -> ItemDirectory:
                    agents=AGENT_NAMES)
 
 
-def reports_app(engine: Engine, settings: ReportSettings) -> Flask:
+def reports_app(engine: Engine, settings: ReportSettings,
+                directory: ItemDirectory | None = None) -> Flask:
     """The portal over ``engine`` with the reports' agent login checked against
-    :data:`AGENTS`."""
+    :data:`AGENTS`; items and stores from ``directory`` (default: the installed plugins')."""
     return create_app({
         "TESTING": True, "SECRET_KEY": "test", "WTF_CSRF_ENABLED": False,
         "PORTAL_SERVICES": PortalServices(_Unused(), _Unused(), _Unused(), _Unused()),
         "PORTAL_SESSION_STORE": MemorySessionStore(3600),
         "PORTAL_SESSION_CHECK_SECONDS": 10**9,
         "REPORTS_ENGINE": engine, "REPORTS_SETTINGS": settings,
-        "REPORTS_DIRECTORY": plugin_directory(),
+        "REPORTS_DIRECTORY": directory or plugin_directory(),
         "REPORTS_AGENT_AUTH": lambda login, password: AGENTS.get(login) == password,
         "REPORTS_CLOCK": lambda: NOW,
         "ADMIN_SETTINGS": AdminSettings(companion_admins=["it-agent"]),

@@ -5,18 +5,16 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 from openpyxl import load_workbook
-from sqlalchemy.orm import Session
 
 from radiant_ext.cli import build_cli
 from radiant_ext.cli.report import _NAMES
 from radiant_ext.reports import report_names
-from radiant_ext.store import TicketCache, make_engine, upgrade_database
+from tests.cli.conftest import make_store
 
 
 @pytest.fixture
@@ -25,14 +23,7 @@ def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("RADIANT_DATA_DIR", str(tmp_path))
     monkeypatch.setenv("RADIANT_CONFIG", str(tmp_path / "none.toml"))
     monkeypatch.delenv("RADIANT_DATABASE_URL", raising=False)
-    engine = make_engine(f"sqlite:///{tmp_path / 'radiant.sqlite3'}")
-    upgrade_database(engine)
-    with Session(engine) as s, s.begin():
-        for i, (store, day) in enumerate([("store-001", 2), ("store-001", 3), ("store-007", 20)]):
-            s.add(TicketCache(ticket_id=i + 1, ticket_number=str(i), store=store,
-                              customer_id=store, category="it.pos-down", state_type="open",
-                              created=datetime(2026, 10, day, 9, tzinfo=UTC)))
-    engine.dispose()
+    make_store(tmp_path)
     return tmp_path
 
 

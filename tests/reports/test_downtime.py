@@ -19,10 +19,9 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from radiant_ext.plugins import Plugins, make_plugin_manager
-from radiant_ext.portal import create_app
-from radiant_ext.portal.ports import Customer, PortalServices
-from radiant_ext.portal.sessions import MemorySessionStore
+from radiant_ext.portal.ports import Customer
 from radiant_ext.reports import ItemDirectory, PenaltyRule, ReportFilter, ReportSettings, run_report
+from tests.reports._pages import reports_app
 from tests.reports.conftest import NOW, MakeTicket
 
 H = timedelta(hours=1)
@@ -188,16 +187,7 @@ def app(engine: Engine, session: Session, make_ticket: MakeTicket,
                 closed=NOW)  # 600.00
     session.commit()
     settings = ReportSettings(managers={"store-007": ["store-manager"]}, agents=["it-agent"])
-    return create_app({
-        "TESTING": True, "SECRET_KEY": "test", "WTF_CSRF_ENABLED": False,
-        "PORTAL_SERVICES": PortalServices(_Unused(), _Unused(), _Unused(), _Unused()),
-        "PORTAL_SESSION_STORE": MemorySessionStore(3600),
-        "PORTAL_SESSION_CHECK_SECONDS": 10**9,
-        "REPORTS_ENGINE": engine, "REPORTS_SETTINGS": settings,
-        "REPORTS_DIRECTORY": directory,
-        "REPORTS_AGENT_AUTH": lambda login, password: password == "demo",
-        "REPORTS_CLOCK": lambda: NOW,
-    })
+    return reports_app(engine, settings, directory)
 
 
 @pytest.fixture
