@@ -54,9 +54,9 @@ DEMO_ADMIN = {"companion_admins": ["demo-agent"],
 
 DEMO_LOGINS = (
     ("customer (store 007 clerk)", "demo-customer", "demo"),
-    ("customer (flagship store 001)", "flagship-clerk", "demo"),
+    ("customer (flagship store 001; its reports at /reports/)", "flagship-clerk", "demo"),
     ("customer (store 007 manager; reports of store-007 at /reports/)", "store-manager", "demo"),
-    ("customer (head office)", "office-anna", "demo"),
+    ("customer (head office; its reports at /reports/)", "office-anna", "demo"),
     ("customer (outside customer)", "guest-customer", "demo"),
     ("agent (reports at /reports/login; companion admin at /admin/)", "demo-agent", "demo"),
     ("agent (admin of the IT department at /admin/)", "it-agent", "demo"),
