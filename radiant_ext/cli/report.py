@@ -30,7 +30,7 @@ def _day(ctx: click.Context, param: click.Parameter, value: str | None) -> date 
 
 
 def _compute(name: str, first: date | None, last: date | None, options: dict[str, Any],
-             database_url: str | None) -> tuple[Any, dict[str, Any]]:
+             database_url: str | None, language: str = "en") -> tuple[Any, dict[str, Any]]:
     from sqlalchemy.orm import Session
 
     from radiant_ext.cli.store import existing_store
@@ -50,7 +50,7 @@ def _compute(name: str, first: date | None, last: date | None, options: dict[str
         with Session(engine) as session:
             _check_choices(session, directory, options)
             table = run_report(name, session, report_filter, settings=reports,
-                               directory=directory)
+                               directory=directory.localized(language))
     finally:
         engine.dispose()
     meta = {k: str(v) for k, v in (("from", first), ("to", last), *options.items()) if v}
@@ -110,11 +110,17 @@ def _check_choices(session: Any, directory: Any, options: dict[str, Any]) -> Non
 @click.option("--store", help="Only this store (customer company id).")
 @click.option("--company", help="Only this customer company's tickets (a manager's view).")
 @click.option("--database-url", envvar="RADIANT_DATABASE_URL", help="Store URL override.")
+@click.option("--language", type=click.Choice(["en", "ru"]), default="en", show_default=True,
+              help="Language of the headers, sheet names, notes and item names.")
+@click.option("--csv-separator", type=click.Choice(["comma", "semicolon"]), default=None,
+              help="CSV separator (default: the one Excel in --language expects: comma for "
+                   "en, semicolon for ru).")
 def report(name: str, first: date | None, last: date | None, fmt: str, output: Path | None,
            period: str, department: str | None, store: str | None, company: str | None,
-           database_url: str | None) -> None:
+           database_url: str | None, language: str, csv_separator: str | None) -> None:
     """Export report NAME over the local ticket cache (the reports: docs/reports.md)."""
     from radiant_ext.reports import export_table
+    from radiant_ext.reports.export import csv_dialect
 
     if first and last and last < first:
         raise click.BadParameter("must not be before --from", param_hint="'--to'")
@@ -122,10 +128,11 @@ def report(name: str, first: date | None, last: date | None, fmt: str, output: P
         raise click.UsageError("XLSX is binary: give --output FILE")
     options = {"period": period, "department": department, "store": store, "company": company}
     try:
-        table, meta = _compute(name, first, last, options, database_url)
+        table, meta = _compute(name, first, last, options, database_url, language)
     except RadiantError as exc:
         raise click.ClickException(str(exc)) from exc
-    data = export_table(table, fmt, meta)
+    data = export_table(table, fmt, meta, language=language,
+                        dialect=csv_dialect(language, csv_separator))
     if output is None:
         sys.stdout.buffer.write(data)
         sys.stdout.buffer.flush()

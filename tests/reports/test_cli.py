@@ -71,3 +71,15 @@ def test_missing_store_is_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     code, err, _ = _run("items", "--database-url", f"sqlite:///{tmp_path / 'empty.sqlite3'}")
     assert code == 1
     assert err.startswith("Error: ") and len(err.strip().splitlines()) == 1
+
+
+def test_russian_csv_for_russian_excel_and_a_separator_asked_for(store: Path) -> None:
+    code, _, out = _run("items", "--language", "ru")
+    assert code == 0
+    text = out.decode("utf-8-sig")
+    assert out.startswith(b"\xef\xbb\xbf"), "a BOM, so Excel reads UTF-8"
+    header = text.splitlines()[0]
+    assert ";" in header and "Пункт каталога" in header, header
+    assert "Не работает касса" in text  # the item's title in Russian
+    code, _, out = _run("items", "--language", "ru", "--csv-separator", "comma")
+    assert code == 0 and ";" not in out.decode("utf-8-sig").splitlines()[0]
