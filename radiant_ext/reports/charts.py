@@ -23,6 +23,8 @@ from html import escape
 from typing import Any
 from xml.etree import ElementTree
 
+from babel.numbers import format_compact_decimal
+
 from radiant_ext.reports.formatting import format_value, weekday_short
 from radiant_ext.reports.model import Chart, ReportTable
 
@@ -213,16 +215,19 @@ def _tick(peak: float) -> float:
 
 def _narrow_columns(labels: list[str], values: list[float], language: str) -> str:
     """Columns for a phone (periods): four grid lines, the first, middle and last label."""
-    width, height, left, bottom = NARROW_WIDTH, 240, 48, 44
     top = 4 * _tick(max(values, default=0) or 1)
+    # grid labels short enough for a phone: 4 000 000 is "4 млн" / "4M"
+    grid = [format_compact_decimal(top * k / 4, format_type="short", locale=language,
+                                   fraction_digits=1) for k in range(5)]
+    left = max(36, 7 * max(len(g) for g in grid) + 10)
+    width, height, bottom = NARROW_WIDTH, 240, 44
     plot_w, plot_h = width - left - 4, height - bottom - 8
     body = []
-    for k in range(5):
+    for k, label in enumerate(grid):
         y = 8 + plot_h - plot_h * k / 4
         body.append(f'<line x1="{left}" x2="{width - 4}" y1="{y:.1f}" y2="{y:.1f}" '
                     f'stroke="{_GRID}"/><text x="{left - 4}" y="{y + 4:.1f}" '
-                    f'text-anchor="end" font-size="12">'
-                    f'{escape(format_value(top * k / 4, "number", language))}</text>')
+                    f'text-anchor="end" font-size="12">{escape(label)}</text>')
     step = plot_w / max(1, len(values))
     for i, value in enumerate(values):
         h = value / top * plot_h

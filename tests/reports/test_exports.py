@@ -112,3 +112,22 @@ def test_charts_over_time_sum_each_period_and_draw_phone_labels_large() -> None:
     assert len(bars) == 2 and bars[0].startswith("окт. 2026") and bars[0].endswith("750")
     assert min(float(s) for s in re.findall(r'font-size="([\d.]+)"', narrow)) >= 12
     assert 'width="340"' in narrow  # drawn at the width a phone shows it
+
+
+def test_phone_columns_write_millions_short_and_leave_them_room() -> None:
+    import re
+
+    from radiant_ext.reports import Chart
+
+    table = ReportTable("downtime", "Downtime cost",
+                        (Column("month", "Month", "month"), Column("cost", "Cost", "money")),
+                        [("2026-09", Decimal(3_900_000)), ("2026-10", Decimal(2_600_000))],
+                        Chart("bar", "month", ("cost",)))
+    for language, top in (("ru", "4\xa0млн"), ("en", "4M")):
+        narrow = render_chart(table, narrow=True, language=language)
+        assert narrow is not None
+        grid = re.findall(r'<text x="([\d.]+)"[^>]*text-anchor="end" font-size="12">([^<]*)<',
+                          narrow)
+        assert grid[-1][1] == top, grid
+        # right-aligned at x: the longest label (7 px a character at 12 px) starts inside
+        assert all(float(x) - 7 * len(label) >= 0 for x, label in grid), grid
