@@ -378,7 +378,9 @@ def file_request(client: FlaskClient, simulator: Simulator, log: DecisionLog, it
         html = confirmation(client, location)
         assert "could not file it automatically" not in html, (
             f"{item_id} was held: Znuny refused it ({_errors(html)})")
-        return re.search(r'has the number (\d+)\..*?href="/requests/(\d+)"', html, re.S)
+        # the number is shown in groups of four; data-number holds its digits
+        return re.search(r'has the number <span class="number" data-number="(\d+)".*?'
+                         r'href="/requests/(\d+)"', html, re.S)
 
     found = wait_for(f"the ticket number of {item_id} ({reference})", numbered, SUBMIT_WAIT)
     after = later()

@@ -534,7 +534,7 @@ def file_first_request(site: Site) -> tuple[str, str]:
     while True:
         html = session.get(url + location, timeout=30).text
         assert "could not file it automatically" not in html, html[-3000:]
-        found = re.search(r"has the number (\d+)\.", html)
+        found = re.search(r'has the number <span class="number" data-number="(\d+)"', html)
         if found:
             return reference, found.group(1)
         assert time.monotonic() < deadline, f"no ticket number: {html[-3000:]}\n{_logs(site)}"
