@@ -316,7 +316,8 @@ def _post_form(client: FlaskClient, item_id: str, values: Mapping[str, str],
             data[key] = (BytesIO(content), filename)
         response = client.post(f"/new/{item_id}", data=data, content_type="multipart/form-data")
         html = response.get_data(as_text=True)
-        if response.status_code == 302 and "/submitted/" not in response.headers["Location"]:
+        if response.status_code in (302, 303) and "/submitted/" not in response.headers[
+                "Location"]:
             # post/redirect/get: the corrected form is the page the answer points to
             shown = client.get(response.headers["Location"])
             html = shown.get_data(as_text=True)

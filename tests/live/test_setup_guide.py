@@ -523,8 +523,10 @@ def file_first_request(site: Site) -> tuple[str, str]:
     for _ in range(2):  # the answers change the promise shown: the form comes back with it
         sent = session.post(f"{url}/new/it.pos-down", data=data, allow_redirects=False,
                             files={"_": ("", b"")}, timeout=60)  # multipart, as a browser
-        if sent.status_code == 400 and "Your answers change when we can promise" in sent.text:
-            data.update(_hidden(sent.text))
+        if sent.status_code == 303:  # post/redirect/get: the form again, with the new promise
+            shown = session.get(url + sent.headers["Location"], timeout=30)
+            assert "Your answers change when we can promise" in shown.text, shown.text[-3000:]
+            data.update(_hidden(shown.text))
             continue
         break
     assert sent.status_code == 302, sent.text[-3000:]
