@@ -43,6 +43,7 @@ __all__ = [
     "message",
     "po_path",
     "register_domain",
+    "supported_language",
     "translations",
 ]
 
@@ -95,7 +96,7 @@ def _load(domain: str, language: str) -> NullTranslations:
 
 def translations(domain: str, language: str) -> NullTranslations:
     """The translations of ``domain`` into ``language`` (English: the msgids unchanged)."""
-    language = _language(language)
+    language = supported_language(language)
     key = (domain, language)
     found = _CACHE.get(key)
     if found is None:
@@ -112,7 +113,9 @@ def gettext(domain: str, language: str, msgid: str) -> str:
     return translations(domain, language).ugettext(msgid)
 
 
-def _language(language: str | None) -> str:
+def supported_language(language: str | None) -> str:
+    """The supported language ``language`` stands for: ``ru`` for any Russian tag, else
+    ``en``."""
     return "ru" if (language or "").lower().startswith("ru") else "en"
 
 

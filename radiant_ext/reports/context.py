@@ -12,6 +12,7 @@ from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement
 
+from radiant_ext.i18n import supported_language
 from radiant_ext.reports._sql import no_index
 from radiant_ext.reports.errors import ReportInputError
 from radiant_ext.reports.i18n import W_, translate
@@ -125,7 +126,7 @@ class ItemDirectory:
     def localized(self, language: str) -> ItemDirectory:
         """This directory in ``language``: titles read again from the catalogs' own
         translations (kept once read), store and agent names as they are."""
-        language = "ru" if language.startswith("ru") else "en"
+        language = supported_language(language)
         if language == self.language:
             return self
         found = self._languages.get(language)

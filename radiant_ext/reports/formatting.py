@@ -26,13 +26,10 @@ from babel.dates import (
 )
 from babel.numbers import format_currency, format_decimal, format_percent
 
+from radiant_ext.i18n import supported_language
 from radiant_ext.reports.model import Money, ReportTable
 
 __all__ = ["display_rows", "format_param", "format_value", "weekday_short"]
-
-
-def _locale(language: str) -> str:
-    return "ru" if language.startswith("ru") else "en"
 
 
 def _day(text: str) -> date | None:
@@ -62,7 +59,7 @@ def format_value(value: Any, kind: str, language: str, currency: str | None = No
     """``value`` of a column of ``kind`` in ``language``; ``""`` for a missing value."""
     if value is None or value == "":
         return ""
-    locale = _locale(language)
+    locale = supported_language(language)
     if kind in ("date", "month", "datetime"):
         return _temporal(value, kind, locale)
     if kind == "text" or isinstance(value, str | bool):
@@ -81,9 +78,9 @@ def format_value(value: Any, kind: str, language: str, currency: str | None = No
 def format_param(value: Any, language: str) -> str:
     """A note's parameter: money with its currency, numbers grouped, text as it is."""
     if isinstance(value, Money):
-        return format_currency(value.amount, value.currency, locale=_locale(language))
+        return format_currency(value.amount, value.currency, locale=supported_language(language))
     if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
-        return format_decimal(value, "#,##0.##", locale=_locale(language))
+        return format_decimal(value, "#,##0.##", locale=supported_language(language))
     return str(value)
 
 
@@ -97,4 +94,4 @@ def display_rows(table: ReportTable, language: str) -> list[list[str]]:
 
 def weekday_short(index: int, language: str) -> str:
     """The abbreviated name of weekday ``index`` (0: Monday) in ``language``."""
-    return str(get_day_names("abbreviated", locale=_locale(language))[index])
+    return str(get_day_names("abbreviated", locale=supported_language(language))[index])
