@@ -19,9 +19,7 @@ Limits (per login, counted in each portal process): :data:`SEARCHES_PER_MINUTE` 
 
 from __future__ import annotations
 
-import threading
 import time
-from collections import deque
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import cast
@@ -46,6 +44,7 @@ from wtforms.validators import DataRequired, Length
 from radiant_ext.plugins.calendar import DEFAULT_CALENDAR
 from radiant_ext.plugins.models import RoutingDecision, priority_name
 from radiant_ext.portal.auth import current_customer, login_required
+from radiant_ext.portal.auth.ratelimit import MemoryFailureLog
 from radiant_ext.portal.catalog.ranking import MAX_QUERY, Match
 from radiant_ext.portal.catalog.views import (
     _ISSUED,
@@ -85,28 +84,21 @@ FILED_PER_HOUR = 10
 
 
 class _Window:
-    """At most ``most`` events per key within ``seconds`` (in this process)."""
+    """At most ``most`` events per key within ``seconds`` (in this process), counted in the
+    login limiter's sliding-window log."""
 
     def __init__(self, most: int, seconds: float) -> None:
         self.most, self.seconds = most, seconds
-        self._events: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
+        self._log = MemoryFailureLog()
 
     def wait(self, key: str, now: float) -> float:
-        """Seconds until ``key`` may act again (0: now), forgetting events out of the window."""
-        with self._lock:
-            events = self._events.setdefault(key, deque())
-            while events and events[0] <= now - self.seconds:
-                events.popleft()
-            if not events:
-                del self._events[key]
-                return 0.0
-            return events[0] + self.seconds - now if len(events) >= self.most else 0.0
+        """Seconds until ``key`` may act again (0: now)."""
+        recent = self._log.recent(key, now - self.seconds)
+        return recent[0] + self.seconds - now if len(recent) >= self.most else 0.0
 
     def record(self, key: str, now: float) -> None:
         """Count one event of ``key``."""
-        with self._lock:
-            self._events.setdefault(key, deque()).append(now)
+        self._log.add([key], now, older_than=now - self.seconds)
 
 
 class CantFindForm(FlaskForm):  # type: ignore[misc]
