@@ -39,6 +39,7 @@ __all__ = [
     "check_items",
     "company_names_from_meta",
     "names_from_meta",
+    "read_agent_names",
     "read_company_names",
     "read_znuny_access",
     "read_znuny_names",
@@ -130,6 +131,25 @@ def read_company_names(url: str) -> dict[str, str]:
         raise _unreadable(exc) from exc
     finally:
         engine.dispose()
+
+
+def read_agent_names(url: str) -> dict[str, str]:
+    """Read login → ``First Last`` of Znuny's valid agents (those with a name).
+
+    :raises ZnunyMetadataError: the database cannot be reached or lacks the table.
+    """
+    engine = _engine(url)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(text(
+                "SELECT login, first_name, last_name FROM users WHERE valid_id = 1"))
+            names = {str(login): " ".join(str(p) for p in (first, last) if p).strip()
+                     for login, first, last in rows}
+    except SQLAlchemyError as exc:
+        raise _unreadable(exc) from exc
+    finally:
+        engine.dispose()
+    return {login: name for login, name in names.items() if name}
 
 
 @dataclass(frozen=True)

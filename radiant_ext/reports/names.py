@@ -10,10 +10,8 @@ Znuny does not list, the id is shown. The names are read once when the pages sta
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import TYPE_CHECKING
-
-from sqlalchemy import create_engine, text
-from sqlalchemy.exc import SQLAlchemyError
 
 if TYPE_CHECKING:
     from radiant_ext.config import Settings
@@ -23,47 +21,31 @@ __all__ = ["read_agent_names", "with_znuny_names"]
 
 log = logging.getLogger(__name__)
 
-_QUERY = "SELECT login, first_name, last_name FROM users WHERE valid_id = 1"
 
+def _or_ids(read: Callable[[str], dict[str, str]], url: str, what: str,
+            shown: str) -> dict[str, str]:
+    """``read(url)``, or ``{}`` (logged) when Znuny's database cannot be read."""
+    from radiant_ext.plugins.errors import ZnunyMetadataError
 
-def _normalise(url: str) -> str:
-    for prefix in ("postgres://", "postgresql://"):
-        if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
-    return url
+    try:
+        return read(url)
+    except ZnunyMetadataError as exc:
+        log.warning("%s unavailable for reports, showing %s: %s", what, shown, exc)
+        return {}
 
 
 def read_agent_names(url: str) -> dict[str, str]:
     """Login → ``First Last`` of Znuny's valid agents; ``{}`` (logged) when the database
     cannot be read — the reports then show logins."""
-    try:
-        engine = create_engine(_normalise(url))
-    except (SQLAlchemyError, ValueError, ImportError) as exc:
-        log.warning("agent names unavailable for reports, showing logins: %s", exc)
-        return {}
-    try:
-        with engine.connect() as conn:
-            rows = conn.execute(text(_QUERY)).all()
-    except SQLAlchemyError as exc:
-        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
-        log.warning("agent names unavailable for reports, showing logins: %s", reason)
-        return {}
-    finally:
-        engine.dispose()
-    names = {str(login): " ".join(str(p) for p in (first, last) if p).strip()
-             for login, first, last in rows}
-    return {login: name for login, name in names.items() if name}
+    from radiant_ext.plugins.znuny_meta import read_agent_names as read
+
+    return _or_ids(read, url, "agent names", "logins")
 
 
 def _company_names(url: str) -> dict[str, str]:
-    from radiant_ext.plugins.errors import ZnunyMetadataError
     from radiant_ext.plugins.znuny_meta import read_company_names
 
-    try:
-        return read_company_names(url)
-    except ZnunyMetadataError as exc:
-        log.warning("company names unavailable for reports, showing ids: %s", exc)
-        return {}
+    return _or_ids(read_company_names, url, "company names", "ids")
 
 
 def with_znuny_names(directory: ItemDirectory, settings: Settings) -> ItemDirectory:
