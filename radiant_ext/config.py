@@ -280,6 +280,13 @@ class Settings(BaseSettings):
         120, ge=0, le=86400, description="Ticket pull overlap window.",
         json_schema_extra=_allowed("a whole number of seconds from 0 to 86400"),
     )
+    sync_pull_parallel_batches: WholeNumber = Field(
+        1, ge=1, le=16,
+        description="TicketGet batches (100 tickets each) the ticket pull fetches at the same "
+                    "time, each on a connection of its own. More only helps while Znuny has "
+                    "idle web workers and cores; see docs/sync.md.",
+        json_schema_extra=_allowed("a whole number from 1 to 16"),
+    )
     deadline_warn_share: Number = Field(
         0.75, gt=0, lt=1, description="Warn at this share.",
         json_schema_extra=_allowed("a number between 0 and 1, e.g. 0.75"),

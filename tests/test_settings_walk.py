@@ -53,6 +53,7 @@ BAD_SETTINGS: dict[str, str] = {
     "portal_submit_wait_seconds": "11",
     "outbox_retry_max_seconds": "abc",
     "sync_pull_overlap_seconds": "-1",
+    "sync_pull_parallel_batches": "17",
     "deadline_warn_share": "1.5",
     "state_limits_hours": '{"pending reminder": 0}',
     "secret_key": f"{SECRET_MARK}\r\n",

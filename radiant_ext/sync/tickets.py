@@ -235,13 +235,15 @@ def _tell_plugins(ctx: JobContext, changes: list[Change]) -> int:
     return len(changes)
 
 
-def _changed_tickets(client: HelpDesk, since: datetime | None) -> Iterator[list[Ticket]]:
+def _changed_tickets(client: HelpDesk, since: datetime | None,
+                     parallel: int = 1) -> Iterator[list[Ticket]]:
     """Yield batches of tickets changed at or after ``since``, oldest change first.
 
     Each page restarts one second before the newest change seen (``NewerDate`` may compare
     with ``>`` or ``>=``) and skips the tickets already pulled from that window. The window
     start only moves forward; when it cannot (one busy second fills a page) the page grows
-    instead, so the walk always ends.
+    instead, so the walk always ends. ``parallel`` batches of :data:`GET_CHUNK` ids are
+    fetched at the same time and yielded in the page's order.
     """
     recent: dict[int, datetime] = {}  # pulled tickets whose change lies in the window
     limit = PAGE
@@ -251,9 +253,7 @@ def _changed_tickets(client: HelpDesk, since: datetime | None) -> Iterator[list[
             filters["ticket_last_change_time_newer_date"] = since
         ids = [int(i) for i in client.ticket_search(**filters)]
         fresh = [i for i in ids if i not in recent]
-        for start in range(0, len(fresh), GET_CHUNK):
-            batch = client.ticket_get_many(fresh[start:start + GET_CHUNK], dynamic_fields=True,
-                                           extended=True)
+        for batch in _fetch(client, fresh, parallel):
             recent.update((int(t.ticket_id), t.changed or _FAR_FUTURE) for t in batch)
             yield batch
         if len(ids) < limit:
@@ -270,6 +270,16 @@ def _changed_tickets(client: HelpDesk, since: datetime | None) -> Iterator[list[
 _FAR_FUTURE = datetime.max.replace(tzinfo=UTC)
 
 
+def _fetch(client: HelpDesk, ids: list[int], parallel: int) -> Iterator[list[Ticket]]:
+    """Yield ``ids``' tickets in batches of :data:`GET_CHUNK`, ``parallel`` fetched at once."""
+    step = GET_CHUNK * parallel
+    for start in range(0, len(ids), step):
+        tickets = client.ticket_get_many(ids[start:start + step], chunk_size=GET_CHUNK,
+                                         workers=parallel, dynamic_fields=True, extended=True)
+        for at in range(0, len(tickets), GET_CHUNK):
+            yield tickets[at:at + GET_CHUNK]
+
+
 def _pull(ctx: JobContext, since: datetime | None, *,
           checkpoint: str | None = None) -> dict[str, int]:
     """Pull tickets changed at or after ``since``; set :data:`CURSOR` when done.
@@ -278,7 +288,8 @@ def _pull(ctx: JobContext, since: datetime | None, *,
         newest change time pulled so far: a full pull that is killed resumes from it.
     """
     newest, pulled, changed_known = get_cursor_value(ctx), 0, 0
-    for tickets in _changed_tickets(ctx.client, since):
+    parallel = ctx.settings.sync_pull_parallel_batches
+    for tickets in _changed_tickets(ctx.client, since, parallel):
         changed = [t.changed for t in tickets if t.changed is not None]
         if changed:
             newest = max([newest, *changed]) if newest else max(changed)

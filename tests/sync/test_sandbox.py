@@ -74,15 +74,17 @@ def test_pull_caches_what_the_portal_filed(engine: Engine, sandbox: Any,
         assert row.ticket_number == sent.ticket_number
 
 
+@pytest.mark.parametrize("parallel", [1, 3])
 def test_keyset_pages_over_the_sandbox_miss_nothing(engine: Engine, sandbox: Any,
-                                                    settings: Settings,
+                                                    settings: Settings, parallel: int,
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     from sqlalchemy import func, select
 
     from radiant_ext.sync import tickets as tickets_module
 
-    monkeypatch.setattr(tickets_module, "PAGE", 4)
+    monkeypatch.setattr(tickets_module, "PAGE", 4 * parallel)
     monkeypatch.setattr(tickets_module, "GET_CHUNK", 3)
+    settings = settings.model_copy(update={"sync_pull_parallel_batches": parallel})
     client = sandbox.client()
     for n in range(25):  # many share a second: the page boundary falls inside one
         _request(engine, client, f"RQ-PAGE-{n:02d}")
