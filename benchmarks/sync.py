@@ -18,13 +18,28 @@ Goal (issue 7): the incremental pull under 2 s and at least 100 times cheaper th
 pull. Peak memory is the process's peak RSS growth during the full pull (``getrusage``); with
 ``--tracemalloc`` the full pull runs a second time under tracemalloc and its traced peak is
 printed too (slower; not used for the times).
+
+Two more modes answer "how fast is a full pull, and how many parallel batches does the server
+take" (``RADIANT_SYNC_PULL_PARALLEL_BATCHES``)::
+
+    python benchmarks/sync.py --tickets 10000 --workers 2 --parallel 1,2,4,8 --rounds 3
+    python benchmarks/sync.py --growth 1000,10000,100000 [--tracemalloc]
+    eval "$(scripts/znuny-server env 7.0.9)"
+    python benchmarks/sync.py --znuny-env --seed-gi 2000 --parallel 1,2,4,8 --rounds 3
+
+``--parallel`` pulls everything into an emptied cache once per value per round, the values
+taking turns in a rotating order, with the product's own client (its 15 s timeout): tickets per
+second min / median / max, and every error or timeout. ``--growth`` seeds a fresh sandbox of
+each size and pulls it once with the defaults: tickets per second, peak RSS growth (sampled)
+and, with ``--tracemalloc``, the traced peak of a second pull. ``--znuny-env`` pulls the Znuny
+that the ``RADIANT_ZNUNY_*`` variables name instead of a sandbox (every ticket it holds;
+``--seed-gi N`` first creates N tickets through ``TicketCreate``, ``--seed-threads`` at once).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import platform
 import random
 import resource
 import shutil
@@ -32,17 +47,20 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import tracemalloc
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from _measure import footer, header, load, rotations, rss_peak, spread
 from sqlalchemy import Engine, delete, func, select, text
 
-from radiant_ext.client import TicketChanges, ZnunyClient
-from radiant_ext.config import Settings
+from radiant_ext.client import NewArticle, NewTicket, TicketChanges, ZnunyClient
+from radiant_ext.config import Settings, load_settings
 from radiant_ext.store import TicketCache, make_engine, session_scope, upgrade_database
 from radiant_ext.sync import JobContext
 from radiant_ext.sync.tickets import full_resync, pull_tickets
@@ -182,12 +200,6 @@ def traced_full_pull(ctx: JobContext, engine: Engine) -> float:
         tracemalloc.stop()
 
 
-def _machine() -> str:
-    load = os.getloadavg()
-    return (f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
-            f"load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}")
-
-
 def _table(rows: list[tuple[str, ...]]) -> None:
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     for n, row in enumerate(rows):
@@ -204,7 +216,6 @@ def _row(name: str, m: dict[str, Any]) -> tuple[str, ...]:
 
 def run(args: argparse.Namespace, root: Path) -> None:
     """Seed, serve, pull fully, change, pull incrementally; print the table."""
-    print(f"machine: {_machine()}")
     started = time.perf_counter()
     seed_in_child(root / "sandbox", args.tickets)
     print(f"seeded {args.tickets} tickets in {time.perf_counter() - started:.1f} s")
@@ -242,6 +253,144 @@ def _report(args: argparse.Namespace, full: dict[str, Any], incremental: dict[st
     print(f"goal (incremental < 2 s and >= 100x cheaper): {'met' if ok else 'MISSED'}")
 
 
+def _emptied(engine: Engine) -> None:
+    with engine.begin() as conn:
+        conn.execute(delete(TicketCache))
+
+
+def _one_pull(settings: Settings, engine: Engine, parallel: int) -> dict[str, Any]:
+    """Pull everything into an emptied cache with the product's client; time it."""
+    _emptied(engine)
+    settings = settings.model_copy(update={"sync_pull_parallel_batches": parallel})
+    ctx = JobContext(settings=settings, engine=engine,
+                     client_factory=lambda: ZnunyClient.from_settings(settings))
+    started = time.perf_counter()
+    try:
+        pulled = full_resync(ctx)["pulled"]
+        error = ""
+    except Exception as exc:  # noqa: BLE001 - an error is a result here
+        pulled, error = _cached(engine), f"{type(exc).__name__}: {exc}"[:200]
+    finally:
+        ctx.close()
+    return {"wall": time.perf_counter() - started, "pulled": pulled, "error": error}
+
+
+def compare_parallel(settings: Settings, engine: Engine, values: list[int],
+                     rounds: int) -> None:
+    """Full pulls with each number of parallel batches, rotating; print the spread."""
+    runs: dict[int, list[dict[str, Any]]] = {n: [] for n in values}
+    for number, order in rotations(values, rounds):
+        for n in order:
+            before = load()
+            run_ = _one_pull(settings, engine, n)
+            runs[n].append(run_)
+            print(f"round {number + 1}, {n} parallel: {run_['pulled']} tickets, "
+                  f"{run_['wall']:.1f} s, {run_['pulled'] / run_['wall']:.0f}/s, load {before} "
+                  f"-> {load()}{', ERROR ' + run_['error'] if run_['error'] else ''}",
+                  flush=True)
+    rows = [("parallel batches", "tickets", "wall s min / median / max",
+             "tickets/s min / median / max", "errors")]
+    for n in values:
+        good = [r for r in runs[n] if not r["error"]]
+        rows.append((str(n), "/".join(sorted({str(r["pulled"]) for r in runs[n]})),
+                     spread([r["wall"] for r in good], "{:.1f}"),
+                     spread([r["pulled"] / r["wall"] for r in good], "{:.0f}"),
+                     str(len(runs[n]) - len(good))))
+    _table(rows)
+
+
+def growth(args: argparse.Namespace, root: Path) -> None:
+    """A fresh sandbox per size, one full pull with the defaults; print the growth table."""
+    rows = [("tickets", "seed s", "pull s", "tickets/s", "ms/ticket", "peak RSS growth MB",
+             "tracemalloc peak MB", "load before -> after")]
+    for size in args.growth:
+        folder = root / f"growth-{size}"
+        started = time.perf_counter()
+        seed_in_child(folder / "sandbox", size)
+        seeded = time.perf_counter() - started
+        with sandbox_server(folder / "sandbox", args.workers, args.threads) as url, \
+                store(args.database_url, folder) as engine:
+            settings = Settings(data_dir=folder, znuny_url=url, znuny_user="radiant",
+                                znuny_password="radiant-demo")
+            before = load()
+            with rss_peak() as rss:
+                result = _one_pull(settings, engine, settings.sync_pull_parallel_batches)
+            after = load()
+            assert not result["error"] and result["pulled"] == size, result
+            traced = _traced(settings, engine) if args.tracemalloc else None
+        shutil.rmtree(folder, ignore_errors=True)
+        rate = size / result["wall"]
+        rows.append((f"{size:,}", f"{seeded:.0f}", f"{result['wall']:.1f}", f"{rate:.0f}",
+                     f"{1000 / rate:.2f}", f"{rss.growth_mb:.1f}",
+                     "—" if traced is None else f"{traced:.1f}", f"{before} -> {after}"))
+        print(" | ".join(rows[-1]), flush=True)
+    _table(rows)
+
+
+def _traced(settings: Settings, engine: Engine) -> float:
+    ctx = JobContext(settings=settings, engine=engine,
+                     client_factory=lambda: ZnunyClient.from_settings(settings))
+    try:
+        return traced_full_pull(ctx, engine)
+    finally:
+        ctx.close()
+
+
+def seed_over_gi(settings: Settings, count: int, threads: int) -> None:
+    """Create ``count`` tickets through ``TicketCreate``, ``threads`` at a time."""
+    queue = os.environ.get("RADIANT_LIVE_QUEUE", "IT")
+    customer = os.environ.get("RADIANT_LIVE_CUSTOMER", "live-customer")
+    local = threading.local()
+
+    def create(n: int) -> None:
+        if not hasattr(local, "client"):
+            local.client = ZnunyClient.from_settings(settings, timeout=120.0)
+        local.client.ticket_create(
+            NewTicket(title=f"sync benchmark {n}", queue=queue, state="new", type="Incident",
+                      priority=PRIORITIES[n % 5], customer_user=customer),
+            NewArticle(subject="sync benchmark", body=f"ticket {n} for the pull benchmark",
+                       content_type="text/plain; charset=utf-8",
+                       communication_channel="Internal", sender_type="agent"),
+            dynamic_fields={"RadiantStore": f"store-{n % 30 + 1:03d}"})
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(threads) as pool:
+        for done, _ in enumerate(pool.map(create, range(count)), 1):
+            if done % 250 == 0:
+                print(f"created {done} of {count} ({time.perf_counter() - started:.0f} s, "
+                      f"load {load()})", flush=True)
+    print(f"created {count} tickets through TicketCreate in {time.perf_counter() - started:.0f} "
+          f"s with {threads} threads")
+
+
+def against_znuny(args: argparse.Namespace, root: Path) -> None:
+    """The real Znuny of the RADIANT_ZNUNY_* variables: seed (optionally), compare."""
+    settings = load_settings(data_dir=root, database_url="")
+    if args.seed_gi:
+        seed_over_gi(settings, args.seed_gi, args.seed_threads)
+    with store(args.database_url, root) as engine:
+        compare_parallel(settings, engine, args.parallel or [1], args.rounds)
+
+
+def against_sandbox(args: argparse.Namespace, root: Path) -> None:
+    """A seeded sandbox under gunicorn: compare the numbers of parallel batches."""
+    started = time.perf_counter()
+    seed_in_child(root / "sandbox", args.tickets)
+    print(f"seeded {args.tickets} tickets in {time.perf_counter() - started:.1f} s")
+    with sandbox_server(root / "sandbox", args.workers, args.threads) as url, \
+            store(args.database_url, root) as engine:
+        settings = Settings(data_dir=root, znuny_url=url, znuny_user="radiant",
+                            znuny_password="radiant-demo")
+        compare_parallel(settings, engine, args.parallel, args.rounds)
+
+
+def _sizes(text: str) -> list[int]:
+    values = [int(v) for v in text.split(",") if v.strip()]
+    if not values or min(values) < 1:
+        raise argparse.ArgumentTypeError("a comma list of whole numbers of at least 1")
+    return values
+
+
 def main(argv: list[str] | None = None) -> None:
     """Parse the options and run the benchmark in a temporary folder."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -252,14 +401,35 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--database-url", default=os.environ.get("RADIANT_BENCH_DATABASE_URL"))
     parser.add_argument("--tracemalloc", action="store_true",
                         help="also run the full pull under tracemalloc for its traced peak")
+    parser.add_argument("--parallel", type=_sizes, metavar="N,N,…",
+                        help="compare full pulls with these numbers of parallel batches")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of --parallel")
+    parser.add_argument("--growth", type=_sizes, metavar="SIZE,SIZE,…",
+                        help="one full pull of a fresh sandbox of each size")
+    parser.add_argument("--znuny-env", action="store_true",
+                        help="pull the Znuny of the RADIANT_ZNUNY_* variables, not a sandbox")
+    parser.add_argument("--seed-gi", type=int, default=0,
+                        help="with --znuny-env: create this many tickets first (TicketCreate)")
+    parser.add_argument("--seed-threads", type=int, default=8)
     args = parser.parse_args(argv)
     if args.changes > args.tickets:
         parser.error("--changes cannot exceed --tickets")
+    extra = [f"Znuny at {os.environ.get('RADIANT_ZNUNY_URL')}"] if args.znuny_env else [
+        f"sandbox under gunicorn {args.workers} worker(s) x {args.threads} threads"]
+    header(*extra)
     root = Path(tempfile.mkdtemp(prefix="radiant-bench-sync-"))
     try:
-        run(args, root)
+        if args.znuny_env:
+            against_znuny(args, root)
+        elif args.growth:
+            growth(args, root)
+        elif args.parallel:
+            against_sandbox(args, root)
+        else:
+            run(args, root)
     finally:
         shutil.rmtree(root, ignore_errors=True)
+        footer()
 
 
 if __name__ == "__main__":
