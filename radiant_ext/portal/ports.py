@@ -224,6 +224,11 @@ class ListQuery:
     descending: bool = True
     page: int = 1
     per_page: int = 25
+    cursor: str = ""
+    """Where a cached list's page starts (keyset pagination): a token from a
+    :class:`TicketPage`'s ``next_cursor`` or ``prev_cursor``; ``page`` is then ignored."""
+    backward: bool = False
+    """``cursor`` is a ``prev_cursor``: the page ends just before it."""
 
 
 @dataclass(frozen=True)
@@ -237,11 +242,28 @@ class TicketPage:
     per_page: int
     source: Literal["cache", "live", "unavailable"] = "live"
     capped: int | None = None
+    keyset: bool = False
+    """Pages follow cursors (``next_cursor``, ``prev_cursor``), not page numbers."""
+    next_cursor: str | None = None
+    prev_cursor: str | None = None
+    counted: bool = True
+    """Whether ``total`` was counted (a text search over the cache is not)."""
+    more_than: int | None = None
+    """The count stopped at this many: there are more (``total`` is then this number)."""
+    scan_limit: int | None = None
+    """A search looked through this many requests and stopped before the page was full."""
+    cursor_error: str = ""
+    """Why the page link given was not used (the first page is shown instead)."""
 
     @property
     def pages(self) -> int:
         """Number of pages (at least one)."""
         return max(1, -(-self.total // self.per_page))
+
+    @property
+    def first(self) -> bool:
+        """Whether this is the list's first page."""
+        return self.prev_cursor is None if self.keyset else self.page == 1
 
 
 @dataclass(frozen=True)

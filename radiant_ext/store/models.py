@@ -19,6 +19,7 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Computed,
     DateTime,
     Dialect,
     Enum,
@@ -167,10 +168,29 @@ class Outbox(Base):
     parked_at: Mapped[datetime | None]
 
 
+_CLOSED_SQL = "'closed', 'removed', 'merged'"
+
+LIST_INDEXES: dict[str, tuple[str, ...]] = {
+    "created": ("created", "ticket_id"),
+    "category": ("category", "created", "ticket_id"),
+    "store": ("list_store", "created", "ticket_id"),
+    "deadline": ("promised_deadline", "ticket_id"),
+    "state": ("state", "ticket_id"),
+    "number": ("ticket_number", "ticket_id"),
+}
+"""The request lists' indexes after (login or company, open): one per sort, and for the
+default sort (created) one per filter, so that a list page reads an index range in order."""
+
+
 class TicketCache(Base):
     """One Znuny ticket as the portal lists and the reports need it (a cache, not the record)."""
 
     __tablename__ = "ticket_cache"
+    __table_args__ = tuple(
+        Index(f"ix_ticket_cache_list_{who}_{name}", scope, "list_open", *columns)
+        for who, scope in (("login", "list_login"), ("company", "customer_id"))
+        for name, columns in LIST_INDEXES.items()
+    )
 
     ticket_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     ticket_number: Mapped[str] = mapped_column(String(64), index=True)
@@ -219,6 +239,18 @@ class TicketCache(Base):
     state_since: Mapped[datetime | None]
     """When the ticket entered its current state (first seen in it if history is unknown)."""
     synced_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The request lists' keys, computed by the database from the columns above, so that
+    # every writer (the sync pull's bulk insert, the outbox, tests) fills them without
+    # knowing of them: lists walk composite indexes that start with them (LIST_INDEXES).
+    list_login: Mapped[str | None] = mapped_column(
+        String(200), Computed("lower(customer_user_id)", persisted=True))
+    """The customer user's login in lower case (logins compare case-insensitively)."""
+    list_store: Mapped[str | None] = mapped_column(
+        String(200), Computed("coalesce(nullif(store, ''), customer_id)", persisted=True))
+    """The store a list shows and filters by: ``store``, else the customer company."""
+    list_open: Mapped[bool | None] = mapped_column(
+        Boolean, Computed(f"state_type NOT IN ({_CLOSED_SQL})", persisted=True))
+    """Whether the ticket is open (its state type is not closed, removed or merged)."""
 
 
 class SyncCursor(Base):

@@ -26,6 +26,7 @@ from radiant_ext.portal.adapters import (
     ZnunyTickets,
     build_ticket,
 )
+from radiant_ext.portal.adapters.keyset import Key, encode
 from radiant_ext.portal.ports import (
     Customer,
     ListQuery,
@@ -319,7 +320,9 @@ def test_cache_lists_are_scoped_filtered_sorted_and_paged(
     lister = CacheLister(store)
     page = lister.list(CLERK, ListQuery(per_page=3))
     assert page.total == 7 and [r.ticket_id for r in page.rows] == [7, 6, 5]
-    assert lister.list(CLERK, ListQuery(per_page=3, page=3)).rows[0].ticket_id == 1
+    page2 = lister.list(CLERK, ListQuery(per_page=3, cursor=page.next_cursor or ""))
+    page3 = lister.list(CLERK, ListQuery(per_page=3, cursor=page2.next_cursor or ""))
+    assert [r.ticket_id for r in page3.rows] == [1] and page3.next_cursor is None
     company = lister.list(CLERK, ListQuery(scope="company", state="all"))
     assert {r.ticket_id for r in company.rows} == {*range(1, 8), 20, 40}
     hr = lister.list(CLERK, ListQuery(scope="company", category="hr.vacation-request"))
@@ -416,7 +419,9 @@ def test_just_filed_and_queued_requests_head_the_cached_list(
     assert rows[-1].ticket_id == 1  # outbox rows come first
     assert [r.ticket_id for r in rows].count(1) == 1
     assert auto.list(COLLEAGUE, ListQuery()).rows == []
-    assert all(r.ticket_id == 1 for r in auto.list(CLERK, ListQuery(page=2, per_page=1)).rows)
+    later = encode("created", True, Key(False, datetime(2026, 11, 1, 2, tzinfo=UTC), 2))
+    second = auto.list(CLERK, ListQuery(per_page=1, cursor=later))  # not the first page
+    assert [r.ticket_id for r in second.rows] == [1]
 
 
 # -- the ticket_created hook -------------------------------------------------------------

@@ -385,7 +385,7 @@ def test_lists_show_a_request_right_after_filing_and_closing(
     # the store, before any pull has read the ticket
     assert re.search(r'data-label="Store">[^<]*Yekaterinburg', row), row
     shown = len(re.findall(r'href="/requests/\d+"', mine))
-    assert re.search(rf"\({shown} requests?\)", mine), "the count agrees with the rows"
+    assert re.search(rf"<p>{shown} requests?</p>", mine), "the count agrees with the rows"
     colleague, _ = _login(portal, "store-manager")
     company = colleague.get("/requests/company?state=all").get_data(as_text=True)
     _list_row(company, ticket_id)

@@ -9,7 +9,7 @@ newest :data:`LIVE_LIMIT` tickets only; the page says so when a customer has mor
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
@@ -21,6 +21,18 @@ from radiant_ext.client import ZnunyClient
 from radiant_ext.client.errors import ZnunyConnectionError, ZnunyError
 from radiant_ext.plugins.fields import STORE_FIELD
 from radiant_ext.portal.adapters.convert import summary_of
+from radiant_ext.portal.adapters.keyset import (
+    COUNT_LIMIT,
+    SCAN_LIMIT,
+    Found,
+    InvalidCursor,
+    Key,
+    Walk,
+    count,
+    decode,
+    encode,
+    page_keys,
+)
 from radiant_ext.portal.numbers import plain_number
 from radiant_ext.portal.ports import (
     Customer,
@@ -138,7 +150,9 @@ class LiveLister:
 
 
 class CacheLister:
-    """Lists from the ``ticket_cache`` table the sync job keeps current.
+    """Lists from the ``ticket_cache`` table the sync job keeps current, a page at a time by
+    keyset (:mod:`radiant_ext.portal.adapters.keyset`): the cost of a page does not grow
+    with the cache, the customer's history or the company's.
 
     :param sessions: the local store's session factory.
     """
@@ -146,44 +160,69 @@ class CacheLister:
     def __init__(self, sessions: sessionmaker[Session]) -> None:
         self._sessions = sessions
 
-    def _where(self, customer: Customer, query: ListQuery) -> list[ColumnElement[bool]]:
-        login = func.lower(TicketCache.customer_user_id) == customer.login.casefold()
-        where: list[ColumnElement[bool]] = [
-            or_(login, TicketCache.customer_id == customer.customer_id)
-            if query.scope == "company" and customer.company_visible and customer.customer_id
-            else login
-        ]
-        if query.state == "closed":
-            where.append(TicketCache.state_type.in_(_CLOSED_TYPES))
-        elif query.state == "open":
-            where.append(TicketCache.state_type.not_in(_CLOSED_TYPES))
+    @staticmethod
+    def _walk(customer: Customer,
+              query: ListQuery) -> tuple[Walk, Sequence[Sequence[ColumnElement[bool]]] | None]:
+        """How to walk the list, and the arms to count (``None``: not counted)."""
+        scopes: list[ColumnElement[bool]] = [TicketCache.list_login == customer.login.lower()]
+        if query.scope == "company" and customer.company_visible and customer.customer_id:
+            scopes.append(TicketCache.customer_id == customer.customer_id)
+        opens = {"open": [True], "closed": [False]}.get(query.state, [True, False])
+        filters: list[ColumnElement[bool]] = []
         if query.category:
-            where.append(TicketCache.category == query.category)
+            filters.append(TicketCache.category == query.category)
         if query.store:
-            where.append(or_(TicketCache.store == query.store,
-                             TicketCache.customer_id == query.store))
-        if query.text:
-            where.append(_text_clause(query.text))
-        return where
-
-    def _order(self, query: ListQuery) -> list[Any]:
-        column = {
-            "deadline": TicketCache.promised_deadline, "state": TicketCache.state,
-            "number": TicketCache.ticket_number,
-        }.get(query.sort, TicketCache.created)
-        first = column.desc() if query.descending else column.asc()
-        return [first.nulls_last(), TicketCache.ticket_id.desc()]
+            filters.append(TicketCache.list_store == query.store)
+        indexed = filters[:1] if query.sort == "created" else []
+        residual = filters[len(indexed):] + ([_text_clause(query.text)] if query.text else [])
+        arms = [[scope, TicketCache.list_open == state, *indexed]
+                for scope in scopes for state in opens]
+        counted = len(filters) <= 1 and not query.text
+        counts = [[scope, TicketCache.list_open == state, *filters]
+                  for scope in scopes for state in opens] if counted else None
+        return Walk(query.sort, query.descending, arms, residual), counts
 
     def list(self, customer: Customer, query: ListQuery) -> TicketPage:
-        where = self._where(customer, query)
+        walk, counts = self._walk(customer, query)
+        cursor, error = None, ""
+        if query.cursor:
+            try:
+                cursor = decode(query.cursor, query.sort, query.descending)
+            except InvalidCursor as exc:
+                error = str(exc)
+        backward = query.backward and cursor is not None
         with self._sessions() as s:
-            total = s.scalar(select(func.count()).select_from(TicketCache).where(*where)) or 0
-            found = s.scalars(
-                select(TicketCache).where(*where).order_by(*self._order(query))
-                .offset((query.page - 1) * query.per_page).limit(query.per_page)
-            ).all()
-            rows = [_row(t) for t in found]
-        return TicketPage(rows, total, query.page, query.per_page, "cache")
+            found = page_keys(s, walk, cursor, backward, query.per_page)
+            if backward and found.more is None and len(found.keys) < query.per_page:
+                cursor, backward = None, False  # back at the start: the full first page
+                found = page_keys(s, walk, None, False, query.per_page)
+            total = count(s, counts) if counts is not None else 0
+            keys = found.keys[::-1] if backward else found.keys
+            rows = _rows(s, [k.ticket_id for k in keys])
+        after, before = self._links(walk, keys, found, cursor, backward)
+        return TicketPage(
+            rows, min(total, COUNT_LIMIT), 1, query.per_page, "cache", keyset=True,
+            counted=counts is not None, more_than=COUNT_LIMIT if total > COUNT_LIMIT else None,
+            scan_limit=SCAN_LIMIT if found.limited else None, cursor_error=error,
+            next_cursor=after, prev_cursor=before)
+
+    @staticmethod
+    def _links(walk: Walk, keys: Sequence[Key], found: Found, cursor: Key | None,
+               backward: bool) -> tuple[str | None, str | None]:
+        """The cursors of the next and the previous page."""
+        def token(key: Key | None) -> str | None:
+            return encode(walk.sort, walk.descending, key) if key is not None else None
+        if backward:  # found.more: where the walk back goes on, if it does
+            return token(keys[-1] if keys else found.more), token(found.more)
+        return token(found.more), (token(keys[0] if keys else found.more or cursor)
+                                   if cursor else None)
+
+
+def _rows(s: Session, ids: list[int]) -> list[TicketSummary]:
+    """The list rows of ``ids``, in that order."""
+    found = {t.ticket_id: t for t in s.scalars(
+        select(TicketCache).where(TicketCache.ticket_id.in_(ids)))} if ids else {}
+    return [_row(found[i]) for i in ids if i in found]
 
 
 def _row(t: TicketCache) -> TicketSummary:
@@ -242,7 +281,7 @@ class AutoLister:
         if not waiting:
             return page
         # Waiting requests are counted on every page and shown on the first one.
-        rows = [*waiting, *page.rows] if query.page == 1 else list(page.rows)
+        rows = [*waiting, *page.rows] if page.first else list(page.rows)
         return replace(page, rows=rows, total=page.total + len(waiting))
 
 

@@ -40,7 +40,7 @@ from radiant_ext.portal.scoping import visible_stores
 from radiant_ext.portal.services import services
 from radiant_ext.portal.uploads import clean_filename, read_uploads
 
-__all__ = ["MAX_ID", "MAX_SEARCH", "bp", "init_app", "is_overdue", "parse_query", "reopen_allowed"]
+__all__ = ["MAX_CURSOR", "MAX_ID", "MAX_SEARCH", "bp", "init_app", "is_overdue", "parse_query", "reopen_allowed"]
 
 bp = Blueprint("requests", __name__, url_prefix="/requests")
 
@@ -60,6 +60,9 @@ _STATES = ("open", "closed", "all")
 MAX_SEARCH = 100
 """The longest search in a request list (characters); a longer one is cut."""
 _SORTS = ("created", "deadline", "state", "number")
+MAX_CURSOR = 400
+"""The longest page cursor (``after`` / ``before``) read; a longer one is damaged anyway."""
+_PAGING = ("page", "after", "before")
 
 
 def parse_query(scope: Scope, args: Any, per_page: int) -> ListQuery:
@@ -80,6 +83,8 @@ def parse_query(scope: Scope, args: Any, per_page: int) -> ListQuery:
         descending=args.get("order", "desc") != "asc",
         page=page,
         per_page=per_page,
+        cursor=(args.get("after") or args.get("before") or "")[:MAX_CURSOR],
+        backward=not args.get("after") and bool(args.get("before")),
     )
 
 
@@ -111,7 +116,7 @@ def _priority_shown() -> set[str]:
 def _list(scope: Scope) -> ResponseReturnValue:
     query = parse_query(scope, request.args, current_app.config["PORTAL_PAGE_SIZE"])
     page = services().tickets.list(current_customer(), query)
-    args = {k: v for k, v in request.args.items() if k != "page"}
+    args = {k: v for k, v in request.args.items() if k not in _PAGING}
     return render_template(
         "requests/list.html", page=page, query=query, scope=scope, args=args,
         is_overdue=is_overdue, categories=_category_titles(),

@@ -1,0 +1,223 @@
+"""Keyset pages of the ticket cache: a list page costs the same at any size of the cache.
+
+A page is found by walking composite indexes (``TicketCache.__table_args__``) from a cursor
+— the sort value and ticket id of the row before it — instead of counting and skipping the
+rows of earlier pages. A list is the union of a few *arms*, each one index range read in
+order: the customer's own tickets (``list_login``), in the company list also the company's
+(``customer_id``), each for open, closed or both (``list_open``), with the category or store
+filter in the index where the sort is ``created``. The arms' first rows are merged here.
+
+Rows without a sort value (no deadline) come after all others in both directions; ties in
+the sort value are broken by the ticket id, in the same direction.
+
+Limits, named for the page to show:
+
+* :data:`SCAN_LIMIT` — a filter the index cannot serve (the text search; the category or
+  store with another sort than ``created``) is checked on at most this many rows per arm and
+  page; a page that found fewer matches stops there and "Next page" searches on.
+* :data:`COUNT_LIMIT` — the count stops here (the page says "more than 1,000").
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cmp_to_key
+from typing import Any
+
+from sqlalchemy import ColumnElement, func, select, tuple_
+from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy.sql.util import ClauseAdapter
+
+from radiant_ext.store import TicketCache
+
+__all__ = ["COUNT_LIMIT", "SCAN_LIMIT", "Found", "InvalidCursor", "Key", "Walk", "count",
+           "decode", "encode", "page_keys"]
+
+COUNT_LIMIT = 1000
+"""The most rows a list counts; past it the page says "more than 1,000 requests"."""
+SCAN_LIMIT = 2000
+"""The most rows per arm a page checks against a filter no index serves (text search)."""
+
+SORT_COLUMNS: dict[str, InstrumentedAttribute[Any]] = {
+    "created": TicketCache.created, "deadline": TicketCache.promised_deadline,
+    "state": TicketCache.state, "number": TicketCache.ticket_number,
+}
+_NULLABLE = {"created", "deadline"}
+_DATES = {"created", "deadline"}
+
+
+class InvalidCursor(ValueError):
+    """A page cursor that is not one this list issued (damaged, or for another sort)."""
+
+
+@dataclass(frozen=True)
+class Key:
+    """A row's place in a list: its sort value (``None`` in the last group, ``null``) and id."""
+
+    null: bool
+    value: Any
+    ticket_id: int
+
+
+@dataclass(frozen=True)
+class Walk:
+    """How to walk one list: its sort, direction and arms.
+
+    :param arms: per arm, the conditions its index serves (scope, open flag, a filter).
+    :param residual: conditions checked on the walked rows (bounded by :data:`SCAN_LIMIT`).
+    """
+
+    sort: str
+    descending: bool
+    arms: Sequence[Sequence[ColumnElement[bool]]]
+    residual: Sequence[ColumnElement[bool]] = ()
+
+
+def encode(sort: str, descending: bool, key: Key) -> str:
+    """The URL form of ``key`` in a list sorted by ``sort`` (base64 of a small JSON array)."""
+    value = key.value.isoformat() if isinstance(key.value, datetime) else key.value
+    raw = json.dumps([sort, "d" if descending else "a", int(key.null), value, key.ticket_id],
+                     separators=(",", ":"))
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode(token: str, sort: str, descending: bool) -> Key:
+    """The key ``token`` names; :class:`InvalidCursor` if it is damaged or from another sort."""
+    try:
+        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+        got_sort, order, null, value, ticket_id = json.loads(raw)
+    except (ValueError, TypeError, binascii.Error) as exc:
+        raise InvalidCursor("damaged page link") from exc
+    if got_sort != sort or order != ("d" if descending else "a"):
+        raise InvalidCursor("page link of another sort")
+    if null not in (0, 1) or type(ticket_id) is not int or not 0 <= ticket_id < 2**63:
+        raise InvalidCursor("damaged page link")
+    if null:
+        return Key(True, None, ticket_id)
+    if not isinstance(value, str) or len(value) > 255:
+        raise InvalidCursor("damaged page link")
+    if sort in _DATES:
+        try:
+            return Key(False, datetime.fromisoformat(value), ticket_id)
+        except ValueError as exc:
+            raise InvalidCursor("damaged page link") from exc
+    return Key(False, value, ticket_id)
+
+
+def _compare(descending: bool, nulls_first: bool) -> Any:
+    """A comparison of keys in walk order (``cmp_to_key``)."""
+    def compare(a: Key, b: Key) -> int:
+        if a.null != b.null:
+            return -1 if a.null == nulls_first else 1
+        pair_a = (0, a.ticket_id) if a.null else (a.value, a.ticket_id)
+        pair_b = (0, b.ticket_id) if b.null else (b.value, b.ticket_id)
+        less = -1 if pair_a < pair_b else (1 if pair_a > pair_b else 0)
+        return -less if descending else less
+    return compare
+
+
+def _phase_query(walk: Walk, arm: Sequence[ColumnElement[bool]], null: bool,
+                 cursor: Key | None, descending: bool) -> Any:
+    """The ids of one arm's rows of one group (with or without a sort value) after
+    ``cursor``, in walk order, as a select to limit."""
+    column, tid = SORT_COLUMNS[walk.sort], TicketCache.ticket_id
+    where = list(arm)
+    if walk.sort in _NULLABLE:
+        where.append(column.is_(None) if null else column.is_not(None))
+    if cursor is not None and cursor.null == null:
+        if null:
+            where.append(tid < cursor.ticket_id if descending else tid > cursor.ticket_id)
+        else:
+            pair, at = tuple_(column, tid), tuple_(cursor.value, cursor.ticket_id)
+            where.append(pair < at if descending else pair > at)
+    order = [tid] if null else [column, tid]
+    return select(column, tid).where(*where).order_by(
+        *(c.desc() if descending else c.asc() for c in order))
+
+
+_SCANNED = (TicketCache.ticket_id, TicketCache.title, TicketCache.ticket_number,
+            TicketCache.category, TicketCache.list_store, TicketCache.created,
+            TicketCache.promised_deadline, TicketCache.state)
+
+
+def _residual_query(walk: Walk, query: Any, descending: bool) -> Any:
+    """``query``'s first :data:`SCAN_LIMIT` rows (a derived table, which no planner merges
+    into the outer filter) that match the residual conditions, in walk order."""
+    scanned = query.with_only_columns(*_SCANNED).limit(SCAN_LIMIT).subquery()
+    adapt = ClauseAdapter(scanned).traverse
+    column, tid = scanned.c[SORT_COLUMNS[walk.sort].key], scanned.c.ticket_id
+    return select(column, tid).where(*(adapt(c) for c in walk.residual)).order_by(
+        *(c.desc() if descending else c.asc() for c in (column, tid)))
+
+
+def _walk_arm(s: Session, walk: Walk, arm: Sequence[ColumnElement[bool]],
+              cursor: Key | None, backward: bool, n: int) -> tuple[list[Key], Key | None]:
+    """Up to ``n`` matching keys of one arm after ``cursor`` in walk order, and the last
+    row looked at when :data:`SCAN_LIMIT` stopped the walk first (else ``None``)."""
+    descending = walk.descending != backward
+    groups = [False, True] if walk.sort in _NULLABLE else [False]
+    if backward:
+        groups.reverse()
+    if cursor is not None:
+        groups = groups[groups.index(cursor.null):]
+    keys: list[Key] = []
+    for null in groups:
+        query = _phase_query(walk, arm, null, cursor if cursor and cursor.null == null
+                             else None, descending)
+        if walk.residual:
+            found = _residual_query(walk, query, descending)
+            keys += [Key(null, v, i) for v, i in s.execute(found.limit(n - len(keys)))]
+            if len(keys) < n:
+                last = s.execute(query.offset(SCAN_LIMIT - 1).limit(1)).first()
+                if last is not None:
+                    return keys, Key(null, last[0], last[1])
+        else:
+            keys += [Key(null, v, i) for v, i in s.execute(query.limit(n - len(keys)))]
+        if len(keys) >= n:
+            break
+    return keys, None
+
+
+@dataclass(frozen=True)
+class Found:
+    """Keys of one page in list order, and where the neighbouring pages start."""
+
+    keys: list[Key]
+    more: Key | None
+    """Where the walk goes on (the next page after it), if it does."""
+    limited: bool
+    """Whether :data:`SCAN_LIMIT` ended the walk before a full page was found."""
+
+
+def page_keys(s: Session, walk: Walk, cursor: Key | None, backward: bool, n: int) -> Found:
+    """The keys of ``n`` rows after ``cursor`` (before it, ``backward``) in walk order."""
+    compare = _compare(walk.descending != backward, nulls_first=backward)
+    keys: dict[int, Key] = {}
+    stops: list[Key] = []
+    for arm in walk.arms:
+        found, stop = _walk_arm(s, walk, arm, cursor, backward, n + 1)
+        keys.update((k.ticket_id, k) for k in found)
+        if stop is not None:
+            stops.append(stop)
+    ordered = sorted(keys.values(), key=cmp_to_key(compare))
+    stop = min(stops, key=cmp_to_key(compare)) if stops else None
+    if stop is not None:
+        ordered = [k for k in ordered if compare(k, stop) <= 0]
+    if len(ordered) > n:
+        return Found(ordered[:n], ordered[n - 1], False)
+    return Found(ordered, stop, stop is not None)
+
+
+def count(s: Session, arms: Sequence[Sequence[ColumnElement[bool]]]) -> int:
+    """How many rows the arms hold together, counted up to :data:`COUNT_LIMIT` + 1 per arm
+    (a result above :data:`COUNT_LIMIT` means "more than that")."""
+    parts = [select(TicketCache.ticket_id).where(*arm).limit(COUNT_LIMIT + 1).subquery()
+             for arm in arms]
+    ids = [select(part.c.ticket_id) for part in parts]
+    union = ids[0].union(*ids[1:]) if len(ids) > 1 else ids[0]
+    return int(s.scalar(select(func.count()).select_from(union.subquery())) or 0)
