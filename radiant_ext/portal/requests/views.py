@@ -40,7 +40,8 @@ from radiant_ext.portal.scoping import visible_stores
 from radiant_ext.portal.services import services
 from radiant_ext.portal.uploads import clean_filename, read_uploads
 
-__all__ = ["MAX_CURSOR", "MAX_ID", "MAX_SEARCH", "bp", "init_app", "is_overdue", "parse_query", "reopen_allowed"]
+__all__ = ["MAX_CURSOR", "MAX_ID", "MAX_SEARCH", "bp", "init_app", "is_overdue", "parse_query",
+           "reopen_allowed"]
 
 bp = Blueprint("requests", __name__, url_prefix="/requests")
 
