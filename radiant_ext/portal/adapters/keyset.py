@@ -29,7 +29,7 @@ from datetime import datetime
 from functools import cmp_to_key
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select, tuple_
+from sqlalchemy import ColumnElement, Integer, func, literal, select, tuple_
 from sqlalchemy.orm import InstrumentedAttribute, Session
 from sqlalchemy.sql.util import ClauseAdapter
 
@@ -155,31 +155,52 @@ def _residual_query(walk: Walk, query: Any, descending: bool) -> Any:
         *(c.desc() if descending else c.asc() for c in (column, tid)))
 
 
-def _walk_arm(s: Session, walk: Walk, arm: Sequence[ColumnElement[bool]],
-              cursor: Key | None, backward: bool, n: int) -> tuple[list[Key], Key | None]:
-    """Up to ``n`` matching keys of one arm after ``cursor`` in walk order, and the last
-    row looked at when :data:`SCAN_LIMIT` stopped the walk first (else ``None``)."""
-    descending = walk.descending != backward
+def _tagged(query: Any, tag: int) -> Any:
+    """``query``'s (sort value, id) rows with ``tag``, as a member of one UNION ALL."""
+    sub = query.subquery()
+    value, tid = list(sub.c)[:2]
+    return select(literal(tag, Integer).label("tag"), value.label("v"), tid.label("i"))
+
+
+def _groups(walk: Walk, cursor: Key | None, backward: bool) -> list[bool]:
+    """The groups (``True``: rows without a sort value) a walk reads, in walk order."""
     groups = [False, True] if walk.sort in _NULLABLE else [False]
     if backward:
         groups.reverse()
-    if cursor is not None:
-        groups = groups[groups.index(cursor.null):]
+    return groups[groups.index(cursor.null):] if cursor is not None else groups
+
+
+def _members(walk: Walk, cursor: Key | None, backward: bool, n: int) -> list[Any]:
+    """Every arm's and group's first ``n`` matches (tag ``4 * arm + 2 * group``) and, with
+    residual conditions, the last row the scan reaches (the same tag + 1)."""
+    descending = walk.descending != backward
+    members = []
+    for number, arm in enumerate(walk.arms):
+        for null in _groups(walk, cursor, backward):
+            at = cursor if cursor is not None and cursor.null == null else None
+            query = _phase_query(walk, arm, null, at, descending)
+            tag = 4 * number + 2 * int(null)
+            if walk.residual:
+                members.append(_tagged(_residual_query(walk, query, descending).limit(n), tag))
+                members.append(_tagged(query.offset(SCAN_LIMIT - 1).limit(1), tag + 1))
+            else:
+                members.append(_tagged(query.limit(n), tag))
+    return members
+
+
+def _arm_keys(walk: Walk, number: int, found: dict[int, list[Key]], cursor: Key | None,
+              backward: bool, n: int) -> tuple[list[Key], Key | None]:
+    """One arm's matches in walk order, and where the scan stopped it first (else ``None``)."""
     keys: list[Key] = []
-    for null in groups:
-        query = _phase_query(walk, arm, null, cursor if cursor and cursor.null == null
-                             else None, descending)
-        if walk.residual:
-            found = _residual_query(walk, query, descending)
-            keys += [Key(null, v, i) for v, i in s.execute(found.limit(n - len(keys)))]
-            if len(keys) < n:
-                last = s.execute(query.offset(SCAN_LIMIT - 1).limit(1)).first()
-                if last is not None:
-                    return keys, Key(null, last[0], last[1])
-        else:
-            keys += [Key(null, v, i) for v, i in s.execute(query.limit(n - len(keys)))]
-        if len(keys) >= n:
+    for null in _groups(walk, cursor, backward):
+        tag = 4 * number + 2 * int(null)
+        got = found.get(tag, [])
+        keys += got
+        if len(got) >= n:
             break
+        stop = found.get(tag + 1)
+        if stop:
+            return keys, stop[0]
     return keys, None
 
 
@@ -197,11 +218,16 @@ class Found:
 def page_keys(s: Session, walk: Walk, cursor: Key | None, backward: bool, n: int) -> Found:
     """The keys of ``n`` rows after ``cursor`` (before it, ``backward``) in walk order."""
     compare = _compare(walk.descending != backward, nulls_first=backward)
+    members = _members(walk, cursor, backward, n + 1)
+    union = members[0].union_all(*members[1:]) if len(members) > 1 else members[0]
+    found: dict[int, list[Key]] = {}
+    for tag, value, ticket_id in s.execute(union):
+        found.setdefault(tag, []).append(Key(bool(tag & 2), value, ticket_id))
     keys: dict[int, Key] = {}
     stops: list[Key] = []
-    for arm in walk.arms:
-        found, stop = _walk_arm(s, walk, arm, cursor, backward, n + 1)
-        keys.update((k.ticket_id, k) for k in found)
+    for number in range(len(walk.arms)):
+        arm, stop = _arm_keys(walk, number, found, cursor, backward, n + 1)
+        keys.update((k.ticket_id, k) for k in arm)
         if stop is not None:
             stops.append(stop)
     ordered = sorted(keys.values(), key=cmp_to_key(compare))

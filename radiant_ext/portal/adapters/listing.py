@@ -14,7 +14,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, exists, func, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from radiant_ext.client import ZnunyClient
@@ -303,7 +303,9 @@ def pending_requests(
     """
     waiting = Outbox.state != OutboxState.SENT
     if filed_uncached:
-        uncached = Outbox.ticket_id.not_in(select(TicketCache.ticket_id))
+        # NOT EXISTS: a lookup by primary key per outbox row (PostgreSQL would hash the
+        # whole cache's ids for a NOT IN).
+        uncached = ~exists().where(TicketCache.ticket_id == Outbox.ticket_id)
         recent = Outbox.created_at >= datetime.now(UTC) - RECENT_FILED
         waiting = or_(waiting, and_(Outbox.state == OutboxState.SENT, uncached, recent))
     company = scope == "company" and customer.company_visible and customer.customer_id

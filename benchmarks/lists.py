@@ -1,0 +1,348 @@
+"""The portal's request lists as the ticket cache grows: 1k, 10k, 100k and 1M cached tickets.
+
+Usage::
+
+    python benchmarks/lists.py [--sizes 1000,10000,100000,1000000] [--rounds 40]
+                               [--database sqlite|postgresql|both] [--keep DIR]
+
+Set-up: a retail sandbox Znuny (the logins) under gunicorn; the portal under ``radiant-ext
+serve`` as shipped (its defaults: 2 workers x 4 threads, the buffering worker); beside it a
+*framework floor*: a bare Flask view rendering a small template under the same gunicorn
+settings. The ticket cache is filled directly with bulk inserts (``executemany`` batches on
+SQLite, ``COPY`` on PostgreSQL), growing from one size to the next: a chain of 500 stores
+(the first ten flagships get eight times the tickets), three clerks per store (six at a
+flagship), head office filing for any store (5 %), 24 catalog items, tickets over three
+years (closed after a few days, the last month's mostly open).
+
+Measurement, at each size: every page gets a warm-up request, then ``--rounds`` rounds each
+request every page once, in an order rotated by one each round (so no page is always first
+after a pause). p50 / p95 / max per page; ``os.getloadavg()`` before and after each size.
+Pages: ``flagship-clerk`` (store 001): own, company, company open, company by category,
+company searched by text; ``office-anna`` (head office, 5 % of all tickets): company by
+store, and the company list's page 2 by its cursor. Goal: p95 <= 30 ms at 1M and within
+1.3x of the 10k figure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import random
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import requests
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from portal import _gunicorn, _log_in, _machine, _percentile, _settings_env  # noqa: E402
+
+PG_URL = "postgresql+psycopg://radiant:radiant@127.0.0.1:5432/radiant_test"
+SCHEMA = "radiant_list_bench"
+GOAL_MS = 30.0
+STORES = [f"store-{i:03d}" for i in range(1, 501)]
+FLAGSHIPS = set(STORES[:10])
+ITEMS = ["it.pos-down", "it.receipt-printer", "it.scanner", "it.network", "it.laptop",
+         "it.password", "it.email", "it.software", "hr.vacation-request", "hr.payslip",
+         "hr.certificate", "hr.onboarding", "maintenance.lighting", "maintenance.door",
+         "maintenance.hvac", "maintenance.plumbing", "facilities.cleaning",
+         "facilities.furniture", "accounting.invoice", "accounting.refund",
+         "customer-service.complaint", "customer-service.return", "legal.contract",
+         "legal.lease"]
+WORDS = ["printer", "till", "scanner", "door", "light", "heating", "invoice", "refund",
+         "laptop", "password", "network", "leak", "shelf", "camera", "screen", "payslip"]
+OPEN_STATES = [("new", "new"), ("open", "open"), ("pending reminder", "pending reminder")]
+CLOSED_STATES = [("closed successful", "closed"), ("closed unsuccessful", "closed"),
+                 ("merged", "merged")]
+END = datetime(2026, 12, 1, tzinfo=UTC)
+SPAN = timedelta(days=3 * 365)
+
+FLOOR_TEMPLATE = """<!doctype html><html><head><title>{{ title }}</title></head><body>
+<h1>{{ title }}</h1><ul>{% for row in rows %}<li>{{ row }}</li>{% endfor %}</ul></body></html>"""
+
+
+def floor_app() -> Any:
+    """The framework floor: a bare Flask view rendering a small template."""
+    from flask import Flask, render_template_string
+
+    app = Flask("floor")
+
+    @app.get("/")
+    def index() -> str:
+        return render_template_string(FLOOR_TEMPLATE, title="Floor",
+                                      rows=[f"row {i}" for i in range(25)])
+
+    return app
+
+
+def _people() -> list[tuple[str, str, int]]:
+    """(login, company, weight) of everyone who files tickets."""
+    people: list[tuple[str, str, int]] = []
+    for store in STORES:
+        clerks = 6 if store in FLAGSHIPS else 3
+        weight = 8 * 3 // clerks if store in FLAGSHIPS else 1
+        people += [(f"clerk-{store}-{k}", store, weight) for k in range(1, clerks + 1)]
+    people += [("flagship-clerk", "store-001", 4), ("demo-customer", "store-007", 1)]
+    return people
+
+
+def _rows(start: int, stop: int, total: int, rng: random.Random) -> Iterator[tuple[Any, ...]]:
+    """Tickets ``start`` … ``stop - 1`` of ``total``, oldest first (ids follow creation)."""
+    people = _people()
+    weights = [w for _, _, w in people]
+    office = ["office-anna", "office-boris", "office-vera"]
+    for n in range(start, stop):
+        created = END - SPAN + SPAN * (n / total) + timedelta(seconds=rng.randint(0, 59))
+        if rng.random() < 0.05:
+            login, company, store = rng.choice(office), "head-office", rng.choice(STORES)
+        else:
+            login, company, _w = rng.choices(people, weights)[0]
+            store = company
+        recent = END - created < timedelta(days=30)
+        state, kind = rng.choice(OPEN_STATES if recent and rng.random() < 0.6
+                                 else CLOSED_STATES)
+        deadline = created + timedelta(hours=rng.choice((4, 8, 24, 72))) \
+            if rng.random() < 0.7 else None
+        title = f"{rng.choice(WORDS).capitalize()} {rng.choice(WORDS)} at {store}"
+        yield (n, f"{created:%Y%m%d}{n:08d}", title, state, kind, "Raw", "3 normal",
+               login, company, store, rng.choice(ITEMS), created, created, deadline, created,
+               created)
+
+
+COLUMNS = ("ticket_id", "ticket_number", "title", "state", "state_type", "queue", "priority",
+           "customer_user_id", "customer_id", "store", "category", "created", "changed",
+           "promised_deadline", "state_since", "synced_at")
+
+
+def _naive(value: Any) -> Any:
+    return value.replace(tzinfo=None) if isinstance(value, datetime) else value
+
+
+def _load(url: str, start: int, stop: int, total: int) -> None:
+    """Bulk-insert tickets ``start`` … ``stop - 1`` into the cache at ``url``."""
+    from sqlalchemy import create_engine
+
+    rng = random.Random(start)
+    engine = create_engine(url)
+    raw = engine.raw_connection()
+    try:
+        cur = raw.cursor()
+        rows = (tuple(_naive(v) for v in row) for row in _rows(start, stop, total, rng))
+        if url.startswith("sqlite"):
+            marks = ", ".join("?" * len(COLUMNS))
+            sql = f"INSERT INTO ticket_cache ({', '.join(COLUMNS)}) VALUES ({marks})"
+            batch: list[tuple[Any, ...]] = []
+            for row in rows:
+                batch.append(row)
+                if len(batch) == 20_000:
+                    cur.executemany(sql, batch)
+                    batch.clear()
+            if batch:
+                cur.executemany(sql, batch)
+        else:
+            with cur.copy(f"COPY ticket_cache ({', '.join(COLUMNS)}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        raw.commit()
+        cur.execute("ANALYZE ticket_cache" if not url.startswith("sqlite") else "ANALYZE")
+        raw.commit()
+    finally:
+        raw.close()
+        engine.dispose()
+
+
+def _store_url(database: str, root: Path) -> str:
+    if database == "sqlite":
+        return f"sqlite:///{root / 'data' / 'radiant.sqlite3'}"
+    return f"{PG_URL}?options=-csearch_path%3D{SCHEMA}"
+
+
+def _prepare(url: str) -> None:
+    """A fresh schema at ``url``, migrated, with the ``ticket-pull`` cursor set."""
+    from sqlalchemy import create_engine, text
+
+    from radiant_ext.store import make_engine, make_session_factory, set_cursor, upgrade_database
+
+    if not url.startswith("sqlite"):
+        with create_engine(PG_URL).begin() as conn:
+            conn.execute(text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
+            conn.execute(text(f"CREATE SCHEMA {SCHEMA}"))
+    engine = make_engine(url)
+    upgrade_database(engine)
+    with make_session_factory(engine).begin() as s:
+        set_cursor(s, "ticket-pull", END)
+    engine.dispose()
+
+
+def _drop_schema() -> None:
+    from sqlalchemy import create_engine, text
+
+    with create_engine(PG_URL).begin() as conn:
+        conn.execute(text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def _serve(env: dict[str, str], log: Path, command: list[str], port: int) -> Iterator[str]:
+    """Run ``command`` (listening on ``port``) until it answers; yield its base URL."""
+    with log.open("w") as out:
+        proc = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                requests.get(url + "/", timeout=2)
+                break
+            except requests.RequestException as exc:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise SystemExit(f"{command[0]} did not start:\n"
+                                     f"{log.read_text()[-3000:]}") from exc
+                time.sleep(0.3)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+def _timed(session: requests.Session, url: str) -> float:
+    start = time.perf_counter()
+    answer = session.get(url, timeout=60, allow_redirects=False)
+    elapsed = (time.perf_counter() - start) * 1000
+    if answer.status_code != 200:
+        raise SystemExit(f"GET {url}: HTTP {answer.status_code}")
+    return elapsed
+
+
+PAGES = {
+    "own": ("flagship-clerk", "/requests?state=all"),
+    "company": ("flagship-clerk", "/requests/company?state=all"),
+    "company open": ("flagship-clerk", "/requests/company?state=open"),
+    "company category": ("flagship-clerk", "/requests/company?state=all&category=it.scanner"),
+    "company store": ("office-anna", "/requests/company?state=all&store=store-007"),
+    "company text": ("flagship-clerk", "/requests/company?state=all&q=leak+printer"),
+    "company page 2": ("office-anna", None),
+}
+
+
+def _page_two(session: requests.Session, url: str) -> str:
+    html = session.get(url + "/requests/company?state=all", timeout=60).text
+    found = re.search(r'rel="next" href="([^"]+)"', html)
+    if not found:
+        raise SystemExit("the company list has no next page")
+    return found.group(1).replace("&amp;", "&")
+
+
+def _measure(portal: str, floor: str, sessions: dict[str, requests.Session],
+             rounds: int) -> dict[str, list[float]]:
+    targets = {name: (sessions[who], portal + (path or _page_two(sessions[who], portal)))
+               for name, (who, path) in PAGES.items()}
+    targets["framework floor"] = (requests.Session(), floor + "/")
+    names = list(targets)
+    for name in names:  # warm-up
+        _timed(*targets[name])
+    times: dict[str, list[float]] = {name: [] for name in names}
+    for r in range(rounds):
+        for name in names[r % len(names):] + names[:r % len(names)]:
+            times[name].append(_timed(*targets[name]))
+    return times
+
+
+def _arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="1000,10000,100000,1000000")
+    parser.add_argument("--rounds", type=int, default=40)
+    parser.add_argument("--database", choices=("sqlite", "postgresql", "both"), default="both")
+    parser.add_argument("--keep", type=Path, help="keep the data in this folder")
+    return parser.parse_args()
+
+
+def _load_text() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def _run(database: str, root: Path, sizes: list[int], rounds: int, znuny: str) -> list[str]:
+    """Measure every page at every size on ``database``; return the table's lines."""
+    env = _settings_env(root, znuny)
+    env["RADIANT_DATABASE_URL"] = url = _store_url(database, root)
+    (root / "data").mkdir(exist_ok=True)
+    _prepare(url)
+    port, floor_port = _free_port(), _free_port()
+    serve = [str(Path(sys.executable).parent / "radiant-ext"), "serve", "--port", str(port)]
+    floor = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{floor_port}",
+             "--workers", "2", "--threads", "4", "--worker-class",
+             "radiant_ext.cli.http_worker.BufferingThreadWorker", "lists:floor_app()"]
+    floor_env = dict(env, PYTHONPATH=str(Path(__file__).resolve().parent))
+    lines, loaded = [], 0
+    with ExitStack() as stack:
+        portal_url = stack.enter_context(_serve(env, root / f"serve-{database}.log", serve, port))
+        floor_url = stack.enter_context(_serve(floor_env, root / "floor.log", floor, floor_port))
+        sessions = {who: _log_in(portal_url, who) for who, _ in PAGES.values()}
+        for size in sizes:
+            started = time.perf_counter()
+            _load(url, loaded, size, sizes[-1])
+            loaded = size
+            print(f"  {database}: {size:,} tickets loaded in "
+                  f"{time.perf_counter() - started:.0f} s", flush=True)
+            before = _load_text()
+            times = _measure(portal_url, floor_url, sessions, rounds)
+            after = _load_text()
+            for name, values in times.items():
+                p95 = _percentile(values, 0.95)
+                lines.append(f"{database:<10} {size:>9,} {name:<18} "
+                             f"{statistics.median(values):>7.1f} {p95:>7.1f} "
+                             f"{max(values):>7.1f}   load {before} -> {after}")
+                print(lines[-1], flush=True)
+    return lines
+
+
+def main() -> int:
+    args = _arguments()
+    sizes = [int(s) for s in args.sizes.split(",")]
+    print(f"machine: {_machine()}")
+    print("command: python benchmarks/lists.py " + " ".join(sys.argv[1:]))
+    root = args.keep or Path(tempfile.mkdtemp(prefix="radiant-lists-bench-"))
+    root.mkdir(parents=True, exist_ok=True)
+    databases = ["sqlite", "postgresql"] if args.database == "both" else [args.database]
+    lines: list[str] = []
+    try:
+        with ExitStack() as stack:
+            from radiant_ext_sandbox import generate_tickets
+
+            generate_tickets(root / "sandbox", 0)
+            znuny = stack.enter_context(_gunicorn(
+                f'radiant_ext_sandbox:create_app(data_dir="{root / "sandbox"}")',
+                {k: v for k, v in os.environ.items() if not k.startswith("RADIANT_")}, 2, 4,
+                root / "sandbox-gunicorn.log"))
+            for database in databases:
+                lines += _run(database, root, sizes, args.rounds, znuny)
+    finally:
+        if "postgresql" in databases:
+            _drop_schema()
+        if args.keep is None:
+            shutil.rmtree(root, ignore_errors=True)
+    print(f"\n{'database':<10} {'tickets':>9} {'page':<18} {'p50':>7} {'p95':>7} {'max':>7}"
+          "   (ms; load average 1/5/15 min before -> after)")
+    print("\n".join(lines))
+    print(f"python {platform.python_version()}; goal: p95 <= {GOAL_MS:.0f} ms at every size")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
