@@ -26,17 +26,17 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cmp_to_key
+from functools import cmp_to_key, lru_cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, func, literal, select, tuple_
+from sqlalchemy import ColumnElement, Integer, and_, bindparam, func, literal, or_, select, tuple_
 from sqlalchemy.orm import InstrumentedAttribute, Session
 from sqlalchemy.sql.util import ClauseAdapter
 
 from radiant_ext.store import TicketCache
 
 __all__ = ["COUNT_LIMIT", "SCAN_LIMIT", "Found", "InvalidCursor", "Key", "Walk", "count",
-           "decode", "encode", "page_keys"]
+           "decode", "encode", "page_keys", "rows_of"]
 
 COUNT_LIMIT = 1000
 """The most rows a list counts; past it the page says "more than 1,000 requests"."""
@@ -66,16 +66,28 @@ class Key:
 
 @dataclass(frozen=True)
 class Walk:
-    """How to walk one list: its sort, direction and arms.
+    """How to walk one list: its sort, direction, arms and the conditions checked on the way.
+
+    Conditions are ``(column, value)`` pairs, equal to match; the SQL is built once per
+    shape (which columns, how many words, ...) and cached, the values are parameters.
 
     :param arms: per arm, the conditions its index serves (scope, open flag, a filter).
     :param residual: conditions checked on the walked rows (bounded by :data:`SCAN_LIMIT`).
+    :param words: words every matching title holds (lower case), checked on the walk too.
+    :param number: digits a matching ticket number holds instead (with ``words``).
     """
 
     sort: str
     descending: bool
-    arms: Sequence[Sequence[ColumnElement[bool]]]
-    residual: Sequence[ColumnElement[bool]] = ()
+    arms: tuple[tuple[tuple[str, Any], ...], ...]
+    residual: tuple[tuple[str, Any], ...] = ()
+    words: tuple[str, ...] = ()
+    number: str = ""
+
+    @property
+    def filtered(self) -> bool:
+        """Whether rows are checked on the walk (and the walk bounded)."""
+        return bool(self.residual or self.words)
 
 
 def encode(sort: str, descending: bool, key: Key) -> str:
@@ -121,19 +133,30 @@ def _compare(descending: bool, nulls_first: bool) -> Any:
     return compare
 
 
-def _phase_query(walk: Walk, arm: Sequence[ColumnElement[bool]], null: bool,
-                 cursor: Key | None, descending: bool) -> Any:
-    """The ids of one arm's rows of one group (with or without a sort value) after
-    ``cursor``, in walk order, as a select to limit."""
-    column, tid = SORT_COLUMNS[walk.sort], TicketCache.ticket_id
-    where = list(arm)
-    if walk.sort in _NULLABLE:
+def _like(text: str) -> str:
+    """``text`` inside a LIKE pattern, its ``%``, ``_`` and ``/`` taken literally."""
+    return "%" + text.replace("/", "//").replace("%", "/%").replace("_", "/_") + "%"
+
+
+def _equal(columns: Sequence[str], prefix: str) -> list[ColumnElement[bool]]:
+    return [getattr(TicketCache, c) == bindparam(f"{prefix}{i}") for i, c in enumerate(columns)]
+
+
+def _phase_query(sort: str, arm: Sequence[str], number: int, null: bool, at_cursor: bool,
+                 descending: bool) -> Any:
+    """One arm's rows of one group (with or without a sort value), after the cursor
+    (``:cv``, ``:cid``) if it is in this group, in walk order, as (sort value, id)."""
+    column, tid = SORT_COLUMNS[sort], TicketCache.ticket_id
+    where = _equal(arm, f"a{number}_")
+    if sort in _NULLABLE:
         where.append(column.is_(None) if null else column.is_not(None))
-    if cursor is not None and cursor.null == null:
+    if at_cursor:
+        cid = bindparam("cid", type_=tid.type)
         if null:
-            where.append(tid < cursor.ticket_id if descending else tid > cursor.ticket_id)
+            where.append(tid < cid if descending else tid > cid)
         else:
-            pair, at = tuple_(column, tid), tuple_(cursor.value, cursor.ticket_id)
+            pair = tuple_(column, tid)
+            at = tuple_(bindparam("cv", type_=column.type), cid)
             where.append(pair < at if descending else pair > at)
     order = [tid] if null else [column, tid]
     return select(column, tid).where(*where).order_by(
@@ -145,14 +168,27 @@ _SCANNED = (TicketCache.ticket_id, TicketCache.title, TicketCache.ticket_number,
             TicketCache.promised_deadline, TicketCache.state)
 
 
-def _residual_query(walk: Walk, query: Any, descending: bool) -> Any:
-    """``query``'s first :data:`SCAN_LIMIT` rows (a derived table, which no planner merges
-    into the outer filter) that match the residual conditions, in walk order."""
-    scanned = query.with_only_columns(*_SCANNED).limit(SCAN_LIMIT).subquery()
+def _residual_where(residual: Sequence[str], words: int,
+                    number: bool) -> list[ColumnElement[bool]]:
+    """The conditions checked on the walk (``:r0`` …, ``:w0`` …, ``:num``)."""
+    where = _equal(residual, "r")
+    if words:
+        title = func.lower(TicketCache.title)
+        text = and_(*(title.like(bindparam(f"w{i}"), escape="/") for i in range(words)))
+        where.append(or_(TicketCache.ticket_number.like(bindparam("num"), escape="/"), text)
+                     if number else text)
+    return where
+
+
+def _residual_query(sort: str, query: Any, where: Sequence[ColumnElement[bool]],
+                    descending: bool, n: int, scan: int) -> Any:
+    """``query``'s first ``scan`` rows (a derived table, which no planner merges into the
+    outer filter) that match ``where``, in walk order."""
+    scanned = query.with_only_columns(*_SCANNED).limit(scan).subquery()
     adapt = ClauseAdapter(scanned).traverse
-    column, tid = scanned.c[SORT_COLUMNS[walk.sort].key], scanned.c.ticket_id
-    return select(column, tid).where(*(adapt(c) for c in walk.residual)).order_by(
-        *(c.desc() if descending else c.asc() for c in (column, tid)))
+    column, tid = scanned.c[SORT_COLUMNS[sort].key], scanned.c.ticket_id
+    return select(column, tid).where(*(adapt(c) for c in where)).order_by(
+        *(c.desc() if descending else c.asc() for c in (column, tid))).limit(n)
 
 
 def _tagged(query: Any, tag: int) -> Any:
@@ -162,37 +198,54 @@ def _tagged(query: Any, tag: int) -> Any:
     return select(literal(tag, Integer).label("tag"), value.label("v"), tid.label("i"))
 
 
-def _groups(walk: Walk, cursor: Key | None, backward: bool) -> list[bool]:
+def _groups(sort: str, cursor_null: bool | None, backward: bool) -> list[bool]:
     """The groups (``True``: rows without a sort value) a walk reads, in walk order."""
-    groups = [False, True] if walk.sort in _NULLABLE else [False]
+    groups = [False, True] if sort in _NULLABLE else [False]
     if backward:
         groups.reverse()
-    return groups[groups.index(cursor.null):] if cursor is not None else groups
+    return groups[groups.index(cursor_null):] if cursor_null is not None else groups
 
 
-def _members(walk: Walk, cursor: Key | None, backward: bool, n: int) -> list[Any]:
-    """Every arm's and group's first ``n`` matches (tag ``4 * arm + 2 * group``) and, with
-    residual conditions, the last row the scan reaches (the same tag + 1)."""
-    descending = walk.descending != backward
+@lru_cache(maxsize=512)
+def _walk_statement(sort: str, descending: bool, arms: tuple[tuple[str, ...], ...],
+                    residual: tuple[str, ...], words: int, number: bool,
+                    cursor_null: bool | None, backward: bool, n: int, scan: int) -> Any:
+    """One UNION ALL of every arm's and group's first ``n`` matches (tag ``4 * arm + 2 *
+    group``) and, with conditions checked on the walk, of the last row the scan reaches
+    (the same tag + 1): a page in one round trip, built once per shape."""
+    direction = descending != backward
+    where = _residual_where(residual, words, number)
     members = []
-    for number, arm in enumerate(walk.arms):
-        for null in _groups(walk, cursor, backward):
-            at = cursor if cursor is not None and cursor.null == null else None
-            query = _phase_query(walk, arm, null, at, descending)
-            tag = 4 * number + 2 * int(null)
-            if walk.residual:
-                members.append(_tagged(_residual_query(walk, query, descending).limit(n), tag))
-                members.append(_tagged(query.offset(SCAN_LIMIT - 1).limit(1), tag + 1))
+    for number_, arm in enumerate(arms):
+        for null in _groups(sort, cursor_null, backward):
+            query = _phase_query(sort, arm, number_, null, cursor_null == null, direction)
+            tag = 4 * number_ + 2 * int(null)
+            if where:
+                members.append(_tagged(_residual_query(
+                    sort, query, where, direction, n, scan), tag))
+                members.append(_tagged(query.offset(scan - 1).limit(1), tag + 1))
             else:
                 members.append(_tagged(query.limit(n), tag))
-    return members
+    return members[0].union_all(*members[1:]) if len(members) > 1 else members[0]
+
+
+def _parameters(walk: Walk, cursor: Key | None) -> dict[str, Any]:
+    values: dict[str, Any] = {f"a{a}_{i}": v for a, arm in enumerate(walk.arms)
+                              for i, (_c, v) in enumerate(arm)}
+    values.update((f"r{i}", v) for i, (_c, v) in enumerate(walk.residual))
+    values.update((f"w{i}", _like(w)) for i, w in enumerate(walk.words))
+    if walk.number:
+        values["num"] = _like(walk.number)
+    if cursor is not None:
+        values.update(cid=cursor.ticket_id, **({} if cursor.null else {"cv": cursor.value}))
+    return values
 
 
 def _arm_keys(walk: Walk, number: int, found: dict[int, list[Key]], cursor: Key | None,
               backward: bool, n: int) -> tuple[list[Key], Key | None]:
     """One arm's matches in walk order, and where the scan stopped it first (else ``None``)."""
     keys: list[Key] = []
-    for null in _groups(walk, cursor, backward):
+    for null in _groups(walk.sort, cursor.null if cursor else None, backward):
         tag = 4 * number + 2 * int(null)
         got = found.get(tag, [])
         keys += got
@@ -218,10 +271,12 @@ class Found:
 def page_keys(s: Session, walk: Walk, cursor: Key | None, backward: bool, n: int) -> Found:
     """The keys of ``n`` rows after ``cursor`` (before it, ``backward``) in walk order."""
     compare = _compare(walk.descending != backward, nulls_first=backward)
-    members = _members(walk, cursor, backward, n + 1)
-    union = members[0].union_all(*members[1:]) if len(members) > 1 else members[0]
+    statement = _walk_statement(
+        walk.sort, walk.descending, tuple(tuple(c for c, _v in arm) for arm in walk.arms),
+        tuple(c for c, _v in walk.residual), len(walk.words), bool(walk.number),
+        cursor.null if cursor else None, backward, n + 1, SCAN_LIMIT)
     found: dict[int, list[Key]] = {}
-    for tag, value, ticket_id in s.execute(union):
+    for tag, value, ticket_id in s.execute(statement, _parameters(walk, cursor)):
         found.setdefault(tag, []).append(Key(bool(tag & 2), value, ticket_id))
     keys: dict[int, Key] = {}
     stops: list[Key] = []
@@ -239,11 +294,32 @@ def page_keys(s: Session, walk: Walk, cursor: Key | None, backward: bool, n: int
     return Found(ordered, stop, stop is not None)
 
 
-def count(s: Session, arms: Sequence[Sequence[ColumnElement[bool]]]) -> int:
-    """How many rows the arms hold together, counted up to :data:`COUNT_LIMIT` + 1 per arm
-    (a result above :data:`COUNT_LIMIT` means "more than that")."""
-    parts = [select(TicketCache.ticket_id).where(*arm).limit(COUNT_LIMIT + 1).subquery()
-             for arm in arms]
+@lru_cache(maxsize=64)
+def _count_statement(arms: tuple[tuple[str, ...], ...], limit: int) -> Any:
+    parts = [select(TicketCache.ticket_id).where(*_equal(arm, f"a{a}_")).limit(limit)
+             .subquery() for a, arm in enumerate(arms)]
     ids = [select(part.c.ticket_id) for part in parts]
     union = ids[0].union(*ids[1:]) if len(ids) > 1 else ids[0]
-    return int(s.scalar(select(func.count()).select_from(union.subquery())) or 0)
+    return select(func.count()).select_from(union.subquery())
+
+
+def count(s: Session, arms: tuple[tuple[tuple[str, Any], ...], ...]) -> int:
+    """How many rows the arms hold together, counted up to :data:`COUNT_LIMIT` + 1 per arm
+    (a result above :data:`COUNT_LIMIT` means "more than that")."""
+    statement = _count_statement(tuple(tuple(c for c, _v in arm) for arm in arms),
+                                 COUNT_LIMIT + 1)
+    values = {f"a{a}_{i}": v for a, arm in enumerate(arms) for i, (_c, v) in enumerate(arm)}
+    return int(s.scalar(statement, values) or 0)
+
+
+_ROW_COLUMNS = (TicketCache.ticket_id, TicketCache.ticket_number, TicketCache.title,
+                TicketCache.state, TicketCache.state_type, TicketCache.category,
+                TicketCache.store, TicketCache.customer_id, TicketCache.customer_user_id,
+                TicketCache.created, TicketCache.promised_deadline, TicketCache.priority)
+_ROWS = select(*_ROW_COLUMNS).where(
+    TicketCache.ticket_id.in_(bindparam("ids", expanding=True)))
+
+
+def rows_of(s: Session, ids: Sequence[int]) -> dict[int, Any]:
+    """The list columns of the tickets ``ids`` (named like ``TicketCache``'s), by id."""
+    return {r.ticket_id: r for r in s.execute(_ROWS, {"ids": list(ids)})} if ids else {}

@@ -14,7 +14,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import ColumnElement, and_, exists, func, or_, select
+from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from radiant_ext.client import ZnunyClient
@@ -32,6 +32,7 @@ from radiant_ext.portal.adapters.keyset import (
     decode,
     encode,
     page_keys,
+    rows_of,
 )
 from radiant_ext.portal.numbers import plain_number
 from radiant_ext.portal.ports import (
@@ -60,6 +61,7 @@ RECENT_FILED = timedelta(days=2)
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _CLOSED_TYPES = ("closed", "removed", "merged")
 _OPEN_TYPES = ("new", "open", "pending reminder", "pending auto")
+Arms = tuple[tuple[tuple[str, Any], ...], ...]
 
 
 class Lister(Protocol):
@@ -89,17 +91,6 @@ def text_matches(row: TicketSummary, text: str) -> bool:
         return True
     title = row.title.casefold()
     return all(word in title for word in text.casefold().split())
-
-
-def _text_clause(text: str) -> ColumnElement[bool]:
-    """:func:`text_matches` as SQL over the ticket cache (no full-text index: the title and
-    number of one customer's or company's tickets)."""
-    title = func.lower(TicketCache.title)
-    words = and_(*(title.contains(word, autoescape=True) for word in text.casefold().split()))
-    number = plain_number(text)
-    if number.isdigit():
-        return or_(TicketCache.ticket_number.contains(number, autoescape=True), words)
-    return words
 
 
 class LiveLister:
@@ -161,26 +152,24 @@ class CacheLister:
         self._sessions = sessions
 
     @staticmethod
-    def _walk(customer: Customer,
-              query: ListQuery) -> tuple[Walk, Sequence[Sequence[ColumnElement[bool]]] | None]:
+    def _walk(customer: Customer, query: ListQuery) -> tuple[Walk, Arms | None]:
         """How to walk the list, and the arms to count (``None``: not counted)."""
-        scopes: list[ColumnElement[bool]] = [TicketCache.list_login == customer.login.lower()]
+        scopes = [("list_login", customer.login.lower())]
         if query.scope == "company" and customer.company_visible and customer.customer_id:
-            scopes.append(TicketCache.customer_id == customer.customer_id)
+            scopes.append(("customer_id", customer.customer_id))
         opens = {"open": [True], "closed": [False]}.get(query.state, [True, False])
-        filters: list[ColumnElement[bool]] = []
-        if query.category:
-            filters.append(TicketCache.category == query.category)
-        if query.store:
-            filters.append(TicketCache.list_store == query.store)
+        filters = [f for f in (("category", query.category), ("list_store", query.store))
+                   if f[1]]
         indexed = filters[:1] if query.sort == "created" else []
-        residual = filters[len(indexed):] + ([_text_clause(query.text)] if query.text else [])
-        arms = [[scope, TicketCache.list_open == state, *indexed]
-                for scope in scopes for state in opens]
-        counted = len(filters) <= 1 and not query.text
-        counts = [[scope, TicketCache.list_open == state, *filters]
-                  for scope in scopes for state in opens] if counted else None
-        return Walk(query.sort, query.descending, arms, residual), counts
+        arms = tuple((scope, ("list_open", state), *indexed)
+                     for scope in scopes for state in opens)
+        number = plain_number(query.text)
+        walk = Walk(query.sort, query.descending, arms, tuple(filters[len(indexed):]),
+                    tuple(query.text.casefold().split()), number if number.isdigit() else "")
+        if len(filters) > 1 or query.text:
+            return walk, None
+        return walk, tuple((scope, ("list_open", state), *filters)
+                           for scope in scopes for state in opens)
 
     def list(self, customer: Customer, query: ListQuery) -> TicketPage:
         walk, counts = self._walk(customer, query)
@@ -220,12 +209,12 @@ class CacheLister:
 
 def _rows(s: Session, ids: list[int]) -> list[TicketSummary]:
     """The list rows of ``ids``, in that order."""
-    found = {t.ticket_id: t for t in s.scalars(
-        select(TicketCache).where(TicketCache.ticket_id.in_(ids)))} if ids else {}
+    found = rows_of(s, ids)
     return [_row(found[i]) for i in ids if i in found]
 
 
-def _row(t: TicketCache) -> TicketSummary:
+def _row(t: Any) -> TicketSummary:
+    """A list row of a cached ticket (a ``TicketCache`` or a row of its list columns)."""
     return TicketSummary(
         ticket_id=t.ticket_id, ticket_number=t.ticket_number, title=t.title, state=t.state,
         state_type=t.state_type, category=t.category or "",
