@@ -13,8 +13,8 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Mapping
-from typing import Any, Literal
+from collections.abc import Callable, Mapping
+from typing import Any, Literal, TypeVar
 from urllib.parse import quote
 
 import requests
@@ -59,6 +59,9 @@ HeaderAuth = bool | Literal["auto"]
 """``True``: SessionID / login / password in ``X-OTRS-Header-*`` headers; ``False``: in the
 query string or body; ``"auto"``: headers when the server reads them (asked once)."""
 _Auth = Literal["default", "none", "credentials"]
+T = TypeVar("T")
+Decoder = Callable[[str, requests.Response], T]
+"""Turns an HTTP answer into the operation's result or raises (default: :func:`_decode`)."""
 
 
 class ClientCore:
@@ -256,11 +259,24 @@ class ClientCore:
             ``none``, or ``credentials`` (login and password even in session mode).
         :param route: use this route instead of the route set's route for ``operation``.
         """
+        return self._request_as(operation, payload, _decode, auth=auth, route=route)
+
+    def _request_as(
+        self,
+        operation: str,
+        payload: Mapping[str, Any],
+        decode: Decoder[T],
+        *,
+        auth: _Auth = "default",
+        route: Route | None = None,
+    ) -> T:
+        """:meth:`_request` with the answer turned into a result by ``decode`` (for example
+        validated into models straight from its bytes); ``decode`` raises the errors."""
         route = route or self.routes.route(operation)
         for attempt in (1, 2):
             data, headers, sid = self._authenticate(dict(payload), auth)
             try:
-                return self._exchange(operation, route, data, headers)
+                return self._exchange(operation, route, data, headers, decode)
             except AuthenticationError:
                 if attempt == 2 or sid is None or self.credentials is None:
                     raise
@@ -284,8 +300,9 @@ class ClientCore:
         return url, None, json.dumps(data, ensure_ascii=False).encode("utf-8")
 
     def _exchange(
-        self, operation: str, route: Route, data: dict[str, Any], headers: dict[str, str]
-    ) -> dict[str, Any]:
+        self, operation: str, route: Route, data: dict[str, Any], headers: dict[str, str],
+        decode: Decoder[T],
+    ) -> T:
         url, params, body = self._prepare(route, data)
         safe = operation in SAFE_OPERATIONS
         attempt = 0
@@ -312,7 +329,7 @@ class ClientCore:
             ):
                 self._sleep(self.retry.delay(attempt))
                 continue
-            return _decode(operation, response)
+            return decode(operation, response)
 
     def _raise_if_web_service_missing(self, operation: str, exc: NoResponseError) -> None:
         """Raise :class:`WebserviceNotFoundError` when the silence means Znuny has no valid web

@@ -11,10 +11,11 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
+import requests
 from pydantic import BaseModel, ValidationError
 
 from radiant_ext.client._base import format_znuny_datetime
-from radiant_ext.client._core import ClientCore
+from radiant_ext.client._core import ClientCore, _decode
 from radiant_ext.client._paging import iter_search
 from radiant_ext.client.credentials import AgentCredentials
 from radiant_ext.client.errors import (
@@ -32,6 +33,7 @@ from radiant_ext.client.models import (
     NewTicket,
     SessionInfo,
     Ticket,
+    TicketAnswer,
     TicketChanges,
     TicketCreated,
     TicketUpdated,
@@ -69,6 +71,30 @@ def _validate(model: type[M], data: Any, operation: str) -> M:
             f"{exc.errors()[0]['loc']} {exc.errors()[0]['msg']}",
             operation=operation, status=200,
         ) from exc
+
+
+def _tickets(operation: str, response: requests.Response) -> list[Ticket]:
+    """TicketGet's tickets, validated straight from the answer's UTF-8 bytes.
+
+    Any other answer (an error, a body that is not JSON, a ticket that does not validate, another
+    charset) is decoded and validated ticket by ticket as every other answer is, which raises
+    the error it stands for — with the same message as ever.
+    """
+    if response.status_code == 200 and (response.encoding or "utf-8").lower() in _UTF8:
+        try:
+            answer = TicketAnswer.model_validate_json(response.content)
+        except ValidationError:
+            pass
+        else:
+            if "error" not in answer.model_fields_set:
+                return answer.tickets
+    data = _decode(operation, response)
+    raw = data.get("Ticket", [])
+    items = raw if isinstance(raw, list) else [raw]
+    return [_validate(Ticket, item, operation) for item in items]
+
+
+_UTF8 = ("utf-8", "utf8")
 
 
 def _df_payload(fields: DynamicFieldsArg) -> Any:
@@ -276,10 +302,7 @@ class ZnunyClient(ClientCore):
         return tickets[0]
 
     def _get_batch(self, operation: str, payload: Mapping[str, Any]) -> list[Ticket]:
-        data = self._request(operation, payload)
-        raw = data.get("Ticket", [])
-        items = raw if isinstance(raw, list) else [raw]
-        return [_validate(Ticket, item, operation) for item in items]
+        return self._request_as(operation, payload, _tickets)
 
     def ticket_get_many(
         self,

@@ -12,15 +12,24 @@ import mimetypes
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, field_serializer, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    field_serializer,
+    field_validator,
+    model_validator,
+)
 
 from radiant_ext.client._base import (
     Base64Bytes,
     InboundModel,
+    NativeFirst,
     OptionalDateTime,
     OptionalInt,
+    OptionalStr,
     OutboundModel,
     ZnunyBool,
     ZnunyFloat,
@@ -41,6 +50,7 @@ __all__ = [
     "PendingTime",
     "SessionInfo",
     "Ticket",
+    "TicketAnswer",
     "TicketChanges",
     "TicketCreated",
     "TicketUpdated",
@@ -100,6 +110,11 @@ def _as_list(value: Any) -> Any:
     return value
 
 
+def _one_as_list(value: Any) -> Any:
+    """One object where a list is meant; anything else is left to the list's validation."""
+    return [value] if isinstance(value, Mapping) else value
+
+
 class Attachment(InboundModel):
     """An attachment of an article as TicketGet returns it (``Attachments=1``).
 
@@ -143,12 +158,12 @@ class Article(InboundModel):
     create_time: OptionalDateTime = Field(default=None, alias="CreateTime")
     change_time: OptionalDateTime = Field(default=None, alias="ChangeTime")
     time_unit: ZnunyFloat = Field(default=0.0, alias="TimeUnit")
-    attachments: list[Attachment] = Field(default_factory=list, alias="Attachment")
+    attachments: Annotated[list[Attachment], NativeFirst(_as_list)] = Field(
+        default_factory=list, alias="Attachment")
     dynamic_fields: dict[str, str | list[str] | None] = Field(
         default_factory=dict, alias="DynamicField"
     )
 
-    _attachments_list = field_validator("attachments", mode="before")(_as_list)
     _df_dict = field_validator("dynamic_fields", mode="before")(dynamic_fields_to_dict)
 
 
@@ -173,9 +188,9 @@ class Ticket(InboundModel):
     lock_id: OptionalInt = Field(default=None, alias="LockID")
     type: ZnunyStr = Field(default="", alias="Type")
     type_id: OptionalInt = Field(default=None, alias="TypeID")
-    service: str | None = Field(default=None, alias="Service")
+    service: OptionalStr = Field(default=None, alias="Service")
     service_id: OptionalInt = Field(default=None, alias="ServiceID")
-    sla: str | None = Field(default=None, alias="SLA")
+    sla: OptionalStr = Field(default=None, alias="SLA")
     sla_id: OptionalInt = Field(default=None, alias="SLAID")
     customer_id: ZnunyStr = Field(default="", alias="CustomerID")
     customer_user_id: ZnunyStr = Field(default="", alias="CustomerUserID")
@@ -198,18 +213,27 @@ class Ticket(InboundModel):
     escalation_update_time: OptionalInt = Field(default=None, alias="EscalationUpdateTime")
     escalation_solution_time: OptionalInt = Field(default=None, alias="EscalationSolutionTime")
     first_response: OptionalDateTime = Field(default=None, alias="FirstResponse")
-    articles: list[Article] = Field(default_factory=list, alias="Article")
+    articles: Annotated[list[Article], NativeFirst(_as_list)] = Field(
+        default_factory=list, alias="Article")
     dynamic_fields: dict[str, str | list[str] | None] = Field(
         default_factory=dict, alias="DynamicField"
     )
 
-    _articles_list = field_validator("articles", mode="before")(_as_list)
     _df_dict = field_validator("dynamic_fields", mode="before")(dynamic_fields_to_dict)
 
-    @field_validator("service", "sla", mode="before")
-    @classmethod
-    def _empty_is_none(cls, value: Any) -> Any:
-        return None if value in ("", None) else value
+
+class TicketAnswer(BaseModel):
+    """TicketGet's answer as it arrives, validated straight from its bytes.
+
+    ``tickets``: the ``Ticket`` list (one object for one ticket). ``Error`` (an HTTP-200
+    error answer) is kept for the caller, who raises the error it stands for.
+    """
+
+    model_config = ConfigDict(extra="ignore")
+
+    tickets: Annotated[list[Ticket], NativeFirst(_one_as_list)] = Field(
+        default_factory=list, alias="Ticket")
+    error: Any = Field(default=None, alias="Error")
 
 
 class HistoryEntry(InboundModel):
@@ -378,9 +402,9 @@ class _TicketFields(OutboundModel):
     priority_id: int | None = Field(default=None, alias="PriorityID")
     type: str | None = Field(default=None, alias="Type")
     type_id: int | None = Field(default=None, alias="TypeID")
-    service: str | None = Field(default=None, alias="Service")
+    service: OptionalStr = Field(default=None, alias="Service")
     service_id: int | None = Field(default=None, alias="ServiceID")
-    sla: str | None = Field(default=None, alias="SLA")
+    sla: OptionalStr = Field(default=None, alias="SLA")
     sla_id: int | None = Field(default=None, alias="SLAID")
     customer_user: str | None = Field(default=None, alias="CustomerUser")
     customer_id: str | None = Field(default=None, alias="CustomerID")
