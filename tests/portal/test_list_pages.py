@@ -127,7 +127,9 @@ def test_every_sort_pages_forward_and_back_without_gaps_or_repeats(
     {"store": "store-012"}, {"store": "store-007"}, {"text": "printer"},
     {"text": "printer", "state": "open", "category": "it.pos-down"},
     {"category": "hr.vacation-request", "store": "store-007"},
-    {"text": "0000000 3"}, {"category": "it.scanner", "sort": "deadline"},
+    {"text": "0000000 3"}, {"text": "2026 1101 0000 0004"},
+    {"text": "2026-1101-0000-0004", "sort": "state", "category": "it.pos-down"},
+    {"category": "it.scanner", "sort": "deadline"},
     {"store": "store-012", "sort": "state", "descending": False},
 ])
 def test_filters_page_like_the_model(cache: sessionmaker[Session], filters: Any) -> None:
@@ -177,6 +179,19 @@ def test_a_search_looks_through_a_bounded_number_of_rows_per_page(
     assert not first.counted
     with cache() as s:
         assert sum(_walk(lister, OFFICE, query), []) == _expected(s, OFFICE, query)
+
+
+def test_a_whole_number_is_found_at_any_age(
+    cache: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(keyset, "SCAN_LIMIT", 5)
+    lister = CacheLister(cache)
+    query = ListQuery(scope="company", state="all", text="2026 1101 0000 0001")
+    page = lister.list(OFFICE, query)  # far beyond the first five rows of the walk
+    with cache() as s:
+        expected = _expected(s, OFFICE, query)
+    assert expected and [r.ticket_id for r in page.rows] == expected
+    assert page.scan_limit is None and page.counted and page.total == len(expected)
 
 
 def test_counts_stop_at_the_limit(cache: sessionmaker[Session],

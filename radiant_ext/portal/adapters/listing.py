@@ -48,6 +48,7 @@ from radiant_ext.store import Outbox, OutboxState, SyncCursor, TicketCache
 __all__ = [
     "LIVE_LIMIT",
     "RECENT_FILED",
+    "WHOLE_NUMBER",
     "AutoLister",
     "CacheLister",
     "LiveLister",
@@ -57,6 +58,9 @@ __all__ = [
 ]
 
 LIVE_LIMIT = 500
+WHOLE_NUMBER = 10
+"""A search of this many digits or more is a whole ticket number: the cached lists look it
+up in the number index (any age, exact) instead of checking it on the walk."""
 RECENT_FILED = timedelta(days=2)
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _CLOSED_TYPES = ("closed", "removed", "merged")
@@ -160,13 +164,18 @@ class CacheLister:
         opens = {"open": [True], "closed": [False]}.get(query.state, [True, False])
         filters = [f for f in (("category", query.category), ("list_store", query.store))
                    if f[1]]
-        indexed = filters[:1] if query.sort == "created" else []
+        number = plain_number(query.text)
+        whole = number.isdigit() and len(number) >= WHOLE_NUMBER
+        text = "" if whole else query.text
+        if whole:  # looked up in the number index: at most one row, at any age
+            filters.insert(0, ("ticket_number", number))
+        indexed = filters[:1] if whole or query.sort == "created" else []
         arms = tuple((scope, ("list_open", state), *indexed)
                      for scope in scopes for state in opens)
-        number = plain_number(query.text)
         walk = Walk(query.sort, query.descending, arms, tuple(filters[len(indexed):]),
-                    tuple(query.text.casefold().split()), number if number.isdigit() else "")
-        if len(filters) > 1 or query.text:
+                    tuple(text.casefold().split()),
+                    number if number.isdigit() and not whole else "")
+        if not whole and (len(filters) > 1 or text):
             return walk, None
         return walk, tuple((scope, ("list_open", state), *filters)
                            for scope in scopes for state in opens)
