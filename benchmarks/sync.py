@@ -264,7 +264,7 @@ def _one_pull(settings: Settings, engine: Engine, parallel: int) -> dict[str, An
     settings = settings.model_copy(update={"sync_pull_parallel_batches": parallel})
     ctx = JobContext(settings=settings, engine=engine,
                      client_factory=lambda: ZnunyClient.from_settings(settings))
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     try:
         pulled = full_resync(ctx)["pulled"]
         error = ""
@@ -272,7 +272,8 @@ def _one_pull(settings: Settings, engine: Engine, parallel: int) -> dict[str, An
         pulled, error = _cached(engine), f"{type(exc).__name__}: {exc}"[:200]
     finally:
         ctx.close()
-    return {"wall": time.perf_counter() - started, "pulled": pulled, "error": error}
+    return {"wall": time.perf_counter() - started, "pulled": pulled, "error": error,
+            "cpu": time.process_time() - cpu}
 
 
 def compare_parallel(settings: Settings, engine: Engine, values: list[int],
@@ -285,7 +286,8 @@ def compare_parallel(settings: Settings, engine: Engine, values: list[int],
             run_ = _one_pull(settings, engine, n)
             runs[n].append(run_)
             print(f"round {number + 1}, {n} parallel: {run_['pulled']} tickets, "
-                  f"{run_['wall']:.1f} s, {run_['pulled'] / run_['wall']:.0f}/s, load {before} "
+                  f"{run_['wall']:.1f} s ({run_['cpu']:.1f} s CPU here), "
+                  f"{run_['pulled'] / run_['wall']:.0f}/s, load {before} "
                   f"-> {load()}{', ERROR ' + run_['error'] if run_['error'] else ''}",
                   flush=True)
     rows = [("parallel batches", "tickets", "wall s min / median / max",
@@ -301,7 +303,8 @@ def compare_parallel(settings: Settings, engine: Engine, values: list[int],
 
 def growth(args: argparse.Namespace, root: Path) -> None:
     """A fresh sandbox per size, one full pull with the defaults; print the growth table."""
-    rows = [("tickets", "seed s", "pull s", "tickets/s", "ms/ticket", "peak RSS growth MB",
+    rows = [("tickets", "seed s", "pull s", "CPU s here", "tickets/s", "ms/ticket",
+             "peak RSS growth MB",
              "tracemalloc peak MB", "load before -> after")]
     for size in args.growth:
         folder = root / f"growth-{size}"
@@ -320,7 +323,8 @@ def growth(args: argparse.Namespace, root: Path) -> None:
             traced = _traced(settings, engine) if args.tracemalloc else None
         shutil.rmtree(folder, ignore_errors=True)
         rate = size / result["wall"]
-        rows.append((f"{size:,}", f"{seeded:.0f}", f"{result['wall']:.1f}", f"{rate:.0f}",
+        rows.append((f"{size:,}", f"{seeded:.0f}", f"{result['wall']:.1f}",
+                     f"{result['cpu']:.1f}", f"{rate:.0f}",
                      f"{1000 / rate:.2f}", f"{rss.growth_mb:.1f}",
                      "—" if traced is None else f"{traced:.1f}", f"{before} -> {after}"))
         print(" | ".join(rows[-1]), flush=True)
