@@ -171,7 +171,7 @@ class Outbox(Base):
 _CLOSED_SQL = "'closed', 'removed', 'merged'"
 
 LIST_INDEXES: dict[str, tuple[str, ...]] = {
-    "created": ("created", "ticket_id"),
+    "created": ("created", "ticket_id", "title", "ticket_number"),
     "category": ("category", "created", "ticket_id"),
     "store": ("list_store", "created", "ticket_id"),
     "deadline": ("promised_deadline", "ticket_id"),
@@ -179,7 +179,8 @@ LIST_INDEXES: dict[str, tuple[str, ...]] = {
     "number": ("ticket_number", "ticket_id"),
 }
 """The request lists' indexes after (login or company, open): one per sort, and for the
-default sort (created) one per filter, so that a list page reads an index range in order."""
+default sort (created) one per filter, so that a list page reads an index range in order.
+The default sort's carries the title and number too: a text search reads only the index."""
 
 
 class TicketCache(Base):

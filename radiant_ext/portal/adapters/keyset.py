@@ -29,9 +29,21 @@ from datetime import datetime
 from functools import cmp_to_key, lru_cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, and_, bindparam, func, literal, or_, select, tuple_
+from sqlalchemy import (
+    Column,
+    ColumnElement,
+    Integer,
+    and_,
+    bindparam,
+    func,
+    literal,
+    or_,
+    select,
+    tuple_,
+)
 from sqlalchemy.orm import InstrumentedAttribute, Session
 from sqlalchemy.sql.util import ClauseAdapter
+from sqlalchemy.sql.visitors import iterate
 
 from radiant_ext.store import TicketCache
 
@@ -163,9 +175,6 @@ def _phase_query(sort: str, arm: Sequence[str], number: int, null: bool, at_curs
         *(c.desc() if descending else c.asc() for c in order))
 
 
-_SCANNED = (TicketCache.ticket_id, TicketCache.title, TicketCache.ticket_number,
-            TicketCache.category, TicketCache.list_store, TicketCache.created,
-            TicketCache.promised_deadline, TicketCache.state)
 
 
 def _residual_where(residual: Sequence[str], words: int,
@@ -180,11 +189,22 @@ def _residual_where(residual: Sequence[str], words: int,
     return where
 
 
+def _scanned(where: Sequence[ColumnElement[bool]], sort: str) -> list[Any]:
+    """The sort column, the id and the columns ``where`` reads, once each."""
+    table = TicketCache.__table__
+    keys = dict.fromkeys([SORT_COLUMNS[sort].key, "ticket_id"])
+    for condition in where:
+        keys.update(dict.fromkeys(e.key for e in iterate(condition)
+                                  if isinstance(e, Column) and e.table is table))
+    return [table.c[key] for key in keys]
+
+
 def _residual_query(sort: str, query: Any, where: Sequence[ColumnElement[bool]],
                     descending: bool, n: int, scan: int) -> Any:
     """``query``'s first ``scan`` rows (a derived table, which no planner merges into the
-    outer filter) that match ``where``, in walk order."""
-    scanned = query.with_only_columns(*_SCANNED).limit(scan).subquery()
+    outer filter) that match ``where``, in walk order. Only the columns ``where`` reads are
+    scanned: for a text search in the default sort, the index holds them all."""
+    scanned = query.with_only_columns(*_scanned(where, sort)).limit(scan).subquery()
     adapt = ClauseAdapter(scanned).traverse
     column, tid = scanned.c[SORT_COLUMNS[sort].key], scanned.c.ticket_id
     return select(column, tid).where(*(adapt(c) for c in where)).order_by(

@@ -31,7 +31,7 @@ _COLUMNS = (
     ('list_open', sa.Boolean(), "state_type NOT IN ('closed', 'removed', 'merged')"),
 )
 _INDEXES = {
-    'created': ('created', 'ticket_id'),
+    'created': ('created', 'ticket_id', 'title', 'ticket_number'),  # search: index only
     'category': ('category', 'created', 'ticket_id'),
     'store': ('list_store', 'created', 'ticket_id'),
     'deadline': ('promised_deadline', 'ticket_id'),
