@@ -13,9 +13,12 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
+from requests.utils import get_netrc_auth
 from urllib3.exceptions import (
     ConnectTimeoutError,
     NameResolutionError,
@@ -120,6 +123,10 @@ def translate(exc: requests.RequestException, operation: str) -> ZnunyConnection
     return err
 
 
+_READ_SIZE = 1 << 20
+"""Answers are read in pieces of up to 1 MiB (requests' ``.content`` reads 10 KiB at a time)."""
+
+
 class Transport:
     """Sends single HTTP requests over a pool of keep-alive ``requests.Session`` objects.
 
@@ -127,6 +134,11 @@ class Transport:
     warm) and returns it afterwards, so one thread or many — including the short-lived
     threads of a parallel batch fetch — reuse the same connections. Concurrent requests use
     different sessions (``requests.Session`` is not meant to be shared between threads).
+
+    What requests takes from the environment (``HTTP(S)_PROXY`` / ``NO_PROXY``,
+    ``REQUESTS_CA_BUNDLE`` / ``CURL_CA_BUNDLE``, ``~/.netrc``) is read once per scheme and host,
+    on the first request there, instead of on every request; changes made to the environment
+    later are not seen by this transport.
 
     :param verify: ``True``, ``False`` or the path of a CA bundle.
     :param cert: client certificate: a PEM path, or ``(cert, key)`` paths.
@@ -153,6 +165,7 @@ class Transport:
         self._lock = threading.Lock()
         self._idle: list[requests.Session] = []
         self._busy: set[requests.Session] = set()
+        self._settings: dict[tuple[str, str], dict[str, Any]] = {}  # per scheme and host
         self.opened = 0  #: sessions created so far (each holds one keep-alive connection)
 
     def _new_session(self) -> requests.Session:
@@ -164,7 +177,26 @@ class Transport:
         session.cert = self.cert
         session.headers["User-Agent"] = self.user_agent
         session.headers["Accept"] = "application/json"
+        session.trust_env = False  # the environment is read once: _environment
         return session
+
+    def _environment(self, session: requests.Session, url: str) -> dict[str, Any]:
+        """Proxies, CA bundle and netrc login for ``url``'s origin, as requests would take
+        them from the environment (read on the first request to the origin)."""
+        parts = urlsplit(url)
+        origin = (parts.scheme, parts.netloc)
+        known = self._settings.get(origin)
+        if known is not None:
+            return known
+        session.trust_env = True
+        try:
+            merged = session.merge_environment_settings(url, {}, None, self.verify, self.cert)
+        finally:
+            session.trust_env = False
+        settings: dict[str, Any] = {"proxies": merged["proxies"], "verify": merged["verify"],
+                                    "cert": merged["cert"], "auth": get_netrc_auth(url)}
+        self._settings[origin] = settings
+        return settings
 
     @contextmanager
     def session(self) -> Iterator[requests.Session]:
@@ -208,10 +240,13 @@ class Transport:
             headers = {**headers, "Content-Type": "application/json; charset=utf-8"}
         try:
             with self.session() as session:
-                return session.request(
+                response = session.request(
                     method, url, params=params, data=body, headers=headers,
-                    timeout=self.timeout,
+                    timeout=self.timeout, stream=True, **self._environment(session, url),
                 )
+                # read inside the borrow: the connection goes back to the pool once read
+                response._content = b"".join(response.iter_content(_READ_SIZE))
+                return response
         except requests.RequestException as exc:
             raise translate(exc, operation) from exc
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 import requests
 from pydantic import BaseModel, ValidationError
 
-from radiant_ext.client._base import format_znuny_datetime
+from radiant_ext.client._base import collector_paused, format_znuny_datetime
 from radiant_ext.client._core import ClientCore, _decode
 from radiant_ext.client._paging import iter_search
 from radiant_ext.client.credentials import AgentCredentials
@@ -82,7 +82,8 @@ def _tickets(operation: str, response: requests.Response) -> list[Ticket]:
     """
     if response.status_code == 200 and (response.encoding or "utf-8").lower() in _UTF8:
         try:
-            answer = TicketAnswer.model_validate_json(response.content)
+            with collector_paused():
+                answer = TicketAnswer.model_validate_json(response.content)
         except ValidationError:
             pass
         else:
