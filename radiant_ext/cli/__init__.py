@@ -43,6 +43,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "demo": ("radiant_ext.cli.portal", "Sandbox Znuny, portal and scheduler in one command."),
     "plugins": ("radiant_ext.cli.plugins", "List department plugins; enable or disable them."),
     "report": ("radiant_ext.cli.report", "Export a manager report as CSV, XLSX or JSON."),
+    "report-rebuild": ("radiant_ext.cli.report_rollups",
+                       "Rebuild the reports' roll-ups from the ticket cache."),
     "sandbox": ("radiant_ext.cli.sandbox", "Serve or seed the Znuny-compatible sandbox."),
     "serve": ("radiant_ext.cli.portal", "Run the customer portal against a configured Znuny."),
     "simulate": ("radiant_ext.cli.simulate", "Show how a request would be routed, without Znuny."),

@@ -18,7 +18,7 @@ from radiant_ext.reports.errors import ReportInputError
 from radiant_ext.reports.i18n import W_, translate
 from radiant_ext.reports.outage import OutageRates
 from radiant_ext.reports.settings import ReportSettings
-from radiant_ext.store import TicketCache
+from radiant_ext.store import ReportLive, TicketCache
 
 if TYPE_CHECKING:
     from radiant_ext.config import Settings
@@ -233,8 +233,12 @@ class ReportContext:
     settings: ReportSettings = field(default_factory=ReportSettings)
     directory: ItemDirectory = field(default_factory=ItemDirectory)
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
+    live_only: bool = False
+    """Count only the tickets the roll-ups leave to the cache (``report_live``)."""
     _categories: list[str] | None = None
     _wide: bool | None = None
+    _rollups: bool | None = None
+    """Whether the roll-ups answer this run (decided once: :mod:`.rollup_read`)."""
 
     def where(self, *, created: bool = True, covering: bool = False) -> list[ColumnElement[bool]]:
         """The SQL conditions of the filter.
@@ -245,7 +249,7 @@ class ReportContext:
         f, t = self.filter, TicketCache
         clauses: list[ColumnElement[bool]] = []
         column: Any = t.created
-        if not covering and (f.start or f.end) and self._wide_period():
+        if self.live_only or (not covering and (f.start or f.end) and self._wide_period()):
             column = no_index(t.created)
         if created and f.start is not None:
             clauses.append(column >= f.start)
@@ -258,6 +262,8 @@ class ReportContext:
                                and_(t.store.is_(None), t.customer_id == f.store)))
         if f.department:
             clauses.append(self.department_clause(f.department))
+        if self.live_only:
+            clauses.append(t.ticket_id.in_(select(ReportLive.ticket_id)))
         return clauses
 
     def _wide_period(self) -> bool:
@@ -280,6 +286,8 @@ class ReportContext:
         """Every catalog item id present in the cache (read once per run)."""
         if self._categories is None:
             stmt = select(TicketCache.category).where(TicketCache.category.is_not(None)).distinct()
+            if self.live_only:
+                stmt = stmt.where(TicketCache.ticket_id.in_(select(ReportLive.ticket_id)))
             self._categories = [c for c in self.session.scalars(stmt) if c]
         return self._categories
 

@@ -13,9 +13,10 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any, Literal
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import QueryableAttribute
 from sqlalchemy.sql import ColumnElement
 
@@ -23,7 +24,10 @@ from radiant_ext.reports._sql import histogram, minute_bucket, nearest_rank, no_
 from radiant_ext.reports.context import ReportContext, count_if, store_key
 from radiant_ext.reports.i18n import W_
 from radiant_ext.reports.model import Chart, Column, ReportTable
+from radiant_ext.reports.rollup_read import cell_sums, live, percentiles, rollup_span
+from radiant_ext.reports.rollups import hist_bucket
 from radiant_ext.store import TicketCache
+from radiant_ext.store.rollups import HIST_COLUMNS
 
 __all__ = ["SlaBy", "response_outcome", "sla_compliance", "solution_deadline",
            "solution_outcome"]
@@ -116,8 +120,12 @@ def _counts_and_response(ctx: ReportContext, key: Any, where: list[ColumnElement
     return counts, hist
 
 
-def sla_compliance(ctx: ReportContext, by: SlaBy) -> ReportTable:
-    """Deadlines met and missed per catalog item, store or owner."""
+Pair = tuple[int | None, int | None]
+Figures = tuple[dict[Any, list[int]], dict[Any, Pair], dict[Any, Pair]]
+"""Per key: the five counts, the (median, p90) response and solution minutes."""
+
+
+def _from_cache(ctx: ReportContext, by: SlaBy) -> Figures:
     key, where = _key(by), ctx.where()
     counts, resp_hist = _counts_and_response(ctx, key, where)
     resp = {k: (nearest_rank(h, 50), nearest_rank(h, 90)) for k, h in resp_hist.items()}
@@ -125,6 +133,45 @@ def sla_compliance(ctx: ReportContext, by: SlaBy) -> ReportTable:
     for k, b, n in ctx.session.execute(histogram(key, TicketCache.solution_minutes, where)):
         sol_hist.setdefault(k, {})[int(b)] = int(n)
     sol = {k: (nearest_rank(h, 50), nearest_rank(h, 90)) for k, h in sol_hist.items()}
+    return counts, resp, sol
+
+
+_CUBE_MEASURES = ("tickets", "r_met", "r_missed", "s_met", "s_missed", *HIST_COLUMNS)
+_BUCKETS = len(HIST_COLUMNS) // 2
+
+
+def _from_rollups(ctx: ReportContext, by: SlaBy, span: tuple[date, date]) -> Figures:
+    """The cells' sums plus the live tickets, one row each; percentiles over the cells'
+    histograms (:data:`~radiant_ext.store.rollups.HIST_BUCKETS`)."""
+    sums = cell_sums(ctx, by, span, _CUBE_MEASURES)
+    dept = ctx.filter.department
+    if dept:
+        sums = {k: v for k, v in sums.items() if k and ctx.directory.department_of(k) == dept}
+    rest = live(ctx)
+    outcomes = [case((c, 1), else_=0) for c in (*response_outcome(rest),
+                                                 *solution_outcome(rest))]
+    stmt = select(_key(by), *outcomes, TicketCache.first_response_minutes,
+                  TicketCache.solution_minutes).where(*rest.where())
+    for row in ctx.session.execute(stmt):
+        k, rm, rx, sm, sx, response, solution = tuple(row)
+        entry = sums.setdefault(k or "", [0] * len(_CUBE_MEASURES))
+        for i, value in enumerate((1, rm, rx, sm, sx)):
+            entry[i] += int(value)
+        for offset, minutes in ((5, response), (5 + _BUCKETS, solution)):
+            bucket = hist_bucket(None if minutes is None else int(minutes))
+            if bucket is not None:
+                entry[offset + bucket] += 1
+    counts = {k: v[:5] for k, v in sums.items()}
+    resp = {k: percentiles(v[5:5 + _BUCKETS]) for k, v in sums.items()}
+    sol = {k: percentiles(v[5 + _BUCKETS:]) for k, v in sums.items()}
+    return counts, resp, sol
+
+
+def sla_compliance(ctx: ReportContext, by: SlaBy) -> ReportTable:
+    """Deadlines met and missed per catalog item, store or owner."""
+    span = rollup_span(ctx, department=by == "item")
+    counts, resp, sol = (_from_cache(ctx, by) if span is None
+                         else _from_rollups(ctx, by, span))
     rows: list[tuple[object, ...]] = []
     for k, (n, rm, rx, sm, sx) in sorted(counts.items(), key=lambda kv: (-kv[1][0],
                                                                             kv[0] or "")):

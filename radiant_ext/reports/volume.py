@@ -16,10 +16,12 @@ from radiant_ext.reports._sql import bucket_hour, hour_bucket, no_index
 from radiant_ext.reports.context import ReportContext, count_if, is_open, store_key
 from radiant_ext.reports.i18n import W_
 from radiant_ext.reports.model import Chart, Column, ColumnKind, ReportTable
+from radiant_ext.reports.rollup_read import cell_sums, day_counts, live, rollup_span
 from radiant_ext.store import TicketCache
 
 __all__ = [
     "WEEKDAYS",
+    "daily_counts",
     "hourly_counts",
     "tickets_by_department",
     "tickets_by_item",
@@ -87,8 +89,8 @@ def tickets_per_period(ctx: ReportContext) -> ReportTable:
     """Tickets created per day, ISO week or month (local time), empty periods included."""
     period = ctx.filter.period
     per_day: Counter[date] = Counter()
-    for when, count in hourly_counts(ctx).items():
-        per_day[_period_start(when.date(), period)] += count
+    for day, count in daily_counts(ctx).items():
+        per_day[_period_start(day, period)] += count
     rows: list[tuple[object, ...]] = []
     span = _period_range(ctx, list(per_day))
     if span:
@@ -107,7 +109,12 @@ def tickets_per_period(ctx: ReportContext) -> ReportTable:
 def tickets_by_weekday_hour(ctx: ReportContext) -> ReportTable:
     """A weekday × hour grid of ticket counts (local time): the heat map."""
     grid = [[0] * 24 for _ in WEEKDAYS]
-    for when, count in hourly_counts(ctx).items():
+    span = rollup_span(ctx)
+    if span is not None:
+        for key, (count,) in cell_sums(ctx, "wh", span, ("tickets",)).items():
+            weekday, hour = key.split(":")
+            grid[int(weekday)][int(hour)] += count
+    for when, count in hourly_counts(live(ctx) if span else ctx).items():
         grid[when.weekday()][when.hour] += count
     columns = (Column("weekday", W_("Weekday"), words=True),
                *(Column(f"h{h:02d}", f"{h:02d}", "int") for h in range(24)),
@@ -117,11 +124,56 @@ def tickets_by_weekday_hour(ctx: ReportContext) -> ReportTable:
                        Chart("heatmap", "weekday", tuple(f"h{h:02d}" for h in range(24))))
 
 
+def daily_counts(ctx: ReportContext) -> Counter[date]:
+    """Tickets per local day: the day cells and the live tickets, or the cache alone."""
+    span = rollup_span(ctx)
+    out = day_counts(ctx, "n", span) if span is not None else Counter()
+    for when, count in hourly_counts(live(ctx) if span else ctx).items():
+        out[when.date()] += count
+    return out
+
+
+def _merged(cells: dict[str, list[int]], found: list[tuple[str | None, int, int]]
+            ) -> list[tuple[str | None, int, int]]:
+    """Cell counts (settled, never open) plus the live tickets' counts, by key."""
+    total: dict[str, list[int]] = {k: [n[0], 0] for k, n in cells.items()}
+    for key, n, o in found:
+        entry = total.setdefault(key or "", [0, 0])
+        entry[0] += n
+        entry[1] += o
+    return [(k, n, o) for k, (n, o) in total.items()]
+
+
 def _by_category(ctx: ReportContext) -> list[tuple[str | None, int, int]]:
+    span = rollup_span(ctx, department=True)
+    if span is None:
+        return _by_category_in_cache(ctx)
+    cells = cell_sums(ctx, "item", span, ("tickets",))
+    dept = ctx.filter.department
+    if dept:
+        cells = {k: v for k, v in cells.items() if k and ctx.directory.department_of(k) == dept}
+    return _merged(cells, _by_category_in_cache(live(ctx)))
+
+
+def _by_category_in_cache(ctx: ReportContext) -> list[tuple[str | None, int, int]]:
     category = no_index(TicketCache.category)  # a scan beats walking the category index
     stmt = (select(category, func.count(), count_if(is_open()))
             .where(*ctx.where()).group_by(category))
     return [(c, int(n), int(o or 0)) for c, n, o in ctx.session.execute(stmt)]
+
+
+def _by_store(ctx: ReportContext) -> list[tuple[str | None, int, int]]:
+    span = rollup_span(ctx)
+    if span is None:
+        return _by_store_in_cache(ctx)
+    return _merged(cell_sums(ctx, "store", span, ("tickets",)), _by_store_in_cache(live(ctx)))
+
+
+def _by_store_in_cache(ctx: ReportContext) -> list[tuple[str | None, int, int]]:
+    key = store_key()
+    stmt = (select(key, func.count(), count_if(is_open()))
+            .where(*ctx.where()).group_by(key))
+    return [(s, int(n), int(o or 0)) for s, n, o in ctx.session.execute(stmt)]
 
 
 def _share(part: int, whole: int) -> float:
@@ -169,10 +221,7 @@ def tickets_by_department(ctx: ReportContext) -> ReportTable:
 
 def tickets_by_store(ctx: ReportContext) -> ReportTable:
     """Tickets per store (``RadiantStore``, else the customer company)."""
-    key = store_key()
-    stmt = (select(key, func.count(), count_if(is_open()))
-            .where(*ctx.where()).group_by(key))
-    found = [(s, int(n), int(o or 0)) for s, n, o in ctx.session.execute(stmt)]
+    found = _by_store(ctx)
     total = sum(n for _, n, _ in found)
     rows: list[tuple[object, ...]] = [
         (s or "", ctx.directory.store_name(s), n, o, _share(n, total))

@@ -49,6 +49,13 @@ from radiant_ext.store.models import (
     UTCDateTime,
     utcnow,
 )
+from radiant_ext.store.rollups import (
+    ReportCell,
+    ReportContribution,
+    ReportDirty,
+    ReportLive,
+    ReportRollupState,
+)
 from radiant_ext.store.satisfaction import (
     AlreadyRated,
     SatisfactionInvite,
@@ -80,6 +87,11 @@ __all__ = [
     "Outbox",
     "OutboxState",
     "PortalSessionRow",
+    "ReportCell",
+    "ReportContribution",
+    "ReportDirty",
+    "ReportLive",
+    "ReportRollupState",
     "SatisfactionInvite",
     "SatisfactionRating",
     "SchedulerLease",

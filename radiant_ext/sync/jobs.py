@@ -19,6 +19,7 @@ from radiant_ext.sync.context import JobContext
 from radiant_ext.sync.deadlines import watch_deadlines
 from radiant_ext.sync.drain import drain_outbox
 from radiant_ext.sync.errors import UnknownJobError
+from radiant_ext.sync.report_rollups import keep_report_rollups
 from radiant_ext.sync.runner import JobFunc
 from radiant_ext.sync.satisfaction import invite_solved, record_ratings
 from radiant_ext.sync.tickets import pull_tickets
@@ -74,6 +75,9 @@ BUILTIN_JOBS: tuple[JobSpec, ...] = (
     JobSpec("satisfaction-invite", invite_solved,
             "add a rating link to newly solved tickets, once each", seconds=120,
             misfire_grace_time=120),
+    JobSpec("report-rollups", keep_report_rollups,
+            "take changed tickets into the reports' roll-ups", seconds=60,
+            misfire_grace_time=60),
 )
 
 

@@ -30,6 +30,8 @@ BAD = [
     (["report", "stores", "--database-url", "sqlite:////nonexistent/x.sqlite3"],
      "does not exist"),
     (["report", "stores", "--output", "/nonexistent/out.csv"], "cannot write /nonexistent"),
+    (["report-rebuild", "--database-url", "sqlite:////nonexistent/x.sqlite3"],
+     "does not exist"),
     (["simulate"], "Missing option '--item'"),
     (["simulate", "--item", "it.nope"], "unknown catalog item 'it.nope' (items: "),
     (["simulate", "--item", "it.pos-down", "--field", "impact=bad"],

@@ -2,11 +2,11 @@
 
 The jobs run once each, in the order ``radiant-ext sync`` declares them (``BUILTIN_JOBS``), the
 way ``radiant-ext sync run <job>`` runs them: outbox-drain, ticket-pull, email-classify,
-deadline-watch, catalog-check, satisfaction-record, satisfaction-invite. The pull starts where
-an installation that has been syncing starts: its cursor at the session's start (a first, full
-pull would read every ticket the server ever had). Before the jobs run, a request is filed
-through the portal and an e-mail arrives that the webhook does not route (it answers 500 for it;
-((OTRS)) 6.0 has no webhook): the e-mail classification — the safety net — routes it.
+deadline-watch, catalog-check, satisfaction-record, satisfaction-invite, report-rollups. The pull
+starts where an installation that has been syncing starts: its cursor at the session's start (a
+first, full pull would read every ticket the server ever had). Before the jobs run, a request is
+filed through the portal and an e-mail arrives that the webhook does not route (it answers 500
+for it; ((OTRS)) 6.0 has no webhook): the e-mail classification — the safety net — routes it.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ from tests.live._webhook import WebhookSlot
 pytestmark = pytest.mark.live
 
 JOBS = ("outbox-drain", "ticket-pull", "email-classify", "deadline-watch", "catalog-check",
-        "satisfaction-record", "satisfaction-invite")
+        "satisfaction-record", "satisfaction-invite", "report-rollups")
 
 
 def _filed_tickets(settings: Settings) -> dict[str, int]:

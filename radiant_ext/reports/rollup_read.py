@@ -1,0 +1,147 @@
+"""Reading the roll-ups: which runs they answer, which cells a period takes, the live rest.
+
+A run is answered from the roll-ups when they are built for the report zone, were judged no
+later than the run's ``now``, and the filter is a run of whole local days with no store or
+company (and, for the per-item cube, at most a department). Its figures are then the sums of
+the cells of the period plus the same report over the live tickets (``ctx.live_only``).
+
+A period of days is cut into whole months (one range of month cells) and, at each end, the
+fewest aligned blocks of 8, 4, 2 and 1 days: at most about 11 blocks besides the months, so a
+page reads at most ``(months + 11) × keys`` cells whatever the number of tickets.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlalchemy import func, select, union_all
+
+from radiant_ext.reports._sql import nearest_rank
+from radiant_ext.reports.context import FIRST_DAY, LAST_DAY, ReportContext
+from radiant_ext.reports.rollups import CELLS, refresh, rollup_state
+from radiant_ext.store.rollups import HIST_BUCKETS
+
+__all__ = ["blocks", "cell_sums", "day_counts", "live", "percentiles", "rollup_span"]
+
+Span = tuple[date, date]
+MONTH = 4
+"""The level of month cells."""
+
+
+def _month_end(day: date) -> date:
+    return (day.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+
+
+def blocks(first: date, last: date) -> tuple[tuple[date, date] | None, list[tuple[int, date]]]:
+    """``[first, last]`` as (the first and last whole month, or ``None``) and the edge blocks
+    as ``(level, first day)``; a block of level ``k`` is ``2**k`` days from a day ``1 + j·2**k``
+    of its month, cut at the month's end."""
+    singles: list[tuple[int, date]] = []
+    months: list[date] = []
+    day = first
+    while day <= last:
+        end = _month_end(day)
+        if day.day == 1 and end <= last:
+            months.append(day)
+            day = end + timedelta(days=1)
+            continue
+        for level in (3, 2, 1, 0):
+            size = 1 << level
+            block_end = min(day + timedelta(days=size - 1), end)
+            if (day.day - 1) % size == 0 and block_end <= last:
+                singles.append((level, day))
+                day = block_end + timedelta(days=1)
+                break
+    return ((months[0], months[-1]) if months else None), singles
+
+
+def _local_day(moment: datetime, ctx: ReportContext) -> date | None:
+    """The local day starting at ``moment``; ``None`` when it is not a local midnight."""
+    local = moment.astimezone(ctx.settings.zone)
+    if local.time() != time() or datetime.combine(local.date(), time(), ctx.settings.zone
+                                                  ).astimezone(UTC) != moment.astimezone(UTC):
+        return None
+    return local.date()
+
+
+def _span(ctx: ReportContext) -> Span | None:
+    f = ctx.filter
+    first = _local_day(f.start, ctx) if f.start else FIRST_DAY
+    after = _local_day(f.end, ctx) if f.end else LAST_DAY + timedelta(days=1)
+    if first is None or after is None:
+        return None
+    return first, after - timedelta(days=1)
+
+
+def _ready(ctx: ReportContext) -> bool:
+    """Refresh the roll-ups for ``ctx.now`` and tell whether they answer it (once per run)."""
+    if ctx._rollups is None:
+        session = ctx.session
+        began = not session.in_transaction()
+        conn = session.connection()
+        done = refresh(conn, ctx.settings.zone, ctx.now)
+        if done.tickets and began:
+            session.commit()
+            conn = session.connection()
+        state = rollup_state(conn) if done.built else None
+        ctx._rollups = bool(state is not None and state.as_of <= ctx.now)
+    return ctx._rollups
+
+
+def rollup_span(ctx: ReportContext, *, department: bool = False) -> Span | None:
+    """The local days the run covers when the roll-ups answer it, else ``None``.
+
+    :param department: the caller can apply a department filter to its cells itself.
+    """
+    f = ctx.filter
+    if ctx.live_only or f.store or f.company or (f.department and not department):
+        return None
+    span = _span(ctx)
+    if span is None or span[1] < span[0] or not _ready(ctx):
+        return None
+    return span
+
+
+def live(ctx: ReportContext) -> ReportContext:
+    """The run over the live tickets only (what the roll-ups leave to the cache)."""
+    return replace(ctx, live_only=True, _categories=None, _wide=True, _rollups=False)
+
+
+def cell_sums(ctx: ReportContext, cube: str, span: Span, measures: Sequence[str]
+              ) -> dict[str, list[int]]:
+    """Per key of ``cube``, the sums of ``measures`` over the cells of ``span``."""
+    c = CELLS.c
+    months, singles = blocks(*span)
+    parts = []
+    columns = [c.key, *(c[m] for m in measures)]
+    if months is not None:
+        parts.append(select(*columns).where(c.cube == cube, c.level == MONTH,
+                                            c.start >= months[0], c.start <= months[1]))
+    for level in sorted({lv for lv, _ in singles}):
+        starts = [d for lv, d in singles if lv == level]
+        parts.append(select(*columns).where(c.cube == cube, c.level == level,
+                                            c.start.in_(starts)))
+    if not parts:
+        return {}
+    sub = union_all(*parts).subquery()
+    stmt = select(sub.c.key, *(func.sum(sub.c[m]) for m in measures)).group_by(sub.c.key)
+    return {str(k): [int(v or 0) for v in values]
+            for k, *values in ctx.session.execute(stmt)}
+
+
+def day_counts(ctx: ReportContext, cube: str, span: Span) -> Counter[date]:
+    """Settled tickets per local day in ``span`` (the day cells of cube ``n``)."""
+    c = CELLS.c
+    stmt = select(c.start, c.tickets).where(c.cube == cube, c.level == 0,
+                                            c.start >= span[0], c.start <= span[1])
+    return Counter({start: int(n) for start, n in ctx.session.execute(stmt)})
+
+
+def percentiles(hist: Sequence[int]) -> tuple[int | None, int | None]:
+    """Nearest-rank median and 90th percentile of a histogram over :data:`HIST_BUCKETS`
+    (the lower edge of the bucket holding the rank)."""
+    counts = {edge: n for edge, n in zip(HIST_BUCKETS, hist, strict=True) if n}
+    return nearest_rank(counts, 50), nearest_rank(counts, 90)

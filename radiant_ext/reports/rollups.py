@@ -1,0 +1,312 @@
+"""Keeping the reports' roll-ups: a ticket's contribution, incremental refresh, full rebuild.
+
+A ticket is *settled* once its figures no longer depend on the clock: it is closed (or
+removed, merged) and neither deadline can still turn from "not yet due" into "missed". A
+settled ticket adds one row to ``report_contribution`` and its figures to five cubes at five
+block levels (:mod:`radiant_ext.store.rollups`); any other ticket is listed in
+``report_live`` and read from the cache by every report.
+
+:func:`refresh` takes in what the triggers recorded in ``report_dirty``: for each ticket it
+subtracts the contribution it last added and adds its current one, in one transaction, under
+the lock of the state row (two refreshes never interleave). :func:`rebuild` starts over from
+the cache; a refresh of roll-ups cut in another time zone does nothing until it ran.
+"""
+
+from __future__ import annotations
+
+import time
+from bisect import bisect_right
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, cast
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import (
+    Connection,
+    Table,
+    bindparam,
+    case,
+    delete,
+    func,
+    insert,
+    literal,
+    select,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+
+from radiant_ext.reports.context import CLOSED_STATE_TYPES
+from radiant_ext.store import (
+    ReportCell,
+    ReportContribution,
+    ReportDirty,
+    ReportLive,
+    ReportRollupState,
+    TicketCache,
+)
+from radiant_ext.store.rollups import HIST_BUCKETS, HIST_COLUMNS
+
+__all__ = ["CUBES", "LEVEL_COLUMNS", "RefreshResult", "block_starts", "contribution", "rebuild",
+           "refresh", "rollup_state"]
+
+VERSION = 1
+"""The rules a contribution follows; a state row of another version needs a rebuild."""
+CUBES = {"n": None, "wh": "weekday_hour", "item": "category", "store": "store", "owner": "owner"}
+"""Cube name → the contribution column it is keyed by (``n``: one key, ``""``)."""
+LEVEL_COLUMNS = ("day", "b1", "b2", "b3", "month")
+"""The contribution column holding the first day of the block of each level."""
+MEASURES = ("tickets", "r_met", "r_missed", "s_met", "s_missed", *HIST_COLUMNS)
+BATCH = 1000
+_T = TicketCache
+CELLS = cast(Table, ReportCell.__table__)
+CONTRIBUTIONS = cast(Table, ReportContribution.__table__)
+LIVE = cast(Table, ReportLive.__table__)
+SOURCE = (_T.ticket_id, _T.state_type, _T.store, _T.customer_id, _T.category, _T.owner,
+          _T.created, _T.closed, _T.first_response_at, _T.first_response_minutes,
+          _T.solution_minutes, _T.first_response_deadline, _T.promised_deadline,
+          _T.solution_deadline)
+"""The cache columns a contribution is made of (``WATCHED_COLUMNS``)."""
+
+
+@dataclass
+class RefreshResult:
+    """What a refresh or rebuild did."""
+
+    built: bool
+    """Whether the roll-ups are built for the zone asked for (if not, nothing was done)."""
+    tickets: int = 0
+    """Tickets taken in (changed, or settled by the clock)."""
+    seconds: float = 0.0
+
+
+def block_starts(day: date) -> tuple[date, date, date, date, date]:
+    """The first days of the 1-, 2-, 4- and 8-day blocks and of the month holding ``day``."""
+    offset = day.day - 1
+    return (day, day - timedelta(days=offset % 2), day - timedelta(days=offset % 4),
+            day - timedelta(days=offset % 8), day.replace(day=1))
+
+
+def hist_bucket(minutes: int | None) -> int | None:
+    """The index of ``minutes`` in :data:`HIST_BUCKETS` (``None`` for no value)."""
+    if minutes is None:
+        return None
+    return max(0, bisect_right(HIST_BUCKETS, minutes) - 1)
+
+
+def _settled(row: Any, as_of: datetime) -> bool:
+    if row.state_type not in CLOSED_STATE_TYPES or row.created is None:
+        return False
+    due = row.first_response_deadline
+    if due is not None and row.first_response_at is None and not due < as_of:
+        return False
+    deadline = row.promised_deadline or row.solution_deadline
+    return deadline is None or row.closed is not None or deadline < as_of
+
+
+def _outcome(done: datetime | None, due: datetime | None) -> tuple[int, int]:
+    """(met, missed) of a settled ticket's deadline: a missing ``done`` is past due."""
+    if due is None:
+        return 0, 0
+    if done is None:
+        return 0, 1
+    return (1, 0) if done <= due else (0, 1)
+
+
+def contribution(row: Any, zone: ZoneInfo, as_of: datetime) -> dict[str, Any] | None:
+    """The contribution of cache row ``row`` (``SOURCE`` columns), ``None`` if not settled."""
+    if not _settled(row, as_of):
+        return None
+    local = row.created.astimezone(zone)
+    day = local.date()
+    r_met, r_missed = _outcome(row.first_response_at, row.first_response_deadline)
+    s_met, s_missed = _outcome(row.closed, row.promised_deadline or row.solution_deadline)
+    _, b1, b2, b3, month = block_starts(day)
+    return {"ticket_id": row.ticket_id, "day": day, "b1": b1, "b2": b2, "b3": b3,
+            "month": month, "weekday_hour": f"{day.weekday()}:{local.hour}",
+            "store": (row.store if row.store is not None else row.customer_id) or "",
+            "category": row.category or "",
+            "owner": row.owner or "", "r_met": r_met, "r_missed": r_missed, "s_met": s_met,
+            "s_missed": s_missed, "r_bucket": hist_bucket(row.first_response_minutes),
+            "s_bucket": hist_bucket(row.solution_minutes)}
+
+
+def _measures(c: dict[str, Any], sign: int) -> dict[str, int]:
+    out = {"tickets": sign, "r_met": sign * c["r_met"], "r_missed": sign * c["r_missed"],
+           "s_met": sign * c["s_met"], "s_missed": sign * c["s_missed"]}
+    for measure in ("r", "s"):
+        if c[f"{measure}_bucket"] is not None:
+            out[f"{measure}_h{c[f'{measure}_bucket']:02d}"] = sign
+    return out
+
+
+def _add_cells(deltas: dict[tuple[str, int, date, str], dict[str, int]],
+               c: dict[str, Any], sign: int) -> None:
+    measures = _measures(c, sign)
+    for cube, column in CUBES.items():
+        key = c[column] if column else ""
+        for level, start_column in enumerate(LEVEL_COLUMNS):
+            cell = deltas[(cube, level, c[start_column], key)]
+            for name, value in measures.items():
+                cell[name] = cell.get(name, 0) + value
+
+
+def rollup_state(conn: Connection) -> Any:
+    """The state row (``time_zone``, ``as_of``, ``built_at``, ``version``), or ``None``."""
+    return conn.execute(select(ReportRollupState.__table__).where(
+        ReportRollupState.id == 1)).first()
+
+
+def _lock(conn: Connection) -> Any:
+    """Take the state row's lock (a write), creating the row if needed; return its values."""
+    if conn.execute(update(ReportRollupState).where(ReportRollupState.id == 1)
+                    .values(version=ReportRollupState.version)).rowcount == 0:
+        conn.execute(insert(ReportRollupState).values(id=1, version=0))
+    return rollup_state(conn)
+
+
+def _chunks(values: Sequence[int]) -> Iterator[Sequence[int]]:
+    for i in range(0, len(values), BATCH):
+        yield values[i:i + BATCH]
+
+
+def _upsert_cells(conn: Connection, deltas: dict[tuple[str, int, date, str], dict[str, int]]
+                  ) -> None:
+    table = CELLS
+    rows: list[dict[str, Any]] = []
+    for (cube, level, start, key), values in deltas.items():
+        if any(values.values()):
+            rows.append({"cube": cube, "level": level, "start": start, "key": key,
+                         **{m: values.get(m, 0) for m in MEASURES}})
+    if not rows:
+        return
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    stmt = dialect.insert(table)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["cube", "level", "start", "key"],
+        set_={m: table.c[m] + stmt.excluded[m] for m in MEASURES})
+    for i in range(0, len(rows), BATCH):
+        conn.execute(stmt, rows[i:i + BATCH])
+    emptied = [r for r in rows if r["tickets"] < 0]
+    if emptied:
+        c = table.c
+        conn.execute(delete(table).where(
+            c.cube == bindparam("b_cube"), c.level == bindparam("b_level"),
+            c.start == bindparam("b_start"), c.key == bindparam("b_key"), c.tickets <= 0),
+            [{f"b_{k}": r[k] for k in ("cube", "level", "start", "key")} for r in emptied])
+
+
+def _apply(conn: Connection, ids: list[int], zone: ZoneInfo, as_of: datetime) -> None:
+    """Replace the contributions of tickets ``ids`` by their current ones, cells included."""
+    contrib, live = CONTRIBUTIONS, LIVE
+    deltas: dict[tuple[str, int, date, str], dict[str, int]] = defaultdict(dict)
+    for chunk in _chunks(ids):
+        for old in conn.execute(select(contrib).where(contrib.c.ticket_id.in_(chunk))):
+            _add_cells(deltas, dict(old._mapping), -1)
+        new, still_live = [], []
+        for row in conn.execute(select(*SOURCE).where(_T.ticket_id.in_(chunk))):
+            c = contribution(row, zone, as_of)
+            if c is None:
+                still_live.append({"ticket_id": row.ticket_id})
+            else:
+                new.append(c)
+                _add_cells(deltas, c, +1)
+        conn.execute(delete(contrib).where(contrib.c.ticket_id.in_(chunk)))
+        conn.execute(delete(live).where(live.c.ticket_id.in_(chunk)))
+        if new:
+            conn.execute(insert(contrib), new)
+        if still_live:
+            conn.execute(insert(live), still_live)
+    _upsert_cells(conn, deltas)
+
+
+def _settling(conn: Connection, now: datetime) -> list[int]:
+    """Live tickets that are closed and that the clock may have settled by ``now``."""
+    stmt = (select(_T.ticket_id).join(ReportLive, ReportLive.ticket_id == _T.ticket_id)
+            .where(_T.state_type.in_(CLOSED_STATE_TYPES), _T.created.is_not(None)))
+    return list(conn.scalars(stmt))
+
+
+def refresh(conn: Connection, zone: ZoneInfo, now: datetime) -> RefreshResult:
+    """Take in the changes recorded since the last refresh, judged at ``now``.
+
+    Does nothing (``built=False``) when the roll-ups were never built, or were built for
+    another zone or rule version: :func:`rebuild` first. The caller commits.
+    """
+    started = time.perf_counter()
+    state = rollup_state(conn)
+    if state is None or state.time_zone != zone.key or state.version != VERSION:
+        return RefreshResult(False)
+    as_of = max(state.as_of.replace(tzinfo=UTC), now)
+    dirty = conn.execute(select(ReportDirty.id, ReportDirty.ticket_id)
+                         .order_by(ReportDirty.id).limit(50 * BATCH)).all()
+    settling = _settling(conn, as_of) if as_of > state.as_of.replace(tzinfo=UTC) else []
+    if not dirty and not settling:
+        return RefreshResult(True, 0, time.perf_counter() - started)
+    _lock(conn)
+    ids = sorted({t for _, t in dirty} | set(settling))
+    _apply(conn, ids, zone, as_of)
+    for chunk in _chunks([i for i, _ in dirty]):
+        conn.execute(delete(ReportDirty).where(ReportDirty.id.in_(chunk)))
+    conn.execute(update(ReportRollupState).where(ReportRollupState.id == 1)
+                 .values(as_of=as_of))
+    return RefreshResult(True, len(ids), time.perf_counter() - started)
+
+
+def _contributions(conn: Connection, zone: ZoneInfo, as_of: datetime
+                   ) -> Iterable[tuple[list[dict[str, Any]], list[dict[str, Any]]]]:
+    """Every cache row as (contributions, live ids), a batch at a time."""
+    result = conn.execute(select(*SOURCE).execution_options(yield_per=10 * BATCH))
+    for rows in result.partitions():
+        settled, live = [], []
+        for row in rows:
+            c = contribution(row, zone, as_of)
+            if c is None:
+                live.append({"ticket_id": row.ticket_id})
+            else:
+                settled.append(c)
+        yield settled, live
+
+
+def _cells_from_contributions(conn: Connection) -> None:
+    """Sum ``report_contribution`` into every cube and level, in the database."""
+    c = CONTRIBUTIONS.c
+    bucket_sums = [func.sum(case((c[f"{m}_bucket"] == i, 1), else_=0))
+                   for m in ("r", "s") for i in range(len(HIST_BUCKETS))]
+    target = ["cube", "level", "start", "key", *MEASURES]
+    for cube, column in CUBES.items():
+        for level, start_column in enumerate(LEVEL_COLUMNS):
+            start = c[start_column]
+            groups = [start, c[column]] if column else [start]
+            stmt = select(literal(cube), literal(level), start,
+                          c[column] if column else literal(""), func.count(),
+                          func.sum(c.r_met), func.sum(c.r_missed), func.sum(c.s_met),
+                          func.sum(c.s_missed), *bucket_sums).group_by(*groups)
+            conn.execute(insert(ReportCell).from_select(target, stmt))
+
+
+def rebuild(conn: Connection, zone: ZoneInfo, now: datetime) -> RefreshResult:
+    """Build the roll-ups from the whole cache for ``zone``, judged at ``now``.
+
+    The changes recorded before it began are taken in by it; later ones stay for the next
+    :func:`refresh`. The caller commits.
+    """
+    started = time.perf_counter()
+    _lock(conn)
+    newest = conn.scalar(select(func.max(ReportDirty.id)))
+    for table in (ReportCell, ReportContribution, ReportLive):
+        conn.execute(delete(table))
+    if newest is not None:
+        conn.execute(delete(ReportDirty).where(ReportDirty.id <= newest))
+    count = 0
+    for settled, live in _contributions(conn, zone, now):
+        if settled:
+            conn.execute(insert(ReportContribution), settled)
+        if live:
+            conn.execute(insert(ReportLive), live)
+        count += len(settled) + len(live)
+    _cells_from_contributions(conn)
+    conn.execute(update(ReportRollupState).where(ReportRollupState.id == 1).values(
+        time_zone=zone.key, as_of=now, built_at=datetime.now(UTC), version=VERSION))
+    return RefreshResult(True, count, time.perf_counter() - started)

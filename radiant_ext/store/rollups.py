@@ -1,0 +1,200 @@
+"""The reports' roll-ups: ticket figures summed per period cell, kept current ticket by ticket.
+
+* ``report_cell`` holds the sums of the settled tickets (closed, with figures that no longer
+  change) per *cube* (``n``: all; ``wh``: local weekday and hour; ``item``; ``store``;
+  ``owner``), per *block* of local days (``level`` 0: one day, 1: two, 2: four, 3: eight days
+  aligned on the day of the month, 4: the whole month) and per key.
+* ``report_contribution`` remembers what each settled ticket added, so a change takes
+  exactly that back out (:mod:`radiant_ext.reports.rollups`).
+* ``report_live`` lists the tickets whose figures still depend on the clock (open ones):
+  reports read those from ``ticket_cache`` itself.
+* ``report_dirty`` is filled by database triggers on ``ticket_cache`` (insert, delete, and an
+  update of a column the roll-ups read), whoever writes: the pull's bulk insert, the webhook,
+  the outbox, the deadline watcher, plain SQL.
+* ``report_rollup_state`` records the time zone the cells were cut in and the time the
+  settled tickets were judged at; a zone change leaves the roll-ups unused until rebuilt.
+
+See ``docs/reports.md``, "Roll-ups".
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Date,
+    Integer,
+    SmallInteger,
+    String,
+    event,
+    text,
+)
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.sql.schema import Table
+
+from radiant_ext.store.models import Base, TicketCache
+
+__all__ = [
+    "HIST_BUCKETS",
+    "HIST_COLUMNS",
+    "ReportCell",
+    "ReportContribution",
+    "ReportDirty",
+    "ReportLive",
+    "ReportRollupState",
+    "WATCHED_COLUMNS",
+    "drop_trigger_statements",
+    "trigger_statements",
+]
+
+HIST_BUCKETS = (0, 5, 10, 15, 20, 25, 30, 35, 40, 45, 50, 55, 60, 75, 90, 110, 135, 165, 200,
+                240, 300, 360, 450, 540, 660, 800, 960, 1200, 1440, 1800, 2160, 2700, 3240,
+                4000, 4800, 6000, 7200, 9000, 10800, 13500, 16200, 20160, 25200, 30240, 37800,
+                43200, 50400, 60480)
+"""Lower edges (minutes) of the response and solution time histograms kept per cell: 5-minute
+steps below an hour, then steps of at most a quarter of the edge (a percentile is shown as
+its bucket's lower edge: exact to 5 minutes below an hour, at most 20 % low above)."""
+
+WATCHED_COLUMNS = ("ticket_id", "state_type", "store", "customer_id", "category", "owner",
+                   "created", "closed", "first_response_at", "first_response_minutes",
+                   "solution_minutes", "first_response_deadline", "solution_deadline",
+                   "promised_deadline")
+"""The ``ticket_cache`` columns the roll-ups read: an update of another one is not a change."""
+
+
+class ReportCell(Base):
+    """The summed figures of the settled tickets of one cube, block of days and key."""
+
+    __tablename__ = "report_cell"
+
+    cube: Mapped[str] = mapped_column(String(8), primary_key=True)
+    level: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    start: Mapped[date] = mapped_column(Date, primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    tickets: Mapped[int] = mapped_column(Integer, default=0)
+    r_met: Mapped[int] = mapped_column(Integer, default=0)
+    r_missed: Mapped[int] = mapped_column(Integer, default=0)
+    s_met: Mapped[int] = mapped_column(Integer, default=0)
+    s_missed: Mapped[int] = mapped_column(Integer, default=0)
+
+
+HIST_COLUMNS = tuple(f"{m}_h{i:02d}" for m in ("r", "s") for i in range(len(HIST_BUCKETS)))
+"""``r_h00`` … ``s_h47``: how many response (``r``) and solution (``s``) times fell in each
+bucket of :data:`HIST_BUCKETS` (table columns, read through ``ReportCell.__table__.c``)."""
+
+_cells: Table = ReportCell.__table__  # type: ignore[assignment]
+for _name in HIST_COLUMNS:
+    _cells.append_column(Column(_name, Integer, nullable=False, default=0, server_default="0"))
+
+
+class ReportContribution(Base):
+    """What one settled ticket added to the cells (its keys and figures)."""
+
+    __tablename__ = "report_contribution"
+
+    ticket_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    day: Mapped[date] = mapped_column(Date)
+    """The local day of creation in the report zone."""
+    b1: Mapped[date] = mapped_column(Date)
+    b2: Mapped[date] = mapped_column(Date)
+    b3: Mapped[date] = mapped_column(Date)
+    month: Mapped[date] = mapped_column(Date)
+    """The first days of the ticket's 2-, 4- and 8-day blocks and of its month."""
+    weekday_hour: Mapped[str] = mapped_column(String(8))
+    store: Mapped[str] = mapped_column(String(200))
+    category: Mapped[str] = mapped_column(String(200))
+    owner: Mapped[str] = mapped_column(String(200))
+    r_met: Mapped[int] = mapped_column(SmallInteger)
+    r_missed: Mapped[int] = mapped_column(SmallInteger)
+    s_met: Mapped[int] = mapped_column(SmallInteger)
+    s_missed: Mapped[int] = mapped_column(SmallInteger)
+    r_bucket: Mapped[int | None] = mapped_column(SmallInteger)
+    s_bucket: Mapped[int | None] = mapped_column(SmallInteger)
+
+
+class ReportLive(Base):
+    """A ticket whose figures depend on the clock: read from the cache by every report."""
+
+    __tablename__ = "report_live"
+
+    ticket_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+
+
+class ReportDirty(Base):
+    """A change of a ticket the roll-ups have not taken in yet (written by triggers)."""
+
+    __tablename__ = "report_dirty"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    ticket_id: Mapped[int] = mapped_column(BigInteger)
+
+
+class ReportRollupState(Base):
+    """How the roll-ups were built: one row, locked by whoever changes them."""
+
+    __tablename__ = "report_rollup_state"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    time_zone: Mapped[str | None] = mapped_column(String(100))
+    """The report zone the days were cut in; ``None``: never built."""
+    as_of: Mapped[datetime | None]
+    """Tickets were judged settled at this time: reports for an earlier ``now`` skip the
+    roll-ups."""
+    built_at: Mapped[datetime | None]
+    version: Mapped[int] = mapped_column(Integer, default=0)
+
+
+def trigger_statements(dialect: str) -> list[str]:
+    """The DDL of the triggers that record every change of ``ticket_cache`` in
+    ``report_dirty`` (SQLite or PostgreSQL; other databases get none)."""
+    changed = " OR ".join(f"OLD.{c} IS DISTINCT FROM NEW.{c}" for c in WATCHED_COLUMNS)
+    if dialect == "sqlite":
+        changed_sqlite = " OR ".join(f"OLD.{c} IS NOT NEW.{c}" for c in WATCHED_COLUMNS)
+        insert = "INSERT INTO report_dirty (ticket_id) VALUES"
+        return [
+            f"CREATE TRIGGER report_dirty_insert AFTER INSERT ON ticket_cache BEGIN "
+            f"{insert} (NEW.ticket_id); END",
+            f"CREATE TRIGGER report_dirty_update AFTER UPDATE ON ticket_cache "
+            f"WHEN {changed_sqlite} BEGIN {insert} (OLD.ticket_id); "
+            f"{insert} (NEW.ticket_id); END",
+            f"CREATE TRIGGER report_dirty_delete AFTER DELETE ON ticket_cache BEGIN "
+            f"{insert} (OLD.ticket_id); END",
+        ]
+    if dialect == "postgresql":
+        return [
+            "CREATE FUNCTION report_dirty_mark() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+            "IF TG_OP <> 'INSERT' THEN INSERT INTO report_dirty (ticket_id) "
+            "VALUES (OLD.ticket_id); END IF; "
+            "IF TG_OP <> 'DELETE' THEN INSERT INTO report_dirty (ticket_id) "
+            "VALUES (NEW.ticket_id); END IF; RETURN NULL; END $$",
+            "CREATE TRIGGER report_dirty_insert AFTER INSERT OR DELETE ON ticket_cache "
+            "FOR EACH ROW EXECUTE FUNCTION report_dirty_mark()",
+            f"CREATE TRIGGER report_dirty_update AFTER UPDATE ON ticket_cache FOR EACH ROW "
+            f"WHEN ({changed}) EXECUTE FUNCTION report_dirty_mark()",
+        ]
+    return []
+
+
+def drop_trigger_statements(dialect: str) -> list[str]:
+    """The DDL that removes what :func:`trigger_statements` made."""
+    if dialect == "sqlite":
+        return [f"DROP TRIGGER IF EXISTS report_dirty_{op}"
+                for op in ("insert", "update", "delete")]
+    if dialect == "postgresql":
+        return ["DROP TRIGGER IF EXISTS report_dirty_insert ON ticket_cache",
+                "DROP TRIGGER IF EXISTS report_dirty_update ON ticket_cache",
+                "DROP FUNCTION IF EXISTS report_dirty_mark()"]
+    return []
+
+
+@event.listens_for(Base.metadata, "after_create")
+def _create_triggers(target: object, connection: Connection, **kw: Any) -> None:
+    """``metadata.create_all`` (tests, the sandbox) gets the triggers as migrations do."""
+    made = {t.name for t in kw.get("tables") or ()}
+    if {ReportDirty.__tablename__, TicketCache.__tablename__} <= made:
+        for statement in trigger_statements(connection.dialect.name):
+            connection.execute(text(statement))

@@ -1,0 +1,20 @@
+"""The ``report-rollups`` job: keep the reports' roll-ups current with the ticket cache."""
+
+from __future__ import annotations
+
+from radiant_ext.reports import report_settings
+from radiant_ext.reports.rollups import rebuild, refresh
+from radiant_ext.sync.context import JobContext
+
+__all__ = ["keep_report_rollups"]
+
+
+def keep_report_rollups(ctx: JobContext) -> dict[str, int]:
+    """Take in the tickets changed since the last run; rebuild the roll-ups when they were
+    never built or were cut in another report time zone (``[reports] time_zone``)."""
+    zone = report_settings(ctx.settings).zone
+    with ctx.engine.begin() as conn:
+        done = refresh(conn, zone, ctx.now())
+        if not done.built:
+            return {"rebuilt": rebuild(conn, zone, ctx.now()).tickets}
+    return {"taken_in": done.tickets}

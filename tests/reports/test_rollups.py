@@ -1,0 +1,272 @@
+"""Roll-ups: every report they answer equals the report over the raw cache, and the cells kept
+ticket by ticket equal the cells built from scratch — across month ends, daylight saving,
+reopened, recategorised and deleted tickets, in several zones."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import Engine, delete, insert, select, update
+from sqlalchemy.orm import Session
+
+from radiant_ext.reports import ReportFilter, ReportSettings
+from radiant_ext.reports._sql import nearest_rank
+from radiant_ext.reports.context import ReportContext
+from radiant_ext.reports.registry import REPORTS
+from radiant_ext.reports.rollup_read import blocks
+from radiant_ext.reports.rollups import CELLS, CONTRIBUTIONS, LIVE, hist_bucket, rebuild, refresh
+from radiant_ext.reports.sla import _key
+from radiant_ext.store import (
+    ReportCell,
+    ReportContribution,
+    ReportDirty,
+    ReportLive,
+    ReportRollupState,
+    TicketCache,
+)
+from radiant_ext.store.rollups import HIST_BUCKETS
+from tests.reports.conftest import DIRECTORY
+
+NOW = datetime(2026, 4, 5, 12, 0, tzinfo=UTC)
+BASE = datetime(2026, 2, 20, tzinfo=UTC)
+"""Tickets from here to a little after NOW: two month ends and both daylight saving switches
+(America 8 March, Europe 29 March 2026)."""
+ZONES = ("Europe/Berlin", "America/New_York", "Europe/Moscow")
+ROLLED = ("volume", "weekday-hour", "departments", "items", "stores", "sla-items",
+          "sla-stores", "sla-owners")
+PERCENTILES = {"response_median": ("first_response_minutes", 50),
+               "response_p90": ("first_response_minutes", 90),
+               "solution_median": ("solution_minutes", 50),
+               "solution_p90": ("solution_minutes", 90)}
+SLOW = settings(max_examples=15, deadline=None,
+                phases=[Phase.explicit, Phase.reuse, Phase.generate],
+                suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                       HealthCheck.too_slow])
+"""Every example fills a database: no shrinking (minutes), a failure shows its example as is."""
+
+minutes = st.integers(min_value=0, max_value=60 * 24 * 50)
+
+
+def _offset(value: int | None, base: datetime) -> datetime | None:
+    return None if value is None else base + timedelta(minutes=value)
+
+
+@st.composite
+def tickets(draw: st.DrawFn) -> dict[str, Any]:
+    """One cache row: any state, deadlines met, missed or not yet due, values or none."""
+    created = BASE + timedelta(minutes=draw(st.integers(0, 60 * 24 * 48)))
+    state = draw(st.sampled_from(("open", "closed", "closed", "removed", "merged", "new")))
+    closed = _offset(draw(st.none() | minutes), created) if state != "open" else None
+    return dict(
+        ticket_number="n", title="t", state=state, state_type=state,
+        queue="q", category=draw(st.sampled_from(
+            (None, "it.pos-down", "it.receipt-printer", "maintenance.hvac", "hr.x"))),
+        store=draw(st.sampled_from((None, "store-001", "store-007", "web"))),
+        customer_id=draw(st.sampled_from((None, "store-001", "store-007", "shoppers"))),
+        owner=draw(st.sampled_from((None, "it-agent", "hr-agent"))),
+        created=draw(st.sampled_from((created, created, created, None))),
+        closed=closed,
+        first_response_at=_offset(draw(st.none() | minutes), created),
+        first_response_minutes=draw(st.none() | minutes),
+        solution_minutes=draw(st.none() | minutes),
+        first_response_deadline=_offset(draw(st.none() | minutes), created),
+        promised_deadline=_offset(draw(st.none() | minutes), created),
+        solution_deadline=_offset(draw(st.none() | minutes), created))
+
+
+days = st.dates(min_value=date(2026, 2, 15), max_value=date(2026, 4, 20))
+
+
+@st.composite
+def filters(draw: st.DrawFn, zone: str) -> ReportFilter:
+    """Whole local days (or no bound), maybe a department, rarely a store or company."""
+    first, last = draw(st.none() | days), draw(st.none() | days)
+    if first and last and last < first:
+        first, last = last, first
+    from zoneinfo import ZoneInfo
+
+    return ReportFilter.for_dates(
+        first, last, ZoneInfo(zone), period=draw(st.sampled_from(("day", "week", "month"))),
+        department=draw(st.sampled_from((None, None, "it", "maintenance"))),
+        store=draw(st.sampled_from((None,) * 6 + ("store-001",))),
+        company=draw(st.sampled_from((None,) * 6 + ("store-007",))))
+
+
+def _clear(engine: Engine) -> None:
+    with engine.begin() as conn:
+        for table in (TicketCache, ReportCell, ReportContribution, ReportLive, ReportDirty,
+                      ReportRollupState):
+            conn.execute(delete(table))
+
+
+def _insert(engine: Engine, rows: list[dict[str, Any]], first_id: int = 1) -> None:
+    if rows:
+        with engine.begin() as conn:  # a multi-row insert, as the pull does
+            conn.execute(insert(TicketCache), [
+                {**r, "ticket_id": first_id + i} for i, r in enumerate(rows)])
+
+
+def _reference_percentiles(session: Session, ctx: ReportContext, by: str
+                           ) -> dict[str, dict[str, int | None]]:
+    """The percentiles over the raw cache with the roll-ups' buckets (lower edges)."""
+    t = TicketCache
+    found: dict[str, dict[str, dict[int, int]]] = {}
+    stmt = select(_key(by), t.first_response_minutes, t.solution_minutes).where(*ctx.where())
+    for key, response, solution in session.execute(stmt):
+        hists = found.setdefault(key or "", {})
+        for column, value in (("first_response_minutes", response),
+                              ("solution_minutes", solution)):
+            bucket = hist_bucket(value)
+            if bucket is not None:
+                hist = hists.setdefault(column, {})
+                hist[HIST_BUCKETS[bucket]] = hist.get(HIST_BUCKETS[bucket], 0) + 1
+    return {key: {col: nearest_rank(hists.get(source, {}), pct)
+                  for col, (source, pct) in PERCENTILES.items()}
+            for key, hists in found.items()}
+
+
+def _answered(report_filter: ReportFilter, name: str) -> bool:
+    """Whether the roll-ups must answer this report and filter."""
+    if report_filter.store or report_filter.company:
+        return False
+    return not report_filter.department or name in ("items", "departments", "sla-items")
+
+
+def assert_reports_match(engine: Engine, zone: str, report_filter: ReportFilter) -> None:
+    """Every rolled-up report equals its computation over the raw cache."""
+    report_settings = ReportSettings(time_zone=zone)
+    for name in ROLLED:
+        with Session(engine) as session:
+            raw_ctx = ReportContext(session, report_filter, report_settings, DIRECTORY, NOW)
+            raw_ctx._rollups = False
+            raw = REPORTS[name].compute(raw_ctx)
+            ctx = ReportContext(session, report_filter, report_settings, DIRECTORY, NOW)
+            rolled = REPORTS[name].compute(ctx)
+            assert bool(ctx._rollups) == _answered(report_filter, name), name
+            if not name.startswith("sla-") or not ctx._rollups:
+                assert rolled.rows == raw.rows, name
+                continue
+            reference = _reference_percentiles(session, raw_ctx, name[4:-1])
+            keep = [c.key for c in raw.columns if c.key not in PERCENTILES]
+            assert ([{k: r[k] for k in keep} for r in rolled.records()]
+                    == [{k: r[k] for k in keep} for r in raw.records()]), name
+            for record in rolled.records():
+                expected = reference.get(record["key"], dict.fromkeys(PERCENTILES))
+                assert {k: record[k] for k in PERCENTILES} == expected, name
+
+
+def _snapshot(engine: Engine) -> tuple[set[tuple[Any, ...]], ...]:
+    with engine.connect() as conn:
+        cells = {tuple(r) for r in conn.execute(select(CELLS).where(CELLS.c.tickets != 0))}
+        contributions = {tuple(r) for r in conn.execute(select(CONTRIBUTIONS))}
+        live = {tuple(r) for r in conn.execute(select(LIVE))}
+    return cells, contributions, live
+
+
+@SLOW
+@given(data=st.data(), rows=st.lists(tickets(), max_size=40), zone=st.sampled_from(ZONES))
+def test_rebuilt_rollups_answer_every_report_as_the_raw_cache_does(
+        engine: Engine, data: st.DataObject, rows: list[dict[str, Any]], zone: str) -> None:
+    _clear(engine)
+    _insert(engine, rows)
+    with engine.begin() as conn:
+        from zoneinfo import ZoneInfo
+
+        rebuild(conn, ZoneInfo(zone), NOW)
+    for report_filter in data.draw(st.lists(filters(zone), min_size=3, max_size=3)):
+        assert_reports_match(engine, zone, report_filter)
+
+
+changes = st.fixed_dictionaries({}, optional={
+    "state_type": st.sampled_from(("open", "closed", "merged")),
+    "category": st.sampled_from((None, "it.pos-down", "maintenance.hvac")),
+    "store": st.sampled_from((None, "store-001", "store-007")),
+    "owner": st.sampled_from(("it-agent", "hr-agent")),
+    "closed": st.none() | st.just(BASE + timedelta(days=3)),
+    "first_response_at": st.none() | st.just(BASE + timedelta(hours=2)),
+    "solution_minutes": st.none() | minutes,
+    "promised_deadline": st.none() | st.just(NOW + timedelta(days=2)),
+    "title": st.just("renamed"),
+})
+
+
+@SLOW
+@given(data=st.data(), first=st.lists(tickets(), max_size=25),
+       later=st.lists(tickets(), max_size=10), zone=st.sampled_from(ZONES),
+       edits=st.lists(st.tuples(st.integers(1, 35), changes), max_size=25),
+       deleted=st.sets(st.integers(1, 35), max_size=5))
+def test_refreshed_rollups_equal_a_rebuild_after_any_changes(
+        engine: Engine, data: st.DataObject, first: list[dict[str, Any]],
+        later: list[dict[str, Any]], zone: str, edits: list[tuple[int, dict[str, Any]]],
+        deleted: set[int]) -> None:
+    from zoneinfo import ZoneInfo
+
+    _clear(engine)
+    _insert(engine, first)
+    with engine.begin() as conn:
+        rebuild(conn, ZoneInfo(zone), NOW - timedelta(days=10))
+    _insert(engine, later, first_id=len(first) + 1)
+    with Session(engine) as session:  # ORM updates, as the webhook and the jobs make them
+        for ticket_id, values in edits[::2]:
+            row = session.get(TicketCache, ticket_id)
+            for field, value in values.items():
+                setattr(row, field, value) if row is not None else None
+        session.commit()
+    with engine.begin() as conn:  # Core updates and deletes
+        for ticket_id, values in edits[1::2]:
+            if values:
+                conn.execute(update(TicketCache).where(TicketCache.ticket_id == ticket_id)
+                             .values(**values))
+        conn.execute(delete(TicketCache).where(TicketCache.ticket_id.in_(deleted)))
+    with engine.begin() as conn:
+        assert refresh(conn, ZoneInfo(zone), NOW).built
+        assert conn.scalar(select(ReportDirty.id)) is None
+    kept = _snapshot(engine)
+    assert_reports_match(engine, zone, data.draw(filters(zone)))
+    with engine.begin() as conn:
+        rebuild(conn, ZoneInfo(zone), NOW)
+    assert _snapshot(engine) == kept
+
+
+@given(first=days, last=days)
+def test_a_period_is_cut_into_blocks_that_cover_each_day_once(first: date, last: date) -> None:
+    months, singles = blocks(min(first, last), max(first, last))
+    covered: list[date] = []
+    for level, start in singles:
+        assert (start.day - 1) % (1 << level) == 0
+        size = 1 << level
+        covered += [start + timedelta(days=i) for i in range(size)
+                    if (start + timedelta(days=i)).month == start.month]
+    if months is not None:
+        day = months[0]
+        while day.replace(day=1) <= months[1]:
+            covered.append(day)
+            day += timedelta(days=1)
+    assert sorted(covered) == [min(first, last) + timedelta(days=i)
+                               for i in range(abs((last - first).days) + 1)]
+    assert len(singles) <= 12
+
+
+def test_rollups_cut_in_another_zone_are_not_read_until_rebuilt(engine: Engine) -> None:
+    from zoneinfo import ZoneInfo
+
+    _clear(engine)
+    _insert(engine, [dict(ticket_number="1", state_type="closed", state="closed", queue="q",
+                          category="it.pos-down", store="store-001", customer_id="store-001",
+                          created=NOW - timedelta(days=2), closed=NOW - timedelta(days=1))])
+    with engine.begin() as conn:
+        rebuild(conn, ZoneInfo("Europe/Moscow"), NOW)
+        assert not refresh(conn, ZoneInfo("Europe/Berlin"), NOW).built
+    berlin = ReportSettings(time_zone="Europe/Berlin")
+    with Session(engine) as session:
+        ctx = ReportContext(session, ReportFilter(), berlin, DIRECTORY, NOW)
+        table = REPORTS["items"].compute(ctx)
+        assert ctx._rollups is False
+        assert table.lookup("item", "it.pos-down") is not None
+        early = ReportContext(session, ReportFilter(), ReportSettings(), DIRECTORY,
+                              NOW - timedelta(hours=1))
+        REPORTS["stores"].compute(early)
+        assert early._rollups is False  # judged at NOW: an earlier clock reads the cache
