@@ -336,6 +336,21 @@ def _run(database: str, root: Path, sizes: list[int], rounds: int, znuny: str) -
     return lines
 
 
+def _versions(databases: list[str]) -> str:
+    """The database versions measured."""
+    import sqlite3
+
+    from sqlalchemy import create_engine, text
+
+    found = [f"SQLite {sqlite3.sqlite_version}"]
+    if "postgresql" in databases:
+        engine = create_engine(PG_URL)
+        with engine.connect() as conn:
+            found.append(f"PostgreSQL {conn.execute(text('SHOW server_version')).scalar()}")
+        engine.dispose()
+    return ", ".join(found)
+
+
 def main() -> int:
     args = _arguments()
     sizes = [int(s) for s in args.sizes.split(",")]
@@ -344,6 +359,7 @@ def main() -> int:
     root = args.keep or Path(tempfile.mkdtemp(prefix="radiant-lists-bench-"))
     root.mkdir(parents=True, exist_ok=True)
     databases = ["sqlite", "postgresql"] if args.database == "both" else [args.database]
+    print(f"databases: {_versions(databases)}")
     lines: list[str] = []
     try:
         with ExitStack() as stack:

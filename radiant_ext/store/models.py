@@ -171,9 +171,9 @@ class Outbox(Base):
 _CLOSED_SQL = "'closed', 'removed', 'merged'"
 
 LIST_INDEXES: dict[str, tuple[str, ...]] = {
-    "created": ("created", "ticket_id", "title", "ticket_number"),
-    "category": ("category", "created", "ticket_id"),
-    "store": ("list_store", "created", "ticket_id"),
+    "created": ("list_created", "ticket_id", "title", "ticket_number"),
+    "category": ("category", "list_created", "ticket_id"),
+    "store": ("list_store", "list_created", "ticket_id"),
     "deadline": ("promised_deadline", "ticket_id"),
     "state": ("state", "ticket_id"),
     "number": ("ticket_number", "ticket_id"),
@@ -252,6 +252,11 @@ class TicketCache(Base):
     list_open: Mapped[bool | None] = mapped_column(
         Boolean, Computed(f"state_type NOT IN ({_CLOSED_SQL})", persisted=True))
     """Whether the ticket is open (its state type is not closed, removed or merged)."""
+    list_created: Mapped[datetime | None] = mapped_column(
+        Computed("coalesce(created, '1970-01-01 00:00:00.000000')", persisted=True))
+    """``created``, never empty (1970 when unknown, as the lists show it): the default
+    sort's key, so that it needs no second walk for tickets without one. (The constant is
+    written as SQLite stores times, with microseconds, so it compares equal to a bound 1970.)"""
 
 
 class SyncCursor(Base):

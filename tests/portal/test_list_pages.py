@@ -79,13 +79,17 @@ def _expected(s: Session, customer: Customer, query: ListQuery) -> list[int]:
             and (not query.category or t.category == query.category)
             and (not query.store or summary[t.ticket_id].store == query.store)
             and text_matches(summary[t.ticket_id], query.text)]
-    column = {"created": "created", "deadline": "promised_deadline", "state": "state",
-              "number": "ticket_number"}[query.sort]
-    valued = sorted((t for t in rows if getattr(t, column) is not None),
-                    key=lambda t: (getattr(t, column), t.ticket_id), reverse=query.descending)
-    empty = sorted((t for t in rows if getattr(t, column) is None),
+    def value(t: TicketCache) -> Any:
+        if query.sort == "created":  # unknown: 1970, as the list shows it
+            return t.created or datetime(1970, 1, 1, tzinfo=UTC)
+        return getattr(t, {"deadline": "promised_deadline", "state": "state",
+                           "number": "ticket_number"}[query.sort])
+
+    valued = sorted((t for t in rows if value(t) is not None),
+                    key=lambda t: (value(t), t.ticket_id), reverse=query.descending)
+    empty = sorted((t for t in rows if value(t) is None),
                    key=lambda t: t.ticket_id, reverse=query.descending)
-    return [t.ticket_id for t in valued + empty]  # no value: last in both directions
+    return [t.ticket_id for t in valued + empty]  # no deadline: last in both directions
 
 
 def _walk(lister: CacheLister, customer: Customer, query: ListQuery) -> list[list[int]]:

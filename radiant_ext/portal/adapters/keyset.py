@@ -37,6 +37,7 @@ from sqlalchemy import (
     bindparam,
     func,
     literal,
+    null,
     or_,
     select,
     tuple_,
@@ -47,8 +48,8 @@ from sqlalchemy.sql.visitors import iterate
 
 from radiant_ext.store import TicketCache
 
-__all__ = ["COUNT_LIMIT", "SCAN_LIMIT", "Found", "InvalidCursor", "Key", "Walk", "count",
-           "decode", "encode", "page_keys", "rows_of"]
+__all__ = ["COUNT_LIMIT", "SCAN_LIMIT", "Arms", "Found", "InvalidCursor", "Key", "Walk",
+           "decode", "encode", "page_keys"]
 
 COUNT_LIMIT = 1000
 """The most rows a list counts; past it the page says "more than 1,000 requests"."""
@@ -56,10 +57,11 @@ SCAN_LIMIT = 2000
 """The most rows per arm a page checks against a filter no index serves (text search)."""
 
 SORT_COLUMNS: dict[str, InstrumentedAttribute[Any]] = {
-    "created": TicketCache.created, "deadline": TicketCache.promised_deadline,
+    "created": TicketCache.list_created, "deadline": TicketCache.promised_deadline,
     "state": TicketCache.state, "number": TicketCache.ticket_number,
 }
-_NULLABLE = {"created", "deadline"}
+_NULLABLE = {"deadline"}
+"""Sorts with rows without a value (a second group, walked after the others)."""
 _DATES = {"created", "deadline"}
 
 
@@ -211,11 +213,32 @@ def _residual_query(sort: str, query: Any, where: Sequence[ColumnElement[bool]],
         *(c.desc() if descending else c.asc() for c in (column, tid))).limit(n)
 
 
+_ROW_COLUMNS = (TicketCache.ticket_number, TicketCache.title, TicketCache.state,
+                TicketCache.state_type, TicketCache.category, TicketCache.store,
+                TicketCache.customer_id, TicketCache.customer_user_id, TicketCache.created,
+                TicketCache.promised_deadline, TicketCache.priority)
+"""What a list row shows (besides the id), read with the keys in the same query."""
+
+
 def _tagged(query: Any, tag: int) -> Any:
-    """``query``'s (sort value, id) rows with ``tag``, as a member of one UNION ALL."""
+    """``query``'s rows as a member of one UNION ALL: ``tag``, the sort value ``v``, the
+    ``ticket_id`` and the list row's columns (looked up by primary key for the few rows found)."""
     sub = query.subquery()
     value, tid = list(sub.c)[:2]
-    return select(literal(tag, Integer).label("tag"), value.label("v"), tid.label("i"))
+    return select(literal(tag, Integer).label("tag"), value.label("v"), tid.label("ticket_id"),
+                  *_ROW_COLUMNS).select_from(
+        sub.join(TicketCache, TicketCache.ticket_id == tid))
+
+
+def _count_member(arms: tuple[tuple[str, ...], ...], limit: int) -> Any:
+    """The count as a member of the page's UNION ALL (tag -1, the count as the id): the rows
+    the arms hold together, up to ``limit`` per arm (parameters ``c<arm>_<n>``)."""
+    parts = [select(TicketCache.ticket_id).where(*_equal(arm, f"c{a}_")).limit(limit)
+             .subquery() for a, arm in enumerate(arms)]
+    ids = [select(part.c.ticket_id) for part in parts]
+    union = ids[0].union(*ids[1:]) if len(ids) > 1 else ids[0]
+    total = select(func.count()).select_from(union.subquery()).scalar_subquery()
+    return select(literal(-1, Integer), null(), total, *(null() for _c in _ROW_COLUMNS))
 
 
 def _groups(sort: str, cursor_null: bool | None, backward: bool) -> list[bool]:
@@ -226,32 +249,50 @@ def _groups(sort: str, cursor_null: bool | None, backward: bool) -> list[bool]:
     return groups[groups.index(cursor_null):] if cursor_null is not None else groups
 
 
+@dataclass(frozen=True)
+class _Shape:
+    """What the SQL of one page query depends on (its values are parameters)."""
+
+    sort: str
+    descending: bool
+    arms: tuple[tuple[str, ...], ...]
+    residual: tuple[str, ...]
+    words: int
+    number: bool
+    backward: bool
+    n: int
+    scan: int
+
+
 @lru_cache(maxsize=512)
-def _walk_statement(sort: str, descending: bool, arms: tuple[tuple[str, ...], ...],
-                    residual: tuple[str, ...], words: int, number: bool,
-                    cursor_null: bool | None, backward: bool, n: int, scan: int) -> Any:
-    """One UNION ALL of every arm's and group's first ``n`` matches (tag ``4 * arm + 2 *
-    group``) and, with conditions checked on the walk, of the last row the scan reaches
-    (the same tag + 1): a page in one round trip, built once per shape."""
-    direction = descending != backward
-    where = _residual_where(residual, words, number)
+def _statement(shape: _Shape, group: bool, at_cursor: bool, which: tuple[int, ...],
+               counts: tuple[tuple[str, ...], ...] | None, count_limit: int) -> Any:
+    """One UNION ALL of the first ``n`` matches of the arms ``which`` in ``group`` (tag ``4 *
+    arm + 2 * group``), with conditions checked on the walk also the last row the scan
+    reaches (the same tag + 1), and with ``counts`` the count (tag -1): built once per shape."""
+    direction = shape.descending != shape.backward
+    where = _residual_where(shape.residual, shape.words, shape.number)
     members = []
-    for number_, arm in enumerate(arms):
-        for null in _groups(sort, cursor_null, backward):
-            query = _phase_query(sort, arm, number_, null, cursor_null == null, direction)
-            tag = 4 * number_ + 2 * int(null)
-            if where:
-                members.append(_tagged(_residual_query(
-                    sort, query, where, direction, n, scan), tag))
-                members.append(_tagged(query.offset(scan - 1).limit(1), tag + 1))
-            else:
-                members.append(_tagged(query.limit(n), tag))
+    for number in which:
+        query = _phase_query(shape.sort, shape.arms[number], number, group, at_cursor,
+                             direction)
+        tag = 4 * number + 2 * int(group)
+        if where:
+            members.append(_tagged(_residual_query(
+                shape.sort, query, where, direction, shape.n, shape.scan), tag))
+            members.append(_tagged(query.offset(shape.scan - 1).limit(1), tag + 1))
+        else:
+            members.append(_tagged(query.limit(shape.n), tag))
+    if counts is not None:
+        members.append(_count_member(counts, count_limit))
     return members[0].union_all(*members[1:]) if len(members) > 1 else members[0]
 
 
-def _parameters(walk: Walk, cursor: Key | None) -> dict[str, Any]:
+def _parameters(walk: Walk, cursor: Key | None, counts: Arms | None) -> dict[str, Any]:
     values: dict[str, Any] = {f"a{a}_{i}": v for a, arm in enumerate(walk.arms)
                               for i, (_c, v) in enumerate(arm)}
+    values.update((f"c{a}_{i}", v) for a, arm in enumerate(counts or ())
+                  for i, (_c, v) in enumerate(arm))
     values.update((f"r{i}", v) for i, (_c, v) in enumerate(walk.residual))
     values.update((f"w{i}", _like(w)) for i, w in enumerate(walk.words))
     if walk.number:
@@ -265,8 +306,8 @@ def _arm_keys(walk: Walk, number: int, found: dict[int, list[Key]], cursor: Key 
               backward: bool, n: int) -> tuple[list[Key], Key | None]:
     """One arm's matches in walk order, and where the scan stopped it first (else ``None``)."""
     keys: list[Key] = []
-    for null in _groups(walk.sort, cursor.null if cursor else None, backward):
-        tag = 4 * number + 2 * int(null)
+    for group in _groups(walk.sort, cursor.null if cursor else None, backward):
+        tag = 4 * number + 2 * int(group)
         got = found.get(tag, [])
         keys += got
         if len(got) >= n:
@@ -286,18 +327,53 @@ class Found:
     """Where the walk goes on (the next page after it), if it does."""
     limited: bool
     """Whether :data:`SCAN_LIMIT` ended the walk before a full page was found."""
+    rows: dict[int, Any]
+    """The list columns of the rows found (``TicketCache``'s names), by ticket id."""
+    total: int | None = None
+    """The count (above :data:`COUNT_LIMIT`: more than that), if asked for."""
 
 
-def page_keys(s: Session, walk: Walk, cursor: Key | None, backward: bool, n: int) -> Found:
-    """The keys of ``n`` rows after ``cursor`` (before it, ``backward``) in walk order."""
-    compare = _compare(walk.descending != backward, nulls_first=backward)
-    statement = _walk_statement(
-        walk.sort, walk.descending, tuple(tuple(c for c, _v in arm) for arm in walk.arms),
-        tuple(c for c, _v in walk.residual), len(walk.words), bool(walk.number),
-        cursor.null if cursor else None, backward, n + 1, SCAN_LIMIT)
+Arms = tuple[tuple[tuple[str, Any], ...], ...]
+
+
+def page_keys(s: Session, walk: Walk, cursor: Key | None, backward: bool, n: int,
+              counts: Arms | None = None) -> Found:
+    """The keys of ``n`` rows after ``cursor`` (before it, ``backward``) in walk order, their
+    rows, and the count of the ``counts`` arms: one query, a second only at the end of the
+    rows with a sort value (to read those without)."""
+    shape = _Shape(walk.sort, walk.descending,
+                   tuple(tuple(c for c, _v in arm) for arm in walk.arms),
+                   tuple(c for c, _v in walk.residual), len(walk.words), bool(walk.number),
+                   backward, n + 1, SCAN_LIMIT)
+    values = _parameters(walk, cursor, counts)
+    groups = _groups(walk.sort, cursor.null if cursor else None, backward)
     found: dict[int, list[Key]] = {}
-    for tag, value, ticket_id in s.execute(statement, _parameters(walk, cursor)):
-        found.setdefault(tag, []).append(Key(bool(tag & 2), value, ticket_id))
+    rows: dict[int, Any] = {}
+    total = None
+    which = tuple(range(len(walk.arms)))
+    for step, group in enumerate(groups):
+        statement = _statement(shape, group, cursor is not None and step == 0, which,
+                               None if step or counts is None else
+                               tuple(tuple(c for c, _v in arm) for arm in counts),
+                               COUNT_LIMIT + 1)
+        for row in s.execute(statement, values):
+            if row[0] < 0:
+                total = int(row[2])
+                continue
+            found.setdefault(row[0], []).append(Key(bool(row[0] & 2), row[1], row[2]))
+            rows[row[2]] = row
+        which = tuple(a for a in which
+                      if len(found.get(4 * a + 2 * int(group), [])) < n + 1
+                      and not found.get(4 * a + 2 * int(group) + 1))
+        if not which:
+            break
+    return _merge(walk, found, rows, total, cursor, backward, n)
+
+
+def _merge(walk: Walk, found: dict[int, list[Key]], rows: dict[int, Any], total: int | None,
+           cursor: Key | None, backward: bool, n: int) -> Found:
+    """The arms' keys merged in walk order and cut at the first scan's stop."""
+    compare = _compare(walk.descending != backward, nulls_first=backward)
     keys: dict[int, Key] = {}
     stops: list[Key] = []
     for number in range(len(walk.arms)):
@@ -310,36 +386,5 @@ def page_keys(s: Session, walk: Walk, cursor: Key | None, backward: bool, n: int
     if stop is not None:
         ordered = [k for k in ordered if compare(k, stop) <= 0]
     if len(ordered) > n:
-        return Found(ordered[:n], ordered[n - 1], False)
-    return Found(ordered, stop, stop is not None)
-
-
-@lru_cache(maxsize=64)
-def _count_statement(arms: tuple[tuple[str, ...], ...], limit: int) -> Any:
-    parts = [select(TicketCache.ticket_id).where(*_equal(arm, f"a{a}_")).limit(limit)
-             .subquery() for a, arm in enumerate(arms)]
-    ids = [select(part.c.ticket_id) for part in parts]
-    union = ids[0].union(*ids[1:]) if len(ids) > 1 else ids[0]
-    return select(func.count()).select_from(union.subquery())
-
-
-def count(s: Session, arms: tuple[tuple[tuple[str, Any], ...], ...]) -> int:
-    """How many rows the arms hold together, counted up to :data:`COUNT_LIMIT` + 1 per arm
-    (a result above :data:`COUNT_LIMIT` means "more than that")."""
-    statement = _count_statement(tuple(tuple(c for c, _v in arm) for arm in arms),
-                                 COUNT_LIMIT + 1)
-    values = {f"a{a}_{i}": v for a, arm in enumerate(arms) for i, (_c, v) in enumerate(arm)}
-    return int(s.scalar(statement, values) or 0)
-
-
-_ROW_COLUMNS = (TicketCache.ticket_id, TicketCache.ticket_number, TicketCache.title,
-                TicketCache.state, TicketCache.state_type, TicketCache.category,
-                TicketCache.store, TicketCache.customer_id, TicketCache.customer_user_id,
-                TicketCache.created, TicketCache.promised_deadline, TicketCache.priority)
-_ROWS = select(*_ROW_COLUMNS).where(
-    TicketCache.ticket_id.in_(bindparam("ids", expanding=True)))
-
-
-def rows_of(s: Session, ids: Sequence[int]) -> dict[int, Any]:
-    """The list columns of the tickets ``ids`` (named like ``TicketCache``'s), by id."""
-    return {r.ticket_id: r for r in s.execute(_ROWS, {"ids": list(ids)})} if ids else {}
+        return Found(ordered[:n], ordered[n - 1], False, rows, total)
+    return Found(ordered, stop, stop is not None, rows, total)

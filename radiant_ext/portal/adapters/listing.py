@@ -24,15 +24,14 @@ from radiant_ext.portal.adapters.convert import summary_of
 from radiant_ext.portal.adapters.keyset import (
     COUNT_LIMIT,
     SCAN_LIMIT,
+    Arms,
     Found,
     InvalidCursor,
     Key,
     Walk,
-    count,
     decode,
     encode,
     page_keys,
-    rows_of,
 )
 from radiant_ext.portal.numbers import plain_number
 from radiant_ext.portal.ports import (
@@ -65,7 +64,6 @@ RECENT_FILED = timedelta(days=2)
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _CLOSED_TYPES = ("closed", "removed", "merged")
 _OPEN_TYPES = ("new", "open", "pending reminder", "pending auto")
-Arms = tuple[tuple[tuple[str, Any], ...], ...]
 
 
 class Lister(Protocol):
@@ -190,13 +188,13 @@ class CacheLister:
                 error = str(exc)
         backward = query.backward and cursor is not None
         with self._sessions() as s:
-            found = page_keys(s, walk, cursor, backward, query.per_page)
+            found = page_keys(s, walk, cursor, backward, query.per_page, counts)
             if backward and found.more is None and len(found.keys) < query.per_page:
                 cursor, backward = None, False  # back at the start: the full first page
-                found = page_keys(s, walk, None, False, query.per_page)
-            total = count(s, counts) if counts is not None else 0
-            keys = found.keys[::-1] if backward else found.keys
-            rows = _rows(s, [k.ticket_id for k in keys])
+                found = page_keys(s, walk, None, False, query.per_page, counts)
+        total = found.total or 0
+        keys = found.keys[::-1] if backward else found.keys
+        rows = [_row(found.rows[k.ticket_id]) for k in keys]
         after, before = self._links(walk, keys, found, cursor, backward)
         return TicketPage(
             rows, min(total, COUNT_LIMIT), 1, query.per_page, "cache", keyset=True,
@@ -214,12 +212,6 @@ class CacheLister:
             return token(keys[-1] if keys else found.more), token(found.more)
         return token(found.more), (token(keys[0] if keys else found.more or cursor)
                                    if cursor else None)
-
-
-def _rows(s: Session, ids: list[int]) -> list[TicketSummary]:
-    """The list rows of ``ids``, in that order."""
-    found = rows_of(s, ids)
-    return [_row(found[i]) for i in ids if i in found]
 
 
 def _row(t: Any) -> TicketSummary:

@@ -4,10 +4,11 @@ Revision ID: 0010
 Revises: 0009
 Create Date: 2026-12-05 11:30:00
 
-Three columns the database computes from others (generated columns: every existing row has
+Four columns the database computes from others (generated columns: every existing row has
 them at once, and every writer fills them without knowing of them): ``list_login`` (the
-customer login in lower case), ``list_store`` (``store``, else the customer company) and
-``list_open`` (the state type is not closed, removed or merged). Twelve composite indexes
+customer login in lower case), ``list_store`` (``store``, else the customer company),
+``list_open`` (the state type is not closed, removed or merged) and ``list_created``
+(``created``, 1970 when unknown). Twelve composite indexes
 start with the login or the company and the open flag and go on with a sort key and the
 ticket id, so a list page (keyset pagination, ``docs/portal.md``) reads one short index
 range in order instead of counting and sorting the customer's or company's whole history.
@@ -29,11 +30,12 @@ _COLUMNS = (
     ('list_login', sa.String(length=200), "lower(customer_user_id)"),
     ('list_store', sa.String(length=200), "coalesce(nullif(store, ''), customer_id)"),
     ('list_open', sa.Boolean(), "state_type NOT IN ('closed', 'removed', 'merged')"),
+    ('list_created', sa.DateTime(), "coalesce(created, '1970-01-01 00:00:00.000000')"),
 )
 _INDEXES = {
-    'created': ('created', 'ticket_id', 'title', 'ticket_number'),  # search: index only
-    'category': ('category', 'created', 'ticket_id'),
-    'store': ('list_store', 'created', 'ticket_id'),
+    'created': ('list_created', 'ticket_id', 'title', 'ticket_number'),  # search: index only
+    'category': ('category', 'list_created', 'ticket_id'),
+    'store': ('list_store', 'list_created', 'ticket_id'),
     'deadline': ('promised_deadline', 'ticket_id'),
     'state': ('state', 'ticket_id'),
     'number': ('ticket_number', 'ticket_id'),
