@@ -36,6 +36,10 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
+from sqlalchemy.types import Date
 
 from radiant_ext.reports.context import CLOSED_STATE_TYPES
 from radiant_ext.store import (
@@ -55,6 +59,8 @@ VERSION = 1
 """The rules a contribution follows; a state row of another version needs a rebuild."""
 CUBES = {"n": None, "wh": "weekday_hour", "item": "category", "store": "store", "owner": "owner"}
 """Cube name → the contribution column it is keyed by (``n``: one key, ``""``)."""
+FIGURE_CUBES = frozenset({"item", "store", "owner"})
+"""The cubes that keep the SLA counts and histograms; the others count tickets only."""
 LEVEL_COLUMNS = ("day", "b1", "b2", "b3", "month")
 """The contribution column holding the first day of the block of each level."""
 MEASURES = ("tickets", "r_met", "r_missed", "s_met", "s_missed", *HIST_COLUMNS)
@@ -143,9 +149,10 @@ def _measures(c: dict[str, Any], sign: int) -> dict[str, int]:
 
 def _add_cells(deltas: dict[tuple[str, int, date, str], dict[str, int]],
                c: dict[str, Any], sign: int) -> None:
-    measures = _measures(c, sign)
+    figures = _measures(c, sign)
     for cube, column in CUBES.items():
         key = c[column] if column else ""
+        measures = figures if cube in FIGURE_CUBES else {"tickets": sign}
         for level, start_column in enumerate(LEVEL_COLUMNS):
             cell = deltas[(cube, level, c[start_column], key)]
             for name, value in measures.items():
@@ -270,20 +277,63 @@ def _contributions(conn: Connection, zone: ZoneInfo, as_of: datetime
 
 
 def _cells_from_contributions(conn: Connection) -> None:
-    """Sum ``report_contribution`` into every cube and level, in the database."""
+    """Sum ``report_contribution`` into the day cells of every cube, then each level's cells
+    into the next one's (2-, 4-, 8-day blocks lie within each other and within a month)."""
     c = CONTRIBUTIONS.c
-    bucket_sums = [func.sum(case((c[f"{m}_bucket"] == i, 1), else_=0))
-                   for m in ("r", "s") for i in range(len(HIST_BUCKETS))]
     target = ["cube", "level", "start", "key", *MEASURES]
     for cube, column in CUBES.items():
-        for level, start_column in enumerate(LEVEL_COLUMNS):
-            start = c[start_column]
-            groups = [start, c[column]] if column else [start]
-            stmt = select(literal(cube), literal(level), start,
-                          c[column] if column else literal(""), func.count(),
-                          func.sum(c.r_met), func.sum(c.r_missed), func.sum(c.s_met),
-                          func.sum(c.s_missed), *bucket_sums).group_by(*groups)
-            conn.execute(insert(ReportCell).from_select(target, stmt))
+        key = c[column] if column else literal("")
+        if cube in FIGURE_CUBES:
+            measures: list[Any] = [
+                func.count(), func.sum(c.r_met), func.sum(c.r_missed), func.sum(c.s_met),
+                func.sum(c.s_missed), *(func.sum(case((c[f"{m}_bucket"] == i, 1), else_=0))
+                                        for m in ("r", "s") for i in range(len(HIST_BUCKETS)))]
+        else:
+            measures = [func.count(), *(literal(0) for _ in MEASURES[1:])]
+        stmt = (select(literal(cube), literal(0), c.day, key, *measures)
+                .group_by(*([c.day, c[column]] if column else [c.day])))
+        conn.execute(insert(CELLS).from_select(target, stmt))
+    cells = CELLS.c
+    for cube in CUBES:
+        for level in range(1, len(LEVEL_COLUMNS)):
+            upper = block_start(cells.start, level)
+            stmt = (select(cells.cube, literal(level), upper, cells.key,
+                           *(func.sum(cells[m]) for m in MEASURES))
+                    .where(cells.cube == cube, cells.level == level - 1)
+                    .group_by(cells.cube, upper, cells.key))
+            conn.execute(insert(CELLS).from_select(target, stmt))
+
+
+class block_start(FunctionElement[date]):  # noqa: N801 - SQL function style
+    """The first day of the block of level ``level`` (1-3: 2, 4, 8 days from a day
+    ``1 + j·size`` of the month; 4: the month) holding date column ``day``."""
+
+    type = Date()
+    name = "block_start"
+    inherit_cache = False
+
+    def __init__(self, day: Any, level: int) -> None:
+        super().__init__(day)
+        self.level = level
+
+
+@compiles(block_start, "sqlite")
+def _block_sqlite(element: block_start, compiler: SQLCompiler, **kw: Any) -> str:
+    day = compiler.process(list(element.clauses)[0], **kw)
+    if element.level == len(LEVEL_COLUMNS) - 1:
+        return f"date({day}, 'start of month')"
+    size = 1 << element.level
+    return (f"date({day}, '-' || ((CAST(strftime('%d', {day}) AS INTEGER) - 1) % {size})"
+            f" || ' days')")
+
+
+@compiles(block_start, "postgresql")
+def _block_pg(element: block_start, compiler: SQLCompiler, **kw: Any) -> str:
+    day = compiler.process(list(element.clauses)[0], **kw)
+    if element.level == len(LEVEL_COLUMNS) - 1:
+        return f"CAST(date_trunc('month', {day}) AS DATE)"
+    size = 1 << element.level
+    return f"({day} - MOD(CAST(EXTRACT(DAY FROM {day}) AS INTEGER) - 1, {size}))"
 
 
 def rebuild(conn: Connection, zone: ZoneInfo, now: datetime) -> RefreshResult:
