@@ -238,14 +238,18 @@ class AutoLister:
         self._sessions = sessions
         self._live = live
         self._cursor = cursor
+        self._ready = False
 
     def cache_ready(self) -> bool:
-        """Whether the sync job has filled the cache at least once."""
+        """Whether the sync job has filled the cache at least once (once it has, the answer
+        is kept: a filled cache stays filled, and a list page saves a query)."""
         if self._sessions is None:
             return False
-        with self._sessions() as s:
-            value = s.scalar(select(SyncCursor.value).where(SyncCursor.name == self._cursor))
-        return value is not None
+        if not self._ready:
+            with self._sessions() as s:
+                self._ready = s.scalar(select(SyncCursor.value).where(
+                    SyncCursor.name == self._cursor)) is not None
+        return self._ready
 
     def list(self, customer: Customer, query: ListQuery) -> TicketPage:
         cached = self._cache is not None and self.cache_ready()
