@@ -57,7 +57,7 @@ from pathlib import Path
 from typing import Any
 
 from _measure import footer, header, load, rotations, rss_peak, spread
-from sqlalchemy import Engine, delete, func, select, text
+from sqlalchemy import Engine, delete, func, inspect, select, text
 
 from radiant_ext.client import NewArticle, NewTicket, TicketChanges, ZnunyClient
 from radiant_ext.config import Settings, load_settings
@@ -99,12 +99,29 @@ def sandbox_server(data_dir: Path, workers: int, threads: int) -> Iterator[str]:
         proc.wait(30)
 
 
+DROP_INDEXES = ""
+"""``--drop-indexes``: the ticket cache's indexes whose names start with this are dropped."""
+
+
+def _drop_indexes(engine: Engine) -> None:
+    """Drop the indexes named by ``--drop-indexes`` (to see what keeping them costs a pull)."""
+    if not DROP_INDEXES:
+        return
+    names = [i["name"] for i in inspect(engine).get_indexes("ticket_cache")
+             if str(i["name"]).startswith(DROP_INDEXES)]
+    with engine.begin() as conn:
+        for name in names:
+            conn.execute(text(f'DROP INDEX "{name}"'))
+    print(f"dropped {len(names)} indexes of ticket_cache: {', '.join(map(str, names))}")
+
+
 @contextmanager
 def store(database_url: str | None, folder: Path) -> Iterator[Engine]:
     """A migrated, empty store: SQLite in ``folder`` or a fresh PostgreSQL schema."""
     if not database_url:
         engine = make_engine(f"sqlite:///{folder / 'store.sqlite3'}")
         upgrade_database(engine)
+        _drop_indexes(engine)
         yield engine
         engine.dispose()
         return
@@ -115,6 +132,7 @@ def store(database_url: str | None, folder: Path) -> Iterator[Engine]:
     engine = make_engine(f"{database_url}?options=-csearch_path%3D{schema}")
     try:
         upgrade_database(engine)
+        _drop_indexes(engine)
         yield engine
     finally:
         engine.dispose()
@@ -415,7 +433,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed-gi", type=int, default=0,
                         help="with --znuny-env: create this many tickets first (TicketCreate)")
     parser.add_argument("--seed-threads", type=int, default=8)
+    parser.add_argument("--drop-indexes", default="", metavar="PREFIX",
+                        help="drop the ticket cache's indexes whose names start with PREFIX "
+                             "before pulling, e.g. ix_ticket_cache_list_ (what they cost)")
     args = parser.parse_args(argv)
+    global DROP_INDEXES
+    DROP_INDEXES = args.drop_indexes
     if args.changes > args.tickets:
         parser.error("--changes cannot exceed --tickets")
     extra = [f"Znuny at {os.environ.get('RADIANT_ZNUNY_URL')}"] if args.znuny_env else [
