@@ -276,11 +276,29 @@ def _emptied(engine: Engine) -> None:
         conn.execute(delete(TicketCache))
 
 
-def _one_pull(settings: Settings, engine: Engine, parallel: int) -> dict[str, Any]:
+class Slices:
+    """A progress callback that prints the rate of every ``every`` tickets pulled."""
+
+    def __init__(self, every: int) -> None:
+        self.every, self.done, self.mark = every, 0, time.perf_counter()
+        self.started = self.mark
+
+    def __call__(self, _task: str, advance: int, _total: int | None) -> None:
+        before, self.done = self.done, self.done + advance
+        if self.every and before // self.every != self.done // self.every:
+            now = time.perf_counter()
+            print(f"  {self.done:,} pulled after {now - self.started:.0f} s; the last "
+                  f"{self.every:,} at {self.every / (now - self.mark):.0f}/s, load {load()}",
+                  flush=True)
+            self.mark = now
+
+
+def _one_pull(settings: Settings, engine: Engine, parallel: int,
+              every: int = 0) -> dict[str, Any]:
     """Pull everything into an emptied cache with the product's client; time it."""
     _emptied(engine)
     settings = settings.model_copy(update={"sync_pull_parallel_batches": parallel})
-    ctx = JobContext(settings=settings, engine=engine,
+    ctx = JobContext(settings=settings, engine=engine, progress=Slices(every),
                      client_factory=lambda: ZnunyClient.from_settings(settings))
     started, cpu = time.perf_counter(), time.process_time()
     try:
@@ -335,7 +353,8 @@ def growth(args: argparse.Namespace, root: Path) -> None:
                                 znuny_password="radiant-demo")
             before = load()
             with rss_peak() as rss:
-                result = _one_pull(settings, engine, settings.sync_pull_parallel_batches)
+                result = _one_pull(settings, engine, settings.sync_pull_parallel_batches,
+                                   every=max(size // 10, 1000))
             after = load()
             assert not result["error"] and result["pulled"] == size, result
             traced = _traced(settings, engine) if args.tracemalloc else None
