@@ -22,9 +22,11 @@ from sqlalchemy import func, select, union_all
 from radiant_ext.reports._sql import nearest_rank
 from radiant_ext.reports.context import FIRST_DAY, LAST_DAY, ReportContext
 from radiant_ext.reports.rollups import CELLS, refresh, rollup_state
+from radiant_ext.store import ReportLive, TicketCache
 from radiant_ext.store.rollups import HIST_BUCKETS
 
-__all__ = ["blocks", "cell_sums", "day_counts", "live", "percentiles", "rollup_span"]
+__all__ = ["blocks", "cell_sums", "day_counts", "live", "percentiles", "present_keys",
+           "rollup_span"]
 
 Span = tuple[date, date]
 MONTH = 4
@@ -145,3 +147,17 @@ def percentiles(hist: Sequence[int]) -> tuple[int | None, int | None]:
     (the lower edge of the bucket holding the rank)."""
     counts = {edge: n for edge, n in zip(HIST_BUCKETS, hist, strict=True) if n}
     return nearest_rank(counts, 50), nearest_rank(counts, 90)
+
+
+def present_keys(ctx: ReportContext, cube: str) -> set[str] | None:
+    """The keys of ``cube`` (catalog items, stores) any ticket has, from the month cells and
+    the live tickets; ``None`` when the roll-ups do not answer ``ctx``'s clock and zone."""
+    if not _ready(ctx):
+        return None
+    c, t = CELLS.c, TicketCache
+    found = set(ctx.session.scalars(select(c.key).where(c.cube == cube, c.level == MONTH)
+                                    .distinct()))
+    column = t.category if cube == "item" else func.coalesce(t.store, t.customer_id)
+    found.update(ctx.session.scalars(
+        select(column).where(t.ticket_id.in_(select(ReportLive.ticket_id))).distinct()))
+    return {k for k in found if k}

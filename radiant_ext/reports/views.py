@@ -70,20 +70,30 @@ class ReportsState:
     def departments(self, session: Session) -> list[str]:
         """Departments to offer: the catalog's and those the cache's items belong to."""
         from radiant_ext.reports.context import ReportContext, ReportFilter
+        from radiant_ext.reports.rollup_read import present_keys
 
-        ctx = ReportContext(session, ReportFilter(), self.settings, self.directory)
-        found = {self.directory.department_of(c) for c in ctx.categories()}
+        ctx = ReportContext(session, ReportFilter(), self.settings, self.directory,
+                            self.clock())
+        categories = present_keys(ctx, "item")
+        found = {self.directory.department_of(c)
+                 for c in (ctx.categories() if categories is None else categories)}
         return sorted(found | set(self.directory.departments))
 
     def stores(self, session: Session) -> list[str]:
-        """Stores to offer: the chain's and those present in the cache."""
+        """Stores to offer: the chain's and those present in the cache (from the roll-ups'
+        month cells when they are built: the stores a store filter can select)."""
         from sqlalchemy import select
 
+        from radiant_ext.reports.context import ReportContext, ReportFilter
+        from radiant_ext.reports.rollup_read import present_keys
         from radiant_ext.store import TicketCache
 
-        # two index-only scans instead of one over COALESCE(store, customer_id)
-        present = {*session.scalars(select(TicketCache.store).distinct()),
-                   *session.scalars(select(TicketCache.customer_id).distinct())}
+        ctx = ReportContext(session, ReportFilter(), self.settings, self.directory,
+                            self.clock())
+        present = present_keys(ctx, "store")
+        if present is None:  # two index-only scans instead of one over COALESCE(...)
+            present = {*session.scalars(select(TicketCache.store).distinct()),
+                       *session.scalars(select(TicketCache.customer_id).distinct())}
         return sorted({s for s in present if s} | set(self.directory.stores))
 
 
