@@ -15,8 +15,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
+from babel import Locale
 from babel.dates import (
     format_date,
     format_datetime,
@@ -24,7 +26,7 @@ from babel.dates import (
     format_time,
     get_day_names,
 )
-from babel.numbers import format_currency, format_decimal, format_percent
+from babel.numbers import NumberPattern, format_currency, format_decimal, parse_pattern
 
 from radiant_ext.i18n import supported_language
 from radiant_ext.reports.model import Money, ReportTable
@@ -65,14 +67,26 @@ def format_value(value: Any, kind: str, language: str, currency: str | None = No
     if kind == "text" or isinstance(value, str | bool):
         return str(value)
     if kind == "percent":
-        return format_percent(Decimal(str(value)) / 100, "#,##0.0%", locale=locale)
+        return _number(Decimal(str(value)) / 100, "#,##0.0%", locale)
     if kind == "money":
         if currency:
             return format_currency(value, currency, locale=locale)
-        return format_decimal(value, "#,##0.00", locale=locale)
+        return _number(value, "#,##0.00", locale)
     if kind == "number":
-        return format_decimal(value, "#,##0.##", locale=locale)
-    return format_decimal(value, "#,##0", locale=locale)
+        return _number(value, "#,##0.##", locale)
+    return _number(value, "#,##0", locale)
+
+
+@lru_cache(maxsize=32)
+def _parsed(pattern: str, locale: str) -> tuple[NumberPattern, Locale]:
+    """A number pattern and locale parsed once (a page of 500 rows formats thousands)."""
+    return parse_pattern(pattern), Locale.parse(locale)
+
+
+def _number(value: Any, pattern: str, locale: str) -> str:
+    """``format_decimal(value, pattern)`` / ``format_percent`` without parsing again."""
+    number_pattern, parsed = _parsed(pattern, locale)
+    return str(number_pattern.apply(value, parsed))
 
 
 def format_param(value: Any, language: str) -> str:
