@@ -12,6 +12,7 @@ import asyncio
 import json
 import tempfile
 import time
+from dataclasses import dataclass
 from typing import Any
 
 import requests
@@ -32,8 +33,25 @@ PRIORITIES = ("4 high", "2 low", "5 very high", "1 very low")
 CHUNK = 100  # radiant_ext's default chunk_size
 
 
-def endpoint(url: str, webservice: str = WS) -> str:
-    return f"{url}/otrs/nph-genericinterface.pl/Webservice/{webservice}"
+@dataclass
+class Target:
+    """Where the contenders work and as whom (the sandbox's defaults; main() may change it)."""
+
+    script: str = "otrs/"
+    webservice: str = WS
+    agent: str = AGENT
+    password: str = PASSWORD
+    queue: str = QUEUE
+    type: str = TYPE
+    customer: str = CUSTOMER
+
+
+TARGET = Target()
+
+
+def endpoint(url: str, webservice: str | None = None) -> str:
+    return (f"{url}/{TARGET.script}nph-genericinterface.pl/Webservice/"
+            f"{webservice or TARGET.webservice}")
 
 
 class Contender:
@@ -44,7 +62,7 @@ class Contender:
 
     def __init__(self, url: str, n: int, u: int) -> None:
         self.url, self.n, self.u = url, n, u
-        self.marker = f"bench-{self.name.replace(' ', '')}-{int(time.time())}"
+        self.marker = f"bench-{type(self).__name__}-{int(time.time())}"
         self.ids: list[int] = []
         self.notes: list[str] = []
         self.span = range(n)  #: the tickets the next create() makes (a slice per round)
@@ -69,8 +87,8 @@ class Contender:
 def read_back(url: str, lib: Contender, round_: int) -> tuple[int, int]:
     """How many of the round's updated tickets now have its title, state and priority."""
     session = requests.Session()
-    sid = session.post(endpoint(url) + "/Session",
-                       json={"UserLogin": AGENT, "Password": PASSWORD}).json()["SessionID"]
+    login = {"UserLogin": TARGET.agent, "Password": TARGET.password}
+    sid = session.post(endpoint(url) + "/Session", json=login).json()["SessionID"]
     updated = lib.ids[: lib.u]
     changed = 0
     for start in range(0, len(updated), CHUNK):
@@ -90,8 +108,9 @@ class Radiant(Contender):
     def setup(self) -> None:
         from radiant_ext.client import AgentCredentials, ZnunyClient
 
-        self.client = ZnunyClient(self.url, webservice=WS, route_set="otrs6",
-                                  credentials=AgentCredentials(AGENT, PASSWORD), timeout=60)
+        self.client = ZnunyClient(
+            self.url, webservice=TARGET.webservice, route_set="otrs6", script_path=TARGET.script,
+            credentials=AgentCredentials(TARGET.agent, TARGET.password), timeout=60)
         self.client.session_create()  # like the others: log in before anything is measured
 
     def create(self) -> None:
@@ -99,8 +118,8 @@ class Radiant(Contender):
 
         for i in self.span:
             self.client.ticket_create(
-                NewTicket(title=self.title(i), queue=QUEUE, state="new", priority="3 normal",
-                          type=TYPE, customer_user=CUSTOMER),
+                NewTicket(title=self.title(i), queue=TARGET.queue, state="new", priority="3 normal",
+                          type=TARGET.type, customer_user=TARGET.customer),
                 NewArticle(subject="benchmark", body=f"ticket {i}",
                            content_type="text/plain; charset=utf-8",
                            communication_channel="Internal", sender_type="agent"))
@@ -148,14 +167,15 @@ class Bare(Contender):
         self.session = requests.Session()
         self.base = endpoint(self.url)
         self.sid = self.session.post(self.base + "/Session", json={
-            "UserLogin": AGENT, "Password": PASSWORD}).json()["SessionID"]
+            "UserLogin": TARGET.agent, "Password": TARGET.password}).json()["SessionID"]
 
     def create(self) -> None:
         for i in self.span:
             answer = json.loads(self.session.post(self.base + "/Ticket", json={
                 "SessionID": self.sid,
-                "Ticket": {"Title": self.title(i), "Queue": QUEUE, "State": "new",
-                           "Priority": "3 normal", "Type": TYPE, "CustomerUser": CUSTOMER},
+                "Ticket": {"Title": self.title(i), "Queue": TARGET.queue, "State": "new",
+                           "Priority": "3 normal", "Type": TARGET.type,
+                           "CustomerUser": TARGET.customer},
                 "Article": {"Subject": "benchmark", "Body": f"ticket {i}",
                             "ContentType": "text/plain; charset=utf-8",
                             "CommunicationChannel": "Internal", "SenderType": "agent"},
@@ -195,15 +215,17 @@ class PyOTRS(Contender):
         import pyotrs  # type: ignore[import-not-found]
 
         self.pyotrs = pyotrs
-        self.client = pyotrs.Client(self.url, AGENT, PASSWORD, request_timeout=60,
-                                    session_id_file=tempfile.mktemp(), use_legacy_sessions=True)
+        self.client = pyotrs.Client(
+            self.url, TARGET.agent, TARGET.password, request_timeout=60,
+            session_id_file=tempfile.mktemp(), use_legacy_sessions=True,
+            webservice_path=f"/{TARGET.script}nph-genericinterface.pl/Webservice/")
         self.client.session_create()
 
     def create(self) -> None:
         for i in self.span:
             ticket = self.pyotrs.Ticket.create_basic(
-                Title=self.title(i), Queue=QUEUE, State="new", Priority="3 normal", Type=TYPE,
-                CustomerUser=CUSTOMER)
+                Title=self.title(i), Queue=TARGET.queue, State="new", Priority="3 normal",
+                Type=TARGET.type, CustomerUser=TARGET.customer)
             article = self.pyotrs.Article({
                 "Subject": "benchmark", "Body": f"ticket {i}", "ContentType":
                 "text/plain; charset=utf-8", "CommunicationChannel": "Internal",
@@ -244,16 +266,17 @@ class PyZnuny(Contender):
     def setup(self) -> None:
         from pyznuny.ticket.client import TicketClient  # type: ignore[import-not-found]
 
-        self.client = TicketClient(endpoint(self.url), username=AGENT, password=PASSWORD,
-                                   timeout=60)
+        self.client = TicketClient(endpoint(self.url), username=TARGET.agent,
+                                   password=TARGET.password, timeout=60)
         self.client.register_endpoint("ticket_search", "GET", "/Ticket")
         self.notes.append("search: no search in pyznuny; raw request() on an added endpoint")
 
     def create(self) -> None:
         for i in self.span:
             self.client.ticket.create(
-                Ticket={"Title": self.title(i), "Queue": QUEUE, "State": "new",
-                        "Priority": "3 normal", "Type": TYPE, "CustomerUser": CUSTOMER},
+                Ticket={"Title": self.title(i), "Queue": TARGET.queue, "State": "new",
+                        "Priority": "3 normal", "Type": TARGET.type,
+                        "CustomerUser": TARGET.customer},
                 Article={"Subject": "benchmark", "Body": f"ticket {i}",
                          "ContentType": "text/plain; charset=utf-8", "SenderType": "agent"})
 
@@ -298,7 +321,7 @@ class SoftoftZnuny(Contender):
             operation_url_map={op.CREATE: "ticket-create", op.GET: "ticket-get",
                                op.SEARCH: "ticket-search", op.UPDATE: "ticket-update"})
         self.client = client_class(config, client=httpx.AsyncClient(timeout=60))
-        self.client.login(self.z.BasicAuth(user_login=AGENT, password=PASSWORD))
+        self.client.login(self.z.BasicAuth(user_login=TARGET.agent, password=TARGET.password))
         self.loop = asyncio.new_event_loop()
         self.notes.append("own web service (POST get, PUT update); create/update raise "
                           "RuntimeError without IncludeTicketData: caught, tickets are changed; "
@@ -311,9 +334,9 @@ class SoftoftZnuny(Contender):
         z = self.z
         for i in self.span:
             ticket = z.TicketCreate(
-                title=self.title(i), queue=z.IdName(name=QUEUE), state=z.IdName(name="new"),
-                priority=z.IdName(name="3 normal"), type=z.IdName(name=TYPE),
-                customer_user=CUSTOMER,
+                title=self.title(i), queue=z.IdName(name=TARGET.queue), state=z.IdName(name="new"),
+                priority=z.IdName(name="3 normal"), type=z.IdName(name=TARGET.type),
+                customer_user=TARGET.customer,
                 article=z.Article(subject="benchmark", body=f"ticket {i}"))
             try:
                 self.run(self.client.create_ticket(ticket))

@@ -23,6 +23,13 @@ CPU time (``time.process_time``; the server is another process) are printed as m
 with the requests the server saw (gunicorn's access log), the load average before and after, the
 machine and the command. The headline is radiant_ext's fetch CPU per 1,000 tickets against
 bare's, round by round.
+
+``--znuny`` runs the same against the Znuny of ``RADIANT_ZNUNY_URL`` / ``_USER`` / ``_PASSWORD``
+(``_SCRIPT_PATH``, ``_WEBSERVICE``; queue and type from ``RADIANT_LIVE_QUEUE`` / ``_TYPE``, the
+customer ``RADIANT_BENCH_CUSTOMER``, default client-benchmark@example.com; see
+docs/live-servers.md) instead of the sandbox, with the contenders
+that work with its stock web service (radiant_ext, bare, PyOTRS, pyznuny) and no request counts.
+It creates ``--tickets`` tickets per contender there.
 """
 
 from __future__ import annotations
@@ -47,6 +54,7 @@ from _measure import load, machine
 from client_peers import (
     PEER_ROUTES,
     PEER_WS,
+    TARGET,
     Bare,
     Contender,
     OtoboZnuny,
@@ -108,8 +116,36 @@ def add_peer_webservice(data_dir: Path) -> None:
                              "benchmark-peer")
 
 
+class Remote:
+    """A Znuny elsewhere: nothing to start, no access log to count requests from."""
+
+    counts = False
+
+    def __init__(self) -> None:
+        missing = [name for name in ("RADIANT_ZNUNY_URL", "RADIANT_ZNUNY_USER",
+                                     "RADIANT_ZNUNY_PASSWORD") if not os.environ.get(name)]
+        if missing:
+            raise SystemExit(f"--znuny needs {', '.join(missing)} (see docs/live-servers.md)")
+        env = os.environ
+        self.url = env["RADIANT_ZNUNY_URL"].rstrip("/")
+        TARGET.agent, TARGET.password = env["RADIANT_ZNUNY_USER"], env["RADIANT_ZNUNY_PASSWORD"]
+        TARGET.script = env.get("RADIANT_ZNUNY_SCRIPT_PATH", "otrs/").strip("/") + "/"
+        TARGET.webservice = env.get("RADIANT_ZNUNY_WEBSERVICE", TARGET.webservice)
+        TARGET.queue = env.get("RADIANT_LIVE_QUEUE", TARGET.queue)
+        TARGET.type = env.get("RADIANT_LIVE_TYPE", TARGET.type)
+        # an e-mail address, not a customer user of the live tests: their lists stay as they were
+        TARGET.customer = env.get("RADIANT_BENCH_CUSTOMER", "client-benchmark@example.com")
+
+    def lines(self) -> list[str]:
+        return []
+
+    def stop(self) -> None: ...
+
+
 class Server:
     """The sandbox under gunicorn; counts requests from the access log."""
+
+    counts = True
 
     def __init__(self, workers: int, threads: int) -> None:
         from radiant_ext_sandbox import create_app
@@ -172,9 +208,10 @@ def rotated(items: list[Contender], turn: int) -> list[Contender]:
     return items[turn % len(items):] + items[: turn % len(items)]
 
 
-def run_phase(lib: Contender, phase: str, server: Server, result: Result, round_: int) -> None:
+def run_phase(lib: Contender, phase: str, server: Server | Remote, result: Result,
+              round_: int) -> None:
     """Time one phase (wall and CPU); count the server's requests in its first round."""
-    counting = phase == "create" or phase not in result.requests
+    counting = server.counts and (phase == "create" or phase not in result.requests)
     before = len(server.lines()) if counting else 0
     wall, cpu = time.perf_counter(), time.process_time()
     try:
@@ -197,7 +234,8 @@ def run_phase(lib: Contender, phase: str, server: Server, result: Result, round_
             f"({fields[0][0]} body)" if fields else "")
 
 
-def run_all(libs: list[Contender], server: Server, n: int, repeat: int) -> dict[str, Result]:
+def run_all(libs: list[Contender], server: Server | Remote, n: int,
+            repeat: int) -> dict[str, Result]:
     """Creates in ``repeat`` slices, then ``repeat`` rounds of search, fetch and update; every
     slice and phase in a new rotating order. Updates are read back after each round."""
     results = {lib.name: Result(lib.name) for lib in libs}
@@ -228,11 +266,11 @@ def run_all(libs: list[Contender], server: Server, n: int, repeat: int) -> dict[
     return results
 
 
-def warm_up(server: Server) -> None:
+def warm_up(server: Server | Remote) -> None:
     """Let every gunicorn worker load and warm its caches before anything is measured."""
     for cls in (Radiant, Bare):
         lib = cls(server.url, 10, 5)
-        lib.marker = f"bench-warm-up-{cls.name}"
+        lib.marker = f"bench-warm-up-{cls.__name__}-{int(time.time())}"
         lib.setup()
         lib.create()
         for round_ in range(2):
@@ -264,12 +302,12 @@ def wall_table(results: list[Result], n: int, repeat: int) -> str:
                 cells.append("—")
                 continue
             walls = [s.wall for s in samples]
+            counted = f" ({r.requests[phase]})" if phase in r.requests else ""
             if phase == "create":
                 per = [1000 * w / max(1, n // repeat) for w in walls]
-                cells.append(f"{sum(walls):.2f} ({r.requests[phase]}); "
-                             f"{spread(per, digits=1)} ms each")
+                cells.append(f"{sum(walls):.2f}{counted}; {spread(per, digits=1)} ms each")
             else:
-                cells.append(f"{spread(walls)} ({r.requests[phase]})")
+                cells.append(f"{spread(walls)}{counted}")
         rows.append(f"| {r.name} | " + " | ".join(cells) + " |")
     return "\n".join(rows)
 
@@ -313,8 +351,10 @@ def report(results: dict[str, Result], args: argparse.Namespace, before: str,
     print(f"machine: {machine(versions())}")
     print(f"load average (1, 5, 15 min): {before} before, {load()} after; "
           f"{time.perf_counter() - started:.0f} s in all")
-    print(f"{args.tickets} tickets, {args.updates} updates, {args.repeat} rounds; sandbox (retail"
-          f" seed) under gunicorn {args.workers} workers x {args.threads} threads on 127.0.0.1\n")
+    where = (f"the Znuny at {os.environ.get('RADIANT_ZNUNY_URL')} ({TARGET.script}, web service "
+             f"{TARGET.webservice})" if args.znuny else f"sandbox (retail seed) under gunicorn "
+             f"{args.workers} workers x {args.threads} threads on 127.0.0.1")
+    print(f"{args.tickets} tickets, {args.updates} updates, {args.repeat} rounds; {where}\n")
     if Radiant.name in results and Bare.name in results:
         print(headline(results, args.tickets) + "\n")
     print("wall time, median [min–max] over the rounds (requests the server saw, first round):\n")
@@ -324,13 +364,15 @@ def report(results: dict[str, Result], args: argparse.Namespace, before: str,
     option = results.get(RadiantParallel.name)
     if option:
         fetches = option.samples["fetch"]
+        counted = f" ({option.requests['fetch']} requests)" if "fetch" in option.requests else ""
         print(f"\noption: {option.name}, fetch only: wall {spread([s.wall for s in fetches])} s"
-              f" ({option.requests['fetch']} requests), CPU "
+              f"{counted}, CPU "
               f"{spread([s.cpu for s in fetches], 1e6 / args.tickets, 1)} ms per 1,000 tickets")
-    print("\n| contender | fetch flags (first request) | answer bytes, all fetch requests |")
-    print("|---|---|---|")
-    for r in ordered:
-        print(f"| {r.name} | {r.fetch_flags} | {r.fetch_bytes:,} |")
+    if any(r.fetch_flags for r in ordered):
+        print("\n| contender | fetch flags (first request) | answer bytes, all fetch requests |")
+        print("|---|---|---|")
+        for r in ordered:
+            print(f"| {r.name} | {r.fetch_flags} | {r.fetch_bytes:,} |")
     print()
     for r in ordered:
         if r.checked:
@@ -351,17 +393,21 @@ def main() -> None:
     parser.add_argument("--parallel", type=int, default=4, help="workers of the radiant_ext "
                         "option contender (fetch only); 0 leaves it out")
     parser.add_argument("--only", nargs="*", help="contender names to run")
+    parser.add_argument("--znuny", action="store_true", help="against the Znuny of "
+                        "RADIANT_ZNUNY_URL instead of the sandbox (stock web service: radiant_ext,"
+                        " bare, PyOTRS, pyznuny)")
     args = parser.parse_args()
     if args.tickets < 1 or not 0 < args.updates <= args.tickets or args.repeat < 1:
         parser.error("need --tickets >= 1, 0 < --updates <= --tickets, --repeat >= 1")
     ensure_venv()
     before = load()
     started = time.perf_counter()
-    server = Server(args.workers, args.threads)
+    server: Server | Remote = Remote() if args.znuny else Server(args.workers, args.threads)
+    chosen = [cls for cls in CONTENDERS if (not args.only or cls.name in args.only)
+              and not (args.znuny and issubclass(cls, SoftoftZnuny))]
     try:
         warm_up(server)
-        libs = [cls(server.url, args.tickets, args.updates) for cls in CONTENDERS
-                if not args.only or cls.name in args.only]
+        libs = [cls(server.url, args.tickets, args.updates) for cls in chosen]
         radiant = next((lib for lib in libs if isinstance(lib, Radiant)), None)
         if args.parallel and radiant is not None:
             RadiantParallel.workers = args.parallel
