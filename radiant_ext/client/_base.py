@@ -204,8 +204,10 @@ class NativeFirst:
         self, schema: CoreSchema, handler: GetJsonSchemaHandler
     ) -> JsonSchemaValue:
         """The JSON schema of the type itself (the coercion's input is not described)."""
-        assert schema["type"] == "union"
-        return handler(schema["choices"][1]["schema"])
+        inner: Any = schema
+        while inner.get("type") != "union" and "schema" in inner:  # e.g. a field's validator
+            inner = inner["schema"]
+        return handler(inner["choices"][1]["schema"] if inner.get("type") == "union" else schema)
 
 
 _STAMP_SHAPE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}$"

@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import BeforeValidator, TypeAdapter, ValidationError
 
-from radiant_ext.client import Ticket
+from radiant_ext.client import HistoryEntry, Ticket
 from radiant_ext.client import _base as b
 from radiant_ext.client.models import TicketAnswer
 
@@ -150,3 +150,13 @@ def test_an_answer_from_bytes_holds_the_tickets_validated_one_by_one(
     assert [t.model_dump() for t in answer.tickets] == [expected.model_dump()] * (
         1 if single else 2)
     assert all(t.model_extra == expected.model_extra for t in answer.tickets)
+
+
+def test_models_describe_their_types_in_json_schema() -> None:
+    """A generated schema (API docs, forms) shows the types, not the coercions' inputs."""
+    history = HistoryEntry.model_json_schema()["properties"]
+    ticket = Ticket.model_json_schema()["properties"]
+    assert history["ArticleID"]["anyOf"] == [{"type": "integer"}, {"type": "null"}]
+    assert ticket["Created"]["anyOf"] == [{"format": "date-time", "type": "string"},
+                                          {"type": "null"}]
+    assert ticket["Title"]["type"] == "string" and ticket["TicketID"]["type"] == "integer"
