@@ -229,10 +229,10 @@ def _apply(conn: Connection, ids: list[int], zone: ZoneInfo, as_of: datetime) ->
 
 
 def _settling(conn: Connection, now: datetime) -> list[int]:
-    """Live tickets that are closed and that the clock may have settled by ``now``."""
-    stmt = (select(_T.ticket_id).join(ReportLive, ReportLive.ticket_id == _T.ticket_id)
+    """Live tickets that are closed and that the clock settled by ``now`` (a deadline passed)."""
+    stmt = (select(*SOURCE).join(ReportLive, ReportLive.ticket_id == _T.ticket_id)
             .where(_T.state_type.in_(CLOSED_STATE_TYPES), _T.created.is_not(None)))
-    return list(conn.scalars(stmt))
+    return [row.ticket_id for row in conn.execute(stmt) if _settled(row, now)]
 
 
 def refresh(conn: Connection, zone: ZoneInfo, now: datetime) -> RefreshResult:
