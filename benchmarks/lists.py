@@ -289,18 +289,19 @@ def _page_two(session: requests.Session, url: str) -> str:
 
 
 def _measure(portal: str, floor: str, sessions: dict[str, requests.Session],
-             rounds: int) -> dict[str, list[float]]:
+             rounds: int) -> tuple[dict[str, list[float]], dict[str, int]]:
+    """Each page's times over ``rounds`` rotated rounds, and how many rows it lists."""
     targets = {name: (sessions[who], portal + (path or _page_two(sessions[who], portal)))
                for name, (who, path) in PAGES.items()}
     targets["framework floor"] = (requests.Session(), floor + "/")
     names = list(targets)
-    for name in names:  # warm-up
-        _timed(*targets[name])
+    rows = {name: len(re.findall(r'href="/requests/\d+"', session.get(url, timeout=60).text))
+            for name, (session, url) in targets.items()}  # also the warm-up
     times: dict[str, list[float]] = {name: [] for name in names}
     for r in range(rounds):
         for name in names[r % len(names):] + names[:r % len(names)]:
             times[name].append(_timed(*targets[name]))
-    return times
+    return times, rows
 
 
 def _arguments() -> argparse.Namespace:
@@ -340,11 +341,11 @@ def _run(database: str, root: Path, sizes: list[int], rounds: int, znuny: str) -
             print(f"  {database}: {size:,} tickets loaded in "
                   f"{time.perf_counter() - started:.0f} s", flush=True)
             before = _load_text()
-            times = _measure(portal_url, floor_url, sessions, rounds)
+            times, rows = _measure(portal_url, floor_url, sessions, rounds)
             after = _load_text()
             for name, values in times.items():
                 p95 = _percentile(values, 0.95)
-                lines.append(f"{database:<10} {size:>9,} {name:<18} "
+                lines.append(f"{database:<10} {size:>9,} {name:<18} {rows[name]:>4} "
                              f"{statistics.median(values):>7.1f} {p95:>7.1f} "
                              f"{max(values):>7.1f}   load {before} -> {after}")
                 print(lines[-1], flush=True)
@@ -392,7 +393,7 @@ def main() -> int:
             _drop_schema()
         if args.keep is None:
             shutil.rmtree(root, ignore_errors=True)
-    print(f"\n{'database':<10} {'tickets':>9} {'page':<18} {'p50':>7} {'p95':>7} {'max':>7}"
+    print(f"\n{'database':<10} {'tickets':>9} {'page':<18} rows {'p50':>7} {'p95':>7} {'max':>7}"
           "   (ms; load average 1/5/15 min before -> after)")
     print("\n".join(lines))
     print(f"python {platform.python_version()}; goal: p95 <= {GOAL_MS:.0f} ms at every size")
