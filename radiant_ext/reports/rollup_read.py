@@ -31,6 +31,9 @@ __all__ = ["blocks", "cell_sums", "day_counts", "live", "percentiles", "present_
 Span = tuple[date, date]
 MONTH = 4
 """The level of month cells."""
+PAGE_REFRESH_LIMIT = 2000
+"""A run takes in at most this many recorded changes itself; with more waiting (after a full
+pull, a bulk update) it reads the cache and leaves them to the ``report-rollups`` job."""
 
 
 def _month_end(day: date) -> date:
@@ -84,11 +87,12 @@ def _ready(ctx: ReportContext) -> bool:
         session = ctx.session
         began = not session.in_transaction()
         conn = session.connection()
-        done = refresh(conn, ctx.settings.zone, ctx.now)
+        done = refresh(conn, ctx.settings.zone, ctx.now, limit=PAGE_REFRESH_LIMIT,
+                       partial=False)
         if done.tickets and began:
             session.commit()
             conn = session.connection()
-        state = rollup_state(conn) if done.built else None
+        state = rollup_state(conn) if done.built and not done.pending else None
         ctx._rollups = bool(state is not None and state.as_of <= ctx.now)
     return ctx._rollups
 

@@ -85,6 +85,9 @@ class RefreshResult:
     tickets: int = 0
     """Tickets taken in (changed, or settled by the clock)."""
     seconds: float = 0.0
+    pending: bool = False
+    """More changes wait than ``limit``: the cells are not current (nothing or a part was
+    taken in)."""
 
 
 def block_starts(day: date) -> tuple[date, date, date, date, date]:
@@ -235,11 +238,14 @@ def _settling(conn: Connection, now: datetime) -> list[int]:
     return [row.ticket_id for row in conn.execute(stmt) if _settled(row, now)]
 
 
-def refresh(conn: Connection, zone: ZoneInfo, now: datetime) -> RefreshResult:
-    """Take in the changes recorded since the last refresh, judged at ``now``.
+def refresh(conn: Connection, zone: ZoneInfo, now: datetime, *, limit: int = 50 * BATCH,
+            partial: bool = True) -> RefreshResult:
+    """Take in up to ``limit`` recorded changes (the oldest first), judged at ``now``.
 
     Does nothing (``built=False``) when the roll-ups were never built, or were built for
-    another zone or rule version: :func:`rebuild` first. The caller commits.
+    another zone or rule version: :func:`rebuild` first. With more changes waiting,
+    ``pending`` is set, and nothing is done unless ``partial`` (a page leaves a backlog, such
+    as the one a full pull leaves, to the job and reads the cache). The caller commits.
     """
     started = time.perf_counter()
     state = rollup_state(conn)
@@ -247,7 +253,11 @@ def refresh(conn: Connection, zone: ZoneInfo, now: datetime) -> RefreshResult:
         return RefreshResult(False)
     as_of = max(state.as_of.replace(tzinfo=UTC), now)
     dirty = conn.execute(select(ReportDirty.id, ReportDirty.ticket_id)
-                         .order_by(ReportDirty.id).limit(50 * BATCH)).all()
+                         .order_by(ReportDirty.id).limit(limit + 1)).all()
+    pending = len(dirty) > limit
+    if pending and not partial:
+        return RefreshResult(True, pending=True)
+    dirty = dirty[:limit]
     settling = _settling(conn, as_of) if as_of > state.as_of.replace(tzinfo=UTC) else []
     if not dirty and not settling:
         return RefreshResult(True, 0, time.perf_counter() - started)
@@ -258,7 +268,7 @@ def refresh(conn: Connection, zone: ZoneInfo, now: datetime) -> RefreshResult:
         conn.execute(delete(ReportDirty).where(ReportDirty.id.in_(chunk)))
     conn.execute(update(ReportRollupState).where(ReportRollupState.id == 1)
                  .values(as_of=as_of))
-    return RefreshResult(True, len(ids), time.perf_counter() - started)
+    return RefreshResult(True, len(ids), time.perf_counter() - started, pending)
 
 
 def _contributions(conn: Connection, zone: ZoneInfo, as_of: datetime

@@ -13,8 +13,12 @@ def keep_report_rollups(ctx: JobContext) -> dict[str, int]:
     """Take in the tickets changed since the last run; rebuild the roll-ups when they were
     never built or were cut in another report time zone (``[reports] time_zone``)."""
     zone = report_settings(ctx.settings).zone
-    with ctx.engine.begin() as conn:
-        done = refresh(conn, zone, ctx.now())
-        if not done.built:
-            return {"rebuilt": rebuild(conn, zone, ctx.now()).tickets}
-    return {"taken_in": done.tickets}
+    taken = 0
+    while True:  # one transaction per batch of changes: a backlog never holds the lock long
+        with ctx.engine.begin() as conn:
+            done = refresh(conn, zone, ctx.now())
+            if not done.built:
+                return {"rebuilt": rebuild(conn, zone, ctx.now()).tickets}
+        taken += done.tickets
+        if not done.pending:
+            return {"taken_in": taken}

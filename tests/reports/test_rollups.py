@@ -5,8 +5,9 @@ reopened, recategorised and deleted tickets, in several zones."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
+import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine, delete, insert, select, update
@@ -18,7 +19,7 @@ from radiant_ext.reports.context import ReportContext
 from radiant_ext.reports.registry import REPORTS
 from radiant_ext.reports.rollup_read import blocks
 from radiant_ext.reports.rollups import CELLS, CONTRIBUTIONS, LIVE, hist_bucket, rebuild, refresh
-from radiant_ext.reports.sla import _key
+from radiant_ext.reports.sla import SlaBy, _key
 from radiant_ext.store import (
     ReportCell,
     ReportContribution,
@@ -114,7 +115,7 @@ def _reference_percentiles(session: Session, ctx: ReportContext, by: str
     """The percentiles over the raw cache with the roll-ups' buckets (lower edges)."""
     t = TicketCache
     found: dict[str, dict[str, dict[int, int]]] = {}
-    stmt = select(_key(by), t.first_response_minutes, t.solution_minutes).where(*ctx.where())
+    stmt = select(_key(cast(SlaBy, by)), t.first_response_minutes, t.solution_minutes).where(*ctx.where())
     for key, response, solution in session.execute(stmt):
         hists = found.setdefault(key or "", {})
         for column, value in (("first_response_minutes", response),
@@ -295,3 +296,32 @@ def test_a_closed_ticket_whose_deadline_passes_settles_at_the_next_refresh(
         row = REPORTS["sla-owners"].compute(ctx).lookup("key", "it-agent")
         assert ctx._rollups and row is not None
         assert (row["response_met"], row["response_missed"]) == (0, 1)
+
+
+def test_a_backlog_beyond_the_page_limit_is_left_to_the_job_and_the_page_reads_the_cache(
+        engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    from zoneinfo import ZoneInfo
+
+    from radiant_ext.reports import rollup_read
+
+    _clear(engine)
+    zone = ZoneInfo("Europe/Moscow")
+    with engine.begin() as conn:
+        rebuild(conn, zone, NOW)
+    row = dict(ticket_number="1", state_type="closed", state="closed", queue="q",
+               category="it.pos-down", store="store-001", customer_id="store-001",
+               created=NOW - timedelta(days=2), closed=NOW - timedelta(days=1))
+    _insert(engine, [row, row, row])
+    monkeypatch.setattr(rollup_read, "PAGE_REFRESH_LIMIT", 2)
+    with Session(engine) as session:
+        ctx = ReportContext(session, ReportFilter(), ReportSettings(), DIRECTORY, NOW)
+        assert REPORTS["stores"].compute(ctx).values("tickets") == [3]
+        assert ctx._rollups is False
+    with engine.begin() as conn:  # the job's way: batches until none is pending
+        assert refresh(conn, zone, NOW, limit=2).pending
+        done = refresh(conn, zone, NOW, limit=2)
+        assert (done.tickets, done.pending) == (1, False)
+    with Session(engine) as session:
+        ctx = ReportContext(session, ReportFilter(), ReportSettings(), DIRECTORY, NOW)
+        assert REPORTS["stores"].compute(ctx).values("tickets") == [3]
+        assert ctx._rollups is True
