@@ -115,7 +115,8 @@ def _reference_percentiles(session: Session, ctx: ReportContext, by: str
     """The percentiles over the raw cache with the roll-ups' buckets (lower edges)."""
     t = TicketCache
     found: dict[str, dict[str, dict[int, int]]] = {}
-    stmt = select(_key(cast(SlaBy, by)), t.first_response_minutes, t.solution_minutes).where(*ctx.where())
+    stmt = (select(_key(cast(SlaBy, by)), t.first_response_minutes, t.solution_minutes)
+            .where(*ctx.where()))
     for key, response, solution in session.execute(stmt):
         hists = found.setdefault(key or "", {})
         for column, value in (("first_response_minutes", response),
