@@ -264,6 +264,18 @@ class _Shape:
     scan: int
 
 
+def _merged(shape: _Shape, group: bool, at_cursor: bool, descending: bool) -> Any:
+    """The first ``n`` keys of all arms together (a ticket in two arms once), in walk order:
+    each arm's first ``n`` from its index, merged by the database."""
+    parts = [_phase_query(shape.sort, arm, number, group, at_cursor, descending)
+             .limit(shape.n).subquery() for number, arm in enumerate(shape.arms)]
+    keys = [select(list(p.c)[0].label("v"), list(p.c)[1].label("i")) for p in parts]
+    union = keys[0].union(*keys[1:]) if len(keys) > 1 else keys[0]
+    value, tid = union.selected_columns.v, union.selected_columns.i
+    return union.order_by(*(c.desc() if descending else c.asc() for c in (value, tid))
+                          ).limit(shape.n)
+
+
 @lru_cache(maxsize=512)
 def _statement(shape: _Shape, group: bool, at_cursor: bool, which: tuple[int, ...],
                counts: tuple[tuple[str, ...], ...] | None, count_limit: int) -> Any:
@@ -272,17 +284,18 @@ def _statement(shape: _Shape, group: bool, at_cursor: bool, which: tuple[int, ..
     reaches (the same tag + 1), and with ``counts`` the count (tag -1): built once per shape."""
     direction = shape.descending != shape.backward
     where = _residual_where(shape.residual, shape.words, shape.number)
-    members = []
+    if not where:  # merged in SQL: only the page's rows are looked up
+        members = [_tagged(_merged(shape, group, at_cursor, direction), 2 * int(group))]
+        which = ()
+    else:
+        members = []
     for number in which:
         query = _phase_query(shape.sort, shape.arms[number], number, group, at_cursor,
                              direction)
         tag = 4 * number + 2 * int(group)
-        if where:
-            members.append(_tagged(_residual_query(
-                shape.sort, query, where, direction, shape.n, shape.scan), tag))
-            members.append(_tagged(query.offset(shape.scan - 1).limit(1), tag + 1))
-        else:
-            members.append(_tagged(query.limit(shape.n), tag))
+        members.append(_tagged(_residual_query(
+            shape.sort, query, where, direction, shape.n, shape.scan), tag))
+        members.append(_tagged(query.offset(shape.scan - 1).limit(1), tag + 1))
     if counts is not None:
         members.append(_count_member(counts, count_limit))
     return members[0].union_all(*members[1:]) if len(members) > 1 else members[0]
@@ -350,7 +363,8 @@ def page_keys(s: Session, walk: Walk, cursor: Key | None, backward: bool, n: int
     found: dict[int, list[Key]] = {}
     rows: dict[int, Any] = {}
     total = None
-    which = tuple(range(len(walk.arms)))
+    arms = len(walk.arms) if walk.filtered else 1  # unfiltered: merged in SQL, as one
+    which = tuple(range(arms))
     for step, group in enumerate(groups):
         statement = _statement(shape, group, cursor is not None and step == 0, which,
                                None if step or counts is None else
@@ -367,16 +381,16 @@ def page_keys(s: Session, walk: Walk, cursor: Key | None, backward: bool, n: int
                       and not found.get(4 * a + 2 * int(group) + 1))
         if not which:
             break
-    return _merge(walk, found, rows, total, cursor, backward, n)
+    return _merge(walk, arms, found, rows, total, cursor, backward, n)
 
 
-def _merge(walk: Walk, found: dict[int, list[Key]], rows: dict[int, Any], total: int | None,
-           cursor: Key | None, backward: bool, n: int) -> Found:
+def _merge(walk: Walk, arms: int, found: dict[int, list[Key]], rows: dict[int, Any],
+           total: int | None, cursor: Key | None, backward: bool, n: int) -> Found:
     """The arms' keys merged in walk order and cut at the first scan's stop."""
     compare = _compare(walk.descending != backward, nulls_first=backward)
     keys: dict[int, Key] = {}
     stops: list[Key] = []
-    for number in range(len(walk.arms)):
+    for number in range(arms):
         arm, stop = _arm_keys(walk, number, found, cursor, backward, n + 1)
         keys.update((k.ticket_id, k) for k in arm)
         if stop is not None:
