@@ -204,8 +204,10 @@ class TicketCache(Base):
     type: Mapped[str | None] = mapped_column(String(200))
     priority: Mapped[str] = mapped_column(String(200), default="")
     priority_id: Mapped[int | None]
-    customer_user_id: Mapped[str | None] = mapped_column(String(200), index=True)
-    customer_id: Mapped[str | None] = mapped_column(String(200), index=True)
+    customer_user_id: Mapped[str | None] = mapped_column(String(200))
+    """(Lists find a customer's tickets by ``list_login``; its index replaced this one's.)"""
+    customer_id: Mapped[str | None] = mapped_column(String(200))
+    """(The lists' company indexes start with it, so it needs no index of its own.)"""
     store: Mapped[str | None] = mapped_column(String(200), index=True)
     """``RadiantStore`` dynamic field."""
     category: Mapped[str | None] = mapped_column(String(200), index=True)
