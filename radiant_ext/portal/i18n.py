@@ -6,11 +6,13 @@ the session; without a choice the browser's ``Accept-Language`` decides.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
+from functools import lru_cache
 from pathlib import Path
 
+from babel import Locale
+from babel.dates import DateTimePattern, get_timezone, get_timezone_location, parse_pattern
 from babel.dates import format_datetime as babel_format_datetime
-from babel.dates import get_timezone, get_timezone_location
 from flask import Blueprint, Flask, current_app, g, redirect, request, session
 from flask.typing import ResponseReturnValue
 from flask_babel import Babel, get_locale, gettext
@@ -52,15 +54,44 @@ def _timezone() -> str:
     return str(current_app.config["PORTAL_TIMEZONE"])
 
 
+@lru_cache(maxsize=256)
+def _zone(name: str) -> tzinfo:
+    """The time zone ``name`` (looked up once per name)."""
+    return get_timezone(name)
+
+
+@lru_cache(maxsize=64)
+def _pattern(pattern: str) -> DateTimePattern:
+    """A date pattern, parsed once."""
+    return parse_pattern(pattern)
+
+
+@lru_cache(maxsize=1024)
+def _city(zone: str, locale: str) -> str:
+    """The city a zone is named by in ``locale`` ("Yekaterinburg", "Екатеринбург")."""
+    return str(get_timezone_location(_zone(zone), locale=locale, return_city=True))
+
+
+@lru_cache(maxsize=4096)
+def _offset(offset: timedelta, locale: str) -> str:
+    """An offset from UTC as ``locale`` writes it ("GMT+05:00"): the same for every time of
+    that offset, so it is formatted once per offset."""
+    return str(babel_format_datetime(datetime(2000, 1, 1, tzinfo=UTC), "ZZZZ",
+                                     tzinfo=timezone(offset), locale=locale))
+
+
 def _in_zone(value: datetime, pattern: str, zone: str | None) -> str:
     """``value`` in ``zone`` (default: the portal's), followed by the zone it is shown in:
-    "Mon 7 Dec, 14:00 (Yekaterinburg, GMT+05:00)" — every shown time carries its zone."""
-    tz = get_timezone(zone or _timezone())
-    locale = get_locale() or "en"
-    text = babel_format_datetime(value, pattern, tzinfo=tz, locale=locale)
-    city = get_timezone_location(tz, locale=locale, return_city=True)
-    offset = babel_format_datetime(value, "ZZZZ", tzinfo=tz, locale=locale)
-    return f"{text} ({city}, {offset})"
+    "Mon 7 Dec, 14:00 (Yekaterinburg, GMT+05:00)" — every shown time carries its zone.
+
+    A list page shows two times per row: the zone, the pattern, the city name and the offset
+    text are looked up once and kept, so a row costs one formatting of the time itself."""
+    name = zone or _timezone()
+    locale = get_locale() or Locale.parse("en")
+    code = str(locale)
+    local = (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(_zone(name))
+    text = _pattern(pattern).apply(local, locale)
+    return f"{text} ({_city(name, code)}, {_offset(local.utcoffset() or timedelta(), code)})"
 
 
 def format_deadline(value: datetime | None, zone: str | None = None) -> str:

@@ -52,6 +52,7 @@ __all__ = [
     "CacheLister",
     "LiveLister",
     "Lister",
+    "pending_in",
     "pending_requests",
     "text_matches",
 ]
@@ -179,6 +180,11 @@ class CacheLister:
                            for scope in scopes for state in opens)
 
     def list(self, customer: Customer, query: ListQuery) -> TicketPage:
+        with self._sessions() as s:
+            return self.list_in(s, customer, query)
+
+    def list_in(self, s: Session, customer: Customer, query: ListQuery) -> TicketPage:
+        """:meth:`list` in the open session ``s`` (one connection for a page's queries)."""
         walk, counts = self._walk(customer, query)
         cursor, error = None, ""
         if query.cursor:
@@ -187,11 +193,10 @@ class CacheLister:
             except InvalidCursor as exc:
                 error = str(exc)
         backward = query.backward and cursor is not None
-        with self._sessions() as s:
-            found = page_keys(s, walk, cursor, backward, query.per_page, counts)
-            if backward and found.more is None and len(found.keys) < query.per_page:
-                cursor, backward = None, False  # back at the start: the full first page
-                found = page_keys(s, walk, None, False, query.per_page, counts)
+        found = page_keys(s, walk, cursor, backward, query.per_page, counts)
+        if backward and found.more is None and len(found.keys) < query.per_page:
+            cursor, backward = None, False  # back at the start: the full first page
+            found = page_keys(s, walk, None, False, query.per_page, counts)
         total = found.total or 0
         keys = found.keys[::-1] if backward else found.keys
         rows = [_row(found.rows[k.ticket_id]) for k in keys]
@@ -252,31 +257,39 @@ class AutoLister:
         return self._ready
 
     def list(self, customer: Customer, query: ListQuery) -> TicketPage:
-        cached = self._cache is not None and self.cache_ready()
-        if cached:
-            assert self._cache is not None
-            page = self._cache.list(customer, query)
-        else:
-            try:
-                page = self._live.list(customer, query)
-            except UpstreamUnavailable:
-                if self._sessions is None:
-                    raise
-                page = TicketPage([], 0, query.page, query.per_page, "unavailable")
-        if self._sessions is None or query.state == "closed":
+        if self._cache is not None and self.cache_ready():
+            assert self._sessions is not None
+            with self._sessions() as s:  # the page and the waiting requests: one connection
+                return _with_waiting(self._cache.list_in(s, customer, query), s, customer,
+                                     query, cached=True)
+        try:
+            page = self._live.list(customer, query)
+        except UpstreamUnavailable:
+            if self._sessions is None:
+                raise
+            page = TicketPage([], 0, query.page, query.per_page, "unavailable")
+        if self._sessions is None:
             return page
-        waiting = [r for r in pending_requests(self._sessions, customer, query.scope,
-                                               filed_uncached=cached)
-                   if (not query.category or r.category == query.category)
-                   and (not query.store or r.store == query.store)
-                   and text_matches(r, query.text)]
-        shown = {r.ticket_id for r in page.rows if r.ticket_id}
-        waiting = [r for r in waiting if not r.ticket_id or r.ticket_id not in shown]
-        if not waiting:
-            return page
-        # Waiting requests are counted on every page and shown on the first one.
-        rows = [*waiting, *page.rows] if page.first else list(page.rows)
-        return replace(page, rows=rows, total=page.total + len(waiting))
+        with self._sessions() as s:
+            return _with_waiting(page, s, customer, query, cached=False)
+
+
+def _with_waiting(page: TicketPage, s: Session, customer: Customer, query: ListQuery, *,
+                  cached: bool) -> TicketPage:
+    """``page`` with the outbox's waiting requests that match the list (none in the closed
+    list): counted on every page, shown on the first one."""
+    if query.state == "closed":
+        return page
+    waiting = [r for r in pending_in(s, customer, query.scope, filed_uncached=cached)
+               if (not query.category or r.category == query.category)
+               and (not query.store or r.store == query.store)
+               and text_matches(r, query.text)]
+    shown = {r.ticket_id for r in page.rows if r.ticket_id}
+    waiting = [r for r in waiting if not r.ticket_id or r.ticket_id not in shown]
+    if not waiting:
+        return page
+    rows = [*waiting, *page.rows] if page.first else list(page.rows)
+    return replace(page, rows=rows, total=page.total + len(waiting))
 
 
 PENDING_LIMIT = 200
@@ -295,6 +308,13 @@ def pending_requests(
     ``queued``. With ``filed_uncached``, requests filed in the last :data:`RECENT_FILED` that
     are not in the ticket cache are added as ``new`` tickets.
     """
+    with sessions() as s:
+        return pending_in(s, customer, scope, filed_uncached=filed_uncached)
+
+
+def pending_in(s: Session, customer: Customer, scope: str = "mine", *,
+               filed_uncached: bool = False) -> list[TicketSummary]:
+    """:func:`pending_requests` in the open session ``s``."""
     waiting = Outbox.state != OutboxState.SENT
     if filed_uncached:
         # NOT EXISTS: a lookup by primary key per outbox row (PostgreSQL would hash the
@@ -304,14 +324,13 @@ def pending_requests(
         waiting = or_(waiting, and_(Outbox.state == OutboxState.SENT, uncached, recent))
     company = scope == "company" and customer.company_visible and customer.customer_id
     who = Outbox.customer_user == customer.login
-    with sessions() as s:
-        rows = s.scalars(
-            select(Outbox).where(waiting if company else and_(who, waiting))
-            .order_by(Outbox.created_at.desc()).limit(PENDING_LIMIT)
-        ).all()
-        return [_outbox_row(r) for r in rows
-                if r.customer_user == customer.login
-                or (company and _company_of(r) == customer.customer_id)]
+    rows = s.scalars(
+        select(Outbox).where(waiting if company else and_(who, waiting))
+        .order_by(Outbox.created_at.desc()).limit(PENDING_LIMIT)
+    ).all()
+    return [_outbox_row(r) for r in rows
+            if r.customer_user == customer.login
+            or (company and _company_of(r) == customer.customer_id)]
 
 
 def _company_of(row: Outbox) -> str | None:
