@@ -11,7 +11,8 @@ shown where a catalog item allows (``show_priority``).
 
 from __future__ import annotations
 
-from flask_babel import LazyString, lazy_gettext
+from flask import g, has_request_context
+from flask_babel import LazyString, get_locale, lazy_gettext
 
 __all__ = ["SOLVED", "priority_label", "state_label"]
 
@@ -53,8 +54,25 @@ def state_label(state: str, state_type: str = "") -> str:
 
     Only the one label asked for is translated: lists call this for every row.
     """
-    label = _BY_NAME.get(state.casefold()) or _BY_TYPE.get(state_type.casefold())
-    return str(label) if label is not None else state[:1].upper() + state[1:]
+    label = _BY_NAME.get(state.casefold())  # not ``or``: a lazy string's truth translates it
+    if label is None:
+        label = _BY_TYPE.get(state_type.casefold())
+    return _text(label) if label is not None else state[:1].upper() + state[1:]
+
+
+def _text(label: LazyString) -> str:
+    """``label`` in the request's language, translated once per request and language (a
+    list of 25 rows shows a handful of different states)."""
+    if not has_request_context():
+        return str(label)
+    language = str(get_locale())
+    memo: tuple[str, dict[int, str]] | None = g.get("_state_labels")
+    if memo is None or memo[0] != language:
+        memo = g._state_labels = (language, {})
+    text = memo[1].get(id(label))
+    if text is None:
+        text = memo[1][id(label)] = str(label)
+    return text
 
 
 _PRIORITIES: dict[str, LazyString] = {

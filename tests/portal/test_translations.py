@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 from babel.messages.extract import extract_from_dir
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
+from flask import Flask
 from flask.testing import FlaskClient
+from flask_babel import force_locale
+
+from radiant_ext.portal.i18n import format_when
+from radiant_ext.portal.states import state_label
 
 PORTAL = Path(__file__).resolve().parents[2] / "radiant_ext" / "portal"
 PO = PORTAL / "translations" / "ru" / "LC_MESSAGES" / "messages.po"
@@ -195,3 +201,23 @@ def test_every_shipped_catalog_is_fully_translated_with_its_placeholders() -> No
                 assert form.strip(), (path, m.id)
                 assert sorted(placeholder.findall(_key(m.id))) == sorted(
                     placeholder.findall(form)) or isinstance(m.id, tuple | list), (path, m.id)
+
+
+def test_labels_and_times_follow_the_language_within_one_request(app: Flask) -> None:
+    """State labels and zone names are kept per request once looked up; a message sent in
+    another language from the same request (``force_locale``) still reads in that one, and
+    the offset follows summer time."""
+    winter = datetime(2026, 1, 15, 12, tzinfo=UTC)
+    summer = datetime(2026, 7, 15, 12, tzinfo=UTC)
+    with app.test_request_context(headers={"Accept-Language": "ru"}):
+        assert state_label("closed successful") == "Решена"
+        assert format_when(winter, "Europe/London") == "15 янв. 2026, 12:00 (Лондон, GMT+00:00)"
+        with force_locale("en"):
+            assert state_label("closed successful") == "Solved"
+            assert state_label("my own state", "closed") == "Done"
+            assert format_when(winter, "Europe/London") == "15 Jan 2026, 12:00 (London, GMT+00:00)"
+            assert (format_when(summer, "Europe/London")
+                    == "15 Jul 2026, 13:00 (London, GMT+01:00)")
+        assert state_label("closed successful") == "Решена"
+        assert format_when(summer, "Asia/Yekaterinburg") == (
+            "15 июл. 2026, 17:00 (Екатеринбург, GMT+05:00)")
