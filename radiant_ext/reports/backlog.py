@@ -11,6 +11,7 @@ from radiant_ext.reports._sql import no_index
 from radiant_ext.reports.context import ReportContext, count_if, is_open
 from radiant_ext.reports.i18n import W_
 from radiant_ext.reports.model import Chart, Column, ReportTable
+from radiant_ext.reports.rollup_read import live, open_listed
 from radiant_ext.store import TicketCache
 
 __all__ = ["AGE_BUCKETS", "open_backlog"]
@@ -36,9 +37,12 @@ def open_backlog(ctx: ReportContext) -> ReportTable:
     """Open tickets per department by age, with the overdue count and the oldest age.
 
     The period filter applies to the creation time, so "created this month and still open"
-    is one filter away; with no period every open ticket counts.
+    is one filter away; with no period every open ticket counts. When the roll-ups are
+    current the rows come from ``report_live`` (every open ticket is listed there), so the
+    closed tickets are never read.
     """
     t, now = TicketCache, ctx.now
+    source = live(ctx) if open_listed(ctx) else ctx
     deadline = func.coalesce(t.promised_deadline, t.solution_deadline)
     ages, lower = [], None
     for days, _ in AGE_BUCKETS:
@@ -50,7 +54,7 @@ def open_backlog(ctx: ReportContext) -> ReportTable:
         lower = days
     category = no_index(t.category)
     stmt = (select(category, func.count(), *ages, count_if(deadline < now), func.min(t.created))
-            .where(*ctx.where(), is_open()).group_by(category))
+            .where(*source.where(), is_open()).group_by(category))
     merged: dict[str, _Bucket] = {}
     for category, n, *counts, oldest in ctx.session.execute(stmt):
         merged.setdefault(ctx.directory.department_of(category), _Bucket()).add(

@@ -25,8 +25,8 @@ from radiant_ext.reports.rollups import CELLS, refresh, rollup_state
 from radiant_ext.store import ReportLive, TicketCache
 from radiant_ext.store.rollups import HIST_BUCKETS
 
-__all__ = ["blocks", "cell_sums", "day_counts", "live", "percentiles", "present_keys",
-           "rollup_span"]
+__all__ = ["blocks", "cell_sums", "day_counts", "live", "open_listed", "percentiles",
+           "present_keys", "rollup_span"]
 
 Span = tuple[date, date]
 MONTH = 4
@@ -109,6 +109,12 @@ def rollup_span(ctx: ReportContext, *, department: bool = False) -> Span | None:
     if span is None or span[1] < span[0] or not _ready(ctx):
         return None
     return span
+
+
+def open_listed(ctx: ReportContext) -> bool:
+    """Whether ``report_live`` lists every open ticket for this run (the roll-ups are current:
+    an open ticket is never settled), so a report of open tickets reads only those rows."""
+    return not ctx.live_only and _ready(ctx)
 
 
 def live(ctx: ReportContext) -> ReportContext:

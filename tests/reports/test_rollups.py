@@ -37,7 +37,9 @@ BASE = datetime(2026, 2, 20, tzinfo=UTC)
 (America 8 March, Europe 29 March 2026)."""
 ZONES = ("Europe/Berlin", "America/New_York", "Europe/Moscow")
 ROLLED = ("volume", "weekday-hour", "departments", "items", "stores", "sla-items",
-          "sla-stores", "sla-owners")
+          "sla-stores", "sla-owners", "backlog")
+OPEN_ONLY = ("backlog",)
+"""Reports of open tickets: read from ``report_live`` whatever the filter."""
 PERCENTILES = {"response_median": ("first_response_minutes", 50),
                "response_p90": ("first_response_minutes", 90),
                "solution_median": ("solution_minutes", 50),
@@ -132,6 +134,8 @@ def _reference_percentiles(session: Session, ctx: ReportContext, by: str
 
 def _answered(report_filter: ReportFilter, name: str) -> bool:
     """Whether the roll-ups must answer this report and filter."""
+    if name in OPEN_ONLY:
+        return True
     if report_filter.store or report_filter.company:
         return False
     return not report_filter.department or name in ("items", "departments", "sla-items")
