@@ -203,6 +203,19 @@ class Timed:
         return out
 
 
+@contextmanager
+def seeded_sandbox(args: argparse.Namespace, root: Path) -> Iterator[tuple[Settings, Engine]]:
+    """A sandbox seeded with ``args.tickets`` historical tickets, served by gunicorn, and the
+    benchmark's store: the companion's settings for it and the store's engine."""
+    started = time.perf_counter()
+    seed_in_child(root / "sandbox", args.tickets)
+    print(f"seeded {args.tickets} tickets in {time.perf_counter() - started:.1f} s")
+    with sandbox_server(root / "sandbox", args.workers, args.threads) as url, \
+            store(args.database_url, root) as engine:
+        yield Settings(data_dir=root, znuny_url=url, znuny_user="radiant",
+                       znuny_password="radiant-demo"), engine
+
+
 def _cached(engine: Engine) -> int:
     with session_scope(engine) as s:
         return int(s.scalar(select(func.count()).select_from(TicketCache)) or 0)
@@ -236,13 +249,7 @@ def _row(name: str, m: dict[str, Any]) -> tuple[str, ...]:
 
 def run(args: argparse.Namespace, root: Path) -> None:
     """Seed, serve, pull fully, change, pull incrementally; print the table."""
-    started = time.perf_counter()
-    seed_in_child(root / "sandbox", args.tickets)
-    print(f"seeded {args.tickets} tickets in {time.perf_counter() - started:.1f} s")
-    with sandbox_server(root / "sandbox", args.workers, args.threads) as url, \
-            store(args.database_url, root) as engine:
-        settings = Settings(data_dir=root, znuny_url=url, znuny_user="radiant",
-                            znuny_password="radiant-demo")
+    with seeded_sandbox(args, root) as (settings, engine):
         client = ZnunyClient.from_settings(settings, timeout=300.0)
         client.session_create()  # log in outside the measurement
         timed = Timed(client)
@@ -417,13 +424,7 @@ def against_znuny(args: argparse.Namespace, root: Path) -> None:
 
 def against_sandbox(args: argparse.Namespace, root: Path) -> None:
     """A seeded sandbox under gunicorn: compare the numbers of parallel batches."""
-    started = time.perf_counter()
-    seed_in_child(root / "sandbox", args.tickets)
-    print(f"seeded {args.tickets} tickets in {time.perf_counter() - started:.1f} s")
-    with sandbox_server(root / "sandbox", args.workers, args.threads) as url, \
-            store(args.database_url, root) as engine:
-        settings = Settings(data_dir=root, znuny_url=url, znuny_user="radiant",
-                            znuny_password="radiant-demo")
+    with seeded_sandbox(args, root) as (settings, engine):
         compare_parallel(settings, engine, args.parallel, args.rounds)
 
 
