@@ -116,21 +116,28 @@ def read_znuny_names(url: str) -> ZnunyNames:
     return ZnunyNames(service_slas=links, sla_solution_minutes=times, **found)
 
 
-def read_company_names(url: str) -> dict[str, str]:
-    """Read customer company id → name of Znuny's valid customer companies.
+def _rows(url: str, sql: str) -> list[tuple[object, ...]]:
+    """The rows of one query against Znuny's database (the engine disposed afterwards).
 
     :raises ZnunyMetadataError: the database cannot be reached or lacks the table.
     """
     engine = _engine(url)
     try:
         with engine.connect() as conn:
-            rows = conn.execute(text(
-                "SELECT customer_id, name FROM customer_company WHERE valid_id = 1"))
-            return {str(cid): str(name) for cid, name in rows if name}
+            return [tuple(row) for row in conn.execute(text(sql))]
     except SQLAlchemyError as exc:
         raise _unreadable(exc) from exc
     finally:
         engine.dispose()
+
+
+def read_company_names(url: str) -> dict[str, str]:
+    """Read customer company id → name of Znuny's valid customer companies.
+
+    :raises ZnunyMetadataError: the database cannot be reached or lacks the table.
+    """
+    rows = _rows(url, "SELECT customer_id, name FROM customer_company WHERE valid_id = 1")
+    return {str(cid): str(name) for cid, name in rows if name}
 
 
 def read_agent_names(url: str) -> dict[str, str]:
@@ -138,17 +145,9 @@ def read_agent_names(url: str) -> dict[str, str]:
 
     :raises ZnunyMetadataError: the database cannot be reached or lacks the table.
     """
-    engine = _engine(url)
-    try:
-        with engine.connect() as conn:
-            rows = conn.execute(text(
-                "SELECT login, first_name, last_name FROM users WHERE valid_id = 1"))
-            names = {str(login): " ".join(str(p) for p in (first, last) if p).strip()
-                     for login, first, last in rows}
-    except SQLAlchemyError as exc:
-        raise _unreadable(exc) from exc
-    finally:
-        engine.dispose()
+    rows = _rows(url, "SELECT login, first_name, last_name FROM users WHERE valid_id = 1")
+    names = {str(login): " ".join(str(p) for p in (first, last) if p).strip()
+             for login, first, last in rows}
     return {login: name for login, name in names.items() if name}
 
 
