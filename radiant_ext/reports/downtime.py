@@ -10,6 +10,11 @@ month yields (:func:`~radiant_ext.reports.penalties.month_penalties`, the local 
 missed deadline); :func:`downtime_by_store_and_item` breaks the cost down per store and item.
 Hours without a cost — a ticket without a store, a tier the item names no cost for — are
 counted and shown as such (``docs/reports.md``, "Downtime cost").
+
+When the contract roll-ups answer the run (:mod:`radiant_ext.reports.contract_read`), the
+settled tickets' outages and penalty figures come from their cells and only the live tickets
+are read from the cache; the rates are applied to the hours either way, so a changed rate
+needs no rebuild.
 """
 
 from __future__ import annotations
@@ -19,12 +24,21 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from sqlalchemy import case, func, select
+from sqlalchemy.sql import ColumnElement
 
 from radiant_ext.reports.context import ReportContext, store_key
+from radiant_ext.reports.contract_read import (
+    contract_span,
+    live_clause,
+    live_context,
+    outage_cells,
+    penalty_cells,
+)
 from radiant_ext.reports.i18n import W_
 from radiant_ext.reports.model import Chart, Column, ReportTable
 from radiant_ext.reports.outage import outage_cost
 from radiant_ext.reports.penalties import month_penalties
+from radiant_ext.reports.rollup_read import Span
 from radiant_ext.store import TicketCache
 
 __all__ = ["Outages", "downtime_by_month", "downtime_by_store_and_item", "outages"]
@@ -52,20 +66,37 @@ Key = tuple[str, str, str]
 """(month ``YYYY-MM``, store id or ``""``, catalog item id)."""
 
 
-def outages(ctx: ReportContext) -> dict[Key, Outages]:
+def outages(ctx: ReportContext, span: Span | None = None) -> dict[Key, Outages]:
     """Tickets and outage hours per month, store and item, for the items with a cost.
 
     Tickets come from the report's filter (created in the period, the store, the
     department, a manager's company); an outage still open at ``ctx.now`` ends there.
+
+    :param span: the run's days when the contract roll-ups answer it
+        (:func:`~radiant_ext.reports.contract_read.contract_span`): the settled outages come
+        from the cells, the live ones from the cache.
     """
-    rates, t = ctx.directory.outage, TicketCache
-    if not rates.costs:
+    if not ctx.directory.outage.costs:
         return {}
+    if span is None:
+        return dict(_cache_outages(ctx))
+    found = _cache_outages(live_context(ctx), live_clause())
+    for key, (tickets, hours) in outage_cells(ctx, span).items():
+        entry = found[key]
+        entry.tickets += tickets
+        entry.hours += hours
+    return dict(found)
+
+
+def _cache_outages(ctx: ReportContext, *extra: ColumnElement[bool]
+                   ) -> defaultdict[Key, Outages]:
+    """The outages of the tickets of ``ctx`` (and ``extra``) read from the cache."""
+    rates, t = ctx.directory.outage, TicketCache
     # a closed ticket without a close time ended at its last change at the latest
     ended = func.coalesce(t.closed, case((t.state_type == "closed", t.changed)))
     stmt = select(t.category, store_key(), t.created, ended).where(
         *ctx.where(), t.category.in_(sorted(rates.costs)), t.created.is_not(None),
-        t.created <= ctx.now, t.state_type.notin_(UNCOUNTED_STATES))
+        t.created <= ctx.now, t.state_type.notin_(UNCOUNTED_STATES), *extra)
     zone, found = ctx.settings.zone, defaultdict[Key, Outages](Outages)
     # the connection, not the ORM session: plain rows, no ORM loading for 100,000 of them
     for item, store, created, closed in ctx.session.connection().execute(stmt):
@@ -77,7 +108,7 @@ def outages(ctx: ReportContext) -> dict[Key, Outages]:
         entry = found[(month, store or "", item)]
         entry.tickets += 1
         entry.hours += rates.hours(item, store, created, min(end, ctx.now))
-    return dict(found)
+    return found
 
 
 def _hours(value: float) -> float:
@@ -105,7 +136,7 @@ def downtime_by_store_and_item(ctx: ReportContext) -> ReportTable:
     """Outage hours and their cost per month, store and catalog item, dearest first."""
     rates, d = ctx.directory.outage, ctx.directory
     rows: list[tuple[object, ...]] = []
-    for (month, store, item), o in outages(ctx).items():
+    for (month, store, item), o in outages(ctx, contract_span(ctx)).items():
         rate, currency = rates.rate(item, store or None)
         rows.append((month, store, d.store_name(store or None), rates.tier(store or None) or "",
                      item, d.item_title(item), o.tickets, _hours(o.hours), rate,
@@ -140,7 +171,8 @@ def _month_totals(ctx: ReportContext) -> dict[tuple[str, str], _Month]:
     """(month, currency) → the month's outages, their cost and its contract penalties."""
     rates = ctx.directory.outage
     totals: dict[tuple[str, str], _Month] = defaultdict(_Month)
-    for (month, store, item), o in outages(ctx).items():
+    span = contract_span(ctx)
+    for (month, store, item), o in outages(ctx, span).items():
         rate, currency = rates.rate(item, store or None)
         total = totals[(month, currency)]
         total.tickets += o.tickets
@@ -150,8 +182,9 @@ def _month_totals(ctx: ReportContext) -> dict[tuple[str, str], _Month]:
             total.unpriced += o.hours
         else:
             total.cost += cost
+    cells = penalty_cells(ctx, span) if span is not None else None
     for rule in ctx.settings.penalties:
-        for m in month_penalties(ctx, rule):
+        for m in month_penalties(ctx, rule, None if cells is None else cells.get(rule.id, {})):
             totals[(m.month, rule.currency)].penalties += m.penalty
     return totals
 

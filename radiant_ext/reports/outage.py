@@ -15,6 +15,8 @@ company the directory does not know has the tier :data:`~radiant_ext.plugins.sto
 
 from __future__ import annotations
 
+import hashlib
+import json
 import threading
 from bisect import bisect_right
 from collections.abc import Mapping
@@ -116,6 +118,7 @@ class OutageRates:
         default_factory=dict, compare=False, repr=False)
     _counters: dict[tuple[str, str], _HourCounter] = field(
         default_factory=dict, compare=False, repr=False)
+    _fingerprint: list[str] = field(default_factory=list, compare=False, repr=False)
 
     @classmethod
     def from_plugins(cls, plugins: Any) -> OutageRates:
@@ -130,6 +133,20 @@ class OutageRates:
                 costs[item.id] = cost
         return cls(costs=costs, deadlines={i.id: i.deadline for i in items},
                    stores=dict(plugins.stores()))
+
+    def fingerprint(self) -> str:
+        """A hash of what outage hours depend on: which items have a cost, their deadline
+        policies (business calendars) and every store's zone and trading hours — not the
+        rates or tiers, which only price the hours (computed once)."""
+        if not self._fingerprint:
+            items = {item: (self.deadlines[item].model_dump(mode="json")
+                            if item in self.deadlines else None) for item in self.costs}
+            stores = {sid: [info.time_zone, info.calendar.model_dump(mode="json")
+                            if info.calendar is not None else None]
+                      for sid, info in self.stores.items()}
+            text = json.dumps([items, stores], sort_keys=True, default=str)
+            self._fingerprint.append(hashlib.sha256(text.encode()).hexdigest())
+        return self._fingerprint[0]
 
     def tier(self, store: str | None) -> str | None:
         """The tier of ``store``: the directory's, the default tier for a company it does

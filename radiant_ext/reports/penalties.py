@@ -5,6 +5,10 @@ SLA, department or catalog item). A ticket misses when it closed after its solut
 (plus the rule's grace), or is still open past it; its month is the local month of the
 deadline. ``per_hour`` charges every started hour late; ``percent_of_fee`` a share of the
 monthly fee per miss. The month's sum is then capped.
+
+When the contract roll-ups answer the run (:mod:`radiant_ext.reports.contract_read`), the
+settled tickets' figures come from their cells and only the live tickets are read from the
+cache; the money is applied to the month's sums either way.
 """
 
 from __future__ import annotations
@@ -18,13 +22,19 @@ from sqlalchemy.sql import ColumnElement
 
 from radiant_ext.reports._sql import bucket_hour, hour_bucket, seconds_between
 from radiant_ext.reports.context import ReportContext
+from radiant_ext.reports.contract_read import (
+    contract_span,
+    live_clause,
+    live_context,
+    penalty_cells,
+)
 from radiant_ext.reports.i18n import W_
 from radiant_ext.reports.model import Chart, Column, Money, Note, ReportTable
 from radiant_ext.reports.settings import PenaltyRule
 from radiant_ext.reports.sla import solution_deadline
 from radiant_ext.store import TicketCache
 
-__all__ = ["MonthPenalty", "contract_penalties", "month_penalties", "penalty_for"]
+__all__ = ["MonthPenalty", "contract_penalties", "month_penalties", "penalty_for", "rule_sums"]
 
 
 @dataclass(frozen=True)
@@ -68,8 +78,9 @@ def _late_hours(late_seconds: ColumnElement[float]) -> ColumnElement[int]:
     return whole + case((late_seconds > whole * 3600, 1), else_=0)
 
 
-def month_penalties(ctx: ReportContext, rule: PenaltyRule) -> list[MonthPenalty]:
-    """The figures of ``rule`` per month of the deadline (local time), oldest first.
+def _month_sums(ctx: ReportContext, rule: PenaltyRule, *extra: ColumnElement[bool]
+                ) -> dict[str, list[int]]:
+    """Local month of the deadline → [due, missed, started hours late] from the cache.
 
     The database groups by the deadline's UTC hour and sums misses and started hours late;
     the hours are then put into local months.
@@ -85,7 +96,7 @@ def month_penalties(ctx: ReportContext, rule: PenaltyRule) -> list[MonthPenalty]
                       else_=0)
     stmt = (select(hour_bucket(deadline), func.count(), func.sum(missed), func.sum(late_hours))
             .where(*ctx.where(), _scope(ctx, rule), deadline.is_not(None),
-                   or_(t.closed.is_not(None), deadline < ctx.now))
+                   or_(t.closed.is_not(None), deadline < ctx.now), *extra)
             .group_by(hour_bucket(deadline)))
     zone = ctx.settings.zone
     sums: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
@@ -93,6 +104,23 @@ def month_penalties(ctx: ReportContext, rule: PenaltyRule) -> list[MonthPenalty]
         month = sums[bucket_hour(text).astimezone(zone).strftime("%Y-%m")]
         for i, value in enumerate((due, miss, hours)):
             month[i] += int(value or 0)
+    return sums
+
+
+def month_penalties(ctx: ReportContext, rule: PenaltyRule,
+                    settled: dict[str, list[int]] | None = None) -> list[MonthPenalty]:
+    """The figures of ``rule`` per month of the deadline (local time), oldest first.
+
+    :param settled: the rule's sums from the contract roll-ups' cells
+        (:func:`~radiant_ext.reports.contract_read.penalty_cells`): only the live tickets are
+        then read from the cache. ``None``: every ticket of the run is read from the cache.
+    """
+    if settled is None:
+        sums = _month_sums(ctx, rule)
+    else:
+        sums = defaultdict(lambda: [0, 0, 0], {m: list(v) for m, v in settled.items()})
+        for month, values in _month_sums(live_context(ctx), rule, live_clause()).items():
+            sums[month] = [a + b for a, b in zip(sums[month], values, strict=True)]
     out = []
     for month_name in sorted(sums):
         due, miss, hours = sums[month_name]
@@ -101,12 +129,22 @@ def month_penalties(ctx: ReportContext, rule: PenaltyRule) -> list[MonthPenalty]
     return out
 
 
+def rule_sums(ctx: ReportContext) -> dict[str, dict[str, list[int]]] | None:
+    """Every rule's sums from the contract roll-ups when they answer ``ctx``, else ``None``
+    (read once per page; pass each rule's to :func:`month_penalties`)."""
+    if not ctx.settings.penalties:
+        return None
+    span = contract_span(ctx)
+    return None if span is None else penalty_cells(ctx, span)
+
+
 def contract_penalties(ctx: ReportContext) -> ReportTable:
     """Every configured penalty rule, month by month."""
     rows: list[tuple[object, ...]] = []
     notes: list[str | Note] = []
+    cells = rule_sums(ctx)
     for rule in ctx.settings.penalties:
-        months = month_penalties(ctx, rule)
+        months = month_penalties(ctx, rule, None if cells is None else cells.get(rule.id, {}))
         for m in months:
             rows.append((rule.id, rule.label, m.month, m.due, m.missed, m.hours_late,
                          m.uncapped, m.penalty, rule.currency))

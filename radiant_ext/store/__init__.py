@@ -12,7 +12,15 @@
 from __future__ import annotations
 
 from radiant_ext.store.announcements import claim_announcement
+from radiant_ext.store.assets import ReportAsset, ReportAssetDirty, ReportAssetState
 from radiant_ext.store.audit import recent_audit, record_audit
+from radiant_ext.store.contract_rollups import (
+    ContractCell,
+    ContractContribution,
+    ContractDirty,
+    ContractLive,
+    ContractRollupState,
+)
 from radiant_ext.store.cursors import get_cursor, set_cursor
 from radiant_ext.store.departments import (
     get_catalog_item_states,
@@ -76,6 +84,11 @@ __all__ = [
     "AuditEntry",
     "Base",
     "CatalogItemState",
+    "ContractCell",
+    "ContractContribution",
+    "ContractDirty",
+    "ContractLive",
+    "ContractRollupState",
     "DepartmentState",
     "FeedbackHit",
     "FeedbackStore",
@@ -87,6 +100,9 @@ __all__ = [
     "Outbox",
     "OutboxState",
     "PortalSessionRow",
+    "ReportAsset",
+    "ReportAssetDirty",
+    "ReportAssetState",
     "ReportCell",
     "ReportContribution",
     "ReportDirty",

@@ -1,0 +1,333 @@
+"""Keeping the contract roll-ups: penalty and outage figures per settled ticket, refreshed
+ticket by ticket, rebuilt from scratch (``docs/reports.md``, "Contract roll-ups").
+
+A ticket is *settled* for the contract figures once they no longer grow with the clock: every
+solution deadline it has is closed (a close time), and an outage of an item with a downtime cost
+is over (a close time, or a closed state and its last change) before the time the roll-ups were
+judged at. A settled ticket adds a row per penalty rule covering it (the local month of its
+deadline, due, missed beyond the grace, started hours late) and one for its outage (the local
+creation day, store, item, the trading hours it lasted) to ``contract_contribution`` and their
+figures to ``contract_cell`` at five block levels; any other ticket is listed in
+``contract_live`` and read from the cache by the pages.
+
+The figures depend on settings besides the zone — the rules' scopes and grace, which items
+have a cost, the items' business calendars and the stores' trading hours. Their
+:func:`fingerprint` is stored in the state row: when the settings differ, :func:`refresh` does
+nothing and the pages read the cache until :func:`rebuild` ran. Money (rates, amounts, caps)
+is applied when a page reads, so changing it needs no rebuild.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import time
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any, cast
+
+from sqlalchemy import (
+    Connection,
+    Table,
+    bindparam,
+    delete,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+
+from radiant_ext.reports.context import ItemDirectory
+from radiant_ext.reports.rollups import (
+    BATCH,
+    LEVEL_COLUMNS,
+    RefreshResult,
+    _chunks,
+    block_start,
+    block_starts,
+)
+from radiant_ext.reports.settings import PenaltyRule, ReportSettings
+from radiant_ext.store import (
+    ContractCell,
+    ContractContribution,
+    ContractDirty,
+    ContractLive,
+    ContractRollupState,
+    TicketCache,
+)
+
+__all__ = ["CONTRACT_CELLS", "CONTRACT_LIVE", "ContractFigures", "contract_state",
+           "contributions", "fingerprint", "rebuild_contracts", "refresh_contracts"]
+
+VERSION = 1
+"""The rules a contribution follows (part of the fingerprint)."""
+UNCOUNTED_STATES = ("removed", "merged")
+"""No outage of their own (as in :mod:`radiant_ext.reports.downtime`)."""
+MEASURES = ("tickets", "missed", "late_hours", "hours")
+_T = TicketCache
+CONTRACT_CELLS = cast(Table, ContractCell.__table__)
+CONTRIBUTIONS = cast(Table, ContractContribution.__table__)
+CONTRACT_LIVE = cast(Table, ContractLive.__table__)
+SOURCE = (_T.ticket_id, _T.state_type, _T.store, _T.customer_id, _T.category, _T.sla,
+          _T.created, _T.changed, _T.closed, _T.promised_deadline, _T.solution_deadline)
+"""The cache columns the contract figures read (``CONTRACT_WATCHED_COLUMNS``)."""
+CellKey = tuple[str, int, date, str, str]
+
+
+def fingerprint(settings: ReportSettings, directory: ItemDirectory) -> str:
+    """A hash of the zone and of every setting the stored figures depend on."""
+    rules = [[r.id, r.sla, r.departments, r.categories, r.grace_minutes]
+             for r in settings.penalties]
+    departments = ({item: dept for item, (dept, _) in directory.items.items()}
+                   if any(r.departments for r in settings.penalties) else {})
+    text = json.dumps([VERSION, settings.zone.key, rules, departments,
+                       directory.outage.fingerprint()], sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class ContractFigures:
+    """The settings a contribution is computed with."""
+
+    settings: ReportSettings
+    directory: ItemDirectory
+
+    def covers(self, rule: PenaltyRule, row: Any) -> bool:
+        """Whether ``rule`` covers cache row ``row`` (its SLA, item or the item's department)."""
+        if row.sla is not None and row.sla in rule.sla:
+            return True
+        if not row.category:
+            return False
+        return (row.category in rule.categories
+                or self.directory.department_of(row.category) in rule.departments)
+
+
+def _late_seconds(closed: datetime, deadline: datetime, grace_minutes: int) -> int:
+    """Whole seconds from ``deadline`` to ``closed`` beyond the grace (as the SQL rounds)."""
+    seconds = (closed - deadline).total_seconds()
+    whole = math.floor(abs(seconds) + 0.5)
+    return (whole if seconds >= 0 else -whole) - grace_minutes * 60
+
+
+def _penalties(row: Any, day: date, figures: ContractFigures) -> list[dict[str, Any]] | None:
+    """The rows of every rule covering ``row``; ``None`` while the figures grow with the clock."""
+    deadline = row.promised_deadline or row.solution_deadline
+    if deadline is None:
+        return []
+    if row.closed is None:
+        return None
+    zone = figures.settings.zone
+    month = (deadline.replace(minute=0, second=0, microsecond=0).astimezone(zone)
+             .strftime("%Y-%m"))
+    found = []
+    for rule in figures.settings.penalties:
+        if not figures.covers(rule, row):
+            continue
+        late = _late_seconds(row.closed, deadline, rule.grace_minutes)
+        missed = row.closed > deadline and late > 0
+        found.append({"ticket_id": row.ticket_id, "family": "p", "k1": rule.id, "k2": month,
+                      "day": day, "tickets": 1, "missed": int(missed),
+                      "late_hours": -(-late // 3600) if missed else 0, "hours": 0.0})
+    return found
+
+
+def _outage(row: Any, day: date, figures: ContractFigures, as_of: datetime
+            ) -> list[dict[str, Any]] | None:
+    """The outage row of ``row`` (an item with a cost); ``None`` while it is not over."""
+    rates = figures.directory.outage
+    if row.category not in rates.costs or row.state_type in UNCOUNTED_STATES:
+        return []
+    ended = row.closed or (row.changed if row.state_type == "closed" else None)
+    if ended is None or ended > as_of or row.created > as_of:
+        return None
+    store = row.store if row.store is not None else row.customer_id
+    return [{"ticket_id": row.ticket_id, "family": "o", "k1": store or "", "k2": row.category,
+             "day": day, "tickets": 1, "missed": 0, "late_hours": 0,
+             "hours": rates.hours(row.category, store, row.created, ended)}]
+
+
+def contributions(row: Any, figures: ContractFigures, as_of: datetime
+                  ) -> list[dict[str, Any]] | None:
+    """The contribution rows of cache row ``row`` (``SOURCE`` columns); ``None``: live."""
+    if row.created is None:
+        return None
+    day = row.created.astimezone(figures.settings.zone).date()
+    penalties = _penalties(row, day, figures)
+    outage = _outage(row, day, figures, as_of)
+    if penalties is None or outage is None:
+        return None
+    return penalties + outage
+
+
+def _add_cells(deltas: dict[CellKey, list[float]], c: dict[str, Any], sign: int) -> None:
+    for level, start in enumerate(block_starts(c["day"])):
+        cell = deltas[(c["family"], level, start, c["k1"], c["k2"])]
+        for i, name in enumerate(MEASURES):
+            cell[i] += sign * c[name]
+
+
+def contract_state(conn: Connection) -> Any:
+    """The state row (``fingerprint``, ``as_of``, ``built_at``), or ``None``."""
+    return conn.execute(select(ContractRollupState.__table__).where(
+        ContractRollupState.id == 1)).first()
+
+
+def _lock(conn: Connection) -> None:
+    """Take the state row's lock (a write), creating the row if needed."""
+    state = ContractRollupState
+    if conn.execute(update(state).where(state.id == 1)
+                    .values(fingerprint=state.fingerprint)).rowcount == 0:
+        conn.execute(insert(state).values(id=1))
+
+
+def _upsert_cells(conn: Connection, deltas: dict[CellKey, list[float]]) -> None:
+    table, c = CONTRACT_CELLS, CONTRACT_CELLS.c
+    rows: list[dict[str, Any]] = [
+        {"family": f, "level": lv, "start": s, "k1": k1, "k2": k2,
+         **{m: (v if m == "hours" else int(v)) for m, v in zip(MEASURES, values, strict=True)}}
+        for (f, lv, s, k1, k2), values in deltas.items() if any(values)]
+    if not rows:
+        return
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    stmt = dialect.insert(table)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["family", "level", "start", "k1", "k2"],
+        set_={m: table.c[m] + stmt.excluded[m] for m in MEASURES})
+    for i in range(0, len(rows), BATCH):
+        conn.execute(stmt, rows[i:i + BATCH])
+    emptied = [r for r in rows if r["tickets"] < 0]
+    if emptied:
+        names = ("family", "level", "start", "k1", "k2")
+        conn.execute(delete(table).where(
+            *(c[n] == bindparam(f"b_{n}") for n in names), c.tickets <= 0),
+            [{f"b_{n}": r[n] for n in names} for r in emptied])
+
+
+def _apply(conn: Connection, ids: list[int], figures: ContractFigures, as_of: datetime) -> None:
+    """Replace the contributions of tickets ``ids`` by their current ones, cells included."""
+    contrib, live = CONTRIBUTIONS, CONTRACT_LIVE
+    deltas: dict[CellKey, list[float]] = defaultdict(lambda: [0, 0, 0, 0.0])
+    for chunk in _chunks(ids):
+        for old in conn.execute(select(contrib).where(contrib.c.ticket_id.in_(chunk))):
+            _add_cells(deltas, dict(old._mapping), -1)
+        new, still_live = [], []
+        for row in conn.execute(select(*SOURCE).where(_T.ticket_id.in_(chunk))):
+            found = contributions(row, figures, as_of)
+            if found is None:
+                still_live.append({"ticket_id": row.ticket_id})
+                continue
+            for c in found:
+                new.append(c)
+                _add_cells(deltas, c, +1)
+        conn.execute(delete(contrib).where(contrib.c.ticket_id.in_(chunk)))
+        conn.execute(delete(live).where(live.c.ticket_id.in_(chunk)))
+        if new:
+            conn.execute(insert(contrib), new)
+        if still_live:
+            conn.execute(insert(live), still_live)
+    _upsert_cells(conn, deltas)
+
+
+def _settling(conn: Connection, figures: ContractFigures, as_of: datetime) -> list[int]:
+    """Live tickets the clock settled by ``as_of`` (an outage ended before it)."""
+    stmt = (select(*SOURCE).join(ContractLive, ContractLive.ticket_id == _T.ticket_id)
+            .where(or_(_T.closed.is_not(None), _T.state_type == "closed")))
+    return [row.ticket_id for row in conn.execute(stmt)
+            if contributions(row, figures, as_of) is not None]
+
+
+def refresh_contracts(conn: Connection, figures: ContractFigures, now: datetime, *,
+                      limit: int = 50 * BATCH, partial: bool = True) -> RefreshResult:
+    """Take in up to ``limit`` recorded changes (the oldest first), judged at ``now``.
+
+    Does nothing (``built=False``) when the roll-ups were never built or were built for other
+    settings (:func:`fingerprint`). ``pending`` and ``partial`` as in
+    :func:`radiant_ext.reports.rollups.refresh`. The caller commits.
+    """
+    started = time.perf_counter()
+    state = contract_state(conn)
+    if state is None or state.fingerprint != fingerprint(figures.settings, figures.directory):
+        return RefreshResult(False)
+    built_as_of = state.as_of.replace(tzinfo=UTC)
+    as_of = max(built_as_of, now)
+    dirty = conn.execute(select(ContractDirty.id, ContractDirty.ticket_id)
+                         .order_by(ContractDirty.id).limit(limit + 1)).all()
+    pending = len(dirty) > limit
+    if pending and not partial:
+        return RefreshResult(True, pending=True)
+    dirty = dirty[:limit]
+    settling = _settling(conn, figures, as_of) if as_of > built_as_of else []
+    if not dirty and not settling:
+        return RefreshResult(True, 0, time.perf_counter() - started)
+    _lock(conn)
+    ids = sorted({t for _, t in dirty} | set(settling))
+    _apply(conn, ids, figures, as_of)
+    for chunk in _chunks([i for i, _ in dirty]):
+        conn.execute(delete(ContractDirty).where(ContractDirty.id.in_(chunk)))
+    conn.execute(update(ContractRollupState).where(ContractRollupState.id == 1)
+                 .values(as_of=as_of))
+    return RefreshResult(True, len(ids), time.perf_counter() - started, pending)
+
+
+def _all_contributions(conn: Connection, figures: ContractFigures, as_of: datetime
+                       ) -> Iterable[tuple[int, list[dict[str, Any]], list[dict[str, Any]]]]:
+    """Every cache row as (rows read, contribution rows, live ids), a batch at a time."""
+    result = conn.execute(select(*SOURCE).execution_options(yield_per=10 * BATCH))
+    for rows in result.partitions():
+        settled, live = [], []
+        for row in rows:
+            found = contributions(row, figures, as_of)
+            if found is None:
+                live.append({"ticket_id": row.ticket_id})
+            else:
+                settled.extend(found)
+        yield len(rows), settled, live
+
+
+def _cells_from_contributions(conn: Connection) -> None:
+    """Sum the contributions into day cells, then each level's cells into the next one's."""
+    c, cells = CONTRIBUTIONS.c, CONTRACT_CELLS.c
+    target = ["family", "level", "start", "k1", "k2", *MEASURES]
+    conn.execute(insert(CONTRACT_CELLS).from_select(target, select(
+        c.family, literal(0), c.day, c.k1, c.k2, func.count(), func.sum(c.missed),
+        func.sum(c.late_hours), func.sum(c.hours)).group_by(c.family, c.day, c.k1, c.k2)))
+    for level in range(1, len(LEVEL_COLUMNS)):
+        upper = block_start(cells.start, level)
+        conn.execute(insert(CONTRACT_CELLS).from_select(target, select(
+            cells.family, literal(level), upper, cells.k1, cells.k2,
+            *(func.sum(cells[m]) for m in MEASURES)).where(cells.level == level - 1)
+            .group_by(cells.family, upper, cells.k1, cells.k2)))
+
+
+def rebuild_contracts(conn: Connection, figures: ContractFigures, now: datetime
+                      ) -> RefreshResult:
+    """Build the contract roll-ups from the whole cache for ``figures``, judged at ``now``.
+
+    The changes recorded before it began are taken in by it; later ones stay for the next
+    :func:`refresh_contracts`. The caller commits.
+    """
+    started = time.perf_counter()
+    _lock(conn)
+    newest = conn.scalar(select(func.max(ContractDirty.id)))
+    for table in (ContractCell, ContractContribution, ContractLive):
+        conn.execute(delete(table))
+    if newest is not None:
+        conn.execute(delete(ContractDirty).where(ContractDirty.id <= newest))
+    count = 0
+    for read, settled, live in _all_contributions(conn, figures, now):
+        if settled:
+            conn.execute(insert(ContractContribution), settled)
+        if live:
+            conn.execute(insert(ContractLive), live)
+        count += read
+    _cells_from_contributions(conn)
+    conn.execute(update(ContractRollupState).where(ContractRollupState.id == 1).values(
+        fingerprint=fingerprint(figures.settings, figures.directory), as_of=now,
+        built_at=datetime.now(UTC)))
+    return RefreshResult(True, count, time.perf_counter() - started)

@@ -1,0 +1,159 @@
+"""The contract roll-ups: penalty and outage figures of settled tickets, kept ticket by ticket.
+
+* ``contract_cell`` sums per *family* (``p``: penalties, ``o``: outages), block of local
+  creation days (``level`` 0–4 as in ``report_cell``: a day, 2, 4, 8 days, the month) and two
+  keys: for ``p`` the rule id and the local month of the solution deadline (``YYYY-MM``), for
+  ``o`` the store and the catalog item. ``tickets`` counts the deadlines due (``p``) or the
+  outages (``o``); ``missed`` and ``late_hours`` are a rule's misses beyond its grace and their
+  started hours late; ``hours`` the outage hours that count (trading hours).
+* ``contract_contribution`` remembers what each settled ticket added (one row per rule that
+  covers it and one for its outage), so a change takes exactly that back out.
+* ``contract_live`` lists the tickets whose figures still grow with the clock (open past a
+  deadline, an outage not yet over): reports read those from ``ticket_cache``.
+* ``contract_dirty`` is filled by triggers of its own on ``ticket_cache``, like
+  ``report_dirty``, so the two families are refreshed independently.
+* ``contract_rollup_state`` records the zone, the clock and the *fingerprint* of the settings
+  the figures depend on (penalty scopes and grace, item calendars, store trading hours).
+
+See ``docs/reports.md``, "Contract roll-ups".
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import BigInteger, Date, Float, Integer, SmallInteger, String, event, text
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Mapped, mapped_column
+
+from radiant_ext.store.models import Base, TicketCache
+
+__all__ = [
+    "CONTRACT_WATCHED_COLUMNS",
+    "ContractCell",
+    "ContractContribution",
+    "ContractDirty",
+    "ContractLive",
+    "ContractRollupState",
+    "contract_drop_trigger_statements",
+    "contract_trigger_statements",
+]
+
+CONTRACT_WATCHED_COLUMNS = ("ticket_id", "state_type", "store", "customer_id", "category",
+                            "sla", "created", "changed", "closed", "solution_deadline",
+                            "promised_deadline")
+"""The ``ticket_cache`` columns the contract figures read (``changed``: the end of an outage
+closed without a close time)."""
+
+
+class ContractCell(Base):
+    """The summed contract figures of one family, block of creation days and pair of keys."""
+
+    __tablename__ = "contract_cell"
+
+    family: Mapped[str] = mapped_column(String(1), primary_key=True)
+    level: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    start: Mapped[date] = mapped_column(Date, primary_key=True)
+    k1: Mapped[str] = mapped_column(String(200), primary_key=True)
+    k2: Mapped[str] = mapped_column(String(200), primary_key=True)
+    tickets: Mapped[int] = mapped_column(Integer, default=0)
+    missed: Mapped[int] = mapped_column(Integer, default=0)
+    late_hours: Mapped[int] = mapped_column(BigInteger, default=0)
+    hours: Mapped[float] = mapped_column(Float, default=0.0)
+
+
+class ContractContribution(Base):
+    """What one settled ticket added to one family and first key."""
+
+    __tablename__ = "contract_contribution"
+
+    ticket_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    family: Mapped[str] = mapped_column(String(1), primary_key=True)
+    k1: Mapped[str] = mapped_column(String(200), primary_key=True)
+    k2: Mapped[str] = mapped_column(String(200))
+    day: Mapped[date] = mapped_column(Date)
+    """The local day of creation in the report zone."""
+    tickets: Mapped[int] = mapped_column(SmallInteger)
+    missed: Mapped[int] = mapped_column(SmallInteger)
+    late_hours: Mapped[int] = mapped_column(Integer)
+    hours: Mapped[float] = mapped_column(Float)
+
+
+class ContractLive(Base):
+    """A ticket whose contract figures depend on the clock: read from the cache."""
+
+    __tablename__ = "contract_live"
+
+    ticket_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+
+
+class ContractDirty(Base):
+    """A change of a ticket the contract roll-ups have not taken in yet (written by triggers)."""
+
+    __tablename__ = "contract_dirty"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    ticket_id: Mapped[int] = mapped_column(BigInteger)
+
+
+class ContractRollupState(Base):
+    """How the contract roll-ups were built: one row, locked by whoever changes them."""
+
+    __tablename__ = "contract_rollup_state"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    fingerprint: Mapped[str | None] = mapped_column(String(64))
+    """Hash of the zone and the settings the figures depend on; ``None``: never built."""
+    as_of: Mapped[datetime | None]
+    built_at: Mapped[datetime | None]
+
+
+def contract_trigger_statements(dialect: str) -> list[str]:
+    """The DDL of the triggers that record every change of ``ticket_cache`` the contract
+    figures read in ``contract_dirty`` (SQLite or PostgreSQL; other databases get none)."""
+    insert = "INSERT INTO contract_dirty (ticket_id) VALUES"
+    if dialect == "sqlite":
+        changed = " OR ".join(f"OLD.{c} IS NOT NEW.{c}" for c in CONTRACT_WATCHED_COLUMNS)
+        return [
+            f"CREATE TRIGGER contract_dirty_insert AFTER INSERT ON ticket_cache BEGIN "
+            f"{insert} (NEW.ticket_id); END",
+            f"CREATE TRIGGER contract_dirty_update AFTER UPDATE ON ticket_cache "
+            f"WHEN {changed} BEGIN {insert} (OLD.ticket_id); {insert} (NEW.ticket_id); END",
+            f"CREATE TRIGGER contract_dirty_delete AFTER DELETE ON ticket_cache BEGIN "
+            f"{insert} (OLD.ticket_id); END",
+        ]
+    if dialect == "postgresql":
+        changed = " OR ".join(f"OLD.{c} IS DISTINCT FROM NEW.{c}"
+                              for c in CONTRACT_WATCHED_COLUMNS)
+        return [
+            "CREATE FUNCTION contract_dirty_mark() RETURNS trigger LANGUAGE plpgsql AS $$ "
+            f"BEGIN IF TG_OP <> 'INSERT' THEN {insert} (OLD.ticket_id); END IF; "
+            f"IF TG_OP <> 'DELETE' THEN {insert} (NEW.ticket_id); END IF; RETURN NULL; END $$",
+            "CREATE TRIGGER contract_dirty_insert AFTER INSERT OR DELETE ON ticket_cache "
+            "FOR EACH ROW EXECUTE FUNCTION contract_dirty_mark()",
+            f"CREATE TRIGGER contract_dirty_update AFTER UPDATE ON ticket_cache FOR EACH ROW "
+            f"WHEN ({changed}) EXECUTE FUNCTION contract_dirty_mark()",
+        ]
+    return []
+
+
+def contract_drop_trigger_statements(dialect: str) -> list[str]:
+    """The DDL that removes what :func:`contract_trigger_statements` made."""
+    if dialect == "sqlite":
+        return [f"DROP TRIGGER IF EXISTS contract_dirty_{op}"
+                for op in ("insert", "update", "delete")]
+    if dialect == "postgresql":
+        return ["DROP TRIGGER IF EXISTS contract_dirty_insert ON ticket_cache",
+                "DROP TRIGGER IF EXISTS contract_dirty_update ON ticket_cache",
+                "DROP FUNCTION IF EXISTS contract_dirty_mark()"]
+    return []
+
+
+@event.listens_for(Base.metadata, "after_create")
+def _create_triggers(target: object, connection: Connection, **kw: Any) -> None:
+    """``metadata.create_all`` (tests, the sandbox) gets the triggers as migrations do."""
+    made = {t.name for t in kw.get("tables") or ()}
+    if {ContractDirty.__tablename__, TicketCache.__tablename__} <= made:
+        for statement in contract_trigger_statements(connection.dialect.name):
+            connection.execute(text(statement))
