@@ -5,91 +5,176 @@ into the cache (``ticket_cache.form_values``). Only items with an asset field co
 kind ``serial_number`` in the catalog, or a field whose id is one of
 :data:`~radiant_ext.reports.context.ASSET_FIELD_IDS` (``serial``, ``model``, …). Values are
 compared without surrounding spaces and case, so ``sn-0042 `` and ``SN-0042`` are one device.
+
+The values are read from the asset index (:mod:`radiant_ext.reports.asset_index`): one row per
+ticket and asset field, grouped by the database over the period. Until the index is built for
+the catalogs' asset fields, or while more changes wait than a page takes in, the report reads
+the form values of the period's tickets instead (the same figures, slower). The page shows the
+:data:`PAGE_DEVICES` devices with the most tickets; exports and the CLI list every device.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.sql import ColumnElement
 
-from radiant_ext.reports.context import ASSET_FIELD_IDS, ReportContext
+from radiant_ext.reports.asset_index import asset_values, refresh_assets
+from radiant_ext.reports.context import ReportContext
 from radiant_ext.reports.i18n import W_
-from radiant_ext.reports.model import Chart, Column, ReportTable
-from radiant_ext.store import TicketCache
+from radiant_ext.reports.model import Chart, Column, Note, ReportTable
+from radiant_ext.store import ReportAsset, TicketCache
 
-__all__ = ["tickets_by_asset"]
+__all__ = ["PAGE_DEVICES", "PAGE_REFRESH_LIMIT", "tickets_by_asset"]
 
 CLOSED = frozenset({"closed", "removed", "merged"})
+PAGE_DEVICES = 200
+"""The report page lists at most this many devices, the most tickets first; the exports list
+them all."""
+PAGE_REFRESH_LIMIT = 2000
+"""A run takes in at most this many recorded changes itself; with more waiting (after a full
+pull) it reads the cache and leaves them to the ``report-rollups`` job."""
+PAGE_ENDPOINTS = frozenset({"reports.report", "reports.print_view"})
+
+Key = tuple[str, str, str]
 
 
 @dataclass
 class _Asset:
     item: str
     field: str
-    label: str
     value: str
     tickets: int = 0
     open: int = 0
     first: date | None = None
     last: date | None = None
 
-    def add(self, day: date | None, still_open: bool) -> None:
+    def add(self, value: str, day: date | None, still_open: bool) -> None:
+        self.value = min(self.value, value)
         self.tickets += 1
         self.open += still_open
         if day is not None:
             self.first = min(self.first or day, day)
             self.last = max(self.last or day, day)
 
-
-def _fields(ctx: ReportContext, item: str) -> Iterable[tuple[str, str]]:
-    known = ctx.directory.asset_fields
-    if item in known:
-        return known[item]
-    if item in ctx.directory.items:  # a catalog item without asset fields
-        return ()
-    return ((f, f) for f in sorted(ASSET_FIELD_IDS))
+    def order(self) -> tuple[int, str, str, str]:
+        return -self.tickets, self.item, self.field, self.value.casefold()
 
 
-def _collect(ctx: ReportContext) -> dict[tuple[str, str, str], _Asset]:
+def _label(ctx: ReportContext, item: str, field_id: str) -> str:
+    return dict(ctx.directory.asset_fields.get(item, ())).get(field_id, field_id)
+
+
+def _day(ctx: ReportContext, moment: datetime | None) -> date | None:
+    return moment.astimezone(ctx.settings.zone).date() if moment else None
+
+
+def _collect(ctx: ReportContext) -> list[_Asset]:
+    """Every device of the run, read from the period's tickets' form values."""
     t = TicketCache
     d = ctx.directory
     with_assets = sorted(d.asset_fields)  # catalog items with an asset field, or not in a catalog
     wanted = or_(t.category.in_(with_assets), t.category.not_in(sorted(d.items)))
     stmt = (select(t.category, t.form_values, t.state_type, t.created)
             .where(*ctx.where(), t.form_values.is_not(None), t.category.is_not(None), wanted))
-    zone = ctx.settings.zone
-    found: dict[tuple[str, str, str], _Asset] = {}
+    found: dict[Key, _Asset] = {}
     for item, form, state_type, created in ctx.session.execute(stmt):
-        day = created.astimezone(zone).date() if created else None
-        for field_id, label in _fields(ctx, str(item)):
-            value = _value(form, field_id)
-            if value is None:
-                continue
+        day = _day(ctx, created)
+        for field_id, value in asset_values(d, str(item), form):
             key = (str(item), field_id, value.casefold())
-            asset = found.setdefault(key, _Asset(str(item), field_id, label, value))
-            asset.add(day, (state_type or "").lower() not in CLOSED)
-    return found
+            asset = found.setdefault(key, _Asset(str(item), field_id, value))
+            asset.add(value, day, (state_type or "").lower() not in CLOSED)
+    return sorted(found.values(), key=_Asset.order)
 
 
-def _value(form: Mapping[str, Any] | Any, field_id: str) -> str | None:
-    if not isinstance(form, Mapping):
-        return None
-    value = form.get(field_id)
-    text = str(value).strip() if value not in (None, "") else ""
-    return text or None
+def _index_ready(ctx: ReportContext) -> bool:
+    """Take in the waiting changes; tell whether the index answers this run.
+
+    What was taken in is committed unless the session holds changes of its own (a page's
+    session holds none: the next page finds the index current)."""
+    session = ctx.session
+    own = bool(session.new or session.dirty or session.deleted)
+    done = refresh_assets(session.connection(), ctx.directory, limit=PAGE_REFRESH_LIMIT,
+                          partial=False)
+    if done.tickets and not own:
+        session.commit()
+    return done.built and not done.pending
+
+
+def _department(ctx: ReportContext, department: str) -> ColumnElement[bool]:
+    """Index rows whose catalog item belongs to ``department`` (as ``department_of`` says)."""
+    a, items = ReportAsset, ctx.directory.items
+    mine = sorted(i for i, (dep, _title) in items.items() if dep == department)
+    guessed = and_(a.item.not_in(sorted(items)),
+                   or_(a.item == department, a.item.startswith(f"{department}.",
+                                                               autoescape=True)))
+    return or_(a.item.in_(mine), guessed)
+
+
+def _where(ctx: ReportContext) -> list[ColumnElement[bool]]:
+    """The filter's conditions on the index rows."""
+    f, a = ctx.filter, ReportAsset
+    clauses: list[ColumnElement[bool]] = []
+    if f.start is not None:
+        clauses.append(a.created >= f.start)
+    if f.end is not None:
+        clauses.append(a.created < f.end)
+    if f.company is not None:
+        clauses.append(a.customer_id == f.company)
+    if f.store:
+        clauses.append(a.store == f.store)
+    if f.department:
+        clauses.append(_department(ctx, f.department))
+    return clauses
+
+
+def _indexed(ctx: ReportContext, limit: int | None) -> tuple[list[_Asset], int]:
+    """The run's devices from the index, the most tickets first (``limit`` of them), and how
+    many devices there are in all."""
+    a = ReportAsset
+    tickets = func.count()
+    texts: list[Any] = [a.item, a.field, a.value_key, a.value]
+    if ctx.session.get_bind().dialect.name == "postgresql":  # code-point order, as Python's
+        texts = [c.collate("C") for c in texts]
+    stmt = (select(a.item, a.field, func.min(texts.pop()), tickets, func.sum(a.open),
+                   func.min(a.created), func.max(a.created), func.count().over())
+            .where(*_where(ctx)).group_by(a.item, a.field, a.value_key)
+            .order_by(tickets.desc(), *texts))
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    rows = ctx.session.execute(stmt).all()
+    found = [_Asset(item, field_id, value, count, int(still_open or 0), _day(ctx, first),
+                    _day(ctx, last))
+             for item, field_id, value, count, still_open, first, last, _all in rows]
+    return found, int(rows[0][-1]) if rows else 0
+
+
+def _page_limit() -> int | None:
+    """:data:`PAGE_DEVICES` on a report page or its print view; ``None`` (every device) for
+    exports, the CLI and the library."""
+    from flask import has_request_context, request
+
+    if has_request_context() and request.endpoint in PAGE_ENDPOINTS:
+        return PAGE_DEVICES
+    return None
+
+
+def _assets(ctx: ReportContext, limit: int | None) -> tuple[list[_Asset], int]:
+    if ctx.live_only or not _index_ready(ctx):
+        every = _collect(ctx)
+        return (every[:limit] if limit is not None else every), len(every)
+    return _indexed(ctx, limit)
 
 
 def tickets_by_asset(ctx: ReportContext) -> ReportTable:
     """Tickets per serial number / asset model, the most troubled device first."""
-    assets = sorted(_collect(ctx).values(),
-                    key=lambda a: (-a.tickets, a.item, a.field, a.value.casefold()))
+    assets, total = _assets(ctx, _page_limit())
     d = ctx.directory
     rows: list[tuple[object, ...]] = [
-        (a.value, a.label, a.item, d.item_title(a.item), a.tickets, a.open,
+        (a.value, _label(ctx, a.item, a.field), a.item, d.item_title(a.item), a.tickets, a.open,
          a.first.isoformat() if a.first else "", a.last.isoformat() if a.last else "")
         for a in assets]
     columns = (Column("asset", W_("Serial number / model")), Column("field", W_("Form field")),
@@ -102,4 +187,9 @@ def tickets_by_asset(ctx: ReportContext) -> ReportTable:
                         Chart("hbar", "asset", ("tickets",), max_points=25))
     table.notes.append(W_("Counts tickets filed through the portal whose form has a serial "
                           "number or asset model field; e-mail tickets have no form values."))
+    if total > len(rows):
+        table.notes.append(Note(W_(
+            "Shows the {shown} devices with the most tickets; {more} more devices are left "
+            "out. Narrow the filter, or export the report to get every device."),
+            {"shown": len(rows), "more": total - len(rows)}))
     return table
