@@ -45,7 +45,8 @@ def contract_figures(settings: Settings) -> ContractFigures | None:
 def keep_contracts(engine: Engine, settings: Settings, now: Callable[[], datetime]
                    ) -> dict[str, int]:
     """Take in the changes recorded since the last run, a batch per transaction; rebuild when
-    the roll-ups were never built or were built for other settings. Returns what was done."""
+    the roll-ups were never built or were built for other settings. Returns what was done
+    (nothing when no ticket changed)."""
     figures = contract_figures(settings)
     if figures is None:
         return {}
@@ -57,7 +58,7 @@ def keep_contracts(engine: Engine, settings: Settings, now: Callable[[], datetim
                 return {"contracts_rebuilt": rebuild_contracts(conn, figures, now()).tickets}
         taken += done.tickets
         if not done.pending:
-            return {"contracts_taken_in": taken}
+            return {"contracts_taken_in": taken} if taken else {}
 
 
 def rebuild_contracts_for(engine: Engine, settings: Settings, now: datetime
