@@ -16,8 +16,9 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
-from sqlalchemy import func, select, union_all
+from sqlalchemy import Subquery, func, select, union_all
 
 from radiant_ext.reports._sql import nearest_rank
 from radiant_ext.reports.context import FIRST_DAY, LAST_DAY, ReportContext
@@ -25,8 +26,8 @@ from radiant_ext.reports.rollups import CELLS, refresh, rollup_state
 from radiant_ext.store import ReportLive, TicketCache
 from radiant_ext.store.rollups import HIST_BUCKETS
 
-__all__ = ["blocks", "cell_sums", "day_counts", "live", "open_listed", "percentiles",
-           "present_keys", "rollup_span"]
+__all__ = ["blocks", "cell_sums", "day_counts", "live", "month_sums", "open_listed",
+           "percentiles", "present_keys", "rollup_span"]
 
 Span = tuple[date, date]
 MONTH = 4
@@ -122,13 +123,12 @@ def live(ctx: ReportContext) -> ReportContext:
     return replace(ctx, live_only=True, _categories=None, _wide=True, _rollups=False)
 
 
-def cell_sums(ctx: ReportContext, cube: str, span: Span, measures: Sequence[str]
-              ) -> dict[str, list[int]]:
-    """Per key of ``cube``, the sums of ``measures`` over the cells of ``span``."""
+def _cells_of(cube: str, span: Span, columns: Sequence[Any]) -> Subquery | None:
+    """``columns`` of the cells of ``cube`` that cover ``span`` (a month range, the edge
+    blocks), or ``None`` for none."""
     c = CELLS.c
     months, singles = blocks(*span)
     parts = []
-    columns = [c.key, *(c[m] for m in measures)]
     if months is not None:
         parts.append(select(*columns).where(c.cube == cube, c.level == MONTH,
                                             c.start >= months[0], c.start <= months[1]))
@@ -136,12 +136,36 @@ def cell_sums(ctx: ReportContext, cube: str, span: Span, measures: Sequence[str]
         starts = [d for lv, d in singles if lv == level]
         parts.append(select(*columns).where(c.cube == cube, c.level == level,
                                             c.start.in_(starts)))
-    if not parts:
+    return union_all(*parts).subquery() if parts else None
+
+
+def cell_sums(ctx: ReportContext, cube: str, span: Span, measures: Sequence[str]
+              ) -> dict[str, list[int]]:
+    """Per key of ``cube``, the sums of ``measures`` over the cells of ``span``."""
+    c = CELLS.c
+    sub = _cells_of(cube, span, [c.key, *(c[m] for m in measures)])
+    if sub is None:
         return {}
-    sub = union_all(*parts).subquery()
     stmt = select(sub.c.key, *(func.sum(sub.c[m]) for m in measures)).group_by(sub.c.key)
     return {str(k): [int(v or 0) for v in values]
             for k, *values in ctx.session.execute(stmt)}
+
+
+def month_sums(ctx: ReportContext, cube: str, span: Span, measures: Sequence[str]
+               ) -> dict[date, list[int]]:
+    """Per local month (its first day), the sums of ``measures`` over the cells of ``span``
+    of every key of ``cube`` (blocks never cross a month's end)."""
+    c = CELLS.c
+    sub = _cells_of(cube, span, [c.start, *(c[m] for m in measures)])
+    out: dict[date, list[int]] = {}
+    if sub is None:
+        return out
+    stmt = select(sub.c.start, *(func.sum(sub.c[m]) for m in measures)).group_by(sub.c.start)
+    for start, *values in ctx.session.execute(stmt):
+        entry = out.setdefault(start.replace(day=1), [0] * len(measures))
+        for i, value in enumerate(values):
+            entry[i] += int(value or 0)
+    return out
 
 
 def day_counts(ctx: ReportContext, cube: str, span: Span) -> Counter[date]:

@@ -2,9 +2,9 @@
 
 A ticket is *settled* once its figures no longer depend on the clock: it is closed (or
 removed, merged) and neither deadline can still turn from "not yet due" into "missed". A
-settled ticket adds one row to ``report_contribution`` and its figures to five cubes at five
-block levels (:mod:`radiant_ext.store.rollups`); any other ticket is listed in
-``report_live`` and read from the cache by every report.
+settled ticket adds one row to ``report_contribution`` and its figures (its satisfaction
+rating included) to six cubes at five block levels (:mod:`radiant_ext.store.rollups`); any
+other ticket is listed in ``report_live`` and read from the cache by every report.
 
 :func:`refresh` takes in what the triggers recorded in ``report_dirty``: for each ticket it
 subtracts the contribution it last added and adds its current one, in one transaction, under
@@ -48,22 +48,30 @@ from radiant_ext.store import (
     ReportDirty,
     ReportLive,
     ReportRollupState,
+    SatisfactionRating,
     TicketCache,
 )
 from radiant_ext.store.rollups import HIST_BUCKETS, HIST_COLUMNS
 
-__all__ = ["CUBES", "LEVEL_COLUMNS", "RefreshResult", "block_starts", "contribution", "rebuild",
-           "refresh", "rollup_state"]
+__all__ = ["CUBES", "LEVEL_COLUMNS", "MEASURES", "POOR_RATING", "RefreshResult", "block_starts",
+           "contribution", "rebuild", "refresh", "rollup_state", "source"]
 
-VERSION = 1
-"""The rules a contribution follows; a state row of another version needs a rebuild."""
-CUBES = {"n": None, "wh": "weekday_hour", "item": "category", "store": "store", "owner": "owner"}
-"""Cube name → the contribution column it is keyed by (``n``: one key, ``""``)."""
-FIGURE_CUBES = frozenset({"item", "store", "owner"})
-"""The cubes that keep the SLA counts and histograms; the others count tickets only."""
+VERSION = 2
+"""The rules a contribution follows; a state row of another version needs a rebuild.
+2: the satisfaction ratings (``rated``, ``rating_sum``, ``poor``), the ``rowner`` cube and
+the figures of the ``n`` cube."""
+CUBES = {"n": None, "wh": "weekday_hour", "item": "category", "store": "store", "owner": "owner",
+         "rowner": "rating_owner"}
+"""Cube name → the contribution column it is keyed by (``n``: one key, ``""``; ``rowner``:
+the owner a rating was given for, else the current owner)."""
+FIGURE_CUBES = frozenset({"n", "item", "store", "owner", "rowner"})
+"""The cubes that keep the SLA counts, ratings and histograms; ``wh`` counts tickets only."""
+POOR_RATING = 2
+"""Ratings of at most this count as poor (the satisfaction reports' threshold)."""
 LEVEL_COLUMNS = ("day", "b1", "b2", "b3", "month")
 """The contribution column holding the first day of the block of each level."""
-MEASURES = ("tickets", "r_met", "r_missed", "s_met", "s_missed", *HIST_COLUMNS)
+MEASURES = ("tickets", "r_met", "r_missed", "s_met", "s_missed", "rated", "rating_sum", "poor",
+            *HIST_COLUMNS)
 BATCH = 1000
 _T = TicketCache
 CELLS = cast(Table, ReportCell.__table__)
@@ -74,6 +82,15 @@ SOURCE = (_T.ticket_id, _T.state_type, _T.store, _T.customer_id, _T.category, _T
           _T.solution_minutes, _T.first_response_deadline, _T.promised_deadline,
           _T.solution_deadline)
 """The cache columns a contribution is made of (``WATCHED_COLUMNS``)."""
+_R = SatisfactionRating
+RATING_SOURCE = (_R.rating, _R.owner.label("rated_owner"))
+"""The rating columns a contribution is made of (``RATING_WATCHED_COLUMNS``)."""
+
+
+def source() -> Any:
+    """``SOURCE`` and ``RATING_SOURCE`` of every ticket (a rating is optional)."""
+    return (select(*SOURCE, *RATING_SOURCE).select_from(_T)
+            .outerjoin(_R, _R.ticket_id == _T.ticket_id))
 
 
 @dataclass
@@ -132,18 +149,23 @@ def contribution(row: Any, zone: ZoneInfo, as_of: datetime) -> dict[str, Any] | 
     r_met, r_missed = _outcome(row.first_response_at, row.first_response_deadline)
     s_met, s_missed = _outcome(row.closed, row.promised_deadline or row.solution_deadline)
     _, b1, b2, b3, month = block_starts(day)
+    owner = row.owner or ""
     return {"ticket_id": row.ticket_id, "day": day, "b1": b1, "b2": b2, "b3": b3,
             "month": month, "weekday_hour": f"{day.weekday()}:{local.hour}",
             "store": (row.store if row.store is not None else row.customer_id) or "",
             "category": row.category or "",
-            "owner": row.owner or "", "r_met": r_met, "r_missed": r_missed, "s_met": s_met,
+            "owner": owner, "r_met": r_met, "r_missed": r_missed, "s_met": s_met,
             "s_missed": s_missed, "r_bucket": hist_bucket(row.first_response_minutes),
-            "s_bucket": hist_bucket(row.solution_minutes)}
+            "s_bucket": hist_bucket(row.solution_minutes), "rating": row.rating,
+            "rating_owner": owner if row.rated_owner is None else row.rated_owner}
 
 
 def _measures(c: dict[str, Any], sign: int) -> dict[str, int]:
     out = {"tickets": sign, "r_met": sign * c["r_met"], "r_missed": sign * c["r_missed"],
            "s_met": sign * c["s_met"], "s_missed": sign * c["s_missed"]}
+    if c["rating"] is not None:
+        out.update(rated=sign, rating_sum=sign * c["rating"],
+                   poor=sign * (c["rating"] <= POOR_RATING))
     for measure in ("r", "s"):
         if c[f"{measure}_bucket"] is not None:
             out[f"{measure}_h{c[f'{measure}_bucket']:02d}"] = sign
@@ -215,7 +237,7 @@ def _apply(conn: Connection, ids: list[int], zone: ZoneInfo, as_of: datetime) ->
         for old in conn.execute(select(contrib).where(contrib.c.ticket_id.in_(chunk))):
             _add_cells(deltas, dict(old._mapping), -1)
         new, still_live = [], []
-        for row in conn.execute(select(*SOURCE).where(_T.ticket_id.in_(chunk))):
+        for row in conn.execute(source().where(_T.ticket_id.in_(chunk))):
             c = contribution(row, zone, as_of)
             if c is None:
                 still_live.append({"ticket_id": row.ticket_id})
@@ -274,7 +296,7 @@ def refresh(conn: Connection, zone: ZoneInfo, now: datetime, *, limit: int = 50 
 def _contributions(conn: Connection, zone: ZoneInfo, as_of: datetime
                    ) -> Iterable[tuple[list[dict[str, Any]], list[dict[str, Any]]]]:
     """Every cache row as (contributions, live ids), a batch at a time."""
-    result = conn.execute(select(*SOURCE).execution_options(yield_per=10 * BATCH))
+    result = conn.execute(source().execution_options(yield_per=10 * BATCH))
     for rows in result.partitions():
         settled, live = [], []
         for row in rows:
@@ -296,8 +318,10 @@ def _cells_from_contributions(conn: Connection) -> None:
         if cube in FIGURE_CUBES:
             measures: list[Any] = [
                 func.count(), func.sum(c.r_met), func.sum(c.r_missed), func.sum(c.s_met),
-                func.sum(c.s_missed), *(func.sum(case((c[f"{m}_bucket"] == i, 1), else_=0))
-                                        for m in ("r", "s") for i in range(len(HIST_BUCKETS)))]
+                func.sum(c.s_missed), func.count(c.rating), func.coalesce(func.sum(c.rating), 0),
+                func.sum(case((c.rating <= POOR_RATING, 1), else_=0)),
+                *(func.sum(case((c[f"{m}_bucket"] == i, 1), else_=0))
+                  for m in ("r", "s") for i in range(len(HIST_BUCKETS)))]
         else:
             measures = [func.count(), *(literal(0) for _ in MEASURES[1:])]
         stmt = (select(literal(cube), literal(0), c.day, key, *measures)

@@ -7,11 +7,16 @@ solution and response deadlines met (:mod:`radiant_ext.reports.sla`'s rules). Gr
 catalog item, department, store, owner (the owner when rated, else the current one) or month
 (of creation, in the report time zone). ``satisfaction-comments`` lists the comments of the
 worst-rated requests, worst and newest first.
+
+When the roll-ups answer a run (:func:`~radiant_ext.reports.rollup_read.rollup_span`) the
+settled tickets' figures come from the cells — cube ``item`` (items, departments), ``store``,
+``rowner`` (the owner rated, else the current one) and ``n`` (months) — and only the live
+tickets are read from the cache. The comments are read through the ratings' ``(rating,
+rated_at)`` index, one rating value at a time, so the worst 50 cost about 50 rows.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from datetime import date
 from typing import Any, Literal
 
@@ -22,14 +27,21 @@ from radiant_ext.reports._sql import bucket_hour, hour_bucket
 from radiant_ext.reports.context import ReportContext, count_if, store_key
 from radiant_ext.reports.i18n import W_
 from radiant_ext.reports.model import Chart, Column, ReportTable
+from radiant_ext.reports.rollup_read import cell_sums, live, month_sums, rollup_span
+from radiant_ext.reports.rollups import POOR_RATING
 from radiant_ext.reports.sla import response_outcome, solution_outcome
 from radiant_ext.store import SatisfactionRating, TicketCache
 
 __all__ = ["POOR_AT_MOST", "SatisfactionBy", "satisfaction", "worst_comments"]
 
 SatisfactionBy = Literal["item", "department", "store", "owner", "month"]
-POOR_AT_MOST = 2
+POOR_AT_MOST = POOR_RATING
 """Ratings counted as poor in the reports (the items' default threshold)."""
+MEASURES = ("tickets", "s_met", "s_missed", "r_met", "r_missed", "rated", "rating_sum", "poor")
+"""The figures summed per row, in the order of the cache query."""
+CUBES: dict[SatisfactionBy, str] = {"item": "item", "department": "item", "store": "store",
+                                    "owner": "rowner", "month": "n"}
+"""The roll-up cube each grouping reads."""
 COMMENTS_SHOWN = 50
 
 _TITLES = {
@@ -88,8 +100,9 @@ def _label(ctx: ReportContext, by: SatisfactionBy, key: str) -> str:
     return key
 
 
-def satisfaction(ctx: ReportContext, by: SatisfactionBy) -> ReportTable:
-    """Average rating, ratings and poor ones, with tickets and SLA compliance, per ``by``."""
+def _from_cache(ctx: ReportContext, by: SatisfactionBy,
+                sums: dict[str, list[int]]) -> None:
+    """Add the figures of the tickets ``ctx`` selects in the cache to ``sums`` per group."""
     r, t = SatisfactionRating, TicketCache
     s_met, s_missed = solution_outcome(ctx)
     r_met, r_missed = response_outcome(ctx)
@@ -99,11 +112,38 @@ def satisfaction(ctx: ReportContext, by: SatisfactionBy) -> ReportTable:
                    count_if(r.rating <= POOR_AT_MOST))
             .select_from(t).outerjoin(r, r.ticket_id == t.ticket_id)
             .where(*ctx.where()).group_by(key))
-    sums: dict[str, list[int]] = defaultdict(lambda: [0] * 8)
     for k, *values in ctx.session.execute(stmt):
-        group = sums[_group_key(ctx, by, k)]
-        for i, value in enumerate(values):
-            group[i] += int(value or 0)
+        _add(sums, _group_key(ctx, by, k), values)
+
+
+def _add(sums: dict[str, list[int]], group: str, values: list[Any]) -> None:
+    entry = sums.setdefault(group, [0] * len(MEASURES))
+    for i, value in enumerate(values):
+        entry[i] += int(value or 0)
+
+
+def _from_rollups(ctx: ReportContext, by: SatisfactionBy, span: tuple[date, date]
+                  ) -> dict[str, list[int]]:
+    """The settled tickets' figures from the cells, per group."""
+    sums: dict[str, list[int]] = {}
+    if by == "month":
+        for month, values in month_sums(ctx, "n", span, MEASURES).items():
+            _add(sums, month.strftime("%Y-%m"), values)
+        return sums
+    dept = ctx.filter.department
+    for k, values in cell_sums(ctx, CUBES[by], span, MEASURES).items():
+        if dept and not (k and ctx.directory.department_of(k) == dept):
+            continue
+        _add(sums, ctx.directory.department_of(k or None) if by == "department" else k,
+             values)
+    return sums
+
+
+def satisfaction(ctx: ReportContext, by: SatisfactionBy) -> ReportTable:
+    """Average rating, ratings and poor ones, with tickets and SLA compliance, per ``by``."""
+    span = rollup_span(ctx, department=by in ("item", "department"))
+    sums = {} if span is None else _from_rollups(ctx, by, span)
+    _from_cache(ctx if span is None else live(ctx), by, sums)
     rows: list[tuple[object, ...]] = []
     order = sorted(sums.items(), key=(lambda kv: kv[0]) if by == "month" else
                    (lambda kv: (-kv[1][0], kv[0])))
@@ -118,17 +158,29 @@ def satisfaction(ctx: ReportContext, by: SatisfactionBy) -> ReportTable:
                              ("average",), max_points=25))
 
 
+def _worst(ctx: ReportContext) -> list[Any]:
+    """The worst-rated commented ratings of the tickets ``ctx`` selects, worst then newest
+    first: one rating value at a time, each read newest first along the ``(rating,
+    rated_at)`` index, until :data:`COMMENTS_SHOWN` are found."""
+    r, t = SatisfactionRating, TicketCache
+    found: list[Any] = []
+    rating = ctx.session.scalar(select(func.min(r.rating)))
+    while rating is not None and len(found) < COMMENTS_SHOWN:
+        stmt = (select(r.rated_at, r.ticket_number, r.item, func.coalesce(store_key(), r.store),
+                       func.coalesce(r.owner, t.owner), r.rating, r.comment)
+                .select_from(r).join(t, t.ticket_id == r.ticket_id)
+                .where(*ctx.where(), r.rating == rating, r.comment != "")
+                .order_by(r.rated_at.desc()).limit(COMMENTS_SHOWN - len(found)))
+        found += ctx.session.execute(stmt).all()
+        rating = ctx.session.scalar(select(func.min(r.rating)).where(r.rating > rating))
+    return found
+
+
 def worst_comments(ctx: ReportContext) -> ReportTable:
     """The comments of the worst-rated requests (worst, then newest, first)."""
-    r, t = SatisfactionRating, TicketCache
-    stmt = (select(r.rated_at, r.ticket_number, r.item, func.coalesce(store_key(), r.store),
-                   func.coalesce(r.owner, t.owner), r.rating, r.comment)
-            .select_from(r).join(t, t.ticket_id == r.ticket_id)
-            .where(*ctx.where(), r.comment != "")
-            .order_by(r.rating, r.rated_at.desc()).limit(COMMENTS_SHOWN))
     zone = ctx.settings.zone
     rows: list[tuple[object, ...]] = []
-    for rated_at, number, item, store, owner, rating, comment in ctx.session.execute(stmt):
+    for rated_at, number, item, store, owner, rating, comment in _worst(ctx):
         rows.append((rated_at.astimezone(zone), number,
                      ctx.directory.item_title(item), ctx.directory.store_name(store),
                      ctx.directory.agent_name(owner), int(rating), comment))

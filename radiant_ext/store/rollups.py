@@ -9,8 +9,9 @@
 * ``report_live`` lists the tickets whose figures still depend on the clock (open ones):
   reports read those from ``ticket_cache`` itself.
 * ``report_dirty`` is filled by database triggers on ``ticket_cache`` (insert, delete, and an
-  update of a column the roll-ups read), whoever writes: the pull's bulk insert, the webhook,
-  the outbox, the deadline watcher, plain SQL.
+  update of a column the roll-ups read) and on ``satisfaction_rating`` (a rating given,
+  changed or removed), whoever writes: the pull's bulk insert, the webhook, the outbox, the
+  deadline watcher, the portal's rating form, plain SQL.
 * ``report_rollup_state`` records the time zone the cells were cut in and the time the
   settled tickets were judged at; a zone change leaves the roll-ups unused until rebuilt.
 
@@ -41,13 +42,16 @@ from radiant_ext.store.models import Base, TicketCache
 __all__ = [
     "HIST_BUCKETS",
     "HIST_COLUMNS",
+    "RATING_WATCHED_COLUMNS",
     "ReportCell",
     "ReportContribution",
     "ReportDirty",
     "ReportLive",
     "ReportRollupState",
     "WATCHED_COLUMNS",
+    "drop_rating_trigger_statements",
     "drop_trigger_statements",
+    "rating_trigger_statements",
     "trigger_statements",
 ]
 
@@ -65,6 +69,9 @@ WATCHED_COLUMNS = ("ticket_id", "state_type", "store", "customer_id", "category"
                    "promised_deadline")
 """The ``ticket_cache`` columns the roll-ups read: an update of another one is not a change."""
 
+RATING_WATCHED_COLUMNS = ("ticket_id", "rating", "owner")
+"""The ``satisfaction_rating`` columns the roll-ups read (the rating and the owner rated)."""
+
 
 class ReportCell(Base):
     """The summed figures of the settled tickets of one cube, block of days and key."""
@@ -80,6 +87,11 @@ class ReportCell(Base):
     r_missed: Mapped[int] = mapped_column(Integer, default=0)
     s_met: Mapped[int] = mapped_column(Integer, default=0)
     s_missed: Mapped[int] = mapped_column(Integer, default=0)
+    rated: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    """Settled tickets with a satisfaction rating, their ratings' sum and the poor ones
+    (rated 2 or less)."""
+    rating_sum: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    poor: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 HIST_COLUMNS = tuple(f"{m}_h{i:02d}" for m in ("r", "s") for i in range(len(HIST_BUCKETS)))
@@ -114,6 +126,10 @@ class ReportContribution(Base):
     s_missed: Mapped[int] = mapped_column(SmallInteger)
     r_bucket: Mapped[int | None] = mapped_column(SmallInteger)
     s_bucket: Mapped[int | None] = mapped_column(SmallInteger)
+    rating: Mapped[int | None] = mapped_column(SmallInteger)
+    """The ticket's satisfaction rating, if it has one."""
+    rating_owner: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    """The owner the rating was given for, else the current owner (``satisfaction-owners``)."""
 
 
 class ReportLive(Base):
@@ -191,6 +207,44 @@ def drop_trigger_statements(dialect: str) -> list[str]:
     return []
 
 
+def rating_trigger_statements(dialect: str) -> list[str]:
+    """The DDL of the triggers that record a rating given, changed (its value, owner or
+    ticket) or removed in ``report_dirty``; PostgreSQL reuses :func:`trigger_statements`'
+    function, so these come after those."""
+    insert = "INSERT INTO report_dirty (ticket_id) VALUES"
+    if dialect == "sqlite":
+        changed = " OR ".join(f"OLD.{c} IS NOT NEW.{c}" for c in RATING_WATCHED_COLUMNS)
+        return [
+            f"CREATE TRIGGER report_dirty_rating_insert AFTER INSERT ON satisfaction_rating "
+            f"BEGIN {insert} (NEW.ticket_id); END",
+            f"CREATE TRIGGER report_dirty_rating_update AFTER UPDATE ON satisfaction_rating "
+            f"WHEN {changed} BEGIN {insert} (OLD.ticket_id); {insert} (NEW.ticket_id); END",
+            f"CREATE TRIGGER report_dirty_rating_delete AFTER DELETE ON satisfaction_rating "
+            f"BEGIN {insert} (OLD.ticket_id); END",
+        ]
+    if dialect == "postgresql":
+        changed = " OR ".join(f"OLD.{c} IS DISTINCT FROM NEW.{c}"
+                              for c in RATING_WATCHED_COLUMNS)
+        return [
+            "CREATE TRIGGER report_dirty_rating_insert AFTER INSERT OR DELETE "
+            "ON satisfaction_rating FOR EACH ROW EXECUTE FUNCTION report_dirty_mark()",
+            f"CREATE TRIGGER report_dirty_rating_update AFTER UPDATE ON satisfaction_rating "
+            f"FOR EACH ROW WHEN ({changed}) EXECUTE FUNCTION report_dirty_mark()",
+        ]
+    return []
+
+
+def drop_rating_trigger_statements(dialect: str) -> list[str]:
+    """The DDL that removes what :func:`rating_trigger_statements` made."""
+    if dialect == "sqlite":
+        return [f"DROP TRIGGER IF EXISTS report_dirty_rating_{op}"
+                for op in ("insert", "update", "delete")]
+    if dialect == "postgresql":
+        return [f"DROP TRIGGER IF EXISTS report_dirty_rating_{op} ON satisfaction_rating"
+                for op in ("insert", "update")]
+    return []
+
+
 @event.listens_for(Base.metadata, "after_create")
 def _create_triggers(target: object, connection: Connection, **kw: Any) -> None:
     """``metadata.create_all`` (tests, the sandbox) gets the triggers as migrations do."""
@@ -198,3 +252,6 @@ def _create_triggers(target: object, connection: Connection, **kw: Any) -> None:
     if {ReportDirty.__tablename__, TicketCache.__tablename__} <= made:
         for statement in trigger_statements(connection.dialect.name):
             connection.execute(text(statement))
+        if "satisfaction_rating" in made:
+            for statement in rating_trigger_statements(connection.dialect.name):
+                connection.execute(text(statement))

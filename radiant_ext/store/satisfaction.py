@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Integer, String, Text, select
+from sqlalchemy import BigInteger, Index, Integer, String, Text, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -35,6 +35,8 @@ class SatisfactionRating(Base):
     """One requester's rating of a solved or closed request."""
 
     __tablename__ = "satisfaction_rating"
+    __table_args__ = (Index("ix_satisfaction_rating_worst", "rating", "rated_at"),)
+    """The worst-rated comments report walks it: per rating, newest first."""
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     ticket_id: Mapped[int] = mapped_column(BigInteger, unique=True)

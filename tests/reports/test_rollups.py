@@ -1,6 +1,7 @@
 """Roll-ups: every report they answer equals the report over the raw cache, and the cells kept
 ticket by ticket equal the cells built from scratch — across month ends, daylight saving,
-reopened, recategorised and deleted tickets, in several zones."""
+reopened, recategorised and deleted tickets, ratings given, changed and removed, in several
+zones."""
 
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ from radiant_ext.store import (
     ReportDirty,
     ReportLive,
     ReportRollupState,
+    SatisfactionRating,
     TicketCache,
 )
 from radiant_ext.store.rollups import HIST_BUCKETS
@@ -37,7 +39,11 @@ BASE = datetime(2026, 2, 20, tzinfo=UTC)
 (America 8 March, Europe 29 March 2026)."""
 ZONES = ("Europe/Berlin", "America/New_York", "Europe/Moscow")
 ROLLED = ("volume", "weekday-hour", "departments", "items", "stores", "sla-items",
-          "sla-stores", "sla-owners", "backlog")
+          "sla-stores", "sla-owners", "backlog", "satisfaction-items", "satisfaction-departments",
+          "satisfaction-stores", "satisfaction-owners", "satisfaction-months")
+DEPARTMENT_CELLS = ("items", "departments", "sla-items", "satisfaction-items",
+                    "satisfaction-departments")
+"""Reports that apply a department filter to the cells of the item cube themselves."""
 OPEN_ONLY = ("backlog",)
 """Reports of open tickets: read from ``report_live`` whatever the filter."""
 PERCENTILES = {"response_median": ("first_response_minutes", 50),
@@ -51,6 +57,10 @@ SLOW = settings(max_examples=10, deadline=None,
 """Every example fills a database: no shrinking (minutes), a failure shows its example as is."""
 
 minutes = st.integers(min_value=0, max_value=60 * 24 * 50)
+ratings = st.none() | st.fixed_dictionaries({
+    "rating": st.integers(1, 5), "owner": st.sampled_from((None, "it-agent", "hr-agent")),
+    "comment": st.sampled_from(("", "slow", "fine")),
+    "rated_at": st.integers(0, 60 * 24 * 50).map(lambda m: BASE + timedelta(minutes=m))})
 
 
 def _offset(value: int | None, base: datetime) -> datetime | None:
@@ -77,7 +87,8 @@ def tickets(draw: st.DrawFn) -> dict[str, Any]:
         solution_minutes=draw(st.none() | minutes),
         first_response_deadline=_offset(draw(st.none() | minutes), created),
         promised_deadline=_offset(draw(st.none() | minutes), created),
-        solution_deadline=_offset(draw(st.none() | minutes), created))
+        solution_deadline=_offset(draw(st.none() | minutes), created),
+        _rating=draw(ratings))
 
 
 days = st.dates(min_value=date(2026, 2, 15), max_value=date(2026, 4, 20))
@@ -100,16 +111,26 @@ def filters(draw: st.DrawFn, zone: str) -> ReportFilter:
 
 def _clear(engine: Engine) -> None:
     with engine.begin() as conn:
-        for table in (TicketCache, ReportCell, ReportContribution, ReportLive, ReportDirty,
-                      ReportRollupState):
+        for table in (SatisfactionRating, TicketCache, ReportCell, ReportContribution,
+                      ReportLive, ReportDirty, ReportRollupState):
             conn.execute(delete(table))
+
+
+def _rating_row(ticket_id: int, rating: dict[str, Any]) -> dict[str, Any]:
+    return {"ticket_id": ticket_id, "ticket_number": str(ticket_id), "rated_by": "u",
+            "via": "portal", "follow_up": "", "attempts": 0, "last_error": "", **rating}
 
 
 def _insert(engine: Engine, rows: list[dict[str, Any]], first_id: int = 1) -> None:
     if rows:
         with engine.begin() as conn:  # a multi-row insert, as the pull does
             conn.execute(insert(TicketCache), [
-                {**r, "ticket_id": first_id + i} for i, r in enumerate(rows)])
+                {**{k: v for k, v in r.items() if k != "_rating"}, "ticket_id": first_id + i}
+                for i, r in enumerate(rows)])
+            rated = [_rating_row(first_id + i, r["_rating"]) for i, r in enumerate(rows)
+                     if r.get("_rating")]
+            if rated:
+                conn.execute(insert(SatisfactionRating), rated)
 
 
 def _reference_percentiles(session: Session, ctx: ReportContext, by: str
@@ -138,7 +159,7 @@ def _answered(report_filter: ReportFilter, name: str) -> bool:
         return True
     if report_filter.store or report_filter.company:
         return False
-    return not report_filter.department or name in ("items", "departments", "sla-items")
+    return not report_filter.department or name in DEPARTMENT_CELLS
 
 
 def assert_reports_match(engine: Engine, zone: str, report_filter: ReportFilter) -> None:
@@ -203,11 +224,12 @@ changes = st.fixed_dictionaries({}, optional={
 @given(data=st.data(), first=st.lists(tickets(), max_size=25),
        later=st.lists(tickets(), max_size=10), zone=st.sampled_from(ZONES),
        edits=st.lists(st.tuples(st.integers(1, 35), changes), max_size=25),
-       deleted=st.sets(st.integers(1, 35), max_size=5))
+       deleted=st.sets(st.integers(1, 35), max_size=5),
+       rated=st.lists(st.tuples(st.integers(1, 35), ratings), max_size=12))
 def test_refreshed_rollups_equal_a_rebuild_after_any_changes(
         engine: Engine, data: st.DataObject, first: list[dict[str, Any]],
         later: list[dict[str, Any]], zone: str, edits: list[tuple[int, dict[str, Any]]],
-        deleted: set[int]) -> None:
+        deleted: set[int], rated: list[tuple[int, dict[str, Any] | None]]) -> None:
     from zoneinfo import ZoneInfo
 
     _clear(engine)
@@ -227,6 +249,7 @@ def test_refreshed_rollups_equal_a_rebuild_after_any_changes(
                 conn.execute(update(TicketCache).where(TicketCache.ticket_id == ticket_id)
                              .values(**values))
         conn.execute(delete(TicketCache).where(TicketCache.ticket_id.in_(deleted)))
+    _change_ratings(engine, rated)
     with engine.begin() as conn:
         assert refresh(conn, ZoneInfo(zone), NOW).built
         assert conn.scalar(select(ReportDirty.id)) is None
@@ -235,6 +258,20 @@ def test_refreshed_rollups_equal_a_rebuild_after_any_changes(
     with engine.begin() as conn:
         rebuild(conn, ZoneInfo(zone), NOW)
     assert _snapshot(engine) == kept
+
+
+def _change_ratings(engine: Engine, rated: list[tuple[int, dict[str, Any] | None]]) -> None:
+    """Give, change (value, owner, comment) or remove ratings, as the portal, the rating link
+    and an administrator's SQL would."""
+    r = SatisfactionRating
+    with engine.begin() as conn:
+        for ticket_id, rating in rated:
+            if rating is None:
+                conn.execute(delete(r).where(r.ticket_id == ticket_id))
+            elif conn.scalar(select(r.id).where(r.ticket_id == ticket_id)) is None:
+                conn.execute(insert(r).values(**_rating_row(ticket_id, rating)))
+            else:
+                conn.execute(update(r).where(r.ticket_id == ticket_id).values(**rating))
 
 
 @given(first=days, last=days)
@@ -330,3 +367,58 @@ def test_a_backlog_beyond_the_page_limit_is_left_to_the_job_and_the_page_reads_t
         ctx = ReportContext(session, ReportFilter(), ReportSettings(), DIRECTORY, NOW)
         assert REPORTS["stores"].compute(ctx).values("tickets") == [3]
         assert ctx._rollups is True
+
+
+def test_a_rating_given_changed_or_removed_reaches_the_cells_at_the_next_refresh(
+        engine: Engine) -> None:
+    from zoneinfo import ZoneInfo
+
+    _clear(engine)
+    _insert(engine, [dict(ticket_number="1", state_type="closed", state="closed", queue="q",
+                          category="it.pos-down", store="store-001", customer_id="store-001",
+                          owner="hr-agent", created=NOW - timedelta(days=2),
+                          closed=NOW - timedelta(days=1))])
+    zone = ZoneInfo("Europe/Moscow")
+    with engine.begin() as conn:
+        rebuild(conn, zone, NOW)
+
+    def owners() -> dict[str, tuple[int, int, float | None, int]]:
+        with Session(engine) as session:
+            ctx = ReportContext(session, ReportFilter(), ReportSettings(), DIRECTORY, NOW)
+            table = REPORTS["satisfaction-owners"].compute(ctx)
+            assert ctx._rollups is True
+            session.commit()
+        with engine.connect() as conn:
+            assert conn.scalar(select(ReportDirty.id)) is None  # the page took it in
+        return {r["key"]: (r["tickets"], r["rated"], r["average"], r["poor"])
+                for r in table.records()}
+
+    assert owners() == {"hr-agent": (1, 0, None, 0)}
+    rated = dict(rating=2, owner="it-agent", comment="slow", rated_at=NOW)
+    _change_ratings(engine, [(1, rated)])  # rated while it-agent owned it
+    assert owners() == {"it-agent": (1, 1, 2.0, 1)}
+    _change_ratings(engine, [(1, dict(rating=5))])
+    assert owners() == {"it-agent": (1, 1, 5.0, 0)}
+    _change_ratings(engine, [(1, None)])
+    assert owners() == {"hr-agent": (1, 0, None, 0)}
+
+
+def test_the_worst_comments_are_the_lowest_ratings_newest_first_within_the_filter(
+        engine: Engine) -> None:
+    _clear(engine)
+    ticket = dict(ticket_number="1", state_type="closed", state="closed", queue="q",
+                  category="it.pos-down", store="store-001", customer_id="store-001",
+                  created=NOW - timedelta(days=2), closed=NOW - timedelta(days=1))
+    _insert(engine, [{**ticket, "created": NOW - timedelta(days=40 if i == 4 else 2)}
+                     for i in range(60)])
+    given = [(i + 1, dict(rating=1 + i % 3, owner=None, comment="" if i == 5 else f"c{i}",
+                          rated_at=NOW - timedelta(minutes=i))) for i in range(60)]
+    _change_ratings(engine, given)
+    week = ReportFilter(start=NOW - timedelta(days=7))
+    with Session(engine) as session:
+        ctx = ReportContext(session, week, ReportSettings(), DIRECTORY, NOW)
+        rows = REPORTS["satisfaction-comments"].compute(ctx).records()
+    expected = sorted((r for i, r in given if r["comment"] and i != 5),
+                      key=lambda r: (r["rating"], -r["rated_at"].timestamp()))
+    assert [r["comment"] for r in rows] == [r["comment"] for r in expected][:50]
+    assert [r["rating"] for r in rows][:20] == [1] * 20 and rows[20]["rating"] == 2
