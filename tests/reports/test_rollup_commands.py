@@ -65,16 +65,16 @@ def test_the_job_builds_once_then_takes_in_changes_and_rebuilds_for_a_new_zone(
                                 store="store-001", state_type="closed",
                                 created=NOW - timedelta(days=3), closed=NOW - timedelta(days=2)))
     ctx = JobContext(settings=Settings(data_dir=tmp_path), engine=engine, now=lambda: NOW)
-    assert keep_report_rollups(ctx) == {"rebuilt": 1}
+    assert keep_report_rollups(ctx) == {"rebuilt": 1, "contracts_rebuilt": 1}
     assert keep_report_rollups(ctx) == {"taken_in": 0}
     with Session(engine) as session, session.begin():
         session.get(TicketCache, 1).state_type = "open"  # type: ignore[union-attr]  # reopened
-    assert keep_report_rollups(ctx) == {"taken_in": 1}
+    assert keep_report_rollups(ctx) == {"taken_in": 1, "contracts_taken_in": 1}
     with engine.connect() as conn:
         assert conn.scalar(select(ReportCell.key).where(ReportCell.cube == "store")) is None
     berlin = JobContext(settings=Settings(data_dir=tmp_path,
                                           reports={"time_zone": "Europe/Berlin"}),
                         engine=engine, now=lambda: NOW)
-    assert keep_report_rollups(berlin) == {"rebuilt": 1}
+    assert keep_report_rollups(berlin) == {"rebuilt": 1, "contracts_rebuilt": 1}
     with engine.connect() as conn:
         assert conn.scalar(select(ReportRollupState.time_zone)) == "Europe/Berlin"
