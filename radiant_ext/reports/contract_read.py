@@ -76,7 +76,7 @@ def _sums(ctx: ReportContext, family: str, span: Span, group: list[str]) -> list
     c = CONTRACT_CELLS.c
     months, singles = blocks(*span)
     columns = [block_start(c.start, MONTH).label("month"), c.k1, c.k2, c.tickets, c.missed,
-               c.late_hours, c.hours]
+               c.late_hours, c.seconds]
     parts = []
     if months is not None:
         parts.append(select(*columns).where(c.family == family, c.level == MONTH,
@@ -90,7 +90,7 @@ def _sums(ctx: ReportContext, family: str, span: Span, group: list[str]) -> list
     sub = union_all(*parts).subquery()
     keys = [sub.c[g] for g in group]
     stmt = select(*keys, func.sum(sub.c.tickets), func.sum(sub.c.missed),
-                  func.sum(sub.c.late_hours), func.sum(sub.c.hours)).group_by(*keys)
+                  func.sum(sub.c.late_hours), func.sum(sub.c.seconds)).group_by(*keys)
     return list(ctx.session.execute(stmt))
 
 
@@ -103,9 +103,9 @@ def penalty_cells(ctx: ReportContext, span: Span) -> dict[str, dict[str, list[in
     return found
 
 
-def outage_cells(ctx: ReportContext, span: Span) -> dict[tuple[str, str, str], tuple[int, float]]:
-    """(local month of creation, store, item) → (outages, hours) of the settled tickets
+def outage_cells(ctx: ReportContext, span: Span) -> dict[tuple[str, str, str], tuple[int, int]]:
+    """(local month of creation, store, item) → (outages, seconds) of the settled tickets
     created in ``span``."""
-    return {(str(month)[:7], store, item): (int(n or 0), float(hours or 0.0))
-            for month, store, item, n, _, _, hours in _sums(ctx, "o", span,
-                                                            ["month", "k1", "k2"])}
+    return {(str(month)[:7], store, item): (int(n or 0), int(seconds or 0))
+            for month, store, item, n, _, _, seconds in _sums(ctx, "o", span,
+                                                              ["month", "k1", "k2"])}

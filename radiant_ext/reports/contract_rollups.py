@@ -44,6 +44,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 
 from radiant_ext.reports.context import ItemDirectory
+from radiant_ext.reports.outage import outage_seconds
 from radiant_ext.reports.rollups import (
     BATCH,
     LEVEL_COLUMNS,
@@ -69,7 +70,7 @@ VERSION = 1
 """The rules a contribution follows (part of the fingerprint)."""
 UNCOUNTED_STATES = ("removed", "merged")
 """No outage of their own (as in :mod:`radiant_ext.reports.downtime`)."""
-MEASURES = ("tickets", "missed", "late_hours", "hours")
+MEASURES = ("tickets", "missed", "late_hours", "seconds")
 _T = TicketCache
 CONTRACT_CELLS = cast(Table, ContractCell.__table__)
 CONTRIBUTIONS = cast(Table, ContractContribution.__table__)
@@ -78,6 +79,7 @@ SOURCE = (_T.ticket_id, _T.state_type, _T.store, _T.customer_id, _T.category, _T
           _T.created, _T.changed, _T.closed, _T.promised_deadline, _T.solution_deadline)
 """The cache columns the contract figures read (``CONTRACT_WATCHED_COLUMNS``)."""
 CellKey = tuple[str, int, date, str, str]
+CellSums = list[int]
 
 
 def fingerprint(settings: ReportSettings, directory: ItemDirectory) -> str:
@@ -133,7 +135,7 @@ def _penalties(row: Any, day: date, figures: ContractFigures) -> list[dict[str, 
         missed = row.closed > deadline and late > 0
         found.append({"ticket_id": row.ticket_id, "family": "p", "k1": rule.id, "k2": month,
                       "day": day, "tickets": 1, "missed": int(missed),
-                      "late_hours": -(-late // 3600) if missed else 0, "hours": 0.0})
+                      "late_hours": -(-late // 3600) if missed else 0, "seconds": 0})
     return found
 
 
@@ -149,7 +151,7 @@ def _outage(row: Any, day: date, figures: ContractFigures, as_of: datetime
     store = row.store if row.store is not None else row.customer_id
     return [{"ticket_id": row.ticket_id, "family": "o", "k1": store or "", "k2": row.category,
              "day": day, "tickets": 1, "missed": 0, "late_hours": 0,
-             "hours": rates.hours(row.category, store, row.created, ended)}]
+             "seconds": outage_seconds(rates, row.category, store, row.created, ended)}]
 
 
 def contributions(row: Any, figures: ContractFigures, as_of: datetime
@@ -165,7 +167,7 @@ def contributions(row: Any, figures: ContractFigures, as_of: datetime
     return penalties + outage
 
 
-def _add_cells(deltas: dict[CellKey, list[float]], c: dict[str, Any], sign: int) -> None:
+def _add_cells(deltas: dict[CellKey, CellSums], c: dict[str, Any], sign: int) -> None:
     for level, start in enumerate(block_starts(c["day"])):
         cell = deltas[(c["family"], level, start, c["k1"], c["k2"])]
         for i, name in enumerate(MEASURES):
@@ -186,11 +188,11 @@ def _lock(conn: Connection) -> None:
         conn.execute(insert(state).values(id=1))
 
 
-def _upsert_cells(conn: Connection, deltas: dict[CellKey, list[float]]) -> None:
+def _upsert_cells(conn: Connection, deltas: dict[CellKey, CellSums]) -> None:
     table, c = CONTRACT_CELLS, CONTRACT_CELLS.c
     rows: list[dict[str, Any]] = [
         {"family": f, "level": lv, "start": s, "k1": k1, "k2": k2,
-         **{m: (v if m == "hours" else int(v)) for m, v in zip(MEASURES, values, strict=True)}}
+         **dict(zip(MEASURES, values, strict=True))}
         for (f, lv, s, k1, k2), values in deltas.items() if any(values)]
     if not rows:
         return
@@ -212,7 +214,7 @@ def _upsert_cells(conn: Connection, deltas: dict[CellKey, list[float]]) -> None:
 def _apply(conn: Connection, ids: list[int], figures: ContractFigures, as_of: datetime) -> None:
     """Replace the contributions of tickets ``ids`` by their current ones, cells included."""
     contrib, live = CONTRIBUTIONS, CONTRACT_LIVE
-    deltas: dict[CellKey, list[float]] = defaultdict(lambda: [0, 0, 0, 0.0])
+    deltas: dict[CellKey, CellSums] = defaultdict(lambda: [0, 0, 0, 0])
     for chunk in _chunks(ids):
         for old in conn.execute(select(contrib).where(contrib.c.ticket_id.in_(chunk))):
             _add_cells(deltas, dict(old._mapping), -1)
@@ -296,7 +298,7 @@ def _cells_from_contributions(conn: Connection) -> None:
     target = ["family", "level", "start", "k1", "k2", *MEASURES]
     conn.execute(insert(CONTRACT_CELLS).from_select(target, select(
         c.family, literal(0), c.day, c.k1, c.k2, func.count(), func.sum(c.missed),
-        func.sum(c.late_hours), func.sum(c.hours)).group_by(c.family, c.day, c.k1, c.k2)))
+        func.sum(c.late_hours), func.sum(c.seconds)).group_by(c.family, c.day, c.k1, c.k2)))
     for level in range(1, len(LEVEL_COLUMNS)):
         upper = block_start(cells.start, level)
         conn.execute(insert(CONTRACT_CELLS).from_select(target, select(

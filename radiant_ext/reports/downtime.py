@@ -36,7 +36,7 @@ from radiant_ext.reports.contract_read import (
 )
 from radiant_ext.reports.i18n import W_
 from radiant_ext.reports.model import Chart, Column, ReportTable
-from radiant_ext.reports.outage import outage_cost
+from radiant_ext.reports.outage import outage_cost, outage_seconds
 from radiant_ext.reports.penalties import month_penalties
 from radiant_ext.reports.rollup_read import Span
 from radiant_ext.store import TicketCache
@@ -56,10 +56,15 @@ HOURS_NOTE = W_("Outage hours run from a ticket's creation to its close (open ti
 
 @dataclass
 class Outages:
-    """Tickets and outage hours of one month, store and item."""
+    """Tickets and outage seconds of one month, store and item."""
 
     tickets: int = 0
-    hours: float = 0.0
+    seconds: int = 0
+
+    @property
+    def hours(self) -> float:
+        """The outage hours."""
+        return self.seconds / 3600
 
 
 Key = tuple[str, str, str]
@@ -81,10 +86,10 @@ def outages(ctx: ReportContext, span: Span | None = None) -> dict[Key, Outages]:
     if span is None:
         return dict(_cache_outages(ctx))
     found = _cache_outages(live_context(ctx), live_clause())
-    for key, (tickets, hours) in outage_cells(ctx, span).items():
+    for key, (tickets, seconds) in outage_cells(ctx, span).items():
         entry = found[key]
         entry.tickets += tickets
-        entry.hours += hours
+        entry.seconds += seconds
     return dict(found)
 
 
@@ -107,7 +112,7 @@ def _cache_outages(ctx: ReportContext, *extra: ColumnElement[bool]
         month = f"{local.year}-{local.month:02d}"
         entry = found[(month, store or "", item)]
         entry.tickets += 1
-        entry.hours += rates.hours(item, store, created, min(end, ctx.now))
+        entry.seconds += outage_seconds(rates, item, store, created, min(end, ctx.now))
     return found
 
 
@@ -161,8 +166,9 @@ MONTH_COLUMNS = (
 @dataclass
 class _Month:
     tickets: int = 0
-    hours: float = 0.0
-    unpriced: float = 0.0
+    seconds: int = 0
+    unpriced: int = 0
+    """Seconds without a cost."""
     cost: Decimal = Decimal(0)
     penalties: Decimal = Decimal(0)
 
@@ -176,10 +182,10 @@ def _month_totals(ctx: ReportContext) -> dict[tuple[str, str], _Month]:
         rate, currency = rates.rate(item, store or None)
         total = totals[(month, currency)]
         total.tickets += o.tickets
-        total.hours += o.hours
+        total.seconds += o.seconds
         cost = outage_cost(o.hours, rate)
         if cost is None:
-            total.unpriced += o.hours
+            total.unpriced += o.seconds
         else:
             total.cost += cost
     cells = penalty_cells(ctx, span) if span is not None else None
@@ -193,8 +199,8 @@ def downtime_by_month(ctx: ReportContext) -> ReportTable:
     """Downtime cost per month beside the contract penalties of the same month."""
     rows: list[tuple[object, ...]] = []
     for (month, currency), m in sorted(_month_totals(ctx).items()):
-        rows.append((month, currency, m.tickets, _hours(m.hours), _hours(m.unpriced), m.cost,
-                     m.penalties, m.cost - m.penalties))
+        rows.append((month, currency, m.tickets, _hours(m.seconds / 3600),
+                     _hours(m.unpriced / 3600), m.cost, m.penalties, m.cost - m.penalties))
     table = ReportTable("downtime", W_("Downtime cost"), MONTH_COLUMNS, rows,
                         Chart("bar", "month", ("cost", "penalties")))
     table.notes.extend([HOURS_NOTE, W_(

@@ -30,7 +30,7 @@ from radiant_ext.plugins.catalog import DeadlinePolicy, DowntimeCost
 from radiant_ext.plugins.models import StoreInfo
 from radiant_ext.plugins.stores import DEFAULT_TIER
 
-__all__ = ["OutageRates", "outage_cost"]
+__all__ = ["OutageRates", "outage_cost", "outage_seconds"]
 
 CENT = Decimal("0.01")
 
@@ -40,6 +40,13 @@ def outage_cost(hours: float, rate: Decimal | None) -> Decimal | None:
     if rate is None:
         return None
     return (rate * Decimal(repr(round(hours, 6)))).quantize(CENT)
+
+
+def outage_seconds(rates: OutageRates, item: str, store: str | None, start: datetime,
+                   end: datetime) -> int:
+    """Whole seconds of ``item``'s outage at ``store`` that count (sums of them are exact in
+    any order, so the figures kept per ticket add up to those read from the cache)."""
+    return round(rates.hours(item, store, start, end) * 3600)
 
 
 class _HourCounter:

@@ -5,7 +5,8 @@
   keys: for ``p`` the rule id and the local month of the solution deadline (``YYYY-MM``), for
   ``o`` the store and the catalog item. ``tickets`` counts the deadlines due (``p``) or the
   outages (``o``); ``missed`` and ``late_hours`` are a rule's misses beyond its grace and their
-  started hours late; ``hours`` the outage hours that count (trading hours).
+  started hours late; ``seconds`` the outage seconds that count (trading hours), whole
+  seconds so that sums in any order are exact.
 * ``contract_contribution`` remembers what each settled ticket added (one row per rule that
   covers it and one for its outage), so a change takes exactly that back out.
 * ``contract_live`` lists the tickets whose figures still grow with the clock (open past a
@@ -23,7 +24,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Date, Float, Integer, SmallInteger, String, event, text
+from sqlalchemy import BigInteger, Date, Integer, SmallInteger, String, event, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -60,7 +61,7 @@ class ContractCell(Base):
     tickets: Mapped[int] = mapped_column(Integer, default=0)
     missed: Mapped[int] = mapped_column(Integer, default=0)
     late_hours: Mapped[int] = mapped_column(BigInteger, default=0)
-    hours: Mapped[float] = mapped_column(Float, default=0.0)
+    seconds: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
 class ContractContribution(Base):
@@ -77,7 +78,7 @@ class ContractContribution(Base):
     tickets: Mapped[int] = mapped_column(SmallInteger)
     missed: Mapped[int] = mapped_column(SmallInteger)
     late_hours: Mapped[int] = mapped_column(Integer)
-    hours: Mapped[float] = mapped_column(Float)
+    seconds: Mapped[int] = mapped_column(BigInteger)
 
 
 class ContractLive(Base):

@@ -43,7 +43,7 @@ def upgrade() -> None:
         sa.Column('tickets', sa.Integer(), nullable=False),
         sa.Column('missed', sa.Integer(), nullable=False),
         sa.Column('late_hours', sa.BigInteger(), nullable=False),
-        sa.Column('hours', sa.Float(), nullable=False),
+        sa.Column('seconds', sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint('family', 'level', 'start', 'k1', 'k2',
                                 name=op.f('pk_contract_cell')),
     )
@@ -57,7 +57,7 @@ def upgrade() -> None:
         sa.Column('tickets', sa.SmallInteger(), nullable=False),
         sa.Column('missed', sa.SmallInteger(), nullable=False),
         sa.Column('late_hours', sa.Integer(), nullable=False),
-        sa.Column('hours', sa.Float(), nullable=False),
+        sa.Column('seconds', sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint('ticket_id', 'family', 'k1',
                                 name=op.f('pk_contract_contribution')),
     )
