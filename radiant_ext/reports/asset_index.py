@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from radiant_ext.config import Settings
 
 __all__ = ["IndexResult", "asset_fields_of", "asset_rule", "asset_values", "catalog_directory",
-           "index_current", "keep_assets", "rebuild_assets", "refresh_assets"]
+           "device_number", "index_current", "keep_assets", "rebuild_assets", "refresh_assets"]
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +84,13 @@ def asset_values(directory: ItemDirectory, item: str | None, form: Any
             yield field_id, text[:ASSET_VALUE_LIMIT].strip()
 
 
+def device_number(item: str, field_id: str, key: str) -> int:
+    """The device of a value as a signed 64-bit number (a BLAKE2b digest of its item, field
+    and case-folded value)."""
+    digest = hashlib.blake2b(f"{item}\0{field_id}\0{key}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
 _SOURCE = (TicketCache.ticket_id, TicketCache.category, TicketCache.form_values,
            TicketCache.created, TicketCache.store, TicketCache.customer_id,
            TicketCache.state_type)
@@ -94,9 +101,10 @@ def _rows(directory: ItemDirectory, tickets: Iterable[Any]) -> list[dict[str, An
     found = []
     for tid, item, form, created, store, customer, state_type in tickets:
         for field_id, value in asset_values(directory, item, form):
+            key = value.casefold()[:ASSET_VALUE_LIMIT]
             found.append(dict(
-                ticket_id=tid, field=field_id, item=item, value=value,
-                value_key=value.casefold()[:ASSET_VALUE_LIMIT], created=created,
+                ticket_id=tid, field=field_id, item=item, value=value, value_key=key,
+                device=device_number(item, field_id, key), created=created,
                 store=store or customer, customer_id=customer,
                 open=int((state_type or "").lower() not in CLOSED_STATE_TYPES)))
     return found

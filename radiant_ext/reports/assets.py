@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.sql import ColumnElement
 
+from radiant_ext.reports._sql import no_index
 from radiant_ext.reports.asset_index import asset_values, refresh_assets
 from radiant_ext.reports.context import ReportContext
 from radiant_ext.reports.i18n import W_
@@ -114,14 +115,16 @@ def _department(ctx: ReportContext, department: str) -> ColumnElement[bool]:
     return or_(a.item.in_(mine), guessed)
 
 
-def _where(ctx: ReportContext) -> list[ColumnElement[bool]]:
-    """The filter's conditions on the index rows."""
+def _where(ctx: ReportContext, *, by_device: bool = False) -> list[ColumnElement[bool]]:
+    """The filter's conditions on the index rows (``by_device``: the period kept off its
+    index, for a lookup of a few devices through theirs)."""
     f, a = ctx.filter, ReportAsset
+    created: Any = no_index(a.created) if by_device else a.created
     clauses: list[ColumnElement[bool]] = []
     if f.start is not None:
-        clauses.append(a.created >= f.start)
+        clauses.append(created >= f.start)
     if f.end is not None:
-        clauses.append(a.created < f.end)
+        clauses.append(created < f.end)
     if f.company is not None:
         clauses.append(a.customer_id == f.company)
     if f.store:
@@ -131,25 +134,45 @@ def _where(ctx: ReportContext) -> list[ColumnElement[bool]]:
     return clauses
 
 
+def _names(ctx: ReportContext, devices: list[int] | None) -> dict[int, tuple[str, str, str]]:
+    """Item, field and value (the least as typed) of ``devices`` in the run (every device of
+    the run for ``None``)."""
+    a = ReportAsset
+    value: Any = a.value
+    if ctx.session.get_bind().dialect.name == "postgresql":  # code-point order, as Python's
+        value = value.collate("C")
+    stmt = select(a.device, func.min(a.item), func.min(a.field), func.min(value))
+    if devices is None:
+        return {d: (i, f, v) for d, i, f, v in ctx.session.execute(
+            stmt.where(*_where(ctx)).group_by(a.device))}
+    found: dict[int, tuple[str, str, str]] = {}
+    for start in range(0, len(devices), 500):
+        chunk = devices[start:start + 500]
+        found.update({d: (i, f, v) for d, i, f, v in ctx.session.execute(
+            stmt.where(*_where(ctx, by_device=True), a.device.in_(chunk)).group_by(a.device))})
+    return found
+
+
 def _indexed(ctx: ReportContext, limit: int | None) -> tuple[list[_Asset], int]:
     """The run's devices from the index, the most tickets first (``limit`` of them), and how
-    many devices there are in all."""
+    many devices there are in all.
+
+    The period's rows are grouped by device number alone; only the devices shown are then
+    named. Among devices with as many tickets as the last one shown, the device number
+    decides which are shown."""
     a = ReportAsset
     tickets = func.count()
-    texts: list[Any] = [a.item, a.field, a.value_key, a.value]
-    if ctx.session.get_bind().dialect.name == "postgresql":  # code-point order, as Python's
-        texts = [c.collate("C") for c in texts]
-    stmt = (select(a.item, a.field, func.min(texts.pop()), tickets, func.sum(a.open),
-                   func.min(a.created), func.max(a.created), func.count().over())
-            .where(*_where(ctx)).group_by(a.item, a.field, a.value_key)
-            .order_by(tickets.desc(), *texts))
-    if limit is not None:
-        stmt = stmt.limit(limit)
-    rows = ctx.session.execute(stmt).all()
-    found = [_Asset(item, field_id, value, count, int(still_open or 0), _day(ctx, first),
+    stmt = (select(a.device, tickets, func.sum(a.open), func.min(a.created),
+                   func.max(a.created), func.count().over())
+            .where(*_where(ctx)).group_by(a.device).order_by(tickets.desc(), a.device))
+    counted = ctx.session.execute(stmt if limit is None else stmt.limit(limit)).all()
+    if not counted:
+        return [], 0
+    names = _names(ctx, None if limit is None else [row[0] for row in counted])
+    found = [_Asset(*names[device], count, int(still_open or 0), _day(ctx, first),
                     _day(ctx, last))
-             for item, field_id, value, count, still_open, first, last, _all in rows]
-    return found, int(rows[0][-1]) if rows else 0
+             for device, count, still_open, first, last, _all in counted]
+    return sorted(found, key=_Asset.order), int(counted[0][-1])
 
 
 def _page_limit() -> int | None:

@@ -1,10 +1,11 @@
 """The asset index: the serial numbers and asset models of each ticket, read once per change.
 
 * ``report_asset`` holds one row per ticket and asset field: the catalog item, the field id,
-  the value as typed (without surrounding spaces) and its case-folded key, the ticket's
-  creation time, store (``RadiantStore``, else the customer company), customer company and
-  whether it is open. Indexed so the ``assets`` report groups a period's rows from one index
-  range (``created`` first, with every column the page groups and counts).
+  the value as typed (without surrounding spaces) and its case-folded key, the device (a
+  digest of the three), the ticket's creation time, store (``RadiantStore``, else the customer
+  company), customer company and whether it is open. Indexed so the ``assets`` report groups
+  a period's rows by device from one index range (``created``, ``device``, ``open``), then
+  reads the names of the devices it shows (``device`` first).
 * ``report_asset_dirty`` is filled by database triggers on ``ticket_cache`` (insert, delete, and
   an update of a column the index reads), whoever writes: the pull, the webhook, the outbox,
   plain SQL.
@@ -49,8 +50,8 @@ class ReportAsset(Base):
 
     __tablename__ = "report_asset"
     __table_args__ = (
-        Index("ix_report_asset_period", "created", "item", "field", "value_key", "value",
-              "open"),
+        Index("ix_report_asset_period", "created", "device", "open"),
+        Index("ix_report_asset_device", "device", "created", "item", "field", "value"),
         Index("ix_report_asset_store", "store", "created"),
         Index("ix_report_asset_customer", "customer_id", "created"),
     )
@@ -61,6 +62,9 @@ class ReportAsset(Base):
     value_key: Mapped[str] = mapped_column(String(ASSET_VALUE_LIMIT))
     """The value without surrounding spaces, case-folded: what makes two tickets one device."""
     value: Mapped[str] = mapped_column(String(ASSET_VALUE_LIMIT))
+    device: Mapped[int] = mapped_column(BigInteger)
+    """A 64-bit digest of (item, field, value key): the device as one number, so a period's
+    rows are grouped by an integer."""
     created: Mapped[datetime | None]
     store: Mapped[str | None] = mapped_column(String(200))
     """``RadiantStore``, else the customer company (the reports' store)."""

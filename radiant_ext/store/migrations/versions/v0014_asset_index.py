@@ -36,14 +36,16 @@ def upgrade() -> None:
         sa.Column('item', sa.String(length=200), nullable=False),
         sa.Column('value_key', sa.String(length=200), nullable=False),
         sa.Column('value', sa.String(length=200), nullable=False),
+        sa.Column('device', sa.BigInteger(), nullable=False),
         sa.Column('created', sa.DateTime(), nullable=True),
         sa.Column('store', sa.String(length=200), nullable=True),
         sa.Column('customer_id', sa.String(length=200), nullable=True),
         sa.Column('open', sa.SmallInteger(), nullable=False),
         sa.PrimaryKeyConstraint('ticket_id', 'field', name=op.f('pk_report_asset')),
     )
-    op.create_index('ix_report_asset_period', 'report_asset',
-                    ['created', 'item', 'field', 'value_key', 'value', 'open'])
+    op.create_index('ix_report_asset_period', 'report_asset', ['created', 'device', 'open'])
+    op.create_index('ix_report_asset_device', 'report_asset',
+                    ['device', 'created', 'item', 'field', 'value'])
     op.create_index('ix_report_asset_store', 'report_asset', ['store', 'created'])
     op.create_index('ix_report_asset_customer', 'report_asset', ['customer_id', 'created'])
     op.create_table(
