@@ -35,10 +35,14 @@ from typing import Any
 
 from sqlalchemy import Engine, delete, insert, text
 
+from radiant_ext.config import load_settings
+from radiant_ext.plugins import Plugins, make_plugin_manager
 from radiant_ext.portal import create_app
 from radiant_ext.portal.ports import PortalServices
 from radiant_ext.portal.sessions import MemorySessionStore
-from radiant_ext.reports import REPORTS, ReportSettings
+from radiant_ext.reports import REPORTS, ItemDirectory, ReportSettings
+from radiant_ext.reports.context import directory_from_settings
+from radiant_ext.reports.contract_rollups import ContractFigures, rebuild_contracts
 from radiant_ext.reports.rollups import rebuild
 from radiant_ext.store import TicketCache, make_engine, upgrade_database
 from radiant_ext_sandbox.seeds.history import (
@@ -130,8 +134,16 @@ def build(engine: Engine, settings: ReportSettings) -> float:
     started = time.perf_counter()
     with engine.begin() as conn:
         rebuild(conn, settings.zone, NOW)
+    with engine.begin() as conn:  # by the penalty rules and catalogs the pages use
+        rebuild_contracts(conn, ContractFigures(settings, CATALOGS.get("directory") or (
+            directory_from_settings(load_settings()))), NOW)
     _analyze(engine)
     return time.perf_counter() - started
+
+
+CATALOGS: dict[str, ItemDirectory] = {}
+"""With ``--catalogs``: the installed plugins' catalogs (items with a downtime cost) for the
+pages and the contract roll-ups, instead of the directory the settings give."""
 
 
 class _Unused:
@@ -155,7 +167,7 @@ def time_pages(engine: Engine, rounds: int) -> dict[str, list[float]]:
         "PORTAL_SERVICES": PortalServices(_Unused(), _Unused(), _Unused(), _Unused()),
         "PORTAL_SESSION_STORE": MemorySessionStore(3600), "REPORTS_ENGINE": engine,
         "REPORTS_SETTINGS": SETTINGS, "REPORTS_AGENT_AUTH": lambda login, pw: True,
-        "REPORTS_CLOCK": lambda: NOW,
+        "REPORTS_CLOCK": lambda: NOW, "REPORTS_DIRECTORY": CATALOGS.get("directory"),
     })
     client = app.test_client()
     client.post("/reports/login", data={"login": "bench", "password": "x"})
@@ -275,11 +287,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--databases", default="sqlite,postgres")
     parser.add_argument("--postgres-url", default=PG_URL)
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--catalogs", action="store_true",
+                        help="the installed catalogs' items and downtime costs for the pages")
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",")]
     kinds = [k.strip() for k in args.databases.split(",")]
     print(f"command: python benchmarks/reports.py {' '.join(argv or sys.argv[1:])}")
     print(f"machine: {machine()}; load average {os.getloadavg()[0]:.2f}")
+    if args.catalogs:
+        CATALOGS["directory"] = ItemDirectory.from_plugins(Plugins(make_plugin_manager()))
     results = run(sizes, kinds, args.rounds, args.postgres_url)
     ok = report(results, sizes, kinds)
     print(f"\nload average {os.getloadavg()[0]:.2f}")
