@@ -8,13 +8,17 @@ import io
 import random
 from dataclasses import replace
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 from flask.testing import FlaskClient
 from sqlalchemy import Engine, delete, func, insert, select, text, update
 from sqlalchemy.orm import Session
 
+from radiant_ext.cli import build_cli
+from radiant_ext.config import load_settings
 from radiant_ext.portal import create_app
 from radiant_ext.portal.ports import PortalServices
 from radiant_ext.portal.sessions import MemorySessionStore
@@ -22,7 +26,10 @@ from radiant_ext.reports import ReportFilter, ReportSettings, run_report
 from radiant_ext.reports.asset_index import keep_assets, rebuild_assets, refresh_assets
 from radiant_ext.reports.assets import _collect
 from radiant_ext.reports.context import ReportContext
-from radiant_ext.store import ReportAsset, ReportAssetDirty, TicketCache
+from radiant_ext.store import ReportAsset, ReportAssetDirty, TicketCache, make_engine
+from radiant_ext.sync.context import JobContext
+from radiant_ext.sync.report_rollups import keep_report_rollups
+from tests.cli.conftest import make_store
 from tests.reports.conftest import DIRECTORY, NOW
 from tests.reports.test_reading import RU
 
@@ -193,3 +200,24 @@ def _client(engine: Engine) -> FlaskClient:
     client = app.test_client()
     client.post("/reports/login", data={"login": "it-agent", "password": "demo"})
     return client
+
+
+def test_report_rebuild_and_the_job_keep_the_index_by_the_installed_catalogs(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RADIANT_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("RADIANT_CONFIG", str(tmp_path / "none.toml"))
+    monkeypatch.delenv("RADIANT_DATABASE_URL", raising=False)
+    engine = make_engine(f"sqlite:///{make_store(tmp_path)}")
+    with engine.begin() as conn:  # the IT catalog's cash register has a serial field
+        conn.execute(update(TicketCache).values(form_values={"serial": "SN-0042"}))
+    result = CliRunner().invoke(build_cli(), ["report-rebuild"])
+    assert result.exit_code == 0, result.stderr
+    assert "asset index rebuilt: 3 tickets with form values in " in result.stderr
+    with engine.begin() as conn:
+        conn.execute(update(TicketCache).where(TicketCache.ticket_id == 1)
+                     .values(form_values={"serial": "SN-7"}))
+    ctx = JobContext(settings=load_settings(), engine=engine, now=lambda: NOW)
+    assert keep_report_rollups(ctx)["assets_taken_in"] == 1
+    with engine.connect() as conn:
+        assert sorted(conn.scalars(select(ReportAsset.value))) == ["SN-0042", "SN-0042", "SN-7"]
+    engine.dispose()
