@@ -128,17 +128,38 @@ def _parse_datetime(value: Any) -> Any:
     return value
 
 
+_SEEN: dict[str | int, datetime] = {}
+"""Stamps and Unix times read lately and their datetimes (immutable, so shared by every model
+that has them): a ticket, its articles and the tickets created in the same second carry the
+same stamps, and a lookup costs half of parsing again (a third of ``fromtimestamp``)."""
+_SEEN_MAX = 2048
+"""Entries :data:`_SEEN` holds at most; when it is full it starts again empty (~300 KB)."""
+
+
+def _remember(key: str | int, value: datetime) -> datetime:
+    if len(_SEEN) >= _SEEN_MAX:
+        _SEEN.clear()
+    _SEEN[key] = value
+    return value
+
+
 def _utc_stamp(value: str) -> datetime:
     """The common case of :func:`_parse_datetime` (shape checked before): Znuny's stamp as UTC.
 
     A ValueError (month 13, year 0000) hands the value on to :func:`_parse_datetime`.
     """
-    return datetime.fromisoformat(value + "+00:00")  # ~0.2 µs; tzinfo is datetime.UTC
+    seen = _SEEN.get(value)
+    if seen is not None:
+        return seen
+    return _remember(value, datetime.fromisoformat(value + "+00:00"))  # tzinfo is datetime.UTC
 
 
 def _utc_epoch(value: int) -> datetime:
     """Unix time (Znuny's ``IncomingTime``) as :func:`_parse_datetime` reads it."""
-    return datetime.fromtimestamp(value, tz=UTC)
+    seen = _SEEN.get(value)
+    if seen is not None:
+        return seen
+    return _remember(value, datetime.fromtimestamp(value, tz=UTC))
 
 
 def _empty_to_none(value: Any) -> Any:

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -235,13 +235,19 @@ class Transport:
         body: bytes | None,
         headers: dict[str, str],
     ) -> requests.Response:
-        """One HTTP exchange; transport failures come out as ``ZnunyConnectionError``."""
+        """One HTTP exchange; transport failures come out as ``ZnunyConnectionError``.
+
+        The query is encoded here, as requests would (UTF-8, ``+`` for spaces), and no header
+        dict is handed over when there are none to add: requests' own merging of either costs
+        ~10 µs per request (runtime protocol checks), a tenth of the CPU of a small request.
+        """
         if body is not None:
             headers = {**headers, "Content-Type": "application/json; charset=utf-8"}
+        target = f"{url}{'&' if '?' in url else '?'}{urlencode(params)}" if params else url
         try:
             with self.session() as session:
                 response = session.request(
-                    method, url, params=params, data=body, headers=headers,
+                    method, target, data=body, headers=headers or None,
                     timeout=self.timeout, stream=True, **self._environment(session, url),
                 )
                 # read inside the borrow: the connection goes back to the pool once read

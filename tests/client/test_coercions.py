@@ -114,6 +114,25 @@ def test_timestamps_are_aware_utc_with_datetime_utc(raw: object) -> None:
     assert created.tzinfo is UTC
 
 
+def test_stamps_read_before_give_the_same_datetime_and_memory_stays_bounded() -> None:
+    adapter = TypeAdapter(list[b.OptionalDateTime])
+    start = datetime(2026, 12, 4, 9, 0, tzinfo=UTC)
+    moments = [start + timedelta(seconds=s) for s in range(b._SEEN_MAX + 500)]
+    stamps = [m.strftime("%Y-%m-%d %H:%M:%S") for m in moments]
+    epochs = [int(m.timestamp()) for m in moments[:50]]
+    for _ in range(2):  # the second time round partly from memory
+        assert adapter.validate_json(json.dumps(stamps)) == moments
+        assert adapter.validate_json(json.dumps(epochs)) == moments[:50]
+        assert len(b._SEEN) <= b._SEEN_MAX
+    ticket = Ticket.model_validate_json(json.dumps(
+        {"TicketID": 1, "TicketNumber": "1", "Created": stamps[-1], "Changed": stamps[-1]}))
+    assert ticket.created is ticket.changed and ticket.created == moments[-1]
+    for _ in range(2):  # month 13 is refused every time, never remembered
+        with pytest.raises(ValidationError):
+            adapter.validate_json(b'["2026-13-04 09:00:00"]')
+    assert "2026-13-04 09:00:00" not in b._SEEN
+
+
 def test_a_refused_value_is_one_error_saying_what_the_field_takes() -> None:
     with pytest.raises(ValidationError) as info:
         Ticket.model_validate_json(b'{"TicketID": "twelve", "TicketNumber": "1", "QueueID": "x",'

@@ -202,6 +202,17 @@ def test_ready2adopt_searches_dynamic_fields_on_its_post_route(mocked: Any) -> N
     assert client.ticket_search(dynamic_fields={"RadiantRequestID": {"Like": "r-*"}}) == [7]
 
 
+def test_query_reaches_znuny_as_requests_would_encode_it(mocked: Any) -> None:
+    title = "a b&c+d/ü%20*=?#"
+    mocked.add("GET", ROOT + "/Ticket", json={"TicketID": ["4"]})
+    assert make().ticket_search(title=title, queues=["IT", "Sales & Co"]) == [4]
+    params = [("SessionID", SID), ("Title", title), ("Queues", "IT"), ("Queues", "Sales & Co")]
+    expected = requests.Request("GET", ROOT + "/Ticket", params=params).prepare().url
+    sent = mocked.calls[0].request
+    assert sent.url == expected
+    assert sent.headers["Accept"] == "application/json"
+
+
 def test_tls_options_reach_the_http_session() -> None:
     client = make(verify="/etc/ssl/ca.pem", cert=("/c.pem", "/k.pem"), pool_size=3)
     with client._transport.session() as session:
