@@ -51,15 +51,15 @@ from radiant_ext.store import (
     SatisfactionRating,
     TicketCache,
 )
-from radiant_ext.store.rollups import HIST_BUCKETS, HIST_COLUMNS
+from radiant_ext.store.rollups import GROUP_COLUMNS, HIST_BUCKETS, HIST_COLUMNS, HIST_GROUP
 
 __all__ = ["CUBES", "LEVEL_COLUMNS", "MEASURES", "POOR_RATING", "RefreshResult", "block_starts",
            "contribution", "rebuild", "refresh", "rollup_state", "source"]
 
-VERSION = 2
+VERSION = 3
 """The rules a contribution follows; a state row of another version needs a rebuild.
 2: the satisfaction ratings (``rated``, ``rating_sum``, ``poor``), the ``rowner`` cube and
-the figures of the ``n`` cube."""
+the figures of the ``n`` cube; 3: the histogram group columns (``GROUP_COLUMNS``)."""
 CUBES = {"n": None, "wh": "weekday_hour", "item": "category", "store": "store", "owner": "owner",
          "rowner": "rating_owner"}
 """Cube name → the contribution column it is keyed by (``n``: one key, ``""``; ``rowner``:
@@ -71,7 +71,7 @@ POOR_RATING = 2
 LEVEL_COLUMNS = ("day", "b1", "b2", "b3", "month")
 """The contribution column holding the first day of the block of each level."""
 MEASURES = ("tickets", "r_met", "r_missed", "s_met", "s_missed", "rated", "rating_sum", "poor",
-            *HIST_COLUMNS)
+            *HIST_COLUMNS, *GROUP_COLUMNS)
 BATCH = 1000
 _T = TicketCache
 CELLS = cast(Table, ReportCell.__table__)
@@ -167,8 +167,10 @@ def _measures(c: dict[str, Any], sign: int) -> dict[str, int]:
         out.update(rated=sign, rating_sum=sign * c["rating"],
                    poor=sign * (c["rating"] <= POOR_RATING))
     for measure in ("r", "s"):
-        if c[f"{measure}_bucket"] is not None:
-            out[f"{measure}_h{c[f'{measure}_bucket']:02d}"] = sign
+        bucket = c[f"{measure}_bucket"]
+        if bucket is not None:
+            out[f"{measure}_h{bucket:02d}"] = sign
+            out[f"{measure}_g{bucket // HIST_GROUP}"] = sign
     return out
 
 
@@ -321,7 +323,10 @@ def _cells_from_contributions(conn: Connection) -> None:
                 func.sum(c.s_missed), func.count(c.rating), func.coalesce(func.sum(c.rating), 0),
                 func.sum(case((c.rating <= POOR_RATING, 1), else_=0)),
                 *(func.sum(case((c[f"{m}_bucket"] == i, 1), else_=0))
-                  for m in ("r", "s") for i in range(len(HIST_BUCKETS)))]
+                  for m in ("r", "s") for i in range(len(HIST_BUCKETS))),
+                *(func.sum(case((c[f"{m}_bucket"].between(g * HIST_GROUP, g * HIST_GROUP
+                                                          + HIST_GROUP - 1), 1), else_=0))
+                  for m in ("r", "s") for g in range(len(HIST_BUCKETS) // HIST_GROUP))]
         else:
             measures = [func.count(), *(literal(0) for _ in MEASURES[1:])]
         stmt = (select(literal(cube), literal(0), c.day, key, *measures)

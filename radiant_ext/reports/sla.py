@@ -24,10 +24,10 @@ from radiant_ext.reports._sql import histogram, minute_bucket, nearest_rank, no_
 from radiant_ext.reports.context import ReportContext, count_if, store_key
 from radiant_ext.reports.i18n import W_
 from radiant_ext.reports.model import Chart, Column, ReportTable
-from radiant_ext.reports.rollup_read import cell_sums, live, percentiles, rollup_span
+from radiant_ext.reports.rollup_read import cell_sums, live, rollup_span
 from radiant_ext.reports.rollups import hist_bucket
 from radiant_ext.store import TicketCache
-from radiant_ext.store.rollups import HIST_COLUMNS
+from radiant_ext.store.rollups import GROUP_COLUMNS, HIST_BUCKETS, HIST_GROUP
 
 __all__ = ["SlaBy", "response_outcome", "sla_compliance", "solution_deadline",
            "solution_outcome"]
@@ -136,35 +136,88 @@ def _from_cache(ctx: ReportContext, by: SlaBy) -> Figures:
     return counts, resp, sol
 
 
-_CUBE_MEASURES = ("tickets", "r_met", "r_missed", "s_met", "s_missed", *HIST_COLUMNS)
-_BUCKETS = len(HIST_COLUMNS) // 2
+_COUNTS = ("tickets", "r_met", "r_missed", "s_met", "s_missed")
+_GROUPS = len(GROUP_COLUMNS) // 2
+_PERCENTS = (50, 90)
+Hist = dict[str, dict[int, int]]
+"""Per key, histogram bucket index → count (one measure's live tickets)."""
 
 
-def _from_rollups(ctx: ReportContext, by: SlaBy, span: tuple[date, date]) -> Figures:
-    """The cells' sums plus the live tickets, one row each; percentiles over the cells'
-    histograms (:data:`~radiant_ext.store.rollups.HIST_BUCKETS`)."""
-    sums = cell_sums(ctx, by, span, _CUBE_MEASURES)
-    dept = ctx.filter.department
-    if dept:
-        sums = {k: v for k, v in sums.items() if k and ctx.directory.department_of(k) == dept}
+def _live_figures(ctx: ReportContext, by: SlaBy, sums: dict[str, list[int]],
+                  fine: dict[str, Hist]) -> None:
+    """Add the live tickets to ``sums`` (counts, group columns) and their histogram buckets
+    to ``fine`` (per measure ``r``, ``s``)."""
     rest = live(ctx)
     outcomes = [case((c, 1), else_=0) for c in (*response_outcome(rest),
                                                  *solution_outcome(rest))]
     stmt = select(_key(by), *outcomes, TicketCache.first_response_minutes,
                   TicketCache.solution_minutes).where(*rest.where())
+    width = len(_COUNTS) + len(GROUP_COLUMNS)
     for row in ctx.session.execute(stmt):
         k, rm, rx, sm, sx, response, solution = tuple(row)
-        entry = sums.setdefault(k or "", [0] * len(_CUBE_MEASURES))
+        entry = sums.setdefault(k or "", [0] * width)
         for i, value in enumerate((1, rm, rx, sm, sx)):
             entry[i] += int(value)
-        for offset, minutes in ((5, response), (5 + _BUCKETS, solution)):
+        for m, (measure, minutes) in enumerate((("r", response), ("s", solution))):
             bucket = hist_bucket(None if minutes is None else int(minutes))
             if bucket is not None:
-                entry[offset + bucket] += 1
-    counts = {k: v[:5] for k, v in sums.items()}
-    resp = {k: percentiles(v[5:5 + _BUCKETS]) for k, v in sums.items()}
-    sol = {k: percentiles(v[5 + _BUCKETS:]) for k, v in sums.items()}
-    return counts, resp, sol
+                entry[len(_COUNTS) + m * _GROUPS + bucket // HIST_GROUP] += 1
+                per_key = fine[measure].setdefault(k or "", {})
+                per_key[bucket] = per_key.get(bucket, 0) + 1
+
+
+Rank = tuple[str, str, int, int, int]
+"""(key, measure, percent, group holding the rank, rank left within that group)."""
+
+
+def _ranks(sums: dict[str, list[int]]) -> list[Rank]:
+    """Where each key's median and 90th percentile fall: the group and the rank in it."""
+    found: list[Rank] = []
+    for k, values in sums.items():
+        for m, measure in enumerate(("r", "s")):
+            groups = values[len(_COUNTS) + m * _GROUPS:len(_COUNTS) + (m + 1) * _GROUPS]
+            total = sum(groups)
+            for percent in _PERCENTS if total else ():
+                rank, seen = -(-total * percent // 100), 0
+                for g, n in enumerate(groups):
+                    if seen + n >= rank:
+                        found.append((k, measure, percent, g, rank - seen))
+                        break
+                    seen += n
+    return found
+
+
+def _from_rollups(ctx: ReportContext, by: SlaBy, span: tuple[date, date]) -> Figures:
+    """The cells' sums plus the live tickets, one row each; percentiles as the lower edge of
+    the :data:`~radiant_ext.store.rollups.HIST_BUCKETS` bucket holding the nearest rank, read
+    in two steps: the group columns tell each key's group, then only those groups' buckets
+    are summed."""
+    sums = cell_sums(ctx, by, span, (*_COUNTS, *GROUP_COLUMNS))
+    dept = ctx.filter.department
+    if dept:
+        sums = {k: v for k, v in sums.items() if k and ctx.directory.department_of(k) == dept}
+    fine: dict[str, Hist] = {"r": {}, "s": {}}
+    _live_figures(ctx, by, sums, fine)
+    ranks = _ranks(sums)
+    columns = sorted({f"{measure}_h{g * HIST_GROUP + i:02d}"
+                      for _, measure, _, g, _ in ranks for i in range(HIST_GROUP)})
+    buckets = cell_sums(ctx, by, span, columns) if columns else {}
+    at = {c: i for i, c in enumerate(columns)}
+    found: dict[tuple[str, str, int], int] = {}
+    for k, measure, percent, g, rank in ranks:
+        cells, seen = buckets.get(k), 0
+        for bucket in range(g * HIST_GROUP, (g + 1) * HIST_GROUP):
+            seen += (cells[at[f"{measure}_h{bucket:02d}"]] if cells else 0) + fine[
+                measure].get(k, {}).get(bucket, 0)
+            if seen >= rank:
+                found[(k, measure, percent)] = HIST_BUCKETS[bucket]
+                break
+
+    def pair(k: str, measure: str) -> Pair:
+        return found.get((k, measure, 50)), found.get((k, measure, 90))
+
+    counts = {k: v[:len(_COUNTS)] for k, v in sums.items()}
+    return (counts, {k: pair(k, "r") for k in sums}, {k: pair(k, "s") for k in sums})
 
 
 def sla_compliance(ctx: ReportContext, by: SlaBy) -> ReportTable:

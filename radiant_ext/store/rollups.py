@@ -40,8 +40,10 @@ from sqlalchemy.sql.schema import Table
 from radiant_ext.store.models import Base, TicketCache
 
 __all__ = [
+    "GROUP_COLUMNS",
     "HIST_BUCKETS",
     "HIST_COLUMNS",
+    "HIST_GROUP",
     "RATING_WATCHED_COLUMNS",
     "ReportCell",
     "ReportContribution",
@@ -98,8 +100,16 @@ HIST_COLUMNS = tuple(f"{m}_h{i:02d}" for m in ("r", "s") for i in range(len(HIST
 """``r_h00`` … ``s_h47``: how many response (``r``) and solution (``s``) times fell in each
 bucket of :data:`HIST_BUCKETS` (table columns, read through ``ReportCell.__table__.c``)."""
 
+HIST_GROUP = 6
+"""Histogram buckets per group column."""
+GROUP_COLUMNS = tuple(f"{m}_g{i}" for m in ("r", "s")
+                      for i in range(len(HIST_BUCKETS) // HIST_GROUP))
+"""``r_g0`` … ``s_g7``: the histogram buckets summed :data:`HIST_GROUP` at a time (``r_g1`` =
+``r_h06`` … ``r_h11``), so a page finds the group holding a percentile from 16 columns and
+then sums only that group's buckets, instead of all 96 for every key."""
+
 _cells: Table = ReportCell.__table__  # type: ignore[assignment]
-for _name in HIST_COLUMNS:
+for _name in (*HIST_COLUMNS, *GROUP_COLUMNS):
     _cells.append_column(Column(_name, Integer, nullable=False, default=0, server_default="0"))
 
 

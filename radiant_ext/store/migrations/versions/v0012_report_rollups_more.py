@@ -4,7 +4,8 @@ Revision ID: 0012
 Revises: 0011
 Create Date: 2026-12-05 14:50:00
 
-``report_cell`` gains ``rated``, ``rating_sum`` and ``poor``; ``report_contribution`` the
+``report_cell`` gains ``rated``, ``rating_sum`` and ``poor``, and the histograms' group sums
+``r_g0`` … ``s_g7`` (a percentile reads its group's buckets only); ``report_contribution`` the
 ticket's ``rating`` and the owner it was rated for (``rating_owner``). Triggers on
 ``satisfaction_rating`` record a rating given, changed or removed in ``report_dirty``, and
 ``ix_satisfaction_rating_worst`` (rating, rated_at) lets the worst-rated comments report read
@@ -21,6 +22,7 @@ import sqlalchemy as sa
 from alembic import op
 
 from radiant_ext.store.rollups import (
+    GROUP_COLUMNS,
     drop_rating_trigger_statements,
     rating_trigger_statements,
 )
@@ -34,7 +36,7 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     """Apply this revision."""
     with op.batch_alter_table('report_cell', schema=None) as batch_op:
-        for name in ('rated', 'rating_sum', 'poor'):
+        for name in ('rated', 'rating_sum', 'poor', *GROUP_COLUMNS):
             batch_op.add_column(sa.Column(name, sa.Integer(), server_default='0',
                                           nullable=False))
     with op.batch_alter_table('report_contribution', schema=None) as batch_op:
@@ -58,5 +60,5 @@ def downgrade() -> None:
         batch_op.drop_column('rating_owner')
         batch_op.drop_column('rating')
     with op.batch_alter_table('report_cell', schema=None) as batch_op:
-        for name in ('poor', 'rating_sum', 'rated'):
+        for name in (*reversed(GROUP_COLUMNS), 'poor', 'rating_sum', 'rated'):
             batch_op.drop_column(name)
