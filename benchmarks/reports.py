@@ -8,7 +8,8 @@ Usage::
 
 For each size and database the cache is filled with a chain of 500 stores (20 flagships file
 five times as much), 24 catalog items, 50 owners and tickets spread over the last 2.5 years
-(the sandbox's weekday and hour weights, the recurring printer at one store), the roll-ups are
+(the sandbox's weekday and hour weights, the recurring printer at one store; a quarter of the
+closed tickets rated, mostly well, poor ratings often with a comment), the roll-ups are
 built by the rebuild that ``radiant-ext report-rebuild`` runs (its seconds are printed), and
 every report page is requested through the portal as an agent would, with the default filter
 (the last 365 days). Pages are interleaved: each round requests all of them, in an order
@@ -44,7 +45,7 @@ from radiant_ext.reports import REPORTS, ItemDirectory, ReportSettings
 from radiant_ext.reports.context import directory_from_settings
 from radiant_ext.reports.contract_rollups import ContractFigures, rebuild_contracts
 from radiant_ext.reports.rollups import rebuild
-from radiant_ext.store import TicketCache, make_engine, upgrade_database
+from radiant_ext.store import SatisfactionRating, TicketCache, make_engine, upgrade_database
 from radiant_ext_sandbox.seeds.history import (
     CATEGORIES,
     HOUR_WEIGHTS,
@@ -109,15 +110,40 @@ def _ticket(i: int, rng: random.Random) -> dict[str, Any]:
         form_values=form, synced_at=NOW)
 
 
+RATINGS = (1, 2, 3, 4, 5)
+RATING_WEIGHTS = (5, 8, 15, 32, 40)
+"""A quarter of the closed tickets are rated, mostly well; a poor rating often says why."""
+
+
+def _rating(ticket: dict[str, Any], rng: random.Random) -> dict[str, Any] | None:
+    if ticket["closed"] is None or rng.random() >= 0.25:
+        return None
+    rating = rng.choices(RATINGS, weights=RATING_WEIGHTS)[0]
+    commented = rng.random() < (0.5 if rating <= 3 else 0.15)
+    owner = ticket["owner"] if rng.random() < 0.9 else rng.choice(OWNERS)
+    return dict(ticket_id=ticket["ticket_id"], ticket_number=ticket["ticket_number"],
+                request_id=ticket["request_id"], item=ticket["category"], store=ticket["store"],
+                department=ticket["category"].split(".")[0], owner=owner, rating=rating,
+                comment=f"rated {rating}: {ticket['title']}" if commented else "",
+                rated_at=min(NOW, ticket["closed"] + timedelta(minutes=rng.randrange(30, 4000))),
+                rated_by=ticket["customer_user_id"], via="portal", follow_up="",
+                recorded_at=NOW, attempts=0, last_error="")
+
+
 def fill(engine: Engine, count: int, seed: int = 42) -> float:
-    """Replace the cache with ``count`` generated tickets; return the seconds it took."""
+    """Replace the cache with ``count`` generated tickets (and their customers' ratings);
+    return the seconds it took."""
     started = time.perf_counter()
-    rng = random.Random(seed)
+    rng, rating_rng = random.Random(seed), random.Random(seed + 1)
     with engine.begin() as conn:
+        conn.execute(delete(SatisfactionRating))
         conn.execute(delete(TicketCache))
         for start in range(0, count, 10_000):
             rows = [_ticket(i, rng) for i in range(start + 1, min(count, start + 10_000) + 1)]
             conn.execute(insert(TicketCache), rows)
+            ratings = [r for t in rows if (r := _rating(t, rating_rng)) is not None]
+            if ratings:
+                conn.execute(insert(SatisfactionRating), ratings)
     _analyze(engine)
     return time.perf_counter() - started
 
