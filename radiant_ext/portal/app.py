@@ -18,7 +18,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from radiant_ext.config import Settings, load_settings, mask_url
 from radiant_ext.errors import ConfigError, RadiantError
-from radiant_ext.portal import assets, auth, errors, i18n, security, widgets
+from radiant_ext.portal import assets, auth, errors, i18n, request_store, security, widgets
 from radiant_ext.portal import services as services_mod
 from radiant_ext.portal.catalog import views as catalog_views
 from radiant_ext.portal.defaults import DEFAULTS, portal_env, validate_portal_config
@@ -199,7 +199,9 @@ def _session_store(app: Flask, radiant: Settings, runtime: Runtime | None) -> Se
     if backend == "database":
         from radiant_ext.portal.sessions import DatabaseSessionStore
 
-        return DatabaseSessionStore((runtime or _runtime(radiant)).sessions, idle)
+        # the session row is read on the request's one connection (request_store)
+        engine = (runtime or _runtime(radiant)).engine
+        return DatabaseSessionStore(request_store.RequestSessions(engine), idle)
     return SqliteSessionStore(radiant.data_dir / "portal-sessions.sqlite3", idle)
 
 
@@ -278,6 +280,7 @@ def _init_subsystems(app: Flask, bundle: PortalServices, store: SessionStore,
     assets.init_app(app)
     widgets.init_app(app)
     services_mod.init_app(app, bundle, store)
+    request_store.init_app(app)
     auth.init_app(app, failures)
     catalog_views.init_app(app)
     requests_views.init_app(app)

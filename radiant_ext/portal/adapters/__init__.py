@@ -21,6 +21,7 @@ from radiant_ext.portal.adapters.listing import AutoLister, CacheLister, LiveLis
 from radiant_ext.portal.adapters.submission import OutboxSubmission, build_ticket
 from radiant_ext.portal.adapters.tickets import ZnunyTickets
 from radiant_ext.portal.ports import PortalServices
+from radiant_ext.portal.request_store import RequestSessions
 
 if TYPE_CHECKING:
     from radiant_ext.runtime import Runtime
@@ -71,7 +72,9 @@ def build_services(settings: Settings, runtime: Runtime | None = None) -> Portal
         znuny_db = make_engine(settings.znuny_db_url.get_secret_value())
         closers.append(znuny_db.dispose)
         agent_name = AgentNames(znuny_db)
-    tickets = ZnunyTickets(agent, AutoLister(sessions, LiveLister(agent)), agent_name,
+    # a list page's reads share the request's one connection with the session row
+    tickets = ZnunyTickets(agent, AutoLister(RequestSessions(runtime.engine),
+                                             LiveLister(agent)), agent_name,
                            changed=cache_writer(sessions))
     submissions = OutboxSubmission(
         sessions, agent, plugins.ticket_created,

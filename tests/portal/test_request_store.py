@@ -1,0 +1,148 @@
+"""One store connection per portal request: a list page reads its session row, its page and
+the waiting requests on one connection, checked out of the pool once (on PostgreSQL: one
+ping), without a transaction held open, and given back when the request ends — also when
+the page fails.
+
+Runs on SQLite and on PostgreSQL (``RADIANT_TEST_POSTGRES_URL``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import Engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+from radiant_ext.portal import create_app
+from radiant_ext.portal.adapters import listing
+from radiant_ext.portal.adapters.listing import AutoLister, LiveLister
+from radiant_ext.portal.ports import Customer, PortalServices
+from radiant_ext.portal.request_store import RequestSessions, release_request_connections
+from radiant_ext.portal.sessions import DatabaseSessionStore
+from radiant_ext.store import TicketCache, make_session_factory, set_cursor
+from tests._store_fixtures import ENGINE_PARAMS, store_engine
+from tests.portal.conftest import FakeHelpDesk, log_in
+
+BASE = datetime(2026, 11, 1, 8, tzinfo=UTC)
+
+
+@pytest.fixture(params=ENGINE_PARAMS)
+def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """A migrated store with 30 cached tickets of ``demo-customer``, marked as pulled."""
+    with store_engine(request.param, tmp_path, suite="portal") as engine:
+        with make_session_factory(engine).begin() as s:
+            s.add_all(TicketCache(
+                ticket_id=n, ticket_number=f"2026110100{n:06d}", title=f"Printer jams #{n}",
+                state="open", state_type="open", customer_user_id="demo-customer",
+                customer_id="store-007", store="store-007", category="it.pos-down",
+                created=BASE + timedelta(hours=n)) for n in range(1, 31))
+            set_cursor(s, "ticket-pull", BASE)
+        yield engine
+
+
+@pytest.fixture
+def portal(engine: Engine, tmp_path: Path) -> Iterator[FlaskClient]:
+    """The portal listing from the store, its sessions in the store, a customer logged in."""
+    desk = FakeHelpDesk()
+    desk.list = AutoLister(RequestSessions(engine), LiveLister(None)).list
+    app: Flask = create_app({
+        "TESTING": True, "SECRET_KEY": "test-secret",
+        "PORTAL_SERVICES": PortalServices(auth=desk, catalog=desk, submissions=desk,
+                                          tickets=desk),
+        "PORTAL_SESSION_STORE": DatabaseSessionStore(RequestSessions(engine)),
+        "PORTAL_SESSION_CHECK_SECONDS": 3600, "PORTAL_SESSION_TOUCH_SECONDS": 3600,
+    })
+    client = app.test_client()
+    assert log_in(client).status_code == 302
+    yield client
+
+
+class Pool:
+    """Counts the engine's pool checkouts and the statements sent."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.checkouts = 0
+        self.statements: list[str] = []
+        event.listen(engine, "checkout", self._checkout)
+        event.listen(engine, "before_cursor_execute", self._statement)
+
+    def _checkout(self, *_args: Any) -> None:
+        self.checkouts += 1
+
+    def _statement(self, _conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        self.statements.append(statement)
+
+    def close(self) -> None:
+        event.remove(self.engine, "checkout", self._checkout)
+        event.remove(self.engine, "before_cursor_execute", self._statement)
+
+
+@pytest.fixture
+def pool(engine: Engine) -> Iterator[Pool]:
+    counter = Pool(engine)
+    yield counter
+    counter.close()
+
+
+def test_a_list_page_uses_one_connection_and_gives_it_back(
+    portal: FlaskClient, pool: Pool, engine: Engine,
+) -> None:
+    portal.get("/requests")  # the first list asks once whether sync has filled the cache
+    for path in ("/requests?state=all", "/requests/company?state=open&q=printer"):
+        pool.checkouts, pool.statements = 0, []
+        html = portal.get(path).get_data(as_text=True)
+        assert len(re.findall(r'href="/requests/\d+"', html)) == 25
+        assert pool.checkouts == 1  # the session row, the page and the waiting requests
+        assert [s.split()[0] for s in pool.statements] == ["SELECT"] * 3  # no BEGIN/COMMIT
+        assert engine.pool.checkedout() == 0  # back in the pool when the page is sent
+
+
+def test_a_page_that_fails_gives_its_connection_back(
+    portal: FlaskClient, engine: Engine, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def broken(*_args: Any, **_kwargs: Any) -> Any:
+        raise RuntimeError("the page's query failed")
+
+    monkeypatch.setattr(listing, "pending_in", broken)
+    with pytest.raises(RuntimeError):
+        portal.get("/requests?state=all")
+    assert engine.pool.checkedout() == 0
+    monkeypatch.undo()
+    assert portal.get("/requests?state=all").status_code == 200  # the next page is served
+
+
+def test_sessions_of_one_request_share_a_connection_without_a_transaction(
+    engine: Engine,
+) -> None:
+    sessions: sessionmaker[Session] = RequestSessions(engine)
+    app = Flask(__name__)
+    with app.test_request_context():
+        with sessions() as first, sessions() as second:
+            one, two = first.connection(), second.connection()
+            assert one is two
+            dbapi = one.connection.dbapi_connection
+            if engine.dialect.name == "postgresql":
+                assert dbapi is not None and dbapi.autocommit
+        with sessions.begin() as s:  # a single-statement write commits at once
+            s.add(TicketCache(ticket_id=99, ticket_number="2026110100000099", title="New",
+                              state="new", state_type="new", customer_user_id="x"))
+        with make_session_factory(engine)() as other:
+            assert other.get(TicketCache, 99) is not None
+        assert engine.pool.checkedout() == 1
+        release_request_connections()
+        assert engine.pool.checkedout() == 0
+
+
+def test_outside_a_request_the_factory_makes_plain_sessions(engine: Engine) -> None:
+    store = DatabaseSessionStore(RequestSessions(engine))
+    entry = store.create("gi-1", Customer("demo-customer", "store-007"))
+    assert store.get(entry.key) is not None
+    assert engine.pool.checkedout() == 0
