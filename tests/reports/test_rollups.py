@@ -6,12 +6,13 @@ zones."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any, cast
 
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import Engine, delete, insert, select, update
+from sqlalchemy import Engine, delete, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from radiant_ext.reports import ReportFilter, ReportSettings
@@ -422,3 +423,30 @@ def test_the_worst_comments_are_the_lowest_ratings_newest_first_within_the_filte
                       key=lambda r: (r["rating"], -r["rated_at"].timestamp()))
     assert [r["comment"] for r in rows] == [r["comment"] for r in expected][:50]
     assert [r["rating"] for r in rows][:20] == [1] * 20 and rows[20]["rating"] == 2
+
+
+def test_create_all_gives_the_rating_triggers_the_migrations_give(
+        engine: Engine, tmp_path: Path) -> None:
+    from radiant_ext.store import Base, make_engine
+
+    def triggers(target: Engine) -> set[str]:
+        with target.connect() as conn:
+            if target.dialect.name == "sqlite":
+                stmt = text("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+            else:
+                stmt = text("SELECT DISTINCT trigger_name FROM information_schema.triggers "
+                            "WHERE trigger_schema = current_schema()")
+            return {n for n in conn.scalars(stmt) if n.startswith("report_dirty")}
+
+    created = make_engine(f"sqlite:///{tmp_path / 'created.sqlite3'}")
+    Base.metadata.create_all(created)
+    try:
+        assert {"report_dirty_rating_insert", "report_dirty_rating_update"} <= triggers(engine)
+        if engine.dialect.name == "sqlite":
+            assert triggers(created) == triggers(engine)
+        with created.begin() as conn:
+            conn.execute(insert(SatisfactionRating).values(**_rating_row(
+                7, dict(rating=3, owner=None, comment="", rated_at=NOW))))
+            assert conn.scalar(select(ReportDirty.ticket_id)) == 7
+    finally:
+        created.dispose()
