@@ -280,14 +280,18 @@ class _Pause:
 @contextmanager
 def collector_paused() -> Iterator[None]:
     """Hold Python's cycle collector back while a batch of models is built (~2 ms per 100
-    tickets), then restore it as it was.
+    tickets) — for ``ticket_get_many``, while all its batches are fetched — then restore it
+    as it was.
 
     Every model, its field set and its lists are tracked by the collector, and a batch adds
     thousands that all survive; collected as they are made, they trigger collections of the
-    whole heap over and over. Paused, they are looked at once, after the batch. Several
-    threads may pause at once: the first one in remembers whether the collector ran, the last
-    one out switches it back on. (A ``gc.disable()`` elsewhere while a batch is being built
-    is undone when the batch ends.)
+    whole heap over and over. Paused, they are looked at once, afterwards (paused per batch,
+    each batch's models still went through the collector's middle generation every ten
+    batches, and through a whole-heap collection every few fetches). Only garbage in
+    reference cycles waits meanwhile: everything else is freed as always. Several threads
+    may pause at once: the first one in remembers whether the collector ran, the last one out
+    switches it back on. (A ``gc.disable()`` elsewhere meanwhile is undone when the pause
+    ends.)
     """
     with _Pause.lock:
         if _Pause.depth == 0:

@@ -344,11 +344,12 @@ class ZnunyClient(ClientCore):
             return self._get_chunk(operation, chunk, options, list_route and repeat_ids,
                                    skip_denied)
 
-        if workers == 1 or len(chunks) < 2:
-            batches = [fetch(chunk) for chunk in chunks]
-        else:
-            with ThreadPoolExecutor(max_workers=min(workers, len(chunks))) as pool:
-                batches = list(pool.map(fetch, chunks))
+        with collector_paused():  # once for all batches: see collector_paused
+            if workers == 1 or len(chunks) < 2:
+                batches = [fetch(chunk) for chunk in chunks]
+            else:
+                with ThreadPoolExecutor(max_workers=min(workers, len(chunks))) as pool:
+                    batches = list(pool.map(fetch, chunks))
         return [ticket for batch in batches for ticket in batch]
 
     def _get_chunk(

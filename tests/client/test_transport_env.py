@@ -1,5 +1,5 @@
 """The transport reads the environment once per host (proxies, no-proxy list) and answers whole,
-however large; batches are built with the cycle collector held back, and it is restored."""
+however large; tickets are fetched with the cycle collector held back, and it is restored."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from radiant_ext.client import ZnunyClient
+from radiant_ext.client._transport import Transport
 from radiant_ext.client.models import TicketAnswer
 
 SID = "S" * 32
@@ -109,23 +110,33 @@ def collector_state() -> Iterator[None]:
     gc.enable() if was else gc.disable()
 
 
-def test_the_collector_is_held_back_only_while_a_batch_is_built(
+def test_the_collector_is_held_back_while_tickets_are_fetched_and_restored_after(
     server: tuple[str, list[str], type[_Handler]], collector_state: None,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     url, _, _ = server
-    states: list[bool] = []
+    states: list[tuple[str, bool]] = []
     validate = TicketAnswer.model_validate_json
+    send = Transport.send
 
     def watched(data: bytes) -> TicketAnswer:
-        states.append(gc.isenabled())
+        states.append(("build", gc.isenabled()))
         return validate(data)
 
+    def sending(self: Transport, *args: Any, **kwargs: Any) -> Any:
+        states.append(("send", gc.isenabled()))
+        return send(self, *args, **kwargs)
+
     monkeypatch.setattr(TicketAnswer, "model_validate_json", watched)
+    monkeypatch.setattr(Transport, "send", sending)
     with ZnunyClient(url, session_id=SID) as client:
         gc.enable()
         client.ticket_get_many(range(1, 41), chunk_size=5, workers=4)
-        assert gc.isenabled() and states == [False] * 8
+        assert gc.isenabled()
+        assert sorted(states) == [("build", False)] * 8 + [("send", False)] * 8
+        states.clear()
+        client.ticket_get(1)  # one ticket: held back while it is built only
+        assert states == [("send", True), ("build", False)] and gc.isenabled()
         gc.disable()  # a program that runs without the collector keeps it off
         client.ticket_get_many(range(1, 11), chunk_size=5, workers=2)
         assert not gc.isenabled()
