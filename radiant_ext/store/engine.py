@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import select
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -10,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+from sqlalchemy.exc import ArgumentError, DisconnectionError, NoSuchModuleError
 from sqlalchemy.orm import Session, sessionmaker
 
 from radiant_ext.store.errors import StoreError
@@ -122,6 +123,10 @@ def _create_private(path: Path) -> None:
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """Create an engine for ``url``; a missing SQLite file is created with mode 0600.
 
+    On PostgreSQL a pooled connection is checked without a round trip when it is taken from
+    the pool, and pinged only when the server has closed it (:func:`_checked_out`); passing
+    ``pool_pre_ping`` gives the pool's own ping instead.
+
     :param url: SQLAlchemy URL (``Settings.effective_database_url``).
     :param kwargs: passed to :func:`sqlalchemy.create_engine`.
     :raises StoreError: when the URL cannot be parsed, or names a dialect or driver that is
@@ -143,8 +148,41 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         engine = create_engine(parsed, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    kwargs.setdefault("pool_pre_ping", True)
-    return create_engine(parsed, **kwargs)
+    if "pool_pre_ping" in kwargs:
+        return create_engine(parsed, **kwargs)
+    engine = create_engine(parsed, **kwargs)
+    event.listen(engine, "checkout", _checked_out(engine))
+    return engine
+
+
+def _checked_out(engine: Engine) -> Any:
+    """A pool ``checkout`` listener: the connection is pinged only when its socket has
+    something to read — which an idle connection has when the server closed it (a restart,
+    ``pg_terminate_backend``, an idle timeout: PostgreSQL says why, then closes) — and
+    replaced when the ping fails or the connection is known to be broken.
+
+    The pool's own ``pre_ping`` asks the server on every checkout: a round trip before every
+    unit of work, the most frequent on a busy portal. A quiet socket tells as much without
+    one; a network that drops a connection without a word fools both alike until TCP does.
+    """
+    dialect = engine.dialect
+
+    def check(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+        if getattr(dbapi_connection, "closed", False) or getattr(
+                dbapi_connection, "broken", False):
+            raise DisconnectionError("the connection is closed")
+        try:
+            readable, _w, _x = select.select([dbapi_connection.fileno()], [], [], 0)
+        except (OSError, ValueError) as exc:
+            raise DisconnectionError("the connection's socket is gone") from exc
+        if not readable:
+            return
+        try:
+            dialect.do_ping(dbapi_connection)
+        except dialect.loaded_dbapi.Error as exc:
+            raise DisconnectionError("the server closed the connection") from exc
+
+    return check
 
 
 def _masked(url: str) -> str:

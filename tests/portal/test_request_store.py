@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from radiant_ext.portal import create_app
@@ -26,7 +26,7 @@ from radiant_ext.portal.adapters.listing import AutoLister, LiveLister
 from radiant_ext.portal.ports import Customer, PortalServices
 from radiant_ext.portal.request_store import RequestSessions, release_request_connections
 from radiant_ext.portal.sessions import DatabaseSessionStore
-from radiant_ext.store import TicketCache, make_session_factory, set_cursor
+from radiant_ext.store import TicketCache, make_engine, make_session_factory, set_cursor
 from tests._store_fixtures import ENGINE_PARAMS, store_engine
 from tests.portal.conftest import FakeHelpDesk, log_in
 
@@ -103,6 +103,34 @@ def test_a_list_page_uses_one_connection_and_gives_it_back(
         assert pool.checkouts == 1  # the session row, the page and the waiting requests
         assert [s.split()[0] for s in pool.statements] == ["SELECT"] * 3  # no BEGIN/COMMIT
         assert engine.pool.checkedout() == 0  # back in the pool when the page is sent
+
+
+@pytest.fixture
+def postgres(tmp_path: Path) -> Iterator[Engine]:
+    with store_engine("postgres", tmp_path, suite="portal", migrate=False) as engine:
+        yield engine
+
+
+@pytest.mark.postgres
+def test_a_checkout_asks_the_server_only_after_it_closed_the_connection(
+    postgres: Engine, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    pings: list[object] = []
+    ping = postgres.dialect.do_ping
+    monkeypatch.setattr(postgres.dialect, "do_ping", lambda c: pings.append(c) or ping(c))
+    with postgres.connect() as conn:
+        pid = conn.execute(text("SELECT pg_backend_pid()")).scalar()
+    with postgres.connect() as conn:  # a live connection: no round trip before the work
+        assert conn.execute(text("SELECT pg_backend_pid()")).scalar() == pid
+    assert pings == []
+    admin = make_engine(postgres.url.render_as_string(hide_password=False))
+    with admin.connect() as conn:  # the server closes it (as a restart would), saying why;
+        # the call returns once the backend has gone
+        assert conn.execute(text("SELECT pg_terminate_backend(:p, 5000)"), {"p": pid}).scalar()
+    admin.dispose()
+    with postgres.connect() as conn:  # pinged, found closed, replaced: no error
+        assert conn.execute(text("SELECT pg_backend_pid()")).scalar() != pid
+    assert len(pings) == 1
 
 
 def test_a_page_that_fails_gives_its_connection_back(
