@@ -3,25 +3,33 @@
 Usage::
 
     python benchmarks/lists.py [--sizes 1000,10000,100000,1000000] [--rounds 100]
-                               [--database sqlite|postgresql|both] [--keep DIR]
+                               [--database sqlite|postgresql|both] [--keep DIR [--reuse]]
 
-Set-up: a retail sandbox Znuny (the logins) under gunicorn; the portal under ``radiant-ext
-serve`` as shipped (its defaults: 2 workers x 4 threads, the buffering worker); beside it a
-*framework floor*: a bare Flask view rendering a small template under the same gunicorn
-settings. The ticket cache is filled directly with bulk inserts (``executemany`` batches on
-SQLite, ``COPY`` on PostgreSQL), growing from one size to the next: a chain of 500 stores
-(the first ten flagships get eight times the tickets), three clerks per store (six at a
-flagship), head office filing for any store (5 %), 24 catalog items, tickets over three
-years (closed after a few days, the last month's mostly open). The marks the report
-roll-ups' triggers leave in ``report_dirty`` are emptied after each load, as their job would.
+Set-up: a retail sandbox Znuny (the logins) under gunicorn; for every database and size a
+ticket cache of its own (an SQLite file; a PostgreSQL schema) and a portal on it under
+``radiant-ext serve`` as shipped (its defaults: 2 workers x 4 threads, the buffering worker);
+beside them a *framework floor*: a bare Flask view rendering a small template under the same
+gunicorn settings. Each cache is filled directly with bulk inserts (``executemany`` batches on
+SQLite, ``COPY`` on PostgreSQL; the indexes rebuilt after, then ``ANALYZE`` / ``VACUUM
+ANALYZE``): a chain of 500 stores (the first ten flagships get eight times the tickets), three
+clerks per store (six at a flagship), head office filing for any store (5 %), 24 catalog
+items, tickets over three years (closed after a few days, the last month's mostly open); a
+smaller cache holds the largest one's oldest tickets, as the cache held them when it was that
+size. The marks the report roll-ups' triggers leave in ``report_dirty`` are emptied after each
+load, as their job would.
 
-Measurement, at each size: every page gets a warm-up request, then ``--rounds`` rounds each
-request every page once, in an order rotated by one each round (so no page is always first
-after a pause). p50 / p95 / max per page; ``os.getloadavg()`` before and after each size.
-Pages: ``flagship-clerk`` (store 001): own, company, company open, company by category,
-company searched by text; ``office-anna`` (head office, 5 % of all tickets): company by
-store, and the company list's page 2 by its cursor. Goal: p95 <= 30 ms at 1M and within
-1.3x of the 10k figure.
+Measurement: every page of every portal gets a warm-up request, then ``--rounds`` rounds each
+request every page of every database and size once, in an order rotated by one each round —
+the sizes side by side, so a change in the machine's load between them does not pass for
+growth. p50 / p95 / max per page and the growth from the smallest size; ``os.getloadavg()``
+before and after. Pages: ``flagship-clerk`` (store 001): own, company, company open, company
+by category, company searched by text; ``office-anna`` (head office, 5 % of all tickets):
+company by store, and the company list's page 2 by its cursor. Goal: p95 <= 30 ms at 1M and
+within 1.3x of the 10k figure.
+
+``--keep DIR`` keeps the caches (the folder and the PostgreSQL schemas
+``radiant_list_bench_<size>``); ``--reuse`` measures the caches a kept run left there when
+they hold the size asked for, instead of filling them again.
 """
 
 from __future__ import annotations
@@ -52,6 +60,7 @@ from portal import _gunicorn, _log_in, _machine, _percentile, _settings_env  # n
 PG_URL = "postgresql+psycopg://radiant:radiant@127.0.0.1:5432/radiant_test"
 SCHEMA = "radiant_list_bench"
 GOAL_MS = 30.0
+GROWTH_GOAL = 1.3
 STORES = [f"store-{i:03d}" for i in range(1, 501)]
 FLAGSHIPS = set(STORES[:10])
 ITEMS = ["it.pos-down", "it.receipt-printer", "it.scanner", "it.network", "it.laptop",
@@ -201,13 +210,17 @@ def _drop_indexes(cur: Any, sqlite: bool) -> list[str]:
     return [ddl for _name, ddl in found]
 
 
-def _store_url(database: str, root: Path) -> str:
+def _schema(size: int) -> str:
+    return f"{SCHEMA}_{size}"
+
+
+def _store_url(database: str, root: Path, size: int) -> str:
     if database == "sqlite":
-        return f"sqlite:///{root / 'data' / 'radiant.sqlite3'}"
-    return f"{PG_URL}?options=-csearch_path%3D{SCHEMA}"
+        return f"sqlite:///{root / f'sqlite-{size}' / 'radiant.sqlite3'}"
+    return f"{PG_URL}?options=-csearch_path%3D{_schema(size)}"
 
 
-def _prepare(url: str) -> None:
+def _prepare(url: str, schema: str) -> None:
     """A fresh schema at ``url``, migrated, with the ``ticket-pull`` cursor set."""
     from sqlalchemy import create_engine, text
 
@@ -215,8 +228,8 @@ def _prepare(url: str) -> None:
 
     if not url.startswith("sqlite"):
         with create_engine(PG_URL).begin() as conn:
-            conn.execute(text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
-            conn.execute(text(f"CREATE SCHEMA {SCHEMA}"))
+            conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+            conn.execute(text(f"CREATE SCHEMA {schema}"))
     engine = make_engine(url)
     upgrade_database(engine)
     with make_session_factory(engine).begin() as s:
@@ -224,11 +237,29 @@ def _prepare(url: str) -> None:
     engine.dispose()
 
 
-def _drop_schema() -> None:
+def _filled(url: str) -> int:
+    """How many tickets the cache at ``url`` holds (0 when it is not there)."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.exc import SQLAlchemyError
+
+    if url.startswith("sqlite") and not Path(url.removeprefix("sqlite:///")).exists():
+        return 0
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return int(conn.execute(text("SELECT count(*) FROM ticket_cache")).scalar() or 0)
+    except SQLAlchemyError:
+        return 0
+    finally:
+        engine.dispose()
+
+
+def _drop_schemas(sizes: list[int]) -> None:
     from sqlalchemy import create_engine, text
 
     with create_engine(PG_URL).begin() as conn:
-        conn.execute(text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
+        for size in sizes:
+            conn.execute(text(f"DROP SCHEMA IF EXISTS {_schema(size)} CASCADE"))
 
 
 def _free_port() -> int:
@@ -288,12 +319,9 @@ def _page_two(session: requests.Session, url: str) -> str:
     return found.group(1).replace("&amp;", "&")
 
 
-def _measure(portal: str, floor: str, sessions: dict[str, requests.Session],
+def _measure(targets: dict[str, tuple[requests.Session, str]],
              rounds: int) -> tuple[dict[str, list[float]], dict[str, int]]:
-    """Each page's times over ``rounds`` rotated rounds, and how many rows it lists."""
-    targets = {name: (sessions[who], portal + (path or _page_two(sessions[who], portal)))
-               for name, (who, path) in PAGES.items()}
-    targets["framework floor"] = (requests.Session(), floor + "/")
+    """Each target's times over ``rounds`` rotated rounds, and how many rows it lists."""
     names = list(targets)
     rows = {name: len(re.findall(r'href="/requests/\d+"', session.get(url, timeout=60).text))
             for name, (session, url) in targets.items()}  # also the warm-up
@@ -309,7 +337,10 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--sizes", default="1000,10000,100000,1000000")
     parser.add_argument("--rounds", type=int, default=100)
     parser.add_argument("--database", choices=("sqlite", "postgresql", "both"), default="both")
-    parser.add_argument("--keep", type=Path, help="keep the data in this folder")
+    parser.add_argument("--keep", type=Path, help="keep the data in this folder (and the "
+                        "PostgreSQL schemas)")
+    parser.add_argument("--reuse", action="store_true", help="use the caches a run with "
+                        "--keep left in that folder when they hold the size asked for")
     return parser.parse_args()
 
 
@@ -317,39 +348,90 @@ def _load_text() -> str:
     return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
-def _run(database: str, root: Path, sizes: list[int], rounds: int, znuny: str) -> list[str]:
-    """Measure every page at every size on ``database``; return the table's lines."""
+def _fill(database: str, root: Path, size: int, total: int, reuse: bool) -> str:
+    """The cache of ``size`` tickets on ``database`` (the first ``size`` of ``total``: a
+    smaller cache holds the larger one's oldest tickets); its URL."""
+    url = _store_url(database, root, size)
+    (root / f"{database}-{size}").mkdir(exist_ok=True)
+    if database == "sqlite":
+        (root / f"sqlite-{size}").mkdir(exist_ok=True)
+    if reuse and _filled(url) == size:
+        print(f"  {database}: {size:,} tickets reused", flush=True)
+        return url
+    if database == "sqlite":
+        (root / f"sqlite-{size}" / "radiant.sqlite3").unlink(missing_ok=True)
+    _prepare(url, _schema(size))
+    started = time.perf_counter()
+    _load(url, 0, size, total)
+    print(f"  {database}: {size:,} tickets loaded in {time.perf_counter() - started:.0f} s",
+          flush=True)
+    return url
+
+
+def _portal(stack: ExitStack, root: Path, znuny: str, database: str, size: int,
+            url: str) -> str:
+    """A portal under ``radiant-ext serve`` on the cache at ``url``; its base URL."""
     env = _settings_env(root, znuny)
-    env["RADIANT_DATABASE_URL"] = url = _store_url(database, root)
-    (root / "data").mkdir(exist_ok=True)
-    _prepare(url)
-    port, floor_port = _free_port(), _free_port()
+    env["RADIANT_DATA_DIR"] = str(root / f"{database}-{size}")
+    env["RADIANT_DATABASE_URL"] = url
+    port = _free_port()
     serve = [str(Path(sys.executable).parent / "radiant-ext"), "serve", "--port", str(port)]
+    return stack.enter_context(_serve(env, root / f"serve-{database}-{size}.log", serve,
+                                      port))
+
+
+def _run(databases: list[str], root: Path, sizes: list[int], rounds: int, znuny: str,
+         reuse: bool) -> list[str]:
+    """Measure every page at every size on every database, side by side; the table's lines."""
+    stores = {(database, size): _fill(database, root, size, sizes[-1], reuse)
+              for database in databases for size in sizes}
+    floor_port = _free_port()
     floor = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{floor_port}",
              "--workers", "2", "--threads", "4", "--worker-class",
              "radiant_ext.cli.http_worker.BufferingThreadWorker", "lists:floor_app()"]
-    floor_env = dict(env, PYTHONPATH=str(Path(__file__).resolve().parent))
-    lines, loaded = [], 0
+    floor_env = dict(_settings_env(root, znuny), PYTHONPATH=str(Path(__file__).resolve().parent))
+    targets: dict[str, tuple[requests.Session, str]] = {}
     with ExitStack() as stack:
-        portal_url = stack.enter_context(_serve(env, root / f"serve-{database}.log", serve, port))
+        for (database, size), url in stores.items():
+            portal = _portal(stack, root, znuny, database, size, url)
+            sessions = {who: _log_in(portal, who) for who, _ in PAGES.values()}
+            for name, (who, path) in PAGES.items():
+                targets[f"{database}|{size}|{name}"] = (
+                    sessions[who], portal + (path or _page_two(sessions[who], portal)))
         floor_url = stack.enter_context(_serve(floor_env, root / "floor.log", floor, floor_port))
-        sessions = {who: _log_in(portal_url, who) for who, _ in PAGES.values()}
-        for size in sizes:
-            started = time.perf_counter()
-            _load(url, loaded, size, sizes[-1])
-            loaded = size
-            print(f"  {database}: {size:,} tickets loaded in "
-                  f"{time.perf_counter() - started:.0f} s", flush=True)
-            before = _load_text()
-            times, rows = _measure(portal_url, floor_url, sessions, rounds)
-            after = _load_text()
-            for name, values in times.items():
-                p95 = _percentile(values, 0.95)
-                lines.append(f"{database:<10} {size:>9,} {name:<18} {rows[name]:>4} "
-                             f"{statistics.median(values):>7.1f} {p95:>7.1f} "
-                             f"{max(values):>7.1f}   load {before} -> {after}")
-                print(lines[-1], flush=True)
-    return lines
+        targets["|0|framework floor"] = (requests.Session(), floor_url + "/")
+        before = _load_text()
+        print(f"  measuring {len(targets)} pages side by side, {rounds} rounds; load "
+              f"{before}", flush=True)
+        times, rows = _measure(targets, rounds)
+        after = _load_text()
+    return _table(times, rows, before, after)
+
+
+def _table(times: dict[str, list[float]], rows: dict[str, int], before: str,
+           after: str) -> list[str]:
+    """The result lines (by database, page and size), each larger size with its growth
+    from the smallest (p50 and p95 ratios)."""
+    order = [*PAGES, "framework floor"]
+
+    def place(key: str) -> tuple[bool, str, int, int]:
+        database, size, name = key.split("|")
+        return not database, database, order.index(name), int(size)
+
+    lines, smallest = [], {}
+    for key in sorted(times, key=place):
+        database, size, name = key.split("|")
+        values = times[key]
+        p50, p95 = statistics.median(values), _percentile(values, 0.95)
+        growth = ""
+        if (database, name) in smallest:
+            first50, first95 = smallest[(database, name)]
+            growth = f"  x{p50 / first50:.2f} / x{p95 / first95:.2f}"
+        else:
+            smallest[(database, name)] = (p50, p95)
+        lines.append(f"{database or '-':<10} {int(size):>9,} {name:<18} {rows[key]:>4} "
+                     f"{p50:>7.1f} {p95:>7.1f} {max(values):>7.1f}{growth}")
+    return [*lines, f"load average (1/5/15 min) {before} -> {after}"]
 
 
 def _versions(databases: list[str]) -> str:
@@ -369,7 +451,7 @@ def _versions(databases: list[str]) -> str:
 
 def main() -> int:
     args = _arguments()
-    sizes = [int(s) for s in args.sizes.split(",")]
+    sizes = sorted(int(s) for s in args.sizes.split(","))
     print(f"machine: {_machine()}")
     print("command: python benchmarks/lists.py " + " ".join(sys.argv[1:]))
     root = args.keep or Path(tempfile.mkdtemp(prefix="radiant-lists-bench-"))
@@ -386,17 +468,17 @@ def main() -> int:
                 f'radiant_ext_sandbox:create_app(data_dir="{root / "sandbox"}")',
                 {k: v for k, v in os.environ.items() if not k.startswith("RADIANT_")}, 2, 4,
                 root / "sandbox-gunicorn.log"))
-            for database in databases:
-                lines += _run(database, root, sizes, args.rounds, znuny)
+            lines = _run(databases, root, sizes, args.rounds, znuny, args.reuse)
     finally:
-        if "postgresql" in databases:
-            _drop_schema()
+        if "postgresql" in databases and args.keep is None:
+            _drop_schemas(sizes)
         if args.keep is None:
             shutil.rmtree(root, ignore_errors=True)
     print(f"\n{'database':<10} {'tickets':>9} {'page':<18} rows {'p50':>7} {'p95':>7} {'max':>7}"
-          "   (ms; load average 1/5/15 min before -> after)")
+          "  growth from the smallest size (p50 / p95)   (ms)")
     print("\n".join(lines))
-    print(f"python {platform.python_version()}; goal: p95 <= {GOAL_MS:.0f} ms at every size")
+    print(f"python {platform.python_version()}; goal: p95 <= {GOAL_MS:.0f} ms at every size, "
+          f"within {GROWTH_GOAL}x of the smallest")
     return 0
 
 
