@@ -213,6 +213,31 @@ def test_query_reaches_znuny_as_requests_would_encode_it(mocked: Any) -> None:
     assert sent.headers["Accept"] == "application/json"
 
 
+def test_cookies_netrc_login_headers_and_redirects_work_as_in_requests(
+    mocked: Any, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    netrc = tmp_path / "netrc"
+    netrc.write_text("machine znuny.test login proxy-user password proxy-pw\n")
+    netrc.chmod(0o600)
+    monkeypatch.setenv("NETRC", str(netrc))
+    mocked.add("GET", ROOT + "/Ticket", json={"TicketID": ["4"]},
+               headers={"Set-Cookie": "lb=node-2; Path=/"})
+    mocked.add("POST", ROOT + "/Ticket", status=307, headers={"Location": ROOT + "/Ticket2"})
+    mocked.add("POST", ROOT + "/Ticket2", json={"TicketID": "9", "TicketNumber": "2026",
+                                                "ArticleID": "11"})
+    client = make(header_auth=True)
+    assert client.ticket_search() == [4]
+    assert client.ticket_create(*new_ticket()).ticket_id == 9
+    first, post, moved = (call.request for call in mocked.calls)
+    assert first.headers["Authorization"] == requests.auth._basic_auth_str(
+        "proxy-user", "proxy-pw")
+    assert "Cookie" not in first.headers and post.headers["Cookie"] == "lb=node-2"
+    assert post.headers["X-OTRS-Header-SessionID"] == SID
+    assert post.headers["User-Agent"] == "radiant-ext"
+    assert post.headers["Content-Type"] == "application/json; charset=utf-8"
+    assert moved.body == post.body and json.loads(moved.body)["Ticket"]["Title"] == "t"
+
+
 def test_tls_options_reach_the_http_session() -> None:
     client = make(verify="/etc/ssl/ca.pem", cert=("/c.pem", "/k.pem"), pool_size=3)
     with client._transport.session() as session:
