@@ -1,7 +1,7 @@
-"""One store connection per portal request: a list page reads its session row, its page and
-the waiting requests on one connection, checked out of the pool once (on PostgreSQL: one
-ping), without a transaction held open, and given back when the request ends — also when
-the page fails.
+"""One store connection per portal request: a list page reads its session row, then its page
+with the waiting requests' ids in one query, on one connection taken from the pool once (on
+PostgreSQL without a ping unless the server closed it), without a transaction held open,
+and given back when the request ends — also when the page fails.
 
 Runs on SQLite and on PostgreSQL (``RADIANT_TEST_POSTGRES_URL``).
 """
@@ -23,10 +23,17 @@ from sqlalchemy.orm import Session, sessionmaker
 from radiant_ext.portal import create_app
 from radiant_ext.portal.adapters import listing
 from radiant_ext.portal.adapters.listing import AutoLister, LiveLister
-from radiant_ext.portal.ports import Customer, PortalServices
+from radiant_ext.portal.ports import Customer, ListQuery, PortalServices
 from radiant_ext.portal.request_store import RequestSessions, release_request_connections
 from radiant_ext.portal.sessions import DatabaseSessionStore
-from radiant_ext.store import TicketCache, make_engine, make_session_factory, set_cursor
+from radiant_ext.store import (
+    Outbox,
+    OutboxState,
+    TicketCache,
+    make_engine,
+    make_session_factory,
+    set_cursor,
+)
 from tests._store_fixtures import ENGINE_PARAMS, store_engine
 from tests.portal.conftest import FakeHelpDesk, log_in
 
@@ -100,8 +107,10 @@ def test_a_list_page_uses_one_connection_and_gives_it_back(
         pool.checkouts, pool.statements = 0, []
         html = portal.get(path).get_data(as_text=True)
         assert len(re.findall(r'href="/requests/\d+"', html)) == 25
-        assert pool.checkouts == 1  # the session row, the page and the waiting requests
-        assert [s.split()[0] for s in pool.statements] == ["SELECT"] * 3  # no BEGIN/COMMIT
+        assert pool.checkouts == 1
+        # the session row, then the page with its count and the waiting requests' ids; no
+        # BEGIN or COMMIT around them
+        assert [s.split()[0] for s in pool.statements] == ["SELECT"] * 2
         assert engine.pool.checkedout() == 0  # back in the pool when the page is sent
 
 
@@ -133,13 +142,41 @@ def test_a_checkout_asks_the_server_only_after_it_closed_the_connection(
     assert len(pings) == 1
 
 
+def test_waiting_requests_come_with_the_page_in_both_scopes(engine: Engine) -> None:
+    sessions = make_session_factory(engine)
+    with sessions.begin() as s:
+        for ref, login, company, state in (
+                ("RQ-1", "demo-customer", "store-007", OutboxState.PENDING),
+                ("RQ-2", "store-manager", "store-007", OutboxState.PENDING),
+                ("RQ-3", "flagship-clerk", "store-001", OutboxState.PENDING),
+                ("RQ-4", "demo-customer", "store-007", OutboxState.SENT)):  # filed, cached
+            s.add(Outbox(request_id=ref, state=state, customer_user=login, title=ref,
+                         category="it.pos-down", payload={"ticket": {"CustomerID": company}},
+                         ticket_id=1 if state is OutboxState.SENT else None))
+    lister = AutoLister(RequestSessions(engine), LiveLister(None))  # type: ignore[arg-type]
+    clerk = Customer("demo-customer", "store-007")
+
+    def first(scope: Any, state: Any = "all") -> list[str]:
+        rows = lister.list(clerk, ListQuery(scope=scope, state=state)).rows
+        return [r.ticket_number for r in rows if r.state == "queued"]
+
+    assert first("mine") == ["RQ-1"]
+    assert sorted(first("company")) == ["RQ-1", "RQ-2"]
+    assert first("company", "closed") == []
+    later = lister.list(clerk, ListQuery(scope="company", state="all", per_page=5))
+    assert later.total == 30 + 2  # counted on every page
+    second = lister.list(clerk, ListQuery(scope="company", state="all", per_page=5,
+                                          cursor=later.next_cursor or ""))
+    assert all(r.state != "queued" for r in second.rows)  # shown on the first page only
+
+
 def test_a_page_that_fails_gives_its_connection_back(
     portal: FlaskClient, engine: Engine, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     def broken(*_args: Any, **_kwargs: Any) -> Any:
         raise RuntimeError("the page's query failed")
 
-    monkeypatch.setattr(listing, "pending_in", broken)
+    monkeypatch.setattr(listing, "_waiting_rows", broken)
     with pytest.raises(RuntimeError):
         portal.get("/requests?state=all")
     assert engine.pool.checkedout() == 0

@@ -24,7 +24,7 @@ import base64
 import binascii
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import cmp_to_key, lru_cache
 from typing import Any
@@ -276,12 +276,22 @@ def _merged(shape: _Shape, group: bool, at_cursor: bool, descending: bool) -> An
                           ).limit(shape.n)
 
 
+def _also_member(ids: Any) -> Any:
+    """The ids ``ids`` selects (one column; ordered and limited there) as a member of the
+    page's UNION ALL (tag -2, the id as the ticket id)."""
+    sub = ids.subquery()
+    return select(literal(-2, Integer), null(), list(sub.c)[0],
+                  *(null() for _c in _ROW_COLUMNS))
+
+
 @lru_cache(maxsize=512)
 def _statement(shape: _Shape, group: bool, at_cursor: bool, which: tuple[int, ...],
-               counts: tuple[tuple[str, ...], ...] | None, count_limit: int) -> Any:
+               counts: tuple[tuple[str, ...], ...] | None, count_limit: int,
+               also: Any = None) -> Any:
     """One UNION ALL of the first ``n`` matches of the arms ``which`` in ``group`` (tag ``4 *
     arm + 2 * group``), with conditions checked on the walk also the last row the scan
-    reaches (the same tag + 1), and with ``counts`` the count (tag -1): built once per shape."""
+    reaches (the same tag + 1), with ``counts`` the count (tag -1), and with ``also`` the ids
+    it selects (tag -2): built once per shape."""
     direction = shape.descending != shape.backward
     where = _residual_where(shape.residual, shape.words, shape.number)
     if not where:  # merged in SQL: only the page's rows are looked up
@@ -298,6 +308,8 @@ def _statement(shape: _Shape, group: bool, at_cursor: bool, which: tuple[int, ..
         members.append(_tagged(query.offset(shape.scan - 1).limit(1), tag + 1))
     if counts is not None:
         members.append(_count_member(counts, count_limit))
+    if also is not None:
+        members.append(_also_member(also))
     return members[0].union_all(*members[1:]) if len(members) > 1 else members[0]
 
 
@@ -344,16 +356,24 @@ class Found:
     """The list columns of the rows found (``TicketCache``'s names), by ticket id."""
     total: int | None = None
     """The count (above :data:`COUNT_LIMIT`: more than that), if asked for."""
+    also: list[int] | None = None
+    """The ids the ``also`` query of :func:`page_keys` selected, if there was one."""
 
 
 Arms = tuple[tuple[tuple[str, Any], ...], ...]
 
 
 def page_keys(s: Session, walk: Walk, cursor: Key | None, backward: bool, n: int,
-              counts: Arms | None = None) -> Found:
+              counts: Arms | None = None,
+              also: tuple[Any, dict[str, Any]] | None = None) -> Found:
     """The keys of ``n`` rows after ``cursor`` (before it, ``backward``) in walk order, their
     rows, and the count of the ``counts`` arms: one query, a second only at the end of the
-    rows with a sort value (to read those without)."""
+    rows with a sort value (to read those without).
+
+    :param also: another query's ids to read in the same round trip — a select of one
+        integer column (the same object for the same shape: statements are cached by it) and
+        its parameters (named apart from the page's); :attr:`Found.also` holds them.
+    """
     shape = _Shape(walk.sort, walk.descending,
                    tuple(tuple(c for c, _v in arm) for arm in walk.arms),
                    tuple(c for c, _v in walk.residual), len(walk.words), bool(walk.number),
@@ -363,14 +383,22 @@ def page_keys(s: Session, walk: Walk, cursor: Key | None, backward: bool, n: int
     found: dict[int, list[Key]] = {}
     rows: dict[int, Any] = {}
     total = None
+    also_ids: list[int] | None = None
+    if also is not None:
+        values.update(also[1])
+        also_ids = []
     arms = len(walk.arms) if walk.filtered else 1  # unfiltered: merged in SQL, as one
     which = tuple(range(arms))
     for step, group in enumerate(groups):
         statement = _statement(shape, group, cursor is not None and step == 0, which,
                                None if step or counts is None else
                                tuple(tuple(c for c, _v in arm) for arm in counts),
-                               COUNT_LIMIT + 1)
+                               COUNT_LIMIT + 1, None if step or also is None else also[0])
         for row in s.execute(statement, values):
+            if row[0] == -2:
+                assert also_ids is not None
+                also_ids.append(int(row[2]))
+                continue
             if row[0] < 0:
                 total = int(row[2])
                 continue
@@ -381,7 +409,7 @@ def page_keys(s: Session, walk: Walk, cursor: Key | None, backward: bool, n: int
                       and not found.get(4 * a + 2 * int(group) + 1))
         if not which:
             break
-    return _merge(walk, arms, found, rows, total, cursor, backward, n)
+    return replace(_merge(walk, arms, found, rows, total, cursor, backward, n), also=also_ids)
 
 
 def _merge(walk: Walk, arms: int, found: dict[int, list[Key]], rows: dict[int, Any],

@@ -12,9 +12,10 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import Any, Protocol
 
-from sqlalchemy import and_, exists, or_, select
+from sqlalchemy import and_, bindparam, exists, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from radiant_ext.client import ZnunyClient
@@ -185,6 +186,13 @@ class CacheLister:
 
     def list_in(self, s: Session, customer: Customer, query: ListQuery) -> TicketPage:
         """:meth:`list` in the open session ``s`` (one connection for a page's queries)."""
+        return self.page_in(s, customer, query)[0]
+
+    def page_in(self, s: Session, customer: Customer, query: ListQuery,
+                also: tuple[Any, dict[str, Any]] | None = None,
+                ) -> tuple[TicketPage, Sequence[int] | None]:
+        """:meth:`list_in`, and the ids another query ``also`` selects, read in the page's
+        round trip (:func:`~radiant_ext.portal.adapters.keyset.page_keys`)."""
         walk, counts = self._walk(customer, query)
         cursor, error = None, ""
         if query.cursor:
@@ -193,7 +201,8 @@ class CacheLister:
             except InvalidCursor as exc:
                 error = str(exc)
         backward = query.backward and cursor is not None
-        found = page_keys(s, walk, cursor, backward, query.per_page, counts)
+        found = page_keys(s, walk, cursor, backward, query.per_page, counts, also)
+        also_ids = found.also
         if backward and found.more is None and len(found.keys) < query.per_page:
             cursor, backward = None, False  # back at the start: the full first page
             found = page_keys(s, walk, None, False, query.per_page, counts)
@@ -205,7 +214,7 @@ class CacheLister:
             rows, min(total, COUNT_LIMIT), 1, query.per_page, "cache", keyset=True,
             counted=counts is not None, more_than=COUNT_LIMIT if total > COUNT_LIMIT else None,
             scan_limit=SCAN_LIMIT if found.limited else None, cursor_error=error,
-            next_cursor=after, prev_cursor=before)
+            next_cursor=after, prev_cursor=before), also_ids
 
     @staticmethod
     def _links(walk: Walk, keys: Sequence[Key], found: Found, cursor: Key | None,
@@ -259,28 +268,30 @@ class AutoLister:
     def list(self, customer: Customer, query: ListQuery) -> TicketPage:
         if self._cache is not None and self.cache_ready():
             assert self._sessions is not None
-            with self._sessions() as s:  # the page and the waiting requests: one connection
-                return _with_waiting(self._cache.list_in(s, customer, query), s, customer,
-                                     query, cached=True)
+            with self._sessions() as s:  # the page and the waiting requests: one query
+                if query.state == "closed":
+                    return self._cache.list_in(s, customer, query)
+                page, ids = self._cache.page_in(s, customer, query,
+                                                _waiting_query(customer, query.scope))
+                return _with_waiting(page, _waiting_rows(s, ids or [], customer, query.scope),
+                                     query)
         try:
             page = self._live.list(customer, query)
         except UpstreamUnavailable:
             if self._sessions is None:
                 raise
             page = TicketPage([], 0, query.page, query.per_page, "unavailable")
-        if self._sessions is None:
+        if self._sessions is None or query.state == "closed":
             return page
         with self._sessions() as s:
-            return _with_waiting(page, s, customer, query, cached=False)
+            return _with_waiting(page, pending_in(s, customer, query.scope), query)
 
 
-def _with_waiting(page: TicketPage, s: Session, customer: Customer, query: ListQuery, *,
-                  cached: bool) -> TicketPage:
-    """``page`` with the outbox's waiting requests that match the list (none in the closed
-    list): counted on every page, shown on the first one."""
-    if query.state == "closed":
-        return page
-    waiting = [r for r in pending_in(s, customer, query.scope, filed_uncached=cached)
+def _with_waiting(page: TicketPage, pending: list[TicketSummary],
+                  query: ListQuery) -> TicketPage:
+    """``page`` with the outbox's waiting requests ``pending`` that match the list (the
+    closed list adds none): counted on every page, shown on the first one."""
+    waiting = [r for r in pending
                if (not query.category or r.category == query.category)
                and (not query.store or r.store == query.store)
                and text_matches(r, query.text)]
@@ -315,19 +326,50 @@ def pending_requests(
 def pending_in(s: Session, customer: Customer, scope: str = "mine", *,
                filed_uncached: bool = False) -> list[TicketSummary]:
     """:func:`pending_requests` in the open session ``s``."""
+    query, values = _waiting_query(customer, scope, filed_uncached=filed_uncached)
+    return _waiting_rows(s, list(s.scalars(query, values)), customer, scope)
+
+
+def _company_scope(customer: Customer, scope: str) -> bool:
+    return bool(scope == "company" and customer.company_visible and customer.customer_id)
+
+
+@lru_cache(maxsize=8)
+def _waiting_select(company: bool, uncached: bool) -> Any:
+    """The ids of the outbox rows a list adds, newest first (parameters ``wait_login``
+    unless ``company``, and ``wait_since`` with ``uncached``): built once per shape."""
     waiting = Outbox.state != OutboxState.SENT
-    if filed_uncached:
+    if uncached:
         # NOT EXISTS: a lookup by primary key per outbox row (PostgreSQL would hash the
         # whole cache's ids for a NOT IN).
-        uncached = ~exists().where(TicketCache.ticket_id == Outbox.ticket_id)
-        recent = Outbox.created_at >= datetime.now(UTC) - RECENT_FILED
-        waiting = or_(waiting, and_(Outbox.state == OutboxState.SENT, uncached, recent))
-    company = scope == "company" and customer.company_visible and customer.customer_id
-    who = Outbox.customer_user == customer.login
-    rows = s.scalars(
-        select(Outbox).where(waiting if company else and_(who, waiting))
-        .order_by(Outbox.created_at.desc()).limit(PENDING_LIMIT)
-    ).all()
+        missing = ~exists().where(TicketCache.ticket_id == Outbox.ticket_id)
+        recent = Outbox.created_at >= bindparam("wait_since", type_=Outbox.created_at.type)
+        waiting = or_(waiting, and_(Outbox.state == OutboxState.SENT, missing, recent))
+    if not company:
+        waiting = and_(Outbox.customer_user == bindparam("wait_login"), waiting)
+    return select(Outbox.id).where(waiting).order_by(Outbox.created_at.desc()).limit(
+        PENDING_LIMIT)
+
+
+def _waiting_query(customer: Customer, scope: str, *,
+                   filed_uncached: bool = True) -> tuple[Any, dict[str, Any]]:
+    """The query of the ids of ``customer``'s waiting requests in ``scope`` and its
+    parameters (with ``filed_uncached``, also those filed lately that the cache lacks)."""
+    company = _company_scope(customer, scope)
+    values: dict[str, Any] = {} if company else {"wait_login": customer.login}
+    if filed_uncached:
+        values["wait_since"] = datetime.now(UTC) - RECENT_FILED
+    return _waiting_select(company, filed_uncached), values
+
+
+def _waiting_rows(s: Session, ids: Sequence[int], customer: Customer,
+                  scope: str) -> list[TicketSummary]:
+    """The waiting requests with these outbox ids that ``customer`` sees, newest first."""
+    if not ids:
+        return []
+    company = _company_scope(customer, scope)
+    rows = s.scalars(select(Outbox).where(Outbox.id.in_(ids))
+                     .order_by(Outbox.created_at.desc())).all()
     return [_outbox_row(r) for r in rows
             if r.customer_user == customer.login
             or (company and _company_of(r) == customer.customer_id)]
