@@ -256,7 +256,7 @@ class Transport:
     ) -> requests.Response:
         """One HTTP exchange; transport failures come out as ``ZnunyConnectionError``.
 
-        The request is prepared here (:meth:`_prepared`) and handed to ``Session.send``, as
+        The request is prepared here (:func:`_prepared`) and handed to ``Session.send``, as
         ``Session.request`` would after merging the session's settings: these sessions have no
         params, hooks or auth of their own and the environment is read once (``_environment``),
         so that general merging — ~0.1 ms of CPU per request, most of it runtime protocol
