@@ -4,7 +4,7 @@ PostgreSQL in one run: the growth table of docs/performance.md, "Reports".
 Usage::
 
     python benchmarks/reports.py [--sizes 1000,10000,100000,1000000] [--rounds 5]
-        [--databases sqlite,postgres] [--postgres-url URL]
+        [--databases sqlite,postgres] [--postgres-url URL] [--pages assets,guest-feedback]
 
 For each size and database the cache is filled with a chain of 500 stores (20 flagships file
 five times as much), 24 catalog items, 50 owners and tickets spread over the last 2.5 years
@@ -42,6 +42,7 @@ from radiant_ext.portal import create_app
 from radiant_ext.portal.ports import PortalServices
 from radiant_ext.portal.sessions import MemorySessionStore
 from radiant_ext.reports import REPORTS, ItemDirectory, ReportSettings
+from radiant_ext.reports.asset_index import rebuild_assets
 from radiant_ext.reports.context import directory_from_settings
 from radiant_ext.reports.contract_rollups import ContractFigures, rebuild_contracts
 from radiant_ext.reports.rollups import rebuild
@@ -160,6 +161,9 @@ def build(engine: Engine, settings: ReportSettings) -> float:
     started = time.perf_counter()
     with engine.begin() as conn:
         rebuild(conn, settings.zone, NOW)
+    with engine.begin() as conn:  # by the asset fields of the directory the pages use
+        rebuild_assets(conn, CATALOGS.get("directory") or directory_from_settings(
+            load_settings()))
     with engine.begin() as conn:  # by the penalty rules and catalogs the pages use
         rebuild_contracts(conn, ContractFigures(settings, CATALOGS.get("directory") or (
             directory_from_settings(load_settings()))), NOW)
@@ -183,7 +187,8 @@ SETTINGS = ReportSettings.model_validate({"penalties": [{
     "cap_amount": 50000}]})
 
 
-def time_pages(engine: Engine, rounds: int) -> dict[str, list[float]]:
+def time_pages(engine: Engine, rounds: int, pages: list[str] | None = None
+               ) -> dict[str, list[float]]:
     """Request every report page ``rounds`` times as an agent, interleaved in rotating order.
 
     :returns: per page the wall seconds of every request after its first (cold) one.
@@ -197,7 +202,7 @@ def time_pages(engine: Engine, rounds: int) -> dict[str, list[float]]:
     })
     client = app.test_client()
     client.post("/reports/login", data={"login": "bench", "password": "x"})
-    names = list(REPORTS)
+    names = pages or list(REPORTS)
     times: dict[str, list[float]] = {n: [] for n in names}
     for r in range(rounds + 1):
         for name in names[r % len(names):] + names[:r % len(names)]:
@@ -260,7 +265,8 @@ def _ms(values: list[float]) -> tuple[float, float]:
     return statistics.median(values) * 1000, max(values) * 1000
 
 
-def run(sizes: list[int], kinds: list[str], rounds: int, url: str) -> dict[Any, Any]:
+def run(sizes: list[int], kinds: list[str], rounds: int, url: str,
+        pages: list[str] | None = None) -> dict[Any, Any]:
     """Fill, build and time every size on every database; print as it goes."""
     results: dict[tuple[str, int], dict[str, Any]] = {}
     with tempfile.TemporaryDirectory() as tmp:
@@ -271,7 +277,7 @@ def run(sizes: list[int], kinds: list[str], rounds: int, url: str) -> dict[Any, 
                     filled = fill(engine, size)
                     built = build(engine, SETTINGS)
                     load_before = os.getloadavg()
-                    times = time_pages(engine, rounds)
+                    times = time_pages(engine, rounds, pages)
                     load_after = os.getloadavg()
                     results[(kind, size)] = {"times": times, "fill": filled, "build": built,
                                              "load": (load_before[0], load_after[0]),
@@ -282,14 +288,15 @@ def run(sizes: list[int], kinds: list[str], rounds: int, url: str) -> dict[Any, 
     return results
 
 
-def report(results: dict[Any, Any], sizes: list[int], kinds: list[str]) -> bool:
+def report(results: dict[Any, Any], sizes: list[int], kinds: list[str],
+           pages: list[str] | None = None) -> bool:
     """Print the growth table; return whether every page met ≤ 150 ms and ≤ 1.5× of 10k."""
     ok = True
     base = 10_000 if 10_000 in sizes else sizes[0]
     for kind in kinds:
         print(f"\n{kind} ({results[(kind, sizes[0])]['version']}): p50 / max ms per page")
         print(f"{'page':<26}" + "".join(f"{s:>16,}" for s in sizes) + f"{'growth':>8}")
-        for name in REPORTS:
+        for name in pages or REPORTS:
             cells, p50 = [], {}
             for size in sizes:
                 mid, top = _ms(results[(kind, size)]["times"][name])
@@ -313,6 +320,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--databases", default="sqlite,postgres")
     parser.add_argument("--postgres-url", default=PG_URL)
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--pages", default="", help="only these report pages (comma list)")
     parser.add_argument("--catalogs", action="store_true",
                         help="the installed catalogs' items and downtime costs for the pages")
     args = parser.parse_args(argv)
@@ -320,10 +328,14 @@ def main(argv: list[str] | None = None) -> int:
     kinds = [k.strip() for k in args.databases.split(",")]
     print(f"command: python benchmarks/reports.py {' '.join(argv or sys.argv[1:])}")
     print(f"machine: {machine()}; load average {os.getloadavg()[0]:.2f}")
+    pages = [p.strip() for p in args.pages.split(",") if p.strip()] or None
+    unknown = sorted(set(pages or ()) - set(REPORTS))
+    if unknown:
+        parser.error(f"unknown pages {', '.join(unknown)}: choose from {', '.join(REPORTS)}")
     if args.catalogs:
         CATALOGS["directory"] = ItemDirectory.from_plugins(Plugins(make_plugin_manager()))
-    results = run(sizes, kinds, args.rounds, args.postgres_url)
-    ok = report(results, sizes, kinds)
+    results = run(sizes, kinds, args.rounds, args.postgres_url, pages)
+    ok = report(results, sizes, kinds, pages)
     print(f"\nload average {os.getloadavg()[0]:.2f}")
     return 0 if ok else 1
 
