@@ -172,7 +172,9 @@ def _checked_out(engine: Engine) -> Any:
                 dbapi_connection, "broken", False):
             raise DisconnectionError("the connection is closed")
         try:
-            readable, _w, _x = select.select([dbapi_connection.fileno()], [], [], 0)
+            poller = select.poll()  # not select.select: it fails on descriptors above 1023
+            poller.register(dbapi_connection.fileno(), select.POLLIN)
+            readable = poller.poll(0)
         except (OSError, ValueError) as exc:
             raise DisconnectionError("the connection's socket is gone") from exc
         if not readable:
