@@ -11,11 +11,16 @@ ticket cache of its own (an SQLite file; a PostgreSQL schema) and a portal on it
 beside them a *framework floor*: a bare Flask view rendering a small template under the same
 gunicorn settings. Each cache is filled directly with bulk inserts (``executemany`` batches on
 SQLite, ``COPY`` on PostgreSQL; the indexes rebuilt after, then ``ANALYZE`` / ``VACUUM
-ANALYZE``): a chain of 500 stores (the first ten flagships get eight times the tickets), three
-clerks per store (six at a flagship), head office filing for any store (5 %), 24 catalog
-items, tickets over three years (closed after a few days, the last month's mostly open); a
-smaller cache holds the largest one's oldest tickets, as the cache held them when it was that
-size. The marks the report roll-ups' triggers leave in ``report_dirty`` are emptied after each
+ANALYZE``). The measured customers hold the same tickets at every size and list the same
+rows (:func:`_showcase`): store 001 (a flagship) 200 tickets over three years, 40 of them in the
+last month (35 open), 67 filed by ``flagship-clerk``, 40 for the scanner, 50 titled "leak …
+printer"; the head office 120, 40 of them for store 007 - enough for every measured page's 25
+rows and for page 2. Every other ticket belongs to stores 002-500 (the next nine flagships get
+eight times a store's tickets), three clerks per store (six at a flagship), 24 catalog items,
+over three years (closed after a few days, the last month's mostly open): so the cache, and
+the indexes the pages read, grow with the size while the pages' rows do not; the benchmark
+stops if a page lists a different number of rows at two sizes. The smallest size is 640. The
+marks the report roll-ups' triggers leave in ``report_dirty`` are emptied after each
 load, as their job would.
 
 Measurement: every page of every portal gets a warm-up request, then ``--rounds`` rounds each
@@ -23,14 +28,16 @@ request every page of every database and size once, in an order rotated by one e
 the sizes side by side, so a change in the machine's load between them does not pass for
 growth. p50 / p95 / max per page and the growth from the smallest size; ``os.getloadavg()``
 before and after. Pages: ``flagship-clerk`` (store 001): own, company, company open, company
-by category, company searched by text; ``office-anna`` (head office, 5 % of all tickets):
+by category, company searched by text; ``office-anna`` (head office):
 company by store, and the company list's page 2 by its cursor. Goal: p95 <= 30 ms at 1M and
 within 1.3x of the 10k figure.
 
 The PostgreSQL caches are schemas ``radiant_list_bench_<size>`` of a database of the
 benchmark's own, ``radiant_list_bench`` (see :data:`DATABASE`), dropped at the end. ``--keep
 DIR`` keeps the caches (the folder and the database); ``--reuse`` measures the caches a kept
-run left there when they hold the size asked for, instead of filling them again.
+run left there when they hold the size asked for, instead of filling them again; it refuses
+caches an older version of this benchmark filled (its smaller caches held the larger one's
+oldest tickets, so the pages listed fewer rows there), which must be filled again.
 """
 
 from __future__ import annotations
@@ -102,37 +109,94 @@ def floor_app() -> Any:
     return app
 
 
+MEASURED = ("store-001", "head-office")
+"""The customers the pages are measured for: they hold the same :func:`_showcase` tickets at
+every size, and no others."""
+SHOWCASE_SEED = 2026
+RECENT = timedelta(days=30)
+
+
 def _people() -> list[tuple[str, str, int]]:
-    """(login, company, weight) of everyone who files tickets."""
+    """(login, company, weight) of everyone who files the tickets that grow with the size:
+    the clerks of stores 002-500 (none of :data:`MEASURED`)."""
     people: list[tuple[str, str, int]] = []
-    for store in STORES:
+    for store in STORES[1:]:
         clerks = 6 if store in FLAGSHIPS else 3
         weight = 8 * 3 // clerks if store in FLAGSHIPS else 1
         people += [(f"clerk-{store}-{k}", store, weight) for k in range(1, clerks + 1)]
-    people += [("flagship-clerk", "store-001", 4), ("demo-customer", "store-007", 1)]
-    return people
+    return [*people, ("demo-customer", "store-007", 1)]
+
+
+def _showcase() -> list[tuple[float, tuple[Any, ...]]]:
+    """The measured customers' tickets, the same at every size, oldest first: (where in the
+    three years, 0 to 1; (title, state, state type, login, company, store, category,
+    deadline hours)). Store 001: 200 tickets, 160 over three years (closed) and 40 in the last
+    month (35 open); every third filed by ``flagship-clerk``, every fifth for the scanner,
+    every fourth titled "leak … printer". Head office: 120 tickets, every third for store
+    007. So every measured page fills its 25 rows, and page 2 its 25."""
+    rng = random.Random(SHOWCASE_SEED)
+    found: list[tuple[float, tuple[Any, ...]]] = []
+    recent = RECENT / SPAN
+    for company, history, fresh in (("store-001", 160, 40), ("head-office", 100, 20)):
+        for k in range(history + fresh):
+            where = ((k + 0.5) / history * (1 - recent) if k < history
+                     else 1 - recent + (k - history + 0.5) / fresh * recent)
+            state = rng.choice(OPEN_STATES if k >= history and k % 8 != 7 else CLOSED_STATES)
+            if company == "store-001":
+                login = "flagship-clerk" if k % 3 == 0 else f"clerk-store-001-{k % 6 + 1}"
+                store = company
+                category = "it.scanner" if k % 5 == 0 else rng.choice(ITEMS[:2] + ITEMS[3:])
+            else:
+                login = ("office-anna", "office-boris", "office-vera")[k % 3]
+                store = "store-007" if k % 3 == 0 else rng.choice(STORES[1:6] + STORES[7:])
+                category = rng.choice(ITEMS)
+            words = (("Leak", "printer") if k % 4 == 0 and company == "store-001"
+                     else (rng.choice(WORDS[:11]).capitalize(), rng.choice(WORDS[:11])))
+            found.append((where, (f"{words[0]} {words[1]} at {store}", *state, login, company,
+                                  store, category, rng.choice((4, 8, 24, 72, None)))))
+    return sorted(found, key=lambda item: item[0])
+
+
+def _places(total: int) -> dict[int, tuple[float, tuple[Any, ...]]]:
+    """Where the :func:`_showcase` tickets fall among ``total`` (ids follow creation; in a
+    small cache the last month's crowd the last places)."""
+    showcase = _showcase()
+    if total < 2 * len(showcase):
+        raise SystemExit(f"--sizes: {total:,} tickets cannot hold the measured customers' "
+                         f"{len(showcase)} and as many others; the smallest size is "
+                         f"{2 * len(showcase)}")
+    places: dict[int, tuple[float, tuple[Any, ...]]] = {}
+    following = total
+    for where, ticket in reversed(showcase):
+        following = min(int(where * total), following - 1)
+        places[following] = (where, ticket)
+    return places
 
 
 def _rows(start: int, stop: int, total: int, rng: random.Random) -> Iterator[tuple[Any, ...]]:
-    """Tickets ``start`` … ``stop - 1`` of ``total``, oldest first (ids follow creation)."""
+    """Tickets ``start`` … ``stop - 1`` of ``total``, oldest first (ids follow creation): the
+    :func:`_showcase` in their places, the stores 002-500 around them."""
     people = _people()
     weights = [w for _, _, w in people]
-    office = ["office-anna", "office-boris", "office-vera"]
+    places = _places(total)
     for n in range(start, stop):
-        created = END - SPAN + SPAN * (n / total) + timedelta(seconds=rng.randint(0, 59))
-        if rng.random() < 0.05:
-            login, company, store = rng.choice(office), "head-office", rng.choice(STORES)
+        created = END - SPAN + SPAN * (n / total)
+        jitter = timedelta(seconds=rng.randint(0, 59))
+        if n in places:  # the same times at every size
+            created = END - SPAN + SPAN * places[n][0]
+            title, state, kind, login, company, store, category, hours = places[n][1]
         else:
             login, company, _w = rng.choices(people, weights)[0]
-            store = company
-        recent = END - created < timedelta(days=30)
-        state, kind = rng.choice(OPEN_STATES if recent and rng.random() < 0.6
-                                 else CLOSED_STATES)
-        deadline = created + timedelta(hours=rng.choice((4, 8, 24, 72))) \
-            if rng.random() < 0.7 else None
-        title = f"{rng.choice(WORDS).capitalize()} {rng.choice(WORDS)} at {store}"
+            store, category = company, rng.choice(ITEMS)
+            created += jitter
+            recent = END - created < RECENT
+            state, kind = rng.choice(OPEN_STATES if recent and rng.random() < 0.6
+                                     else CLOSED_STATES)
+            hours = rng.choice((4, 8, 24, 72)) if rng.random() < 0.7 else None
+            title = f"{rng.choice(WORDS).capitalize()} {rng.choice(WORDS)} at {store}"
+        deadline = created + timedelta(hours=hours) if hours else None
         yield (n, f"{created:%Y%m%d}{n:08d}", title, state, kind, "Raw", "3 normal",
-               login, company, store, rng.choice(ITEMS), created, created, deadline, created,
+               login, company, store, category, created, created, deadline, created,
                created)
 
 
@@ -179,6 +243,7 @@ def _load(url: str, start: int, stop: int, total: int) -> None:
         if sqlite:
             cur.execute("ANALYZE")
         else:  # as autovacuum would: statistics, and the visibility map for index-only scans
+            assert raw.driver_connection is not None
             raw.driver_connection.autocommit = True
             cur.execute("VACUUM ANALYZE ticket_cache")
         raw.commit()
@@ -244,19 +309,23 @@ def _prepare(url: str, schema: str) -> None:
     engine.dispose()
 
 
-def _filled(url: str) -> int:
-    """How many tickets the cache at ``url`` holds (0 when it is not there)."""
+def _filled(url: str) -> tuple[int, int]:
+    """How many tickets the cache at ``url`` holds, and how many of them are the measured
+    customers' ((0, 0) when it is not there)."""
     from sqlalchemy import create_engine, text
     from sqlalchemy.exc import SQLAlchemyError
 
     if url.startswith("sqlite") and not Path(url.removeprefix("sqlite:///")).exists():
-        return 0
+        return 0, 0
     engine = create_engine(url)
     try:
         with engine.connect() as conn:
-            return int(conn.execute(text("SELECT count(*) FROM ticket_cache")).scalar() or 0)
+            every = conn.execute(text("SELECT count(*) FROM ticket_cache")).scalar()
+            measured = conn.execute(text("SELECT count(*) FROM ticket_cache WHERE customer_id "
+                                         "IN ('store-001', 'head-office')")).scalar()
+            return int(every or 0), int(measured or 0)
     except SQLAlchemyError:
-        return 0
+        return 0, 0
     finally:
         engine.dispose()
 
@@ -338,12 +407,31 @@ def _page_two(session: requests.Session, url: str) -> str:
     return found.group(1).replace("&amp;", "&")
 
 
+def _same_rows(rows: dict[str, int]) -> None:
+    """Fail unless every page lists the same number of rows, more than none, at every size:
+    otherwise its growth would be rendering, not the cache's size."""
+    by_page: dict[tuple[str, str], dict[str, int]] = {}
+    for key, count in rows.items():
+        database, size, name = key.split("|")
+        if database:
+            by_page.setdefault((database, name), {})[size] = count
+    wrong = [f"{database} {name}: " + ", ".join(f"{int(s):,} tickets {c} rows"
+                                                  for s, c in counts.items())
+             for (database, name), counts in by_page.items()
+             if len(set(counts.values())) > 1 or 0 in counts.values()]
+    if wrong:
+        raise SystemExit("pages list different rows at different sizes:\n  "
+                         + "\n  ".join(wrong))
+
+
 def _measure(targets: dict[str, tuple[requests.Session, str]],
              rounds: int) -> tuple[dict[str, list[float]], dict[str, int]]:
-    """Each target's times over ``rounds`` rotated rounds, and how many rows it lists."""
+    """Each target's times over ``rounds`` rotated rounds, and how many rows it lists (the
+    same at every size, or it stops)."""
     names = list(targets)
     rows = {name: len(re.findall(r'href="/requests/\d+"', session.get(url, timeout=60).text))
             for name, (session, url) in targets.items()}  # also the warm-up
+    _same_rows(rows)
     times: dict[str, list[float]] = {name: [] for name in names}
     for r in range(rounds):
         for name in names[r % len(names):] + names[:r % len(names)]:
@@ -367,21 +455,26 @@ def _load_text() -> str:
     return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
-def _fill(database: str, root: Path, size: int, total: int, reuse: bool) -> str:
-    """The cache of ``size`` tickets on ``database`` (the first ``size`` of ``total``: a
-    smaller cache holds the larger one's oldest tickets); its URL."""
+def _fill(database: str, root: Path, size: int, reuse: bool) -> str:
+    """The cache of ``size`` tickets on ``database`` (the measured customers' the same at
+    every size, the other stores' ``size`` less those); its URL."""
     url = _store_url(database, root, size)
     (root / f"{database}-{size}").mkdir(exist_ok=True)
     if database == "sqlite":
         (root / f"sqlite-{size}").mkdir(exist_ok=True)
-    if reuse and _filled(url) == size:
+    if reuse and (found := _filled(url))[0] == size:
+        if found[1] != len(_showcase()):
+            raise SystemExit(f"--reuse: the {database} cache of {size:,} tickets was filled by "
+                             f"an older version of this benchmark ({found[1]:,} tickets of "
+                             f"store 001 and the head office, not {len(_showcase())}); run "
+                             "it without --reuse to fill it again")
         print(f"  {database}: {size:,} tickets reused", flush=True)
         return url
     if database == "sqlite":
         (root / f"sqlite-{size}" / "radiant.sqlite3").unlink(missing_ok=True)
     _prepare(url, _schema(size))
     started = time.perf_counter()
-    _load(url, 0, size, total)
+    _load(url, 0, size, size)
     print(f"  {database}: {size:,} tickets loaded in {time.perf_counter() - started:.0f} s",
           flush=True)
     return url
@@ -402,7 +495,7 @@ def _portal(stack: ExitStack, root: Path, znuny: str, database: str, size: int,
 def _run(databases: list[str], root: Path, sizes: list[int], rounds: int, znuny: str,
          reuse: bool) -> list[str]:
     """Measure every page at every size on every database, side by side; the table's lines."""
-    stores = {(database, size): _fill(database, root, size, sizes[-1], reuse)
+    stores = {(database, size): _fill(database, root, size, reuse)
               for database in databases for size in sizes}
     floor_port = _free_port()
     floor = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{floor_port}",
@@ -437,7 +530,8 @@ def _table(times: dict[str, list[float]], rows: dict[str, int], before: str,
         database, size, name = key.split("|")
         return not database, database, order.index(name), int(size)
 
-    lines, smallest = [], {}
+    lines: list[str] = []
+    smallest: dict[tuple[str, str], tuple[float, float]] = {}
     for key in sorted(times, key=place):
         database, size, name = key.split("|")
         values = times[key]
@@ -471,6 +565,8 @@ def _versions(databases: list[str]) -> str:
 def main() -> int:
     args = _arguments()
     sizes = sorted(int(s) for s in args.sizes.split(","))
+    for size in sizes:
+        _places(size)  # refuses a size too small for the measured customers' tickets
     print(f"machine: {_machine()}")
     print("command: python benchmarks/lists.py " + " ".join(sys.argv[1:]))
     root = args.keep or Path(tempfile.mkdtemp(prefix="radiant-lists-bench-"))
