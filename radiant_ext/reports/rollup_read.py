@@ -22,12 +22,19 @@ from sqlalchemy import Subquery, func, select, union_all
 
 from radiant_ext.reports._sql import nearest_rank
 from radiant_ext.reports.context import FIRST_DAY, LAST_DAY, ReportContext
+from radiant_ext.reports.pair_prefix import (
+    PAIR_CUBE,
+    PREFIX_CUBE,
+    PREFIX_LEVEL,
+    month_before,
+    top_month,
+)
 from radiant_ext.reports.rollups import CELLS, refresh, rollup_state
 from radiant_ext.store import ReportLive, TicketCache
 from radiant_ext.store.rollups import HIST_BUCKETS
 
 __all__ = ["blocks", "cell_sums", "day_counts", "live", "month_sums", "open_listed",
-           "percentiles", "present_keys", "rollup_span"]
+           "pair_counts", "percentiles", "present_keys", "rollup_span"]
 
 Span = tuple[date, date]
 MONTH = 4
@@ -174,6 +181,32 @@ def day_counts(ctx: ReportContext, cube: str, span: Span) -> Counter[date]:
     stmt = select(c.start, c.tickets).where(c.cube == cube, c.level == 0,
                                             c.start >= span[0], c.start <= span[1])
     return Counter({start: int(n) for start, n in ctx.session.execute(stmt)})
+
+
+def pair_counts(ctx: ReportContext, span: Span) -> Counter[str]:
+    """Settled tickets per store × item pair key in ``span``: for the whole months the
+    running total at the last one minus the one before the first (two rows per pair), plus
+    the ``pair`` cells of the edge blocks."""
+    c = CELLS.c
+    months, singles = blocks(*span)
+    counts: Counter[str] = Counter()
+    top = top_month(ctx.session.connection()) if months is not None else None
+    if months is not None and top is not None:
+        upper, lower = min(months[1], top), min(month_before(months[0]), top)
+        if lower < upper:
+            stmt = select(c.key, c.start, c.tickets).where(
+                c.cube == PREFIX_CUBE, c.level == PREFIX_LEVEL, c.start.in_((lower, upper)))
+            for key, start, tickets in ctx.session.execute(stmt):
+                counts[key] += int(tickets) if start == upper else -int(tickets)
+    parts = [select(c.key, c.tickets).where(c.cube == PAIR_CUBE, c.level == level,
+                                            c.start.in_([d for lv, d in singles if lv == level]))
+             for level in sorted({lv for lv, _ in singles})]
+    if parts:
+        sub = union_all(*parts).subquery()
+        for key, tickets in ctx.session.execute(
+                select(sub.c.key, func.sum(sub.c.tickets)).group_by(sub.c.key)):
+            counts[key] += int(tickets)
+    return counts
 
 
 def percentiles(hist: Sequence[int]) -> tuple[int | None, int | None]:

@@ -42,6 +42,7 @@ from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import Date
 
 from radiant_ext.reports.context import CLOSED_STATE_TYPES
+from radiant_ext.reports.pair_prefix import PAIR_CUBE, SEPARATOR, apply_months, build_prefix
 from radiant_ext.store import (
     ReportCell,
     ReportContribution,
@@ -56,10 +57,11 @@ from radiant_ext.store.rollups import GROUP_COLUMNS, HIST_BUCKETS, HIST_COLUMNS,
 __all__ = ["CUBES", "LEVEL_COLUMNS", "MEASURES", "POOR_RATING", "RefreshResult", "block_starts",
            "contribution", "rebuild", "refresh", "rollup_state", "source"]
 
-VERSION = 3
+VERSION = 4
 """The rules a contribution follows; a state row of another version needs a rebuild.
 2: the satisfaction ratings (``rated``, ``rating_sum``, ``poor``), the ``rowner`` cube and
-the figures of the ``n`` cube; 3: the histogram group columns (``GROUP_COLUMNS``)."""
+the figures of the ``n`` cube; 3: the histogram group columns (``GROUP_COLUMNS``); 4: the
+store × item ``pair`` cube and its running totals per month (``pairsum``)."""
 CUBES = {"n": None, "wh": "weekday_hour", "item": "category", "store": "store", "owner": "owner",
          "rowner": "rating_owner"}
 """Cube name → the contribution column it is keyed by (``n``: one key, ``""``; ``rowner``:
@@ -184,6 +186,11 @@ def _add_cells(deltas: dict[tuple[str, int, date, str], dict[str, int]],
             cell = deltas[(cube, level, c[start_column], key)]
             for name, value in measures.items():
                 cell[name] = cell.get(name, 0) + value
+    if c["category"]:  # recurring: store × item pairs of tickets with an item
+        pair = f"{c['store']}{SEPARATOR}{c['category']}"
+        for level, start_column in enumerate(LEVEL_COLUMNS):
+            cell = deltas[(PAIR_CUBE, level, c[start_column], pair)]
+            cell["tickets"] = cell.get("tickets", 0) + sign
 
 
 def rollup_state(conn: Connection) -> Any:
@@ -253,6 +260,10 @@ def _apply(conn: Connection, ids: list[int], zone: ZoneInfo, as_of: datetime) ->
         if still_live:
             conn.execute(insert(live), still_live)
     _upsert_cells(conn, deltas)
+    month = len(LEVEL_COLUMNS) - 1
+    apply_months(conn, {(key, start): values.get("tickets", 0)
+                        for (cube, level, start, key), values in deltas.items()
+                        if cube == PAIR_CUBE and level == month})
 
 
 def _settling(conn: Connection, now: datetime) -> list[int]:
@@ -332,8 +343,13 @@ def _cells_from_contributions(conn: Connection) -> None:
         stmt = (select(literal(cube), literal(0), c.day, key, *measures)
                 .group_by(*([c.day, c[column]] if column else [c.day])))
         conn.execute(insert(CELLS).from_select(target, stmt))
+    pair = c.store + literal(SEPARATOR) + c.category
+    conn.execute(insert(CELLS).from_select(target, select(
+        literal(PAIR_CUBE), literal(0), c.day, pair, func.count(),
+        *(literal(0) for _ in MEASURES[1:])).where(c.category != "")
+        .group_by(c.day, c.store, c.category)))
     cells = CELLS.c
-    for cube in CUBES:
+    for cube in (*CUBES, PAIR_CUBE):
         for level in range(1, len(LEVEL_COLUMNS)):
             upper = block_start(cells.start, level)
             stmt = (select(cells.cube, literal(level), upper, cells.key,
@@ -396,6 +412,7 @@ def rebuild(conn: Connection, zone: ZoneInfo, now: datetime) -> RefreshResult:
             conn.execute(insert(ReportLive), live)
         count += len(settled) + len(live)
     _cells_from_contributions(conn)
+    build_prefix(conn)
     conn.execute(update(ReportRollupState).where(ReportRollupState.id == 1).values(
         time_zone=zone.key, as_of=now, built_at=datetime.now(UTC), version=VERSION))
     return RefreshResult(True, count, time.perf_counter() - started)

@@ -16,7 +16,14 @@ from radiant_ext.reports._sql import bucket_hour, hour_bucket, no_index
 from radiant_ext.reports.context import ReportContext, count_if, is_open, store_key
 from radiant_ext.reports.i18n import W_
 from radiant_ext.reports.model import Chart, Column, ColumnKind, ReportTable
-from radiant_ext.reports.rollup_read import cell_sums, day_counts, live, rollup_span
+from radiant_ext.reports.pair_prefix import split_key
+from radiant_ext.reports.rollup_read import (
+    cell_sums,
+    day_counts,
+    live,
+    pair_counts,
+    rollup_span,
+)
 from radiant_ext.store import TicketCache
 
 __all__ = [
@@ -241,11 +248,7 @@ def recurring_failures(ctx: ReportContext) -> ReportTable:
     selection; rows are sorted by the excess over it, so a printer that breaks every week at
     one store rises to the top even when a bigger store files more tickets overall.
     """
-    key = store_key()
-    category = no_index(TicketCache.category)
-    stmt = (select(key, category, func.count())
-            .where(*ctx.where(), category.is_not(None)).group_by(key, category))
-    pairs = [(s or "", str(c), int(n)) for s, c, n in ctx.session.execute(stmt)]
+    pairs = _pairs(ctx)
     per_store: Counter[str] = Counter()
     per_item: Counter[str] = Counter()
     for store, item, n in pairs:
@@ -274,6 +277,24 @@ def recurring_failures(ctx: ReportContext) -> ReportTable:
     table.notes.append(W_("Store and item pairs with at least 3 tickets and 1.5 times the "
                           "number the chain average predicts."))
     return table
+
+
+def _pairs(ctx: ReportContext) -> list[tuple[str, str, int]]:
+    """(store, item, tickets) of every store × item pair of the run: from the roll-ups'
+    running totals and the live tickets when they answer it, else from the cache."""
+    span = rollup_span(ctx)
+    found: Counter[tuple[str, str]] = Counter()
+    if span is not None:
+        for pair, n in pair_counts(ctx, span).items():
+            found[split_key(pair)] += n
+    key = store_key()
+    category = no_index(TicketCache.category)
+    run = ctx if span is None else live(ctx)
+    stmt = (select(key, category, func.count())
+            .where(*run.where(), category.is_not(None)).group_by(key, category))
+    for store, item, n in ctx.session.execute(stmt):
+        found[(store or "", str(item))] += int(n)
+    return [(store, item, n) for (store, item), n in found.items() if n > 0]
 
 
 def _weeks(ctx: ReportContext) -> float:

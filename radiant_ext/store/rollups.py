@@ -2,7 +2,8 @@
 
 * ``report_cell`` holds the sums of the settled tickets (closed, with figures that no longer
   change) per *cube* (``n``: all; ``wh``: local weekday and hour; ``item``; ``store``;
-  ``owner``), per *block* of local days (``level`` 0: one day, 1: two, 2: four, 3: eight days
+  ``owner``, ``rowner``; ``pair``: store × item, with running totals per month in
+  ``pairsum``), per *block* of local days (``level`` 0: one day, 1: two, 2: four, 3: eight days
   aligned on the day of the month, 4: the whole month) and per key.
 * ``report_contribution`` remembers what each settled ticket added, so a change takes
   exactly that back out (:mod:`radiant_ext.reports.rollups`).
@@ -83,7 +84,8 @@ class ReportCell(Base):
     cube: Mapped[str] = mapped_column(String(8), primary_key=True)
     level: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
     start: Mapped[date] = mapped_column(Date, primary_key=True)
-    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    key: Mapped[str] = mapped_column(String(401), primary_key=True)
+    """The cube's key; a store × item pair is both ids (200 characters each) and a separator."""
     tickets: Mapped[int] = mapped_column(Integer, default=0)
     r_met: Mapped[int] = mapped_column(Integer, default=0)
     r_missed: Mapped[int] = mapped_column(Integer, default=0)
