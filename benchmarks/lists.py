@@ -35,7 +35,8 @@ within 1.3x of the 10k figure.
 The PostgreSQL caches are schemas ``radiant_list_bench_<size>`` of a database of the
 benchmark's own, ``radiant_list_bench`` (see :data:`DATABASE`), dropped at the end. ``--keep
 DIR`` keeps the caches (the folder and the database); ``--reuse`` measures the caches a kept
-run left there when they hold the size asked for, instead of filling them again; it refuses
+run left there when they hold the size asked for, instead of filling them again (upgrading
+their schema to the current one first); it refuses
 caches an older version of this benchmark filled (its smaller caches held the larger one's
 oldest tickets, so the pages listed fewer rows there), which must be filled again.
 """
@@ -309,6 +310,16 @@ def _prepare(url: str, schema: str) -> None:
     engine.dispose()
 
 
+def _upgrade(url: str) -> None:
+    """Bring a kept cache to the store's current schema, as ``radiant-ext db upgrade``
+    would: the portal refuses to start on an older one."""
+    from radiant_ext.store import make_engine, upgrade_database
+
+    engine = make_engine(url)
+    upgrade_database(engine)
+    engine.dispose()
+
+
 def _filled(url: str) -> tuple[int, int]:
     """How many tickets the cache at ``url`` holds, and how many of them are the measured
     customers' ((0, 0) when it is not there)."""
@@ -468,6 +479,7 @@ def _fill(database: str, root: Path, size: int, reuse: bool) -> str:
                              f"an older version of this benchmark ({found[1]:,} tickets of "
                              f"store 001 and the head office, not {len(_showcase())}); run "
                              "it without --reuse to fill it again")
+        _upgrade(url)
         print(f"  {database}: {size:,} tickets reused", flush=True)
         return url
     if database == "sqlite":
