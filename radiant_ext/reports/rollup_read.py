@@ -18,7 +18,7 @@ from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Subquery, func, select, union_all
+from sqlalchemy import Subquery, case, func, select, union_all
 
 from radiant_ext.reports._sql import nearest_rank
 from radiant_ext.reports.context import FIRST_DAY, LAST_DAY, ReportContext
@@ -183,30 +183,64 @@ def day_counts(ctx: ReportContext, cube: str, span: Span) -> Counter[date]:
     return Counter({start: int(n) for start, n in ctx.session.execute(stmt)})
 
 
-def pair_counts(ctx: ReportContext, span: Span) -> Counter[str]:
+def _edge_plan(ctx: ReportContext, span: Span
+               ) -> tuple[tuple[date, date] | None, list[tuple[int, Span]]]:
+    """``span`` as a range of whole months (or ``None``) and signed runs of days: a partial
+    month at either end is either added as it is, or its month is taken whole and the days
+    outside the span taken away — whichever holds fewer settled tickets (the ``n`` day
+    cells): a period ending today takes its current month whole, with nothing to take away."""
+    first, last = span
+    head = (first, min(_month_end(first), last)) if first.day != 1 else None
+    tail = ((max(last.replace(day=1), first), last) if last != _month_end(last) else None)
+    if head is not None and head == tail:
+        return None, [(1, head)]
+    low = first if head is None else head[1] + timedelta(days=1)
+    high = last.replace(day=1) if tail is None else tail[0] - timedelta(days=1)
+    high = high.replace(day=1)
+    runs: list[tuple[int, Span]] = []
+    settled = day_counts(ctx, "n", (first.replace(day=1), _month_end(last)))
+    for part, outside in ((head, (first.replace(day=1), first - timedelta(days=1))),
+                          (tail, (last + timedelta(days=1), _month_end(last)))):
+        if part is None:
+            continue
+        if _tickets(settled, outside) < _tickets(settled, part):
+            low, high = min(low, outside[0].replace(day=1)), max(high, part[0].replace(day=1))
+            runs.append((-1, outside))
+        else:
+            runs.append((1, part))
+    return ((low, high) if low <= high else None), runs
+
+
+def _tickets(counts: Counter[date], span: Span) -> int:
+    return sum(n for day, n in counts.items() if span[0] <= day <= span[1])
+
+
+def pair_counts(ctx: ReportContext, span: Span) -> dict[str, int]:
     """Settled tickets per store × item pair key in ``span``: for the whole months the
     running total at the last one minus the one before the first (two rows per pair), plus
-    the ``pair`` cells of the edge blocks."""
+    or minus the ``pair`` cells of the edge blocks (:func:`_edge_plan`), summed per pair in
+    one query."""
     c = CELLS.c
-    months, singles = blocks(*span)
-    counts: Counter[str] = Counter()
+    months, runs = _edge_plan(ctx, span)
+    parts = []
+    for sign, run in runs:
+        singles = blocks(*run)[1]
+        for level in sorted({lv for lv, _ in singles}):
+            parts.append(select(c.key, (c.tickets * sign).label("tickets")).where(
+                c.cube == PAIR_CUBE, c.level == level,
+                c.start.in_([d for lv, d in singles if lv == level])))
     top = top_month(ctx.session.connection()) if months is not None else None
     if months is not None and top is not None:
         upper, lower = min(months[1], top), min(month_before(months[0]), top)
         if lower < upper:
-            stmt = select(c.key, c.start, c.tickets).where(
-                c.cube == PREFIX_CUBE, c.level == PREFIX_LEVEL, c.start.in_((lower, upper)))
-            for key, start, tickets in ctx.session.execute(stmt):
-                counts[key] += int(tickets) if start == upper else -int(tickets)
-    parts = [select(c.key, c.tickets).where(c.cube == PAIR_CUBE, c.level == level,
-                                            c.start.in_([d for lv, d in singles if lv == level]))
-             for level in sorted({lv for lv, _ in singles})]
-    if parts:
-        sub = union_all(*parts).subquery()
-        for key, tickets in ctx.session.execute(
-                select(sub.c.key, func.sum(sub.c.tickets)).group_by(sub.c.key)):
-            counts[key] += int(tickets)
-    return counts
+            change = case((c.start == upper, c.tickets), else_=-c.tickets).label("tickets")
+            parts.append(select(c.key, change).where(
+                c.cube == PREFIX_CUBE, c.level == PREFIX_LEVEL, c.start.in_((lower, upper))))
+    if not parts:
+        return {}
+    sub = union_all(*parts).subquery()
+    stmt = select(sub.c.key, func.sum(sub.c.tickets)).group_by(sub.c.key)
+    return {str(key): int(n) for key, n in ctx.session.execute(stmt)}
 
 
 def percentiles(hist: Sequence[int]) -> tuple[int | None, int | None]:

@@ -25,8 +25,10 @@ NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 PERIODS = ((date(2026, 2, 10), date(2026, 4, 5)), (date(2026, 3, 1), date(2026, 3, 31)),
            (date(2026, 1, 1), date(2026, 5, 31)), (date(2026, 2, 1), None),
            (None, date(2026, 2, 28)), (date(2026, 3, 15), date(2026, 3, 20)),
-           (date(2026, 4, 1), date(2026, 4, 30)), (date(2026, 5, 2), None), (None, None))
-"""Whole months with partial edges, one month, no bound, a few days, months after the data."""
+           (date(2026, 4, 1), date(2026, 4, 30)), (date(2026, 5, 2), None), (None, None),
+           (date(2026, 2, 25), date(2026, 4, 3)), (date(2026, 1, 20), date(2026, 2, 10)))
+"""Whole months with partial edges (a few days of a busy month, most of one), one month, no
+bound, a few days, months after the data, two partial months."""
 
 
 def _ticket(day: int, store: str | None, item: str | None, *, customer: str = "shoppers",
