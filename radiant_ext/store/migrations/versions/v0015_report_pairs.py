@@ -6,7 +6,8 @@ Create Date: 2026-12-05 16:15:00
 
 The ``recurring`` report reads the ``pair`` and ``pairsum`` cubes of ``report_cell`` (a store
 id and an item id, up to 200 characters each, and a separator), so the key column grows from
-200 to 401 characters (on SQLite the cells are emptied first). The roll-ups' rule version 4
+200 to 401 characters (on SQLite the cells are emptied first), and the running totals get
+a covering index, ``ix_report_cell_pairsum``. The roll-ups' rule version 4
 makes the ``report-rollups`` job rebuild them once after the upgrade (docs/reports.md,
 "Roll-ups").
 """
@@ -37,9 +38,14 @@ def _key_length(before: int, after: int) -> None:
 def upgrade() -> None:
     """Apply this revision."""
     _key_length(200, 401)
+    op.create_index('ix_report_cell_pairsum', 'report_cell',
+                    ['cube', 'level', 'start', 'key', 'tickets'],
+                    sqlite_where=sa.text("cube = 'pairsum'"),
+                    postgresql_where=sa.text("cube = 'pairsum'"))
 
 
 def downgrade() -> None:
     """Revert this revision: the pair cubes go, then the keys shrink back."""
+    op.drop_index('ix_report_cell_pairsum', table_name='report_cell')
     op.execute("DELETE FROM report_cell WHERE cube IN ('pair', 'pairsum')")
     _key_length(401, 200)
