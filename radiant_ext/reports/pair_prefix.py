@@ -23,7 +23,7 @@ from sqlalchemy import Connection, Table, func, insert, literal, select, update
 
 from radiant_ext.store import ReportCell
 
-__all__ = ["PAIR_CUBE", "PREFIX_CUBE", "PREFIX_LEVEL", "SEPARATOR", "apply_months",
+__all__ = ["PAIR_CUBE", "PREFIX_CUBE", "PREFIX_INDEX", "PREFIX_LEVEL", "SEPARATOR", "apply_months",
            "build_prefix", "month_after", "month_before", "pair_key", "split_key",
            "top_month"]
 
@@ -32,6 +32,9 @@ PAIR_CUBE = "pair"
 PREFIX_CUBE = "pairsum"
 """The cube of running totals per pair and month."""
 PREFIX_LEVEL = 5
+PREFIX_INDEX = "ix_report_cell_pairsum"
+"""The covering partial index of the running totals; SQLite's planner, going by its
+statistics of the whole table, would rather take the primary key, so the read names it."""
 SEPARATOR = "\x1f"
 """Between the store and the item in a pair's key (neither id holds a control character)."""
 _CELLS = cast(Table, ReportCell.__table__)

@@ -18,13 +18,14 @@ from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Subquery, case, func, select, union_all
+from sqlalchemy import Date, Subquery, bindparam, func, select, text, union_all
 
 from radiant_ext.reports._sql import nearest_rank
 from radiant_ext.reports.context import FIRST_DAY, LAST_DAY, ReportContext
 from radiant_ext.reports.pair_prefix import (
     PAIR_CUBE,
     PREFIX_CUBE,
+    PREFIX_INDEX,
     PREFIX_LEVEL,
     month_before,
     top_month,
@@ -218,8 +219,7 @@ def _tickets(counts: Counter[date], span: Span) -> int:
 def pair_counts(ctx: ReportContext, span: Span) -> dict[str, int]:
     """Settled tickets per store × item pair key in ``span``: for the whole months the
     running total at the last one minus the one before the first (two rows per pair), plus
-    or minus the ``pair`` cells of the edge blocks (:func:`_edge_plan`), summed per pair in
-    one query."""
+    or minus the ``pair`` cells of the edge blocks (:func:`_edge_plan`)."""
     c = CELLS.c
     months, runs = _edge_plan(ctx, span)
     parts = []
@@ -229,18 +229,33 @@ def pair_counts(ctx: ReportContext, span: Span) -> dict[str, int]:
             parts.append(select(c.key, (c.tickets * sign).label("tickets")).where(
                 c.cube == PAIR_CUBE, c.level == level,
                 c.start.in_([d for lv, d in singles if lv == level])))
+    counts: dict[str, int] = {}
     top = top_month(ctx.session.connection()) if months is not None else None
     if months is not None and top is not None:
         upper, lower = min(months[1], top), min(month_before(months[0]), top)
         if lower < upper:
-            change = case((c.start == upper, c.tickets), else_=-c.tickets).label("tickets")
-            parts.append(select(c.key, change).where(
-                c.cube == PREFIX_CUBE, c.level == PREFIX_LEVEL, c.start.in_((lower, upper))))
-    if not parts:
-        return {}
-    sub = union_all(*parts).subquery()
-    stmt = select(sub.c.key, func.sum(sub.c.tickets)).group_by(sub.c.key)
-    return {str(key): int(n) for key, n in ctx.session.execute(stmt)}
+            counts = _month_totals(ctx, lower, upper)
+    if parts:
+        sub = union_all(*parts).subquery()
+        stmt = select(sub.c.key, func.sum(sub.c.tickets)).group_by(sub.c.key)
+        for key, n in ctx.session.execute(stmt):
+            counts[key] = counts.get(key, 0) + int(n)
+    return counts
+
+
+def _month_totals(ctx: ReportContext, lower: date, upper: date) -> dict[str, int]:
+    """Per pair, the running total at month ``upper`` minus the one at ``lower``, read from
+    the covering index ``PREFIX_INDEX`` (SQLite is told to: by its statistics of the whole
+    table it would take the primary key and read the wide cell rows, four times slower)."""
+    sqlite = ctx.session.get_bind().dialect.name == "sqlite"
+    stmt = text(
+        'SELECT "key", SUM(CASE WHEN start = :upper THEN tickets ELSE -tickets END) '
+        f"FROM report_cell{f' INDEXED BY {PREFIX_INDEX}' if sqlite else ''} "
+        f"WHERE cube = '{PREFIX_CUBE}' AND level = :level AND start IN (:lower, :upper) "
+        'GROUP BY "key"').bindparams(bindparam("upper", type_=Date),
+                                     bindparam("lower", type_=Date))
+    return {str(key): int(n) for key, n in ctx.session.execute(
+        stmt, {"upper": upper, "lower": lower, "level": PREFIX_LEVEL})}
 
 
 def percentiles(hist: Sequence[int]) -> tuple[int | None, int | None]:
