@@ -74,6 +74,11 @@ def format_value(value: Any, kind: str, language: str, currency: str | None = No
     if kind == "text" or isinstance(value, str | bool):
         return str(value)
     if kind == "percent":
+        signs = _whole_signs(locale)
+        if type(value) is float and signs is not None and round(value, 1) == value:
+            tenths = _percent_signs(locale)
+            if tenths is not None:
+                return _tenths(value, *signs, *tenths)
         return _number(Decimal(str(value)) / 100, "#,##0.0%", locale)
     if kind == "money":
         if currency:
@@ -92,6 +97,28 @@ def _whole(value: int, group: str, minus: str) -> str:
     """``value`` with its digits grouped by three (``12,345`` / ``12 345``)."""
     text = f"{abs(value):,}".replace(",", group)
     return minus + text if value < 0 else text
+
+
+def _tenths(value: float, group: str, minus: str, decimal: str, percent: str) -> str:
+    """``value`` (a whole number of tenths) as a percentage with one decimal."""
+    text = f"{abs(value):,.1f}".replace(",", "\0").replace(".", decimal).replace("\0", group)
+    return f"{minus if value < 0 else ''}{text}{percent}"
+
+
+_TENTHS = (0.0, 0.5, 5.0, 12.5, 99.9, 100.0, 1234.5, -3.5, -1234.5)
+
+
+@lru_cache(maxsize=8)
+def _percent_signs(locale: str) -> tuple[str, str] | None:
+    """The decimal and percent signs of ``locale`` when :func:`_tenths` writes percentages
+    as Babel's ``#,##0.0%`` does (checked once per language on samples), else ``None``."""
+    number_symbols = Locale.parse(locale).number_symbols.get("latn", {})
+    tenths = str(number_symbols.get("decimal", ".")), str(number_symbols.get("percentSign", "%"))
+    signs = _whole_signs(locale)
+    same = signs is not None and all(
+        _tenths(v, *signs, *tenths) == _number(Decimal(str(v)) / 100, "#,##0.0%", locale)
+        for v in _TENTHS)
+    return tenths if same else None
 
 
 _SAMPLES = (0, 7, 999, 1000, 1234, 12345, 123456, 1234567, -1, -999, -1234, -1234567)
