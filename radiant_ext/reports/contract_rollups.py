@@ -48,10 +48,12 @@ from radiant_ext.reports.outage import outage_seconds
 from radiant_ext.reports.rollups import (
     BATCH,
     LEVEL_COLUMNS,
+    Changes,
     RefreshResult,
     _chunks,
     block_start,
     block_starts,
+    take_in,
 )
 from radiant_ext.reports.settings import PenaltyRule, ReportSettings
 from radiant_ext.store import (
@@ -258,23 +260,11 @@ def refresh_contracts(conn: Connection, figures: ContractFigures, now: datetime,
         return RefreshResult(False)
     built_as_of = state.as_of.replace(tzinfo=UTC)
     as_of = max(built_as_of, now)
-    dirty = conn.execute(select(ContractDirty.id, ContractDirty.ticket_id)
-                         .order_by(ContractDirty.id).limit(limit + 1)).all()
-    pending = len(dirty) > limit
-    if pending and not partial:
-        return RefreshResult(True, pending=True)
-    dirty = dirty[:limit]
-    settling = _settling(conn, figures, as_of) if as_of > built_as_of else []
-    if not dirty and not settling:
-        return RefreshResult(True, 0, time.perf_counter() - started)
-    _lock(conn)
-    ids = sorted({t for _, t in dirty} | set(settling))
-    _apply(conn, ids, figures, as_of)
-    for chunk in _chunks([i for i, _ in dirty]):
-        conn.execute(delete(ContractDirty).where(ContractDirty.id.in_(chunk)))
-    conn.execute(update(ContractRollupState).where(ContractRollupState.id == 1)
-                 .values(as_of=as_of))
-    return RefreshResult(True, len(ids), time.perf_counter() - started, pending)
+    return take_in(
+        conn, Changes(ContractDirty, ContractRollupState, lambda: _lock(conn),
+                      lambda: _settling(conn, figures, as_of),
+                      lambda ids: _apply(conn, ids, figures, as_of)),
+        built_as_of=built_as_of, as_of=as_of, limit=limit, partial=partial, started=started)
 
 
 def _all_contributions(conn: Connection, figures: ContractFigures, as_of: datetime

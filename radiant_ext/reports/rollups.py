@@ -17,7 +17,7 @@ from __future__ import annotations
 import time
 from bisect import bisect_right
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, cast
@@ -54,8 +54,9 @@ from radiant_ext.store import (
 )
 from radiant_ext.store.rollups import GROUP_COLUMNS, HIST_BUCKETS, HIST_COLUMNS, HIST_GROUP
 
-__all__ = ["CUBES", "LEVEL_COLUMNS", "MEASURES", "POOR_RATING", "RefreshResult", "block_starts",
-           "contribution", "rebuild", "refresh", "rollup_state", "source"]
+__all__ = ["CUBES", "Changes", "LEVEL_COLUMNS", "MEASURES", "POOR_RATING", "RefreshResult",
+           "block_starts", "contribution", "rebuild", "refresh", "rollup_state", "source",
+           "take_in"]
 
 VERSION = 4
 """The rules a contribution follows; a state row of another version needs a rebuild.
@@ -286,23 +287,53 @@ def refresh(conn: Connection, zone: ZoneInfo, now: datetime, *, limit: int = 50 
     state = rollup_state(conn)
     if state is None or state.time_zone != zone.key or state.version != VERSION:
         return RefreshResult(False)
-    as_of = max(state.as_of.replace(tzinfo=UTC), now)
-    dirty = conn.execute(select(ReportDirty.id, ReportDirty.ticket_id)
-                         .order_by(ReportDirty.id).limit(limit + 1)).all()
+    built_as_of = state.as_of.replace(tzinfo=UTC)
+    as_of = max(built_as_of, now)
+    return take_in(
+        conn, Changes(ReportDirty, ReportRollupState, lambda: _lock(conn),
+                      lambda: _settling(conn, as_of), lambda ids: _apply(conn, ids, zone, as_of)),
+        built_as_of=built_as_of, as_of=as_of, limit=limit, partial=partial, started=started)
+
+
+@dataclass(frozen=True)
+class Changes:
+    """Where a family of roll-ups records changes and how it takes a ticket in."""
+
+    dirty: Any
+    """The table the triggers record changed tickets in (``id``, ``ticket_id``)."""
+    state: Any
+    """The one-row state table (``id`` 1, ``as_of``)."""
+    lock: Callable[[], object]
+    """Take the state row's lock."""
+    settling: Callable[[], list[int]]
+    """The live tickets the clock settled since the last judgement."""
+    apply: Callable[[list[int]], None]
+    """Replace those tickets' contributions by their current ones."""
+
+
+def take_in(conn: Connection, changes: Changes, *, built_as_of: datetime, as_of: datetime,
+            limit: int, partial: bool, started: float) -> RefreshResult:
+    """Take up to ``limit`` recorded changes (the oldest first) and the tickets the clock
+    settled into a family's roll-ups, judged at ``as_of``; move its state's ``as_of`` on.
+
+    With more changes waiting, ``pending`` is set, and nothing is done unless ``partial``.
+    """
+    dirty_table = changes.dirty
+    dirty = conn.execute(select(dirty_table.id, dirty_table.ticket_id)
+                         .order_by(dirty_table.id).limit(limit + 1)).all()
     pending = len(dirty) > limit
     if pending and not partial:
         return RefreshResult(True, pending=True)
     dirty = dirty[:limit]
-    settling = _settling(conn, as_of) if as_of > state.as_of.replace(tzinfo=UTC) else []
+    settling = changes.settling() if as_of > built_as_of else []
     if not dirty and not settling:
         return RefreshResult(True, 0, time.perf_counter() - started)
-    _lock(conn)
+    changes.lock()
     ids = sorted({t for _, t in dirty} | set(settling))
-    _apply(conn, ids, zone, as_of)
+    changes.apply(ids)
     for chunk in _chunks([i for i, _ in dirty]):
-        conn.execute(delete(ReportDirty).where(ReportDirty.id.in_(chunk)))
-    conn.execute(update(ReportRollupState).where(ReportRollupState.id == 1)
-                 .values(as_of=as_of))
+        conn.execute(delete(dirty_table).where(dirty_table.id.in_(chunk)))
+    conn.execute(update(changes.state).where(changes.state.id == 1).values(as_of=as_of))
     return RefreshResult(True, len(ids), time.perf_counter() - started, pending)
 
 
