@@ -53,6 +53,7 @@ from radiant_ext.reports.rollups import (
     _chunks,
     block_start,
     block_starts,
+    start_over,
     take_in,
 )
 from radiant_ext.reports.settings import PenaltyRule, ReportSettings
@@ -305,19 +306,9 @@ def rebuild_contracts(conn: Connection, figures: ContractFigures, now: datetime
     :func:`refresh_contracts`. The caller commits.
     """
     started = time.perf_counter()
-    _lock(conn)
-    newest = conn.scalar(select(func.max(ContractDirty.id)))
-    for table in (ContractCell, ContractContribution, ContractLive):
-        conn.execute(delete(table))
-    if newest is not None:
-        conn.execute(delete(ContractDirty).where(ContractDirty.id <= newest))
-    count = 0
-    for read, settled, live in _all_contributions(conn, figures, now):
-        if settled:
-            conn.execute(insert(ContractContribution), settled)
-        if live:
-            conn.execute(insert(ContractLive), live)
-        count += read
+    count = start_over(conn, ContractDirty, lambda: _lock(conn),
+                       (ContractCell, ContractContribution, ContractLive),
+                       _all_contributions(conn, figures, now))
     _cells_from_contributions(conn)
     conn.execute(update(ContractRollupState).where(ContractRollupState.id == 1).values(
         fingerprint=fingerprint(figures.settings, figures.directory), as_of=now,

@@ -56,7 +56,7 @@ from radiant_ext.store.rollups import GROUP_COLUMNS, HIST_BUCKETS, HIST_COLUMNS,
 
 __all__ = ["CUBES", "Changes", "LEVEL_COLUMNS", "MEASURES", "POOR_RATING", "RefreshResult",
            "block_starts", "contribution", "rebuild", "refresh", "rollup_state", "source",
-           "take_in"]
+           "start_over", "take_in"]
 
 VERSION = 4
 """The rules a contribution follows; a state row of another version needs a rebuild.
@@ -338,8 +338,8 @@ def take_in(conn: Connection, changes: Changes, *, built_as_of: datetime, as_of:
 
 
 def _contributions(conn: Connection, zone: ZoneInfo, as_of: datetime
-                   ) -> Iterable[tuple[list[dict[str, Any]], list[dict[str, Any]]]]:
-    """Every cache row as (contributions, live ids), a batch at a time."""
+                   ) -> Iterable[tuple[int, list[dict[str, Any]], list[dict[str, Any]]]]:
+    """Every cache row as (rows read, contributions, live ids), a batch at a time."""
     result = conn.execute(source().execution_options(yield_per=10 * BATCH))
     for rows in result.partitions():
         settled, live = [], []
@@ -349,7 +349,7 @@ def _contributions(conn: Connection, zone: ZoneInfo, as_of: datetime
                 live.append({"ticket_id": row.ticket_id})
             else:
                 settled.append(c)
-        yield settled, live
+        yield len(rows), settled, live
 
 
 def _cells_from_contributions(conn: Connection) -> None:
@@ -429,21 +429,34 @@ def rebuild(conn: Connection, zone: ZoneInfo, now: datetime) -> RefreshResult:
     :func:`refresh`. The caller commits.
     """
     started = time.perf_counter()
-    _lock(conn)
-    newest = conn.scalar(select(func.max(ReportDirty.id)))
-    for table in (ReportCell, ReportContribution, ReportLive):
-        conn.execute(delete(table))
-    if newest is not None:
-        conn.execute(delete(ReportDirty).where(ReportDirty.id <= newest))
-    count = 0
-    for settled, live in _contributions(conn, zone, now):
-        if settled:
-            conn.execute(insert(ReportContribution), settled)
-        if live:
-            conn.execute(insert(ReportLive), live)
-        count += len(settled) + len(live)
+    count = start_over(conn, ReportDirty, lambda: _lock(conn),
+                       (ReportCell, ReportContribution, ReportLive),
+                       _contributions(conn, zone, now))
     _cells_from_contributions(conn)
     build_prefix(conn)
     conn.execute(update(ReportRollupState).where(ReportRollupState.id == 1).values(
         time_zone=zone.key, as_of=now, built_at=datetime.now(UTC), version=VERSION))
     return RefreshResult(True, count, time.perf_counter() - started)
+
+
+def start_over(conn: Connection, dirty: Any, lock: Callable[[], object],
+               tables: tuple[Any, Any, Any],
+               batches: Iterable[tuple[int, list[dict[str, Any]], list[dict[str, Any]]]]) -> int:
+    """Empty a family's ``tables`` (cells, contributions, live) under its lock, forget the
+    changes recorded so far in ``dirty``, and store the contributions and live ids of
+    ``batches`` (read after the emptying); return the number of tickets read."""
+    lock()
+    newest = conn.scalar(select(func.max(dirty.id)))
+    cells, contributions, live_table = tables
+    for table in tables:
+        conn.execute(delete(table))
+    if newest is not None:
+        conn.execute(delete(dirty).where(dirty.id <= newest))
+    count = 0
+    for read, settled, live in batches:
+        if settled:
+            conn.execute(insert(contributions), settled)
+        if live:
+            conn.execute(insert(live_table), live)
+        count += read
+    return count
