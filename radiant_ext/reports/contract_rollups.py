@@ -24,7 +24,6 @@ import json
 import math
 import time
 from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, cast
@@ -50,9 +49,10 @@ from radiant_ext.reports.rollups import (
     LEVEL_COLUMNS,
     Changes,
     RefreshResult,
-    _chunks,
     block_start,
     block_starts,
+    every_contribution,
+    replace_contributions,
     start_over,
     take_in,
 )
@@ -216,26 +216,10 @@ def _upsert_cells(conn: Connection, deltas: dict[CellKey, CellSums]) -> None:
 
 def _apply(conn: Connection, ids: list[int], figures: ContractFigures, as_of: datetime) -> None:
     """Replace the contributions of tickets ``ids`` by their current ones, cells included."""
-    contrib, live = CONTRIBUTIONS, CONTRACT_LIVE
     deltas: dict[CellKey, CellSums] = defaultdict(lambda: [0, 0, 0, 0])
-    for chunk in _chunks(ids):
-        for old in conn.execute(select(contrib).where(contrib.c.ticket_id.in_(chunk))):
-            _add_cells(deltas, dict(old._mapping), -1)
-        new, still_live = [], []
-        for row in conn.execute(select(*SOURCE).where(_T.ticket_id.in_(chunk))):
-            found = contributions(row, figures, as_of)
-            if found is None:
-                still_live.append({"ticket_id": row.ticket_id})
-                continue
-            for c in found:
-                new.append(c)
-                _add_cells(deltas, c, +1)
-        conn.execute(delete(contrib).where(contrib.c.ticket_id.in_(chunk)))
-        conn.execute(delete(live).where(live.c.ticket_id.in_(chunk)))
-        if new:
-            conn.execute(insert(contrib), new)
-        if still_live:
-            conn.execute(insert(live), still_live)
+    replace_contributions(conn, ids, (CONTRIBUTIONS, CONTRACT_LIVE), select(*SOURCE),
+                          lambda row: contributions(row, figures, as_of),
+                          lambda c, sign: _add_cells(deltas, c, sign))
     _upsert_cells(conn, deltas)
 
 
@@ -268,21 +252,6 @@ def refresh_contracts(conn: Connection, figures: ContractFigures, now: datetime,
         built_as_of=built_as_of, as_of=as_of, limit=limit, partial=partial, started=started)
 
 
-def _all_contributions(conn: Connection, figures: ContractFigures, as_of: datetime
-                       ) -> Iterable[tuple[int, list[dict[str, Any]], list[dict[str, Any]]]]:
-    """Every cache row as (rows read, contribution rows, live ids), a batch at a time."""
-    result = conn.execute(select(*SOURCE).execution_options(yield_per=10 * BATCH))
-    for rows in result.partitions():
-        settled, live = [], []
-        for row in rows:
-            found = contributions(row, figures, as_of)
-            if found is None:
-                live.append({"ticket_id": row.ticket_id})
-            else:
-                settled.extend(found)
-        yield len(rows), settled, live
-
-
 def _cells_from_contributions(conn: Connection) -> None:
     """Sum the contributions into day cells, then each level's cells into the next one's."""
     c, cells = CONTRIBUTIONS.c, CONTRACT_CELLS.c
@@ -308,7 +277,8 @@ def rebuild_contracts(conn: Connection, figures: ContractFigures, now: datetime
     started = time.perf_counter()
     count = start_over(conn, ContractDirty, lambda: _lock(conn),
                        (ContractCell, ContractContribution, ContractLive),
-                       _all_contributions(conn, figures, now))
+                       every_contribution(conn, select(*SOURCE),
+                                          lambda row: contributions(row, figures, now)))
     _cells_from_contributions(conn)
     conn.execute(update(ContractRollupState).where(ContractRollupState.id == 1).values(
         fingerprint=fingerprint(figures.settings, figures.directory), as_of=now,

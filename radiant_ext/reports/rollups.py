@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     Connection,
+    Select,
     Table,
     bindparam,
     case,
@@ -56,7 +57,7 @@ from radiant_ext.store.rollups import GROUP_COLUMNS, HIST_BUCKETS, HIST_COLUMNS,
 
 __all__ = ["CUBES", "Changes", "LEVEL_COLUMNS", "MEASURES", "POOR_RATING", "RefreshResult",
            "block_starts", "contribution", "rebuild", "refresh", "rollup_state", "source",
-           "start_over", "take_in"]
+           "every_contribution", "replace_contributions", "start_over", "take_in"]
 
 VERSION = 4
 """The rules a contribution follows; a state row of another version needs a rebuild.
@@ -239,32 +240,75 @@ def _upsert_cells(conn: Connection, deltas: dict[tuple[str, int, date, str], dic
             [{f"b_{k}": r[k] for k in ("cube", "level", "start", "key")} for r in emptied])
 
 
+Contribute = Callable[[Any], list[dict[str, Any]] | None]
+"""A cache row's contributions, ``None`` for a live ticket."""
+Rows = Select[*tuple[Any, ...]]
+"""A select of cache rows."""
+
+
+def _one(zone: ZoneInfo, as_of: datetime) -> Contribute:
+    """:func:`contribution` as a list of contributions (one), ``None`` when live."""
+    def contribute(row: Any) -> list[dict[str, Any]] | None:
+        c = contribution(row, zone, as_of)
+        return None if c is None else [c]
+    return contribute
+
+
 def _apply(conn: Connection, ids: list[int], zone: ZoneInfo, as_of: datetime) -> None:
     """Replace the contributions of tickets ``ids`` by their current ones, cells included."""
-    contrib, live = CONTRIBUTIONS, LIVE
     deltas: dict[tuple[str, int, date, str], dict[str, int]] = defaultdict(dict)
+    replace_contributions(conn, ids, (CONTRIBUTIONS, LIVE), source(), _one(zone, as_of),
+                          lambda c, sign: _add_cells(deltas, c, sign))
+    _upsert_cells(conn, deltas)
+    month = len(LEVEL_COLUMNS) - 1
+    apply_months(conn, {(key, start): values.get("tickets", 0)
+                        for (cube, level, start, key), values in deltas.items()
+                        if cube == PAIR_CUBE and level == month})
+
+
+def replace_contributions(conn: Connection, ids: Sequence[int], tables: tuple[Table, Table],
+                          stmt: Rows, contribute: Contribute,
+                          add: Callable[[dict[str, Any], int], None]) -> None:
+    """For tickets ``ids``: ``add`` each stored contribution with sign -1, read the cache rows
+    (``stmt``, restricted to the ids), ``add`` each current contribution with +1, and store
+    them in place of the old ones (``tables``: contributions, live ids); ``contribute`` gives
+    a row's contributions, ``None`` for a live ticket."""
+    contrib, live = tables
     for chunk in _chunks(ids):
         for old in conn.execute(select(contrib).where(contrib.c.ticket_id.in_(chunk))):
-            _add_cells(deltas, dict(old._mapping), -1)
+            add(dict(old._mapping), -1)
         new, still_live = [], []
-        for row in conn.execute(source().where(_T.ticket_id.in_(chunk))):
-            c = contribution(row, zone, as_of)
-            if c is None:
+        for row in conn.execute(stmt.where(_T.ticket_id.in_(chunk))):
+            found = contribute(row)
+            if found is None:
                 still_live.append({"ticket_id": row.ticket_id})
-            else:
+                continue
+            for c in found:
                 new.append(c)
-                _add_cells(deltas, c, +1)
+                add(c, +1)
         conn.execute(delete(contrib).where(contrib.c.ticket_id.in_(chunk)))
         conn.execute(delete(live).where(live.c.ticket_id.in_(chunk)))
         if new:
             conn.execute(insert(contrib), new)
         if still_live:
             conn.execute(insert(live), still_live)
-    _upsert_cells(conn, deltas)
-    month = len(LEVEL_COLUMNS) - 1
-    apply_months(conn, {(key, start): values.get("tickets", 0)
-                        for (cube, level, start, key), values in deltas.items()
-                        if cube == PAIR_CUBE and level == month})
+
+
+def every_contribution(conn: Connection, stmt: Rows, contribute: Contribute
+                       ) -> Iterable[tuple[int, list[dict[str, Any]], list[dict[str, Any]]]]:
+    """Every cache row of ``stmt`` as (rows read, contributions, live ids), a batch at a
+    time (for :func:`start_over`)."""
+    result = conn.execute(stmt.execution_options(yield_per=10 * BATCH))
+    for rows in result.partitions():
+        settled: list[dict[str, Any]] = []
+        live: list[dict[str, Any]] = []
+        for row in rows:
+            found = contribute(row)
+            if found is None:
+                live.append({"ticket_id": row.ticket_id})
+            else:
+                settled.extend(found)
+        yield len(rows), settled, live
 
 
 def _settling(conn: Connection, now: datetime) -> list[int]:
@@ -335,21 +379,6 @@ def take_in(conn: Connection, changes: Changes, *, built_as_of: datetime, as_of:
         conn.execute(delete(dirty_table).where(dirty_table.id.in_(chunk)))
     conn.execute(update(changes.state).where(changes.state.id == 1).values(as_of=as_of))
     return RefreshResult(True, len(ids), time.perf_counter() - started, pending)
-
-
-def _contributions(conn: Connection, zone: ZoneInfo, as_of: datetime
-                   ) -> Iterable[tuple[int, list[dict[str, Any]], list[dict[str, Any]]]]:
-    """Every cache row as (rows read, contributions, live ids), a batch at a time."""
-    result = conn.execute(source().execution_options(yield_per=10 * BATCH))
-    for rows in result.partitions():
-        settled, live = [], []
-        for row in rows:
-            c = contribution(row, zone, as_of)
-            if c is None:
-                live.append({"ticket_id": row.ticket_id})
-            else:
-                settled.append(c)
-        yield len(rows), settled, live
 
 
 def _cells_from_contributions(conn: Connection) -> None:
@@ -431,7 +460,7 @@ def rebuild(conn: Connection, zone: ZoneInfo, now: datetime) -> RefreshResult:
     started = time.perf_counter()
     count = start_over(conn, ReportDirty, lambda: _lock(conn),
                        (ReportCell, ReportContribution, ReportLive),
-                       _contributions(conn, zone, now))
+                       every_contribution(conn, source(), _one(zone, now)))
     _cells_from_contributions(conn)
     build_prefix(conn)
     conn.execute(update(ReportRollupState).where(ReportRollupState.id == 1).values(
