@@ -29,6 +29,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Mapped, mapped_column
 
 from radiant_ext.store.models import Base, TicketCache
+from radiant_ext.store.rollups import dirty_triggers, drop_dirty_triggers
 
 __all__ = [
     "CONTRACT_WATCHED_COLUMNS",
@@ -112,43 +113,13 @@ class ContractRollupState(Base):
 
 def contract_trigger_statements(dialect: str) -> list[str]:
     """The DDL of the triggers that record every change of ``ticket_cache`` the contract
-    figures read in ``contract_dirty`` (SQLite or PostgreSQL; other databases get none)."""
-    insert = "INSERT INTO contract_dirty (ticket_id) VALUES"
-    if dialect == "sqlite":
-        changed = " OR ".join(f"OLD.{c} IS NOT NEW.{c}" for c in CONTRACT_WATCHED_COLUMNS)
-        return [
-            f"CREATE TRIGGER contract_dirty_insert AFTER INSERT ON ticket_cache BEGIN "
-            f"{insert} (NEW.ticket_id); END",
-            f"CREATE TRIGGER contract_dirty_update AFTER UPDATE ON ticket_cache "
-            f"WHEN {changed} BEGIN {insert} (OLD.ticket_id); {insert} (NEW.ticket_id); END",
-            f"CREATE TRIGGER contract_dirty_delete AFTER DELETE ON ticket_cache BEGIN "
-            f"{insert} (OLD.ticket_id); END",
-        ]
-    if dialect == "postgresql":
-        changed = " OR ".join(f"OLD.{c} IS DISTINCT FROM NEW.{c}"
-                              for c in CONTRACT_WATCHED_COLUMNS)
-        return [
-            "CREATE FUNCTION contract_dirty_mark() RETURNS trigger LANGUAGE plpgsql AS $$ "
-            f"BEGIN IF TG_OP <> 'INSERT' THEN {insert} (OLD.ticket_id); END IF; "
-            f"IF TG_OP <> 'DELETE' THEN {insert} (NEW.ticket_id); END IF; RETURN NULL; END $$",
-            "CREATE TRIGGER contract_dirty_insert AFTER INSERT OR DELETE ON ticket_cache "
-            "FOR EACH ROW EXECUTE FUNCTION contract_dirty_mark()",
-            f"CREATE TRIGGER contract_dirty_update AFTER UPDATE ON ticket_cache FOR EACH ROW "
-            f"WHEN ({changed}) EXECUTE FUNCTION contract_dirty_mark()",
-        ]
-    return []
+    figures read in ``contract_dirty`` (:func:`~radiant_ext.store.rollups.dirty_triggers`)."""
+    return dirty_triggers(dialect, "contract_dirty", CONTRACT_WATCHED_COLUMNS)
 
 
 def contract_drop_trigger_statements(dialect: str) -> list[str]:
     """The DDL that removes what :func:`contract_trigger_statements` made."""
-    if dialect == "sqlite":
-        return [f"DROP TRIGGER IF EXISTS contract_dirty_{op}"
-                for op in ("insert", "update", "delete")]
-    if dialect == "postgresql":
-        return ["DROP TRIGGER IF EXISTS contract_dirty_insert ON ticket_cache",
-                "DROP TRIGGER IF EXISTS contract_dirty_update ON ticket_cache",
-                "DROP FUNCTION IF EXISTS contract_dirty_mark()"]
-    return []
+    return drop_dirty_triggers(dialect, "contract_dirty")
 
 
 @event.listens_for(Base.metadata, "after_create")

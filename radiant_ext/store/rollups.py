@@ -21,6 +21,7 @@ See ``docs/reports.md``, "Roll-ups".
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -54,6 +55,8 @@ __all__ = [
     "ReportRollupState",
     "WATCHED_COLUMNS",
     "drop_rating_trigger_statements",
+    "dirty_triggers",
+    "drop_dirty_triggers",
     "drop_trigger_statements",
     "rating_trigger_statements",
     "trigger_statements",
@@ -182,47 +185,56 @@ class ReportRollupState(Base):
     version: Mapped[int] = mapped_column(Integer, default=0)
 
 
-def trigger_statements(dialect: str) -> list[str]:
-    """The DDL of the triggers that record every change of ``ticket_cache`` in
-    ``report_dirty`` (SQLite or PostgreSQL; other databases get none)."""
-    changed = " OR ".join(f"OLD.{c} IS DISTINCT FROM NEW.{c}" for c in WATCHED_COLUMNS)
+def dirty_triggers(dialect: str, dirty: str, watched: Sequence[str]) -> list[str]:
+    """The DDL of the triggers that record in table ``dirty`` every insert and delete of a
+    ``ticket_cache`` row and every update of one of its ``watched`` columns (SQLite or
+    PostgreSQL; other databases get none). Triggers ``<dirty>_insert``, ``_update``,
+    ``_delete`` (PostgreSQL: the first covers deletes too, through ``<dirty>_mark()``)."""
+    insert = f"INSERT INTO {dirty} (ticket_id) VALUES"
     if dialect == "sqlite":
-        changed_sqlite = " OR ".join(f"OLD.{c} IS NOT NEW.{c}" for c in WATCHED_COLUMNS)
-        insert = "INSERT INTO report_dirty (ticket_id) VALUES"
+        changed = " OR ".join(f"OLD.{c} IS NOT NEW.{c}" for c in watched)
         return [
-            f"CREATE TRIGGER report_dirty_insert AFTER INSERT ON ticket_cache BEGIN "
+            f"CREATE TRIGGER {dirty}_insert AFTER INSERT ON ticket_cache BEGIN "
             f"{insert} (NEW.ticket_id); END",
-            f"CREATE TRIGGER report_dirty_update AFTER UPDATE ON ticket_cache "
-            f"WHEN {changed_sqlite} BEGIN {insert} (OLD.ticket_id); "
-            f"{insert} (NEW.ticket_id); END",
-            f"CREATE TRIGGER report_dirty_delete AFTER DELETE ON ticket_cache BEGIN "
+            f"CREATE TRIGGER {dirty}_update AFTER UPDATE ON ticket_cache "
+            f"WHEN {changed} BEGIN {insert} (OLD.ticket_id); {insert} (NEW.ticket_id); END",
+            f"CREATE TRIGGER {dirty}_delete AFTER DELETE ON ticket_cache BEGIN "
             f"{insert} (OLD.ticket_id); END",
         ]
     if dialect == "postgresql":
+        changed = " OR ".join(f"OLD.{c} IS DISTINCT FROM NEW.{c}" for c in watched)
         return [
-            "CREATE FUNCTION report_dirty_mark() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-            "IF TG_OP <> 'INSERT' THEN INSERT INTO report_dirty (ticket_id) "
-            "VALUES (OLD.ticket_id); END IF; "
-            "IF TG_OP <> 'DELETE' THEN INSERT INTO report_dirty (ticket_id) "
-            "VALUES (NEW.ticket_id); END IF; RETURN NULL; END $$",
-            "CREATE TRIGGER report_dirty_insert AFTER INSERT OR DELETE ON ticket_cache "
-            "FOR EACH ROW EXECUTE FUNCTION report_dirty_mark()",
-            f"CREATE TRIGGER report_dirty_update AFTER UPDATE ON ticket_cache FOR EACH ROW "
-            f"WHEN ({changed}) EXECUTE FUNCTION report_dirty_mark()",
+            f"CREATE FUNCTION {dirty}_mark() RETURNS trigger LANGUAGE plpgsql AS $$ "
+            f"BEGIN IF TG_OP <> 'INSERT' THEN {insert} (OLD.ticket_id); END IF; "
+            f"IF TG_OP <> 'DELETE' THEN {insert} (NEW.ticket_id); END IF; RETURN NULL; END $$",
+            f"CREATE TRIGGER {dirty}_insert AFTER INSERT OR DELETE ON ticket_cache "
+            f"FOR EACH ROW EXECUTE FUNCTION {dirty}_mark()",
+            f"CREATE TRIGGER {dirty}_update AFTER UPDATE ON ticket_cache FOR EACH ROW "
+            f"WHEN ({changed}) EXECUTE FUNCTION {dirty}_mark()",
         ]
     return []
+
+
+def drop_dirty_triggers(dialect: str, dirty: str) -> list[str]:
+    """The DDL that removes what :func:`dirty_triggers` made for table ``dirty``."""
+    if dialect == "sqlite":
+        return [f"DROP TRIGGER IF EXISTS {dirty}_{op}" for op in ("insert", "update", "delete")]
+    if dialect == "postgresql":
+        return [f"DROP TRIGGER IF EXISTS {dirty}_insert ON ticket_cache",
+                f"DROP TRIGGER IF EXISTS {dirty}_update ON ticket_cache",
+                f"DROP FUNCTION IF EXISTS {dirty}_mark()"]
+    return []
+
+
+def trigger_statements(dialect: str) -> list[str]:
+    """The DDL of the triggers that record every change of ``ticket_cache`` the roll-ups
+    read in ``report_dirty`` (:func:`dirty_triggers`)."""
+    return dirty_triggers(dialect, "report_dirty", WATCHED_COLUMNS)
 
 
 def drop_trigger_statements(dialect: str) -> list[str]:
     """The DDL that removes what :func:`trigger_statements` made."""
-    if dialect == "sqlite":
-        return [f"DROP TRIGGER IF EXISTS report_dirty_{op}"
-                for op in ("insert", "update", "delete")]
-    if dialect == "postgresql":
-        return ["DROP TRIGGER IF EXISTS report_dirty_insert ON ticket_cache",
-                "DROP TRIGGER IF EXISTS report_dirty_update ON ticket_cache",
-                "DROP FUNCTION IF EXISTS report_dirty_mark()"]
-    return []
+    return drop_dirty_triggers(dialect, "report_dirty")
 
 
 def rating_trigger_statements(dialect: str) -> list[str]:
