@@ -15,7 +15,7 @@ from collections import defaultdict
 from dataclasses import replace
 from typing import Any
 
-from sqlalchemy import func, select, union_all
+from sqlalchemy import func, select
 from sqlalchemy.sql import ColumnElement
 
 from radiant_ext.reports.context import ReportContext
@@ -25,7 +25,7 @@ from radiant_ext.reports.contract_rollups import (
     contract_state,
     refresh_contracts,
 )
-from radiant_ext.reports.rollup_read import MONTH, PAGE_REFRESH_LIMIT, Span, _span, blocks
+from radiant_ext.reports.rollup_read import MONTH, PAGE_REFRESH_LIMIT, Span, _span, span_cells
 from radiant_ext.reports.rollups import block_start
 from radiant_ext.store import ContractLive, TicketCache
 
@@ -74,20 +74,11 @@ def live_context(ctx: ReportContext) -> ReportContext:
 def _sums(ctx: ReportContext, family: str, span: Span, group: list[str]) -> list[Any]:
     """Per ``group`` columns (``month``: the cell's month), the sums over ``span``'s cells."""
     c = CONTRACT_CELLS.c
-    months, singles = blocks(*span)
     columns = [block_start(c.start, MONTH).label("month"), c.k1, c.k2, c.tickets, c.missed,
                c.late_hours, c.seconds]
-    parts = []
-    if months is not None:
-        parts.append(select(*columns).where(c.family == family, c.level == MONTH,
-                                            c.start >= months[0], c.start <= months[1]))
-    for level in sorted({lv for lv, _ in singles}):
-        starts = [d for lv, d in singles if lv == level]
-        parts.append(select(*columns).where(c.family == family, c.level == level,
-                                            c.start.in_(starts)))
-    if not parts:
+    sub = span_cells(CONTRACT_CELLS, c.family == family, span, columns)
+    if sub is None:
         return []
-    sub = union_all(*parts).subquery()
     keys = [sub.c[g] for g in group]
     stmt = select(*keys, func.sum(sub.c.tickets), func.sum(sub.c.missed),
                   func.sum(sub.c.late_hours), func.sum(sub.c.seconds)).group_by(*keys)

@@ -35,7 +35,7 @@ from radiant_ext.store import ReportLive, TicketCache
 from radiant_ext.store.rollups import HIST_BUCKETS
 
 __all__ = ["blocks", "cell_sums", "day_counts", "live", "month_sums", "open_listed",
-           "pair_counts", "percentiles", "present_keys", "rollup_span"]
+           "pair_counts", "percentiles", "present_keys", "rollup_span", "span_cells"]
 
 Span = tuple[date, date]
 MONTH = 4
@@ -131,20 +131,24 @@ def live(ctx: ReportContext) -> ReportContext:
     return replace(ctx, live_only=True, _categories=None, _wide=True, _rollups=False)
 
 
-def _cells_of(cube: str, span: Span, columns: Sequence[Any]) -> Subquery | None:
-    """``columns`` of the cells of ``cube`` that cover ``span`` (a month range, the edge
-    blocks), or ``None`` for none."""
-    c = CELLS.c
+def span_cells(table: Any, match: Any, span: Span, columns: Sequence[Any]) -> Subquery | None:
+    """``columns`` of the rows of cell ``table`` (``level``, ``start``) matching ``match``
+    that cover ``span`` (a month range, the edge blocks), or ``None`` for none."""
+    c = table.c
     months, singles = blocks(*span)
     parts = []
     if months is not None:
-        parts.append(select(*columns).where(c.cube == cube, c.level == MONTH,
+        parts.append(select(*columns).where(match, c.level == MONTH,
                                             c.start >= months[0], c.start <= months[1]))
     for level in sorted({lv for lv, _ in singles}):
         starts = [d for lv, d in singles if lv == level]
-        parts.append(select(*columns).where(c.cube == cube, c.level == level,
-                                            c.start.in_(starts)))
+        parts.append(select(*columns).where(match, c.level == level, c.start.in_(starts)))
     return union_all(*parts).subquery() if parts else None
+
+
+def _cells_of(cube: str, span: Span, columns: Sequence[Any]) -> Subquery | None:
+    """``columns`` of the cells of ``cube`` that cover ``span`` (:func:`span_cells`)."""
+    return span_cells(CELLS, CELLS.c.cube == cube, span, columns)
 
 
 def cell_sums(ctx: ReportContext, cube: str, span: Span, measures: Sequence[str]
