@@ -34,6 +34,7 @@ from radiant_ext.plugins.checks import (
 from radiant_ext.plugins.errors import ZnunyMetadataError
 from radiant_ext.plugins.factory import plugins_from_settings, store_enablement
 from radiant_ext.plugins.znuny_meta import (
+    ZnunyNames,
     access_from_meta,
     access_problems,
     check_items,
@@ -41,6 +42,7 @@ from radiant_ext.plugins.znuny_meta import (
     promise_warnings,
     read_znuny_access,
     read_znuny_names,
+    workflow_problems,
 )
 from radiant_ext.plugins.znuny_setup import perl_script, znuny_needs
 
@@ -214,10 +216,22 @@ def _znuny_problems_from_package(settings: Settings,
     problems = check_items(report.items, names)
     refused = access_problems(report.items, access_from_meta(meta),
                               agent=settings.znuny_user or None)
+    states = workflow_problems(report.items, names)
     note = (f"Checked every name against Znuny (package RadiantExt {meta.package_version}, "
             f"RadiantMeta::Describe): {len(problems)} missing.\nChecked owners, groups, "
-            f"service links and field types: {len(refused)} problem(s).")
-    return problems + refused, note, promise_warnings(report.items, names)
+            f"service links and field types: {len(refused)} problem(s).\n"
+            f"{_states_note(names, states)}")
+    return problems + refused + states, note, promise_warnings(report.items, names)
+
+
+def _states_note(names: ZnunyNames, states: list[str]) -> str:
+    """The line saying whether the workflows' states were checked."""
+    if names.states is None and names.states_unread:
+        return (f"Workflow states NOT checked: {names.states_unread} (grant SELECT on "
+                "ticket_state and ticket_state_type — docs/znuny-setup.md).")
+    if names.states is None:
+        return "Workflow states NOT checked: Znuny's answer has no States section."
+    return f"Checked the workflows' ticket states and state types: {len(states)} problem(s)."
 
 
 def _znuny_problems(settings: Settings,
@@ -229,6 +243,9 @@ def _znuny_problems(settings: Settings,
     names = read_znuny_names(url)
     problems = check_items(report.items, names)
     note = f"Checked every name against Znuny's database: {len(problems)} missing."
+    states = workflow_problems(report.items, names)
+    problems += states
+    note += f"\n{_states_note(names, states)}"
     warnings = promise_warnings(report.items, names)
     try:
         access = read_znuny_access(url)

@@ -19,6 +19,7 @@ from radiant_ext.i18n import CORE_DOMAIN, gettext
 from radiant_ext.plugins.calendar import BusinessCalendar, CalendarSpec
 from radiant_ext.plugins.models import PRIORITY_NAMES, StoreInfo, priority_name
 from radiant_ext.plugins.rules import PriorityRule
+from radiant_ext.plugins.workflow import DEFAULT_WORKFLOW, Workflow
 
 __all__ = [
     "DEPARTMENT_ICONS",
@@ -313,7 +314,24 @@ class CatalogItem(_Model):
     show_priority: bool | None = Field(
         None, description="Show the requester the priority the request got; None: shown "
         "when rules decide it (the item has rules).")
+    workflow: Workflow | None = Field(
+        None, description="The steps and moves of its requests (docs/catalogs.md, "
+        "'Workflows'); None: DEFAULT_WORKFLOW.")
     domain: str = Field(CORE_DOMAIN, description="gettext domain of its texts (set on load).")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _workflow_domain(cls, value: object) -> object:
+        """A declared workflow's labels are the item's texts: same gettext domain."""
+        if isinstance(value, dict) and isinstance(value.get("workflow"), dict):
+            flow = {"domain": value.get("domain", CORE_DOMAIN), **value["workflow"]}
+            value = {**value, "workflow": flow}
+        return value
+
+    @property
+    def process(self) -> Workflow:
+        """The item's workflow, or :data:`DEFAULT_WORKFLOW` when it declares none."""
+        return self.workflow or DEFAULT_WORKFLOW
 
     @property
     def priority_shown(self) -> bool:

@@ -1,10 +1,10 @@
 """The texts of a catalog file: where they are, the Babel extractor, the old two-language form.
 
 A catalog file's texts — the department's title and description; an item's title, help and
-``try_first`` steps; a field's label and help; an option's label; a rule's text — are plain
-English strings, the msgids of the file's gettext domain. The Russian lives in
-``translations/ru/LC_MESSAGES/<domain>.po`` beside the file (a department plugin: in its
-package, domain = the package name; see ``docs/writing_a_department_plugin.md``).
+``try_first`` steps; a field's label and help; an option's label; a rule's text; a workflow
+step's or move's label — are plain English strings, the msgids of the file's gettext domain.
+The Russian lives in ``translations/ru/LC_MESSAGES/<domain>.po`` beside the file (a department
+plugin: in its package, domain = the package name; see ``docs/writing_a_department_plugin.md``).
 
 :func:`extract` is the ``pybabel extract`` method for catalog files; a plugin's mapping file
 names it in an ``[extractors]`` section::
@@ -39,6 +39,8 @@ TEXT_PATHS = (
     ("items", "#", "fields", "#", "help"),
     ("items", "#", "fields", "#", "options", "#", "label"),
     ("items", "#", "rules", "#", "text"),
+    ("items", "#", "workflow", "steps", "#", "label"),
+    ("items", "#", "workflow", "moves", "#", "label"),
 )
 """Where a catalog file holds texts for people; ``#`` stands for any list index."""
 

@@ -26,6 +26,7 @@ from radiant_ext.plugins.catalog import CatalogItem
 from radiant_ext.plugins.errors import ZnunyMetadataError
 from radiant_ext.plugins.fields import RADIANT_DYNAMIC_FIELDS, RADIANT_FIELD_TYPES
 from radiant_ext.plugins.models import priority_name
+from radiant_ext.plugins.workflow import DEFAULT_WORKFLOW, Workflow
 
 if TYPE_CHECKING:
     from radiant_ext.client.meta import ZnunyMeta
@@ -43,6 +44,7 @@ __all__ = [
     "read_company_names",
     "read_znuny_access",
     "read_znuny_names",
+    "workflow_problems",
 ]
 
 
@@ -60,6 +62,10 @@ class ZnunyNames:
     dynamic_fields: frozenset[str]
     sla_solution_minutes: Mapping[str, int] = field(default_factory=dict)
     """Each valid SLA's solution time in Znuny, in minutes (0: Znuny escalates none)."""
+    states: Mapping[str, str] | None = None
+    """Each valid ticket state's state type (``None``: states were not read)."""
+    states_unread: str = ""
+    """Why the states were not read from the database, if they were not."""
 
 
 _QUERIES = {
@@ -72,6 +78,8 @@ _QUERIES = {
                       "AND object_type = 'Ticket'",
 }
 _SLA_TIMES = "SELECT name, solution_time FROM sla WHERE valid_id = 1"
+_STATES = ("SELECT s.name, t.name FROM ticket_state s JOIN ticket_state_type t "
+           "ON t.id = s.type_id WHERE s.valid_id = 1")
 _LINKS = (
     "SELECT s.name, l.name FROM service_sla x JOIN service s ON s.id = x.service_id "
     "JOIN sla l ON l.id = x.sla_id WHERE s.valid_id = 1 AND l.valid_id = 1"
@@ -109,11 +117,23 @@ def read_znuny_names(url: str) -> ZnunyNames:
                      for key, sql in _QUERIES.items()}
             links = frozenset((str(a), str(b)) for a, b in conn.execute(text(_LINKS)))
             times = {str(n): int(t or 0) for n, t in conn.execute(text(_SLA_TIMES))}
+        states, why = _read_states(engine)
     except SQLAlchemyError as exc:
         raise _unreadable(exc) from exc
     finally:
         engine.dispose()
-    return ZnunyNames(service_slas=links, sla_solution_minutes=times, **found)
+    return ZnunyNames(service_slas=links, sla_solution_minutes=times, states=states,
+                      states_unread=why, **found)
+
+
+def _read_states(engine: Engine) -> tuple[dict[str, str] | None, str]:
+    """Valid state → state type, or ``None`` and why (a read-only account granted before
+    workflows existed may not read ``ticket_state``: the rest of the check still runs)."""
+    try:
+        with engine.connect() as conn:
+            return {str(n): str(t) for n, t in conn.execute(text(_STATES))}, ""
+    except SQLAlchemyError as exc:
+        return None, _unreadable(exc).args[0]
 
 
 def _rows(url: str, sql: str) -> list[tuple[object, ...]]:
@@ -295,6 +315,8 @@ def names_from_meta(meta: ZnunyMeta) -> ZnunyNames:
         service_slas=meta.valid_service_slas, types=meta.valid_types,
         priorities=meta.valid_priorities, dynamic_fields=meta.valid_dynamic_fields("Ticket"),
         sla_solution_minutes={s.name: s.solution_time for s in meta.slas if s.valid},
+        states=({s.name: s.type for s in meta.states if s.valid}
+                if "States" in meta.sections else None),
     )
 
 
@@ -379,6 +401,32 @@ def promise_warnings(items: Iterable[CatalogItem], names: ZnunyNames) -> list[st
             f"customer is told — give the item an SLA whose solution time is {promised} "
             "minutes, or change the item's deadline")
     return lines
+
+
+def workflow_problems(items: Iterable[CatalogItem], names: ZnunyNames) -> list[str]:
+    """One line per workflow state Znuny lacks or has with another state type.
+
+    Declared workflows are checked per item (``it.software-defect: …``); the default
+    workflow once, for every item that declares none. Empty when the states were not read.
+    """
+    if names.states is None:
+        return []
+    items = list(items)
+    owners: list[tuple[str, Workflow]] = [(i.id, i.workflow) for i in items if i.workflow]
+    if any(i.workflow is None for i in items):
+        owners.insert(0, ("default workflow", DEFAULT_WORKFLOW))
+    problems = []
+    for owner, flow in owners:
+        for step in flow.steps:
+            found = names.states.get(step.state)
+            where = f"{owner}: workflow state {step.state!r} (step {step.id})"
+            if found is None:
+                problems.append(f"{where} not in Znuny: create it with state type "
+                                f"{step.state_type!r} (the Znuny package RadiantExt does)")
+            elif found != step.state_type:
+                problems.append(f"{where} has state type {found!r} in Znuny, the workflow "
+                                f"expects {step.state_type!r}")
+    return problems
 
 
 def check_items(items: Iterable[CatalogItem], names: ZnunyNames) -> list[str]:

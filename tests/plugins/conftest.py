@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
 import pytest
@@ -120,18 +120,22 @@ RETAIL_SERVICES = ["HR", "Accounting", "Accounting::Invoice question", "Legal",
                    "Legal::Contract review", "Maintenance", "Customer Service"]
 
 
-def _create_znuny_db(url: str, contract: Path, skip: set[str]) -> None:
-    """Znuny's metadata tables with the contract's rows plus the demo world's names."""
+def _create_znuny_db(url: str, contract: Path, skip: set[str],
+                     state_types: Mapping[str, str] | None = None) -> None:
+    """Znuny's metadata tables with the contract's rows plus the demo world's names (and
+    the workflow states the Znuny package creates, with ``state_types`` overriding theirs)."""
     import json
 
     from sqlalchemy import Column, Integer, MetaData, Table, Text, create_engine, insert
 
+    from radiant_ext_sandbox.seeds.retail import WORKFLOW_STATES
+
     meta = MetaData()
     rows: dict[str, list[dict[str, object]]] = {}
     for name in ("queue", "service", "sla", "service_sla", "ticket_type", "ticket_priority",
-                 "dynamic_field"):
+                 "dynamic_field", "ticket_state", "ticket_state_type"):
         data = json.loads((contract / f"{name}.json").read_text("utf-8"))
-        keep = ("id", "name", "valid_id", "object_type", "service_id", "sla_id",
+        keep = ("id", "name", "valid_id", "object_type", "service_id", "sla_id", "type_id",
                 *(("solution_time",) if name == "sla" else ()))
         rows[name] = [{k: v for k, v in r.items() if k in keep} for r in data["rows"]]
         cols = list(rows[name][0])
@@ -150,6 +154,13 @@ def _create_znuny_db(url: str, contract: Path, skip: set[str]) -> None:
                 **({"object_type": "Ticket"} if table_name == "dynamic_field" else {}))
     for n in RETAIL_SERVICES:
         add("service", n)
+    type_ids = {r["name"]: r["id"] for r in rows["ticket_state_type"]}
+    for n, state_type in {**WORKFLOW_STATES, **(state_types or {})}.items():
+        stock = next((r for r in rows["ticket_state"] if r["name"] == n), None)
+        if stock is not None:
+            stock["type_id"] = type_ids[state_type]
+        else:
+            add("ticket_state", n, type_id=type_ids[state_type])
     for sla, services in RETAIL_SLAS.items():
         sla_id = add("sla", sla, solution_time=RETAIL_SLA_SOLUTION_MINUTES[sla])
         for service in services:
@@ -167,12 +178,13 @@ def _create_znuny_db(url: str, contract: Path, skip: set[str]) -> None:
 @pytest.fixture
 def make_znuny_db(tmp_path: Path, contract_znuny_db: Path) -> Callable[..., str]:
     """Factory: an SQLite copy of Znuny's metadata with the demo world; ``skip`` leaves
-    names (or ``"service|SLA"`` links) out. Returns the SQLAlchemy URL."""
+    names (or ``"service|SLA"`` links) out, ``state_types`` gives states another state type
+    (``{"client testing": "open"}``). Returns the SQLAlchemy URL."""
     counter = iter(range(1000))
 
-    def factory(skip: Iterable[str] = ()) -> str:
+    def factory(skip: Iterable[str] = (), state_types: Mapping[str, str] | None = None) -> str:
         url = f"sqlite:///{tmp_path / f'znuny-{next(counter)}.sqlite3'}"
-        _create_znuny_db(url, contract_znuny_db, set(skip))
+        _create_znuny_db(url, contract_znuny_db, set(skip), state_types)
         return url
 
     return factory

@@ -14,8 +14,8 @@ from radiant_ext.plugins.demo import DEMO_CATALOG_DIR
 MSK = ZoneInfo("Europe/Moscow")
 QUEUES = {"IT", "IT::Stores"}
 SERVICES = {"IT::Cash register", "IT::Receipt printer", "IT::Price-tag printer", "IT::ERP access",
-            "IT::E-mail", "IT::Password reset", "IT::Workstation"}
-SLAS = {"POS critical", "IT standard"}
+            "IT::E-mail", "IT::Password reset", "IT::Workstation", "IT"}
+SLAS = {"POS critical", "IT standard", None}  # the software defect has no SLA: its steps' limits
 TYPES = {"Incident", "Service Request"}
 AGENTS = {"demo-agent", "it-agent"}
 
@@ -29,7 +29,7 @@ def plugins() -> Plugins:
 def test_it_registers_every_required_request_type(plugins: Plugins) -> None:
     ids = {i.id for i in plugins.catalog_items()}
     assert {"it.pos-down", "it.receipt-printer", "it.price-tag-printer", "it.erp-access",
-            "it.email", "it.password-reset", "it.new-workstation"} <= ids
+            "it.email", "it.password-reset", "it.new-workstation", "it.software-defect"} <= ids
     assert [d.id for d in plugins.departments()] == ["it"]
 
 
@@ -115,3 +115,18 @@ def test_receipt_printer_mail_is_not_taken_for_a_till_or_office_printer(
     found = plugins.classify(EmailTicket(ticket_id=2, title=title, customer_id="store-007"))
     assert found is not None and found.item_id == "it.receipt-printer"
     assert {"чековый", "чековый принтер"} <= set(found.matched)
+
+
+def test_an_urgent_software_defect_gets_a_high_priority(plugins: Plugins) -> None:
+    item = plugins.item("it.software-defect")
+    monday = datetime(2026, 11, 23, 10, 0, tzinfo=MSK)
+    fields = {"system": "erp", "steps": "Prices show zero after the import."}
+    normal = plugins.route(item, RequestContext(customer_company="head-office",
+                                                fields={**fields, "urgency": "normal"},
+                                                submitted_at=monday))
+    urgent = plugins.route(item, RequestContext(customer_company="head-office",
+                                                fields={**fields, "urgency": "urgent"},
+                                                submitted_at=monday))
+    assert (normal.priority, urgent.priority) == ("3 normal", "4 high")
+    assert [r.id for r in urgent.rules_fired] == ["urgent-defect"] and item.priority_shown
+    assert item.process.first.state == "new" and item.process.step("completed").closed

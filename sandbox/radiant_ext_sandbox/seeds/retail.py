@@ -82,6 +82,20 @@ SLA_OF_SERVICE = {
     "Maintenance": "Maintenance contract",
     "Customer Service": "Customer Service standard",
 }
+#: The ticket states the Znuny package RadiantExt creates for the catalogs' workflows (its
+#: ``@States``): name → state type. The IT software defect's steps use them.
+WORKFLOW_STATES = {
+    "in review": "open",
+    "cannot replicate": "closed",
+    "needs estimate": "open",
+    "estimate ready": "open",
+    "estimate pending client approval": "pending reminder",
+    "approved for action": "open",
+    "ready to test": "open",
+    "in testing": "open",
+    "ready to install": "open",
+    "client testing": "pending reminder",
+}
 #: queue → (group, agent login, agent name)
 DEPARTMENTS = {
     "IT": ("it", "it-agent", ("Ivan", "Tekhnikov")),
@@ -161,6 +175,7 @@ def seed_retail(conn: Connection, clock: Clock) -> None:
                 **b.audit(now),
             )
         )
+    _workflow_states(conn, now)
     services = dict(conn.execute(select(s.service.c.name, s.service.c.id)).all())
     slas = dict(conn.execute(select(s.sla.c.name, s.sla.c.id)).all())
     links = [
@@ -191,6 +206,20 @@ def seed_retail(conn: Connection, clock: Clock) -> None:
     ):
         b.add_webservice(conn, now, name, route_set)
     write_setting(conn, "seed", "retail")
+
+
+def _workflow_states(conn: Connection, now: dt.datetime) -> None:
+    """Add :data:`WORKFLOW_STATES`, as the package's install does."""
+    types = dict(conn.execute(select(s.ticket_state_type.c.name, s.ticket_state_type.c.id)).all())
+    first = len(b.STATES) + 1  # ids follow the installer's, as in b.install
+    conn.execute(
+        s.ticket_state.insert(),
+        [
+            {"id": i, "name": n, "type_id": types[t], "color": "#8D8D9B", "valid_id": 1,
+             **b.audit(now)}
+            for i, (n, t) in enumerate(WORKFLOW_STATES.items(), start=first)
+        ],
+    )
 
 
 def _fields(conn: Connection, now: dt.datetime) -> None:

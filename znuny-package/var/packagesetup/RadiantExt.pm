@@ -40,7 +40,7 @@ Install, reinstall and upgrade create what is missing and leave what exists as i
 =item * the ticket dynamic fields C<RadiantRequestID>, C<RadiantCategory>, C<RadiantStore>
 (Text) and C<RadiantDeadline> (DateTime);
 
-=item * the ticket states in C<@States> (none today: the catalogs name only states Znuny ships);
+=item * the ticket states in C<@States> (the steps of the catalogs' workflows Znuny does not ship);
 
 =item * the provider web service C<GenericTicketConnectorREST> (from the package's copy of
 C<deploy/znuny/GenericTicketConnectorREST.znuny.yml>, or C<.otrs6.yml> where Znuny has no
@@ -87,11 +87,21 @@ our @DynamicFields = (
 );
 
 # Ticket states a catalog item's workflow names that Znuny does not ship: [ name, state type
-# (new, open, closed, pending reminder, pending auto, removed, merged), comment ]. Empty: the
-# department catalogs use only Znuny's own states (new, open, pending reminder, closed
-# successful, closed unsuccessful). Example:
-#   [ 'waiting for approval', 'pending reminder', 'radiant_ext: an approver has to decide' ],
-our @States = ();
+# (new, open, closed, pending reminder, pending auto, removed, merged), comment ]. Today the
+# IT software defect's steps (radiant-ext-it catalog.yaml, item it.software-defect); the
+# sandbox's retail world has the same list (WORKFLOW_STATES).
+our @States = (
+    [ 'in review',                        'open',             'radiant_ext: the request is being reviewed' ],
+    [ 'cannot replicate',                 'closed',           'radiant_ext: the defect could not be reproduced' ],
+    [ 'needs estimate',                   'open',             'radiant_ext: the work has to be estimated' ],
+    [ 'estimate ready',                   'open',             'radiant_ext: the estimate is ready to send' ],
+    [ 'estimate pending client approval', 'pending reminder', 'radiant_ext: the requester has to accept the estimate' ],
+    [ 'approved for action',              'open',             'radiant_ext: approved, waiting for work to start' ],
+    [ 'ready to test',                    'open',             'radiant_ext: the fix is ready for testing' ],
+    [ 'in testing',                       'open',             'radiant_ext: the fix is being tested' ],
+    [ 'ready to install',                 'open',             'radiant_ext: the fix passed the test' ],
+    [ 'client testing',                   'pending reminder', 'radiant_ext: the requester tests the fix' ],
+);
 
 our $Provider      = 'GenericTicketConnectorREST';
 our $Webhook       = 'RadiantWebhook';
