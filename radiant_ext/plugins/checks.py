@@ -17,7 +17,7 @@ from radiant_ext.plugins.models import StoreInfo
 from radiant_ext.plugins.stores import DEFAULT_TIER
 
 __all__ = ["CALENDAR_HORIZON", "PluginReport", "calendar_warnings", "check_plugins",
-           "downtime_tier_problems", "downtime_tier_warnings"]
+           "downtime_tier_problems", "downtime_tier_warnings", "workflow_state_conflicts"]
 
 CALENDAR_HORIZON = timedelta(days=30)
 """A calendar in use without one working hour this far ahead is worth a warning."""
@@ -105,6 +105,8 @@ def check_plugins(pm: pluggy.PluginManager) -> PluginReport:
     _stores(pm, report)
     for problem in downtime_tier_problems(report.departments, report.items, report.stores):
         report.add(problem)
+    for problem in workflow_state_conflicts(report.items):
+        report.add(problem)
     for name in {*departments.values(), *items.values()}:
         report.counts[name] = (list(departments.values()).count(name),
                                list(items.values()).count(name))
@@ -152,6 +154,22 @@ def downtime_tier_warnings(departments: Iterable[Department], items: Iterable[Ca
             f"has {', '.join(tiers)}"
             for owner, cost in (_costs(departments, items) if stores else ())
             if not set(cost.per_hour) & set(tiers)]
+
+
+def workflow_state_conflicts(items: Iterable[CatalogItem]) -> list[str]:
+    """One line per Znuny state that workflows expect with different state types: Znuny gives
+    a state one type, so one of them is wrong (items without a workflow count as the default
+    workflow)."""
+    seen: dict[str, dict[str, list[str]]] = {}
+    for item in items:
+        owner = item.id if item.workflow else "the default workflow"
+        for state, state_type in item.process.states.items():
+            users = seen.setdefault(state, {}).setdefault(state_type, [])
+            if owner not in users:
+                users.append(owner)
+    return [f"workflow state {state!r} has different state types: "
+            + "; ".join(f"{t!r} in {', '.join(users)}" for t, users in sorted(types.items()))
+            for state, types in seen.items() if len(types) > 1]
 
 
 def calendar_warnings(

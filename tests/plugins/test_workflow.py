@@ -334,3 +334,34 @@ def test_the_tutorials_workflow_is_valid() -> None:
     assert flow.allows("pending reminder", "open", "customer")
     assert flow.check("pending reminder", "open", "customer").reason_required
     assert flow.step("signature").acts_next == "customer"
+
+
+def test_check_refuses_workflows_that_give_a_state_two_types() -> None:
+    from radiant_ext.plugins.checks import workflow_state_conflicts
+
+    text = """\
+department: {id: ops, title: Operations}
+items:
+  - id: ops.plain
+    title: Plain
+    routing: {type: Incident, queue: IT}
+    deadline: {business_hours: 8, calendar: default}
+  - id: ops.odd
+    title: Odd
+    routing: {type: Incident, queue: IT}
+    deadline: {business_hours: 8, calendar: default}
+    workflow:
+      steps:
+        - {id: new, state: new, state_type: new, label: New}
+        - {id: wait, state: open, state_type: pending reminder, label: Waiting,
+           waiting_on: customer}
+        - {id: done, state: closed successful, state_type: closed, label: Done}
+      moves:
+        - {from: new, to: wait, by: agent}
+        - {from: wait, to: done, by: customer}
+"""
+    items = load_catalog_text(text, "ops.yaml").items
+    assert workflow_state_conflicts(items) == [
+        "workflow state 'open' has different state types: 'open' in the default workflow; "
+        "'pending reminder' in ops.odd"]
+    assert workflow_state_conflicts([*radiant_ext_it.catalog.items()]) == []

@@ -50,3 +50,28 @@ def test_the_demo_catalogs_check_clean_against_the_answer() -> None:
     assert items
     assert check_items(items, names_from_meta(meta)) == []
     assert access_problems(items, access_from_meta(meta), agent="radiant") == []
+
+
+def test_workflow_states_from_the_answer() -> None:
+    """The 7.0.9 answer was recorded before the package created the defect's states: the
+    stock ones check clean, each custom one is named, and an answer without its States
+    section checks none."""
+    import radiant_ext_it
+
+    from radiant_ext.plugins.znuny_meta import workflow_problems
+
+    meta = _meta()
+    names = names_from_meta(meta)
+    assert names.states is not None
+    assert (names.states["new"], names.states["closed successful"]) == ("new", "closed")
+    problems = workflow_problems(radiant_ext_it.catalog.items(), names)
+    missing = sorted(p.split("'")[1] for p in problems)
+    defect = next(i for i in radiant_ext_it.catalog.items() if i.id == "it.software-defect")
+    assert missing == sorted(s.state for s in defect.process.steps
+                             if s.state not in {"new", "open", "closed successful"})
+    assert all(p.startswith("it.software-defect: workflow state ") for p in problems)
+    answer = json.loads(RECORDED.read_text())
+    del answer["States"]
+    without = names_from_meta(ZnunyMeta.model_validate(answer))
+    assert without.states is None and workflow_problems(radiant_ext_it.catalog.items(),
+                                                        without) == []
