@@ -77,6 +77,7 @@ from radiant_ext.plugins.package import CatalogPackage
 from radiant_ext.plugins.public_holidays import PublicHolidays
 from radiant_ext.plugins.rules import PriorityRule, RuleCondition
 from radiant_ext.plugins.stores import StoreDefaults
+from radiant_ext.plugins.workflow import DEFAULT_WORKFLOW, Move, MoveRefusedError, Step, Workflow
 from radiant_ext.plugins.wrapper import Plugins
 
 __all__ = [
@@ -92,6 +93,7 @@ __all__ = [
     "ChoiceOption",
     "Classification",
     "DEFAULT_CALENDAR",
+    "DEFAULT_WORKFLOW",
     "DatabaseEnablement",
     "DateField",
     "DeadlinePolicy",
@@ -106,6 +108,8 @@ __all__ = [
     "JsonEnablement",
     "MemoryEnablement",
     "Message",
+    "Move",
+    "MoveRefusedError",
     "NumberField",
     "PRIORITY_NAMES",
     "PluginError",
@@ -120,6 +124,7 @@ __all__ = [
     "RuleCondition",
     "RuleFired",
     "SerialNumberField",
+    "Step",
     "StoreDefaults",
     "StoreField",
     "StoreInfo",
@@ -129,6 +134,7 @@ __all__ = [
     "UnknownItemError",
     "Viewer",
     "Visibility",
+    "Workflow",
     "ZnunyMetadataError",
     "hookimpl",
     "load_catalog_dirs",

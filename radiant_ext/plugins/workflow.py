@@ -22,9 +22,9 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from radiant_ext.errors import RadiantError
 from radiant_ext.i18n import CORE_DOMAIN, Message, gettext, message
 from radiant_ext.plugins.calendar import BusinessCalendar
-from radiant_ext.plugins.errors import PluginError
 
 __all__ = [
     "DEFAULT_WORKFLOW",
@@ -112,8 +112,10 @@ class Move(_Model):
     reason_required: bool = False
 
 
-class MoveRefusedError(PluginError):
+class MoveRefusedError(RadiantError):
     """A move the workflow does not allow; :meth:`get` is the reason to show (en/ru).
+
+    Not a configuration error: the workflow is fine, the move asked for is not on it.
 
     ``reason`` is the English message; the step labels it names are translated by
     :meth:`get` in the workflow's domain.
