@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Literal, Protocol
 
 from radiant_ext.errors import RadiantError
 from radiant_ext.plugins.models import RoutingDecision
+from radiant_ext.plugins.workflow import Workflow
 
 if TYPE_CHECKING:
     from flask import Blueprint
@@ -42,8 +43,10 @@ __all__ = [
     "RoutingPreview",
     "Scope",
     "SubmissionPort",
+    "StateChanged",
     "SubmissionReceipt",
     "TicketDetail",
+    "TicketMove",
     "TicketNotFound",
     "TicketPage",
     "TicketPort",
@@ -72,6 +75,15 @@ class InvalidReference(PortalError):
 
 class TicketNotFound(PortalError):
     """No such ticket, article or attachment — or one the customer may not see."""
+
+
+class StateChanged(PortalError):
+    """The ticket left the state a move starts from before the move was made; nothing was
+    changed. ``state`` is the ticket's state now."""
+
+    def __init__(self, state: str) -> None:
+        super().__init__(f"the ticket is in state {state!r} now")
+        self.state = state
 
 
 @dataclass(frozen=True)
@@ -301,6 +313,21 @@ class TicketDetail:
     promised: datetime | None = None
     """The deadline promised when the request was filed, where ``summary.deadline`` is the
     help desk's own (Znuny's solution escalation, once Znuny has one)."""
+    state_since: datetime | None = None
+    """When the ticket entered its current state, as far as known (``None``: unknown)."""
+
+
+@dataclass(frozen=True)
+class TicketMove:
+    """A workflow move the requester makes: the ticket goes from ``from_state`` to
+    ``to_state`` with a customer-visible article (``subject``, ``body``);
+    ``pending_until`` is the pending time a pending target state needs in Znuny."""
+
+    from_state: str
+    to_state: str
+    subject: str
+    body: str
+    pending_until: datetime | None = None
 
 
 class CustomerAuthPort(Protocol):
@@ -348,6 +375,10 @@ class CatalogPort(Protocol):
         company items are offered to); ``False``: the customer sees the requests open to
         everyone, and the home page says why."""
 
+    def workflow(self, item_id: str) -> Workflow:
+        """The workflow of requests of catalog item ``item_id`` — also of an item no longer
+        offered; the default workflow for an item that declares none or is unknown."""
+
 
 class SubmissionPort(Protocol):
     """Outbox-first submission of a new request."""
@@ -390,6 +421,11 @@ class TicketPort(Protocol):
 
     def reopen(self, customer: Customer, ticket_id: int, body: str) -> None:
         """Reopen a visible closed ticket with the customer's reason."""
+
+    def move(self, customer: Customer, ticket_id: int, move: TicketMove) -> None:
+        """Make the requester's workflow ``move`` on a visible ticket (already checked
+        against the workflow); raise :class:`StateChanged` when the ticket is no longer in
+        ``move.from_state``, :class:`UpstreamUnavailable` when Znuny cannot take it."""
 
 
 @dataclass

@@ -6,18 +6,20 @@ exercise the portal's own behaviour: forms, redirects, scoping errors, translati
 
 from __future__ import annotations
 
+import importlib
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
 from radiant_ext.plugins.models import RoutingDecision
+from radiant_ext.plugins.workflow import DEFAULT_WORKFLOW, Workflow
 from radiant_ext.portal import create_app
 from radiant_ext.portal.adapters.listing import text_matches
 from radiant_ext.portal.ports import (
@@ -33,8 +35,10 @@ from radiant_ext.portal.ports import (
     PortalServices,
     RequestDraft,
     RoutingPreview,
+    StateChanged,
     SubmissionReceipt,
     TicketDetail,
+    TicketMove,
     TicketNotFound,
     TicketPage,
     TicketSummary,
@@ -69,6 +73,8 @@ class StoredTicket:
     owner: str = "demo-agent"
     closed_at: datetime | None = None
     articles: list[StoredArticle] = field(default_factory=list)
+    state_since: datetime | None = None
+    pending_until: datetime | None = None
 
 
 class FakeHelpDesk:
@@ -87,6 +93,8 @@ class FakeHelpDesk:
         # Companies the catalogs do not know, and the departments open to everyone.
         self.unknown_companies: set[str] = {"store-042"}
         self.open_to_everyone: set[str] = {"hr"}
+        self.workflows: dict[str, Workflow] = {"it.software-defect": _defect_workflow()}
+        self.moves: list[tuple[int, TicketMove]] = []
 
     # -- auth ------------------------------------------------------------------------------
     def login(self, login: str, password: str) -> tuple[str, Customer]:
@@ -188,6 +196,9 @@ class FakeHelpDesk:
     def knows_company(self, customer: Customer) -> bool:
         return customer.customer_id not in self.unknown_companies
 
+    def workflow(self, item_id: str) -> Workflow:
+        return self.workflows.get(item_id, DEFAULT_WORKFLOW)
+
     # -- submission ------------------------------------------------------------------------
     def new_reference(self) -> str:
         self.references += 1
@@ -272,7 +283,8 @@ class FakeHelpDesk:
             raise UpstreamUnavailable("down")
         t = self._visible(customer, ticket_id)
         return TicketDetail(t.summary, t.owner, t.closed_at,
-                            [a.view for a in t.articles if article_visible(a.visible)])
+                            [a.view for a in t.articles if article_visible(a.visible)],
+                            state_since=t.state_since)
 
     def attachment(
         self, customer: Customer, ticket_id: int, article_id: int, file_id: int
@@ -298,6 +310,27 @@ class FakeHelpDesk:
         t = self._visible(customer, ticket_id)
         t.summary = replace(t.summary, state="open", state_type="open")
         self.add_article(t, body, visible=True, sender="customer")
+
+    def move(self, customer: Customer, ticket_id: int, move: TicketMove) -> None:
+        if self.down:
+            raise UpstreamUnavailable("down")
+        t = self._visible(customer, ticket_id)
+        if t.summary.state != move.from_state:
+            raise StateChanged(t.summary.state)
+        self.moves.append((ticket_id, move))
+        step = self.workflow(t.summary.category).step_for_state(move.to_state)
+        assert step is not None, move.to_state
+        t.summary = replace(t.summary, state=step.state, state_type=step.state_type)
+        t.pending_until = move.pending_until
+        self.add_article(t, move.body, visible=True, sender="customer")
+
+
+def _defect_workflow() -> Workflow:
+    """The IT department's software defect process, as its plugin ships it (imported by name:
+    mypy checks this file without the department plugins)."""
+    catalog = importlib.import_module("radiant_ext_it").catalog
+    item = next(i for i in catalog.items() if i.id == "it.software-defect")
+    return cast(Workflow, item.process)
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ calls it when no ``PORTAL_SERVICES`` are configured.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -39,6 +40,7 @@ __all__ = [
     "build_ticket",
     "cache_writer",
     "customer_from_session",
+    "state_times",
 ]
 
 
@@ -75,7 +77,7 @@ def build_services(settings: Settings, runtime: Runtime | None = None) -> Portal
     # a list page's reads share the request's one connection with the session row
     tickets = ZnunyTickets(agent, AutoLister(RequestSessions(runtime.engine),
                                              LiveLister(agent)), agent_name,
-                           changed=cache_writer(sessions))
+                           changed=cache_writer(sessions), state_since=state_times(sessions))
     submissions = OutboxSubmission(
         sessions, agent, plugins.ticket_created,
         wait_seconds=settings.portal_submit_wait_seconds,
@@ -102,6 +104,22 @@ def cache_writer(sessions: sessionmaker[Session]) -> Callable[[Ticket], None]:
             upsert_tickets(session, [ticket])
 
     return write
+
+
+def state_times(sessions: sessionmaker[Session]) -> Callable[[int, str], datetime | None]:
+    """When a ticket entered a state, as the ticket cache knows it (``None``: the cache has
+    the ticket in another state, or not at all)."""
+    from sqlalchemy import select
+
+    from radiant_ext.store import TicketCache
+
+    def since(ticket_id: int, state: str) -> datetime | None:
+        with sessions() as session:
+            row = session.execute(select(TicketCache.state, TicketCache.state_since)
+                                  .where(TicketCache.ticket_id == ticket_id)).first()
+        return row.state_since if row is not None and row.state == state else None
+
+    return since
 
 
 def _recent_incidents(sessions: sessionmaker[Session]) -> RecentIncidents:

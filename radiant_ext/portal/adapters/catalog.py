@@ -29,6 +29,7 @@ from radiant_ext.plugins import (
 )
 from radiant_ext.plugins.catalog import DEPARTMENT_ICONS
 from radiant_ext.plugins.models import RecentIncidents
+from radiant_ext.plugins.workflow import DEFAULT_WORKFLOW, Workflow
 from radiant_ext.portal.ports import (
     CatalogItemView,
     Customer,
@@ -199,3 +200,9 @@ class PluginCatalog:
 
     def knows_company(self, customer: Customer) -> bool:
         return bool(customer.customer_id) and self.plugins.knows_company(customer.customer_id)
+
+    def workflow(self, item_id: str) -> Workflow:
+        try:  # a request of an item switched off since keeps its steps
+            return self.plugins.item(item_id, include_disabled=True).process
+        except UnknownItemError:
+            return DEFAULT_WORKFLOW

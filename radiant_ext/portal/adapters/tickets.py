@@ -15,7 +15,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 
-from radiant_ext.client import NewArticle, NewAttachment, Ticket, TicketChanges, ZnunyClient
+from radiant_ext.client import (
+    NewArticle,
+    NewAttachment,
+    PendingTime,
+    Ticket,
+    TicketChanges,
+    ZnunyClient,
+)
 from radiant_ext.client.errors import (
     HTTPStatusError,
     NotFoundError,
@@ -29,7 +36,9 @@ from radiant_ext.portal.ports import (
     AttachmentData,
     Customer,
     ListQuery,
+    StateChanged,
     TicketDetail,
+    TicketMove,
     TicketNotFound,
     TicketPage,
     UpstreamUnavailable,
@@ -51,18 +60,24 @@ class ZnunyTickets:
     :param lister: serves the request lists (ticket cache or live search).
     :param agent_name: turns the owner's login into a display name.
     :param changed: called with the ticket as Znuny has it after the customer changed it
-        (reply, close, reopen), so the lists show the new state at once (the ticket cache).
+        (reply, close, reopen, move), so the lists show the new state at once (the ticket
+        cache).
+    :param state_since: when the ticket (id) entered the state (name) it is in, as the
+        ticket cache knows it (``None``: it does not know that state of the ticket); the
+        ticket's last change in Znuny is taken then.
     """
 
     def __init__(
         self, client: ZnunyClient, lister: Lister,
         agent_name: Callable[[str], str] = lambda login: login,
         changed: Callable[[Ticket], None] | None = None,
+        state_since: Callable[[int, str], datetime | None] | None = None,
     ) -> None:
         self._client = client
         self._lister = lister
         self._agent_name = agent_name
         self._changed = changed
+        self._state_since = state_since
 
     def list(self, customer: Customer, query: ListQuery) -> TicketPage:
         return self._lister.list(customer, query)
@@ -87,12 +102,24 @@ class ZnunyTickets:
         closed_at = ticket.changed if ticket.state_type == "closed" else None
         owner = self._agent_name(ticket.owner) if ticket.owner else ""
         summary = summary_of(ticket)
+        since = self._since(ticket)
         escalation = ticket.escalation_solution_time or 0
         if escalation > 0:  # Znuny counts its SLA now: its deadline is the one that holds
             znuny = datetime.fromtimestamp(escalation, UTC)
             return TicketDetail(replace(summary, deadline=znuny), owner, closed_at, articles,
-                                promised=summary.deadline)
-        return TicketDetail(summary, owner, closed_at, articles)
+                                promised=summary.deadline, state_since=since)
+        return TicketDetail(summary, owner, closed_at, articles, state_since=since)
+
+    def _since(self, ticket: Ticket) -> datetime | None:
+        """When ``ticket`` entered its state: the cache's time for that state, else its last
+        change (what the next pull records for a state it has not seen)."""
+        try:
+            known = self._state_since(ticket.ticket_id, ticket.state) if self._state_since \
+                else None
+        except Exception:  # noqa: BLE001 - the page shows the last change instead
+            log.warning("state time of ticket %s not read", ticket.ticket_id, exc_info=True)
+            known = None
+        return known or ticket.changed or ticket.created
 
     def attachment(
         self, customer: Customer, ticket_id: int, article_id: int, file_id: int
@@ -159,4 +186,14 @@ class ZnunyTickets:
         self._update(
             ticket_id, self._article(customer, f"Reopened: {ticket.title}", body),
             ticket=TicketChanges(state=REOPENED_STATE),
+        )
+
+    def move(self, customer: Customer, ticket_id: int, move: TicketMove) -> None:
+        ticket = self._fetch(customer, ticket_id)
+        if ticket.state != move.from_state:
+            raise StateChanged(ticket.state)
+        pending = PendingTime.at(move.pending_until) if move.pending_until else None
+        self._update(
+            ticket_id, self._article(customer, f"{move.subject}: {ticket.title}", move.body),
+            ticket=TicketChanges(state=move.to_state, pending_time=pending),
         )

@@ -7,7 +7,7 @@ customer; a ticket the customer may not see answers 404, exactly like one that d
 from __future__ import annotations
 
 import io
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import (
@@ -30,18 +30,19 @@ from radiant_ext.portal.drafts import keep, restore
 from radiant_ext.portal.ports import (
     ListQuery,
     Scope,
-    TicketDetail,
     TicketNotFound,
     TicketSummary,
 )
-from radiant_ext.portal.requests.forms import ReopenForm, ReplyForm
+from radiant_ext.portal.requests import moves
+from radiant_ext.portal.requests.forms import MoveForm, ReopenForm, ReplyForm
+from radiant_ext.portal.requests.moves import reopen_allowed, reopen_refusal, workflow_context
 from radiant_ext.portal.requests.render import article_html
 from radiant_ext.portal.scoping import visible_stores
 from radiant_ext.portal.services import services
 from radiant_ext.portal.uploads import clean_filename, read_uploads
 
 __all__ = ["MAX_CURSOR", "MAX_ID", "MAX_SEARCH", "bp", "init_app", "is_overdue", "parse_query",
-           "reopen_allowed"]
+           "render_detail", "reopen_allowed"]
 
 bp = Blueprint("requests", __name__, url_prefix="/requests")
 
@@ -96,13 +97,6 @@ def is_overdue(row: TicketSummary, now: datetime | None = None) -> bool:
     return row.deadline < (now or datetime.now(UTC))
 
 
-def reopen_allowed(detail: TicketDetail, window_days: int, now: datetime | None = None) -> bool:
-    """Whether a closed request may still be reopened by the customer."""
-    if detail.summary.state_type != "closed" or detail.closed_at is None:
-        return False
-    return (now or datetime.now(UTC)) - detail.closed_at <= timedelta(days=window_days)
-
-
 def _category_titles() -> dict[str, str]:
     """Catalog item id → title in the customer's language (ids of retired items stay ids)."""
     return {item.id: item.title for dept in offered_departments() for item in dept.items}
@@ -143,14 +137,16 @@ def company() -> ResponseReturnValue:
     return _list("company")
 
 
-def _render_detail(
+def render_detail(
     ticket_id: int, reply: ReplyForm | None = None, reopen: ReopenForm | None = None,
-    status: int = 200,
+    status: int = 200, posted: tuple[str, MoveForm] | None = None,
 ) -> ResponseReturnValue:
+    """The detail page (``posted``: a workflow move's form as sent, with its errors)."""
     detail = services().tickets.get(current_customer(), ticket_id)
     return render_template(
         "requests/detail.html",
         ticket=detail,
+        **workflow_context(detail, posted),
         reply_form=reply or ReplyForm(formdata=None),
         reopen_form=reopen or ReopenForm(formdata=None),
         can_reopen=reopen_allowed(detail, current_app.config["PORTAL_REOPEN_WINDOW_DAYS"]),
@@ -168,7 +164,7 @@ def detail(ticket_id: int) -> ResponseReturnValue:
     """One request with its public articles (and a reply or reason back from a correction)."""
     reply_form, reopen_form = ReplyForm(formdata=None), ReopenForm(formdata=None)
     restore(f"reply:{ticket_id}", reply_form) or restore(f"reopen:{ticket_id}", reopen_form)
-    return _render_detail(ticket_id, reply=reply_form, reopen=reopen_form)
+    return render_detail(ticket_id, reply=reply_form, reopen=reopen_form)
 
 
 def _corrected(key: str, form: ReplyForm | ReopenForm, ticket_id: int,
@@ -178,8 +174,8 @@ def _corrected(key: str, form: ReplyForm | ReopenForm, ticket_id: int,
     if keep(f"{key}:{ticket_id}", form):
         return redirect(url_for("requests.detail", ticket_id=ticket_id, _anchor=anchor), 303)
     if key == "reply":
-        return _render_detail(ticket_id, reply=form, status=400)
-    return _render_detail(ticket_id, reopen=form, status=400)
+        return render_detail(ticket_id, reply=form, status=400)
+    return render_detail(ticket_id, reopen=form, status=400)
 
 
 @bp.get("/<int:ticket_id>/files/<int:article_id>/<int:file_id>")
@@ -248,6 +244,11 @@ def close(ticket_id: int) -> ResponseReturnValue:
     return redirect(url_for("requests.detail", ticket_id=ticket_id))
 
 
+# The step id is checked against the workflow (moves.make_move), never trusted.
+bp.add_url_rule("/<int:ticket_id>/move/<to>", view_func=login_required(moves.move),
+                methods=["POST"])
+
+
 @bp.post("/<int:ticket_id>/reopen")
 @login_required
 def reopen(ticket_id: int) -> ResponseReturnValue:
@@ -256,6 +257,10 @@ def reopen(ticket_id: int) -> ResponseReturnValue:
     detail = services().tickets.get(current_customer(), ticket_id)
     if not reopen_allowed(detail, current_app.config["PORTAL_REOPEN_WINDOW_DAYS"]):
         flash(gettext("This request can no longer be reopened. Please file a new one."), "error")
+        return redirect(url_for("requests.detail", ticket_id=ticket_id))
+    refusal = reopen_refusal(detail)  # the workflow says where this closed request goes
+    if refusal is not None:
+        flash(refusal, "error")
         return redirect(url_for("requests.detail", ticket_id=ticket_id))
     if not form.validate_on_submit():
         return _corrected("reopen", form, ticket_id, "reopen-title")
