@@ -136,6 +136,26 @@ def radiant_ticket_updated(ticket_id: int, ticket_number: str, changes: Mapping[
 
 
 @hookspec
+def radiant_workflow_move_refused(
+    ticket_id: int, ticket_number: str, item: str | None, from_state: str, to_state: str,
+    from_step: str | None, to_step: str | None, actor: str,
+) -> None:
+    """React to a move outside an item's workflow that the companion put back.
+
+    Called once per refused move, after Znuny took the state back and the internal note.
+
+    :param ticket_id: Znuny's TicketID.
+    :param ticket_number: Znuny's TicketNumber.
+    :param item: the catalog item id (``RadiantCategory``).
+    :param from_state: the Znuny state the ticket was put back to.
+    :param to_state: the Znuny state the refused move went to.
+    :param from_step: the workflow step id of ``from_state``.
+    :param to_step: the step id of ``to_state``; ``None`` for a state outside the workflow.
+    :param actor: who made the move: ``agent`` (in Znuny).
+    """
+
+
+@hookspec
 def radiant_portal_blueprints() -> Sequence[Blueprint]:
     """Contribute Flask blueprints the portal registers.
 

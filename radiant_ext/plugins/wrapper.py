@@ -326,6 +326,18 @@ class Plugins:
         self._notify("radiant_ticket_updated", {"ticket_id": ticket_id,
                      "ticket_number": ticket_number, "changes": changes})
 
+    def workflow_move_refused(self, ticket_id: int, ticket_number: str, *, item: str | None,
+                              from_state: str, to_state: str, from_step: str | None,
+                              to_step: str | None, actor: str) -> None:
+        """Tell plugins a move outside the item's workflow was put back (once per move).
+
+        Never raises for a plugin's failure (see :meth:`ticket_created`).
+        """
+        self._notify("radiant_workflow_move_refused", {
+            "ticket_id": ticket_id, "ticket_number": ticket_number, "item": item,
+            "from_state": from_state, "to_state": to_state, "from_step": from_step,
+            "to_step": to_step, "actor": actor})
+
     def _notify(self, hook_name: str, kwargs: dict[str, Any]) -> None:
         """Call each implementation of a notification hook separately, in pluggy's order.
 

@@ -40,6 +40,7 @@ from radiant_ext.store.models import (
     AuditEntry,
     Base,
     CatalogItemState,
+    CustomerLanguage,
     DepartmentState,
     FeedbackHit,
     FeedbackStore,
@@ -55,6 +56,7 @@ from radiant_ext.store.models import (
     TicketAnnouncement,
     TicketCache,
     UTCDateTime,
+    WorkflowEvent,
     utcnow,
 )
 from radiant_ext.store.rollups import (
@@ -78,6 +80,12 @@ from radiant_ext.store.schema import (
     head_revision,
     upgrade_database,
 )
+from radiant_ext.store.workflow_events import (
+    customer_move_expected,
+    expect_customer_move,
+    language_of,
+    remember_language,
+)
 
 __all__ = [
     "AlreadyRated",
@@ -89,6 +97,7 @@ __all__ = [
     "ContractDirty",
     "ContractLive",
     "ContractRollupState",
+    "CustomerLanguage",
     "DepartmentState",
     "FeedbackHit",
     "FeedbackStore",
@@ -117,21 +126,26 @@ __all__ = [
     "TicketAnnouncement",
     "TicketCache",
     "UTCDateTime",
+    "WorkflowEvent",
     "alembic_config",
     "check_schema",
     "claim_announcement",
     "current_revision",
+    "customer_move_expected",
     "downgrade_database",
+    "expect_customer_move",
     "get_catalog_item_states",
     "get_cursor",
     "get_department_states",
     "head_revision",
     "is_department_enabled",
+    "language_of",
     "make_engine",
     "make_session_factory",
     "normalise_url",
     "recent_audit",
     "record_audit",
+    "remember_language",
     "session_scope",
     "set_catalog_item_state",
     "set_cursor",

@@ -38,6 +38,7 @@ __all__ = [
     "AuditEntry",
     "Base",
     "CatalogItemState",
+    "CustomerLanguage",
     "DepartmentState",
     "FeedbackHit",
     "FeedbackStore",
@@ -53,6 +54,7 @@ __all__ = [
     "TicketAnnouncement",
     "TicketCache",
     "UTCDateTime",
+    "WorkflowEvent",
     "utcnow",
 ]
 
@@ -418,3 +420,44 @@ class FeedbackHit(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     key: Mapped[str] = mapped_column(String(400))
     at: Mapped[float] = mapped_column(Float, index=True)
+
+
+class WorkflowEvent(Base):
+    """Something the workflow guard or the step watch did for a ticket, once.
+
+    ``kind`` is ``refused`` (a move outside the workflow, put back), ``remind`` / ``escalate``
+    (a step's limit reached) or ``customer-move`` (a move the portal makes for the
+    requester, recorded before it is sent so that the guard lets it through). ``key`` makes
+    each one unique per ticket: the move and when it was seen, or the step and when the ticket
+    entered it. ``done_at`` is when Znuny took it (``None``: still to be sent).
+    """
+
+    __tablename__ = "workflow_event"
+    __table_args__ = (UniqueConstraint("ticket_id", "kind", "key"),
+                      Index("ix_workflow_event_pending", "kind", "done_at"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    ticket_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    key: Mapped[str] = mapped_column(String(500))
+    item: Mapped[str | None] = mapped_column(String(200))
+    from_state: Mapped[str | None] = mapped_column(String(200))
+    to_state: Mapped[str | None] = mapped_column(String(200))
+    actor: Mapped[str] = mapped_column(String(200), default="")
+    since: Mapped[datetime | None]
+    """Since when the ticket was in ``from_state`` (a refused move does not restart it)."""
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    done_at: Mapped[datetime | None]
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str | None] = mapped_column(String(500))
+
+
+class CustomerLanguage(Base):
+    """The language a customer user last used the portal in (``en`` / ``ru``), for texts the
+    companion sends them through Znuny."""
+
+    __tablename__ = "customer_language"
+
+    customer_user: Mapped[str] = mapped_column(String(200), primary_key=True)
+    language: Mapped[str] = mapped_column(String(8))
+    seen_at: Mapped[datetime] = mapped_column(default=utcnow)

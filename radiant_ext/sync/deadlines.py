@@ -28,6 +28,7 @@ from radiant_ext.sync.context import JobContext
 from radiant_ext.sync.errors import PartialJobError
 from radiant_ext.sync.notes import has_alert, internal_note
 from radiant_ext.sync.tickets import CLOSED_TYPES
+from radiant_ext.sync.workflow_guard import send_refusals
 
 __all__ = ["Alert", "due_alerts", "raised_priority", "watch_deadlines"]
 
@@ -149,6 +150,8 @@ def watch_deadlines(ctx: JobContext) -> dict[str, int]:
             counts["failed"] += 1
             last_error = exc
         ctx.progress("deadlines", 1, None)
+    if ctx.plugins_factory is not None:
+        counts.update(send_refusals(ctx))
     if last_error is not None:
         raise PartialJobError(counts, last_error)
     return dict(counts)

@@ -28,6 +28,7 @@ from radiant_ext.plugins.fields import (
 from radiant_ext.store import Outbox, TicketCache, get_cursor, set_cursor, utcnow
 from radiant_ext.sync.context import JobContext
 from radiant_ext.sync.ports import HelpDesk
+from radiant_ext.sync.workflow_guard import ObservedMove, judge_move, send_refusals, workflow_of
 
 __all__ = [
     "CURSOR",
@@ -177,11 +178,14 @@ def upsert_tickets(session: Session, tickets: Sequence[Any]) -> int:
     return len(tickets)
 
 
-def upsert_changes(session: Session, tickets: Sequence[Any]) -> list[Change]:
+def upsert_changes(session: Session, tickets: Sequence[Any],
+                   moves: list[ObservedMove] | None = None) -> list[Change]:
     """Upsert ``tickets``; return ``(id, number, {field: new value})`` for changed known ones.
 
     Tickets not cached yet are written with one multi-row ``INSERT`` (a full pull is all
     inserts); cached ones are updated through their ORM rows, which also yields the changes.
+    ``moves`` (when given) receives the state changes of categorised cached tickets, with
+    the state before taken from the cached row, for the workflow guard.
     """
     ids = [int(t.ticket_id) for t in tickets]
     existing = {r.ticket_id: r for r in session.scalars(
@@ -196,9 +200,14 @@ def upsert_changes(session: Session, tickets: Sequence[Any]) -> list[Change]:
             continue
         provisional = old.changed is None  # written by the outbox on filing, never pulled
         before = {name: getattr(old, name) for name in TRACKED}
+        since = old.state_since
         ticket_to_cache(ticket, old)
         if provisional:
             continue
+        if moves is not None and old.category and old.state != before["state"]:
+            moves.append(ObservedMove(
+                old.ticket_id, old.ticket_number, old.category, before["state"], old.state,
+                old.state_type, old.changed.isoformat() if old.changed else "", since))
         diff = {n: getattr(old, n) for n in TRACKED if getattr(old, n) != before[n]}
         if diff:
             changes.append((old.ticket_id, old.ticket_number, diff))
@@ -294,7 +303,9 @@ def _pull(ctx: JobContext, since: datetime | None, *,
         if changed:
             newest = max([newest, *changed]) if newest else max(changed)
         with ctx.sessions.begin() as s:
-            changes = upsert_changes(s, tickets)
+            moves: list[ObservedMove] = []
+            changes = upsert_changes(s, tickets, moves)
+            _guard(ctx, s, moves)
             if checkpoint is not None and newest is not None:
                 set_cursor(s, checkpoint, newest)
         pulled += len(tickets)
@@ -305,6 +316,18 @@ def _pull(ctx: JobContext, since: datetime | None, *,
         if checkpoint is not None:
             set_cursor(s, checkpoint, None)
     return {"pulled": pulled, "changed": changed_known}
+
+
+def _guard(ctx: JobContext, session: Session, moves: list[ObservedMove]) -> None:
+    """Judge the state changes of items with a workflow (docs/webhook.md, "Moves outside
+    the workflow"); the refusals are sent by :func:`pull_tickets` after the pull."""
+    if not moves or ctx.plugins_factory is None:
+        return
+    for move in moves:
+        flow = workflow_of(ctx.plugins, move.item)
+        if flow is not None:
+            log.info("ticket %s: %s", move.ticket_id,
+                     judge_move(session, flow, move, ctx.now()))
 
 
 def get_cursor_value(ctx: JobContext, name: str = CURSOR) -> datetime | None:
@@ -319,7 +342,11 @@ def pull_tickets(ctx: JobContext) -> dict[str, int]:
     if cursor is None:
         return full_resync(ctx, resume=True)
     since = cursor - timedelta(seconds=ctx.settings.sync_pull_overlap_seconds)
-    return _pull(ctx, since)
+    result = _pull(ctx, since)
+    if ctx.plugins_factory is not None:
+        refused = send_refusals(ctx)
+        result.update({k: v for k, v in refused.items() if v})
+    return result
 
 
 def full_resync(ctx: JobContext, *, resume: bool = False) -> dict[str, int]:

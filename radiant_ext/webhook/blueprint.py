@@ -32,15 +32,18 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, Flask, Response, current_app, request
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from radiant_ext.config import Settings
 from radiant_ext.errors import RadiantError
+from radiant_ext.store.models import utcnow
 from radiant_ext.webhook.errors import (
     PayloadTooLarge,
     UnsupportedContent,
@@ -48,6 +51,7 @@ from radiant_ext.webhook.errors import (
     WebhookError,
 )
 from radiant_ext.webhook.factory import router_from_settings, store_exists
+from radiant_ext.webhook.moves import GUARDED_EVENT, guard_state_update
 from radiant_ext.webhook.payload import (
     WebhookPayload,
     decode_body,
@@ -131,6 +135,10 @@ class WebhookService:
     failures: Callable[[int, str], None] | None = None
     """Records a call the endpoint refused or could not serve (status, reason) where the
     admin area's health page reads it; ``None``: only logged."""
+    workflow_store: sessionmaker[Session] | None = None
+    """The store where refused workflow moves are recorded; built from ``settings`` on first
+    use when not given (no store: the ticket pull checks the moves)."""
+    clock: Callable[[], datetime] = utcnow
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _announced: OrderedDict[int, None] = field(default_factory=OrderedDict, repr=False)
     _claims_ready: bool = field(default=False, repr=False)
@@ -172,19 +180,31 @@ class WebhookService:
 
     def _claims(self) -> Callable[[int], bool] | None:
         with self._lock:
-            if self.announcements is None and not self._claims_ready and \
-                    self.settings is not None and store_exists(self.settings):
-                from radiant_ext.store import (
-                    claim_announcement,
-                    make_engine,
-                    make_session_factory,
-                )
+            if self.announcements is None and not self._claims_ready:
+                sessions = self._store()
+                if sessions is not None:
+                    from radiant_ext.store import claim_announcement
 
-                self._engine = make_engine(self.settings.effective_database_url)
-                sessions = make_session_factory(self._engine)
-                self.announcements = lambda ticket_id: claim_announcement(sessions, ticket_id)
+                    self.announcements = lambda ticket_id: claim_announcement(sessions,
+                                                                              ticket_id)
             self._claims_ready = True
             return self.announcements
+
+    def _store(self) -> sessionmaker[Session] | None:
+        """Sessions of the installation's store (opened once), ``None`` without one; call
+        with the lock held."""
+        if self.workflow_store is None and self._engine is None and \
+                self.settings is not None and store_exists(self.settings):
+            from radiant_ext.store import make_engine, make_session_factory
+
+            self._engine = make_engine(self.settings.effective_database_url)
+            self.workflow_store = make_session_factory(self._engine)
+        return self.workflow_store
+
+    def moves_store(self) -> sessionmaker[Session] | None:
+        """Where refused workflow moves are recorded (see :attr:`workflow_store`)."""
+        with self._lock:
+            return self._store()
 
     def close(self) -> None:
         """Release the store connection the announcements opened (if any)."""
@@ -250,6 +270,9 @@ def handle_webhook(service: WebhookService) -> WebhookResult:
         return ignored("the ticket no longer exists")  # TicketDeepGet found nothing
     payload = validate_payload(data)
     router = service.get_router()
+    if name == GUARDED_EVENT:
+        return guard_state_update(service.moves_store(), router.plugins, payload,
+                                  service.clock())
     result = router.handle(payload)
     if result.outcome == "routed" and not _announce(service, router, payload, result):
         result = replace(result, reason=f"{result.reason}; the plugins were told before")
@@ -347,6 +370,7 @@ def init_webhook(
     config: WebhookConfig | None = None,
     announcements: Callable[[int], bool] | None = None,
     failures: Callable[[int, str], None] | None = None,
+    workflow_store: sessionmaker[Session] | None = None,
 ) -> WebhookService:
     """Register the webhook endpoint on ``app``, exempt from CSRF.
 
@@ -362,6 +386,8 @@ def init_webhook(
         (``claim_announcement`` over the portal's store); built from ``settings`` when not
         given.
     :param failures: records a refused or failed call (status, reason) for the admin area.
+    :param workflow_store: the store where refused workflow moves are recorded (built from
+        ``settings`` when not given).
     :return: the service stored in ``app.extensions["radiant_webhook"]``.
     """
     if settings is None and config is None:
@@ -373,7 +399,8 @@ def init_webhook(
         config = WebhookConfig.from_settings(settings)
     config = replace(config, **_throttle_config(app))
     service = WebhookService(config=config, router=router, settings=settings,
-                             announcements=announcements, failures=failures)
+                             announcements=announcements, failures=failures,
+                             workflow_store=workflow_store)
     first = EXTENSION_KEY not in app.extensions
     app.extensions[EXTENSION_KEY] = service
     if first:

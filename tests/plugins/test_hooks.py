@@ -241,6 +241,29 @@ def test_hook_radiant_ticket_updated(make_plugins: MakePlugins) -> None:
     assert rec.calls == [("updated", {"id": 7, "state": "closed successful"})]
 
 
+def test_hook_radiant_workflow_move_refused(make_plugins: MakePlugins) -> None:
+    rec = Recorder()
+
+    class Listener:
+        @hookimpl
+        def radiant_workflow_move_refused(self, ticket_id: int, from_step: str | None,
+                                          to_step: str | None, actor: str) -> None:
+            rec.calls.append(("refused", {"id": ticket_id, "from": from_step, "to": to_step,
+                                          "by": actor}))
+
+    class Broken:
+        @hookimpl
+        def radiant_workflow_move_refused(self, ticket_id: int) -> None:
+            raise RuntimeError("a plugin's bug")
+
+    make_plugins("", Broken(), Listener()).workflow_move_refused(
+        7, "1001", item="it.software-defect", from_state="in testing",
+        to_state="client testing", from_step="in-testing", to_step="client-testing",
+        actor="agent")
+    assert rec.calls == [("refused", {"id": 7, "from": "in-testing", "to": "client-testing",
+                                      "by": "agent"})]
+
+
 class CreatedListener:
     """Records what ``radiant_ticket_created`` receives."""
 

@@ -1,0 +1,215 @@
+"""The workflow guard: a move an agent makes in Znuny outside an item's workflow is put back.
+
+Two doors see a ticket's state change: the webhook (``TicketStateUpdate``, with the state
+before in ``OldTicketData``) and the ticket pull (the cached row before the update).
+Both call :func:`judge_move`, which decides in the store's transaction and records a
+refusal once (``workflow_event``, kind ``refused``). :func:`send_refusals` (the pull and the
+``deadline-watch`` job) then puts each recorded one back through the client — the state
+before, and an internal note naming the refused move and the moves allowed from there — and
+tells the plugins (``radiant_workflow_move_refused``). A Znuny outage loses nothing: the
+refusal stays recorded and is sent on the next run. See ``docs/webhook.md``, "Moves outside
+the workflow".
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from radiant_ext.store import TicketCache, WorkflowEvent, record_audit
+from radiant_ext.store.workflow_events import (
+    customer_move_expected,
+    last_refusal,
+    pending_refusals,
+    record_event,
+)
+from radiant_ext.sync.context import JobContext
+from radiant_ext.sync.notes import internal_note
+
+if TYPE_CHECKING:
+    from radiant_ext.plugins import Plugins
+    from radiant_ext.plugins.email_routing import RoutingPlugins
+    from radiant_ext.plugins.workflow import Workflow
+
+__all__ = ["LEFT_ALONE_TYPES", "ObservedMove", "judge_move", "refusal_note", "send_refusals",
+           "workflow_of"]
+
+log = logging.getLogger(__name__)
+
+LEFT_ALONE_TYPES = frozenset({"merged", "removed"})
+"""State types a ticket may enter whatever its workflow: merging and removing are Znuny's
+housekeeping (the merged ticket lives on in its target), not a step of the request."""
+
+PENDING_MINUTES = 24 * 60
+"""The pending time set when a ticket is put back into a pending step (Znuny needs one)."""
+
+
+@dataclass(frozen=True)
+class ObservedMove:
+    """A state change one door saw: ``seen`` identifies it (Znuny's change time)."""
+
+    ticket_id: int
+    ticket_number: str
+    item: str
+    from_state: str
+    to_state: str
+    to_state_type: str | None
+    seen: str
+    since: datetime | None = None
+    actor: str = "agent"
+
+
+def workflow_of(plugins: RoutingPlugins, item_id: str | None) -> Workflow | None:
+    """The workflow an item declares (a disabled item's too), ``None`` for an item without
+    one or an unknown item: only declared workflows are guarded."""
+    from radiant_ext.plugins import Plugins
+    from radiant_ext.plugins.errors import PluginError
+
+    if not item_id:
+        return None
+    try:
+        found = plugins.item(item_id, include_disabled=True) if isinstance(
+            plugins, Plugins) else plugins.item(item_id)
+    except PluginError:
+        return None
+    return found.workflow
+
+
+def _stands(session: Session, flow: Workflow, move: ObservedMove, now: datetime) -> str | None:
+    """Why ``move`` stands, or ``None`` when it is to be refused."""
+    if move.from_state == move.to_state:
+        return "no state change"
+    if (move.to_state_type or "").lower() in LEFT_ALONE_TYPES:
+        return f"state type {move.to_state_type} is left alone"
+    if flow.step_for_state(move.from_state) is None:
+        return f"state {move.from_state!r} is not a step: nothing to put it back to"
+    if flow.allows(move.from_state, move.to_state, "agent"):
+        return "an agent's move of the workflow"
+    if flow.allows(move.from_state, move.to_state, "customer") and customer_move_expected(
+            session, move.ticket_id, move.from_state, move.to_state, now):
+        return "the requester's move, made in the portal"
+    last = last_refusal(session, move.ticket_id)
+    if last is not None and (last.to_state, last.from_state) == (move.from_state, move.to_state):
+        return "the refused move put back"
+    return None
+
+
+def judge_move(session: Session, flow: Workflow, move: ObservedMove, now: datetime) -> str:
+    """Decide ``move`` of a ticket whose item has ``flow``; record a refusal once.
+
+    :returns: one line for logs: why it stands, or that it was refused (or was before).
+    """
+    why = _stands(session, flow, move, now)
+    if why is not None:
+        return f"move {move.from_state} -> {move.to_state} stands: {why}"
+    pending = session.scalar(select(WorkflowEvent.id).where(
+        WorkflowEvent.ticket_id == move.ticket_id, WorkflowEvent.kind == "refused",
+        WorkflowEvent.from_state == move.from_state, WorkflowEvent.to_state == move.to_state,
+        WorkflowEvent.done_at.is_(None)).limit(1))
+    row = None if pending is not None else record_event(
+        session, ticket_id=move.ticket_id, kind="refused",
+        key=f"{move.from_state}>{move.to_state}@{move.seen}", item=move.item,
+        from_state=move.from_state, to_state=move.to_state, actor=move.actor,
+        since=move.since, now=now)
+    if row is None:
+        return f"move {move.from_state} -> {move.to_state} refused before"
+    return f"move {move.from_state} -> {move.to_state} refused: to be put back"
+
+
+def refusal_note(flow: Workflow | None, item: str, from_state: str, to_state: str
+                 ) -> tuple[str, str]:
+    """The internal note's subject and body (English, for agents)."""
+    label = flow.label_of if flow is not None else (lambda s: s)
+    src, dst = label(from_state), label(to_state)
+    lines = [f"The move from {src} ({from_state}) to {dst} ({to_state}) is not on the "
+             f"workflow of {item}; the ticket was put back to {src}."]
+    if flow is not None:
+        try:
+            flow.check(from_state, to_state, "agent")
+        except Exception as exc:  # noqa: BLE001 - MoveRefusedError: its English reason
+            lines.append(str(exc))
+        moves = flow.next_moves(from_state)
+        allowed = [f"- {m.label or flow.step(m.to).label} -> {flow.step(m.to).label} "
+                   f"({'agent' if m.by == 'agent' else 'requester, in the portal'})"
+                   for m in moves]
+        lines.append(f"Moves allowed from {src}:" if allowed else f"No move leads out of {src}.")
+        lines += allowed
+    return f"Move refused: {src} -> {dst}", "\n".join(lines)
+
+
+def _put_back(ctx: JobContext, row: WorkflowEvent, flow: Workflow | None) -> None:
+    from radiant_ext.client.models import PendingTime, TicketChanges
+
+    assert row.from_state is not None and row.to_state is not None
+    step = flow.step_for_state(row.from_state) if flow is not None else None
+    pending = step is not None and step.state_type.startswith("pending")
+    subject, body = refusal_note(flow, row.item or "", row.from_state, row.to_state)
+    ctx.client.ticket_update(row.ticket_id, ticket=TicketChanges(
+        state=row.from_state,
+        pending_time=PendingTime(diff=PENDING_MINUTES) if pending else None),
+        article=internal_note(subject, body))
+
+
+def _record_done(ctx: JobContext, row: WorkflowEvent, flow: Workflow | None) -> str:
+    """Mark ``row`` sent, put the cached row back; return the ticket number."""
+    with ctx.sessions.begin() as s:
+        done = s.get_one(WorkflowEvent, row.id)
+        done.done_at, done.attempts = ctx.now(), done.attempts + 1
+        cached = s.get(TicketCache, row.ticket_id)
+        number = cached.ticket_number if cached is not None else str(row.ticket_id)
+        if cached is not None and cached.state == row.to_state:
+            step = flow.step_for_state(row.from_state or "") if flow is not None else None
+            cached.state = row.from_state or cached.state
+            cached.state_type = step.state_type if step is not None else cached.state_type
+            cached.state_since = row.since or cached.state_since
+        record_audit(s, actor="sync", action="workflow.refused", subject=number,
+                     details={"from": row.from_state, "to": row.to_state, "item": row.item})
+    return number
+
+
+def _failed(ctx: JobContext, row: WorkflowEvent, exc: Exception) -> None:
+    with ctx.sessions.begin() as s:
+        failed = s.get_one(WorkflowEvent, row.id)
+        failed.attempts += 1
+        failed.last_error = str(exc)[:500]
+
+
+def send_refusals(ctx: JobContext) -> dict[str, int]:
+    """Put back every recorded refusal not sent yet; count ``refused`` and ``failed``.
+
+    A failure (Znuny down) leaves the refusal to the next run.
+    """
+    with ctx.sessions() as s:
+        rows = pending_refusals(s)
+        for row in rows:
+            s.expunge(row)
+    counts = {"refused": 0, "failed": 0}
+    for row in rows:
+        flow = workflow_of(ctx.plugins, row.item) if ctx.plugins_factory else None
+        try:
+            _put_back(ctx, row, flow)
+        except Exception as exc:  # noqa: BLE001 - counted; sent again on the next run
+            log.warning("putting back ticket %s (%s -> %s) failed: %s", row.ticket_id,
+                        row.from_state, row.to_state, exc)
+            _failed(ctx, row, exc)
+            counts["failed"] += 1
+            continue
+        number = _record_done(ctx, row, flow)
+        counts["refused"] += 1
+        if ctx.plugins_factory is not None:
+            _tell(ctx.plugins, row, number, flow)
+    return counts
+
+
+def _tell(plugins: Plugins, row: WorkflowEvent, number: str, flow: Workflow | None) -> None:
+    steps: dict[str, Any] = {
+        "from_step": flow.states_step(row.from_state or "") if flow else None,
+        "to_step": flow.states_step(row.to_state or "") if flow else None}
+    plugins.workflow_move_refused(row.ticket_id, number, item=row.item,
+                                  from_state=row.from_state or "",
+                                  to_state=row.to_state or "", actor=row.actor, **steps)
