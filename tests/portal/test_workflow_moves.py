@@ -54,6 +54,7 @@ def test_the_line_shows_done_current_since_next_and_who(
     assert 'aria-current="step"' in html
     assert "since 23 Nov 2026, 14:30" in html and "GMT+05:00" in html
     assert "Waiting for you<" in html and "Waiting for the service desk" not in html
+    assert "<dd>Waiting for your test</dd>" in html  # the state says the step's name
 
 
 def test_a_side_step_counts_the_shortest_way_done_and_waits_for_the_desk(
@@ -290,3 +291,18 @@ def test_a_closed_step_offers_its_moves_only_within_the_reopen_window(
     page = customer_client.get(response.headers["Location"]).get_data(as_text=True)
     assert _flashes(page) == ["This request can no longer be reopened. Please file a new one."]
     assert desk.moves == []
+
+
+def test_a_completed_defect_offers_no_reopening_the_workflow_lacks(
+    customer_client: FlaskClient, desk: Any
+) -> None:
+    tid = _defect(desk, "closed successful", "closed")
+    desk.tickets[tid].closed_at = datetime.now(UTC)
+    html = customer_client.get(f"/requests/{tid}").get_data(as_text=True)
+    assert "Reopen the request" not in html and "please file a new request" in html
+    token = csrf_token(customer_client, f"/requests/{tid}")
+    page = customer_client.post(f"/requests/{tid}/reopen",
+                                data={"csrf_token": token, "reason": "Again"},
+                                follow_redirects=True).get_data(as_text=True)
+    assert _flashes(page) == ["A request cannot go from Completed to In progress."]
+    assert desk.tickets[tid].summary.state == "closed successful"

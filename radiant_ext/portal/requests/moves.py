@@ -117,11 +117,12 @@ def _refused(ticket_id: int, reason: str) -> ResponseReturnValue:
 
 
 def reopen_refusal(detail: TicketDetail) -> str | None:
-    """Why the reopen form may not reopen this request (``None``: it may): the workflow has
-    moves of the requester out of its closed step, but none to ``open``."""
+    """Why the reopen form may not reopen this request (``None``: it may): its state is a
+    step of the workflow, which gives the requester no move from there to ``open``. A state
+    outside the workflow may be reopened as before."""
     flow = services().catalog.workflow(detail.summary.category)
     state = detail.summary.state
-    if not customer_moves(flow, state):
+    if flow.step_for_state(state) is None:
         return None
     try:
         flow.check(state, REOPENED_STATE, "customer")

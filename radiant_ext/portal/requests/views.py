@@ -149,7 +149,8 @@ def render_detail(
         **workflow_context(detail, posted),
         reply_form=reply or ReplyForm(formdata=None),
         reopen_form=reopen or ReopenForm(formdata=None),
-        can_reopen=reopen_allowed(detail, current_app.config["PORTAL_REOPEN_WINDOW_DAYS"]),
+        can_reopen=reopen_allowed(detail, current_app.config["PORTAL_REOPEN_WINDOW_DAYS"])
+        and reopen_refusal(detail) is None,
         overdue=is_overdue(detail.summary),
         article_html=article_html,
         categories=_category_titles(),
