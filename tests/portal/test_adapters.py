@@ -569,3 +569,32 @@ def test_a_failed_first_attempt_waits_the_configured_retry_delay(
         row = session.query(Outbox).filter_by(request_id="RQ-20261123-RETRYCFG").one()
     wait = (row.next_attempt_at - row.last_attempt_at).total_seconds()
     assert 480 <= wait <= 600  # 600 s with up to 20 % jitter, not the default 15 s
+
+
+# -- workflows ----------------------------------------------------------------------------
+
+def test_an_items_workflow_also_when_retired_or_unknown(catalog: PluginCatalog) -> None:
+    from radiant_ext.plugins.workflow import DEFAULT_WORKFLOW
+
+    defect = catalog.workflow("it.software-defect")
+    assert defect.step_for_state("client testing") is not None
+    assert catalog.workflow("it.pos-down") == DEFAULT_WORKFLOW  # declares none
+    assert catalog.workflow("it.retired-long-ago") == DEFAULT_WORKFLOW
+
+
+def test_the_state_time_comes_from_the_cache_only_for_the_state_it_holds(
+    store: sessionmaker[Session]
+) -> None:
+    from radiant_ext.portal.adapters import state_times
+
+    who = Customer("cust1", "acme")
+    _cache(store, 7, who, state="client testing", state_type="pending reminder")
+    entered = datetime(2026, 11, 20, 8, 15, tzinfo=UTC)
+    with store.begin() as s:
+        row = s.get(TicketCache, 7)
+        assert row is not None
+        row.state_since = entered
+    since = state_times(store)
+    assert since(7, "client testing") == entered
+    assert since(7, "open") is None  # moved on since the cache saw it
+    assert since(8, "open") is None
