@@ -56,10 +56,14 @@ def test_still_broken_then_it_works_in_znuny(portal: Flask, agent: ZnunyClient) 
     html = client.get(f"/requests/{ticket_id}").get_data(as_text=True)
     assert re.search(r'step-current"[^>]*>Waiting for your test', html)
     assert re.search(r"since \d+ \w+ \d{4}, \d\d:\d\d \([^)]*GMT\+05:00\)", html)
-    status, page = _move(portal, ticket_id, "in-progress", reason="Export stops at page 2")
+    priority = agent.ticket_get(ticket_id).priority
+    status, page = _move(portal, ticket_id, "in-progress", reason="Export stops at page 2",
+                         State="closed unsuccessful", Priority="1 very low",
+                         CustomerUser="flagship-clerk")  # not forwarded
     assert status == 303 and "Done: Still broken." in page
     ticket = agent.ticket_get(ticket_id, all_articles=True)
-    assert ticket.state == "open"
+    assert ticket.state == "open" and ticket.priority == priority
+    assert ticket.customer_user_id == "demo-customer"
     last = ticket.articles[-1]
     assert last.body == "Export stops at page 2" and last.sender_type == "customer"
     assert last.is_visible_for_customer and last.subject.startswith("Still broken: ")
