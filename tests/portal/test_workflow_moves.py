@@ -306,3 +306,15 @@ def test_a_completed_defect_offers_no_reopening_the_workflow_lacks(
                                 follow_redirects=True).get_data(as_text=True)
     assert _flashes(page) == ["A request cannot go from Completed to In progress."]
     assert desk.tickets[tid].summary.state == "closed successful"
+
+
+def test_a_move_sent_twice_is_made_once(customer_client: FlaskClient, desk: Any) -> None:
+    tid = _defect(desk, "client testing", "pending reminder")
+    token = csrf_token(customer_client, f"/requests/{tid}")
+    for _ in range(2):
+        response = customer_client.post(f"/requests/{tid}/move/completed",
+                                        data={"csrf_token": token})
+    page = customer_client.get(response.headers["Location"]).get_data(as_text=True)
+    assert _flashes(page) == ["Done: It works — complete it.",
+                              "The request is already at “Completed”; nothing was changed."]
+    assert len(desk.moves) == 1

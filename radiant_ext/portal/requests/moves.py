@@ -111,8 +111,8 @@ def _back(ticket_id: int, anchor: str | None = None) -> ResponseReturnValue:
     return redirect(url_for("requests.detail", ticket_id=ticket_id, _anchor=anchor), 303)
 
 
-def _refused(ticket_id: int, reason: str) -> ResponseReturnValue:
-    flash(reason, "error")
+def _refused(ticket_id: int, reason: str, category: str = "error") -> ResponseReturnValue:
+    flash(reason, category)
     return _back(ticket_id)
 
 
@@ -154,6 +154,10 @@ def make_move(ticket_id: int, to: str, now: datetime | None = None) -> ResponseR
     try:
         detail = services().tickets.get(current_customer(), ticket_id)  # 404: not theirs
         flow = services().catalog.workflow(detail.summary.category)
+        if flow.states_step(detail.summary.state) == to:  # sent twice (a double tap, Back)
+            return _refused(ticket_id, gettext(
+                "The request is already at “%(step)s”; nothing was changed.",
+                step=flow.translate(flow.step(to).label, language)), "info")
         found = _check(flow, detail.summary.state, to)
         if not any(o.to == to for o in _offers(flow, detail, language)):
             return _refused(ticket_id, gettext(
