@@ -328,6 +328,8 @@ class TicketMove:
     subject: str
     body: str
     pending_until: datetime | None = None
+    language: str = "en"
+    """The language the requester made the move in (reminders to them use it)."""
 
 
 class CustomerAuthPort(Protocol):

@@ -12,9 +12,12 @@ import pytest
 from flask import Flask
 
 from radiant_ext.client import TicketChanges, ZnunyClient
+from radiant_ext.config import Settings
 from radiant_ext.portal.adapters.listing import LiveLister
 from radiant_ext.portal.adapters.tickets import ZnunyTickets
 from radiant_ext.portal.ports import StateChanged, TicketMove, UpstreamUnavailable
+from radiant_ext.store import language_of, make_engine, session_scope
+from radiant_ext.store.workflow_events import customer_move_expected
 from tests import _sandbox
 from tests.portal import test_with_sandbox as with_sandbox
 from tests.portal.conftest import CUSTOMERS
@@ -50,7 +53,8 @@ def _move(portal: Flask, ticket_id: int, to: str, login: str = "demo-customer",
     return response.status_code, (follow or page).get_data(as_text=True)
 
 
-def test_still_broken_then_it_works_in_znuny(portal: Flask, agent: ZnunyClient) -> None:
+def test_still_broken_then_it_works_in_znuny(portal: Flask, agent: ZnunyClient,
+                                             settings: Settings) -> None:
     ticket_id = _defect(portal, agent)
     client, _ = _login(portal, "demo-customer")
     html = client.get(f"/requests/{ticket_id}").get_data(as_text=True)
@@ -64,6 +68,14 @@ def test_still_broken_then_it_works_in_znuny(portal: Flask, agent: ZnunyClient) 
     ticket = agent.ticket_get(ticket_id, all_articles=True)
     assert ticket.state == "open" and ticket.priority == priority
     assert ticket.customer_user_id == "demo-customer"
+    engine = make_engine(settings.effective_database_url)
+    try:  # the workflow guard lets the change through as the requester's
+        with session_scope(engine) as session:
+            assert customer_move_expected(session, ticket_id, "client testing", "open",
+                                          datetime.now(UTC))
+            assert language_of(session, "demo-customer") == "en"
+    finally:
+        engine.dispose()
     last = ticket.articles[-1]
     assert last.body == "Export stops at page 2" and last.sender_type == "customer"
     assert last.is_visible_for_customer and last.subject.startswith("Still broken: ")
@@ -108,6 +120,14 @@ def test_the_adapter_sets_a_pending_time_and_checks_the_state(
     agent.ticket_update(ticket_id, ticket=TicketChanges(state="ready to install"))
     tickets = ZnunyTickets(agent, LiveLister(agent))
     me = CUSTOMERS["demo-customer"]
+    def store_down(*_: object) -> None:
+        raise OSError("store down")
+
+    unrecorded = ZnunyTickets(agent, LiveLister(agent), expect_move=store_down)
+    with pytest.raises(UpstreamUnavailable):  # the guard would put it back: none is sent
+        unrecorded.move(me, ticket_id, TicketMove("ready to install", "client testing", "T",
+                                                  "x", pending_until=datetime.now(UTC)))
+    assert agent.ticket_get(ticket_id).state == "ready to install"
     with pytest.raises(StateChanged) as moved:
         tickets.move(me, ticket_id, TicketMove("client testing", "open", "Still broken", "x"))
     assert moved.value.state == "ready to install"

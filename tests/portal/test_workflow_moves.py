@@ -318,3 +318,16 @@ def test_a_move_sent_twice_is_made_once(customer_client: FlaskClient, desk: Any)
     assert _flashes(page) == ["Done: It works — complete it.",
                               "The request is already at “Completed”; nothing was changed."]
     assert len(desk.moves) == 1
+
+
+def test_accepting_an_estimate_in_russian_records_the_language(
+    customer_client: FlaskClient, desk: Any
+) -> None:
+    tid = _defect(desk, "estimate pending client approval", "pending reminder")
+    customer_client.set_cookie("radiant_lang", "ru")
+    response = _post(customer_client, tid, "approved")
+    page = customer_client.get(response.headers["Location"]).get_data(as_text=True)
+    assert _flashes(page) == ["Готово: Принять."]
+    (_, move), = desk.moves
+    assert move.language == "ru" and move.to_state == "approved for action"
+    assert move.subject == "Accept"  # agents read the English label in Znuny

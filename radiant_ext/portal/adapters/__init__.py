@@ -7,7 +7,7 @@ calls it when no ``PORTAL_SERVICES`` are configured.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -21,7 +21,7 @@ from radiant_ext.portal.adapters.catalog import PluginCatalog
 from radiant_ext.portal.adapters.listing import AutoLister, CacheLister, LiveLister
 from radiant_ext.portal.adapters.submission import OutboxSubmission, build_ticket
 from radiant_ext.portal.adapters.tickets import ZnunyTickets
-from radiant_ext.portal.ports import PortalServices
+from radiant_ext.portal.ports import Customer, PortalServices, TicketMove
 from radiant_ext.portal.request_store import RequestSessions
 
 if TYPE_CHECKING:
@@ -40,6 +40,7 @@ __all__ = [
     "build_ticket",
     "cache_writer",
     "customer_from_session",
+    "move_recorder",
     "state_times",
 ]
 
@@ -77,7 +78,8 @@ def build_services(settings: Settings, runtime: Runtime | None = None) -> Portal
     # a list page's reads share the request's one connection with the session row
     tickets = ZnunyTickets(agent, AutoLister(RequestSessions(runtime.engine),
                                              LiveLister(agent)), agent_name,
-                           changed=cache_writer(sessions), state_since=state_times(sessions))
+                           changed=cache_writer(sessions), state_since=state_times(sessions),
+                           expect_move=move_recorder(sessions))
     submissions = OutboxSubmission(
         sessions, agent, plugins.ticket_created,
         wait_seconds=settings.portal_submit_wait_seconds,
@@ -120,6 +122,22 @@ def state_times(sessions: sessionmaker[Session]) -> Callable[[int, str], datetim
         return row.state_since if row is not None and row.state == state else None
 
     return since
+
+
+def move_recorder(sessions: sessionmaker[Session]
+                  ) -> Callable[[Customer, int, TicketMove], None]:
+    """Record in the store, before a requester's move is sent, that it is theirs (the
+    workflow guard lets it through) and the language they use (reminders to them use it)."""
+    from radiant_ext.store import expect_customer_move, remember_language
+
+    def record(customer: Customer, ticket_id: int, move: TicketMove) -> None:
+        now = datetime.now(UTC)
+        with sessions.begin() as session:
+            expect_customer_move(session, ticket_id, move.from_state, move.to_state,
+                                 customer.login, now)
+            remember_language(session, customer.login, move.language, now)
+
+    return record
 
 
 def _recent_incidents(sessions: sessionmaker[Session]) -> RecentIncidents:

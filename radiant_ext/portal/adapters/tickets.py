@@ -65,6 +65,9 @@ class ZnunyTickets:
     :param state_since: when the ticket (id) entered the state (name) it is in, as the
         ticket cache knows it (``None``: it does not know that state of the ticket); the
         ticket's last change in Znuny is taken then.
+    :param expect_move: called with the customer, the ticket id and the move just before a
+        requester's move is sent, so the workflow guard lets that change through as the
+        requester's (the agent account makes it in Znuny); when it fails, nothing is sent.
     """
 
     def __init__(
@@ -72,12 +75,14 @@ class ZnunyTickets:
         agent_name: Callable[[str], str] = lambda login: login,
         changed: Callable[[Ticket], None] | None = None,
         state_since: Callable[[int, str], datetime | None] | None = None,
+        expect_move: Callable[[Customer, int, TicketMove], None] | None = None,
     ) -> None:
         self._client = client
         self._lister = lister
         self._agent_name = agent_name
         self._changed = changed
         self._state_since = state_since
+        self._expect_move = expect_move
 
     def list(self, customer: Customer, query: ListQuery) -> TicketPage:
         return self._lister.list(customer, query)
@@ -193,6 +198,11 @@ class ZnunyTickets:
         if ticket.state != move.from_state:
             raise StateChanged(ticket.state)
         pending = PendingTime.at(move.pending_until) if move.pending_until else None
+        if self._expect_move is not None:
+            try:
+                self._expect_move(customer, ticket_id, move)
+            except Exception as exc:  # the guard would put the move back: make none
+                raise UpstreamUnavailable(f"the move could not be recorded: {exc}") from exc
         self._update(
             ticket_id, self._article(customer, f"{move.subject}: {ticket.title}", move.body),
             ticket=TicketChanges(state=move.to_state, pending_time=pending),

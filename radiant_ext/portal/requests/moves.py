@@ -199,7 +199,7 @@ def _send(flow: Workflow, detail: TicketDetail, found: Move, reason: str,
     pending = target.state_type.startswith("pending")
     services().tickets.move(current_customer(), detail.summary.ticket_id, TicketMove(
         detail.summary.state, target.state, _label(flow, found), reason or _label(flow, found),
-        pending_until(now or datetime.now(UTC)) if pending else None))
+        pending_until(now or datetime.now(UTC)) if pending else None, current_language()))
 
 
 def _changed_reason(flow: Workflow, state: str, to: str, language: str) -> str:
