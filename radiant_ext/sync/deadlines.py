@@ -8,7 +8,10 @@ solution deadline):
 * once the deadline has passed, the ticket is escalated: priority one level up, an internal
   note, and the plugins' ``radiant_ticket_updated`` hook (notifications) is called;
 * a ticket staying in a state longer than ``state_limits_hours[state]`` (e.g. waiting for the
-  customer's confirmation) is flagged the same way.
+  customer's confirmation) is flagged the same way;
+* with plugins: moves outside an item's workflow recorded as refused are put back
+  (:mod:`.workflow_guard`), and each workflow step's reminder and escalation are sent
+  (:mod:`.step_limits`).
 
 Every alert is recorded in ``ticket_alert`` keyed by the deadline (or state and entry time),
 so it is raised exactly once even though the job runs every few minutes.
@@ -27,6 +30,7 @@ from radiant_ext.store import TicketAlert, TicketCache, record_audit
 from radiant_ext.sync.context import JobContext
 from radiant_ext.sync.errors import PartialJobError
 from radiant_ext.sync.notes import has_alert, internal_note
+from radiant_ext.sync.step_limits import send_step_notices
 from radiant_ext.sync.tickets import CLOSED_TYPES
 from radiant_ext.sync.workflow_guard import send_refusals
 
@@ -152,6 +156,9 @@ def watch_deadlines(ctx: JobContext) -> dict[str, int]:
         ctx.progress("deadlines", 1, None)
     if ctx.plugins_factory is not None:
         counts.update(send_refusals(ctx))
+        steps = send_step_notices(ctx)
+        counts.update({"step-remind": steps["remind"], "step-escalate": steps["escalate"]})
+        counts["failed"] += steps["failed"]
     if last_error is not None:
         raise PartialJobError(counts, last_error)
     return dict(counts)

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from radiant_ext.store import TicketCache, WorkflowEvent, record_audit
 from radiant_ext.store.workflow_events import (
     customer_move_expected,
+    customer_moves_recorded,
     last_refusal,
     pending_refusals,
     record_event,
@@ -33,11 +34,12 @@ from radiant_ext.sync.notes import internal_note
 
 if TYPE_CHECKING:
     from radiant_ext.plugins import Plugins
+    from radiant_ext.plugins.catalog import CatalogItem
     from radiant_ext.plugins.email_routing import RoutingPlugins
     from radiant_ext.plugins.workflow import Workflow
 
-__all__ = ["LEFT_ALONE_TYPES", "ObservedMove", "judge_move", "refusal_note", "send_refusals",
-           "workflow_of"]
+__all__ = ["LEFT_ALONE_TYPES", "ObservedMove", "item_of", "judge_move", "refusal_note",
+           "send_refusals", "workflow_of"]
 
 log = logging.getLogger(__name__)
 
@@ -45,8 +47,9 @@ LEFT_ALONE_TYPES = frozenset({"merged", "removed"})
 """State types a ticket may enter whatever its workflow: merging and removing are Znuny's
 housekeeping (the merged ticket lives on in its target), not a step of the request."""
 
-PENDING_MINUTES = 24 * 60
-"""The pending time set when a ticket is put back into a pending step (Znuny needs one)."""
+PENDING_MINUTES = 72 * 60
+"""The pending time set when a ticket is put back into a pending step (Znuny needs one;
+72 hours, as the portal sets for the requester's moves)."""
 
 
 @dataclass(frozen=True)
@@ -64,20 +67,25 @@ class ObservedMove:
     actor: str = "agent"
 
 
-def workflow_of(plugins: RoutingPlugins, item_id: str | None) -> Workflow | None:
-    """The workflow an item declares (a disabled item's too), ``None`` for an item without
-    one or an unknown item: only declared workflows are guarded."""
+def item_of(plugins: RoutingPlugins, item_id: str | None) -> CatalogItem | None:
+    """The catalog item ``item_id`` (a disabled one too), ``None`` when unknown."""
     from radiant_ext.plugins import Plugins
     from radiant_ext.plugins.errors import PluginError
 
     if not item_id:
         return None
     try:
-        found = plugins.item(item_id, include_disabled=True) if isinstance(
+        return plugins.item(item_id, include_disabled=True) if isinstance(
             plugins, Plugins) else plugins.item(item_id)
     except PluginError:
         return None
-    return found.workflow
+
+
+def workflow_of(plugins: RoutingPlugins, item_id: str | None) -> Workflow | None:
+    """The workflow an item declares, ``None`` for an item without one or an unknown item:
+    only declared workflows are guarded and watched."""
+    found = item_of(plugins, item_id)
+    return found.workflow if found is not None else None
 
 
 def _stands(session: Session, flow: Workflow, move: ObservedMove, now: datetime) -> str | None:
@@ -90,9 +98,12 @@ def _stands(session: Session, flow: Workflow, move: ObservedMove, now: datetime)
         return f"state {move.from_state!r} is not a step: nothing to put it back to"
     if flow.allows(move.from_state, move.to_state, "agent"):
         return "an agent's move of the workflow"
-    if flow.allows(move.from_state, move.to_state, "customer") and customer_move_expected(
-            session, move.ticket_id, move.from_state, move.to_state, now):
-        return "the requester's move, made in the portal"
+    if flow.allows(move.from_state, move.to_state, "customer"):
+        if customer_move_expected(session, move.ticket_id, move.from_state, move.to_state,
+                                  now):
+            return "the requester's move, made in the portal"
+        if not customer_moves_recorded(session):
+            return "the requester's move (the portal does not record its moves yet)"
     last = last_refusal(session, move.ticket_id)
     if last is not None and (last.to_state, last.from_state) == (move.from_state, move.to_state):
         return "the refused move put back"

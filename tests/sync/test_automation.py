@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import Engine, select
 
 from radiant_ext.plugins import Plugins, make_plugin_manager
+from radiant_ext.plugins.errors import UnknownItemError
 from radiant_ext.plugins.znuny_meta import ZnunyNames
 from radiant_ext.store import (
     TicketAlert,
@@ -126,6 +127,9 @@ def test_escalation_calls_the_plugins_notification_hook(
     class Recorder:
         def ticket_updated(self, ticket_id: int, number: str, changes: dict[str, Any]) -> None:
             calls.append((ticket_id, changes))
+
+        def item(self, item_id: str) -> Any:
+            raise UnknownItemError(item_id)  # no catalog: no workflow steps to watch
 
     ctx = make_ctx(plugins_factory=Recorder, now=lambda: znuny.clock)
     pull_tickets(ctx)

@@ -107,7 +107,7 @@ def test_the_requesters_move_made_in_the_portal_stands_an_agents_same_move_does_
     assert pull_tickets(ctx)["refused"] == 1
     assert znuny.tickets[mine]["State"] == "open"
     assert znuny.tickets[theirs]["State"] == "client testing"
-    assert znuny.tickets[theirs]["PendingTime"] == {"Diff": 1440}  # a pending step needs one
+    assert znuny.tickets[theirs]["PendingTime"] == {"Diff": 4320}  # a pending step needs one
 
 
 def test_a_refusal_znuny_could_not_take_is_sent_on_the_next_run(
@@ -129,3 +129,12 @@ def test_a_refusal_znuny_could_not_take_is_sent_on_the_next_run(
     with session_scope(engine) as s:
         [row] = s.scalars(select(WorkflowEvent).where(WorkflowEvent.kind == "refused"))
         assert (row.attempts, row.done_at is not None) == (2, True)
+
+
+def test_until_the_portal_records_its_moves_the_requesters_moves_stand(
+        ctx: JobContext, znuny: Any) -> None:
+    tid = _defect(znuny, "client testing", "pending reminder")
+    pull_tickets(ctx)
+    znuny.change(tid, State="open", StateType="open")  # "Still broken": the requester's only
+    assert "refused" not in pull_tickets(ctx)
+    assert znuny.tickets[tid]["State"] == "open"

@@ -1,0 +1,101 @@
+"""A ticket staying in a workflow step too long: a reminder at ``remind_after`` and an
+escalation at ``escalate_after``, counted in business hours of the item's calendar (the
+built-in default: Mon-Fri 08:00-18:00 Europe/Moscow), each once per entry into the step."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine
+
+from radiant_ext.plugins import Plugins, make_plugin_manager
+from radiant_ext.store import expect_customer_move, remember_language, session_scope
+from radiant_ext.sync import JobContext
+from radiant_ext.sync.deadlines import watch_deadlines
+from radiant_ext.sync.tickets import pull_tickets
+
+FRIDAY_13_MSK = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
+"""Client testing (remind 16 h, escalate 24 h) entered Friday 13:00 Moscow time: 5 hours
+that Friday, 10 on Monday, so the reminder is due Tuesday 09:00 and the escalation Tuesday
+17:00 Moscow time (06:00 and 14:00 UTC)."""
+REMIND = datetime(2026, 12, 1, 6, 0, tzinfo=UTC)
+ESCALATE = datetime(2026, 12, 1, 14, 0, tzinfo=UTC)
+ONE_SECOND = timedelta(seconds=1)
+
+
+@pytest.fixture
+def ctx(make_ctx: Callable[..., JobContext], znuny: Any) -> JobContext:
+    """Plugins with the IT catalog; Znuny's clock (and ours) set by the test."""
+    znuny.clock = FRIDAY_13_MSK - ONE_SECOND
+
+    def tick(seconds: int = 1) -> datetime:
+        znuny.clock += timedelta(seconds=seconds)
+        return znuny.clock
+
+    znuny.tick = tick
+    plugins = Plugins(make_plugin_manager())
+    return make_ctx(plugins_factory=lambda: plugins, now=lambda: znuny.clock)
+
+
+def _at(znuny: Any, ctx: JobContext, when: datetime) -> dict[str, int]:
+    znuny.clock = when
+    return watch_deadlines(ctx)
+
+
+def _articles(znuny: Any, ticket_id: int) -> list[dict[str, Any]]:
+    return znuny.articles[ticket_id][1:]
+
+
+def test_reminder_then_escalation_each_once_in_business_hours_over_a_weekend(
+        ctx: JobContext, znuny: Any, engine: Engine) -> None:
+    tid = znuny.add_ticket(State="client testing", StateType="pending reminder", Queue="IT",
+                           DynamicField={"RadiantCategory": "it.software-defect"})
+    with session_scope(engine) as s:
+        remember_language(s, "demo-customer", "ru", FRIDAY_13_MSK)
+    pull_tickets(ctx)
+    assert _at(znuny, ctx, REMIND - ONE_SECOND)["step-remind"] == 0  # Monday counted 10 h
+    assert _at(znuny, ctx, REMIND)["step-remind"] == 1
+    [reminder] = _articles(znuny, tid)
+    assert reminder["IsVisibleForCustomer"] == 1 and reminder["SenderType"] == "agent"
+    assert reminder["Subject"] == f"Заявка {znuny.tickets[tid]['TicketNumber']} ждёт вашего ответа"
+    assert reminder["Body"].startswith("Пожалуйста, подтвердите исправление")
+    assert "с 2026-11-27 13:00 (Europe/Moscow)" in reminder["Body"]
+    assert "«Работает — завершить» / «Всё ещё не работает»" in reminder["Body"]
+    pull_tickets(ctx)  # the reminder changed the ticket, not its step
+    assert _at(znuny, ctx, ESCALATE - ONE_SECOND)["step-remind"] == 0
+    counts = _at(znuny, ctx, ESCALATE)
+    assert (counts["step-remind"], counts["step-escalate"]) == (0, 1)
+    escalation = _articles(znuny, tid)[-1]
+    assert escalation["IsVisibleForCustomer"] == 0
+    assert escalation["Subject"] == ("Escalated: Waiting for your test for longer than 24 "
+                                     "business hours")
+    assert znuny.tickets[tid]["Priority"] == "4 high"
+    assert _at(znuny, ctx, ESCALATE + timedelta(days=3))["step-escalate"] == 0
+    assert len(_articles(znuny, tid)) == 2
+
+
+def test_a_ticket_that_leaves_the_step_and_comes_back_is_reminded_again(
+        ctx: JobContext, znuny: Any, engine: Engine) -> None:
+    tid = znuny.add_ticket(State="client testing", StateType="pending reminder", Queue="IT",
+                           Priority="5 very high", PriorityID=5,
+                           DynamicField={"RadiantCategory": "it.software-defect"})
+    pull_tickets(ctx)
+    counts = _at(znuny, ctx, ESCALATE)
+    assert (counts["step-remind"], counts["step-escalate"]) == (1, 1)
+    assert znuny.tickets[tid]["Priority"] == "5 very high"  # already the highest
+    with session_scope(engine) as s:  # the requester says "Still broken" in the portal
+        expect_customer_move(s, tid, "client testing", "open", "demo-customer", znuny.clock)
+    for state, kind in (("open", "open"), ("ready to test", "open"), ("in testing", "open"),
+                        ("ready to install", "open"),
+                        ("client testing", "pending reminder")):
+        znuny.change(tid, State=state, StateType=kind)
+        assert "refused" not in pull_tickets(ctx)
+    entered = znuny.clock  # Tuesday 17:00 Moscow: 1 h that day, 10 on Wednesday
+    assert entered.replace(microsecond=0) - ESCALATE < timedelta(seconds=10)
+    again = datetime(2026, 12, 3, 10, 0, tzinfo=UTC) + (entered - ESCALATE)
+    assert _at(znuny, ctx, again - ONE_SECOND)["step-remind"] == 0
+    assert _at(znuny, ctx, again)["step-remind"] == 1
+    assert _at(znuny, ctx, again + timedelta(hours=1))["step-remind"] == 0
