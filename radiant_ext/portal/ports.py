@@ -445,6 +445,9 @@ class PortalServices:
     blueprints: list[Blueprint] = field(default_factory=list)
     template_folders: list[str] = field(default_factory=list)
     closers: list[Callable[[], object]] = field(default_factory=list)
+    languages: Callable[[str, str], None] | None = None
+    """Records the language (``en``/``ru``) a customer (login) uses the portal in, for what
+    is later written to them (step reminders); ``None``: not recorded."""
 
     def close(self) -> None:
         """Release connections held by the adapters."""

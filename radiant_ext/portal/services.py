@@ -16,7 +16,7 @@ from flask import Flask, current_app, g
 from radiant_ext.portal.ports import PortalServices
 from radiant_ext.portal.sessions import SessionStore
 
-__all__ = ["init_app", "request_resource", "services", "session_store"]
+__all__ = ["init_app", "remember_language", "request_resource", "services", "session_store"]
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -25,6 +25,18 @@ T = TypeVar("T")
 def services() -> PortalServices:
     """The :class:`PortalServices` of the current app."""
     return cast(PortalServices, current_app.extensions["radiant_portal"]["services"])
+
+
+def remember_language(login: str, language: str) -> None:
+    """Record the language ``login`` uses the portal in (:attr:`PortalServices.languages`);
+    a failure is logged, never shown: it only decides the language of later reminders."""
+    record = services().languages
+    if record is None:
+        return
+    try:
+        record(login, language)
+    except Exception:  # noqa: BLE001 - the page goes on
+        log.warning("the language of %s was not recorded", login, exc_info=True)
 
 
 def session_store() -> SessionStore:

@@ -331,3 +331,20 @@ def test_accepting_an_estimate_in_russian_records_the_language(
     (_, move), = desk.moves
     assert move.language == "ru" and move.to_state == "approved for action"
     assert move.subject == "Accept"  # agents read the English label in Znuny
+
+
+def test_the_language_is_recorded_at_login_and_a_failure_stops_nothing(
+    app: Any, client: FlaskClient
+) -> None:
+    calls: list[tuple[str, str]] = []
+    services = app.extensions["radiant_portal"]["services"]
+    services.languages = lambda login, language: calls.append((login, language))
+    client.set_cookie("radiant_lang", "ru")
+    assert log_in(client).status_code == 302
+    assert calls == [("demo-customer", "ru")]
+
+    def broken(login: str, language: str) -> None:
+        raise OSError("store down")
+
+    services.languages = broken
+    assert log_in(app.test_client(), "flagship-clerk").status_code == 302

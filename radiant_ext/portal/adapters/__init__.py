@@ -40,6 +40,7 @@ __all__ = [
     "build_ticket",
     "cache_writer",
     "customer_from_session",
+    "language_recorder",
     "move_recorder",
     "state_times",
 ]
@@ -94,6 +95,7 @@ def build_services(settings: Settings, runtime: Runtime | None = None) -> Portal
         blueprints=plugins.portal_blueprints(),
         template_folders=[str(p) for p in plugins.template_folders()],
         closers=closers,
+        languages=language_recorder(sessions),
     )
 
 
@@ -136,6 +138,17 @@ def move_recorder(sessions: sessionmaker[Session]
             expect_customer_move(session, ticket_id, move.from_state, move.to_state,
                                  customer.login, now)
             remember_language(session, customer.login, move.language, now)
+
+    return record
+
+
+def language_recorder(sessions: sessionmaker[Session]) -> Callable[[str, str], None]:
+    """Record the language a customer uses the portal in (at login)."""
+    from radiant_ext.store import remember_language
+
+    def record(login: str, language: str) -> None:
+        with sessions.begin() as session:
+            remember_language(session, login, language, datetime.now(UTC))
 
     return record
 

@@ -38,9 +38,10 @@ from wtforms import HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
 from radiant_ext.portal.auth.ratelimit import FailureLog, LoginLimiter
+from radiant_ext.portal.i18n import current_language
 from radiant_ext.portal.navigation import safe_next as _site_next
 from radiant_ext.portal.ports import Customer, InvalidCredentials, UpstreamUnavailable
-from radiant_ext.portal.services import services, session_store
+from radiant_ext.portal.services import remember_language, services, session_store
 from radiant_ext.portal.sessions import (
     COOKIE_KEYS,
     PortalSession,
@@ -224,6 +225,7 @@ def _try_login(form: LoginForm, login_name: str, address: str) -> ResponseReturn
     customer = replace(customer, company_visible=customer.customer_id not in private)
     session[CUSTOMER_KEY] = session_store().create(gi_session_id, customer).key
     session.permanent = True
+    remember_language(customer.login, current_language())
     return redirect(safe_next(form.next.data))
 
 
