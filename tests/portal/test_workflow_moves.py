@@ -15,6 +15,8 @@ from tests.portal.conftest import CUSTOMERS, csrf_token, log_in
 
 DEFECT = "it.software-defect"
 SINCE = datetime(2026, 11, 23, 9, 30, tzinfo=UTC)  # 14:30 in store 007's Yekaterinburg
+OWN_STEPS = ("This request goes on by its steps: please use the buttons under “Your "
+             "decision”, where there are any.")
 
 
 def _defect(desk: Any, state: str, state_type: str = "open",
@@ -281,8 +283,7 @@ def test_a_closed_step_offers_its_moves_only_within_the_reopen_window(
     refused = customer_client.post(f"/requests/{tid}/reopen",
                                    data={"csrf_token": token, "reason": "Again"},
                                    follow_redirects=True).get_data(as_text=True)
-    assert _flashes(refused) == [
-        "A request cannot go from Cannot replicate to In progress."]
+    assert _flashes(refused) == [OWN_STEPS]
     app.config["PORTAL_REOPEN_WINDOW_DAYS"] = 0
     desk.tickets[tid].closed_at = datetime(2026, 1, 1, tzinfo=UTC)
     html = customer_client.get(f"/requests/{tid}").get_data(as_text=True)
@@ -304,8 +305,27 @@ def test_a_completed_defect_offers_no_reopening_the_workflow_lacks(
     page = customer_client.post(f"/requests/{tid}/reopen",
                                 data={"csrf_token": token, "reason": "Again"},
                                 follow_redirects=True).get_data(as_text=True)
-    assert _flashes(page) == ["A request cannot go from Completed to In progress."]
+    assert _flashes(page) == [OWN_STEPS]
     assert desk.tickets[tid].summary.state == "closed successful"
+
+
+def test_a_defect_is_not_closed_by_the_close_link_but_by_its_steps(
+    customer_client: FlaskClient, desk: Any
+) -> None:
+    tid = _defect(desk, "in review")
+    html = customer_client.get(f"/requests/{tid}").get_data(as_text=True)
+    assert f'href="/requests/{tid}/close"' not in html
+    assert customer_client.get(f"/requests/{tid}/close").status_code == 302
+    token = csrf_token(customer_client, f"/requests/{tid}")
+    page = customer_client.post(f"/requests/{tid}/close",
+                                data={"csrf_token": token, "confirm": "yes"},
+                                follow_redirects=True).get_data(as_text=True)
+    assert _flashes(page) == [OWN_STEPS]
+    assert desk.tickets[tid].summary.state == "in review"
+    plain = desk.add_ticket(CUSTOMERS["demo-customer"], "Printer jams", state="open",
+                            state_type="open").summary.ticket_id
+    html = customer_client.get(f"/requests/{plain}").get_data(as_text=True)
+    assert f'href="/requests/{plain}/close"' in html  # the default workflow closes as before
 
 
 def test_a_move_sent_twice_is_made_once(customer_client: FlaskClient, desk: Any) -> None:

@@ -19,7 +19,7 @@ from flask import current_app, flash, redirect, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 
-from radiant_ext.plugins.workflow import Move, MoveRefusedError, Workflow
+from radiant_ext.plugins.workflow import DEFAULT_WORKFLOW, Move, MoveRefusedError, Workflow
 from radiant_ext.portal.auth import current_customer
 from radiant_ext.portal.drafts import keep, restore
 from radiant_ext.portal.errors import render_error
@@ -35,15 +35,12 @@ from radiant_ext.portal.requests.progress import Progress, customer_moves, progr
 from radiant_ext.portal.services import services
 
 __all__ = ["MAX_STEP_ID", "PENDING_HOURS", "Offer", "make_move", "move", "pending_until",
-           "reopen_allowed", "reopen_refusal", "workflow_context"]
+           "own_steps_refusal", "reopen_allowed", "workflow_context"]
 
 PENDING_HOURS = 72
 """A requester's move into a pending state (``pending reminder`` / ``pending auto``) sets
 Znuny's pending time this many hours ahead: Znuny needs one, and the workflow's own limits
 (``remind_after``, ``escalate_after``) are watched by the deadline job, not by this time."""
-
-REOPENED_STATE = "open"
-"""The state the reopen form (``/requests/<id>/reopen``) sets."""
 
 MAX_STEP_ID = 40
 """The longest step id (``radiant_ext.plugins.workflow``); a longer target is cut in the
@@ -70,15 +67,15 @@ def reopen_allowed(detail: TicketDetail, window_days: int, now: datetime | None 
 def _offers(flow: Workflow, detail: TicketDetail, language: str,
             posted: tuple[str, MoveForm] | None = None) -> list[Offer]:
     """The requester's moves out of the ticket's step; out of a closed step only while the
-    request may be reopened (``PORTAL_REOPEN_WINDOW_DAYS``), and not the move to ``open``,
-    which the reopen form makes."""
+    request may be reopened (``PORTAL_REOPEN_WINDOW_DAYS``), and not the default workflow's
+    reopening, which the page's reopen form makes."""
     step = flow.step_for_state(detail.summary.state)
     window = current_app.config["PORTAL_REOPEN_WINDOW_DAYS"]
     if step is None or (step.closed and not reopen_allowed(detail, window)):
         return []
     offers = []
     for move in customer_moves(flow, detail.summary.state):
-        if step.closed and flow.step(move.to).state == REOPENED_STATE:
+        if flow == DEFAULT_WORKFLOW and step.closed:
             continue  # the page's "Not solved after all?" form is this move
         if posted is not None and posted[0] == move.to:
             form = posted[1]
@@ -116,19 +113,16 @@ def _refused(ticket_id: int, reason: str, category: str = "error") -> ResponseRe
     return _back(ticket_id)
 
 
-def reopen_refusal(detail: TicketDetail) -> str | None:
-    """Why the reopen form may not reopen this request (``None``: it may): its state is a
-    step of the workflow, which gives the requester no move from there to ``open``. A state
-    outside the workflow may be reopened as before."""
+def own_steps_refusal(detail: TicketDetail) -> str | None:
+    """Why the page's own close and reopen forms may not change this request (``None``: they
+    may): its item declares a workflow and its state is a step of it, so the workflow's moves
+    are the way on (and the workflow guard puts other changes back). Requests of items
+    without a workflow, and states outside it, close and reopen as before."""
     flow = services().catalog.workflow(detail.summary.category)
-    state = detail.summary.state
-    if flow.step_for_state(state) is None:
+    if flow == DEFAULT_WORKFLOW or flow.step_for_state(detail.summary.state) is None:
         return None
-    try:
-        flow.check(state, REOPENED_STATE, "customer")
-    except MoveRefusedError as exc:
-        return exc.get(current_language())
-    return None
+    return str(gettext("This request goes on by its steps: please use the buttons under "
+                       "“Your decision”, where there are any."))
 
 
 def _unreachable(ticket_id: int, to: str, form: MoveForm) -> ResponseReturnValue:

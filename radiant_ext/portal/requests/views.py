@@ -35,7 +35,11 @@ from radiant_ext.portal.ports import (
 )
 from radiant_ext.portal.requests import moves
 from radiant_ext.portal.requests.forms import MoveForm, ReopenForm, ReplyForm
-from radiant_ext.portal.requests.moves import reopen_allowed, reopen_refusal, workflow_context
+from radiant_ext.portal.requests.moves import (
+    own_steps_refusal,
+    reopen_allowed,
+    workflow_context,
+)
 from radiant_ext.portal.requests.render import article_html
 from radiant_ext.portal.scoping import visible_stores
 from radiant_ext.portal.services import services
@@ -149,8 +153,8 @@ def render_detail(
         **workflow_context(detail, posted),
         reply_form=reply or ReplyForm(formdata=None),
         reopen_form=reopen or ReopenForm(formdata=None),
-        can_reopen=reopen_allowed(detail, current_app.config["PORTAL_REOPEN_WINDOW_DAYS"])
-        and reopen_refusal(detail) is None,
+        can_reopen=reopen_allowed(detail, current_app.config["PORTAL_REOPEN_WINDOW_DAYS"]),
+        own_steps=own_steps_refusal(detail) is not None,
         overdue=is_overdue(detail.summary),
         article_html=article_html,
         categories=_category_titles(),
@@ -218,7 +222,7 @@ def reply(ticket_id: int) -> ResponseReturnValue:
 def _confirm_close(ticket_id: int) -> ResponseReturnValue:
     """Ask before closing: closing tells the help desk the problem is solved."""
     detail = services().tickets.get(current_customer(), ticket_id)
-    if detail.summary.state_type == "closed":
+    if detail.summary.state_type == "closed" or own_steps_refusal(detail) is not None:
         return redirect(url_for("requests.detail", ticket_id=ticket_id))
     return render_template(
         "requests/close.html", ticket=detail,
@@ -239,7 +243,10 @@ def close(ticket_id: int) -> ResponseReturnValue:
     detail = services().tickets.get(current_customer(), ticket_id)
     if request.form.get("confirm") != "yes":
         return redirect(url_for("requests.close", ticket_id=ticket_id))
-    if detail.summary.state_type != "closed":
+    refusal = own_steps_refusal(detail)  # its workflow says where it goes
+    if refusal is not None:
+        flash(refusal, "error")
+    elif detail.summary.state_type != "closed":
         services().tickets.close(current_customer(), ticket_id)
         flash(gettext("The request is marked as solved and closed."), "success")
     return redirect(url_for("requests.detail", ticket_id=ticket_id))
@@ -259,7 +266,7 @@ def reopen(ticket_id: int) -> ResponseReturnValue:
     if not reopen_allowed(detail, current_app.config["PORTAL_REOPEN_WINDOW_DAYS"]):
         flash(gettext("This request can no longer be reopened. Please file a new one."), "error")
         return redirect(url_for("requests.detail", ticket_id=ticket_id))
-    refusal = reopen_refusal(detail)  # the workflow says where this closed request goes
+    refusal = own_steps_refusal(detail)  # its workflow says where it goes
     if refusal is not None:
         flash(refusal, "error")
         return redirect(url_for("requests.detail", ticket_id=ticket_id))
