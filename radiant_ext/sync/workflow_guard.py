@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from radiant_ext.store import TicketCache, WorkflowEvent, record_audit
@@ -118,9 +118,12 @@ def judge_move(session: Session, flow: Workflow, move: ObservedMove, now: dateti
     why = _stands(session, flow, move, now)
     if why is not None:
         return f"move {move.from_state} -> {move.to_state} stands: {why}"
+    # A refusal still to be sent covers any move from the same state (the ticket goes back
+    # there) and any later move off the refused state: back to the state before the first.
     pending = session.scalar(select(WorkflowEvent.id).where(
         WorkflowEvent.ticket_id == move.ticket_id, WorkflowEvent.kind == "refused",
-        WorkflowEvent.from_state == move.from_state, WorkflowEvent.to_state == move.to_state,
+        or_(WorkflowEvent.to_state == move.from_state,
+            WorkflowEvent.from_state == move.from_state),
         WorkflowEvent.done_at.is_(None)).limit(1))
     row = None if pending is not None else record_event(
         session, ticket_id=move.ticket_id, kind="refused",

@@ -10,9 +10,11 @@ on the answer's path.
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from radiant_ext.plugins.email_routing import RoutingPlugins
@@ -25,6 +27,10 @@ from radiant_ext.webhook.routing import WebhookResult, ignored
 __all__ = ["GUARDED_EVENT", "guard_state_update", "observed_move"]
 
 GUARDED_EVENT = "TicketStateUpdate"
+MAX_STATE = 200
+"""Znuny's longest state name (``ticket_state.name``); a longer one is not a state."""
+
+log = logging.getLogger("radiant_ext.webhook")
 
 
 def observed_move(payload: WebhookPayload) -> ObservedMove | None:
@@ -33,6 +39,8 @@ def observed_move(payload: WebhookPayload) -> ObservedMove | None:
     before, item = old.get("State"), ticket.dynamic_field(CATEGORY_FIELD)
     if not isinstance(before, str) or not before or not ticket.state or not item:
         return None
+    if max(len(before), len(ticket.state)) > MAX_STATE:
+        return None  # not a Znuny state name
     changed = (ticket.model_extra or {}).get("Changed") or ""
     return ObservedMove(ticket.ticket_id, ticket.ticket_number, item, before, ticket.state,
                         ticket.state_type, _iso(str(changed)))
@@ -58,8 +66,13 @@ def guard_state_update(sessions: sessionmaker[Session] | None, plugins: RoutingP
         return ignored(f"{move.item} declares no workflow", ticket_id)
     if sessions is None:
         return ignored("no local store: the ticket pull checks the move", ticket_id)
-    with sessions.begin() as s:
-        since = s.scalar(select(TicketCache.state_since).where(
-            TicketCache.ticket_id == ticket_id, TicketCache.state == move.from_state))
-        move = ObservedMove(**{**move.__dict__, "since": since})
-        return ignored(judge_move(s, flow, move, now), ticket_id)
+    try:
+        with sessions.begin() as s:
+            since = s.scalar(select(TicketCache.state_since).where(
+                TicketCache.ticket_id == ticket_id, TicketCache.state == move.from_state))
+            move = ObservedMove(**{**move.__dict__, "since": since})
+            return ignored(judge_move(s, flow, move, now), ticket_id)
+    except SQLAlchemyError as exc:
+        log.warning("cannot record the state change of ticket %s in the store: %s",
+                    ticket_id, exc)
+        return ignored("store unreachable: the ticket pull checks the move", ticket_id)

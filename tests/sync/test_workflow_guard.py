@@ -138,3 +138,24 @@ def test_until_the_portal_records_its_moves_the_requesters_moves_stand(
     znuny.change(tid, State="open", StateType="open")  # "Still broken": the requester's only
     assert "refused" not in pull_tickets(ctx)
     assert znuny.tickets[tid]["State"] == "open"
+
+
+def test_a_second_move_off_the_path_before_the_first_is_put_back_goes_back_to_the_start(
+        ctx: JobContext, znuny: Any, engine: Engine) -> None:
+    tid = _defect(znuny, "in testing")
+    pull_tickets(ctx)
+    znuny.change(tid, State="client testing", StateType="pending reminder")
+    with session_scope(engine) as s:  # the webhook saw it; Znuny is down for the put-back
+        from radiant_ext.sync.workflow_guard import ObservedMove, judge_move, workflow_of
+
+        flow = workflow_of(ctx.plugins, DEFECT)
+        assert flow is not None
+        seen = ObservedMove(tid, "n", DEFECT, "in testing", "client testing",
+                            "pending reminder", "t1")
+        assert "to be put back" in judge_move(s, flow, seen, znuny.clock)
+        later = ObservedMove(tid, "n", DEFECT, "client testing", "ready to test", "open", "t2")
+        assert "refused before" in judge_move(s, flow, later, znuny.clock)  # not back to B
+    znuny.change(tid, State="ready to test", StateType="open")
+    assert pull_tickets(ctx)["refused"] == 1
+    assert znuny.tickets[tid]["State"] == "in testing"
+    assert len(_notes(znuny, tid)) == 1

@@ -16,7 +16,7 @@ from sqlalchemy import Engine, select
 
 from radiant_ext.config import Settings
 from radiant_ext.plugins import Plugins, make_plugin_manager
-from radiant_ext.store import WorkflowEvent, make_session_factory, session_scope
+from radiant_ext.store import WorkflowEvent, make_engine, make_session_factory, session_scope
 from radiant_ext.sync import JobContext
 from radiant_ext.sync.workflow_guard import send_refusals
 from radiant_ext.webhook import TicketRouter, WebhookConfig, init_webhook
@@ -108,3 +108,16 @@ def test_a_move_on_the_path_and_a_ticket_without_a_workflow_are_left_alone(
     assert "declares no workflow" in _post(app, kit, plain)[1]
     with session_scope(engine) as s:
         assert list(s.scalars(select(WorkflowEvent))) == []
+
+
+def test_a_store_that_cannot_be_read_leaves_the_move_to_the_pull(
+        plugins: Plugins, kit: Any, tmp_path: Path) -> None:
+    unmigrated = make_engine(f"sqlite:///{tmp_path / 'empty.sqlite3'}")
+    app = Flask("webhook-moves-no-store")
+    init_webhook(app, router=TicketRouter(plugins),
+                 config=WebhookConfig(user=kit.USER, secret=kit.SECRET),
+                 workflow_store=make_session_factory(unmigrated))
+    answer, reason = _post(app, kit, _state_update(kit, "in testing", "client testing",
+                                                   "pending reminder"))
+    assert answer == {} and "the ticket pull checks the move" in reason
+    unmigrated.dispose()
