@@ -11,8 +11,14 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine
 
+from radiant_ext.config import Settings
 from radiant_ext.plugins import Plugins, make_plugin_manager
-from radiant_ext.store import expect_customer_move, remember_language, session_scope
+from radiant_ext.store import (
+    TicketCache,
+    expect_customer_move,
+    remember_language,
+    session_scope,
+)
 from radiant_ext.sync import JobContext
 from radiant_ext.sync.deadlines import watch_deadlines
 from radiant_ext.sync.tickets import pull_tickets
@@ -99,3 +105,39 @@ def test_a_ticket_that_leaves_the_step_and_comes_back_is_reminded_again(
     assert _at(znuny, ctx, again - ONE_SECOND)["step-remind"] == 0
     assert _at(znuny, ctx, again)["step-remind"] == 1
     assert _at(znuny, ctx, again + timedelta(hours=1))["step-remind"] == 0
+
+
+def test_the_sandbox_mails_the_reminder_and_takes_the_escalation(
+        engine: Engine, sandbox: Any, settings: Settings) -> None:
+    from radiant_ext.client import NewArticle, NewTicket, PendingTime
+
+    client = sandbox.client()
+    created = client.ticket_create(
+        NewTicket(title="Report total is wrong", queue="IT", state="client testing",
+                  priority="3 normal", type="Incident", customer_user="flagship-clerk",
+                  pending_time=PendingTime(diff=600)),
+        NewArticle(subject="Totals", body="The daily total is off by one day.",
+                   content_type="text/plain; charset=utf-8", communication_channel="Email",
+                   sender_type="customer", is_visible_for_customer=True,
+                   from_="Clerk <clerk@store-001.example>"),
+        dynamic_fields={"RadiantCategory": "it.software-defect"})
+    plugins = Plugins(make_plugin_manager())
+    entered: list[datetime] = []
+    ctx = JobContext(settings=settings, engine=engine, client_factory=sandbox.client,
+                     plugins_factory=lambda: plugins,
+                     now=lambda: entered[0] + timedelta(days=30))
+    pull_tickets(ctx)
+    with session_scope(engine) as s:
+        since = s.get_one(TicketCache, created.ticket_id).state_since
+        assert since is not None
+        entered.append(since)
+    counts = watch_deadlines(ctx)
+    assert (counts["step-remind"], counts["step-escalate"]) == (1, 1)
+    ticket = client.ticket_get(created.ticket_id, all_articles=True)
+    reminder, escalation = ticket.articles[-2:]
+    assert reminder.is_visible_for_customer and reminder.to == "clerk@store-001.example"
+    assert reminder.body.startswith("Please confirm the fix: your request")
+    assert not escalation.is_visible_for_customer
+    assert ticket.priority == "4 high"
+    counts = watch_deadlines(ctx)
+    assert (counts["step-remind"], counts["step-escalate"]) == (0, 0)

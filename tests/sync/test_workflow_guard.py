@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, select
 
+from radiant_ext.config import Settings
 from radiant_ext.plugins import Plugins, hookimpl, make_plugin_manager
 from radiant_ext.store import TicketCache, WorkflowEvent, expect_customer_move, session_scope
 from radiant_ext.sync import JobContext
@@ -159,3 +160,33 @@ def test_a_second_move_off_the_path_before_the_first_is_put_back_goes_back_to_th
     assert pull_tickets(ctx)["refused"] == 1
     assert znuny.tickets[tid]["State"] == "in testing"
     assert len(_notes(znuny, tid)) == 1
+
+
+def test_the_sandbox_takes_the_put_back_into_a_pending_step_with_its_note(
+        engine: Engine, sandbox: Any, settings: Settings, heard: MoveRecorder) -> None:
+    from radiant_ext.client import NewArticle, NewTicket, PendingTime, TicketChanges
+
+    client = sandbox.client()
+    created = client.ticket_create(
+        NewTicket(title="Report total is wrong", queue="IT", state="client testing",
+                  priority="3 normal", type="Incident", customer_user="flagship-clerk",
+                  pending_time=PendingTime(diff=600)),
+        NewArticle(subject="Totals", body="The daily total is off by one day.",
+                   content_type="text/plain; charset=utf-8", communication_channel="Email",
+                   sender_type="customer", is_visible_for_customer=True),
+        dynamic_fields={"RadiantCategory": DEFECT})
+    plugins = Plugins(make_plugin_manager(plugins=[heard]))
+    ctx = JobContext(settings=settings, engine=engine, client_factory=sandbox.client,
+                     plugins_factory=lambda: plugins)
+    pull_tickets(ctx)
+    client.ticket_update(created.ticket_id, ticket=TicketChanges(state="ready to test"))
+    assert pull_tickets(ctx)["refused"] == 1
+    ticket = client.ticket_get(created.ticket_id, all_articles=True)
+    assert ticket.state == "client testing"
+    note = ticket.articles[-1]
+    assert not note.is_visible_for_customer
+    assert note.subject == "Move refused: Waiting for your test -> Ready to test"
+    assert "Complete after the requester's call -> Completed (agent)" in note.body
+    assert "It works — complete it -> Completed (requester, in the portal)" in note.body
+    assert [c["to_step"] for c in heard.calls] == ["ready-to-test"]
+    assert "refused" not in pull_tickets(ctx)
