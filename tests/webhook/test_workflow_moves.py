@@ -94,6 +94,8 @@ def test_a_move_off_the_path_is_refused_once_and_its_put_back_stands(
     # Znuny reports the put-back as a state update too
     back = _state_update(kit, "client testing", "in testing", "open", "2026-11-23 05:59:00")
     assert "stands: the refused move put back" in _post(app, kit, back)[1]
+    # the daemon's late retry of the first event, after the put-back: the same change
+    assert "refused before" in _post(app, kit, body)[1]
     assert send_refusals(ctx) == {"refused": 0, "failed": 0}
     with session_scope(engine) as s:
         assert len(list(s.scalars(select(WorkflowEvent)))) == 1
