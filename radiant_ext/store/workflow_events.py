@@ -19,7 +19,6 @@ from radiant_ext.store.models import CustomerLanguage, WorkflowEvent
 __all__ = [
     "CUSTOMER_MOVE_WINDOW",
     "customer_move_expected",
-    "customer_moves_recorded",
     "expect_customer_move",
     "language_of",
     "last_refusal",
@@ -67,13 +66,6 @@ def customer_move_expected(session: Session, ticket_id: int, from_state: str, to
         WorkflowEvent.ticket_id == ticket_id, WorkflowEvent.kind == "customer-move",
         WorkflowEvent.from_state == from_state, WorkflowEvent.to_state == to_state,
         WorkflowEvent.created_at >= now - CUSTOMER_MOVE_WINDOW).limit(1)) is not None
-
-
-def customer_moves_recorded(session: Session) -> bool:
-    """Whether the portal has recorded any move for a requester (it records them all once it
-    records one)."""
-    return session.scalar(select(WorkflowEvent.id).where(
-        WorkflowEvent.kind == "customer-move").limit(1)) is not None
 
 
 def last_refusal(session: Session, ticket_id: int) -> WorkflowEvent | None:

@@ -24,7 +24,6 @@ from sqlalchemy.orm import Session
 from radiant_ext.store import TicketCache, WorkflowEvent, record_audit
 from radiant_ext.store.workflow_events import (
     customer_move_expected,
-    customer_moves_recorded,
     last_refusal,
     pending_refusals,
     record_event,
@@ -98,12 +97,9 @@ def _stands(session: Session, flow: Workflow, move: ObservedMove, now: datetime)
         return f"state {move.from_state!r} is not a step: nothing to put it back to"
     if flow.allows(move.from_state, move.to_state, "agent"):
         return "an agent's move of the workflow"
-    if flow.allows(move.from_state, move.to_state, "customer"):
-        if customer_move_expected(session, move.ticket_id, move.from_state, move.to_state,
-                                  now):
-            return "the requester's move, made in the portal"
-        if not customer_moves_recorded(session):
-            return "the requester's move (the portal does not record its moves yet)"
+    if flow.allows(move.from_state, move.to_state, "customer") and customer_move_expected(
+            session, move.ticket_id, move.from_state, move.to_state, now):
+        return "the requester's move, made in the portal"
     last = last_refusal(session, move.ticket_id)
     if last is not None and (last.to_state, last.from_state) == (move.from_state, move.to_state):
         return "the refused move put back"

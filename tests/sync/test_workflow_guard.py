@@ -132,13 +132,16 @@ def test_a_refusal_znuny_could_not_take_is_sent_on_the_next_run(
         assert (row.attempts, row.done_at is not None) == (2, True)
 
 
-def test_until_the_portal_records_its_moves_the_requesters_moves_stand(
+def test_the_requesters_move_the_portal_did_not_record_is_put_back(
         ctx: JobContext, znuny: Any) -> None:
     tid = _defect(znuny, "client testing", "pending reminder")
     pull_tickets(ctx)
-    znuny.change(tid, State="open", StateType="open")  # "Still broken": the requester's only
-    assert "refused" not in pull_tickets(ctx)
-    assert znuny.tickets[tid]["State"] == "open"
+    znuny.change(tid, State="open", StateType="open")  # "Still broken", made by an agent
+    assert pull_tickets(ctx)["refused"] == 1
+    assert znuny.tickets[tid]["State"] == "client testing"
+    [note] = _notes(znuny, tid)
+    assert "Only the requester can move a request from Waiting for your test to In " \
+        "progress." in note["Body"]
 
 
 def test_a_second_move_off_the_path_before_the_first_is_put_back_goes_back_to_the_start(
