@@ -291,7 +291,7 @@ def present_keys(ctx: ReportContext, cube: str) -> set[str] | None:
 def _present(ctx: ReportContext) -> dict[str, set[str]]:
     """The item and store keys of the month cells and of the live tickets."""
     c, t = CELLS.c, TicketCache
-    found: dict[str, set[str]] = {"item": set(), "store": set()}
+    found: dict[str, set[str | None]] = {"item": set(), "store": set()}
     for cube, key in ctx.session.execute(select(c.cube, c.key).where(
             c.cube.in_(tuple(found)), c.level == MONTH).distinct()):
         found[cube].add(key)
@@ -300,4 +300,4 @@ def _present(ctx: ReportContext) -> dict[str, set[str]]:
             .where(t.ticket_id.in_(select(ReportLive.ticket_id)))):
         found["item"].add(item)
         found["store"].add(store)
-    return {cube: {k for k in keys if k} for cube, keys in found.items()}
+    return {cube: {str(k) for k in keys if k} for cube, keys in found.items()}
