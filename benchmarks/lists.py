@@ -513,7 +513,8 @@ def _run(databases: list[str], root: Path, sizes: list[int], rounds: int, znuny:
     floor = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{floor_port}",
              "--workers", "2", "--threads", "4", "--worker-class",
              "radiant_ext.cli.http_worker.BufferingThreadWorker", "lists:floor_app()"]
-    floor_env = dict(_settings_env(root, znuny), PYTHONPATH=str(Path(__file__).resolve().parent))
+    floor_env = dict(_settings_env(root, znuny), PYTHONPATH=os.pathsep.join(
+        filter(None, (str(Path(__file__).resolve().parent), os.environ.get("PYTHONPATH")))))
     targets: dict[str, tuple[requests.Session, str]] = {}
     with ExitStack() as stack:
         for (database, size), url in stores.items():
