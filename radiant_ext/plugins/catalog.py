@@ -16,6 +16,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from radiant_ext.i18n import CORE_DOMAIN, gettext
+from radiant_ext.plugins.approval import Approval
 from radiant_ext.plugins.calendar import BusinessCalendar, CalendarSpec
 from radiant_ext.plugins.models import PRIORITY_NAMES, StoreInfo, priority_name
 from radiant_ext.plugins.rules import PriorityRule
@@ -317,6 +318,9 @@ class CatalogItem(_Model):
     workflow: Workflow | None = Field(
         None, description="The steps and moves of its requests (docs/catalogs.md, "
         "'Workflows'); None: DEFAULT_WORKFLOW.")
+    approval: Approval | None = Field(
+        None, description="Who must approve its requests before work starts "
+        "(docs/catalogs.md, 'Approvals'); None: no approval.")
     domain: str = Field(CORE_DOMAIN, description="gettext domain of its texts (set on load).")
 
     @model_validator(mode="before")
@@ -358,6 +362,8 @@ class CatalogItem(_Model):
         for rule in self.rules:
             if rule.when.field and rule.when.field not in ids:
                 raise ValueError(f"rule {rule.id!r} tests unknown field {rule.when.field!r}")
+        if self.approval is not None:
+            self.approval.check_against(self.process)
         return self
 
     def field(self, field_id: str) -> FieldSpec | None:
@@ -380,6 +386,9 @@ class Department(_Model):
     icon: str | None = Field(
         None, pattern=ICON_NAME, description="Name of an icon the portal ships; None: "
         "the default for the department's id (DEPARTMENT_ICONS), else 'help'.")
+    heads: list[str] = Field(default_factory=list, max_length=10, description="Portal "
+                             "logins of the department's heads: they approve requests of "
+                             "items with approval by department-head of this department.")
     domain: str = Field(CORE_DOMAIN, description="gettext domain of its texts (set on load).")
 
     @property

@@ -163,10 +163,13 @@ def workflow_state_conflicts(items: Iterable[CatalogItem]) -> list[str]:
     seen: dict[str, dict[str, list[str]]] = {}
     for item in items:
         owner = item.id if item.workflow else "the default workflow"
-        for state, state_type in item.process.states.items():
+        states = [(state, kind, owner) for state, kind in item.process.states.items()]
+        if item.approval is not None:  # an approval's waiting state is the item's own
+            states.append((item.approval.state, "pending reminder", item.id))
+        for state, state_type, who in states:
             users = seen.setdefault(state, {}).setdefault(state_type, [])
-            if owner not in users:
-                users.append(owner)
+            if who not in users:
+                users.append(who)
     return [f"workflow state {state!r} has different state types: "
             + "; ".join(f"{t!r} in {', '.join(users)}" for t, users in sorted(types.items()))
             for state, types in seen.items() if len(types) > 1]

@@ -66,6 +66,9 @@ class StoreInfo(BaseModel):
     tier: str = "standard"
     time_zone: TimeZoneName = "Europe/Moscow"
     calendar: CalendarSpec | None = None
+    managers: list[str] = Field(default_factory=list, max_length=10,
+                                description="Portal logins of the store's managers: they "
+                                "approve requests of items with approval by store-manager.")
 
 
 @dataclass(frozen=True)

@@ -426,7 +426,22 @@ def workflow_problems(items: Iterable[CatalogItem], names: ZnunyNames) -> list[s
             elif found != step.state_type:
                 problems.append(f"{where} has state type {found!r} in Znuny, the workflow "
                                 f"expects {step.state_type!r}")
+    for item in items:
+        if item.approval is not None:
+            problems.extend(_approval_problem(item.id, item.approval.state, names.states))
     return problems
+
+
+def _approval_problem(owner: str, state: str, states: Mapping[str, str]) -> list[str]:
+    """The line for an approval's waiting state Znuny lacks or types otherwise."""
+    found, where = states.get(state), f"{owner}: approval state {state!r}"
+    if found is None:
+        return [f"{where} not in Znuny: create it with state type 'pending reminder' (the "
+                "Znuny package RadiantExt does)"]
+    if found != "pending reminder":
+        return [f"{where} has state type {found!r} in Znuny, an approval waits in a "
+                "'pending reminder' state"]
+    return []
 
 
 def check_items(items: Iterable[CatalogItem], names: ZnunyNames) -> list[str]:

@@ -37,6 +37,7 @@ from radiant_ext.store.engine import (
 )
 from radiant_ext.store.errors import MigrationError, StoreError
 from radiant_ext.store.models import (
+    ApprovalRequest,
     AuditEntry,
     Base,
     CatalogItemState,
@@ -89,6 +90,7 @@ from radiant_ext.store.workflow_events import (
 
 __all__ = [
     "AlreadyRated",
+    "ApprovalRequest",
     "AuditEntry",
     "Base",
     "CatalogItemState",

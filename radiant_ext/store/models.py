@@ -35,6 +35,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 __all__ = [
+    "ApprovalRequest",
     "AuditEntry",
     "Base",
     "CatalogItemState",
@@ -461,3 +462,43 @@ class CustomerLanguage(Base):
     customer_user: Mapped[str] = mapped_column(String(200), primary_key=True)
     language: Mapped[str] = mapped_column(String(8))
     seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ApprovalRequest(Base):
+    """A request that waits for an approver's decision before work on it starts.
+
+    Recorded by the portal when the request is filed (``request_id``: the outbox reference;
+    ``ticket_id`` / ``ticket_number`` once Znuny has the ticket). ``approvers`` are the portal
+    logins resolved then (the store's managers, the department's heads, a named person);
+    ``role`` is what the requester is told (``store-manager``, ``department-head:hr``,
+    ``person:anna``). ``decision`` is ``approved`` / ``declined`` once decided (``decided_by``,
+    ``comment``, ``decided_at``); ``None``: waiting. ``reminded_at`` / ``escalated_at``: when
+    the deadline watch sent the reminder and the escalation (each once).
+    """
+
+    __tablename__ = "approval_request"
+    __table_args__ = (Index("ix_approval_request_waiting", "decision", "filed_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    request_id: Mapped[str] = mapped_column(String(64), unique=True)
+    ticket_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    ticket_number: Mapped[str | None] = mapped_column(String(64))
+    item: Mapped[str] = mapped_column(String(200))
+    requester: Mapped[str] = mapped_column(String(200))
+    requester_name: Mapped[str] = mapped_column(String(400), default="")
+    store: Mapped[str | None] = mapped_column(String(200))
+    title: Mapped[str] = mapped_column(String(255), default="")
+    answers: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    role: Mapped[str] = mapped_column(String(250))
+    approvers: Mapped[list[str]] = mapped_column(JSON)
+    approver_keys: Mapped[str] = mapped_column(String(4000))
+    """``|login|login|`` of the approvers, case-folded: the approver's page filters on it."""
+    waiting_state: Mapped[str] = mapped_column(String(200))
+    language: Mapped[str] = mapped_column(String(8), default="en")
+    filed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    decision: Mapped[str | None] = mapped_column(String(16))
+    decided_by: Mapped[str | None] = mapped_column(String(200))
+    decided_at: Mapped[datetime | None]
+    comment: Mapped[str | None] = mapped_column(Text)
+    reminded_at: Mapped[datetime | None]
+    escalated_at: Mapped[datetime | None]

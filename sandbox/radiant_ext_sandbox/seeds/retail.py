@@ -95,6 +95,7 @@ WORKFLOW_STATES = {
     "in testing": "open",
     "ready to install": "open",
     "client testing": "pending reminder",
+    "waiting for approval": "pending reminder",
 }
 #: queue → (group, agent login, agent name)
 DEPARTMENTS = {

@@ -88,7 +88,8 @@ our @DynamicFields = (
 
 # Ticket states a catalog item's workflow names that Znuny does not ship: [ name, state type
 # (new, open, closed, pending reminder, pending auto, removed, merged), comment ]. Today the
-# IT software defect's steps (radiant-ext-it catalog.yaml, item it.software-defect); the
+# IT software defect's steps (radiant-ext-it catalog.yaml, item it.software-defect) and the
+# state requests wait for their approval in (items with an approval); the
 # sandbox's retail world has the same list (WORKFLOW_STATES).
 our @States = (
     [ 'in review',                        'open',             'radiant_ext: the request is being reviewed' ],
@@ -101,6 +102,7 @@ our @States = (
     [ 'in testing',                       'open',             'radiant_ext: the fix is being tested' ],
     [ 'ready to install',                 'open',             'radiant_ext: the fix passed the test' ],
     [ 'client testing',                   'pending reminder', 'radiant_ext: the requester tests the fix' ],
+    [ 'waiting for approval',             'pending reminder', 'radiant_ext: the request waits for its approver' ],
 );
 
 our $Provider      = 'GenericTicketConnectorREST';
