@@ -18,7 +18,16 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from radiant_ext.config import Settings, load_settings, mask_url
 from radiant_ext.errors import ConfigError, RadiantError
-from radiant_ext.portal import assets, auth, errors, i18n, request_store, security, widgets
+from radiant_ext.portal import (
+    approvals,
+    assets,
+    auth,
+    errors,
+    i18n,
+    request_store,
+    security,
+    widgets,
+)
 from radiant_ext.portal import services as services_mod
 from radiant_ext.portal.catalog import views as catalog_views
 from radiant_ext.portal.defaults import DEFAULTS, portal_env, validate_portal_config
@@ -284,6 +293,7 @@ def _init_subsystems(app: Flask, bundle: PortalServices, store: SessionStore,
     auth.init_app(app, failures)
     catalog_views.init_app(app)
     requests_views.init_app(app)
+    approvals.init_app(app)
     for blueprint in bundle.blueprints:
         app.register_blueprint(blueprint)
     if bundle.template_folders:

@@ -24,6 +24,8 @@ from radiant_ext.plugins.workflow import Workflow
 if TYPE_CHECKING:
     from flask import Blueprint
 
+    from radiant_ext.portal.approvals.ports import ApprovalPort
+
 __all__ = [
     "AttachmentData",
     "AttachmentInfo",
@@ -136,6 +138,9 @@ class CatalogItemView:
     """The name of its icon (``static/icons/<name>.svg``); empty: the department's."""
     show_priority: bool = False
     """Whether the requester is shown the priority a request of this item got."""
+    approval_state: str | None = None
+    """The Znuny state its requests are filed in to wait for an approval (``None``: the
+    item needs none; they are filed ``new``)."""
 
 
 @dataclass(frozen=True)
@@ -448,6 +453,9 @@ class PortalServices:
     languages: Callable[[str, str], None] | None = None
     """Records the language (``en``/``ru``) a customer (login) uses the portal in, for what
     is later written to them (step reminders); ``None``: not recorded."""
+    approvals: ApprovalPort | None = None
+    """Requests waiting for approval: filing them, the approver's page (``None``: items with
+    an approval cannot be requested)."""
 
     def close(self) -> None:
         """Release connections held by the adapters."""

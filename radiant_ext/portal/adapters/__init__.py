@@ -16,6 +16,7 @@ from radiant_ext.client import Ticket
 from radiant_ext.config import Settings
 from radiant_ext.plugins.models import RecentIncidents
 from radiant_ext.portal.adapters.agents import AgentNames
+from radiant_ext.portal.adapters.approvals import StoreApprovals
 from radiant_ext.portal.adapters.auth import ZnunyCustomerAuth, customer_from_session
 from radiant_ext.portal.adapters.catalog import PluginCatalog
 from radiant_ext.portal.adapters.listing import AutoLister, CacheLister, LiveLister
@@ -96,6 +97,7 @@ def build_services(settings: Settings, runtime: Runtime | None = None) -> Portal
         template_folders=[str(p) for p in plugins.template_folders()],
         closers=closers,
         languages=language_recorder(sessions),
+        approvals=StoreApprovals(sessions, agent, plugins, settings.default_time_zone),
     )
 
 

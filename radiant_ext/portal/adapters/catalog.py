@@ -108,6 +108,7 @@ class PluginCatalog:
             keywords=tuple(item.keywords),
             icon=item.icon or self._department_icon(item.department),
             show_priority=item.priority_shown,
+            approval_state=item.approval.state if item.approval else None,
         )
 
     def _field(self, item: CatalogItem, spec: Any, language: str,

@@ -35,10 +35,14 @@ from radiant_ext.sync.outbox import (
 )
 from radiant_ext.sync.ports import HelpDesk
 
-__all__ = ["OutboxSubmission", "TicketCreatedHook", "build_ticket"]
+__all__ = ["APPROVAL_PENDING_MINUTES", "OutboxSubmission", "TicketCreatedHook", "build_ticket"]
 
 TicketCreatedHook = Callable[..., None]
 """``Plugins.ticket_created(ticket_id, ticket_number, item=..., decision=...)``."""
+
+APPROVAL_PENDING_MINUTES = 72 * 60
+"""The pending time of a request filed to wait for its approval: Znuny needs one for a
+pending state; the approval's own limits are watched by the deadline job."""
 
 _STATUS = {"sent": "filed", "pending": "queued", "sending": "queued", "parked": "held"}
 
@@ -65,7 +69,9 @@ def build_ticket(draft: RequestDraft) -> tuple[NewTicket, NewArticle, dict[str, 
         sla=decision.sla,
         priority=decision.priority,
         owner=decision.owner,
-        state="new",
+        # a request that needs approval waits for it (a pending state: Znuny needs a time)
+        state=draft.item.approval_state or "new",
+        pending_time=APPROVAL_PENDING_MINUTES if draft.item.approval_state else None,
         customer_user=draft.customer.login,
         customer_id=draft.customer.customer_id or None,
     )

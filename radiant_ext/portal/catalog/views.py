@@ -287,9 +287,29 @@ def _submit(item: CatalogItemView, form: RequestForm,
         attachments=attachments,
         language=current_language(),
     )
+    if item.approval_state is not None and not _file_approval(form, draft):
+        return None
     receipt = services().submissions.submit(draft)
     _remember(receipt, item, routing.time_zone)
     return redirect(url_for("catalog.submitted", reference=receipt.reference))
+
+
+def _file_approval(form: RequestForm, draft: RequestDraft) -> bool:
+    """Record who approves ``draft`` before it is filed; ``False`` (a form error) when
+    nobody can (docs/portal.md, "Approvals")."""
+    from radiant_ext.plugins.approval import NoApproverError
+
+    port = services().approvals
+    if port is None:
+        form.form_errors.append(gettext("This request needs an approval, which this portal "
+                                        "cannot take. Please ask your administrator."))
+        return False
+    try:
+        port.file(draft)
+    except NoApproverError as exc:
+        form.form_errors.append(exc.reason.get(current_language()))
+        return False
+    return True
 
 
 def _compose_body(item: CatalogItemView, description: str, values: Mapping[str, str]) -> str:

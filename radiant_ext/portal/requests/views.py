@@ -27,6 +27,7 @@ from flask_babel import gettext
 from radiant_ext.portal.auth import current_customer, login_required
 from radiant_ext.portal.catalog.views import offered_departments
 from radiant_ext.portal.drafts import keep, restore
+from radiant_ext.portal.i18n import current_language
 from radiant_ext.portal.ports import (
     ListQuery,
     Scope,
@@ -160,7 +161,23 @@ def render_detail(
         categories=_category_titles(),
         stores=services().catalog.store_names(),
         priority_shown=_priority_shown(),
+        approval=_waiting_approval(detail.summary),
     ), status
+
+
+def _waiting_approval(summary: TicketSummary) -> str | None:
+    """Who the request waits for (in words), while it waits for its approval; else
+    ``None``. A store that cannot be read shows no line, never an error."""
+    port = services().approvals
+    if port is None:
+        return None
+    try:
+        found = port.for_ticket(summary.ticket_id, current_language())
+    except Exception:  # noqa: BLE001 - the page goes on without the line
+        return None
+    if found is None or found.decision is not None:
+        return None
+    return found.waiting_for
 
 
 @bp.get("/<int:ticket_id>")
