@@ -14,10 +14,10 @@ from radiant_ext.errors import RadiantError
 __all__ = ["commands", "report"]
 
 _NAMES = ("volume", "weekday-hour", "departments", "items", "stores", "recurring", "assets",
-          "backlog", "sla-items", "sla-stores", "sla-owners", "penalties", "downtime",
-          "downtime-detail", "satisfaction-items", "satisfaction-departments",
-          "satisfaction-stores", "satisfaction-owners", "satisfaction-months",
-          "satisfaction-comments", "guest-feedback")
+          "backlog", "steps-now", "time-per-step", "sla-items", "sla-stores", "sla-owners",
+          "penalties", "downtime", "downtime-detail", "satisfaction-items",
+          "satisfaction-departments", "satisfaction-stores", "satisfaction-owners",
+          "satisfaction-months", "satisfaction-comments", "guest-feedback")
 
 
 def _day(ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:

@@ -22,6 +22,7 @@ from radiant_ext.store import ReportLive, TicketCache
 
 if TYPE_CHECKING:
     from radiant_ext.config import Settings
+    from radiant_ext.plugins.workflow import Workflow
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +87,8 @@ class ItemDirectory:
     """Agent login → full name (from Znuny's metadata; a login not listed shows as itself)."""
     companies: Mapping[str, str] = field(default_factory=dict)
     """Customer company id → name in Znuny: the name of a store id :attr:`stores` lacks."""
+    workflows: Mapping[str, Workflow] = field(default_factory=dict)
+    """Item id → the workflow it declares (an item not listed has ``DEFAULT_WORKFLOW``)."""
     language: str = "en"
     source: Any = field(default=None, compare=False, repr=False)
     """The plugins the titles were read from (to read them again in another language)."""
@@ -123,6 +126,13 @@ class ItemDirectory:
         """An agent's full name (the login when Znuny's metadata has none)."""
         return self.agents.get(login or "", login or self._word(W_("(nobody)")))
 
+    def workflow_of(self, category: str | None) -> Workflow:
+        """The workflow of catalog item ``category``: the one it declares, else the default
+        (an item without one, an unknown item, an uncategorised ticket)."""
+        from radiant_ext.plugins.workflow import DEFAULT_WORKFLOW
+
+        return self.workflows.get(category or "") or DEFAULT_WORKFLOW
+
     def localized(self, language: str) -> ItemDirectory:
         """This directory in ``language``: titles read again from the catalogs' own
         translations (kept once read), store and agent names as they are."""
@@ -148,8 +158,11 @@ class ItemDirectory:
         stores = {sid: info.name for sid, info in plugins.stores().items()}
         assets = {i.id: fields for i in plugins.catalog_items(include_disabled=True)
                   if (fields := _asset_fields(i, language))}
+        flows = {i.id: i.workflow for i in plugins.catalog_items(include_disabled=True)
+                 if i.workflow is not None}
         return cls(items=items, departments=departments, stores=stores, asset_fields=assets,
-                   language=language, source=plugins, outage=OutageRates.from_plugins(plugins))
+                   language=language, source=plugins, outage=OutageRates.from_plugins(plugins),
+                   workflows=flows)
 
 
 ASSET_FIELD_IDS = frozenset({"serial", "serial_number", "model", "asset_model", "asset"})

@@ -21,6 +21,7 @@ from radiant_ext.reports.penalties import contract_penalties
 from radiant_ext.reports.satisfaction import satisfaction, worst_comments
 from radiant_ext.reports.settings import ReportSettings
 from radiant_ext.reports.sla import sla_compliance
+from radiant_ext.reports.steps import steps_now, time_per_step
 from radiant_ext.reports.volume import (
     recurring_failures,
     tickets_by_department,
@@ -61,6 +62,12 @@ REPORTS: dict[str, ReportSpec] = {spec.name: spec for spec in (
                tickets_by_asset),
     ReportSpec("backlog", W_("Open backlog"),
                W_("Open tickets by age and department, overdue ones counted."), open_backlog),
+    ReportSpec("steps-now", W_("Workflow steps now"),
+               W_("Open tickets per item and workflow step: waiting on whom, for how long, "
+                  "past the step's limits."), steps_now),
+    ReportSpec("time-per-step", W_("Time per workflow step"),
+               W_("How long the open tickets have been in their current workflow step."),
+               time_per_step),
     ReportSpec("sla-items", W_("SLA per item"),
                W_("Deadlines met and missed per catalog item."),
                partial(sla_compliance, by="item")),

@@ -1,0 +1,245 @@
+"""Workflow steps now: the open tickets per item and step, and how long they have been there.
+
+Both pages read only the open tickets, through the ticket cache's ``state_type`` index
+(:data:`OPEN_STATE_TYPES`), never the closed ones: a million tickets with a few thousand open
+cost a few thousand rows. Each ticket counts under the step of its item's workflow
+(:meth:`~.context.ItemDirectory.workflow_of`) that holds its Znuny state; a state the
+workflow does not list counts under the state's own name. Time in the step runs from
+``state_since`` (when the ticket entered its state) to the run's clock, in wall-clock hours;
+the step's ``remind_after`` / ``escalate_after`` are counted in business hours of the item's
+calendar (the store's, for an item counted in store hours), as the deadline watch counts them,
+when the catalogs are at hand, else in wall-clock hours (a note says which).
+
+The store keeps no log of step entries, so the time spent in steps a ticket has left (and
+every step of a closed ticket) is not known: ``time-per-step`` shows the current steps only.
+See ``docs/reports.md``, "Workflow steps".
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Select, select
+
+from radiant_ext.reports.context import ReportContext, store_key
+from radiant_ext.reports.i18n import W_
+from radiant_ext.reports.model import Chart, Column, Note, ReportTable
+from radiant_ext.store import TicketCache
+
+__all__ = ["OPEN_STATE_TYPES", "StepGroup", "open_query", "open_steps", "steps_now",
+           "time_per_step"]
+
+OPEN_STATE_TYPES = ("new", "open", "pending reminder", "pending auto")
+"""Znuny's state types of an open ticket (the others are closed, removed and merged)."""
+
+Calendar = Callable[[str, str | None], Any]
+
+
+@dataclass
+class StepGroup:
+    """The open tickets of one item in one step (or one state outside its workflow)."""
+
+    category: str
+    state: str
+    order: int
+    """The step's place in the workflow (states outside it come after every step)."""
+    label: str
+    waiting_on: str | None = None
+    """``customer`` or ``agent``; ``None`` for a state outside the workflow."""
+    hours: list[float] = field(default_factory=list)
+    """Wall-clock hours each ticket has been in the step (those with a known entry)."""
+    business: list[float] = field(default_factory=list)
+    """The same in business hours of the item's calendar (empty without the catalogs)."""
+    tickets: int = 0
+    reminded: int | None = None
+    escalated: int | None = None
+
+
+def _calendars(ctx: ReportContext) -> Calendar | None:
+    """``(item, store) → business calendar`` from the catalogs, ``None`` without them."""
+    source = ctx.directory.source
+    if source is None:
+        return None
+    found: dict[tuple[str, str | None], Any] = {}
+
+    def calendar(category: str, store: str | None) -> Any:
+        key = (category, store)
+        if key not in found:
+            try:
+                item = source.item(category, include_disabled=True)
+                info = source.store(store) if store else None
+                found[key] = item.deadline.calendar_for(info)[0]
+            except Exception:  # an item the catalogs no longer know: wall-clock hours
+                found[key] = None
+        return found[key]
+
+    return calendar
+
+
+def open_query(ctx: ReportContext) -> Select[str | None, str, datetime | None, str | None]:
+    """``(item, state, state_since, store)`` of the open tickets of the filter's store and
+    company, whenever created: it reads the open tickets by the ``state_type`` index (and
+    nothing else; the department is applied to its rows, see :func:`_open_rows`)."""
+    t = TicketCache
+    wide = replace(ctx, filter=replace(ctx.filter, department=None, start=None, end=None))
+    return select(t.category, t.state, t.state_since, store_key()).where(
+        t.state_type.in_(OPEN_STATE_TYPES), *wide.where(created=False))
+
+
+def _open_rows(ctx: ReportContext) -> Iterator[tuple[str, str, datetime | None, str | None]]:
+    want = ctx.filter.department
+    for category, state, since, store in ctx.session.execute(open_query(ctx)):
+        if want is None or ctx.directory.department_of(category) == want:
+            yield category or "", state, since, store
+
+
+def _group_for(ctx: ReportContext, groups: dict[tuple[str, str], StepGroup],
+               category: str, state: str) -> StepGroup:
+    group = groups.get((category, state))
+    if group is None:
+        flow = ctx.directory.workflow_of(category)
+        step = flow.step_for_state(state)
+        if step is None:
+            group = StepGroup(category, state, len(flow.steps), state)
+        else:
+            group = StepGroup(category, state, flow.steps.index(step),
+                              flow.translate(step.label, ctx.directory.language),
+                              step.acts_next,
+                              reminded=0 if step.remind_after is not None else None,
+                              escalated=0 if step.escalate_after is not None else None)
+        groups[(category, state)] = group
+    return group
+
+
+def _over(hours: float | None, spent: timedelta, entered: datetime, now: datetime,
+          calendar: Any) -> bool:
+    """Whether ``hours`` of the step's limit have passed since ``entered``."""
+    if hours is None:
+        return False
+    if calendar is None:
+        return spent >= timedelta(hours=hours)
+    return bool(now >= calendar.add(entered, timedelta(hours=hours)))
+
+
+def open_steps(ctx: ReportContext) -> tuple[list[StepGroup], bool]:
+    """The open tickets of the filter grouped by item and step, in item and step order, and
+    whether the limits and business hours came from the items' calendars."""
+    calendars, now = _calendars(ctx), ctx.now
+    groups: dict[tuple[str, str], StepGroup] = {}
+    for category, state, since, store in _open_rows(ctx):
+        group = _group_for(ctx, groups, category, state)
+        group.tickets += 1
+        if since is None:
+            continue
+        spent = max(now - since, timedelta(0))
+        group.hours.append(spent.total_seconds() / 3600)
+        calendar = calendars(category, store) if calendars and category else None
+        if calendar is not None:
+            group.business.append(calendar.between(since, now).total_seconds() / 3600
+                                  if since < now else 0.0)
+        step = ctx.directory.workflow_of(category).step_for_state(state)
+        if step is not None and group.reminded is not None:
+            group.reminded += _over(step.remind_after, spent, since, now, calendar)
+        if step is not None and group.escalated is not None:
+            group.escalated += _over(step.escalate_after, spent, since, now, calendar)
+    ordered = sorted(groups.values(), key=lambda g: (
+        ctx.directory.item_title(g.category).casefold(), g.category, g.order, g.state))
+    return ordered, calendars is not None
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)
+
+
+def _head(ctx: ReportContext, group: StepGroup) -> tuple[Any, ...]:
+    dept = ctx.directory.department_of(group.category)
+    return (dept, ctx.directory.department_title(dept), group.category,
+            ctx.directory.item_title(group.category), group.state, group.label)
+
+
+HEAD = (Column("department", W_("Department id"), ident=True),
+        Column("department_title", W_("Department")),
+        Column("item", W_("Item id"), ident=True),
+        Column("item_title", W_("Catalog item")),
+        Column("state", W_("Znuny state"), ident=True),
+        Column("step", W_("Step")))
+LIMIT_NOTES = {
+    True: W_("Past reminder and Past escalation count the step's limits in business hours "
+             "of each item's calendar, as the deadline watch does; times in the step are "
+             "wall-clock hours."),
+    False: W_("The catalogs could not be read: Past reminder and Past escalation count the "
+              "step's limits in wall-clock hours, not business hours."),
+}
+UNLISTED = W_("A state its item's workflow does not list is shown under the state's name.")
+
+
+def steps_now(ctx: ReportContext) -> ReportTable:
+    """Open tickets per item and workflow step: how many, waiting on whom, how long the
+    oldest and the median have been in the step, and how many are past its limits."""
+    groups, business = open_steps(ctx)
+    rows = []
+    for g in groups:
+        customer = g.tickets if g.waiting_on == "customer" else 0
+        desk = g.tickets if g.waiting_on == "agent" else 0
+        known = g.waiting_on is not None
+        rows.append((*_head(ctx, g), g.tickets, customer if known else None,
+                     desk if known else None,
+                     _round(max(g.hours)) if g.hours else None,
+                     _round(statistics.median(g.hours)) if g.hours else None,
+                     g.reminded, g.escalated))
+    columns = (*HEAD,
+               Column("tickets", W_("Tickets now"), "int"),
+               Column("waiting_customer", W_("Waiting on the requester"), "int"),
+               Column("waiting_desk", W_("Waiting on the service desk"), "int"),
+               Column("oldest_hours", W_("Oldest in step (hours)"), "number"),
+               Column("median_hours", W_("Median in step (hours)"), "number"),
+               Column("past_remind", W_("Past reminder"), "int"),
+               Column("past_escalate", W_("Past escalation"), "int"))
+    return ReportTable("steps-now", W_("Open tickets per workflow step"), columns, rows,
+                       Chart("stacked", "step", ("waiting_desk", "waiting_customer"),
+                             detail="item_title"),
+                       [LIMIT_NOTES[business], UNLISTED, _period_note(ctx)])
+
+
+def _period_note(ctx: ReportContext) -> Note:
+    return Note(W_("Every ticket open at {now} counts, whenever it was created; the period "
+                   "chosen does not apply."),
+                {"now": f"{ctx.zone_now():%Y-%m-%d %H:%M} ({ctx.settings.zone.key})"})
+
+
+def _nearest(values: list[float], percent: int) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[max(-(-len(ordered) * percent // 100) - 1, 0)]
+
+
+def time_per_step(ctx: ReportContext) -> ReportTable:
+    """The time the open tickets have spent in their current step so far, per item and step:
+    median, 90th percentile and longest in wall-clock hours, median in business hours."""
+    groups, business = open_steps(ctx)
+    rows = [(*_head(ctx, g), g.tickets,
+             _round(statistics.median(g.hours)) if g.hours else None,
+             _round(_nearest(g.hours, 90)), _round(max(g.hours)) if g.hours else None,
+             _round(statistics.median(g.business)) if g.business else None)
+            for g in groups]
+    columns = (*HEAD,
+               Column("tickets", W_("Tickets now"), "int"),
+               Column("median_hours", W_("Median in step (hours)"), "number"),
+               Column("p90_hours", W_("90% within (hours)"), "number"),
+               Column("longest_hours", W_("Longest in step (hours)"), "number"),
+               Column("median_business_hours", W_("Median in step (business hours)"),
+                      "number"))
+    notes: list[str | Note] = [
+        W_("Only the current step of each open ticket is counted: the store keeps no log of "
+           "the steps a ticket has left, so time spent in earlier steps and by closed "
+           "tickets is not shown."), UNLISTED, _period_note(ctx)]
+    if not business:
+        notes.insert(1, W_("The catalogs could not be read: no business hours are shown."))
+    return ReportTable("time-per-step", W_("Time in the current workflow step"), columns,
+                       rows, Chart("hbar", "step", ("median_hours",), detail="item_title"),
+                       notes)

@@ -1,0 +1,182 @@
+"""Workflow steps now and time per step: open tickets per item and step, their time in it,
+the step's limits in business hours, the filters, both languages and the pages."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import replace
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import Engine, text
+from sqlalchemy.orm import Session
+
+from radiant_ext.reports import ItemDirectory, ReportFilter, ReportSettings, run_report
+from radiant_ext.reports.context import ReportContext
+from radiant_ext.reports.i18n import localize
+from radiant_ext.reports.registry import REPORTS
+from radiant_ext.reports.steps import open_query
+from tests.reports._pages import log_in_agent, plugin_directory, reports_app
+from tests.reports.conftest import DIRECTORY, NOW, MakeTicket
+
+H = timedelta(hours=1)
+DEFECT = "it.software-defect"
+# NOW is Monday 12:00 in Moscow; the item's calendar works 08:00-18:00 Monday to Friday, so
+# 3 h, 30 h (Sunday 06:00), 74 h (Friday 10:00) and 120 h (Wednesday 12:00) before NOW are
+# 3, 4, 12 and 30 business hours.
+
+
+def _fill(make_ticket: MakeTicket, session: Session) -> None:
+    for hours, store in ((3, "store-001"), (30, "store-007"), (74, "store-001"),
+                         (120, "store-001")):
+        make_ticket(category=DEFECT, state="in review", state_since=NOW - hours * H,
+                    store=store, customer_id=store)
+    make_ticket(category=DEFECT, state="in review", state_since=None)  # entry unknown
+    make_ticket(category=DEFECT, state="client testing", state_type="pending reminder",
+                state_since=NOW - 120 * H, store="store-007", customer_id="store-007")
+    make_ticket(category=DEFECT, state="on hold", state_since=NOW - 10 * H)  # not a step
+    make_ticket(category=DEFECT, state="closed successful", state_type="closed",
+                state_since=NOW - 500 * H, closed=NOW - 500 * H)
+    make_ticket(category=DEFECT, state="merged", state_type="merged",
+                state_since=NOW - 500 * H)
+    make_ticket(category="it.pos-down", state="open", state_since=NOW - 2 * H)
+    make_ticket(category="maintenance.hvac", state="new", state_type="new",
+                state_since=NOW - 6 * H, store="store-007", customer_id="store-007",
+                created=NOW - 400 * 24 * H)  # created long before any period: still counts
+    session.commit()
+
+
+def _run(session: Session, name: str, directory: ItemDirectory | None = None,
+         **filters: Any) -> Any:
+    return run_report(name, session, ReportFilter(**filters),
+                      directory=directory or plugin_directory(), now=NOW)
+
+
+def _row(table: Any, item: str, state: str) -> dict[str, Any]:
+    found = [r for r in table.records() if r["item"] == item and r["state"] == state]
+    assert len(found) == 1, table.records()
+    return found[0]
+
+
+def test_steps_now_counts_waiting_ages_and_limits_in_business_hours(
+        session: Session, make_ticket: MakeTicket) -> None:
+    _fill(make_ticket, session)
+    table = _run(session, "steps-now")
+    review = _row(table, DEFECT, "in review")
+    assert review == {
+        "department": "it", "department_title": review["department_title"], "item": DEFECT,
+        "item_title": review["item_title"], "state": "in review", "step": "In review",
+        "tickets": 5, "waiting_customer": 0, "waiting_desk": 5, "oldest_hours": 120.0,
+        "median_hours": 52.0, "past_remind": 2, "past_escalate": 1}
+    testing = _row(table, DEFECT, "client testing")
+    assert (testing["step"], testing["tickets"], testing["waiting_customer"],
+            testing["waiting_desk"], testing["past_remind"], testing["past_escalate"]) == (
+        "Waiting for your test", 1, 1, 0, 1, 1)
+    default = _row(table, "it.pos-down", "open")  # an item without a workflow of its own
+    assert (default["step"], default["tickets"], default["past_remind"]) == (
+        "In progress", 1, None)
+    assert {r["state"] for r in table.records()} == {
+        "in review", "client testing", "on hold", "open", "new"}  # closed, merged left out
+    assert sum(table.values("tickets")) == 9
+    defect_states = [r["state"] for r in table.records() if r["item"] == DEFECT]
+    assert defect_states == ["in review", "client testing", "on hold"]  # workflow order
+
+
+def test_a_state_outside_the_workflow_counts_under_its_name(
+        session: Session, make_ticket: MakeTicket) -> None:
+    _fill(make_ticket, session)
+    row = _row(_run(session, "steps-now"), DEFECT, "on hold")
+    assert (row["step"], row["tickets"], row["oldest_hours"], row["waiting_customer"],
+            row["waiting_desk"], row["past_remind"], row["past_escalate"]) == (
+        "on hold", 1, 10.0, None, None, None, None)
+    times = _row(_run(session, "time-per-step"), DEFECT, "on hold")
+    assert (times["step"], times["median_hours"]) == ("on hold", 10.0)
+
+
+def test_without_the_catalogs_the_limits_count_wall_hours_and_say_so(
+        session: Session, make_ticket: MakeTicket) -> None:
+    _fill(make_ticket, session)
+    bare = replace(DIRECTORY, workflows=plugin_directory().workflows)
+    table = _run(session, "steps-now", bare)
+    review = _row(table, DEFECT, "in review")
+    assert (review["past_remind"], review["past_escalate"]) == (3, 3)  # 30, 74, 120 h ≥ 16
+    assert any("wall-clock hours, not business hours" in str(n) for n in table.notes)
+    times = _row(_run(session, "time-per-step", bare), DEFECT, "in review")
+    assert times["median_business_hours"] is None
+
+
+def test_department_and_store_filters(session: Session, make_ticket: MakeTicket) -> None:
+    _fill(make_ticket, session)
+    maintenance = _run(session, "steps-now", department="maintenance")
+    assert [(r["item"], r["state"], r["tickets"]) for r in maintenance.records()] == [
+        ("maintenance.hvac", "new", 1)]
+    store = _run(session, "steps-now", store="store-007")
+    assert {(r["item"], r["state"]): r["tickets"] for r in store.records()} == {
+        (DEFECT, "in review"): 1, (DEFECT, "client testing"): 1, ("maintenance.hvac", "new"): 1}
+    assert _row(store, DEFECT, "in review")["oldest_hours"] == 30.0
+    scoped = _run(session, "time-per-step", department="it", store="store-001")
+    assert {r["item"] for r in scoped.records()} == {DEFECT, "it.pos-down"}
+    assert _row(scoped, DEFECT, "in review")["tickets"] == 4
+
+
+def test_time_per_step_median_p90_longest_and_business_hours(
+        session: Session, make_ticket: MakeTicket) -> None:
+    _fill(make_ticket, session)
+    table = _run(session, "time-per-step")
+    review = _row(table, DEFECT, "in review")
+    assert (review["tickets"], review["median_hours"], review["p90_hours"],
+            review["longest_hours"], review["median_business_hours"]) == (
+        5, 52.0, 120.0, 120.0, 8.0)  # business hours 3, 4, 12, 30
+    assert any("keeps no log of the steps" in str(n) for n in table.notes)
+
+
+def test_titles_labels_and_steps_in_english_and_russian(
+        session: Session, make_ticket: MakeTicket) -> None:
+    _fill(make_ticket, session)
+    assert (REPORTS["steps-now"].title, REPORTS["time-per-step"].title) == (
+        "Workflow steps now", "Time per workflow step")
+    ru = run_report("steps-now", session, directory=plugin_directory().localized("ru"),
+                    now=NOW)
+    table = localize(ru, "ru")
+    assert table.title == "Открытые заявки по шагам процесса"
+    assert table.columns[table.column("past_remind")].label == "После напоминания"
+    assert _row(table, DEFECT, "in review")["step"] == "На рассмотрении"
+    assert _row(table, DEFECT, "on hold")["step"] == "on hold"
+    times = localize(run_report("time-per-step", session, now=NOW,
+                                directory=plugin_directory().localized("ru")), "ru")
+    assert times.title == "Время на текущем шаге процесса"
+
+
+def test_only_open_tickets_are_read_by_the_state_type_index(engine: Engine,
+                                                            session: Session) -> None:
+    ctx = ReportContext(session, ReportFilter(), ReportSettings(), DIRECTORY, NOW)
+    stmt = open_query(ctx).compile(engine, compile_kwargs={"literal_binds": True})
+    with engine.connect() as conn:
+        if engine.dialect.name == "sqlite":
+            plan = " ".join(str(r[-1]) for r in conn.execute(text(f"EXPLAIN QUERY PLAN {stmt}")))
+        else:  # no statistics on an empty table: forbid the scan to see the index is usable
+            conn.execute(text("SET enable_seqscan = off"))
+            plan = " ".join(r[0] for r in conn.execute(text(f"EXPLAIN {stmt}")))
+    assert "ix_ticket_cache_state_type" in plan, plan
+
+
+@pytest.mark.parametrize("name", ["steps-now", "time-per-step"])
+def test_pages_and_csv_in_russian(engine: Engine, session: Session, make_ticket: MakeTicket,
+                                  name: str) -> None:
+    _fill(make_ticket, session)
+    client: FlaskClient = reports_app(engine, ReportSettings(agents=["it-agent"])
+                                      ).test_client()
+    log_in_agent(client)
+    page = client.get(f"/reports/{name}").get_data(as_text=True)
+    assert REPORTS[name].title in page and "In review" in page
+    client.post("/language", data={"lang": "ru", "next": "/reports/"})
+    page = client.get(f"/reports/{name}").get_data(as_text=True)
+    assert "На рассмотрении" in page
+    export = client.get(f"/reports/{name}/export.csv?dialect=comma")
+    assert export.status_code == 200
+    rows = list(csv.reader(io.StringIO(export.get_data(as_text=True).lstrip("\ufeff"))))
+    assert rows[0][5:7] == ["Шаг", "Заявок сейчас"]
+    assert [DEFECT, "in review", "На рассмотрении", "5"] in [r[2:3] + r[4:7] for r in rows]
