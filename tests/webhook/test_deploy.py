@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -112,11 +113,32 @@ def test_webhook_invoker_is_a_synchronous_ticket_generic_on_ticket_create(
     webhook: dict[str, Any]
 ) -> None:
     invokers = webhook["Requester"]["Invoker"]
-    assert list(invokers) == ["TicketCreateHook"]
+    assert list(invokers) == ["TicketCreateHook", "TicketStateUpdateHook"]
     invoker = invokers["TicketCreateHook"]
     assert invoker["Type"] == "Ticket::Generic"
     assert invoker["Events"] == [{"Asynchronous": "0", "Event": "TicketCreate"}]
     assert "MappingInbound" not in invoker  # write-back keys must arrive unmapped
+
+
+def test_state_changes_go_to_the_workflow_guard_through_the_daemon(
+    webhook: dict[str, Any], kit: Any
+) -> None:
+    invoker = webhook["Requester"]["Invoker"]["TicketStateUpdateHook"]
+    assert invoker["Type"] == "Ticket::Generic"
+    assert invoker["Events"] == [{"Asynchronous": "1", "Event": "TicketStateUpdate"}]
+    assert not {"MappingInbound", "MappingOutbound"} & set(invoker)  # the payload as recorded
+    mapping = webhook["Requester"]["Transport"]["Config"]["InvokerControllerMapping"]
+    assert set(mapping) == set(webhook["Requester"]["Invoker"])
+    route = mapping["TicketStateUpdateHook"]
+    assert (route["Command"], route["Controller"]) == ("POST", WEBHOOK_PATH + "/state-update")
+    # what Znuny 7.0.19 posted on a state change (file 23) reaches the guard, not the router
+    recorded = json.loads((kit.RECORDINGS / "23-TicketStateUpdate-gi-ticketupdate.json")
+                          .read_text(encoding="utf-8"))
+    client = kit.make_app().test_client()
+    response = client.post(route["Controller"], json=recorded["request"]["body"],
+                           headers=kit.basic())
+    assert (response.status_code, response.get_json()) == (200, {})
+    assert "state change" in response.headers["X-Radiant-Webhook"]
 
 
 def test_webhook_transport_authenticates_and_times_out_quickly(webhook: dict[str, Any]) -> None:
@@ -146,7 +168,7 @@ def test_webhook_retry_passes_znunys_request_retry_config_check(webhook: dict[st
     assert requester["ErrorHandlingPriority"] == list(requester["ErrorHandling"])
     retry = requester["ErrorHandling"]["RetryLater"]
     assert retry["Type"] == "RequestRetry"
-    assert retry["InvokerFilter"] == ["TicketCreateHook"]
+    assert retry["InvokerFilter"] == ["TicketCreateHook"]  # state changes: the pull checks
     # The rules of Kernel::GenericInterface::ErrorHandling::RequestRetry::_ModuleConfigCheck:
     assert retry["ScheduleRetry"] in {"0", "1"}
     assert retry["RetryIntervalFactor"] in {"1", "1.5", "2"}
