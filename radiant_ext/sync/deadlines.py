@@ -10,8 +10,9 @@ solution deadline):
 * a ticket staying in a state longer than ``state_limits_hours[state]`` (e.g. waiting for the
   customer's confirmation) is flagged the same way;
 * with plugins: moves outside an item's workflow recorded as refused are put back
-  (:mod:`.workflow_guard`), and each workflow step's reminder and escalation are sent
-  (:mod:`.step_limits`).
+  (:mod:`.workflow_guard`), each workflow step's reminder and escalation are sent
+  (:mod:`.step_limits`), and so are those of requests waiting for approval
+  (:mod:`.approvals`).
 
 Every alert is recorded in ``ticket_alert`` keyed by the deadline (or state and entry time),
 so it is raised exactly once even though the job runs every few minutes.
@@ -27,6 +28,7 @@ from typing import Any
 from sqlalchemy import select
 
 from radiant_ext.store import TicketAlert, TicketCache, record_audit
+from radiant_ext.sync.approvals import send_approval_notices
 from radiant_ext.sync.context import JobContext
 from radiant_ext.sync.errors import PartialJobError
 from radiant_ext.sync.notes import has_alert, internal_note
@@ -159,6 +161,10 @@ def watch_deadlines(ctx: JobContext) -> dict[str, int]:
         steps = send_step_notices(ctx)
         counts.update({"step-remind": steps["remind"], "step-escalate": steps["escalate"]})
         counts["failed"] += steps["failed"]
+        waits = send_approval_notices(ctx)
+        counts.update({"approval-remind": waits["remind"],
+                       "approval-escalate": waits["escalate"]})
+        counts["failed"] += waits["failed"]
     if last_error is not None:
         raise PartialJobError(counts, last_error)
     return dict(counts)
