@@ -30,8 +30,10 @@ _BY_NAME: dict[str, LazyString] = {
     "pending auto close-": lazy_gettext("Closing soon"),
     "merged": lazy_gettext("Merged"),
     "removed": lazy_gettext("Removed"),
+    "waiting for approval": lazy_gettext("Waiting for approval"),
 }
-"""Znuny's stock state names (and ``queued``: saved here, not filed yet)."""
+"""Znuny's stock state names (and ``queued``: saved here, not filed yet; ``waiting for
+approval``: the Radiant package's state of requests waiting for their approver)."""
 
 _BY_TYPE: dict[str, LazyString] = {
     "new": _BY_NAME["new"],

@@ -220,3 +220,28 @@ def test_znuny_down_at_filing_loses_nothing(
     assert agent.ticket_get(ticket_id).state == "waiting for approval"
     assert _decide(portal, "store-manager", int(found.group(1)), "approve", "ok")[0] == 303
     assert agent.ticket_get(ticket_id).state == "new"
+
+
+def _in_russian(client: FlaskClient) -> None:
+    token = _token(client.get("/").get_data(as_text=True))
+    response = client.post("/language", data={"lang": "ru", "next": "/", "csrf_token": token})
+    assert response.status_code in (302, 303)
+
+
+def test_the_pages_in_russian(portal: Flask, settings: Settings) -> None:
+    ticket_id = _filed(portal)
+    requester, _ = _login(portal, "demo-customer")
+    _in_russian(requester)
+    page = requester.get(f"/requests/{ticket_id}").get_data(as_text=True)
+    assert "Ждёт согласования руководителя магазина" in page
+    manager, _ = _login(portal, "store-manager")
+    _in_russian(manager)
+    listed = manager.get("/approvals").get_data(as_text=True)
+    assert "Ждут моего согласования" in listed and "Заявление на отпуск" in listed
+    assert "Согласовать" in listed and "Отклонить" in listed
+    token = _token(listed)
+    response = manager.post(f"/approvals/{_approval_id(settings, ticket_id)}", data={
+        "csrf_token": token, "decision": "decline", "comment": ""})
+    assert response.status_code == 400
+    assert "Пожалуйста, напишите, почему вы отклоняете заявку" in response.get_data(
+        as_text=True)
