@@ -16,8 +16,9 @@ from radiant_ext.plugins.errors import CatalogError
 from radiant_ext.plugins.models import StoreInfo
 from radiant_ext.plugins.stores import DEFAULT_TIER
 
-__all__ = ["CALENDAR_HORIZON", "PluginReport", "calendar_warnings", "check_plugins",
-           "downtime_tier_problems", "downtime_tier_warnings", "workflow_state_conflicts"]
+__all__ = ["CALENDAR_HORIZON", "PluginReport", "approval_problems", "calendar_warnings",
+           "check_plugins", "downtime_tier_problems", "downtime_tier_warnings",
+           "workflow_state_conflicts"]
 
 CALENDAR_HORIZON = timedelta(days=30)
 """A calendar in use without one working hour this far ahead is worth a warning."""
@@ -107,6 +108,8 @@ def check_plugins(pm: pluggy.PluginManager) -> PluginReport:
         report.add(problem)
     for problem in workflow_state_conflicts(report.items):
         report.add(problem)
+    for problem in approval_problems(report.departments, report.items):
+        report.add(problem)
     for name in {*departments.values(), *items.values()}:
         report.counts[name] = (list(departments.values()).count(name),
                                list(items.values()).count(name))
@@ -154,6 +157,27 @@ def downtime_tier_warnings(departments: Iterable[Department], items: Iterable[Ca
             f"has {', '.join(tiers)}"
             for owner, cost in (_costs(departments, items) if stores else ())
             if not set(cost.per_hour) & set(tiers)]
+
+
+def approval_problems(departments: Iterable[Department],
+                      items: Iterable[CatalogItem]) -> list[str]:
+    """One line per approval by a department's head that nobody could give: the department
+    is not registered, or it names no ``heads`` (every request would be refused at the
+    form)."""
+    heads = {d.id: d.heads for d in departments}
+    lines = []
+    for item in items:
+        approval = item.approval
+        if approval is None or approval.by != "department-head":
+            continue
+        dept = approval.department or ""
+        if dept not in heads:
+            lines.append(f"{item.id}: approval by the head of unknown department {dept!r}; "
+                         f"departments: {', '.join(sorted(heads))}")
+        elif not heads[dept]:
+            lines.append(f"{item.id}: approval by the head of {dept!r}, which names no heads: "
+                         "nobody could approve its requests")
+    return lines
 
 
 def workflow_state_conflicts(items: Iterable[CatalogItem]) -> list[str]:

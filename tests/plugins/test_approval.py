@@ -16,7 +16,7 @@ from radiant_ext.plugins.approval import (
     role_text,
 )
 from radiant_ext.plugins.catalog import CatalogItem
-from radiant_ext.plugins.checks import workflow_state_conflicts
+from radiant_ext.plugins.checks import approval_problems, workflow_state_conflicts
 from radiant_ext.plugins.models import StoreInfo
 
 VACATION = next(i for i in radiant_ext_hr.catalog.items() if i.id == "hr.vacation-request")
@@ -96,3 +96,18 @@ def test_shipped_items_declare_approvals_and_their_state_has_one_type() -> None:
     assert workflow_state_conflicts([vacation, wrong]) == [
         "workflow state 'waiting for approval' has different state types: 'open' in "
         "hr.other; 'pending reminder' in hr.vacation-request"]
+
+
+def test_check_names_an_approval_nobody_could_give() -> None:
+    departments = [*radiant_ext_hr.catalog.departments(),
+                   *radiant_ext_accounting.catalog.departments()]
+    expenses = next(i for i in radiant_ext_accounting.catalog.items()
+                    if i.id == "accounting.expense-reimbursement")
+    assert approval_problems(departments, [VACATION, expenses]) == []
+    legal = _item(by="department-head", department="legal")
+    headless = [d.model_copy(update={"heads": []}) for d in departments]
+    assert approval_problems(headless, [VACATION, expenses, legal]) == [
+        "accounting.expense-reimbursement: approval by the head of 'accounting', which names "
+        "no heads: nobody could approve its requests",
+        "hr.leave: approval by the head of unknown department 'legal'; departments: "
+        "accounting, hr"]
