@@ -11,10 +11,13 @@ from datetime import date, timedelta
 
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import select
 
 from radiant_ext.client import TicketChanges, ZnunyClient
 from radiant_ext.config import Settings
 from radiant_ext.store import (
+    ApprovalRequest,
+    Outbox,
     OutboxState,
     make_engine,
     session_scope,
@@ -245,3 +248,26 @@ def test_the_pages_in_russian(portal: Flask, settings: Settings) -> None:
     assert response.status_code == 400
     assert "Пожалуйста, напишите, почему вы отклоняете заявку" in response.get_data(
         as_text=True)
+
+
+def test_a_store_without_a_manager_is_told_and_nothing_is_filed(
+        portal: Flask, settings: Settings) -> None:
+    client, _ = _login(portal, "flagship-clerk")  # store-001 has no managers in the directory
+    html = client.get("/new/hr.vacation-request").get_data(as_text=True)
+    ref = re.search(r'name="request_id" type="hidden" value="([^"]+)"', html)
+    assert ref
+    response = client.post("/new/hr.vacation-request", data={
+        "csrf_token": _token(html), "request_id": ref.group(1),
+        "f_first_day": (date.today() + timedelta(days=30)).isoformat(), "f_days": "3",
+        "f_description": "A long weekend"})
+    assert response.status_code == 303  # back to the form with its answers and the reason
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Your store has no manager in our store directory" in page
+    engine = make_engine(settings.effective_database_url)
+    try:
+        with session_scope(engine) as s:
+            assert s.scalar(select(Outbox).where(Outbox.request_id == ref.group(1))) is None
+            assert s.scalar(select(ApprovalRequest).where(
+                ApprovalRequest.request_id == ref.group(1))) is None
+    finally:
+        engine.dispose()
