@@ -13,6 +13,7 @@ decimal mark of the spreadsheet it is made for) and XLSX real numbers.
 
 from __future__ import annotations
 
+import math
 from datetime import date, datetime
 from decimal import Decimal
 from functools import lru_cache
@@ -102,7 +103,7 @@ def _whole(value: int, group: str, minus: str) -> str:
 def _tenths(value: float, group: str, minus: str, decimal: str, percent: str) -> str:
     """``value`` (a whole number of tenths) as a percentage with one decimal."""
     text = f"{abs(value):,.1f}".replace(",", "\0").replace(".", decimal).replace("\0", group)
-    return f"{minus if value < 0 else ''}{text}{percent}"
+    return f"{minus if math.copysign(1.0, value) < 0 else ''}{text}{percent}"  # -0.0 as Babel
 
 
 _TENTHS = (0.0, 0.5, 5.0, 12.5, 99.9, 100.0, 1234.5, -3.5, -1234.5)

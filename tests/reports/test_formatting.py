@@ -6,7 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from babel.numbers import format_decimal, format_percent
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from radiant_ext.reports.formatting import format_value
@@ -31,6 +31,7 @@ def test_fractions_and_percentages_keep_their_decimals() -> None:
 @given(value=st.integers(-10**7, 10**7).map(lambda n: n / 10)
        | st.floats(-1000, 1000, allow_nan=False) | st.sampled_from((0.35, 0.25, 99.95, -0.05)),
        language=st.sampled_from(("en", "ru")))
+@example(value=-0.0, language="en")  # a rate that rounds to zero from below keeps its sign
 def test_a_percentage_reads_as_babel_writes_it(value: float, language: str) -> None:
     expected = format_percent(Decimal(str(value)) / 100, "#,##0.0%", locale=language)
     assert format_value(value, "percent", language) == expected
