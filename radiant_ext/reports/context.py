@@ -195,7 +195,9 @@ class ReportFilter:
     """Which tickets a report counts: created in ``[start, end)``, a department, a store.
 
     ``company`` is the viewer's scope (a customer manager's company): unlike ``store`` it is
-    never chosen by the viewer.
+    never chosen by the viewer. ``item`` (a catalog item id) is taken only by the reports
+    whose :attr:`~.registry.ReportSpec.item_filter` is set (:func:`~.registry.run_report`
+    refuses it for the others).
     """
 
     start: datetime | None = None
@@ -204,6 +206,7 @@ class ReportFilter:
     store: str | None = None
     company: str | None = None
     period: Period = "week"
+    item: str | None = None
 
     def __post_init__(self) -> None:
         for value in (self.start, self.end):

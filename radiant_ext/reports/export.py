@@ -41,6 +41,7 @@ _MEDIA = {
 }
 _META_LABELS = {"from": W_("From"), "to": W_("To"), "period": W_("Period"),
                 "department": W_("Department"), "store": W_("Store"),
+                "item": W_("Catalog item"),
                 "company": W_("Company"), "generated": W_("Generated")}
 """The XLSX "About" sheet's names of the filter's keys."""
 

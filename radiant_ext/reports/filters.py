@@ -64,11 +64,14 @@ def _dates(args: Mapping[str, str], today: date, errors: dict[str, str]) -> tupl
 
 def parse_filter(args: Mapping[str, str], *, zone: ZoneInfo, today: date,
                  departments: list[str], stores: list[str] | None,
-                 company: str | None) -> FilterChoice:
-    """Validate ``from``, ``to``, ``period``, ``department`` and ``store`` from ``args``.
+                 company: str | None, items: list[str] | None = None) -> FilterChoice:
+    """Validate ``from``, ``to``, ``period``, ``department``, ``store`` and ``item`` from
+    ``args``.
 
     :param stores: the stores the viewer may choose; ``None``: no store filter (managers).
     :param company: the viewer's scope, applied whatever ``args`` say.
+    :param items: the catalog items to choose from; ``None``: the report takes no item filter
+        (``item`` is then ignored).
     """
     errors: dict[str, str] = {}
     first, last = _dates(args, today, errors)
@@ -81,13 +84,16 @@ def parse_filter(args: Mapping[str, str], *, zone: ZoneInfo, today: date,
     store = (args.get("store") or "").strip() if stores is not None else ""
     if store and stores is not None and store not in stores:
         errors["store"] = W_("Choose a store from the list.")
+    item = (args.get("item") or "").strip() if items is not None else ""
+    if item and items is not None and item not in items:
+        errors["item"] = W_("Choose a catalog item from the list.")
     values = {"from": first.isoformat(), "to": last.isoformat(), "period": period,
-              "department": department, "store": store}
+              "department": department, "store": store, "item": item}
     choice = FilterChoice(values, errors)
     if not errors:
         choice.report_filter = ReportFilter.for_dates(
             first, last, zone, department=department or None, store=store or None,
-            company=company, period=cast(Period, period))
+            company=company, period=cast(Period, period), item=item or None)
     return choice
 
 

@@ -100,14 +100,17 @@ def _compute(name: str, viewer: ReportViewer) -> tuple[FilterChoice, ReportTable
     with state.session() as db:
         departments = state.departments(db)
         stores = None if viewer.company else state.stores(db)
+        items = state.open_items(db) if REPORTS[name].item_filter else None
         choice = parse_filter(request.args, zone=state.settings.zone,
                               today=now.astimezone(state.settings.zone).date(),
-                              departments=departments, stores=stores, company=viewer.company)
+                              departments=departments, stores=stores, company=viewer.company,
+                              items=items)
         table = None
         if choice.report_filter is not None:
             ctx = ReportContext(db, choice.report_filter, state.settings, directory, now)
             table = REPORTS[name].compute(ctx)
-    return choice, table, {"departments": departments, "stores": stores, "directory": directory}
+    return choice, table, {"departments": departments, "stores": stores, "items": items,
+                           "directory": directory}
 
 
 def _charts(table: ReportTable | None, language: str) -> dict[str, str | None]:

@@ -13,7 +13,7 @@ from radiant_ext.reports.assets import tickets_by_asset
 from radiant_ext.reports.backlog import open_backlog
 from radiant_ext.reports.context import ItemDirectory, ReportContext, ReportFilter
 from radiant_ext.reports.downtime import downtime_by_month, downtime_by_store_and_item
-from radiant_ext.reports.errors import UnknownReportError
+from radiant_ext.reports.errors import ReportInputError, UnknownReportError
 from radiant_ext.reports.guest_feedback import feedback_by_store_and_topic
 from radiant_ext.reports.i18n import W_
 from radiant_ext.reports.model import ReportTable
@@ -42,6 +42,8 @@ class ReportSpec:
     title: str
     description: str
     compute: Callable[[ReportContext], ReportTable]
+    item_filter: bool = False
+    """The report takes a catalog item filter (``ReportFilter.item``, ``?item=`` on pages)."""
 
 
 REPORTS: dict[str, ReportSpec] = {spec.name: spec for spec in (
@@ -64,10 +66,10 @@ REPORTS: dict[str, ReportSpec] = {spec.name: spec for spec in (
                W_("Open tickets by age and department, overdue ones counted."), open_backlog),
     ReportSpec("steps-now", W_("Workflow steps now"),
                W_("Open tickets per item and workflow step: waiting on whom, for how long, "
-                  "past the step's limits."), steps_now),
+                  "past the step's limits."), steps_now, item_filter=True),
     ReportSpec("time-per-step", W_("Time per workflow step"),
                W_("How long the open tickets have been in their current workflow step."),
-               time_per_step),
+               time_per_step, item_filter=True),
     ReportSpec("sla-items", W_("SLA per item"),
                W_("Deadlines met and missed per catalog item."),
                partial(sla_compliance, by="item")),
@@ -125,12 +127,16 @@ def run_report(
     """Compute report ``name`` over the ticket cache.
 
     :raises UnknownReportError: no report has that name.
-    :raises ReportInputError: the filter cannot be used.
+    :raises ReportInputError: the filter cannot be used (an item filter on a report that
+        takes none).
     """
     spec = REPORTS.get(name)
     if spec is None:
         raise UnknownReportError(
             f"unknown report {name!r}: choose one of {', '.join(REPORTS)}")
+    if report_filter is not None and report_filter.item and not spec.item_filter:
+        takes = ", ".join(n for n, s in REPORTS.items() if s.item_filter)
+        raise ReportInputError(f"report {name!r} takes no item filter; these do: {takes}")
     ctx = ReportContext(session, report_filter or ReportFilter(),
                         settings or ReportSettings(), directory or ItemDirectory())
     if now is not None:

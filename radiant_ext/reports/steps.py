@@ -83,7 +83,8 @@ def _calendars(ctx: ReportContext) -> Calendar | None:
 def open_query(ctx: ReportContext) -> Select[str | None, str, datetime | None, str | None]:
     """``(item, state, state_since, store)`` of the open tickets of the filter's store and
     company, whenever created: it reads the open tickets by the ``state_type`` index (and
-    nothing else; the department is applied to its rows, see :func:`_open_rows`)."""
+    nothing else; the department and the item are applied to its rows, see
+    :func:`_open_rows`)."""
     t = TicketCache
     wide = replace(ctx, filter=replace(ctx.filter, department=None, start=None, end=None))
     return select(t.category, t.state, t.state_since, store_key()).where(
@@ -91,9 +92,10 @@ def open_query(ctx: ReportContext) -> Select[str | None, str, datetime | None, s
 
 
 def _open_rows(ctx: ReportContext) -> Iterator[tuple[str, str, datetime | None, str | None]]:
-    want = ctx.filter.department
+    want, item = ctx.filter.department, ctx.filter.item
     for category, state, since, store in ctx.session.execute(open_query(ctx)):
-        if want is None or ctx.directory.department_of(category) == want:
+        if ((want is None or ctx.directory.department_of(category) == want)
+                and (item is None or category == item)):
             yield category or "", state, since, store
 
 
@@ -115,14 +117,11 @@ def _group_for(ctx: ReportContext, groups: dict[tuple[str, str], StepGroup],
     return group
 
 
-def _over(hours: float | None, spent: timedelta, entered: datetime, now: datetime,
-          calendar: Any) -> bool:
-    """Whether ``hours`` of the step's limit have passed since ``entered``."""
-    if hours is None:
-        return False
-    if calendar is None:
-        return spent >= timedelta(hours=hours)
-    return bool(now >= calendar.add(entered, timedelta(hours=hours)))
+def _over(limit: float | None, hours: float) -> bool:
+    """Whether a ticket ``hours`` in the step is at or past the step's ``limit``: the same as
+    the deadline watch's ``now >= calendar.add(entered, limit)`` when ``hours`` are the
+    calendar's business hours since the entry (one walk of the calendar instead of two)."""
+    return limit is not None and hours >= limit
 
 
 def open_steps(ctx: ReportContext) -> tuple[list[StepGroup], bool]:
@@ -135,17 +134,19 @@ def open_steps(ctx: ReportContext) -> tuple[list[StepGroup], bool]:
         group.tickets += 1
         if since is None:
             continue
-        spent = max(now - since, timedelta(0))
-        group.hours.append(spent.total_seconds() / 3600)
+        wall = max(now - since, timedelta(0)).total_seconds() / 3600
+        group.hours.append(wall)
         calendar = calendars(category, store) if calendars and category else None
+        counted = wall
         if calendar is not None:
-            group.business.append(calendar.between(since, now).total_seconds() / 3600
-                                  if since < now else 0.0)
+            counted = (calendar.between(since, now).total_seconds() / 3600
+                       if since < now else 0.0)
+            group.business.append(counted)
         step = ctx.directory.workflow_of(category).step_for_state(state)
         if step is not None and group.reminded is not None:
-            group.reminded += _over(step.remind_after, spent, since, now, calendar)
+            group.reminded += _over(step.remind_after, counted)
         if step is not None and group.escalated is not None:
-            group.escalated += _over(step.escalate_after, spent, since, now, calendar)
+            group.escalated += _over(step.escalate_after, counted)
     ordered = sorted(groups.values(), key=lambda g: (
         ctx.directory.item_title(g.category).casefold(), g.category, g.order, g.state))
     return ordered, calendars is not None

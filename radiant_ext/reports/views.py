@@ -79,6 +79,18 @@ class ReportsState:
                  for c in (ctx.categories() if categories is None else categories)}
         return sorted(found | set(self.directory.departments))
 
+    def open_items(self, session: Session) -> list[str]:
+        """Catalog items to offer on the pages of open tickets: the catalog's and those of the
+        open tickets (read by the ``state_type`` index, never the closed tickets)."""
+        from sqlalchemy import select
+
+        from radiant_ext.reports.steps import OPEN_STATE_TYPES
+        from radiant_ext.store import TicketCache
+
+        present = session.scalars(select(TicketCache.category).where(
+            TicketCache.state_type.in_(OPEN_STATE_TYPES)).distinct())
+        return sorted({c for c in present if c} | set(self.directory.items))
+
     def stores(self, session: Session) -> list[str]:
         """Stores to offer: the chain's and those present in the cache (from the roll-ups'
         month cells when they are built: the stores a store filter can select)."""

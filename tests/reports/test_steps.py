@@ -14,7 +14,13 @@ from flask.testing import FlaskClient
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
-from radiant_ext.reports import ItemDirectory, ReportFilter, ReportSettings, run_report
+from radiant_ext.reports import (
+    ItemDirectory,
+    ReportFilter,
+    ReportInputError,
+    ReportSettings,
+    run_report,
+)
 from radiant_ext.reports.context import ReportContext
 from radiant_ext.reports.i18n import localize
 from radiant_ext.reports.registry import REPORTS
@@ -122,6 +128,18 @@ def test_department_and_store_filters(session: Session, make_ticket: MakeTicket)
     assert _row(scoped, DEFECT, "in review")["tickets"] == 4
 
 
+def test_item_filter_is_taken_by_the_step_reports_only(session: Session,
+                                                       make_ticket: MakeTicket) -> None:
+    _fill(make_ticket, session)
+    table = _run(session, "steps-now", item="it.pos-down")
+    assert [(r["item"], r["state"], r["tickets"]) for r in table.records()] == [
+        ("it.pos-down", "open", 1)]
+    assert {r["item"] for r in _run(session, "time-per-step", item=DEFECT).records()} == {
+        DEFECT}
+    with pytest.raises(ReportInputError, match="takes no item filter; these do: steps-now"):
+        _run(session, "backlog", item=DEFECT)
+
+
 def test_time_per_step_median_p90_longest_and_business_hours(
         session: Session, make_ticket: MakeTicket) -> None:
     _fill(make_ticket, session)
@@ -175,6 +193,11 @@ def test_pages_and_csv_in_russian(engine: Engine, session: Session, make_ticket:
     client.post("/language", data={"lang": "ru", "next": "/reports/"})
     page = client.get(f"/reports/{name}").get_data(as_text=True)
     assert "На рассмотрении" in page
+    filtered = client.get(f"/reports/{name}?item=it.pos-down").get_data(as_text=True)
+    assert "На рассмотрении" not in filtered and 'value="it.pos-down" selected' in filtered
+    wrong = client.get(f"/reports/{name}?item=nope")
+    assert wrong.status_code == 400
+    assert "Выберите пункт каталога из списка." in wrong.get_data(as_text=True)
     export = client.get(f"/reports/{name}/export.csv?dialect=comma")
     assert export.status_code == 200
     rows = list(csv.reader(io.StringIO(export.get_data(as_text=True).lstrip("\ufeff"))))
