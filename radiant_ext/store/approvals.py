@@ -21,6 +21,7 @@ __all__ = [
     "claim_decision",
     "fill_ticket_ids",
     "may_decide",
+    "mark_moved_on",
     "release_decision",
     "waiting_approvals",
 ]
@@ -98,4 +99,14 @@ def release_decision(session: Session, row_id: int, login: str) -> None:
         update(ApprovalRequest).where(ApprovalRequest.id == row_id,
                                       ApprovalRequest.decided_by == login)
         .values(decision=None, decided_by=None, comment=None, decided_at=None)
+        .execution_options(synchronize_session=False))
+
+
+def mark_moved_on(session: Session, row_id: int, state: str, now: datetime) -> None:
+    """Record that the ticket left its waiting state in Znuny (now in ``state``) without a
+    decision here: the request leaves the approver's page and gets no more reminders."""
+    session.execute(
+        update(ApprovalRequest).where(ApprovalRequest.id == row_id,
+                                      ApprovalRequest.decision.is_(None))
+        .values(decision="moved-on", comment=state[:200], decided_at=now)
         .execution_options(synchronize_session=False))

@@ -12,7 +12,9 @@ has one) from when the request was filed:
 * at ``escalate_after`` an **escalation**: an internal note and the priority one level up.
 
 Each is sent once (``reminded_at`` / ``escalated_at``); a failure (Znuny down) records
-nothing and is sent on the next run. Run by the ``deadline-watch`` job; time is
+nothing and is sent on the next run. A ticket found no longer in its waiting state (an agent
+moved it on in Znuny, the requester closed it) gets none: the request is marked ``moved-on``
+and leaves the approver's page. Run by the ``deadline-watch`` job; time is
 ``ctx.now()``. See ``docs/deadlines.md``, "Approvals".
 """
 
@@ -31,6 +33,7 @@ from radiant_ext.plugins.approval import approval_reminder
 from radiant_ext.plugins.calendar import BusinessCalendar
 from radiant_ext.plugins.step_texts import shown_time
 from radiant_ext.store import ApprovalRequest, TicketCache, language_of, record_audit
+from radiant_ext.store.approvals import fill_ticket_ids, mark_moved_on
 from radiant_ext.sync.context import JobContext
 from radiant_ext.sync.notes import internal_note
 from radiant_ext.sync.workflow_guard import item_of
@@ -53,6 +56,7 @@ class ApprovalNotice:
     approvers: list[str]
     filed: str
     """When the request was filed, in the calendar's zone, with the zone."""
+    waiting_state: str = "waiting for approval"
 
 
 def _notices(ctx: JobContext, row: ApprovalRequest, now: datetime) -> list[ApprovalNotice]:
@@ -70,14 +74,12 @@ def _notices(ctx: JobContext, row: ApprovalRequest, now: datetime) -> list[Appro
             continue
         if now >= calendar.add(row.filed_at, timedelta(hours=hours)):
             out.append(ApprovalNotice(row.id, row.ticket_id, row.ticket_number or "", kind,
-                                      hours, list(row.approvers), filed))
+                                      hours, list(row.approvers), filed, row.waiting_state))
     return out
 
 
 def due_approval_notices(ctx: JobContext) -> list[ApprovalNotice]:
     """The reminders and escalations due now and not sent before."""
-    from radiant_ext.store.approvals import fill_ticket_ids
-
     if ctx.plugins_factory is None:
         return []
     now = ctx.now()
@@ -130,11 +132,17 @@ def _reminder(ctx: JobContext, notice: ApprovalNotice) -> NewArticle:
                       sender_type="agent", is_visible_for_customer=False)
 
 
-def _send(ctx: JobContext, notice: ApprovalNotice) -> dict[str, Any]:
+def _send(ctx: JobContext, notice: ApprovalNotice) -> dict[str, Any] | None:
+    """Send the notice; ``None`` (nothing sent) when the ticket no longer waits in Znuny."""
     from radiant_ext.sync.deadlines import raised_priority
 
     changes: dict[str, Any] = {"approval_alert": notice.kind}
     ticket = None
+    current = ctx.client.ticket_get(notice.ticket_id)
+    if current.state != notice.waiting_state:
+        with ctx.sessions.begin() as s:
+            mark_moved_on(s, notice.row_id, current.state, ctx.now())
+        return None
     if notice.kind == "remind":
         article = _reminder(ctx, notice)
     else:
@@ -142,7 +150,6 @@ def _send(ctx: JobContext, notice: ApprovalNotice) -> dict[str, Any]:
             f"Escalated: waiting for approval for longer than {notice.hours:g} business hours",
             f"The request was filed on {notice.filed} and still waits for the approval of "
             f"{', '.join(notice.approvers)}.")
-        current = ctx.client.ticket_get(notice.ticket_id)
         higher = raised_priority(current.priority, current.priority_id)
         if higher is not None:
             ticket = TicketChanges(priority=higher)
@@ -168,8 +175,9 @@ def _record(ctx: JobContext, notice: ApprovalNotice, changes: dict[str, Any]) ->
 
 
 def send_approval_notices(ctx: JobContext) -> dict[str, int]:
-    """Send every due reminder and escalation; count ``remind``, ``escalate``, ``failed``."""
-    counts = {"remind": 0, "escalate": 0, "failed": 0}
+    """Send every due reminder and escalation; count ``remind``, ``escalate``, ``failed``
+    and ``moved-on`` (the ticket left its waiting state in Znuny: none sent, none again)."""
+    counts = {"remind": 0, "escalate": 0, "failed": 0, "moved-on": 0}
     for notice in due_approval_notices(ctx):
         try:
             changes = _send(ctx, notice)
@@ -177,6 +185,9 @@ def send_approval_notices(ctx: JobContext) -> dict[str, int]:
             log.warning("approval %s of ticket %s failed: %s", notice.kind, notice.ticket_id,
                         exc)
             counts["failed"] += 1
+            continue
+        if changes is None:
+            counts["moved-on"] += 1
             continue
         _record(ctx, notice, changes)
         counts[notice.kind] += 1

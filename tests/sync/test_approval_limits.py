@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from pydantic import SecretStr
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine, create_engine, select, text
 
 from radiant_ext.config import Settings
 from radiant_ext.plugins import Plugins, make_plugin_manager
@@ -116,3 +116,20 @@ def test_znuny_down_sends_it_on_the_next_run(ctx: JobContext, znuny: Any,
     znuny.mode = "up"
     assert _at(znuny, ctx, REMIND + ONE_SECOND)["approval-remind"] == 1
     assert len(znuny.articles[tid]) == 2
+
+
+def test_a_ticket_moved_on_in_znuny_gets_no_reminder_and_leaves_the_page(
+        ctx: JobContext, znuny: Any, engine: Engine) -> None:
+    from radiant_ext.store.approvals import waiting_approvals
+
+    tid = _waiting(engine, znuny)
+    znuny.change(tid, State="open", StateType="open")  # an agent started without a yes
+    counts = _at(znuny, ctx, ESCALATE)
+    assert (counts["approval-remind"], counts["approval-escalate"]) == (0, 0)
+    assert len(znuny.articles[tid]) == 1
+    with session_scope(engine) as s:
+        row = s.scalars(select(ApprovalRequest).where(
+            ApprovalRequest.request_id == f"RQ-{tid}")).one()
+        assert (row.decision, row.comment) == ("moved-on", "open")
+        assert waiting_approvals(s) == []
+    assert _at(znuny, ctx, ESCALATE + timedelta(days=1))["approval-remind"] == 0

@@ -47,6 +47,7 @@ from radiant_ext.store.approvals import (
     approver_keys,
     claim_decision,
     fill_ticket_ids,
+    mark_moved_on,
     may_decide,
     release_decision,
     waiting_approvals,
@@ -133,6 +134,11 @@ class StoreApprovals:
         try:
             self._apply(ticket_id, item_id, waiting, decision,
                         (name, comment, language))
+        except StateMovedOn as exc:  # no decision to make any more: off the page
+            with self._sessions.begin() as s:
+                release_decision(s, approval_id, login)
+                mark_moved_on(s, approval_id, exc.state, now)
+            raise
         except BaseException:
             with self._sessions.begin() as s:
                 release_decision(s, approval_id, login)
