@@ -11,6 +11,9 @@ has one) from when the request was filed:
   last used the portal in); otherwise an internal note for the owner naming them;
 * at ``escalate_after`` an **escalation**: an internal note and the priority one level up.
 
+The plugins hear of each through ``radiant_ticket_updated`` (``approval_alert``: ``remind``
+or ``escalate``, and ``priority`` when it was raised).
+
 Each is sent once (``reminded_at`` / ``escalated_at``); a failure (Znuny down) records
 nothing and is sent on the next run. A ticket found no longer in its waiting state (an agent
 moved it on in Znuny, the requester closed it) gets none: the request is marked ``moved-on``
@@ -191,4 +194,5 @@ def send_approval_notices(ctx: JobContext) -> dict[str, int]:
             continue
         _record(ctx, notice, changes)
         counts[notice.kind] += 1
+        ctx.plugins.ticket_updated(notice.ticket_id, notice.number, changes)
     return counts

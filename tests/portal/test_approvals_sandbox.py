@@ -272,3 +272,34 @@ def test_a_store_without_a_manager_is_told_and_nothing_is_filed(
                 ApprovalRequest.request_id == ref.group(1))) is None
     finally:
         engine.dispose()
+
+
+def test_plugins_hear_of_a_decision(portal: Flask, agent: ZnunyClient,
+                                    settings: Settings) -> None:
+    from datetime import UTC, datetime
+    from typing import Any
+
+    from radiant_ext.plugins import Plugins, hookimpl, make_plugin_manager
+    from radiant_ext.portal.adapters.approvals import StoreApprovals
+    from radiant_ext.store import make_session_factory
+
+    heard: list[tuple[int, dict[str, Any]]] = []
+
+    class Listener:
+        @hookimpl
+        def radiant_ticket_updated(self, ticket_id: int, ticket_number: str,
+                                   changes: dict[str, Any]) -> None:
+            heard.append((ticket_id, dict(changes)))
+
+    ticket_id = _filed(portal)
+    engine = make_engine(settings.effective_database_url)
+    try:
+        plugins = Plugins(make_plugin_manager(plugins=[Listener()],
+                                              catalog_dirs=settings.catalog_dirs))
+        approvals = StoreApprovals(make_session_factory(engine), agent, plugins)
+        view = approvals.decide("store-manager", "Marina", _approval_id(settings, ticket_id),
+                                "declined", "Not now", datetime.now(UTC))
+    finally:
+        engine.dispose()
+    assert view.decision == "declined" and view.decided_by == "store-manager"
+    assert heard == [(ticket_id, {"approval": "declined", "approver": "store-manager"})]

@@ -133,3 +133,23 @@ def test_a_ticket_moved_on_in_znuny_gets_no_reminder_and_leaves_the_page(
         assert (row.decision, row.comment) == ("moved-on", "open")
         assert waiting_approvals(s) == []
     assert _at(znuny, ctx, ESCALATE + timedelta(days=1))["approval-remind"] == 0
+
+
+def test_plugins_hear_of_the_reminder_and_the_escalation(
+        make_ctx: Callable[..., JobContext], znuny: Any, engine: Engine) -> None:
+    from radiant_ext.plugins import hookimpl
+
+    heard: list[dict[str, Any]] = []
+
+    class Listener:
+        @hookimpl
+        def radiant_ticket_updated(self, ticket_id: int, ticket_number: str,
+                                   changes: dict[str, Any]) -> None:
+            heard.append(dict(changes))
+
+    plugins = Plugins(make_plugin_manager(plugins=[Listener()]))
+    ctx = make_ctx(plugins_factory=lambda: plugins, now=lambda: znuny.clock)
+    _waiting(engine, znuny)
+    _at(znuny, ctx, ESCALATE)
+    assert heard == [{"approval_alert": "remind"},
+                     {"approval_alert": "escalate", "priority": "4 high"}]

@@ -149,7 +149,10 @@ class StoreApprovals:
             record_audit(s, actor=login, action=f"approval.{decision}",
                          subject=done.ticket_number or str(ticket_id),
                          details={"item": item_id, "comment": comment[:500]})
-            return self._view(done, "en")
+            view = self._view(done, "en")
+        self._plugins.ticket_updated(ticket_id, view.ticket_number or "",
+                                     {"approval": decision, "approver": login})
+        return view
 
     def _apply(self, ticket_id: int, item_id: str, waiting: str, decision: Decision,
                said: tuple[str, str, str]) -> None:
