@@ -167,6 +167,8 @@ def test_a_decision_sent_twice_is_made_once_and_a_moved_on_ticket_is_named(
                            "no")
     assert status == 303 and "has moved on in the help desk" in page
     assert "Nothing waits for your approval." in page  # off the page: nothing to decide
+    status, page = _decide(portal, "store-manager", _approval_id(settings, other), "approve")
+    assert status == 303 and "has moved on in the help desk" in page  # sent again: the same
     assert agent.ticket_get(other).state == "open"
 
 

@@ -122,6 +122,8 @@ class StoreApprovals:
             if row is None or not may_decide(row, login):
                 raise NotYours(str(approval_id))
             fill_ticket_ids(s, [row])
+            if row.decision == "moved-on":
+                raise StateMovedOn(row.comment or "")
             if row.decision is not None:
                 raise AlreadyDecided(row.decision, row.decided_by or "")
             if row.ticket_id is None:

@@ -119,11 +119,11 @@ def decide(approval_id: int) -> ResponseReturnValue:
 def _has_approvals() -> bool:
     """Whether the logged-in customer has requests to decide (the menu link)."""
     customer = getattr(g, "customer", None)
-    port = services().approvals
-    if customer is None or port is None:
+    if customer is None:
         return False
     try:
-        return port.has_waiting(customer.login)
+        port = services().approvals
+        return port is not None and port.has_waiting(customer.login)
     except Exception:  # noqa: BLE001 - the menu goes on without the link
         return False
 
