@@ -20,7 +20,7 @@ from __future__ import annotations
 import statistics
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import Select, select
@@ -65,6 +65,9 @@ def _calendars(ctx: ReportContext) -> Calendar | None:
     if source is None:
         return None
     found: dict[tuple[str, str | None], Any] = {}
+    alike: dict[str, Any] = {}
+    """One calendar object per spec and zone: items and stores sharing a calendar share its
+    kept walks (:class:`_BusinessHours`)."""
 
     def calendar(category: str, store: str | None) -> Any:
         key = (category, store)
@@ -72,7 +75,9 @@ def _calendars(ctx: ReportContext) -> Calendar | None:
             try:
                 item = source.item(category, include_disabled=True)
                 info = source.store(store) if store else None
-                found[key] = item.deadline.calendar_for(info)[0]
+                built = item.deadline.calendar_for(info)[0]
+                found[key] = alike.setdefault(
+                    f"{built.tz.key}|{built.spec.model_dump_json()}", built)
             except Exception:  # an item the catalogs no longer know: wall-clock hours
                 found[key] = None
         return found[key]
@@ -89,6 +94,35 @@ def open_query(ctx: ReportContext) -> Select[str | None, str, datetime | None, s
     wide = replace(ctx, filter=replace(ctx.filter, department=None, start=None, end=None))
     return select(t.category, t.state, t.state_since, store_key()).where(
         t.state_type.in_(OPEN_STATE_TYPES), *wide.where(created=False))
+
+
+class _BusinessHours:
+    """Business hours from many entries to one ``now`` in the items' calendars.
+
+    ``between(since, now)`` walks the calendar day by day, so a backlog of tickets weeks in
+    their steps would cost thousands of walks of weeks. Business time adds up over
+    consecutive spans, so each entry is cut at the next local midnight: the part of its first
+    day is walked alone, the rest (``midnight → now``) once per calendar and day and kept.
+    """
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+        self._from_midnight: dict[tuple[int, datetime], float] = {}
+
+    def hours(self, calendar: Any, since: datetime) -> float:
+        """Business hours of ``calendar`` from ``since`` to :attr:`now`."""
+        if since >= self.now:
+            return 0.0
+        local = since.astimezone(calendar.tz)
+        midnight = datetime.combine(local.date() + timedelta(days=1), time(), calendar.tz)
+        if midnight >= self.now:
+            return float(calendar.between(since, self.now).total_seconds()) / 3600
+        key = (id(calendar), midnight)
+        rest = self._from_midnight.get(key)
+        if rest is None:
+            rest = calendar.between(midnight, self.now).total_seconds() / 3600
+            self._from_midnight[key] = rest
+        return float(calendar.between(since, midnight).total_seconds()) / 3600 + rest
 
 
 def _open_rows(ctx: ReportContext) -> Iterator[tuple[str, str, datetime | None, str | None]]:
@@ -128,6 +162,7 @@ def open_steps(ctx: ReportContext) -> tuple[list[StepGroup], bool]:
     """The open tickets of the filter grouped by item and step, in item and step order, and
     whether the limits and business hours came from the items' calendars."""
     calendars, now = _calendars(ctx), ctx.now
+    business = _BusinessHours(now)
     groups: dict[tuple[str, str], StepGroup] = {}
     for category, state, since, store in _open_rows(ctx):
         group = _group_for(ctx, groups, category, state)
@@ -139,8 +174,7 @@ def open_steps(ctx: ReportContext) -> tuple[list[StepGroup], bool]:
         calendar = calendars(category, store) if calendars and category else None
         counted = wall
         if calendar is not None:
-            counted = (calendar.between(since, now).total_seconds() / 3600
-                       if since < now else 0.0)
+            counted = business.hours(calendar, since)
             group.business.append(counted)
         step = ctx.directory.workflow_of(category).step_for_state(state)
         if step is not None and group.reminded is not None:

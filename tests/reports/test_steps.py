@@ -24,7 +24,7 @@ from radiant_ext.reports import (
 from radiant_ext.reports.context import ReportContext
 from radiant_ext.reports.i18n import localize
 from radiant_ext.reports.registry import REPORTS
-from radiant_ext.reports.steps import open_query
+from radiant_ext.reports.steps import _BusinessHours, open_query
 from tests.reports._pages import log_in_agent, plugin_directory, reports_app
 from tests.reports.conftest import DIRECTORY, NOW, MakeTicket
 
@@ -166,6 +166,18 @@ def test_titles_labels_and_steps_in_english_and_russian(
     times = localize(run_report("time-per-step", session, now=NOW,
                                 directory=plugin_directory().localized("ru")), "ru")
     assert times.title == "Время на текущем шаге процесса"
+
+
+@pytest.mark.parametrize("zone", ["Europe/Moscow", "Europe/Berlin"])  # Berlin: 25 Oct DST
+def test_business_hours_cut_at_midnight_add_up_to_the_calendars_walk(zone: str) -> None:
+    item = plugin_directory().source.item(DEFECT, include_disabled=True)
+    calendar = item.deadline.calendar.build(zone)
+    hours = _BusinessHours(NOW)
+    for n in range(0, 24 * 60, 7):  # every 7 hours back over 60 days: holidays, weekends
+        since = NOW - n * H - 13 * timedelta(minutes=1)
+        assert hours.hours(calendar, since) == pytest.approx(
+            calendar.between(since, NOW).total_seconds() / 3600, abs=1e-9), since
+    assert hours.hours(calendar, NOW + H) == 0.0
 
 
 def test_only_open_tickets_are_read_by_the_state_type_index(engine: Engine,
