@@ -25,7 +25,7 @@ from typing import Any
 
 from sqlalchemy import Select, select
 
-from radiant_ext.reports.context import ReportContext, store_key
+from radiant_ext.reports.context import ReportContext
 from radiant_ext.reports.i18n import W_
 from radiant_ext.reports.model import Chart, Column, Note, ReportTable
 from radiant_ext.store import TicketCache
@@ -56,7 +56,9 @@ class StepGroup:
     """The same in business hours of the item's calendar (empty without the catalogs)."""
     tickets: int = 0
     reminded: int | None = None
+    """How many are at or past the step's ``remind_after`` (``None``: the step has none)."""
     escalated: int | None = None
+    """How many are at or past the step's ``escalate_after`` (``None``: the step has none)."""
 
 
 def _calendars(ctx: ReportContext) -> Calendar | None:
@@ -86,13 +88,13 @@ def _calendars(ctx: ReportContext) -> Calendar | None:
 
 
 def open_query(ctx: ReportContext) -> Select[str | None, str, datetime | None, str | None]:
-    """``(item, state, state_since, store)`` of the open tickets of the filter's store and
+    """``(item, state, state_since, RadiantStore)`` of the open tickets of the filter's store and
     company, whenever created: it reads the open tickets by the ``state_type`` index (and
     nothing else; the department and the item are applied to its rows, see
     :func:`_open_rows`)."""
     t = TicketCache
     wide = replace(ctx, filter=replace(ctx.filter, department=None, start=None, end=None))
-    return select(t.category, t.state, t.state_since, store_key()).where(
+    return select(t.category, t.state, t.state_since, t.store).where(
         t.state_type.in_(OPEN_STATE_TYPES), *wide.where(created=False))
 
 
