@@ -94,6 +94,8 @@ def test_filed_waiting_then_approved_moves_on_with_the_article(
     requester, _ = _login(portal, "demo-customer")
     page = requester.get(f"/requests/{ticket_id}").get_data(as_text=True)
     assert "Waiting for approval by the store manager" in page
+    assert re.search(r'step-current"[^>]*>Waiting for approval', page)  # the progress line
+    assert re.search(r'step-next"[^>]*>Submitted', page)
     assert "/approvals" not in requester.get("/").get_data(as_text=True)  # nothing to decide
     manager, _ = _login(portal, "store-manager")
     assert 'href="/approvals"' in manager.get("/").get_data(as_text=True)

@@ -14,7 +14,8 @@ The line is built from the workflow alone (:mod:`radiant_ext.plugins.workflow`):
   on the line), **later** the rest of that walk; a closed current step has nothing ahead.
 
 A ticket whose state is not a step of the workflow has no line (the page shows its state as
-before).
+before) — except a request waiting for its approval (:func:`awaiting_approval`): the wait is
+the current stage, the workflow's main path lies ahead.
 """
 
 from __future__ import annotations
@@ -26,7 +27,11 @@ from typing import Literal
 
 from radiant_ext.plugins.workflow import Actor, Move, Step, Workflow
 
-__all__ = ["Progress", "Stage", "customer_moves", "done_path", "main_path", "progress"]
+__all__ = ["APPROVAL_STAGE", "Progress", "Stage", "awaiting_approval", "customer_moves",
+           "done_path", "main_path", "progress"]
+
+APPROVAL_STAGE = "approval"
+"""The stage id of the wait for approval, before the workflow's first step."""
 
 Status = Literal["done", "current", "next", "later"]
 
@@ -110,6 +115,18 @@ def progress(flow: Workflow, state: str, since: datetime | None,
     stages = ([stage(s, "done") for s in done] + [stage(step.id, "current")]
               + [stage(s, "next" if n == 0 else "later") for n, s in enumerate(ahead)])
     return Progress(tuple(stages), since, step.acts_next)
+
+
+def awaiting_approval(flow: Workflow, label: str, since: datetime | None,
+                      language: str) -> Progress:
+    """The line of a request waiting for its approval: the wait (``label``, translated) is
+    current, the main path from the workflow's first step lies ahead; who acts is neither
+    the requester nor the service desk (``waiting_on`` ``None``)."""
+    ahead = main_path(flow)
+    stages = [Stage(APPROVAL_STAGE, label, "current")] + [
+        Stage(s, flow.translate(flow.step(s).label, language), "next" if n == 0 else "later")
+        for n, s in enumerate(ahead)]
+    return Progress(tuple(stages), since, None)
 
 
 def customer_moves(flow: Workflow, state: str) -> list[Move]:

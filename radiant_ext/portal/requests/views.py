@@ -24,6 +24,7 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 
+from radiant_ext.portal.approvals.ports import ApprovalView
 from radiant_ext.portal.auth import current_customer, login_required
 from radiant_ext.portal.catalog.views import offered_departments
 from radiant_ext.portal.drafts import keep, restore
@@ -41,6 +42,7 @@ from radiant_ext.portal.requests.moves import (
     reopen_allowed,
     workflow_context,
 )
+from radiant_ext.portal.requests.progress import awaiting_approval
 from radiant_ext.portal.requests.render import article_html
 from radiant_ext.portal.scoping import visible_stores
 from radiant_ext.portal.services import services
@@ -148,10 +150,16 @@ def render_detail(
 ) -> ResponseReturnValue:
     """The detail page (``posted``: a workflow move's form as sent, with its errors)."""
     detail = services().tickets.get(current_customer(), ticket_id)
+    approval = _waiting_approval(detail.summary)
+    context = workflow_context(detail, posted)
+    if approval is not None and context["progress"] is None:
+        context["progress"] = awaiting_approval(
+            services().catalog.workflow(detail.summary.category),
+            gettext("Waiting for approval"), approval.filed_at, current_language())
     return render_template(
         "requests/detail.html",
         ticket=detail,
-        **workflow_context(detail, posted),
+        **context,
         reply_form=reply or ReplyForm(formdata=None),
         reopen_form=reopen or ReopenForm(formdata=None),
         can_reopen=reopen_allowed(detail, current_app.config["PORTAL_REOPEN_WINDOW_DAYS"]),
@@ -161,12 +169,12 @@ def render_detail(
         categories=_category_titles(),
         stores=services().catalog.store_names(),
         priority_shown=_priority_shown(),
-        approval=_waiting_approval(detail.summary),
+        approval=approval,
     ), status
 
 
-def _waiting_approval(summary: TicketSummary) -> str | None:
-    """Who the request waits for (in words), while it waits for its approval; else
+def _waiting_approval(summary: TicketSummary) -> ApprovalView | None:
+    """The request's approval while it waits for it (``waiting_for``: who, in words); else
     ``None``. A store that cannot be read shows no line, never an error."""
     port = services().approvals
     if port is None:
@@ -175,9 +183,9 @@ def _waiting_approval(summary: TicketSummary) -> str | None:
         found = port.for_ticket(summary.ticket_id, current_language())
     except Exception:  # noqa: BLE001 - the page goes on without the line
         return None
-    if found is None or found.decision is not None:
+    if found is None or found.decision is not None or summary.state_type == "closed":
         return None
-    return found.waiting_for
+    return found
 
 
 @bp.get("/<int:ticket_id>")
