@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -111,3 +112,18 @@ def test_check_names_an_approval_nobody_could_give() -> None:
         "no heads: nobody could approve its requests",
         "hr.leave: approval by the head of unknown department 'legal'; departments: "
         "accounting, hr"]
+
+
+def test_check_names_a_missing_or_mistyped_approval_state(
+        make_znuny_db: Callable[..., str]) -> None:
+    from radiant_ext.plugins.znuny_meta import read_znuny_names, workflow_problems
+
+    assert workflow_problems([VACATION], read_znuny_names(make_znuny_db())) == []
+    missing = read_znuny_names(make_znuny_db(skip={"waiting for approval"}))
+    assert workflow_problems([VACATION], missing) == [
+        "hr.vacation-request: approval state 'waiting for approval' not in Znuny: create it "
+        "with state type 'pending reminder' (the Znuny package RadiantExt does)"]
+    typed = read_znuny_names(make_znuny_db(state_types={"waiting for approval": "open"}))
+    assert workflow_problems([VACATION], typed) == [
+        "hr.vacation-request: approval state 'waiting for approval' has state type 'open' in "
+        "Znuny, an approval waits in a 'pending reminder' state"]
