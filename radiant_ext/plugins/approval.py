@@ -115,10 +115,11 @@ def resolve_approvers(approval: Approval, *, store: StoreInfo | None,
     else:
         found = [approval.login or ""]
         reason = message("Nobody else can approve this request. Please ask your "
-                         "administrator.")
+                         "administrator.")  # the named login is the requester
     logins = [x for x in dict.fromkeys(found) if x.casefold() != requester.casefold()]
     if not logins:
-        raise NoApproverError(reason)
+        raise NoApproverError(reason if not found else message(
+            "Nobody else can approve this request. Please ask your administrator."))
     return logins
 
 

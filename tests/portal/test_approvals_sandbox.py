@@ -136,8 +136,9 @@ def test_nobody_else_can_decide_and_nothing_changes(
         portal: Flask, agent: ZnunyClient, settings: Settings) -> None:
     ticket_id = _filed(portal)
     approval = _approval_id(settings, ticket_id)
-    for login in ("demo-customer", "flagship-clerk", "office-anna"):  # requester, other
-        status, _ = _decide(portal, login, approval, "approve", "me too")  # store, office
+    # the requester, another store's manager (store-001's), the head office
+    for login in ("demo-customer", "flagship-clerk", "office-anna"):
+        status, _ = _decide(portal, login, approval, "approve", "me too")
         assert status == 404, login
         client, _ = _login(portal, login)
         assert "Nothing waits for your approval." in client.get("/approvals").get_data(
@@ -257,7 +258,7 @@ def test_the_pages_in_russian(portal: Flask, settings: Settings) -> None:
 
 def test_a_store_without_a_manager_is_told_and_nothing_is_filed(
         portal: Flask, settings: Settings) -> None:
-    client, _ = _login(portal, "flagship-clerk")  # store-001 has no managers in the directory
+    client, _ = _login(portal, "clerk-002-1")  # store-002 has no managers in the directory
     html = client.get("/new/hr.vacation-request").get_data(as_text=True)
     ref = re.search(r'name="request_id" type="hidden" value="([^"]+)"', html)
     assert ref
@@ -307,3 +308,16 @@ def test_plugins_hear_of_a_decision(portal: Flask, agent: ZnunyClient,
         engine.dispose()
     assert view.decision == "declined" and view.decided_by == "store-manager"
     assert heard == [(ticket_id, {"approval": "declined", "approver": "store-manager"})]
+
+
+
+def test_a_store_manager_has_nobody_else_to_approve_their_own_request(portal: Flask) -> None:
+    client, _ = _login(portal, "flagship-clerk")  # the manager of store-001
+    html = client.get("/new/hr.vacation-request").get_data(as_text=True)
+    ref = re.search(r'name="request_id" type="hidden" value="([^"]+)"', html)
+    assert ref
+    response = client.post("/new/hr.vacation-request", data={
+        "csrf_token": _token(html), "request_id": ref.group(1),
+        "f_first_day": (date.today() + timedelta(days=30)).isoformat(), "f_days": "3"})
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Nobody else can approve this request." in page
