@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from radiant_ext.i18n import CORE_DOMAIN, gettext
 from radiant_ext.plugins.approval import Approval
+from radiant_ext.plugins.bundle import Bundle
 from radiant_ext.plugins.calendar import BusinessCalendar, CalendarSpec
 from radiant_ext.plugins.models import PRIORITY_NAMES, StoreInfo, priority_name
 from radiant_ext.plugins.rules import PriorityRule
@@ -321,6 +322,9 @@ class CatalogItem(_Model):
     approval: Approval | None = Field(
         None, description="Who must approve its requests before work starts "
         "(docs/catalogs.md, 'Approvals'); None: no approval.")
+    bundle: Bundle | None = Field(
+        None, description="The parts filed as tickets of their own departments "
+        "(docs/catalogs.md, 'Bundles'); None: a single request.")
     domain: str = Field(CORE_DOMAIN, description="gettext domain of its texts (set on load).")
 
     @model_validator(mode="before")
@@ -364,6 +368,8 @@ class CatalogItem(_Model):
                 raise ValueError(f"rule {rule.id!r} tests unknown field {rule.when.field!r}")
         if self.approval is not None:
             self.approval.check_against(self.process)
+        if self.bundle is not None:
+            self.bundle.check_fields(ids)
         return self
 
     def field(self, field_id: str) -> FieldSpec | None:

@@ -41,6 +41,7 @@ TEXT_PATHS = (
     ("items", "#", "rules", "#", "text"),
     ("items", "#", "workflow", "steps", "#", "label"),
     ("items", "#", "workflow", "moves", "#", "label"),
+    ("items", "#", "bundle", "parts", "#", "title"),
 )
 """Where a catalog file holds texts for people; ``#`` stands for any list index."""
 

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import pluggy
 
+from radiant_ext.plugins.bundle import check_bundles
 from radiant_ext.plugins.catalog import CatalogItem, Department, StoreField
 from radiant_ext.plugins.enablement import EnablementStore
 from radiant_ext.plugins.errors import (
@@ -96,6 +97,12 @@ class Plugins:
                                       f"unknown department {item.department!r}")
                 out[item.id] = item
                 owner[item.id] = impl.plugin_name
+        withdrawn, problems = check_bundles(out)
+        if problems:
+            raise PluginError("; ".join(problems))
+        for item_id, why in withdrawn.items():  # offered again once the plugin is installed
+            _log.warning("bundle left out of the catalog: %s", why)
+            del out[item_id]
         def key(kv: tuple[str, CatalogItem]) -> tuple[int, str, int]:
             dept = departments[kv[1].department]  # stable: equal keys keep file order
             return (dept.order, dept.id, kv[1].order)

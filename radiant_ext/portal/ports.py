@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from flask import Blueprint
 
     from radiant_ext.portal.approvals.ports import ApprovalPort
+    from radiant_ext.portal.bundles import BundlePort
 
 __all__ = [
     "AttachmentData",
@@ -456,6 +457,9 @@ class PortalServices:
     approvals: ApprovalPort | None = None
     """Requests waiting for approval: filing them, the approver's page (``None``: items with
     an approval cannot be requested)."""
+    bundles: BundlePort | None = None
+    """Bundle requests: recording their parts, the parts on the parent's page (``None``:
+    bundle items cannot be requested)."""
 
     def close(self) -> None:
         """Release connections held by the adapters."""

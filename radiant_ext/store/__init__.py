@@ -14,6 +14,7 @@ from __future__ import annotations
 from radiant_ext.store.announcements import claim_announcement
 from radiant_ext.store.assets import ReportAsset, ReportAssetDirty, ReportAssetState
 from radiant_ext.store.audit import recent_audit, record_audit
+from radiant_ext.store.bundles import BundlePartRow, BundleRow
 from radiant_ext.store.contract_rollups import (
     ContractCell,
     ContractContribution,
@@ -92,6 +93,8 @@ __all__ = [
     "AlreadyRated",
     "ApprovalRequest",
     "AuditEntry",
+    "BundlePartRow",
+    "BundleRow",
     "Base",
     "CatalogItemState",
     "ContractCell",

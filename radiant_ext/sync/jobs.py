@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from radiant_ext.config import Settings
+from radiant_ext.sync.bundles import run_bundles
 from radiant_ext.sync.catalog_check import check_catalogs
 from radiant_ext.sync.classify import classify_email_tickets
 from radiant_ext.sync.context import JobContext
@@ -78,6 +79,8 @@ BUILTIN_JOBS: tuple[JobSpec, ...] = (
     JobSpec("report-rollups", keep_report_rollups,
             "take changed tickets into the reports' roll-ups", seconds=60,
             misfire_grace_time=60),
+    JobSpec("bundle-parts", run_bundles, "file the parts of bundle requests, close parents "
+            "whose parts are all done", seconds=30, misfire_grace_time=30),
 )
 
 

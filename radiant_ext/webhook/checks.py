@@ -37,6 +37,7 @@ REQUIRED_DYNAMIC_FIELDS = {
     "RadiantCategory": "Text",
     "RadiantStore": "Text",
     "RadiantDeadline": "DateTime",
+    "RadiantParent": "Text",
 }
 """Ticket dynamic fields the companion reads and writes, with their Znuny field type."""
 

@@ -262,7 +262,7 @@ def test_check_json_lists_plugins_and_the_znuny_note(run: Run) -> None:
     code, out, err = run("check", "--json")
     assert code == 0 and err == "All catalogs are valid.\n"
     data = json.loads(out)
-    assert data["plugins"]["hr"] == {"departments": 1, "items": 3}
+    assert data["plugins"]["hr"] == {"departments": 1, "items": 4}
     assert data["problems"] == [] and "NOT checked" in data["znuny"]
 
 

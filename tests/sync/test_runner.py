@@ -113,7 +113,7 @@ def test_every_builtin_job_is_declared_with_the_scheduler_options(settings: Any)
     ids = [j.id for j in BUILTIN_JOBS]
     assert ids == ["outbox-drain", "ticket-pull", "email-classify", "deadline-watch",
                    "catalog-check", "satisfaction-record", "satisfaction-invite",
-                   "report-rollups"]
+                   "report-rollups", "bundle-parts"]
     settings.sync_intervals = {"ticket-pull": 15}
     kwargs = scheduler_kwargs(find_job("ticket-pull", BUILTIN_JOBS), settings)
     assert kwargs | {"name": ""} == {
@@ -178,8 +178,8 @@ def test_catalog_check_is_left_out_without_a_znuny_database(settings: Any) -> No
     from radiant_ext.sync.jobs import runnable_jobs
 
     jobs, skipped = runnable_jobs(BUILTIN_JOBS, settings)
-    assert "catalog-check" not in [j.id for j in jobs] and len(jobs) == 7
+    assert "catalog-check" not in [j.id for j in jobs] and len(jobs) == 8
     assert "RADIANT_ZNUNY_DB_URL" in skipped["catalog-check"]
     settings.znuny_db_url = SecretStr("sqlite:///znuny.sqlite3")
     jobs, skipped = runnable_jobs(BUILTIN_JOBS, settings)
-    assert len(jobs) == 8 and skipped == {}
+    assert len(jobs) == 9 and skipped == {}

@@ -141,7 +141,9 @@ def test_missing_wrong_and_invalid_fields_and_agents_are_named(tmp_path: Path) -
     fields["RadiantDeadline"] = ("Text", "Ticket", 1)
     fields["RadiantCategory"] = ("Text", "Article", 1)
     fields["RadiantRequestID"] = ("Text", "Ticket", 2)
+    del fields["RadiantParent"]  # an installation from before bundles
     findings = _db_findings(_znuny_db(tmp_path, fields=fields, agents={"radiant": 2}))
+    assert "does not exist" in findings["db.dynamic-field.RadiantParent"].message
     assert "does not exist" in findings["db.dynamic-field.RadiantStore"].message
     assert "has type Text, needs DateTime" in findings["db.dynamic-field.RadiantDeadline"].message
     assert "Article field" in findings["db.dynamic-field.RadiantCategory"].message

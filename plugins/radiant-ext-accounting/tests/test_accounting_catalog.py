@@ -24,16 +24,19 @@ def test_accounting_items_route_to_the_accounting_queue(plugins: Plugins) -> Non
     items = plugins.catalog_items()
     assert [i.id for i in items] == ["accounting.invoice-question",
                                      "accounting.cash-discrepancy",
-                                     "accounting.expense-reimbursement"]
+                                     "accounting.expense-reimbursement",
+                                     "accounting.payroll-entry"]
     assert {i.routing.queue for i in items} == {"Accounting"}
     assert {i.routing.owner for i in items} == {"acct-agent"}
     assert items[0].routing.service == "Accounting::Invoice question"
-    assert [i.routing.type for i in items] == ["Service Request", "Incident", "Service Request"]
+    assert [i.routing.type for i in items] == ["Service Request", "Incident", "Service Request",
+                                               "Service Request"]
 
 
 def test_cash_discrepancy_is_offered_to_stores_only(plugins: Plugins) -> None:
     office = [i.id for i in plugins.catalog_items(viewer=Viewer(company="head-office"))]
-    assert office == ["accounting.invoice-question", "accounting.expense-reimbursement"]
+    assert office == ["accounting.invoice-question", "accounting.expense-reimbursement",
+                      "accounting.payroll-entry"]  # the payroll is the head office's
     assert len(plugins.catalog_items(viewer=Viewer(company="store-012"))) == 3
     assert plugins.catalog_items(viewer=Viewer(company="public")) == []
 

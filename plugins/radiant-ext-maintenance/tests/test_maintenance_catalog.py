@@ -21,10 +21,14 @@ def plugins() -> Plugins:
 def test_maintenance_registers_display_case_lighting_hvac_and_door(plugins: Plugins) -> None:
     assert [i.id for i in plugins.catalog_items()] == [
         "maintenance.display-case", "maintenance.lighting", "maintenance.hvac",
-        "maintenance.door-lock"]
+        "maintenance.door-lock", "maintenance.workplace"]
     services = {"Maintenance::Display case", "Maintenance::Lighting", "Maintenance::HVAC",
                 "Maintenance::Door and lock"}
-    for item in plugins.catalog_items():
+    *faults, workplace = plugins.catalog_items()
+    # a new colleague's desk is the team's own work, not the service company's contract
+    assert (workplace.routing.queue, workplace.routing.sla) == ("Maintenance", None)
+    assert workplace.deadline.business_hours == 24
+    for item in faults:
         assert item.routing.queue == "Maintenance"
         assert item.routing.service in services
         assert item.routing.sla == "Maintenance contract"

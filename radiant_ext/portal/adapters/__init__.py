@@ -18,6 +18,7 @@ from radiant_ext.plugins.models import RecentIncidents
 from radiant_ext.portal.adapters.agents import AgentNames
 from radiant_ext.portal.adapters.approvals import StoreApprovals
 from radiant_ext.portal.adapters.auth import ZnunyCustomerAuth, customer_from_session
+from radiant_ext.portal.adapters.bundles import StoreBundles
 from radiant_ext.portal.adapters.catalog import PluginCatalog
 from radiant_ext.portal.adapters.listing import AutoLister, CacheLister, LiveLister
 from radiant_ext.portal.adapters.submission import OutboxSubmission, build_ticket
@@ -98,6 +99,7 @@ def build_services(settings: Settings, runtime: Runtime | None = None) -> Portal
         closers=closers,
         languages=language_recorder(sessions),
         approvals=StoreApprovals(sessions, agent, plugins, settings.default_time_zone),
+        bundles=StoreBundles(sessions, plugins),
     )
 
 

@@ -287,6 +287,8 @@ def _submit(item: CatalogItemView, form: RequestForm,
         attachments=attachments,
         language=current_language(),
     )
+    if not _file_bundle(form, draft):
+        return None
     if item.approval_state is not None and not _file_approval(form, draft):
         return None
     receipt = services().submissions.submit(draft)
@@ -308,6 +310,24 @@ def _file_approval(form: RequestForm, draft: RequestDraft) -> bool:
         port.file(draft)
     except NoApproverError as exc:
         form.form_errors.append(exc.reason.get(current_language()))
+        return False
+    return True
+
+
+def _file_bundle(form: RequestForm, draft: RequestDraft) -> bool:
+    """Record the parts of a bundle item's request before it is filed; ``False`` (a form
+    error, nothing filed) when a part cannot be filed now (docs/portal.md, "Bundles")."""
+    from radiant_ext.portal.bundles import PartUnavailable
+
+    port = services().bundles
+    if port is None:
+        return True
+    try:
+        port.file(draft)
+    except PartUnavailable as exc:
+        form.form_errors.append(gettext(
+            "The %(department)s part of this request cannot be filed now. Please try again "
+            "later or ask your administrator.", department=exc.department))
         return False
     return True
 

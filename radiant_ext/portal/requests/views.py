@@ -7,6 +7,7 @@ customer; a ticket the customer may not see answers 404, exactly like one that d
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -26,6 +27,7 @@ from flask_babel import gettext
 
 from radiant_ext.portal.approvals.ports import ApprovalView
 from radiant_ext.portal.auth import current_customer, login_required
+from radiant_ext.portal.bundles import PartView
 from radiant_ext.portal.catalog.views import offered_departments
 from radiant_ext.portal.drafts import keep, restore
 from radiant_ext.portal.i18n import current_language
@@ -170,7 +172,20 @@ def render_detail(
         stores=services().catalog.store_names(),
         priority_shown=_priority_shown(),
         approval=approval,
+        bundle_parts=_bundle_parts(detail.summary.ticket_id),
     ), status
+
+
+def _bundle_parts(ticket_id: int) -> Sequence[PartView] | None:
+    """The parts of a bundle request (on its parent's page); ``None`` for any other
+    request, or when the store cannot be read (the page goes on without them)."""
+    port = services().bundles
+    if port is None:
+        return None
+    try:
+        return port.parts(ticket_id, current_language())
+    except Exception:  # noqa: BLE001 - the page goes on without the parts
+        return None
 
 
 def _waiting_approval(summary: TicketSummary) -> ApprovalView | None:

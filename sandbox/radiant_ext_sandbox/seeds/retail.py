@@ -239,6 +239,7 @@ def _fields(conn: Connection, now: dt.datetime) -> None:
         "---\nDefaultValue: 0\nYearsInFuture: 5\nYearsInPast: 5\nYearsPeriod: 1\n",
         5,
     )
+    b.add_field(conn, now, "RadiantParent", "Parent request", "Text", b.TEXT, 6)
 
 
 def _agents(conn: Connection, now: dt.datetime, groups: dict[str, int]) -> None:

@@ -37,8 +37,8 @@ Install, reinstall and upgrade create what is missing and leave what exists as i
 
 =over 4
 
-=item * the ticket dynamic fields C<RadiantRequestID>, C<RadiantCategory>, C<RadiantStore>
-(Text) and C<RadiantDeadline> (DateTime);
+=item * the ticket dynamic fields C<RadiantRequestID>, C<RadiantCategory>, C<RadiantStore>,
+C<RadiantParent> (Text) and C<RadiantDeadline> (DateTime);
 
 =item * the ticket states in C<@States> (the steps of the catalogs' workflows Znuny does not ship);
 
@@ -84,6 +84,8 @@ our @DynamicFields = (
             LinkPreview     => '',
         },
     ],
+    # a bundle part's parent ticket number (the stock GenericInterface has no LinkAdd)
+    [ RadiantParent    => 'Parent request',    'Text',     { DefaultValue => '', Link => '', LinkPreview => '' } ],
 );
 
 # Ticket states a catalog item's workflow names that Znuny does not ship: [ name, state type
@@ -180,7 +182,8 @@ sub CodeUninstall {
     }
     else {
         $Self->_Note(
-            'kept the dynamic fields RadiantRequestID, RadiantCategory, RadiantStore, RadiantDeadline '
+            'kept the dynamic fields RadiantRequestID, RadiantCategory, RadiantStore, RadiantDeadline, '
+                . 'RadiantParent '
                 . 'and their values (delete them in Admin -> Dynamic Fields, or turn on '
                 . 'RadiantExt::Uninstall::DeleteDynamicFields before uninstalling)'
         );
