@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from radiant_ext.client import TicketChanges, ZnunyClient
 from radiant_ext.config import Settings
-from radiant_ext.store import Outbox, make_engine, session_scope, utcnow
+from radiant_ext.store import ApprovalRequest, Outbox, make_engine, session_scope, utcnow
 from radiant_ext.store.bundles import BundlePartRow
 from radiant_ext.sync import JobContext
 from radiant_ext.sync.bundles import PARENT_FIELD, run_bundles
@@ -198,3 +198,32 @@ def test_a_part_whose_department_is_switched_off_stops_the_form(
         assert _part_tickets(settings, ref.group(1)) == {}
     finally:
         plugins.set_department_enabled("maintenance", True, actor="admin")
+
+
+def test_a_bundle_waiting_for_approval_files_its_parts_only_once_approved(
+        portal: Flask, agent: ZnunyClient, settings: Settings) -> None:
+    _, _, reference = _filed(portal, settings)
+    engine = make_engine(settings.effective_database_url)
+    try:
+        with session_scope(engine) as s:  # as the portal records an item with an approval
+            s.add(ApprovalRequest(
+                request_id=reference, item="hr.new-employee", requester="office-anna",
+                role="department-head:hr", approvers=["hr-head"], approver_keys="|hr-head|",
+                waiting_state="waiting for approval"))
+        counts = _run(settings, run_bundles)
+        assert isinstance(counts, dict) and counts["filed"] == 0
+        assert _part_tickets(settings, reference) == {item: (None, 0) for item in PARTS}
+        with session_scope(engine) as s:
+            row = s.scalars(select(ApprovalRequest).where(
+                ApprovalRequest.request_id == reference)).one()
+            row.decision = "declined"
+        _run(settings, run_bundles)
+        assert _part_tickets(settings, reference) == {item: (None, 0) for item in PARTS}
+        with session_scope(engine) as s:
+            row = s.scalars(select(ApprovalRequest).where(
+                ApprovalRequest.request_id == reference)).one()
+            row.decision = "approved"
+    finally:
+        engine.dispose()
+    counts = _run(settings, run_bundles)
+    assert isinstance(counts, dict) and counts["filed"] == 4
