@@ -55,6 +55,8 @@ class StepGroup:
     business: list[float] = field(default_factory=list)
     """The same in business hours of the item's calendar (empty without the catalogs)."""
     tickets: int = 0
+    outside: bool = False
+    """The state is not a step of the item's workflow."""
     reminded: int | None = None
     """How many are at or past the step's ``remind_after`` (``None``: the step has none)."""
     escalated: int | None = None
@@ -142,7 +144,7 @@ def _group_for(ctx: ReportContext, groups: dict[tuple[str, str], StepGroup],
         flow = ctx.directory.workflow_of(category)
         step = flow.step_for_state(state)
         if step is None:
-            group = StepGroup(category, state, len(flow.steps), state)
+            group = StepGroup(category, state, len(flow.steps), state, outside=True)
         else:
             group = StepGroup(category, state, flow.steps.index(step),
                               flow.translate(step.label, ctx.directory.language),
@@ -239,7 +241,12 @@ def steps_now(ctx: ReportContext) -> ReportTable:
     return ReportTable("steps-now", W_("Open tickets per workflow step"), columns, rows,
                        Chart("stacked", "step", ("waiting_desk", "waiting_customer"),
                              detail="item_title"),
-                       [LIMIT_NOTES[business], UNLISTED, _period_note(ctx)])
+                       [LIMIT_NOTES[business], *_unlisted(groups), _period_note(ctx)])
+
+
+def _unlisted(groups: list[StepGroup]) -> list[str]:
+    """The note on states outside their item's workflow, when a row shows one."""
+    return [UNLISTED] if any(g.outside for g in groups) else []
 
 
 def _period_note(ctx: ReportContext) -> Note:
@@ -274,7 +281,7 @@ def time_per_step(ctx: ReportContext) -> ReportTable:
     notes: list[str | Note] = [
         W_("Only the current step of each open ticket is counted: the store keeps no log of "
            "the steps a ticket has left, so time spent in earlier steps and by closed "
-           "tickets is not shown."), UNLISTED, _period_note(ctx)]
+           "tickets is not shown."), *_unlisted(groups), _period_note(ctx)]
     if not business:
         notes.insert(1, W_("The catalogs could not be read: no business hours are shown."))
     return ReportTable("time-per-step", W_("Time in the current workflow step"), columns,

@@ -23,7 +23,8 @@ from tests.reports.conftest import MakeTicket
 
 pytestmark = [pytest.mark.browser]
 
-PAGES = {360: ("stores", "weekday-hour", "volume"), 1280: ("stores", "weekday-hour")}
+PAGES = {360: ("stores", "weekday-hour", "volume", "steps-now"),
+         1280: ("stores", "weekday-hour", "steps-now")}
 WEEK = "from=2026-11-10&to=2026-11-23"
 
 

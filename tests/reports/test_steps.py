@@ -98,8 +98,12 @@ def test_a_state_outside_the_workflow_counts_under_its_name(
     assert (row["step"], row["tickets"], row["oldest_hours"], row["waiting_customer"],
             row["waiting_desk"], row["past_remind"], row["past_escalate"]) == (
         "on hold", 1, 10.0, None, None, None, None)
-    times = _row(_run(session, "time-per-step"), DEFECT, "on hold")
-    assert (times["step"], times["median_hours"]) == ("on hold", 10.0)
+    times = _run(session, "time-per-step")
+    outside = _row(times, DEFECT, "on hold")
+    assert (outside["step"], outside["median_hours"]) == ("on hold", 10.0)
+    assert any("under the state's name" in str(n) for n in times.notes)
+    only_steps = _run(session, "steps-now", item="it.pos-down")
+    assert not any("under the state's name" in str(n) for n in only_steps.notes)
 
 
 def test_without_the_catalogs_the_limits_count_wall_hours_and_say_so(
