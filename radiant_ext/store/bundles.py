@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Integer, String, Text, select, update
+from sqlalchemy import JSON, ForeignKey, Integer, String, Text, and_, exists, or_, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from radiant_ext.store.models import Base, Outbox, TicketCache, utcnow
@@ -26,6 +26,7 @@ __all__ = [
     "PartStatus",
     "bundle_of_ticket",
     "claim_parent_close",
+    "closable_bundles",
     "part_request_id",
     "part_statuses",
     "release_parent_close",
@@ -113,6 +114,29 @@ def bundle_of_ticket(session: Session, ticket_id: int) -> BundleRow | None:
     return session.scalar(
         select(BundleRow).join(Outbox, Outbox.request_id == BundleRow.request_id)
         .where(Outbox.ticket_id == ticket_id))
+
+
+def closable_bundles(session: Session, limit: int) -> list[tuple[int, int, str, str]]:
+    """Bundles not closed yet whose parent is filed and whose parts are all filed and closed
+    (as the ticket cache has them), oldest first: ``(bundle id, parent ticket id, the
+    parent's state type, the bundle's language)``. A bundle that never completes (declined,
+    a part held) is never among them, so it holds up no other."""
+    part_box, part_cache = Outbox.__table__.alias("part_box"), TicketCache.__table__.alias(
+        "part_cache")
+    open_part = exists().select_from(
+        BundlePartRow.__table__.outerjoin(part_box, part_box.c.request_id
+                                          == BundlePartRow.request_id)
+        .outerjoin(part_cache, part_cache.c.ticket_id == part_box.c.ticket_id)
+    ).where(BundlePartRow.bundle_id == BundleRow.id,
+            or_(part_cache.c.state_type.is_(None), part_cache.c.state_type != "closed"))
+    rows = session.execute(
+        select(BundleRow.id, Outbox.ticket_id, TicketCache.state_type, BundleRow.language)
+        .join(Outbox, and_(Outbox.request_id == BundleRow.request_id,
+                           Outbox.ticket_id.is_not(None)))
+        .outerjoin(TicketCache, TicketCache.ticket_id == Outbox.ticket_id)
+        .where(BundleRow.closed_at.is_(None), ~open_part)
+        .order_by(BundleRow.id).limit(limit))
+    return [(int(b), int(t or 0), str(kind or ""), str(lang)) for b, t, kind, lang in rows]
 
 
 def claim_parent_close(session: Session, bundle_id: int, now: datetime) -> bool:

@@ -31,9 +31,13 @@ from radiant_ext.store import (
     BundleRow,
     Outbox,
     OutboxState,
-    TicketCache,
 )
-from radiant_ext.store.bundles import claim_parent_close, part_statuses, release_parent_close
+from radiant_ext.store.bundles import (
+    claim_parent_close,
+    closable_bundles,
+    part_statuses,
+    release_parent_close,
+)
 from radiant_ext.sync.context import JobContext
 from radiant_ext.sync.outbox import SubmitResult, attempt, store_request
 from radiant_ext.sync.ports import HelpDesk
@@ -109,29 +113,15 @@ def file_ready_parts(sessions: sessionmaker[Session], client: HelpDesk,
     return counts
 
 
-def _open_bundles(session: Session) -> list[tuple[BundleRow, int, str]]:
-    """Bundles whose parent is filed and not closed by this job yet, with the parent's
-    ticket id and state type (as the ticket cache has it)."""
-    rows = session.execute(
-        select(BundleRow, Outbox.ticket_id, TicketCache.state_type)
-        .join(Outbox, and_(Outbox.request_id == BundleRow.request_id,
-                           Outbox.state == OutboxState.SENT))
-        .outerjoin(TicketCache, TicketCache.ticket_id == Outbox.ticket_id)
-        .where(BundleRow.closed_at.is_(None)).order_by(BundleRow.id).limit(BATCH))
-    return [(b, int(tid or 0), str(kind or "")) for b, tid, kind in rows]
-
-
 def close_done_parents(sessions: sessionmaker[Session], client: HelpDesk,
                        now: datetime) -> dict[str, int]:
     """Close, once, each parent whose parts are all filed and closed; counts."""
     counts = {"closed": 0, "failed": 0}
     with sessions() as session:
-        candidates = []
-        for bundle, ticket_id, kind in _open_bundles(session):
-            parts = part_statuses(session, bundle.id)
-            if parts and all(p.closed for p in parts):
-                candidates.append((bundle.id, ticket_id, kind, bundle.language,
-                                   [p.ticket_number or "" for p in parts]))
+        candidates = [(bundle_id, ticket_id, kind, language,
+                       [p.ticket_number or "" for p in part_statuses(session, bundle_id)])
+                      for bundle_id, ticket_id, kind, language
+                      in closable_bundles(session, BATCH)]
     for bundle_id, ticket_id, kind, language, numbers in candidates:
         with sessions.begin() as session:
             if not claim_parent_close(session, bundle_id, now):

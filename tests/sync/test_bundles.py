@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Engine, select
 
 from radiant_ext.store import (
+    ApprovalRequest,
     BundlePartRow,
     BundleRow,
     Outbox,
@@ -16,6 +17,7 @@ from radiant_ext.store import (
     TicketCache,
     session_scope,
 )
+from radiant_ext.store.bundles import closable_bundles
 from radiant_ext.sync import JobContext
 from radiant_ext.sync.bundles import PARENT_FIELD, run_bundles
 from radiant_ext.sync.drain import drain_outbox
@@ -118,3 +120,24 @@ def test_the_parent_is_closed_once_when_every_part_is(
     articles = len(znuny.articles[parent_id])
     assert run_bundles(make_ctx())["closed"] == 0
     assert len(znuny.articles[parent_id]) == articles
+
+
+def test_a_bundle_that_never_completes_holds_up_no_other(
+        make_ctx: Callable[..., JobContext], engine: Engine, znuny: FakeZnuny) -> None:
+    with session_scope(engine) as s:  # an older bundle whose part is never filed (declined)
+        s.add(Outbox(request_id="RQ-0", payload={}, customer_user="office-anna", title="Old",
+                     ticket_id=znuny.add_ticket(), ticket_number="1", state=OutboxState.SENT))
+        old = BundleRow(request_id="RQ-0", item="hr.new-employee", customer_user="office-anna")
+        s.add(old)
+        s.flush()
+        s.add(BundlePartRow(bundle_id=old.id, number=1, request_id="RQ-0-P1", item="it.x",
+                            department="it", title="x", body="", decision={}))
+        s.add(ApprovalRequest(request_id="RQ-0", item="hr.new-employee",
+                              requester="office-anna", role="person:hr-head",
+                              approvers=["hr-head"], approver_keys="|hr-head|",
+                              waiting_state="waiting for approval", decision="declined"))
+    parent_id = _bundle(engine, znuny)
+    run_bundles(make_ctx())
+    _close_parts(engine, znuny, "RQ-1-P1", "RQ-1-P2")
+    with session_scope(engine) as s:
+        assert [t for _, t, _, _ in closable_bundles(s, limit=1)] == [parent_id]
