@@ -74,7 +74,7 @@ def test_plugins_lists_departments_with_their_state(run: Run) -> None:
         assert name in out
     code, out, _ = run("plugins", "--json")
     rows = {r["department"]: r for r in json.loads(out) if r["department"]}
-    assert rows["it"]["state"] == "enabled" and rows["it"]["items"] == 9
+    assert rows["it"]["state"] == "enabled" and rows["it"]["items"] == 10
     assert rows["hr"]["distribution"] == "radiant-ext-hr 0.1.0"
 
 
@@ -184,7 +184,7 @@ def test_simulate_usage_errors(run: Run) -> None:
 def test_check_without_znuny_says_names_were_not_checked(run: Run) -> None:
     code, out, _ = run("check")
     assert code == 0
-    assert "it: 1 department(s), 9 item(s)" in out
+    assert "it: 1 department(s), 10 item(s)" in out
     assert "Names were NOT checked against Znuny" in out
 
 
@@ -229,7 +229,7 @@ def test_check_refuses_a_broken_catalog_naming_the_line(
     assert code == 1
     assert f"problem: {folder / 'broken.yaml'}:2:1: YAML syntax" in out
     assert f"problem: {folder / 'compliance.yaml'}:5:62: items[0].routing.priority" in out
-    assert "it: 1 department(s), 9 item(s)" in out  # installed plugins are still checked
+    assert "it: 1 department(s), 10 item(s)" in out  # installed plugins are still checked
     assert err.startswith("Error: 2 problem(s) found")
     (folder / "broken.yaml").unlink()
     good = (folder / "compliance.yaml").read_text("utf-8").replace("priority: 7", "priority: 3")

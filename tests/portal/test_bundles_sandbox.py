@@ -227,3 +227,33 @@ def test_a_bundle_waiting_for_approval_files_its_parts_only_once_approved(
         engine.dispose()
     counts = _run(settings, run_bundles)
     assert isinstance(counts, dict) and counts["filed"] == 4
+
+
+def test_a_new_store_opening_files_its_parts_in_it_maintenance_and_legal(
+        portal: Flask, agent: ZnunyClient, settings: Settings) -> None:
+    client, _ = _login(portal, "office-anna")
+    html = client.get("/new/maintenance.store-opening").get_data(as_text=True)
+    ref = re.search(r'name="request_id" type="hidden" value="([^"]+)"', html)
+    assert ref, html[:2000]
+    response = client.post("/new/maintenance.store-opening", data={
+        "csrf_token": _token(html), "request_id": ref.group(1), "f_store": "store-012",
+        "f_opening_date": (date.today() + timedelta(days=60)).isoformat(),
+        "f_registers": "4", "f_landlord": "Mall Invest LLC", "f_notes": "Corner unit"})
+    assert response.status_code == 302, response.get_data(as_text=True)[:3000]
+    page = _numbered_confirmation(client, response.headers["Location"])
+    assert re.search(r'href="/requests/(\d+)"', page), page[:2000]
+    _run(settings, run_bundles)
+    engine = make_engine(settings.effective_database_url)
+    try:
+        with session_scope(engine) as s:
+            ids = s.scalars(select(Outbox.ticket_id).where(
+                Outbox.request_id.like(f"{ref.group(1)}-P%")).order_by(Outbox.request_id)).all()
+    finally:
+        engine.dispose()
+    tickets = [agent.ticket_get(t, dynamic_fields=True) for t in ids if t is not None]
+    assert [(t.queue, t.title) for t in tickets] == [
+        ("IT::Stores", "Network and cash registers: store-012"),
+        ("Maintenance", "Display cases: store-012"),
+        ("Maintenance", "Lighting: store-012"),
+        ("Legal", "Lease contract: store-012")]
+    assert tickets[0].dynamic_fields["RadiantStore"] == "store-012"

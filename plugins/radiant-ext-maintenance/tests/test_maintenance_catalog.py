@@ -21,13 +21,16 @@ def plugins() -> Plugins:
 def test_maintenance_registers_display_case_lighting_hvac_and_door(plugins: Plugins) -> None:
     assert [i.id for i in plugins.catalog_items()] == [
         "maintenance.display-case", "maintenance.lighting", "maintenance.hvac",
-        "maintenance.door-lock", "maintenance.workplace"]
+        "maintenance.door-lock", "maintenance.workplace", "maintenance.fit-out"]
+    # "New store opening" needs IT's and legal's items: left out while they are not installed
     services = {"Maintenance::Display case", "Maintenance::Lighting", "Maintenance::HVAC",
                 "Maintenance::Door and lock"}
-    *faults, workplace = plugins.catalog_items()
-    # a new colleague's desk is the team's own work, not the service company's contract
-    assert (workplace.routing.queue, workplace.routing.sla) == ("Maintenance", None)
-    assert workplace.deadline.business_hours == 24
+    *faults, workplace, fit_out = plugins.catalog_items()
+    # a new colleague's desk and a new store's fit-out are the team's own work, not the
+    # service company's contract
+    for own in (workplace, fit_out):
+        assert (own.routing.queue, own.routing.sla) == ("Maintenance", None)
+    assert (workplace.deadline.business_hours, fit_out.deadline.business_hours) == (24, 80)
     for item in faults:
         assert item.routing.queue == "Maintenance"
         assert item.routing.service in services
