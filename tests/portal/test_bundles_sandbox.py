@@ -257,3 +257,23 @@ def test_a_new_store_opening_files_its_parts_in_it_maintenance_and_legal(
         ("Maintenance", "Lighting: store-012"),
         ("Legal", "Lease contract: store-012")]
     assert tickets[0].dynamic_fields["RadiantStore"] == "store-012"
+
+
+def test_in_russian_the_parts_and_their_tickets_are_russian(
+        portal: Flask, agent: ZnunyClient, settings: Settings) -> None:
+    client, _ = _login(portal, "office-anna")
+    token = _token(client.get("/").get_data(as_text=True))
+    assert client.post("/language", data={"lang": "ru", "next": "/",
+                                          "csrf_token": token}).status_code in (302, 303)
+    page, reference = _new_employee(client, employee="Pyotr Rus")
+    link = re.search(r'href="/requests/(\d+)"', page)
+    assert link, page[:2000]
+    _run(settings, run_bundles)
+    page = client.get(f"/requests/{link.group(1)}").get_data(as_text=True)
+    assert "Части заявки" in page and "Выполнено частей: 0 из 4" in page
+    assert "Трудовой договор: Pyotr Rus" in page and "Отдел кадров" in page
+    first, _ = _part_tickets(settings, reference)["hr.onboarding"]
+    assert first is not None
+    ticket = agent.ticket_get(first, all_articles=True)
+    assert ticket.articles[0].body.startswith("Часть 1 из 4 заявки ")
+    assert "ФИО: Pyotr Rus" in ticket.articles[0].body
