@@ -173,6 +173,7 @@ my @Fields = (
     [ 'RadiantCategory',  'Request category',  'Text' ],
     [ 'RadiantStore',     'Store',             'Text' ],
     [ 'RadiantDeadline',  'Promised deadline', 'DateTime' ],
+    [ 'RadiantParent',    'Parent request',    'Text' ],
 );
 for my $Field (@Fields) {{
     my ( $Name, $Label, $Type ) = @{{$Field}};
