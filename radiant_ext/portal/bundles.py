@@ -36,6 +36,8 @@ class PartView:
     while the part is not filed yet."""
     ticket_number: str | None
     closed: bool
+    ticket_id: int | None = None
+    """The part's ticket (its own request page: the requester's ticket too)."""
 
 
 class BundlePort(Protocol):

@@ -117,6 +117,9 @@ def test_the_parent_and_four_parts_are_filed_in_their_departments(
     assert isinstance(again, dict) and again["filed"] == 0
     page = client.get(f"/requests/{parent_id}").get_data(as_text=True)
     assert "to be filed" not in page and "0 of 4 parts done" in page
+    for ticket_id, _ in tickets.values():  # each part links to its own page
+        assert f'href="/requests/{ticket_id}"' in page
+        assert client.get(f"/requests/{ticket_id}").status_code == 200
     for name in ("HR", "IT", "Maintenance", "Accounting"):
         assert name in page
 

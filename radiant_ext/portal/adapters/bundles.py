@@ -132,4 +132,5 @@ class StoreBundles:
             if step is not None:
                 state = gettext(item.process.domain, language, step.label)
         return PartView(title=part.title, department=department, state=state,
-                        ticket_number=status.ticket_number, closed=status.closed)
+                        ticket_number=status.ticket_number, closed=status.closed,
+                        ticket_id=status.ticket_id)
