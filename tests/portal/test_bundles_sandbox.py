@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date, timedelta
 
 from flask import Flask
@@ -16,6 +17,7 @@ from sqlalchemy import func, select
 
 from radiant_ext.client import TicketChanges, ZnunyClient
 from radiant_ext.config import Settings
+from radiant_ext.portal.ports import CatalogItemView, Customer, RequestDraft, RoutingPreview
 from radiant_ext.store import ApprovalRequest, Outbox, make_engine, session_scope, utcnow
 from radiant_ext.store.bundles import BundlePartRow
 from radiant_ext.sync import JobContext
@@ -280,3 +282,33 @@ def test_in_russian_the_parts_and_their_tickets_are_russian(
     ticket = agent.ticket_get(first, all_articles=True)
     assert ticket.articles[0].body.startswith("Часть 1 из 4 заявки ")
     assert "ФИО: Pyotr Rus" in ticket.articles[0].body
+
+
+def _draft(reference: str, employee: str) -> RequestDraft:
+    return RequestDraft(
+        request_id=reference, customer=Customer(login="office-anna", customer_id="head-office"),
+        item=CatalogItemView(id="hr.new-employee", department="hr", title="New employee"),
+        title="New employee", body="", routing=RoutingPreview(None),
+        fields={"employee": employee, "position": "Cashier", "start_date": "2027-03-01"})
+
+
+def test_a_corrected_form_replaces_the_parts_until_the_parent_is_stored(
+        portal: Flask, settings: Settings) -> None:
+    bundles = portal.extensions["radiant_portal"]["services"].bundles
+    assert bundles.file(_draft("RQ-20270101-CORRECTD", "Ivan Nvikov"))
+    assert bundles.file(_draft("RQ-20270101-CORRECTD", "Ivan Novikov"))  # corrected
+    engine = make_engine(settings.effective_database_url)
+    try:
+        with session_scope(engine) as s:
+            s.add(Outbox(request_id="RQ-20270101-CORRECTD", payload={},
+                         customer_user="office-anna", title="New employee"))
+        assert bundles.file(_draft("RQ-20270101-CORRECTD", "Someone Else"))  # a double click
+        with session_scope(engine) as s:
+            titles = s.scalars(select(BundlePartRow.title).where(
+                BundlePartRow.request_id.like("RQ-20270101-CORRECTD-P%"))).all()
+    finally:
+        engine.dispose()
+    assert len(titles) == 4 and all(t.endswith(": Ivan Novikov") for t in titles)
+    assert not bundles.file(replace(_draft("RQ-20270101-SINGLEXX", "x"),
+                                    item=CatalogItemView(id="hr.onboarding", department="hr",
+                                                         title="Onboarding")))

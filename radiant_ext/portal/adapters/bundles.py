@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -23,7 +23,7 @@ from radiant_ext.plugins.errors import PluginError
 from radiant_ext.portal.adapters.submission import _sender
 from radiant_ext.portal.bundles import PartUnavailable, PartView
 from radiant_ext.portal.ports import RequestDraft
-from radiant_ext.store import BundlePartRow, BundleRow
+from radiant_ext.store import BundlePartRow, BundleRow, Outbox
 from radiant_ext.store.bundles import (
     PartStatus,
     bundle_of_ticket,
@@ -65,17 +65,31 @@ class StoreBundles:
                            language=draft.language)
         try:
             with self._sessions.begin() as session:
-                if session.scalar(select(BundleRow.id).where(
-                        BundleRow.request_id == draft.request_id)) is not None:
-                    return True  # sent twice: recorded the first time
-                session.add(bundle)
-                session.flush()
-                for row in parts:
-                    row.bundle_id = bundle.id
-                session.add_all(parts)
+                self._record(session, bundle, parts)
         except IntegrityError:  # the same reference sent at the same moment elsewhere
             pass
         return True
+
+    @staticmethod
+    def _record(session: Session, bundle: BundleRow, parts: list[BundlePartRow]) -> None:
+        """Add the bundle and its parts. Sent again before its parent reached the outbox (the
+        form came back with an error, then was corrected), its parts are replaced by these;
+        sent again after (a double click), the first ones stand."""
+        existing = session.scalar(select(BundleRow).where(
+            BundleRow.request_id == bundle.request_id))
+        if existing is not None:
+            if session.scalar(select(Outbox.id).where(
+                    Outbox.request_id == bundle.request_id)) is not None:
+                return
+            session.execute(delete(BundlePartRow).where(
+                BundlePartRow.bundle_id == existing.id))
+            bundle = existing
+        else:
+            session.add(bundle)
+            session.flush()
+        for row in parts:
+            row.bundle_id = bundle.id
+        session.add_all(parts)
 
     def _part(self, draft: RequestDraft, bundle_item: CatalogItem, number: int,
               part: BundlePart, now: datetime) -> BundlePartRow:
