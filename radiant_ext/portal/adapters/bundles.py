@@ -130,21 +130,22 @@ class StoreBundles:
             if bundle is None:
                 return None
             statuses = part_statuses(session, bundle.id)
-        return [self._view(s, language) for s in statuses]
+        # the department switches are read once per page, not once per part
+        titles = {d.id: d.translate(d.title, language)
+                  for d in self._plugins.departments(include_disabled=True)}
+        return [self._view(s, language, titles) for s in statuses]
 
-    def _view(self, status: PartStatus, language: str) -> PartView:
+    def _view(self, status: PartStatus, language: str, titles: dict[str, str]) -> PartView:
         part = status.part
-        department = part.department
         state = status.state or ""
         try:
             item = self._plugins.item(part.item, include_disabled=True)
         except PluginError:
             item = None
-        if item is not None:
-            department = self._department_title(part.department, language)
-            step = item.process.step_for_state(state) if state else None
-            if step is not None:
-                state = gettext(item.process.domain, language, step.label)
-        return PartView(title=part.title, department=department, state=state,
-                        ticket_number=status.ticket_number, closed=status.closed,
-                        ticket_id=status.ticket_id)
+        step = item.process.step_for_state(state) if item is not None and state else None
+        if item is not None and step is not None:
+            state = gettext(item.process.domain, language, step.label)
+        return PartView(title=part.title, department=titles.get(part.department,
+                                                                part.department),
+                        state=state, ticket_number=status.ticket_number,
+                        closed=status.closed, ticket_id=status.ticket_id)
