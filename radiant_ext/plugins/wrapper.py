@@ -282,9 +282,10 @@ class Plugins:
         directory, or a company an item's visibility names), the items that company may see
         are tried first — an outside customer's mail about a till is a complaint, not an IT
         incident — and only if none matches, every enabled item (office staff do report a
-        store's broken till).
+        store's broken till). Bundles are never suggested: their parts are filed only from
+        the portal's form.
         """
-        items = self.catalog_items()
+        items = [i for i in self.catalog_items() if i.bundle is None]
         company = ticket.customer_id
         if company is not None and self.knows_company(company):
             visible = [i for i in items if self.is_visible(i, Viewer(company=company))]

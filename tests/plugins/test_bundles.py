@@ -12,7 +12,7 @@ import radiant_ext_it
 import radiant_ext_maintenance
 from pydantic import ValidationError
 
-from radiant_ext.plugins import Plugins, hookimpl, make_plugin_manager
+from radiant_ext.plugins import EmailTicket, Plugins, hookimpl, make_plugin_manager
 from radiant_ext.plugins.bundle import BundlePart, part_answers, part_title
 from radiant_ext.plugins.catalog import CatalogItem
 from radiant_ext.plugins.demo import DEMO_CATALOG_DIR
@@ -98,3 +98,13 @@ def test_a_part_takes_its_title_and_answers_from_the_bundle() -> None:
     assert part_title(part, answers, "broken {") == "IT account: Ivan Novikov"
     with pytest.raises(ValidationError, match="not a valid template"):
         BundlePart(item="it.x", title="IT {")
+
+
+def test_an_e_mail_is_never_classified_as_a_bundle() -> None:
+    plugins = _plugins()
+    mail = EmailTicket(ticket_id=1, title="New employee first day",
+                       body="A new employee starts on Monday: first day, new hire onboarding",
+                       customer_id="head-office")
+    found = plugins.classify(mail)
+    assert found is None or plugins.item(found.item_id).bundle is None
+    assert found is not None and found.item_id == "hr.onboarding"
