@@ -218,7 +218,8 @@ def test_catalog_check_reads_the_sandbox_tables(
     with session_scope(engine) as s:
         states = get_catalog_item_states(s)
     disabled = sorted(k for k, v in states.items() if not v.enabled)
-    assert disabled == ["hr.certificate-of-employment", "hr.onboarding", "hr.vacation-request"]
-    assert counts["disabled"] == 3 and counts["checked"] > 3
+    assert disabled == ["hr.certificate-of-employment", "hr.new-employee", "hr.onboarding",
+                        "hr.vacation-request"]
+    assert counts["disabled"] == 4 and counts["checked"] > 4
     assert states["hr.onboarding"].reason == "queue 'HR' not in Znuny"
     assert datetime.now(UTC) - states["hr.onboarding"].changed_at < timedelta(minutes=1)
