@@ -27,6 +27,7 @@ from radiant_ext.reports.asset_index import asset_values, refresh_assets
 from radiant_ext.reports.context import ReportContext
 from radiant_ext.reports.i18n import W_
 from radiant_ext.reports.model import Chart, Column, Note, ReportTable
+from radiant_ext.reports.page_rows import page_limit
 from radiant_ext.store import ReportAsset, TicketCache
 
 __all__ = ["PAGE_DEVICES", "PAGE_REFRESH_LIMIT", "tickets_by_asset"]
@@ -38,7 +39,6 @@ them all."""
 PAGE_REFRESH_LIMIT = 2000
 """A run takes in at most this many recorded changes itself; with more waiting (after a full
 pull) it reads the cache and leaves them to the ``report-rollups`` job."""
-PAGE_ENDPOINTS = frozenset({"reports.report", "reports.print_view"})
 
 Key = tuple[str, str, str]
 
@@ -175,16 +175,6 @@ def _indexed(ctx: ReportContext, limit: int | None) -> tuple[list[_Asset], int]:
     return sorted(found, key=_Asset.order), int(counted[0][-1])
 
 
-def _page_limit() -> int | None:
-    """:data:`PAGE_DEVICES` on a report page or its print view; ``None`` (every device) for
-    exports, the CLI and the library."""
-    from flask import has_request_context, request
-
-    if has_request_context() and request.endpoint in PAGE_ENDPOINTS:
-        return PAGE_DEVICES
-    return None
-
-
 def _assets(ctx: ReportContext, limit: int | None) -> tuple[list[_Asset], int]:
     if ctx.live_only or not _index_ready(ctx):
         every = _collect(ctx)
@@ -194,7 +184,7 @@ def _assets(ctx: ReportContext, limit: int | None) -> tuple[list[_Asset], int]:
 
 def tickets_by_asset(ctx: ReportContext) -> ReportTable:
     """Tickets per serial number / asset model, the most troubled device first."""
-    assets, total = _assets(ctx, _page_limit())
+    assets, total = _assets(ctx, page_limit(PAGE_DEVICES))
     d = ctx.directory
     rows: list[tuple[object, ...]] = [
         (a.value, _label(ctx, a.item, a.field), a.item, d.item_title(a.item), a.tickets, a.open,

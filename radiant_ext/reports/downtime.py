@@ -35,8 +35,9 @@ from radiant_ext.reports.contract_read import (
     penalty_cells,
 )
 from radiant_ext.reports.i18n import W_
-from radiant_ext.reports.model import Chart, Column, ReportTable
+from radiant_ext.reports.model import Chart, Column, Note, ReportTable
 from radiant_ext.reports.outage import outage_cost, outage_seconds
+from radiant_ext.reports.page_rows import page_limit
 from radiant_ext.reports.penalties import month_penalties
 from radiant_ext.reports.rollup_read import Span
 from radiant_ext.store import TicketCache
@@ -120,6 +121,10 @@ def _hours(value: float) -> float:
     return round(value, 1)
 
 
+PAGE_ROWS = 200
+"""The page lists at most this many store × item × month rows, the dearest; the exports list
+them all (a chain of 500 stores has some 40,000 a year)."""
+
 DETAIL_COLUMNS = (
     Column("month", W_("Month"), "month"), Column("store", W_("Store id"), ident=True),
     Column("store_name", W_("Store")), Column("tier", W_("Store tier")),
@@ -146,11 +151,27 @@ def downtime_by_store_and_item(ctx: ReportContext) -> ReportTable:
         rows.append((month, store, d.store_name(store or None), rates.tier(store or None) or "",
                      item, d.item_title(item), o.tickets, _hours(o.hours), rate,
                      outage_cost(o.hours, rate), currency))
+    total, limit = len(rows), page_limit(PAGE_ROWS)
+    if limit is not None and total > limit:  # the dearest rows, shown in the page's order
+        rows = sorted(rows, key=_cost_first)[:limit]
     rows.sort(key=_dearest_first)
     table = ReportTable("downtime-detail", W_("Downtime cost per store and item"),
                         DETAIL_COLUMNS, rows)
     table.notes.extend([HOURS_NOTE, NO_COST_NOTE])
+    if total > len(rows):
+        table.notes.append(Note(W_(
+            "Shows the {shown} dearest store and item months; {more} more are left out. "
+            "Narrow the filter, or export the report to get every row."),
+            {"shown": len(rows), "more": total - len(rows)}))
     return table
+
+
+def _cost_first(row: tuple[object, ...]) -> tuple[Decimal, float, str, str, str]:
+    """The dearest first; without a cost, the most outage hours (then month, store, item)."""
+    cost, hours = row[9], row[7]
+    return (-cost if isinstance(cost, Decimal) else Decimal(1),
+            -float(hours) if isinstance(hours, (int, float)) else 0.0,
+            str(row[0]), str(row[1]), str(row[4]))
 
 
 MONTH_COLUMNS = (

@@ -288,3 +288,21 @@ def test_outage_hours_equal_the_calendar_s_own_business_time_in_any_order() -> N
             end = start + timedelta(minutes=rng.randrange(-600, 60 * 24 * 20))
             expected = calendar.between(start, end).total_seconds() / 3600
             assert counter.hours(start, end) == pytest.approx(expected, abs=1e-6), (start, end)
+
+
+def test_the_page_lists_the_dearest_rows_and_the_export_every_one(
+        client: FlaskClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    import radiant_ext.reports.downtime as downtime
+
+    monkeypatch.setattr(downtime, "PAGE_ROWS", 1)
+    _as_agent(client)
+    html = client.get("/reports/downtime-detail").get_data(as_text=True)
+    table = html[html.index("<table"):html.index("</table>")]
+    assert "Flagship One" in table and "Kazan" not in table  # 4,000.00 before 600.00
+    assert "Shows the 1 dearest store and item months; 1 more are left out." in html
+    rows = _csv(client, "/reports/downtime-detail/export.csv")
+    assert [(r[1], r[9]) for r in rows[1:]] == [("store-001", "4000.00"),
+                                                 ("store-007", "600.00")]
+    client.post("/language", data={"lang": "ru", "next": "/reports/"})
+    russian = client.get("/reports/downtime-detail").get_data(as_text=True)
+    assert "ещё не показано: 1" in russian
