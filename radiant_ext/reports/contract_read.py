@@ -82,7 +82,7 @@ def _sums(ctx: ReportContext, family: str, span: Span, group: list[str]) -> list
     keys = [sub.c[g] for g in group]
     stmt = select(*keys, func.sum(sub.c.tickets), func.sum(sub.c.missed),
                   func.sum(sub.c.late_hours), func.sum(sub.c.seconds)).group_by(*keys)
-    return list(ctx.session.execute(stmt))
+    return list(ctx.session.execute(stmt).all())  # one fetch: tens of thousands of rows
 
 
 def penalty_cells(ctx: ReportContext, span: Span) -> dict[str, dict[str, list[int]]]:
