@@ -5,13 +5,15 @@ Usage::
 
     python benchmarks/reports.py [--sizes 1000,10000,100000,1000000] [--rounds 5]
         [--databases sqlite,postgres] [--postgres-url URL] [--pages assets,guest-feedback]
+        [--no-catalogs]
 
 For each size and database the cache is filled with a chain of 500 stores (20 flagships file
 five times as much), 24 catalog items, 50 owners and tickets spread over the last 2.5 years
 (the sandbox's weekday and hour weights, the recurring printer at one store; a quarter of the
 closed tickets rated, mostly well, poor ratings often with a comment), the roll-ups are
 built by the rebuild that ``radiant-ext report-rebuild`` runs (its seconds are printed), and
-every report page is requested through the portal as an agent would, with the default filter
+every report page is requested through the portal as an agent would (the installed catalogs'
+items, downtime costs and asset fields, unless ``--no-catalogs``), with the default filter
 (the last 365 days). Pages are interleaved: each round requests all of them, in an order
 rotated by one per round; the first request of a page (cold) is left out of p50 / max. The
 growth column is p50 at the largest size over p50 at 10,000. PostgreSQL gets a database of
@@ -37,14 +39,12 @@ from typing import Any
 
 from sqlalchemy import Engine, delete, insert, text
 
-from radiant_ext.config import load_settings
 from radiant_ext.plugins import Plugins, make_plugin_manager
 from radiant_ext.portal import create_app
 from radiant_ext.portal.ports import PortalServices
 from radiant_ext.portal.sessions import MemorySessionStore
 from radiant_ext.reports import REPORTS, ItemDirectory, ReportSettings
 from radiant_ext.reports.asset_index import rebuild_assets
-from radiant_ext.reports.context import directory_from_settings
 from radiant_ext.reports.contract_rollups import ContractFigures, rebuild_contracts
 from radiant_ext.reports.rollups import rebuild
 from radiant_ext.store import SatisfactionRating, TicketCache, make_engine, upgrade_database
@@ -172,18 +172,18 @@ def build(engine: Engine, settings: ReportSettings) -> float:
     with engine.begin() as conn:
         rebuild(conn, settings.zone, NOW)
     with engine.begin() as conn:  # by the asset fields of the directory the pages use
-        rebuild_assets(conn, CATALOGS.get("directory") or directory_from_settings(
-            load_settings()))
+        rebuild_assets(conn, CATALOGS["directory"])
     with engine.begin() as conn:  # by the penalty rules and catalogs the pages use
-        rebuild_contracts(conn, ContractFigures(settings, CATALOGS.get("directory") or (
-            directory_from_settings(load_settings()))), NOW)
+        rebuild_contracts(conn, ContractFigures(settings, CATALOGS["directory"]), NOW)
     _analyze(engine)
     return time.perf_counter() - started
 
 
 CATALOGS: dict[str, ItemDirectory] = {}
-"""With ``--catalogs``: the installed plugins' catalogs (items with a downtime cost) for the
-pages and the contract roll-ups, instead of the directory the settings give."""
+"""The directory the roll-ups are built by and the pages read (the same one, or the pages
+would find the contract roll-ups built for other catalogs and read the cache): the installed
+plugins' catalogs, whose items have downtime costs and asset fields; with ``--no-catalogs``
+an empty one (no costs: the downtime pages' outage part is empty)."""
 
 
 class _Unused:
@@ -208,7 +208,7 @@ def time_pages(engine: Engine, rounds: int, pages: list[str] | None = None
         "PORTAL_SERVICES": PortalServices(_Unused(), _Unused(), _Unused(), _Unused()),
         "PORTAL_SESSION_STORE": MemorySessionStore(3600), "REPORTS_ENGINE": engine,
         "REPORTS_SETTINGS": SETTINGS, "REPORTS_AGENT_AUTH": lambda login, pw: True,
-        "REPORTS_CLOCK": lambda: NOW, "REPORTS_DIRECTORY": CATALOGS.get("directory"),
+        "REPORTS_CLOCK": lambda: NOW, "REPORTS_DIRECTORY": CATALOGS["directory"],
     })
     client = app.test_client()
     client.post("/reports/login", data={"login": "bench", "password": "x"})
@@ -331,8 +331,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--postgres-url", default=PG_URL)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--pages", default="", help="only these report pages (comma list)")
-    parser.add_argument("--catalogs", action="store_true",
-                        help="the installed catalogs' items and downtime costs for the pages")
+    parser.add_argument("--no-catalogs", action="store_true",
+                        help="an empty directory instead of the installed catalogs (no "
+                             "downtime costs, no asset fields)")
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",")]
     kinds = [k.strip() for k in args.databases.split(",")]
@@ -342,8 +343,8 @@ def main(argv: list[str] | None = None) -> int:
     unknown = sorted(set(pages or ()) - set(REPORTS))
     if unknown:
         parser.error(f"unknown pages {', '.join(unknown)}: choose from {', '.join(REPORTS)}")
-    if args.catalogs:
-        CATALOGS["directory"] = ItemDirectory.from_plugins(Plugins(make_plugin_manager()))
+    CATALOGS["directory"] = (ItemDirectory() if args.no_catalogs else
+                             ItemDirectory.from_plugins(Plugins(make_plugin_manager())))
     results = run(sizes, kinds, args.rounds, args.postgres_url, pages)
     ok = report(results, sizes, kinds, pages)
     print(f"\nload average {os.getloadavg()[0]:.2f}")
