@@ -1,16 +1,20 @@
-"""Bundles with the real adapters against the sandbox Znuny: HR's "New employee" files a
-parent in HR and four parts in four departments' queues, each with its own routing and
-deadline and the parent's number; Znuny down at filing loses no part and files none twice;
-the requester sees the parts and their progress on the parent's page; the parent closes
-once every part is closed, once; a part whose department is switched off stops the form."""
+"""Bundles with the real adapters against the sandbox Znuny, the store on SQLite and on
+PostgreSQL: HR's "New employee" files a parent in HR and four parts in four departments'
+queues, each with its own routing and deadline and the parent's number; Znuny down at
+filing loses no part and files none twice; the requester sees the parts and their progress
+on the parent's page; the parent closes once every part is closed, once; a part whose
+department is switched off stops the form."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import date, timedelta
+from pathlib import Path
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
@@ -25,15 +29,29 @@ from radiant_ext.sync.bundles import PARENT_FIELD, run_bundles
 from radiant_ext.sync.drain import drain_outbox
 from radiant_ext.sync.tickets import pull_tickets
 from tests import _sandbox
+from tests._sandbox import sandbox_settings
+from tests._store_fixtures import ENGINE_PARAMS, store_engine
 from tests.portal import test_with_sandbox as with_sandbox
 from tests.portal.test_with_sandbox import _login, _numbered_confirmation, _token
 
 agent = with_sandbox.agent
 portal = with_sandbox.portal
-settings = with_sandbox.settings
 faults = _sandbox.faults
 sandbox_dir = _sandbox.sandbox_dir
 znuny = _sandbox.znuny
+
+
+@pytest.fixture(params=ENGINE_PARAMS)
+def settings(request: pytest.FixtureRequest, znuny: str, sandbox_dir: Path,
+             tmp_path: Path) -> Iterator[Settings]:
+    """The portal's settings on the sandbox, its store on SQLite or in a PostgreSQL schema."""
+    base = sandbox_settings(znuny, sandbox_dir, tmp_path)
+    if request.param == "sqlite":
+        yield base
+        return
+    with store_engine("postgres", tmp_path, suite="portal", schema_in_url=True) as engine:
+        yield base.model_copy(update={
+            "database_url": engine.url.render_as_string(hide_password=False)})
 
 PARTS = {  # part item → (queue, priority, owner)
     "hr.onboarding": ("HR", "3 normal", "hr-agent"),
@@ -130,9 +148,10 @@ def test_znuny_down_at_filing_files_every_part_later_exactly_once(
         portal: Flask, agent: ZnunyClient, settings: Settings,
         faults: Callable[..., None]) -> None:
     client, _ = _login(portal, "office-anna")
+    employee = f"Olga {uuid.uuid4().hex[:8]}"  # the sandbox is shared by both stores' runs
     faults("down")
     try:
-        _, reference = _new_employee(client, wait=False, employee="Olga Pozdnyakova")
+        _, reference = _new_employee(client, wait=False, employee=employee)
         _run(settings, run_bundles)  # the parent is not in Znuny: no part is filed
         assert _part_tickets(settings, reference) == {item: (None, 0) for item in PARTS}
     finally:
@@ -153,7 +172,7 @@ def test_znuny_down_at_filing_files_every_part_later_exactly_once(
     titles = ["Employment contract", "IT account and workstation", "Desk and chair",
               "Payroll entry"]
     for (ticket_id, _), title in zip(tickets.values(), titles, strict=True):
-        found = agent.ticket_search(title=f"{title}: Olga Pozdnyakova")
+        found = agent.ticket_search(title=f"{title}: {employee}")
         assert found == [ticket_id], title  # one ticket per part in Znuny
 
 
