@@ -6,7 +6,8 @@
 # Everything is idempotent: objects that exist are left alone or brought to the wanted state.
 #
 # Input comes from the environment (passwords never travel on the command line):
-#   RZ_CATALOGS            colon-separated catalog YAML files (department plugins)
+#   RZ_CATALOGS            colon-separated catalog YAML files (department plugins, and the
+#                          companion's catalog directory: its stores' managers)
 #   RZ_WEBSERVICE_FILE     provider web service YAML, imported as RZ_WEBSERVICE_NAME
 #   RZ_WEBSERVICE_NAME     default GenericTicketConnectorREST
 #   RZ_WEBHOOK_FILE        requester web service YAML (RadiantWebhook); empty: none
@@ -18,6 +19,9 @@
 #   RZ_LIVE_OTHER, RZ_LIVE_OTHER_PASSWORD, RZ_LIVE_OTHER_COMPANY
 #   RZ_LIVE_GUEST, RZ_LIVE_GUEST_PASSWORD, RZ_LIVE_GUEST_COMPANY   (an outside customer)
 #   RZ_COMPANIES           extra customer companies, space separated (e.g. head-office)
+#   RZ_APPROVER_PASSWORD   the approvers the catalogs name (stores' managers, departments'
+#                          heads, an approval's login) as customer users
+#   RZ_HEAD_OFFICE         the company of the heads and named approvers (default head-office)
 #   RZ_NO_DYNAMIC_FIELDS   set: leave the Radiant* dynamic fields out (ZNUNY_PROVISION=minimal)
 use strict;
 use warnings;
@@ -83,9 +87,25 @@ sub ReadYAML {
 # --------------------------------------------------------------------------------------------
 # What the catalogs name
 my ( %Queues, %Services, %SLAServices, %Types, %Owners, %Priorities, %Companies );
+my ( %States, %Approvers );    # state => state type; approver login => company
+my $HeadOffice = Env( 'RZ_HEAD_OFFICE', 'head-office' );
 for my $File ( grep {length} split /:/, Env( 'RZ_CATALOGS', '' ) ) {
     my $Data = ReadYAML($File);
+    my $Department = ref $Data->{department} eq 'HASH' ? $Data->{department} : {};
+    $Approvers{$_} ||= $HeadOffice for @{ $Department->{heads} || [] };
+    for my $Store ( @{ $Data->{stores} || [] } ) {
+        $Approvers{$_} = $Store->{id} for @{ $Store->{managers} || [] };
+    }
     for my $Item ( @{ $Data->{items} || [] } ) {
+        # the workflow's steps and the state an approval waits in (radiant-ext check checks them)
+        my $Workflow = ref $Item->{workflow} eq 'HASH' ? $Item->{workflow} : {};
+        for my $Step ( @{ $Workflow->{steps} || [] } ) {
+            $States{ $Step->{state} } = $Step->{state_type} if $Step->{state} && $Step->{state_type};
+        }
+        if ( my $Approval = $Item->{approval} ) {
+            $States{ $Approval->{state} || 'waiting for approval' } = 'pending reminder';
+            $Approvers{ $Approval->{login} } ||= $HeadOffice if $Approval->{login};
+        }
         my $R = $Item->{routing} || next;
         $Types{ $R->{type} } = 1 if $R->{type};
         if ( $R->{queue} ) {
@@ -190,6 +210,7 @@ my @Fields = (
     [ RadiantCategory  => 'Request category',  'Text',     { DefaultValue => '', Link => '', LinkPreview => '' } ],
     [ RadiantStore     => 'Store',             'Text',     { DefaultValue => '', Link => '', LinkPreview => '' } ],
     [ RadiantDeadline  => 'Promised deadline', 'DateTime', \%DateTimeConfig ],
+    [ RadiantParent    => 'Parent request',    'Text',     { DefaultValue => '', Link => '', LinkPreview => '' } ],
 );
 for my $Field ( Env('RZ_NO_DYNAMIC_FIELDS') ? () : @Fields ) {
     my ( $Name, $Label, $Type, $Config ) = @{$Field};
@@ -242,6 +263,35 @@ for my $Level ( 1 .. 5 ) {    # rules may raise or lower any item to any level
     $PriorityObject->PriorityAdd( Name => $Name, ValidID => 1, UserID => $AdminID )
         or Fail("priority $Name") or next;
     Done( created => "priority $Name" );
+}
+
+# Ticket states of the catalogs' workflows and approvals that Znuny does not ship (the
+# console has no command for states on any of the three releases; the Znuny package creates
+# the same ones). A state that exists with another type is a problem, not changed.
+my $StateObject = $Kernel::OM->Get('Kernel::System::State');
+my %StateByName = reverse $StateObject->StateList( UserID => $AdminID, Valid => 0 );
+my %StateTypeByName = reverse $StateObject->StateTypeList( UserID => $AdminID );
+for my $Name ( sort keys %States ) {
+    my $TypeName = $States{$Name};
+    if ( my $ID = $StateByName{$Name} ) {
+        my %State = $StateObject->StateGet( ID => $ID );
+        push @Problems, "ticket state $Name is of type $State{TypeName}, the catalogs need $TypeName"
+            if ( $State{TypeName} // '' ) ne $TypeName;
+        next;
+    }
+    my $TypeID = $StateTypeByName{$TypeName};
+    if ( !$TypeID ) {
+        push @Problems, "no state type '$TypeName' for ticket state $Name";
+        next;
+    }
+    $StateObject->StateAdd(
+        Name    => $Name,
+        TypeID  => $TypeID,
+        Comment => 'radiant_ext catalogs',
+        ValidID => 1,
+        UserID  => $AdminID,
+    ) or Fail("ticket state $Name") or next;
+    Done( created => "ticket state $Name ($TypeName)" );
 }
 
 my $QueueObject = $Kernel::OM->Get('Kernel::System::Queue');
@@ -350,6 +400,14 @@ my @Customers = (
     [ Env( 'RZ_LIVE_GUEST', 'live-guest' ), Env( 'RZ_LIVE_GUEST_COMPANY', 'public' ),
         Env('RZ_LIVE_GUEST_PASSWORD'), 'Live', 'Guest' ],
 );
+# the approvers (customer users: they decide in the portal), one password for all
+if ( defined( my $Password = Env('RZ_APPROVER_PASSWORD') ) ) {
+    my %Live = map { $_->[0] => 1 } @Customers;
+    for my $Login ( sort grep { !$Live{$_} } keys %Approvers ) {
+        my ( $First, $Last ) = map {ucfirst} ( split( /-/, $Login, 2 ), 'Approver' )[ 0, 1 ];
+        push @Customers, [ $Login, $Approvers{$Login}, $Password, $First, $Last ];
+    }
+}
 $Companies{$_} = 1 for ( map { $_->[1] } @Customers ), split ' ', Env( 'RZ_COMPANIES', '' );
 for my $CustomerID ( sort keys %Companies ) {
     my %Company = $CompanyObject->CustomerCompanyGet( CustomerID => $CustomerID );
