@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from typing import Any, Protocol
 
 from radiant_ext.client import (
+    HistoryEntry,
     NewTicket,
     Ticket,
     TicketChanges,
@@ -47,6 +48,9 @@ class HelpDesk(Protocol):
                       article: ArticleArg | None = None, dynamic_fields: DynamicFieldsArg = (),
                       attachments: AttachmentsArg = ()) -> TicketUpdated:
         """Change a ticket and/or add an article (``TicketUpdate``)."""
+
+    def ticket_history(self, ticket_id: int) -> list[HistoryEntry]:
+        """A ticket's history, oldest first (``TicketHistoryGet``)."""
 
     def close(self) -> None:
         """End the agent's session with Znuny."""

@@ -9,11 +9,19 @@ before, and an internal note naming the refused move and the moves allowed from 
 tells the plugins (``radiant_workflow_move_refused``). A Znuny outage loses nothing: the
 refusal stays recorded and is sent on the next run. See ``docs/webhook.md``, "Moves outside
 the workflow".
+
+Both doors can see two moves as one: the pull compares with the state it cached at its last
+run, and Znuny's daemon sends ``TicketStateUpdate`` a moment after the change with the ticket
+as it is by then (an agent's next move may already be made). So before a refusal is put
+back, Znuny's history is read: when it shows the way from the state before to the state
+after as moves of the workflow (``in testing`` → ``ready to install`` → ``client testing``),
+the move stands and nothing is sent.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -32,13 +40,14 @@ from radiant_ext.sync.context import JobContext
 from radiant_ext.sync.notes import internal_note
 
 if TYPE_CHECKING:
+    from radiant_ext.client import HistoryEntry
     from radiant_ext.plugins import Plugins
     from radiant_ext.plugins.catalog import CatalogItem
     from radiant_ext.plugins.email_routing import RoutingPlugins
     from radiant_ext.plugins.workflow import Workflow
 
 __all__ = ["LEFT_ALONE_TYPES", "ObservedMove", "item_of", "judge_move", "refusal_note",
-           "send_refusals", "workflow_of"]
+           "send_refusals", "state_hops", "workflow_of"]
 
 log = logging.getLogger(__name__)
 
@@ -121,9 +130,13 @@ def judge_move(session: Session, flow: Workflow, move: ObservedMove, now: dateti
         or_(WorkflowEvent.to_state == move.from_state,
             WorkflowEvent.from_state == move.from_state),
         WorkflowEvent.done_at.is_(None)).limit(1))
+    key = f"{move.from_state}>{move.to_state}@{move.seen}"
+    if session.scalar(select(WorkflowEvent.id).where(  # the other door's, found to stand
+            WorkflowEvent.ticket_id == move.ticket_id, WorkflowEvent.kind == "stood",
+            WorkflowEvent.key == key[:500]).limit(1)) is not None:
+        return f"move {move.from_state} -> {move.to_state} stands: moves of the workflow"
     row = None if pending is not None else record_event(
-        session, ticket_id=move.ticket_id, kind="refused",
-        key=f"{move.from_state}>{move.to_state}@{move.seen}", item=move.item,
+        session, ticket_id=move.ticket_id, kind="refused", key=key, item=move.item,
         from_state=move.from_state, to_state=move.to_state, actor=move.actor,
         since=move.since, now=now)
     if row is None:
@@ -150,6 +163,57 @@ def refusal_note(flow: Workflow | None, item: str, from_state: str, to_state: st
         lines.append(f"Moves allowed from {src}:" if allowed else f"No move leads out of {src}.")
         lines += allowed
     return f"Move refused: {src} -> {dst}", "\n".join(lines)
+
+
+def state_hops(history: Iterable[HistoryEntry], from_state: str, to_state: str
+               ) -> list[tuple[str, str]]:
+    """The state changes Znuny's history shows from ``from_state`` to ``to_state``: the last
+    change into ``to_state`` and those before it, back to a change out of ``from_state``
+    (``StateUpdate`` entries are named ``%%old%%new%%``); empty when the history does not
+    show that way."""
+    changes = [(parts[1], parts[2]) for parts in (e.name.split("%%") for e in history
+                                                  if e.history_type == "StateUpdate")
+               if len(parts) >= 4]
+    hops: list[tuple[str, str]] = []
+    for old, new in reversed(changes):
+        if not hops and new != to_state:
+            continue
+        if hops and new != hops[-1][0]:
+            return []
+        hops.append((old, new))
+        if old == from_state:
+            return hops[::-1]
+    return []
+
+
+def _walked(ctx: JobContext, row: WorkflowEvent, flow: Workflow | None) -> list[str]:
+    """The states of the way Znuny's history shows for a refused move when every change on
+    it is a move of the workflow (the requester's only when the portal recorded it), else
+    empty: two moves seen as one stand."""
+    if flow is None or not row.from_state or not row.to_state:
+        return []
+    hops = state_hops(ctx.client.ticket_history(row.ticket_id), row.from_state, row.to_state)
+    if len(hops) < 2:
+        return []
+    with ctx.sessions() as s:
+        if all(flow.allows(a, b, "agent") or (flow.allows(a, b, "customer") and
+                                              customer_move_expected(s, row.ticket_id, a, b,
+                                                                     ctx.now()))
+               for a, b in hops):
+            return [hops[0][0], *(b for _, b in hops)]
+    return []
+
+
+def _record_stood(ctx: JobContext, row: WorkflowEvent, way: list[str]) -> None:
+    """Mark a refusal whose way was the workflow's as settled, without a put-back."""
+    with ctx.sessions.begin() as s:
+        done = s.get_one(WorkflowEvent, row.id)
+        done.kind, done.done_at = "stood", ctx.now()
+        done.last_error = ("moves of the workflow: " + " -> ".join(way))[:500]
+        cached = s.get(TicketCache, row.ticket_id)
+        record_audit(s, actor="sync", action="workflow.stood",
+                     subject=cached.ticket_number if cached else str(row.ticket_id),
+                     details={"way": way, "item": row.item})
 
 
 def _put_back(ctx: JobContext, row: WorkflowEvent, flow: Workflow | None) -> None:
@@ -190,7 +254,8 @@ def _failed(ctx: JobContext, row: WorkflowEvent, exc: Exception) -> None:
 
 
 def send_refusals(ctx: JobContext) -> dict[str, int]:
-    """Put back every recorded refusal not sent yet; count ``refused`` and ``failed``.
+    """Put back every recorded refusal not sent yet; count ``refused`` and ``failed``
+    (and ``stood``, when any: two moves of the workflow seen as one, per Znuny's history).
 
     A failure (Znuny down) leaves the refusal to the next run.
     """
@@ -202,6 +267,11 @@ def send_refusals(ctx: JobContext) -> dict[str, int]:
     for row in rows:
         flow = workflow_of(ctx.plugins, row.item) if ctx.plugins_factory else None
         try:
+            way = _walked(ctx, row, flow)
+            if way:
+                _record_stood(ctx, row, way)
+                counts["stood"] = counts.get("stood", 0) + 1
+                continue
             _put_back(ctx, row, flow)
         except Exception as exc:  # noqa: BLE001 - counted; sent again on the next run
             log.warning("putting back ticket %s (%s -> %s) failed: %s", row.ticket_id,

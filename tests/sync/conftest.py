@@ -23,7 +23,7 @@ from radiant_ext.client.errors import (
     ZnunyConnectionError,
     ZnunyTimeoutError,
 )
-from radiant_ext.client.models import Ticket, TicketCreated, TicketUpdated
+from radiant_ext.client.models import HistoryEntry, Ticket, TicketCreated, TicketUpdated
 from radiant_ext.config import Settings
 from radiant_ext.sync import JobContext
 from radiant_ext.sync.ports import HelpDesk
@@ -62,6 +62,7 @@ class FakeZnuny:
         self.skew = timedelta(0)
         self.clock = datetime.now(UTC).replace(microsecond=0)
         self.calls: list[str] = []
+        self.history: dict[int, list[HistoryEntry]] = {}
 
     # -- test helpers -----------------------------------------------------------------------
     def tick(self, seconds: int = 1) -> datetime:
@@ -176,6 +177,10 @@ class FakeZnuny:
         record["Changed"] = _fmt(self.tick())
         return TicketUpdated.model_validate(
             {"TicketID": ticket_id, "TicketNumber": record["TicketNumber"]})
+
+    def ticket_history(self, ticket_id: int) -> list[HistoryEntry]:
+        self._fault("TicketHistoryGet")
+        return list(self.history.get(ticket_id, []))
 
     def close(self) -> None:
         self.calls.append("close")

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, select
 
+from radiant_ext.client import HistoryEntry
 from radiant_ext.config import Settings
 from radiant_ext.plugins import Plugins, hookimpl, make_plugin_manager
 from radiant_ext.store import TicketCache, WorkflowEvent, expect_customer_move, session_scope
@@ -94,6 +95,37 @@ def test_a_move_on_the_path_and_a_merge_are_left_alone(
     assert znuny.tickets[tid]["State"] == "ready to install"
     assert znuny.tickets[merged]["State"] == "merged"
     assert _notes(znuny, tid) == [] and heard.calls == []
+
+
+def _state_update(tid: int, old: str, new: str) -> HistoryEntry:
+    return HistoryEntry.model_validate({"TicketID": tid, "HistoryType": "StateUpdate",
+                                        "Name": f"%%{old}%%{new}%%"})
+
+
+def test_two_moves_of_the_workflow_seen_as_one_stand_by_znunys_history(
+        ctx: JobContext, znuny: Any, engine: Engine, heard: MoveRecorder) -> None:
+    walked, skipped = _defect(znuny, "in testing"), _defect(znuny, "in testing")
+    pull_tickets(ctx)
+    # between two pulls (or before the daemon reports the first change) an agent made two
+    # moves of the workflow on one ticket, and skipped a step on the other
+    znuny.history[walked] = [_state_update(walked, "new", "in testing"),
+                             _state_update(walked, "in testing", "ready to install"),
+                             _state_update(walked, "ready to install", "client testing")]
+    znuny.history[skipped] = [_state_update(skipped, "in review", "in testing"),
+                              _state_update(skipped, "in testing", "client testing")]
+    for tid in (walked, skipped):
+        znuny.change(tid, State="client testing", StateType="pending reminder")
+    counts = pull_tickets(ctx)
+    assert (counts["refused"], counts["stood"]) == (1, 1)
+    assert znuny.tickets[walked]["State"] == "client testing" and _notes(znuny, walked) == []
+    assert znuny.tickets[skipped]["State"] == "in testing" and len(_notes(znuny, skipped)) == 1
+    assert [c["ticket_id"] for c in heard.calls] == [skipped]
+    with session_scope(engine) as s:
+        stood = s.scalars(select(WorkflowEvent).where(WorkflowEvent.ticket_id == walked)).one()
+        assert stood.kind == "stood" and stood.done_at is not None
+        assert stood.last_error == ("moves of the workflow: in testing -> ready to install -> "
+                                    "client testing")
+    assert "stood" not in pull_tickets(ctx)  # settled once
 
 
 def test_the_requesters_move_made_in_the_portal_stands_an_agents_same_move_does_not(
