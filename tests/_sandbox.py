@@ -14,6 +14,7 @@ from radiant_ext.config import Settings, load_settings
 from radiant_ext.store import make_engine, upgrade_database
 from radiant_ext_sandbox import create_app as sandbox_app
 from radiant_ext_sandbox import serve_in_thread
+from tests._store_fixtures import ENGINE_PARAMS, store_engine
 
 __all__ = ["faults", "sandbox_dir", "sandbox_settings", "znuny"]
 
@@ -54,3 +55,18 @@ def sandbox_settings(znuny: str, sandbox_dir: Path, data_dir: Path, **extra: Any
     upgrade_database(engine)
     engine.dispose()
     return settings
+
+
+@pytest.fixture(params=ENGINE_PARAMS)
+def settings_both_stores(request: pytest.FixtureRequest, znuny: str, sandbox_dir: Path,
+                         tmp_path: Path) -> Iterator[Settings]:
+    """The portal's settings on the sandbox, its store on SQLite or in a PostgreSQL schema
+    (a module takes it as its ``settings``: ``settings = _sandbox.settings_both_stores``)."""
+    base = sandbox_settings(znuny, sandbox_dir, tmp_path)
+    if request.param == "sqlite":
+        yield base
+        return
+    with store_engine("postgres", tmp_path, suite="portal", schema_in_url=True) as engine:
+        yield base.model_copy(update={
+            "database_url": engine.url.render_as_string(hide_password=False)})
+

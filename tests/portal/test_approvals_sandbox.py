@@ -6,11 +6,9 @@ decide it, a decision sent twice is made once, and Znuny down loses nothing."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import date, timedelta
-from pathlib import Path
 
-import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
@@ -29,8 +27,6 @@ from radiant_ext.store.approvals import approval_for_ticket, waiting_approvals
 from radiant_ext.sync import JobContext
 from radiant_ext.sync.drain import drain_outbox
 from tests import _sandbox
-from tests._sandbox import sandbox_settings
-from tests._store_fixtures import ENGINE_PARAMS, store_engine
 from tests.portal import test_with_sandbox as with_sandbox
 from tests.portal.test_feedback import outbox_row
 from tests.portal.test_with_sandbox import _login, _numbered_confirmation, _token
@@ -42,17 +38,7 @@ sandbox_dir = _sandbox.sandbox_dir
 znuny = _sandbox.znuny
 
 
-@pytest.fixture(params=ENGINE_PARAMS)
-def settings(request: pytest.FixtureRequest, znuny: str, sandbox_dir: Path,
-             tmp_path: Path) -> Iterator[Settings]:
-    """The portal's settings on the sandbox, its store on SQLite or in a PostgreSQL schema."""
-    base = sandbox_settings(znuny, sandbox_dir, tmp_path)
-    if request.param == "sqlite":
-        yield base
-        return
-    with store_engine("postgres", tmp_path, suite="portal", schema_in_url=True) as engine:
-        yield base.model_copy(update={
-            "database_url": engine.url.render_as_string(hide_password=False)})
+settings = _sandbox.settings_both_stores
 
 
 def _vacation(client: FlaskClient, days: str = "10",
