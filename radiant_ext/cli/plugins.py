@@ -160,6 +160,9 @@ def znuny_names(as_perl: bool, group: str, email_domain: str, as_json: bool) -> 
             f"items promise {', '.join(map(str, sla.promises))} minutes: no single solution time"
         click.echo(f"SLA {name}: {time}; services {', '.join(sla.services)}")
     click.echo(f"owner agents (rw on the queues' groups): {', '.join(needs.agents)}")
+    if needs.states:
+        click.echo("ticket states: " + ", ".join(f"{name} ({kind})"
+                                                 for name, kind in needs.states.items()))
 
 
 def _switch(department: str, enabled: bool) -> None:

@@ -44,6 +44,9 @@ class ZnunyNeeds:
     slas: dict[str, SLANeed] = field(default_factory=dict)
     agents: tuple[str, ...] = ()
     dynamic_fields: tuple[str, ...] = tuple(RADIANT_DYNAMIC_FIELDS)
+    states: dict[str, str] = field(default_factory=dict)
+    """Ticket states the items' declared workflows and approvals name, with their state type
+    (stock states such as ``new`` among them: the script skips what exists)."""
 
 
 def _with_parents(names: Iterable[str]) -> tuple[str, ...]:
@@ -60,6 +63,7 @@ def znuny_needs(items: Iterable[CatalogItem]) -> ZnunyNeeds:
     queues: set[str] = set()
     services: set[str] = set()
     agents: set[str] = set()
+    states: dict[str, str] = {}
     sla_services: dict[str, set[str]] = {}
     sla_promises: dict[str, set[int]] = {}
     for item in items:
@@ -72,6 +76,10 @@ def znuny_needs(items: Iterable[CatalogItem]) -> ZnunyNeeds:
             sla_services.setdefault(r.sla, set()).add(r.service)
             sla_promises.setdefault(r.sla, set()).add(round(item.deadline.business_hours * 60))
         agents.update(a for a in (r.owner, *r.owner_pool) if a)
+        if item.workflow is not None:
+            states.update((step.state, step.state_type) for step in item.workflow.steps)
+        if item.approval is not None:
+            states[item.approval.state] = "pending reminder"
     slas = {}
     for name in sorted(sla_services):
         promises = tuple(sorted(sla_promises[name]))
@@ -79,7 +87,8 @@ def znuny_needs(items: Iterable[CatalogItem]) -> ZnunyNeeds:
                              solution_minutes=promises[0] if len(promises) == 1 else 0,
                              promises=promises)
     return ZnunyNeeds(types=tuple(sorted(types)), queues=_with_parents(queues),
-                      services=_with_parents(services), slas=slas, agents=tuple(sorted(agents)))
+                      services=_with_parents(services), slas=slas, agents=tuple(sorted(agents)),
+                      states=dict(sorted(states.items())))
 
 
 def _q(text: str) -> str:
@@ -104,10 +113,11 @@ def perl_script(needs: ZnunyNeeds, *, group: str = "users", email_domain: str = 
         f"SolutionTime => {need.solution_minutes} }}"
         for name, need in needs.slas.items())
     header = f"# {source}\n" if source else ""
+    states = ",\n".join(f"    {_q(name)} => {_q(kind)}" for name, kind in needs.states.items())
     return _TEMPLATE.format(
         header=header, group=_q(group), domain=_q(email_domain),
         types=_list(needs.types), queues=_list(needs.queues), services=_list(needs.services),
-        slas=slas, agents=_list(needs.agents),
+        slas=slas, agents=_list(needs.agents), states=states,
     )
 
 
@@ -117,9 +127,10 @@ _TEMPLATE = r"""#!/usr/bin/perl
 {header}#
 # Run it on the Znuny host as Znuny's OS user (znuny on Znuny 7, otrs on Znuny 6.5 and OTRS 6):
 #   perl radiant-znuny-names.pl /opt/znuny
-# It creates what is missing — the four ticket dynamic fields, types, queues, services (each
-# linked to every customer, <DEFAULT>), SLAs (linked to their services) and the catalogs' owner
-# agents — and changes nothing that exists, except that an SLA gets the services it lacks.
+# It creates what is missing — the ticket dynamic fields, types, queues, services (each
+# linked to every customer, <DEFAULT>), SLAs (linked to their services), the ticket states of
+# the workflows and approvals, and the catalogs' owner agents — and changes nothing that
+# exists, except that an SLA gets the services it lacks.
 # Running it again is harmless.
 use strict;
 use warnings;
@@ -148,6 +159,9 @@ my %SLAs        = (
 {slas}
 );
 my @Agents = {agents};
+my %States = (
+{states}
+);
 
 my $UserID = 1;
 my $Problems = 0;
@@ -271,6 +285,33 @@ for my $Name ( sort keys %SLAs ) {{
         %SLA, SLAID => $SLAID{{$Name}}, ServiceIDs => [ keys %Have, @Missing ], UserID => $UserID,
     ) or Failed("SLA $Name") or next;
     Say("linked SLA $Name to " . scalar(@Missing) . " more service(s)");
+}}
+
+# ticket states of the workflows and approvals (no console command creates states); a state
+# that exists with another state type is a problem, left as it is
+my $StateObject = $Kernel::OM->Get('Kernel::System::State');
+my %StateID = reverse $StateObject->StateList( UserID => $UserID, Valid => 0 );
+my %StateTypeID = reverse $StateObject->StateTypeList( UserID => $UserID );
+for my $Name ( sort keys %States ) {{
+    if ( $StateID{{$Name}} ) {{
+        my %State = $StateObject->StateGet( ID => $StateID{{$Name}} );
+        next if ( $State{{TypeName}} // '' ) eq $States{{$Name}};
+        print STDERR "PROBLEM ticket state $Name has state type $State{{TypeName}}, "
+            . "the catalogs need $States{{$Name}}\n";
+        $Problems++;
+        next;
+    }}
+    my $TypeID = $StateTypeID{{ $States{{$Name}} }};
+    if ( !$TypeID ) {{
+        print STDERR "PROBLEM no state type $States{{$Name}} for ticket state $Name\n";
+        $Problems++;
+        next;
+    }}
+    $StateObject->StateAdd(
+        Name => $Name, TypeID => $TypeID, Comment => 'radiant_ext catalogs', ValidID => 1,
+        UserID => $UserID,
+    ) or Failed("ticket state $Name") or next;
+    Say("created ticket state $Name ($States{{$Name}})");
 }}
 
 # the catalogs' owner agents: placeholders for the people who take the tickets, with a random

@@ -73,6 +73,19 @@ def test_the_department_plugins_need_what_the_live_servers_provision() -> None:
     assert needs.slas["POS critical"].solution_minutes == 240
 
 
+def test_the_script_creates_the_workflows_and_approvals_states() -> None:
+    report = check_plugins(make_plugin_manager())
+    needs = znuny_needs(report.items)
+    assert needs.states["client testing"] == "pending reminder"
+    assert needs.states["in review"] == "open"
+    assert needs.states["cannot replicate"] == "closed"
+    assert needs.states["waiting for approval"] == "pending reminder"  # HR's vacation request
+    script = perl_script(needs)
+    assert "    'client testing' => 'pending reminder'," in script
+    assert "$StateObject->StateAdd(" in script
+    assert znuny_needs(_items()).states == {}  # no workflow, no approval: none
+
+
 def test_the_command_prints_a_list_json_and_a_script(monkeypatch: pytest.MonkeyPatch,
                                                       tmp_path: Path) -> None:
     monkeypatch.setenv("RADIANT_CONFIG", str(tmp_path / "absent.toml"))
