@@ -15,7 +15,7 @@ from collections import defaultdict
 from dataclasses import replace
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import BigInteger, cast, func, select
 from sqlalchemy.sql import ColumnElement
 
 from radiant_ext.reports.context import ReportContext
@@ -80,8 +80,10 @@ def _sums(ctx: ReportContext, family: str, span: Span, group: list[str]) -> list
     if sub is None:
         return []
     keys = [sub.c[g] for g in group]
-    stmt = select(*keys, func.sum(sub.c.tickets), func.sum(sub.c.missed),
-                  func.sum(sub.c.late_hours), func.sum(sub.c.seconds)).group_by(*keys)
+    # whole numbers back: PostgreSQL sums bigint columns as numeric, read as Decimal
+    stmt = select(*keys, *(cast(func.sum(sub.c[m]), BigInteger)
+                           for m in ("tickets", "missed", "late_hours", "seconds"))
+                  ).group_by(*keys)
     return list(ctx.session.execute(stmt).all())  # one fetch: tens of thousands of rows
 
 
