@@ -211,6 +211,43 @@ def mail(
     click.echo(json.dumps({**result, "InvokerCalls": calls}, ensure_ascii=False))
 
 
+class _BadInput(click.ClickException):
+    """One line (``Error: …``) and exit status 2, like a usage error, without the usage."""
+
+    exit_code = 2
+
+
+@sandbox.command("move")
+@click.option(
+    "--data",
+    "data_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder of the sandbox database (default: the group's --data).",
+)
+@click.option("--note", default="", help="Text of an internal note (the customer never sees it).")
+@click.argument("ticket")
+@click.argument("state")
+@click.pass_context
+def move(ctx: click.Context, data_dir: Path | None, note: str, ticket: str, state: str) -> None:
+    """Set TICKET's (number or id) STATE as an agent would (then call the invoker).
+
+    A pending state gets a pending time 24 hours ahead, as Znuny requires.
+    """
+    from radiant_ext_sandbox import SandboxError, create_app
+
+    folder = data_dir or ctx.obj["data_dir"]
+    if not (folder / "sandbox.sqlite").is_file():
+        raise _BadInput(f"no sandbox database in {folder} (give the sandbox's --data)")
+    try:
+        app = create_app(folder, **ctx.obj["invoker"])
+        result = app.agent_move(ticket, state, note)
+    except SandboxError as exc:
+        raise _BadInput(str(exc)) from exc
+    calls = [call.to_json() for call in app.runner.history()]
+    click.echo(json.dumps({**result, "InvokerCalls": calls}, ensure_ascii=False))
+
+
 SEED_MAX_TICKETS = 200_000
 """The most tickets ``sandbox seed`` writes in one run (a minute or two); run it again for
 more."""

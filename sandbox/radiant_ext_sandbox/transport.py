@@ -12,7 +12,15 @@ from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
-from radiant_ext_sandbox import postmaster, routing, search, sessions, ticket_read, ticket_write
+from radiant_ext_sandbox import (
+    agent,
+    postmaster,
+    routing,
+    search,
+    sessions,
+    ticket_read,
+    ticket_write,
+)
 from radiant_ext_sandbox import schema as s
 from radiant_ext_sandbox.db import Ctx, Sandbox, read_settings, write_setting
 from radiant_ext_sandbox.errors import SandboxError
@@ -131,6 +139,19 @@ class GenericInterface:
         mail = postmaster.parse_mail(raw)
         with self.transaction(True) as ctx:
             result = postmaster.deliver(ctx, mail, queue)
+            config, events = self.invoker_config(ctx.settings), list(ctx.events or [])
+        if config is not None and events:
+            self.runner.run(config, events)
+        return result
+
+    def agent_move(self, ticket: str, state: str, note: str = "") -> dict[str, Any]:
+        """Move a ticket (number or id) to ``state`` as an agent would; then run the invoker
+        (``TicketStateUpdate`` if it listens to it, ``ArticleCreate`` for the note).
+
+        :raises SandboxError: an unknown ticket or state; nothing is changed.
+        """
+        with self.transaction(True) as ctx:
+            result = agent.move_ticket(ctx, ticket, state, note)
             config, events = self.invoker_config(ctx.settings), list(ctx.events or [])
         if config is not None and events:
             self.runner.run(config, events)
