@@ -210,17 +210,18 @@ def _load_year(data: Path, settings: Settings, *, history: bool) -> None:
 
 
 def _connect_webhook(sandbox: SandboxServer, settings: Settings, portal_port: int) -> None:
-    """Make the sandbox call the portal's webhook on every new ticket, as Znuny's invoker.
+    """Make the sandbox call the portal's webhook on every new ticket and state change, as
+    Znuny's invoker (the state changes let the workflow guard check an agent's moves).
 
-    The invoker is stored in the sandbox's database, so ``radiant-ext sandbox mail`` on the
-    demo's folder (another process) reaches the portal too.
+    The invoker is stored in the sandbox's database, so ``radiant-ext sandbox mail`` and
+    ``sandbox move`` on the demo's folder (another process) reach the portal too.
     """
     from radiant_ext_sandbox import InvokerConfig
 
     sandbox.app.store_invoker(InvokerConfig(
         url=f"http://127.0.0.1:{portal_port}/-/znuny/webhook/ticket-create",
         user=settings.webhook_user, password=settings.webhook_secret.get_secret_value(),
-        timeout=5.0,
+        timeout=5.0, events=frozenset({"TicketCreate", "TicketStateUpdate"}),
     ))
 
 
@@ -280,9 +281,27 @@ def _banner(url: str, znuny: str, data: Path, jobs: int) -> None:
     click.echo(f"    {command} sandbox mail --data {shlex.quote(str(data / 'sandbox'))} "
                "--from flagship-clerk@retail.example "
                "--subject 'Cash register down' --body 'The till in store 001 does not work.'")
+    _walkthrough_hints(data, command)
     click.echo(f"  settings in {data / 'radiant.toml'}; other commands on the demo's data:")
     click.echo(f"    {_beside_demo(data, command)} report stores")
     click.echo("Press Ctrl-C to stop.")
+
+
+WORKFLOW_WAY = ("in review", "approved for action", "open", "ready to test", "in testing",
+                "ready to install", "client testing")
+"""The agent's moves of IT's software defect from Submitted to the requester's test."""
+
+
+def _walkthrough_hints(data: Path, command: str) -> None:
+    """How to walk through a workflow, an approval and a bundle (docs/sandbox.md)."""
+    states = " ".join(shlex.quote(state) for state in WORKFLOW_WAY)
+    click.echo("  walk through a workflow: demo-customer files a Software defect; move it on "
+               "as the agent (TICKET: its number) —")
+    click.echo(f"    for s in {states}; do {command} sandbox move "
+               f"--data {shlex.quote(str(data / 'sandbox'))} TICKET \"$s\"; done")
+    click.echo("    then demo-customer presses \"It works — complete it\"; a Vacation request "
+               "of demo-customer's is approved by store-manager at /approvals; office-anna's "
+               "New employee files four part tickets within seconds (docs/sandbox.md)")
 
 
 def _beside_demo(data: Path, command: str) -> str:
