@@ -473,8 +473,9 @@ class ApprovalRequest(Base):
     ``role`` is what the requester is told (``store-manager``, ``department-head:hr``,
     ``person:anna``). ``decision`` is ``approved`` / ``declined`` once decided (``decided_by``,
     ``comment``, ``decided_at``), ``moved-on`` when the ticket left its waiting state in Znuny
-    without a decision here (``comment``: the state it was found in); ``None``: waiting. ``reminded_at`` / ``escalated_at``: when
-    the deadline watch sent the reminder and the escalation (each once).
+    without a decision here (``comment``: the state it was found in); ``None``: waiting.
+    ``reminded_at`` / ``escalated_at``: when the deadline watch sent the reminder and the
+    escalation (each once).
     """
 
     __tablename__ = "approval_request"
