@@ -168,14 +168,18 @@ def _invoker(
     }
 
 
-@sandbox.command("mail")
-@click.option(
+_command_data = click.option(
     "--data",
     "data_dir",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
     help="Folder of the sandbox database (default: the group's --data).",
 )
+"""The ``--data`` option of the group's commands (``mail``, ``move``)."""
+
+
+@sandbox.command("mail")
+@_command_data
 @click.option("--from", "sender", help="Sender address; without it an .eml is read on stdin.")
 @click.option("--subject", default="", help="Subject (the ticket's title).")
 @click.option("--body", default="", help="Message text.")
@@ -218,13 +222,7 @@ class _BadInput(click.ClickException):
 
 
 @sandbox.command("move")
-@click.option(
-    "--data",
-    "data_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="Folder of the sandbox database (default: the group's --data).",
-)
+@_command_data
 @click.option("--note", default="", help="Text of an internal note (the customer never sees it).")
 @click.argument("ticket")
 @click.argument("state")
