@@ -31,7 +31,7 @@ from typing import Any
 from sqlalchemy import bindparam, select, text
 from sqlalchemy.exc import SQLAlchemyError
 
-from radiant_ext.client.models import NewArticle, TicketChanges
+from radiant_ext.client.models import NewArticle
 from radiant_ext.plugins.approval import approval_reminder
 from radiant_ext.plugins.calendar import BusinessCalendar
 from radiant_ext.plugins.step_texts import shown_time
@@ -137,7 +137,7 @@ def _reminder(ctx: JobContext, notice: ApprovalNotice) -> NewArticle:
 
 def _send(ctx: JobContext, notice: ApprovalNotice) -> dict[str, Any] | None:
     """Send the notice; ``None`` (nothing sent) when the ticket no longer waits in Znuny."""
-    from radiant_ext.sync.deadlines import raised_priority
+    from radiant_ext.sync.deadlines import priority_raise
 
     changes: dict[str, Any] = {"approval_alert": notice.kind}
     ticket = None
@@ -153,10 +153,7 @@ def _send(ctx: JobContext, notice: ApprovalNotice) -> dict[str, Any] | None:
             f"Escalated: waiting for approval for longer than {notice.hours:g} business hours",
             f"The request was filed on {notice.filed} and still waits for the approval of "
             f"{', '.join(notice.approvers)}.")
-        higher = raised_priority(current.priority, current.priority_id)
-        if higher is not None:
-            ticket = TicketChanges(priority=higher)
-            changes["priority"] = higher
+        ticket = priority_raise(current.priority, current.priority_id, changes)
     ctx.client.ticket_update(notice.ticket_id, ticket=ticket, article=article)
     return changes
 

@@ -27,6 +27,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from radiant_ext.client.models import TicketChanges
 from radiant_ext.store import TicketAlert, TicketCache, record_audit
 from radiant_ext.sync.approvals import send_approval_notices
 from radiant_ext.sync.context import JobContext
@@ -36,7 +37,7 @@ from radiant_ext.sync.step_limits import send_step_notices
 from radiant_ext.sync.tickets import CLOSED_TYPES
 from radiant_ext.sync.workflow_guard import send_refusals
 
-__all__ = ["Alert", "due_alerts", "raised_priority", "watch_deadlines"]
+__all__ = ["Alert", "due_alerts", "priority_raise", "raised_priority", "watch_deadlines"]
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +59,17 @@ def raised_priority(priority: str, priority_id: int | None) -> str | None:
     if level is None or level >= 5:
         return None
     return priority_name(level + 1)
+
+
+def priority_raise(priority: str, priority_id: int | None,
+                   changes: dict[str, Any]) -> TicketChanges | None:
+    """The change that raises a ticket's priority one level (noted in ``changes``); ``None``
+    at the top, where an escalation adds its note alone."""
+    higher = raised_priority(priority, priority_id)
+    if higher is None:
+        return None
+    changes["priority"] = higher
+    return TicketChanges(priority=higher)
 
 
 def _deadline(row: TicketCache) -> datetime | None:
@@ -108,16 +120,11 @@ def due_alerts(ctx: JobContext) -> list[Alert]:
 
 
 def _raise(ctx: JobContext, alert: Alert) -> None:
-    from radiant_ext.client.models import TicketChanges
 
     row = alert.ticket
     changes: dict[str, Any] = {"deadline_alert": alert.kind, "message": alert.message}
-    ticket = None
-    if alert.kind == "escalate":
-        higher = raised_priority(row.priority, row.priority_id)
-        if higher is not None:
-            ticket = TicketChanges(priority=higher)
-            changes["priority"] = higher
+    ticket = (priority_raise(row.priority, row.priority_id, changes)
+              if alert.kind == "escalate" else None)
     subject = {"warn": "Deadline approaching", "escalate": "Deadline passed: escalated",
                "languish": "Ticket stalled"}[alert.kind]
     ctx.client.ticket_update(row.ticket_id, ticket=ticket,

@@ -26,7 +26,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from radiant_ext.client.models import NewArticle, TicketChanges
+from radiant_ext.client.models import NewArticle
 from radiant_ext.plugins.calendar import BusinessCalendar
 from radiant_ext.plugins.step_texts import reminder_body, reminder_subject, shown_time
 from radiant_ext.plugins.workflow import Step, Workflow
@@ -120,7 +120,7 @@ def _agent_note(notice: StepNotice) -> NewArticle:
 
 
 def _send(ctx: JobContext, notice: StepNotice) -> dict[str, Any]:
-    from radiant_ext.sync.deadlines import raised_priority
+    from radiant_ext.sync.deadlines import priority_raise
 
     row = notice.ticket
     changes: dict[str, Any] = {"step_alert": notice.kind, "step": notice.step.id}
@@ -130,10 +130,7 @@ def _send(ctx: JobContext, notice: StepNotice) -> dict[str, Any]:
     else:
         article = _agent_note(notice)
     if notice.kind == "escalate":
-        higher = raised_priority(row.priority, row.priority_id)
-        if higher is not None:
-            ticket = TicketChanges(priority=higher)
-            changes["priority"] = higher
+        ticket = priority_raise(row.priority, row.priority_id, changes)
     ctx.client.ticket_update(row.ticket_id, ticket=ticket, article=article)
     return changes
 
