@@ -39,7 +39,7 @@ from tests.live._webhook import WebhookSlot
 pytestmark = pytest.mark.live
 
 JOBS = ("outbox-drain", "ticket-pull", "email-classify", "deadline-watch", "catalog-check",
-        "satisfaction-record", "satisfaction-invite", "report-rollups")
+        "satisfaction-record", "satisfaction-invite", "report-rollups", "bundle-parts")
 
 
 def _filed_tickets(settings: Settings) -> dict[str, int]:
