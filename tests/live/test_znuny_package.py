@@ -50,7 +50,7 @@ REPO = Path(__file__).resolve().parents[2]
 BUILD = REPO / "scripts" / "build-znuny-package"
 OPT_IN = "RADIANT_LIVE_ZNUNY_PACKAGE"
 FIELDS = {"RadiantRequestID": "Text", "RadiantCategory": "Text", "RadiantStore": "Text",
-          "RadiantDeadline": "DateTime"}
+          "RadiantDeadline": "DateTime", "RadiantParent": "Text"}
 PROVIDER = "GenericTicketConnectorREST"
 WEBHOOK = "RadiantWebhook"
 
