@@ -35,7 +35,7 @@ from radiant_ext.client.models import NewArticle
 from radiant_ext.plugins.approval import approval_reminder
 from radiant_ext.plugins.calendar import BusinessCalendar
 from radiant_ext.plugins.step_texts import shown_time
-from radiant_ext.store import ApprovalRequest, TicketCache, language_of, record_audit
+from radiant_ext.store import ApprovalRequest, language_of, record_audit
 from radiant_ext.store.approvals import fill_ticket_ids, mark_moved_on
 from radiant_ext.sync.context import JobContext
 from radiant_ext.sync.notes import internal_note
@@ -159,6 +159,8 @@ def _send(ctx: JobContext, notice: ApprovalNotice) -> dict[str, Any] | None:
 
 
 def _record(ctx: JobContext, notice: ApprovalNotice, changes: dict[str, Any]) -> None:
+    from radiant_ext.sync.deadlines import cache_priority
+
     with ctx.sessions.begin() as s:
         row = s.get(ApprovalRequest, notice.row_id)
         if row is not None:
@@ -166,10 +168,7 @@ def _record(ctx: JobContext, notice: ApprovalNotice, changes: dict[str, Any]) ->
                 row.reminded_at = ctx.now()
             else:
                 row.escalated_at = ctx.now()
-        cached = s.get(TicketCache, notice.ticket_id)
-        if cached is not None and "priority" in changes:
-            cached.priority = changes["priority"]
-            cached.priority_id = int(changes["priority"][:1])
+        cache_priority(s, notice.ticket_id, changes)
         record_audit(s, actor="sync", action=f"approval.{notice.kind}",
                      subject=notice.number, details=changes)
 

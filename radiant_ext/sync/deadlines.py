@@ -26,6 +26,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from radiant_ext.client.models import TicketChanges
 from radiant_ext.store import TicketAlert, TicketCache, record_audit
@@ -37,7 +38,8 @@ from radiant_ext.sync.step_limits import send_step_notices
 from radiant_ext.sync.tickets import CLOSED_TYPES
 from radiant_ext.sync.workflow_guard import send_refusals
 
-__all__ = ["Alert", "due_alerts", "priority_raise", "raised_priority", "watch_deadlines"]
+__all__ = ["Alert", "cache_priority", "due_alerts", "priority_raise", "raised_priority",
+           "watch_deadlines"]
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +72,14 @@ def priority_raise(priority: str, priority_id: int | None,
         return None
     changes["priority"] = higher
     return TicketChanges(priority=higher)
+
+
+def cache_priority(s: Session, ticket_id: int, changes: dict[str, Any]) -> None:
+    """Mirror a priority :func:`priority_raise` noted in ``changes`` in the ticket cache."""
+    cached = s.get(TicketCache, ticket_id)
+    if cached is not None and "priority" in changes:
+        cached.priority = changes["priority"]
+        cached.priority_id = int(changes["priority"][:1])
 
 
 def _deadline(row: TicketCache) -> datetime | None:
@@ -120,7 +130,6 @@ def due_alerts(ctx: JobContext) -> list[Alert]:
 
 
 def _raise(ctx: JobContext, alert: Alert) -> None:
-
     row = alert.ticket
     changes: dict[str, Any] = {"deadline_alert": alert.kind, "message": alert.message}
     ticket = (priority_raise(row.priority, row.priority_id, changes)
@@ -132,10 +141,7 @@ def _raise(ctx: JobContext, alert: Alert) -> None:
     with ctx.sessions.begin() as s:
         s.add(TicketAlert(ticket_id=row.ticket_id, kind=alert.kind, key=alert.key,
                           message=alert.message))
-        cached = s.get(TicketCache, row.ticket_id)
-        if cached is not None and "priority" in changes:
-            cached.priority = changes["priority"]
-            cached.priority_id = (row.priority_id or int(row.priority[:1])) + 1
+        cache_priority(s, row.ticket_id, changes)
         record_audit(s, actor="sync", action=f"deadline.{alert.kind}",
                      subject=row.ticket_number, details=changes)
     _notify(ctx, row, changes)

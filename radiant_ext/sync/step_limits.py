@@ -136,15 +136,14 @@ def _send(ctx: JobContext, notice: StepNotice) -> dict[str, Any]:
 
 
 def _record(ctx: JobContext, notice: StepNotice, changes: dict[str, Any]) -> None:
+    from radiant_ext.sync.deadlines import cache_priority
+
     row = notice.ticket
     with ctx.sessions.begin() as s:
         record_event(s, ticket_id=row.ticket_id, kind=notice.kind, key=notice.key,
                      item=row.category, from_state=row.state, actor="sync",
                      since=row.state_since, now=ctx.now(), done=True)
-        cached = s.get(TicketCache, row.ticket_id)
-        if cached is not None and "priority" in changes:
-            cached.priority = changes["priority"]
-            cached.priority_id = int(changes["priority"][:1])
+        cache_priority(s, row.ticket_id, changes)
         record_audit(s, actor="sync", action=f"workflow.{notice.kind}",
                      subject=row.ticket_number, details=changes)
 
