@@ -65,6 +65,7 @@ from radiant_ext.store.rollups import (
     ReportCell,
     ReportContribution,
     ReportDirty,
+    ReportKey,
     ReportLive,
     ReportRollupState,
 )
@@ -82,6 +83,7 @@ from radiant_ext.store.schema import (
     head_revision,
     upgrade_database,
 )
+from radiant_ext.store.step_log import StateSeen, StepEntry, follow_states
 from radiant_ext.store.workflow_events import (
     customer_move_expected,
     expect_customer_move,
@@ -120,11 +122,14 @@ __all__ = [
     "ReportCell",
     "ReportContribution",
     "ReportDirty",
+    "ReportKey",
     "ReportLive",
     "ReportRollupState",
     "SatisfactionInvite",
     "SatisfactionRating",
     "SchedulerLease",
+    "StateSeen",
+    "StepEntry",
     "StoreError",
     "SyncCursor",
     "TicketAlert",
@@ -139,6 +144,7 @@ __all__ = [
     "customer_move_expected",
     "downgrade_database",
     "expect_customer_move",
+    "follow_states",
     "get_catalog_item_states",
     "get_cursor",
     "get_department_states",

@@ -47,7 +47,9 @@ from radiant_ext.client.errors import (
 from radiant_ext.store import (
     Outbox,
     OutboxState,
+    StateSeen,
     TicketCache,
+    follow_states,
     make_session_factory,
     record_audit,
     utcnow,
@@ -491,6 +493,9 @@ def cache_filed(session: Session, row: Outbox, now: datetime) -> None:
         promised_deadline=row.promised_deadline, form_values=row.form_values,
         state_since=now, synced_at=now,
     ))
+    follow_states(session, [StateSeen(
+        row.ticket_id, fields.get("RadiantCategory") or row.category,
+        str(ticket.get("State") or "new"), "new", now)])
 
 
 def record_failure(sessions: sessionmaker[Session], row_id: int, exc: Exception,

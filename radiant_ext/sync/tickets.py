@@ -25,7 +25,15 @@ from radiant_ext.plugins.fields import (
     REQUEST_ID_FIELD,
     STORE_FIELD,
 )
-from radiant_ext.store import Outbox, TicketCache, get_cursor, set_cursor, utcnow
+from radiant_ext.store import (
+    Outbox,
+    StateSeen,
+    TicketCache,
+    follow_states,
+    get_cursor,
+    set_cursor,
+    utcnow,
+)
 from radiant_ext.sync.context import JobContext
 from radiant_ext.sync.ports import HelpDesk
 from radiant_ext.sync.workflow_guard import ObservedMove, judge_move, send_refusals, workflow_of
@@ -185,7 +193,8 @@ def upsert_changes(session: Session, tickets: Sequence[Any],
     Tickets not cached yet are written with one multi-row ``INSERT`` (a full pull is all
     inserts); cached ones are updated through their ORM rows, which also yields the changes.
     ``moves`` (when given) receives the state changes of categorised cached tickets, with
-    the state before taken from the cached row, for the workflow guard.
+    the state before taken from the cached row, for the workflow guard. The step log
+    (:func:`~radiant_ext.store.follow_states`) is told every ticket's state.
     """
     ids = [int(t.ticket_id) for t in tickets]
     existing = {r.ticket_id: r for r in session.scalars(
@@ -219,6 +228,11 @@ def upsert_changes(session: Session, tickets: Sequence[Any],
         session.execute(insert(TicketCache), [
             values | {"form_values": forms.get(values["request_id"] or "")}
             for values in new.values()])
+    follow_states(session, [
+        *(StateSeen(r.ticket_id, r.category, r.state, r.state_type, r.state_since)
+          for r in existing.values()),
+        *(StateSeen(v["ticket_id"], v["category"], v["state"], v["state_type"],
+                    v["state_since"]) for v in new.values())])
     session.flush()
     return changes
 

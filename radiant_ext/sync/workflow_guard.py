@@ -29,7 +29,13 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from radiant_ext.store import TicketCache, WorkflowEvent, record_audit
+from radiant_ext.store import (
+    StateSeen,
+    TicketCache,
+    WorkflowEvent,
+    follow_states,
+    record_audit,
+)
 from radiant_ext.store.workflow_events import (
     customer_move_expected,
     last_refusal,
@@ -241,6 +247,8 @@ def _record_done(ctx: JobContext, row: WorkflowEvent, flow: Workflow | None) -> 
             cached.state = row.from_state or cached.state
             cached.state_type = step.state_type if step is not None else cached.state_type
             cached.state_since = row.since or cached.state_since
+            follow_states(s, [StateSeen(cached.ticket_id, cached.category, cached.state,
+                                        cached.state_type, ctx.now())])
         record_audit(s, actor="sync", action="workflow.refused", subject=number,
                      details={"from": row.from_state, "to": row.to_state, "item": row.item})
     return number

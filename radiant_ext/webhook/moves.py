@@ -18,7 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from radiant_ext.plugins.email_routing import RoutingPlugins
-from radiant_ext.store import TicketCache
+from radiant_ext.store import StateSeen, TicketCache, follow_states
 from radiant_ext.sync.workflow_guard import ObservedMove, judge_move, workflow_of
 from radiant_ext.webhook.answers import CATEGORY_FIELD
 from radiant_ext.webhook.payload import WebhookPayload
@@ -54,6 +54,14 @@ def _iso(stamp: str) -> str:
         return stamp
 
 
+def _moment(seen: str) -> datetime | None:
+    """Znuny's change time as :func:`_iso` wrote it, ``None`` when it was not a time."""
+    try:
+        return datetime.fromisoformat(seen)
+    except ValueError:
+        return None
+
+
 def guard_state_update(sessions: sessionmaker[Session] | None, plugins: RoutingPlugins,
                        payload: WebhookPayload, now: datetime) -> WebhookResult:
     """Judge the reported move; always an empty answer, with the decision as its reason."""
@@ -71,6 +79,8 @@ def guard_state_update(sessions: sessionmaker[Session] | None, plugins: RoutingP
             since = s.scalar(select(TicketCache.state_since).where(
                 TicketCache.ticket_id == ticket_id, TicketCache.state == move.from_state))
             move = ObservedMove(**{**move.__dict__, "since": since})
+            follow_states(s, [StateSeen(ticket_id, move.item, move.to_state,
+                                        move.to_state_type, _moment(move.seen))])
             return ignored(judge_move(s, flow, move, now), ticket_id)
     except SQLAlchemyError as exc:
         log.warning("cannot record the state change of ticket %s in the store: %s",

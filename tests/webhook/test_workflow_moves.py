@@ -16,7 +16,13 @@ from sqlalchemy import Engine, select
 
 from radiant_ext.config import Settings
 from radiant_ext.plugins import Plugins, make_plugin_manager
-from radiant_ext.store import WorkflowEvent, make_engine, make_session_factory, session_scope
+from radiant_ext.store import (
+    StepEntry,
+    WorkflowEvent,
+    make_engine,
+    make_session_factory,
+    session_scope,
+)
 from radiant_ext.sync import JobContext
 from radiant_ext.sync.workflow_guard import send_refusals
 from radiant_ext.webhook import TicketRouter, WebhookConfig, init_webhook
@@ -126,3 +132,20 @@ def test_a_store_that_cannot_be_read_leaves_the_move_to_the_pull(
                                                    "pending reminder"))
     assert answer == {} and "the ticket pull checks the move" in reason
     unmigrated.dispose()
+
+
+def test_each_reported_move_is_logged_at_znunys_change_time_a_late_one_changes_nothing(
+        app: Flask, kit: Any, engine: Engine) -> None:
+    _post(app, kit, _state_update(kit, "in testing", "ready to install", "open",
+                                  "2026-11-23 05:58:16"))
+    _post(app, kit, _state_update(kit, "ready to install", "client testing",
+                                  "pending reminder", "2026-11-23 05:59:30"))
+    _post(app, kit, _state_update(kit, "in testing", "ready to install", "open",
+                                  "2026-11-23 05:58:16"))  # delivered again, late
+    with session_scope(engine) as s:
+        log = [(e.state, e.entered_at, e.left_at, e.next_state)
+               for e in s.scalars(select(StepEntry).order_by(StepEntry.id))]
+    first, second = (datetime(2026, 11, 23, 5, 58, 16, tzinfo=UTC),
+                     datetime(2026, 11, 23, 5, 59, 30, tzinfo=UTC))
+    assert log == [("ready to install", first, second, "client testing"),
+                   ("client testing", second, None, None)]
