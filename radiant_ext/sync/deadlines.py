@@ -7,8 +7,13 @@ solution deadline):
   internal note warns the owner;
 * once the deadline has passed, the ticket is escalated: priority one level up, an internal
   note, and the plugins' ``radiant_ticket_updated`` hook (notifications) is called;
+* while a ticket waits on its requester in a workflow step, neither is sent, and afterwards
+  the deadline counts from where it stood: moved on by the business time waited
+  (:mod:`.requester_wait`);
 * a ticket staying in a state longer than ``state_limits_hours[state]`` (e.g. waiting for the
-  customer's confirmation) is flagged the same way;
+  customer's confirmation) is flagged the same way (``languish``) — unless its item's
+  workflow declares a limit for that step: then the step's own reminder and escalation
+  (:mod:`.step_limits`) are its only notices, so one stall is never announced twice;
 * with plugins: moves outside an item's workflow recorded as refused are put back
   (:mod:`.workflow_guard`), each workflow step's reminder and escalation are sent
   (:mod:`.step_limits`), and so are those of requests waiting for approval
@@ -34,7 +39,8 @@ from radiant_ext.sync.approvals import send_approval_notices
 from radiant_ext.sync.context import JobContext
 from radiant_ext.sync.errors import PartialJobError
 from radiant_ext.sync.notes import has_alert, internal_note
-from radiant_ext.sync.step_limits import send_step_notices
+from radiant_ext.sync.requester_wait import RequesterWait, requester_waits
+from radiant_ext.sync.step_limits import limited_step, send_step_notices
 from radiant_ext.sync.tickets import CLOSED_TYPES
 from radiant_ext.sync.workflow_guard import send_refusals
 
@@ -86,20 +92,32 @@ def _deadline(row: TicketCache) -> datetime | None:
     return row.promised_deadline or row.znuny_solution_deadline
 
 
-def _deadline_alerts(row: TicketCache, now: datetime, share: float) -> list[Alert]:
-    due = _deadline(row)
-    if due is None or row.created is None:
+def _deadline_alerts(row: TicketCache, now: datetime, share: float,
+                     wait: RequesterWait | None = None) -> list[Alert]:
+    """The warning or escalation due for ``row``'s deadline; keyed by the deadline itself,
+    so a deadline moved on by the requester's waits (``wait``) is still announced once."""
+    own = _deadline(row)
+    if own is None or row.created is None or (wait is not None and wait.waiting):
         return []
-    key = due.strftime("%Y-%m-%d %H:%M:%S")
+    due = wait.moved or own if wait is not None else own
+    key, shown = own.strftime("%Y-%m-%d %H:%M:%S"), due.strftime("%Y-%m-%d %H:%M:%S")
+    moved = "" if due == own else (f" (moved on from {key} UTC by "
+                                   f"{_hours(wait.paused if wait else None)} h waiting on "
+                                   "the requester)")
     if now >= due:
         late = int((now - due).total_seconds() // 60)
-        return [Alert(row, "escalate", key, f"Deadline {key} UTC passed {late} min ago.")]
+        return [Alert(row, "escalate", key, f"Deadline {shown} UTC{moved} passed {late} min "
+                                            "ago.")]
     span = (due - row.created).total_seconds()
     if span > 0 and (now - row.created).total_seconds() / span >= share:
         left = int((due - now).total_seconds() // 60)
-        return [Alert(row, "warn", key, f"{share:.0%} of the time to the deadline {key} UTC "
-                                        f"has passed; {left} min left.")]
+        return [Alert(row, "warn", key, f"{share:.0%} of the time to the deadline {shown} "
+                                        f"UTC{moved} has passed; {left} min left.")]
     return []
+
+
+def _hours(paused: timedelta | None) -> str:
+    return f"{(paused or timedelta(0)).total_seconds() / 3600:.1f}"
 
 
 def _stall_alert(row: TicketCache, now: datetime, limits: dict[str, float]) -> Alert | None:
@@ -114,17 +132,26 @@ def _stall_alert(row: TicketCache, now: datetime, limits: dict[str, float]) -> A
                  f"{hours:g} h limit.")
 
 
+def _left_to_steps(ctx: JobContext, row: TicketCache) -> bool:
+    """Whether a stall of ``row`` is the step limits' to announce (plugins loaded, and its
+    item's workflow declares a limit for its state): they run only with plugins."""
+    return ctx.plugins_factory is not None and limited_step(
+        ctx.plugins, row.category, row.state) is not None
+
+
 def due_alerts(ctx: JobContext) -> list[Alert]:
     """Return the alerts that are due now and were not raised before."""
     now, settings = ctx.now(), ctx.settings
     with ctx.sessions() as s:
         rows = list(s.scalars(select(TicketCache).where(
             TicketCache.state_type.not_in(sorted(CLOSED_TYPES)))))
+        waits = requester_waits(ctx, rows, now, {r.ticket_id: _deadline(r) for r in rows})
         alerts = []
         for row in rows:
-            found = _deadline_alerts(row, now, settings.deadline_warn_share)
+            found = _deadline_alerts(row, now, settings.deadline_warn_share,
+                                     waits.get(row.ticket_id))
             stall = _stall_alert(row, now, settings.state_limits_hours)
-            found += [stall] if stall else []
+            found += [stall] if stall and not _left_to_steps(ctx, row) else []
             alerts += [a for a in found if not has_alert(s, row.ticket_id, a.kind, a.key)]
         return alerts
 

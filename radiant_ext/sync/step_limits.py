@@ -22,7 +22,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
@@ -36,9 +36,12 @@ from radiant_ext.sync.context import JobContext
 from radiant_ext.sync.notes import internal_note
 from radiant_ext.sync.satisfaction import requester_address
 from radiant_ext.sync.tickets import CLOSED_TYPES
-from radiant_ext.sync.workflow_guard import item_of
+from radiant_ext.sync.workflow_guard import item_of, workflow_of
 
-__all__ = ["StepNotice", "due_step_notices", "send_step_notices"]
+if TYPE_CHECKING:
+    from radiant_ext.plugins.email_routing import RoutingPlugins
+
+__all__ = ["StepNotice", "due_step_notices", "limited_step", "send_step_notices"]
 
 log = logging.getLogger(__name__)
 
@@ -61,10 +64,25 @@ class StepNotice:
         return f"{self.step.id}@{self.ticket.state_since.isoformat()}"
 
 
+def limited_step(plugins: RoutingPlugins, item_id: str | None, state: str) -> Step | None:
+    """The step of ``state`` in the workflow item ``item_id`` declares, when that step has a
+    limit (``remind_after`` or ``escalate_after``); ``None`` for an item without a workflow,
+    a state outside it, or a step without limits.
+
+    A ticket in such a step is watched here alone: the ``deadline-watch`` job's per-state
+    ``languish`` flag leaves it to the step's own reminder and escalation.
+    """
+    flow = workflow_of(plugins, item_id)
+    step = flow.step_for_state(state) if flow is not None else None
+    if step is None or (step.remind_after is None and step.escalate_after is None):
+        return None
+    return step
+
+
 def _notices(ctx: JobContext, row: TicketCache, now: datetime) -> list[StepNotice]:
-    item = item_of(ctx.plugins, row.category)
+    step = limited_step(ctx.plugins, row.category, row.state)
+    item = item_of(ctx.plugins, row.category) if step is not None else None
     flow = item.workflow if item is not None else None
-    step = flow.step_for_state(row.state) if flow is not None else None
     if item is None or flow is None or step is None or row.state_since is None:
         return []
     store = ctx.plugins.store(row.store) if row.store else None

@@ -91,6 +91,40 @@ def test_one_failing_ticket_does_not_stop_classification(
     assert znuny.tickets[good]["DynamicField"]["RadiantCategory"] == "it.receipt-printer"
 
 
+def test_a_mail_from_an_unknown_sender_is_routed_without_the_service_znuny_refuses(
+        znuny: Any, ctx_with_plugins: Callable[..., JobContext],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Znuny offers a ticket without a customer user no service, and refuses the update that
+    sets one: the mail is routed anyway (queue, priority, category), once, and the note says
+    why service and SLA are missing."""
+    from radiant_ext.client.errors import InvalidParameterError
+
+    tid = znuny.add_ticket(Title="Касса не работает", _body="The cash register is dead",
+                           CustomerUserID="", CustomerID="")
+    update = znuny.ticket_update
+
+    def strict(ticket_id: int | None = None, **kwargs: Any) -> Any:
+        changes = kwargs.get("ticket")
+        if changes is not None and changes.service and not znuny.tickets[ticket_id][
+                "CustomerUserID"]:
+            raise InvalidParameterError(
+                "TicketUpdate: Ticket->ServiceID or Ticket->Service parameter is invalid!",
+                code="TicketUpdate.InvalidParameter", operation="TicketUpdate")
+        return update(ticket_id, **kwargs)
+
+    monkeypatch.setattr(znuny, "ticket_update", strict)
+    pull_tickets(ctx_with_plugins())
+    assert classify_email_tickets(ctx_with_plugins()) == {
+        "classified": 1, "unmatched": 0, "failed": 0}
+    ticket = znuny.tickets[tid]
+    assert ticket["DynamicField"]["RadiantCategory"] == "it.pos-down"
+    assert ticket["Queue"] == "IT::Stores" and not ticket.get("Service")
+    [note] = _notes(znuny, tid)
+    assert "Znuny refused the service IT::Cash register" in note["Body"]
+    assert "unknown sender" in note["Body"]
+    assert classify_email_tickets(ctx_with_plugins())["classified"] == 0
+
+
 def _ticket_with_deadline(znuny: Any, hours: float, **fields: Any) -> int:
     due = znuny.clock + timedelta(hours=hours)
     return znuny.add_ticket(Title="deadline", Priority="3 normal", PriorityID=3,

@@ -141,3 +141,108 @@ def test_the_sandbox_mails_the_reminder_and_takes_the_escalation(
     assert ticket.priority == "4 high"
     counts = watch_deadlines(ctx)
     assert (counts["step-remind"], counts["step-escalate"]) == (0, 0)
+
+
+DEFECT = "it.software-defect"
+
+
+def _subjects(znuny: Any, ticket_id: int) -> list[str]:
+    return [a["Subject"] for a in _articles(znuny, ticket_id)]
+
+
+def test_a_stall_in_a_step_with_limits_gets_the_steps_notices_alone(
+        ctx: JobContext, znuny: Any, settings: Settings) -> None:
+    settings.state_limits_hours = {"client testing": 2}
+    tid = znuny.add_ticket(State="client testing", StateType="pending reminder", Queue="IT",
+                           DynamicField={"RadiantCategory": DEFECT})
+    pull_tickets(ctx)
+    counts = _at(znuny, ctx, REMIND)  # 90 wall hours in the state, past the 2 h state limit
+    assert (counts["languish"], counts["step-remind"], counts["step-escalate"]) == (0, 1, 0)
+    counts = _at(znuny, ctx, ESCALATE + timedelta(days=3))
+    assert (counts["languish"], counts["step-remind"], counts["step-escalate"]) == (0, 0, 1)
+    assert "Ticket stalled" not in _subjects(znuny, tid)
+    assert len(_subjects(znuny, tid)) == 2
+
+
+def _without_limits(ctx: JobContext, step_id: str) -> None:
+    """The defect workflow's step ``step_id`` declares no remind_after / escalate_after."""
+    items = ctx.plugins._all_items()
+    flow = items[DEFECT].workflow
+    assert flow is not None
+    steps = [s.model_copy(update={"remind_after": None, "escalate_after": None})
+             if s.id == step_id else s for s in flow.steps]
+    items[DEFECT] = items[DEFECT].model_copy(
+        update={"workflow": flow.model_copy(update={"steps": steps})})
+
+
+@pytest.mark.parametrize(("state", "kind", "item"), [
+    ("in review", "open", DEFECT),  # a step of the workflow that declares no limit
+    ("on hold", "open", DEFECT),  # a state outside the item's workflow
+    ("client testing", "pending reminder", "it.pos-down"),  # an item without a workflow
+])
+def test_a_stall_the_step_limits_do_not_watch_is_flagged_as_before(
+        ctx: JobContext, znuny: Any, settings: Settings, state: str, kind: str,
+        item: str) -> None:
+    _without_limits(ctx, "in-review")
+    settings.state_limits_hours = {state: 2}
+    tid = znuny.add_ticket(State=state, StateType=kind, Queue="IT",
+                           DynamicField={"RadiantCategory": item})
+    pull_tickets(ctx)
+    assert _at(znuny, ctx, FRIDAY_13_MSK + timedelta(hours=1))["languish"] == 0
+    counts = _at(znuny, ctx, ESCALATE)
+    assert (counts["languish"], counts["step-remind"], counts["step-escalate"]) == (1, 0, 0)
+    assert _subjects(znuny, tid) == ["Ticket stalled"]
+    assert _at(znuny, ctx, ESCALATE + timedelta(days=3))["languish"] == 0
+
+
+def test_without_plugins_a_stall_in_a_limited_step_is_flagged(
+        ctx: JobContext, make_ctx: Callable[..., JobContext], znuny: Any,
+        settings: Settings) -> None:
+    """The step limits run only with plugins: without them the state limit still holds."""
+    settings.state_limits_hours = {"client testing": 2}
+    tid = znuny.add_ticket(State="client testing", StateType="pending reminder", Queue="IT",
+                           DynamicField={"RadiantCategory": DEFECT})
+    bare = make_ctx(now=lambda: znuny.clock)
+    pull_tickets(bare)
+    counts = _at(znuny, bare, ESCALATE)
+    assert counts["languish"] == 1 and "step-remind" not in counts
+    assert _subjects(znuny, tid) == ["Ticket stalled"]
+
+
+def test_the_deadline_waits_while_the_requester_tests_and_then_moves_on_by_the_wait(
+        ctx: JobContext, znuny: Any, engine: Engine) -> None:
+    """Due Wednesday 13:00 Moscow time; from Tuesday 09:00 to Wednesday 14:00 the fix waits
+    in client testing (15 business hours): no escalation while it waits, none at the old
+    deadline, and one when the 15 hours are over — Thursday 18:00."""
+    monday = datetime(2026, 11, 23, 6, 0, tzinfo=UTC)
+    due = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
+    moved = datetime(2026, 11, 26, 15, 0, tzinfo=UTC)
+    znuny.clock = monday
+    tid = znuny.add_ticket(State="open", StateType="open", Queue="IT", DynamicField={
+        "RadiantCategory": "it.software-defect",
+        "RadiantDeadline": due.strftime("%Y-%m-%d %H:%M:%S")})
+    plain = znuny.add_ticket(State="open", StateType="open", Queue="IT", DynamicField={
+        "RadiantCategory": "it.pos-down", "RadiantDeadline": due.strftime("%Y-%m-%d %H:%M:%S")})
+    pull_tickets(ctx)
+    znuny.clock = datetime(2026, 11, 24, 6, 0, tzinfo=UTC) - timedelta(seconds=4)
+    for state, kind in (("ready to test", "open"), ("in testing", "open"),
+                        ("ready to install", "open"),
+                        ("client testing", "pending reminder")):
+        znuny.change(tid, State=state, StateType=kind)
+        assert "refused" not in pull_tickets(ctx)
+    assert _at(znuny, ctx, due)["escalate"] == 1  # the ticket without a requester's step
+    assert _articles(znuny, plain)[-1]["Subject"] == "Deadline passed: escalated"
+    assert not [a for a in _articles(znuny, tid) if a["Subject"].startswith("Deadline")]
+    znuny.clock = datetime(2026, 11, 25, 11, 0, tzinfo=UTC) - ONE_SECOND
+    with session_scope(engine) as s:  # "Still broken": back to the team
+        expect_customer_move(s, tid, "client testing", "open", "demo-customer", znuny.clock)
+    znuny.change(tid, State="open", StateType="open")
+    assert "refused" not in pull_tickets(ctx)
+    assert _at(znuny, ctx, due + timedelta(hours=2))["escalate"] == 0
+    assert _at(znuny, ctx, moved - ONE_SECOND)["escalate"] == 0
+    assert _at(znuny, ctx, moved)["escalate"] == 1
+    note = _articles(znuny, tid)[-1]
+    assert note["Subject"] == "Deadline passed: escalated"
+    assert note["Body"].startswith("Deadline 2026-11-26 15:00:00 UTC (moved on from "
+                                   "2026-11-25 10:00:00 UTC by 15.0 h waiting on the requester)")
+    assert _at(znuny, ctx, moved + timedelta(days=1))["escalate"] == 0
