@@ -15,6 +15,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from radiant_ext.client.errors import InvalidParameterError
 from radiant_ext.client.models import Ticket, TicketChanges
 from radiant_ext.plugins.email_routing import EmailRouter, InboundMail, postmaster_knows_sender
 from radiant_ext.plugins.fields import CATEGORY_FIELD, REQUEST_ID_FIELD
@@ -90,13 +91,36 @@ def inbound_mail(ticket: Ticket) -> InboundMail:
 
 
 def _apply(ctx: JobContext, ticket: Ticket, classification: Classification,
-           decision: RoutingDecision) -> None:
+           decision: RoutingDecision) -> str:
+    """Route ``ticket`` by ``decision`` with one TicketUpdate; return the note's text.
+
+    Znuny refuses a service the ticket's customer may not use — a mail from an unknown
+    sender has no customer user, and Znuny offers such a ticket no service. The ticket is then
+    routed without service and SLA (queue, type, priority, owner, deadline and fields as
+    decided), and the note says so, rather than failing on every run while the mail waits in
+    the wrong queue.
+    """
     changes = TicketChanges(type=decision.type, queue=decision.queue, service=decision.service,
                             sla=decision.sla, priority=decision.priority, owner=decision.owner)
+    text = explain(classification, decision)
+    try:
+        ctx.client.ticket_update(int(ticket.ticket_id), ticket=changes,
+                                 article=internal_note("Classified automatically", text),
+                                 dynamic_fields=decision.dynamic_fields())
+        return text
+    except InvalidParameterError as exc:
+        if not decision.service or "service" not in str(exc).lower():
+            raise
+        log.info("ticket %s: Znuny refused service %r (%s); routed without it",
+                 ticket.ticket_id, decision.service, exc)
+    text += (f"\nZnuny refused the service {decision.service} for this ticket's customer "
+             f"({ticket.customer_user_id or 'no customer user: an unknown sender'}): routed "
+             "without service and SLA — set them by hand once the customer is known.")
+    changes = changes.model_copy(update={"service": None, "sla": None})
     ctx.client.ticket_update(int(ticket.ticket_id), ticket=changes,
-                             article=internal_note("Classified automatically",
-                                                   explain(classification, decision)),
+                             article=internal_note("Classified automatically", text),
                              dynamic_fields=decision.dynamic_fields())
+    return text
 
 
 def _classify_one(ctx: JobContext, router: EmailRouter, ticket_id: int) -> str:
@@ -104,8 +128,8 @@ def _classify_one(ctx: JobContext, router: EmailRouter, ticket_id: int) -> str:
                                            article_limit=1)
     routed = router.route(inbound_mail(ticket))
     if routed.decision is not None and routed.classification is not None:
-        _apply(ctx, ticket, routed.classification, routed.decision)
-        outcome, message = "classified", explain(routed.classification, routed.decision)
+        message = _apply(ctx, ticket, routed.classification, routed.decision)
+        outcome = "classified"
     else:
         outcome, message = routed.outcome, routed.reason
     with ctx.sessions.begin() as s:
