@@ -5,7 +5,7 @@ Usage::
 
     python benchmarks/reports.py [--sizes 1000,10000,100000,1000000] [--rounds 5]
         [--databases sqlite,postgres] [--postgres-url URL] [--pages assets,guest-feedback]
-        [--no-catalogs]
+        [--no-catalogs] [--keep DIR [--reuse]]
 
 For each size and database the cache is filled with a chain of 500 stores (20 flagships file
 five times as much), 24 catalog items, 50 owners and tickets spread over the last 2.5 years
@@ -18,7 +18,14 @@ items, downtime costs and asset fields, unless ``--no-catalogs``), with the defa
 rotated by one per round; the first request of a page (cold) is left out of p50 / max. The
 growth column is p50 at the largest size over p50 at 10,000. PostgreSQL gets a database of
 its own (:data:`DATABASE`), dropped afterwards, and ``VACUUM ANALYZE`` after the fill and the
-rebuild, as autovacuum would.
+rebuild, as autovacuum would, then a ``CHECKPOINT`` (the rebuild writes about a gigabyte at a
+million tickets; flushed by the checkpointer during the rounds it slowed some pages by half).
+
+``--keep DIR`` keeps every filled cache: SQLite as ``DIR/reports-SIZE.sqlite3``, PostgreSQL as
+the database ``radiant_report_bench_SIZE``. ``--reuse`` measures a kept cache again when it
+holds the size asked for (the fill is seeded, so it is the same cache a new fill would make),
+upgraded to the current schema; the roll-ups are rebuilt in every run, since the code that
+builds them may have changed.
 """
 
 from __future__ import annotations
@@ -160,6 +167,9 @@ def _analyze(engine: Engine) -> None:
     if engine.dialect.name == "postgresql":
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.execute(text("VACUUM ANALYZE"))
+            # the rebuild's writes flushed now, as the server's next checkpoint would, not
+            # by the checkpointer in the middle of the pages' rounds
+            conn.execute(text("CHECKPOINT"))
         return
     with engine.connect() as conn:
         conn.execute(text("ANALYZE"))
@@ -226,29 +236,52 @@ def time_pages(engine: Engine, rounds: int, pages: list[str] | None = None
     return times
 
 
+def _kept_name(size: int) -> str:
+    return f"{DATABASE}_{size}"
+
+
 @contextmanager
-def _database(kind: str, url: str, tmp: str) -> Iterator[Engine]:
-    """The benchmark's engine; on PostgreSQL a database of its own, dropped afterwards."""
+def _database(kind: str, url: str, tmp: str, size: int, keep: Path | None,
+              reuse: bool) -> Iterator[tuple[Engine, bool]]:
+    """The benchmark's engine and whether it holds a reused cache; on PostgreSQL a database of
+    its own, dropped afterwards unless kept."""
     if kind == "sqlite":
-        engine = make_engine(f"sqlite:///{Path(tmp) / 'bench.sqlite3'}")
+        path = (keep / f"reports-{size}.sqlite3") if keep else Path(tmp) / "bench.sqlite3"
+        reused = reuse and path.exists()
+        if not reused:
+            path.unlink(missing_ok=True)
+        engine = make_engine(f"sqlite:///{path}")
         try:
-            yield engine
+            yield engine, reused
         finally:
             engine.dispose()
-            (Path(tmp) / "bench.sqlite3").unlink(missing_ok=True)
+            if keep is None:
+                path.unlink(missing_ok=True)
         return
+    name = _kept_name(size) if keep else DATABASE
     admin = make_engine(url).execution_options(isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(text(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)"))
-        conn.execute(text(f"CREATE DATABASE {DATABASE}"))
-    engine = make_engine(url.rsplit("/", 1)[0] + "/" + DATABASE)
+        exists = conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name})
+        reused = bool(reuse and exists)
+        if not reused:
+            conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+            conn.execute(text(f"CREATE DATABASE {name}"))
+    engine = make_engine(url.rsplit("/", 1)[0] + "/" + name)
     try:
-        yield engine
+        yield engine, reused
     finally:
         engine.dispose()
-        with admin.connect() as conn:
-            conn.execute(text(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)"))
+        if keep is None:
+            with admin.connect() as conn:
+                conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
         admin.dispose()
+
+
+def _holds(engine: Engine, size: int) -> bool:
+    """Whether the cache holds the ``size`` tickets a fill of that size makes."""
+    with engine.connect() as conn:
+        count, top = conn.execute(text("SELECT count(*), max(ticket_id) FROM ticket_cache")).one()
+    return bool(count == size and top == size)
 
 
 def _versions(engine: Engine) -> str:
@@ -276,15 +309,20 @@ def _ms(values: list[float]) -> tuple[float, float]:
 
 
 def run(sizes: list[int], kinds: list[str], rounds: int, url: str,
-        pages: list[str] | None = None) -> dict[Any, Any]:
-    """Fill, build and time every size on every database; print as it goes."""
+        pages: list[str] | None = None, keep: Path | None = None,
+        reuse: bool = False) -> dict[Any, Any]:
+    """Fill (or reuse), build and time every size on every database; print as it goes."""
     results: dict[tuple[str, int], dict[str, Any]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         for size in sizes:
             for kind in kinds:
-                with _database(kind, url, tmp) as engine:
+                with _database(kind, url, tmp, size, keep, reuse) as (engine, reused):
                     upgrade_database(engine)
-                    filled = fill(engine, size)
+                    if reused and not _holds(engine, size):
+                        raise SystemExit(f"--reuse: the kept {kind} cache of {size:,} tickets "
+                                         "holds another number of tickets; run without "
+                                         "--reuse to fill it again")
+                    filled = 0.0 if reused else fill(engine, size)
                     built = build(engine, SETTINGS)
                     load_before = os.getloadavg()
                     times = time_pages(engine, rounds, pages)
@@ -292,9 +330,9 @@ def run(sizes: list[int], kinds: list[str], rounds: int, url: str,
                     results[(kind, size)] = {"times": times, "fill": filled, "build": built,
                                              "load": (load_before[0], load_after[0]),
                                              "version": _versions(engine)}
-                print(f"{kind} {size:>9,}: filled {filled:6.1f} s, roll-ups rebuilt "
-                      f"{built:6.1f} s, load {load_before[0]:.2f} → {load_after[0]:.2f}",
-                      flush=True)
+                how = "reused" if reused else f"filled {filled:6.1f} s"
+                print(f"{kind} {size:>9,}: {how}, roll-ups rebuilt {built:6.1f} s, "
+                      f"load {load_before[0]:.2f} → {load_after[0]:.2f}", flush=True)
     return results
 
 
@@ -334,7 +372,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-catalogs", action="store_true",
                         help="an empty directory instead of the installed catalogs (no "
                              "downtime costs, no asset fields)")
+    parser.add_argument("--keep", type=Path, help="keep the filled caches: SQLite files in "
+                        "this folder, PostgreSQL databases radiant_report_bench_SIZE")
+    parser.add_argument("--reuse", action="store_true", help="measure the caches a run with "
+                        "--keep left when they hold the size asked for (roll-ups rebuilt)")
     args = parser.parse_args(argv)
+    if args.reuse and args.keep is None:
+        parser.error("--reuse needs --keep DIR")
+    if args.keep is not None:
+        args.keep.mkdir(parents=True, exist_ok=True)
     sizes = [int(s) for s in args.sizes.split(",")]
     kinds = [k.strip() for k in args.databases.split(",")]
     print(f"command: python benchmarks/reports.py {' '.join(argv or sys.argv[1:])}")
@@ -345,7 +391,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"unknown pages {', '.join(unknown)}: choose from {', '.join(REPORTS)}")
     CATALOGS["directory"] = (ItemDirectory() if args.no_catalogs else
                              ItemDirectory.from_plugins(Plugins(make_plugin_manager())))
-    results = run(sizes, kinds, args.rounds, args.postgres_url, pages)
+    results = run(sizes, kinds, args.rounds, args.postgres_url, pages, args.keep, args.reuse)
     ok = report(results, sizes, kinds, pages)
     print(f"\nload average {os.getloadavg()[0]:.2f}")
     return 0 if ok else 1

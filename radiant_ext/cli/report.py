@@ -68,8 +68,8 @@ def _listed(values: list[str]) -> str:
 
 
 def _check_choices(session: Any, directory: Any, options: dict[str, Any]) -> None:
-    """``--store``, ``--company`` and ``--department`` must name one the reports know (the
-    catalogs' and the ticket cache's): a typo would print an empty report.
+    """``--store``, ``--company``, ``--department`` and ``--item`` must name one the reports
+    know (the catalogs' and the ticket cache's): a typo would print an empty report.
 
     :raises click.BadParameter: naming the option and listing the valid values.
     """
@@ -77,19 +77,22 @@ def _check_choices(session: Any, directory: Any, options: dict[str, Any]) -> Non
 
     from radiant_ext.store import TicketCache
 
-    wanted = {k: options[k] for k in ("store", "company", "department") if options.get(k)}
+    wanted = {k: options[k] for k in ("store", "company", "department", "item")
+              if options.get(k)}
     if not wanted:
         return
     present = {*session.scalars(select(TicketCache.store).distinct()),
                *session.scalars(select(TicketCache.customer_id).distinct())}
     stores = sorted({s for s in present if s} | set(directory.stores))
-    categories = session.scalars(select(TicketCache.category).distinct())
-    departments = sorted({directory.department_of(c) for c in categories if c}
+    categories = [c for c in session.scalars(select(TicketCache.category).distinct()) if c]
+    departments = sorted({directory.department_of(c) for c in categories}
                          | set(directory.departments))
-    valid = {"store": stores, "company": stores, "department": departments}
+    items = sorted(set(categories) | set(directory.items))
+    valid = {"store": stores, "company": stores, "department": departments, "item": items}
+    kinds = {"department": "departments", "item": "catalog items"}
     for option, value in wanted.items():
         if value not in valid[option]:
-            kind = "departments" if option == "department" else "stores"
+            kind = kinds.get(option, "stores")
             raise click.BadParameter(f"unknown {option} {value!r} ({kind}: "
                                      f"{_listed(valid[option])})", param_hint=f"'--{option}'")
 
@@ -109,6 +112,8 @@ def _check_choices(session: Any, directory: Any, options: dict[str, Any]) -> Non
 @click.option("--department", help="Only this department (id, e.g. maintenance).")
 @click.option("--store", help="Only this store (customer company id).")
 @click.option("--company", help="Only this customer company's tickets (a manager's view).")
+@click.option("--item", help="Only this catalog item (id, e.g. it.software-defect; the "
+                             "workflow step reports take it).")
 @click.option("--database-url", envvar="RADIANT_DATABASE_URL", help="Store URL override.")
 @click.option("--language", type=click.Choice(["en", "ru"]), default="en", show_default=True,
               help="Language of the headers, sheet names, notes and item names.")
@@ -117,7 +122,8 @@ def _check_choices(session: Any, directory: Any, options: dict[str, Any]) -> Non
                    "en, semicolon for ru).")
 def report(name: str, first: date | None, last: date | None, fmt: str, output: Path | None,
            period: str, department: str | None, store: str | None, company: str | None,
-           database_url: str | None, language: str, csv_separator: str | None) -> None:
+           item: str | None, database_url: str | None, language: str,
+           csv_separator: str | None) -> None:
     """Export report NAME over the local ticket cache (the reports: docs/reports.md)."""
     from radiant_ext.reports import export_table
     from radiant_ext.reports.export import csv_dialect
@@ -126,7 +132,8 @@ def report(name: str, first: date | None, last: date | None, fmt: str, output: P
         raise click.BadParameter("must not be before --from", param_hint="'--to'")
     if fmt == "xlsx" and output is None and sys.stdout.isatty():
         raise click.UsageError("XLSX is binary: give --output FILE")
-    options = {"period": period, "department": department, "store": store, "company": company}
+    options = {"period": period, "department": department, "store": store, "company": company,
+               "item": item}
     try:
         table, meta = _compute(name, first, last, options, database_url, language)
     except RadiantError as exc:

@@ -7,16 +7,37 @@ were judged no later than the run's ``now``, and the filter is a run of whole lo
 no store, company or department. Its figures are the sums of the cells of the period (the same
 months and edge blocks as :func:`radiant_ext.reports.rollup_read.blocks`) plus the same report
 over the tickets listed in ``contract_live``.
+
+The downtime pages price the outage cells in the query (:func:`outage_keys` gives the sums
+per month, store and item with the live tickets' outages added, :func:`json_rows` brings the
+stores' tiers and the rates in as rows), so tens of thousands of store × item × month sums
+never travel to Python.
 """
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
+from datetime import date
 from typing import Any
 
-from sqlalchemy import BigInteger, cast, func, select
-from sqlalchemy.sql import ColumnElement
+from sqlalchemy import (
+    BigInteger,
+    Date,
+    String,
+    bindparam,
+    cast,
+    column,
+    func,
+    select,
+    type_coerce,
+    union_all,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.sql import ColumnElement, FromClause, Select
+from sqlalchemy.types import TypeEngine
 
 from radiant_ext.reports.context import ReportContext
 from radiant_ext.reports.contract_rollups import (
@@ -25,11 +46,19 @@ from radiant_ext.reports.contract_rollups import (
     contract_state,
     refresh_contracts,
 )
-from radiant_ext.reports.rollup_read import MONTH, PAGE_REFRESH_LIMIT, Span, _span, span_cells
+from radiant_ext.reports.rollup_read import (
+    MONTH,
+    PAGE_REFRESH_LIMIT,
+    Span,
+    _span,
+    blocks,
+    span_cells,
+)
 from radiant_ext.reports.rollups import block_start
 from radiant_ext.store import ContractLive, TicketCache
 
-__all__ = ["contract_span", "live_clause", "live_context", "outage_cells", "penalty_cells"]
+__all__ = ["contract_span", "json_rows", "live_clause", "live_context", "outage_cells",
+           "outage_keys", "penalty_cells"]
 
 
 def _ready(ctx: ReportContext) -> bool:
@@ -102,3 +131,62 @@ def outage_cells(ctx: ReportContext, span: Span) -> dict[tuple[str, str, str], t
     return {(str(month)[:7], store, item): (int(n or 0), int(seconds or 0))
             for month, store, item, n, _, _, seconds in _sums(ctx, "o", span,
                                                               ["month", "k1", "k2"])}
+
+
+def json_rows(ctx: ReportContext, name: str, columns: Sequence[tuple[str, TypeEngine[Any]]],
+              rows: Sequence[Mapping[str, Any]]) -> FromClause:
+    """``rows`` (dicts of ``columns``) as a table the query can join: one JSON parameter
+    (``jsonb_to_recordset`` on PostgreSQL, ``json_each`` on SQLite), however many rows."""
+    payload = bindparam(f"{name}_rows", json.dumps(list(rows), default=str), type_=String)
+    if ctx.session.get_bind().dialect.name == "postgresql":
+        found = func.jsonb_to_recordset(cast(payload, JSONB)).table_valued(
+            *(column(n, t) for n, t in columns)).render_derived(with_types=True)
+        return select(*(found.c[n] for n, _ in columns)).subquery(name)
+    each = func.json_each(payload).table_valued("value")
+    # materialized once: SQLite can then index it for the joins instead of re-reading JSON
+    return select(*(type_coerce(func.json_extract(each.c.value, f"$.{n}"), t).label(n)
+                    for n, t in columns)).cte(name).prefix_with("MATERIALIZED")
+
+
+OUTAGE_KEY_COLUMNS: tuple[tuple[str, TypeEngine[Any]], ...] = (
+    ("month", Date()), ("k1", String()), ("k2", String()), ("tickets", BigInteger()),
+    ("seconds", BigInteger()))
+"""An outage sum per month (its first day), store (``""``: none) and item."""
+
+
+def outage_keys(ctx: ReportContext, span: Span,
+                live: Mapping[tuple[str, str, str], tuple[int, int]]) -> FromClause:
+    """Outages and seconds per local month of creation (its first day), store ``k1`` and item
+    ``k2``: the settled tickets' cells of ``span`` plus ``live`` ((``YYYY-MM``, store, item)
+    → (outages, seconds) of the tickets read from the cache), one row per key.
+
+    A whole month's cells are one per key already; only the edge months' blocks and the
+    months with live outages are summed per key (a sum over every key of the year costs more
+    than the rest of the query).
+    """
+    c = CONTRACT_CELLS.c
+    months, singles = blocks(*span)
+    rows = json_rows(ctx, "live_outages", OUTAGE_KEY_COLUMNS, [
+        {"month": f"{month}-01", "k1": store, "k2": item, "tickets": n, "seconds": seconds}
+        for (month, store, item), (n, seconds) in live.items()])
+    live_months = sorted({date.fromisoformat(f"{month}-01") for month, _, _ in live})
+    summed: list[Select[Any]] = [select(*(rows.c[n] for n, _ in OUTAGE_KEY_COLUMNS))]
+    whole: Select[Any] | None = None
+    if months is not None:
+        in_range = (c.family == "o", c.level == MONTH, c.start >= months[0],
+                    c.start <= months[1])
+        cells = select(c.start.label("month"), c.k1, c.k2, c.tickets, c.seconds)
+        whole = cells.where(*in_range, *([c.start.notin_(live_months)] if live_months else []))
+        if live_months:
+            summed.append(cells.where(*in_range, c.start.in_(live_months)))
+    for level in sorted({lv for lv, _ in singles}):
+        summed.append(select(block_start(c.start, MONTH).label("month"), c.k1, c.k2,
+                             c.tickets, c.seconds).where(
+            c.family == "o", c.level == level,
+            c.start.in_([d for lv, d in singles if lv == level])))
+    parts = union_all(*summed).subquery("outage_parts")
+    grouped = select(parts.c.month, parts.c.k1, parts.c.k2,
+                     cast(func.sum(parts.c.tickets), BigInteger).label("tickets"),
+                     cast(func.sum(parts.c.seconds), BigInteger).label("seconds")
+                     ).group_by(parts.c.month, parts.c.k1, parts.c.k2)
+    return (union_all(grouped, whole) if whole is not None else grouped).subquery("outage_keys")

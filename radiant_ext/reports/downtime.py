@@ -14,7 +14,11 @@ counted and shown as such (``docs/reports.md``, "Downtime cost").
 When the contract roll-ups answer the run (:mod:`radiant_ext.reports.contract_read`), the
 settled tickets' outages and penalty figures come from their cells and only the live tickets
 are read from the cache; the rates are applied to the hours either way, so a changed rate
-needs no rebuild.
+needs no rebuild. There the pages price in the query (:func:`_priced`): each store × item ×
+month sum gets its cost to the cent by the store's tier and the item's rate — joined as rows,
+the same rounding as :func:`~radiant_ext.reports.outage.outage_cost` — and only the month
+totals (``downtime``) or the dearest rows the page shows (``downtime-detail``) come back. The
+exports, and a run the roll-ups do not answer, price every row in Python.
 """
 
 from __future__ import annotations
@@ -22,21 +26,44 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import case, func, select
-from sqlalchemy.sql import ColumnElement
+from sqlalchemy import (
+    BigInteger,
+    String,
+    and_,
+    case,
+    cast,
+    func,
+    literal,
+    null,
+    select,
+    true,
+)
+from sqlalchemy.sql import ColumnElement, FromClause, Subquery
 
-from radiant_ext.reports.context import ReportContext, store_key
+from radiant_ext.plugins.stores import DEFAULT_TIER
+from radiant_ext.reports.context import ItemDirectory, ReportContext, store_key
 from radiant_ext.reports.contract_read import (
     contract_span,
+    json_rows,
     live_clause,
     live_context,
     outage_cells,
+    outage_keys,
     penalty_cells,
 )
 from radiant_ext.reports.i18n import W_
 from radiant_ext.reports.model import Chart, Column, Note, ReportTable
-from radiant_ext.reports.outage import outage_cost, outage_seconds
+from radiant_ext.reports.outage import (
+    OutageRates,
+    cents_in_sql,
+    micro_hours_in_sql,
+    outage_cost,
+    outage_seconds,
+    priced_seconds_limit,
+    rate_units,
+)
 from radiant_ext.reports.page_rows import page_limit
 from radiant_ext.reports.penalties import month_penalties
 from radiant_ext.reports.rollup_read import Span
@@ -117,6 +144,60 @@ def _cache_outages(ctx: ReportContext, *extra: ColumnElement[bool]
     return found
 
 
+def _live_outages(ctx: ReportContext) -> dict[Key, tuple[int, int]]:
+    """(outages, seconds) per key of the tickets the contract roll-ups leave to the cache."""
+    return {key: (o.tickets, o.seconds)
+            for key, o in _cache_outages(live_context(ctx), live_clause()).items()}
+
+
+def _rate_rows(rates: OutageRates) -> tuple[int, list[tuple[str, str, int]]]:
+    """The decimals of the finest rate, and every (item, tier, rate in units of them)."""
+    prices = [(item, tier, rate) for item, cost in sorted(rates.costs.items())
+              for tier, rate in sorted(cost.per_hour.items())]
+    scale = max((-int(rate.as_tuple().exponent) for _, _, rate in prices), default=0)
+    scale = max(scale, 0)
+    return scale, [(item, tier, rate_units(rate, scale)) for item, tier, rate in prices]
+
+
+def _priced(ctx: ReportContext, keys: FromClause) -> Subquery:
+    """Per month, store and item (``keys``: :func:`~.contract_read.outage_keys`): ``tier``,
+    ``tickets``, ``seconds``, ``cents`` (``NULL``: no rate) and ``unpriced`` (1: a rate, but
+    too many seconds to price in the query — :func:`~.outage.priced_seconds_limit` — or an
+    item without a cost, which the roll-ups built for these settings never hold)."""
+    rates = ctx.directory.outage
+    # only the stores of another tier than a company the directory does not know
+    tiered = [{"store": sid, "tier": info.tier} for sid, info in sorted(rates.stores.items())
+              if info.tier != DEFAULT_TIER]
+    scale, rate_rows = _rate_rows(rates)
+    prices = json_rows(ctx, "tier_rates", (("item", String()), ("tier", String()),
+                                           ("units", BigInteger())),
+                       [{"item": i, "tier": t, "units": u} for i, t, u in rate_rows])
+    # a company the directory does not know has the default tier; no store, no tier
+    joined: FromClause = keys
+    known: ColumnElement[Any] = literal(DEFAULT_TIER)
+    if tiered:
+        tiers = json_rows(ctx, "store_tiers", (("store", String()), ("tier", String())), tiered)
+        joined = keys.outerjoin(tiers, tiers.c.store == keys.c.k1)
+        known = func.coalesce(tiers.c.tier, DEFAULT_TIER)
+    tier = case((keys.c.k1 == "", null()), else_=known)
+    limit = priced_seconds_limit(max((u for _, _, u in rate_rows), default=1))
+    inner = select(
+        keys.c.month, keys.c.k1, keys.c.k2, tier.label("tier"), keys.c.tickets,
+        keys.c.seconds, prices.c.units,
+        case((keys.c.seconds <= limit, prices.c.units * micro_hours_in_sql(keys.c.seconds)))
+        .label("product"),
+    ).select_from(joined.outerjoin(prices, and_(prices.c.item == keys.c.k2,
+                                                 prices.c.tier == tier)))
+    # OFFSET 0 keeps each layer a subquery of its own: the product and the cents are
+    # computed once per row, not again wherever the outer query names them
+    sized = inner.offset(0).subquery("sized")
+    unpriced = case((and_(sized.c.units.is_not(None), sized.c.product.is_(None)), 1),
+                    (sized.c.k2.notin_(sorted(rates.costs)), 1), else_=0)
+    return select(sized.c.month, sized.c.k1, sized.c.k2, sized.c.tier, sized.c.tickets,
+                  sized.c.seconds, cents_in_sql(sized.c.product, scale).label("cents"),
+                  unpriced.label("unpriced")).offset(0).subquery("priced")
+
+
 def _hours(value: float) -> float:
     return round(value, 1)
 
@@ -142,17 +223,24 @@ def _dearest_first(row: tuple[object, ...]) -> tuple[str, Decimal, str, str]:
             str(row[4]))
 
 
+def _detail_row(d: ItemDirectory, key: Key, o: Outages) -> tuple[object, ...]:
+    """One store × item × month row, its cost to the cent."""
+    month, store, item = key
+    rate, currency = d.outage.rate(item, store or None)
+    return (month, store, d.store_name(store or None), d.outage.tier(store or None) or "",
+            item, d.item_title(item), o.tickets, _hours(o.hours), rate,
+            outage_cost(o.hours, rate), currency)
+
+
 def downtime_by_store_and_item(ctx: ReportContext) -> ReportTable:
     """Outage hours and their cost per month, store and catalog item, dearest first."""
-    rates, d = ctx.directory.outage, ctx.directory
-    rows: list[tuple[object, ...]] = []
-    for (month, store, item), o in outages(ctx, contract_span(ctx)).items():
-        rate, currency = rates.rate(item, store or None)
-        rows.append((month, store, d.store_name(store or None), rates.tier(store or None) or "",
-                     item, d.item_title(item), o.tickets, _hours(o.hours), rate,
-                     outage_cost(o.hours, rate), currency))
-    total, limit = len(rows), page_limit(PAGE_ROWS)
-    if limit is not None and total > limit:  # the dearest rows, shown in the page's order
+    span, limit = contract_span(ctx), page_limit(PAGE_ROWS)
+    found = (_dearest(ctx, span, limit) if span is not None and limit is not None
+             and ctx.directory.outage.costs else None)
+    keyed, total = found if found is not None else (outages(ctx, span), None)
+    rows = [_detail_row(ctx.directory, key, o) for key, o in keyed.items()]
+    total = len(rows) if total is None else total
+    if limit is not None and len(rows) > limit:  # the dearest rows, shown in the page's order
         rows = sorted(rows, key=_cost_first)[:limit]
     rows.sort(key=_dearest_first)
     table = ReportTable("downtime-detail", W_("Downtime cost per store and item"),
@@ -164,6 +252,49 @@ def downtime_by_store_and_item(ctx: ReportContext) -> ReportTable:
             "Narrow the filter, or export the report to get every row."),
             {"shown": len(rows), "more": total - len(rows)}))
     return table
+
+
+TIE_SECONDS = 400
+"""More than a tenth of an hour: rows of one cost whose seconds differ by more never share
+the rounded hours the page orders equal costs by."""
+
+
+def _dearest(ctx: ReportContext, span: Span, limit: int
+             ) -> tuple[dict[Key, Outages], int] | None:
+    """The keys that can be among the ``limit`` dearest (:func:`_cost_first`), and how many
+    keys there are, priced in the query; ``None`` when a sum is too large to price there.
+
+    The query orders by cost and seconds; the page orders equal costs by the hours rounded to
+    a tenth, then month, store and item. So beside the first ``limit`` rows it takes every row
+    of the last one's cost within :data:`TIE_SECONDS` of its seconds, and the rows are ordered
+    exactly in Python.
+    """
+    keys = outage_keys(ctx, span, _live_outages(ctx))
+    p = _priced(ctx, keys)
+    # too large to price first: one look at the first row tells
+    stmt = select(p.c.month, p.c.k1, p.c.k2, p.c.tickets, p.c.seconds, p.c.cents,
+                  p.c.unpriced).order_by(p.c.unpriced.desc(), p.c.cents.desc().nulls_last(),
+                                         p.c.seconds.desc())
+    fetch = limit + 50
+    while True:
+        rows = ctx.session.execute(stmt.limit(fetch)).all()
+        if rows and rows[0].unpriced:
+            return None
+        if len(rows) < fetch or _past_ties(rows[limit - 1], rows[-1]):
+            break
+        fetch *= 4
+    keyed = {(str(r.month)[:7], r.k1, r.k2): Outages(int(r.tickets), int(r.seconds))
+             for r in rows}
+    if len(rows) < fetch:
+        return keyed, len(rows)
+    return keyed, int(ctx.session.scalar(select(func.count()).select_from(keys)) or 0)
+
+
+def _past_ties(boundary: Any, last: Any) -> bool:
+    """Whether ``last`` (fetched after ``boundary``) is below every row that could tie with
+    ``boundary`` in the page's order."""
+    return bool(last.cents != boundary.cents
+                or last.seconds < boundary.seconds - TIE_SECONDS)
 
 
 def _cost_first(row: tuple[object, ...]) -> tuple[Decimal, float, str, str, str]:
@@ -196,23 +327,71 @@ class _Month:
 
 def _month_totals(ctx: ReportContext) -> dict[tuple[str, str], _Month]:
     """(month, currency) → the month's outages, their cost and its contract penalties."""
-    rates = ctx.directory.outage
-    totals: dict[tuple[str, str], _Month] = defaultdict(_Month)
     span = contract_span(ctx)
-    for (month, store, item), o in outages(ctx, span).items():
-        rate, currency = rates.rate(item, store or None)
-        total = totals[(month, currency)]
-        total.tickets += o.tickets
-        total.seconds += o.seconds
-        cost = outage_cost(o.hours, rate)
-        if cost is None:
-            total.unpriced += o.seconds
-        else:
-            total.cost += cost
+    totals = (_priced_month_totals(ctx, span) if span is not None and ctx.directory.outage.costs
+              else None)
+    if totals is None:
+        totals = _row_month_totals(ctx, span)
     cells = penalty_cells(ctx, span) if span is not None else None
     for rule in ctx.settings.penalties:
         for m in month_penalties(ctx, rule, None if cells is None else cells.get(rule.id, {})):
             totals[(m.month, rule.currency)].penalties += m.penalty
+    return totals
+
+
+def _row_month_totals(ctx: ReportContext, span: Span | None
+                      ) -> defaultdict[tuple[str, str], _Month]:
+    """The month totals of every store × item × month row, each priced in Python."""
+    rates = ctx.directory.outage
+    totals: defaultdict[tuple[str, str], _Month] = defaultdict(_Month)
+    for (month, store, item), o in outages(ctx, span).items():
+        rate, currency = rates.rate(item, store or None)
+        _add(totals[(month, currency)], o.tickets, o.seconds,
+             outage_cost(o.hours, rate))
+    return totals
+
+
+def _add(total: _Month, tickets: int, seconds: int, cost: Decimal | None) -> None:
+    total.tickets += tickets
+    total.seconds += seconds
+    if cost is None:
+        total.unpriced += seconds
+    else:
+        total.cost += cost
+
+
+def _priced_month_totals(ctx: ReportContext, span: Span
+                         ) -> defaultdict[tuple[str, str], _Month] | None:
+    """The month totals summed per month in the query, each store × item × month priced
+    there; ``None`` when a sum is too large to price there.
+
+    One row per month with the sums of each currency side by side: grouped by the month
+    alone, PostgreSQL hashes the forty thousand priced rows instead of sorting them.
+    """
+    rates, p = ctx.directory.outage, _priced(ctx, outage_keys(ctx, span, _live_outages(ctx)))
+    items: dict[str, list[str]] = defaultdict(list)
+    for item, cost in sorted(rates.costs.items()):
+        items[cost.currency].append(item)
+    currencies = sorted(items)
+    columns: list[ColumnElement[Any]] = [p.c.month, cast(func.sum(p.c.unpriced), BigInteger)]
+    for currency in currencies:
+        ours = p.c.k2.in_(items[currency]) if len(items) > 1 else true()
+        priced = and_(ours, p.c.cents.is_not(None))
+        columns.extend(cast(func.sum(case((condition, value), else_=0)), BigInteger)
+                       for condition, value in (
+                           (ours, 1), (priced, 1), (ours, p.c.tickets), (ours, p.c.seconds),
+                           (and_(ours, p.c.cents.is_(None)), p.c.seconds), (priced, p.c.cents)))
+    totals: defaultdict[tuple[str, str], _Month] = defaultdict(_Month)
+    for month, unpriced, *sums in ctx.session.execute(select(*columns).group_by(p.c.month)):
+        if unpriced:
+            return None
+        for i, currency in enumerate(currencies):
+            keys, priced_keys, tickets, seconds, no_cost, cents = map(int, sums[6 * i:6 * i + 6])
+            if keys:
+                total = totals[(str(month)[:7], currency)]
+                total.tickets, total.seconds, total.unpriced = tickets, seconds, no_cost
+                if priced_keys:  # to the cent, as the sum of the rows' costs
+                    total.cost = Decimal(cents).scaleb(-2)
     return totals
 
 

@@ -25,14 +25,21 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy import ColumnElement, case
+
 from radiant_ext.plugins.calendar import BusinessCalendar
 from radiant_ext.plugins.catalog import DeadlinePolicy, DowntimeCost
 from radiant_ext.plugins.models import StoreInfo
 from radiant_ext.plugins.stores import DEFAULT_TIER
 
-__all__ = ["OutageRates", "outage_cost", "outage_seconds"]
+__all__ = ["OutageRates", "cents_in_sql", "micro_hours_in_sql", "outage_cost",
+           "outage_seconds", "priced_seconds_limit", "rate_units"]
 
 CENT = Decimal("0.01")
+PRICED_SECONDS_LIMIT = 10**12
+"""The most outage seconds of one store × item × month the query prices (31,700 years); a
+sum beyond it, or one whose cents would leave 64-bit integers, is priced in Python instead."""
+_INT64 = 2**63 - 1
 
 
 def outage_cost(hours: float, rate: Decimal | None) -> Decimal | None:
@@ -40,6 +47,36 @@ def outage_cost(hours: float, rate: Decimal | None) -> Decimal | None:
     if rate is None:
         return None
     return (rate * Decimal(repr(round(hours, 6)))).quantize(CENT)
+
+
+def rate_units(rate: Decimal, scale: int) -> int:
+    """``rate`` in units of ``10**-scale`` (exact for a rate of at most ``scale`` decimals)."""
+    return int(rate.scaleb(scale))
+
+
+def priced_seconds_limit(most_units: int) -> int:
+    """The most seconds :func:`cents_in_sql` prices with rates of at most ``most_units``:
+    ``units × millionths of an hour`` stays within a 64-bit integer (a millionth of an hour
+    is at most 278 per second)."""
+    return min(PRICED_SECONDS_LIMIT, _INT64 // (278 * max(most_units, 1)))
+
+
+def micro_hours_in_sql(seconds: ColumnElement[int]) -> ColumnElement[int]:
+    """``seconds`` / 3600 rounded to six decimals, in millionths of an hour, in integers:
+    ``round(seconds × 2500 / 9)`` (a ninth is never a half, so no tie; equal to
+    :func:`outage_cost`'s ``round(hours, 6)`` up to :data:`PRICED_SECONDS_LIMIT`)."""
+    return (seconds * 2500 + 4) // 9
+
+
+def cents_in_sql(product: ColumnElement[int], scale: int) -> ColumnElement[int]:
+    """Whole cents of ``product`` = rate units (:func:`rate_units`) × millionths of an hour,
+    rounded half to even as :func:`outage_cost` quantizes (``product`` is never negative)."""
+    divisor = 10 ** (4 + scale)
+    whole: ColumnElement[int] = product // divisor
+    rest: ColumnElement[int] = product % divisor
+    up: ColumnElement[int] = case((rest * 2 > divisor, 1), (rest * 2 == divisor, whole % 2),
+                                  else_=0)
+    return whole + up
 
 
 def outage_seconds(rates: OutageRates, item: str, store: str | None, start: datetime,

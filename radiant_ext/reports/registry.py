@@ -68,7 +68,8 @@ REPORTS: dict[str, ReportSpec] = {spec.name: spec for spec in (
                W_("Open tickets per item and workflow step: waiting on whom, for how long, "
                   "past the step's limits."), steps_now, item_filter=True),
     ReportSpec("time-per-step", W_("Time per workflow step"),
-               W_("How long the open tickets have been in their current workflow step."),
+               W_("How long tickets spent in each workflow step: the stays that ended in "
+                  "the period, and the open tickets' current step so far."),
                time_per_step, item_filter=True),
     ReportSpec("sla-items", W_("SLA per item"),
                W_("Deadlines met and missed per catalog item."),

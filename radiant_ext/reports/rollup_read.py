@@ -31,7 +31,7 @@ from radiant_ext.reports.pair_prefix import (
     top_month,
 )
 from radiant_ext.reports.rollups import CELLS, refresh, rollup_state
-from radiant_ext.store import ReportLive, TicketCache
+from radiant_ext.store import ReportKey, ReportLive
 from radiant_ext.store.rollups import HIST_BUCKETS
 
 __all__ = ["blocks", "cell_sums", "day_counts", "live", "month_sums", "open_listed",
@@ -289,15 +289,13 @@ def present_keys(ctx: ReportContext, cube: str) -> set[str] | None:
 
 
 def _present(ctx: ReportContext) -> dict[str, set[str]]:
-    """The item and store keys of the month cells and of the live tickets."""
-    c, t = CELLS.c, TicketCache
+    """The item and store keys with month cells (``report_key``) and of the live tickets
+    (``report_live``): a few hundred rows, whatever the number of tickets."""
     found: dict[str, set[str | None]] = {"item": set(), "store": set()}
-    for cube, key in ctx.session.execute(select(c.cube, c.key).where(
-            c.cube.in_(tuple(found)), c.level == MONTH).distinct()):
+    for cube, key in ctx.session.execute(select(ReportKey.cube, ReportKey.key)):
         found[cube].add(key)
     for item, store in ctx.session.execute(
-            select(t.category, func.coalesce(t.store, t.customer_id))
-            .where(t.ticket_id.in_(select(ReportLive.ticket_id)))):
+            select(ReportLive.item, ReportLive.store).distinct()):
         found["item"].add(item)
         found["store"].add(store)
     return {cube: {str(k) for k in keys if k} for cube, keys in found.items()}

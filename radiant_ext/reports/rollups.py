@@ -48,6 +48,7 @@ from radiant_ext.store import (
     ReportCell,
     ReportContribution,
     ReportDirty,
+    ReportKey,
     ReportLive,
     ReportRollupState,
     SatisfactionRating,
@@ -81,6 +82,9 @@ _T = TicketCache
 CELLS = cast(Table, ReportCell.__table__)
 CONTRIBUTIONS = cast(Table, ReportContribution.__table__)
 LIVE = cast(Table, ReportLive.__table__)
+KEYS = cast(Table, ReportKey.__table__)
+KEY_CUBES = ("item", "store")
+"""The cubes whose keys with month cells ``report_key`` lists (the page choices')."""
 SOURCE = (_T.ticket_id, _T.state_type, _T.store, _T.customer_id, _T.category, _T.owner,
           _T.created, _T.closed, _T.first_response_at, _T.first_response_minutes,
           _T.solution_minutes, _T.first_response_deadline, _T.promised_deadline,
@@ -258,21 +262,63 @@ def _apply(conn: Connection, ids: list[int], zone: ZoneInfo, as_of: datetime) ->
     """Replace the contributions of tickets ``ids`` by their current ones, cells included."""
     deltas: dict[tuple[str, int, date, str], dict[str, int]] = defaultdict(dict)
     replace_contributions(conn, ids, (CONTRIBUTIONS, LIVE), source(), _one(zone, as_of),
-                          lambda c, sign: _add_cells(deltas, c, sign))
+                          lambda c, sign: _add_cells(deltas, c, sign), _live_row)
     _upsert_cells(conn, deltas)
+    _keep_keys(conn, deltas)
     month = len(LEVEL_COLUMNS) - 1
     apply_months(conn, {(key, start): values.get("tickets", 0)
                         for (cube, level, start, key), values in deltas.items()
                         if cube == PAIR_CUBE and level == month})
 
 
+def _live_row(row: Any) -> dict[str, Any]:
+    """A live ticket's ``report_live`` row: its id, item and store (as its cells would key
+    them)."""
+    return {"ticket_id": row.ticket_id, "item": row.category or "",
+            "store": (row.store if row.store is not None else row.customer_id) or ""}
+
+
+def _ticket_only(row: Any) -> dict[str, Any]:
+    return {"ticket_id": row.ticket_id}
+
+
+def _keep_keys(conn: Connection, deltas: dict[tuple[str, int, date, str], dict[str, int]]
+               ) -> None:
+    """Keep ``report_key`` with the month cells ``deltas`` changed: a key gaining tickets is
+    listed, a key losing them is dropped once it has no month cell left."""
+    month = len(LEVEL_COLUMNS) - 1
+    added: set[tuple[str, str]] = set()
+    lost: set[tuple[str, str]] = set()
+    for (cube, level, _start, key), values in deltas.items():
+        if cube in KEY_CUBES and level == month and values.get("tickets"):
+            (added if values["tickets"] > 0 else lost).add((cube, key))
+    if added:
+        dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+        conn.execute(dialect.insert(KEYS).on_conflict_do_nothing(),
+                     [{"cube": cube, "key": key} for cube, key in sorted(added)])
+    c = CELLS.c
+    for cube, key in sorted(lost - added):
+        if conn.scalar(select(c.key).where(c.cube == cube, c.level == month, c.key == key)
+                       .limit(1)) is None:
+            conn.execute(delete(KEYS).where(KEYS.c.cube == cube, KEYS.c.key == key))
+
+
+def _keys_from_cells(conn: Connection) -> None:
+    """``report_key`` anew from the month cells (after a rebuild)."""
+    c = CELLS.c
+    conn.execute(delete(KEYS))
+    conn.execute(insert(KEYS).from_select(["cube", "key"], select(c.cube, c.key).where(
+        c.cube.in_(KEY_CUBES), c.level == len(LEVEL_COLUMNS) - 1).distinct()))
+
+
 def replace_contributions(conn: Connection, ids: Sequence[int], tables: tuple[Table, Table],
                           stmt: Rows, contribute: Contribute,
-                          add: Callable[[dict[str, Any], int], None]) -> None:
+                          add: Callable[[dict[str, Any], int], None],
+                          live_row: Callable[[Any], dict[str, Any]] = _ticket_only) -> None:
     """For tickets ``ids``: ``add`` each stored contribution with sign -1, read the cache rows
     (``stmt``, restricted to the ids), ``add`` each current contribution with +1, and store
-    them in place of the old ones (``tables``: contributions, live ids); ``contribute`` gives
-    a row's contributions, ``None`` for a live ticket."""
+    them in place of the old ones (``tables``: contributions, live rows made by
+    ``live_row``); ``contribute`` gives a row's contributions, ``None`` for a live ticket."""
     contrib, live = tables
     for chunk in _chunks(ids):
         for old in conn.execute(select(contrib).where(contrib.c.ticket_id.in_(chunk))):
@@ -281,7 +327,7 @@ def replace_contributions(conn: Connection, ids: Sequence[int], tables: tuple[Ta
         for row in conn.execute(stmt.where(_T.ticket_id.in_(chunk))):
             found = contribute(row)
             if found is None:
-                still_live.append({"ticket_id": row.ticket_id})
+                still_live.append(live_row(row))
                 continue
             for c in found:
                 new.append(c)
@@ -294,10 +340,11 @@ def replace_contributions(conn: Connection, ids: Sequence[int], tables: tuple[Ta
             conn.execute(insert(live), still_live)
 
 
-def every_contribution(conn: Connection, stmt: Rows, contribute: Contribute
+def every_contribution(conn: Connection, stmt: Rows, contribute: Contribute,
+                       live_row: Callable[[Any], dict[str, Any]] = _ticket_only
                        ) -> Iterable[tuple[int, list[dict[str, Any]], list[dict[str, Any]]]]:
-    """Every cache row of ``stmt`` as (rows read, contributions, live ids), a batch at a
-    time (for :func:`start_over`)."""
+    """Every cache row of ``stmt`` as (rows read, contributions, live rows made by
+    ``live_row``), a batch at a time (for :func:`start_over`)."""
     result = conn.execute(stmt.execution_options(yield_per=10 * BATCH))
     for rows in result.partitions():
         settled: list[dict[str, Any]] = []
@@ -305,7 +352,7 @@ def every_contribution(conn: Connection, stmt: Rows, contribute: Contribute
         for row in rows:
             found = contribute(row)
             if found is None:
-                live.append({"ticket_id": row.ticket_id})
+                live.append(live_row(row))
             else:
                 settled.extend(found)
         yield len(rows), settled, live
@@ -460,8 +507,9 @@ def rebuild(conn: Connection, zone: ZoneInfo, now: datetime) -> RefreshResult:
     started = time.perf_counter()
     count = start_over(conn, ReportDirty, lambda: _lock(conn),
                        (ReportCell, ReportContribution, ReportLive),
-                       every_contribution(conn, source(), _one(zone, now)))
+                       every_contribution(conn, source(), _one(zone, now), _live_row))
     _cells_from_contributions(conn)
+    _keys_from_cells(conn)
     build_prefix(conn)
     conn.execute(update(ReportRollupState).where(ReportRollupState.id == 1).values(
         time_zone=zone.key, as_of=now, built_at=datetime.now(UTC), version=VERSION))

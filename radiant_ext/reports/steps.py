@@ -1,6 +1,6 @@
-"""Workflow steps now: the open tickets per item and step, and how long they have been there.
+"""Workflow steps: the open tickets per item and step now, and the time spent per step.
 
-Both pages read only the open tickets, through the ticket cache's ``state_type`` index
+``steps-now`` reads only the open tickets, through the ticket cache's ``state_type`` index
 (:data:`OPEN_STATE_TYPES`), never the closed ones: a million tickets with a few thousand open
 cost a few thousand rows. Each ticket counts under the step of its item's workflow
 (:meth:`~.context.ItemDirectory.workflow_of`) that holds its Znuny state; a state the
@@ -10,8 +10,9 @@ the step's ``remind_after`` / ``escalate_after`` are counted in business hours o
 calendar (the store's, for an item counted in store hours), as the deadline watch counts them,
 when the catalogs are at hand, else in wall-clock hours (a note says which).
 
-The store keeps no log of step entries, so the time spent in steps a ticket has left (and
-every step of a closed ticket) is not known: ``time-per-step`` shows the current steps only.
+``time-per-step`` adds the steps tickets have left: the step log (``step_entry``, kept by
+the ticket pull, the outbox, the workflow guard and the state-update webhook) gives each
+stay's entry and exit; the stays that ended in the period count, by the ``left_at`` index.
 See ``docs/reports.md``, "Workflow steps".
 """
 
@@ -23,18 +24,18 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import ColumnElement, Select, select
 
 from radiant_ext.reports.context import ReportContext
 from radiant_ext.reports.i18n import W_
 from radiant_ext.reports.model import Chart, Column, Note, ReportTable
-from radiant_ext.store import TicketCache
+from radiant_ext.reports.rollup_read import open_listed
+from radiant_ext.store import ReportLive, StepEntry, TicketCache
+from radiant_ext.store.step_log import OPEN_STATE_TYPES
 
-__all__ = ["OPEN_STATE_TYPES", "StepGroup", "open_query", "open_steps", "steps_now",
+__all__ = ["OPEN_STATE_TYPES", "StepGroup", "open_items", "open_query", "open_steps", "steps_now",
            "time_per_step"]
 
-OPEN_STATE_TYPES = ("new", "open", "pending reminder", "pending auto")
-"""Znuny's state types of an open ticket (the others are closed, removed and merged)."""
 
 Calendar = Callable[[str, str | None], Any]
 
@@ -97,7 +98,26 @@ def open_query(ctx: ReportContext) -> Select[str | None, str, datetime | None, s
     t = TicketCache
     wide = replace(ctx, filter=replace(ctx.filter, department=None, start=None, end=None))
     return select(t.category, t.state, t.state_since, t.store).where(
-        t.state_type.in_(OPEN_STATE_TYPES), *wide.where(created=False))
+        *_open(ctx), *wide.where(created=False))
+
+
+def _open(ctx: ReportContext) -> list[ColumnElement[bool]]:
+    """The open tickets' condition; with the roll-ups current, the tickets ``report_live``
+    lists (every open ticket is) are read by its ids: SQLite's statistics of a cache of
+    mostly closed tickets and few state types make the ``state_type`` condition look like
+    half the table, and it scanned a million rows (2 s) instead of the thousand open."""
+    t = TicketCache
+    found: list[ColumnElement[bool]] = [t.state_type.in_(OPEN_STATE_TYPES)]
+    if open_listed(ctx):
+        found.append(t.ticket_id.in_(select(ReportLive.ticket_id)))
+    return found
+
+
+def open_items(ctx: ReportContext) -> set[str]:
+    """The catalog items of the open tickets (the item choices of the pages of open
+    tickets)."""
+    return {c for c in ctx.session.scalars(
+        select(TicketCache.category).where(*_open(ctx)).distinct()) if c}
 
 
 class _BusinessHours:
@@ -262,28 +282,113 @@ def _nearest(values: list[float], percent: int) -> float | None:
     return ordered[max(-(-len(ordered) * percent // 100) - 1, 0)]
 
 
+BUSINESS_ROWS = 20_000
+"""The most stays left in the period whose business hours ``time-per-step`` works out (one
+walk of the item's calendar each); above, the business median is left empty and a note says
+why."""
+
+
+@dataclass
+class LeftStays:
+    """The stays in one item's step that ended in the period: their lengths."""
+
+    hours: list[float] = field(default_factory=list)
+    business: list[float] = field(default_factory=list)
+
+
+def left_query(ctx: ReportContext) -> Select[str, str, datetime, datetime | None, str | None]:
+    """``(item, state, entered_at, left_at, RadiantStore)`` of the step log's stays that
+    ended in the filter's period, of its store and company (department and item applied as in
+    :func:`_open_rows`, the item also here)."""
+    e, f = StepEntry, ctx.filter
+    wide = replace(ctx, filter=replace(f, department=None, start=None, end=None))
+    query = select(e.item, e.state, e.entered_at, e.left_at, TicketCache.store).join(
+        TicketCache, TicketCache.ticket_id == e.ticket_id).where(
+        e.left_at.is_not(None), *wide.where(created=False))
+    if f.start is not None:
+        query = query.where(e.left_at >= f.start)
+    if f.end is not None:
+        query = query.where(e.left_at < f.end)
+    if f.item is not None:
+        query = query.where(e.item == f.item)
+    return query
+
+
+def left_stays(ctx: ReportContext) -> tuple[dict[tuple[str, str], LeftStays], bool]:
+    """The stays left in the period per ``(item, state)``, and whether their business hours
+    were worked out (the catalogs at hand and at most :data:`BUSINESS_ROWS` stays)."""
+    rows = [r for r in ctx.session.execute(left_query(ctx))
+            if ctx.filter.department is None
+            or ctx.directory.department_of(r.item) == ctx.filter.department]
+    calendars = _calendars(ctx) if len(rows) <= BUSINESS_ROWS else None
+    found: dict[tuple[str, str], LeftStays] = {}
+    for item, state, entered, left, store in rows:
+        left = left or entered  # never empty: the query reads the stays that ended
+        stays = found.setdefault((item, state), LeftStays())
+        stays.hours.append(max(left - entered, timedelta(0)).total_seconds() / 3600)
+        calendar = calendars(item, store) if calendars else None
+        if calendar is not None:
+            stays.business.append(
+                calendar.between(entered, max(left, entered)).total_seconds() / 3600)
+    return found, calendars is not None
+
+
+def _median(values: list[float]) -> float | None:
+    return _round(statistics.median(values)) if values else None
+
+
 def time_per_step(ctx: ReportContext) -> ReportTable:
-    """The time the open tickets have spent in their current step so far, per item and step:
-    median, 90th percentile and longest in wall-clock hours, median in business hours."""
+    """Per item and step: the stays that ended in the period (how many, median, 90th
+    percentile and longest in wall-clock hours, median in business hours), and the open
+    tickets in the step now with the median time so far."""
     groups, business = open_steps(ctx)
-    rows = [(*_head(ctx, g), g.tickets,
-             _round(statistics.median(g.hours)) if g.hours else None,
-             _round(_nearest(g.hours, 90)), _round(max(g.hours)) if g.hours else None,
-             _round(statistics.median(g.business)) if g.business else None)
-            for g in groups]
+    left, worked_out = left_stays(ctx)
+    keyed = {(g.category, g.state): g for g in groups}
+    for category, state in left:
+        if (category, state) not in keyed:
+            keyed[(category, state)] = _group_for(ctx, keyed, category, state)
+    ordered = sorted(keyed.values(), key=lambda g: (
+        ctx.directory.item_title(g.category).casefold(), g.category, g.order, g.state))
+    rows = []
+    for g in ordered:
+        stays = left.get((g.category, g.state), LeftStays())
+        rows.append((*_head(ctx, g), len(stays.hours), _median(stays.hours),
+                     _round(_nearest(stays.hours, 90)),
+                     _round(max(stays.hours)) if stays.hours else None,
+                     _median(stays.business), g.tickets, _median(g.hours)))
     columns = (*HEAD,
-               Column("tickets", W_("Tickets now"), "int"),
+               Column("left", W_("Left the step in the period"), "int"),
                Column("median_hours", W_("Median in step (hours)"), "number"),
                Column("p90_hours", W_("90% within (hours)"), "number"),
                Column("longest_hours", W_("Longest in step (hours)"), "number"),
                Column("median_business_hours", W_("Median in step (business hours)"),
+                      "number"),
+               Column("tickets", W_("Tickets now"), "int"),
+               Column("now_median_hours", W_("Median so far, tickets now (hours)"),
                       "number"))
+    return ReportTable("time-per-step", W_("Time spent per workflow step"), columns, rows,
+                       Chart("hbar", "step", ("median_hours",), detail="item_title"),
+                       _time_notes(ctx, ordered, business, worked_out, bool(left)))
+
+
+def _time_notes(ctx: ReportContext, groups: list[StepGroup], business: bool,
+                worked_out: bool, any_left: bool) -> list[str | Note]:
     notes: list[str | Note] = [
-        W_("Only the current step of each open ticket is counted: the store keeps no log of "
-           "the steps a ticket has left, so time spent in earlier steps and by closed "
-           "tickets is not shown."), *_unlisted(groups), _period_note(ctx)]
+        W_("A stay counts when the ticket left the step in the period (to another step or "
+           "closed); the step log starts when the store first saw the ticket, so a ticket "
+           "first seen in a step counts from its last change in Znuny."),
+        *_unlisted(groups), _now_note(ctx)]
     if not business:
         notes.insert(1, W_("The catalogs could not be read: no business hours are shown."))
-    return ReportTable("time-per-step", W_("Time in the current workflow step"), columns,
-                       rows, Chart("hbar", "step", ("median_hours",), detail="item_title"),
-                       notes)
+    elif any_left and not worked_out:
+        notes.insert(1, Note(W_("More than {limit} stays ended in the period: their median "
+                                "in business hours is not worked out; choose a shorter "
+                                "period or one department."),
+                             {"limit": f"{BUSINESS_ROWS:,}"}))
+    return notes
+
+
+def _now_note(ctx: ReportContext) -> Note:
+    return Note(W_("Tickets now and the median so far count every ticket open at {now}, "
+                   "whenever it was created."),
+                {"now": f"{ctx.zone_now():%Y-%m-%d %H:%M} ({ctx.settings.zone.key})"})

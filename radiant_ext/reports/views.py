@@ -81,14 +81,12 @@ class ReportsState:
 
     def open_items(self, session: Session) -> list[str]:
         """Catalog items to offer on the pages of open tickets: the catalog's and those of the
-        open tickets (read by the ``state_type`` index, never the closed tickets)."""
-        from sqlalchemy import select
+        open tickets (never reading the closed ones: ``reports.steps.open_items``)."""
+        from radiant_ext.reports.context import ReportContext, ReportFilter
+        from radiant_ext.reports.steps import open_items
 
-        from radiant_ext.reports.steps import OPEN_STATE_TYPES
-        from radiant_ext.store import TicketCache
-
-        present = session.scalars(select(TicketCache.category).where(
-            TicketCache.state_type.in_(OPEN_STATE_TYPES)).distinct())
+        present = open_items(ReportContext(session, ReportFilter(), self.settings,
+                                           self.directory, self.clock()))
         return sorted({c for c in present if c} | set(self.directory.items))
 
     def stores(self, session: Session) -> list[str]:

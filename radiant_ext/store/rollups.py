@@ -9,6 +9,8 @@
   exactly that back out (:mod:`radiant_ext.reports.rollups`).
 * ``report_live`` lists the tickets whose figures still depend on the clock (open ones):
   reports read those from ``ticket_cache`` itself.
+* ``report_key`` lists the item and store keys that have month cells, so a page's choices
+  need not read the cells for them.
 * ``report_dirty`` is filled by database triggers on ``ticket_cache`` (insert, delete, and an
   update of a column the roll-ups read) and on ``satisfaction_rating`` (a rating given,
   changed or removed), whoever writes: the pull's bulk insert, the webhook, the outbox, the
@@ -51,6 +53,7 @@ __all__ = [
     "ReportCell",
     "ReportContribution",
     "ReportDirty",
+    "ReportKey",
     "ReportLive",
     "ReportRollupState",
     "WATCHED_COLUMNS",
@@ -161,6 +164,20 @@ class ReportLive(Base):
     __tablename__ = "report_live"
 
     ticket_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    item: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    """Its catalog item and store when it was taken in: the report choices' keys, read
+    without a join to the cache."""
+    store: Mapped[str | None] = mapped_column(String(200), nullable=True)
+
+
+class ReportKey(Base):
+    """A key of the ``item`` or ``store`` cube that has a month cell: the keys of the settled
+    tickets, kept with the cells (a key goes when its last month cell does)."""
+
+    __tablename__ = "report_key"
+
+    cube: Mapped[str] = mapped_column(String(8), primary_key=True)
+    key: Mapped[str] = mapped_column(String(401), primary_key=True)
 
 
 class ReportDirty(Base):

@@ -53,6 +53,15 @@ def test_xlsx_file_opens_and_json_is_scoped_to_a_company(store: Path) -> None:
     assert [r["store"] for r in json.loads(out)["rows"]] == ["store-007"]
 
 
+def test_the_step_reports_take_a_catalog_item(store: Path) -> None:
+    code, _, out = _run("steps-now", "--format", "json", "--item", "it.pos-down")
+    assert code == 0
+    rows = json.loads(out)["rows"]
+    assert [(r["item"], r["state"], r["tickets"]) for r in rows] == [("it.pos-down", "", 3)]
+    code, _, out = _run("time-per-step", "--format", "json", "--item", "it.software-defect")
+    assert code == 0 and json.loads(out)["rows"] == []
+
+
 @pytest.mark.parametrize(("args", "message"), [
     (("items", "--from", "2026-13-01"), "expected a date as YYYY-MM-DD"),
     (("items", "--from", "2026-10-05", "--to", "2026-10-01"), "must not be before --from"),

@@ -28,6 +28,7 @@ from radiant_ext.store import (
     ReportCell,
     ReportContribution,
     ReportDirty,
+    ReportKey,
     ReportLive,
     ReportRollupState,
     SatisfactionRating,
@@ -115,7 +116,7 @@ def filters(draw: st.DrawFn, zone: str) -> ReportFilter:
 def _clear(engine: Engine) -> None:
     with engine.begin() as conn:
         for table in (SatisfactionRating, TicketCache, ReportCell, ReportContribution,
-                      ReportLive, ReportDirty, ReportRollupState):
+                      ReportLive, ReportKey, ReportDirty, ReportRollupState):
             conn.execute(delete(table))
 
 
@@ -211,7 +212,11 @@ def _snapshot(engine: Engine) -> tuple[set[tuple[Any, ...]], ...]:
         cells |= _running_totals(conn)
         contributions = {tuple(r) for r in conn.execute(select(CONTRIBUTIONS))}
         live = {tuple(r) for r in conn.execute(select(LIVE))}
-    return cells, contributions, live
+        keys = {tuple(r) for r in conn.execute(select(ReportKey.cube, ReportKey.key))}
+    # the page choices' keys: exactly the item and store keys with month cells
+    assert keys == {(cell[0], cell[3]) for cell in cells
+                    if len(cell) > 4 and cell[0] in ("item", "store") and cell[1] == 4}
+    return cells, contributions, live, keys
 
 
 @SLOW
@@ -470,3 +475,35 @@ def test_create_all_gives_the_rating_triggers_the_migrations_give(
             assert conn.scalar(select(ReportDirty.ticket_id)) == 7
     finally:
         created.dispose()
+
+
+def test_the_migration_lists_the_keys_of_the_month_cells_and_the_live_tickets_own(
+        tmp_path: Path) -> None:
+    """Roll-ups built before ``report_key``: the migration lists the item and store keys with
+    month cells, and gives each live ticket its item and store from the cache."""
+    from radiant_ext.store import upgrade_database
+    from tests._store_fixtures import store_engine
+
+    with store_engine("sqlite", tmp_path, suite="rollups", migrate=False) as engine:
+        upgrade_database(engine, "0020")
+        cell = {"tickets": 1, "r_met": 0, "r_missed": 0, "s_met": 0, "s_missed": 0}
+        with engine.begin() as conn:
+            conn.execute(insert(CELLS), [
+                cell | {"cube": "item", "level": 4, "start": date(2026, 3, 1),
+                        "key": "it.pos-down"},
+                cell | {"cube": "store", "level": 4, "start": date(2026, 3, 1),
+                        "key": "store-001"},
+                cell | {"cube": "store", "level": 0, "start": date(2026, 3, 2),
+                        "key": "store-002"},  # a day cell alone lists nothing
+                cell | {"cube": "owner", "level": 4, "start": date(2026, 3, 1),
+                        "key": "it-agent"}])
+            conn.execute(insert(TicketCache.__table__).values(
+                ticket_id=7, ticket_number="7", title="t", queue="IT", state="open",
+                state_type="open", priority="3 normal", category="maintenance.hvac",
+                store=None, customer_id="store-009"))
+            conn.execute(text("INSERT INTO report_live (ticket_id) VALUES (7)"))
+        upgrade_database(engine)
+        with engine.connect() as conn:
+            assert set(conn.execute(select(ReportKey.cube, ReportKey.key))) == {
+                ("item", "it.pos-down"), ("store", "store-001")}
+            assert list(conn.execute(select(LIVE))) == [(7, "maintenance.hvac", "store-009")]

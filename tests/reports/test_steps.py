@@ -25,6 +25,7 @@ from radiant_ext.reports.context import ReportContext
 from radiant_ext.reports.i18n import localize
 from radiant_ext.reports.registry import REPORTS
 from radiant_ext.reports.steps import _BusinessHours, open_query
+from radiant_ext.store import StepEntry
 from tests.reports._pages import log_in_agent, plugin_directory, reports_app
 from tests.reports.conftest import DIRECTORY, NOW, MakeTicket
 
@@ -100,7 +101,8 @@ def test_a_state_outside_the_workflow_counts_under_its_name(
         "on hold", 1, 10.0, None, None, None, None)
     times = _run(session, "time-per-step")
     outside = _row(times, DEFECT, "on hold")
-    assert (outside["step"], outside["median_hours"]) == ("on hold", 10.0)
+    assert (outside["step"], outside["now_median_hours"], outside["left"]) == (
+        "on hold", 10.0, 0)
     assert any("under the state's name" in str(n) for n in times.notes)
     only_steps = _run(session, "steps-now", item="it.pos-down")
     assert not any("under the state's name" in str(n) for n in only_steps.notes)
@@ -114,8 +116,11 @@ def test_without_the_catalogs_the_limits_count_wall_hours_and_say_so(
     review = _row(table, DEFECT, "in review")
     assert (review["past_remind"], review["past_escalate"]) == (3, 3)  # 30, 74, 120 h ≥ 16
     assert any("wall-clock hours, not business hours" in str(n) for n in table.notes)
-    times = _row(_run(session, "time-per-step", bare), DEFECT, "in review")
-    assert times["median_business_hours"] is None
+    _log(make_ticket, session)
+    times = _run(session, "time-per-step", bare)
+    review = _row(times, DEFECT, "in review")
+    assert (review["median_hours"], review["median_business_hours"]) == (48.0, None)
+    assert any("no business hours are shown" in str(n) for n in times.notes)
 
 
 def test_department_and_store_filters(session: Session, make_ticket: MakeTicket) -> None:
@@ -144,15 +149,61 @@ def test_item_filter_is_taken_by_the_step_reports_only(session: Session,
         _run(session, "backlog", item=DEFECT)
 
 
-def test_time_per_step_median_p90_longest_and_business_hours(
+def _stay(session: Session, ticket: Any, state: str, entered: Any, left: Any = None,
+          went: str | None = None) -> None:
+    session.add(StepEntry(ticket_id=ticket.ticket_id, item=ticket.category, state=state,
+                          entered_at=entered, left_at=left, next_state=went))
+
+
+def _log(make_ticket: MakeTicket, session: Session) -> None:
+    """Stays in the step log: a defect closed through new → in review → in testing, one in
+    review now after 4 h as new, and one whose stay ended long before the period."""
+    closed = make_ticket(category=DEFECT, state="closed successful", state_type="closed",
+                         state_since=NOW - H, closed=NOW - H)
+    _stay(session, closed, "new", NOW - 52 * H, NOW - 50 * H, "in review")
+    # Saturday 10:00 → Monday 10:00 in Moscow: 48 wall-clock hours, 2 business hours
+    _stay(session, closed, "in review", NOW - 50 * H, NOW - 2 * H, "in testing")
+    _stay(session, closed, "in testing", NOW - 2 * H, NOW - H, "closed successful")
+    moving = make_ticket(category=DEFECT, state="in review", state_since=NOW - 3 * H,
+                         store="store-007", customer_id="store-007")
+    _stay(session, moving, "new", NOW - 7 * H, NOW - 3 * H, "in review")
+    _stay(session, moving, "in review", NOW - 3 * H)
+    old = make_ticket(category=DEFECT, state="closed successful", state_type="closed",
+                      state_since=NOW - 900 * H, closed=NOW - 900 * H)
+    _stay(session, old, "new", NOW - 1000 * H, NOW - 900 * H, "closed successful")
+    session.commit()
+
+
+def test_time_per_step_counts_the_stays_left_in_the_period_and_the_tickets_now(
         session: Session, make_ticket: MakeTicket) -> None:
     _fill(make_ticket, session)
-    table = _run(session, "time-per-step")
+    _log(make_ticket, session)
+    table = _run(session, "time-per-step", start=NOW - 30 * 24 * H, end=NOW)
+    new = _row(table, DEFECT, "new")
+    assert (new["left"], new["median_hours"], new["p90_hours"], new["longest_hours"],
+            new["tickets"], new["now_median_hours"]) == (2, 3.0, 4.0, 4.0, 0, None)
     review = _row(table, DEFECT, "in review")
-    assert (review["tickets"], review["median_hours"], review["p90_hours"],
-            review["longest_hours"], review["median_business_hours"]) == (
-        5, 52.0, 120.0, 120.0, 8.0)  # business hours 3, 4, 12, 30
-    assert any("keeps no log of the steps" in str(n) for n in table.notes)
+    assert (review["left"], review["median_hours"], review["median_business_hours"],
+            review["tickets"], review["now_median_hours"]) == (1, 48.0, 2.0, 6, 30.0)
+    progress = _row(table, DEFECT, "in testing")  # a step only a closed ticket passed
+    assert (progress["step"], progress["left"], progress["median_hours"],
+            progress["tickets"]) == ("In testing", 1, 1.0, 0)
+    everything = _row(_run(session, "time-per-step"), DEFECT, "new")
+    assert (everything["left"], everything["longest_hours"]) == (3, 100.0)  # no period: all
+    store = _run(session, "time-per-step", store="store-007", start=NOW - 30 * 24 * H)
+    assert (_row(store, DEFECT, "new")["left"], _row(store, DEFECT, "in review")["left"]) == (
+        1, 0)
+    assert _run(session, "time-per-step", department="maintenance", start=NOW - 30 * 24 * H
+                ).values("left") == [0]  # maintenance.hvac: a ticket now, nothing left
+
+
+def test_time_per_step_leaves_business_hours_of_too_many_stays_and_says_why(
+        session: Session, make_ticket: MakeTicket, monkeypatch: pytest.MonkeyPatch) -> None:
+    _log(make_ticket, session)
+    monkeypatch.setattr("radiant_ext.reports.steps.BUSINESS_ROWS", 3)
+    table = _run(session, "time-per-step")
+    assert _row(table, DEFECT, "in review")["median_business_hours"] is None
+    assert any("More than 3 stays ended in the period" in str(n) for n in table.notes)
 
 
 def test_titles_labels_and_steps_in_english_and_russian(
@@ -169,7 +220,7 @@ def test_titles_labels_and_steps_in_english_and_russian(
     assert _row(table, DEFECT, "on hold")["step"] == "on hold"
     times = localize(run_report("time-per-step", session, now=NOW,
                                 directory=plugin_directory().localized("ru")), "ru")
-    assert times.title == "Время на текущем шаге процесса"
+    assert times.title == "Время на шагах процесса"
 
 
 @pytest.mark.parametrize("zone", ["Europe/Moscow", "Europe/Berlin"])  # Berlin: 25 Oct DST
@@ -217,5 +268,7 @@ def test_pages_and_csv_in_russian(engine: Engine, session: Session, make_ticket:
     export = client.get(f"/reports/{name}/export.csv?dialect=comma")
     assert export.status_code == 200
     rows = list(csv.reader(io.StringIO(export.get_data(as_text=True).lstrip("\ufeff"))))
-    assert rows[0][5:7] == ["Шаг", "Заявок сейчас"]
-    assert [DEFECT, "in review", "На рассмотрении", "5"] in [r[2:3] + r[4:7] for r in rows]
+    count = {"steps-now": "Заявок сейчас", "time-per-step": "Вышли из шага за период"}[name]
+    assert rows[0][5:7] == ["Шаг", count]
+    shown = {"steps-now": "5", "time-per-step": "0"}[name]
+    assert [DEFECT, "in review", "На рассмотрении", shown] in [r[2:3] + r[4:7] for r in rows]

@@ -1,0 +1,280 @@
+"""Downtime priced in the query: the month totals and the page's dearest rows equal, to the
+cent, the same figures priced row by row in Python — half-cent ties, stores of every tier,
+unknown companies and no store, live tickets beside settled ones, a tier changed after the
+build, sums too large for the query — on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+from unittest import mock
+
+import pytest
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import BigInteger, Engine, delete, insert, select
+from sqlalchemy.orm import Session
+
+import radiant_ext.reports.downtime as downtime
+from radiant_ext.plugins import Plugins, make_plugin_manager
+from radiant_ext.reports import ItemDirectory, ReportFilter, ReportSettings
+from radiant_ext.reports.context import ReportContext
+from radiant_ext.reports.contract_read import contract_span, json_rows
+from radiant_ext.reports.contract_rollups import ContractFigures, rebuild_contracts
+from radiant_ext.reports.outage import (
+    cents_in_sql,
+    micro_hours_in_sql,
+    outage_cost,
+    priced_seconds_limit,
+)
+from radiant_ext.store import (
+    ContractCell,
+    ContractContribution,
+    ContractDirty,
+    ContractLive,
+    ContractRollupState,
+    TicketCache,
+)
+
+NOW = datetime(2026, 4, 5, 12, 0, tzinfo=UTC)
+BASE = datetime(2026, 1, 20, tzinfo=UTC)
+"""Tickets from here to NOW: edge months and whole months in the default period."""
+STORES = ("store-001", "store-002", "store-003", "store-004", "store-005", "head-office", "")
+CATALOG = """
+department:
+  id: it
+  title: IT
+  downtime_cost: {per_hour: {flagship: 0.10, standard: 0.30}}
+items:
+  - id: it.pos-down
+    title: Cash register is down
+    routing: {type: Incident, queue: IT}
+    deadline: {business_hours: 4, calendar: 24x7}
+    downtime_cost: {currency: RUB, per_hour: {flagship: 1000.50, standard: 0.50, kiosk: 1.10}}
+  - id: it.receipt-printer
+    title: Receipt printer
+    routing: {type: Incident, queue: IT}
+    deadline: {business_hours: 8, calendar: 24x7}
+  - id: it.scale
+    title: Scale
+    routing: {type: Incident, queue: IT}
+    deadline: {business_hours: 8, calendar: 24x7}
+    downtime_cost: {currency: EUR, per_hour: {standard: 333.33, kiosk: 0.01}}
+stores:
+  - {id: store-001, name: One, tier: flagship, time_zone: Europe/Moscow, calendar: 24x7}
+  - {id: store-002, name: Two, tier: standard, time_zone: Europe/Moscow, calendar: 24x7}
+  - {id: store-003, name: Three, tier: kiosk, time_zone: Europe/Moscow, calendar: 24x7}
+  - {id: store-004, name: Four, tier: express, time_zone: Europe/Moscow, calendar: 24x7}
+"""
+"""Rates whose cents tie at a half for outages in whole 3-minute steps (0.10 × 0.05 h), in
+two currencies; tiers with and without a cost; ``store-005`` and ``head-office`` are not in
+the directory (the default tier), ``""`` is no store."""
+SLOW = settings(max_examples=8, deadline=None,
+                phases=[Phase.explicit, Phase.reuse, Phase.generate],
+                suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                       HealthCheck.too_slow])
+
+
+@pytest.fixture(scope="module")
+def directory(tmp_path_factory: pytest.TempPathFactory) -> ItemDirectory:
+    """The catalog and stores above."""
+    folder: Path = tmp_path_factory.mktemp("downtime-sums")
+    (folder / "it.yaml").write_text(CATALOG, "utf-8")
+    plugins = Plugins(make_plugin_manager(load_entrypoints=False, catalog_dirs=[folder]))
+    return ItemDirectory.from_plugins(plugins)
+
+
+@st.composite
+def tickets(draw: st.DrawFn) -> dict[str, Any]:
+    """An outage in whole 3-minute steps, settled, still open, or closed after NOW."""
+    created = BASE + timedelta(minutes=3 * draw(st.integers(0, 20 * 24 * 75)))
+    length = timedelta(minutes=3 * draw(st.sampled_from((0, 1, 5, 20, 333, 2000))))
+    state = draw(st.sampled_from(("closed", "closed", "closed", "open", "merged")))
+    closed = created + length if state != "open" else None
+    store = draw(st.sampled_from(STORES))
+    return dict(ticket_number="n", title="t", state=state, state_type=state, queue="q",
+                category=draw(st.sampled_from(("it.pos-down", "it.receipt-printer",
+                                               "it.scale", "it.password-reset"))),
+                store=store or None, customer_id=store or None, created=created,
+                changed=closed or created, closed=closed)
+
+
+def _fill(engine: Engine, rows: list[dict[str, Any]], directory: ItemDirectory,
+          as_of: datetime) -> None:
+    """The cache holds ``rows`` and the contract roll-ups are built at ``as_of``."""
+    with engine.begin() as conn:
+        for table in (TicketCache, ContractCell, ContractContribution, ContractLive,
+                      ContractDirty, ContractRollupState):
+            conn.execute(delete(table))
+        if rows:
+            conn.execute(insert(TicketCache), [{**r, "ticket_id": i + 1}
+                                               for i, r in enumerate(rows)])
+        rebuild_contracts(conn, ContractFigures(ReportSettings(), directory), as_of)
+
+
+@contextmanager
+def _page(rows: int) -> Iterator[None]:
+    """Answer as the report's page, which shows ``rows`` rows."""
+    with mock.patch.object(downtime, "page_limit", lambda _: rows):
+        yield
+
+
+def _ctx(session: Session, directory: ItemDirectory,
+         report_filter: ReportFilter | None = None) -> ReportContext:
+    return ReportContext(session, report_filter or ReportFilter(), ReportSettings(),
+                         directory, NOW)
+
+
+def _both(engine: Engine, directory: ItemDirectory, name: str, shown: int = 5,
+          report_filter: ReportFilter | None = None) -> tuple[Any, Any]:
+    """The page priced in the query, and priced row by row in Python (the rows from the
+    same cells and live tickets); asserts that the query answered."""
+    compute = (downtime.downtime_by_month if name == "downtime"
+               else downtime.downtime_by_store_and_item)
+    answered = []
+    priced = (downtime._priced_month_totals if name == "downtime" else downtime._dearest)
+
+    def spy(*args: Any) -> Any:
+        found = priced(*args)
+        answered.append(found is not None)
+        return found
+
+    target = "_priced_month_totals" if name == "downtime" else "_dearest"
+    with Session(engine) as session, _page(shown):
+        with mock.patch.object(downtime, target, spy):
+            in_query = compute(_ctx(session, directory, report_filter))
+        with mock.patch.object(downtime, target, lambda *args: None):
+            by_row = compute(_ctx(session, directory, report_filter))
+    assert answered == [True], "the query priced it"
+    return in_query, by_row
+
+
+def _assert_same(in_query: Any, by_row: Any) -> None:
+    assert in_query.rows == by_row.rows
+    assert [repr(v) for row in in_query.rows for v in row] == [
+        repr(v) for row in by_row.rows for v in row]  # Decimal('0') is not Decimal('0.00')
+    assert [str(n) for n in in_query.notes] == [str(n) for n in by_row.notes]
+
+
+days = st.dates(min_value=BASE.date() - timedelta(days=2), max_value=NOW.date())
+
+
+@SLOW
+@given(rows=st.lists(tickets(), max_size=60), shown=st.sampled_from((1, 3, 8, 200)),
+       built_days=st.integers(0, 40), first=st.none() | days)
+def test_the_query_prices_every_month_and_row_as_python_does(
+        engine: Engine, directory: ItemDirectory, rows: list[dict[str, Any]], shown: int,
+        built_days: int, first: Any) -> None:
+    _fill(engine, rows, directory, NOW - timedelta(days=built_days))
+    report_filter = ReportFilter.for_dates(first, None, ReportSettings().zone)
+    for name in ("downtime", "downtime-detail"):
+        _assert_same(*_both(engine, directory, name, shown, report_filter))
+
+
+def test_the_dearest_rows_are_cut_by_the_page_s_order_among_equal_costs(
+        engine: Engine, directory: ItemDirectory) -> None:
+    # 0.10 an hour for an hour, 1.05 and 0.95 hours (half a cent, to even), 0.30 an hour
+    # for 20 and 19 minutes: seven rows of 0.10, and two without a cost
+    rows = [dict(ticket_number="n", title="t", state="closed", state_type="closed", queue="q",
+                 category="it.receipt-printer", store=store or None, customer_id=store or None,
+                 created=BASE + timedelta(days=day), closed=BASE + timedelta(
+                     days=day, minutes=minutes)) for day, store, minutes in (
+        (1, "store-001", 60), (35, "store-001", 57), (40, "store-001", 63),
+        (45, "store-002", 20), (46, "store-005", 20), (50, "head-office", 19),
+        (52, "store-004", 60), (60, "store-003", 30), (62, "", 30))]
+    _fill(engine, rows, directory, NOW)
+    for shown in range(1, len(rows) + 1):
+        in_query, by_row = _both(engine, directory, "downtime-detail", shown)
+        _assert_same(in_query, by_row)
+    assert len(in_query.rows) == len(rows) and not in_query.notes[2:]
+
+
+def test_cents_in_the_query_round_as_outage_cost_does(engine: Engine,
+                                                       directory: ItemDirectory) -> None:
+    rng = random.Random(5)
+    rates = [Decimal("0.10"), Decimal("0.50"), Decimal("0.01"), Decimal("1.10"),
+             Decimal("333.33"), Decimal("99999999999.99"), Decimal("7")]
+    cases = [(rate, seconds) for rate in rates for seconds in
+             [0, 1, 18, 36, 180, 540, 1799, 3600, 10**9] + [
+                 180 * rng.randrange(1, 10**6) for _ in range(40)] + [
+                 rng.randrange(10**7) for _ in range(40)]]
+    cases = [(rate, seconds) for rate, seconds in cases  # as the query keeps them
+             if seconds <= priced_seconds_limit(int(rate * 100))]
+    with Session(engine) as session:
+        table = json_rows(_ctx(session, directory), "cases", (
+            ("n", BigInteger()), ("units", BigInteger()), ("seconds", BigInteger())),
+            [{"n": i, "units": int(rate * 100), "seconds": seconds}
+             for i, (rate, seconds) in enumerate(cases)])
+        found = dict(session.execute(select(table.c.n, cents_in_sql(
+            table.c.units * micro_hours_in_sql(table.c.seconds), 2))).all())
+    assert len(found) == len(cases)
+    mismatches = [(rate, seconds, found[i], outage_cost(seconds / 3600, rate))
+                  for i, (rate, seconds) in enumerate(cases)
+                  if Decimal(found[i]).scaleb(-2) != outage_cost(seconds / 3600, rate)]
+    assert not mismatches
+    halves = [(r, s) for r, s in cases
+              if int(r * 100) * ((s * 2500 + 4) // 9) % 10**6 == 500_000]
+    assert len(halves) > 20  # the ties are there, and round to even
+
+
+def _outage(store: str, hours: int, category: str = "it.pos-down") -> dict[str, Any]:
+    created = BASE + timedelta(days=30)
+    return dict(ticket_number="n", title="t", state="closed", state_type="closed",
+                queue="q", category=category, store=store, customer_id=store,
+                created=created, closed=created + timedelta(hours=hours))
+
+
+def test_a_store_s_new_tier_prices_its_outages_without_a_rebuild(
+        engine: Engine, directory: ItemDirectory) -> None:
+    _fill(engine, [_outage("store-002", 3), _outage("store-001", 2)], directory, NOW)
+    moved = directory.outage.stores["store-002"].model_copy(update={"tier": "flagship"})
+    upgraded = ItemDirectory(items=directory.items, outage=type(directory.outage)(
+        costs=directory.outage.costs, deadlines=directory.outage.deadlines,
+        stores={**directory.outage.stores, "store-002": moved}))
+    with Session(engine) as session:
+        assert contract_span(_ctx(session, upgraded)) is not None  # the cells still answer
+    in_query, by_row = _both(engine, upgraded, "downtime")
+    _assert_same(in_query, by_row)
+    assert [(r["currency"], r["cost"]) for r in in_query.records()] == [
+        ("RUB", Decimal("5002.50"))]  # 5 hours at the flagship's 1,000.50
+    detail, _ = _both(engine, upgraded, "downtime-detail")
+    assert {r["store"]: r["tier"] for r in detail.records()} == {
+        "store-001": "flagship", "store-002": "flagship"}
+
+
+def test_sums_too_large_for_the_query_are_priced_in_python(
+        engine: Engine, directory: ItemDirectory) -> None:
+    _fill(engine, [_outage("store-002", 3), _outage("store-003", 2, "it.scale")],
+          directory, NOW)
+    with Session(engine) as session, _page(5), \
+            mock.patch.object(downtime, "priced_seconds_limit", lambda units: 3600):
+        ctx = _ctx(session, directory)
+        span = contract_span(ctx)
+        assert span is not None
+        assert downtime._priced_month_totals(ctx, span) is None
+        assert downtime._dearest(ctx, span, 5) is None
+        month = downtime.downtime_by_month(_ctx(session, directory)).records()
+        detail = downtime.downtime_by_store_and_item(_ctx(session, directory)).records()
+    assert [(r["currency"], r["cost"]) for r in month] == [
+        ("EUR", Decimal("0.02")), ("RUB", Decimal("1.50"))]
+    assert [(r["store"], r["cost"]) for r in detail] == [
+        ("store-002", Decimal("1.50")), ("store-003", Decimal("0.02"))]
+
+
+def test_without_a_store_directory_every_company_has_the_default_tier(
+        engine: Engine, directory: ItemDirectory) -> None:
+    bare = ItemDirectory(items=directory.items, outage=type(directory.outage)(
+        costs=directory.outage.costs, deadlines=directory.outage.deadlines, stores={}))
+    _fill(engine, [_outage("store-001", 2), _outage("store-003", 1, "it.scale"),
+                   _outage("", 4)], bare, NOW)
+    for name in ("downtime", "downtime-detail"):
+        _assert_same(*_both(engine, bare, name))
+    detail, _ = _both(engine, bare, "downtime-detail")
+    assert [(r["store"], r["tier"], r["cost"]) for r in detail.records()] == [
+        ("store-003", "standard", Decimal("333.33")), ("store-001", "standard", Decimal("1.00")),
+        ("", "", None)]
