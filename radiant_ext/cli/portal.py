@@ -300,8 +300,10 @@ def _walkthrough_hints(data: Path, command: str) -> None:
     click.echo(f"    for s in {states}; do {command} sandbox move "
                f"--data {shlex.quote(str(data / 'sandbox'))} TICKET \"$s\"; done")
     click.echo("    then demo-customer presses \"It works — complete it\"; a Vacation request "
-               "of demo-customer's is approved by store-manager at /approvals; office-anna's "
-               "New employee files four part tickets within seconds (docs/sandbox.md)")
+               "of demo-customer's is approved by store-manager at /approvals (nobody else "
+               "can); office-anna's New employee files four part tickets within seconds; "
+               "demo-customer's older defect, waiting ten days for the test, gets its "
+               "reminder within minutes (docs/sandbox.md)")
 
 
 def _beside_demo(data: Path, command: str) -> str:

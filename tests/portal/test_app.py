@@ -38,6 +38,20 @@ def test_session_cookie_is_secure_httponly_and_lax(client: FlaskClient) -> None:
     assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
 
 
+def test_a_late_stylesheet_never_puts_an_older_session_cookie_back(
+        customer_client: FlaskClient) -> None:
+    """A form's reference lives in the session: were a stylesheet requested with the home
+    page's cookie to set it again after the form's page, the form would be refused."""
+    home_cookie = customer_client.get_cookie("radiant_portal")
+    assert home_cookie is not None
+    page = customer_client.get("/")
+    assert "radiant_portal=" in page.headers.get("Set-Cookie", "")  # pages keep it fresh
+    for asset in ("/static/portal.css", "/static/portal.js"):
+        with customer_client.get(asset) as response:
+            assert response.status_code == 200
+            assert "Set-Cookie" not in response.headers, asset
+
+
 def test_templates_have_no_inline_script_and_no_external_assets() -> None:
     for template in (PORTAL / "templates").rglob("*.html"):
         text = template.read_text(encoding="utf-8")

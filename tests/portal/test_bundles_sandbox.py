@@ -280,7 +280,7 @@ def test_in_russian_the_parts_and_their_tickets_are_russian(
     assert link, page[:2000]
     _run(settings, run_bundles)
     page = client.get(f"/requests/{link.group(1)}").get_data(as_text=True)
-    assert "Части заявки" in page and "Выполнено частей: 0 из 4" in page
+    assert "Части заявки" in page and "Готово 0 из 4 частей" in page
     assert "Трудовой договор: Pyotr Rus" in page and "Отдел кадров" in page
     first, _ = _part_tickets(settings, reference)["hr.onboarding"]
     assert first is not None

@@ -16,6 +16,12 @@ Limits, named for the page to show:
   store with another sort than ``created``) is checked on at most this many rows per arm and
   page; a page that found fewer matches stops there and "Next page" searches on.
 * :data:`COUNT_LIMIT` — the count stops here (the page says "more than 1,000").
+
+A walk may leave out the parts of bundle requests, which the list shows under their parent
+(:attr:`Walk.nest_parts`): a part still of the login (the company) it was filed for, as its
+parent is. Each arm's index range is read on past them, checked by the ticket id through the
+outbox's ``ticket_id`` index and ``bundle_part``'s unique request id, and the arm's login or
+company, which its index holds: the list's index still serves the walk and the count.
 """
 
 from __future__ import annotations
@@ -46,7 +52,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 from sqlalchemy.sql.util import ClauseAdapter
 from sqlalchemy.sql.visitors import iterate
 
-from radiant_ext.store import TicketCache
+from radiant_ext.store import BundlePartRow, Outbox, TicketCache
 
 __all__ = ["COUNT_LIMIT", "SCAN_LIMIT", "Arms", "Found", "InvalidCursor", "Key", "Walk",
            "decode", "encode", "page_keys"]
@@ -97,6 +103,10 @@ class Walk:
     residual: tuple[tuple[str, Any], ...] = ()
     words: tuple[str, ...] = ()
     number: str = ""
+    nest_parts: bool = False
+    """Leave out the parts of bundle requests still of the login (in a company arm, the
+    company) they were filed for, in the walk and the count: the list shows them under
+    their parent, filed for the same."""
 
     @property
     def filtered(self) -> bool:
@@ -156,12 +166,26 @@ def _equal(columns: Sequence[str], prefix: str) -> list[ColumnElement[bool]]:
     return [getattr(TicketCache, c) == bindparam(f"{prefix}{i}") for i, c in enumerate(columns)]
 
 
+def _not_a_nested_part(scope: str) -> ColumnElement[bool]:
+    """The ticket is no part of a bundle request filed for the login (``scope``
+    ``list_login``) or the company (``customer_id``) it is of now (two lookups by unique
+    keys; the few parts an agent gave to someone else are listed on their own)."""
+    same = (func.lower(Outbox.customer_user) == TicketCache.list_login
+            if scope == "list_login" else BundlePartRow.customer_id == TicketCache.customer_id)
+    return ~select(literal(1)).select_from(Outbox).join(
+        BundlePartRow, BundlePartRow.request_id == Outbox.request_id).where(
+        Outbox.ticket_id == TicketCache.ticket_id, same).exists()
+
+
 def _phase_query(sort: str, arm: Sequence[str], number: int, null: bool, at_cursor: bool,
-                 descending: bool) -> Any:
+                 descending: bool, nest: bool = False) -> Any:
     """One arm's rows of one group (with or without a sort value), after the cursor
-    (``:cv``, ``:cid``) if it is in this group, in walk order, as (sort value, id)."""
+    (``:cv``, ``:cid``) if it is in this group, in walk order, as (sort value, id); with
+    ``nest``, without the parts the list shows under their parent."""
     column, tid = SORT_COLUMNS[sort], TicketCache.ticket_id
     where = _equal(arm, f"a{number}_")
+    if nest:
+        where.append(_not_a_nested_part(arm[0]))
     if sort in _NULLABLE:
         where.append(column.is_(None) if null else column.is_not(None))
     if at_cursor:
@@ -230,10 +254,13 @@ def _tagged(query: Any, tag: int) -> Any:
         sub.join(TicketCache, TicketCache.ticket_id == tid))
 
 
-def _count_member(arms: tuple[tuple[str, ...], ...], limit: int) -> Any:
+def _count_member(arms: tuple[tuple[str, ...], ...], limit: int, nest: bool = False) -> Any:
     """The count as a member of the page's UNION ALL (tag -1, the count as the id): the rows
-    the arms hold together, up to ``limit`` per arm (parameters ``c<arm>_<n>``)."""
-    parts = [select(TicketCache.ticket_id).where(*_equal(arm, f"c{a}_")).limit(limit)
+    the arms hold together, up to ``limit`` per arm (parameters ``c<arm>_<n>``); with
+    ``nest``, not the parts nested under their parent."""
+    parts = [select(TicketCache.ticket_id).where(
+        *_equal(arm, f"c{a}_"),
+        *([_not_a_nested_part(arm[0])] if nest else [])).limit(limit)
              .subquery() for a, arm in enumerate(arms)]
     ids = [select(part.c.ticket_id) for part in parts]
     union = ids[0].union(*ids[1:]) if len(ids) > 1 else ids[0]
@@ -262,13 +289,15 @@ class _Shape:
     backward: bool
     n: int
     scan: int
+    nest: bool = False
 
 
 def _merged(shape: _Shape, group: bool, at_cursor: bool, descending: bool) -> Any:
     """The first ``n`` keys of all arms together (a ticket in two arms once), in walk order:
     each arm's first ``n`` from its index, merged by the database."""
-    parts = [_phase_query(shape.sort, arm, number, group, at_cursor, descending)
-             .limit(shape.n).subquery() for number, arm in enumerate(shape.arms)]
+    parts = [_phase_query(shape.sort, arm, number, group, at_cursor, descending,
+                          shape.nest).limit(shape.n).subquery()
+             for number, arm in enumerate(shape.arms)]
     keys = [select(list(p.c)[0].label("v"), list(p.c)[1].label("i")) for p in parts]
     union = keys[0].union(*keys[1:]) if len(keys) > 1 else keys[0]
     value, tid = union.selected_columns.v, union.selected_columns.i
@@ -301,13 +330,13 @@ def _statement(shape: _Shape, group: bool, at_cursor: bool, which: tuple[int, ..
         members = []
     for number in which:
         query = _phase_query(shape.sort, shape.arms[number], number, group, at_cursor,
-                             direction)
+                             direction, shape.nest)
         tag = 4 * number + 2 * int(group)
         members.append(_tagged(_residual_query(
             shape.sort, query, where, direction, shape.n, shape.scan), tag))
         members.append(_tagged(query.offset(shape.scan - 1).limit(1), tag + 1))
     if counts is not None:
-        members.append(_count_member(counts, count_limit))
+        members.append(_count_member(counts, count_limit, shape.nest))
     if also is not None:
         members.append(_also_member(also))
     return members[0].union_all(*members[1:]) if len(members) > 1 else members[0]
@@ -377,7 +406,7 @@ def page_keys(s: Session, walk: Walk, cursor: Key | None, backward: bool, n: int
     shape = _Shape(walk.sort, walk.descending,
                    tuple(tuple(c for c, _v in arm) for arm in walk.arms),
                    tuple(c for c, _v in walk.residual), len(walk.words), bool(walk.number),
-                   backward, n + 1, SCAN_LIMIT)
+                   backward, n + 1, SCAN_LIMIT, walk.nest_parts)
     values = _parameters(walk, cursor, counts)
     groups = _groups(walk.sort, cursor.null if cursor else None, backward)
     found: dict[int, list[Key]] = {}

@@ -5,6 +5,12 @@ before that — or without a store — lists are searched live. Live lists filte
 TicketSearch and by category or store on the fetched rows (the GI needs a POST route for
 dynamic-field searches, which stock route sets lack), so a live list covers the customer's
 newest :data:`LIVE_LIMIT` tickets only; the page says so when a customer has more.
+
+The parts of a bundle request are listed with their parent (docs/portal.md, "Bundles"), not
+as requests of their own: the cached list leaves out a part still of the customer (the
+company) it was filed for, and the waiting requests every part — unless the customer
+searches or picks a category (a part is then listed when it matches, and the page names its
+parent). A live list shows parts as they come, each with its parent named.
 """
 
 from __future__ import annotations
@@ -43,7 +49,7 @@ from radiant_ext.portal.ports import (
     UpstreamUnavailable,
 )
 from radiant_ext.portal.scoping import ticket_visible
-from radiant_ext.store import Outbox, OutboxState, SyncCursor, TicketCache
+from radiant_ext.store import BundlePartRow, Outbox, OutboxState, SyncCursor, TicketCache
 
 __all__ = [
     "LIVE_LIMIT",
@@ -174,7 +180,8 @@ class CacheLister:
                      for scope in scopes for state in opens)
         walk = Walk(query.sort, query.descending, arms, tuple(filters[len(indexed):]),
                     tuple(text.casefold().split()),
-                    number if number.isdigit() and not whole else "")
+                    number if number.isdigit() and not whole else "",
+                    nest_parts=_nested(query))
         if not whole and (len(filters) > 1 or text):
             return walk, None
         return walk, tuple((scope, ("list_open", state), *filters)
@@ -271,8 +278,8 @@ class AutoLister:
             with self._sessions() as s:  # the page and the waiting requests: one query
                 if query.state == "closed":
                     return self._cache.list_in(s, customer, query)
-                page, ids = self._cache.page_in(s, customer, query,
-                                                _waiting_query(customer, query.scope))
+                page, ids = self._cache.page_in(s, customer, query, _waiting_query(
+                    customer, query.scope, without_parts=_nested(query)))
                 return _with_waiting(page, _waiting_rows(s, ids or [], customer, query.scope),
                                      query)
         try:
@@ -284,7 +291,14 @@ class AutoLister:
         if self._sessions is None or query.state == "closed":
             return page
         with self._sessions() as s:
-            return _with_waiting(page, pending_in(s, customer, query.scope), query)
+            return _with_waiting(page, pending_in(s, customer, query.scope,
+                                                  without_parts=_nested(query)), query)
+
+
+def _nested(query: ListQuery) -> bool:
+    """Whether the list shows the parts of bundle requests with their parent only: not when
+    the customer searches or picks a category (a part is then found on its own)."""
+    return not (query.text or query.category)
 
 
 def _with_waiting(page: TicketPage, pending: list[TicketSummary],
@@ -324,9 +338,12 @@ def pending_requests(
 
 
 def pending_in(s: Session, customer: Customer, scope: str = "mine", *,
-               filed_uncached: bool = False) -> list[TicketSummary]:
-    """:func:`pending_requests` in the open session ``s``."""
-    query, values = _waiting_query(customer, scope, filed_uncached=filed_uncached)
+               filed_uncached: bool = False, without_parts: bool = False,
+               ) -> list[TicketSummary]:
+    """:func:`pending_requests` in the open session ``s`` (``without_parts``: not the parts
+    of bundle requests, which their parent's page lists)."""
+    query, values = _waiting_query(customer, scope, filed_uncached=filed_uncached,
+                                   without_parts=without_parts)
     return _waiting_rows(s, list(s.scalars(query, values)), customer, scope)
 
 
@@ -334,10 +351,11 @@ def _company_scope(customer: Customer, scope: str) -> bool:
     return bool(scope == "company" and customer.company_visible and customer.customer_id)
 
 
-@lru_cache(maxsize=8)
-def _waiting_select(company: bool, uncached: bool) -> Any:
+@lru_cache(maxsize=16)
+def _waiting_select(company: bool, uncached: bool, without_parts: bool = False) -> Any:
     """The ids of the outbox rows a list adds, newest first (parameters ``wait_login``
-    unless ``company``, and ``wait_since`` with ``uncached``): built once per shape."""
+    unless ``company``, and ``wait_since`` with ``uncached``; with ``without_parts``, no
+    part of a bundle request): built once per shape."""
     waiting = Outbox.state != OutboxState.SENT
     if uncached:
         # NOT EXISTS: a lookup by primary key per outbox row (PostgreSQL would hash the
@@ -347,19 +365,22 @@ def _waiting_select(company: bool, uncached: bool) -> Any:
         waiting = or_(waiting, and_(Outbox.state == OutboxState.SENT, missing, recent))
     if not company:
         waiting = and_(Outbox.customer_user == bindparam("wait_login"), waiting)
+    if without_parts:
+        waiting = and_(waiting, ~exists().where(BundlePartRow.request_id == Outbox.request_id))
     return select(Outbox.id).where(waiting).order_by(Outbox.created_at.desc()).limit(
         PENDING_LIMIT)
 
 
-def _waiting_query(customer: Customer, scope: str, *,
-                   filed_uncached: bool = True) -> tuple[Any, dict[str, Any]]:
+def _waiting_query(customer: Customer, scope: str, *, filed_uncached: bool = True,
+                   without_parts: bool = False) -> tuple[Any, dict[str, Any]]:
     """The query of the ids of ``customer``'s waiting requests in ``scope`` and its
-    parameters (with ``filed_uncached``, also those filed lately that the cache lacks)."""
+    parameters (with ``filed_uncached``, also those filed lately that the cache lacks;
+    with ``without_parts``, no part of a bundle request)."""
     company = _company_scope(customer, scope)
     values: dict[str, Any] = {} if company else {"wait_login": customer.login}
     if filed_uncached:
         values["wait_since"] = datetime.now(UTC) - RECENT_FILED
-    return _waiting_select(company, filed_uncached), values
+    return _waiting_select(company, filed_uncached, without_parts), values
 
 
 def _waiting_rows(s: Session, ids: Sequence[int], customer: Customer,

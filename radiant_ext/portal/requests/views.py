@@ -27,7 +27,7 @@ from flask_babel import gettext
 
 from radiant_ext.portal.approvals.ports import ApprovalView
 from radiant_ext.portal.auth import current_customer, login_required
-from radiant_ext.portal.bundles import PartView
+from radiant_ext.portal.bundles import ListedBundles, ParentLink, PartView
 from radiant_ext.portal.catalog.views import offered_departments
 from radiant_ext.portal.drafts import keep, restore
 from radiant_ext.portal.i18n import current_language
@@ -123,6 +123,7 @@ def _list(scope: Scope) -> ResponseReturnValue:
     args = {k: v for k, v in request.args.items() if k not in _PAGING}
     return render_template(
         "requests/list.html", page=page, query=query, scope=scope, args=args,
+        bundles=_listed_bundles([row.ticket_id for row in page.rows]),
         is_overdue=is_overdue, categories=_category_titles(),
         stores=services().catalog.store_names(),
         store_choices=visible_stores(current_customer(), services().catalog.store_names()),
@@ -173,19 +174,38 @@ def render_detail(
         priority_shown=_priority_shown(),
         approval=approval,
         bundle_parts=_bundle_parts(detail.summary.ticket_id),
+        bundle_parent=_bundle_parent(detail.summary.ticket_id),
     ), status
 
 
 def _bundle_parts(ticket_id: int) -> Sequence[PartView] | None:
-    """The parts of a bundle request (on its parent's page); ``None`` for any other
-    request, or when the store cannot be read (the page goes on without them)."""
+    """The parts of a bundle request the customer may see (on its parent's page); ``None``
+    for any other request, or when the store cannot be read (the page goes on without
+    them)."""
     port = services().bundles
     if port is None:
         return None
     try:
-        return port.parts(ticket_id, current_language())
+        return port.parts(ticket_id, current_language(), current_customer())
     except Exception:  # noqa: BLE001 - the page goes on without the parts
         return None
+
+
+def _listed_bundles(ticket_ids: Sequence[int]) -> ListedBundles:
+    """What the bundles among a list's rows add to them (nothing when the store cannot be
+    read: the list goes on with its rows as they are)."""
+    port = services().bundles
+    if port is None:
+        return ListedBundles()
+    try:
+        return port.listed(current_customer(), ticket_ids, current_language())
+    except Exception:  # noqa: BLE001 - the list goes on without the parts
+        return ListedBundles()
+
+
+def _bundle_parent(ticket_id: int) -> ParentLink | None:
+    """The bundle request ``ticket_id`` is a part of, if the customer may see it."""
+    return _listed_bundles([ticket_id]).parents.get(ticket_id)
 
 
 def _waiting_approval(summary: TicketSummary) -> ApprovalView | None:
