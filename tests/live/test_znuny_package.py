@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from sqlalchemy import create_engine, text
 
 from radiant_ext.client import AgentCredentials, CustomerCredentials, ZnunyClient, ZnunyMeta
@@ -136,6 +137,28 @@ class Package:
             f"my $W = $OM->Get('Kernel::System::GenericInterface::Webservice')"
             f"->WebserviceGet(Name => '{PROVIDER}') or exit 0;"
             " print $OM->Get('Kernel::System::YAML')->Dump(Data => $W->{Config});")
+
+    def webhook_config(self) -> dict[str, Any]:
+        """The webhook web service's configuration (empty when there is none)."""
+        dumped = self.perl(
+            f"my $W = $OM->Get('Kernel::System::GenericInterface::Webservice')"
+            f"->WebserviceGet(Name => '{WEBHOOK}') or exit 0;"
+            " print $OM->Get('Kernel::System::YAML')->Dump(Data => $W->{Config});")
+        loaded: dict[str, Any] = yaml.safe_load(dumped) if dumped.strip() else {}
+        return loaded
+
+    def make_webhook_older(self) -> None:
+        """Take ``TicketStateUpdateHook`` and its mapping out of the webhook, as an older
+        package imported it (validity, URL and secret as they are)."""
+        self.perl(
+            f"my $WS = $OM->Get('Kernel::System::GenericInterface::Webservice');"
+            f" my $W = $WS->WebserviceGet(Name => '{WEBHOOK}') or die 'no webhook';"
+            " my $R = $W->{Config}->{Requester};"
+            " delete $R->{Invoker}->{TicketStateUpdateHook};"
+            " delete $R->{Transport}->{Config}->{InvokerControllerMapping}"
+            "->{TicketStateUpdateHook};"
+            " $WS->WebserviceUpdate(ID => $W->{ID}, Name => $W->{Name}, Config => $W->{Config},"
+            " ValidID => $W->{ValidID}, UserID => 1) or die 'update failed';")
 
     def client(self, **overrides: Any) -> ZnunyClient:
         return ZnunyClient.from_settings(load_settings(), **overrides)
@@ -335,10 +358,25 @@ def test_webhook_command_sets_url_and_secret(pkg: Package) -> None:
 
 def test_upgrade_keeps_everything(pkg: Package) -> None:
     before = pkg.provider_config()
+    if pkg.server.has_webhook:  # as an older package left it: no TicketStateUpdateHook
+        pkg.make_webhook_older()
+    older = pkg.webhook_config()
     output = pkg.console("Admin::Package::Upgrade", str(pkg.opm["1.0.1"]), timing="upgrade")
     assert "RadiantExt upgrade:" in output and "FAILED" not in output
     assert pkg.installed() == "1.0.1"
     assert pkg.provider_config() == before
+    if pkg.server.has_webhook:  # the invoker is back; the URL, secret and the rest stay
+        assert ("added invoker TicketStateUpdateHook (TicketStateUpdate) to web service "
+                f"{WEBHOOK}") in output
+        after = pkg.webhook_config()
+        wanted = yaml.safe_load((REPO / "deploy/znuny/RadiantWebhook.yml").read_text())
+        invoker = wanted["Requester"]["Invoker"]["TicketStateUpdateHook"]
+        assert after["Requester"]["Invoker"]["TicketStateUpdateHook"] == invoker
+        transport, kept = (c["Requester"]["Transport"]["Config"] for c in (after, older))
+        assert transport.pop("InvokerControllerMapping")["TicketStateUpdateHook"] == {
+            "Command": "POST", "Controller": "/-/znuny/webhook/state-update"}
+        kept.pop("InvokerControllerMapping")
+        assert transport == kept
     meta = pkg.describe()
     assert meta.package_version == "1.0.1"
     assert set(FIELDS) <= meta.valid_dynamic_fields()

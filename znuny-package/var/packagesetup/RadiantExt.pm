@@ -51,7 +51,11 @@ added to it;
 
 =item * the webhook web service C<RadiantWebhook> where Znuny has the C<Ticket::Generic> invoker
 (Znuny 6.1 and later), imported I<invalid>: it calls the companion once its URL and secret are
-set (C<Admin::RadiantExt::Webhook> or the web service screen) and it is set valid.
+set (C<Admin::RadiantExt::Webhook> or the web service screen) and it is set valid. A
+C<RadiantWebhook> that exists already (an older package's, or imported by hand) gets the
+invokers of the package's file it lacks (e.g. C<TicketStateUpdateHook>) with their controller
+mappings, and the events the file gives an invoker it has; its URL, user, secret, timeout,
+error handling and validity stay as they are.
 
 =back
 
@@ -335,12 +339,19 @@ sub _EnsureWebhook {
     }
     my $WebserviceObject = $Kernel::OM->Get('Kernel::System::GenericInterface::Webservice');
     my $Existing         = $WebserviceObject->WebserviceGet( Name => $Webhook );
+    my $Config           = $Self->_ReadYAML("$Self->{Dir}/RadiantWebhook.yml");
     if ( IsHashRefWithData($Existing) ) {
-        $Self->_Note("web service $Webhook exists: left as it was")
-            if ( $Self->_Created()->{"Webservice::$Webhook"} // '' ) ne $Existing->{ID};
+        my @Added = $Self->_MergeInvokers( $Existing->{Config}, $Config );
+        if (@Added) {
+            $Self->_Update( $Existing, $Existing->{Config} );
+            $Self->_Note( "added " . join( ', ', @Added ) . " to web service $Webhook "
+                    . '(its URL, user, secret and validity kept)' );
+        }
+        elsif ( ( $Self->_Created()->{"Webservice::$Webhook"} // '' ) ne $Existing->{ID} ) {
+            $Self->_Note("web service $Webhook exists: left as it was");
+        }
         return 1;
     }
-    my $Config = $Self->_ReadYAML("$Self->{Dir}/RadiantWebhook.yml");
     my $ID     = $WebserviceObject->WebserviceAdd(
         Name    => $Webhook,
         Config  => $Config,
@@ -419,6 +430,51 @@ sub _MergeOperations {
         $Have->{$Name} = $New->{Provider}->{Operation}->{$Name};
         $HaveRoute->{$Name} = $Route if $Route;
         push @Added, $Name;
+    }
+    return @Added;
+}
+
+# invokers of a newer RadiantWebhook file that an existing web service lacks (an older
+# package's, or one imported by hand), each with its controller mapping, and the events a
+# newer file gives an invoker it has; the transport (URL, user, secret, timeout), error
+# handling and everything else stay. Returns what was added ("invoker X (Event)", "event E to
+# invoker X"); a conflict is noted as a WARNING with the fix and left alone.
+sub _MergeInvokers {
+    my ( $Self, $Config, $New ) = @_;
+
+    my $Requester = $Config->{Requester} ||= {};
+    my $Have      = $Requester->{Invoker} ||= {};
+    my $Transport = $Requester->{Transport} || {};
+    my $Rest      = ( $Transport->{Type} // '' ) eq 'HTTP::REST';
+    my $Mapping   = $Rest ? ( $Transport->{Config}->{InvokerControllerMapping} ||= {} ) : {};
+    my $NewMap    = $New->{Requester}->{Transport}->{Config}->{InvokerControllerMapping} || {};
+    my @Added;
+    for my $Name ( sort keys %{ $New->{Requester}->{Invoker} || {} } ) {
+        my $Want   = $New->{Requester}->{Invoker}->{$Name};
+        my $Events = join ', ', map { $_->{Event} } @{ $Want->{Events} || [] };
+        if ( !$Have->{$Name} ) {
+            if ( !$Rest ) {
+                $Self->_Note( "WARNING: web service $Webhook is not REST: invoker $Name ($Events) "
+                        . 'not added; import deploy/znuny/RadiantWebhook.yml again, or add it by hand '
+                        . '(docs/znuny-package.md, "Upgrade")' );
+                next;
+            }
+            $Have->{$Name} = $Want;
+            $Mapping->{$Name} ||= $NewMap->{$Name} if $NewMap->{$Name};
+            push @Added, "invoker $Name ($Events)";
+            next;
+        }
+        if ( ( $Have->{$Name}->{Type} // '' ) ne ( $Want->{Type} // '' ) ) {
+            $Self->_Note( "WARNING: web service $Webhook has an invoker $Name of type "
+                    . ( $Have->{$Name}->{Type} // '?' ) . ", not $Want->{Type}: left as it is; "
+                    . "rename or delete it, then reinstall the package to add $Name ($Events)" );
+            next;
+        }
+        my %Has = map { ( $_->{Event} // '' ) => 1 } @{ $Have->{$Name}->{Events} ||= [] };
+        for my $Event ( grep { !$Has{ $_->{Event} } } @{ $Want->{Events} || [] } ) {
+            push @{ $Have->{$Name}->{Events} }, {%$Event};
+            push @Added, "event $Event->{Event} to invoker $Name";
+        }
     }
     return @Added;
 }
