@@ -4,9 +4,10 @@ On the demo's first start (a new ``--data`` folder) :func:`start_year` writes a 
 requests into the sandbox Znuny (``radiant_ext_sandbox.year``) ending at the demo's now; then
 :func:`keep_portal_records` stores what the portal would have kept of those requests — each
 request's outbox row (sent, with its form values: printer models, serial numbers, guest
-feedback topics) and the requesters' ratings — and :func:`pull_history` fills the ticket cache
-the reports read, before the banner is printed. A restart finds the sandbox's record of its
-year and adds nothing. See docs/sandbox.md, "The demo's year".
+feedback topics), the requesters' ratings and the step log the ticket pull would have kept —
+and :func:`pull_history` fills the ticket cache the reports read, before the banner is
+printed. A restart finds the sandbox's record of its year and adds nothing. See
+docs/sandbox.md, "The demo's year".
 """
 
 from __future__ import annotations
@@ -91,10 +92,36 @@ def _rating_row(t: YearTicket) -> dict[str, Any] | None:
     }
 
 
+def _step_rows(t: YearTicket) -> list[dict[str, Any]]:
+    """The step log the ticket pull would have kept of ``t`` over the year: ``new`` until the
+    first answer, then its open state until solved (the states of the year's history)."""
+    moves = [(_utc(t.created), "new")]
+    if t.first_response is not None:
+        moves.append((_utc(t.first_response),
+                      "open" if t.state.startswith("closed") else t.state))
+    if t.state.startswith("closed") and t.solved is not None:
+        moves.append((_utc(t.solved), t.state))
+    rows = []
+    for (entered, state), (left, went) in zip(moves, moves[1:], strict=False):
+        rows.append({"ticket_id": t.id, "item": t.item.id, "state": state,
+                     "entered_at": entered, "left_at": left, "next_state": went})
+    last_at, last = moves[-1]
+    if not last.startswith("closed"):
+        rows.append({"ticket_id": t.id, "item": t.item.id, "state": last,
+                     "entered_at": last_at, "left_at": None, "next_state": None})
+    return rows
+
+
 def keep_portal_records(settings: Settings, tickets: Sequence[YearTicket]) -> int:
-    """Store the requests' outbox rows and ratings in the companion's store; return how many
-    ratings. The store must be migrated."""
-    from radiant_ext.store import Outbox, SatisfactionRating, make_engine, session_scope
+    """Store the requests' outbox rows, ratings and step log in the companion's store; return
+    how many ratings. The store must be migrated."""
+    from radiant_ext.store import (
+        Outbox,
+        SatisfactionRating,
+        StepEntry,
+        make_engine,
+        session_scope,
+    )
 
     engine = make_engine(settings.effective_database_url)
     try:
@@ -104,6 +131,9 @@ def keep_portal_records(settings: Settings, tickets: Sequence[YearTicket]) -> in
                 s.execute(insert(Outbox), [_outbox_row(t) for t in tickets])
             if ratings:
                 s.execute(insert(SatisfactionRating), ratings)
+            steps = [row for t in tickets for row in _step_rows(t)]
+            if steps:
+                s.execute(insert(StepEntry), steps)
         return len(ratings)
     finally:
         engine.dispose()

@@ -188,6 +188,20 @@ class _Plan:
         self.next_id += 1
         return ticket
 
+    def waiting_for_test(self) -> YearTicket:
+        """``demo-customer``'s software defect, fixed and waiting for the requester's test
+        (``client testing``) for days: the deadline watch sends the step's reminder and
+        escalation once the demo starts."""
+        item = y.SOFTWARE_DEFECT
+        filed, tested = (self.now - dt.timedelta(days=n) for n in y.WAITING_FOR_TEST_DAYS)
+        return YearTicket(
+            id=self.next_id, number="", item=item, store="store-007", company="store-007",
+            user="demo-customer", owner=item.owners[0], created=filed,
+            deadline=self.calendars[item.calendar].add_working_seconds(
+                filed, int(item.hours * 3600)),
+            first_response=tested, solved=None, state="client testing",
+            form={**item.form, "description": item.body})
+
     def number(self, created: dt.datetime) -> str:
         """The next ticket number of ``created``'s day."""
         key = f"{created:%Y%m%d}"
@@ -299,8 +313,9 @@ def plan_year(conn: Connection, now: dt.datetime, count: int,
     """The year's requests, oldest first, numbered after the tickets already stored; and how
     many ticket numbers each day used (Znuny's daily counters)."""
     plan = _Plan(conn, random.Random(seed), now)
-    tickets = [plan.ticket(day) for day in sorted(plan.days(count))]
-    tickets.sort(key=lambda t: t.created)
+    waiting = [plan.waiting_for_test()] if count > 1 else []
+    tickets = [plan.ticket(day) for day in sorted(plan.days(count - len(waiting)))]
+    tickets = sorted([*tickets, *waiting], key=lambda t: t.created)
     first = min((t.id for t in tickets), default=0)
     for n, t in enumerate(tickets):  # ids and daily numbers in order of creation
         t.id, t.number = first + n, plan.number(t.created)
@@ -421,7 +436,9 @@ class _Writer:
         items = [(t.created, 3, f"{t.user}@retail.example", t.item.body, 1, "new")]
         open_state = "open" if t.state.startswith("closed") else t.state
         if t.first_response is not None:
-            items.append((t.first_response, 1, "Service desk", "We are on it.", 15, open_state))
+            answer = ("Fixed on the test system: please check it and tell us whether it works."
+                      if t.item.id == y.SOFTWARE_DEFECT.id else "We are on it.")
+            items.append((t.first_response, 1, "Service desk", answer, 15, open_state))
         if t.state.startswith("closed") and t.solved is not None:
             items.append((t.solved, 1, "Service desk", "Solved, please check.", 27, t.state))
         for when, sender, frm, text, history_type, state in items:

@@ -15,7 +15,10 @@ from radiant_ext.cli.portal import _demo_settings
 from radiant_ext.config import Settings
 from radiant_ext.reports import ReportFilter, ReportTable, report_settings, run_report
 from radiant_ext.reports.context import directory_from_settings
-from radiant_ext.store import TicketCache, make_engine, upgrade_database
+from radiant_ext.store import StepEntry, TicketCache, make_engine, upgrade_database
+from radiant_ext.store.step_log import OPEN_STATE_TYPES
+from radiant_ext.sync import JobContext
+from radiant_ext.sync.deadlines import watch_deadlines
 from radiant_ext_sandbox import create_app, generate_tickets, serve_in_thread
 from radiant_ext_sandbox.seeds.year import BAD_MODEL
 from radiant_ext_sandbox.year import has_tickets, history_of
@@ -93,3 +96,55 @@ def test_the_bad_price_tag_printer_model_tops_the_models_in_the_assets_report(
         if item == "it.price-tag-printer" and field == "Printer model"]
     assert models and models[0][0] == BAD_MODEL, models
     assert len(models) > 1 and models[0][1] >= 2 * models[1][1], models
+
+
+def test_the_demo_year_shows_the_time_spent_per_step_and_the_pull_agrees_with_its_log(
+        demo_cache: tuple[Session, Settings]) -> None:
+    table = _report(demo_cache, "time-per-step")
+    waiting = [r for r in table.records() if r["state"] == "new" and r["left"]]
+    assert sum(r["left"] for r in waiting) > TICKETS // 2  # answered requests left "new"
+    assert all(r["median_hours"] is not None and r["median_hours"] >= 0 for r in waiting)
+    session, _ = demo_cache
+    open_now = session.query(TicketCache).filter(
+        TicketCache.state_type.in_(OPEN_STATE_TYPES), TicketCache.category.is_not(None)).count()
+    current = session.query(StepEntry).filter(StepEntry.left_at.is_(None)).count()
+    assert current == open_now  # one current stay per open request, none added by the pull
+
+
+def test_the_defect_waiting_for_its_test_gets_its_reminder_and_escalation_once(
+        tmp_path: Path) -> None:
+    """The year leaves demo-customer's software defect in client testing for ten days: the
+    demo's first deadline watch reminds the requester and escalates to the owner, once."""
+    year = start_year(tmp_path / "sandbox", NOW, tickets=40)
+    assert year is not None and len(year) == 40
+    [waiting] = [t for t in year if t.state == "client testing"]
+    assert (waiting.item.id, waiting.user) == ("it.software-defect", "demo-customer")
+    app = create_app(tmp_path / "sandbox", seed="retail")
+    server = serve_in_thread(app)
+    try:
+        settings = _demo_settings(tmp_path, server.url)
+        engine = make_engine(settings.effective_database_url)
+        upgrade_database(engine)
+        keep_portal_records(settings, year)
+        pull_history(settings)
+        ctx = JobContext.from_settings(settings, engine=engine, now=lambda: NOW)
+        try:
+            first, again = watch_deadlines(ctx), watch_deadlines(ctx)
+            ticket = ctx.client.ticket_get(waiting.id, all_articles=True)
+        finally:
+            ctx.close()
+        engine.dispose()
+    finally:
+        server.stop()
+    assert (first["step-remind"], first["step-escalate"]) == (1, 1), first
+    assert (again["step-remind"], again["step-escalate"]) == (0, 0), again
+    subjects = [(a.subject, a.is_visible_for_customer) for a in ticket.articles]
+    assert subjects.count((f"Your request {ticket.ticket_number} is waiting for you",
+                           True)) == 1, subjects
+    assert [s for s, visible in subjects if s.startswith("Escalated:")] == [
+        "Escalated: Waiting for your test for longer than 24 business hours"], subjects
+    assert ("Escalated: Waiting for your test for longer than 24 business hours",
+            True) not in subjects  # the owner's note: internal
+    assert ticket.state == "client testing"
+    # its deadline passed while it waited on the requester: the deadline's clock stops then
+    assert not [s for s, _ in subjects if s.startswith("Deadline")], subjects
