@@ -42,8 +42,11 @@ def receiver() -> Iterator[Receiver]:
 
 
 @pytest.fixture
-def lab(tmp_path: Path, receiver: Receiver) -> Iterator[SandboxServer]:
-    """The znuny-lab fixture of the recordings, its invoker pointing at ``receiver``."""
+def lab(tmp_path: Path, receiver: Receiver, still_clock: float) -> Iterator[SandboxServer]:
+    """The znuny-lab fixture of the recordings, its invoker pointing at ``receiver``.
+
+    Its clock stands still: the recordings were made within one second each.
+    """
     config = InvokerConfig(
         url=receiver.url + "/radiant/webhook/:Event.Event/:Ticket.TicketNumber",
         user="radiant",

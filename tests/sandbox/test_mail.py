@@ -109,7 +109,9 @@ def test_an_unknown_sender_is_the_customer_and_queues_can_be_chosen(
     assert nobody.status_code == 400 and "sender" in nobody.json()["Error"]
 
 
-def test_the_recorded_mail_makes_the_recorded_ticket(tmp_path: Path, receiver: Receiver) -> None:
+def test_the_recorded_mail_makes_the_recorded_ticket(
+    tmp_path: Path, receiver: Receiver, still_clock: float
+) -> None:
     recorded = json.loads(RECORDING.read_text(encoding="utf-8"))
     config = InvokerConfig(url=receiver.url + "/hook", password="p")
     server = serve_in_thread(create_app(tmp_path, seed="znuny-lab", invoker=config))

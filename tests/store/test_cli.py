@@ -36,7 +36,9 @@ def test_db_current_fails_on_an_unmigrated_store(tmp_path: Path) -> None:
     assert "needs `radiant-ext db upgrade`" in result.output
 
 
-def test_db_url_hides_the_password() -> None:
+def test_db_url_hides_the_password(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)  # not the checkout, where the demo may have left its settings
+    monkeypatch.delenv("RADIANT_CONFIG", raising=False)
     url = "postgresql://radiant:s3cret@db.example/radiant"
     result = CliRunner().invoke(build_cli(), ["db", "url", "--database-url", url])
     assert result.output.strip() == "postgresql+psycopg://radiant:***@db.example/radiant"

@@ -91,7 +91,9 @@ def test_standby_takes_over_when_the_leader_dies(
 
 def test_scheduler_refuses_an_unmigrated_store(tmp_path: Path) -> None:
     env = {**os.environ, "RADIANT_DATABASE_URL": f"sqlite:///{tmp_path / 'empty.sqlite3'}"}
-    out = subprocess.run([sys.executable, "-m", "radiant_ext", "sync"], env=env,
+    env.pop("RADIANT_CONFIG", None)
+    # run outside the checkout, where the demo may have left its settings
+    out = subprocess.run([sys.executable, "-m", "radiant_ext", "sync"], env=env, cwd=tmp_path,
                          capture_output=True, text=True, timeout=60)
     assert out.returncode == 1
     # the advice is written as this program was started, so it runs as printed
