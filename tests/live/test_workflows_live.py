@@ -30,8 +30,10 @@ from sqlalchemy import select
 from radiant_ext.client import TicketChanges, ZnunyClient
 from radiant_ext.config import Settings
 from radiant_ext.plugins.step_texts import reminder_subject
+from radiant_ext.reports import ReportFilter, run_report
 from radiant_ext.store import (
     Outbox,
+    StepEntry,
     TicketCache,
     get_cursor,
     make_engine,
@@ -190,6 +192,32 @@ def test_a_software_defect_goes_to_the_customers_test_back_to_work_and_is_comple
     assert (ticket.state, ticket.state_type) == ("closed successful", "closed")
     assert re.search(r'step-current"[^>]*>Completed', after)
     assert "It works — complete it</button>" not in after
+    _step_log_follows_the_journey(jobs, ticket_id)
+
+
+def _step_log_follows_the_journey(jobs: Callable[..., Any], ticket_id: int) -> None:
+    """The step log kept by the pull, the portal and the webhook: one chain of stays from
+    Submitted to the close, each left when the next began, and time-per-step counts them."""
+    jobs(pull_tickets)
+
+    def read(ctx: JobContext) -> list[tuple[str, datetime, datetime | None, str | None]]:
+        with session_scope(ctx.engine) as s:
+            return [(e.state, e.entered_at, e.left_at, e.next_state) for e in s.scalars(
+                select(StepEntry).where(StepEntry.ticket_id == ticket_id)
+                .order_by(StepEntry.entered_at, StepEntry.id))]
+
+    log = jobs(read)
+    assert log[0][0] == "new" and log[-1][3] == "closed successful", log
+    assert all(left is not None and left >= entered for _, entered, left, _ in log), log
+    assert [went for *_, went in log[:-1]] == [state for state, *_ in log[1:]], log
+    assert {"client testing", "open"} <= {state for state, *_ in log}, log
+
+    def report(ctx: JobContext) -> Any:
+        with session_scope(ctx.engine) as s:
+            return run_report("time-per-step", s, ReportFilter(item=DEFECT))
+
+    testing = [r for r in jobs(report).records() if r["state"] == "client testing"]
+    assert testing and testing[0]["left"] >= 1, testing
 
 
 def test_a_ticket_waiting_for_the_customers_test_gets_one_reminder(
