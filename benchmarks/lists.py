@@ -23,6 +23,14 @@ stops if a page lists a different number of rows at two sizes. The smallest size
 marks the report roll-ups' triggers leave in ``report_dirty`` are emptied after each
 load, as their job would.
 
+The outbox holds what the portal keeps of every request it filed, as it would after years:
+a confirmed row for each ticket but every tenth of the other stores' (those came by mail;
+:data:`PORTAL_EVERY`), a refused request parked for good per 2,000 tickets (500 at a million),
+and every 500th of the other stores' tickets a bundle request whose next three tickets are its
+parts (``bundle``, ``bundle_part``). The measured customers have three requests Znuny has
+not confirmed (:data:`WAITING`), which their lists add at every size: every list page reads
+the waiting requests and, in the nested lists, checks each row against the bundle parts.
+
 Measurement: every page of every portal gets a warm-up request, then ``--rounds`` rounds each
 request every page of every database and size once, in an order rotated by one each round —
 the sizes side by side, so a change in the machine's load between them does not pass for
@@ -44,6 +52,7 @@ oldest tickets, so the pages listed fewer rows there), which must be filled agai
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import random
@@ -55,7 +64,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Container, Iterator
 from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -65,6 +74,8 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from portal import _gunicorn, _log_in, _machine, _percentile, _settings_env  # noqa: E402
+
+from radiant_ext.store.bundles import part_request_id  # noqa: E402
 
 PG_URL = "postgresql+psycopg://radiant:radiant@127.0.0.1:5432/radiant_test"
 DATABASE = "radiant_list_bench"
@@ -180,6 +191,7 @@ def _rows(start: int, stop: int, total: int, rng: random.Random) -> Iterator[tup
     people = _people()
     weights = [w for _, _, w in people]
     places = _places(total)
+    parent: tuple[str, str, int] | None = None
     for n in range(start, stop):
         created = END - SPAN + SPAN * (n / total)
         jitter = timedelta(seconds=rng.randint(0, 59))
@@ -188,6 +200,11 @@ def _rows(start: int, stop: int, total: int, rng: random.Random) -> Iterator[tup
             title, state, kind, login, company, store, category, hours = places[n][1]
         else:
             login, company, _w = rng.choices(people, weights)[0]
+            role = _bundle_role(n, places)
+            if role == 0:
+                parent = (login, company, _w)
+            elif role is not None and parent is not None:
+                login, company, _w = parent  # a part of the bundle filed just before
             store, category = company, rng.choice(ITEMS)
             created += jitter
             recent = END - created < RECENT
@@ -201,6 +218,67 @@ def _rows(start: int, stop: int, total: int, rng: random.Random) -> Iterator[tup
                created)
 
 
+PORTAL_EVERY = 10
+"""Every ticket but each tenth of the other stores' (the fifth of every ten) was filed through
+the portal, and the outbox keeps a confirmed row for each (it never deletes one); the measured
+customers' all were."""
+PARKED_EVERY = 2_000
+"""One request of the other stores' per this many tickets was refused by Znuny for good and
+stays parked in the outbox (500 at a million): rows every company list's waiting requests
+must pass over."""
+BUNDLE_EVERY, BUNDLE_PARTS = 500, 3
+"""Every 500th of the other stores' tickets is a bundle request; the next three are its parts,
+of the same requester (their lists show them under the parent)."""
+WAITING = (("flagship-clerk", "store-001", "parked", 10), ("flagship-clerk", "store-001",
+                                                         "pending", 1),
+           ("office-anna", "head-office", "pending", 2))
+"""The measured customers' requests Znuny has not confirmed (login, company, state, days
+before the cache's end): the same at every size."""
+OUTBOX_COLUMNS = ("request_id", "state", "payload", "customer_user", "title", "category",
+                  "attempts", "maybe_sent", "next_attempt_at", "ticket_id", "ticket_number",
+                  "created_at", "sent_at", "parked_at", "last_error")
+
+
+def _request_id(n: int) -> str:
+    return f"RQ-BENCH-{n:08d}"
+
+
+def _bundle_role(n: int, places: Container[int]) -> int | None:
+    """0 when ticket ``n`` is a bundle request, its part's number when it is one, else
+    ``None`` (the measured customers' tickets are neither, nor are the parts of a bundle
+    whose place one of theirs took)."""
+    number, first = n % BUNDLE_EVERY, n - n % BUNDLE_EVERY
+    if number > BUNDLE_PARTS or n in places or first in places:
+        return None
+    return number
+
+
+def _outbox(ticket: tuple[Any, ...], places: Container[int]) -> Iterator[tuple[Any, ...]]:
+    """The outbox rows of one ticket of :func:`_rows`: the confirmed request it was filed as
+    (unless it came by mail), and now and then a request Znuny refused."""
+    n, number, title, _s, _k, _q, _p, login, company, _st, category, created = ticket[:12]
+    payload = json.dumps({"ticket": {"CustomerID": company, "Title": title}})
+    role = _bundle_role(n, places)
+    if n in places or n % PORTAL_EVERY != PORTAL_EVERY // 2:  # each tenth came by mail
+        reference = (part_request_id(_request_id(n - role), role) if role
+                     else _request_id(n))
+        yield (reference, "sent", payload, login, title, category, 1, False, created, n,
+               number, created, created, None, None)
+    if n not in places and n % PARKED_EVERY == 7:
+        yield (f"RQ-BENCH-P{n:08d}", "parked", payload, login, title, category, 1, False,
+               created, None, None, created, None, created, "Queue is invalid")
+
+
+def _waiting_rows() -> Iterator[tuple[Any, ...]]:
+    """The measured customers' :data:`WAITING` requests."""
+    for k, (login, company, state, days) in enumerate(WAITING):
+        at = END - timedelta(days=days)
+        payload = json.dumps({"ticket": {"CustomerID": company, "Title": "Waiting"}})
+        yield (f"RQ-BENCH-W{k}", state, payload, login, f"Waiting {state} {k}", ITEMS[0], 1,
+               False, at, None, None, at, None, at if state == "parked" else None,
+               "Queue is invalid" if state == "parked" else None)
+
+
 COLUMNS = ("ticket_id", "ticket_number", "title", "state", "state_type", "queue", "priority",
            "customer_user_id", "customer_id", "store", "category", "created", "changed",
            "promised_deadline", "state_since", "synced_at")
@@ -211,32 +289,33 @@ def _naive(value: Any) -> Any:
 
 
 def _load(url: str, start: int, stop: int, total: int) -> None:
-    """Bulk-insert tickets ``start`` … ``stop - 1`` into the cache at ``url``."""
+    """Bulk-insert tickets ``start`` … ``stop - 1`` into the cache at ``url``, with the outbox
+    rows and bundles of the requests they were filed as (and the measured customers' waiting
+    requests with the first)."""
     from sqlalchemy import create_engine
 
-    rng = random.Random(start)
     engine = create_engine(url)
     raw = engine.raw_connection()
     sqlite = url.startswith("sqlite")
+    places = _places(total)
+
+    def tickets() -> Iterator[tuple[Any, ...]]:  # the same rows on every call
+        return (tuple(_naive(v) for v in row)
+                for row in _rows(start, stop, total, random.Random(start)))
+
+    def requests_filed() -> Iterator[tuple[Any, ...]]:
+        if start == 0:
+            yield from (tuple(_naive(v) for v in row) for row in _waiting_rows())
+        for ticket in tickets():
+            yield from _outbox(ticket, places)
+
     try:
         cur = raw.cursor()
-        indexes = _drop_indexes(cur, sqlite)
-        rows = (tuple(_naive(v) for v in row) for row in _rows(start, stop, total, rng))
-        if sqlite:
-            marks = ", ".join("?" * len(COLUMNS))
-            sql = f"INSERT INTO ticket_cache ({', '.join(COLUMNS)}) VALUES ({marks})"
-            batch: list[tuple[Any, ...]] = []
-            for row in rows:
-                batch.append(row)
-                if len(batch) == 20_000:
-                    cur.executemany(sql, batch)
-                    batch.clear()
-            if batch:
-                cur.executemany(sql, batch)
-        else:
-            with cur.copy(f"COPY ticket_cache ({', '.join(COLUMNS)}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
+        indexes = [*_drop_indexes(cur, sqlite, "ticket_cache"),
+                   *_drop_indexes(cur, sqlite, "outbox")]
+        _copy(cur, sqlite, "ticket_cache", COLUMNS, tickets())
+        _copy(cur, sqlite, "outbox", OUTBOX_COLUMNS, requests_filed())
+        _bundles(cur, sqlite, tickets(), places)
         for ddl in indexes:
             cur.execute(ddl)
         _drain_rollup_marks(cur, sqlite)
@@ -246,11 +325,55 @@ def _load(url: str, start: int, stop: int, total: int) -> None:
         else:  # as autovacuum would: statistics, and the visibility map for index-only scans
             assert raw.driver_connection is not None
             raw.driver_connection.autocommit = True
-            cur.execute("VACUUM ANALYZE ticket_cache")
+            for table in ("ticket_cache", "outbox", "bundle", "bundle_part"):
+                cur.execute(f"VACUUM ANALYZE {table}")
         raw.commit()
     finally:
         raw.close()
         engine.dispose()
+
+
+def _copy(cur: Any, sqlite: bool, table: str, columns: tuple[str, ...],
+          rows: Iterator[tuple[Any, ...]]) -> None:
+    """``rows`` into ``table``: ``executemany`` batches on SQLite, ``COPY`` on PostgreSQL."""
+    if sqlite:
+        marks = ", ".join("?" * len(columns))
+        sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})"
+        batch: list[tuple[Any, ...]] = []
+        for row in rows:
+            batch.append(row)
+            if len(batch) == 20_000:
+                cur.executemany(sql, batch)
+                batch.clear()
+        if batch:
+            cur.executemany(sql, batch)
+        return
+    with cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
+
+
+def _bundles(cur: Any, sqlite: bool, tickets: Iterator[tuple[Any, ...]],
+             places: Container[int]) -> None:
+    """The bundle requests among ``tickets`` and their parts (:func:`_bundle_role`)."""
+    bundles: list[tuple[Any, ...]] = []
+    parts: list[tuple[Any, ...]] = []
+    for ticket in tickets:
+        n, _number, title, *_rest = ticket
+        login, company, category, created = ticket[7], ticket[8], ticket[10], ticket[11]
+        role = _bundle_role(n, places)
+        if role == 0:
+            bundles.append((len(bundles) + 1, _request_id(n), category, login, "", "en",
+                            created))
+        elif role is not None and bundles:
+            reference = part_request_id(_request_id(n - role), role)
+            parts.append((len(bundles), role, reference, category, category.split(".")[0],
+                          title, title, "{}", company))
+    _copy(cur, sqlite, "bundle", ("id", "request_id", "item", "customer_user", "sender",
+                                  "language", "created_at"), iter(bundles))
+    _copy(cur, sqlite, "bundle_part", ("bundle_id", "number", "request_id", "item",
+                                       "department", "title", "body", "decision",
+                                       "customer_id"), iter(parts))
 
 
 def _drain_rollup_marks(cur: Any, sqlite: bool) -> None:
@@ -266,16 +389,16 @@ def _drain_rollup_marks(cur: Any, sqlite: bool) -> None:
         cur.execute("DELETE FROM report_dirty" if sqlite else "TRUNCATE report_dirty")
 
 
-def _drop_indexes(cur: Any, sqlite: bool) -> list[str]:
-    """Drop the cache's secondary indexes for a bulk load; return the DDL that recreates them
+def _drop_indexes(cur: Any, sqlite: bool, table: str) -> list[str]:
+    """Drop ``table``'s secondary indexes for a bulk load; return the DDL that recreates them
     (one sort per index afterwards beats a million B-tree inserts into twenty indexes)."""
     if sqlite:
         cur.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' "
-                    "AND tbl_name = 'ticket_cache' AND sql IS NOT NULL")
-    else:
-        cur.execute("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = "
-                    "'ticket_cache' AND schemaname = current_schema() "
-                    "AND indexname NOT LIKE 'pk_%'")
+                    "AND tbl_name = ? AND sql IS NOT NULL", (table,))
+    else:  # not the primary key's nor a unique constraint's
+        cur.execute("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s "
+                    "AND schemaname = current_schema() AND indexname NOT LIKE 'pk_%%' "
+                    "AND indexname NOT LIKE 'uq_%%'", (table,))
     found = list(cur.fetchall())
     for name, _ddl in found:
         cur.execute(f'DROP INDEX "{name}"')
@@ -322,7 +445,8 @@ def _upgrade(url: str) -> None:
 
 def _filled(url: str) -> tuple[int, int]:
     """How many tickets the cache at ``url`` holds, and how many of them are the measured
-    customers' ((0, 0) when it is not there)."""
+    customers' ((0, 0) when it is not there; none of them when an older version of this
+    benchmark filled it without the outbox's rows)."""
     from sqlalchemy import create_engine, text
     from sqlalchemy.exc import SQLAlchemyError
 
@@ -334,6 +458,8 @@ def _filled(url: str) -> tuple[int, int]:
             every = conn.execute(text("SELECT count(*) FROM ticket_cache")).scalar()
             measured = conn.execute(text("SELECT count(*) FROM ticket_cache WHERE customer_id "
                                          "IN ('store-001', 'head-office')")).scalar()
+            if not conn.execute(text("SELECT count(*) FROM outbox")).scalar():
+                measured = 0
             return int(every or 0), int(measured or 0)
     except SQLAlchemyError:
         return 0, 0

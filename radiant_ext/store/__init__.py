@@ -38,6 +38,7 @@ from radiant_ext.store.engine import (
 )
 from radiant_ext.store.errors import MigrationError, StoreError
 from radiant_ext.store.models import (
+    WAITING_SQL,
     ApprovalRequest,
     AuditEntry,
     Base,
@@ -92,6 +93,7 @@ from radiant_ext.store.workflow_events import (
 )
 
 __all__ = [
+    "WAITING_SQL",
     "AlreadyRated",
     "ApprovalRequest",
     "AuditEntry",

@@ -45,6 +45,7 @@ from radiant_ext.store import (
     upgrade_database,
 )
 from tests._recording_plugins import CreatedRecorder
+from tests._store_fixtures import ENGINE_PARAMS, store_engine
 
 CONTRACT = Path(__file__).resolve().parents[2].parent / "shared" / "contract"
 CLERK = Customer("demo-customer", "store-007", "Dana Clerk", "dana@example.test")
@@ -422,6 +423,100 @@ def test_just_filed_and_queued_requests_head_the_cached_list(
     later = encode("created", True, Key(False, datetime(2026, 11, 1, 2, tzinfo=UTC), 2))
     second = auto.list(CLERK, ListQuery(per_page=1, cursor=later))  # not the first page
     assert [r.ticket_id for r in second.rows] == [1]
+
+
+def _waiting(sessions: sessionmaker[Session], ref: str, who: Customer, state: OutboxState,
+             at: datetime, ticket_id: int | None = None) -> None:
+    with sessions.begin() as s:
+        s.add(Outbox(request_id=ref, state=state, customer_user=who.login, title=ref,
+                     payload={"ticket": {"CustomerID": who.customer_id}},
+                     category="it.pos-down", created_at=at, ticket_id=ticket_id,
+                     ticket_number=f"N{ticket_id}" if ticket_id else None))
+
+
+@pytest.fixture(params=ENGINE_PARAMS)
+def any_store(request: pytest.FixtureRequest, tmp_path: Path
+              ) -> Iterator[sessionmaker[Session]]:
+    """The store on SQLite and on PostgreSQL."""
+    with store_engine(request.param, tmp_path, suite="portal") as engine:
+        yield make_session_factory(engine)
+
+
+def test_a_companys_waiting_request_shows_behind_a_chain_of_newer_ones(
+    any_store: sessionmaker[Session],
+) -> None:
+    """The list's waiting requests are the company's, chosen in the query: a chain whose
+    other stores have more unconfirmed requests than a list adds (PENDING_LIMIT), all newer,
+    hides none of the store's own."""
+    from radiant_ext.portal.adapters.listing import PENDING_LIMIT
+
+    store, at = any_store, datetime.now(UTC) - timedelta(hours=1)
+    _waiting(store, "RQ-OWN-PARKED", CLERK, OutboxState.PARKED, at)
+    with store.begin() as s:
+        s.add_all(Outbox(request_id=f"RQ-CHAIN-{n:03d}", state=OutboxState.PARKED,
+                         customer_user="clerk-elsewhere", title="elsewhere",
+                         payload={"ticket": {"CustomerID": "store-099"}},
+                         created_at=at + timedelta(minutes=1 + n))
+                  for n in range(PENDING_LIMIT + 5))
+        set_cursor(s, "ticket-pull", datetime.now(UTC))
+    auto = AutoLister(store, _Live())  # type: ignore[arg-type]
+    for who in (CLERK, COLLEAGUE):
+        rows = auto.list(who, ListQuery(scope="company")).rows
+        assert [r.ticket_number for r in rows] == ["RQ-OWN-PARKED"], who
+    assert auto.list(COLLEAGUE, ListQuery()).rows == []  # not the colleague's own
+
+
+@pytest.mark.parametrize("analyzed", [False, True])  # the store never runs ANALYZE itself
+def test_the_waiting_requests_are_read_through_indexes_not_the_whole_outbox(
+    store: sessionmaker[Session], analyzed: bool,
+) -> None:
+    """Every request ever filed keeps its outbox row: the lists read the unconfirmed ones and
+    the ones confirmed lately through the outbox's indexes — SQLite's plan has no scan of the
+    outbox, nor a read of the login's whole history — for the own list and the company's,
+    with SQLite's statistics and without."""
+    from sqlalchemy import event
+
+    from radiant_ext.portal.adapters.listing import _waiting_query
+
+    long_ago = datetime.now(UTC) - timedelta(days=400)
+    with store.begin() as s:
+        s.add_all(Outbox(request_id=f"RQ-OLD-{n:04d}", state=OutboxState.SENT,
+                         customer_user=CLERK.login if n % 40 == 0 else f"clerk-{n % 100}",
+                         title="old",
+                         payload={"ticket": {"CustomerID": CLERK.customer_id}},
+                         created_at=long_ago + timedelta(minutes=n), ticket_id=1000 + n)
+                  for n in range(2000))
+    _waiting(store, "RQ-NEW-FILED", CLERK, OutboxState.SENT, datetime.now(UTC), ticket_id=99)
+    sent: list[tuple[str, Any]] = []
+    with store.begin() as s:
+        conn = s.connection()
+        if analyzed:
+            conn.exec_driver_sql("ANALYZE")
+
+        def seen(_conn: Any, _cursor: Any, statement: str, parameters: Any,
+                 *_rest: Any) -> None:
+            sent.append((statement, parameters))
+
+        event.listen(conn.engine, "before_cursor_execute", seen)
+        try:
+            for scope in ("mine", "company"):
+                for nested in (False, True):
+                    query, values = _waiting_query(CLERK, scope, without_parts=nested)
+                    ids = list(s.scalars(query, values))
+                    # the one filed lately and not cached yet, not the 2,000 confirmed ones
+                    assert len(ids) == 1, (scope, nested)
+                    statement, parameters = sent[-1]
+                    plan = [str(row[-1]) for row in conn.exec_driver_sql(
+                        f"EXPLAIN QUERY PLAN {statement}", parameters)]
+                    outbox = [step for step in plan if " outbox " in f"{step} "]
+                    # the partial index of unconfirmed rows, or seeks by state (and login)
+                    assert outbox and all(
+                        step.replace("COVERING ", "").startswith(
+                            "SCAN outbox USING INDEX ix_outbox_waiting")
+                        or (step.startswith("SEARCH outbox USING") and "state=?" in step)
+                        for step in outbox), (scope, nested, plan)
+        finally:
+            event.remove(conn.engine, "before_cursor_execute", seen)
 
 
 # -- the ticket_created hook -------------------------------------------------------------
