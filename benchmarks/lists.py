@@ -234,7 +234,8 @@ WAITING = (("flagship-clerk", "store-001", "parked", 10), ("flagship-clerk", "st
            ("office-anna", "head-office", "pending", 2))
 """The measured customers' requests Znuny has not confirmed (login, company, state, days
 before the cache's end): the same at every size."""
-OUTBOX_COLUMNS = ("request_id", "state", "payload", "customer_user", "title", "category",
+OUTBOX_COLUMNS = ("request_id", "state", "payload", "customer_user", "customer_id", "title",
+                  "category",
                   "attempts", "maybe_sent", "next_attempt_at", "ticket_id", "ticket_number",
                   "created_at", "sent_at", "parked_at", "last_error")
 
@@ -262,11 +263,11 @@ def _outbox(ticket: tuple[Any, ...], places: Container[int]) -> Iterator[tuple[A
     if n in places or n % PORTAL_EVERY != PORTAL_EVERY // 2:  # each tenth came by mail
         reference = (part_request_id(_request_id(n - role), role) if role
                      else _request_id(n))
-        yield (reference, "sent", payload, login, title, category, 1, False, created, n,
-               number, created, created, None, None)
+        yield (reference, "sent", payload, login, company, title, category, 1, False, created,
+               n, number, created, created, None, None)
     if n not in places and n % PARKED_EVERY == 7:
-        yield (f"RQ-BENCH-P{n:08d}", "parked", payload, login, title, category, 1, False,
-               created, None, None, created, None, created, "Queue is invalid")
+        yield (f"RQ-BENCH-P{n:08d}", "parked", payload, login, company, title, category, 1,
+               False, created, None, None, created, None, created, "Queue is invalid")
 
 
 def _waiting_rows() -> Iterator[tuple[Any, ...]]:
@@ -274,8 +275,8 @@ def _waiting_rows() -> Iterator[tuple[Any, ...]]:
     for k, (login, company, state, days) in enumerate(WAITING):
         at = END - timedelta(days=days)
         payload = json.dumps({"ticket": {"CustomerID": company, "Title": "Waiting"}})
-        yield (f"RQ-BENCH-W{k}", state, payload, login, f"Waiting {state} {k}", ITEMS[0], 1,
-               False, at, None, None, at, None, at if state == "parked" else None,
+        yield (f"RQ-BENCH-W{k}", state, payload, login, company, f"Waiting {state} {k}",
+               ITEMS[0], 1, False, at, None, None, at, None, at if state == "parked" else None,
                "Queue is invalid" if state == "parked" else None)
 
 

@@ -38,7 +38,6 @@ from radiant_ext.store.engine import (
 )
 from radiant_ext.store.errors import MigrationError, StoreError
 from radiant_ext.store.models import (
-    WAITING_SQL,
     ApprovalRequest,
     AuditEntry,
     Base,
@@ -93,7 +92,6 @@ from radiant_ext.store.workflow_events import (
 )
 
 __all__ = [
-    "WAITING_SQL",
     "AlreadyRated",
     "ApprovalRequest",
     "AuditEntry",

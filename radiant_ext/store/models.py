@@ -31,12 +31,10 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
-    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 __all__ = [
-    "WAITING_SQL",
     "ApprovalRequest",
     "AuditEntry",
     "Base",
@@ -133,11 +131,6 @@ def _enum(cls: type[enum.StrEnum], name: str) -> Enum:
     )
 
 
-WAITING_SQL = "state <> 'sent'"
-"""The outbox rows Znuny has not confirmed, as the partial index ``ix_outbox_waiting`` and the
-queries it serves write it (a literal: a query with the state as a parameter cannot use it)."""
-
-
 class Outbox(Base):
     """A request the portal accepted; kept until Znuny confirms it, never deleted."""
 
@@ -145,14 +138,10 @@ class Outbox(Base):
     __table_args__ = (
         Index("ix_outbox_state_next", "state", "next_attempt_at"),
         # the lists' waiting requests without reading the years of confirmed ones (the outbox
-        # keeps a row for every request): the unconfirmed ones, few whatever the outbox holds
-        # (a partial index: SQLite's statistics know no skew, and take a state that is almost
-        # every row for one that is a third of them), and the ones confirmed lately — the
-        # chain's, and one login's (which also serves every look-up by login)
-        Index("ix_outbox_waiting", "created_at", sqlite_where=text(WAITING_SQL),
-              postgresql_where=text(WAITING_SQL)),
-        Index("ix_outbox_state_created", "state", "created_at"),
+        # keeps a row for every request): a login's or a company's unconfirmed ones and those
+        # confirmed lately, a seek per state (the login's also serves every look-up by login)
         Index("ix_outbox_login_state", "customer_user", "state", "created_at"),
+        Index("ix_outbox_company_state", "customer_id", "state", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -164,6 +153,8 @@ class Outbox(Base):
     payload: Mapped[dict[str, Any]]
     """``{"ticket": …, "article": …, "dynamic_fields": …, "attachments": […]}`` as JSON."""
     customer_user: Mapped[str] = mapped_column(String(200))
+    customer_id: Mapped[str | None] = mapped_column(String(200))
+    """The customer company the request was filed for (the payload's ``CustomerID``)."""
     title: Mapped[str] = mapped_column(String(255))
     category: Mapped[str | None] = mapped_column(String(200))
     form_values: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))

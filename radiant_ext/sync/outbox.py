@@ -345,6 +345,7 @@ def store_request(sessions: sessionmaker[Session], *, request_id: str, ticket: N
     now = utcnow()
     row = Outbox(request_id=request_id, state=OutboxState.SENDING, payload=payload,
                  customer_user=payload["ticket"]["CustomerUser"],
+                 customer_id=payload["ticket"].get("CustomerID") or None,
                  title=payload["ticket"]["Title"][:255], category=category,
                  promised_deadline=promised_deadline, claimed_at=now, heartbeat_at=now,
                  form_values=dict(form_values) if form_values else None)

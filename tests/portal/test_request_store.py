@@ -151,7 +151,8 @@ def test_waiting_requests_come_with_the_page_in_both_scopes(engine: Engine) -> N
                 ("RQ-3", "flagship-clerk", "store-001", OutboxState.PENDING),
                 ("RQ-4", "demo-customer", "store-007", OutboxState.SENT)):  # filed, cached
             s.add(Outbox(request_id=ref, state=state, customer_user=login, title=ref,
-                         category="it.pos-down", payload={"ticket": {"CustomerID": company}},
+                         customer_id=company, category="it.pos-down",
+                         payload={"ticket": {"CustomerID": company}},
                          ticket_id=1 if state is OutboxState.SENT else None))
     lister = AutoLister(RequestSessions(engine), LiveLister(None))  # type: ignore[arg-type]
     clerk = Customer("demo-customer", "store-007")

@@ -28,12 +28,12 @@ from radiant_ext.sync.errors import ReferenceTakenError
 
 
 def _submit(engine: Engine, client: Any, request_id: str | None = None,
-            customer: str = "demo-customer") -> Any:
+            customer: str = "demo-customer", company: str | None = None) -> Any:
     rid = request_id or new_request_id()
     return submit_request(
         engine, client, request_id=rid,
         ticket=NewTicket(title=f"Cash register down {rid}", queue="IT::Stores", state="new",
-                         priority="4 high", customer_user=customer),
+                         priority="4 high", customer_user=customer, customer_id=company),
         article=NewArticle(subject="Cash register down", body="Till 2 shows E17",
                            content_type="text/plain; charset=utf-8"),
         dynamic_fields={"RadiantCategory": "it.pos-down"}, category="it.pos-down",
@@ -65,7 +65,7 @@ def test_request_id_is_a_readable_reference() -> None:
 
 
 def test_submit_files_the_ticket_at_once_when_znuny_is_up(engine: Engine, znuny: Any) -> None:
-    result = _submit(engine, znuny, "RQ-1")
+    result = _submit(engine, znuny, "RQ-1", company="store-007")
     assert result.state == "sent"
     assert result.ticket_number == znuny.tickets[result.ticket_id]["TicketNumber"]
     assert znuny.with_key("RQ-1") == [result.ticket_id]
@@ -73,6 +73,7 @@ def test_submit_files_the_ticket_at_once_when_znuny_is_up(engine: Engine, znuny:
     row = _row(engine, "RQ-1")
     assert (row.state, row.attempts, row.ticket_number) == (
         OutboxState.SENT, 1, result.ticket_number)
+    assert row.customer_id == "store-007"  # the company lists choose by it
 
 
 def test_submit_while_znuny_is_down_returns_the_reference_and_drain_delivers(

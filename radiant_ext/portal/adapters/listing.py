@@ -21,9 +21,9 @@ from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any, Protocol
 
-from sqlalchemy import and_, bindparam, exists, or_, select, text, union_all
+from sqlalchemy import and_, bindparam, exists, select, union
 from sqlalchemy.orm import Session, sessionmaker
-from sqlalchemy.sql import ColumnElement, TextClause
+from sqlalchemy.sql import ColumnElement
 
 from radiant_ext.client import ZnunyClient
 from radiant_ext.client.errors import ZnunyConnectionError, ZnunyError
@@ -51,7 +51,6 @@ from radiant_ext.portal.ports import (
 )
 from radiant_ext.portal.scoping import ticket_visible
 from radiant_ext.store import (
-    WAITING_SQL,
     BundlePartRow,
     Outbox,
     OutboxState,
@@ -359,42 +358,45 @@ def _company_scope(customer: Customer, scope: str) -> bool:
     return bool(scope == "company" and customer.company_visible and customer.customer_id)
 
 
+UNCONFIRMED = tuple(s for s in OutboxState if s != OutboxState.SENT)
+"""The outbox states of a request Znuny has not confirmed."""
+
+
 @lru_cache(maxsize=16)
 def _waiting_select(company: bool, uncached: bool, without_parts: bool = False) -> Any:
     """The ids of the outbox rows a list adds, newest first (parameters ``wait_login``, and
     ``wait_company`` when ``company``; ``wait_since`` with ``uncached``; with
     ``without_parts``, no part of a bundle request): built once per shape.
 
-    Each arm is read through an index that holds none of the years of confirmed rows — the
-    unconfirmed rows (the login's: ``ix_outbox_login_state``; the company's:
-    ``ix_outbox_waiting``, a partial index of them alone), the confirmed ones filed since
-    ``wait_since`` (``ix_outbox_login_state``, ``ix_outbox_state_created``) — so a list page
-    costs the same at a thousand requests and at a million. The customer's or the company's
-    rows are chosen in the query, so the :data:`PENDING_LIMIT` newest are theirs, not the
-    chain's."""
-    login = Outbox.customer_user == bindparam("wait_login")
-    whose: ColumnElement[bool] = login
-    if company:
-        filed_for = Outbox.payload[("ticket", "CustomerID")].as_string()
-        whose = or_(login, filed_for == bindparam("wait_company"))
-    # the login's unconfirmed rows: a seek per state in ix_outbox_login_state (SQLite took the
-    # login's whole history for the condition below); the company's: the partial index
-    unconfirmed = (text(WAITING_SQL) if company
-                   else Outbox.state.in_([s for s in OutboxState if s != OutboxState.SENT]))
-    conditions: list[ColumnElement[bool] | TextClause] = [unconfirmed]
+    Every arm is a seek per state in an index of the login's or the company's rows by state
+    and filing time (``ix_outbox_login_state``, ``ix_outbox_company_state``) — the unconfirmed
+    rows, and the confirmed ones filed since ``wait_since`` — and none reads the years of
+    confirmed rows the outbox keeps, so a list page costs the same at a thousand requests and
+    at a million. The company's rows are chosen in the query, so the :data:`PENDING_LIMIT`
+    newest are the company's, not the chain's."""
+    conditions: list[ColumnElement[bool]] = [Outbox.state.in_(UNCONFIRMED)]
     if uncached:
         # NOT EXISTS: a lookup by primary key per outbox row (PostgreSQL would hash the
         # whole cache's ids for a NOT IN).
         missing = ~exists().where(TicketCache.ticket_id == Outbox.ticket_id)
         recent = Outbox.created_at >= bindparam("wait_since", type_=Outbox.created_at.type)
         conditions.append(and_(Outbox.state == OutboxState.SENT, recent, missing))
-    if without_parts:
-        whose = and_(whose, ~exists().where(BundlePartRow.request_id == Outbox.request_id))
-    if len(conditions) == 1:
-        return select(Outbox.id).where(conditions[0], whose).order_by(
-            Outbox.created_at.desc()).limit(PENDING_LIMIT)
-    both = union_all(*(select(Outbox.id, Outbox.created_at).where(condition, whose)
-                       for condition in conditions)).subquery("waiting")
+    whose: list[ColumnElement[bool]] = [Outbox.customer_user == bindparam("wait_login")]
+    if company:
+        whose.append(Outbox.customer_id == bindparam("wait_company"))
+    wheres = []
+    for condition in conditions:
+        for who in whose:
+            where = [who, condition]
+            if without_parts:
+                where.append(~exists().where(BundlePartRow.request_id == Outbox.request_id))
+            wheres.append(where)
+    if len(wheres) == 1:
+        return select(Outbox.id).where(*wheres[0]).order_by(Outbox.created_at.desc()).limit(
+            PENDING_LIMIT)
+    # UNION: a login's row filed for its own company is found by both arms, listed once
+    both = union(*(select(Outbox.id, Outbox.created_at).where(*where)
+                   for where in wheres)).subquery("waiting")
     return select(both.c.id).order_by(both.c.created_at.desc()).limit(PENDING_LIMIT)
 
 
@@ -426,6 +428,8 @@ def _waiting_rows(s: Session, ids: Sequence[int], customer: Customer,
 
 
 def _company_of(row: Outbox) -> str | None:
+    if row.customer_id:
+        return row.customer_id
     ticket = (row.payload or {}).get("ticket") or {}
     value = ticket.get("CustomerID")
     return str(value) if value else None
