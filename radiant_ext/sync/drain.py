@@ -163,7 +163,7 @@ def drain_outbox(ctx: JobContext) -> dict[str, int]:
         rows = _due(ctx.sessions, ctx.now(), run_started)
         if not rows:
             break
-        ctx.progress("outbox", 0, outbox_backlog(ctx.sessions)["pending"] + done)
+        ctx.progress("outbox", 0, _count_pending(ctx.sessions) + done)
         found = _lookup(ctx, rows)
         for row in rows:
             done += 1
@@ -181,6 +181,14 @@ def _count_due(sessions: sessionmaker[Session], now: datetime) -> int:
     with sessions() as s:
         return int(s.scalar(select(func.count()).select_from(Outbox).where(
             Outbox.state == OutboxState.PENDING, Outbox.next_attempt_at <= now)) or 0)
+
+
+def _count_pending(sessions: sessionmaker[Session]) -> int:
+    """The requests waiting to be sent: a range of the state index (the counts of every state,
+    :func:`outbox_backlog`, read all the outbox's confirmed rows: 50-80 ms at a million)."""
+    with sessions() as s:
+        return int(s.scalar(select(func.count()).select_from(Outbox).where(
+            Outbox.state == OutboxState.PENDING)) or 0)
 
 
 def _finish(counts: Counter[str]) -> dict[str, int]:

@@ -91,6 +91,21 @@ def test_submit_while_znuny_is_down_returns_the_reference_and_drain_delivers(
     assert _row(engine, "RQ-2").state == OutboxState.SENT
 
 
+def test_the_drain_shows_how_many_requests_wait_and_counts_them_down(
+        engine: Engine, znuny: Any, make_ctx: Callable[..., JobContext]) -> None:
+    """The progress the CLI draws: the pending requests as the total, each one done as it is
+    filed."""
+    znuny.mode = "down"
+    for n in range(3):
+        assert _submit(engine, znuny, f"RQ-WAIT-{n}").state == "pending"
+    znuny.mode = "up"
+    seen: list[tuple[str, int, int | None]] = []
+    counts = _drain_until_quiet(make_ctx(progress=lambda *a: seen.append(a)))
+    assert counts["sent"] + counts.get("found", 0) == 3
+    assert seen[0] == ("outbox", 0, 3)
+    assert sum(done for task, done, _ in seen if task == "outbox") == 3
+
+
 @pytest.mark.parametrize("post_search", [True, False], ids=["df-search", "fallback"])
 def test_timeout_after_commit_is_found_not_sent_twice(
         engine: Engine, znuny: Any, make_ctx: Callable[..., JobContext],
