@@ -50,13 +50,7 @@ from radiant_ext.portal.ports import (
     UpstreamUnavailable,
 )
 from radiant_ext.portal.scoping import ticket_visible
-from radiant_ext.store import (
-    BundlePartRow,
-    Outbox,
-    OutboxState,
-    SyncCursor,
-    TicketCache,
-)
+from radiant_ext.store import BundlePartRow, Outbox, OutboxState, SyncCursor, TicketCache
 
 __all__ = [
     "LIVE_LIMIT",
@@ -384,13 +378,9 @@ def _waiting_select(company: bool, uncached: bool, without_parts: bool = False) 
     whose: list[ColumnElement[bool]] = [Outbox.customer_user == bindparam("wait_login")]
     if company:
         whose.append(Outbox.customer_id == bindparam("wait_company"))
-    wheres = []
-    for condition in conditions:
-        for who in whose:
-            where = [who, condition]
-            if without_parts:
-                where.append(~exists().where(BundlePartRow.request_id == Outbox.request_id))
-            wheres.append(where)
+    no_part = ([~exists().where(BundlePartRow.request_id == Outbox.request_id)]
+               if without_parts else [])
+    wheres = [[who, condition, *no_part] for condition in conditions for who in whose]
     if len(wheres) == 1:
         return select(Outbox.id).where(*wheres[0]).order_by(Outbox.created_at.desc()).limit(
             PENDING_LIMIT)
@@ -424,20 +414,12 @@ def _waiting_rows(s: Session, ids: Sequence[int], customer: Customer,
                      .order_by(Outbox.created_at.desc())).all()
     return [_outbox_row(r) for r in rows
             if r.customer_user == customer.login
-            or (company and _company_of(r) == customer.customer_id)]
-
-
-def _company_of(row: Outbox) -> str | None:
-    if row.customer_id:
-        return row.customer_id
-    ticket = (row.payload or {}).get("ticket") or {}
-    value = ticket.get("CustomerID")
-    return str(value) if value else None
+            or (company and r.customer_id == customer.customer_id)]
 
 
 def _store_of(row: Outbox) -> str:
     fields = (row.payload or {}).get("dynamic_fields") or {}
-    return str(fields.get(STORE_FIELD) or _company_of(row) or "")
+    return str(fields.get(STORE_FIELD) or row.customer_id or "")
 
 
 def _outbox_row(row: Outbox) -> TicketSummary:
