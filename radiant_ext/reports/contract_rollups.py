@@ -62,6 +62,8 @@ from radiant_ext.store import (
     ContractContribution,
     ContractDirty,
     ContractLive,
+    ContractMonthVersion,
+    ContractPriceMemo,
     ContractRollupState,
     TicketCache,
 )
@@ -206,12 +208,31 @@ def _upsert_cells(conn: Connection, deltas: dict[CellKey, CellSums]) -> None:
         set_={m: table.c[m] + stmt.excluded[m] for m in MEASURES})
     for i in range(0, len(rows), BATCH):
         conn.execute(stmt, rows[i:i + BATCH])
+    _count_changes(conn, sorted({r["start"] for r in rows
+                                 if r["family"] == "o" and r["level"] == MONTH_LEVEL}))
     emptied = [r for r in rows if r["tickets"] < 0]
     if emptied:
         names = ("family", "level", "start", "k1", "k2")
         conn.execute(delete(table).where(
             *(c[n] == bindparam(f"b_{n}") for n in names), c.tickets <= 0),
             [{f"b_{n}": r[n] for n in names} for r in emptied])
+
+
+MONTH_LEVEL = len(LEVEL_COLUMNS) - 1
+"""The level of month cells."""
+
+
+def _count_changes(conn: Connection, months: list[date]) -> None:
+    """Add one to the version of each month whose outage cells changed (the downtime pages'
+    priced months of it are then priced again, :mod:`.price_memo`)."""
+    if not months:
+        return
+    table = cast(Table, ContractMonthVersion.__table__)
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    stmt = dialect.insert(table)
+    stmt = stmt.on_conflict_do_update(index_elements=["month"],
+                                      set_={"version": table.c.version + 1})
+    conn.execute(stmt, [{"month": m, "version": 1} for m in months])
 
 
 def _apply(conn: Connection, ids: list[int], figures: ContractFigures, as_of: datetime) -> None:
@@ -280,6 +301,7 @@ def rebuild_contracts(conn: Connection, figures: ContractFigures, now: datetime
                        every_contribution(conn, select(*SOURCE),
                                           lambda row: contributions(row, figures, now)))
     _cells_from_contributions(conn)
+    conn.execute(delete(ContractPriceMemo))  # keyed by the build: none would match again
     conn.execute(update(ContractRollupState).where(ContractRollupState.id == 1).values(
         fingerprint=fingerprint(figures.settings, figures.directory), as_of=now,
         built_at=datetime.now(UTC)))

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -66,6 +67,7 @@ from radiant_ext.reports.outage import (
 )
 from radiant_ext.reports.page_rows import page_limit
 from radiant_ext.reports.penalties import month_penalties
+from radiant_ext.reports.price_memo import MonthPart, memo_months, month_parts, settled_of
 from radiant_ext.reports.rollup_read import Span
 from radiant_ext.store import TicketCache
 
@@ -262,17 +264,78 @@ the rounded hours the page orders equal costs by."""
 def _dearest(ctx: ReportContext, span: Span, limit: int
              ) -> tuple[dict[Key, Outages], int] | None:
     """The keys that can be among the ``limit`` dearest (:func:`_cost_first`), and how many
-    keys there are, priced in the query; ``None`` when a sum is too large to price there.
+    keys there are; ``None`` when a sum is too large to price in the query.
 
-    The query orders by cost and seconds; the page orders equal costs by the hours rounded to
-    a tenth, then month, store and item. So beside the first ``limit`` rows it takes every row
-    of the last one's cost within :data:`TIE_SECONDS` of its seconds, and the rows are ordered
-    exactly in Python.
+    Each month's dearest settled sums are priced in the query once per change of the month
+    (:func:`_month_top`, kept by :func:`~.price_memo.memo_months`); the keys the live tickets
+    touch are added to their settled sums and priced here. A key outside its month's kept
+    rows has at least ``limit`` keys of its month before it (a live outage only adds to a
+    key), so the dearest of the period are among the kept rows and the touched keys.
     """
-    keys = outage_keys(ctx, span, _live_outages(ctx))
+    rates, live = ctx.directory.outage, _live_outages(ctx)
+    parts = month_parts(ctx, span, {month for month, _, _ in live})
+    kept = memo_months(ctx, f"top{limit}", parts,
+                       lambda missing: _month_tops(ctx, missing, limit))
+    if kept is None:
+        return None
+    candidates: dict[Key, tuple[int | None, int, int]] = {}
+    total = 0
+    for month, figures in kept.items():
+        total += int(figures["count"])
+        for store, item, tickets, seconds, cents in figures["rows"]:
+            candidates[(month.strftime("%Y-%m"), store, item)] = (cents, tickets, seconds)
+    settled = settled_of(ctx, span, live)
+    for key, (tickets, seconds) in live.items():
+        before = settled.get(key)
+        if before is None:
+            total += 1
+        n, s = (tickets + before[0], seconds + before[1]) if before else (tickets, seconds)
+        rate, _ = rates.rate(key[2], key[1] or None)
+        candidates[key] = (_cents(s, rate), n, s)
+    order = sorted(candidates.items(), key=lambda kv: (
+        kv[1][0] is None, -(kv[1][0] or 0), -kv[1][2]))
+    cut = len(order)
+    if len(order) > limit:
+        boundary = order[limit - 1][1]
+        cut = limit
+        while cut < len(order) and not _past_ties(
+                _Priced(boundary[0], boundary[2]), _Priced(order[cut][1][0], order[cut][1][2])):
+            cut += 1
+    return {key: Outages(n, s) for key, (_, n, s) in order[:cut]}, total
+
+
+@dataclass(frozen=True)
+class _Priced:
+    cents: int | None
+    seconds: int
+
+
+def _cents(seconds: int, rate: Decimal | None) -> int | None:
+    """Whole cents of ``seconds`` of outage at ``rate`` (:func:`~.outage.outage_cost`)."""
+    cost = outage_cost(seconds / 3600, rate)
+    return None if cost is None else int(cost.scaleb(2))
+
+
+def _month_tops(ctx: ReportContext, parts: list[MonthPart], limit: int
+                ) -> dict[date, Any] | None:
+    found: dict[date, Any] = {}
+    for part in parts:
+        top = _month_top(ctx, part.span, limit)
+        if top is None:
+            return None
+        found[part.month] = top
+    return found
+
+
+def _month_top(ctx: ReportContext, span: Span, limit: int) -> dict[str, Any] | None:
+    """The dearest settled sums of one month's days ``span`` priced in the query — the first
+    ``limit`` by cost and seconds and every row of the last one's cost within
+    :data:`TIE_SECONDS` of its seconds — as ``{"count": keys, "rows": [[store, item,
+    tickets, seconds, cents], …]}``; ``None`` when a sum is too large to price there."""
+    keys = outage_keys(ctx, span, {})
     p = _priced(ctx, keys)
     # too large to price first: one look at the first row tells
-    stmt = select(p.c.month, p.c.k1, p.c.k2, p.c.tickets, p.c.seconds, p.c.cents,
+    stmt = select(p.c.k1, p.c.k2, p.c.tickets, p.c.seconds, p.c.cents,
                   p.c.unpriced).order_by(p.c.unpriced.desc(), p.c.cents.desc().nulls_last(),
                                          p.c.seconds.desc())
     fetch = limit + 50
@@ -283,11 +346,11 @@ def _dearest(ctx: ReportContext, span: Span, limit: int
         if len(rows) < fetch or _past_ties(rows[limit - 1], rows[-1]):
             break
         fetch *= 4
-    keyed = {(str(r.month)[:7], r.k1, r.k2): Outages(int(r.tickets), int(r.seconds))
-             for r in rows}
-    if len(rows) < fetch:
-        return keyed, len(rows)
-    return keyed, int(ctx.session.scalar(select(func.count()).select_from(keys)) or 0)
+    count = (len(rows) if len(rows) < fetch
+             else int(ctx.session.scalar(select(func.count()).select_from(keys)) or 0))
+    return {"count": count, "rows": [
+        [r.k1, r.k2, int(r.tickets), int(r.seconds), None if r.cents is None else int(r.cents)]
+        for r in rows]}
 
 
 def _past_ties(boundary: Any, last: Any) -> bool:
@@ -362,13 +425,59 @@ def _add(total: _Month, tickets: int, seconds: int, cost: Decimal | None) -> Non
 
 def _priced_month_totals(ctx: ReportContext, span: Span
                          ) -> defaultdict[tuple[str, str], _Month] | None:
-    """The month totals summed per month in the query, each store × item × month priced
-    there; ``None`` when a sum is too large to price there.
+    """The month totals, each store × item × month sum priced; ``None`` when a sum is too
+    large to price in the query.
+
+    Each month's settled sums are totalled in the query once per change of the month
+    (:func:`_settled_month_totals`, kept by :func:`~.price_memo.memo_months`); a key the
+    live tickets touch then has its settled sum's price taken out and the price of the sum
+    with the live outages put in, priced here with the same rounding.
+    """
+    rates, live = ctx.directory.outage, _live_outages(ctx)
+    parts = month_parts(ctx, span, {month for month, _, _ in live})
+    kept = memo_months(ctx, "totals", parts, lambda missing: _settled_month_totals(ctx, missing))
+    if kept is None:
+        return None
+    sums: defaultdict[tuple[str, str], list[int]] = defaultdict(lambda: [0] * 6)
+    for first, figures in kept.items():
+        for currency, values in figures.items():
+            sums[(first.strftime("%Y-%m"), currency)] = [int(v) for v in values]
+    settled = settled_of(ctx, span, live)
+    for key, (tickets, seconds) in live.items():
+        label, store, item = key
+        rate, currency = rates.rate(item, store or None)
+        keys, priced_keys, n, s, no_cost, cents = sums[(label, currency)]
+        before = settled.get(key)
+        if before is None:
+            keys, priced_keys = keys + 1, priced_keys + (rate is not None)
+        if rate is None:
+            no_cost += seconds
+        else:
+            had = before[1] if before else 0
+            cents += (_cents(had + seconds, rate) or 0) - ((_cents(had, rate) or 0) if before
+                                                           else 0)
+        sums[(label, currency)] = [keys, priced_keys, n + tickets, s + seconds, no_cost, cents]
+    totals: defaultdict[tuple[str, str], _Month] = defaultdict(_Month)
+    for (label, currency), (keys, priced_keys, tickets, seconds, no_cost, cents) in sums.items():
+        if keys:
+            total = totals[(label, currency)]
+            total.tickets, total.seconds, total.unpriced = tickets, seconds, no_cost
+            if priced_keys:  # to the cent, as the sum of the rows' costs
+                total.cost = Decimal(cents).scaleb(-2)
+    return totals
+
+
+def _settled_month_totals(ctx: ReportContext, parts: list[MonthPart]
+                          ) -> dict[date, Any] | None:
+    """Per month of ``parts`` (a run of months, read as one span), currency → [keys, priced
+    keys, tickets, seconds, seconds without a cost, cents] of its settled sums, each priced in
+    the query; ``None`` when a sum is too large to price there.
 
     One row per month with the sums of each currency side by side: grouped by the month
-    alone, PostgreSQL hashes the forty thousand priced rows instead of sorting them.
+    alone, PostgreSQL hashes the priced rows instead of sorting them.
     """
-    rates, p = ctx.directory.outage, _priced(ctx, outage_keys(ctx, span, _live_outages(ctx)))
+    rates = ctx.directory.outage
+    p = _priced(ctx, outage_keys(ctx, (parts[0].first, parts[-1].last), {}))
     items: dict[str, list[str]] = defaultdict(list)
     for item, cost in sorted(rates.costs.items()):
         items[cost.currency].append(item)
@@ -381,18 +490,16 @@ def _priced_month_totals(ctx: ReportContext, span: Span
                        for condition, value in (
                            (ours, 1), (priced, 1), (ours, p.c.tickets), (ours, p.c.seconds),
                            (and_(ours, p.c.cents.is_(None)), p.c.seconds), (priced, p.c.cents)))
-    totals: defaultdict[tuple[str, str], _Month] = defaultdict(_Month)
-    for month, unpriced, *sums in ctx.session.execute(select(*columns).group_by(p.c.month)):
+    found: dict[date, Any] = {part.month: {} for part in parts}
+    for month, unpriced, *values in ctx.session.execute(select(*columns).group_by(p.c.month)):
         if unpriced:
             return None
+        first = date.fromisoformat(str(month)[:7] + "-01")
         for i, currency in enumerate(currencies):
-            keys, priced_keys, tickets, seconds, no_cost, cents = map(int, sums[6 * i:6 * i + 6])
-            if keys:
-                total = totals[(str(month)[:7], currency)]
-                total.tickets, total.seconds, total.unpriced = tickets, seconds, no_cost
-                if priced_keys:  # to the cent, as the sum of the rows' costs
-                    total.cost = Decimal(cents).scaleb(-2)
-    return totals
+            figures = [int(v) for v in values[6 * i:6 * i + 6]]
+            if figures[0]:
+                found.setdefault(first, {})[currency] = figures
+    return found
 
 
 def downtime_by_month(ctx: ReportContext) -> ReportTable:

@@ -163,6 +163,7 @@ class OutageRates:
     _counters: dict[tuple[str, str], _HourCounter] = field(
         default_factory=dict, compare=False, repr=False)
     _fingerprint: list[str] = field(default_factory=list, compare=False, repr=False)
+    _prices: list[str] = field(default_factory=list, compare=False, repr=False)
 
     @classmethod
     def from_plugins(cls, plugins: Any) -> OutageRates:
@@ -191,6 +192,17 @@ class OutageRates:
             text = json.dumps([items, stores], sort_keys=True, default=str)
             self._fingerprint.append(hashlib.sha256(text.encode()).hexdigest())
         return self._fingerprint[0]
+
+    def prices_fingerprint(self) -> str:
+        """A hash of what prices the hours: every item's rates per tier and currency, and
+        every store's tier (computed once)."""
+        if not self._prices:
+            costs = {item: [cost.currency, {t: str(r) for t, r in cost.per_hour.items()}]
+                     for item, cost in self.costs.items()}
+            tiers = {sid: info.tier for sid, info in self.stores.items()}
+            text = json.dumps([costs, tiers], sort_keys=True)
+            self._prices.append(hashlib.sha256(text.encode()).hexdigest())
+        return self._prices[0]
 
     def tier(self, store: str | None) -> str | None:
         """The tier of ``store``: the directory's, the default tier for a company it does

@@ -20,6 +20,8 @@ from radiant_ext.store.contract_rollups import (
     ContractContribution,
     ContractDirty,
     ContractLive,
+    ContractMonthVersion,
+    ContractPriceMemo,
     ContractRollupState,
 )
 from radiant_ext.store.cursors import get_cursor, set_cursor
@@ -103,6 +105,8 @@ __all__ = [
     "ContractContribution",
     "ContractDirty",
     "ContractLive",
+    "ContractMonthVersion",
+    "ContractPriceMemo",
     "ContractRollupState",
     "CustomerLanguage",
     "DepartmentState",

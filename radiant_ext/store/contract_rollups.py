@@ -15,6 +15,10 @@
   ``report_dirty``, so the two families are refreshed independently.
 * ``contract_rollup_state`` records the zone, the clock and the *fingerprint* of the settings
   the figures depend on (penalty scopes and grace, item calendars, store trading hours).
+* ``contract_month_version`` counts the changes of each local month's outage cells (a
+  refresh that changes one adds one; never reset), and ``contract_price_memo`` keeps what the
+  downtime pages priced from one month's settled outage cells, with the version it was read
+  at: valid while the month's version, the rates and tiers, and the build stay the same.
 
 See ``docs/reports.md``, "Contract roll-ups".
 """
@@ -24,11 +28,11 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Date, Integer, SmallInteger, String, event, text
+from sqlalchemy import BigInteger, Date, Integer, SmallInteger, String, Text, event, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Mapped, mapped_column
 
-from radiant_ext.store.models import Base, TicketCache
+from radiant_ext.store.models import Base, TicketCache, UTCDateTime
 from radiant_ext.store.rollups import dirty_triggers, drop_dirty_triggers
 
 __all__ = [
@@ -37,6 +41,8 @@ __all__ = [
     "ContractContribution",
     "ContractDirty",
     "ContractLive",
+    "ContractMonthVersion",
+    "ContractPriceMemo",
     "ContractRollupState",
     "contract_drop_trigger_statements",
     "contract_trigger_statements",
@@ -109,6 +115,32 @@ class ContractRollupState(Base):
     """Hash of the zone and the settings the figures depend on; ``None``: never built."""
     as_of: Mapped[datetime | None]
     built_at: Mapped[datetime | None]
+
+
+class ContractMonthVersion(Base):
+    """How often the outage cells of one local month of creation changed since the table began
+    (a refresh that changes any adds one; a rebuild leaves it, so a number never comes back)."""
+
+    __tablename__ = "contract_month_version"
+
+    month: Mapped[date] = mapped_column(Date, primary_key=True, autoincrement=False)
+    """The month's first day."""
+    version: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class ContractPriceMemo(Base):
+    """What a downtime page priced from the settled outage cells of one month's days."""
+
+    __tablename__ = "contract_price_memo"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    """Hash of the rates and tiers, the build, the page's figure and the days."""
+    month: Mapped[date] = mapped_column(Date, index=True)
+    version: Mapped[int] = mapped_column(BigInteger)
+    """The month's :class:`ContractMonthVersion` when its cells were read."""
+    figures: Mapped[str] = mapped_column(Text)
+    """JSON."""
+    stored_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 def contract_trigger_statements(dialect: str) -> list[str]:

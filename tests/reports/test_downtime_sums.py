@@ -8,7 +8,7 @@ from __future__ import annotations
 import random
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -278,3 +278,113 @@ def test_without_a_store_directory_every_company_has_the_default_tier(
     assert [(r["store"], r["tier"], r["cost"]) for r in detail.records()] == [
         ("store-003", "standard", Decimal("333.33")), ("store-001", "standard", Decimal("1.00")),
         ("", "", None)]
+
+
+def _change(engine: Engine, rows: list[dict[str, Any]],
+            changes: list[tuple[int, dict[str, Any]]]) -> None:
+    """Replace the ticket at each index by another one (a new ticket past the end): every
+    kind of change the refresh takes in — closed, reopened, moved, merged, a new month."""
+    with engine.begin() as conn:
+        for index, row in dict(changes).items():  # the last change of a ticket counts
+            if index < len(rows):
+                conn.execute(TicketCache.__table__.update().where(
+                    TicketCache.ticket_id == index + 1).values(**row))
+            else:
+                conn.execute(insert(TicketCache), [{**row, "ticket_id": 1000 + index}])
+
+
+@SLOW
+@given(rows=st.lists(tickets(), max_size=50), shown=st.sampled_from((1, 3, 200)),
+       changes=st.lists(st.tuples(st.integers(0, 60), tickets()), min_size=1, max_size=8))
+def test_kept_months_are_priced_again_after_any_change(
+        engine: Engine, directory: ItemDirectory, rows: list[dict[str, Any]], shown: int,
+        changes: list[tuple[int, dict[str, Any]]]) -> None:
+    _fill(engine, rows, directory, NOW - timedelta(days=2))
+    for name in ("downtime", "downtime-detail"):
+        _assert_same(*_both(engine, directory, name, shown))  # keeps every month
+    _change(engine, rows, changes)
+    for name in ("downtime", "downtime-detail"):
+        _assert_same(*_both(engine, directory, name, shown))
+
+
+def _priced_months(engine: Engine, directory: ItemDirectory, name: str,
+                   report_filter: ReportFilter | None = None) -> list[str]:
+    """The months the page prices in the query (not kept, or changed since), in order."""
+    target = "_settled_month_totals" if name == "downtime" else "_month_tops"
+    real = getattr(downtime, target)
+    priced: list[str] = []
+
+    def spy(ctx: ReportContext, parts: list[Any], *args: Any) -> Any:
+        priced.extend(p.month.strftime("%Y-%m") for p in parts)
+        return real(ctx, parts, *args)
+
+    with mock.patch.object(downtime, target, spy):
+        in_query, by_row = _both(engine, directory, name, 3, report_filter)
+    _assert_same(in_query, by_row)
+    return priced
+
+
+def _settled(day: int, store: str, hours: int) -> dict[str, Any]:
+    created = BASE + timedelta(days=day)
+    return dict(ticket_number="n", title="t", state="closed", state_type="closed", queue="q",
+                category="it.pos-down", store=store, customer_id=store, created=created,
+                changed=created, closed=created + timedelta(hours=hours))
+
+
+def test_a_page_prices_only_the_months_changed_since_it_was_last_read(
+        engine: Engine, directory: ItemDirectory) -> None:
+    # January (from the 21st), February, March, April (to the 4th): settled outages in each
+    rows = [_settled(day, store, hours) for day, store, hours in (
+        (1, "store-001", 2), (15, "store-002", 3), (20, "store-003", 1), (45, "store-001", 5),
+        (50, "store-002", 4), (70, "store-003", 2), (74, "store-001", 1))]
+    rows.append({**_settled(52, "store-002", 0), "state": "open", "state_type": "open",
+                 "closed": None})  # live: its key is priced with the settled one of March 11
+    _fill(engine, rows, directory, NOW)
+    months = ["2026-01", "2026-02", "2026-03", "2026-04"]
+    for name in ("downtime", "downtime-detail"):
+        assert _priced_months(engine, directory, name) == months
+        assert _priced_months(engine, directory, name) == []  # kept
+    # a February outage closed an hour later: only February is priced again
+    _change(engine, rows, [(1, _settled(15, "store-002", 4))])
+    for name in ("downtime", "downtime-detail"):
+        assert _priced_months(engine, directory, name) == ["2026-02"]
+        assert _priced_months(engine, directory, name) == []
+    # another period's edge month is kept beside the default one's
+    since = ReportFilter.for_dates(date(2026, 2, 3), None, ReportSettings().zone)
+    assert _priced_months(engine, directory, "downtime", since) == ["2026-02"]
+    assert _priced_months(engine, directory, "downtime", since) == []
+    assert _priced_months(engine, directory, "downtime") == []
+    # a new rate prices every month again; a rebuild too
+    dearer = directory.outage.costs["it.pos-down"].model_copy(
+        update={"per_hour": {"flagship": Decimal("2000"), "standard": Decimal("1")}})
+    repriced = ItemDirectory(items=directory.items, outage=type(directory.outage)(
+        costs={**directory.outage.costs, "it.pos-down": dearer},
+        deadlines=directory.outage.deadlines, stores=directory.outage.stores))
+    assert _priced_months(engine, repriced, "downtime") == months
+    _fill(engine, rows, directory, NOW)
+    assert _priced_months(engine, directory, "downtime") == months
+
+
+def test_a_change_taken_in_while_a_month_is_priced_is_priced_again_next_time(
+        engine: Engine, directory: ItemDirectory) -> None:
+    rows = [_settled(45, "store-001", 5), _settled(50, "store-002", 4)]
+    _fill(engine, rows, directory, NOW)
+    real = downtime._settled_month_totals
+    raced: list[bool] = []
+
+    def racing(ctx: ReportContext, parts: list[Any]) -> Any:
+        if not raced:  # another page's refresh takes in a change of February meanwhile
+            _change(engine, rows, [(1, _settled(50, "store-002", 9))])
+            with Session(engine) as other:
+                assert contract_span(_ctx(other, directory)) is not None
+                other.commit()
+            raced.append(True)
+        return real(ctx, parts)
+
+    with mock.patch.object(downtime, "_settled_month_totals", racing), Session(engine) as s:
+        downtime.downtime_by_month(_ctx(s, directory))
+    assert _priced_months(engine, directory, "downtime") == ["2026-03"]
+    with Session(engine) as s:
+        records = downtime.downtime_by_month(_ctx(s, directory)).records()
+    assert [(r["month"], r["cost"]) for r in records] == [
+        ("2026-03", Decimal("5002.50") + Decimal("4.50"))]  # 5 h flagship, 9 h standard

@@ -1,0 +1,200 @@
+"""The downtime pages' priced months, kept while their cells stay the same (``docs/reports.md``,
+"Downtime cost", "Priced once per change").
+
+A downtime page prices each store × item × month sum of the period's outages, each rounded to
+the cent. A month's figures — its totals per currency (``downtime``), its dearest sums
+(``downtime-detail``) — are a function of the month's settled outage cells, the rates, the
+stores' tiers and the build of the contract roll-ups, so they are kept per month and days
+(``contract_price_memo``) with the month's ``contract_month_version`` at the time its cells
+were read: the refresh adds one to the version of every month whose outage cells it changes,
+and a figure read at another version, or for other rates, tiers or build, is not used. A page
+prices only the months it finds no valid figures for — after a change, usually the newest —
+and corrects the rest for the keys the live tickets touch (:func:`settled_of`).
+
+A figure computed from cells a concurrent refresh changed cannot be taken for current: the
+version is read before the cells, and a refresh that commits in between raises it.
+"""
+
+from __future__ import annotations
+
+import calendar
+import hashlib
+import json
+import logging
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, cast
+
+from sqlalchemy import Date, String, Table, and_, delete, func, select, union_all
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.sql import Select
+
+from radiant_ext.reports.context import ReportContext
+from radiant_ext.reports.contract_read import json_rows
+from radiant_ext.reports.contract_rollups import CONTRACT_CELLS, contract_state
+from radiant_ext.reports.rollup_read import MONTH, Span, blocks
+from radiant_ext.reports.rollups import block_start
+from radiant_ext.store import ContractMonthVersion, ContractPriceMemo
+
+log = logging.getLogger(__name__)
+
+__all__ = ["MEMO_PER_MONTH", "MonthPart", "memo_months", "month_parts", "settled_of"]
+
+MEMO_PER_MONTH = 8
+"""Figures kept per month (other periods' edge days, other figures): the newest are kept."""
+VERSIONS = cast(Table, ContractMonthVersion.__table__)
+MEMO = cast(Table, ContractPriceMemo.__table__)
+Key = tuple[str, str, str]
+"""(month ``YYYY-MM``, store id or ``""``, catalog item id)."""
+
+
+@dataclass(frozen=True)
+class MonthPart:
+    """The days of one local month a period covers."""
+
+    month: date
+    """The month's first day."""
+    first: date
+    last: date
+
+    @property
+    def span(self) -> Span:
+        """The days as a span."""
+        return self.first, self.last
+
+
+def _month_end(day: date) -> date:
+    return day.replace(day=calendar.monthrange(day.year, day.month)[1])
+
+
+def month_parts(ctx: ReportContext, span: Span, live_months: Collection[str]) -> list[MonthPart]:
+    """``span`` cut at month ends, from the first month with outage cells or live outages
+    (``YYYY-MM``) to the last one: a period without a start begins in 1970, and its empty
+    months need no figures."""
+    c = CONTRACT_CELLS.c
+    low, high = ctx.session.execute(
+        select(func.min(c.start, type_=Date), func.max(c.start, type_=Date))
+        .where(c.family == "o", c.level == MONTH)).one()
+    known = [d for d in (low, high) if d is not None]
+    known.extend(date.fromisoformat(f"{m}-01") for m in live_months)
+    if not known:
+        return []
+    day, last = max(span[0], min(known)), min(span[1], _month_end(max(known)))
+    parts = []
+    while day <= last:
+        end = min(_month_end(day), last)
+        parts.append(MonthPart(day.replace(day=1), day, end))
+        day = end + timedelta(days=1)
+    return parts
+
+
+def _key(salt: str, kind: str, part: MonthPart) -> str:
+    text = json.dumps([salt, kind, part.first.isoformat(), part.last.isoformat()])
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def price_salt(ctx: ReportContext) -> str | None:
+    """What every kept figure depends on besides its month's cells: the build of the contract
+    roll-ups and the rates and tiers (:meth:`~.outage.OutageRates.prices_fingerprint`);
+    ``None`` before any build."""
+    state = contract_state(ctx.session.connection())
+    if state is None or state.built_at is None:
+        return None
+    return json.dumps([state.fingerprint, str(state.built_at),
+                       ctx.directory.outage.prices_fingerprint()])
+
+
+def memo_months(ctx: ReportContext, kind: str, parts: list[MonthPart],
+                compute: Callable[[list[MonthPart]], Mapping[date, Any] | None]
+                ) -> dict[date, Any] | None:
+    """Per month of ``parts``, the figures of ``kind``: kept ones where still valid, the
+    others from ``compute`` (given the parts without valid figures, in order; it returns
+    their figures, JSON values, or ``None`` when it cannot, and so does this) and kept."""
+    salt = price_salt(ctx)
+    if salt is None:
+        return None
+    conn = ctx.session.connection()
+    versions = {m: int(v) for m, v in conn.execute(
+        select(VERSIONS.c.month, VERSIONS.c.version)
+        .where(VERSIONS.c.month.in_([p.month for p in parts])))} if parts else {}
+    keys = {p.month: _key(salt, kind, p) for p in parts}
+    kept = {k: (int(v), f) for k, v, f in conn.execute(
+        select(MEMO.c.key, MEMO.c.version, MEMO.c.figures)
+        .where(MEMO.c.key.in_(list(keys.values()))))} if parts else {}
+    found: dict[date, Any] = {}
+    missing: list[MonthPart] = []
+    for part in parts:
+        row = kept.get(keys[part.month])
+        if row is not None and row[0] == versions.get(part.month, 0):
+            found[part.month] = json.loads(row[1])
+        else:
+            missing.append(part)
+    if not missing:
+        return found
+    computed = compute(missing)
+    if computed is None:
+        return None
+    for part in missing:
+        found[part.month] = computed[part.month]
+    _keep(ctx, [{"key": keys[p.month], "month": p.month, "version": versions.get(p.month, 0),
+                 "figures": json.dumps(computed[p.month]), "stored_at": datetime.now(UTC)}
+                for p in missing])
+    return found
+
+
+def _keep(ctx: ReportContext, rows: list[dict[str, Any]]) -> None:
+    """Store ``rows`` and commit; only the :data:`MEMO_PER_MONTH` newest of each month stay.
+    A store that cannot write now (another writer holds SQLite's lock past its timeout) keeps
+    nothing: the next page prices again."""
+    session = ctx.session
+    conn = session.connection()
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    stmt = dialect.insert(MEMO)
+    stmt = stmt.on_conflict_do_update(index_elements=["key"], set_={
+        n: stmt.excluded[n] for n in ("version", "figures", "stored_at")})
+    try:
+        conn.execute(stmt, rows)
+        for month in sorted({r["month"] for r in rows}):
+            newest = (select(MEMO.c.key).where(MEMO.c.month == month)
+                      .order_by(MEMO.c.stored_at.desc(), MEMO.c.key).limit(MEMO_PER_MONTH))
+            conn.execute(delete(MEMO).where(MEMO.c.month == month,
+                                            MEMO.c.key.notin_(newest.scalar_subquery())))
+        session.commit()
+    except OperationalError:
+        session.rollback()
+        log.info("the priced months were not kept (the store is busy); priced again next time")
+
+
+def settled_of(ctx: ReportContext, span: Span, keys: Collection[Key]) -> dict[Key, tuple[int, int]]:
+    """(outages, seconds) of the settled tickets of each of ``keys`` created in ``span``: the
+    keys' own month cells and edge blocks, read by their primary key."""
+    if not keys:
+        return {}
+    c = CONTRACT_CELLS.c
+    wanted = json_rows(ctx, "touched", (("month", Date()), ("k1", String()), ("k2", String())),
+                       [{"month": f"{m}-01", "k1": k1, "k2": k2} for m, k1, k2 in sorted(keys)])
+    months, singles = blocks(*span)
+    parts: list[Select[Any]] = []
+    if months is not None:
+        parts.append(select(wanted.c.month, c.k1, c.k2, c.tickets, c.seconds).select_from(
+            wanted.join(CONTRACT_CELLS, and_(
+                c.family == "o", c.level == MONTH, c.start == wanted.c.month,
+                c.k1 == wanted.c.k1, c.k2 == wanted.c.k2)))
+            .where(wanted.c.month >= months[0], wanted.c.month <= months[1]))
+    for level in sorted({lv for lv, _ in singles}):
+        parts.append(select(wanted.c.month, c.k1, c.k2, c.tickets, c.seconds).select_from(
+            wanted.join(CONTRACT_CELLS, and_(
+                c.family == "o", c.level == level,
+                c.start.in_([d for lv, d in singles if lv == level]),
+                c.k1 == wanted.c.k1, c.k2 == wanted.c.k2)))
+            .where(block_start(c.start, MONTH) == wanted.c.month))
+    found: dict[Key, tuple[int, int]] = {}
+    if not parts:
+        return found
+    for month, k1, k2, tickets, seconds in ctx.session.execute(union_all(*parts)):
+        key = (str(month)[:7], k1, k2)
+        n, s = found.get(key, (0, 0))
+        found[key] = (n + int(tickets), s + int(seconds))
+    return found
