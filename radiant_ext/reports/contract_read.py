@@ -6,7 +6,7 @@ roll-ups when they are built for the current settings (:func:`.contract_rollups.
 were judged no later than the run's ``now``, and the filter is a run of whole local days with
 no store, company or department. Its figures are the sums of the cells of the period (the same
 months and edge blocks as :func:`radiant_ext.reports.rollup_read.blocks`) plus the same report
-over the tickets listed in ``contract_live``.
+over the tickets listed in ``contract_live`` (:func:`live_tickets`).
 
 The downtime pages price the outage cells in the query (:func:`outage_keys` gives the sums
 per month, store and item with the live tickets' outages added, :func:`json_rows` brings the
@@ -19,7 +19,6 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -42,6 +41,7 @@ from sqlalchemy.types import TypeEngine
 from radiant_ext.reports.context import ReportContext
 from radiant_ext.reports.contract_rollups import (
     CONTRACT_CELLS,
+    CONTRACT_LIVE,
     ContractFigures,
     contract_state,
     refresh_contracts,
@@ -55,10 +55,9 @@ from radiant_ext.reports.rollup_read import (
     span_cells,
 )
 from radiant_ext.reports.rollups import block_start
-from radiant_ext.store import ContractLive, TicketCache
 
-__all__ = ["contract_span", "json_rows", "live_clause", "live_context", "outage_cells",
-           "outage_keys", "penalty_cells"]
+__all__ = ["contract_span", "json_rows", "live_tickets", "outage_cells", "outage_keys",
+           "penalty_cells"]
 
 
 def _ready(ctx: ReportContext) -> bool:
@@ -89,15 +88,16 @@ def contract_span(ctx: ReportContext) -> Span | None:
     return span
 
 
-def live_clause() -> ColumnElement[bool]:
-    """Only the tickets the contract roll-ups leave to the cache."""
-    return TicketCache.ticket_id.in_(select(ContractLive.ticket_id))
-
-
-def live_context(ctx: ReportContext) -> ReportContext:
-    """The run for a query restricted by :func:`live_clause` (the period kept off the
-    ``created`` index, as :func:`radiant_ext.reports.rollup_read.live` does)."""
-    return replace(ctx, _wide=True, _rollups=False)
+def live_tickets(ctx: ReportContext, columns: Sequence[ColumnElement[Any]],
+                 *where: ColumnElement[bool]) -> list[Any]:
+    """``columns`` of the tickets the contract roll-ups leave to the pages that were created
+    in the run's period and match ``where``, from ``contract_live``, which holds the columns
+    the contract figures read (a run the roll-ups answer has no other filter,
+    :func:`contract_span`)."""
+    live, f = CONTRACT_LIVE.c, ctx.filter
+    period = [c for c in ((live.created >= f.start) if f.start else None,
+                          (live.created < f.end) if f.end else None) if c is not None]
+    return list(ctx.session.connection().execute(select(*columns).where(*period, *where)))
 
 
 def _sums(ctx: ReportContext, family: str, span: Span, group: list[str]) -> list[Any]:

@@ -8,7 +8,7 @@ judged at. A settled ticket adds a row per penalty rule covering it (the local m
 deadline, due, missed beyond the grace, started hours late) and one for its outage (the local
 creation day, store, item, the trading hours it lasted) to ``contract_contribution`` and their
 figures to ``contract_cell`` at five block levels; any other ticket is listed in
-``contract_live`` and read from the cache by the pages.
+``contract_live`` with the columns the pages read of it (:func:`live_row`).
 
 The figures depend on settings besides the zone — the rules' scopes and grace, which items
 have a cost, the items' business calendars and the stores' trading hours. Their
@@ -69,7 +69,8 @@ from radiant_ext.store import (
 )
 
 __all__ = ["CONTRACT_CELLS", "CONTRACT_LIVE", "ContractFigures", "contract_state",
-           "contributions", "fingerprint", "rebuild_contracts", "refresh_contracts"]
+           "contributions", "fingerprint", "late_seconds", "live_row", "rebuild_contracts",
+           "refresh_contracts"]
 
 VERSION = 1
 """The rules a contribution follows (part of the fingerprint)."""
@@ -115,7 +116,7 @@ class ContractFigures:
                 or self.directory.department_of(row.category) in rule.departments)
 
 
-def _late_seconds(closed: datetime, deadline: datetime, grace_minutes: int) -> int:
+def late_seconds(closed: datetime, deadline: datetime, grace_minutes: int) -> int:
     """Whole seconds from ``deadline`` to ``closed`` beyond the grace (as the SQL rounds)."""
     seconds = (closed - deadline).total_seconds()
     whole = math.floor(abs(seconds) + 0.5)
@@ -136,7 +137,7 @@ def _penalties(row: Any, day: date, figures: ContractFigures) -> list[dict[str, 
     for rule in figures.settings.penalties:
         if not figures.covers(rule, row):
             continue
-        late = _late_seconds(row.closed, deadline, rule.grace_minutes)
+        late = late_seconds(row.closed, deadline, rule.grace_minutes)
         missed = row.closed > deadline and late > 0
         found.append({"ticket_id": row.ticket_id, "family": "p", "k1": rule.id, "k2": month,
                       "day": day, "tickets": 1, "missed": int(missed),
@@ -170,6 +171,16 @@ def contributions(row: Any, figures: ContractFigures, as_of: datetime
     if penalties is None or outage is None:
         return None
     return penalties + outage
+
+
+def live_row(row: Any) -> dict[str, Any]:
+    """A live ticket's ``contract_live`` row: its id and the ``SOURCE`` columns the pages
+    read of it."""
+    return {"ticket_id": row.ticket_id, "item": row.category,
+            "store": row.store if row.store is not None else row.customer_id,
+            "sla": row.sla, "state_type": row.state_type, "created": row.created,
+            "changed": row.changed, "closed": row.closed,
+            "deadline": row.promised_deadline or row.solution_deadline}
 
 
 def _add_cells(deltas: dict[CellKey, CellSums], c: dict[str, Any], sign: int) -> None:
@@ -240,7 +251,7 @@ def _apply(conn: Connection, ids: list[int], figures: ContractFigures, as_of: da
     deltas: dict[CellKey, CellSums] = defaultdict(lambda: [0, 0, 0, 0])
     replace_contributions(conn, ids, (CONTRIBUTIONS, CONTRACT_LIVE), select(*SOURCE),
                           lambda row: contributions(row, figures, as_of),
-                          lambda c, sign: _add_cells(deltas, c, sign))
+                          lambda c, sign: _add_cells(deltas, c, sign), live_row)
     _upsert_cells(conn, deltas)
 
 
@@ -299,7 +310,8 @@ def rebuild_contracts(conn: Connection, figures: ContractFigures, now: datetime
     count = start_over(conn, ContractDirty, lambda: _lock(conn),
                        (ContractCell, ContractContribution, ContractLive),
                        every_contribution(conn, select(*SOURCE),
-                                          lambda row: contributions(row, figures, now)))
+                                          lambda row: contributions(row, figures, now),
+                                          live_row))
     _cells_from_contributions(conn)
     conn.execute(delete(ContractPriceMemo))  # keyed by the build: none would match again
     conn.execute(update(ContractRollupState).where(ContractRollupState.id == 1).values(

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -48,12 +48,12 @@ from radiant_ext.reports.context import ItemDirectory, ReportContext, store_key
 from radiant_ext.reports.contract_read import (
     contract_span,
     json_rows,
-    live_clause,
-    live_context,
+    live_tickets,
     outage_cells,
     outage_keys,
     penalty_cells,
 )
+from radiant_ext.reports.contract_rollups import CONTRACT_LIVE
 from radiant_ext.reports.i18n import W_
 from radiant_ext.reports.model import Chart, Column, Note, ReportTable
 from radiant_ext.reports.outage import (
@@ -67,7 +67,7 @@ from radiant_ext.reports.outage import (
 )
 from radiant_ext.reports.page_rows import page_limit
 from radiant_ext.reports.penalties import month_penalties
-from radiant_ext.reports.price_memo import MonthPart, memo_months, month_parts, settled_of
+from radiant_ext.reports.price_memo import MonthPart, memo_months, month_parts
 from radiant_ext.reports.rollup_read import Span
 from radiant_ext.store import TicketCache
 
@@ -99,6 +99,8 @@ class Outages:
 
 Key = tuple[str, str, str]
 """(month ``YYYY-MM``, store id or ``""``, catalog item id)."""
+LiveOutages = dict[Key, tuple[int, int]]
+"""(outages, seconds) per key of the tickets the contract roll-ups leave to the cache."""
 
 
 def outages(ctx: ReportContext, span: Span | None = None) -> dict[Key, Outages]:
@@ -109,13 +111,13 @@ def outages(ctx: ReportContext, span: Span | None = None) -> dict[Key, Outages]:
 
     :param span: the run's days when the contract roll-ups answer it
         (:func:`~radiant_ext.reports.contract_read.contract_span`): the settled outages come
-        from the cells, the live ones from the cache.
+        from the cells, the live ones from ``contract_live``.
     """
     if not ctx.directory.outage.costs:
         return {}
     if span is None:
         return dict(_cache_outages(ctx))
-    found = _cache_outages(live_context(ctx), live_clause())
+    found = _live_found(ctx)
     for key, (tickets, seconds) in outage_cells(ctx, span).items():
         entry = found[key]
         entry.tickets += tickets
@@ -123,33 +125,50 @@ def outages(ctx: ReportContext, span: Span | None = None) -> dict[Key, Outages]:
     return dict(found)
 
 
-def _cache_outages(ctx: ReportContext, *extra: ColumnElement[bool]
-                   ) -> defaultdict[Key, Outages]:
-    """The outages of the tickets of ``ctx`` (and ``extra``) read from the cache."""
+def _cache_outages(ctx: ReportContext) -> defaultdict[Key, Outages]:
+    """The outages of the tickets of ``ctx`` read from the cache."""
     rates, t = ctx.directory.outage, TicketCache
     # a closed ticket without a close time ended at its last change at the latest
     ended = func.coalesce(t.closed, case((t.state_type == "closed", t.changed)))
     stmt = select(t.category, store_key(), t.created, ended).where(
         *ctx.where(), t.category.in_(sorted(rates.costs)), t.created.is_not(None),
-        t.created <= ctx.now, t.state_type.notin_(UNCOUNTED_STATES), *extra)
-    zone, found = ctx.settings.zone, defaultdict[Key, Outages](Outages)
+        t.created <= ctx.now, t.state_type.notin_(UNCOUNTED_STATES))
+    found = defaultdict[Key, Outages](Outages)
     # the connection, not the ORM session: plain rows, no ORM loading for 100,000 of them
     for item, store, created, closed in ctx.session.connection().execute(stmt):
-        if item is None or created is None:  # excluded by the query; for the type checker
-            continue
-        end = closed or ctx.now
-        local = created.astimezone(zone)
-        month = f"{local.year}-{local.month:02d}"
-        entry = found[(month, store or "", item)]
-        entry.tickets += 1
-        entry.seconds += outage_seconds(rates, item, store, created, min(end, ctx.now))
+        if item is not None and created is not None:  # the query's; for the type checker
+            _add_outage(ctx, found, item, store, created, closed)
     return found
 
 
-def _live_outages(ctx: ReportContext) -> dict[Key, tuple[int, int]]:
-    """(outages, seconds) per key of the tickets the contract roll-ups leave to the cache."""
-    return {key: (o.tickets, o.seconds)
-            for key, o in _cache_outages(live_context(ctx), live_clause()).items()}
+def _add_outage(ctx: ReportContext, found: defaultdict[Key, Outages], item: str,
+                store: str | None, created: datetime, ended: datetime | None) -> None:
+    """Count one ticket's outage (``ended``: ``None`` while open) in its month's key."""
+    local = created.astimezone(ctx.settings.zone)
+    entry = found[(f"{local.year}-{local.month:02d}", store or "", item)]
+    entry.tickets += 1
+    entry.seconds += outage_seconds(ctx.directory.outage, item, store, created,
+                                    min(ended or ctx.now, ctx.now))
+
+
+def _live_found(ctx: ReportContext) -> defaultdict[Key, Outages]:
+    """The outages of the tickets the contract roll-ups leave to the pages (``contract_live``:
+    the same columns and conditions as :func:`_cache_outages`)."""
+    rates, live = ctx.directory.outage, CONTRACT_LIVE.c
+    # a closed ticket without a close time ended at its last change at the latest
+    ended = func.coalesce(live.closed, case((live.state_type == "closed", live.changed)))
+    found = defaultdict[Key, Outages](Outages)
+    for item, store, created, closed in live_tickets(
+            ctx, (live.item, live.store, live.created, ended),
+            live.item.in_(sorted(rates.costs)), live.created.is_not(None),
+            live.created <= ctx.now, live.state_type.notin_(UNCOUNTED_STATES)):
+        _add_outage(ctx, found, item, store, created, closed)
+    return found
+
+
+def _live_outages(ctx: ReportContext) -> LiveOutages:
+    """(outages, seconds) per key of the tickets the contract roll-ups leave to the pages."""
+    return {key: (o.tickets, o.seconds) for key, o in _live_found(ctx).items()}
 
 
 def _rate_rows(rates: OutageRates) -> tuple[int, list[tuple[str, str, int]]]:
@@ -266,42 +285,40 @@ def _dearest(ctx: ReportContext, span: Span, limit: int
     """The keys that can be among the ``limit`` dearest (:func:`_cost_first`), and how many
     keys there are; ``None`` when a sum is too large to price in the query.
 
-    Each month's dearest settled sums are priced in the query once per change of the month
-    (:func:`_month_top`, kept by :func:`~.price_memo.memo_months`); the keys the live tickets
-    touch are added to their settled sums and priced here. A key outside its month's kept
-    rows has at least ``limit`` keys of its month before it (a live outage only adds to a
-    key), so the dearest of the period are among the kept rows and the touched keys.
+    Each month's dearest settled sums are priced in the query once per change of the month's
+    cells (:func:`_month_top`, kept by :func:`~.price_memo.memo_months`); a sum the live
+    outages add to replaces its settled one, priced here (:func:`_touched`). A key outside
+    its month's dearest has at least ``limit`` keys of its month before it (a live outage
+    only adds), so the period's dearest are among the candidates.
     """
-    rates, live = ctx.directory.outage, _live_outages(ctx)
-    parts = month_parts(ctx, span, {month for month, _, _ in live})
-    kept = memo_months(ctx, f"top{limit}", parts,
+    live = _live_outages(ctx)
+    parts, busy = _months(ctx, span, live)
+    tops = memo_months(ctx, f"top{limit}", parts,
                        lambda missing: _month_tops(ctx, missing, limit))
-    if kept is None:
+    touched = _touched(ctx, busy, live)
+    if tops is None or touched is None:
         return None
-    candidates: dict[Key, tuple[int | None, int, int]] = {}
+    candidates: list[tuple[Key, int | None, int, int]] = []
     total = 0
-    for month, figures in kept.items():
+    for month, figures in tops.items():
+        label = month.strftime("%Y-%m")
         total += int(figures["count"])
-        for store, item, tickets, seconds, cents in figures["rows"]:
-            candidates[(month.strftime("%Y-%m"), store, item)] = (cents, tickets, seconds)
-    settled = settled_of(ctx, span, live)
-    for key, (tickets, seconds) in live.items():
-        before = settled.get(key)
-        if before is None:
-            total += 1
-        n, s = (tickets + before[0], seconds + before[1]) if before else (tickets, seconds)
-        rate, _ = rates.rate(key[2], key[1] or None)
-        candidates[key] = (_cents(s, rate), n, s)
-    order = sorted(candidates.items(), key=lambda kv: (
-        kv[1][0] is None, -(kv[1][0] or 0), -kv[1][2]))
-    cut = len(order)
-    if len(order) > limit:
-        boundary = order[limit - 1][1]
-        cut = limit
-        while cut < len(order) and not _past_ties(
-                _Priced(boundary[0], boundary[2]), _Priced(order[cut][1][0], order[cut][1][2])):
+        candidates.extend(((label, store, item), cents, tickets, seconds)
+                          for store, item, tickets, seconds, cents in figures["rows"]
+                          if (label, store, item) not in touched)
+    for key, (had, now) in touched.items():
+        total += had is None
+        candidates.append((key, now[2], now[0], now[1]))
+    # the query's order: priced first, dearest first, then the most seconds
+    candidates.sort(key=lambda c: (c[1] is None, -(c[1] or 0), -c[3]))
+    cut = len(candidates)
+    if cut > limit:
+        boundary, cut = _Priced(candidates[limit - 1][1], candidates[limit - 1][3]), limit
+        while cut < len(candidates) and not _past_ties(
+                boundary, _Priced(candidates[cut][1], candidates[cut][3])):
             cut += 1
-    return {key: Outages(n, s) for key, (_, n, s) in order[:cut]}, total
+    return {key: Outages(tickets, seconds)
+            for key, _, tickets, seconds in candidates[:cut]}, total
 
 
 @dataclass(frozen=True)
@@ -310,10 +327,65 @@ class _Priced:
     seconds: int
 
 
-def _cents(seconds: int, rate: Decimal | None) -> int | None:
-    """Whole cents of ``seconds`` of outage at ``rate`` (:func:`~.outage.outage_cost`)."""
-    cost = outage_cost(seconds / 3600, rate)
-    return None if cost is None else int(cost.scaleb(2))
+Sum = tuple[int, int, int | None]
+"""Tickets, seconds and cents (``None``: no rate) of one store × item × month."""
+
+
+def _months(ctx: ReportContext, span: Span, live: LiveOutages
+            ) -> tuple[list[MonthPart], list[MonthPart]]:
+    """``span``'s months, and those of them with live outages (in a shop, the newest)."""
+    busy_months = {month for month, _, _ in live}
+    parts = month_parts(ctx, span, busy_months)
+    return parts, [p for p in parts if p.month.strftime("%Y-%m") in busy_months]
+
+
+def _touched(ctx: ReportContext, busy: list[MonthPart], live: LiveOutages
+             ) -> dict[Key, tuple[Sum | None, Sum]] | None:
+    """Per key the live outages add to, its settled sum (``None``: none) and the sum with
+    them, priced here to the cent as the query prices (:func:`~.outage.outage_cost`); the
+    settled sums of the months with live outages are priced in the query once per change of
+    the month's cells (:func:`_month_keys`, kept). ``None`` when a settled sum is too large
+    to price in the query, or is of an item without a cost (roll-ups of other settings)."""
+    kept = memo_months(ctx, "keys", busy, lambda missing: _month_keys(ctx, missing))
+    if kept is None:
+        return None
+    rates = ctx.directory.outage
+    labels = {month.strftime("%Y-%m"): figures["keys"] for month, figures in kept.items()}
+    found: dict[Key, tuple[Sum | None, Sum]] = {}
+    for key, (tickets, seconds) in live.items():
+        month, store, item = key
+        if item not in rates.costs:
+            return None
+        settled = labels.get(month, {}).get(f"{store}{SEP}{item}")
+        had: Sum | None = None if settled is None else (settled[0], settled[1], settled[2])
+        total = seconds + (had[1] if had else 0)
+        cost = outage_cost(total / 3600, rates.rate(item, store or None)[0])
+        found[key] = had, (tickets + (had[0] if had else 0), total,
+                           None if cost is None else int(cost.scaleb(2)))
+    return found
+
+
+SEP = "\x1f"
+"""Between a store and an item in the keys of a month's kept sums."""
+
+
+def _month_keys(ctx: ReportContext, parts: list[MonthPart]) -> dict[date, Any] | None:
+    """Per month of ``parts``, its settled sums priced in the query, ``{"keys": {"store
+    U+001F item": [tickets, seconds, cents]}}``; ``None`` when one is too large to price
+    there or is of an item without a cost."""
+    costs = ctx.directory.outage.costs
+    found: dict[date, Any] = {}
+    for part in parts:
+        p = _priced(ctx, outage_keys(ctx, part.span, {}))
+        keys: dict[str, list[int | None]] = {}
+        for r in ctx.session.execute(
+                select(p.c.k1, p.c.k2, p.c.tickets, p.c.seconds, p.c.cents, p.c.unpriced)):
+            if r.unpriced or r.k2 not in costs:
+                return None
+            keys[f"{r.k1}{SEP}{r.k2}"] = [int(r.tickets), int(r.seconds),
+                                          None if r.cents is None else int(r.cents)]
+        found[part.month] = {"keys": keys}
+    return found
 
 
 def _month_tops(ctx: ReportContext, parts: list[MonthPart], limit: int
@@ -328,8 +400,8 @@ def _month_tops(ctx: ReportContext, parts: list[MonthPart], limit: int
 
 
 def _month_top(ctx: ReportContext, span: Span, limit: int) -> dict[str, Any] | None:
-    """The dearest settled sums of one month's days ``span`` priced in the query — the first
-    ``limit`` by cost and seconds and every row of the last one's cost within
+    """The dearest settled sums of one month's days ``span`` priced in the query — the
+    first ``limit`` by cost and seconds and every row of the last one's cost within
     :data:`TIE_SECONDS` of its seconds — as ``{"count": keys, "rows": [[store, item,
     tickets, seconds, cents], …]}``; ``None`` when a sum is too large to price there."""
     keys = outage_keys(ctx, span, {})
@@ -425,53 +497,48 @@ def _add(total: _Month, tickets: int, seconds: int, cost: Decimal | None) -> Non
 
 def _priced_month_totals(ctx: ReportContext, span: Span
                          ) -> defaultdict[tuple[str, str], _Month] | None:
-    """The month totals, each store × item × month sum priced; ``None`` when a sum is too
-    large to price in the query.
+    """The month totals, each store × item × month sum priced to the cent; ``None`` when a
+    sum is too large to price in the query.
 
-    Each month's settled sums are totalled in the query once per change of the month
-    (:func:`_settled_month_totals`, kept by :func:`~.price_memo.memo_months`); a key the
-    live tickets touch then has its settled sum's price taken out and the price of the sum
-    with the live outages put in, priced here with the same rounding.
+    Each month's settled sums are totalled in the query once per change of the month's cells
+    (:func:`_month_sums`, kept by :func:`~.price_memo.memo_months`); a sum the live outages
+    add to then has its settled figures taken out and the sum with them put in, priced here
+    (:func:`_touched`).
     """
     rates, live = ctx.directory.outage, _live_outages(ctx)
-    parts = month_parts(ctx, span, {month for month, _, _ in live})
-    kept = memo_months(ctx, "totals", parts, lambda missing: _settled_month_totals(ctx, missing))
-    if kept is None:
+    parts, busy = _months(ctx, span, live)
+    figures = memo_months(ctx, "totals", parts, lambda missing: _month_sums(ctx, missing))
+    touched = _touched(ctx, busy, live)
+    if figures is None or touched is None:
         return None
     sums: defaultdict[tuple[str, str], list[int]] = defaultdict(lambda: [0] * 6)
-    for first, figures in kept.items():
-        for currency, values in figures.items():
+    for first, by_currency in figures.items():
+        for currency, values in by_currency.items():
             sums[(first.strftime("%Y-%m"), currency)] = [int(v) for v in values]
-    settled = settled_of(ctx, span, live)
-    for key, (tickets, seconds) in live.items():
-        label, store, item = key
-        rate, currency = rates.rate(item, store or None)
-        keys, priced_keys, n, s, no_cost, cents = sums[(label, currency)]
-        before = settled.get(key)
-        if before is None:
-            keys, priced_keys = keys + 1, priced_keys + (rate is not None)
-        if rate is None:
-            no_cost += seconds
-        else:
-            had = before[1] if before else 0
-            cents += (_cents(had + seconds, rate) or 0) - ((_cents(had, rate) or 0) if before
-                                                           else 0)
-        sums[(label, currency)] = [keys, priced_keys, n + tickets, s + seconds, no_cost, cents]
+    for (month, _, item), (had, now) in touched.items():
+        entry = sums[(month, rates.costs[item].currency)]
+        for sign, found in ((-1, had), (1, now)):
+            if found is None:
+                continue
+            tickets, seconds, cents = found
+            for i, value in enumerate((1, cents is not None, tickets, seconds,
+                                       seconds if cents is None else 0, cents or 0)):
+                entry[i] += sign * int(value)
     totals: defaultdict[tuple[str, str], _Month] = defaultdict(_Month)
-    for (label, currency), (keys, priced_keys, tickets, seconds, no_cost, cents) in sums.items():
+    for (month, currency), (keys, priced_keys, tickets, seconds, no_cost, cents) in sums.items():
         if keys:
-            total = totals[(label, currency)]
+            total = totals[(month, currency)]
             total.tickets, total.seconds, total.unpriced = tickets, seconds, no_cost
             if priced_keys:  # to the cent, as the sum of the rows' costs
                 total.cost = Decimal(cents).scaleb(-2)
     return totals
 
 
-def _settled_month_totals(ctx: ReportContext, parts: list[MonthPart]
-                          ) -> dict[date, Any] | None:
-    """Per month of ``parts`` (a run of months, read as one span), currency → [keys, priced
-    keys, tickets, seconds, seconds without a cost, cents] of its settled sums, each priced in
-    the query; ``None`` when a sum is too large to price there.
+def _month_sums(ctx: ReportContext, parts: list[MonthPart]) -> dict[date, Any] | None:
+    """Per month of ``parts`` (read as one span from the first one's first day to the last
+    one's last), currency → [keys, priced keys, tickets, seconds, seconds without a cost,
+    cents] of its settled sums, each priced in the query; ``None`` when a sum is too large to
+    price there.
 
     One row per month with the sums of each currency side by side: grouped by the month
     alone, PostgreSQL hashes the priced rows instead of sorting them.
@@ -496,9 +563,9 @@ def _settled_month_totals(ctx: ReportContext, parts: list[MonthPart]
             return None
         first = date.fromisoformat(str(month)[:7] + "-01")
         for i, currency in enumerate(currencies):
-            figures = [int(v) for v in values[6 * i:6 * i + 6]]
-            if figures[0]:
-                found.setdefault(first, {})[currency] = figures
+            values_of = [int(v) for v in values[6 * i:6 * i + 6]]
+            if values_of[0]:
+                found.setdefault(first, {})[currency] = values_of
     return found
 
 

@@ -24,10 +24,10 @@ from radiant_ext.reports._sql import bucket_hour, hour_bucket, seconds_between
 from radiant_ext.reports.context import ReportContext
 from radiant_ext.reports.contract_read import (
     contract_span,
-    live_clause,
-    live_context,
+    live_tickets,
     penalty_cells,
 )
+from radiant_ext.reports.contract_rollups import CONTRACT_LIVE, late_seconds
 from radiant_ext.reports.i18n import W_
 from radiant_ext.reports.model import Chart, Column, Money, Note, ReportTable
 from radiant_ext.reports.settings import PenaltyRule
@@ -78,8 +78,7 @@ def _late_hours(late_seconds: ColumnElement[float]) -> ColumnElement[int]:
     return whole + case((late_seconds > whole * 3600, 1), else_=0)
 
 
-def _month_sums(ctx: ReportContext, rule: PenaltyRule, *extra: ColumnElement[bool]
-                ) -> dict[str, list[int]]:
+def _month_sums(ctx: ReportContext, rule: PenaltyRule) -> dict[str, list[int]]:
     """Local month of the deadline → [due, missed, started hours late] from the cache.
 
     The database groups by the deadline's UTC hour and sums misses and started hours late;
@@ -96,7 +95,7 @@ def _month_sums(ctx: ReportContext, rule: PenaltyRule, *extra: ColumnElement[boo
                       else_=0)
     stmt = (select(hour_bucket(deadline), func.count(), func.sum(missed), func.sum(late_hours))
             .where(*ctx.where(), _scope(ctx, rule), deadline.is_not(None),
-                   or_(t.closed.is_not(None), deadline < ctx.now), *extra)
+                   or_(t.closed.is_not(None), deadline < ctx.now))
             .group_by(hour_bucket(deadline)))
     zone = ctx.settings.zone
     sums: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
@@ -105,6 +104,35 @@ def _month_sums(ctx: ReportContext, rule: PenaltyRule, *extra: ColumnElement[boo
         for i, value in enumerate((due, miss, hours)):
             month[i] += int(value or 0)
     return sums
+
+
+def _live_sums(ctx: ReportContext, rule: PenaltyRule) -> dict[str, list[int]]:
+    """:func:`_month_sums` of the tickets the contract roll-ups leave to the pages, from
+    their ``contract_live`` rows (the same conditions and rounding, in Python)."""
+    sums: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
+    zone, live = ctx.settings.zone, CONTRACT_LIVE.c
+    for sla, item, deadline, closed in live_tickets(
+            ctx, (live.sla, live.item, live.deadline, live.closed), live.deadline.is_not(None),
+            or_(live.closed.is_not(None), live.deadline < ctx.now)):
+        if not _covers(ctx, rule, sla, item):
+            continue
+        finished = closed or ctx.now
+        late = late_seconds(finished, deadline, rule.grace_minutes)
+        missed = finished > deadline and late > 0
+        month = sums[deadline.replace(minute=0, second=0, microsecond=0).astimezone(zone)
+                     .strftime("%Y-%m")]
+        month[0] += 1
+        month[1] += int(missed)
+        month[2] += -(-late // 3600) if missed else 0
+    return sums
+
+
+def _covers(ctx: ReportContext, rule: PenaltyRule, sla: str | None, item: str | None) -> bool:
+    """Whether ``rule`` covers a ticket of ``sla`` and ``item`` (as :func:`_scope`)."""
+    if sla is not None and sla in rule.sla:
+        return True
+    return bool(item) and (item in rule.categories
+                           or ctx.directory.department_of(item) in rule.departments)
 
 
 def month_penalties(ctx: ReportContext, rule: PenaltyRule,
@@ -119,7 +147,7 @@ def month_penalties(ctx: ReportContext, rule: PenaltyRule,
         sums = _month_sums(ctx, rule)
     else:
         sums = defaultdict(lambda: [0, 0, 0], {m: list(v) for m, v in settled.items()})
-        for month, values in _month_sums(live_context(ctx), rule, live_clause()).items():
+        for month, values in _live_sums(ctx, rule).items():
             sums[month] = [a + b for a, b in zip(sums[month], values, strict=True)]
     out = []
     for month_name in sorted(sums):

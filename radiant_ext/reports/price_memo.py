@@ -8,8 +8,8 @@ stores' tiers and the build of the contract roll-ups, so they are kept per month
 (``contract_price_memo``) with the month's ``contract_month_version`` at the time its cells
 were read: the refresh adds one to the version of every month whose outage cells it changes,
 and a figure read at another version, or for other rates, tiers or build, is not used. A page
-prices only the months it finds no valid figures for — after a change, usually the newest —
-and corrects the rest for the keys the live tickets touch (:func:`settled_of`).
+prices in the query only the months it finds no valid figures for; the months with live
+outages (in a shop, the newest) it prices with them on every run.
 
 A figure computed from cells a concurrent refresh changed cannot be taken for current: the
 version is read before the cells, and a refresh that commits in between raises it.
@@ -26,22 +26,22 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Date, String, Table, and_, delete, func, select, union_all
+from sqlalchemy import Date, Table, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.sql import Select
 
 from radiant_ext.reports.context import ReportContext
-from radiant_ext.reports.contract_read import json_rows
 from radiant_ext.reports.contract_rollups import CONTRACT_CELLS, contract_state
-from radiant_ext.reports.rollup_read import MONTH, Span, blocks
-from radiant_ext.reports.rollups import block_start
+from radiant_ext.reports.rollup_read import MONTH, Span
 from radiant_ext.store import ContractMonthVersion, ContractPriceMemo
 
 log = logging.getLogger(__name__)
 
-__all__ = ["MEMO_PER_MONTH", "MonthPart", "memo_months", "month_parts", "settled_of"]
+__all__ = ["MEMO_PER_MONTH", "MonthPart", "memo_months", "month_parts", "price_salt"]
 
+FORMAT = 1
+"""The shape of the kept figures: raise it when a figure's shape changes, so figures an
+earlier release kept are priced again instead of misread."""
 MEMO_PER_MONTH = 8
 """Figures kept per month (other periods' edge days, other figures): the newest are kept."""
 VERSIONS = cast(Table, ContractMonthVersion.__table__)
@@ -102,7 +102,7 @@ def price_salt(ctx: ReportContext) -> str | None:
     state = contract_state(ctx.session.connection())
     if state is None or state.built_at is None:
         return None
-    return json.dumps([state.fingerprint, str(state.built_at),
+    return json.dumps([FORMAT, state.fingerprint, str(state.built_at),
                        ctx.directory.outage.prices_fingerprint()])
 
 
@@ -165,36 +165,3 @@ def _keep(ctx: ReportContext, rows: list[dict[str, Any]]) -> None:
     except OperationalError:
         session.rollback()
         log.info("the priced months were not kept (the store is busy); priced again next time")
-
-
-def settled_of(ctx: ReportContext, span: Span, keys: Collection[Key]) -> dict[Key, tuple[int, int]]:
-    """(outages, seconds) of the settled tickets of each of ``keys`` created in ``span``: the
-    keys' own month cells and edge blocks, read by their primary key."""
-    if not keys:
-        return {}
-    c = CONTRACT_CELLS.c
-    wanted = json_rows(ctx, "touched", (("month", Date()), ("k1", String()), ("k2", String())),
-                       [{"month": f"{m}-01", "k1": k1, "k2": k2} for m, k1, k2 in sorted(keys)])
-    months, singles = blocks(*span)
-    parts: list[Select[Any]] = []
-    if months is not None:
-        parts.append(select(wanted.c.month, c.k1, c.k2, c.tickets, c.seconds).select_from(
-            wanted.join(CONTRACT_CELLS, and_(
-                c.family == "o", c.level == MONTH, c.start == wanted.c.month,
-                c.k1 == wanted.c.k1, c.k2 == wanted.c.k2)))
-            .where(wanted.c.month >= months[0], wanted.c.month <= months[1]))
-    for level in sorted({lv for lv, _ in singles}):
-        parts.append(select(wanted.c.month, c.k1, c.k2, c.tickets, c.seconds).select_from(
-            wanted.join(CONTRACT_CELLS, and_(
-                c.family == "o", c.level == level,
-                c.start.in_([d for lv, d in singles if lv == level]),
-                c.k1 == wanted.c.k1, c.k2 == wanted.c.k2)))
-            .where(block_start(c.start, MONTH) == wanted.c.month))
-    found: dict[Key, tuple[int, int]] = {}
-    if not parts:
-        return found
-    for month, k1, k2, tickets, seconds in ctx.session.execute(union_all(*parts)):
-        key = (str(month)[:7], k1, k2)
-        n, s = found.get(key, (0, 0))
-        found[key] = (n + int(tickets), s + int(seconds))
-    return found

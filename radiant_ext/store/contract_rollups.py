@@ -10,7 +10,9 @@
 * ``contract_contribution`` remembers what each settled ticket added (one row per rule that
   covers it and one for its outage), so a change takes exactly that back out.
 * ``contract_live`` lists the tickets whose figures still grow with the clock (open past a
-  deadline, an outage not yet over): reports read those from ``ticket_cache``.
+  deadline, an outage not yet over) with the cache columns the contract figures read, kept
+  with them (a change of any of those columns is recorded and taken in like any other):
+  reports read the live tickets from it, not from ``ticket_cache``.
 * ``contract_dirty`` is filled by triggers of its own on ``ticket_cache``, like
   ``report_dirty``, so the two families are refreshed independently.
 * ``contract_rollup_state`` records the zone, the clock and the *fingerprint* of the settings
@@ -89,11 +91,23 @@ class ContractContribution(Base):
 
 
 class ContractLive(Base):
-    """A ticket whose contract figures depend on the clock: read from the cache."""
+    """A ticket whose contract figures depend on the clock, with the cache columns they read
+    (as of the last refresh: a page refreshes before it reads)."""
 
     __tablename__ = "contract_live"
 
     ticket_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    item: Mapped[str | None] = mapped_column(String(200))
+    """The ticket's catalog item (``category``)."""
+    store: Mapped[str | None] = mapped_column(String(200))
+    """``store``, else the customer company."""
+    sla: Mapped[str | None] = mapped_column(String(200))
+    state_type: Mapped[str | None] = mapped_column(String(200))
+    created: Mapped[datetime | None]
+    changed: Mapped[datetime | None]
+    closed: Mapped[datetime | None]
+    deadline: Mapped[datetime | None]
+    """The solution deadline: the promised one, else Znuny's solution escalation."""
 
 
 class ContractDirty(Base):

@@ -309,19 +309,21 @@ def test_kept_months_are_priced_again_after_any_change(
 
 def _priced_months(engine: Engine, directory: ItemDirectory, name: str,
                    report_filter: ReportFilter | None = None) -> list[str]:
-    """The months the page prices in the query (not kept, or changed since), in order."""
-    target = "_settled_month_totals" if name == "downtime" else "_month_tops"
-    real = getattr(downtime, target)
+    """The months the page prices in the query (not kept, or changed since)."""
     priced: list[str] = []
 
-    def spy(ctx: ReportContext, parts: list[Any], *args: Any) -> Any:
-        priced.extend(p.month.strftime("%Y-%m") for p in parts)
-        return real(ctx, parts, *args)
+    def spy(real: Any) -> Any:
+        def priced_months(ctx: ReportContext, parts: list[Any], *args: Any) -> Any:
+            priced.extend(p.month.strftime("%Y-%m") for p in parts)
+            return real(ctx, parts, *args)
+        return priced_months
 
-    with mock.patch.object(downtime, target, spy):
+    with mock.patch.object(downtime, "_month_sums", spy(downtime._month_sums)), \
+            mock.patch.object(downtime, "_month_tops", spy(downtime._month_tops)), \
+            mock.patch.object(downtime, "_month_keys", spy(downtime._month_keys)):
         in_query, by_row = _both(engine, directory, name, 3, report_filter)
     _assert_same(in_query, by_row)
-    return priced
+    return sorted(priced)
 
 
 def _settled(day: int, store: str, hours: int) -> dict[str, Any]:
@@ -338,13 +340,17 @@ def test_a_page_prices_only_the_months_changed_since_it_was_last_read(
         (1, "store-001", 2), (15, "store-002", 3), (20, "store-003", 1), (45, "store-001", 5),
         (50, "store-002", 4), (70, "store-003", 2), (74, "store-001", 1))]
     rows.append({**_settled(52, "store-002", 0), "state": "open", "state_type": "open",
-                 "closed": None})  # live: its key is priced with the settled one of March 11
+                 "closed": None})  # live: March keeps its sums, the live one priced apart
     _fill(engine, rows, directory, NOW)
     months = ["2026-01", "2026-02", "2026-03", "2026-04"]
-    for name in ("downtime", "downtime-detail"):
-        assert _priced_months(engine, directory, name) == months
-        assert _priced_months(engine, directory, name) == []  # kept
-    # a February outage closed an hour later: only February is priced again
+    # every month's totals, and March's sums for the one the live outage adds to
+    assert _priced_months(engine, directory, "downtime") == [
+        "2026-01", "2026-02", "2026-03", "2026-03", "2026-04"]
+    assert _priced_months(engine, directory, "downtime") == []  # kept
+    # every month's dearest rows; March's sums are kept already
+    assert _priced_months(engine, directory, "downtime-detail") == months
+    assert _priced_months(engine, directory, "downtime-detail") == []
+    # a February outage closed an hour later: February is priced again
     _change(engine, rows, [(1, _settled(15, "store-002", 4))])
     for name in ("downtime", "downtime-detail"):
         assert _priced_months(engine, directory, name) == ["2026-02"]
@@ -354,22 +360,32 @@ def test_a_page_prices_only_the_months_changed_since_it_was_last_read(
     assert _priced_months(engine, directory, "downtime", since) == ["2026-02"]
     assert _priced_months(engine, directory, "downtime", since) == []
     assert _priced_months(engine, directory, "downtime") == []
+    # the live outage closed: March's cells change, it is priced again, then kept
+    _change(engine, rows, [(7, _settled(52, "store-002", 2))])
+    assert _priced_months(engine, directory, "downtime") == ["2026-03"]
+    assert _priced_months(engine, directory, "downtime") == []
+    # a new outage opens in April: April's sums are priced once, the new one apart
+    _change(engine, rows, [(60, {**_settled(74, "store-003", 0), "state": "open",
+                                 "state_type": "open", "closed": None})])
+    assert _priced_months(engine, directory, "downtime") == ["2026-04"]
+    assert _priced_months(engine, directory, "downtime") == []
     # a new rate prices every month again; a rebuild too
     dearer = directory.outage.costs["it.pos-down"].model_copy(
         update={"per_hour": {"flagship": Decimal("2000"), "standard": Decimal("1")}})
     repriced = ItemDirectory(items=directory.items, outage=type(directory.outage)(
         costs={**directory.outage.costs, "it.pos-down": dearer},
         deadlines=directory.outage.deadlines, stores=directory.outage.stores))
-    assert _priced_months(engine, repriced, "downtime") == months
-    _fill(engine, rows, directory, NOW)
-    assert _priced_months(engine, directory, "downtime") == months
+    assert _priced_months(engine, repriced, "downtime") == [*months, "2026-04"]  # April's sums
+    _fill(engine, rows, directory, NOW)  # March's outage open again
+    assert _priced_months(engine, directory, "downtime") == [
+        "2026-01", "2026-02", "2026-03", "2026-03", "2026-04"]
 
 
 def test_a_change_taken_in_while_a_month_is_priced_is_priced_again_next_time(
         engine: Engine, directory: ItemDirectory) -> None:
     rows = [_settled(45, "store-001", 5), _settled(50, "store-002", 4)]
     _fill(engine, rows, directory, NOW)
-    real = downtime._settled_month_totals
+    real = downtime._month_sums
     raced: list[bool] = []
 
     def racing(ctx: ReportContext, parts: list[Any]) -> Any:
@@ -381,7 +397,7 @@ def test_a_change_taken_in_while_a_month_is_priced_is_priced_again_next_time(
             raced.append(True)
         return real(ctx, parts)
 
-    with mock.patch.object(downtime, "_settled_month_totals", racing), Session(engine) as s:
+    with mock.patch.object(downtime, "_month_sums", racing), Session(engine) as s:
         downtime.downtime_by_month(_ctx(s, directory))
     assert _priced_months(engine, directory, "downtime") == ["2026-03"]
     with Session(engine) as s:

@@ -1,4 +1,4 @@
-"""price memo: the downtime pages' priced months, valid while their cells stay the same
+"""price memo and live figures: the downtime pages' priced months, the live tickets' columns
 
 Revision ID: 0023
 Revises: 0022
@@ -9,9 +9,13 @@ on every view: some 40,000 at a million tickets, three to five times what they c
 thousand. ``contract_month_version`` counts the changes of each month's outage cells (the
 refresh adds one to a month it changes), and ``contract_price_memo`` keeps a month's priced
 figures — its totals per currency, or its dearest rows — with the version they were read at,
-so a page prices again only the months that changed since (usually the newest) and corrects
-the rest for the live tickets' outages. Both start empty: the first view of each month fills
-them.
+so a page prices again only the months that changed since. Both start empty: the first view
+of each month fills them.
+
+``contract_live`` gains the cache columns the contract figures read (item, store, SLA, state
+type, creation, change, close, solution deadline), filled here from the cache and kept by the
+refresh: the pages read the live tickets' outages and penalties from it instead of looking
+each one up in the million-row cache, twice a page.
 """
 
 from __future__ import annotations
@@ -49,10 +53,26 @@ def upgrade() -> None:
     with op.batch_alter_table('contract_price_memo', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_contract_price_memo_month'), ['month'],
                               unique=False)
+    with op.batch_alter_table('contract_live', schema=None) as batch_op:
+        for name in ('item', 'store', 'sla', 'state_type'):
+            batch_op.add_column(sa.Column(name, sa.String(length=200), nullable=True))
+        for name in ('created', 'changed', 'closed', 'deadline'):
+            batch_op.add_column(sa.Column(name, UTCDateTime(), nullable=True))
+    columns = {'item': 't.category', 'store': 'coalesce(t.store, t.customer_id)', 'sla': 't.sla',
+               'state_type': 't.state_type', 'created': 't.created', 'changed': 't.changed',
+               'closed': 't.closed',
+               'deadline': 'coalesce(t.promised_deadline, t.solution_deadline)'}
+    op.execute("UPDATE contract_live SET " + ", ".join(
+        f"{name} = (SELECT {value} FROM ticket_cache t "
+        "WHERE t.ticket_id = contract_live.ticket_id)" for name, value in columns.items()))
 
 
 def downgrade() -> None:
     """Revert this revision."""
+    with op.batch_alter_table('contract_live', schema=None) as batch_op:
+        for name in ('deadline', 'closed', 'changed', 'created', 'state_type', 'sla', 'store',
+                     'item'):
+            batch_op.drop_column(name)
     with op.batch_alter_table('contract_price_memo', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_contract_price_memo_month'))
     op.drop_table('contract_price_memo')
