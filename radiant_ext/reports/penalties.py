@@ -111,9 +111,13 @@ def _live_sums(ctx: ReportContext, rule: PenaltyRule) -> dict[str, list[int]]:
     their ``contract_live`` rows (the same conditions and rounding, in Python)."""
     sums: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
     zone, live = ctx.settings.zone, CONTRACT_LIVE.c
+    # the rule's SLAs and items narrow the rows where it names no department (a department
+    # takes the items the directory gives it, checked here)
+    scope = ([] if rule.departments else
+             [or_(live.sla.in_(rule.sla), live.item.in_(rule.categories))])
     for sla, item, deadline, closed in live_tickets(
             ctx, (live.sla, live.item, live.deadline, live.closed), live.deadline.is_not(None),
-            or_(live.closed.is_not(None), live.deadline < ctx.now)):
+            or_(live.closed.is_not(None), live.deadline < ctx.now), *scope):
         if not _covers(ctx, rule, sla, item):
             continue
         finished = closed or ctx.now

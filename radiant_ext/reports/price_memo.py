@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Date, Table, delete, func, select
+from sqlalchemy import Table, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import OperationalError
 
@@ -74,10 +74,10 @@ def month_parts(ctx: ReportContext, span: Span, live_months: Collection[str]) ->
     (``YYYY-MM``) to the last one: a period without a start begins in 1970, and its empty
     months need no figures."""
     c = CONTRACT_CELLS.c
-    low, high = ctx.session.execute(
-        select(func.min(c.start, type_=Date), func.max(c.start, type_=Date))
-        .where(c.family == "o", c.level == MONTH)).one()
-    known = [d for d in (low, high) if d is not None]
+    months = select(c.start).where(c.family == "o", c.level == MONTH).limit(1)
+    # two seeks along the primary key (SQLite scans for min and max in one query)
+    known = [d for d in (ctx.session.scalar(months.order_by(c.start)),
+                         ctx.session.scalar(months.order_by(c.start.desc()))) if d is not None]
     known.extend(date.fromisoformat(f"{m}-01") for m in live_months)
     if not known:
         return []
