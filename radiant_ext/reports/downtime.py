@@ -285,30 +285,28 @@ def _dearest(ctx: ReportContext, span: Span, limit: int
     """The keys that can be among the ``limit`` dearest (:func:`_cost_first`), and how many
     keys there are; ``None`` when a sum is too large to price in the query.
 
-    Each month's dearest settled sums are priced in the query once per change of the month's
-    cells (:func:`_month_top`, kept by :func:`~.price_memo.memo_months`); a sum the live
-    outages add to replaces its settled one, priced here (:func:`_touched`). A key outside
-    its month's dearest has at least ``limit`` keys of its month before it (a live outage
-    only adds), so the period's dearest are among the candidates.
+    A month without live outages gives its dearest sums (:func:`_month_top`), a month with
+    them every sum (:func:`_busy_sums`), each priced in the query once per change of the
+    month's cells (kept by :func:`~.price_memo.memo_months`). A key outside its month's
+    dearest has at least ``limit`` keys of its month before it, so the period's dearest are
+    among the candidates.
     """
     live = _live_outages(ctx)
-    parts, busy = _months(ctx, span, live)
-    tops = memo_months(ctx, f"top{limit}", parts,
+    quiet, busy = _months(ctx, span, live)
+    tops = memo_months(ctx, f"top{limit}", quiet,
                        lambda missing: _month_tops(ctx, missing, limit))
-    touched = _touched(ctx, busy, live)
-    if tops is None or touched is None:
+    sums = _busy_sums(ctx, busy, live)
+    if tops is None or sums is None:
         return None
     candidates: list[tuple[Key, int | None, int, int]] = []
-    total = 0
+    total = len(sums)
     for month, figures in tops.items():
         label = month.strftime("%Y-%m")
         total += int(figures["count"])
         candidates.extend(((label, store, item), cents, tickets, seconds)
-                          for store, item, tickets, seconds, cents in figures["rows"]
-                          if (label, store, item) not in touched)
-    for key, (had, now) in touched.items():
-        total += had is None
-        candidates.append((key, now[2], now[0], now[1]))
+                          for store, item, tickets, seconds, cents in figures["rows"])
+    candidates.extend((key, cents, tickets, seconds)
+                      for key, (tickets, seconds, cents) in sums.items())
     # the query's order: priced first, dearest first, then the most seconds
     candidates.sort(key=lambda c: (c[1] is None, -(c[1] or 0), -c[3]))
     cut = len(candidates)
@@ -333,58 +331,56 @@ Sum = tuple[int, int, int | None]
 
 def _months(ctx: ReportContext, span: Span, live: LiveOutages
             ) -> tuple[list[MonthPart], list[MonthPart]]:
-    """``span``'s months, and those of them with live outages (in a shop, the newest)."""
+    """``span``'s months without live outages, and those with them (in a shop, the
+    newest)."""
     busy_months = {month for month, _, _ in live}
     parts = month_parts(ctx, span, busy_months)
-    return parts, [p for p in parts if p.month.strftime("%Y-%m") in busy_months]
+    return ([p for p in parts if p.month.strftime("%Y-%m") not in busy_months],
+            [p for p in parts if p.month.strftime("%Y-%m") in busy_months])
 
 
-def _touched(ctx: ReportContext, busy: list[MonthPart], live: LiveOutages
-             ) -> dict[Key, tuple[Sum | None, Sum]] | None:
-    """Per key the live outages add to, its settled sum (``None``: none) and the sum with
-    them, priced here to the cent as the query prices (:func:`~.outage.outage_cost`); the
-    settled sums of the months with live outages are priced in the query once per change of
-    the month's cells (:func:`_month_keys`, kept). ``None`` when a settled sum is too large
-    to price in the query, or is of an item without a cost (roll-ups of other settings)."""
+def _busy_sums(ctx: ReportContext, busy: list[MonthPart], live: LiveOutages
+               ) -> dict[Key, Sum] | None:
+    """Every sum of the months of ``busy`` (those with live outages): the settled sums
+    priced in the query once per change of the month's cells (:func:`_month_keys`, kept),
+    and the sums the live outages add to priced here, to the cent as the query prices
+    (:func:`~.outage.outage_cost`). ``None`` when a settled sum is too large to price in the
+    query, or is of an item without a cost (roll-ups of other settings)."""
     kept = memo_months(ctx, "keys", busy, lambda missing: _month_keys(ctx, missing))
     if kept is None:
         return None
+    found: dict[Key, Sum] = {}
+    for month, rows in kept.items():
+        label = month.strftime("%Y-%m")
+        for store, item, tickets, seconds, cents in rows:
+            found[(label, store, item)] = (tickets, seconds, cents)
     rates = ctx.directory.outage
-    labels = {month.strftime("%Y-%m"): figures["keys"] for month, figures in kept.items()}
-    found: dict[Key, tuple[Sum | None, Sum]] = {}
     for key, (tickets, seconds) in live.items():
-        month, store, item = key
+        _, store, item = key
         if item not in rates.costs:
             return None
-        settled = labels.get(month, {}).get(f"{store}{SEP}{item}")
-        had: Sum | None = None if settled is None else (settled[0], settled[1], settled[2])
-        total = seconds + (had[1] if had else 0)
-        cost = outage_cost(total / 3600, rates.rate(item, store or None)[0])
-        found[key] = had, (tickets + (had[0] if had else 0), total,
-                           None if cost is None else int(cost.scaleb(2)))
+        had_tickets, had_seconds, _ = found.get(key, (0, 0, None))
+        cost = outage_cost((had_seconds + seconds) / 3600, rates.rate(item, store or None)[0])
+        found[key] = (had_tickets + tickets, had_seconds + seconds,
+                      None if cost is None else int(cost.scaleb(2)))
     return found
 
 
-SEP = "\x1f"
-"""Between a store and an item in the keys of a month's kept sums."""
-
-
 def _month_keys(ctx: ReportContext, parts: list[MonthPart]) -> dict[date, Any] | None:
-    """Per month of ``parts``, its settled sums priced in the query, ``{"keys": {"store
-    U+001F item": [tickets, seconds, cents]}}``; ``None`` when one is too large to price
-    there or is of an item without a cost."""
+    """Per month of ``parts``, its settled sums ``[store, item, tickets, seconds, cents]``
+    priced in the query; ``None`` when one is too large to price there or is of an item
+    without a cost."""
     costs = ctx.directory.outage.costs
     found: dict[date, Any] = {}
     for part in parts:
         p = _priced(ctx, outage_keys(ctx, part.span, {}))
-        keys: dict[str, list[int | None]] = {}
-        for r in ctx.session.execute(
-                select(p.c.k1, p.c.k2, p.c.tickets, p.c.seconds, p.c.cents, p.c.unpriced)):
-            if r.unpriced or r.k2 not in costs:
-                return None
-            keys[f"{r.k1}{SEP}{r.k2}"] = [int(r.tickets), int(r.seconds),
-                                          None if r.cents is None else int(r.cents)]
-        found[part.month] = {"keys": keys}
+        rows = ctx.session.connection().execute(
+            select(p.c.k1, p.c.k2, p.c.tickets, p.c.seconds, p.c.cents, p.c.unpriced)).all()
+        if any(unpriced or item not in costs for _, item, _, _, _, unpriced in rows):
+            return None
+        found[part.month] = [[store, item, int(tickets), int(seconds),
+                              None if cents is None else int(cents)]
+                             for store, item, tickets, seconds, cents, _ in rows]
     return found
 
 
@@ -500,38 +496,39 @@ def _priced_month_totals(ctx: ReportContext, span: Span
     """The month totals, each store × item × month sum priced to the cent; ``None`` when a
     sum is too large to price in the query.
 
-    Each month's settled sums are totalled in the query once per change of the month's cells
-    (:func:`_month_sums`, kept by :func:`~.price_memo.memo_months`); a sum the live outages
-    add to then has its settled figures taken out and the sum with them put in, priced here
-    (:func:`_touched`).
+    A month without live outages is totalled in the query (:func:`_month_sums`), a month
+    with them from its sums (:func:`_busy_sums`), each priced in the query once per change
+    of the month's cells (kept by :func:`~.price_memo.memo_months`).
     """
     rates, live = ctx.directory.outage, _live_outages(ctx)
-    parts, busy = _months(ctx, span, live)
-    figures = memo_months(ctx, "totals", parts, lambda missing: _month_sums(ctx, missing))
-    touched = _touched(ctx, busy, live)
-    if figures is None or touched is None:
+    quiet, busy = _months(ctx, span, live)
+    figures = memo_months(ctx, "totals", quiet, lambda missing: _month_sums(ctx, missing))
+    sums = _busy_sums(ctx, busy, live)
+    if figures is None or sums is None:
         return None
-    sums: defaultdict[tuple[str, str], list[int]] = defaultdict(lambda: [0] * 6)
+    totals: defaultdict[tuple[str, str], list[int]] = defaultdict(lambda: [0] * 6)
     for first, by_currency in figures.items():
         for currency, values in by_currency.items():
-            sums[(first.strftime("%Y-%m"), currency)] = [int(v) for v in values]
-    for (month, _, item), (had, now) in touched.items():
-        entry = sums[(month, rates.costs[item].currency)]
-        for sign, found in ((-1, had), (1, now)):
-            if found is None:
-                continue
-            tickets, seconds, cents = found
-            for i, value in enumerate((1, cents is not None, tickets, seconds,
-                                       seconds if cents is None else 0, cents or 0)):
-                entry[i] += sign * int(value)
-    totals: defaultdict[tuple[str, str], _Month] = defaultdict(_Month)
-    for (month, currency), (keys, priced_keys, tickets, seconds, no_cost, cents) in sums.items():
+            totals[(first.strftime("%Y-%m"), currency)] = [int(v) for v in values]
+    for (month, _, item), (tickets, seconds, cents) in sums.items():
+        entry = totals[(month, rates.costs[item].currency)]
+        entry[0] += 1
+        entry[2] += tickets
+        entry[3] += seconds
+        if cents is None:
+            entry[4] += seconds
+        else:
+            entry[1] += 1
+            entry[5] += cents
+    months: defaultdict[tuple[str, str], _Month] = defaultdict(_Month)
+    for (month, currency), (keys, priced_keys, tickets, seconds, no_cost, cents) in (
+            totals.items()):
         if keys:
-            total = totals[(month, currency)]
+            total = months[(month, currency)]
             total.tickets, total.seconds, total.unpriced = tickets, seconds, no_cost
             if priced_keys:  # to the cent, as the sum of the rows' costs
                 total.cost = Decimal(cents).scaleb(-2)
-    return totals
+    return months
 
 
 def _month_sums(ctx: ReportContext, parts: list[MonthPart]) -> dict[date, Any] | None:

@@ -40,6 +40,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
+from sqlalchemy.sql.visitors import InternalTraversal
 from sqlalchemy.types import Date
 
 from radiant_ext.reports.context import CLOSED_STATE_TYPES
@@ -472,7 +473,10 @@ class block_start(FunctionElement[date]):  # noqa: N801 - SQL function style
 
     type = Date()
     name = "block_start"
-    inherit_cache = False
+    # the level is part of the statement's cache key: statements naming it compile once
+    _traverse_internals = [*FunctionElement._traverse_internals,
+                           ("level", InternalTraversal.dp_plain_obj)]
+    inherit_cache = True
 
     def __init__(self, day: Any, level: int) -> None:
         super().__init__(day)
