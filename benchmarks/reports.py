@@ -277,7 +277,7 @@ def time_pages(engine: Engine, rounds: int, pages: list[str] | None = None
                 times[name].append(elapsed)
     changed = [name for name in CHANGED if name in names]
     change = _month_changer(engine) if changed else None
-    for r in range(rounds):
+    for r in range(rounds if changed else 0):
         for name in changed[r % len(changed):] + changed[:r % len(changed)]:
             assert change is not None
             change()  # not timed: the job's refresh
