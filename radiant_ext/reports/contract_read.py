@@ -8,10 +8,9 @@ no store, company or department. Its figures are the sums of the cells of the pe
 months and edge blocks as :func:`radiant_ext.reports.rollup_read.blocks`) plus the same report
 over the tickets listed in ``contract_live`` (:func:`live_tickets`).
 
-The downtime pages price the outage cells in the query (:func:`outage_keys` gives the sums
-per month, store and item with the live tickets' outages added, :func:`json_rows` brings the
-stores' tiers and the rates in as rows), so tens of thousands of store × item × month sums
-never travel to Python.
+The downtime pages price the outage cells in the query (:func:`outage_keys` gives the settled
+sums per month, store and item, :func:`json_rows` brings the stores' tiers and the rates in as
+rows), so tens of thousands of store × item × month sums never travel to Python.
 """
 
 from __future__ import annotations
@@ -19,12 +18,10 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from datetime import date
 from typing import Any
 
 from sqlalchemy import (
     BigInteger,
-    Date,
     String,
     bindparam,
     cast,
@@ -148,45 +145,30 @@ def json_rows(ctx: ReportContext, name: str, columns: Sequence[tuple[str, TypeEn
                     for n, t in columns)).cte(name).prefix_with("MATERIALIZED")
 
 
-OUTAGE_KEY_COLUMNS: tuple[tuple[str, TypeEngine[Any]], ...] = (
-    ("month", Date()), ("k1", String()), ("k2", String()), ("tickets", BigInteger()),
-    ("seconds", BigInteger()))
-"""An outage sum per month (its first day), store (``""``: none) and item."""
+def outage_keys(ctx: ReportContext, span: Span) -> FromClause:
+    """Outages and seconds of the settled tickets per local month of creation (its first
+    day), store ``k1`` and item ``k2`` in ``span``'s cells, one row per key.
 
-
-def outage_keys(ctx: ReportContext, span: Span,
-                live: Mapping[tuple[str, str, str], tuple[int, int]]) -> FromClause:
-    """Outages and seconds per local month of creation (its first day), store ``k1`` and item
-    ``k2``: the settled tickets' cells of ``span`` plus ``live`` ((``YYYY-MM``, store, item)
-    → (outages, seconds) of the tickets read from the cache), one row per key.
-
-    A whole month's cells are one per key already; only the edge months' blocks and the
-    months with live outages are summed per key (a sum over every key of the year costs more
-    than the rest of the query).
+    A whole month's cells are one per key already; only the edge months' blocks are summed
+    per key (a sum over every key of the year costs more than the rest of the query).
     """
     c = CONTRACT_CELLS.c
     months, singles = blocks(*span)
-    rows = json_rows(ctx, "live_outages", OUTAGE_KEY_COLUMNS, [
-        {"month": f"{month}-01", "k1": store, "k2": item, "tickets": n, "seconds": seconds}
-        for (month, store, item), (n, seconds) in live.items()])
-    live_months = sorted({date.fromisoformat(f"{month}-01") for month, _, _ in live})
-    summed: list[Select[Any]] = [select(*(rows.c[n] for n, _ in OUTAGE_KEY_COLUMNS))]
-    whole: Select[Any] | None = None
-    if months is not None:
-        in_range = (c.family == "o", c.level == MONTH, c.start >= months[0],
-                    c.start <= months[1])
-        cells = select(c.start.label("month"), c.k1, c.k2, c.tickets, c.seconds)
-        whole = cells.where(*in_range, *([c.start.notin_(live_months)] if live_months else []))
-        if live_months:
-            summed.append(cells.where(*in_range, c.start.in_(live_months)))
+    parts: list[Select[Any]] = []
     for level in sorted({lv for lv, _ in singles}):
-        summed.append(select(block_start(c.start, MONTH).label("month"), c.k1, c.k2,
-                             c.tickets, c.seconds).where(
+        parts.append(select(block_start(c.start, MONTH).label("month"), c.k1, c.k2,
+                            c.tickets, c.seconds).where(
             c.family == "o", c.level == level,
             c.start.in_([d for lv, d in singles if lv == level])))
-    parts = union_all(*summed).subquery("outage_parts")
-    grouped = select(parts.c.month, parts.c.k1, parts.c.k2,
-                     cast(func.sum(parts.c.tickets), BigInteger).label("tickets"),
-                     cast(func.sum(parts.c.seconds), BigInteger).label("seconds")
-                     ).group_by(parts.c.month, parts.c.k1, parts.c.k2)
+    whole = (select(c.start.label("month"), c.k1, c.k2, c.tickets, c.seconds).where(
+        c.family == "o", c.level == MONTH, c.start >= months[0], c.start <= months[1])
+        if months is not None else None)
+    if not parts:
+        assert whole is not None  # a span has whole months or edge blocks
+        return whole.subquery("outage_keys")
+    edges = union_all(*parts).subquery("outage_parts")
+    grouped = select(edges.c.month, edges.c.k1, edges.c.k2,
+                     cast(func.sum(edges.c.tickets), BigInteger).label("tickets"),
+                     cast(func.sum(edges.c.seconds), BigInteger).label("seconds")
+                     ).group_by(edges.c.month, edges.c.k1, edges.c.k2)
     return (union_all(grouped, whole) if whole is not None else grouped).subquery("outage_keys")

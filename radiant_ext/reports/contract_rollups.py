@@ -27,6 +27,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, cast
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     Connection,
@@ -69,8 +70,8 @@ from radiant_ext.store import (
 )
 
 __all__ = ["CONTRACT_CELLS", "CONTRACT_LIVE", "ContractFigures", "contract_state",
-           "contributions", "fingerprint", "late_seconds", "live_row", "rebuild_contracts",
-           "refresh_contracts"]
+           "contributions", "deadline_month", "fingerprint", "late_seconds", "lateness",
+           "live_row", "rebuild_contracts", "refresh_contracts"]
 
 VERSION = 1
 """The rules a contribution follows (part of the fingerprint)."""
@@ -130,19 +131,30 @@ def _penalties(row: Any, day: date, figures: ContractFigures) -> list[dict[str, 
         return []
     if row.closed is None:
         return None
-    zone = figures.settings.zone
-    month = (deadline.replace(minute=0, second=0, microsecond=0).astimezone(zone)
-             .strftime("%Y-%m"))
+    month = deadline_month(deadline, figures.settings.zone)
     found = []
     for rule in figures.settings.penalties:
         if not figures.covers(rule, row):
             continue
-        late = late_seconds(row.closed, deadline, rule.grace_minutes)
-        missed = row.closed > deadline and late > 0
+        missed, hours = lateness(row.closed, deadline, rule.grace_minutes)
         found.append({"ticket_id": row.ticket_id, "family": "p", "k1": rule.id, "k2": month,
                       "day": day, "tickets": 1, "missed": int(missed),
-                      "late_hours": -(-late // 3600) if missed else 0, "seconds": 0})
+                      "late_hours": hours, "seconds": 0})
     return found
+
+
+def deadline_month(deadline: datetime, zone: ZoneInfo) -> str:
+    """The local month (``YYYY-MM``) a miss of ``deadline`` belongs to: that of its UTC hour,
+    as the cache's query buckets it."""
+    return deadline.replace(minute=0, second=0, microsecond=0).astimezone(zone).strftime("%Y-%m")
+
+
+def lateness(finished: datetime, deadline: datetime, grace_minutes: int) -> tuple[bool, int]:
+    """Whether a ticket finished at ``finished`` missed ``deadline`` beyond the grace, and the
+    started hours late (0 when not)."""
+    late = late_seconds(finished, deadline, grace_minutes)
+    missed = finished > deadline and late > 0
+    return missed, -(-late // 3600) if missed else 0
 
 
 def _outage(row: Any, day: date, figures: ContractFigures, as_of: datetime

@@ -373,7 +373,7 @@ def _month_keys(ctx: ReportContext, parts: list[MonthPart]) -> dict[date, Any] |
     costs = ctx.directory.outage.costs
     found: dict[date, Any] = {}
     for part in parts:
-        p = _priced(ctx, outage_keys(ctx, part.span, {}))
+        p = _priced(ctx, outage_keys(ctx, part.span))
         rows = ctx.session.connection().execute(
             select(p.c.k1, p.c.k2, p.c.tickets, p.c.seconds, p.c.cents, p.c.unpriced)).all()
         if any(unpriced or item not in costs for _, item, _, _, _, unpriced in rows):
@@ -400,7 +400,7 @@ def _month_top(ctx: ReportContext, span: Span, limit: int) -> dict[str, Any] | N
     first ``limit`` by cost and seconds and every row of the last one's cost within
     :data:`TIE_SECONDS` of its seconds — as ``{"count": keys, "rows": [[store, item,
     tickets, seconds, cents], …]}``; ``None`` when a sum is too large to price there."""
-    keys = outage_keys(ctx, span, {})
+    keys = outage_keys(ctx, span)
     p = _priced(ctx, keys)
     # too large to price first: one look at the first row tells
     stmt = select(p.c.k1, p.c.k2, p.c.tickets, p.c.seconds, p.c.cents,
@@ -541,7 +541,7 @@ def _month_sums(ctx: ReportContext, parts: list[MonthPart]) -> dict[date, Any] |
     alone, PostgreSQL hashes the priced rows instead of sorting them.
     """
     rates = ctx.directory.outage
-    p = _priced(ctx, outage_keys(ctx, (parts[0].first, parts[-1].last), {}))
+    p = _priced(ctx, outage_keys(ctx, (parts[0].first, parts[-1].last)))
     items: dict[str, list[str]] = defaultdict(list)
     for item, cost in sorted(rates.costs.items()):
         items[cost.currency].append(item)

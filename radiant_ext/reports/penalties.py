@@ -27,7 +27,12 @@ from radiant_ext.reports.contract_read import (
     live_tickets,
     penalty_cells,
 )
-from radiant_ext.reports.contract_rollups import CONTRACT_LIVE, late_seconds
+from radiant_ext.reports.contract_rollups import (
+    CONTRACT_LIVE,
+    ContractFigures,
+    deadline_month,
+    lateness,
+)
 from radiant_ext.reports.i18n import W_
 from radiant_ext.reports.model import Chart, Column, Money, Note, ReportTable
 from radiant_ext.reports.settings import PenaltyRule
@@ -108,35 +113,26 @@ def _month_sums(ctx: ReportContext, rule: PenaltyRule) -> dict[str, list[int]]:
 
 def _live_sums(ctx: ReportContext, rule: PenaltyRule) -> dict[str, list[int]]:
     """:func:`_month_sums` of the tickets the contract roll-ups leave to the pages, from
-    their ``contract_live`` rows (the same conditions and rounding, in Python)."""
+    their ``contract_live`` rows (the same conditions and rounding, in Python, as the settled
+    tickets' contributions)."""
     sums: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
-    zone, live = ctx.settings.zone, CONTRACT_LIVE.c
+    figures, live = ContractFigures(ctx.settings, ctx.directory), CONTRACT_LIVE.c
     # the rule's SLAs and items narrow the rows where it names no department (a department
     # takes the items the directory gives it, checked here)
     scope = ([] if rule.departments else
              [or_(live.sla.in_(rule.sla), live.item.in_(rule.categories))])
-    for sla, item, deadline, closed in live_tickets(
-            ctx, (live.sla, live.item, live.deadline, live.closed), live.deadline.is_not(None),
-            or_(live.closed.is_not(None), live.deadline < ctx.now), *scope):
-        if not _covers(ctx, rule, sla, item):
+    for row in live_tickets(
+            ctx, (live.sla, live.item.label("category"), live.deadline, live.closed),
+            live.deadline.is_not(None), or_(live.closed.is_not(None), live.deadline < ctx.now),
+            *scope):
+        if not figures.covers(rule, row):
             continue
-        finished = closed or ctx.now
-        late = late_seconds(finished, deadline, rule.grace_minutes)
-        missed = finished > deadline and late > 0
-        month = sums[deadline.replace(minute=0, second=0, microsecond=0).astimezone(zone)
-                     .strftime("%Y-%m")]
+        missed, hours = lateness(row.closed or ctx.now, row.deadline, rule.grace_minutes)
+        month = sums[deadline_month(row.deadline, ctx.settings.zone)]
         month[0] += 1
         month[1] += int(missed)
-        month[2] += -(-late // 3600) if missed else 0
+        month[2] += hours
     return sums
-
-
-def _covers(ctx: ReportContext, rule: PenaltyRule, sla: str | None, item: str | None) -> bool:
-    """Whether ``rule`` covers a ticket of ``sla`` and ``item`` (as :func:`_scope`)."""
-    if sla is not None and sla in rule.sla:
-        return True
-    return bool(item) and (item in rule.categories
-                           or ctx.directory.department_of(item) in rule.departments)
 
 
 def month_penalties(ctx: ReportContext, rule: PenaltyRule,

@@ -17,7 +17,6 @@ version is read before the cells, and a refresh that commits in between raises i
 
 from __future__ import annotations
 
-import calendar
 import hashlib
 import json
 import logging
@@ -32,7 +31,7 @@ from sqlalchemy.exc import OperationalError
 
 from radiant_ext.reports.context import ReportContext
 from radiant_ext.reports.contract_rollups import CONTRACT_CELLS, contract_state
-from radiant_ext.reports.rollup_read import MONTH, Span
+from radiant_ext.reports.rollup_read import MONTH, Span, month_end
 from radiant_ext.store import ContractMonthVersion, ContractPriceMemo
 
 log = logging.getLogger(__name__)
@@ -65,10 +64,6 @@ class MonthPart:
         return self.first, self.last
 
 
-def _month_end(day: date) -> date:
-    return day.replace(day=calendar.monthrange(day.year, day.month)[1])
-
-
 def month_parts(ctx: ReportContext, span: Span, live_months: Collection[str]) -> list[MonthPart]:
     """``span`` cut at month ends, from the first month with outage cells or live outages
     (``YYYY-MM``) to the last one: a period without a start begins in 1970, and its empty
@@ -81,10 +76,10 @@ def month_parts(ctx: ReportContext, span: Span, live_months: Collection[str]) ->
     known.extend(date.fromisoformat(f"{m}-01") for m in live_months)
     if not known:
         return []
-    day, last = max(span[0], min(known)), min(span[1], _month_end(max(known)))
+    day, last = max(span[0], min(known)), min(span[1], month_end(max(known)))
     parts = []
     while day <= last:
-        end = min(_month_end(day), last)
+        end = min(month_end(day), last)
         parts.append(MonthPart(day.replace(day=1), day, end))
         day = end + timedelta(days=1)
     return parts

@@ -34,7 +34,7 @@ from radiant_ext.reports.rollups import CELLS, refresh, rollup_state
 from radiant_ext.store import ReportKey, ReportLive
 from radiant_ext.store.rollups import HIST_BUCKETS
 
-__all__ = ["blocks", "cell_sums", "day_counts", "live", "month_sums", "open_listed",
+__all__ = ["blocks", "cell_sums", "day_counts", "live", "month_end", "month_sums", "open_listed",
            "pair_counts", "percentiles", "present_keys", "rollup_span", "span_cells"]
 
 Span = tuple[date, date]
@@ -45,7 +45,8 @@ PAGE_REFRESH_LIMIT = 2000
 pull, a bulk update) it reads the cache and leaves them to the ``report-rollups`` job."""
 
 
-def _month_end(day: date) -> date:
+def month_end(day: date) -> date:
+    """The last day of ``day``'s month."""
     return (day.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
 
 
@@ -57,7 +58,7 @@ def blocks(first: date, last: date) -> tuple[tuple[date, date] | None, list[tupl
     months: list[date] = []
     day = first
     while day <= last:
-        end = _month_end(day)
+        end = month_end(day)
         if day.day == 1 and end <= last:
             months.append(day)
             day = end + timedelta(days=1)
@@ -195,17 +196,17 @@ def _edge_plan(ctx: ReportContext, span: Span
     outside the span taken away — whichever holds fewer settled tickets (the ``n`` day
     cells): a period ending today takes its current month whole, with nothing to take away."""
     first, last = span
-    head = (first, min(_month_end(first), last)) if first.day != 1 else None
-    tail = ((max(last.replace(day=1), first), last) if last != _month_end(last) else None)
+    head = (first, min(month_end(first), last)) if first.day != 1 else None
+    tail = ((max(last.replace(day=1), first), last) if last != month_end(last) else None)
     if head is not None and head == tail:
         return None, [(1, head)]
     low = first if head is None else head[1] + timedelta(days=1)
     high = last.replace(day=1) if tail is None else tail[0] - timedelta(days=1)
     high = high.replace(day=1)
     runs: list[tuple[int, Span]] = []
-    settled = day_counts(ctx, "n", (first.replace(day=1), _month_end(last)))
+    settled = day_counts(ctx, "n", (first.replace(day=1), month_end(last)))
     for part, outside in ((head, (first.replace(day=1), first - timedelta(days=1))),
-                          (tail, (last + timedelta(days=1), _month_end(last)))):
+                          (tail, (last + timedelta(days=1), month_end(last)))):
         if part is None:
             continue
         if _tickets(settled, outside) < _tickets(settled, part):
