@@ -6,11 +6,12 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypeVarTuple, cast
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import Result, Select, Table, and_, case, func, or_, select, true
 from sqlalchemy.orm import Session
-from sqlalchemy.sql import ColumnElement
+from sqlalchemy.sql import ColumnElement, visitors
+from sqlalchemy.sql.schema import Column
 
 from radiant_ext.i18n import supported_language
 from radiant_ext.reports._sql import no_index
@@ -19,6 +20,7 @@ from radiant_ext.reports.i18n import W_, translate
 from radiant_ext.reports.outage import OutageRates
 from radiant_ext.reports.settings import ReportSettings
 from radiant_ext.store import ReportLive, TicketCache
+from radiant_ext.store.rollups import LIVE_COPIED
 
 if TYPE_CHECKING:
     from radiant_ext.config import Settings
@@ -31,16 +33,19 @@ __all__ = [
     "FIRST_DAY",
     "ItemDirectory",
     "LAST_DAY",
+    "LIVE_ONLY",
     "Period",
     "ReportContext",
     "ReportFilter",
     "count_if",
     "directory_from_settings",
     "is_open",
+    "live_copies",
     "store_key",
 ]
 
 Period = Literal["day", "week", "month"]
+_Row = TypeVarTuple("_Row")
 CLOSED_STATE_TYPES = ("closed", "removed", "merged")
 UNCATEGORISED = ""
 FIRST_DAY = date(1970, 1, 1)
@@ -61,6 +66,33 @@ def is_open() -> ColumnElement[bool]:
 def count_if(condition: ColumnElement[bool]) -> ColumnElement[int]:
     """``SUM(CASE WHEN condition THEN 1 ELSE 0 END)``: how many rows meet ``condition``."""
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+
+LIVE_ONLY = TicketCache.ticket_id.in_(select(ReportLive.ticket_id).correlate(None))
+"""The condition of a run over the live tickets (``ReportContext.live_only``) on the cache."""
+_LIVE = ReportLive.__table__
+
+
+def _to_copies(element: Any, **_: Any) -> Any:
+    if element is LIVE_ONLY:
+        return true()
+    if isinstance(element, Table) and element.name == TicketCache.__tablename__:
+        return _LIVE
+    table = getattr(element, "table", None)
+    if isinstance(element, Column) and getattr(table, "name", None) == TicketCache.__tablename__:
+        name = "ticket_id" if element.name == "ticket_id" else LIVE_COPIED.get(element.name)
+        if name is None:
+            raise LookupError(f"report_live keeps no copy of ticket_cache.{element.name}")
+        return _LIVE.c[name]
+    return None
+
+
+def live_copies(stmt: Select[*_Row]) -> Select[*_Row]:
+    """``stmt`` (a query of the cache restricted by :data:`LIVE_ONLY`) reading the live
+    tickets' copies in ``report_live`` instead: the same rows, without looking each one up in
+    the cache. A column ``report_live`` does not copy raises ``LookupError``."""
+    no_options: dict[str, Any] = {}
+    return cast("Select[*_Row]", visitors.replacement_traverse(stmt, no_options, _to_copies))
 
 
 @dataclass(frozen=True)
@@ -279,8 +311,13 @@ class ReportContext:
         if f.department:
             clauses.append(self.department_clause(f.department))
         if self.live_only:
-            clauses.append(t.ticket_id.in_(select(ReportLive.ticket_id)))
+            clauses.append(LIVE_ONLY)
         return clauses
+
+    def execute(self, stmt: Select[*_Row]) -> Result[*_Row]:
+        """Run ``stmt`` (built with :meth:`where`) in the run's session; a run over the live
+        tickets reads their copies in ``report_live`` (:func:`live_copies`)."""
+        return self.session.execute(live_copies(stmt) if self.live_only else stmt)
 
     def _wide_period(self) -> bool:
         """Whether the period holds more than a fifth of the cache (decided once per run)."""
@@ -303,8 +340,8 @@ class ReportContext:
         if self._categories is None:
             stmt = select(TicketCache.category).where(TicketCache.category.is_not(None)).distinct()
             if self.live_only:
-                stmt = stmt.where(TicketCache.ticket_id.in_(select(ReportLive.ticket_id)))
-            self._categories = [c for c in self.session.scalars(stmt) if c]
+                stmt = stmt.where(LIVE_ONLY)
+            self._categories = [c for c in self.execute(stmt).scalars() if c]
         return self._categories
 
     def zone_now(self) -> datetime:

@@ -55,7 +55,13 @@ from radiant_ext.store import (
     SatisfactionRating,
     TicketCache,
 )
-from radiant_ext.store.rollups import GROUP_COLUMNS, HIST_BUCKETS, HIST_COLUMNS, HIST_GROUP
+from radiant_ext.store.rollups import (
+    GROUP_COLUMNS,
+    HIST_BUCKETS,
+    HIST_COLUMNS,
+    HIST_GROUP,
+    LIVE_COPIED,
+)
 
 __all__ = ["CUBES", "Changes", "LEVEL_COLUMNS", "MEASURES", "POOR_RATING", "RefreshResult",
            "block_starts", "contribution", "rebuild", "refresh", "rollup_state", "source",
@@ -274,9 +280,10 @@ def _apply(conn: Connection, ids: list[int], zone: ZoneInfo, as_of: datetime) ->
 
 def _live_row(row: Any) -> dict[str, Any]:
     """A live ticket's ``report_live`` row: its id, item and store (as its cells would key
-    them)."""
+    them) and its copy of the cache columns (``LIVE_COPIED``)."""
     return {"ticket_id": row.ticket_id, "item": row.category or "",
-            "store": (row.store if row.store is not None else row.customer_id) or ""}
+            "store": (row.store if row.store is not None else row.customer_id) or "",
+            **{copy: getattr(row, name) for name, copy in LIVE_COPIED.items()}}
 
 
 def _ticket_only(row: Any) -> dict[str, Any]:

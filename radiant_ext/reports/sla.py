@@ -153,7 +153,7 @@ def _live_figures(ctx: ReportContext, by: SlaBy, sums: dict[str, list[int]],
     stmt = select(_key(by), *outcomes, TicketCache.first_response_minutes,
                   TicketCache.solution_minutes).where(*rest.where())
     width = len(_COUNTS) + len(GROUP_COLUMNS)
-    for row in ctx.session.execute(stmt):
+    for row in rest.execute(stmt):
         k, rm, rx, sm, sx, response, solution = tuple(row)
         entry = sums.setdefault(k or "", [0] * width)
         for i, value in enumerate((1, rm, rx, sm, sx)):

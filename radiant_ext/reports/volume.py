@@ -53,7 +53,7 @@ def hourly_counts(ctx: ReportContext) -> Counter[datetime]:
     stmt = select(bucket, func.count()).where(*ctx.where(covering=only_period)).group_by(bucket)
     zone = ctx.settings.zone
     out: Counter[datetime] = Counter()
-    for text, count in ctx.session.execute(stmt):
+    for text, count in ctx.execute(stmt):
         if text:
             out[bucket_hour(text).astimezone(zone)] += int(count)
     return out
@@ -166,7 +166,7 @@ def _by_category_in_cache(ctx: ReportContext) -> list[tuple[str | None, int, int
     category = no_index(TicketCache.category)  # a scan beats walking the category index
     stmt = (select(category, func.count(), count_if(is_open()))
             .where(*ctx.where()).group_by(category))
-    return [(c, int(n), int(o or 0)) for c, n, o in ctx.session.execute(stmt)]
+    return [(c, int(n), int(o or 0)) for c, n, o in ctx.execute(stmt)]
 
 
 def _by_store(ctx: ReportContext) -> list[tuple[str | None, int, int]]:
@@ -180,7 +180,7 @@ def _by_store_in_cache(ctx: ReportContext) -> list[tuple[str | None, int, int]]:
     key = store_key()
     stmt = (select(key, func.count(), count_if(is_open()))
             .where(*ctx.where()).group_by(key))
-    return [(s, int(n), int(o or 0)) for s, n, o in ctx.session.execute(stmt)]
+    return [(s, int(n), int(o or 0)) for s, n, o in ctx.execute(stmt)]
 
 
 def _share(part: int, whole: int) -> float:
@@ -292,7 +292,7 @@ def _pairs(ctx: ReportContext) -> list[tuple[str, str, int]]:
     run = ctx if span is None else live(ctx)
     stmt = (select(key, category, func.count())
             .where(*run.where(), category.is_not(None)).group_by(key, category))
-    for store, item, n in ctx.session.execute(stmt):
+    for store, item, n in run.execute(stmt):
         pair = pair_key(store or "", str(item))
         found[pair] = found.get(pair, 0) + int(n)
     pairs = []

@@ -49,6 +49,7 @@ __all__ = [
     "HIST_BUCKETS",
     "HIST_COLUMNS",
     "HIST_GROUP",
+    "LIVE_COPIED",
     "RATING_WATCHED_COLUMNS",
     "ReportCell",
     "ReportContribution",
@@ -78,6 +79,11 @@ WATCHED_COLUMNS = ("ticket_id", "state_type", "store", "customer_id", "category"
                    "solution_minutes", "first_response_deadline", "solution_deadline",
                    "promised_deadline")
 """The ``ticket_cache`` columns the roll-ups read: an update of another one is not a change."""
+
+LIVE_COPIED = {name: "ticket_store" if name == "store" else name
+               for name in WATCHED_COLUMNS if name != "ticket_id"}
+"""The ``ticket_cache`` columns ``report_live`` copies (the watched ones), and the column
+holding each copy."""
 
 RATING_WATCHED_COLUMNS = ("ticket_id", "rating", "owner")
 """The ``satisfaction_rating`` columns the roll-ups read (the rating and the owner rated)."""
@@ -159,7 +165,13 @@ class ReportContribution(Base):
 
 
 class ReportLive(Base):
-    """A ticket whose figures depend on the clock: read from the cache by every report."""
+    """A ticket whose figures depend on the clock, with a copy of the cache columns its
+    figures are made of (``LIVE_COPIED``): every report adds the live tickets to its cells
+    reading these rows, not the million-row cache.
+
+    The copy is exact whenever the roll-ups answer a page: each copied column is watched by
+    the ``report_dirty`` triggers, and a page reads the live tickets only after taking in
+    every recorded change (``rollup_read``)."""
 
     __tablename__ = "report_live"
 
@@ -168,6 +180,20 @@ class ReportLive(Base):
     """Its catalog item and store when it was taken in: the report choices' keys, read
     without a join to the cache."""
     store: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    ticket_store: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    """The cache's ``store`` (``store`` above is the key: the store, else the company)."""
+    state_type: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    customer_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    category: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    owner: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    created: Mapped[datetime | None]
+    closed: Mapped[datetime | None]
+    first_response_at: Mapped[datetime | None]
+    first_response_minutes: Mapped[int | None]
+    solution_minutes: Mapped[int | None]
+    first_response_deadline: Mapped[datetime | None]
+    promised_deadline: Mapped[datetime | None]
+    solution_deadline: Mapped[datetime | None]
 
 
 class ReportKey(Base):
