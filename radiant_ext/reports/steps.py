@@ -26,11 +26,11 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Select, select
 
-from radiant_ext.reports.context import ReportContext
+from radiant_ext.reports.context import LIVE_ONLY, ReportContext, live_copies
 from radiant_ext.reports.i18n import W_
 from radiant_ext.reports.model import Chart, Column, Note, ReportTable
 from radiant_ext.reports.rollup_read import open_listed
-from radiant_ext.store import ReportLive, StepEntry, TicketCache
+from radiant_ext.store import StepEntry, TicketCache
 from radiant_ext.store.step_log import OPEN_STATE_TYPES
 
 __all__ = ["OPEN_STATE_TYPES", "StepGroup", "open_items", "open_query", "open_steps", "steps_now",
@@ -109,15 +109,17 @@ def _open(ctx: ReportContext) -> list[ColumnElement[bool]]:
     t = TicketCache
     found: list[ColumnElement[bool]] = [t.state_type.in_(OPEN_STATE_TYPES)]
     if open_listed(ctx):
-        found.append(t.ticket_id.in_(select(ReportLive.ticket_id)))
+        found.append(LIVE_ONLY)
     return found
 
 
 def open_items(ctx: ReportContext) -> set[str]:
     """The catalog items of the open tickets (the item choices of the pages of open
     tickets)."""
-    return {c for c in ctx.session.scalars(
-        select(TicketCache.category).where(*_open(ctx)).distinct()) if c}
+    stmt = select(TicketCache.category).where(*_open(ctx)).distinct()
+    if open_listed(ctx):  # every open ticket is live: their copies answer
+        stmt = live_copies(stmt)
+    return {c for c in ctx.session.scalars(stmt) if c}
 
 
 class _BusinessHours:

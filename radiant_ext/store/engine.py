@@ -93,13 +93,21 @@ def sqlite_file(url: str) -> Path | None:
     return Path(parsed.database)
 
 
+SQLITE_CACHE_KIB = 32768
+"""The most memory, in KiB, one SQLite connection keeps of the database's pages (filled as
+pages are read: a small store never reaches it)."""
+
+
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     # WAL lets the portal read while the sync process writes; busy_timeout makes concurrent
-    # writers wait instead of failing with "database is locked".
+    # writers wait instead of failing with "database is locked". The page cache holds up to
+    # SQLITE_CACHE_KIB per connection (SQLite's default, 2 MiB, keeps too little of a cache of
+    # a million tickets: the pages of open tickets look a thousand of them up by id).
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA busy_timeout=30000")
     cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
     cur.close()
 
 
