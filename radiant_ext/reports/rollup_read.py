@@ -18,7 +18,18 @@ from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Date, Subquery, bindparam, func, select, text, union_all
+from sqlalchemy import (
+    CompoundSelect,
+    Date,
+    Subquery,
+    bindparam,
+    func,
+    literal,
+    select,
+    text,
+    union,
+    union_all,
+)
 
 from radiant_ext.reports._sql import nearest_rank
 from radiant_ext.reports.context import FIRST_DAY, LAST_DAY, ReportContext
@@ -293,11 +304,12 @@ def present_keys(ctx: ReportContext, cube: str) -> set[str] | None:
 def _present(ctx: ReportContext) -> dict[str, set[str]]:
     """The item and store keys with month cells (``report_key``) and of the live tickets
     (``report_live``): a few hundred rows, whatever the number of tickets."""
-    found: dict[str, set[str | None]] = {"item": set(), "store": set()}
-    for cube, key in ctx.session.execute(select(ReportKey.cube, ReportKey.key)):
-        found[cube].add(key)
-    for item, store in ctx.session.execute(
-            select(ReportLive.item, ReportLive.store).distinct()):
-        found["item"].add(item)
-        found["store"].add(store)
-    return {cube: {str(k) for k in keys if k} for cube, keys in found.items()}
+    found: dict[str, set[str]] = {"item": set(), "store": set()}
+    live = ReportLive
+    every: CompoundSelect[str, str | None] = union(
+        select(ReportKey.cube, ReportKey.key),
+        select(literal("item"), live.item), select(literal("store"), live.store))
+    for cube, key in ctx.session.execute(every):  # the database drops the repeated keys
+        if key:
+            found[cube].add(key)
+    return found
