@@ -69,7 +69,9 @@ def count_if(condition: ColumnElement[bool]) -> ColumnElement[int]:
 
 
 LIVE_ONLY = TicketCache.ticket_id.in_(select(ReportLive.ticket_id).correlate(None))
-"""The condition of a run over the live tickets (``ReportContext.live_only``) on the cache."""
+"""The condition of a run over the live tickets (``ReportContext.live_only``) on the cache.
+:func:`live_copies` drops it; never correlated, so wherever it stays it still names every row
+of ``report_live``."""
 _LIVE = ReportLive.__table__
 
 
