@@ -37,6 +37,8 @@ STORE_CALENDAR = "store"
 """What an item's ``deadline.calendar`` says to count the store's trading hours; no calendar
 may be called that."""
 _MAX_DAYS = 3 * 366  # a deadline further out than this means the calendar has no working time
+_KEPT_DAYS = 4 * 366
+"""The days of working intervals a calendar keeps (a few hundred bytes each)."""
 
 
 class WorkingInterval(BaseModel):
@@ -168,6 +170,7 @@ class BusinessCalendar:
         self.tz = ZoneInfo(time_zone or spec.time_zone)
         self._holidays = frozenset(spec.holidays)
         self._extra = frozenset(spec.working_days)
+        self._days: dict[date, tuple[tuple[datetime, datetime], ...]] = {}
 
     def is_holiday(self, day: date) -> bool:
         """Return whether local date ``day`` is a public or listed holiday."""
@@ -184,7 +187,19 @@ class BusinessCalendar:
 
         An explicit working day works; then a holiday does not; then the weekday's hours
         count, and a day without any that the country moved work onto works too.
+
+        The calendar is immutable, so each day's answer is kept (up to :data:`_KEPT_DAYS`
+        days, then forgotten at once): measuring a thousand open tickets, or watching their
+        deadlines, asks for the same few days over and over.
         """
+        kept = self._days.get(day)
+        if kept is None:
+            if len(self._days) >= _KEPT_DAYS:
+                self._days.clear()
+            kept = self._days[day] = tuple(self._working(day))
+        return list(kept)
+
+    def _working(self, day: date) -> list[tuple[datetime, datetime]]:
         if day in self._extra:
             spans = self.spec.moved_day_hours
         elif self.is_holiday(day):

@@ -284,3 +284,18 @@ def test_store_hours_fall_back_to_the_items_calendar() -> None:
     team = DeadlinePolicy(business_hours=4, calendar=DEFAULT_CALENDAR)
     shop = StoreInfo(id="s", name="S", time_zone="Asia/Omsk", calendar=SUPERSET)
     assert team.calendar_for(shop)[1] == "default (Europe/Moscow)"  # the team's own hours
+
+
+def test_a_day_asked_again_is_answered_alike_and_the_kept_days_stay_bounded(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import radiant_ext.plugins.calendar as calendar_module
+    cal = BERLIN.spec.build()
+    first = cal.intervals_on(date(2026, 3, 29))
+    first.clear()  # a caller changing its list changes nothing kept
+    assert cal.intervals_on(date(2026, 3, 29)) == BERLIN.intervals_on(date(2026, 3, 29))
+    assert len(cal.intervals_on(date(2026, 3, 28))) == 1  # the moved working day
+    monkeypatch.setattr(calendar_module, "_KEPT_DAYS", 10)
+    for offset in range(25):
+        day = date(2026, 1, 1) + timedelta(days=offset)
+        assert cal.intervals_on(day) == BERLIN.spec.build().intervals_on(day)
+        assert len(cal._days) <= 10

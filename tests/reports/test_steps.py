@@ -14,6 +14,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
+from radiant_ext.plugins.calendar import ALWAYS_CALENDAR
 from radiant_ext.reports import (
     ItemDirectory,
     ReportFilter,
@@ -224,12 +225,14 @@ def test_titles_labels_and_steps_in_english_and_russian(
 
 
 @pytest.mark.parametrize("zone", ["Europe/Moscow", "Europe/Berlin"])  # Berlin: 25 Oct DST
-def test_business_hours_cut_at_midnight_add_up_to_the_calendars_walk(zone: str) -> None:
+@pytest.mark.parametrize("spec", ["item", "24x7"])
+def test_business_hours_cut_at_midnight_add_up_to_the_calendars_walk(zone: str,
+                                                                     spec: str) -> None:
     item = plugin_directory().source.item(DEFECT, include_disabled=True)
-    calendar = item.deadline.calendar.build(zone)
+    calendar = (item.deadline.calendar if spec == "item" else ALWAYS_CALENDAR).build(zone)
     hours = _BusinessHours(NOW)
-    for n in range(0, 24 * 60, 7):  # every 7 hours back over 60 days: holidays, weekends
-        since = NOW - n * H - 13 * timedelta(minutes=1)
+    for n in range(0, 24 * 60 * 60, 7 * 60 + 13):  # 7 h 13 min steps over 60 days
+        since = NOW - n * timedelta(minutes=1)
         assert hours.hours(calendar, since) == pytest.approx(
             calendar.between(since, NOW).total_seconds() / 3600, abs=1e-9), since
     assert hours.hours(calendar, NOW + H) == 0.0
