@@ -82,7 +82,7 @@ def _collect(ctx: ReportContext) -> list[_Asset]:
     stmt = (select(t.category, t.form_values, t.state_type, t.created)
             .where(*ctx.where(), t.form_values.is_not(None), t.category.is_not(None), wanted))
     found: dict[Key, _Asset] = {}
-    for item, form, state_type, created in ctx.session.execute(stmt):
+    for item, form, state_type, created in ctx.session.execute(stmt).all():
         day = _day(ctx, created)
         for field_id, value in asset_values(d, str(item), form):
             key = (str(item), field_id, value.casefold())
@@ -144,12 +144,13 @@ def _names(ctx: ReportContext, devices: list[int] | None) -> dict[int, tuple[str
     stmt = select(a.device, func.min(a.item), func.min(a.field), func.min(value))
     if devices is None:
         return {d: (i, f, v) for d, i, f, v in ctx.session.execute(
-            stmt.where(*_where(ctx)).group_by(a.device))}
+            stmt.where(*_where(ctx)).group_by(a.device)).all()}
     found: dict[int, tuple[str, str, str]] = {}
     for start in range(0, len(devices), 500):
         chunk = devices[start:start + 500]
         found.update({d: (i, f, v) for d, i, f, v in ctx.session.execute(
-            stmt.where(*_where(ctx, by_device=True), a.device.in_(chunk)).group_by(a.device))})
+            stmt.where(*_where(ctx, by_device=True), a.device.in_(chunk))
+            .group_by(a.device)).all()})
     return found
 
 

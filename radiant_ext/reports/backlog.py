@@ -56,7 +56,7 @@ def open_backlog(ctx: ReportContext) -> ReportTable:
     stmt = (select(category, func.count(), *ages, count_if(deadline < now), func.min(t.created))
             .where(*source.where(), is_open()).group_by(category))
     merged: dict[str, _Bucket] = {}
-    for category, n, *counts, oldest in source.execute(stmt):
+    for category, n, *counts, oldest in source.execute(stmt).all():
         merged.setdefault(ctx.directory.department_of(category), _Bucket()).add(
             [int(n), *(int(c or 0) for c in counts)], oldest)
     rows: list[tuple[object, ...]] = [

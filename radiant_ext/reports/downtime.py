@@ -135,7 +135,7 @@ def _cache_outages(ctx: ReportContext) -> defaultdict[Key, Outages]:
         t.created <= ctx.now, t.state_type.notin_(UNCOUNTED_STATES))
     found = defaultdict[Key, Outages](Outages)
     # the connection, not the ORM session: plain rows, no ORM loading for 100,000 of them
-    for item, store, created, closed in ctx.session.connection().execute(stmt):
+    for item, store, created, closed in ctx.session.connection().execute(stmt).all():
         if item is not None and created is not None:  # the query's; for the type checker
             _add_outage(ctx, found, item, store, created, closed)
     return found
@@ -555,7 +555,7 @@ def _month_sums(ctx: ReportContext, parts: list[MonthPart]) -> dict[date, Any] |
                            (ours, 1), (priced, 1), (ours, p.c.tickets), (ours, p.c.seconds),
                            (and_(ours, p.c.cents.is_(None)), p.c.seconds), (priced, p.c.cents)))
     found: dict[date, Any] = {part.month: {} for part in parts}
-    for month, unpriced, *values in ctx.session.execute(select(*columns).group_by(p.c.month)):
+    for month, unpriced, *values in ctx.session.execute(select(*columns).group_by(p.c.month)).all():
         if unpriced:
             return None
         first = date.fromisoformat(str(month)[:7] + "-01")

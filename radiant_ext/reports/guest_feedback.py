@@ -85,7 +85,7 @@ def feedback_by_store_and_topic(ctx: ReportContext) -> ReportTable:
     stmt = (select(t.store, t.form_values)
             .where(*_where(ctx), t.category == FEEDBACK_ITEM))
     counts: dict[str, Counter[str]] = defaultdict(Counter)
-    for store, form in ctx.session.execute(stmt):
+    for store, form in ctx.session.execute(stmt).all():
         counts[str(store or "")][_topic(form)] += 1
     topics = [value for value, _label in (*TOPICS, NOT_GIVEN)]
     keys = [column_key(value) for value in topics]

@@ -104,7 +104,7 @@ def _month_sums(ctx: ReportContext, rule: PenaltyRule) -> dict[str, list[int]]:
             .group_by(hour_bucket(deadline)))
     zone = ctx.settings.zone
     sums: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
-    for text, due, miss, hours in ctx.session.execute(stmt):
+    for text, due, miss, hours in ctx.session.execute(stmt).all():
         month = sums[bucket_hour(text).astimezone(zone).strftime("%Y-%m")]
         for i, value in enumerate((due, miss, hours)):
             month[i] += int(value or 0)

@@ -113,11 +113,11 @@ def memo_months(ctx: ReportContext, kind: str, parts: list[MonthPart],
     conn = ctx.session.connection()
     versions = {m: int(v) for m, v in conn.execute(
         select(VERSIONS.c.month, VERSIONS.c.version)
-        .where(VERSIONS.c.month.in_([p.month for p in parts])))} if parts else {}
+        .where(VERSIONS.c.month.in_([p.month for p in parts]))).all()} if parts else {}
     keys = {p.month: _key(salt, kind, p) for p in parts}
     kept = {k: (int(v), f) for k, v, f in conn.execute(
         select(MEMO.c.key, MEMO.c.version, MEMO.c.figures)
-        .where(MEMO.c.key.in_(list(keys.values()))))} if parts else {}
+        .where(MEMO.c.key.in_(list(keys.values())))).all()} if parts else {}
     found: dict[date, Any] = {}
     missing: list[MonthPart] = []
     for part in parts:

@@ -172,7 +172,7 @@ def cell_sums(ctx: ReportContext, cube: str, span: Span, measures: Sequence[str]
         return {}
     stmt = select(sub.c.key, *(func.sum(sub.c[m]) for m in measures)).group_by(sub.c.key)
     return {str(k): [int(v or 0) for v in values]
-            for k, *values in ctx.session.execute(stmt)}
+            for k, *values in ctx.session.execute(stmt).all()}
 
 
 def month_sums(ctx: ReportContext, cube: str, span: Span, measures: Sequence[str]
@@ -185,7 +185,7 @@ def month_sums(ctx: ReportContext, cube: str, span: Span, measures: Sequence[str
     if sub is None:
         return out
     stmt = select(sub.c.start, *(func.sum(sub.c[m]) for m in measures)).group_by(sub.c.start)
-    for start, *values in ctx.session.execute(stmt):
+    for start, *values in ctx.session.execute(stmt).all():
         entry = out.setdefault(start.replace(day=1), [0] * len(measures))
         for i, value in enumerate(values):
             entry[i] += int(value or 0)
@@ -197,7 +197,7 @@ def day_counts(ctx: ReportContext, cube: str, span: Span) -> Counter[date]:
     c = CELLS.c
     stmt = select(c.start, c.tickets).where(c.cube == cube, c.level == 0,
                                             c.start >= span[0], c.start <= span[1])
-    return Counter({start: int(n) for start, n in ctx.session.execute(stmt)})
+    return Counter({start: int(n) for start, n in ctx.session.execute(stmt).all()})
 
 
 def _edge_plan(ctx: ReportContext, span: Span
@@ -254,7 +254,7 @@ def pair_counts(ctx: ReportContext, span: Span) -> dict[str, int]:
     if parts:
         sub = union_all(*parts).subquery()
         stmt = select(sub.c.key, func.sum(sub.c.tickets)).group_by(sub.c.key)
-        for key, n in ctx.session.connection().execute(stmt):
+        for key, n in ctx.session.connection().execute(stmt).all():
             counts[key] = counts.get(key, 0) + int(n)
     return counts
 
@@ -272,7 +272,7 @@ def _month_totals(ctx: ReportContext, lower: date, upper: date) -> dict[str, int
                                      bindparam("lower", type_=Date))
     # the connection's plain rows: some 12,000 pairs at a million tickets
     return {key: int(n) for key, n in ctx.session.connection().execute(
-        stmt, {"upper": upper, "lower": lower, "level": PREFIX_LEVEL})}
+        stmt, {"upper": upper, "lower": lower, "level": PREFIX_LEVEL}).all()}
 
 
 def percentiles(hist: Sequence[int]) -> tuple[int | None, int | None]:
@@ -309,7 +309,7 @@ def _present(ctx: ReportContext) -> dict[str, set[str]]:
     every: CompoundSelect[str, str | None] = union(
         select(ReportKey.cube, ReportKey.key),
         select(literal("item"), live.item), select(literal("store"), live.store))
-    for cube, key in ctx.session.execute(every):  # the database drops the repeated keys
+    for cube, key in ctx.session.execute(every).all():  # the database drops the repeated keys
         if key:
             found[cube].add(key)
     return found

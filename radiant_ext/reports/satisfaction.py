@@ -113,7 +113,7 @@ def _from_cache(ctx: ReportContext, by: SatisfactionBy,
                    count_if(r.rating <= POOR_AT_MOST))
             .select_from(t).outerjoin(r, r.ticket_id == t.ticket_id)
             .where(*ctx.where()).group_by(key))
-    for k, *values in ctx.execute(stmt):
+    for k, *values in ctx.execute(stmt).all():
         _add(sums, _group_key(ctx, by, k), values)
 
 

@@ -111,7 +111,7 @@ def _counts_and_response(ctx: ReportContext, key: Any, where: list[ColumnElement
                    count_if(s_met), count_if(s_missed)).where(*where).group_by(key, bucket))
     counts: dict[Any, list[int]] = {}
     hist: dict[Any, dict[int, int]] = {}
-    for k, b, *values in ctx.session.execute(stmt):
+    for k, b, *values in ctx.session.execute(stmt).all():
         numbers = [int(v or 0) for v in values]
         total = counts.setdefault(k, [0] * len(numbers))
         counts[k] = [a + n for a, n in zip(total, numbers, strict=True)]
@@ -130,7 +130,7 @@ def _from_cache(ctx: ReportContext, by: SlaBy) -> Figures:
     counts, resp_hist = _counts_and_response(ctx, key, where)
     resp = {k: (nearest_rank(h, 50), nearest_rank(h, 90)) for k, h in resp_hist.items()}
     sol_hist: dict[Any, dict[int, int]] = {}
-    for k, b, n in ctx.session.execute(histogram(key, TicketCache.solution_minutes, where)):
+    for k, b, n in ctx.session.execute(histogram(key, TicketCache.solution_minutes, where)).all():
         sol_hist.setdefault(k, {})[int(b)] = int(n)
     sol = {k: (nearest_rank(h, 50), nearest_rank(h, 90)) for k, h in sol_hist.items()}
     return counts, resp, sol
@@ -153,7 +153,7 @@ def _live_figures(ctx: ReportContext, by: SlaBy, sums: dict[str, list[int]],
     stmt = select(_key(by), *outcomes, TicketCache.first_response_minutes,
                   TicketCache.solution_minutes).where(*rest.where())
     width = len(_COUNTS) + len(GROUP_COLUMNS)
-    for row in rest.execute(stmt):
+    for row in rest.execute(stmt).all():
         k, rm, rx, sm, sx, response, solution = tuple(row)
         entry = sums.setdefault(k or "", [0] * width)
         for i, value in enumerate((1, rm, rx, sm, sx)):
