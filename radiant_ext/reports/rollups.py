@@ -95,8 +95,9 @@ KEY_CUBES = ("item", "store")
 SOURCE = (_T.ticket_id, _T.state_type, _T.store, _T.customer_id, _T.category, _T.owner,
           _T.created, _T.closed, _T.first_response_at, _T.first_response_minutes,
           _T.solution_minutes, _T.first_response_deadline, _T.promised_deadline,
-          _T.solution_deadline)
-"""The cache columns a contribution is made of (``WATCHED_COLUMNS``)."""
+          _T.solution_deadline, _T.state, _T.state_since)
+"""The cache columns a contribution and a live ticket's copy are made of
+(``WATCHED_COLUMNS``)."""
 _R = SatisfactionRating
 RATING_SOURCE = (_R.rating, _R.owner.label("rated_owner"))
 """The rating columns a contribution is made of (``RATING_WATCHED_COLUMNS``)."""

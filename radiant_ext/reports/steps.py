@@ -94,11 +94,13 @@ def open_query(ctx: ReportContext) -> Select[str | None, str, datetime | None, s
     """``(item, state, state_since, RadiantStore)`` of the open tickets of the filter's store and
     company, whenever created: it reads the open tickets by the ``state_type`` index (and
     nothing else; the department and the item are applied to its rows, see
-    :func:`_open_rows`)."""
+    :func:`_open_rows`) — or, with the roll-ups current, their copies in ``report_live``
+    (every open ticket is live), not the cache at all."""
     t = TicketCache
     wide = replace(ctx, filter=replace(ctx.filter, department=None, start=None, end=None))
-    return select(t.category, t.state, t.state_since, t.store).where(
+    stmt = select(t.category, t.state, t.state_since, t.store).where(
         *_open(ctx), *wide.where(created=False))
+    return live_copies(stmt) if open_listed(ctx) else stmt
 
 
 def _open(ctx: ReportContext) -> list[ColumnElement[bool]]:

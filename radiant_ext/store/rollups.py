@@ -64,6 +64,7 @@ __all__ = [
     "drop_trigger_statements",
     "rating_trigger_statements",
     "trigger_statements",
+    "watch_statements",
 ]
 
 HIST_BUCKETS = (0, 5, 10, 15, 20, 25, 30, 35, 40, 45, 50, 55, 60, 75, 90, 110, 135, 165, 200,
@@ -77,7 +78,7 @@ its bucket's lower edge: exact to 5 minutes below an hour, at most 20 % low abov
 WATCHED_COLUMNS = ("ticket_id", "state_type", "store", "customer_id", "category", "owner",
                    "created", "closed", "first_response_at", "first_response_minutes",
                    "solution_minutes", "first_response_deadline", "solution_deadline",
-                   "promised_deadline")
+                   "promised_deadline", "state", "state_since")
 """The ``ticket_cache`` columns the roll-ups read: an update of another one is not a change."""
 
 LIVE_COPIED = {name: "ticket_store" if name == "store" else name
@@ -194,6 +195,10 @@ class ReportLive(Base):
     first_response_deadline: Mapped[datetime | None]
     promised_deadline: Mapped[datetime | None]
     solution_deadline: Mapped[datetime | None]
+    state: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    state_since: Mapped[datetime | None]
+    """The state and when the ticket entered it: the pages of open tickets (every open ticket
+    is live) group them by workflow step and time in the step."""
 
 
 class ReportKey(Base):
@@ -237,27 +242,46 @@ def dirty_triggers(dialect: str, dirty: str, watched: Sequence[str]) -> list[str
     ``_delete`` (PostgreSQL: the first covers deletes too, through ``<dirty>_mark()``)."""
     insert = f"INSERT INTO {dirty} (ticket_id) VALUES"
     if dialect == "sqlite":
-        changed = " OR ".join(f"OLD.{c} IS NOT NEW.{c}" for c in watched)
         return [
             f"CREATE TRIGGER {dirty}_insert AFTER INSERT ON ticket_cache BEGIN "
             f"{insert} (NEW.ticket_id); END",
-            f"CREATE TRIGGER {dirty}_update AFTER UPDATE ON ticket_cache "
-            f"WHEN {changed} BEGIN {insert} (OLD.ticket_id); {insert} (NEW.ticket_id); END",
+            *_update_trigger(dialect, dirty, watched),
             f"CREATE TRIGGER {dirty}_delete AFTER DELETE ON ticket_cache BEGIN "
             f"{insert} (OLD.ticket_id); END",
         ]
     if dialect == "postgresql":
-        changed = " OR ".join(f"OLD.{c} IS DISTINCT FROM NEW.{c}" for c in watched)
         return [
             f"CREATE FUNCTION {dirty}_mark() RETURNS trigger LANGUAGE plpgsql AS $$ "
             f"BEGIN IF TG_OP <> 'INSERT' THEN {insert} (OLD.ticket_id); END IF; "
             f"IF TG_OP <> 'DELETE' THEN {insert} (NEW.ticket_id); END IF; RETURN NULL; END $$",
             f"CREATE TRIGGER {dirty}_insert AFTER INSERT OR DELETE ON ticket_cache "
             f"FOR EACH ROW EXECUTE FUNCTION {dirty}_mark()",
-            f"CREATE TRIGGER {dirty}_update AFTER UPDATE ON ticket_cache FOR EACH ROW "
-            f"WHEN ({changed}) EXECUTE FUNCTION {dirty}_mark()",
+            *_update_trigger(dialect, dirty, watched),
         ]
     return []
+
+
+def _update_trigger(dialect: str, dirty: str, watched: Sequence[str]) -> list[str]:
+    insert = f"INSERT INTO {dirty} (ticket_id) VALUES"
+    if dialect == "sqlite":
+        changed = " OR ".join(f"OLD.{c} IS NOT NEW.{c}" for c in watched)
+        return [f"CREATE TRIGGER {dirty}_update AFTER UPDATE ON ticket_cache "
+                f"WHEN {changed} BEGIN {insert} (OLD.ticket_id); {insert} (NEW.ticket_id); END"]
+    if dialect == "postgresql":
+        changed = " OR ".join(f"OLD.{c} IS DISTINCT FROM NEW.{c}" for c in watched)
+        return [f"CREATE TRIGGER {dirty}_update AFTER UPDATE ON ticket_cache FOR EACH ROW "
+                f"WHEN ({changed}) EXECUTE FUNCTION {dirty}_mark()"]
+    return []
+
+
+def watch_statements(dialect: str, dirty: str, watched: Sequence[str]) -> list[str]:
+    """The DDL that makes the update trigger of :func:`dirty_triggers` for table ``dirty``
+    watch ``watched`` instead (a migration that changes the watched columns)."""
+    if dialect not in ("sqlite", "postgresql"):
+        return []
+    table = " ON ticket_cache" if dialect == "postgresql" else ""
+    return [f"DROP TRIGGER IF EXISTS {dirty}_update{table}",
+            *_update_trigger(dialect, dirty, watched)]
 
 
 def drop_dirty_triggers(dialect: str, dirty: str) -> list[str]:
@@ -271,10 +295,11 @@ def drop_dirty_triggers(dialect: str, dirty: str) -> list[str]:
     return []
 
 
-def trigger_statements(dialect: str) -> list[str]:
+def trigger_statements(dialect: str, watched: Sequence[str] = WATCHED_COLUMNS) -> list[str]:
     """The DDL of the triggers that record every change of ``ticket_cache`` the roll-ups
-    read in ``report_dirty`` (:func:`dirty_triggers`)."""
-    return dirty_triggers(dialect, "report_dirty", WATCHED_COLUMNS)
+    read in ``report_dirty`` (:func:`dirty_triggers`; a migration names the columns it
+    watched)."""
+    return dirty_triggers(dialect, "report_dirty", watched)
 
 
 def drop_trigger_statements(dialect: str) -> list[str]:

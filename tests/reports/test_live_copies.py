@@ -38,5 +38,5 @@ def test_a_live_query_reads_report_live_alone(dialect: object) -> None:
 
 
 def test_a_column_without_a_copy_is_an_error_not_a_read_of_the_cache() -> None:
-    with pytest.raises(LookupError, match="no copy of ticket_cache.state_since"):
-        live_copies(select(TicketCache.category, TicketCache.state_since).where(LIVE_ONLY))
+    with pytest.raises(LookupError, match="no copy of ticket_cache.title"):
+        live_copies(select(TicketCache.category, TicketCache.title).where(LIVE_ONLY))

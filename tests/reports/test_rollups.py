@@ -23,6 +23,7 @@ from radiant_ext.reports.registry import REPORTS
 from radiant_ext.reports.rollup_read import blocks
 from radiant_ext.reports.rollups import CELLS, CONTRIBUTIONS, LIVE, hist_bucket, rebuild, refresh
 from radiant_ext.reports.sla import SlaBy, _key
+from radiant_ext.reports.steps import open_query
 from radiant_ext.reports.volume import _pairs
 from radiant_ext.store import (
     ReportCell,
@@ -242,6 +243,8 @@ changes = st.fixed_dictionaries({}, optional={
     "first_response_at": st.none() | st.just(BASE + timedelta(hours=2)),
     "solution_minutes": st.none() | minutes,
     "promised_deadline": st.none() | st.just(NOW + timedelta(days=2)),
+    "state": st.sampled_from(("new", "in review", "closed successful")),
+    "state_since": st.none() | st.just(NOW - timedelta(hours=5)),
     "title": st.just("renamed"),
 })
 
@@ -364,6 +367,35 @@ def test_a_closed_ticket_whose_deadline_passes_settles_at_the_next_refresh(
         row = REPORTS["sla-owners"].compute(ctx).lookup("key", "it-agent")
         assert ctx._rollups and row is not None
         assert (row["response_met"], row["response_missed"]) == (0, 1)
+
+
+def test_a_step_change_alone_reaches_the_live_copy_and_steps_now_at_the_next_refresh(
+        engine: Engine) -> None:
+    """An open ticket moving to another step keeps its state type: the update trigger
+    watches the state and its time too, so ``steps-now`` (which reads the copies) follows."""
+    from zoneinfo import ZoneInfo
+
+    _clear(engine)
+    _insert(engine, [dict(ticket_number="1", state_type="open", state="new", queue="q",
+                          category="it.pos-down", store="store-001", customer_id="store-001",
+                          owner="it-agent", created=NOW - timedelta(hours=3),
+                          state_since=NOW - timedelta(hours=3))])
+    zone = ZoneInfo("Europe/Moscow")
+    with engine.begin() as conn:
+        rebuild(conn, zone, NOW)
+    moved = NOW - timedelta(minutes=30)
+    with engine.begin() as conn:
+        conn.execute(update(TicketCache).where(TicketCache.ticket_id == 1)
+                     .values(state="in review", state_since=moved))
+        assert conn.scalar(select(ReportDirty.ticket_id)) == 1
+        assert refresh(conn, zone, NOW).tickets == 1
+        live = conn.execute(select(LIVE.c.state, LIVE.c.state_since)).one()
+    assert tuple(live) == ("in review", moved)
+    with Session(engine) as session:
+        ctx = ReportContext(session, ReportFilter(), ReportSettings(), DIRECTORY, NOW)
+        table = REPORTS["steps-now"].compute(ctx)
+        assert "FROM report_live" in str(open_query(ctx))  # the copies, not the cache
+    assert [(r["state"], r["tickets"]) for r in table.records()] == [("in review", 1)]
 
 
 def test_a_backlog_beyond_the_page_limit_is_left_to_the_job_and_the_page_reads_the_cache(

@@ -1,4 +1,5 @@
-"""Migration 0024: the live tickets of the report roll-ups carry a copy of their cache columns."""
+"""Migrations 0024 and 0025: the live tickets of the report roll-ups carry a copy of their cache
+columns (0025: the state and the time the ticket entered it)."""
 
 from __future__ import annotations
 
@@ -20,7 +21,8 @@ def test_the_migration_copies_the_live_tickets_from_the_cache(db_engine: Engine)
                 solution_minutes=None, first_response_deadline=None, promised_deadline=None,
                 solution_deadline=None)
     rows = [
-        dict(base, ticket_id=1, state="open", state_type="open", category="it.pos-down",
+        dict(base, ticket_id=1, state="pending reminder", state_type="pending reminder",
+             state_since=created + timedelta(hours=3), category="it.pos-down",
              store="store-007", customer_id="chain",
              first_response_at=created + timedelta(minutes=12), first_response_minutes=12,
              first_response_deadline=created + timedelta(hours=1),
@@ -42,5 +44,7 @@ def test_the_migration_copies_the_live_tickets_from_the_cache(db_engine: Engine)
     assert found == expected
     assert (found[1]["ticket_store"], found[1]["store"], found[1]["first_response_minutes"]) == (
         "store-007", "store-007", 12)
+    assert (found[1]["state"], found[1]["state_since"]) == (
+        "pending reminder", created + timedelta(hours=3))
     assert (found[2]["ticket_store"], found[2]["store"], found[2]["closed"]) == (
         None, "store-009", created + timedelta(days=2))

@@ -30,6 +30,11 @@ down_revision: str | None = '0010'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
+WATCHED = ("ticket_id", "state_type", "store", "customer_id", "category", "owner", "created",
+           "closed", "first_response_at", "first_response_minutes", "solution_minutes",
+           "first_response_deadline", "solution_deadline", "promised_deadline")
+"""The cache columns this revision's triggers watch (0025 adds the state and its time)."""
+
 
 def upgrade() -> None:
     """Apply this revision."""
@@ -79,7 +84,7 @@ def upgrade() -> None:
         sa.Column('version', sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint('id', name=op.f('pk_report_rollup_state')),
     )
-    for statement in trigger_statements(op.get_bind().dialect.name):
+    for statement in trigger_statements(op.get_bind().dialect.name, WATCHED):
         op.execute(statement)
 
 
