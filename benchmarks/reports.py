@@ -122,6 +122,7 @@ def _ticket(i: int, rng: random.Random) -> dict[str, Any]:
     return dict(
         ticket_id=i, ticket_number=f"{created:%Y%m%d}{i:08d}", title=item[3],
         state="closed successful" if closed else "open",
+        state_since=closed or (answered if answered <= NOW else created),
         state_type="closed" if closed else "open", queue=item[1].split("::")[0],
         service=item[1], sla=sla, type=item[2], priority="3 normal",
         customer_user_id=f"clerk-{n:03d}-1", customer_id=store, store=store, category=item[0],

@@ -17,7 +17,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
 from radiant_ext._zones import TimeZoneName
 from radiant_ext.plugins.public_holidays import PublicHolidays
@@ -108,6 +108,7 @@ class CalendarSpec(BaseModel):
     holidays: list[date] = Field(default_factory=list)
     working_days: list[date] = Field(default_factory=list)
     working_day_hours: list[Interval] = Field(default_factory=list)
+    _built: dict[str | None, BusinessCalendar] = PrivateAttr(default_factory=dict)
 
     @field_validator("id")
     @classmethod
@@ -154,8 +155,15 @@ class CalendarSpec(BaseModel):
         return next(list(self.hours[d]) for d in WEEKDAYS if self.hours.get(d))
 
     def build(self, time_zone: str | None = None) -> BusinessCalendar:
-        """Return the computing calendar, optionally in another time zone (a store's)."""
-        return BusinessCalendar(self, time_zone=time_zone)
+        """Return the computing calendar, optionally in another time zone (a store's).
+
+        One calendar per zone is kept with the spec (the spec is frozen, the calendar
+        immutable): every request, deadline and report of a store shares its calendar and the
+        working days it has worked out."""
+        built = self._built.get(time_zone)
+        if built is None or built.spec is not self:  # a model_copy shares the kept dict
+            built = self._built[time_zone] = BusinessCalendar(self, time_zone=time_zone)
+        return built
 
 
 class BusinessCalendar:

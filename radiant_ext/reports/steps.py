@@ -73,6 +73,9 @@ def _calendars(ctx: ReportContext) -> Calendar | None:
     alike: dict[str, Any] = {}
     """One calendar object per spec and zone: items and stores sharing a calendar share its
     kept walks (:class:`_BusinessHours`)."""
+    specs: dict[int, tuple[Any, str]] = {}
+    """Each spec object's JSON (the spec kept beside it, so its id is not reused): a thousand
+    open tickets of a few hundred stores name the same few specs."""
 
     def calendar(category: str, store: str | None) -> Any:
         key = (category, store)
@@ -81,8 +84,10 @@ def _calendars(ctx: ReportContext) -> Calendar | None:
                 item = source.item(category, include_disabled=True)
                 info = source.store(store) if store else None
                 built = item.deadline.calendar_for(info)[0]
-                found[key] = alike.setdefault(
-                    f"{built.tz.key}|{built.spec.model_dump_json()}", built)
+                spec = specs.get(id(built.spec))
+                if spec is None:
+                    spec = specs[id(built.spec)] = (built.spec, built.spec.model_dump_json())
+                found[key] = alike.setdefault(f"{built.tz.key}|{spec[1]}", built)
             except Exception:  # an item the catalogs no longer know: wall-clock hours
                 found[key] = None
         return found[key]
@@ -211,6 +216,8 @@ def open_steps(ctx: ReportContext) -> tuple[list[StepGroup], bool]:
     calendars, now = _calendars(ctx), ctx.now
     business = _BusinessHours(now)
     groups: dict[tuple[str, str], StepGroup] = {}
+    steps: dict[tuple[str, str], Any] = {}
+    """The workflow step of each (item, state): looked up once, not once per ticket."""
     for category, state, since, store in _open_rows(ctx):
         group = _group_for(ctx, groups, category, state)
         group.tickets += 1
@@ -223,7 +230,9 @@ def open_steps(ctx: ReportContext) -> tuple[list[StepGroup], bool]:
         if calendar is not None:
             counted = business.hours(calendar, since)
             group.business.append(counted)
-        step = ctx.directory.workflow_of(category).step_for_state(state)
+        if (category, state) not in steps:
+            steps[(category, state)] = ctx.directory.workflow_of(category).step_for_state(state)
+        step = steps[(category, state)]
         if step is not None and group.reminded is not None:
             group.reminded += _over(step.remind_after, counted)
         if step is not None and group.escalated is not None:

@@ -289,13 +289,18 @@ def test_store_hours_fall_back_to_the_items_calendar() -> None:
 def test_a_day_asked_again_is_answered_alike_and_the_kept_days_stay_bounded(
         monkeypatch: pytest.MonkeyPatch) -> None:
     import radiant_ext.plugins.calendar as calendar_module
+    cal = BERLIN.spec.build("Europe/Paris")
+    assert BERLIN.spec.build("Europe/Paris") is cal  # one per spec and zone, kept
+    assert BERLIN.spec.build() is BERLIN and cal.tz.key == "Europe/Paris"
     cal = BERLIN.spec.build()
-    first = cal.intervals_on(date(2026, 3, 29))
+    first = cal.intervals_on(date(2026, 3, 27))  # a Friday
     first.clear()  # a caller changing its list changes nothing kept
-    assert cal.intervals_on(date(2026, 3, 29)) == BERLIN.intervals_on(date(2026, 3, 29))
+    fresh = BusinessCalendar(BERLIN.spec)  # keeps nothing yet
+    assert cal.intervals_on(date(2026, 3, 27)) == fresh.intervals_on(date(2026, 3, 27)) != []
     assert len(cal.intervals_on(date(2026, 3, 28))) == 1  # the moved working day
     monkeypatch.setattr(calendar_module, "_KEPT_DAYS", 10)
+    cal = BusinessCalendar(BERLIN.spec)
     for offset in range(25):
         day = date(2026, 1, 1) + timedelta(days=offset)
-        assert cal.intervals_on(day) == BERLIN.spec.build().intervals_on(day)
+        assert cal.intervals_on(day) == BusinessCalendar(BERLIN.spec).intervals_on(day)
         assert len(cal._days) <= 10
