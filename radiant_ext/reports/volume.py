@@ -17,7 +17,7 @@ from radiant_ext.reports._sql import bucket_hour, hour_bucket, no_index
 from radiant_ext.reports.context import ReportContext, count_if, is_open, store_key
 from radiant_ext.reports.i18n import W_
 from radiant_ext.reports.model import Chart, Column, ColumnKind, ReportTable
-from radiant_ext.reports.pair_prefix import SEPARATOR, pair_key
+from radiant_ext.reports.pair_prefix import SEPARATOR, pair_key, split_key
 from radiant_ext.reports.rollup_read import (
     cell_sums,
     day_counts,
@@ -249,19 +249,21 @@ def recurring_failures(ctx: ReportContext) -> ReportTable:
     selection; rows are sorted by the excess over it, so a printer that breaks every week at
     one store rises to the top even when a bigger store files more tickets overall.
     """
-    pairs = _pairs(ctx)
     per_store: Counter[str] = Counter()
     per_item: Counter[str] = Counter()
-    for store, item, n in pairs:
-        per_store[store] += n
-        per_item[item] += n
+    pairs = []
+    for key, n in _pair_map(ctx).items():
+        if n > 0:
+            store, _, item = key.partition(SEPARATOR)
+            per_store[store] += n
+            per_item[item] += n
+            if n >= 3:
+                pairs.append((store, item, n))
     total = sum(per_store.values())
     # (-excess, store, item, tickets, expected): ranked before anything is looked up or
     # formatted, so the page does the rest for the 50 rows it shows, not the ~11,500 pairs
     ranked = []
     for store, item, n in pairs:
-        if n < 3:
-            continue
         expected = per_store[store] * per_item[item] / total
         if n >= 1.5 * expected:
             ranked.append((round(expected, 1) - n, store, item, n, expected))
@@ -287,9 +289,14 @@ def recurring_failures(ctx: ReportContext) -> ReportTable:
 
 
 def _pairs(ctx: ReportContext) -> list[tuple[str, str, int]]:
-    """(store, item, tickets) of every store × item pair of the run: from the roll-ups'
+    """(store, item, tickets) of every store × item pair of the run with tickets."""
+    return [(*split_key(key), n) for key, n in _pair_map(ctx).items() if n > 0]
+
+
+def _pair_map(ctx: ReportContext) -> dict[str, int]:
+    """Tickets per store × item pair key (:func:`pair_key`) of the run: from the roll-ups'
     running totals and the live tickets when they answer it, else from the cache (some
-    12,000 pairs for a chain of 500 stores: plain dictionaries and one split per pair)."""
+    12,000 pairs for a chain of 500 stores)."""
     span = rollup_span(ctx)
     found: dict[str, int] = pair_counts(ctx, span) if span is not None else {}
     key = store_key()
@@ -300,12 +307,7 @@ def _pairs(ctx: ReportContext) -> list[tuple[str, str, int]]:
     for store, item, n in run.execute(stmt).all():
         pair = pair_key(store or "", str(item))
         found[pair] = found.get(pair, 0) + int(n)
-    pairs = []
-    for pair, n in found.items():
-        if n > 0:
-            store, _, item = pair.partition(SEPARATOR)
-            pairs.append((store, item, n))
-    return pairs
+    return found
 
 
 def _weeks(ctx: ReportContext) -> float:
