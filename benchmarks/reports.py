@@ -31,6 +31,7 @@ builds them may have changed.
 from __future__ import annotations
 
 import argparse
+import gc
 import itertools
 import os
 import platform
@@ -265,6 +266,9 @@ def time_pages(engine: Engine, rounds: int, pages: list[str] | None = None
     })
     client = app.test_client()
     client.post("/reports/login", data={"login": "bench", "password": "x"})
+    # as the portal's gunicorn worker does once the application is loaded (http_worker.py)
+    gc.collect()
+    gc.freeze()
     names = pages or list(REPORTS)
     times: dict[str, list[float]] = {n: [] for n in names}
     for r in range(rounds + 1):
@@ -288,6 +292,7 @@ def time_pages(engine: Engine, rounds: int, pages: list[str] | None = None
             if response.status_code != 200:
                 raise SystemExit(f"{name}: HTTP {response.status_code}")
             times.setdefault(f"{name} (a month changed)", []).append(elapsed)
+    gc.unfreeze()  # the next size's application replaces this one
     return times
 
 

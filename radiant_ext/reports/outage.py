@@ -142,7 +142,11 @@ class _HourCounter:
         tz, a, b = self.calendar.tz, start.timestamp(), end.timestamp()
         with self._lock:
             if not self._span[0] <= a < b <= self._span[1]:
-                self._cover(start.astimezone(tz).date(), end.astimezone(tz).date())
+                # two days to spare each side: the run's sure span ends a day inside it, and
+                # the outages still open all end at the same now
+                spare = timedelta(days=2)
+                self._cover(start.astimezone(tz).date() - spare,
+                            end.astimezone(tz).date() + spare)
             return (self._worked(b) - self._worked(a)) / 3600
 
 

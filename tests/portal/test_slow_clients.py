@@ -123,3 +123,21 @@ def test_pipelined_requests_read_together_are_all_answered(
         while chunk := sock.recv(65536):
             answer += chunk
     assert answer.count(b"HTTP/1.1 200 OK") == 3, answer[:300]
+
+
+def test_the_worker_keeps_the_loaded_application_out_of_the_collectors_walks(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import gc
+
+    from gunicorn.workers.gthread import ThreadWorker  # type: ignore[import-untyped]
+
+    from radiant_ext.cli.http_worker import BufferingThreadWorker
+
+    monkeypatch.setattr(ThreadWorker, "run", lambda self: None)
+    worker = object.__new__(BufferingThreadWorker)
+    worker.wsgi = None
+    try:
+        worker.run()
+        assert gc.get_freeze_count() > 10_000  # everything loaded so far
+    finally:
+        gc.unfreeze()
