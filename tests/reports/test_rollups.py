@@ -369,20 +369,27 @@ def test_a_closed_ticket_whose_deadline_passes_settles_at_the_next_refresh(
         assert (row["response_met"], row["response_missed"]) == (0, 1)
 
 
+def _rebuilt_with(engine: Engine, **ticket: Any) -> Any:
+    """An empty store with one ticket (``ticket`` over a closed ``it.pos-down`` ticket of
+    store-001), its roll-ups rebuilt in Moscow at NOW; the zone."""
+    from zoneinfo import ZoneInfo
+
+    _clear(engine)
+    _insert(engine, [{**dict(ticket_number="1", state_type="closed", state="closed", queue="q",
+                             category="it.pos-down", store="store-001",
+                             customer_id="store-001"), **ticket}])
+    zone = ZoneInfo("Europe/Moscow")
+    with engine.begin() as conn:
+        rebuild(conn, zone, NOW)
+    return zone
+
+
 def test_a_step_change_alone_reaches_the_live_copy_and_steps_now_at_the_next_refresh(
         engine: Engine) -> None:
     """An open ticket moving to another step keeps its state type: the update trigger
     watches the state and its time too, so ``steps-now`` (which reads the copies) follows."""
-    from zoneinfo import ZoneInfo
-
-    _clear(engine)
-    _insert(engine, [dict(ticket_number="1", state_type="open", state="new", queue="q",
-                          category="it.pos-down", store="store-001", customer_id="store-001",
-                          owner="it-agent", created=NOW - timedelta(hours=3),
-                          state_since=NOW - timedelta(hours=3))])
-    zone = ZoneInfo("Europe/Moscow")
-    with engine.begin() as conn:
-        rebuild(conn, zone, NOW)
+    zone = _rebuilt_with(engine, state_type="open", state="new", owner="it-agent",
+                         created=NOW - timedelta(hours=3), state_since=NOW - timedelta(hours=3))
     moved = NOW - timedelta(minutes=30)
     with engine.begin() as conn:
         conn.execute(update(TicketCache).where(TicketCache.ticket_id == 1)
@@ -429,16 +436,8 @@ def test_a_backlog_beyond_the_page_limit_is_left_to_the_job_and_the_page_reads_t
 
 def test_a_rating_given_changed_or_removed_reaches_the_cells_at_the_next_refresh(
         engine: Engine) -> None:
-    from zoneinfo import ZoneInfo
-
-    _clear(engine)
-    _insert(engine, [dict(ticket_number="1", state_type="closed", state="closed", queue="q",
-                          category="it.pos-down", store="store-001", customer_id="store-001",
-                          owner="hr-agent", created=NOW - timedelta(days=2),
-                          closed=NOW - timedelta(days=1))])
-    zone = ZoneInfo("Europe/Moscow")
-    with engine.begin() as conn:
-        rebuild(conn, zone, NOW)
+    _rebuilt_with(engine, owner="hr-agent", created=NOW - timedelta(days=2),
+                  closed=NOW - timedelta(days=1))
 
     def owners() -> dict[str, tuple[int, int, float | None, int]]:
         with Session(engine) as session:

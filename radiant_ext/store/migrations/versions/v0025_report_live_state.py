@@ -19,6 +19,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
+from radiant_ext.store.migrations.versions.v0011_report_rollups import WATCHED as WATCHED_0011
 from radiant_ext.store.models import UTCDateTime
 from radiant_ext.store.rollups import watch_statements
 
@@ -27,10 +28,8 @@ down_revision: str | None = '0024'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-BEFORE = ("ticket_id", "state_type", "store", "customer_id", "category", "owner", "created",
-          "closed", "first_response_at", "first_response_minutes", "solution_minutes",
-          "first_response_deadline", "solution_deadline", "promised_deadline")
-"""The columns the update trigger watched up to 0024."""
+BEFORE = WATCHED_0011
+"""The columns the update trigger watched up to 0024 (those revision 0011 made it watch)."""
 WATCHED = (*BEFORE, "state", "state_since")
 
 
