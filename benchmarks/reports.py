@@ -48,6 +48,7 @@ from typing import Any
 
 from sqlalchemy import Engine, delete, insert, select, text, update
 
+from radiant_ext.cli.http_worker import freeze_loaded
 from radiant_ext.plugins import Plugins, make_plugin_manager
 from radiant_ext.portal import create_app
 from radiant_ext.portal.ports import PortalServices
@@ -266,9 +267,7 @@ def time_pages(engine: Engine, rounds: int, pages: list[str] | None = None
     })
     client = app.test_client()
     client.post("/reports/login", data={"login": "bench", "password": "x"})
-    # as the portal's gunicorn worker does once the application is loaded (http_worker.py)
-    gc.collect()
-    gc.freeze()
+    freeze_loaded()  # as the portal's gunicorn worker does once the application is loaded
     names = pages or list(REPORTS)
     times: dict[str, list[float]] = {n: [] for n in names}
     for r in range(rounds + 1):

@@ -22,10 +22,11 @@ import statistics
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, TypeVarTuple
 
 from sqlalchemy import ColumnElement, Select, select
 
+from radiant_ext.plugins.workflow import Step
 from radiant_ext.reports.context import LIVE_ONLY, ReportContext, live_copies
 from radiant_ext.reports.i18n import W_
 from radiant_ext.reports.model import Chart, Column, Note, ReportTable
@@ -38,6 +39,7 @@ __all__ = ["OPEN_STATE_TYPES", "StepGroup", "open_items", "open_query", "open_st
 
 
 Calendar = Callable[[str, str | None], Any]
+_Row = TypeVarTuple("_Row")
 
 
 @dataclass
@@ -62,6 +64,8 @@ class StepGroup:
     """How many are at or past the step's ``remind_after`` (``None``: the step has none)."""
     escalated: int | None = None
     """How many are at or past the step's ``escalate_after`` (``None``: the step has none)."""
+    step: Step | None = None
+    """The workflow step (``None`` for a state outside the workflow)."""
 
 
 def _calendars(ctx: ReportContext) -> Calendar | None:
@@ -103,9 +107,8 @@ def open_query(ctx: ReportContext) -> Select[str | None, str, datetime | None, s
     (every open ticket is live), not the cache at all."""
     t = TicketCache
     wide = replace(ctx, filter=replace(ctx.filter, department=None, start=None, end=None))
-    stmt = select(t.category, t.state, t.state_since, t.store).where(
-        *_open(ctx), *wide.where(created=False))
-    return live_copies(stmt) if open_listed(ctx) else stmt
+    return _from_copies(ctx, select(t.category, t.state, t.state_since, t.store).where(
+        *_open(ctx), *wide.where(created=False)))
 
 
 def _open(ctx: ReportContext) -> list[ColumnElement[bool]]:
@@ -120,13 +123,17 @@ def _open(ctx: ReportContext) -> list[ColumnElement[bool]]:
     return found
 
 
+def _from_copies(ctx: ReportContext, stmt: Select[*_Row]) -> Select[*_Row]:
+    """``stmt`` over the open tickets (:func:`_open`) reading their copies in ``report_live``
+    when it lists them (every open ticket is live), else as it is."""
+    return live_copies(stmt) if open_listed(ctx) else stmt
+
+
 def open_items(ctx: ReportContext) -> set[str]:
     """The catalog items of the open tickets (the item choices of the pages of open
     tickets)."""
     stmt = select(TicketCache.category).where(*_open(ctx)).distinct()
-    if open_listed(ctx):  # every open ticket is live: their copies answer
-        stmt = live_copies(stmt)
-    return {c for c in ctx.session.scalars(stmt) if c}
+    return {c for c in ctx.session.scalars(_from_copies(ctx, stmt)) if c}
 
 
 class _BusinessHours:
@@ -137,14 +144,13 @@ class _BusinessHours:
     consecutive spans, so each entry is cut at the next local midnight: the rest
     (``midnight → now``) is walked once per calendar and day and kept, and the part of the
     first day is summed over that day's working intervals (and the day before's, which may
-    run past midnight), also kept per calendar and day — what ``between`` would add up, without
+    run past midnight; the calendar keeps each day's) — what ``between`` would add up, without
     walking the calendar for each of a thousand open tickets.
     """
 
     def __init__(self, now: datetime) -> None:
         self.now = now
         self._from_midnight: dict[tuple[int, datetime], float] = {}
-        self._days: dict[tuple[int, date], list[tuple[datetime, datetime]]] = {}
 
     def hours(self, calendar: Any, since: datetime) -> float:
         """Business hours of ``calendar`` from ``since`` to :attr:`now`."""
@@ -165,11 +171,7 @@ class _BusinessHours:
     def _first_day(self, calendar: Any, day: date, since: datetime, end: datetime) -> float:
         """Business hours from ``since`` to ``end`` (both in local ``day``, ``end`` at most
         its midnight)."""
-        key = (id(calendar), day)
-        spans = self._days.get(key)
-        if spans is None:
-            spans = self._days[key] = [*calendar.intervals_on(day - timedelta(days=1)),
-                                       *calendar.intervals_on(day)]
+        spans = [*calendar.intervals_on(day - timedelta(days=1)), *calendar.intervals_on(day)]
         total = timedelta(0)
         for lo, hi in spans:
             if hi > since and lo < end:
@@ -198,7 +200,8 @@ def _group_for(ctx: ReportContext, groups: dict[tuple[str, str], StepGroup],
                               flow.translate(step.label, ctx.directory.language),
                               step.acts_next,
                               reminded=0 if step.remind_after is not None else None,
-                              escalated=0 if step.escalate_after is not None else None)
+                              escalated=0 if step.escalate_after is not None else None,
+                              step=step)
         groups[(category, state)] = group
     return group
 
@@ -216,8 +219,6 @@ def open_steps(ctx: ReportContext) -> tuple[list[StepGroup], bool]:
     calendars, now = _calendars(ctx), ctx.now
     business = _BusinessHours(now)
     groups: dict[tuple[str, str], StepGroup] = {}
-    steps: dict[tuple[str, str], Any] = {}
-    """The workflow step of each (item, state): looked up once, not once per ticket."""
     for category, state, since, store in _open_rows(ctx):
         group = _group_for(ctx, groups, category, state)
         group.tickets += 1
@@ -230,9 +231,7 @@ def open_steps(ctx: ReportContext) -> tuple[list[StepGroup], bool]:
         if calendar is not None:
             counted = business.hours(calendar, since)
             group.business.append(counted)
-        if (category, state) not in steps:
-            steps[(category, state)] = ctx.directory.workflow_of(category).step_for_state(state)
-        step = steps[(category, state)]
+        step = group.step
         if step is not None and group.reminded is not None:
             group.reminded += _over(step.remind_after, counted)
         if step is not None and group.escalated is not None:

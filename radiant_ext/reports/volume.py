@@ -17,7 +17,7 @@ from radiant_ext.reports._sql import bucket_hour, hour_bucket, no_index
 from radiant_ext.reports.context import ReportContext, count_if, is_open, store_key
 from radiant_ext.reports.i18n import W_
 from radiant_ext.reports.model import Chart, Column, ColumnKind, ReportTable
-from radiant_ext.reports.pair_prefix import SEPARATOR, pair_key, split_key
+from radiant_ext.reports.pair_prefix import pair_key, split_key
 from radiant_ext.reports.rollup_read import (
     cell_sums,
     day_counts,
@@ -254,7 +254,7 @@ def recurring_failures(ctx: ReportContext) -> ReportTable:
     pairs = []
     for key, n in _pair_map(ctx).items():
         if n > 0:
-            store, _, item = key.partition(SEPARATOR)
+            store, item = split_key(key)
             per_store[store] += n
             per_item[item] += n
             if n >= 3:
