@@ -1,19 +1,19 @@
-"""Business hours of many open tickets, as the pages of open tickets count them.
+"""Open tickets past their step's limits in business hours, as ``steps-now`` counts them.
 
     python benchmarks/business_hours.py [--tickets 1069] [--rounds 7]
 
 ``--tickets`` open tickets (1,069: the report benchmark's million-ticket cache) entered their
 step at random instants over the last 20 days before a fixed now; each round asks every
-contender for all of them, in a rotating order, on a calendar built afresh (the built-in
-``default`` calendar: Mon–Fri 08:00–18:00 Europe/Moscow, Russia's holidays):
+contender how many of them are past a reminder limit (8 business hours) and an escalation
+limit (16), in a rotating order, on a calendar built afresh (the built-in ``default``
+calendar: Mon–Fri 08:00–18:00 Europe/Moscow, Russia's holidays):
 
-* ``steps-now`` — ``_BusinessHours.hours`` as ``steps-now`` and ``time-per-step`` use it
-  (each ticket's first day summed over that day's working intervals, the rest walked once per
-  day and kept);
+* ``steps-now`` — ``_PastLimits.past`` as ``steps-now`` uses it (one walk back from now per
+  calendar and limit, then a comparison per ticket);
 * ``between per ticket`` — ``BusinessCalendar.between(since, now)`` for each ticket, a walk
-  of the calendar from the ticket's entry to now.
+  of the calendar from the ticket's entry to now, compared with each limit.
 
-Both give the same hours (checked every round). min / median / max ms per round.
+Both give the same counts (checked every round). min / median / max ms per round.
 """
 
 from __future__ import annotations
@@ -26,19 +26,21 @@ from datetime import UTC, datetime, timedelta
 from _measure import footer, header, rotations, spread
 
 from radiant_ext.plugins.calendar import DEFAULT_CALENDAR, BusinessCalendar
-from radiant_ext.reports.steps import _BusinessHours
+from radiant_ext.reports.steps import _PastLimits
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+LIMITS = (8.0, 16.0)
 
 
-def _steps_now(sinces: list[datetime]) -> list[float]:
-    calendar, hours = BusinessCalendar(DEFAULT_CALENDAR), _BusinessHours(NOW)
-    return [hours.hours(calendar, since) for since in sinces]
+def _steps_now(sinces: list[datetime]) -> list[int]:
+    calendar, past = BusinessCalendar(DEFAULT_CALENDAR), _PastLimits(NOW)
+    return [sum(past.past(calendar, limit, since) for since in sinces) for limit in LIMITS]
 
 
-def _between(sinces: list[datetime]) -> list[float]:
+def _between(sinces: list[datetime]) -> list[int]:
     calendar = BusinessCalendar(DEFAULT_CALENDAR)
-    return [calendar.between(since, NOW).total_seconds() / 3600 for since in sinces]
+    hours = [calendar.between(since, NOW).total_seconds() / 3600 for since in sinces]
+    return [sum(h >= limit for h in hours) for limit in LIMITS]
 
 
 def main() -> None:
@@ -54,14 +56,15 @@ def main() -> None:
     header()
     times: dict[str, list[float]] = {name: [] for name in contenders}
     for _, order in rotations(list(contenders), args.rounds):
-        found = {}
+        found: dict[str, list[int]] = {}
         for name in order:
             started = time.perf_counter()
             found[name] = contenders[name](sinces)
             times[name].append((time.perf_counter() - started) * 1000)
-        if any(abs(a - b) > 1e-9 for a, b in zip(*found.values(), strict=True)):
-            raise SystemExit("the contenders disagree")
-    print(f"{args.tickets:,} open tickets, {args.rounds} rounds; ms per round, min / median / max")
+        if len({tuple(counts) for counts in found.values()}) != 1:
+            raise SystemExit(f"the contenders disagree: {found}")
+    print(f"{args.tickets:,} open tickets, {found['steps-now']} past {LIMITS} business hours, "
+          f"{args.rounds} rounds; ms per round, min / median / max")
     for name, values in times.items():
         print(f"  {name:<20} {spread(values)}")
     footer()

@@ -85,7 +85,10 @@ EXTRA_ITEMS = (("it.scanner", "IT::Scanner", 5), ("it.scale", "IT::Scale", 4),
                ("it.self-checkout", "IT::Self-checkout", 5),
                ("maintenance.lighting", "Maintenance::Lighting", 4),
                ("maintenance.doors", "Maintenance::Doors", 3),
-               ("customer-service.returns", "Customer Service::Returns", 4))
+               ("customer-service.returns", "Customer Service::Returns", 4),
+               ("it.software-defect", "IT::Software defect", 3))
+"""``it.software-defect`` has a workflow whose steps have limits: ``steps-now`` counts its open
+tickets past them in business hours."""
 ITEMS = [(c[0], c[1], c[2], c[3], c[5]) for c in CATEGORIES] + [
     (i, s, "Incident", i, w) for i, s, w in EXTRA_ITEMS]
 OWNERS = [f"agent-{i:02d}" for i in range(50)]

@@ -225,6 +225,14 @@ class BusinessCalendar:
                 if hi > start:
                     yield max(lo, start), hi
 
+    def _intervals_until(self, end: datetime) -> Iterator[tuple[datetime, datetime]]:
+        """The working intervals before ``end``, latest first (the last one cut at ``end``)."""
+        day = end.astimezone(self.tz).date()
+        for offset in range(_MAX_DAYS):
+            for lo, hi in reversed(self.intervals_on(day - timedelta(days=offset))):
+                if lo < end:
+                    yield lo, min(hi, end)
+
     def is_working_time(self, when: datetime) -> bool:
         """Return whether ``when`` (aware) lies within working time, ends included."""
         when = _utc(when)
@@ -247,6 +255,30 @@ class BusinessCalendar:
                 return lo + remaining
             remaining -= hi - lo
         raise ValueError(f"calendar {self.spec.id!r} has no working time within {_MAX_DAYS} days")
+
+    def latest_start(self, end: datetime, duration: timedelta) -> datetime | None:
+        """Return the latest instant from which ``duration`` of business time has passed by
+        ``end``: ``between(start, end) >= duration`` exactly when ``start`` is at or before it
+        (and so ``add(start, duration) <= end``); a zero ``duration`` gives ``end``. ``None``
+        when the calendar has less than ``duration`` of working time in the
+        :data:`_MAX_DAYS` days before ``end``.
+
+        One walk back from ``end`` answers "is it past its limit?" for every ticket of a
+        calendar and limit, where ``between`` would walk once per ticket.
+
+        :raises ValueError: for a naive ``end`` or a negative ``duration``.
+        """
+        if duration < timedelta(0):
+            raise ValueError("duration must not be negative")
+        end = _utc(end)
+        if not duration:
+            return end
+        remaining = duration
+        for lo, hi in self._intervals_until(end):
+            if remaining <= hi - lo:
+                return hi - remaining
+            remaining -= hi - lo
+        return None
 
     def between(self, start: datetime, end: datetime) -> timedelta:
         """Return the business time from ``start`` to ``end`` (zero when ``end`` is earlier)."""

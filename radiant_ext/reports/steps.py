@@ -21,7 +21,7 @@ from __future__ import annotations
 import statistics
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, timedelta
 from typing import Any, TypeVarTuple
 
 from sqlalchemy import ColumnElement, Select, select
@@ -55,8 +55,6 @@ class StepGroup:
     """``customer`` or ``agent``; ``None`` for a state outside the workflow."""
     hours: list[float] = field(default_factory=list)
     """Wall-clock hours each ticket has been in the step (those with a known entry)."""
-    business: list[float] = field(default_factory=list)
-    """The same in business hours of the item's calendar (empty without the catalogs)."""
     tickets: int = 0
     outside: bool = False
     """The state is not a step of the item's workflow."""
@@ -76,7 +74,7 @@ def _calendars(ctx: ReportContext) -> Calendar | None:
     found: dict[tuple[str, str | None], Any] = {}
     alike: dict[str, Any] = {}
     """One calendar object per spec and zone: items and stores sharing a calendar share its
-    kept walks (:class:`_BusinessHours`)."""
+    kept walks (:class:`_PastLimits`)."""
     specs: dict[int, tuple[Any, str]] = {}
     """Each spec object's JSON (the spec kept beside it, so its id is not reused): a thousand
     open tickets of a few hundred stores name the same few specs."""
@@ -136,47 +134,32 @@ def open_items(ctx: ReportContext) -> set[str]:
     return {c for c in ctx.session.scalars(_from_copies(ctx, stmt)) if c}
 
 
-class _BusinessHours:
-    """Business hours from many entries to one ``now`` in the items' calendars.
+class _PastLimits:
+    """Whether open tickets are at or past their step's limits, as the deadline watch counts
+    them (``now >= calendar.add(entered, limit)``).
 
-    ``between(since, now)`` walks the calendar day by day, so a backlog of tickets weeks in
-    their steps would cost thousands of walks of weeks. Business time adds up over
-    consecutive spans, so each entry is cut at the next local midnight: the rest
-    (``midnight → now``) is walked once per calendar and day and kept, and the part of the
-    first day is summed over that day's working intervals (and the day before's, which may
-    run past midnight; the calendar keeps each day's) — what ``between`` would add up, without
-    walking the calendar for each of a thousand open tickets.
+    That holds exactly for the tickets that entered at or before the calendar's
+    :meth:`~radiant_ext.plugins.calendar.BusinessCalendar.latest_start` of ``now`` and the
+    limit: one walk back per calendar and limit (kept for the page) answers for every ticket,
+    where measuring each ticket's business hours would walk the calendar once per ticket.
+    Without a calendar the limit counts in wall-clock hours.
     """
 
     def __init__(self, now: datetime) -> None:
         self.now = now
-        self._from_midnight: dict[tuple[int, datetime], float] = {}
+        self._latest: dict[tuple[Any, float], datetime | None] = {}
 
-    def hours(self, calendar: Any, since: datetime) -> float:
-        """Business hours of ``calendar`` from ``since`` to :attr:`now`."""
-        if since >= self.now:
-            return 0.0
-        local = since.astimezone(calendar.tz)
-        midnight = datetime.combine(local.date() + timedelta(days=1), time(), calendar.tz)
-        first = self._first_day(calendar, local.date(), since, min(midnight, self.now))
-        if midnight >= self.now:
-            return first
-        key = (id(calendar), midnight)
-        rest = self._from_midnight.get(key)
-        if rest is None:
-            rest = calendar.between(midnight, self.now).total_seconds() / 3600
-            self._from_midnight[key] = rest
-        return first + rest
-
-    def _first_day(self, calendar: Any, day: date, since: datetime, end: datetime) -> float:
-        """Business hours from ``since`` to ``end`` (both in local ``day``, ``end`` at most
-        its midnight)."""
-        spans = [*calendar.intervals_on(day - timedelta(days=1)), *calendar.intervals_on(day)]
-        total = timedelta(0)
-        for lo, hi in spans:
-            if hi > since and lo < end:
-                total += min(hi, end) - max(lo, since)
-        return float(total.total_seconds()) / 3600
+    def past(self, calendar: Any, limit: float | None, since: datetime) -> bool:
+        """Whether a ticket in the step since ``since`` is at or past ``limit`` hours."""
+        if limit is None:
+            return False
+        if calendar is None:
+            return self.now - since >= timedelta(hours=limit)
+        key = (calendar, limit)
+        if key not in self._latest:
+            self._latest[key] = calendar.latest_start(self.now, timedelta(hours=limit))
+        latest = self._latest[key]
+        return latest is not None and since <= latest
 
 
 def _open_rows(ctx: ReportContext) -> Iterator[tuple[str, str, datetime | None, str | None]]:
@@ -206,36 +189,27 @@ def _group_for(ctx: ReportContext, groups: dict[tuple[str, str], StepGroup],
     return group
 
 
-def _over(limit: float | None, hours: float) -> bool:
-    """Whether a ticket ``hours`` in the step is at or past the step's ``limit``: the same as
-    the deadline watch's ``now >= calendar.add(entered, limit)`` when ``hours`` are the
-    calendar's business hours since the entry (one walk of the calendar instead of two)."""
-    return limit is not None and hours >= limit
-
-
-def open_steps(ctx: ReportContext) -> tuple[list[StepGroup], bool]:
+def open_steps(ctx: ReportContext, *, limits: bool = True) -> tuple[list[StepGroup], bool]:
     """The open tickets of the filter grouped by item and step, in item and step order, and
-    whether the limits and business hours came from the items' calendars."""
+    whether the limits count in the items' calendars. ``limits=False`` leaves the counts of
+    tickets past the steps' limits out (``time-per-step`` shows none)."""
     calendars, now = _calendars(ctx), ctx.now
-    business = _BusinessHours(now)
+    past = _PastLimits(now)
     groups: dict[tuple[str, str], StepGroup] = {}
     for category, state, since, store in _open_rows(ctx):
         group = _group_for(ctx, groups, category, state)
         group.tickets += 1
         if since is None:
             continue
-        wall = max(now - since, timedelta(0)).total_seconds() / 3600
-        group.hours.append(wall)
-        calendar = calendars(category, store) if calendars and category else None
-        counted = wall
-        if calendar is not None:
-            counted = business.hours(calendar, since)
-            group.business.append(counted)
+        group.hours.append(max(now - since, timedelta(0)).total_seconds() / 3600)
         step = group.step
-        if step is not None and group.reminded is not None:
-            group.reminded += _over(step.remind_after, counted)
-        if step is not None and group.escalated is not None:
-            group.escalated += _over(step.escalate_after, counted)
+        if not limits or step is None or (group.reminded is None and group.escalated is None):
+            continue
+        calendar = calendars(category, store) if calendars and category else None
+        if group.reminded is not None:
+            group.reminded += past.past(calendar, step.remind_after, since)
+        if group.escalated is not None:
+            group.escalated += past.past(calendar, step.escalate_after, since)
     ordered = sorted(groups.values(), key=lambda g: (
         ctx.directory.item_title(g.category).casefold(), g.category, g.order, g.state))
     return ordered, calendars is not None
@@ -372,7 +346,7 @@ def time_per_step(ctx: ReportContext) -> ReportTable:
     """Per item and step: the stays that ended in the period (how many, median, 90th
     percentile and longest in wall-clock hours, median in business hours), and the open
     tickets in the step now with the median time so far."""
-    groups, business = open_steps(ctx)
+    groups, business = open_steps(ctx, limits=False)
     left, worked_out = left_stays(ctx)
     keyed = {(g.category, g.state): g for g in groups}
     for category, state in left:

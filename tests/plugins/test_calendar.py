@@ -227,6 +227,35 @@ def test_business_time_between_start_and_deadline_equals_duration(
     assert cal.between(start, cal.add(start, duration)) == duration
 
 
+@settings(max_examples=200, deadline=None)
+@given(cal=calendars, end=instants, duration=durations, probe=instants)
+def test_the_latest_start_answers_whether_a_limit_has_passed_as_a_walk_does(
+    cal: BusinessCalendar, end: datetime, duration: timedelta, probe: datetime
+) -> None:
+    latest = cal.latest_start(end, duration)
+    assert latest is not None and latest <= end
+    assert cal.between(latest, end) == duration or not duration
+    if duration:
+        assert cal.is_working_time(latest)
+        assert cal.add(latest, duration) <= end
+        assert cal.between(latest + timedelta(seconds=1), end) < duration
+        assert (probe <= latest) == (cal.add(probe, duration) <= end)
+    if duration or probe <= end:  # nothing has passed from a later start, not even zero
+        assert (probe <= latest) == (cal.between(probe, end) >= duration)
+
+
+def test_the_latest_start_of_more_time_than_the_calendar_has_is_none() -> None:
+    sparse = CalendarSpec(id="sparse", time_zone="UTC", hours={"mon": "08:00-09:00"}).build()
+    end = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+    assert sparse.latest_start(end, timedelta(hours=2)) == datetime(2026, 11, 16, 8, 0,
+                                                                     tzinfo=UTC)
+    assert sparse.latest_start(end, timedelta(hours=10_000)) is None
+    with pytest.raises(ValueError, match="no time zone"):
+        CAL.latest_start(datetime(2026, 11, 23, 9, 0), timedelta(hours=1))
+    with pytest.raises(ValueError, match="negative"):
+        CAL.latest_start(end, timedelta(hours=-1))
+
+
 NO_HOLIDAYS = DEFAULT_CALENDAR.model_copy(update={"public_holidays": None}).build()
 # Moved working Saturdays can bring a deadline earlier, so the comparison leaves them out.
 ONLY_HOLIDAYS = DEFAULT_CALENDAR.model_copy(update={"public_holidays": DEFAULT_CALENDAR

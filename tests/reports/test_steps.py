@@ -25,7 +25,7 @@ from radiant_ext.reports import (
 from radiant_ext.reports.context import ReportContext
 from radiant_ext.reports.i18n import localize
 from radiant_ext.reports.registry import REPORTS
-from radiant_ext.reports.steps import _BusinessHours, open_query
+from radiant_ext.reports.steps import _PastLimits, open_query
 from radiant_ext.store import StepEntry
 from tests.reports._pages import log_in_agent, plugin_directory, reports_app
 from tests.reports.conftest import DIRECTORY, NOW, MakeTicket
@@ -226,16 +226,21 @@ def test_titles_labels_and_steps_in_english_and_russian(
 
 @pytest.mark.parametrize("zone", ["Europe/Moscow", "Europe/Berlin"])  # Berlin: 25 Oct DST
 @pytest.mark.parametrize("spec", ["item", "24x7"])
-def test_business_hours_cut_at_midnight_add_up_to_the_calendars_walk(zone: str,
-                                                                     spec: str) -> None:
+def test_past_a_limit_is_what_the_deadline_watch_counts(zone: str, spec: str) -> None:
     item = plugin_directory().source.item(DEFECT, include_disabled=True)
     calendar = (item.deadline.calendar if spec == "item" else ALWAYS_CALENDAR).build(zone)
-    hours = _BusinessHours(NOW)
-    for n in range(0, 24 * 60 * 60, 7 * 60 + 13):  # 7 h 13 min steps over 60 days
-        since = NOW - n * timedelta(minutes=1)
-        assert hours.hours(calendar, since) == pytest.approx(
-            calendar.between(since, NOW).total_seconds() / 3600, abs=1e-9), since
-    assert hours.hours(calendar, NOW + H) == 0.0
+    limits = _PastLimits(NOW)
+    for limit in (4.0, 16.0, 40.0):
+        for n in range(0, 24 * 60 * 60, 7 * 60 + 13):  # 7 h 13 min steps over 60 days
+            since = NOW - n * timedelta(minutes=1)
+            watch = NOW >= calendar.add(since, timedelta(hours=limit))
+            assert limits.past(calendar, limit, since) is watch, (limit, since)
+        edge = calendar.latest_start(NOW, timedelta(hours=limit))  # exactly at the limit
+        for since, watch in ((edge, True), (edge + timedelta(microseconds=1), False)):
+            assert (NOW >= calendar.add(since, timedelta(hours=limit))) is watch
+            assert limits.past(calendar, limit, since) is watch
+    assert not limits.past(calendar, None, NOW - 1000 * H)
+    assert limits.past(None, 16.0, NOW - 16 * H) and not limits.past(None, 16.0, NOW - 15 * H)
 
 
 def test_only_open_tickets_are_read_by_the_state_type_index(engine: Engine,
