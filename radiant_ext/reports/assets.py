@@ -134,21 +134,25 @@ def _where(ctx: ReportContext, *, by_device: bool = False) -> list[ColumnElement
     return clauses
 
 
-def _names(ctx: ReportContext, devices: list[int] | None) -> dict[int, tuple[str, str, str]]:
-    """Item, field and value (the least as typed) of ``devices`` in the run (every device of
-    the run for ``None``)."""
+Named = tuple[str, str, str, datetime | None, datetime | None]
+
+
+def _names(ctx: ReportContext, devices: list[int] | None) -> dict[int, Named]:
+    """Item, field and value (the least as typed) of ``devices`` in the run, and their first
+    and latest ticket's creation (every device of the run for ``None``)."""
     a = ReportAsset
     value: Any = a.value
     if ctx.session.get_bind().dialect.name == "postgresql":  # code-point order, as Python's
         value = value.collate("C")
-    stmt = select(a.device, func.min(a.item), func.min(a.field), func.min(value))
+    stmt = select(a.device, func.min(a.item), func.min(a.field), func.min(value),
+                  func.min(a.created), func.max(a.created))
     if devices is None:
-        return {d: (i, f, v) for d, i, f, v in ctx.session.execute(
+        return {d: (i, f, v, lo, hi) for d, i, f, v, lo, hi in ctx.session.execute(
             stmt.where(*_where(ctx)).group_by(a.device)).all()}
-    found: dict[int, tuple[str, str, str]] = {}
+    found: dict[int, Named] = {}
     for start in range(0, len(devices), 500):
         chunk = devices[start:start + 500]
-        found.update({d: (i, f, v) for d, i, f, v in ctx.session.execute(
+        found.update({d: (i, f, v, lo, hi) for d, i, f, v, lo, hi in ctx.session.execute(
             stmt.where(*_where(ctx, by_device=True), a.device.in_(chunk))
             .group_by(a.device)).all()})
     return found
@@ -158,21 +162,23 @@ def _indexed(ctx: ReportContext, limit: int | None) -> tuple[list[_Asset], int]:
     """The run's devices from the index, the most tickets first (``limit`` of them), and how
     many devices there are in all.
 
-    The period's rows are grouped by device number alone; only the devices shown are then
-    named. Among devices with as many tickets as the last one shown, the device number
-    decides which are shown."""
+    The period's rows are grouped by device number alone, counted from the period's index
+    (a year of a chain's tills is tens of thousands of rows); only the devices shown are then
+    named and dated, each from its own rows. Among devices with as many tickets as the last
+    one shown, the device number decides which are shown."""
     a = ReportAsset
     tickets = func.count()
-    stmt = (select(a.device, tickets, func.sum(a.open), func.min(a.created),
-                   func.max(a.created), func.count().over())
+    stmt = (select(a.device, tickets, func.sum(a.open), func.count().over())
             .where(*_where(ctx)).group_by(a.device).order_by(tickets.desc(), a.device))
     counted = ctx.session.execute(stmt if limit is None else stmt.limit(limit)).all()
     if not counted:
         return [], 0
     names = _names(ctx, None if limit is None else [row[0] for row in counted])
-    found = [_Asset(*names[device], count, int(still_open or 0), _day(ctx, first),
-                    _day(ctx, last))
-             for device, count, still_open, first, last, _all in counted]
+    found = []
+    for device, count, still_open, _all in counted:
+        item, field_id, value, first, last = names[device]
+        found.append(_Asset(item, field_id, value, count, int(still_open or 0),
+                            _day(ctx, first), _day(ctx, last)))
     return sorted(found, key=_Asset.order), int(counted[0][-1])
 
 
