@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Float, Select, String, case, func, select
+from sqlalchemy import Connection, Executable, Float, Select, String, case, func, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import QueryableAttribute
 from sqlalchemy.sql import ColumnElement
@@ -24,6 +24,7 @@ __all__ = [
     "minute_bucket",
     "nearest_rank",
     "no_index",
+    "plain_rows",
     "seconds_between",
     "week_bucket",
 ]
@@ -179,3 +180,16 @@ def nearest_rank(counts: dict[int, int], percent: int) -> int | None:
         if seen >= rank:
             return value
     return None  # pragma: no cover - rank <= total always hits
+
+
+def plain_rows(conn: Connection, stmt: Executable,
+               params: dict[str, Any] | None = None) -> list[tuple[Any, ...]]:
+    """The rows of ``stmt`` as the driver returns them, not as SQLAlchemy rows: for a read of
+    thousands of rows whose columns need no conversion (text and integers, as both drivers
+    give them), where making a ``Row`` of each cost more than the query (``recurring``'s
+    11,500 pairs: 17 ms more on PostgreSQL, 4 ms on SQLite)."""
+    result = conn.execute(stmt, params or {})
+    try:
+        return list(result.cursor.fetchall())
+    finally:
+        result.close()

@@ -31,7 +31,7 @@ from sqlalchemy import (
     union_all,
 )
 
-from radiant_ext.reports._sql import nearest_rank
+from radiant_ext.reports._sql import nearest_rank, plain_rows
 from radiant_ext.reports.context import FIRST_DAY, LAST_DAY, ReportContext
 from radiant_ext.reports.pair_prefix import (
     PAIR_CUBE,
@@ -269,7 +269,7 @@ def pair_counts(ctx: ReportContext, span: Span) -> dict[str, int]:
         return {}
     stmt = text(f'SELECT "key", SUM(n) FROM ({" UNION ALL ".join(parts)}) AS p '
                 'GROUP BY "key"').bindparams(*binds)
-    return {key: int(n) for key, n in ctx.session.connection().execute(stmt, params).all()}
+    return dict(plain_rows(ctx.session.connection(), stmt, params))  # (text, integer) rows
 
 
 def percentiles(hist: Sequence[int]) -> tuple[int | None, int | None]:
