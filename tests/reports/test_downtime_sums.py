@@ -194,6 +194,29 @@ def test_the_dearest_rows_are_cut_by_the_page_s_order_among_equal_costs(
     assert len(in_query.rows) == len(rows) and not in_query.notes[2:]
 
 
+def test_live_outages_lift_their_keys_into_the_dearest_rows_as_python_prices_them(
+        engine: Engine, directory: ItemDirectory) -> None:
+    # March: settled outages of 1-6 hours at six keys; then live ones on the dearest key, on
+    # the cheapest priced one (store-002: second with it), on one without a cost (no store),
+    # and on a key with no settled outage (store-004)
+    stores = ("store-001", "store-002", "store-003", "store-005", "head-office", "")
+    rows = [_settled(45 + n, store, n + 1) for n, store in enumerate(stores)]
+    _fill(engine, rows, directory, NOW)
+    settled = {name: _both(engine, directory, name, 3) for name in ("downtime",
+                                                                     "downtime-detail")}
+    live = [{**_settled(day, store, 0), "state": "open", "state_type": "open", "closed": None}
+            for day, store in ((50, ""), (55, "store-001"), (56, "store-002"),
+                               (57, "store-004"))]
+    _fill(engine, rows + live, directory, NOW)
+    for shown in range(1, len(stores) + 3):
+        for name in ("downtime", "downtime-detail"):
+            in_query, by_row = _both(engine, directory, name, shown)
+            _assert_same(in_query, by_row)
+            assert in_query.rows != settled[name][0].rows
+    detail = _both(engine, directory, "downtime-detail", 2)[0].records()
+    assert [r["store"] for r in detail] == ["store-001", "store-002"]  # 1.00 settled
+
+
 def test_cents_in_the_query_round_as_outage_cost_does(engine: Engine,
                                                        directory: ItemDirectory) -> None:
     rng = random.Random(5)
