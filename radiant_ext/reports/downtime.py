@@ -44,6 +44,7 @@ from sqlalchemy import (
 from sqlalchemy.sql import ColumnElement, FromClause, Subquery
 
 from radiant_ext.plugins.stores import DEFAULT_TIER
+from radiant_ext.reports._sql import plain_rows
 from radiant_ext.reports.context import ItemDirectory, ReportContext, store_key
 from radiant_ext.reports.contract_read import (
     contract_span,
@@ -66,6 +67,7 @@ from radiant_ext.reports.outage import (
     rate_units,
 )
 from radiant_ext.reports.page_rows import page_limit
+from radiant_ext.reports.pair_prefix import pair_key
 from radiant_ext.reports.penalties import month_penalties
 from radiant_ext.reports.price_memo import MonthPart, memo_months, month_parts
 from radiant_ext.reports.rollup_read import Span
@@ -285,38 +287,54 @@ def _dearest(ctx: ReportContext, span: Span, limit: int
     """The keys that can be among the ``limit`` dearest (:func:`_cost_first`), and how many
     keys there are; ``None`` when a sum is too large to price in the query.
 
-    A month without live outages gives its dearest sums (:func:`_month_top`), a month with
-    them every sum (:func:`_busy_sums`), each priced in the query once per change of the
-    month's cells (kept by :func:`~.price_memo.memo_months`). A key outside its month's
-    dearest has at least ``limit`` keys of its month before it, so the period's dearest are
+    Each month gives its dearest settled sums — a month without live outages from the query
+    (:func:`_month_top`), a month with them from its kept sums (:func:`_month_keys`) — priced
+    once per change of the month's cells (kept by :func:`~.price_memo.memo_months`); a key
+    with live outages then takes its sum with them (:func:`_with_live`), among its month's
+    dearest or not. A key outside its month's dearest has at least ``limit`` keys of its
+    month before it, and live outages only make a key dearer, so the period's dearest are
     among the candidates.
     """
     live = _live_outages(ctx)
     quiet, busy = _months(ctx, span, live)
     tops = memo_months(ctx, f"top{limit}", quiet,
                        lambda missing: _month_tops(ctx, missing, limit))
-    sums = _busy_sums(ctx, busy, live)
-    if tops is None or sums is None:
+    kept = memo_months(ctx, f"keys{limit}", busy,
+                       lambda missing: _month_keys(ctx, missing, limit))
+    merged = _with_live(ctx, live, kept) if kept is not None else None
+    if tops is None or merged is None:
         return None
-    candidates: list[tuple[Key, int | None, int, int]] = []
-    total = len(sums)
-    for month, figures in tops.items():
+    found: dict[Key, Sum] = {}
+    total = 0
+    for month, figures in [*tops.items(), *(kept or {}).items()]:
         label = month.strftime("%Y-%m")
         total += int(figures["count"])
-        candidates.extend(((label, store, item), cents, tickets, seconds)
-                          for store, item, tickets, seconds, cents in figures["rows"])
-    candidates.extend((key, cents, tickets, seconds)
-                      for key, (tickets, seconds, cents) in sums.items())
-    # the query's order: priced first, dearest first, then the most seconds
-    candidates.sort(key=lambda c: (c[1] is None, -(c[1] or 0), -c[3]))
-    cut = len(candidates)
-    if cut > limit:
-        boundary, cut = _Priced(candidates[limit - 1][1], candidates[limit - 1][3]), limit
-        while cut < len(candidates) and not _past_ties(
-                boundary, _Priced(candidates[cut][1], candidates[cut][3])):
-            cut += 1
+        found.update(((label, store, item), (tickets, seconds, cents))
+                     for store, item, tickets, seconds, cents in figures["rows"])
+    for key, (had, now) in merged.items():
+        total += had is None  # a key only its live outages make
+        found[key] = now
+    candidates = sorted(((key, *figures) for key, figures in found.items()), key=_order)
     return {key: Outages(tickets, seconds)
-            for key, _, tickets, seconds in candidates[:cut]}, total
+            for key, tickets, seconds, _ in candidates[:_cut(candidates, limit)]}, total
+
+
+def _order(row: tuple[Any, int, int, int | None]) -> tuple[bool, int, int]:
+    """The query's order of ``(…, tickets, seconds, cents)``: priced first, dearest first,
+    then the most seconds."""
+    return row[3] is None, -(row[3] or 0), -row[2]
+
+
+def _cut(ordered: list[tuple[Any, int, int, int | None]], limit: int) -> int:
+    """How many of ``ordered`` (:func:`_order`) the first ``limit`` and every row that could
+    tie with the last of them are (:func:`_past_ties`)."""
+    cut = len(ordered)
+    if cut > limit:
+        boundary, cut = _Priced(ordered[limit - 1][3], ordered[limit - 1][2]), limit
+        while cut < len(ordered) and not _past_ties(
+                boundary, _Priced(ordered[cut][3], ordered[cut][2])):
+            cut += 1
+    return cut
 
 
 @dataclass(frozen=True)
@@ -339,48 +357,72 @@ def _months(ctx: ReportContext, span: Span, live: LiveOutages
             [p for p in parts if p.month.strftime("%Y-%m") in busy_months])
 
 
-def _busy_sums(ctx: ReportContext, busy: list[MonthPart], live: LiveOutages
-               ) -> dict[Key, Sum] | None:
-    """Every sum of the months of ``busy`` (those with live outages): the settled sums
-    priced in the query once per change of the month's cells (:func:`_month_keys`, kept),
-    and the sums the live outages add to priced here, to the cent as the query prices
-    (:func:`~.outage.outage_cost`). ``None`` when a settled sum is too large to price in the
-    query, or is of an item without a cost (roll-ups of other settings)."""
-    kept = memo_months(ctx, "keys", busy, lambda missing: _month_keys(ctx, missing))
-    if kept is None:
-        return None
-    found: dict[Key, Sum] = {}
-    for month, rows in kept.items():
-        label = month.strftime("%Y-%m")
-        for store, item, tickets, seconds, cents in rows:
-            found[(label, store, item)] = (tickets, seconds, cents)
+def _with_live(ctx: ReportContext, live: LiveOutages, kept: dict[date, Any]
+               ) -> dict[Key, tuple[Sum | None, Sum]] | None:
+    """Per key with live outages, its settled sum (``None``: none) from its month's kept sums
+    (:func:`_month_keys`) and the sum with the live outages added, priced to the cent as the
+    query prices (:func:`~.outage.outage_cost`); ``None`` for an item without a cost
+    (roll-ups of other settings). The work follows the live outages, not the month's keys."""
     rates = ctx.directory.outage
+    sums = {month.strftime("%Y-%m"): figures["sums"] for month, figures in kept.items()}
+    found: dict[Key, tuple[Sum | None, Sum]] = {}
     for key, (tickets, seconds) in live.items():
-        _, store, item = key
+        month, store, item = key
         if item not in rates.costs:
             return None
-        had_tickets, had_seconds, _ = found.get(key, (0, 0, None))
-        cost = outage_cost((had_seconds + seconds) / 3600, rates.rate(item, store or None)[0])
-        found[key] = (had_tickets + tickets, had_seconds + seconds,
-                      None if cost is None else int(cost.scaleb(2)))
+        row = sums.get(month, {}).get(pair_key(store, item))
+        had: Sum | None = (row[0], row[1], row[2]) if row is not None else None
+        tickets += had[0] if had else 0
+        seconds += had[1] if had else 0
+        cost = outage_cost(seconds / 3600, rates.rate(item, store or None)[0])
+        found[key] = had, (tickets, seconds, None if cost is None else int(cost.scaleb(2)))
     return found
 
 
-def _month_keys(ctx: ReportContext, parts: list[MonthPart]) -> dict[date, Any] | None:
-    """Per month of ``parts``, its settled sums ``[store, item, tickets, seconds, cents]``
-    priced in the query; ``None`` when one is too large to price there or is of an item
-    without a cost."""
+def _month_keys(ctx: ReportContext, parts: list[MonthPart], limit: int | None
+                ) -> dict[date, Any] | None:
+    """Per month of ``parts`` (those with live outages), its settled sums priced in the
+    query, kept as ``{"sums": {pair key: [tickets, seconds, cents]}, …}`` with, for
+    ``limit`` ``None``, the month's totals per currency (``"totals"``, as
+    :func:`_month_sums` gives them), else its ``limit`` dearest sums and the rows that could
+    tie with the last (``"rows"``, as :func:`_month_top` gives them) and how many keys it has
+    (``"count"``); ``None`` when one is too large to price there or is of an item without a
+    cost."""
     costs = ctx.directory.outage.costs
     found: dict[date, Any] = {}
     for part in parts:
         p = _priced(ctx, outage_keys(ctx, part.span))
-        rows = ctx.session.connection().execute(
-            select(p.c.k1, p.c.k2, p.c.tickets, p.c.seconds, p.c.cents, p.c.unpriced)).all()
-        if any(unpriced or item not in costs for _, item, _, _, _, unpriced in rows):
-            return None
-        found[part.month] = [[store, item, int(tickets), int(seconds),
-                              None if cents is None else int(cents)]
-                             for store, item, tickets, seconds, cents, _ in rows]
+        rows = []
+        for store, item, tickets, seconds, cents, unpriced in plain_rows(  # integers, text
+                ctx.session.connection(), select(p.c.k1, p.c.k2, p.c.tickets, p.c.seconds,
+                                                 p.c.cents, p.c.unpriced)):
+            if unpriced or item not in costs:
+                return None
+            rows.append((store, item, int(tickets), int(seconds),
+                         None if cents is None else int(cents)))
+        figures: dict[str, Any] = {"sums": {pair_key(store, item): [tickets, seconds, cents]
+                                            for store, item, tickets, seconds, cents in rows}}
+        if limit is None:
+            totals: defaultdict[str, list[int]] = defaultdict(lambda: [0] * 6)
+            for _store, item, tickets, seconds, cents in rows:
+                entry = totals[costs[item].currency]  # as _count adds, inline: 3,000 rows
+                entry[0] += 1
+                entry[2] += tickets
+                entry[3] += seconds
+                if cents is None:
+                    entry[4] += seconds
+                else:
+                    entry[1] += 1
+                    entry[5] += cents
+            figures["totals"] = dict(totals)
+        else:
+            ordered = sorted(((store, item), tickets, seconds, cents)
+                             for store, item, tickets, seconds, cents in rows)
+            ordered.sort(key=_order)
+            figures["rows"] = [[store, item, tickets, seconds, cents] for (store, item),
+                               tickets, seconds, cents in ordered[:_cut(ordered, limit)]]
+            figures["count"] = len(rows)
+        found[part.month] = figures
     return found
 
 
@@ -497,29 +539,28 @@ def _priced_month_totals(ctx: ReportContext, span: Span
     sum is too large to price in the query.
 
     A month without live outages is totalled in the query (:func:`_month_sums`), a month
-    with them from its sums (:func:`_busy_sums`), each priced in the query once per change
-    of the month's cells (kept by :func:`~.price_memo.memo_months`).
+    with them from its settled sums and their totals (:func:`_month_keys`), each priced in
+    the query once per change of the month's cells (kept by
+    :func:`~.price_memo.memo_months`); the keys with live outages then trade their settled
+    sum for the sum with them (:func:`_with_live`).
     """
     rates, live = ctx.directory.outage, _live_outages(ctx)
     quiet, busy = _months(ctx, span, live)
     figures = memo_months(ctx, "totals", quiet, lambda missing: _month_sums(ctx, missing))
-    sums = _busy_sums(ctx, busy, live)
-    if figures is None or sums is None:
+    kept = memo_months(ctx, "keys", busy, lambda missing: _month_keys(ctx, missing, None))
+    merged = _with_live(ctx, live, kept) if kept is not None else None
+    if figures is None or kept is None or merged is None:
         return None
     totals: defaultdict[tuple[str, str], list[int]] = defaultdict(lambda: [0] * 6)
-    for first, by_currency in figures.items():
+    for first, by_currency in [*figures.items(),
+                               *((m, f["totals"]) for m, f in kept.items())]:
         for currency, values in by_currency.items():
             totals[(first.strftime("%Y-%m"), currency)] = [int(v) for v in values]
-    for (month, _, item), (tickets, seconds, cents) in sums.items():
+    for (month, _, item), (had, now) in merged.items():
         entry = totals[(month, rates.costs[item].currency)]
-        entry[0] += 1
-        entry[2] += tickets
-        entry[3] += seconds
-        if cents is None:
-            entry[4] += seconds
-        else:
-            entry[1] += 1
-            entry[5] += cents
+        if had is not None:
+            _count(entry, had, -1)
+        _count(entry, now, 1)
     months: defaultdict[tuple[str, str], _Month] = defaultdict(_Month)
     for (month, currency), (keys, priced_keys, tickets, seconds, no_cost, cents) in (
             totals.items()):
@@ -529,6 +570,20 @@ def _priced_month_totals(ctx: ReportContext, span: Span
             if priced_keys:  # to the cent, as the sum of the rows' costs
                 total.cost = Decimal(cents).scaleb(-2)
     return months
+
+
+def _count(entry: list[int], figures: Sum, sign: int) -> None:
+    """Add (``sign`` 1) or take out (-1) one key's sum in a month total ``[keys, priced keys,
+    tickets, seconds, seconds without a cost, cents]`` (:func:`_month_sums`)."""
+    tickets, seconds, cents = figures
+    entry[0] += sign
+    entry[2] += sign * tickets
+    entry[3] += sign * seconds
+    if cents is None:
+        entry[4] += sign * seconds
+    else:
+        entry[1] += sign
+        entry[5] += sign * cents
 
 
 def _month_sums(ctx: ReportContext, parts: list[MonthPart]) -> dict[date, Any] | None:

@@ -38,7 +38,7 @@ log = logging.getLogger(__name__)
 
 __all__ = ["MEMO_PER_MONTH", "MonthPart", "memo_months", "month_parts", "price_salt"]
 
-FORMAT = 1
+FORMAT = 2
 """The shape of the kept figures: raise it when a figure's shape changes, so figures an
 earlier release kept are priced again instead of misread."""
 MEMO_PER_MONTH = 8

@@ -176,8 +176,9 @@ def test_the_query_prices_every_month_and_row_as_python_does(
         _assert_same(*_both(engine, directory, name, shown, report_filter))
 
 
+@pytest.mark.parametrize("busy", [False, True], ids=["settled", "beside-a-live-outage"])
 def test_the_dearest_rows_are_cut_by_the_page_s_order_among_equal_costs(
-        engine: Engine, directory: ItemDirectory) -> None:
+        engine: Engine, directory: ItemDirectory, busy: bool) -> None:
     # 0.10 an hour for an hour, 1.05 and 0.95 hours (half a cent, to even), 0.30 an hour
     # for 20 and 19 minutes: seven rows of 0.10, and two without a cost
     rows = [dict(ticket_number="n", title="t", state="closed", state_type="closed", queue="q",
@@ -187,11 +188,30 @@ def test_the_dearest_rows_are_cut_by_the_page_s_order_among_equal_costs(
         (1, "store-001", 60), (35, "store-001", 57), (40, "store-001", 63),
         (45, "store-002", 20), (46, "store-005", 20), (50, "head-office", 19),
         (52, "store-004", 60), (60, "store-003", 30), (62, "", 30))]
-    _fill(engine, rows, directory, NOW)
-    for shown in range(1, len(rows) + 1):
+    live = [dict(rows[3], state="open", state_type="open", closed=None, store="store-004",
+                 customer_id="store-004", category="it.pos-down")] if busy else []
+    _fill(engine, rows + live, directory, NOW)  # busy: March's ties from its kept sums
+    for shown in range(1, len(rows + live) + 1):
         in_query, by_row = _both(engine, directory, "downtime-detail", shown)
         _assert_same(in_query, by_row)
-    assert len(in_query.rows) == len(rows) and not in_query.notes[2:]
+    assert len(in_query.rows) == len(rows + live) and not in_query.notes[2:]
+
+
+def test_a_month_with_live_outages_keeps_the_rows_that_tie_with_its_last_dearest(
+        engine: Engine, directory: ItemDirectory) -> None:
+    # March: 0.10 each (0.30 an hour for 20, 20 and 19 minutes, 0.3 h shown), the page orders
+    # them by store: head-office first, though it has the fewest seconds; a live outage
+    # without a cost makes March a month with live outages
+    rows = [_settled(day, store, 0) | {"category": "it.receipt-printer",
+                                       "closed": BASE + timedelta(days=day, minutes=minutes)}
+            for day, store, minutes in ((45, "store-002", 20), (46, "store-005", 20),
+                                        (50, "head-office", 19))]
+    live = {**_settled(52, "store-004", 0), "state": "open", "state_type": "open",
+            "closed": None}
+    _fill(engine, [*rows, live], directory, NOW)
+    in_query, by_row = _both(engine, directory, "downtime-detail", 1)
+    _assert_same(in_query, by_row)
+    assert [r["store"] for r in in_query.records()] == ["head-office"]
 
 
 def test_live_outages_lift_their_keys_into_the_dearest_rows_as_python_prices_them(
@@ -366,13 +386,13 @@ def test_a_page_prices_only_the_months_changed_since_it_was_last_read(
                  "closed": None})  # live: March keeps its sums, the live one priced apart
     _fill(engine, rows, directory, NOW)
     months = ["2026-01", "2026-02", "2026-03", "2026-04"]
-    # the totals of the months without live outages, and March's sums (the live outage
-    # adds to one of them)
+    # the totals of the months without live outages, and March's sums with their totals
+    # (the live outage's key trades its sum for the one with it)
     assert _priced_months(engine, directory, "downtime") == months
     assert _priced_months(engine, directory, "downtime") == []  # kept
-    # the dearest rows of the months without live outages; March's sums are kept already
-    assert _priced_months(engine, directory, "downtime-detail") == [
-        "2026-01", "2026-02", "2026-04"]
+    # the dearest rows of the months without live outages, and March's sums with its
+    # dearest (kept apart from the totals' figure)
+    assert _priced_months(engine, directory, "downtime-detail") == months
     assert _priced_months(engine, directory, "downtime-detail") == []
     # a February outage closed an hour later: February is priced again
     _change(engine, rows, [(1, _settled(15, "store-002", 4))])
