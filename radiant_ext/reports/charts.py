@@ -87,7 +87,7 @@ def render_chart(table: ReportTable, *, narrow: bool = False,
         return None
     if spec.kind == "heatmap":
         return render_heatmap(table, narrow=narrow, language=language)
-    rows = _per_period(table) if _over_time(table) else table.rows[: spec.max_points]
+    rows = _per_period(table) if _over_time(table) else _charted(table, spec)
     series = [(table.columns[table.column(k)].label, [_number(r[table.column(k)]) for r in rows])
               for k in spec.series]
     if narrow:
@@ -96,6 +96,16 @@ def render_chart(table: ReportTable, *, narrow: bool = False,
         return _narrow_bars(_labels(table, rows, language), series,
                             stacked=spec.kind == "stacked", language=language)
     return _wide(table, spec, rows, series, language)
+
+
+def _charted(table: ReportTable, spec: Chart) -> list[tuple[Any, ...]]:
+    """The rows a bar chart shows: the first :attr:`~Chart.max_points`, or with
+    :attr:`~Chart.top` the ones with its highest values, in the table's order."""
+    if spec.top is None or len(table.rows) <= spec.max_points:
+        return table.rows[: spec.max_points]
+    i = table.column(spec.top)
+    ranked = sorted(range(len(table.rows)), key=lambda n: (-_number(table.rows[n][i]), n))
+    return [table.rows[n] for n in sorted(ranked[: spec.max_points])]
 
 
 def _per_period(table: ReportTable) -> list[tuple[Any, ...]]:

@@ -46,6 +46,10 @@ class Chart:
     """Bar and line charts show at most this many rows (the table shows all)."""
     detail: str | None = None
     """A second column whose value follows the label ("Store 012 · Receipt printer")."""
+    top: str | None = None
+    """With more rows than :attr:`max_points`, the chart shows those with the highest value
+    in this column (in the table's order), not the first ones: a table in workflow order of
+    140 item steps charts the 25 with the most open tickets."""
 
 
 @dataclass(frozen=True)

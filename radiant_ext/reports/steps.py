@@ -265,7 +265,7 @@ def steps_now(ctx: ReportContext) -> ReportTable:
                Column("past_escalate", W_("Past escalation"), "int"))
     return ReportTable("steps-now", W_("Open tickets per workflow step"), columns, rows,
                        Chart("stacked", "step", ("waiting_desk", "waiting_customer"),
-                             detail="item_title"),
+                             detail="item_title", max_points=25, top="tickets"),
                        [LIMIT_NOTES[business], *_unlisted(groups), _period_note(ctx)])
 
 
@@ -372,7 +372,8 @@ def time_per_step(ctx: ReportContext) -> ReportTable:
                Column("now_median_hours", W_("Median so far, tickets now (hours)"),
                       "number"))
     return ReportTable("time-per-step", W_("Time spent per workflow step"), columns, rows,
-                       Chart("hbar", "step", ("median_hours",), detail="item_title"),
+                       Chart("hbar", "step", ("median_hours",), detail="item_title",
+                             max_points=25, top="median_hours"),
                        _time_notes(ctx, ordered, business, worked_out, bool(left)))
 
 

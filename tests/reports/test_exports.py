@@ -83,6 +83,28 @@ def test_charts_are_scriptless_svg_with_every_label() -> None:
     assert render_chart(table) is None
 
 
+def test_a_chart_of_many_rows_shows_those_with_the_highest_values_in_table_order() -> None:
+    import re
+
+    from radiant_ext.reports import Chart
+
+    rows = [(f"step-{n:02d}", (n * 7) % 30) for n in range(30)]  # workflow order, not ranked
+    table = ReportTable("steps-now", "Open tickets per step",
+                        (Column("step", "Step"), Column("tickets", "Tickets now", "int")), rows,
+                        Chart("hbar", "step", ("tickets",), max_points=5, top="tickets"))
+    busiest = [s for s, n in rows if n >= 25]  # 25…29, one step each
+    for narrow in (False, True):
+        svg = render_chart(table, narrow=narrow)
+        assert svg is not None
+        shown = [s for s in re.findall(r"step-\d\d", svg) if s in dict(rows)]
+        assert sorted(set(shown)) == busiest, narrow
+    if (narrow_svg := render_chart(table, narrow=True)) is not None:  # in the table's order
+        assert re.findall(r"step-\d\d", narrow_svg) == busiest
+    table.chart = Chart("hbar", "step", ("tickets",), max_points=5)  # without: the first five
+    first = render_chart(table, narrow=True)
+    assert first is not None and re.findall(r"step-\d\d", first) == [s for s, _ in rows[:5]]
+
+
 def test_heat_map_cells_carry_their_counts() -> None:
     from radiant_ext.reports import Chart
 
