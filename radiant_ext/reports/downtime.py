@@ -405,15 +405,7 @@ def _month_keys(ctx: ReportContext, parts: list[MonthPart], limit: int | None
         if limit is None:
             totals: defaultdict[str, list[int]] = defaultdict(lambda: [0] * 6)
             for _store, item, tickets, seconds, cents in rows:
-                entry = totals[costs[item].currency]  # as _count adds, inline: 3,000 rows
-                entry[0] += 1
-                entry[2] += tickets
-                entry[3] += seconds
-                if cents is None:
-                    entry[4] += seconds
-                else:
-                    entry[1] += 1
-                    entry[5] += cents
+                _count(totals[costs[item].currency], (tickets, seconds, cents), 1)
             figures["totals"] = dict(totals)
         else:
             ordered = sorted(((store, item), tickets, seconds, cents)

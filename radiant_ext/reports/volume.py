@@ -17,7 +17,7 @@ from radiant_ext.reports._sql import bucket_hour, hour_bucket, no_index
 from radiant_ext.reports.context import ReportContext, count_if, is_open, store_key
 from radiant_ext.reports.i18n import W_
 from radiant_ext.reports.model import Chart, Column, ColumnKind, ReportTable
-from radiant_ext.reports.pair_prefix import SEPARATOR, pair_key, split_key
+from radiant_ext.reports.pair_prefix import pair_key, split_key
 from radiant_ext.reports.rollup_read import (
     cell_sums,
     day_counts,
@@ -252,9 +252,9 @@ def recurring_failures(ctx: ReportContext) -> ReportTable:
     per_store: dict[str, int] = {}
     per_item: dict[str, int] = {}
     pairs = []
-    for key, n in _pair_map(ctx).items():  # some 11,500 pairs: plain dicts, no calls
+    for key, n in _pair_map(ctx).items():  # some 11,500 pairs: plain dicts
         if n > 0:
-            store, _sep, item = key.partition(SEPARATOR)
+            store, item = split_key(key)
             per_store[store] = per_store.get(store, 0) + n
             per_item[item] = per_item.get(item, 0) + n
             if n >= 3:
