@@ -20,10 +20,9 @@ from __future__ import annotations
 
 import argparse
 import random
-import time
 from datetime import UTC, datetime, timedelta
 
-from _measure import footer, header, rotations, spread
+from _measure import footer, header, rotations, spread, stopwatch
 
 from radiant_ext.plugins.calendar import DEFAULT_CALENDAR, BusinessCalendar
 from radiant_ext.reports.steps import _PastLimits
@@ -58,15 +57,14 @@ def main() -> None:
     for _, order in rotations(list(contenders), args.rounds):
         found: dict[str, list[int]] = {}
         for name in order:
-            started = time.perf_counter()
-            found[name] = contenders[name](sinces)
-            times[name].append((time.perf_counter() - started) * 1000)
+            with stopwatch(times[name]):
+                found[name] = contenders[name](sinces)
         if len({tuple(counts) for counts in found.values()}) != 1:
             raise SystemExit(f"the contenders disagree: {found}")
     print(f"{args.tickets:,} open tickets, {found['steps-now']} past {LIMITS} business hours, "
           f"{args.rounds} rounds; ms per round, min / median / max")
     for name, values in times.items():
-        print(f"  {name:<20} {spread(values)}")
+        print(f"  {name:<20} {spread([v * 1000 for v in values])}")
     footer()
 
 

@@ -301,12 +301,14 @@ def _dearest(ctx: ReportContext, span: Span, limit: int
                        lambda missing: _month_tops(ctx, missing, limit))
     kept = memo_months(ctx, f"keys{limit}", busy,
                        lambda missing: _month_keys(ctx, missing, limit))
-    merged = _with_live(ctx, live, kept) if kept is not None else None
-    if tops is None or merged is None:
+    if tops is None or kept is None:
+        return None
+    merged = _with_live(ctx, live, kept)
+    if merged is None:
         return None
     found: dict[Key, Sum] = {}
     total = 0
-    for month, figures in [*tops.items(), *(kept or {}).items()]:
+    for month, figures in [*tops.items(), *kept.items()]:
         label = month.strftime("%Y-%m")
         total += int(figures["count"])
         found.update(((label, store, item), (tickets, seconds, cents))
@@ -540,8 +542,10 @@ def _priced_month_totals(ctx: ReportContext, span: Span
     quiet, busy = _months(ctx, span, live)
     figures = memo_months(ctx, "totals", quiet, lambda missing: _month_sums(ctx, missing))
     kept = memo_months(ctx, "keys", busy, lambda missing: _month_keys(ctx, missing, None))
-    merged = _with_live(ctx, live, kept) if kept is not None else None
-    if figures is None or kept is None or merged is None:
+    if figures is None or kept is None:
+        return None
+    merged = _with_live(ctx, live, kept)
+    if merged is None:
         return None
     totals: defaultdict[tuple[str, str], list[int]] = defaultdict(lambda: [0] * 6)
     for first, by_currency in [*figures.items(),
