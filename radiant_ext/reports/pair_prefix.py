@@ -1,45 +1,49 @@
-"""Running totals per store × item pair and month, so ``recurring`` reads two rows per pair.
+"""Running totals per store × item pair and 8-day block, so ``recurring`` reads two rows.
 
 ``recurring`` ranks every store × item pair of a period, so it needs every pair's count for
 any period. The ``pair`` cube of ``report_cell`` holds the counts per block of days like the
-other cubes; beside it the ``pairsum`` cube (level :data:`PREFIX_LEVEL`) holds, per pair and
-local month, the pair's settled tickets from its first month up to the end of that month. A
-pair has a row for every month from its first one to the newest month of any pair (the
-*top*), so the whole months ``m1 … m2`` of a period are the row at ``m2`` minus the row of the
-month before ``m1`` (both taken no later than the top): two rows per pair whatever the number
-of months, plus the edge blocks of the ``pair`` cube.
+other cubes; beside it ``report_pair_total`` holds, per 8-day block of local days (the
+``pair`` cube's level 3: days 1–8, 9–16, 17–24 and 25 to the month's end), every pair's
+settled tickets from its first block up to the end of that block, packed in one row in the
+order of the keys in ``report_pair_keys``. A row exists for every block from the first block
+of any pair to the newest (the *top*), so the whole blocks ``b1 … b2`` of a period are the
+row at ``b2`` minus the row of the block before ``b1`` (both taken no later than the top):
+two rows whatever the number of months or pairs, plus the ``pair`` cells of the days at
+either end (under 8 each). One row per pair and month, as these totals were first kept, cost
+a chain of 500 stores some 24,000 index rows a page, and a partial month at either end up to
+15 days of ``pair`` cells (some 800 rows a day at a million tickets).
 
-:func:`apply_months` keeps the running totals current from the month deltas of a refresh;
-:func:`build_prefix` makes them from the ``pair`` cube's month cells after a rebuild.
+:func:`apply_blocks` keeps the running totals current from the block deltas of a refresh;
+:func:`build_prefix` makes them from the ``pair`` cube's block cells after a rebuild.
 """
 
 from __future__ import annotations
 
+import sys
+from array import array
 from collections import defaultdict
 from datetime import date, timedelta
+from operator import sub
 from typing import cast
 
-from sqlalchemy import Connection, Table, func, insert, literal, select, update
+from sqlalchemy import Connection, Table, delete, func, insert, select, update
 
-from radiant_ext.store import ReportCell
+from radiant_ext.store import ReportCell, ReportPairKeys, ReportPairTotal
 
-__all__ = ["PAIR_CUBE", "PREFIX_CUBE", "PREFIX_INDEX", "PREFIX_LEVEL", "SEPARATOR", "apply_months",
-           "build_prefix", "month_after", "month_before", "pair_key", "split_key",
-           "top_month"]
+__all__ = ["BLOCK_LEVEL", "PAIR_CUBE", "SEPARATOR", "apply_blocks", "block_after",
+           "block_before", "block_end", "block_start", "blocks_between", "build_prefix",
+           "pair_key", "running_totals", "split_key"]
 
 PAIR_CUBE = "pair"
 """The cube of store × item counts per block (tickets only), keyed by :func:`pair_key`."""
-PREFIX_CUBE = "pairsum"
-"""The cube of running totals per pair and month."""
-PREFIX_LEVEL = 5
-PREFIX_INDEX = "ix_report_cell_pairsum"
-"""The covering partial index of the running totals; SQLite's planner, going by its
-statistics of the whole table, would rather take the primary key, so the read names it."""
 SEPARATOR = "\x1f"
 """Between the store and the item in a pair's key (neither id holds a control character)."""
-_CELLS = cast(Table, ReportCell.__table__)
-_ZEROS = [c.name for c in _CELLS.c if not c.primary_key and c.name != "tickets"]
-BATCH = 1000
+KEYS_SEPARATOR = "\x1e"
+"""Between the pair keys in ``report_pair_keys`` (no id holds a control character)."""
+_TOTALS = cast(Table, ReportPairTotal.__table__)
+_KEYS = cast(Table, ReportPairKeys.__table__)
+BLOCK_LEVEL = 3
+"""The ``pair`` cube's level of 8-day blocks, the running totals' steps."""
 
 
 def pair_key(store: str, item: str) -> str:
@@ -47,93 +51,168 @@ def pair_key(store: str, item: str) -> str:
     return f"{store}{SEPARATOR}{item}"
 
 
-def month_after(month: date) -> date:
-    """The first day of the month after the one starting on ``month``."""
-    return (month.replace(day=28) + timedelta(days=4)).replace(day=1)
+def block_start(day: date) -> date:
+    """The first day of the 8-day block holding ``day`` (the 1st, 9th, 17th or 25th)."""
+    return day - timedelta(days=(day.day - 1) % 8)
 
 
-def month_before(month: date) -> date:
-    """The first day of the month before the one starting on ``month``."""
-    return (month - timedelta(days=1)).replace(day=1)
+def block_end(day: date) -> date:
+    """The last day of the 8-day block holding ``day`` (the last block ends with its month)."""
+    start = block_start(day)
+    if start.day < 25:
+        return start + timedelta(days=7)
+    return (start.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
 
 
-def _months(first: date, last: date) -> list[date]:
+def block_after(start: date) -> date:
+    """The first day of the block after the one starting on ``start``."""
+    return block_end(start) + timedelta(days=1)
+
+
+def block_before(start: date) -> date:
+    """The first day of the block before the one starting on ``start``."""
+    return block_start(start - timedelta(days=1))
+
+
+def _blocks(first: date, last: date) -> list[date]:
     out = []
     while first <= last:
         out.append(first)
-        first = month_after(first)
+        first = block_after(first)
     return out
 
 
-def _insert(conn: Connection, rows: list[tuple[str, date, int]]) -> None:
-    """Insert running-total rows ``(key, month, tickets)``."""
-    values = [{"cube": PREFIX_CUBE, "level": PREFIX_LEVEL, "start": m, "key": k, "tickets": n,
-               **dict.fromkeys(_ZEROS, 0)} for k, m, n in rows]
-    for i in range(0, len(values), BATCH):
-        conn.execute(insert(_CELLS), values[i:i + BATCH])
+def _unpack(blob: bytes | None, size: int) -> array[int]:
+    """A row's totals, zeros added up to ``size`` pairs."""
+    totals = array("i")
+    if blob:
+        totals.frombytes(blob)
+        if sys.byteorder == "big":
+            totals.byteswap()
+    if len(totals) < size:
+        totals.frombytes(bytes(totals.itemsize * (size - len(totals))))
+    return totals
 
 
-def top_month(conn: Connection) -> date | None:
-    """The newest month of the running totals (every pair has a row up to it)."""
-    c = _CELLS.c
-    return cast(date | None, conn.scalar(select(func.max(c.start)).where(
-        c.cube == PREFIX_CUBE, c.level == PREFIX_LEVEL)))
+def _pack(totals: array[int]) -> bytes:
+    if sys.byteorder == "big":
+        totals = array("i", totals)
+        totals.byteswap()
+    return totals.tobytes()
 
 
-def _extend(conn: Connection, top: date, new_top: date) -> None:
-    """Copy every pair's row at ``top`` to each month after it up to ``new_top``."""
-    c = _CELLS.c
-    for month in _months(month_after(top), new_top):
-        stmt = select(c.cube, c.level, literal(month), c.key, c.tickets,
-                      *(literal(0) for _ in _ZEROS)).where(
-            c.cube == PREFIX_CUBE, c.level == PREFIX_LEVEL, c.start == top)
-        conn.execute(insert(_CELLS).from_select(
-            ["cube", "level", "start", "key", "tickets", *_ZEROS], stmt))
+def _keys(conn: Connection) -> list[str]:
+    found = conn.scalar(select(_KEYS.c["keys"]).where(_KEYS.c.id == 1))
+    return found.split(KEYS_SEPARATOR) if found else []
 
 
-def apply_months(conn: Connection, deltas: dict[tuple[str, date], int]) -> None:
-    """Add ``deltas`` (tickets per pair key and month, from a refresh) to the running
-    totals: each month's delta to that month's row and every later one up to the top."""
+def _save_keys(conn: Connection, keys: list[str]) -> None:
+    joined = KEYS_SEPARATOR.join(keys)
+    if conn.execute(update(_KEYS).where(_KEYS.c.id == 1).values(keys=joined)).rowcount == 0:
+        conn.execute(insert(_KEYS).values(id=1, keys=joined))
+
+
+def blocks_between(conn: Connection, first: date, last: date) -> dict[str, int]:
+    """Settled tickets per pair key in the whole blocks ``first`` … ``last`` (first days of
+    blocks): the row of ``last`` minus the row of the block before ``first``, each taken no
+    later than the top; a pair without tickets there reads 0, and ``{}`` without rows."""
+    top = conn.scalar(select(func.max(_TOTALS.c.start)))
+    if top is None:
+        return {}
+    upper, lower = min(last, top), min(block_before(first), top)
+    if upper <= lower:
+        return {}
+    keys = _keys(conn)
+    rows = dict(conn.execute(select(_TOTALS.c.start, _TOTALS.c.tickets).where(
+        _TOTALS.c.start.in_((lower, upper)))).all())
+    return dict(zip(keys, map(sub, _unpack(rows.get(upper), len(keys)),
+                              _unpack(rows.get(lower), len(keys))), strict=True))
+
+
+def running_totals(conn: Connection) -> dict[str, dict[date, int]]:
+    """Every pair's running total per block (its first day), as stored (for checks and tests)."""
+    keys = _keys(conn)
+    out: dict[str, dict[date, int]] = defaultdict(dict)
+    for block, blob in conn.execute(select(_TOTALS.c.start, _TOTALS.c.tickets)):
+        for key, total in zip(keys, _unpack(blob, len(keys)), strict=True):
+            out[key][block] = total
+    return dict(out)
+
+
+def apply_blocks(conn: Connection, deltas: dict[tuple[str, date], int]) -> None:
+    """Add ``deltas`` (tickets per pair key and block, from a refresh) to the running
+    totals: each block's delta to that block's row and every later one up to the top.
+
+    A new pair's key is appended to the keys; a block before the first row gets rows of
+    zeros up to it, a block after the top gets copies of the top's row up to it, so the rows
+    stay one per block. The rows from the earliest changed block on are rewritten: a ticket
+    of the current block touches one row, one of a block a year ago some 48."""
     changed = {k: d for k, d in deltas.items() if d}
     if not changed:
         return
-    c = _CELLS.c
-    top = top_month(conn)
-    new_top = max([m for _, m in changed] + ([top] if top else []))
-    if top is not None and new_top > top:
-        _extend(conn, top, new_top)
-    for (key, month), delta in sorted(changed.items()):
-        first = conn.scalar(select(func.min(c.start)).where(
-            c.cube == PREFIX_CUBE, c.level == PREFIX_LEVEL, c.key == key))
-        if first is None or month < first:
-            last = new_top if first is None else month_before(first)
-            _insert(conn, [(key, m, 0) for m in _months(month, last)])
-        conn.execute(update(_CELLS).where(
-            c.cube == PREFIX_CUBE, c.level == PREFIX_LEVEL, c.key == key, c.start >= month
-        ).values(tickets=c.tickets + delta))
+    c = _TOTALS.c
+    keys = _keys(conn)
+    known = len(keys)
+    position = {key: i for i, key in enumerate(keys)}
+    for key, _ in sorted(changed):
+        if key not in position:
+            position[key] = len(keys)
+            keys.append(key)
+    first_changed = min(m for _, m in changed)
+    last_changed = max(m for _, m in changed)
+    first, top = conn.execute(select(func.min(c.start), func.max(c.start))).one()
+    since = first_changed if top is None else min(first_changed, top)
+    rows: dict[date, array[int]] = {
+        block: _unpack(blob, len(keys)) for block, blob in conn.execute(
+            select(c.start, c.tickets).where(c.start >= since))}
+    if first is None:
+        fresh = _blocks(first_changed, last_changed)
+    else:
+        fresh = _blocks(first_changed, block_before(first)) if first_changed < first else []
+        above = _blocks(block_after(top), last_changed) if last_changed > top else []
+        for block in above:
+            rows[block] = array("i", rows[top])
+        fresh += above
+    for block in fresh:
+        rows.setdefault(block, _unpack(None, len(keys)))
+    per_block: dict[date, list[tuple[int, int]]] = defaultdict(list)
+    for (key, block), delta in changed.items():
+        per_block[block].append((position[key], delta))
+    adding: list[tuple[int, int]] = []
+    for block in sorted(m for m in rows if m >= first_changed or m in fresh):
+        adding += per_block.get(block, [])
+        totals = rows[block]
+        for i, delta in adding:
+            totals[i] += delta
+        values = {"tickets": _pack(totals)}
+        if block in fresh:
+            conn.execute(insert(_TOTALS).values(start=block, **values))
+        else:
+            conn.execute(update(_TOTALS).where(c.start == block).values(**values))
+    if len(keys) > known:
+        _save_keys(conn, keys)
 
 
 def build_prefix(conn: Connection) -> None:
-    """Make the running totals from the ``pair`` cube's month cells (after a rebuild)."""
-    c = _CELLS.c
-    month_level = 4
-    per_pair: dict[str, dict[date, int]] = defaultdict(dict)
-    for key, start, tickets in conn.execute(select(c.key, c.start, c.tickets).where(
-            c.cube == PAIR_CUBE, c.level == month_level)):
-        per_pair[key][start] = int(tickets)
-    if not per_pair:
+    """Make the running totals from the ``pair`` cube's block cells (after a rebuild):
+    the keys in order, a row for every block from the first to the newest."""
+    cells = cast(Table, ReportCell.__table__).c
+    conn.execute(delete(_TOTALS))
+    conn.execute(delete(_KEYS))
+    per_block: dict[date, dict[str, int]] = defaultdict(dict)
+    for key, start, tickets in conn.execute(select(cells.key, cells.start, cells.tickets).where(
+            cells.cube == PAIR_CUBE, cells.level == BLOCK_LEVEL)):
+        per_block[start][key] = int(tickets)
+    if not per_block:
         return
-    top = max(max(months) for months in per_pair.values())
-    rows: list[tuple[str, date, int]] = []
-    for key, months in per_pair.items():
-        total = 0
-        for month in _months(min(months), top):
-            total += months.get(month, 0)
-            rows.append((key, month, total))
-        if len(rows) >= 50 * BATCH:
-            _insert(conn, rows)
-            rows = []
-    _insert(conn, rows)
+    keys = sorted({key for block in per_block.values() for key in block})
+    running = _unpack(None, len(keys))
+    for block in _blocks(min(per_block), max(per_block)):
+        counts = per_block.get(block, {})
+        running = array("i", (total + counts.get(key, 0)
+                              for total, key in zip(running, keys, strict=True)))
+        conn.execute(insert(_TOTALS).values(start=block, tickets=_pack(running)))
+    _save_keys(conn, keys)
 
 
 def split_key(key: str) -> tuple[str, str]:

@@ -33,14 +33,7 @@ from sqlalchemy import (
 
 from radiant_ext.reports._sql import nearest_rank, plain_rows
 from radiant_ext.reports.context import FIRST_DAY, LAST_DAY, ReportContext
-from radiant_ext.reports.pair_prefix import (
-    PAIR_CUBE,
-    PREFIX_CUBE,
-    PREFIX_INDEX,
-    PREFIX_LEVEL,
-    month_before,
-    top_month,
-)
+from radiant_ext.reports.pair_prefix import PAIR_CUBE, block_end, block_start, blocks_between
 from radiant_ext.reports.rollups import CELLS, refresh, rollup_state
 from radiant_ext.store import ReportKey, ReportLive
 from radiant_ext.store.rollups import HIST_BUCKETS
@@ -202,26 +195,26 @@ def day_counts(ctx: ReportContext, cube: str, span: Span) -> Counter[date]:
 
 def _edge_plan(ctx: ReportContext, span: Span
                ) -> tuple[tuple[date, date] | None, list[tuple[int, Span]]]:
-    """``span`` as a range of whole months (or ``None``) and signed runs of days: a partial
-    month at either end is either added as it is, or its month is taken whole and the days
-    outside the span taken away — whichever holds fewer settled tickets (the ``n`` day
-    cells): a period ending today takes its current month whole, with nothing to take away."""
+    """``span`` as a range of whole 8-day blocks (their first days, or ``None``) and signed
+    runs of days: a partial block at either end is either added as it is, or its block is
+    taken whole and the days outside the span taken away — whichever holds fewer settled
+    tickets (the ``n`` day cells): a period ending today takes its current block whole,
+    with nothing to take away."""
     first, last = span
-    head = (first, min(month_end(first), last)) if first.day != 1 else None
-    tail = ((max(last.replace(day=1), first), last) if last != month_end(last) else None)
+    head = (first, min(block_end(first), last)) if block_start(first) != first else None
+    tail = (max(block_start(last), first), last) if last != block_end(last) else None
     if head is not None and head == tail:
         return None, [(1, head)]
     low = first if head is None else head[1] + timedelta(days=1)
-    high = last.replace(day=1) if tail is None else tail[0] - timedelta(days=1)
-    high = high.replace(day=1)
+    high = block_start(last if tail is None else tail[0] - timedelta(days=1))
     runs: list[tuple[int, Span]] = []
-    settled = day_counts(ctx, "n", (first.replace(day=1), month_end(last)))
-    for part, outside in ((head, (first.replace(day=1), first - timedelta(days=1))),
-                          (tail, (last + timedelta(days=1), month_end(last)))):
+    settled = day_counts(ctx, "n", (block_start(first), block_end(last)))
+    for part, outside in ((head, (block_start(first), first - timedelta(days=1))),
+                          (tail, (last + timedelta(days=1), block_end(last)))):
         if part is None:
             continue
         if _tickets(settled, outside) < _tickets(settled, part):
-            low, high = min(low, outside[0].replace(day=1)), max(high, part[0].replace(day=1))
+            low, high = min(low, block_start(part[0])), max(high, block_start(part[0]))
             runs.append((-1, outside))
         else:
             runs.append((1, part))
@@ -233,29 +226,15 @@ def _tickets(counts: Counter[date], span: Span) -> int:
 
 
 def pair_counts(ctx: ReportContext, span: Span) -> dict[str, int]:
-    """Settled tickets per store × item pair key in ``span``: for the whole months the
-    running total at the last one minus the one before the first (two rows per pair), plus
-    or minus the ``pair`` cells of the edge blocks (:func:`_edge_plan`) — one statement, the
-    database adding up the some 12,000 pairs of a chain of 500 stores.
-
-    The running totals are read from the covering index ``PREFIX_INDEX`` (SQLite is told to:
-    by its statistics of the whole table it would take the primary key and read the wide
-    cell rows, four times slower)."""
-    months, runs = _edge_plan(ctx, span)
+    """Settled tickets per store × item pair key in ``span``: for the whole 8-day blocks the
+    running totals at the last one minus those of the block before the first (two rows,
+    :func:`blocks_between`), plus or minus the ``pair`` cells of the edge blocks
+    (:func:`_edge_plan`), which the database adds up per pair."""
+    whole, runs = _edge_plan(ctx, span)
+    conn = ctx.session.connection()
+    found = blocks_between(conn, *whole) if whole is not None else {}
     parts: list[str] = []
     params: dict[str, Any] = {}
-    binds = []
-    top = top_month(ctx.session.connection()) if months is not None else None
-    if months is not None and top is not None:
-        upper, lower = min(months[1], top), min(month_before(months[0]), top)
-        if lower < upper:
-            sqlite = ctx.session.get_bind().dialect.name == "sqlite"
-            parts.append(
-                'SELECT "key", CASE WHEN start = :upper THEN tickets ELSE -tickets END AS n '
-                f"FROM report_cell{f' INDEXED BY {PREFIX_INDEX}' if sqlite else ''} "
-                f"WHERE cube = '{PREFIX_CUBE}' AND level = :prefix AND start IN (:lower, :upper)")
-            params.update(upper=upper, lower=lower, prefix=PREFIX_LEVEL)
-            binds += [bindparam("upper", type_=Date), bindparam("lower", type_=Date)]
     for sign, run in runs:
         singles = blocks(*run)[1]
         for level in sorted({lv for lv, _ in singles}):
@@ -264,12 +243,13 @@ def pair_counts(ctx: ReportContext, span: Span) -> dict[str, int]:
                          f"WHERE cube = '{PAIR_CUBE}' AND level = {int(level)} "
                          f"AND start IN :{name}")
             params[name] = [d for lv, d in singles if lv == level]
-            binds.append(bindparam(name, type_=Date, expanding=True))
-    if not parts:
-        return {}
-    stmt = text(f'SELECT "key", SUM(n) FROM ({" UNION ALL ".join(parts)}) AS p '
-                'GROUP BY "key"').bindparams(*binds)
-    return dict(plain_rows(ctx.session.connection(), stmt, params))  # (text, integer) rows
+    if parts:
+        stmt = text(f'SELECT "key", SUM(n) FROM ({" UNION ALL ".join(parts)}) AS p '
+                    'GROUP BY "key"').bindparams(
+            *(bindparam(name, type_=Date, expanding=True) for name in params))
+        for key, n in plain_rows(conn, stmt, params):  # (text, integer) rows
+            found[key] = found.get(key, 0) + n
+    return found
 
 
 def percentiles(hist: Sequence[int]) -> tuple[int | None, int | None]:

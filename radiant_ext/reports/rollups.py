@@ -44,7 +44,13 @@ from sqlalchemy.sql.visitors import InternalTraversal
 from sqlalchemy.types import Date
 
 from radiant_ext.reports.context import CLOSED_STATE_TYPES
-from radiant_ext.reports.pair_prefix import PAIR_CUBE, SEPARATOR, apply_months, build_prefix
+from radiant_ext.reports.pair_prefix import (
+    BLOCK_LEVEL,
+    PAIR_CUBE,
+    SEPARATOR,
+    apply_blocks,
+    build_prefix,
+)
 from radiant_ext.store import (
     ReportCell,
     ReportContribution,
@@ -71,7 +77,8 @@ VERSION = 4
 """The rules a contribution follows; a state row of another version needs a rebuild.
 2: the satisfaction ratings (``rated``, ``rating_sum``, ``poor``), the ``rowner`` cube and
 the figures of the ``n`` cube; 3: the histogram group columns (``GROUP_COLUMNS``); 4: the
-store × item ``pair`` cube and its running totals per month (``pairsum``)."""
+store × item ``pair`` cube and its running totals (per 8-day block in ``report_pair_total``
+since migration 0026)."""
 CUBES = {"n": None, "wh": "weekday_hour", "item": "category", "store": "store", "owner": "owner",
          "rowner": "rating_owner"}
 """Cube name → the contribution column it is keyed by (``n``: one key, ``""``; ``rowner``:
@@ -273,10 +280,9 @@ def _apply(conn: Connection, ids: list[int], zone: ZoneInfo, as_of: datetime) ->
                           lambda c, sign: _add_cells(deltas, c, sign), _live_row)
     _upsert_cells(conn, deltas)
     _keep_keys(conn, deltas)
-    month = len(LEVEL_COLUMNS) - 1
-    apply_months(conn, {(key, start): values.get("tickets", 0)
+    apply_blocks(conn, {(key, start): values.get("tickets", 0)
                         for (cube, level, start, key), values in deltas.items()
-                        if cube == PAIR_CUBE and level == month})
+                        if cube == PAIR_CUBE and level == BLOCK_LEVEL})
 
 
 def _live_row(row: Any) -> dict[str, Any]:

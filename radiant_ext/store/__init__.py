@@ -69,6 +69,8 @@ from radiant_ext.store.rollups import (
     ReportDirty,
     ReportKey,
     ReportLive,
+    ReportPairKeys,
+    ReportPairTotal,
     ReportRollupState,
 )
 from radiant_ext.store.satisfaction import (
@@ -128,6 +130,8 @@ __all__ = [
     "ReportDirty",
     "ReportKey",
     "ReportLive",
+    "ReportPairKeys",
+    "ReportPairTotal",
     "ReportRollupState",
     "SatisfactionInvite",
     "SatisfactionRating",

@@ -2,9 +2,12 @@
 
 * ``report_cell`` holds the sums of the settled tickets (closed, with figures that no longer
   change) per *cube* (``n``: all; ``wh``: local weekday and hour; ``item``; ``store``;
-  ``owner``, ``rowner``; ``pair``: store × item, with running totals per month in
-  ``pairsum``), per *block* of local days (``level`` 0: one day, 1: two, 2: four, 3: eight days
-  aligned on the day of the month, 4: the whole month) and per key.
+  ``owner``, ``rowner``; ``pair``: store × item), per *block* of local days (``level`` 0:
+  one day, 1: two, 2: four, 3: eight days aligned on the day of the month, 4: the whole
+  month) and per key.
+* ``report_pair_total`` holds the ``pair`` cube's running totals per 8-day block, every
+  pair's in one row (``report_pair_keys`` names them), so ``recurring`` reads two rows for
+  a period.
 * ``report_contribution`` remembers what each settled ticket added, so a change takes
   exactly that back out (:mod:`radiant_ext.reports.rollups`).
 * ``report_live`` lists the tickets whose figures still depend on the clock (open ones):
@@ -33,8 +36,10 @@ from sqlalchemy import (
     Date,
     Index,
     Integer,
+    LargeBinary,
     SmallInteger,
     String,
+    Text,
     event,
     text,
 )
@@ -56,6 +61,8 @@ __all__ = [
     "ReportDirty",
     "ReportKey",
     "ReportLive",
+    "ReportPairKeys",
+    "ReportPairTotal",
     "ReportRollupState",
     "WATCHED_COLUMNS",
     "drop_rating_trigger_statements",
@@ -127,13 +134,37 @@ then sums only that group's buckets, instead of all 96 for every key."""
 _cells: Table = ReportCell.__table__  # type: ignore[assignment]
 for _name in (*HIST_COLUMNS, *GROUP_COLUMNS):
     _cells.append_column(Column(_name, Integer, nullable=False, default=0, server_default="0"))
-_PAIRSUM = text("cube = 'pairsum'")
-Index("ix_report_cell_pairsum", _cells.c.level, _cells.c.start, _cells.c.key, _cells.c.tickets,
-      sqlite_where=_PAIRSUM, postgresql_where=_PAIRSUM)
-"""``recurring`` reads a month's running totals of every pair from this index alone (the
-cells are wide rows: reading them through the primary key took five times as long). Not led
-by ``cube``: PostgreSQL leaves a condition the predicate implies out of the index conditions,
-so it could then not seek on ``level`` and ``start`` (migration 0016)."""
+Index("ix_report_cell_pair", _cells.c.level, _cells.c.start, _cells.c.key, _cells.c.tickets,
+      postgresql_where=text("cube = 'pair'")).ddl_if(dialect="postgresql")
+"""``recurring`` reads the ``pair`` cells of a period's edge days (some 800 a day at a million
+tickets) from this index alone on PostgreSQL, where each wide cell row read through the
+primary key was a page of its own (9 ms against 1.4 for the day of the benchmark's default
+period); SQLite reads them as fast through its primary key, so it has no such index."""
+
+
+class ReportPairTotal(Base):
+    """The running totals of the ``pair`` cube up to the end of one 8-day block of local days
+    (level 3): the settled tickets of every store × item pair from its first block, packed
+    as 32-bit little-endian integers in the order of ``report_pair_keys`` (a pair added later
+    reads as 0 where the row is shorter). A row for every block from the first block of any
+    pair to the newest."""
+
+    __tablename__ = "report_pair_total"
+
+    start: Mapped[date] = mapped_column(Date, primary_key=True)
+    """The block's first day (the 1st, 9th, 17th or 25th of a month)."""
+    tickets: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class ReportPairKeys(Base):
+    """The store × item pair keys of ``report_pair_total``, in its order, in one row (``id``
+    1): a new pair is appended, so a position never changes until a rebuild."""
+
+    __tablename__ = "report_pair_keys"
+
+    id: Mapped[int] = mapped_column(SmallInteger, primary_key=True, autoincrement=False)
+    keys: Mapped[str] = mapped_column(Text)
+    """The keys joined by the record separator (``\\x1e``, in no store or item id)."""
 
 
 class ReportContribution(Base):

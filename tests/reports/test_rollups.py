@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from radiant_ext.reports import ReportFilter, ReportSettings
 from radiant_ext.reports._sql import nearest_rank
 from radiant_ext.reports.context import ReportContext
-from radiant_ext.reports.pair_prefix import PREFIX_CUBE
+from radiant_ext.reports.pair_prefix import running_totals
 from radiant_ext.reports.registry import REPORTS
 from radiant_ext.reports.rollup_read import blocks
 from radiant_ext.reports.rollups import CELLS, CONTRIBUTIONS, LIVE, hist_bucket, rebuild, refresh
@@ -193,23 +193,23 @@ def assert_reports_match(engine: Engine, zone: str, report_filter: ReportFilter)
 
 
 def _running_totals(conn: Any) -> set[tuple[Any, ...]]:
-    """The ``pairsum`` rows as the months where a pair's running total changes: a refresh
-    may leave rows of zero before a pair's first month and copies after its last, which read
-    the same as the rebuild's."""
-    c = CELLS.c
-    changes, before = set(), {}
-    for key, start, tickets in conn.execute(select(c.key, c.start, c.tickets).where(
-            c.cube == PREFIX_CUBE).order_by(c.key, c.start)):
-        if tickets != before.get(key, 0):
-            changes.add((key, start, tickets))
-        before[key] = tickets
+    """The running totals as the months where a pair's total changes: a refresh may leave
+    months of zero before a pair's first month and copies after its last, and keeps the
+    pairs in another order, which read the same as the rebuild's."""
+    changes = set()
+    for key, months in running_totals(conn).items():
+        before = 0
+        for start, tickets in sorted(months.items()):
+            if tickets != before:
+                changes.add((key, start, tickets))
+            before = tickets
     return changes
 
 
 def _snapshot(engine: Engine) -> tuple[set[tuple[Any, ...]], ...]:
     with engine.connect() as conn:
         cells = {tuple(r) for r in conn.execute(select(CELLS).where(
-            CELLS.c.tickets != 0, CELLS.c.cube != PREFIX_CUBE))}
+            CELLS.c.tickets != 0))}
         cells |= _running_totals(conn)
         contributions = {tuple(r) for r in conn.execute(select(CONTRIBUTIONS))}
         live = {tuple(r) for r in conn.execute(select(LIVE))}
