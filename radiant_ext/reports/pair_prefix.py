@@ -22,7 +22,10 @@ from __future__ import annotations
 import sys
 from array import array
 from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import lru_cache
 from operator import sub
 from typing import cast
 
@@ -30,9 +33,9 @@ from sqlalchemy import Connection, Table, delete, func, insert, select, update
 
 from radiant_ext.store import ReportCell, ReportPairKeys, ReportPairTotal
 
-__all__ = ["BLOCK_LEVEL", "PAIR_CUBE", "SEPARATOR", "apply_blocks", "block_after",
-           "block_before", "block_end", "block_start", "blocks_between", "build_prefix",
-           "pair_key", "running_totals", "split_key"]
+__all__ = ["BLOCK_LEVEL", "PAIR_CUBE", "SEPARATOR", "PairCounts", "PairLayout", "apply_blocks",
+           "block_after", "block_before", "block_end", "block_start", "blocks_between",
+           "build_prefix", "pair_key", "running_totals", "split_key"]
 
 PAIR_CUBE = "pair"
 """The cube of store × item counts per block (tickets only), keyed by :func:`pair_key`."""
@@ -112,21 +115,109 @@ def _save_keys(conn: Connection, keys: list[str]) -> None:
         conn.execute(insert(_KEYS).values(id=1, keys=joined))
 
 
-def blocks_between(conn: Connection, first: date, last: date) -> dict[str, int]:
-    """Settled tickets per pair key in the whole blocks ``first`` … ``last`` (first days of
+@dataclass(frozen=True)
+class PairLayout:
+    """Pair keys in an order, with each key's position and the positions of each store and
+    each item, so a page adds up a store's or an item's pairs without splitting a key."""
+
+    keys: tuple[str, ...]
+    position: dict[str, int]
+    store_at: tuple[str, ...]
+    item_at: tuple[str, ...]
+    by_store: tuple[tuple[str, tuple[int, ...]], ...]
+    by_item: tuple[tuple[str, tuple[int, ...]], ...]
+
+    @classmethod
+    def of(cls, keys: Sequence[str]) -> PairLayout:
+        """The layout of ``keys`` in their order."""
+        split = [split_key(key) for key in keys]
+        by_store: dict[str, list[int]] = defaultdict(list)
+        by_item: dict[str, list[int]] = defaultdict(list)
+        for i, (store, item) in enumerate(split):
+            by_store[store].append(i)
+            by_item[item].append(i)
+        return cls(tuple(keys), {key: i for i, key in enumerate(keys)},
+                   tuple(store for store, _ in split), tuple(item for _, item in split),
+                   tuple((k, tuple(v)) for k, v in by_store.items()),
+                   tuple((k, tuple(v)) for k, v in by_item.items()))
+
+
+@lru_cache(maxsize=4)
+def _stored_layout(joined: str) -> PairLayout:
+    """The layout of the stored keys: it changes only when a pair is added, so it is made
+    once per change of ``report_pair_keys``, not once per page."""
+    return PairLayout.of(joined.split(KEYS_SEPARATOR) if joined else [])
+
+
+@dataclass
+class PairCounts:
+    """Tickets per store × item pair: ``counts`` in the order of ``layout``, and the pairs
+    the layout does not hold in ``extra``."""
+
+    layout: PairLayout
+    counts: list[int]
+    extra: dict[str, int] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, found: dict[str, int]) -> PairCounts:
+        """Counts of a mapping of pair keys to tickets."""
+        return cls(PairLayout.of(list(found)), list(found.values()))
+
+    def add(self, rows: Iterable[tuple[str, int]]) -> None:
+        """Add tickets to pairs: ``(pair key, tickets)`` rows (an edge day's cells, the live
+        tickets' counts; some 2,700 of them at a million tickets)."""
+        position, counts, extra = self.layout.position, self.counts, self.extra
+        for key, n in rows:
+            i = position.get(key)
+            if i is None:
+                extra[key] = extra.get(key, 0) + n
+            else:
+                counts[i] += n
+
+    def totals(self) -> tuple[dict[str, int], dict[str, int]]:
+        """Tickets per store and per item (of the pairs with tickets)."""
+        get = self.counts.__getitem__
+        per_store = {store: sum(map(get, at)) for store, at in self.layout.by_store}
+        per_item = {item: sum(map(get, at)) for item, at in self.layout.by_item}
+        for key, n in self.extra.items():
+            store, item = split_key(key)
+            per_store[store] = per_store.get(store, 0) + n
+            per_item[item] = per_item.get(item, 0) + n
+        return per_store, per_item
+
+    def by_store(self) -> Iterator[tuple[str, list[tuple[str, int]]]]:
+        """Each store with its pairs' items and tickets."""
+        get, item_at = self.counts.__getitem__, self.layout.item_at
+        for store, at in self.layout.by_store:
+            yield store, list(zip(map(item_at.__getitem__, at), map(get, at), strict=True))
+        extra: dict[str, list[tuple[str, int]]] = defaultdict(list)
+        for key, n in self.extra.items():
+            store, item = split_key(key)
+            extra[store].append((item, n))
+        yield from extra.items()
+
+    def pairs(self) -> list[tuple[str, str, int]]:
+        """``(store, item, tickets)`` of every pair."""
+        return [(store, item, n) for store, items in self.by_store() for item, n in items]
+
+
+def blocks_between(conn: Connection, first: date, last: date) -> PairCounts:
+    """Settled tickets per pair in the whole blocks ``first`` … ``last`` (first days of
     blocks): the row of ``last`` minus the row of the block before ``first``, each taken no
-    later than the top; a pair without tickets there reads 0, and ``{}`` without rows."""
+    later than the top; a pair without tickets there counts 0, and no rows no pairs."""
     top = conn.scalar(select(func.max(_TOTALS.c.start)))
     if top is None:
-        return {}
+        return PairCounts.of({})
     upper, lower = min(last, top), min(block_before(first), top)
     if upper <= lower:
-        return {}
-    keys = _keys(conn)
+        return PairCounts.of({})
+    joined = conn.scalar(select(_KEYS.c["keys"]).where(_KEYS.c.id == 1))
+    layout = _stored_layout(joined or "")
+    size = len(layout.keys)
     rows = dict(conn.execute(select(_TOTALS.c.start, _TOTALS.c.tickets).where(
         _TOTALS.c.start.in_((lower, upper)))).all())
-    return dict(zip(keys, map(sub, _unpack(rows.get(upper), len(keys)),
-                              _unpack(rows.get(lower), len(keys))), strict=True))
+    return PairCounts(layout, list(map(sub, _unpack(rows.get(upper), size),
+                                       _unpack(rows.get(lower), size))))
 
 
 def running_totals(conn: Connection) -> dict[str, dict[date, int]]:

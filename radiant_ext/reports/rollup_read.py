@@ -33,7 +33,13 @@ from sqlalchemy import (
 
 from radiant_ext.reports._sql import nearest_rank, plain_rows
 from radiant_ext.reports.context import FIRST_DAY, LAST_DAY, ReportContext
-from radiant_ext.reports.pair_prefix import PAIR_CUBE, block_end, block_start, blocks_between
+from radiant_ext.reports.pair_prefix import (
+    PAIR_CUBE,
+    PairCounts,
+    block_end,
+    block_start,
+    blocks_between,
+)
 from radiant_ext.reports.rollups import CELLS, refresh, rollup_state
 from radiant_ext.store import ReportKey, ReportLive
 from radiant_ext.store.rollups import HIST_BUCKETS
@@ -225,14 +231,14 @@ def _tickets(counts: Counter[date], span: Span) -> int:
     return sum(n for day, n in counts.items() if span[0] <= day <= span[1])
 
 
-def pair_counts(ctx: ReportContext, span: Span) -> dict[str, int]:
-    """Settled tickets per store × item pair key in ``span``: for the whole 8-day blocks the
+def pair_counts(ctx: ReportContext, span: Span) -> PairCounts:
+    """Settled tickets per store × item pair in ``span``: for the whole 8-day blocks the
     running totals at the last one minus those of the block before the first (two rows,
-    :func:`blocks_between`), plus or minus the ``pair`` cells of the edge blocks
+    :func:`blocks_between`), plus or minus the ``pair`` cells of the edge days
     (:func:`_edge_plan`), which the database adds up per pair."""
     whole, runs = _edge_plan(ctx, span)
     conn = ctx.session.connection()
-    found = blocks_between(conn, *whole) if whole is not None else {}
+    found = blocks_between(conn, *whole) if whole is not None else PairCounts.of({})
     parts: list[str] = []
     params: dict[str, Any] = {}
     for sign, run in runs:
@@ -247,8 +253,7 @@ def pair_counts(ctx: ReportContext, span: Span) -> dict[str, int]:
         stmt = text(f'SELECT "key", SUM(n) FROM ({" UNION ALL ".join(parts)}) AS p '
                     'GROUP BY "key"').bindparams(
             *(bindparam(name, type_=Date, expanding=True) for name in params))
-        for key, n in plain_rows(conn, stmt, params):  # (text, integer) rows
-            found[key] = found.get(key, 0) + n
+        found.add(plain_rows(conn, stmt, params))  # (text, integer) rows
     return found
 
 

@@ -17,7 +17,7 @@ from radiant_ext.reports._sql import bucket_hour, hour_bucket, no_index
 from radiant_ext.reports.context import ReportContext, count_if, is_open, store_key
 from radiant_ext.reports.i18n import W_
 from radiant_ext.reports.model import Chart, Column, ColumnKind, ReportTable
-from radiant_ext.reports.pair_prefix import pair_key, split_key
+from radiant_ext.reports.pair_prefix import PairCounts, pair_key
 from radiant_ext.reports.rollup_read import (
     cell_sums,
     day_counts,
@@ -249,24 +249,16 @@ def recurring_failures(ctx: ReportContext) -> ReportTable:
     selection; rows are sorted by the excess over it, so a printer that breaks every week at
     one store rises to the top even when a bigger store files more tickets overall.
     """
-    per_store: dict[str, int] = {}
-    per_item: dict[str, int] = {}
-    pairs = []
-    for key, n in _pair_map(ctx).items():  # some 11,500 pairs: plain dicts
-        if n > 0:
-            store, item = split_key(key)
-            per_store[store] = per_store.get(store, 0) + n
-            per_item[item] = per_item.get(item, 0) + n
-            if n >= 3:
-                pairs.append((store, item, n))
+    counts = _pair_counts(ctx)  # some 12,000 pairs: added up by position, not by key
+    per_store, per_item = counts.totals()
     total = sum(per_store.values())
     # (-excess, store, item, tickets, expected): ranked before anything is looked up or
-    # formatted, so the page does the rest for the 50 rows it shows, not the ~11,500 pairs
+    # formatted, so the page does the rest for the 50 rows it shows, not the ~12,000 pairs
     ranked = []
-    for store, item, n in pairs:
-        expected = per_store[store] * per_item[item] / total
-        if n >= 1.5 * expected:
-            ranked.append((round(expected, 1) - n, store, item, n, expected))
+    for store, items in counts.by_store():
+        tickets = per_store[store]
+        ranked += [(round(expected, 1) - n, store, item, n, expected) for item, n in items
+                   if n >= 3 and n >= 1.5 * (expected := tickets * per_item[item] / total)]
     weeks = _weeks(ctx)
     d = ctx.directory
     rows: list[tuple[object, ...]] = [
@@ -290,23 +282,27 @@ def recurring_failures(ctx: ReportContext) -> ReportTable:
 
 def _pairs(ctx: ReportContext) -> list[tuple[str, str, int]]:
     """(store, item, tickets) of every store × item pair of the run with tickets."""
-    return [(*split_key(key), n) for key, n in _pair_map(ctx).items() if n > 0]
+    return [(store, item, n) for store, item, n in _pair_counts(ctx).pairs() if n > 0]
 
 
-def _pair_map(ctx: ReportContext) -> dict[str, int]:
-    """Tickets per store × item pair key (:func:`pair_key`) of the run: from the roll-ups'
-    running totals and the live tickets when they answer it, else from the cache (some
-    12,000 pairs for a chain of 500 stores)."""
+def _pair_counts(ctx: ReportContext) -> PairCounts:
+    """Tickets per store × item pair of the run: from the roll-ups' running totals and the
+    live tickets when they answer it, else from the cache (some 12,000 pairs for a chain of
+    500 stores). The live tickets (about a thousand at a million) are counted here, not
+    grouped by the database: its sort of them cost more than the count."""
     span = rollup_span(ctx)
-    found: dict[str, int] = pair_counts(ctx, span) if span is not None else {}
+    run = ctx if span is None else live(ctx)
     key = store_key()
     category = no_index(TicketCache.category)
-    run = ctx if span is None else live(ctx)
-    stmt = (select(key, category, func.count())
-            .where(*run.where(), category.is_not(None)).group_by(key, category))
-    for store, item, n in run.execute(stmt).all():
-        pair = pair_key(store or "", str(item))
-        found[pair] = found.get(pair, 0) + int(n)
+    if span is None:
+        stmt = (select(key, category, func.count())
+                .where(*run.where(), category.is_not(None)).group_by(key, category))
+        return PairCounts.of({pair_key(store or "", str(item)): int(n)
+                              for store, item, n in run.execute(stmt).all()})
+    found = pair_counts(ctx, span)
+    live_pairs = Counter(run.plain_rows(select(key, category).where(
+        *run.where(), category.is_not(None))))  # (text, text) rows
+    found.add((pair_key(store or "", str(item)), n) for (store, item), n in live_pairs.items())
     return found
 
 

@@ -89,7 +89,8 @@ def test_refreshed_running_totals_equal_the_sums_of_the_changes(engine: Engine,
             for last in BLOCKS[i:]:
                 want = {key: sum(n for (k, m), n in _summed(applied).items()
                                  if k == key and first <= m <= last) for key in KEYS}
-                got = blocks_between(conn, first, last)
+                got = {pair_key(store, item): n for store, item, n
+                       in blocks_between(conn, first, last).pairs()}
                 assert {k: v for k, v in got.items() if v} == {k: v for k, v in want.items() if v}
 
 
@@ -133,7 +134,7 @@ def _changes(totals: dict[str, dict[date, int]]) -> set[tuple[str, date, int]]:
 
 def test_no_rows_read_as_no_pairs(engine: Engine) -> None:
     with _rolled_back(engine) as conn:
-        assert blocks_between(conn, BLOCKS[0], BLOCKS[-1]) == {}
+        assert blocks_between(conn, BLOCKS[0], BLOCKS[-1]).pairs() == []
         apply_blocks(conn, {(KEYS[0], BLOCKS[3]): 0})
         assert running_totals(conn) == {}
         build_prefix(conn)
