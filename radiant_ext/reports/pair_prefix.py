@@ -86,7 +86,9 @@ def _blocks(first: date, last: date) -> list[date]:
 
 
 def _unpack(blob: bytes | None, size: int) -> array[int]:
-    """A row's totals, zeros added up to ``size`` pairs."""
+    """A row's totals for ``size`` pairs: zeros for pairs added after the row was written,
+    and none for pairs added after the keys were read (on PostgreSQL each statement sees
+    what was committed before it, so a refresh may land between the two reads)."""
     totals = array("i")
     if blob:
         totals.frombytes(blob)
@@ -94,6 +96,7 @@ def _unpack(blob: bytes | None, size: int) -> array[int]:
             totals.byteswap()
     if len(totals) < size:
         totals.frombytes(bytes(totals.itemsize * (size - len(totals))))
+    del totals[size:]
     return totals
 
 
