@@ -125,7 +125,6 @@ class PairLayout:
 
     keys: tuple[str, ...]
     position: dict[str, int]
-    store_at: tuple[str, ...]
     item_at: tuple[str, ...]
     by_store: tuple[tuple[str, tuple[int, ...]], ...]
     by_item: tuple[tuple[str, tuple[int, ...]], ...]
@@ -140,7 +139,7 @@ class PairLayout:
             by_store[store].append(i)
             by_item[item].append(i)
         return cls(tuple(keys), {key: i for i, key in enumerate(keys)},
-                   tuple(store for store, _ in split), tuple(item for _, item in split),
+                   tuple(item for _, item in split),
                    tuple((k, tuple(v)) for k, v in by_store.items()),
                    tuple((k, tuple(v)) for k, v in by_item.items()))
 
@@ -224,7 +223,7 @@ def blocks_between(conn: Connection, first: date, last: date) -> PairCounts:
 
 
 def running_totals(conn: Connection) -> dict[str, dict[date, int]]:
-    """Every pair's running total per block (its first day), as stored (for checks and tests)."""
+    """Every pair's running total per block (its first day), as stored (for tests)."""
     keys = _keys(conn)
     out: dict[str, dict[date, int]] = defaultdict(dict)
     for block, blob in conn.execute(select(_TOTALS.c.start, _TOTALS.c.tickets)):
