@@ -111,16 +111,16 @@ def test_a_rebuild_makes_the_running_totals_a_refresh_keeps(engine: Engine,
     with _rolled_back(engine) as conn:
         for batch in applied:
             apply_blocks(conn, batch)
-        refreshed = _changes(running_totals(conn))
+        refreshed = changes_of(running_totals(conn))
         for (key, block), n in cells.items():
             conn.execute(insert(CELLS).values(
                 cube=PAIR_CUBE, level=BLOCK_LEVEL, start=block, key=key, tickets=n,
                 r_met=0, r_missed=0, s_met=0, s_missed=0))
         build_prefix(conn)
-        assert _changes(running_totals(conn)) == refreshed
+        assert changes_of(running_totals(conn)) == refreshed
 
 
-def _changes(totals: dict[str, dict[date, int]]) -> set[tuple[str, date, int]]:
+def changes_of(totals: dict[str, dict[date, int]]) -> set[tuple[str, date, int]]:
     """The blocks where a pair's total changes (rows of zero or copies read the same)."""
     out = set()
     for key, blocks in totals.items():

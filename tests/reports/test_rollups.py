@@ -37,6 +37,7 @@ from radiant_ext.store import (
 )
 from radiant_ext.store.rollups import HIST_BUCKETS
 from tests.reports.conftest import DIRECTORY
+from tests.reports.test_pair_totals import changes_of
 
 NOW = datetime(2026, 4, 5, 12, 0, tzinfo=UTC)
 BASE = datetime(2026, 2, 20, tzinfo=UTC)
@@ -193,17 +194,10 @@ def assert_reports_match(engine: Engine, zone: str, report_filter: ReportFilter)
 
 
 def _running_totals(conn: Any) -> set[tuple[Any, ...]]:
-    """The running totals as the months where a pair's total changes: a refresh may leave
-    months of zero before a pair's first month and copies after its last, and keeps the
+    """The running totals as the blocks where a pair's total changes: a refresh may leave
+    blocks of zero before a pair's first block and copies after its last, and keeps the
     pairs in another order, which read the same as the rebuild's."""
-    changes = set()
-    for key, months in running_totals(conn).items():
-        before = 0
-        for start, tickets in sorted(months.items()):
-            if tickets != before:
-                changes.add((key, start, tickets))
-            before = tickets
-    return changes
+    return changes_of(running_totals(conn))
 
 
 def _snapshot(engine: Engine) -> tuple[set[tuple[Any, ...]], ...]:
