@@ -107,8 +107,13 @@ def _pack(totals: array[int]) -> bytes:
     return totals.tobytes()
 
 
+def _joined_keys(conn: Connection) -> str:
+    """The stored pair keys as kept: joined by :data:`KEYS_SEPARATOR` (``""`` for none)."""
+    return conn.scalar(select(_KEYS.c["keys"]).where(_KEYS.c.id == 1)) or ""
+
+
 def _keys(conn: Connection) -> list[str]:
-    found = conn.scalar(select(_KEYS.c["keys"]).where(_KEYS.c.id == 1))
+    found = _joined_keys(conn)
     return found.split(KEYS_SEPARATOR) if found else []
 
 
@@ -213,8 +218,7 @@ def blocks_between(conn: Connection, first: date, last: date) -> PairCounts:
     upper, lower = min(last, top), min(block_before(first), top)
     if upper <= lower:
         return PairCounts.of({})
-    joined = conn.scalar(select(_KEYS.c["keys"]).where(_KEYS.c.id == 1))
-    layout = _stored_layout(joined or "")
+    layout = _stored_layout(_joined_keys(conn))
     size = len(layout.keys)
     rows = dict(conn.execute(select(_TOTALS.c.start, _TOTALS.c.tickets).where(
         _TOTALS.c.start.in_((lower, upper)))).all())
