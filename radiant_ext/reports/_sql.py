@@ -8,7 +8,7 @@ functions so the grouping happens in the database.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, overload
 
 from sqlalchemy import Connection, Executable, Float, Select, String, case, func, select
 from sqlalchemy.ext.compiler import compiles
@@ -22,6 +22,7 @@ __all__ = [
     "histogram",
     "hour_bucket",
     "minute_bucket",
+    "naive_utc",
     "nearest_rank",
     "no_index",
     "plain_rows",
@@ -76,6 +77,24 @@ def bucket_hour(value: str | datetime) -> datetime:
     if isinstance(value, datetime):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
     return datetime.strptime(value, "%Y-%m-%d %H").replace(tzinfo=UTC)
+
+
+@overload
+def naive_utc(value: str | datetime) -> datetime: ...
+@overload
+def naive_utc(value: None) -> None: ...
+@overload
+def naive_utc(value: str | datetime | None) -> datetime | None: ...
+def naive_utc(value: str | datetime | None) -> datetime | None:
+    """A timestamp as the cache keeps it, naive UTC: an aware value converted, a cache
+    timestamp read by :func:`plain_rows` (ISO text on SQLite, a naive ``datetime`` on
+    PostgreSQL) parsed. Compared and subtracted among themselves, naive values spare a
+    thousand rows the zone each aware one would carry."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return datetime.fromisoformat(value)
+    return value if value.tzinfo is None else value.astimezone(UTC).replace(tzinfo=None)
 
 
 def _args(element: FunctionElement[Any], compiler: SQLCompiler, **kw: Any) -> list[str]:

@@ -22,6 +22,7 @@ from radiant_ext.reports import (
     ReportSettings,
     run_report,
 )
+from radiant_ext.reports._sql import naive_utc
 from radiant_ext.reports.context import ReportContext
 from radiant_ext.reports.i18n import localize
 from radiant_ext.reports.registry import REPORTS
@@ -234,13 +235,14 @@ def test_past_a_limit_is_what_the_deadline_watch_counts(zone: str, spec: str) ->
         for n in range(0, 24 * 60 * 60, 7 * 60 + 13):  # 7 h 13 min steps over 60 days
             since = NOW - n * timedelta(minutes=1)
             watch = NOW >= calendar.add(since, timedelta(hours=limit))
-            assert limits.past(calendar, limit, since) is watch, (limit, since)
+            assert limits.past(calendar, limit, naive_utc(since)) is watch, (limit, since)
         edge = calendar.latest_start(NOW, timedelta(hours=limit))  # exactly at the limit
         for since, watch in ((edge, True), (edge + timedelta(microseconds=1), False)):
             assert (NOW >= calendar.add(since, timedelta(hours=limit))) is watch
-            assert limits.past(calendar, limit, since) is watch
-    assert not limits.past(calendar, None, NOW - 1000 * H)
-    assert limits.past(None, 16.0, NOW - 16 * H) and not limits.past(None, 16.0, NOW - 15 * H)
+            assert limits.past(calendar, limit, naive_utc(since)) is watch
+    assert not limits.past(calendar, None, naive_utc(NOW - 1000 * H))
+    assert limits.past(None, 16.0, naive_utc(NOW - 16 * H))
+    assert not limits.past(None, 16.0, naive_utc(NOW - 15 * H))
 
 
 def test_only_open_tickets_are_read_by_the_state_type_index(engine: Engine,
