@@ -22,7 +22,6 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.sql import ColumnElement
 
-from radiant_ext.reports._sql import no_index
 from radiant_ext.reports.asset_index import asset_values, refresh_assets
 from radiant_ext.reports.context import ReportContext
 from radiant_ext.reports.i18n import W_
@@ -115,16 +114,14 @@ def _department(ctx: ReportContext, department: str) -> ColumnElement[bool]:
     return or_(a.item.in_(mine), guessed)
 
 
-def _where(ctx: ReportContext, *, by_device: bool = False) -> list[ColumnElement[bool]]:
-    """The filter's conditions on the index rows (``by_device``: the period kept off its
-    index, for a lookup of a few devices through theirs)."""
+def _where(ctx: ReportContext) -> list[ColumnElement[bool]]:
+    """The filter's conditions on the index rows."""
     f, a = ctx.filter, ReportAsset
-    created: Any = no_index(a.created) if by_device else a.created
     clauses: list[ColumnElement[bool]] = []
     if f.start is not None:
-        clauses.append(created >= f.start)
+        clauses.append(a.created >= f.start)
     if f.end is not None:
-        clauses.append(created < f.end)
+        clauses.append(a.created < f.end)
     if f.company is not None:
         clauses.append(a.customer_id == f.company)
     if f.store:
@@ -153,8 +150,7 @@ def _names(ctx: ReportContext, devices: list[int] | None) -> dict[int, Named]:
     for start in range(0, len(devices), 500):
         chunk = devices[start:start + 500]
         found.update({d: (i, f, v, lo, hi) for d, i, f, v, lo, hi in ctx.session.execute(
-            stmt.where(*_where(ctx, by_device=True), a.device.in_(chunk))
-            .group_by(a.device)).all()})
+            stmt.where(*_where(ctx), a.device.in_(chunk)).group_by(a.device)).all()})
     return found
 
 
