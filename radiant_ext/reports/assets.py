@@ -15,18 +15,28 @@ the form values of the period's tickets instead (the same figures, slower). The 
 
 from __future__ import annotations
 
+import heapq
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.sql import ColumnElement
 
-from radiant_ext.reports.asset_index import asset_values, refresh_assets
+from radiant_ext.reports.asset_index import ASSET_TOTALS, asset_values, refresh_assets
 from radiant_ext.reports.context import ReportContext
 from radiant_ext.reports.i18n import W_
 from radiant_ext.reports.model import Chart, Column, Note, ReportTable
 from radiant_ext.reports.page_rows import page_limit
+from radiant_ext.reports.pair_prefix import (
+    KEYS_SEPARATOR,
+    block_after,
+    block_before,
+    block_end,
+    block_start,
+    totals_between,
+)
 from radiant_ext.store import ReportAsset, TicketCache
 
 __all__ = ["PAGE_DEVICES", "PAGE_REFRESH_LIMIT", "tickets_by_asset"]
@@ -154,14 +164,12 @@ def _names(ctx: ReportContext, devices: list[int] | None) -> dict[int, Named]:
     return found
 
 
-def _indexed(ctx: ReportContext, limit: int | None) -> tuple[list[_Asset], int]:
-    """The run's devices from the index, the most tickets first (``limit`` of them), and how
-    many devices there are in all.
+Counted = list[tuple[int, int, int]]
+"""``(device, tickets, open tickets)`` of the devices shown, the most tickets first."""
 
-    The period's rows are grouped by device number alone, counted from the period's index
-    (a year of a chain's tills is tens of thousands of rows); only the devices shown are then
-    named and dated, each from its own rows. Among devices with as many tickets as the last
-    one shown, the device number decides which are shown."""
+
+def _grouped(ctx: ReportContext, limit: int | None) -> tuple[Counted, int]:
+    """The period's rows grouped by device number alone, from the period's index."""
     a = ReportAsset
     tickets = func.count()
     stmt = (select(a.device, tickets, func.sum(a.open), func.count().over())
@@ -169,13 +177,78 @@ def _indexed(ctx: ReportContext, limit: int | None) -> tuple[list[_Asset], int]:
     counted = ctx.session.execute(stmt if limit is None else stmt.limit(limit)).all()
     if not counted:
         return [], 0
+    return ([(device, n, int(still_open or 0)) for device, n, still_open, _all in counted],
+            int(counted[0][-1]))
+
+
+def _midnight(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)
+
+
+def _whole_blocks(start: datetime, end: datetime) -> tuple[date, date] | None:
+    """The first days of the first and the last 8-day block of UTC days wholly inside
+    ``[start, end)``; ``None`` when no block is."""
+    begin = start.astimezone(UTC)
+    day = begin.date() if begin == _midnight(begin.date()) else begin.date() + timedelta(days=1)
+    first = day if block_start(day) == day else block_after(block_start(day))
+    last_day = end.astimezone(UTC).date() - timedelta(days=1)
+    last = (block_start(last_day) if block_end(last_day) == last_day
+            else block_before(block_start(last_day)))
+    return (first, last) if first <= last else None
+
+
+@lru_cache(maxsize=4)
+def _devices(joined: str) -> tuple[int, ...]:
+    """The device numbers of the stored keys (made once per change of the keys)."""
+    return tuple(int(key) for key in joined.split(KEYS_SEPARATOR)) if joined else ()
+
+
+def _from_totals(ctx: ReportContext, limit: int | None) -> tuple[Counted, int] | None:
+    """The period's devices from the running totals: the whole blocks' counts are two rows
+    (every device's tickets up to a block's end), the days at either end (under 8 each) and
+    the open tickets are counted from their rows. ``None`` when the totals do not answer:
+    a store, company or department filter, a period open at either end or shorter than a
+    block."""
+    f, a, conn = ctx.filter, ReportAsset, ctx.session.connection()
+    if f.start is None or f.end is None or f.company is not None or f.store or f.department:
+        return None
+    blocks = _whole_blocks(f.start, f.end)
+    if blocks is None:
+        return None
+    first, last = blocks
+    joined, totals = totals_between(conn, first, last, ASSET_TOTALS)
+    counts = {device: n for device, n in zip(_devices(joined), totals, strict=True) if n}
+    edges = ((f.start, _midnight(first)), (_midnight(block_after(last)), f.end))
+    for low, high in edges:
+        for device, n in conn.execute(select(a.device, func.count()).where(
+                a.created >= low, a.created < high).group_by(a.device)):
+            counts[device] = counts.get(device, 0) + n
+    still_open = dict(conn.execute(select(a.device, func.count()).where(
+        a.open == 1, a.created >= f.start, a.created < f.end).group_by(a.device)).all())
+    shown = [(-n, device) for device, n in counts.items() if n > 0]  # most tickets first
+    ranked = sorted(shown) if limit is None else heapq.nsmallest(limit, shown)
+    return ([(device, -n, still_open.get(device, 0)) for n, device in ranked], len(shown))
+
+
+def _indexed(ctx: ReportContext, limit: int | None) -> tuple[list[_Asset], int]:
+    """The run's devices from the index, the most tickets first (``limit`` of them), and how
+    many devices there are in all.
+
+    Counted from the devices' running totals when they answer the filter (:func:`_from_totals`),
+    else by grouping the period's rows by device number (a year of a chain's tills is tens of
+    thousands of rows); only the devices shown are then named and dated, each from its own
+    rows. Among devices with as many tickets as the last one shown, the device number decides
+    which are shown."""
+    counted, total = _from_totals(ctx, limit) or _grouped(ctx, limit)
+    if not counted:
+        return [], 0
     names = _names(ctx, None if limit is None else [row[0] for row in counted])
     found = []
-    for device, count, still_open, _all in counted:
+    for device, count, still_open in counted:
         item, field_id, value, first, last = names[device]
-        found.append(_Asset(item, field_id, value, count, int(still_open or 0),
+        found.append(_Asset(item, field_id, value, count, still_open,
                             _day(ctx, first), _day(ctx, last)))
-    return sorted(found, key=_Asset.order), int(counted[0][-1])
+    return sorted(found, key=_Asset.order), total
 
 
 def _assets(ctx: ReportContext, limit: int | None) -> tuple[list[_Asset], int]:

@@ -15,6 +15,10 @@ a chain of 500 stores some 24,000 index rows a page, and a partial month at eith
 
 :func:`apply_blocks` keeps the running totals current from the block deltas of a refresh;
 :func:`build_prefix` makes them from the ``pair`` cube's block cells after a rebuild.
+
+The storage is not bound to pairs: a :class:`TotalsTables` names a table of packed rows and a
+table of keys, and the asset index keeps every device's tickets per 8-day block of UTC days
+the same way (:mod:`radiant_ext.reports.asset_index`).
 """
 
 from __future__ import annotations
@@ -33,9 +37,10 @@ from sqlalchemy import Connection, Table, delete, func, insert, select, update
 
 from radiant_ext.store import ReportCell, ReportPairKeys, ReportPairTotal
 
-__all__ = ["BLOCK_LEVEL", "PAIR_CUBE", "SEPARATOR", "PairCounts", "PairLayout", "apply_blocks",
-           "block_after", "block_before", "block_end", "block_start", "blocks_between",
-           "build_prefix", "pair_key", "running_totals", "split_key"]
+__all__ = ["BLOCK_LEVEL", "PAIR_CUBE", "PAIR_TOTALS", "SEPARATOR", "PairCounts", "PairLayout",
+           "TotalsTables", "apply_blocks", "block_after", "block_before", "block_end",
+           "block_start", "blocks_between", "build_prefix", "pair_key", "running_totals",
+           "split_key", "totals_between", "write_running"]
 
 PAIR_CUBE = "pair"
 """The cube of store × item counts per block (tickets only), keyed by :func:`pair_key`."""
@@ -43,10 +48,22 @@ SEPARATOR = "\x1f"
 """Between the store and the item in a pair's key (neither id holds a control character)."""
 KEYS_SEPARATOR = "\x1e"
 """Between the pair keys in ``report_pair_keys`` (no id holds a control character)."""
-_TOTALS = cast(Table, ReportPairTotal.__table__)
-_KEYS = cast(Table, ReportPairKeys.__table__)
 BLOCK_LEVEL = 3
 """The ``pair`` cube's level of 8-day blocks, the running totals' steps."""
+
+
+@dataclass(frozen=True)
+class TotalsTables:
+    """Where running totals are kept: ``totals`` (a ``start`` date and a ``tickets`` blob per
+    block) and ``keys`` (one row, ``id`` 1, the keys joined by :data:`KEYS_SEPARATOR`)."""
+
+    totals: Table
+    keys: Table
+
+
+PAIR_TOTALS = TotalsTables(cast(Table, ReportPairTotal.__table__),
+                           cast(Table, ReportPairKeys.__table__))
+"""The store × item pairs' running totals."""
 
 
 def pair_key(store: str, item: str) -> str:
@@ -107,20 +124,21 @@ def _pack(totals: array[int]) -> bytes:
     return totals.tobytes()
 
 
-def _joined_keys(conn: Connection) -> str:
-    """The stored pair keys as kept: joined by :data:`KEYS_SEPARATOR` (``""`` for none)."""
-    return conn.scalar(select(_KEYS.c["keys"]).where(_KEYS.c.id == 1)) or ""
+def _joined_keys(conn: Connection, tables: TotalsTables = PAIR_TOTALS) -> str:
+    """The stored keys as kept: joined by :data:`KEYS_SEPARATOR` (``""`` for none)."""
+    k = tables.keys
+    return conn.scalar(select(k.c["keys"]).where(k.c.id == 1)) or ""
 
 
-def _keys(conn: Connection) -> list[str]:
-    found = _joined_keys(conn)
+def _keys(conn: Connection, tables: TotalsTables = PAIR_TOTALS) -> list[str]:
+    found = _joined_keys(conn, tables)
     return found.split(KEYS_SEPARATOR) if found else []
 
 
-def _save_keys(conn: Connection, keys: list[str]) -> None:
-    joined = KEYS_SEPARATOR.join(keys)
-    if conn.execute(update(_KEYS).where(_KEYS.c.id == 1).values(keys=joined)).rowcount == 0:
-        conn.execute(insert(_KEYS).values(id=1, keys=joined))
+def _save_keys(conn: Connection, keys: list[str], tables: TotalsTables = PAIR_TOTALS) -> None:
+    joined, k = KEYS_SEPARATOR.join(keys), tables.keys
+    if conn.execute(update(k).where(k.c.id == 1).values(keys=joined)).rowcount == 0:
+        conn.execute(insert(k).values(id=1, keys=joined))
 
 
 @dataclass(frozen=True)
@@ -208,37 +226,49 @@ class PairCounts:
         return [(store, item, n) for store, items in self.by_store() for item, n in items]
 
 
-def blocks_between(conn: Connection, first: date, last: date) -> PairCounts:
-    """Settled tickets per pair in the whole blocks ``first`` … ``last`` (first days of
-    blocks): the row of ``last`` minus the row of the block before ``first``, each taken no
-    later than the top; a pair without tickets there counts 0, and no rows no pairs."""
-    top = conn.scalar(select(func.max(_TOTALS.c.start)))
+def totals_between(conn: Connection, first: date, last: date,
+                   tables: TotalsTables = PAIR_TOTALS) -> tuple[str, list[int]]:
+    """The stored keys (joined, as :func:`_joined_keys` reads them) and each key's tickets in
+    the whole blocks ``first`` … ``last`` (first days of blocks): the row of ``last`` minus
+    the row of the block before ``first``, each taken no later than the top; a key without
+    tickets there counts 0, and no rows no keys."""
+    t = tables.totals.c
+    top = conn.scalar(select(func.max(t.start)))
     if top is None:
-        return PairCounts.of({})
+        return "", []
     upper, lower = min(last, top), min(block_before(first), top)
     if upper <= lower:
+        return "", []
+    joined = _joined_keys(conn, tables)
+    size = joined.count(KEYS_SEPARATOR) + 1 if joined else 0
+    rows = dict(conn.execute(select(t.start, t.tickets).where(t.start.in_((lower, upper)))).all())
+    return joined, list(map(sub, _unpack(rows.get(upper), size), _unpack(rows.get(lower), size)))
+
+
+def blocks_between(conn: Connection, first: date, last: date) -> PairCounts:
+    """Settled tickets per pair in the whole blocks ``first`` … ``last`` (first days of
+    blocks), as :func:`totals_between` reads them."""
+    joined, counts = totals_between(conn, first, last)
+    if not counts:
         return PairCounts.of({})
-    layout = _stored_layout(_joined_keys(conn))
-    size = len(layout.keys)
-    rows = dict(conn.execute(select(_TOTALS.c.start, _TOTALS.c.tickets).where(
-        _TOTALS.c.start.in_((lower, upper)))).all())
-    return PairCounts(layout, list(map(sub, _unpack(rows.get(upper), size),
-                                       _unpack(rows.get(lower), size))))
+    return PairCounts(_stored_layout(joined), counts)
 
 
-def running_totals(conn: Connection) -> dict[str, dict[date, int]]:
-    """Every pair's running total per block (its first day), as stored (for tests)."""
-    keys = _keys(conn)
+def running_totals(conn: Connection, tables: TotalsTables = PAIR_TOTALS
+                   ) -> dict[str, dict[date, int]]:
+    """Every key's running total per block (its first day), as stored (for tests)."""
+    keys, t = _keys(conn, tables), tables.totals.c
     out: dict[str, dict[date, int]] = defaultdict(dict)
-    for block, blob in conn.execute(select(_TOTALS.c.start, _TOTALS.c.tickets)):
+    for block, blob in conn.execute(select(t.start, t.tickets)):
         for key, total in zip(keys, _unpack(blob, len(keys)), strict=True):
             out[key][block] = total
     return dict(out)
 
 
-def apply_blocks(conn: Connection, deltas: dict[tuple[str, date], int]) -> None:
-    """Add ``deltas`` (tickets per pair key and block, from a refresh) to the running
-    totals: each block's delta to that block's row and every later one up to the top.
+def apply_blocks(conn: Connection, deltas: dict[tuple[str, date], int],
+                 tables: TotalsTables = PAIR_TOTALS) -> None:
+    """Add ``deltas`` (tickets per key and block, from a refresh) to the running totals:
+    each block's delta to that block's row and every later one up to the top.
 
     A new pair's key is appended to the keys; a block before the first row gets rows of
     zeros up to it, a block after the top gets copies of the top's row up to it, so the rows
@@ -247,8 +277,9 @@ def apply_blocks(conn: Connection, deltas: dict[tuple[str, date], int]) -> None:
     changed = {k: d for k, d in deltas.items() if d}
     if not changed:
         return
-    c = _TOTALS.c
-    keys = _keys(conn)
+    totals_table = tables.totals
+    c = totals_table.c
+    keys = _keys(conn, tables)
     known = len(keys)
     position = {key: i for i, key in enumerate(keys)}
     for key, _ in sorted(changed):
@@ -283,23 +314,31 @@ def apply_blocks(conn: Connection, deltas: dict[tuple[str, date], int]) -> None:
             totals[i] += delta
         values = {"tickets": _pack(totals)}
         if block in fresh:
-            conn.execute(insert(_TOTALS).values(start=block, **values))
+            conn.execute(insert(totals_table).values(start=block, **values))
         else:
-            conn.execute(update(_TOTALS).where(c.start == block).values(**values))
+            conn.execute(update(totals_table).where(c.start == block).values(**values))
     if len(keys) > known:
-        _save_keys(conn, keys)
+        _save_keys(conn, keys, tables)
 
 
 def build_prefix(conn: Connection) -> None:
     """Make the running totals from the ``pair`` cube's block cells (after a rebuild):
     the keys in order, a row for every block from the first to the newest."""
     cells = cast(Table, ReportCell.__table__).c
-    conn.execute(delete(_TOTALS))
-    conn.execute(delete(_KEYS))
     per_block: dict[date, dict[str, int]] = defaultdict(dict)
     for key, start, tickets in conn.execute(select(cells.key, cells.start, cells.tickets).where(
             cells.cube == PAIR_CUBE, cells.level == BLOCK_LEVEL)):
         per_block[start][key] = int(tickets)
+    write_running(conn, per_block)
+
+
+def write_running(conn: Connection, per_block: dict[date, dict[str, int]],
+                  tables: TotalsTables = PAIR_TOTALS) -> None:
+    """Replace the running totals by those of ``per_block`` (tickets per key in each block,
+    by the block's first day): the keys in order, a row for every block from the first to
+    the newest."""
+    conn.execute(delete(tables.totals))
+    conn.execute(delete(tables.keys))
     if not per_block:
         return
     keys = sorted({key for block in per_block.values() for key in block})
@@ -308,8 +347,8 @@ def build_prefix(conn: Connection) -> None:
         counts = per_block.get(block, {})
         running = array("i", (total + counts.get(key, 0)
                               for total, key in zip(running, keys, strict=True)))
-        conn.execute(insert(_TOTALS).values(start=block, tickets=_pack(running)))
-    _save_keys(conn, keys)
+        conn.execute(insert(tables.totals).values(start=block, tickets=_pack(running)))
+    _save_keys(conn, keys, tables)
 
 
 def split_key(key: str) -> tuple[str, str]:

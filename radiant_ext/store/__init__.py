@@ -12,7 +12,13 @@
 from __future__ import annotations
 
 from radiant_ext.store.announcements import claim_announcement
-from radiant_ext.store.assets import ReportAsset, ReportAssetDirty, ReportAssetState
+from radiant_ext.store.assets import (
+    ReportAsset,
+    ReportAssetDirty,
+    ReportAssetKeys,
+    ReportAssetState,
+    ReportAssetTotal,
+)
 from radiant_ext.store.audit import recent_audit, record_audit
 from radiant_ext.store.bundles import BundlePartRow, BundleRow
 from radiant_ext.store.contract_rollups import (
@@ -124,7 +130,9 @@ __all__ = [
     "PortalSessionRow",
     "ReportAsset",
     "ReportAssetDirty",
+    "ReportAssetKeys",
     "ReportAssetState",
+    "ReportAssetTotal",
     "ReportCell",
     "ReportContribution",
     "ReportDirty",

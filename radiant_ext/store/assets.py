@@ -11,6 +11,9 @@
   plain SQL.
 * ``report_asset_state`` records which asset fields the index was extracted by (a fingerprint
   of the catalogs' asset fields): another set of fields leaves it unused until rebuilt.
+* ``report_asset_total`` and ``report_asset_keys`` keep every device's tickets up to the end
+  of each 8-day block of UTC days as one packed row per block (as ``report_pair_total`` does
+  for the store × item pairs), so a period's counts per device are two rows and its edges.
 
 Which fields count is a rule of the reports (:mod:`radiant_ext.reports.asset_index`); the store
 only keeps the rows. See ``docs/reports.md``, "Assets".
@@ -18,10 +21,21 @@ only keeps the rows. See ``docs/reports.md``, "Assets".
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Index, Integer, SmallInteger, String, event, text
+from sqlalchemy import (
+    BigInteger,
+    Date,
+    Index,
+    Integer,
+    LargeBinary,
+    SmallInteger,
+    String,
+    Text,
+    event,
+    text,
+)
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -32,7 +46,9 @@ __all__ = [
     "ASSET_WATCHED_COLUMNS",
     "ReportAsset",
     "ReportAssetDirty",
+    "ReportAssetKeys",
     "ReportAssetState",
+    "ReportAssetTotal",
     "asset_drop_trigger_statements",
     "asset_trigger_statements",
 ]
@@ -54,6 +70,7 @@ class ReportAsset(Base):
         Index("ix_report_asset_device", "device", "created", "item", "field", "value"),
         Index("ix_report_asset_store", "store", "created"),
         Index("ix_report_asset_customer", "customer_id", "created"),
+        Index("ix_report_asset_open", "open", "created", "device"),
     )
 
     ticket_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
@@ -91,6 +108,30 @@ class ReportAssetState(Base):
     """The fingerprint of the asset fields the values were extracted by; ``None``: never
     built."""
     built_at: Mapped[datetime | None]
+
+
+class ReportAssetTotal(Base):
+    """Every device's tickets (index rows) created up to the end of one 8-day block of UTC
+    days (the 1st–8th, 9th–16th, 17th–24th, 25th to the month's end), packed as 32-bit
+    little-endian integers in the order of ``report_asset_keys`` (a device added later reads
+    as 0 where the row is shorter). A row for every block from the first to the newest."""
+
+    __tablename__ = "report_asset_total"
+
+    start: Mapped[date] = mapped_column(Date, primary_key=True)
+    """The block's first day (UTC)."""
+    tickets: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class ReportAssetKeys(Base):
+    """The devices of ``report_asset_total`` (decimal device numbers), in its order, in one
+    row (``id`` 1): a new device is appended, so a position never changes until a rebuild."""
+
+    __tablename__ = "report_asset_keys"
+
+    id: Mapped[int] = mapped_column(SmallInteger, primary_key=True, autoincrement=False)
+    keys: Mapped[str] = mapped_column(Text)
+    """The device numbers joined by the record separator (``\\x1e``)."""
 
 
 Index("ix_ticket_cache_category_created", TicketCache.category, TicketCache.created)

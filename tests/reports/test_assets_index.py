@@ -221,3 +221,84 @@ def test_report_rebuild_and_the_job_keep_the_index_by_the_installed_catalogs(
     with engine.connect() as conn:
         assert sorted(conn.scalars(select(ReportAsset.value))) == ["SN-0042", "SN-0042", "SN-7"]
     engine.dispose()
+
+
+def _spread(rng: random.Random, tid: int) -> dict[str, Any]:
+    """A ticket with an asset field of a few devices, created any minute of 100 days."""
+    return dict(_ticket(rng, tid), category=rng.choice(("it.pos-down", "maintenance.hvac")),
+                form_values={"serial": rng.choice(SERIALS[:5])},
+                created=NOW - timedelta(minutes=rng.randrange(0, 100 * 24 * 60)))
+
+
+def _periods(rng: random.Random) -> list[ReportFilter]:
+    """Periods starting at UTC midnight, at the report zone's midnight and at any minute,
+    from a day to ten weeks long (most hold whole 8-day blocks, some none)."""
+    found = []
+    for _ in range(25):
+        day = NOW - timedelta(days=rng.randrange(0, 100))
+        start = rng.choice((
+            day.replace(hour=0, minute=0, second=0, microsecond=0),
+            day.astimezone(SETTINGS.zone).replace(hour=0, minute=0, second=0, microsecond=0),
+            day - timedelta(minutes=rng.randrange(0, 24 * 60))))
+        end = start + timedelta(days=rng.randrange(1, 70), minutes=rng.choice((0, 37)))
+        found.append(ReportFilter(start=start, end=end))
+    return found
+
+
+def test_the_running_totals_count_every_period_as_the_rows_do(engine: Engine) -> None:
+    from radiant_ext.reports.asset_index import ASSET_TOTALS, build_asset_totals
+    from radiant_ext.reports.assets import _from_totals, _grouped
+    from radiant_ext.reports.pair_prefix import running_totals
+    from tests.reports.test_pair_totals import changes_of
+
+    rng = random.Random(7)
+    with engine.begin() as conn:
+        conn.execute(insert(TicketCache), [_spread(rng, i) for i in range(1, 301)])
+        rebuild_assets(conn, ASSETS)
+    answered = 0
+    for round_ in range(3):
+        if round_:
+            with engine.begin() as conn:  # new devices, tickets moved, closed, deleted
+                conn.execute(insert(TicketCache), [_spread(rng, 1000 * round_ + i)
+                                                   for i in range(40)])
+                ids = list(conn.scalars(select(TicketCache.ticket_id)))
+                for tid in rng.sample(ids, 40):
+                    other = _spread(rng, tid)
+                    column = rng.choice(("form_values", "state_type", "created"))
+                    conn.execute(update(TicketCache).where(TicketCache.ticket_id == tid)
+                                 .values({column: other[column]}))
+                conn.execute(delete(TicketCache).where(TicketCache.ticket_id.in_(
+                    rng.sample(ids, 20))))
+                assert refresh_assets(conn, ASSETS).tickets
+        with Session(engine) as session:
+            for period in _periods(rng):
+                ctx = ReportContext(session, period, SETTINGS, ASSETS, NOW)
+                for limit in (None, 2):
+                    totals = _from_totals(ctx, limit)
+                    if period.end - period.start >= timedelta(days=16):
+                        assert totals is not None, period  # a whole block always inside
+                    if totals is not None:
+                        answered += 1
+                        assert totals == _grouped(ctx, limit), (period, limit)
+    assert answered > 100
+    with engine.begin() as conn:
+        kept = changes_of(running_totals(conn, ASSET_TOTALS))
+        build_asset_totals(conn)
+        assert changes_of(running_totals(conn, ASSET_TOTALS)) == kept  # as a rebuild makes
+
+
+def test_a_filtered_or_open_period_is_grouped_from_the_rows(engine: Engine) -> None:
+    from radiant_ext.reports.assets import _from_totals
+
+    with engine.begin() as conn:
+        conn.execute(insert(TicketCache), [_spread(random.Random(i), i) for i in range(1, 9)])
+        rebuild_assets(conn, ASSETS)
+    start = NOW - timedelta(days=60)
+    with Session(engine) as session:
+        for period in (ReportFilter(start=start, end=NOW, store="store-001"),
+                       ReportFilter(start=start, end=NOW, company="store-007"),
+                       ReportFilter(start=start, end=NOW, department="it"),
+                       ReportFilter(start=start), ReportFilter(end=NOW), ReportFilter(),
+                       ReportFilter(start=NOW - timedelta(days=9), end=NOW)):
+            ctx = ReportContext(session, period, SETTINGS, ASSETS, NOW)
+            assert _from_totals(ctx, None) is None, period
