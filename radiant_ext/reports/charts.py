@@ -43,6 +43,15 @@ def _number(value: Any) -> float:
         return 0.0
 
 
+def _chart_number(value: Any, language: str) -> str:
+    """A chart's value or axis mark in ``language``: a whole float (a count, as the series
+    hold them) is written as the integer it is, which :func:`format_value` writes without
+    Babel's pattern (some 40 µs each; a chart of 25 stacked bars writes some 80)."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return format_value(value, "number", language)
+
+
 def _pygal_chart(spec: Chart, count: int) -> Any:
     import pygal
     from pygal.style import Style
@@ -144,7 +153,7 @@ def _wide(table: ReportTable, spec: Chart, rows: list[tuple[Any, ...]],
         labels = labels[::-1]
         series = [(name, values[::-1]) for name, values in series]
     chart = _pygal_chart(spec, len(rows))
-    chart.value_formatter = lambda value: format_value(value, "number", language)
+    chart.value_formatter = lambda value: _chart_number(value, language)
     chart.x_labels = labels
     for name, values in series:
         chart.add(name, values)
@@ -243,7 +252,7 @@ def _narrow_columns(labels: list[str], values: list[float], language: str) -> st
         h = value / top * plot_h
         body.append(f'<rect x="{left + i * step + step * 0.1:.1f}" y="{8 + plot_h - h:.1f}" '
                     f'width="{max(step * 0.8, 1):.1f}" height="{h:.1f}" fill="{COLORS[0]}">'
-                    f'<title>{escape(labels[i])}: {escape(format_value(value, "number", language))}'
+                    f'<title>{escape(labels[i])}: {escape(_chart_number(value, language))}'
                     f'</title></rect>')
     last = len(labels) - 1
     for i in sorted({0, last // 2, last}):
