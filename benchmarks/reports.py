@@ -3,7 +3,7 @@ PostgreSQL in one run: the growth table of docs/performance.md, "Reports".
 
 Usage::
 
-    python benchmarks/reports.py [--sizes 1000,10000,100000,1000000] [--rounds 5]
+    python benchmarks/reports.py [--sizes 1000,10000,100000,1000000] [--rounds 15]
         [--databases sqlite,postgres] [--postgres-url URL] [--pages assets,guest-feedback]
         [--no-catalogs] [--keep DIR [--reuse]]
 
@@ -428,7 +428,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", default="1000,10000,100000,1000000")
     parser.add_argument("--databases", default="sqlite,postgres")
     parser.add_argument("--postgres-url", default=PG_URL)
-    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=15)
     parser.add_argument("--pages", default="", help="only these report pages (comma list)")
     parser.add_argument("--no-catalogs", action="store_true",
                         help="an empty directory instead of the installed catalogs (no "

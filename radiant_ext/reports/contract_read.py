@@ -94,7 +94,8 @@ def live_tickets(ctx: ReportContext, columns: Sequence[ColumnElement[Any]],
     live, f = CONTRACT_LIVE.c, ctx.filter
     period = [c for c in ((live.created >= f.start) if f.start else None,
                           (live.created < f.end) if f.end else None) if c is not None]
-    return list(ctx.session.connection().execute(select(*columns).where(*period, *where)))
+    return list(ctx.session.connection().execute(
+        select(*columns).where(*period, *where)).all())  # one fetch, not a fetch a row
 
 
 def _sums(ctx: ReportContext, family: str, span: Span, group: list[str]) -> list[Any]:
