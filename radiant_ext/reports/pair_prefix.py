@@ -37,17 +37,17 @@ from sqlalchemy import Connection, Table, delete, func, insert, select, update
 
 from radiant_ext.store import ReportCell, ReportPairKeys, ReportPairTotal
 
-__all__ = ["BLOCK_LEVEL", "PAIR_CUBE", "PAIR_TOTALS", "SEPARATOR", "PairCounts", "PairLayout",
-           "TotalsTables", "apply_blocks", "block_after", "block_before", "block_end",
-           "block_start", "blocks_between", "build_prefix", "pair_key", "running_totals",
-           "split_key", "totals_between", "write_running"]
+__all__ = ["BLOCK_LEVEL", "KEYS_SEPARATOR", "PAIR_CUBE", "PAIR_TOTALS", "SEPARATOR", "PairCounts",
+           "PairLayout", "TotalsTables", "apply_blocks", "block_after", "block_before",
+           "block_end", "block_start", "blocks_between", "build_prefix", "pair_key",
+           "running_totals", "split_key", "totals_between", "write_running"]
 
 PAIR_CUBE = "pair"
 """The cube of store × item counts per block (tickets only), keyed by :func:`pair_key`."""
 SEPARATOR = "\x1f"
 """Between the store and the item in a pair's key (neither id holds a control character)."""
 KEYS_SEPARATOR = "\x1e"
-"""Between the pair keys in ``report_pair_keys`` (no id holds a control character)."""
+"""Between the stored keys (pair keys, device numbers; no id holds a control character)."""
 BLOCK_LEVEL = 3
 """The ``pair`` cube's level of 8-day blocks, the running totals' steps."""
 

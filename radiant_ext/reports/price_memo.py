@@ -13,6 +13,12 @@ outages (in a shop, the newest) it prices with them on every run.
 
 A figure computed from cells a concurrent refresh changed cannot be taken for current: the
 version is read before the cells, and a refresh that commits in between raises it.
+
+A kept figure is parsed once per process: the parsed figures of the :data:`PARSED_KEPT` most
+recently read keys and versions stay in memory (a busy month's sums are some 3,000 entries at
+a million tickets: parsing them on every view cost more time than reading them, and the
+objects it made kept the garbage collector busy). Parsed figures are shared: read them, never
+change them.
 """
 
 from __future__ import annotations
@@ -20,6 +26,8 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -43,6 +51,8 @@ FORMAT = 2
 earlier release kept are priced again instead of misread."""
 MEMO_PER_MONTH = 8
 """Figures kept per month (other periods' edge days, other figures): the newest are kept."""
+PARSED_KEPT = 64
+"""Parsed figures kept in memory per process (the most recently read)."""
 VERSIONS = cast(Table, ContractMonthVersion.__table__)
 MEMO = cast(Table, ContractPriceMemo.__table__)
 Key = tuple[str, str, str]
@@ -101,6 +111,55 @@ def price_salt(ctx: ReportContext) -> str | None:
                        ctx.directory.outage.prices_fingerprint()])
 
 
+_parsed: OrderedDict[tuple[str, int], Any] = OrderedDict()
+_parsed_lock = threading.Lock()
+
+
+def _parsed_get(key: str, version: int) -> Any | None:
+    with _parsed_lock:
+        found = _parsed.get((key, version))
+        if found is not None:
+            _parsed.move_to_end((key, version))
+        return found
+
+
+def _parsed_put(key: str, version: int, figures: Any) -> None:
+    with _parsed_lock:
+        _parsed[(key, version)] = figures
+        while len(_parsed) > PARSED_KEPT:
+            _parsed.popitem(last=False)
+
+
+def _kept_figures(ctx: ReportContext, keys: dict[date, str], versions: dict[date, int]
+                  ) -> dict[date, Any]:
+    """The kept figures still valid, per month: parsed ones from memory, the others read
+    (with their version, checked again: a refresh may have kept newer ones meanwhile) and
+    parsed once."""
+    conn = ctx.session.connection()
+    stored = {k: int(v) for k, v in conn.execute(
+        select(MEMO.c.key, MEMO.c.version).where(MEMO.c.key.in_(list(keys.values())))).all()}
+    found: dict[date, Any] = {}
+    unparsed: dict[str, date] = {}
+    for month, key in keys.items():
+        version = versions.get(month, 0)
+        if stored.get(key) != version:
+            continue
+        figures = _parsed_get(key, version)
+        if figures is None:
+            unparsed[key] = month
+        else:
+            found[month] = figures
+    if unparsed:
+        for key, version, text in conn.execute(
+                select(MEMO.c.key, MEMO.c.version, MEMO.c.figures)
+                .where(MEMO.c.key.in_(list(unparsed)))).all():
+            month = unparsed[key]
+            if int(version) == versions.get(month, 0):
+                found[month] = json.loads(text)
+                _parsed_put(key, int(version), found[month])
+    return found
+
+
 def memo_months(ctx: ReportContext, kind: str, parts: list[MonthPart],
                 compute: Callable[[list[MonthPart]], Mapping[date, Any] | None]
                 ) -> dict[date, Any] | None:
@@ -115,17 +174,8 @@ def memo_months(ctx: ReportContext, kind: str, parts: list[MonthPart],
         select(VERSIONS.c.month, VERSIONS.c.version)
         .where(VERSIONS.c.month.in_([p.month for p in parts]))).all()} if parts else {}
     keys = {p.month: _key(salt, kind, p) for p in parts}
-    kept = {k: (int(v), f) for k, v, f in conn.execute(
-        select(MEMO.c.key, MEMO.c.version, MEMO.c.figures)
-        .where(MEMO.c.key.in_(list(keys.values())))).all()} if parts else {}
-    found: dict[date, Any] = {}
-    missing: list[MonthPart] = []
-    for part in parts:
-        row = kept.get(keys[part.month])
-        if row is not None and row[0] == versions.get(part.month, 0):
-            found[part.month] = json.loads(row[1])
-        else:
-            missing.append(part)
+    found = _kept_figures(ctx, keys, versions) if parts else {}
+    missing = [part for part in parts if part.month not in found]
     if not missing:
         return found
     computed = compute(missing)

@@ -424,6 +424,29 @@ def test_a_page_prices_only_the_months_changed_since_it_was_last_read(
     assert _priced_months(engine, directory, "downtime") == months
 
 
+def test_kept_figures_are_parsed_once_until_their_month_changes(
+        engine: Engine, directory: ItemDirectory) -> None:
+    import json
+
+    rows = [_settled(day, store, hours) for day, store, hours in (
+        (5, "store-002", 3), (25, "store-001", 5), (50, "store-003", 2))]
+    _fill(engine, rows, directory, NOW)
+
+    def parsed(name: str) -> int:
+        """How many kept figures a view of ``name`` parses (its figures equal the rows')."""
+        with mock.patch.object(json, "loads", wraps=json.loads) as loads:
+            assert _priced_months(engine, directory, name) == []
+        return loads.call_count
+
+    assert _priced_months(engine, directory, "downtime") == ["2026-01", "2026-02", "2026-03"]
+    assert parsed("downtime") == 3  # kept by the first view, read and parsed by the next
+    assert parsed("downtime") == 0  # from memory
+    _change(engine, rows, [(1, _settled(25, "store-001", 6))])
+    assert _priced_months(engine, directory, "downtime") == ["2026-02"]
+    assert parsed("downtime") == 1  # February's new figures: parsed once
+    assert parsed("downtime") == 0
+
+
 def test_a_change_taken_in_while_a_month_is_priced_is_priced_again_next_time(
         engine: Engine, directory: ItemDirectory) -> None:
     rows = [_settled(45, "store-001", 5), _settled(50, "store-002", 4)]
