@@ -19,7 +19,7 @@ See ``docs/reports.md``, "Workflow steps".
 from __future__ import annotations
 
 import statistics
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, TypeVarTuple
@@ -166,21 +166,21 @@ class _PastLimits:
         return latest is not None and since <= latest
 
 
-def _open_rows(ctx: ReportContext) -> Iterator[tuple[str, str, datetime | None, str | None]]:
+def _open_rows(ctx: ReportContext) -> list[tuple[str, str, datetime | None, str | None]]:
     """The open tickets' ``(item, state, state_since, store)`` of the filter's department and
     item, read as the driver returns them (a thousand rows at a million tickets: SQLAlchemy's
     conversion of each timestamp to an aware one cost more than the query), ``state_since``
     in naive UTC."""
     want, item = ctx.filter.department, ctx.filter.item
-    wanted: dict[str | None, bool] = {}
-    for category, state, since, store in plain_rows(ctx.session.connection(), open_query(ctx)):
-        keep = wanted.get(category)
-        if keep is None:
-            keep = wanted[category] = (
-                (want is None or ctx.directory.department_of(category) == want)
-                and (item is None or category == item))
-        if keep:
-            yield category or "", state, naive_utc(since), store
+    rows = plain_rows(ctx.session.connection(), open_query(ctx))
+    wanted = {category: ((want is None or ctx.directory.department_of(category) == want)
+                         and (item is None or category == item))
+              for category in {row[0] for row in rows}}
+    text = isinstance(rows[0][2], str) if rows else False  # SQLite's ISO text
+    parse = datetime.fromisoformat
+    return [(category or "", state, (parse(since) if text and since is not None
+                                     else naive_utc(since)), store)
+            for category, state, since, store in rows if wanted[category]]
 
 
 def _group_for(ctx: ReportContext, groups: dict[tuple[str, str], StepGroup],
@@ -210,7 +210,7 @@ def open_steps(ctx: ReportContext, *, limits: bool = True) -> tuple[list[StepGro
     past = _PastLimits(ctx.now)
     groups: dict[tuple[str, str], StepGroup] = {}
     for category, state, since, store in _open_rows(ctx):
-        group = _group_for(ctx, groups, category, state)
+        group = groups.get((category, state)) or _group_for(ctx, groups, category, state)
         group.tickets += 1
         if since is None:
             continue
