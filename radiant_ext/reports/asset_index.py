@@ -8,7 +8,8 @@ again (``radiant-ext report-rebuild``). The index remembers the asset fields it 
 by (:func:`asset_rule`): when the catalogs' asset fields change it is not read until rebuilt.
 
 Beside the rows, every device's tickets are kept as running totals per 8-day block of UTC days
-(:data:`ASSET_TOTALS`, stored as :mod:`radiant_ext.reports.pair_prefix` stores the pairs'):
+(:mod:`radiant_ext.reports.asset_totals`, stored as :mod:`~radiant_ext.reports.pair_prefix`
+stores the pairs'):
 a refresh adds the blocks' deltas of the rows it replaces, a rebuild writes them anew, so
 the ``assets`` page counts a period's devices from two rows and the days at its edges.
 """
@@ -19,25 +20,19 @@ import hashlib
 import json
 import logging
 import time
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Table, delete, func, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.engine import Connection
 
+from radiant_ext.reports.asset_totals import ASSET_TOTALS, build_asset_totals, count_rows
 from radiant_ext.reports.context import ASSET_FIELD_IDS, CLOSED_STATE_TYPES, ItemDirectory
-from radiant_ext.reports.pair_prefix import TotalsTables, apply_blocks, block_start, write_running
-from radiant_ext.store import (
-    ReportAsset,
-    ReportAssetDirty,
-    ReportAssetKeys,
-    ReportAssetState,
-    ReportAssetTotal,
-    TicketCache,
-)
+from radiant_ext.reports.pair_prefix import apply_blocks
+from radiant_ext.store import ReportAsset, ReportAssetDirty, ReportAssetState, TicketCache
 from radiant_ext.store.assets import ASSET_VALUE_LIMIT
 
 if TYPE_CHECKING:
@@ -45,17 +40,13 @@ if TYPE_CHECKING:
 
     from radiant_ext.config import Settings
 
-__all__ = ["ASSET_TOTALS", "IndexResult", "asset_block", "asset_fields_of", "asset_rule",
-           "asset_values", "build_asset_totals", "catalog_directory", "device_number",
-           "index_current", "keep_assets", "rebuild_assets", "refresh_assets"]
+__all__ = ["IndexResult", "asset_fields_of", "asset_rule", "asset_values", "catalog_directory",
+           "device_number", "index_current", "keep_assets", "rebuild_assets", "refresh_assets"]
 
 log = logging.getLogger(__name__)
 
 BATCH = 5000
 """Tickets read, and rows written, per statement."""
-ASSET_TOTALS = TotalsTables(cast(Table, ReportAssetTotal.__table__),
-                            cast(Table, ReportAssetKeys.__table__))
-"""Every device's tickets (index rows, keyed by the decimal device number) per block."""
 
 
 @dataclass(frozen=True)
@@ -126,32 +117,6 @@ def _rows(directory: ItemDirectory, tickets: Iterable[Any]) -> list[dict[str, An
                 store=store or customer, customer_id=customer,
                 open=int((state_type or "").lower() not in CLOSED_STATE_TYPES)))
     return found
-
-
-def asset_block(created: datetime) -> date:
-    """The first day of the 8-day block of UTC days holding ``created``."""
-    return block_start(created.astimezone(UTC).date())
-
-
-def _deltas(rows: Iterable[tuple[int, datetime | None]], sign: int,
-            into: Counter[tuple[str, date]]) -> None:
-    """Count ``(device, created)`` index rows into ``into`` per device and block (a row
-    without a creation time is in no period and counts nowhere)."""
-    for device, created in rows:
-        if created is not None:
-            into[(str(device), asset_block(created))] += sign
-
-
-def build_asset_totals(conn: Connection) -> None:
-    """Write the devices' running totals anew from the index rows (a rebuild, the upgrade
-    that added them)."""
-    counted: Counter[tuple[str, date]] = Counter()
-    a = ReportAsset
-    _deltas(conn.execute(select(a.device, a.created)), 1, counted)
-    per_block: dict[date, dict[str, int]] = defaultdict(dict)
-    for (key, block), n in counted.items():
-        per_block[block][key] = n
-    write_running(conn, per_block, ASSET_TOTALS)
 
 
 def _lock(conn: Connection) -> str | None:
@@ -225,14 +190,14 @@ def refresh_assets(conn: Connection, directory: ItemDirectory, *, limit: int = 2
     deltas: Counter[tuple[str, date]] = Counter()
     a = ReportAsset
     for chunk in _chunks(ids):
-        _deltas(conn.execute(select(a.device, a.created).where(a.ticket_id.in_(chunk))), -1,
-                deltas)
+        count_rows(conn.execute(select(a.device, a.created).where(a.ticket_id.in_(chunk))),
+                   -1, deltas)
         conn.execute(delete(a).where(a.ticket_id.in_(chunk)))
         tickets = conn.execute(select(*_SOURCE).where(TicketCache.ticket_id.in_(chunk))).all()
         rows = _rows(directory, tickets)
         if rows:
             conn.execute(insert(a), rows)
-            _deltas(((r["device"], r["created"]) for r in rows), 1, deltas)
+            count_rows(((r["device"], r["created"]) for r in rows), 1, deltas)
     apply_blocks(conn, dict(deltas), ASSET_TOTALS)
     for chunk in _chunks([i for i, _ in dirty]):
         conn.execute(delete(ReportAssetDirty).where(ReportAssetDirty.id.in_(chunk)))

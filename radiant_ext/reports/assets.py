@@ -24,7 +24,8 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.sql import ColumnElement
 
-from radiant_ext.reports.asset_index import ASSET_TOTALS, asset_values, refresh_assets
+from radiant_ext.reports.asset_index import asset_values, refresh_assets
+from radiant_ext.reports.asset_totals import ASSET_TOTALS
 from radiant_ext.reports.context import ReportContext
 from radiant_ext.reports.i18n import W_
 from radiant_ext.reports.model import Chart, Column, Note, ReportTable

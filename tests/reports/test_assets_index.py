@@ -246,7 +246,7 @@ def _periods(rng: random.Random) -> list[ReportFilter]:
 
 
 def test_the_running_totals_count_every_period_as_the_rows_do(engine: Engine) -> None:
-    from radiant_ext.reports.asset_index import ASSET_TOTALS, build_asset_totals
+    from radiant_ext.reports.asset_totals import ASSET_TOTALS, build_asset_totals
     from radiant_ext.reports.assets import _from_totals, _grouped
     from radiant_ext.reports.pair_prefix import running_totals
     from tests.reports.test_pair_totals import changes_of

@@ -8,7 +8,7 @@ from datetime import date
 
 from sqlalchemy import Engine, inspect, text
 
-from radiant_ext.reports.asset_index import ASSET_TOTALS
+from radiant_ext.reports.asset_totals import ASSET_TOTALS
 from radiant_ext.reports.pair_prefix import running_totals
 from radiant_ext.store import downgrade_database, upgrade_database
 

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from radiant_ext.reports.asset_index import build_asset_totals
+from radiant_ext.reports.asset_totals import build_asset_totals
 
 revision: str = '0027'
 down_revision: str | None = '0026'
