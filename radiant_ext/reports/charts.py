@@ -73,8 +73,7 @@ def _pygal_chart(spec: Chart, count: int) -> Any:
         show_dots=count <= 60, print_values=False, margin=10,
     )
     # pygal writes four <desc> elements per value for its tooltip script, which a chart
-    # shown as an image never runs (see _wide): left out, a third of the file and of the
-    # time a chart of 25 bars takes
+    # shown as an image never runs (see _wide): left out, they are elements and time per bar
     chart._tooltip_data = _no_tooltip
     return chart
 
