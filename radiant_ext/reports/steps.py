@@ -176,10 +176,7 @@ def _open_rows(ctx: ReportContext) -> list[tuple[str, str, datetime | None, str 
     wanted = {category: ((want is None or ctx.directory.department_of(category) == want)
                          and (item is None or category == item))
               for category in {row[0] for row in rows}}
-    text = isinstance(rows[0][2], str) if rows else False  # SQLite's ISO text
-    parse = datetime.fromisoformat
-    return [(category or "", state, (parse(since) if text and since is not None
-                                     else naive_utc(since)), store)
+    return [(category or "", state, naive_utc(since), store)
             for category, state, since, store in rows if wanted[category]]
 
 
@@ -210,7 +207,7 @@ def open_steps(ctx: ReportContext, *, limits: bool = True) -> tuple[list[StepGro
     past = _PastLimits(ctx.now)
     groups: dict[tuple[str, str], StepGroup] = {}
     for category, state, since, store in _open_rows(ctx):
-        group = groups.get((category, state)) or _group_for(ctx, groups, category, state)
+        group = _group_for(ctx, groups, category, state)
         group.tickets += 1
         if since is None:
             continue
