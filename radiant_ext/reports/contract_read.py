@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import (
@@ -28,6 +28,7 @@ from sqlalchemy import (
     column,
     func,
     select,
+    tuple_,
     type_coerce,
     union_all,
 )
@@ -146,23 +147,26 @@ def json_rows(ctx: ReportContext, name: str, columns: Sequence[tuple[str, TypeEn
                     for n, t in columns)).cte(name).prefix_with("MATERIALIZED")
 
 
-def outage_keys(ctx: ReportContext, span: Span) -> FromClause:
+def outage_keys(ctx: ReportContext, span: Span,
+                pairs: Collection[tuple[str, str]] | None = None) -> FromClause:
     """Outages and seconds of the settled tickets per local month of creation (its first
-    day), store ``k1`` and item ``k2`` in ``span``'s cells, one row per key.
+    day), store ``k1`` and item ``k2`` in ``span``'s cells, one row per key (with ``pairs``,
+    of those store × item keys only).
 
     A whole month's cells are one per key already; only the edge months' blocks are summed
     per key (a sum over every key of the year costs more than the rest of the query).
     """
     c = CONTRACT_CELLS.c
     months, singles = blocks(*span)
+    only = [] if pairs is None else [tuple_(c.k1, c.k2).in_(sorted(pairs))]
     parts: list[Select[Any]] = []
     for level in sorted({lv for lv, _ in singles}):
         parts.append(select(block_start(c.start, MONTH).label("month"), c.k1, c.k2,
                             c.tickets, c.seconds).where(
             c.family == "o", c.level == level,
-            c.start.in_([d for lv, d in singles if lv == level])))
+            c.start.in_([d for lv, d in singles if lv == level]), *only))
     whole = (select(c.start.label("month"), c.k1, c.k2, c.tickets, c.seconds).where(
-        c.family == "o", c.level == MONTH, c.start >= months[0], c.start <= months[1])
+        c.family == "o", c.level == MONTH, c.start >= months[0], c.start <= months[1], *only)
         if months is not None else None)
     if not parts:
         assert whole is not None  # a span has whole months or edge blocks

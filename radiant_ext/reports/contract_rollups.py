@@ -63,15 +63,17 @@ from radiant_ext.store import (
     ContractContribution,
     ContractDirty,
     ContractLive,
+    ContractMonthChange,
     ContractMonthVersion,
     ContractPriceMemo,
     ContractRollupState,
     TicketCache,
 )
 
-__all__ = ["CONTRACT_CELLS", "CONTRACT_LIVE", "ContractFigures", "contract_state",
-           "contributions", "deadline_month", "fingerprint", "late_seconds", "lateness",
-           "live_row", "rebuild_contracts", "refresh_contracts"]
+__all__ = ["CHANGES_KEPT", "CONTRACT_CELLS", "CONTRACT_CHANGES", "CONTRACT_LIVE",
+           "ContractFigures", "contract_state", "contributions", "deadline_month",
+           "fingerprint", "late_seconds", "lateness", "live_row", "rebuild_contracts",
+           "refresh_contracts"]
 
 VERSION = 1
 """The rules a contribution follows (part of the fingerprint)."""
@@ -82,6 +84,7 @@ _T = TicketCache
 CONTRACT_CELLS = cast(Table, ContractCell.__table__)
 CONTRIBUTIONS = cast(Table, ContractContribution.__table__)
 CONTRACT_LIVE = cast(Table, ContractLive.__table__)
+CONTRACT_CHANGES = cast(Table, ContractMonthChange.__table__)
 SOURCE = (_T.ticket_id, _T.state_type, _T.store, _T.customer_id, _T.category, _T.sla,
           _T.created, _T.changed, _T.closed, _T.promised_deadline, _T.solution_deadline)
 """The cache columns the contract figures read (``CONTRACT_WATCHED_COLUMNS``)."""
@@ -231,8 +234,11 @@ def _upsert_cells(conn: Connection, deltas: dict[CellKey, CellSums]) -> None:
         set_={m: table.c[m] + stmt.excluded[m] for m in MEASURES})
     for i in range(0, len(rows), BATCH):
         conn.execute(stmt, rows[i:i + BATCH])
-    _count_changes(conn, sorted({r["start"] for r in rows
-                                 if r["family"] == "o" and r["level"] == MONTH_LEVEL}))
+    changed: dict[date, set[tuple[str, str]]] = defaultdict(set)
+    for r in rows:
+        if r["family"] == "o":  # every level's block lies in one month
+            changed[r["start"].replace(day=1)].add((r["k1"], r["k2"]))
+    _count_changes(conn, changed)
     emptied = [r for r in rows if r["tickets"] < 0]
     if emptied:
         names = ("family", "level", "start", "k1", "k2")
@@ -245,17 +251,32 @@ MONTH_LEVEL = len(LEVEL_COLUMNS) - 1
 """The level of month cells."""
 
 
-def _count_changes(conn: Connection, months: list[date]) -> None:
-    """Add one to the version of each month whose outage cells changed (the downtime pages'
-    priced months of it are then priced again, :mod:`.price_memo`)."""
-    if not months:
+CHANGES_KEPT = 200
+"""Versions of each month whose changed keys stay in ``contract_month_change`` (the newest):
+figures kept for an older version are priced again in full."""
+
+
+def _count_changes(conn: Connection, changed: dict[date, set[tuple[str, str]]]) -> None:
+    """Add one to the version of each month whose outage cells changed and name the store ×
+    item keys it changed with that version (the downtime pages' priced months of it are then
+    brought up to date, :mod:`.price_memo`)."""
+    if not changed:
         return
-    table = cast(Table, ContractMonthVersion.__table__)
+    table, changes = cast(Table, ContractMonthVersion.__table__), CONTRACT_CHANGES
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
     stmt = dialect.insert(table)
     stmt = stmt.on_conflict_do_update(index_elements=["month"],
                                       set_={"version": table.c.version + 1})
+    months = sorted(changed)
     conn.execute(stmt, [{"month": m, "version": 1} for m in months])
+    versions = dict(conn.execute(select(table.c.month, table.c.version)
+                                 .where(table.c.month.in_(months))).all())
+    conn.execute(insert(changes), [
+        {"month": m, "version": versions[m], "k1": k1, "k2": k2}
+        for m in months for k1, k2 in sorted(changed[m])])
+    for m in months:
+        conn.execute(delete(changes).where(changes.c.month == m,
+                                           changes.c.version <= versions[m] - CHANGES_KEPT))
 
 
 def _apply(conn: Connection, ids: list[int], figures: ContractFigures, as_of: datetime) -> None:
@@ -325,7 +346,9 @@ def rebuild_contracts(conn: Connection, figures: ContractFigures, now: datetime
                                           lambda row: contributions(row, figures, now),
                                           live_row))
     _cells_from_contributions(conn)
-    conn.execute(delete(ContractPriceMemo))  # keyed by the build: none would match again
+    # keyed by the build: none would match again, and no kept figure needs the changes
+    conn.execute(delete(ContractPriceMemo))
+    conn.execute(delete(ContractMonthChange))
     conn.execute(update(ContractRollupState).where(ContractRollupState.id == 1).values(
         fingerprint=fingerprint(figures.settings, figures.directory), as_of=now,
         built_at=datetime.now(UTC)))

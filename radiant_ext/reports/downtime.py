@@ -67,7 +67,7 @@ from radiant_ext.reports.outage import (
     rate_units,
 )
 from radiant_ext.reports.page_rows import page_limit
-from radiant_ext.reports.pair_prefix import pair_key
+from radiant_ext.reports.pair_prefix import pair_key, split_key
 from radiant_ext.reports.penalties import month_penalties
 from radiant_ext.reports.price_memo import MonthPart, memo_months, month_parts
 from radiant_ext.reports.rollup_read import Span
@@ -300,7 +300,8 @@ def _dearest(ctx: ReportContext, span: Span, limit: int
     tops = memo_months(ctx, f"top{limit}", quiet,
                        lambda missing: _month_tops(ctx, missing, limit))
     kept = memo_months(ctx, f"keys{limit}", busy,
-                       lambda missing: _month_keys(ctx, missing, limit))
+                       lambda missing: _month_keys(ctx, missing, limit),
+                       lambda part, old, changed: _patched_keys(ctx, part, old, changed, limit))
     if tops is None or kept is None:
         return None
     merged = _with_live(ctx, live, kept)
@@ -393,31 +394,98 @@ def _month_keys(ctx: ReportContext, parts: list[MonthPart], limit: int | None
     costs = ctx.directory.outage.costs
     found: dict[date, Any] = {}
     for part in parts:
-        p = _priced(ctx, outage_keys(ctx, part.span))
-        rows = []
-        for store, item, tickets, seconds, cents, unpriced in plain_rows(  # integers, text
-                ctx.session.connection(), select(p.c.k1, p.c.k2, p.c.tickets, p.c.seconds,
-                                                 p.c.cents, p.c.unpriced)):
-            if unpriced or item not in costs:
-                return None
-            rows.append((store, item, int(tickets), int(seconds),
-                         None if cents is None else int(cents)))
-        figures: dict[str, Any] = {"sums": {pair_key(store, item): [tickets, seconds, cents]
-                                            for store, item, tickets, seconds, cents in rows}}
+        sums = _priced_sums(ctx, part)
+        if sums is None:
+            return None
+        figures: dict[str, Any] = {"sums": sums}
         if limit is None:
             totals: defaultdict[str, list[int]] = defaultdict(lambda: [0] * 6)
-            for _store, item, tickets, seconds, cents in rows:
-                _count(totals[costs[item].currency], (tickets, seconds, cents), 1)
+            for key, (tickets, seconds, cents) in sums.items():
+                _count(totals[costs[split_key(key)[1]].currency], (tickets, seconds, cents), 1)
             figures["totals"] = dict(totals)
         else:
-            ordered = sorted(((store, item), tickets, seconds, cents)
-                             for store, item, tickets, seconds, cents in rows)
-            ordered.sort(key=_order)
-            figures["rows"] = [[store, item, tickets, seconds, cents] for (store, item),
-                               tickets, seconds, cents in ordered[:_cut(ordered, limit)]]
-            figures["count"] = len(rows)
+            figures.update(_dearest_sums(sums, limit))
         found[part.month] = figures
     return found
+
+
+def _priced_sums(ctx: ReportContext, part: MonthPart,
+                 pairs: set[tuple[str, str]] | None = None) -> dict[str, list[Any]] | None:
+    """The settled sums of one month's days (with ``pairs``, of those store × item keys
+    only) priced in the query: pair key → [tickets, seconds, cents]; ``None`` when one is
+    too large to price there or is of an item without a cost."""
+    costs = ctx.directory.outage.costs
+    p = _priced(ctx, outage_keys(ctx, part.span, pairs))
+    sums: dict[str, list[Any]] = {}
+    for store, item, tickets, seconds, cents, unpriced in plain_rows(  # integers, text
+            ctx.session.connection(), select(p.c.k1, p.c.k2, p.c.tickets, p.c.seconds,
+                                             p.c.cents, p.c.unpriced)):
+        if unpriced or item not in costs:
+            return None
+        sums[pair_key(store, item)] = [int(tickets), int(seconds),
+                                       None if cents is None else int(cents)]
+    return sums
+
+
+def _ordered(rows: list[tuple[str, str, int, int, int | None]]
+             ) -> list[tuple[tuple[str, str], int, int, int | None]]:
+    """``(store, item, tickets, seconds, cents)`` in the page's order (:func:`_order`), equal
+    ones by store and item."""
+    return sorted((((store, item), tickets, seconds, cents)
+                   for store, item, tickets, seconds, cents in rows),
+                  key=lambda r: (*_order(r), r[0]))
+
+
+def _dearest_sums(sums: dict[str, list[Any]], limit: int) -> dict[str, Any]:
+    """A month's ``limit`` dearest sums and the rows that could tie with the last
+    (``"rows"``) and how many keys it has (``"count"``)."""
+    ordered = _ordered([(*split_key(key), *figures) for key, figures in sums.items()])
+    return {"rows": [[store, item, tickets, seconds, cents] for (store, item), tickets,
+                     seconds, cents in ordered[:_cut(ordered, limit)]],
+            "count": len(sums)}
+
+
+def _patched_keys(ctx: ReportContext, part: MonthPart, kept: Any,
+                  changed: set[tuple[str, str]], limit: int | None) -> dict[str, Any] | None:
+    """A month's figures of :func:`_month_keys` kept for an older version brought up to
+    date: the ``changed`` store × item keys priced again in the query, their old sums taken
+    out of the totals (or the dearest rows) and the new ones put in; ``None`` when one is too
+    large to price there.
+
+    The dearest rows are the kept ones without the changed keys and the changed keys' new
+    sums, when their ``limit``-th is no cheaper than the kept ``limit``-th (every other key
+    is below that and outside its ties); else they are sorted again from the sums.
+    """
+    costs = ctx.directory.outage.costs
+    new = _priced_sums(ctx, part, changed)
+    if new is None:
+        return None
+    sums = dict(kept["sums"])  # the kept figures are shared: copies are changed
+    keys = {pair_key(store, item) for store, item in changed}
+    totals = ({currency: list(values) for currency, values in kept["totals"].items()}
+              if limit is None else {})
+    for key in keys:
+        before, after = sums.pop(key, None), new.get(key)
+        if after is not None:
+            sums[key] = after
+        if limit is None and (before is not None or after is not None):
+            entry = totals.setdefault(costs[split_key(key)[1]].currency, [0] * 6)
+            for figures, sign in ((before, -1), (after, 1)):
+                if figures is not None:
+                    _count(entry, (figures[0], figures[1], figures[2]), sign)
+    if limit is None:
+        return {"sums": sums, "totals": {c: v for c, v in totals.items() if v[0]}}
+    rows = kept["rows"]
+    ordered = _ordered([(r[0], r[1], r[2], r[3], r[4]) for r in rows
+                        if pair_key(r[0], r[1]) not in keys]
+                       + [(*split_key(key), *sums[key]) for key in keys if key in sums])
+    complete = int(kept["count"]) == len(rows)  # every key was among the rows
+    if not complete and (len(ordered) < limit or _order(ordered[limit - 1]) > _order(
+            ((rows[limit - 1][0], rows[limit - 1][1]), *rows[limit - 1][2:]))):
+        return {"sums": sums, **_dearest_sums(sums, limit)}
+    return {"sums": sums, "rows": [[store, item, tickets, seconds, cents] for (store, item),
+                                   tickets, seconds, cents in ordered[:_cut(ordered, limit)]],
+            "count": len(sums)}
 
 
 def _month_tops(ctx: ReportContext, parts: list[MonthPart], limit: int
@@ -541,7 +609,8 @@ def _priced_month_totals(ctx: ReportContext, span: Span
     rates, live = ctx.directory.outage, _live_outages(ctx)
     quiet, busy = _months(ctx, span, live)
     figures = memo_months(ctx, "totals", quiet, lambda missing: _month_sums(ctx, missing))
-    kept = memo_months(ctx, "keys", busy, lambda missing: _month_keys(ctx, missing, None))
+    kept = memo_months(ctx, "keys", busy, lambda missing: _month_keys(ctx, missing, None),
+                       lambda part, old, changed: _patched_keys(ctx, part, old, changed, None))
     if figures is None or kept is None:
         return None
     merged = _with_live(ctx, live, kept)

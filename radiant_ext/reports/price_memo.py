@@ -40,11 +40,12 @@ from sqlalchemy.exc import OperationalError
 from radiant_ext.reports.context import ReportContext
 from radiant_ext.reports.contract_rollups import CONTRACT_CELLS, contract_state
 from radiant_ext.reports.rollup_read import MONTH, Span, month_end
-from radiant_ext.store import ContractMonthVersion, ContractPriceMemo
+from radiant_ext.store import ContractMonthChange, ContractMonthVersion, ContractPriceMemo
 
 log = logging.getLogger(__name__)
 
-__all__ = ["MEMO_PER_MONTH", "MonthPart", "memo_months", "month_parts", "price_salt"]
+__all__ = ["MEMO_PER_MONTH", "MonthPart", "Patch", "memo_months", "month_changes", "month_parts",
+           "price_salt"]
 
 FORMAT = 2
 """The shape of the kept figures: raise it when a figure's shape changes, so figures an
@@ -54,9 +55,12 @@ MEMO_PER_MONTH = 8
 PARSED_KEPT = 64
 """Parsed figures kept in memory per process (the most recently read)."""
 VERSIONS = cast(Table, ContractMonthVersion.__table__)
+CHANGES = cast(Table, ContractMonthChange.__table__)
 MEMO = cast(Table, ContractPriceMemo.__table__)
 Key = tuple[str, str, str]
 """(month ``YYYY-MM``, store id or ``""``, catalog item id)."""
+Patch = Callable[["MonthPart", Any, set[tuple[str, str]]], Any | None]
+"""Brings a month's figures kept for an older version up to date (:func:`memo_months`)."""
 
 
 @dataclass(frozen=True)
@@ -131,18 +135,22 @@ def _parsed_put(key: str, version: int, figures: Any) -> None:
 
 
 def _kept_figures(ctx: ReportContext, keys: dict[date, str], versions: dict[date, int]
-                  ) -> dict[date, Any]:
+                  ) -> tuple[dict[date, Any], dict[date, int]]:
     """The kept figures still valid, per month: parsed ones from memory, the others read
     (with their version, checked again: a refresh may have kept newer ones meanwhile) and
-    parsed once."""
+    parsed once; and the months whose figures were kept for an older version (that
+    version)."""
     conn = ctx.session.connection()
     stored = {k: int(v) for k, v in conn.execute(
         select(MEMO.c.key, MEMO.c.version).where(MEMO.c.key.in_(list(keys.values())))).all()}
     found: dict[date, Any] = {}
+    older: dict[date, int] = {}
     unparsed: dict[str, date] = {}
     for month, key in keys.items():
         version = versions.get(month, 0)
         if stored.get(key) != version:
+            if key in stored and stored[key] < version:
+                older[month] = stored[key]
             continue
         figures = _parsed_get(key, version)
         if figures is None:
@@ -157,15 +165,47 @@ def _kept_figures(ctx: ReportContext, keys: dict[date, str], versions: dict[date
             if int(version) == versions.get(month, 0):
                 found[month] = json.loads(text)
                 _parsed_put(key, int(version), found[month])
-    return found
+    return found, older
+
+
+def _older_figures(ctx: ReportContext, key: str, version: int) -> Any | None:
+    """The figures kept under ``key`` for ``version`` (``None``: no longer those)."""
+    figures = _parsed_get(key, version)
+    if figures is None:
+        row = ctx.session.connection().execute(
+            select(MEMO.c.version, MEMO.c.figures).where(MEMO.c.key == key)).first()
+        if row is None or int(row.version) != version:
+            return None
+        figures = json.loads(row.figures)
+    return figures
+
+
+def month_changes(ctx: ReportContext, month: date, since: int, until: int
+                  ) -> set[tuple[str, str]] | None:
+    """The store × item keys the versions after ``since`` up to ``until`` of ``month``
+    changed; ``None`` when the changes of one of them are no longer kept (or never were:
+    versions made before the changes were recorded)."""
+    c = CHANGES.c
+    rows = ctx.session.connection().execute(
+        select(c.version, c.k1, c.k2).where(c.month == month, c.version > since,
+                                            c.version <= until)).all()
+    if {int(v) for v, _, _ in rows} != set(range(since + 1, until + 1)):
+        return None
+    return {(k1, k2) for _, k1, k2 in rows}
 
 
 def memo_months(ctx: ReportContext, kind: str, parts: list[MonthPart],
-                compute: Callable[[list[MonthPart]], Mapping[date, Any] | None]
-                ) -> dict[date, Any] | None:
+                compute: Callable[[list[MonthPart]], Mapping[date, Any] | None],
+                patch: Patch | None = None) -> dict[date, Any] | None:
     """Per month of ``parts``, the figures of ``kind``: kept ones where still valid, the
     others from ``compute`` (given the parts without valid figures, in order; it returns
-    their figures, JSON values, or ``None`` when it cannot, and so does this) and kept."""
+    their figures, JSON values, or ``None`` when it cannot, and so does this) and kept.
+
+    With ``patch``, figures kept for an older version of their month are brought up to date
+    by it instead (given the part, the kept figures — shared, not to be changed — and the
+    store × item keys changed since, :func:`month_changes`; it returns the new figures, or
+    ``None`` to have ``compute`` price the month in full).
+    """
     salt = price_salt(ctx)
     if salt is None:
         return None
@@ -174,18 +214,32 @@ def memo_months(ctx: ReportContext, kind: str, parts: list[MonthPart],
         select(VERSIONS.c.month, VERSIONS.c.version)
         .where(VERSIONS.c.month.in_([p.month for p in parts]))).all()} if parts else {}
     keys = {p.month: _key(salt, kind, p) for p in parts}
-    found = _kept_figures(ctx, keys, versions) if parts else {}
+    found, older = _kept_figures(ctx, keys, versions) if parts else ({}, {})
+    fresh: dict[date, Any] = {}
+    for part in parts:
+        if patch is None or part.month not in older:
+            continue
+        version = versions.get(part.month, 0)
+        changes = month_changes(ctx, part.month, older[part.month], version)
+        kept = (_older_figures(ctx, keys[part.month], older[part.month])
+                if changes is not None else None)
+        patched = patch(part, kept, changes) if kept is not None and changes else None
+        if patched is not None:
+            fresh[part.month] = found[part.month] = patched
     missing = [part for part in parts if part.month not in found]
-    if not missing:
-        return found
-    computed = compute(missing)
-    if computed is None:
-        return None
-    for part in missing:
-        found[part.month] = computed[part.month]
-    _keep(ctx, [{"key": keys[p.month], "month": p.month, "version": versions.get(p.month, 0),
-                 "figures": json.dumps(computed[p.month]), "stored_at": datetime.now(UTC)}
-                for p in missing])
+    if missing:
+        computed = compute(missing)
+        if computed is None:
+            return None
+        for part in missing:
+            fresh[part.month] = found[part.month] = computed[part.month]
+    if fresh:
+        stored_at = datetime.now(UTC)
+        _keep(ctx, [{"key": keys[month], "month": month, "version": versions.get(month, 0),
+                     "figures": json.dumps(figures), "stored_at": stored_at}
+                    for month, figures in fresh.items()])
+        for month, figures in fresh.items():
+            _parsed_put(keys[month], versions.get(month, 0), figures)
     return found
 
 

@@ -21,6 +21,8 @@
   refresh that changes one adds one; never reset), and ``contract_price_memo`` keeps what the
   downtime pages priced from one month's settled outage cells, with the version it was read
   at: valid while the month's version, the rates and tiers, and the build stay the same.
+  ``contract_month_change`` names the store × item keys each version changed (of the newest
+  versions of each month), so a page brings a kept month up to date by pricing those alone.
 
 See ``docs/reports.md``, "Contract roll-ups".
 """
@@ -43,6 +45,7 @@ __all__ = [
     "ContractContribution",
     "ContractDirty",
     "ContractLive",
+    "ContractMonthChange",
     "ContractMonthVersion",
     "ContractPriceMemo",
     "ContractRollupState",
@@ -140,6 +143,22 @@ class ContractMonthVersion(Base):
     month: Mapped[date] = mapped_column(Date, primary_key=True, autoincrement=False)
     """The month's first day."""
     version: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class ContractMonthChange(Base):
+    """A store × item key whose outage cells one version of a month changed (the refresh
+    writes them with the version; only the newest versions of each month are kept)."""
+
+    __tablename__ = "contract_month_change"
+
+    month: Mapped[date] = mapped_column(Date, primary_key=True, autoincrement=False)
+    """The month's first day."""
+    version: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    """The month's :class:`ContractMonthVersion` the change made."""
+    k1: Mapped[str] = mapped_column(String(200), primary_key=True)
+    """The store (``""``: none)."""
+    k2: Mapped[str] = mapped_column(String(200), primary_key=True)
+    """The catalog item."""
 
 
 class ContractPriceMemo(Base):
