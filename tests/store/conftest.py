@@ -1,4 +1,5 @@
-"""Fixtures for the store tests: one migrated database per test, on SQLite and PostgreSQL."""
+"""Fixtures for the store tests: one database per test, empty or at the head revision, on SQLite
+and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from radiant_ext.store import upgrade_database
 from tests._store_fixtures import ENGINE_PARAMS, store_engine
 
 
@@ -19,8 +19,9 @@ def db_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine
         yield engine
 
 
-@pytest.fixture
-def engine(db_engine: Engine) -> Engine:
-    """A database migrated to the head revision."""
-    upgrade_database(db_engine)
-    return db_engine
+@pytest.fixture(params=ENGINE_PARAMS)
+def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """A database at the head revision (a copy of one migrated once per process: the
+    migrations are tested from ``db_engine``)."""
+    with store_engine(request.param, tmp_path, suite="store") as eng:
+        yield eng
