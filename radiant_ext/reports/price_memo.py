@@ -11,11 +11,16 @@ and a figure read at another version, or for other rates, tiers or build, is not
 prices in the query only the months it finds no valid figures for; the months with live
 outages (in a shop, the newest) it prices with them on every run.
 
+A figure kept for an older version of its month can be brought up to date instead: the
+refresh names the store × item keys each version changed (``contract_month_change``), and a
+page given a ``patch`` prices those keys alone and patches the figure (:func:`memo_months`).
+
 A figure computed from cells a concurrent refresh changed cannot be taken for current: the
-version is read before the cells, and a refresh that commits in between raises it.
+version is read before the cells, and a refresh that commits in between raises it (the keys
+it changed are then priced again with the next version).
 
 A kept figure is parsed once per process: the parsed figures of the :data:`PARSED_KEPT` most
-recently read keys and versions stay in memory (a busy month's sums are some 3,000 entries at
+recently read, priced or patched keys and versions stay in memory (a busy month's sums are some 3,000 entries at
 a million tickets: parsing them on every view cost more time than reading them, and the
 objects it made kept the garbage collector busy). Parsed figures are shared: read them, never
 change them.
