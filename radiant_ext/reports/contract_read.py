@@ -28,7 +28,6 @@ from sqlalchemy import (
     column,
     func,
     select,
-    tuple_,
     type_coerce,
     union_all,
 )
@@ -151,14 +150,17 @@ def outage_keys(ctx: ReportContext, span: Span,
                 pairs: Collection[tuple[str, str]] | None = None) -> FromClause:
     """Outages and seconds of the settled tickets per local month of creation (its first
     day), store ``k1`` and item ``k2`` in ``span``'s cells, one row per key (with ``pairs``,
-    of those store × item keys only).
+    of the keys whose store is one of theirs and whose item is one of theirs: a few seeks
+    along the cells' key, where a list of pairs scans every key of the blocks — the caller
+    drops the other combinations).
 
     A whole month's cells are one per key already; only the edge months' blocks are summed
     per key (a sum over every key of the year costs more than the rest of the query).
     """
     c = CONTRACT_CELLS.c
     months, singles = blocks(*span)
-    only = [] if pairs is None else [tuple_(c.k1, c.k2).in_(sorted(pairs))]
+    only = [] if pairs is None else [c.k1.in_(sorted({k1 for k1, _ in pairs})),
+                                     c.k2.in_(sorted({k2 for _, k2 in pairs}))]
     parts: list[Select[Any]] = []
     for level in sorted({lv for lv, _ in singles}):
         parts.append(select(block_start(c.start, MONTH).label("month"), c.k1, c.k2,

@@ -251,9 +251,10 @@ MONTH_LEVEL = len(LEVEL_COLUMNS) - 1
 """The level of month cells."""
 
 
-CHANGES_KEPT = 200
-"""Versions of each month whose changed keys stay in ``contract_month_change`` (the newest):
-figures kept for an older version are priced again in full."""
+CHANGES_KEPT = 1440
+"""Versions of each month whose changed keys stay in ``contract_month_change`` (the newest; a
+day of the ``report-rollups`` job's minutes): figures kept for an older version are priced
+again in full."""
 
 
 def _count_changes(conn: Connection, changed: dict[date, set[tuple[str, str]]]) -> None:
@@ -271,7 +272,7 @@ def _count_changes(conn: Connection, changed: dict[date, set[tuple[str, str]]]) 
     conn.execute(stmt, [{"month": m, "version": 1} for m in months])
     versions = dict(conn.execute(select(table.c.month, table.c.version)
                                  .where(table.c.month.in_(months))).all())
-    conn.execute(insert(changes), [
+    conn.execute(dialect.insert(changes).on_conflict_do_nothing(), [
         {"month": m, "version": versions[m], "k1": k1, "k2": k2}
         for m in months for k1, k2 in sorted(changed[m])])
     for m in months:

@@ -409,13 +409,12 @@ def _month_keys(ctx: ReportContext, parts: list[MonthPart], limit: int | None
     return found
 
 
-def _priced_sums(ctx: ReportContext, part: MonthPart,
-                 pairs: set[tuple[str, str]] | None = None) -> dict[str, list[Any]] | None:
-    """The settled sums of one month's days (with ``pairs``, of those store × item keys
-    only) priced in the query: pair key → [tickets, seconds, cents]; ``None`` when one is
-    too large to price there or is of an item without a cost."""
+def _priced_sums(ctx: ReportContext, part: MonthPart) -> dict[str, list[Any]] | None:
+    """The settled sums of one month's days priced in the query: pair key → [tickets,
+    seconds, cents]; ``None`` when one is too large to price there or is of an item without
+    a cost."""
     costs = ctx.directory.outage.costs
-    p = _priced(ctx, outage_keys(ctx, part.span, pairs))
+    p = _priced(ctx, outage_keys(ctx, part.span))
     sums: dict[str, list[Any]] = {}
     for store, item, tickets, seconds, cents, unpriced in plain_rows(  # integers, text
             ctx.session.connection(), select(p.c.k1, p.c.k2, p.c.tickets, p.c.seconds,
@@ -424,6 +423,28 @@ def _priced_sums(ctx: ReportContext, part: MonthPart,
             return None
         sums[pair_key(store, item)] = [int(tickets), int(seconds),
                                        None if cents is None else int(cents)]
+    return sums
+
+
+def _changed_sums(ctx: ReportContext, part: MonthPart, pairs: set[tuple[str, str]]
+                  ) -> dict[str, list[Any]] | None:
+    """The settled sums of the store × item keys ``pairs`` in one month's days, priced as
+    the query prices (:func:`~.outage.outage_cost`, as :func:`_with_live` prices): pair key →
+    [tickets, seconds, cents]; ``None`` for an item without a cost. A few keys: one look-up
+    of their cells, no pricing query to build."""
+    rates = ctx.directory.outage
+    keys = outage_keys(ctx, part.span, pairs)
+    sums: dict[str, list[Any]] = {}
+    for store, item, tickets, seconds in plain_rows(
+            ctx.session.connection(), select(keys.c.k1, keys.c.k2, keys.c.tickets,
+                                             keys.c.seconds)):
+        if (store, item) not in pairs:  # another store's item of the pairs
+            continue
+        if item not in rates.costs:
+            return None
+        cost = outage_cost(int(seconds) / 3600, rates.rate(item, store or None)[0])
+        sums[pair_key(store, item)] = [int(tickets), int(seconds),
+                                       None if cost is None else int(cost.scaleb(2))]
     return sums
 
 
@@ -448,16 +469,16 @@ def _dearest_sums(sums: dict[str, list[Any]], limit: int) -> dict[str, Any]:
 def _patched_keys(ctx: ReportContext, part: MonthPart, kept: Any,
                   changed: set[tuple[str, str]], limit: int | None) -> dict[str, Any] | None:
     """A month's figures of :func:`_month_keys` kept for an older version brought up to
-    date: the ``changed`` store × item keys priced again in the query, their old sums taken
-    out of the totals (or the dearest rows) and the new ones put in; ``None`` when one is too
-    large to price there.
+    date: the ``changed`` store × item keys priced again, their old sums taken
+    out of the totals (or the dearest rows) and the new ones put in (:func:`_changed_sums`);
+    ``None`` for an item without a cost.
 
     The dearest rows are the kept ones without the changed keys and the changed keys' new
     sums, when their ``limit``-th is no cheaper than the kept ``limit``-th (every other key
     is below that and outside its ties); else they are sorted again from the sums.
     """
     costs = ctx.directory.outage.costs
-    new = _priced_sums(ctx, part, changed)
+    new = _changed_sums(ctx, part, changed)
     if new is None:
         return None
     sums = dict(kept["sums"])  # the kept figures are shared: copies are changed

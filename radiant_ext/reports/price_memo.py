@@ -20,10 +20,10 @@ version is read before the cells, and a refresh that commits in between raises i
 it changed are then priced again with the next version).
 
 A kept figure is parsed once per process: the parsed figures of the :data:`PARSED_KEPT` most
-recently read, priced or patched keys and versions stay in memory (a busy month's sums are some 3,000 entries at
-a million tickets: parsing them on every view cost more time than reading them, and the
-objects it made kept the garbage collector busy). Parsed figures are shared: read them, never
-change them.
+recently read, priced or patched keys and versions stay in memory (a busy month's sums are
+some 3,000 entries at a million tickets: parsing them on every view cost more time than
+reading them, and the objects it made kept the garbage collector busy). Parsed figures are
+shared: read them, never change them.
 """
 
 from __future__ import annotations

@@ -513,15 +513,14 @@ def _priced_pairs(engine: Engine, directory: ItemDirectory, name: str, shown: in
     """The months the page prices in full, and the store × item keys it prices to bring a
     kept month up to date (the page's figures equal Python's)."""
     pairs: list[set[tuple[str, str]] | None] = []
-    real = downtime._priced_sums
+    real = downtime._changed_sums
 
-    def spy(ctx: ReportContext, part: Any, only: Any = None) -> Any:
-        if only is not None:
-            pairs.append(set(only))
+    def spy(ctx: ReportContext, part: Any, only: Any) -> Any:
+        pairs.append(set(only))
         return real(ctx, part, only)
 
     months: list[str] = []
-    with mock.patch.object(downtime, "_priced_sums", spy), _page(shown):
+    with mock.patch.object(downtime, "_changed_sums", spy), _page(shown):
         months = _priced_months(engine, directory, name)
     return months, pairs
 
