@@ -490,7 +490,10 @@ def _patched_keys(ctx: ReportContext, part: MonthPart, kept: Any,
         if after is not None:
             sums[key] = after
         if limit is None and (before is not None or after is not None):
-            entry = totals.setdefault(costs[split_key(key)[1]].currency, [0] * 6)
+            cost = costs.get(split_key(key)[1])
+            if cost is None:  # kept for other settings: priced in full
+                return None
+            entry = totals.setdefault(cost.currency, [0] * 6)
             for figures, sign in ((before, -1), (after, 1)):
                 if figures is not None:
                     _count(entry, (figures[0], figures[1], figures[2]), sign)
