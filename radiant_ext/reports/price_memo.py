@@ -13,7 +13,9 @@ outages (in a shop, the newest) it prices with them on every run.
 
 A figure kept for an older version of its month can be brought up to date instead: the
 refresh names the store × item keys each version changed (``contract_month_change``), and a
-page given a ``patch`` prices those keys alone and patches the figure (:func:`memo_months`).
+page given a ``patch`` prices those keys alone and patches the figure (:func:`memo_months`),
+from the newest figures of the month in the process's memory or in the table; a patched
+figure is written back to the table every :data:`STORE_EVERY` versions.
 
 A figure computed from cells a concurrent refresh changed cannot be taken for current: the
 version is read before the cells, and a refresh that commits in between raises it (the keys
@@ -59,6 +61,11 @@ MEMO_PER_MONTH = 8
 """Figures kept per month (other periods' edge days, other figures): the newest are kept."""
 PARSED_KEPT = 64
 """Parsed figures kept in memory per process (the most recently read)."""
+STORE_EVERY = 8
+"""A month's figures brought up to date are written back to the table once they are this many
+versions ahead of the ones there (or there are none): between, each process keeps its own in
+memory, and another one brings the table's up to date with the changes since (writing a busy
+month's every sum on each change cost more than the change's pricing)."""
 VERSIONS = cast(Table, ContractMonthVersion.__table__)
 CHANGES = cast(Table, ContractMonthChange.__table__)
 MEMO = cast(Table, ContractPriceMemo.__table__)
@@ -139,29 +146,37 @@ def _parsed_put(key: str, version: int, figures: Any) -> None:
             _parsed.popitem(last=False)
 
 
+def _parsed_newest(key: str, below: int) -> int | None:
+    """The newest version below ``below`` whose figures of ``key`` are in memory."""
+    with _parsed_lock:
+        return max((v for k, v in _parsed if k == key and v < below), default=None)
+
+
 def _kept_figures(ctx: ReportContext, keys: dict[date, str], versions: dict[date, int]
                   ) -> tuple[dict[date, Any], dict[date, int]]:
-    """The kept figures still valid, per month: parsed ones from memory, the others read
-    (with their version, checked again: a refresh may have kept newer ones meanwhile) and
-    parsed once; and the months whose figures were kept for an older version (that
-    version)."""
+    """The kept figures still valid, per month: parsed ones from memory (this process priced,
+    patched or read them for the month's version), the others read (with their version,
+    checked again: a refresh may have kept newer ones meanwhile) and parsed once; and the
+    months whose figures were kept in the table for an older version (that version)."""
+    found: dict[date, Any] = {}
+    for month, key in keys.items():
+        figures = _parsed_get(key, versions.get(month, 0))
+        if figures is not None:
+            found[month] = figures
+    rest = {month: key for month, key in keys.items() if month not in found}
+    if not rest:
+        return found, {}
     conn = ctx.session.connection()
     stored = {k: int(v) for k, v in conn.execute(
-        select(MEMO.c.key, MEMO.c.version).where(MEMO.c.key.in_(list(keys.values())))).all()}
-    found: dict[date, Any] = {}
+        select(MEMO.c.key, MEMO.c.version).where(MEMO.c.key.in_(list(rest.values())))).all()}
     older: dict[date, int] = {}
     unparsed: dict[str, date] = {}
-    for month, key in keys.items():
+    for month, key in rest.items():
         version = versions.get(month, 0)
-        if stored.get(key) != version:
-            if key in stored and stored[key] < version:
-                older[month] = stored[key]
-            continue
-        figures = _parsed_get(key, version)
-        if figures is None:
+        if stored.get(key) == version:
             unparsed[key] = month
-        else:
-            found[month] = figures
+        elif key in stored and stored[key] < version:
+            older[month] = stored[key]
     if unparsed:
         for key, version, text in conn.execute(
                 select(MEMO.c.key, MEMO.c.version, MEMO.c.figures)
@@ -222,15 +237,16 @@ def memo_months(ctx: ReportContext, kind: str, parts: list[MonthPart],
     found, older = _kept_figures(ctx, keys, versions) if parts else ({}, {})
     fresh: dict[date, Any] = {}
     for part in parts:
-        if patch is None or part.month not in older:
+        if patch is None or part.month in found:
             continue
         version = versions.get(part.month, 0)
-        changes = month_changes(ctx, part.month, older[part.month], version)
-        kept = (_older_figures(ctx, keys[part.month], older[part.month])
-                if changes is not None else None)
-        patched = patch(part, kept, changes) if kept is not None and changes else None
-        if patched is not None:
-            fresh[part.month] = found[part.month] = patched
+        patched = _patched(ctx, part, keys[part.month], older.get(part.month), version, patch)
+        if patched is None:
+            continue
+        found[part.month], since_stored = patched
+        _parsed_put(keys[part.month], version, found[part.month])
+        if since_stored >= STORE_EVERY:
+            fresh[part.month] = found[part.month]
     missing = [part for part in parts if part.month not in found]
     if missing:
         computed = compute(missing)
@@ -238,14 +254,32 @@ def memo_months(ctx: ReportContext, kind: str, parts: list[MonthPart],
             return None
         for part in missing:
             fresh[part.month] = found[part.month] = computed[part.month]
+            _parsed_put(keys[part.month], versions.get(part.month, 0), found[part.month])
     if fresh:
         stored_at = datetime.now(UTC)
         _keep(ctx, [{"key": keys[month], "month": month, "version": versions.get(month, 0),
                      "figures": json.dumps(figures), "stored_at": stored_at}
                     for month, figures in fresh.items()])
-        for month, figures in fresh.items():
-            _parsed_put(keys[month], versions.get(month, 0), figures)
     return found
+
+
+def _patched(ctx: ReportContext, part: MonthPart, key: str, stored: int | None, version: int,
+             patch: Patch) -> tuple[Any, int] | None:
+    """The figures of ``key`` brought up to ``version`` from the newest older ones — in this
+    process's memory, or ``stored`` in the table — and how many versions the table's are
+    behind (:data:`STORE_EVERY`); ``None`` when there are none, their changes are no longer
+    kept, or ``patch`` declines."""
+    base = _parsed_newest(key, version)
+    if stored is not None and (base is None or stored > base):
+        base = stored
+    if base is None:
+        return None
+    changes = month_changes(ctx, part.month, base, version)
+    kept = _older_figures(ctx, key, base) if changes else None
+    patched = patch(part, kept, changes) if kept is not None and changes else None
+    if patched is None:
+        return None
+    return patched, version - stored if stored is not None else STORE_EVERY
 
 
 def _keep(ctx: ReportContext, rows: list[dict[str, Any]]) -> None:

@@ -340,21 +340,27 @@ def _change(engine: Engine, rows: list[dict[str, Any]],
 @given(rows=st.lists(tickets(), max_size=50), shown=st.sampled_from((1, 3, 200)),
        rounds=st.lists(st.lists(st.tuples(st.integers(0, 60), tickets()), min_size=1,
                                 max_size=6), min_size=1, max_size=3),
-       skip=st.sets(st.integers(0, 5)))
+       skip=st.sets(st.integers(0, 5)), forget=st.sets(st.integers(0, 5)),
+       store_every=st.sampled_from((1, 2, 8)))
 def test_kept_months_are_brought_up_to_date_after_any_changes(
         engine: Engine, directory: ItemDirectory, rows: list[dict[str, Any]], shown: int,
-        rounds: list[list[tuple[int, dict[str, Any]]]], skip: set[int]) -> None:
+        rounds: list[list[tuple[int, dict[str, Any]]]], skip: set[int], forget: set[int],
+        store_every: int) -> None:
     """Months kept for an older version — one change or several since, read by one page and
-    not the other — are brought up to date (the changed keys priced again, the months without
-    live outages in full) to the same figures as Python's."""
+    not the other, by this process (its figures in memory) or another (the table's, written
+    back every ``store_every`` versions) — are brought up to date (the changed keys priced
+    again, the months without live outages in full) to the same figures as Python's."""
     _fill(engine, rows, directory, NOW - timedelta(days=2))
     for name in ("downtime", "downtime-detail"):
         _assert_same(*_both(engine, directory, name, shown))  # keeps every month
-    for i, changes in enumerate(rounds):
-        _change(engine, rows, changes)
-        for j, name in enumerate(("downtime", "downtime-detail")):
-            if 2 * i + j not in skip or i == len(rounds) - 1:
-                _assert_same(*_both(engine, directory, name, shown))
+    with mock.patch.object(price_memo, "STORE_EVERY", store_every):
+        for i, changes in enumerate(rounds):
+            _change(engine, rows, changes)
+            for j, name in enumerate(("downtime", "downtime-detail")):
+                if 2 * i + j in forget:
+                    price_memo._parsed.clear()  # another process
+                if 2 * i + j not in skip or i == len(rounds) - 1:
+                    _assert_same(*_both(engine, directory, name, shown))
 
 
 def _priced_months(engine: Engine, directory: ItemDirectory, name: str,
@@ -594,3 +600,35 @@ def test_the_refresh_names_the_keys_each_version_changed_and_keeps_the_newest(
         _take_in(engine, directory)
         _change(engine, rows, [(1, _settled(41, "store-002", 9))])
         assert _priced_months(engine, directory, "downtime") == ["2026-03"]
+
+
+def test_a_month_brought_up_to_date_is_written_back_every_few_versions(
+        engine: Engine, directory: ItemDirectory) -> None:
+    from radiant_ext.store import ContractPriceMemo
+
+    rows = _busy_march(engine, directory)
+    march = date(2026, 3, 1)
+
+    def stored() -> list[int]:
+        """The versions of March's figures in the table."""
+        with engine.connect() as conn:
+            return sorted(int(v) for v in conn.scalars(select(ContractPriceMemo.version)
+                                                       .where(ContractPriceMemo.month == march)))
+
+    first = stored()
+    assert len(first) == 2 and first[0] == first[1]  # the sums with the totals, with the rows
+    with mock.patch.object(price_memo, "STORE_EVERY", 3):
+        seen = []
+        for hours in (5, 6, 7):  # three versions: kept in memory, then written back
+            _change(engine, rows, [(1, _settled(41, "store-002", hours))])
+            assert _priced_pairs(engine, directory, "downtime") == (
+                [], [{("store-002", "it.pos-down")}])  # one version's keys at a time
+            seen.append(stored())
+        assert seen[0] == seen[1] == first
+        assert seen[2] == [first[0], first[0] + 3]  # the totals' figure, three versions on
+        # another process brings the table's figures up to date with every change since
+        _change(engine, rows, [(2, _settled(42, "store-004", 9))])
+        price_memo._parsed.clear()
+        assert _priced_pairs(engine, directory, "downtime-detail") == (
+            [], [{("store-002", "it.pos-down"), ("store-003", "it.pos-down"),
+                  ("store-004", "it.pos-down")}])
