@@ -377,9 +377,15 @@ def _with_live(ctx: ReportContext, live: LiveOutages, kept: dict[date, Any]
         had: Sum | None = (row[0], row[1], row[2]) if row is not None else None
         tickets += had[0] if had else 0
         seconds += had[1] if had else 0
-        cost = outage_cost(seconds / 3600, rates.rate(item, store or None)[0])
-        found[key] = had, (tickets, seconds, None if cost is None else int(cost.scaleb(2)))
+        found[key] = had, (tickets, seconds, _cents(rates, item, store, seconds))
     return found
+
+
+def _cents(rates: OutageRates, item: str, store: str, seconds: int) -> int | None:
+    """The cost in cents of one store × item sum of outage seconds, rounded as the query
+    rounds (:func:`~.outage.outage_cost`); ``None``: no rate."""
+    cost = outage_cost(seconds / 3600, rates.rate(item, store or None)[0])
+    return None if cost is None else int(cost.scaleb(2))
 
 
 def _month_keys(ctx: ReportContext, parts: list[MonthPart], limit: int | None
@@ -442,9 +448,8 @@ def _changed_sums(ctx: ReportContext, part: MonthPart, pairs: set[tuple[str, str
             continue
         if item not in rates.costs:
             return None
-        cost = outage_cost(int(seconds) / 3600, rates.rate(item, store or None)[0])
         sums[pair_key(store, item)] = [int(tickets), int(seconds),
-                                       None if cost is None else int(cost.scaleb(2))]
+                                       _cents(rates, item, store, int(seconds))]
     return sums
 
 
