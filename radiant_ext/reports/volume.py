@@ -252,13 +252,7 @@ def recurring_failures(ctx: ReportContext) -> ReportTable:
     counts = _pair_counts(ctx)  # some 12,000 pairs: added up by position, not by key
     per_store, per_item = counts.totals()
     total = sum(per_store.values())
-    # (-excess, store, item, tickets, expected): ranked before anything is looked up or
-    # formatted, so the page does the rest for the 50 rows it shows, not the ~12,000 pairs
-    ranked = []
-    for store, items in counts.by_store():
-        tickets = per_store[store]
-        ranked += [(round(expected, 1) - n, store, item, n, expected) for item, n in items
-                   if n >= 3 and n >= 1.5 * (expected := tickets * per_item[item] / total)]
+    ranked = _over_expected(counts, per_store, per_item, total)
     weeks = _weeks(ctx)
     d = ctx.directory
     rows: list[tuple[object, ...]] = [
@@ -278,6 +272,29 @@ def recurring_failures(ctx: ReportContext) -> ReportTable:
     table.notes.append(W_("Store and item pairs with at least 3 tickets and 1.5 times the "
                           "number the chain average predicts."))
     return table
+
+
+def _over_expected(counts: PairCounts, per_store: dict[str, int], per_item: dict[str, int],
+                   total: int) -> list[tuple[float, str, str, int, float]]:
+    """``(-excess, store, item, tickets, expected)`` of the pairs with at least 3 tickets and
+    1.5 times their expected number: ranked before anything is looked up or formatted, so the
+    page does the rest for the 50 rows it shows, not the ~12,000 pairs. The pairs the layout
+    holds are walked by position (each position's item total looked up once, in C), not
+    paired with their items first."""
+    layout, found = counts.layout, counts.counts
+    item_at = layout.item_at
+    of_item = list(map(per_item.__getitem__, item_at))
+    ranked: list[tuple[float, str, str, int, float]] = []
+    for store, at in layout.by_store:
+        tickets = per_store[store]
+        ranked += [(round(expected, 1) - n, store, item_at[i], n, expected) for i in at
+                   if (n := found[i]) >= 3
+                   and n >= 1.5 * (expected := tickets * of_item[i] / total)]
+    for store, items in counts.extra_by_store():
+        tickets = per_store[store]
+        ranked += [(round(expected, 1) - n, store, item, n, expected) for item, n in items
+                   if n >= 3 and n >= 1.5 * (expected := tickets * per_item[item] / total)]
+    return ranked
 
 
 def _pairs(ctx: ReportContext) -> list[tuple[str, str, int]]:

@@ -96,3 +96,25 @@ def test_refreshed_pairs_equal_a_rebuild_after_old_and_new_months_change(
     with engine.begin() as conn:
         rebuild(conn, ZoneInfo(ZONE), NOW)
     assert _snapshot(engine) == kept
+
+
+def test_a_pair_the_stored_totals_do_not_hold_yet_is_ranked_too(engine: Engine) -> None:
+    """A store that files its first tickets after the rebuild: its open tickets (live, not in
+    the stored pairs' layout) make it recur, as in the raw cache."""
+    _clear(engine)
+    _insert(engine, ROWS)
+    with engine.begin() as conn:
+        rebuild(conn, ZoneInfo(ZONE), NOW)
+    _insert(engine, [_ticket(d, "store-099", "it.receipt-printer", state="open")
+                     for d in (101, 103, 105, 107)], first_id=len(ROWS) + 1)
+    with engine.begin() as conn:
+        assert refresh(conn, ZoneInfo(ZONE), NOW).tickets
+    assert_pairs_match(engine)
+    report_filter = ReportFilter.for_dates(date(2026, 4, 1), None, ZoneInfo(ZONE))
+    with Session(engine) as session:
+        ctx = ReportContext(session, report_filter, ReportSettings(time_zone=ZONE), DIRECTORY,
+                            NOW)
+        rows = REPORTS["recurring"].compute(ctx).records()
+        assert ctx._rollups
+    assert ("store-099", "it.receipt-printer", 4) in [
+        (r["store"], r["item"], r["tickets"]) for r in rows]

@@ -122,6 +122,22 @@ def test_recurring_printer_at_one_store_tops_the_list(session: Session,
     assert len(table.rows) == 1  # type: ignore[attr-defined]
 
 
+def test_a_recurring_pair_needs_three_tickets_however_far_above_the_average(
+        session: Session, make_ticket: MakeTicket) -> None:
+    for n in range(1, 21):  # 20 stores, one ticket of each of four items
+        for item in ("it.pos-down", "maintenance.hvac", "hr.vacation-request",
+                     "it.receipt-printer"):
+            make_ticket(store=f"store-{n:03d}", customer_id=f"store-{n:03d}", category=item)
+    for store, printers in (("store-021", 3), ("store-022", 2)):  # only printers: 3.4x
+        for _ in range(printers):
+            make_ticket(store=store, customer_id=store, category="it.receipt-printer")
+    table = _run(session, "recurring", start=NOW - timedelta(days=7),
+                 end=NOW + timedelta(days=1))
+    assert [(r["store"], r["item"], r["tickets"], r["expected"])
+            for r in table.records()] == [  # type: ignore[attr-defined]
+        ("store-021", "it.receipt-printer", 3, round(3 * 25 / 85, 1))]
+
+
 def test_unknown_report_and_bad_filters_raise_typed_errors(session: Session) -> None:
     with pytest.raises(UnknownReportError, match="unknown report 'nope'"):
         run_report("nope", session)
