@@ -7,6 +7,7 @@ functions so the grouping happens in the database.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, overload
 
@@ -22,6 +23,7 @@ __all__ = [
     "histogram",
     "hour_bucket",
     "minute_bucket",
+    "naive_reader",
     "naive_utc",
     "nearest_rank",
     "no_index",
@@ -95,6 +97,13 @@ def naive_utc(value: str | datetime | None) -> datetime | None:
     if isinstance(value, str):
         return datetime.fromisoformat(value)
     return value if value.tzinfo is None else value.astimezone(UTC).replace(tzinfo=None)
+
+
+def naive_reader(sample: object) -> Callable[[Any], datetime]:
+    """How to read timestamps as :func:`plain_rows` returns them, in naive UTC, chosen once
+    per read from one of them (a driver returns one kind): ISO text (SQLite) parsed by
+    ``datetime.fromisoformat`` in C, anything else by :func:`naive_utc`."""
+    return datetime.fromisoformat if isinstance(sample, str) else naive_utc
 
 
 def _args(element: FunctionElement[Any], compiler: SQLCompiler, **kw: Any) -> list[str]:

@@ -27,7 +27,7 @@ from typing import Any, TypeVarTuple
 from sqlalchemy import ColumnElement, Select, select
 
 from radiant_ext.plugins.workflow import Step
-from radiant_ext.reports._sql import naive_utc, plain_rows
+from radiant_ext.reports._sql import naive_reader, naive_utc, plain_rows
 from radiant_ext.reports.context import LIVE_ONLY, ReportContext, live_copies
 from radiant_ext.reports.i18n import W_
 from radiant_ext.reports.model import Chart, Column, Note, ReportTable
@@ -171,7 +171,7 @@ def _open_rows(ctx: ReportContext) -> list[tuple[str | None, str, str | datetime
     """The open tickets' ``(item, state, state_since, store)`` of the filter's department and
     item, read as the driver returns them (a thousand rows at a million tickets: SQLAlchemy's
     conversion of each timestamp to an aware one cost more than the query), ``state_since``
-    too (:func:`_parser` reads it)."""
+    too (read by :func:`~._sql.naive_reader`)."""
     want, item = ctx.filter.department, ctx.filter.item
     rows = plain_rows(ctx.session.connection(), open_query(ctx))
     if want is None and item is None:
@@ -180,13 +180,6 @@ def _open_rows(ctx: ReportContext) -> list[tuple[str | None, str, str | datetime
                          and (item is None or category == item))
               for category in {row[0] for row in rows}}
     return [row for row in rows if wanted[row[0]]]
-
-
-def _parser(values: list[str | datetime]) -> Callable[[Any], datetime]:
-    """How to read ``values``, timestamps as the driver returns them, in naive UTC: ISO text
-    (SQLite) parsed in C, a ``datetime`` (PostgreSQL) by :func:`naive_utc`; one driver
-    returns one kind, so the choice is made once, not per ticket."""
-    return datetime.fromisoformat if values and isinstance(values[0], str) else naive_utc
 
 
 def _group_for(ctx: ReportContext, groups: dict[tuple[str, str], StepGroup],
@@ -225,8 +218,8 @@ def open_steps(ctx: ReportContext, *, limits: bool = True) -> tuple[list[StepGro
         if rows is None:
             rows = found[key] = []
         rows.append((since, store))
-    parse = _parser([since for rows in found.values() for since, _ in rows[:1]
-                     if since is not None][:1])
+    parse = naive_reader(next((since for rows in found.values() for since, _ in rows
+                               if since is not None), None))
     for (category, state), rows in found.items():
         group = _group_for(ctx, groups, category, state)
         group.tickets = len(rows)
