@@ -35,6 +35,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.sql import ColumnElement, FromClause, Select
 from sqlalchemy.types import TypeEngine
 
+from radiant_ext.reports._sql import plain_rows
 from radiant_ext.reports.context import ReportContext
 from radiant_ext.reports.contract_rollups import (
     CONTRACT_CELLS,
@@ -86,16 +87,16 @@ def contract_span(ctx: ReportContext) -> Span | None:
 
 
 def live_tickets(ctx: ReportContext, columns: Sequence[ColumnElement[Any]],
-                 *where: ColumnElement[bool]) -> list[Any]:
+                 *where: ColumnElement[bool]) -> list[tuple[Any, ...]]:
     """``columns`` of the tickets the contract roll-ups leave to the pages that were created
     in the run's period and match ``where``, from ``contract_live``, which holds the columns
     the contract figures read (a run the roll-ups answer has no other filter,
-    :func:`contract_span`)."""
+    :func:`contract_span`). The rows are the driver's (:func:`~._sql.plain_rows`, one fetch):
+    timestamps as it returns them, for :func:`~._sql.aware_reader`."""
     live, f = CONTRACT_LIVE.c, ctx.filter
     period = [c for c in ((live.created >= f.start) if f.start else None,
                           (live.created < f.end) if f.end else None) if c is not None]
-    return list(ctx.session.connection().execute(
-        select(*columns).where(*period, *where)).all())  # one fetch, not a fetch a row
+    return plain_rows(ctx.session.connection(), select(*columns).where(*period, *where))
 
 
 def _sums(ctx: ReportContext, family: str, span: Span, group: list[str]) -> list[Any]:

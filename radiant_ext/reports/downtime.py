@@ -44,7 +44,7 @@ from sqlalchemy import (
 from sqlalchemy.sql import ColumnElement, FromClause, Subquery
 
 from radiant_ext.plugins.stores import DEFAULT_TIER
-from radiant_ext.reports._sql import plain_rows
+from radiant_ext.reports._sql import aware_reader, plain_rows
 from radiant_ext.reports.context import ItemDirectory, ReportContext, store_key
 from radiant_ext.reports.contract_read import (
     contract_span,
@@ -160,11 +160,13 @@ def _live_found(ctx: ReportContext) -> defaultdict[Key, Outages]:
     # a closed ticket without a close time ended at its last change at the latest
     ended = func.coalesce(live.closed, case((live.state_type == "closed", live.changed)))
     found = defaultdict[Key, Outages](Outages)
-    for item, store, created, closed in live_tickets(
-            ctx, (live.item, live.store, live.created, ended),
-            live.item.in_(sorted(rates.costs)), live.created.is_not(None),
-            live.created <= ctx.now, live.state_type.notin_(UNCOUNTED_STATES)):
-        _add_outage(ctx, found, item, store, created, closed)
+    rows = live_tickets(ctx, (live.item, live.store, live.created, ended),
+                        live.item.in_(sorted(rates.costs)), live.created.is_not(None),
+                        live.created <= ctx.now, live.state_type.notin_(UNCOUNTED_STATES))
+    aware = aware_reader(rows[0][2] if rows else None)
+    for item, store, created, closed in rows:
+        _add_outage(ctx, found, item, store, aware(created),
+                    None if closed is None else aware(closed))
     return found
 
 

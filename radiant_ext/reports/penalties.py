@@ -16,11 +16,12 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import NamedTuple
 
 from sqlalchemy import Integer, case, cast, func, or_, select
 from sqlalchemy.sql import ColumnElement
 
-from radiant_ext.reports._sql import bucket_hour, hour_bucket, seconds_between
+from radiant_ext.reports._sql import aware_reader, bucket_hour, hour_bucket, seconds_between
 from radiant_ext.reports.context import ReportContext
 from radiant_ext.reports.contract_read import (
     contract_span,
@@ -111,6 +112,13 @@ def _month_sums(ctx: ReportContext, rule: PenaltyRule) -> dict[str, list[int]]:
     return sums
 
 
+class _Covered(NamedTuple):
+    """What :meth:`~.contract_rollups.ContractFigures.covers` reads of a live ticket."""
+
+    sla: str | None
+    category: str | None
+
+
 def _live_sums(ctx: ReportContext, rule: PenaltyRule) -> dict[str, list[int]]:
     """:func:`_month_sums` of the tickets the contract roll-ups leave to the pages, from
     their ``contract_live`` rows (the same conditions and rounding, in Python, as the settled
@@ -121,14 +129,18 @@ def _live_sums(ctx: ReportContext, rule: PenaltyRule) -> dict[str, list[int]]:
     # takes the items the directory gives it, checked here)
     scope = ([] if rule.departments else
              [or_(live.sla.in_(rule.sla), live.item.in_(rule.categories))])
-    for row in live_tickets(
-            ctx, (live.sla, live.item.label("category"), live.deadline, live.closed),
-            live.deadline.is_not(None), or_(live.closed.is_not(None), live.deadline < ctx.now),
-            *scope):
-        if not figures.covers(rule, row):
+    rows = live_tickets(
+        ctx, (live.sla, live.item, live.deadline, live.closed),
+        live.deadline.is_not(None), or_(live.closed.is_not(None), live.deadline < ctx.now),
+        *scope)
+    aware = aware_reader(rows[0][2] if rows else None)
+    for sla, item, deadline_value, closed_value in rows:
+        if not figures.covers(rule, _Covered(sla, item)):
             continue
-        missed, hours = lateness(row.closed or ctx.now, row.deadline, rule.grace_minutes)
-        month = sums[deadline_month(row.deadline, ctx.settings.zone)]
+        deadline = aware(deadline_value)
+        closed = ctx.now if closed_value is None else aware(closed_value)
+        missed, hours = lateness(closed, deadline, rule.grace_minutes)
+        month = sums[deadline_month(deadline, ctx.settings.zone)]
         month[0] += 1
         month[1] += int(missed)
         month[2] += hours
