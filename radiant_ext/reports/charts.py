@@ -75,6 +75,11 @@ def _pygal_chart(spec: Chart, count: int) -> Any:
     # pygal writes four <desc> elements per value for its tooltip script, which a chart
     # shown as an image never runs (see _wide): left out, they are elements and time per bar
     chart._tooltip_data = _no_tooltip
+    if spec.kind == "stacked":
+        # pygal's stacked bars turn a missing part into 0 and draw it, a bar of no length
+        # with its element and its work; without that adapter a part given as None is left
+        # out (:func:`_drawn`): half the bars of ``steps-now``, where a step waits on one side
+        chart._adapters = []
     return chart
 
 
@@ -163,7 +168,7 @@ def _wide(table: ReportTable, spec: Chart, rows: list[tuple[Any, ...]],
     chart = _pygal_chart(spec, len(rows))
     chart.value_formatter = lambda value: _chart_number(value, language)
     chart.x_labels = labels
-    for name, values in series:
+    for name, values in _drawn(spec, series):
         chart.add(name, values)
     # pygal writes its tooltip config as an inline script even with js=[]: it is taken out
     # of the document tree pygal builds, so the file is safe to open on its own.
@@ -173,6 +178,16 @@ def _wide(table: ReportTable, spec: Chart, rows: list[tuple[Any, ...]],
             if str(child.tag).rpartition("}")[2] == "script":
                 parent.remove(child)
     return ElementTree.tostring(tree, encoding="unicode")
+
+
+def _drawn(spec: Chart, series: list[tuple[str, list[float]]]
+           ) -> list[tuple[str, list[float | None]]]:
+    """The values pygal draws: a stacked chart's parts of 0 as ``None``, left out
+    (:func:`_pygal_chart`), unless every part is 0 (pygal would write "No data" instead of
+    the axes of a chart of zeros)."""
+    if spec.kind != "stacked" or not any(v for _name, values in series for v in values):
+        return [(name, list(values)) for name, values in series]
+    return [(name, [v or None for v in values]) for name, values in series]
 
 
 def _svg(width: float, height: float, body: list[str]) -> str:

@@ -105,6 +105,29 @@ def test_a_chart_of_many_rows_shows_those_with_the_highest_values_in_table_order
     assert first is not None and re.findall(r"step-\d\d", first) == [s for s, _ in rows[:5]]
 
 
+def test_a_stacked_chart_draws_only_the_parts_with_a_value() -> None:
+    """A step waits on one side: its bar is one part, not a part and one of no length; a
+    chart of zeros still draws its axes and labels."""
+    import re
+
+    from radiant_ext.reports import Chart
+
+    table = ReportTable("steps-now", "Open tickets per step",
+                        (Column("step", "Step"), Column("desk", "Service desk", "int"),
+                         Column("customer", "Requester", "int")),
+                        [("triage", 4, 0), ("waiting", 0, 3), ("review", 2, 1)],
+                        Chart("stacked", "step", ("desk", "customer")))
+    svg = render_chart(table)
+    assert svg is not None
+    bars = re.findall(r'<rect[^>]*class="rect reactive tooltip-trigger"[^>]*>', svg)
+    sizes = [float(v) for b in bars for v in re.findall(r' (?:width|height)="([-\d.]+)"', b)]
+    assert len(bars) == 4 and len(sizes) == 8 and min(sizes) > 0  # the 4 parts with tickets
+    table.rows = [("triage", 0, 0), ("waiting", 0, 0)]
+    empty = render_chart(table)
+    assert empty is not None and "triage" in empty and "waiting" in empty
+    assert ">No data<" not in empty
+
+
 def test_heat_map_cells_carry_their_counts() -> None:
     from radiant_ext.reports import Chart
 
