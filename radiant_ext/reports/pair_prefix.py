@@ -215,10 +215,6 @@ class PairCounts:
         get, item_at = self.counts.__getitem__, self.layout.item_at
         for store, at in self.layout.by_store:
             yield store, list(zip(map(item_at.__getitem__, at), map(get, at), strict=True))
-        yield from self.extra_by_store()
-
-    def extra_by_store(self) -> Iterator[tuple[str, list[tuple[str, int]]]]:
-        """Each store with the items and tickets of its pairs the layout does not hold."""
         extra: dict[str, list[tuple[str, int]]] = defaultdict(list)
         for key, n in self.extra.items():
             store, item = split_key(key)

@@ -17,7 +17,7 @@ from radiant_ext.reports._sql import bucket_hour, hour_bucket, no_index
 from radiant_ext.reports.context import ReportContext, count_if, is_open, store_key
 from radiant_ext.reports.i18n import W_
 from radiant_ext.reports.model import Chart, Column, ColumnKind, ReportTable
-from radiant_ext.reports.pair_prefix import PairCounts, pair_key
+from radiant_ext.reports.pair_prefix import PairCounts, PairLayout, pair_key
 from radiant_ext.reports.rollup_read import (
     cell_sums,
     day_counts,
@@ -278,10 +278,19 @@ def _over_expected(counts: PairCounts, per_store: dict[str, int], per_item: dict
                    total: int) -> list[tuple[float, str, str, int, float]]:
     """``(-excess, store, item, tickets, expected)`` of the pairs with at least 3 tickets and
     1.5 times their expected number: ranked before anything is looked up or formatted, so the
-    page does the rest for the 50 rows it shows, not the ~12,000 pairs. The pairs the layout
-    holds are walked by position (each position's item total looked up once, in C), not
-    paired with their items first."""
-    layout, found = counts.layout, counts.counts
+    page does the rest for the 50 rows it shows, not the ~12,000 pairs. The pairs are walked
+    by position in their layout (each position's item total looked up once, in C), not paired
+    with their items first; the few pairs the stored layout does not hold yet in a layout of
+    their own."""
+    ranked = _ranked(counts.layout, counts.counts, per_store, per_item, total)
+    if counts.extra:
+        extra = PairCounts.of(counts.extra)
+        ranked += _ranked(extra.layout, extra.counts, per_store, per_item, total)
+    return ranked
+
+
+def _ranked(layout: PairLayout, found: list[int], per_store: dict[str, int],
+            per_item: dict[str, int], total: int) -> list[tuple[float, str, str, int, float]]:
     item_at = layout.item_at
     of_item = list(map(per_item.__getitem__, item_at))
     ranked: list[tuple[float, str, str, int, float]] = []
@@ -290,10 +299,6 @@ def _over_expected(counts: PairCounts, per_store: dict[str, int], per_item: dict
         ranked += [(round(expected, 1) - n, store, item_at[i], n, expected) for i in at
                    if (n := found[i]) >= 3
                    and n >= 1.5 * (expected := tickets * of_item[i] / total)]
-    for store, items in counts.extra_by_store():
-        tickets = per_store[store]
-        ranked += [(round(expected, 1) - n, store, item, n, expected) for item, n in items
-                   if n >= 3 and n >= 1.5 * (expected := tickets * per_item[item] / total)]
     return ranked
 
 
